@@ -40,7 +40,8 @@ class SchemeError(EvalstatsError):
         self.reason = reason
         self.source = source
         where = f"{source}: " if source else ""
-        super().__init__(f"{where}scheme key '{key}': {reason}")
+        what = "scheme file" if key == "-" else f"scheme key '{key}'"
+        super().__init__(f"{where}{what}: {reason}")
 
 
 class InputError(EvalstatsError):

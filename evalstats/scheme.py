@@ -597,7 +597,7 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise SchemeError("-", "scheme file not found", label) from None
+        raise SchemeError("-", "not found", label) from None
     except OSError as exc:
         raise SchemeError("-", f"cannot read the scheme file ({exc.strerror})", label) from None
     try:

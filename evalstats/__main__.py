@@ -1,0 +1,7 @@
+"""``python -m evalstats`` = the ``evalstats`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
