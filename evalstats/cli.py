@@ -119,7 +119,7 @@ def cmd_validate(args) -> int:
     path = resolve_path(args.path)
     if not path.exists():
         raise UsageError(f"{args.path}: no such file or folder")
-    validated = validate_cycle(path, scheme=scheme, cycle=args.cycle, raise_on_error=False)
+    validated = validate_cycle(args.path, scheme=scheme, cycle=args.cycle, raise_on_error=False)
     for line in format_problems(validated.problems):
         print(line)
     print(format_summary(validated))
@@ -139,7 +139,14 @@ def cmd_demo(args) -> int:
         from .demo import write_large
 
         out = resolve_path(args.out) if args.out else project_root() / "data" / "raw" / args.cycle
-        path = write_large(out, forms=args.forms, fmt=args.fmt, seed=args.seed, cycle=args.cycle)
+        path = write_large(
+            out,
+            forms=args.forms,
+            fmt=args.fmt,
+            seed=args.seed,
+            cycle=args.cycle,
+            overwrite=args.overwrite,
+        )
         print(f"wrote {args.forms:,} forms ({args.fmt}) to {path}")
         return EXIT_OK
     from .demo import write_demo
@@ -195,9 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     except EvalstatsError as exc:
         print(f"evalstats: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except (FileExistsError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
-        name = exc.filename or ""
-        print(f"evalstats: {name}: {exc.strerror or exc}", file=sys.stderr)
+    except (
+        FileExistsError,
+        FileNotFoundError,
+        PermissionError,
+        IsADirectoryError,
+        NotADirectoryError,
+    ) as exc:
+        name = f"{exc.filename}: " if exc.filename else ""
+        print(f"evalstats: {name}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("evalstats: interrupted", file=sys.stderr)

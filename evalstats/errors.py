@@ -71,12 +71,22 @@ class RunError(EvalstatsError):
 
 def format_problem(p) -> str:
     """Format one problem row as ``file:row:column: reason (value)``."""
-    parts = [str(p.file) if p.file is not None and p.file == p.file else "?"]
-    if p.row is not None and p.row == p.row:
+    parts = ["?" if _missing(p.file) else str(p.file)]
+    if not _missing(p.row):
         parts.append(str(int(p.row)))
-    if p.column is not None and p.column == p.column and str(p.column) != "":
+    if not _missing(p.column) and str(p.column) != "":
         parts.append(str(p.column))
     text = ":".join(parts) + f": {p.reason}"
-    if p.value is not None and p.value == p.value and str(p.value) != "":
+    if not _missing(p.value) and str(p.value) != "":
         text += f" ({p.value})"
     return text
+
+
+def _missing(value) -> bool:
+    """True for None, NaN and pandas' NA (a scalar check that never raises)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
