@@ -1,0 +1,337 @@
+"""Tests of the XLSX entry template (evalstats.template)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from evalstats.errors import InputError
+from evalstats.scheme import load_scheme
+from evalstats.template import (
+    FIXED_TIMESTAMP,
+    SHEET_ENTRY,
+    SHEET_HELP,
+    SHEET_LISTS,
+    response_headers,
+    workbook_bytes,
+    write_template,
+)
+
+SCHEME = load_scheme()
+HEADERS = [h for _, h in response_headers(SCHEME)]
+NAMES = ["党政办", "财政所", "建管站", "运管站"]
+UNITS = pd.DataFrame(
+    {"unit": ["party_office", "finance_office", "construction_station", "transport_station"]}
+).assign(name=NAMES, series=["行政管理", "行政管理", "行政执法", "行政执法"])
+
+
+@pytest.fixture
+def template(tmp_path):
+    return write_template(tmp_path / "t.xlsx", cycle="2026H1", units=UNITS)
+
+
+def validations(ws) -> dict[str, object]:
+    """Data validations by the column letter they cover."""
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        ref = str(dv.sqref)
+        out[ref.split(":")[0].rstrip("0123456789")] = dv
+    return out
+
+
+def inline_values(dv) -> list[str]:
+    assert dv.formula1.startswith('"') and dv.formula1.endswith('"')
+    return dv.formula1[1:-1].split(",")
+
+
+# ---------------------------------------------------------------------- structure
+def test_sheets_headers_and_frozen_row(template):
+    wb = load_workbook(template)
+    assert wb.sheetnames == [SHEET_ENTRY, SHEET_HELP, SHEET_LISTS]
+    assert wb[SHEET_LISTS].sheet_state == "hidden"
+    ws = wb[SHEET_ENTRY]
+    assert [c.value for c in ws[1]] == HEADERS
+    assert HEADERS[:3] == ["问卷编号", "被评单位", "评议人类别"]
+    assert HEADERS[-3:] == ["意见建议", "填表时间", "收集人"]
+    assert ws.freeze_panes == "A2"
+    assert all(c.font.bold for c in ws[1])
+
+
+def test_id_column_is_text_and_widths_set(template):
+    ws = load_workbook(template)[SHEET_ENTRY]
+    assert ws.column_dimensions["A"].number_format == "@"
+    assert ws.column_dimensions["J"].number_format == "yyyy-mm-dd hh:mm"
+    widths = {k: d.width for k, d in ws.column_dimensions.items()}
+    assert set(widths) == set("ABCDEFGHIJK")
+    assert widths["I"] == 40 and widths["A"] >= 16
+    assert all(w >= 10 for w in widths.values())
+
+
+def test_drop_down_lists(template):
+    wb = load_workbook(template)
+    ws = wb[SHEET_ENTRY]
+    dvs = validations(ws)
+    # unit, group and the five dimensions
+    assert sorted(dvs) == list("BCDEFGH")
+    for col, dv in dvs.items():
+        assert dv.type == "list"
+        assert str(dv.sqref) == f"{col}2:{col}5001"
+        assert dv.allow_blank and dv.showErrorMessage and dv.errorStyle == "stop"
+    # the unit list refers to the hidden lists sheet
+    assert dvs["B"].formula1 == "'lists'!$A$2:$A$5"
+    lists = wb[SHEET_LISTS]
+    assert [lists.cell(row=r, column=1).value for r in range(2, 6)] == NAMES
+    assert inline_values(dvs["C"]) == [g.label_zh for g in SCHEME.groups]
+    levels = [v.label_zh for v in SCHEME.levels]
+    assert levels[-1] == "不了解"  # valid levels and 不了解
+    for col in "DEFGH":
+        assert inline_values(dvs[col]) == levels
+
+
+def test_long_lists_and_unsafe_labels_use_the_lists_sheet(tmp_path):
+    many = pd.DataFrame({"单位名称": [f"测试单位{i:03d}" for i in range(200)]})
+    wb = load_workbook(write_template(tmp_path / "t.xlsx", cycle="C", units=many))
+    assert validations(wb[SHEET_ENTRY])["B"].formula1 == "'lists'!$A$2:$A$201"
+
+    text = load_scheme().to_dict()
+    text["groups"][0]["label_zh"] = "企业,个体户"  # a comma would split an inline list
+    path = tmp_path / "s.toml"
+    path.write_text(_to_toml(text), encoding="utf-8")
+    wb = load_workbook(write_template(tmp_path / "u.xlsx", cycle="C", units=UNITS, scheme=path))
+    dv = validations(wb[SHEET_ENTRY])["C"]
+    assert dv.formula1 == "'lists'!$B$2:$B$5"
+    assert wb[SHEET_LISTS]["B2"].value == "企业,个体户"
+
+
+def _to_toml(data: dict) -> str:
+    """A minimal TOML writer for the scheme dict (tables, arrays of tables, scalars)."""
+
+    def scalar(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, list):
+            return "[" + ", ".join(scalar(x) for x in v) + "]"
+        return repr(v)
+
+    lines: list[str] = []
+
+    def table(prefix, mapping):
+        simple = {k: v for k, v in mapping.items() if not isinstance(v, dict)}
+        nested = {k: v for k, v in mapping.items() if isinstance(v, dict)}
+        lines.append(f"[{prefix}]")
+        lines.extend(f"{k} = {scalar(v)}" for k, v in simple.items())
+        for k, v in nested.items():
+            table(f"{prefix}.{k}", v)
+
+    for key, value in data.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for item in value:
+                lines.append(f"[[{key}]]")
+                lines.extend(f"{k} = {scalar(v)}" for k, v in item.items())
+        elif isinstance(value, dict):
+            table(key, value)
+    return "\n".join(lines) + "\n"
+
+
+def test_instructions_in_chinese_from_the_scheme(template):
+    ws = load_workbook(template)[SHEET_HELP]
+    text = "\n".join(str(r[0]) for r in ws.iter_rows(values_only=True) if r[0])
+    assert text.startswith("2026H1 政风行风测评 录入模板 填表说明")
+    for item in (*SCHEME.levels, *SCHEME.groups, *SCHEME.dimensions):
+        assert item.label_zh in text
+    assert "文本格式" in text and "留空" in text
+
+
+# ---------------------------------------------------------------------- determinism
+def test_deterministic_bytes(tmp_path):
+    a = write_template(tmp_path / "a.xlsx", cycle="2026H1", units=UNITS).read_bytes()
+    b = write_template(tmp_path / "b.xlsx", cycle="2026H1", units=UNITS).read_bytes()
+    assert a == b
+    c = write_template(tmp_path / "c.xlsx", cycle="2026A", units=UNITS).read_bytes()
+    assert c != a
+    with zipfile.ZipFile(io.BytesIO(a)) as z:
+        assert {i.date_time for i in z.infolist()} == {FIXED_TIMESTAMP.timetuple()[:6]}
+        core = z.read("docProps/core.xml").decode()
+    assert "2026-01-01T00:00:00Z</dcterms:modified>" in core
+    assert "2026-01-01T00:00:00Z</dcterms:created>" in core
+
+
+def test_workbook_bytes_fixes_the_save_time():
+    wb = Workbook()
+    wb.active["A1"] = "x"
+    stamp = dt.datetime(2030, 5, 6, 7, 8, 9)
+    data = workbook_bytes(wb, timestamp=stamp)
+    assert data == workbook_bytes(wb, timestamp=stamp)
+    back = load_workbook(io.BytesIO(data))
+    assert back.properties.modified == back.properties.created == stamp
+
+
+# ---------------------------------------------------------------------- units sources
+def test_units_from_csv_file_with_bom_and_gbk(tmp_path):
+    table = (
+        "单位编码,单位名称,序列\r\n"
+        "finance_office,财政所,行政管理\r\n"
+        "justice_office,司法所,行政执法\r\n"
+    )
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + table.encode("utf-8"))
+    (tmp_path / "gbk.csv").write_bytes(table.encode("gbk"))
+    for name in ("bom.csv", "gbk.csv"):
+        out = write_template(tmp_path / f"{name}.xlsx", cycle="C", units=tmp_path / name)
+        lists = load_workbook(out)[SHEET_LISTS]
+        assert [lists["A2"].value, lists["A3"].value, lists["A4"].value] == [
+            "财政所",
+            "司法所",
+            None,
+        ]
+
+
+def test_units_from_xlsx_with_title_row(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2026年被评单位名单"])
+    ws.append(["编码", "名称", "序列"])
+    ws.append(["a", "文化站", "公共服务"])
+    ws.append(["b", "文化站", "公共服务"])  # listed twice: one entry in the drop-down
+    ws.append(["c", "林业站", "公共服务"])
+    wb.save(tmp_path / "units.xlsx")
+    out = write_template(tmp_path / "t.xlsx", cycle="C", units=tmp_path / "units.xlsx")
+    lists = load_workbook(out)[SHEET_LISTS]
+    assert [lists["A2"].value, lists["A3"].value, lists["A4"].value] == ["文化站", "林业站", None]
+
+
+def test_units_found_in_the_cycle_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "data" / "raw" / "2026A"
+    folder.mkdir(parents=True)
+    (folder / "units.csv").write_text(
+        "单位编码,单位名称,序列\nx,卫生院,公共服务\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
+    out = write_template("t.xlsx", cycle="2026A")
+    assert out == tmp_path / "t.xlsx"
+    assert load_workbook(out)[SHEET_LISTS]["A2"].value == "卫生院"
+
+
+def test_demo_units_give_the_town(tmp_path):
+    from evalstats.demo import write_demo
+
+    write_demo(tmp_path)
+    units = tmp_path / "data" / "raw" / "2026H1" / "units.csv"
+    wb = load_workbook(write_template(tmp_path / "t.xlsx", cycle="2026H1", units=units))
+    assert validations(wb[SHEET_ENTRY])["B"].formula1 == "'lists'!$A$2:$A$25"
+
+
+# ---------------------------------------------------------------------- errors
+def test_no_units_file_for_the_cycle(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
+    with pytest.raises(FileNotFoundError) as info:
+        write_template(tmp_path / "t.xlsx", cycle="2026H2")
+    assert str(info.value) == (
+        "no units file for cycle '2026H2': looked for units.csv or units.xlsx in "
+        f"{tmp_path / 'data' / 'raw' / '2026H2'}; pass units= (a units table or file)"
+    )
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"cycle": ""}, ValueError, "cycle must be a non-empty string; got ''"),
+        ({"rows": 0}, ValueError, "rows must be a positive whole number; got 0"),
+        ({"units": 3}, TypeError, "units must be a DataFrame, a path or None; got int"),
+        (
+            {"units": pd.DataFrame({"编码": ["a"]})},
+            ValueError,
+            "units: no unit-name column (accepted headers: 单位名称, 名称, name, unit_name)",
+        ),
+        (
+            {"units": pd.DataFrame({"name": ["", " "]})},
+            ValueError,
+            "the units table lists no unit names",
+        ),
+    ],
+)
+def test_bad_arguments(tmp_path, kwargs, error, message):
+    args = {"cycle": "2026H1", "units": UNITS, **kwargs}
+    with pytest.raises(error) as info:
+        write_template(tmp_path / "t.xlsx", **args)
+    assert str(info.value) == message
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_units_file_problems_raise_input_error(tmp_path):
+    with pytest.raises(InputError) as info:
+        write_template(tmp_path / "t.xlsx", cycle="C", units=tmp_path / "nope.csv")
+    assert str(info.value) == (
+        f"1 problem(s) in the input data:\n{tmp_path / 'nope.csv'}: file not found"
+    )
+    (tmp_path / "units.csv").write_text("编码,序列\na,行政管理\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        write_template(tmp_path / "t.xlsx", cycle="C", units=tmp_path / "units.csv")
+    assert str(info.value) == (
+        f"1 problem(s) in the input data:\n{tmp_path / 'units.csv'}:1: no unit-name column "
+        "(accepted headers: 单位名称, 名称, name, unit_name)"
+    )
+    assert info.value.problems["code"].tolist() == ["missing_column"]
+    # a file the reader cannot use: its problems are passed on
+    (tmp_path / "units.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        write_template(tmp_path / "t.xlsx", cycle="C", units=tmp_path / "units.txt")
+    assert info.value.problems["file"].tolist() == [str(tmp_path / "units.txt")]
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+# ---------------------------------------------------------------------- filled in
+def fill(template_path, out_path, rows):
+    wb = load_workbook(template_path)
+    ws = wb[SHEET_ENTRY]
+    for r, values in enumerate(rows, start=2):
+        for c, v in enumerate(values, start=1):
+            ws.cell(row=r, column=c, value=v)
+    wb.save(out_path)
+    return out_path
+
+
+FILLED = [
+    ["123456789012345678", "党政办", "企业", "满意", "满意", "比较满意", "满意", "不了解",
+     None, dt.datetime(2026, 6, 18, 9, 30), "张某"],
+    ["H1-00002", "建管站", "社会义务监督员", "不满意", "基本满意", None, "不满意", "基本满意",
+     "办事拖拉，希望改进。", dt.datetime(2026, 6, 18, 10, 5), "李某"],
+    ["H1-00003", "运管站", "人大代表/政协委员", "满意", "满意", "满意", "满意", "满意",
+     None, dt.datetime(2026, 6, 19, 15, 0), "李某"],
+    ["0004", "财政所", "群众", "比较满意", "满意", "满意", "满意", "满意",
+     None, dt.datetime(2026, 6, 19, 15, 20), "李某"],
+]  # fmt: skip
+
+
+def test_filled_template_is_well_formed(tmp_path, template):
+    out = fill(template, tmp_path / "responses.xlsx", FILLED)
+    wb = load_workbook(out)
+    ws = wb[SHEET_ENTRY]
+    assert [c.value for c in ws[1]] == HEADERS
+    assert ws["A2"].value == "123456789012345678" and ws["A2"].data_type == "s"
+    assert len(ws.data_validations.dataValidation) == 7
+    back = pd.read_excel(out, sheet_name=SHEET_ENTRY, dtype=str, engine="calamine")
+    assert list(back.columns) == HEADERS and len(back) == 4
+    assert back["问卷编号"].tolist() == ["123456789012345678", "H1-00002", "H1-00003", "0004"]
+
+
+def test_filled_template_validates_clean(tmp_path, template):
+    validate = pytest.importorskip("evalstats.validate")
+    folder = tmp_path / "2026H1"
+    folder.mkdir()
+    fill(template, folder / "responses.xlsx", FILLED)
+    UNITS.set_axis(["单位编码", "单位名称", "序列"], axis=1).to_csv(
+        folder / "units.csv", index=False
+    )
+    v = validate.validate_cycle(folder, raise_on_error=False)
+    assert v.ok, v.problems
+    assert len(v.problems) == 0
+    assert len(v.forms) == 4
+    assert v.forms["form_id"].tolist() == ["123456789012345678", "H1-00002", "H1-00003", "0004"]
