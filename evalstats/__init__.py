@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 
 from .errors import EvalstatsError, InputError, RunError, SchemeError
 from .intervals import ConfidenceInterval, proportion_ci
+from .rank import apply_veto, grade_for, rank_uncertainty, rank_units, veto_sentence
 from .scheme import Scheme, load_scheme
 from .score import composite_year, composites, metrics, scores_table, weighted_scores
 from .tally import add_tallies, pattern_counts, tally, tally_from_patterns
@@ -27,14 +28,19 @@ __all__ = [
     "SchemeError",
     "__version__",
     "add_tallies",
+    "apply_veto",
     "composite_year",
     "composites",
+    "grade_for",
     "load_scheme",
     "metrics",
     "pattern_counts",
     "proportion_ci",
+    "rank_uncertainty",
+    "rank_units",
     "scores_table",
     "tally",
     "tally_from_patterns",
+    "veto_sentence",
     "weighted_scores",
 ]
