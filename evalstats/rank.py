@@ -275,11 +275,18 @@ def apply_veto(
         inc = pd.DataFrame(
             {
                 "unit": incidents["unit"].astype(str).to_numpy(),
-                "kind": [_incident_kind(k, scheme) for k in incidents["kind"]],
-                "date": [
-                    _incident_date(v)
-                    for v in (incidents["date"] if "date" in incidents else [None] * len(incidents))
-                ],
+                "kind": pd.Series(
+                    [_incident_kind(k, scheme) for k in incidents["kind"]], dtype=object
+                ),
+                "date": pd.Series(
+                    [
+                        _incident_date(v)
+                        for v in (
+                            incidents["date"] if "date" in incidents else [None] * len(incidents)
+                        )
+                    ],
+                    dtype=object,
+                ),
             }
         )
         if "cycle" in incidents.columns:

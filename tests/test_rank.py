@@ -935,3 +935,21 @@ def test_end_to_end_with_tally_and_score():
     point = _point_composites(pats).set_index("unit")["composite"]
     np.testing.assert_allclose(t.set_index("unit")["composite"], point[t["unit"]], rtol=1e-12)
     assert t["rank"].tolist() == [1, 2, 3, 4]
+
+
+def test_empty_incidents_table_vetoes_nothing():
+    # a cycle folder without incidents.csv gives an empty incidents table (regression)
+    from evalstats.rank import apply_veto
+
+    comp = pd.DataFrame({"cycle": ["2026H1"] * 2, "unit": ["A", "B"], "composite": [88.0, 91.0]})
+    empty = pd.DataFrame(
+        {
+            "unit": pd.Series([], dtype=object),
+            "date": pd.Series([], dtype="datetime64[ns]"),
+            "kind": pd.Series([], dtype=object),
+            "note": pd.Series([], dtype=object),
+        }
+    )
+    out = apply_veto(comp, incidents=empty)
+    assert out["veto"].tolist() == [False, False]
+    assert out["veto_reason"].tolist() == ["", ""]

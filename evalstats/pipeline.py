@@ -1,0 +1,199 @@
+"""One cycle, scored end to end: validated forms → tally → scores → composites → ranking.
+
+These two functions are the glue the notebooks and the runner call; every statistic lives in
+:mod:`~evalstats.tally`, :mod:`~evalstats.score` and :mod:`~evalstats.rank`.
+
+Examples
+--------
+>>> from evalstats.validate import validate_cycle
+>>> from evalstats.pipeline import score_cycle, score_year
+>>> h1 = score_cycle(validate_cycle("data/raw/2026H1"), rng=1)  # doctest: +SKIP
+>>> a = score_cycle(validate_cycle("data/raw/2026A"), rng=1)  # doctest: +SKIP
+>>> year = score_year(h1, a, rng=1)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ._options import check_confidence_level
+from .rank import rank_units
+from .scheme import Scheme
+from .score import composite_year, composites, scores_table
+from .tally import pattern_counts, tally
+
+
+@dataclass(frozen=True)
+class CycleScores:
+    """The scored cycle: the tally, the pattern counts and the two contract tables.
+
+    Attributes
+    ----------
+    cycle : str
+    counts : DataFrame
+        :func:`evalstats.tally` of the cycle (the sufficient statistic).
+    patterns : DataFrame
+        :func:`evalstats.pattern_counts` (keeps a form's answers together).
+    scores : DataFrame
+        The ``tables/scores.csv`` contract (:func:`evalstats.scores_table`).
+    composites : DataFrame
+        One row per unit (:func:`evalstats.composites`).
+    ranking : DataFrame
+        The ``tables/ranking.csv`` contract (:func:`evalstats.rank_units`).
+    incidents : DataFrame
+        The cycle's veto incidents, with a ``cycle`` column.
+    units : DataFrame
+    scheme : Scheme
+    """
+
+    cycle: str
+    counts: pd.DataFrame
+    patterns: pd.DataFrame
+    scores: pd.DataFrame
+    composites: pd.DataFrame
+    ranking: pd.DataFrame
+    incidents: pd.DataFrame
+    units: pd.DataFrame
+    scheme: Scheme
+
+
+def _incidents_of(validated) -> pd.DataFrame:
+    inc = validated.incidents.copy()
+    inc.insert(0, "cycle", validated.cycle)
+    return inc
+
+
+def score_cycle(
+    validated,
+    *,
+    method: str = "wilson",
+    confidence_level: float | None = None,
+    n_resamples: int = 10_000,
+    rng=None,
+    forms: pd.DataFrame | None = None,
+) -> CycleScores:
+    """Score one validated cycle: tally, scores table, composites and ranking.
+
+    Parameters
+    ----------
+    validated : ValidatedCycle
+        From :func:`evalstats.validate.validate_cycle`.
+    method : {"wilson", "clopper-pearson", "jeffreys"}
+        Interval method of the rates.
+    confidence_level : float, optional
+        Default: the scheme's ``rules.confidence_level``.
+    n_resamples : int
+        Bootstrap resamples of the ranking uncertainty.
+    rng : int or numpy.random.Generator, optional
+        Seed of the bootstrap (reproducible when given).
+    forms : DataFrame, optional
+        Score these forms instead of ``validated.forms`` (e.g. with flagged forms excluded);
+        the units, incidents and scheme still come from ``validated``.
+
+    Returns
+    -------
+    CycleScores
+    """
+    scheme = validated.scheme
+    level = check_confidence_level(
+        scheme.rules.confidence_level if confidence_level is None else confidence_level
+    )
+    forms = validated.forms if forms is None else forms
+    counts = tally(forms, scheme)
+    patterns = pattern_counts(forms, scheme)
+    scores = scores_table(
+        counts,
+        units=validated.units,
+        scheme=scheme,
+        method=method,
+        confidence_level=level,
+        patterns=patterns,
+    )
+    comp = composites(
+        counts, units=validated.units, scheme=scheme, confidence_level=level, patterns=patterns
+    )
+    incidents = _incidents_of(validated)
+    ranking = rank_units(
+        comp,
+        patterns=patterns,
+        incidents=incidents,
+        scheme=scheme,
+        n_resamples=n_resamples,
+        confidence_level=level,
+        rng=rng,
+    )
+    return CycleScores(
+        cycle=validated.cycle,
+        counts=counts,
+        patterns=patterns,
+        scores=scores,
+        composites=comp,
+        ranking=ranking,
+        incidents=incidents,
+        units=validated.units,
+        scheme=scheme,
+    )
+
+
+def score_year(
+    half_year: CycleScores,
+    annual: CycleScores,
+    *,
+    n_resamples: int = 10_000,
+    confidence_level: float | None = None,
+    rng=None,
+) -> pd.DataFrame:
+    """The annual ranking: rank, grade and veto decided on ``composite_year``.
+
+    ``composite_year`` is the period-weighted combination of the half-year and annual composites
+    (``scheme.rules.period_weights``, stated in the ``weight_*`` columns); an incident at any
+    time of the year vetoes the unit; the 末位's annual grade is capped at
+    ``scheme.rules.last_grade_cap``.  ``composite`` and its interval are the annual cycle's own.
+
+    Returns
+    -------
+    DataFrame
+        The ranking contract plus ``composite_h1``, ``composite_annual``, ``composite_year``
+        (with its interval) and the weights.
+    """
+    scheme = annual.scheme
+    level = check_confidence_level(
+        scheme.rules.confidence_level if confidence_level is None else confidence_level
+    )
+    year = composite_year(
+        half_year.composites, annual.composites, scheme=scheme, confidence_level=level
+    )
+    own = annual.composites.set_index("unit")
+    for col in ("composite", "composite_ci_low", "composite_ci_high"):
+        year[col] = year["unit"].map(own[col]).astype(float)
+    weights = {
+        half_year.cycle: float(scheme.rules.period_weights["half_year"]),
+        annual.cycle: float(scheme.rules.period_weights["annual"]),
+    }
+    incidents = pd.concat([half_year.incidents, annual.incidents], ignore_index=True)
+    incidents = incidents.drop(columns="cycle")  # any incident in the year counts
+    patterns = pd.concat([half_year.patterns, annual.patterns], ignore_index=True)
+    for col in ("unit", "group"):
+        cats = list(
+            dict.fromkeys(
+                [*half_year.patterns[col].cat.categories, *annual.patterns[col].cat.categories]
+            )
+        )
+        patterns[col] = pd.Categorical(patterns[col].astype(object), categories=cats)
+    return rank_units(
+        year,
+        patterns=patterns,
+        incidents=incidents,
+        scheme=scheme,
+        score_column="composite_year",
+        n_resamples=n_resamples,
+        confidence_level=level,
+        rng=rng,
+        cap_last_grade=True,
+        cycle_weights=weights,
+    )
+
+
+__all__ = ["CycleScores", "score_cycle", "score_year"]
