@@ -1,0 +1,895 @@
+"""Exports of a report: CSV tables, the Excel workbook, HTML without code, JSON — all safe.
+
+Every file is written atomically (a temporary file in the same folder, then ``os.replace``), so
+a reader sees the old file or the new one, never half of one; and deterministically, so the
+same tables give the same bytes.
+
+Hostile text (issue 8): a comment typed into a form ends up in ``tables/*.csv``, the workbook
+and the HTML.  :func:`neutralize` makes text cells inert before a spreadsheet sees them — a
+cell whose first non-blank character is ``= + - @`` (or their full-width forms ``＝ ＋ － ＠``),
+or that starts with a tab or a carriage return, gets a leading ``'`` (the OWASP advice for CSV
+injection [1]_); control characters are removed.  The HTML escapes text (pandas' ``to_html``
+does; :func:`escape_markdown` is for sentences built from comments) and :func:`render_html`
+removes scripts and event handlers that reach the page anyway.
+
+References
+----------
+.. [1] OWASP. CSV Injection. https://owasp.org/www-community/attacks/CSV_Injection
+
+Examples
+--------
+>>> import pandas as pd
+>>> from evalstats.report import neutralize
+>>> df, n = neutralize(pd.DataFrame({"comment": ["=HYPERLINK(\\"x\\")", "好", "－1"]}))
+>>> df["comment"].tolist(), n
+(['\\'=HYPERLINK("x")', '好', "'－1"], 2)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import math
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from ._options import check_option
+from .config import resolve_path
+from .labels import (
+    LANGS,
+    TABLE_LABELS,
+    column_format,
+    column_label,
+    relabel,
+    rounding_note,
+)
+from .scheme import Scheme, resolve_scheme
+
+FORMULA_PREFIXES = "=+-@＝＋－＠"
+"""First non-blank characters that make a spreadsheet read a cell as a formula."""
+DANGEROUS_STARTS = "\t\r"
+"""First characters that are neutralised whatever follows."""
+QUOTE = "'"
+EXCEL_MAX_CHARS = 32_767
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+SHEET_NAME_MAX = 31
+NUMBER_FORMATS = {
+    "percent": "0.0%",
+    "pvalue": '[<0.001]"<0.001";0.000',
+    "integer": "#,##0",
+    "decimal": "0.00",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+"""Excel number format of each :func:`evalstats.labels.column_format` kind."""
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+TEMPLATE_NAME = "evalstats_html"
+REMOVE_CELL_TAGS = ("remove_cell", "remove-cell")
+
+# C0 controls except \n (tab and CR are turned into a space and \n before this), DEL, C1
+# controls, the bidirectional embedding / override / isolate controls (they reorder what a
+# reader sees) and the two non-characters XML refuses.  Written so that both Python's re and
+# pyarrow's RE2 accept it.
+_CONTROL_CHARS = (
+    "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+    + "".join(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+    + "\ufffe\uffff]"
+)
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_UNSAFE_ELEMENTS = ("script", "iframe", "frame", "object", "embed", "applet", "base", "form")
+_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data", "poster")
+_UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data\s*:\s*text/html)", re.IGNORECASE)
+
+
+# ====================================================================== neutralising text
+def _clean_strings(sub: pd.Series) -> pd.Series:
+    """Neutralised copy of a Series of str (no missing values)."""
+    if sub.dtype == object:
+        sub = sub.str.replace(_SURROGATES, "\ufffd", regex=True)
+    t = sub.str.replace("\r\n", "\n", regex=False)
+    t = t.str.replace("\r", "\n", regex=False).str.replace("\t", " ", regex=False)
+    t = t.str.replace(_CONTROL_CHARS, "", regex=True)
+    starts = sub.str.slice(0, 1).isin(list(DANGEROUS_STARTS))
+    first = t.str.lstrip().str.slice(0, 1).isin(list(FORMULA_PREFIXES))
+    quote = (starts | first).to_numpy(dtype=bool)
+    if quote.any():
+        t = t.where(~quote, QUOTE + t)
+    return t
+
+
+def _neutralize_series(s: pd.Series) -> tuple[pd.Series, int]:
+    """The series with its text cells neutralised, and how many cells changed."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = pd.Series(s.cat.categories)
+        if pd.api.types.infer_dtype(cats, skipna=True) not in ("string", "mixed", "empty"):
+            return s, 0
+        new, n = _neutralize_series(cats.astype(object))
+        if n == 0:
+            return s, 0
+        changed = new.to_numpy(dtype=object) != cats.to_numpy(dtype=object)
+        count = int(s.isin(cats[changed].tolist()).sum())
+        if new.is_unique:
+            return s.cat.rename_categories(new.tolist()), count
+        return _neutralize_series(s.astype(object))
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        present = s.notna()
+        if not present.any():
+            return s, 0
+        sub = s[present]
+        new = _clean_strings(sub)
+        changed = (new != sub).to_numpy(dtype=bool)
+        if not changed.any():
+            return s, 0
+        out = s.copy()
+        out[present] = new
+        return out, int(changed.sum())
+    if s.dtype != object:
+        return s, 0
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind == "string":
+        mask = s.notna().to_numpy()
+    elif kind.startswith("mixed"):
+        mask = s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).to_numpy(bool)
+    else:
+        return s, 0
+    if not mask.any():
+        return s, 0
+    sub = s[mask].astype(object)
+    new = _clean_strings(sub)
+    changed = (new.to_numpy(dtype=object) != sub.to_numpy(dtype=object)).astype(bool)
+    if not changed.any():
+        return s, 0
+    out = s.copy()
+    out[mask] = new.to_numpy(dtype=object)
+    return out, int(changed.sum())
+
+
+def neutralize_text(value: str) -> str:
+    """One text neutralised as :func:`neutralize` does a cell.
+
+    Examples
+    --------
+    >>> neutralize_text("@SUM(A1)"), neutralize_text("\\tplain"), neutralize_text("a\\x07b")
+    ("'@SUM(A1)", "' plain", 'ab')
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"value must be a str; got {type(value).__name__}")
+    return _clean_strings(pd.Series([value], dtype=object)).iloc[0]
+
+
+def neutralize(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Make every text cell of ``df`` inert for spreadsheets; count the cells changed.
+
+    A text cell is changed when
+
+    * it starts with a tab or a carriage return, or its first non-blank character is one of
+      ``= + - @`` or their full-width forms ``＝ ＋ － ＠``: a ``'`` is put in front (OWASP's
+      advice against CSV injection [1]_), so ``"=1+2"`` is written as ``"'=1+2"``;
+    * it holds control characters: ``\\r\\n`` and ``\\r`` become ``\\n``, a tab becomes a
+      space, and other C0/C1 controls, DEL, bidirectional override and isolate characters,
+      U+FFFE/U+FFFF and unpaired surrogates are removed (``\\n`` is kept).
+
+    Numbers are untouched (a negative number is a number, not a formula); a *text* cell
+    ``"-1+2"`` is neutralised.  Long text is kept whole.  String column names are neutralised
+    the same way (and counted).  Object, ``str`` and categorical columns are handled, mixed
+    object columns cell by type; the work is vectorised.
+
+    Parameters
+    ----------
+    df : DataFrame
+
+    Returns
+    -------
+    (DataFrame, int)
+        A neutralised copy and the number of cells (and column names) changed.
+
+    References
+    ----------
+    .. [1] OWASP. CSV Injection. https://owasp.org/www-community/attacks/CSV_Injection
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out, n = neutralize(pd.DataFrame({"x": [-1.5], "t": ["-1+2"]}))
+    >>> out["x"].tolist(), out["t"].tolist(), n
+    ([-1.5], ["'-1+2"], 1)
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame; got {type(df).__name__}")
+    out = df.copy()
+    total = 0
+    for pos in range(df.shape[1]):
+        new, n = _neutralize_series(df.iloc[:, pos])
+        if n:
+            out.isetitem(pos, new)
+            total += n
+    names = pd.Series(list(df.columns), dtype=object)
+    new_names, n = _neutralize_series(names)
+    if n:
+        out.columns = new_names.tolist()
+        total += n
+    return out, total
+
+
+# ====================================================================== atomic writing
+def _tmp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+
+
+def _atomic(path: Path, write) -> Path:
+    """Call ``write(binary file)`` on a temporary file next to ``path``, then replace ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_path(path)
+    try:
+        with open(tmp, "xb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _atomic_bytes(path: Path, data: bytes) -> Path:
+    return _atomic(path, lambda fh: fh.write(data))
+
+
+def _check_frame(name: str, df) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame; got {type(df).__name__}")
+    return df
+
+
+def _with_index(df: pd.DataFrame) -> pd.DataFrame:
+    """A named index (or MultiIndex) becomes columns; an unnamed one is dropped."""
+    if any(n is not None for n in df.index.names):
+        return df.reset_index()
+    return df
+
+
+# ====================================================================== CSV
+def _write_csv(df: pd.DataFrame, path: Path) -> int:
+    safe, n = neutralize(_with_index(df))
+
+    def write(fh):
+        safe.to_csv(fh, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+    _atomic(path, write)
+    return n
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` as a CSV that Excel opens: UTF-8 with BOM, neutralised, atomic.
+
+    The file is deterministic: no index (a named index is written as columns), ``\\n`` line
+    ends, floats at full precision (the shortest text that reads back as the same float — no
+    rounding in the tables), missing values as empty fields, booleans as ``True`` / ``False``.
+    Text cells are neutralised by :func:`neutralize`.
+
+    Parameters
+    ----------
+    df : DataFrame
+    path : str or Path
+        Relative paths resolve from the project root; the folder is created.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = write_csv(pd.DataFrame({"a": [0.1 + 0.2], "b": ["=1"]}), f"{d}/t.csv")
+    ...     p.read_bytes()
+    b"\\xef\\xbb\\xbfa,b\\n0.30000000000000004,'=1\\n"
+    """
+    _check_frame("df", df)
+    path = resolve_path(path)
+    _write_csv(df, path)
+    return path
+
+
+@dataclass(frozen=True)
+class TablesWritten:
+    """What :func:`write_tables` wrote.
+
+    Attributes
+    ----------
+    paths : Mapping[str, Path]
+        Table name → CSV file, in the order given.
+    neutralised : Mapping[str, int]
+        Table name → cells (and column names) neutralised.
+    """
+
+    paths: Mapping[str, Path]
+    neutralised: Mapping[str, int]
+
+    @property
+    def total_neutralised(self) -> int:
+        """Cells neutralised over all tables."""
+        return int(sum(self.neutralised.values()))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per table: ``table, file, neutralised``."""
+        return pd.DataFrame(
+            {
+                "table": list(self.paths),
+                "file": [str(p) for p in self.paths.values()],
+                "neutralised": [self.neutralised[k] for k in self.paths],
+            }
+        )
+
+
+def _check_tables(tables) -> dict[str, pd.DataFrame]:
+    if not isinstance(tables, Mapping):
+        raise TypeError(
+            f"tables must be a mapping of table name to DataFrame; got {type(tables).__name__}"
+        )
+    for name, df in tables.items():
+        if not isinstance(name, str) or not _TABLE_NAME.match(name):
+            raise ValueError(
+                f"table name {name!r} is not a safe file name: use letters, digits, '_', '-' "
+                "and '.', not starting with '.' or '-'"
+            )
+        _check_frame(f"tables[{name!r}]", df)
+    return dict(tables)
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | Path) -> TablesWritten:
+    """Write each table as ``<out_dir>/tables/<name>.csv`` with :func:`write_csv`.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Table name (a safe file name: letters, digits, ``_ - .``) → table in codes.
+    out_dir : str or Path
+        The report folder; ``tables/`` is created in it.
+
+    Returns
+    -------
+    TablesWritten
+        The paths and the count of neutralised cells per table (issue 8 asks the report to
+        state it).
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     w = write_tables({"quality": pd.DataFrame({"reason": ["+86 138"]})}, d)
+    ...     w.paths["quality"].name, w.total_neutralised
+    ('quality.csv', 1)
+    """
+    tables = _check_tables(tables)
+    folder = resolve_path(out_dir) / "tables"
+    paths: dict[str, Path] = {}
+    counts: dict[str, int] = {}
+    for name, df in tables.items():
+        path = folder / f"{name}.csv"
+        counts[name] = _write_csv(df, path)
+        paths[name] = path
+    return TablesWritten(paths=paths, neutralised=counts)
+
+
+# ====================================================================== JSON
+def _jsonable(obj):
+    if obj is None or isinstance(obj, bool | str | int):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return _jsonable(float(obj))
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | np.ndarray | pd.Series):
+        return [_jsonable(v) for v in list(obj)]
+    if isinstance(obj, set | frozenset):
+        return sorted((_jsonable(v) for v in obj), key=repr)
+    if isinstance(obj, Path):
+        return obj.as_posix()
+    if isinstance(obj, pd.Timestamp | _dt.datetime | _dt.date):
+        return obj.isoformat()
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON: {obj!r}")
+
+
+def write_json(obj, path: str | Path) -> Path:
+    """Write ``obj`` as deterministic JSON, atomically.
+
+    Keys sorted, ``ensure_ascii=False`` (Chinese stays readable), indent 2, a final newline;
+    NaN and infinities become ``null``; numpy scalars, arrays, ``Path`` and dates are
+    converted.  Anything else raises TypeError.
+
+    Parameters
+    ----------
+    obj : JSON-like
+    path : str or Path
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_json({"b": float("nan"), "a": "末位"}, f"{d}/s.json").read_text("utf-8")
+    '{\\n  "a": "末位",\\n  "b": null\\n}\\n'
+    """
+    text = json.dumps(_jsonable(obj), sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False)
+    return _atomic_bytes(resolve_path(path), (text + "\n").encode("utf-8"))
+
+
+# ====================================================================== workbook
+def _display_width(text: str, limit: int = 200) -> int:
+    """Columns a text takes in a spreadsheet: CJK (wide) characters count two."""
+    width = 0
+    for line in text[:limit].split("\n"):
+        w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+        width = max(width, w)
+    return width
+
+
+def sheet_title(name: str, taken: set[str] | None = None) -> str:
+    """A valid, unique Excel sheet name from ``name``.
+
+    Removes ``[ ] : * ? / \\``, leading and trailing apostrophes and control characters,
+    cuts to 31 characters, and adds `` (2)``, `` (3)``… when the name (case-insensitively) is
+    already in ``taken`` (which is updated).
+
+    Examples
+    --------
+    >>> taken = set()
+    >>> sheet_title("a/b: c?", taken), sheet_title("A/B: C?", taken), sheet_title("x" * 40)
+    ('ab c', 'AB C (2)', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')
+    """
+    taken = set() if taken is None else taken
+    text = _SHEET_BAD.sub("", str(name))
+    text = re.sub(_CONTROL_CHARS, "", text).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    text = text.strip().strip("'").strip()[:SHEET_NAME_MAX].strip() or "Sheet"
+    if text.casefold() == "history":
+        text = f"{text}_"
+    candidate, k = text, 1
+    while candidate.casefold() in taken:
+        k += 1
+        suffix = f" ({k})"
+        candidate = text[: SHEET_NAME_MAX - len(suffix)] + suffix
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _column_values(s: pd.Series, how: str) -> list:
+    """Python values for openpyxl: None for missing, numbers as numbers."""
+    if how in ("percent", "pvalue", "integer", "decimal"):
+        x = s.astype("float64").to_numpy(na_value=np.nan)
+        if how == "integer":
+            return [int(v) if math.isfinite(v) else None for v in x]
+        return [float(v) if math.isfinite(v) else None for v in x]
+    if how == "datetime":
+        t = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+        return [None if pd.isna(v) else v.to_pydatetime() for v in t]
+    values = s.astype(object).tolist()
+    return [None if (v is None or (not isinstance(v, str) and pd.isna(v))) else v for v in values]
+
+
+def _numeric_width(values: list, how: str, decimals: int = 2) -> int:
+    finite = [v for v in values if v is not None]
+    if not finite:
+        return 4
+    if how == "datetime":
+        return len("2026-01-01 00:00")
+    big = max(abs(v) for v in finite)
+    neg = any(v < 0 for v in finite)
+    if how == "percent":
+        text = f"{big * 100:.1f}%"
+    elif how == "pvalue":
+        text = "0.000"
+    elif how == "integer":
+        text = f"{int(big):,}"
+    else:
+        text = f"{big:.{decimals}f}"
+    return len(text) + int(neg)
+
+
+def _about_rows(
+    tables, titles, rows_per_table, notes, neutralised, truncated, lang: str
+) -> list[tuple[str, str]]:
+    zh = lang == "zh"
+    rows: list[tuple[str, str]] = []
+    for key, value in (notes or {}).items():
+        rows.append((str(key), "" if value is None else str(value)))
+    rows.append(("数值说明" if zh else "Numbers", rounding_note(lang)))
+    listing = [
+        f"{titles[name]}：tables/{name}.csv（{rows_per_table[name]} 行）"
+        if zh
+        else f"{titles[name]}: tables/{name}.csv ({rows_per_table[name]} rows)"
+        for name in tables
+    ]
+    rows.append(("工作表" if zh else "Sheets", "\n".join(listing)))
+    if zh:
+        text = (
+            f"共 {neutralised} 个文本单元格以 = + - @、制表符或回车开头或含控制字符，"
+            "已在开头加单引号或删除控制字符，以免被当作公式执行。"
+        )
+    else:
+        text = (
+            f"{neutralised} text cell(s) began with = + - @, a tab or a carriage return or "
+            "held control characters: a leading apostrophe was added or the control "
+            "characters removed, so that no cell runs as a formula."
+        )
+    rows.append(("安全处理" if zh else "Safety", text))
+    if truncated:
+        text = (
+            f"共 {truncated} 个单元格超过 Excel 单元格上限（{EXCEL_MAX_CHARS} 个字符），"
+            "在本工作簿中截断；全文见对应的 CSV 文件。"
+            if zh
+            else f"{truncated} cell(s) exceeded Excel's limit of {EXCEL_MAX_CHARS} characters "
+            "and are cut in this workbook; the CSV files hold the full text."
+        )
+        rows.append(("截断" if zh else "Cut text", text))
+    rows.append(("生成工具" if zh else "Generated by", f"evalstats {__version__}"))
+    return rows
+
+
+def _setup_print(ws, *, landscape: bool = True) -> None:
+    from openpyxl.worksheet.page import PageMargins
+
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.oddHeader.center.text = "&A"
+    ws.oddFooter.center.text = "&P / &N"
+
+
+def _cut(text: str, lang: str) -> str:
+    marker = (
+        "…（超出 Excel 单元格上限，全文见 CSV）"
+        if lang == "zh"
+        else "… (cut at Excel's cell limit; full text in the CSV)"
+    )
+    return text[: EXCEL_MAX_CHARS - len(marker)] + marker
+
+
+def write_workbook(
+    tables: Mapping[str, pd.DataFrame],
+    path: str | Path,
+    *,
+    scheme: Scheme | str | Path | None = None,
+    lang: str = "zh",
+    sheet_names: Mapping[str, str] | None = None,
+    notes: Mapping[str, object] | None = None,
+) -> Path:
+    """Write the tables as one formatted Excel workbook, for reading and printing.
+
+    The first sheet (说明 / About) lists ``notes`` (cycle, analysis, …), the rounding note,
+    the sheets with their CSV files, how many text cells were neutralised, and the package
+    version.  Then one sheet per table: headers from :data:`evalstats.labels.COLUMN_LABELS`,
+    code values as labels (:func:`evalstats.labels.relabel`), unrounded numbers with number
+    formats (scores ``0.00``, rates ``0.0%``, counts ``#,##0``, p-values ``0.000`` or
+    ``<0.001``), a bold frozen header row with an autofilter, column widths from the content
+    (CJK characters count double; long text wraps), and print settings: A4 landscape, fit to
+    one page wide, header row repeated on every page, sheet name and page numbers.
+
+    Text is neutralised (:func:`neutralize`).  A text longer than Excel's cell limit (32,767
+    characters) is cut in the workbook only, with a marker, and counted on the first sheet.
+    The bytes depend only on the content (:func:`evalstats.template.workbook_bytes`); the file
+    is written atomically.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Table name → table in codes, in sheet order.
+    path : str or Path
+        The ``.xlsx`` file; relative paths resolve from the project root.
+    scheme : Scheme, path or None
+        For the labels (default: the bundled scheme).
+    lang : {"zh", "en"}
+    sheet_names : mapping of str to str, optional
+        Table name → sheet name, overriding :data:`evalstats.labels.TABLE_LABELS`.  Sheet names
+        are made valid (see :func:`sheet_title`).
+    notes : mapping, optional
+        Label → text rows of the first sheet, in order.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    ValueError
+        A table name is not a safe file name, or a table exceeds Excel's size (1,048,575 rows
+        below the header, 16,384 columns).
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from openpyxl import load_workbook
+    >>> t = pd.DataFrame({"unit_name": ["财政所"], "composite": [88.037]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     wb = load_workbook(write_workbook({"ranking": t}, f"{d}/r.xlsx"))
+    ...     wb.sheetnames, wb["排名"]["B1"].value, wb["排名"]["B2"].number_format
+    (['说明', '排名'], '综合得分', '0.00')
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from .template import workbook_bytes
+
+    i = LANGS.index(check_option("lang", lang, LANGS))
+    tables = _check_tables(tables)
+    if sheet_names is not None and not isinstance(sheet_names, Mapping):
+        raise TypeError(f"sheet_names must be a mapping; got {type(sheet_names).__name__}")
+    if notes is not None and not isinstance(notes, Mapping):
+        raise TypeError(f"notes must be a mapping of label to text; got {type(notes).__name__}")
+    scheme = resolve_scheme(scheme)
+    for name, df in tables.items():
+        df = _with_index(df)
+        if len(df) > EXCEL_MAX_ROWS - 1 or df.shape[1] > EXCEL_MAX_COLUMNS:
+            raise ValueError(
+                f"table {name!r} has {len(df):,} rows and {df.shape[1]:,} columns; an Excel "
+                f"sheet holds at most {EXCEL_MAX_ROWS - 1:,} rows below the header and "
+                f"{EXCEL_MAX_COLUMNS:,} columns"
+            )
+
+    wb = Workbook()
+    about = wb.active
+    taken: set[str] = set()
+    about.title = sheet_title(TABLE_LABELS["about"][i], taken)
+    titles: dict[str, str] = {}
+    for name in tables:
+        wanted = (sheet_names or {}).get(name)
+        if wanted is None:
+            wanted = TABLE_LABELS[name][i] if name in TABLE_LABELS else name
+        titles[name] = sheet_title(neutralize_text(str(wanted)).lstrip(QUOTE), taken)
+
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    head_align = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    neutralised = 0
+    truncated = 0
+    rows_per_table: dict[str, int] = {}
+    for name, raw in tables.items():
+        raw = _with_index(raw)
+        ws = wb.create_sheet(titles[name])
+        rows_per_table[name] = len(raw)
+        shown = relabel(raw, scheme=scheme, lang=lang)
+        shown.columns = [column_label(c, LANGS[i], scheme=scheme) for c in raw.columns]
+        shown, n = neutralize(shown)
+        neutralised += n
+        kinds = [column_format(raw.columns[p], raw.iloc[:, p].dtype) for p in range(raw.shape[1])]
+        for col, header in enumerate(shown.columns, start=1):
+            cell = ws.cell(row=1, column=col, value=str(header))
+            cell.font = bold
+            cell.fill = fill
+            cell.alignment = head_align
+        for col, how in enumerate(kinds, start=1):
+            values = _column_values(shown.iloc[:, col - 1], how)
+            fmt = NUMBER_FORMATS.get(how)
+            if how in ("text", "bool"):
+                width = 0
+                for r, v in enumerate(values, start=2):
+                    if v is None:
+                        continue
+                    v = str(v)
+                    if len(v) > EXCEL_MAX_CHARS:
+                        v = _cut(v, LANGS[i])
+                        truncated += 1
+                    cell = ws.cell(row=r, column=col, value=v)
+                    cell.data_type = "s"  # text, never a formula
+                    width = max(width, _display_width(v))
+            else:
+                for r, v in enumerate(values, start=2):
+                    if v is None:
+                        continue
+                    cell = ws.cell(row=r, column=col, value=v)
+                    cell.number_format = fmt
+                width = _numeric_width(values, how)
+            header_width = _display_width(str(shown.columns[col - 1]))
+            full = max(width, header_width) + 2
+            letter = get_column_letter(col)
+            ws.column_dimensions[letter].width = float(min(max(full, 8), 60))
+            if full > 60:
+                for r in range(2, len(values) + 2):
+                    ws.cell(row=r, column=col).alignment = wrap
+        ws.freeze_panes = "A2"
+        if raw.shape[1]:
+            ws.auto_filter.ref = f"A1:{get_column_letter(raw.shape[1])}{len(raw) + 1}"
+        ws.print_title_rows = "1:1"
+        _setup_print(ws)
+
+    title = "工作簿说明" if i == 0 else "About this workbook"
+    about.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    rows = _about_rows(tables, titles, rows_per_table, notes, neutralised, truncated, LANGS[i])
+    for r, (key, value) in enumerate(rows, start=3):
+        k = about.cell(row=r, column=1, value=neutralize_text(key))
+        k.font = bold
+        k.alignment = Alignment(vertical="top")
+        k.data_type = "s"
+        v = about.cell(row=r, column=2, value=neutralize_text(value)[:EXCEL_MAX_CHARS])
+        v.alignment = wrap
+        v.data_type = "s"
+    about.column_dimensions["A"].width = 16.0
+    about.column_dimensions["B"].width = 100.0
+    _setup_print(about, landscape=False)
+
+    path = resolve_path(path)
+    return _atomic_bytes(path, workbook_bytes(wb))
+
+
+# ====================================================================== HTML
+def escape_markdown(text) -> str:
+    """Text safe to put in a Markdown cell or ``display(Markdown(...))``.
+
+    HTML special characters are escaped (``<script>`` shows as text) and Markdown
+    punctuation is backslash-escaped, so a comment cannot become a heading, a list, a link or
+    emphasis.  Line breaks are kept as line breaks.
+
+    Examples
+    --------
+    >>> escape_markdown("<b>差</b> [点我](javascript:alert(1)) *急*")
+    '&lt;b&gt;差&lt;/b&gt; \\\\[点我\\\\]\\\\(javascript:alert\\\\(1\\\\)\\\\) \\\\*急\\\\*'
+    """
+    text = html.escape(str(text), quote=True)
+    text = re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", text)
+    return text.replace("\n", "  \n")
+
+
+def strip_volatile(nb):
+    """Remove what changes between runs of the same notebook; returns ``nb`` (changed in place).
+
+    Execution counts, timing metadata (``execution``, ``papermill`` on cells and notebook)
+    and random cell ids (replaced by ``cell-<n>``).
+    """
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    for n, cell in enumerate(nb.cells):
+        if "id" in cell:
+            cell["id"] = f"cell-{n}"
+        for key in ("execution", "papermill", "collapsed", "scrolled"):
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.execution_count = None
+            for out in cell.get("outputs", []):
+                if "execution_count" in out:
+                    out["execution_count"] = None
+    return nb
+
+
+def _template_dir() -> Path:
+    return Path(str(resources.files("evalstats") / "templates"))
+
+
+def _safe_soup(text: str, lang: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, features="html.parser")
+    if soup.html is not None:
+        soup.html["lang"] = HTML_LANG[lang]
+    for tag in soup.find_all(list(_UNSAFE_ELEMENTS)):
+        tag.decompose()
+    for tag in soup.find_all("meta"):
+        if tag.get("http-equiv"):
+            tag.decompose()
+    for tag in soup.find_all(True):
+        for attr in list(tag.attrs):
+            if attr.lower().startswith("on"):
+                del tag.attrs[attr]
+            elif attr.lower() in _URL_ATTRIBUTES:
+                value = tag.attrs[attr]
+                value = " ".join(value) if isinstance(value, list) else str(value)
+                if _UNSAFE_URL.match(value):
+                    del tag.attrs[attr]
+    return str(soup)
+
+
+def render_html(
+    notebook_path: str | Path,
+    html_path: str | Path,
+    *,
+    title: str | None = None,
+    lang: str = "zh",
+) -> Path:
+    """Render an executed notebook as an HTML report without code, for reading and printing.
+
+    nbconvert's ``HTMLExporter`` with the package's template (``evalstats/templates/
+    evalstats_html``, built on JupyterLab's): no input cells, no prompts, code cells without
+    output and cells tagged ``remove_cell`` left out, images embedded, ``<html lang="zh-CN">``
+    (or ``en``), a CJK font stack, and a print stylesheet (A4, a page break before each
+    ``h2``, tables and figures kept on one page where they fit, table headers repeated, no
+    output clipped).  The page loads nothing from the network (no require.js, MathJax or
+    mermaid).  As a last line of defence, ``<script>``, frames, objects, forms, ``on*``
+    event attributes and ``javascript:`` URLs are removed from the page.  Volatile metadata
+    is stripped first (:func:`strip_volatile`), so the same executed notebook gives the same
+    bytes.
+
+    Parameters
+    ----------
+    notebook_path : str or Path
+        The executed ``.ipynb``.
+    html_path : str or Path
+        The ``.html`` to write (atomically).
+    title : str, optional
+        Page title (default: the notebook's ``title`` metadata, else its file name).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    Path
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    check_option("lang", lang, LANGS)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None; got {type(title).__name__}")
+    src = resolve_path(notebook_path)
+    nb = nbformat.read(src, as_version=4)
+    strip_volatile(nb)
+    nb.cells = [
+        c
+        for c in nb.cells
+        if not (c.cell_type == "code" and not c.get("outputs")) and c.cell_type != "raw"
+    ]
+    if title is not None:
+        nb.metadata["title"] = title
+
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(_template_dir())],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        embed_images=True,
+        language_code=lang,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS)), enabled=True
+    )
+    meta = {"name": src.stem, "path": str(src.parent)}
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": meta})
+    page = _safe_soup(body, lang)
+    return _atomic_bytes(resolve_path(html_path), page.encode("utf-8"))
+
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "NUMBER_FORMATS",
+    "TablesWritten",
+    "escape_markdown",
+    "neutralize",
+    "neutralize_text",
+    "render_html",
+    "sheet_title",
+    "strip_volatile",
+    "write_csv",
+    "write_json",
+    "write_tables",
+    "write_workbook",
+]
