@@ -11,13 +11,9 @@ import argparse
 import sys
 
 from . import __version__
-from .errors import EvalstatsError, InputError, SchemeError
+from .errors import EvalstatsError, InputError, SchemeError, UsageError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-class UsageError(EvalstatsError):
-    """A command was called wrongly (bad path, conflicting options)."""
 
 
 def _positive_int(text: str) -> int:
@@ -88,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument(
         "--units", metavar="FILE", help="units file (default: data/raw/<cycle>/units.*)"
     )
+    from .run import add_run_parser
+
+    add_run_parser(sub)
     return p
 
 
@@ -174,7 +173,14 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
+def cmd_run(args) -> int:
+    from .run import cmd_run as run
+
+    return run(args)
+
+
 COMMANDS = {
+    "run": cmd_run,
     "scheme": cmd_scheme,
     "validate": cmd_validate,
     "demo": cmd_demo,

@@ -5,7 +5,8 @@ Hierarchy::
     EvalstatsError                 base of every error the package raises on purpose
     ├── SchemeError                a scheme file is wrong (names the key)
     ├── InputError                 input data are wrong; carries every problem found
-    └── RunError                   a cycle run could not complete (later issues)
+    ├── UsageError                 a command or run was called wrongly (also a ValueError)
+    └── RunError                   a cycle run could not complete (see evalstats.run)
 
 Bad *arguments* to a function raise the builtin ``ValueError`` / ``TypeError``; these classes
 are for bad *data* and bad *configuration*, which a user fixes in a file rather than in code.
@@ -63,6 +64,10 @@ class InputError(EvalstatsError):
             more = [f"... and {len(lines) - 20} more"] if len(lines) > 20 else []
             message = "\n".join([head, *shown, *more])
         super().__init__(message)
+
+
+class UsageError(EvalstatsError, ValueError):
+    """A command or a run was called wrongly: a bad path, an undeclared parameter, …"""
 
 
 class RunError(EvalstatsError):
