@@ -44,7 +44,8 @@ from .scheme import TABLES, Scheme, normalize_label, resolve_scheme
 
 SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
-INPUT_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+PARQUET_EXTENSIONS = (".parquet",)
+INPUT_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".parquet")
 CSV_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
 HEADER_SEARCH_ROWS = 50
 FREE_TEXT_COLUMNS = frozenset({"comment", "note", "reason", "name"})
@@ -400,6 +401,30 @@ def _read_sheet_grid(data: bytes) -> tuple[list[tuple[str, list[list]]], str | N
     return sheets, None
 
 
+def _read_parquet_grid(data: bytes) -> tuple[pd.DataFrame, list[str], str | None]:
+    """A Parquet file → (text frame with positional columns, column names, error or None).
+
+    The column names are the header (row 1); data rows start at row 2.  Non-text columns are
+    shown as a spreadsheet shows them (``_cell_text``: dates ISO, whole numbers without .0).
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(_io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises several error types for unreadable files
+        return pd.DataFrame(), [], f"{type(exc).__name__}: {exc}"
+    grid = {}
+    for j, col in enumerate(table.columns):
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            grid[j] = pd.Series(col.to_numpy(zero_copy_only=False), dtype=object)
+        else:
+            values = pd.Series(col.to_pylist(), dtype=object)
+            grid[j] = values.map(_cell_text)
+    return pd.DataFrame(grid), [str(n) for n in table.column_names], None
+
+
 def _grid_from_rows(rows: list[list], start: int) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
     """Spreadsheet rows below the header → (text frame, numeric masks by position)."""
     body = rows[start:]
@@ -515,7 +540,8 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
     Parameters
     ----------
     path : str or Path
-        A .csv, .xlsx, .xlsm, .xls or .ods file (relative paths resolve from the project root).
+        A .csv, .xlsx, .xlsm, .xls, .ods or .parquet file (relative paths resolve from the
+        project root).  A Parquet file's column names are its header (row 1).
     table : str
         Which table it holds: one of ``"responses"``, ``"units"``, ``"forms_issued"``,
         ``"incidents"``, ``"exclusions"``; decides which headers are recognised.
@@ -571,7 +597,16 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
     if not data.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
         return fail("the file is empty", "empty_file")
 
-    if suffix in SPREADSHEET_EXTENSIONS:
+    if suffix in PARQUET_EXTENSIONS:
+        grid, headers, err = _read_parquet_grid(data)
+        if err is not None:
+            return fail(f"cannot read this file as Parquet ({err})", "wrong_format")
+        if not headers:
+            return fail("the file is empty", "empty_file")
+        first = last = 0
+        numeric_pos = None
+        encoding = sheet = None
+    elif suffix in SPREADSHEET_EXTENSIONS:
         sheets, err = _read_sheet_grid(data)
         if err is not None:
             if _sniff_binary(data) is None and b"\x00" not in data[:4096]:
@@ -685,8 +720,8 @@ def find_cycle_files(folder) -> dict[str, Path]:
     """The input files of a cycle folder, by table.
 
     Looks for ``responses``, ``units`` and the optional ``forms_issued``, ``incidents`` and
-    ``exclusions`` with extension .xlsx, .xlsm, .xls, .ods or .csv (Excel lock files ``~$…``
-    are ignored).
+    ``exclusions`` with extension .xlsx, .xlsm, .xls, .ods, .csv or .parquet (Excel lock files
+    ``~$…`` are ignored).
 
     Parameters
     ----------

@@ -126,7 +126,9 @@ TABLE_ORDER = ("final_grades", "ranking", "scores", "comparison", "quality", "re
 
 _CYCLE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,31}$")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_STAGING_RE = re.compile(r"^(?P<cycle>.+)-(?P<analysis>half-year|annual)-(?P<token>[0-9a-f]{8})$")
+_STAGING_RE = re.compile(
+    r"^(?P<cycle>.+)-(?P<analysis>half-year|annual|letters)-(?P<token>[0-9a-f]{8})$"
+)
 _STAMP = "%Y%m%dT%H%M%S"
 _TEXT_COLUMNS = frozenset(
     {"cycle", "unit", "unit_name", "name", "group", "dimension", "series", "level", "item"}
@@ -909,6 +911,8 @@ class _Plan:
     shown_out: str
     lang: str
     seed: object
+    backend: str = "pandas"
+    backend_options: tuple = ()
 
     @property
     def target(self) -> Path:
@@ -926,6 +930,9 @@ def run_analysis(
     notebook: str | Path | None = None,
     progress: bool = True,
     lang: str | None = None,
+    backend: str = "pandas",
+    scheduler: str | None = None,
+    memory_limit: str | None = None,
 ) -> RunResult:
     """Run the half-year or annual analysis of a cycle and publish its report atomically.
 
@@ -950,6 +957,16 @@ def run_analysis(
         Show papermill's progress bar and the runner's steps on stderr.
     lang : {"zh", "en"}, optional
         Report language, passed as the notebook's ``language`` (default: the notebook's own).
+    backend : {"pandas", "auto", "duckdb", "dask"}, default "pandas"
+        How the cycle is validated and counted (:mod:`evalstats.backends`).  ``"auto"`` picks by
+        the size of the responses file (``dask`` when ``scheduler`` is given).  The runner
+        validates with this backend before the kernel starts, writes the backend chosen in
+        ``manifest.json`` (``backend``), and passes it to the notebook as ``backend`` (and
+        ``scheduler``, ``memory_limit``) only if the notebook declares those parameters.
+    scheduler : str, optional
+        Dask scheduler address (``tcp://host:8786``), for ``backend="dask"``.
+    memory_limit : str, optional
+        DuckDB's memory limit (``"4GB"``) for the out-of-core validation and counts.
 
     Returns
     -------
@@ -976,6 +993,7 @@ def run_analysis(
     started = _now()
     timings: dict[str, float] = {}
     plan = _plan(analysis, cycle, data, scheme, out, parameters, notebook, lang)
+    plan = _with_backend(plan, backend, scheduler, memory_limit)
 
     t = time.perf_counter()
     _step(progress, f"validating {', '.join(plan.cycles)} in {plan.data_dir}")
@@ -1106,16 +1124,53 @@ def _plan(analysis, cycle, data, scheme, out, parameters, notebook, lang) -> _Pl
     )
 
 
+def _with_backend(plan: _Plan, backend, scheduler, memory_limit) -> _Plan:
+    """Step 1b: resolve the backend (``auto`` by input size) and the notebook parameters."""
+    from dataclasses import replace
+
+    from .backends import BACKENDS, choose_backend
+
+    check_option("backend", backend, BACKENDS)
+    if backend == "auto":
+        backend = choose_backend(plan.folders[0], scheduler=scheduler)
+    if scheduler is not None and backend != "dask":
+        raise RunUsageError(f"--scheduler is only used with --backend dask; got {backend}")
+    if memory_limit is not None and backend == "pandas":
+        raise RunUsageError("--memory-limit is only used with --backend duckdb or dask")
+    options = {"scheduler": scheduler, "memory_limit": memory_limit}
+    params = dict(plan.params)
+    if "backend" in plan.declared:
+        params["backend"] = backend
+    for name, value in options.items():
+        if value is not None and name in plan.declared:
+            params[name] = value
+    return replace(
+        plan,
+        params=params,
+        backend=backend,
+        backend_options=tuple((k, v) for k, v in options.items() if v is not None),
+    )
+
+
 def _hash_and_validate(plan: _Plan) -> dict[Path, tuple[str, int]]:
     """Step 2: hash every input file, then validate the cycle(s); InputError if invalid."""
     from .validate import validate_cycle
 
     files = _input_files(plan.folders, [plan.scheme_file])
     before = _hash_inputs(files)
-    validated = [
-        validate_cycle(f, scheme=plan.scheme, cycle=c)
-        for f, c in zip(plan.folders, plan.cycles, strict=True)
-    ]
+    if plan.backend == "pandas":
+        validated = [
+            validate_cycle(f, scheme=plan.scheme, cycle=c)
+            for f, c in zip(plan.folders, plan.cycles, strict=True)
+        ]
+    else:  # out of core: the DuckDB scan (every row checked, problems with their rows)
+        from .backends import scan_cycle
+
+        limit = dict(plan.backend_options).get("memory_limit")
+        validated = [
+            scan_cycle(f, scheme=plan.scheme, cycle=c, memory_limit=limit)
+            for f, c in zip(plan.folders, plan.cycles, strict=True)
+        ]
     # the bytes validated must be the bytes hashed
     read = {
         Path(f): sha
@@ -1217,6 +1272,7 @@ def _write_manifest(plan: _Plan, staging, token, params, before, started, timing
             "sha256": sha256_file(plan.notebook),
         },
         "parameters": {k: params[k] for k in sorted(params)},
+        "backend": {"name": plan.backend, **dict(plan.backend_options)},
         "seed": plan.seed,
         "language": plan.lang,
         "versions": _package_versions(),
@@ -1376,6 +1432,19 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
         help="set a notebook parameter (repeatable); names the notebook does not declare "
         "are refused",
     )
+    rp.add_argument(
+        "--backend",
+        choices=("pandas", "auto", "duckdb", "dask"),
+        default="pandas",
+        help="how the cycle is validated and counted: pandas (in memory, default), duckdb "
+        "(out of core), dask (a cluster: --scheduler), auto (by input size)",
+    )
+    rp.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786"
+    )
+    rp.add_argument(
+        "--memory-limit", metavar="SIZE", help="DuckDB memory limit, e.g. 4GB (duckdb, dask)"
+    )
     rp.add_argument("--notebook", metavar="FILE", help="run another notebook")
     rp.add_argument("--no-progress", action="store_true", help="no progress bar")
     return rp
@@ -1404,6 +1473,9 @@ def cmd_run(args) -> int:
             notebook=args.notebook,
             progress=not args.no_progress,
             lang=args.lang,
+            backend=getattr(args, "backend", "pandas"),
+            scheduler=getattr(args, "scheduler", None),
+            memory_limit=getattr(args, "memory_limit", None),
         )
     except InputError as exc:
         print(f"evalstats: {exc}", file=sys.stderr)
@@ -1412,7 +1484,7 @@ def cmd_run(args) -> int:
     except InputsChanged as exc:
         print(f"evalstats: {exc}", file=sys.stderr)
         return 1
-    except (RunUsageError, RunLocked, OutputError) as exc:
+    except (RunUsageError, RunLocked, OutputError, ImportError, ConnectionError) as exc:
         print(f"evalstats: {exc}", file=sys.stderr)
         return 2
     except RunError as exc:  # NotebookFailed, or a notebook that wrote no tables

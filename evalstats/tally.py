@@ -331,12 +331,16 @@ def pattern_counts(forms: pd.DataFrame, scheme: Scheme | None = None) -> pd.Data
     """
     scheme = resolve_scheme(scheme)
     cyc, cycles, units, unit, group, levels = _check_forms(forms, scheme)
+    return _pattern_frame(cyc, cycles, units, unit, group, levels, scheme)
+
+
+def _pattern_frame(cyc, cycles, units, unit, group, levels, scheme: Scheme, weights=None):
+    """Pattern counts from integer codes (``weights``: counts per row, default 1 each)."""
     nl = len(scheme.level_codes)
     base = nl + 1
     nd = len(levels)
     nc, nu, ng = max(len(cycles), 1), len(units), len(scheme.group_codes)
-    npat = base**nd
-    space = nc * nu * ng * npat
+    space = nc * nu * ng * base**nd
     n = len(unit)
     if space < 2**62:
         key = np.zeros(n, np.int64)
@@ -349,7 +353,12 @@ def pattern_counts(forms: pd.DataFrame, scheme: Scheme | None = None) -> pd.Data
         for lv in levels:
             key *= base
             key += np.where(lv < 0, nl, lv)
-        if space <= max(4 * n, 1 << 20):
+        if weights is not None:
+            uniq, inverse = np.unique(key, return_inverse=True)
+            cnt = np.bincount(inverse, weights=weights, minlength=len(uniq))
+            cnt = np.rint(cnt).astype(np.int64)
+            uniq, cnt = uniq[cnt != 0], cnt[cnt != 0]
+        elif space <= max(4 * n, 1 << 20):
             cnt = np.bincount(key, minlength=space)
             uniq = np.flatnonzero(cnt)
             cnt = cnt[uniq]
@@ -370,7 +379,11 @@ def pattern_counts(forms: pd.DataFrame, scheme: Scheme | None = None) -> pd.Data
             {"c": 0 if cyc is None else cyc, "u": unit, "g": group}
             | {f"d{j}": np.where(lv < 0, nl, lv) for j, lv in enumerate(levels)}
         )
-        vc = frame.value_counts(sort=False).sort_index()
+        if weights is None:
+            vc = frame.value_counts(sort=False).sort_index()
+        else:
+            vc = frame.assign(w=weights).groupby(list(frame.columns))["w"].sum().sort_index()
+            vc = vc[vc != 0]
         idx = vc.index.to_frame(index=False)
         c_codes, u_codes, g_codes = (idx[c].to_numpy() for c in ("c", "u", "g"))
         digits = [idx[f"d{j}"].to_numpy() for j in range(nd)]

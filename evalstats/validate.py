@@ -1087,6 +1087,11 @@ def _check_returned(raw, issued, info, forms_df, voided, scheme, col):
         .value_counts()
     )
     have = {(u, g): int(n) for (u, g), n in returned.items()}
+    _returned_problems(raw, issued, info, have, col)
+
+
+def _returned_problems(raw, issued, info, have: dict, col) -> None:
+    """Problems of returned (``have``: (unit, group) → forms returned) against issued."""
     listed = set()
     for (u, g, n), row in zip(issued.itertuples(index=False), info["rows"], strict=True):
         listed.add((u, g))

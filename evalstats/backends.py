@@ -1,0 +1,1350 @@
+"""Backends for large cycles: the tally in memory, out of core with DuckDB, or on a Dask cluster.
+
+The tally is the sufficient statistic and tallies of parts add up, so a cycle too large for
+memory can be counted where it lies.  Three backends give the *same* tables as
+``evalstats.tally(validate_cycle(path).forms)`` and ``evalstats.pattern_counts(...)`` (same
+columns, dtypes, row order and zero cells):
+
+``pandas``
+    :func:`evalstats.validate.validate_cycle` reads the whole cycle into memory, then the
+    chunked-bincount :func:`evalstats.tally`.  The default for ordinary cycles.
+``duckdb``
+    Embedded DuckDB reads ``responses.parquet`` (or a CSV, first streamed once into a
+    temporary Parquet file with row numbers) out of core, multi-threaded, within
+    ``memory_limit`` (it spills to a temporary folder beyond it).  Validation is SQL over the
+    file (:func:`scan_cycle`); the counts are GROUP BYs on the raw labels, whose small results
+    are mapped to the scheme's codes by joining mapping tables in SQL.
+``dask``
+    ``dask.distributed``: the counts are computed on the workers (one ``np.bincount`` per
+    partition, summed), the validation scan as for ``duckdb`` on the machine that runs
+    evalstats.  The data must be at a path every worker can read.
+
+``"auto"`` picks ``dask`` when a scheduler is given, else ``duckdb`` for a responses file of
+at least :data:`AUTO_ROWS` rows (Parquet) or :data:`AUTO_BYTES` bytes (other formats), else
+``pandas``.
+
+What the out-of-core scan checks
+--------------------------------
+:func:`scan_cycle` applies the rules of :func:`~evalstats.validate.validate_cycle` that decide
+which forms are counted, and reports each problem with the row the user sees (Parquet: the
+header is row 1, the first form row 2; CSV: the record number, title and blank lines counted):
+
+* the responses columns (missing, duplicated or unknown headers);
+* blank form id; a form id in scientific notation (precision lost in Excel);
+* blank or unknown unit (units file: codes or names), blank or unknown respondent group,
+  unknown level (blank answers are allowed) — labels matched exactly as ``validate_cycle``
+  matches them (NFKC, white space removed, case folded, aliases and paper digits);
+* the same form id twice: same unit, group and answers → a warning and counted once; anything
+  different → an error naming both rows, and no copy counted;
+* voided forms (``exclusions``): not counted, listed in ``voided``; an excluded id not in the
+  responses is an error;
+* the units, forms-issued, incidents and exclusions files (small: read in memory with the
+  same code as ``validate_cycle``), returned above issued, units without forms.
+
+It does *not* read the comment, submitted-at and collector columns (they do not enter the
+tally; the data-quality checks that need them work on in-memory forms), does not drop rows
+that are blank in every column *except* those it reads, and needs a units file.  Rows are
+streamed: memory does not grow with the number of forms, except for the GROUP BY over form ids
+that finds ids typed twice, which DuckDB spills to disk beyond ``memory_limit``.
+
+Examples
+--------
+>>> from evalstats.backends import count_cycle
+>>> c = count_cycle("data/raw/2026L", backend="duckdb", memory_limit="2GB")  # doctest: +SKIP
+>>> c.counts.equals(evalstats.tally(validate_cycle("data/raw/2026L").forms))  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import importlib
+import io as _io
+import itertools
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._options import check_option
+from .config import resolve_path
+from .errors import InputError
+from .io import (
+    HEADER_SEARCH_ROWS,
+    _combine_headers,
+    _find_header,
+    cycle_files,
+    read_table,
+)
+from .scheme import Scheme, normalize_label, resolve_scheme
+from .tally import BLANK, _pattern_frame, _tally_frame
+
+BACKENDS = ("auto", "pandas", "duckdb", "dask")
+AUTO_ROWS = 1_000_000
+"""``backend="auto"``: a Parquet responses file with at least this many rows goes to DuckDB."""
+AUTO_BYTES = 100 * 2**20
+"""``backend="auto"``: a CSV or spreadsheet responses file of at least this size goes to DuckDB."""
+SCALE_HINT = 'pip install "evalstats[scale]"'
+SCHEDULER_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler before giving up."""
+CSV_BATCH_BYTES = 1 << 24
+_SCI_ID = r"[+-]?[0-9]+(\.[0-9]*)?[eE][+-]?[0-9]+"
+_KEYS = ("form_id", "unit", "group")
+
+
+# ---------------------------------------------------------------------- optional packages
+def _require(module: str, backend: str):
+    """Import ``module`` or raise ImportError naming the backend and the install command."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(
+            f"the {backend} backend needs the Python package {module!r}, which is not "
+            f"installed; install it with: {SCALE_HINT}"
+        ) from exc
+
+
+# ---------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class ScannedCycle:
+    """A large cycle validated out of core (:func:`scan_cycle`): everything but the forms.
+
+    Attributes
+    ----------
+    cycle : str
+    scheme : Scheme
+    responses : Path
+        The responses file scanned.
+    units, forms_issued, incidents, exclusions, inputs : DataFrame
+        As in :class:`~evalstats.validate.ValidatedCycle` (``forms_issued`` None without a
+        file).
+    problems : DataFrame
+        Columns ``severity, file, row, column, value, reason, code``; errors first.
+    duplicates : DataFrame
+        Copies of forms typed twice, counted once: ``form_id, source_file, source_row,
+        first_row``.
+    voided : DataFrame
+        Voided forms: ``form_id, unit, group, source_file, source_row, reason``.
+    rows_read : int
+        Rows of the responses file.
+    """
+
+    cycle: str
+    scheme: Scheme
+    responses: Path
+    units: pd.DataFrame
+    forms_issued: pd.DataFrame | None
+    incidents: pd.DataFrame
+    exclusions: pd.DataFrame
+    inputs: pd.DataFrame
+    problems: pd.DataFrame
+    duplicates: pd.DataFrame
+    voided: pd.DataFrame
+    rows_read: int
+    _source: object = None
+    _maps: object = None
+    _uncounted: object = None
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem is an error."""
+        return not (self.problems["severity"] == "error").any()
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == "error"]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == "warning"]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The problems table."""
+        return self.problems
+
+
+@dataclass(frozen=True)
+class CycleCounts:
+    """The counts of one cycle from a backend (:func:`count_cycle`).
+
+    Attributes
+    ----------
+    cycle : str
+    backend : str
+        The backend that counted (``"pandas"``, ``"duckdb"`` or ``"dask"``).
+    counts : DataFrame
+        Identical to ``evalstats.tally(validated.forms)``.
+    patterns : DataFrame or None
+        Identical to ``evalstats.pattern_counts(validated.forms)`` (None when not asked for).
+    validated : ValidatedCycle or ScannedCycle
+        The validation result (units, incidents, problems, ...).
+    """
+
+    cycle: str
+    backend: str
+    counts: pd.DataFrame
+    patterns: pd.DataFrame | None
+    validated: object
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tally."""
+        return self.counts
+
+
+# ---------------------------------------------------------------------- choosing
+def _responses_file(path) -> tuple[Path, Path, str]:
+    """(responses file, cycle folder, cycle folder name) of a cycle folder or responses file."""
+    p = resolve_path(path)
+    if p.is_dir():
+        files, amb = cycle_files(p)
+        if len(amb):
+            raise InputError(amb)
+        if "responses" not in files:
+            raise FileNotFoundError(f"no responses file in {path}")
+        return files["responses"], p, p.resolve().name
+    if p.is_file():
+        return p, p.parent, p.parent.resolve().name
+    raise FileNotFoundError(f"no such file or folder: {path}")
+
+
+def choose_backend(path, *, scheduler=None) -> str:
+    """The backend ``"auto"`` picks for a cycle (see the module notes).
+
+    Examples
+    --------
+    >>> choose_backend("data/raw/2026H1")  # doctest: +SKIP
+    'pandas'
+    """
+    if scheduler is not None:
+        return "dask"
+    resp, _, _ = _responses_file(path)
+    if resp.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return "duckdb" if pq.ParquetFile(resp).metadata.num_rows >= AUTO_ROWS else "pandas"
+    return "duckdb" if resp.stat().st_size >= AUTO_BYTES else "pandas"
+
+
+def _check_backend(backend, path, scheduler) -> str:
+    backend = check_option("backend", backend, BACKENDS)
+    if backend == "auto":
+        backend = choose_backend(path, scheduler=scheduler)
+    if scheduler is not None and backend != "dask":
+        raise ValueError(f"scheduler is only used by the dask backend; got backend={backend!r}")
+    return backend
+
+
+# ---------------------------------------------------------------------- the responses source
+@dataclass(frozen=True)
+class _Source:
+    """The responses as a Parquet file DuckDB can read, with its columns named by code."""
+
+    parquet: str
+    row_sql: str
+    columns: dict  # code -> physical column name
+    written: dict  # code -> header as written
+    file: str
+    sha256: str
+    size: int
+    encoding: str | None
+    header_row: int
+
+
+def _quote(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _sql_str(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    import hashlib
+
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+            size += len(block)
+    return h.hexdigest(), size
+
+
+def _map_headers(names, scheme: Scheme, file: str, header_row: int, problems: list):
+    """Header names → {code: column}, problems for unknown, duplicated and missing columns."""
+    from .io import column_letter, problem
+
+    lookup = scheme.header_lookup("responses")
+    found: dict[str, str] = {}
+    written: dict[str, str] = {}
+    for j, name in enumerate(names):
+        code = lookup.get(normalize_label(name)) if str(name).strip() else None
+        if code is None:
+            if str(name).strip():
+                problems.append(
+                    problem(
+                        "warning",
+                        file,
+                        header_row,
+                        name,
+                        None,
+                        f"unknown column is ignored (column {column_letter(j)})",
+                        "unknown_column",
+                    )
+                )
+        elif code in found:
+            problems.append(
+                problem(
+                    "error",
+                    file,
+                    header_row,
+                    name,
+                    None,
+                    f"duplicated column: column {column_letter(j)} means the same as column "
+                    f"{column_letter(names.index(found[code]))} ({written[code]})",
+                    "duplicate_column",
+                )
+            )
+        else:
+            found[code] = name
+            written[code] = str(name).strip()
+    for code in (*_KEYS, *scheme.dimension_codes):
+        if code not in found:
+            shown = (
+                scheme.label("dimensions", code)
+                if code in scheme.dimension_codes
+                else scheme.headers["responses"][code][0]
+            )
+            problems.append(
+                problem(
+                    "error",
+                    file,
+                    header_row,
+                    shown,
+                    None,
+                    f"required column is missing ({code})",
+                    "missing_column",
+                )
+            )
+    return found, written
+
+
+def _csv_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list):
+    """Stream a CSV once into a Parquet file with a ``__row`` column (row the user sees)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    encoding = _csv_encoding(head)
+    text = head.decode(encoding, errors="ignore")
+    records = list(itertools.islice(csv.reader(_io.StringIO(text)), HEADER_SEARCH_ROWS))
+    hdr = _find_header(records, scheme.header_lookup("responses"))
+    if hdr is None:
+        raise InputError(
+            pd.DataFrame(
+                [["error", shown, None, None, None, "no header row found", "no_header"]],
+                columns=["severity", "file", "row", "column", "value", "reason", "code"],
+                dtype=object,
+            )
+        )
+    first, last = hdr
+    width = max(len(r) for r in records[first : last + 1])
+    headers = _combine_headers(records, first, last, width)
+    names = [f"c{j}" for j in range(len(headers))]
+    read = pacsv.ReadOptions(
+        encoding="utf8" if encoding == "utf-8" else encoding,
+        skip_rows=last + 1,
+        column_names=names,
+        block_size=CSV_BATCH_BYTES,
+        use_threads=True,
+    )
+    parse = pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=True)
+    convert = pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names}, strings_can_be_null=False
+    )
+    out = os.path.join(tmp, "responses.parquet")
+    first_row = last + 2
+    n = 0
+    writer = None
+    try:
+        reader = pacsv.open_csv(
+            str(path), read_options=read, parse_options=parse, convert_options=convert
+        )
+        for batch in reader:
+            rows = pa.array(np.arange(first_row + n, first_row + n + batch.num_rows))
+            n += batch.num_rows
+            table = pa.Table.from_batches([batch]).append_column("__row", rows)
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema)
+            writer.write_table(table)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        reason = (
+            f"cannot read this CSV out of core ({exc}); check the file with the pandas "
+            "backend (evalstats validate), which names the row"
+        )
+        raise InputError(
+            pd.DataFrame(
+                [["error", shown, None, None, None, reason, "unreadable"]],
+                columns=["severity", "file", "row", "column", "value", "reason", "code"],
+                dtype=object,
+            )
+        ) from None
+    finally:
+        if writer is not None:
+            writer.close()
+    found, written = _map_headers(headers, scheme, shown, last + 1, problems)
+    cols = {code: names[headers.index(h)] for code, h in found.items()}
+    return out, '"__row"', cols, written, encoding, last + 1
+
+
+def _source(resp: Path, shown: str, scheme: Scheme, tmp: str, problems: list) -> _Source:
+    sha, size = _sha256(resp)
+    if resp.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        names = list(pq.ParquetFile(resp).schema_arrow.names)
+        found, written = _map_headers(names, scheme, shown, 1, problems)
+        return _Source(
+            str(resp), "(file_row_number + 2)", found, written, shown, sha, size, None, 1
+        )
+    if resp.suffix.lower() in (".csv", ".txt"):
+        out, row_sql, cols, written, enc, hrow = _stage_csv(resp, shown, scheme, tmp, problems)
+        return _Source(out, row_sql, cols, written, shown, sha, size, enc, hrow)
+    raise ValueError(
+        f"the out-of-core backends read Parquet or CSV responses; got {resp.name} "
+        "(use backend='pandas', or save the responses as CSV)"
+    )
+
+
+# ---------------------------------------------------------------------- label maps
+def _label_codes(values, lookup: dict, categories) -> np.ndarray:
+    """Code of each raw label: position in ``categories``, -1 blank, -2 unknown."""
+    pos = {c: i for i, c in enumerate(categories)}
+    out = np.empty(len(values), np.int32)
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            out[i] = -1
+            continue
+        key = normalize_label(v)
+        out[i] = -1 if key == "" else pos.get(lookup.get(key), -2)
+    return out
+
+
+def _codes_of(series: pd.Series, lookup: dict, categories) -> np.ndarray:
+    """Vectorised :func:`_label_codes` (only the unique values are looked up)."""
+    fc, uniques = pd.factorize(series, use_na_sentinel=True)
+    lut = np.append(_label_codes(list(uniques), lookup, categories), -1).astype(np.int32)
+    return lut[fc]
+
+
+def _nfkc_trim(arr):
+    """NFKC + trim, '' → null: how io normalises a cell (arrow UDF for DuckDB)."""
+    out = pc.utf8_trim_whitespace(pc.utf8_normalize(arr, "NFKC"))
+    return pc.if_else(pc.equal(out, ""), pa.scalar(None, pa.string()), out)
+
+
+# ---------------------------------------------------------------------- DuckDB
+def _connect(memory_limit, threads, tmp):
+    duckdb = _require("duckdb", "duckdb")
+    con = duckdb.connect()
+    if memory_limit is not None:
+        con.execute(f"SET memory_limit = {_sql_str(memory_limit)}")
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be a positive whole number; got {threads!r}")
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute(f"SET temp_directory = {_sql_str(os.path.join(tmp, 'spill'))}")
+    con.execute("SET preserve_insertion_order = false")
+    from duckdb.sqltypes import VARCHAR
+
+    con.create_function("evalstats_nfkc", _nfkc_trim, [VARCHAR], VARCHAR, type="arrow")
+    return con
+
+
+def _check_memory_limit(memory_limit):
+    if memory_limit is None:
+        return None
+    if isinstance(memory_limit, bool):
+        raise TypeError(f"memory_limit must be a size such as '2GB'; got {memory_limit!r}")
+    if isinstance(memory_limit, int | np.integer):
+        if memory_limit <= 0:
+            raise ValueError(f"memory_limit must be positive; got {memory_limit!r}")
+        return f"{int(memory_limit)}B"
+    if not isinstance(memory_limit, str) or not re.fullmatch(
+        r"\s*[0-9]+(\.[0-9]+)?\s*([KMGT]i?B|B)?\s*", memory_limit, flags=re.I
+    ):
+        raise ValueError(
+            f"memory_limit must be a size such as '2GB' or '512MiB', or bytes; got {memory_limit!r}"
+        )
+    return memory_limit.strip()
+
+
+class _Sql:
+    """SQL fragments over one source."""
+
+    def __init__(self, src: _Source, scheme: Scheme):
+        self.src = src
+        self.from_ = (
+            f"read_parquet({_sql_str(src.parquet)}, file_row_number = true)"
+            if src.row_sql.startswith("(file_row_number")
+            else f"read_parquet({_sql_str(src.parquet)})"
+        )
+        self.agg_from = f"read_parquet({_sql_str(src.parquet)})"  # no row numbers: lighter
+        self.dims = list(scheme.dimension_codes)
+
+    def col(self, code: str) -> str:
+        return f"CAST({_quote(self.src.columns[code])} AS VARCHAR)"
+
+    def fid(self) -> str:
+        x = self.col("form_id")
+        return (
+            f"(CASE WHEN {x} IS NULL THEN NULL WHEN regexp_full_match({x}, '[!-~]+') "
+            f"THEN {x} ELSE evalstats_nfkc({x}) END)"
+        )
+
+    def rows_select(self) -> str:
+        cols = ", ".join(f"{self.col(c)} AS {_quote(c)}" for c in ("unit", "group", *self.dims))
+        return f"{self.src.row_sql} AS row, {self.fid()} AS form_id, {cols}"
+
+
+def _register_maps(con, raw: dict, maps: dict):
+    """Mapping tables ``map_<kind>(raw VARCHAR, code INTEGER)`` (NULL raw → -1, blank)."""
+    for kind, values in raw.items():
+        codes = maps[kind](values)
+        frame = pd.DataFrame(
+            {
+                "raw": pd.Series([*values, None], dtype=object),
+                "code": np.append(codes, -1).astype(np.int32),
+            }
+        )
+        con.register(f"_map_{kind}_df", frame)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE map_{kind} AS SELECT * FROM _map_{kind}_df")
+        con.unregister(f"_map_{kind}_df")
+
+
+def _distinct_labels(con, sql: _Sql) -> dict:
+    dims = sql.dims
+    lv = " || ".join(f"list(DISTINCT {sql.col(d)})" for d in dims)
+    q = (
+        f"SELECT list(DISTINCT {sql.col('unit')}), list(DISTINCT {sql.col('group')}), "
+        f"list_distinct({lv}), count(*) FROM {sql.agg_from}"
+    )
+    u, g, lv_values, n = con.execute(q).fetchall()[0]
+    return {"unit": list(u), "group": list(g), "level": list(lv_values)}, int(n)
+
+
+def _fetch_rows(con, sql: _Sql, where: str) -> pd.DataFrame:
+    q = f"SELECT * FROM (SELECT {sql.rows_select()} FROM {sql.from_}) WHERE {where}"
+    return con.execute(q).fetch_df()
+
+
+# ---------------------------------------------------------------------- scan
+def scan_cycle(
+    path,
+    *,
+    scheme=None,
+    cycle: str | None = None,
+    memory_limit=None,
+    threads: int | None = None,
+    raise_on_error: bool = True,
+) -> ScannedCycle:
+    """Validate a large cycle out of core with DuckDB, reporting every problem with its row.
+
+    Parameters
+    ----------
+    path : str or Path
+        A cycle folder holding ``responses.parquet`` (or ``responses.csv``), ``units`` and
+        optionally ``forms_issued``, ``incidents`` and ``exclusions``; or the responses file.
+    scheme : Scheme, str or Path, optional
+    cycle : str, optional
+        Default: the folder's name.
+    memory_limit : str or int, optional
+        DuckDB's memory limit (``"2GB"``, ``"512MiB"`` or bytes); beyond it DuckDB spills to a
+        temporary folder.  Default: DuckDB's (80 % of RAM).
+    threads : int, optional
+        DuckDB threads (default: all cores).
+    raise_on_error : bool, default True
+        Raise :class:`~evalstats.errors.InputError` when a problem is an error.
+
+    Returns
+    -------
+    ScannedCycle
+
+    Notes
+    -----
+    The checks are listed in the module notes.  Problem rows are found by SQL filters on the
+    raw labels that map to no code; only those rows, the rows whose form id occurs more than
+    once and the voided rows are brought into memory.
+
+    Examples
+    --------
+    >>> s = scan_cycle("data/raw/2026L", memory_limit="1GB")  # doctest: +SKIP
+    >>> s.ok, s.rows_read  # doctest: +SKIP
+    (True, 10000000)
+    """
+    with tempfile.TemporaryDirectory(prefix="evalstats-scan-") as tmp:
+        return _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp, keep=None)
+
+
+def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp, keep):
+    from . import validate as V
+    from .io import problem
+
+    scheme = resolve_scheme(scheme)
+    if not isinstance(raise_on_error, bool):
+        raise TypeError(f"raise_on_error must be True or False; got {raise_on_error!r}")
+    memory_limit = _check_memory_limit(memory_limit)
+    resp, folder, name = _responses_file(path)
+    cycle = name if cycle is None else cycle
+    if not isinstance(cycle, str) or not cycle.strip():
+        raise ValueError(f"cycle must be a non-empty string; got {cycle!r}")
+    shown_folder = str(path) if resolve_path(path).is_dir() else os.path.dirname(str(path))
+    files, _ = cycle_files(folder, display=shown_folder)
+
+    def display(fp: Path) -> str:
+        return os.path.join(shown_folder, fp.name) if shown_folder else fp.name
+
+    shown = display(resp)
+    col = V._Collector()
+    rows: list = []
+    src = _source(resp, shown, scheme, tmp, rows)
+    if "units" not in files:
+        rows.append(
+            problem(
+                "error",
+                shown_folder,
+                None,
+                None,
+                None,
+                "no units file (expected units.xlsx, .xls, .ods or .csv); the out-of-core "
+                "scan needs it",
+                "missing_file",
+            )
+        )
+    for r in rows:
+        col.add(**r)
+    raws = {
+        t: read_table(fp, table=t, scheme=scheme, display=display(fp))
+        for t, fp in files.items()
+        if t != "responses"
+    }
+    if "units" in raws:
+        units, unit_lookup, unit_rows = V._validate_units(raws["units"], scheme, col)
+    else:
+        units = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("unit", "name", "series")})
+        unit_lookup, unit_rows = {}, np.zeros(0, np.int64)
+    unit_cats = list(units["unit"])
+    units_file = raws["units"].file if "units" in raws else None
+    inputs = _inputs(src, raws)
+    needed = (*_KEYS, *scheme.dimension_codes)
+    if any(c not in src.columns for c in needed) or "units" not in raws:
+        problems = col.frame()
+        raise InputError(problems)
+
+    group_lookup, level_lookup = scheme.lookup("groups"), scheme.level_lookup()
+    maps = {
+        "unit": lambda v: _label_codes(v, unit_lookup, unit_cats),
+        "group": lambda v: _label_codes(v, group_lookup, scheme.group_codes),
+        "level": lambda v: _label_codes(v, level_lookup, scheme.level_codes),
+    }
+    con = _connect(memory_limit, threads, tmp)
+    try:
+        sql = _Sql(src, scheme)
+        raw_labels, n_rows = _distinct_labels(con, sql)
+        _register_maps(con, raw_labels, maps)
+        dims = sql.dims
+        q = _quote
+        blank_all = " AND ".join(
+            f"({q(c)} IS NULL OR trim({q(c)}) = '')" for c in ("form_id", "unit", "group", *dims)
+        )
+        bad = " OR ".join(
+            [
+                "form_id IS NULL",
+                f"regexp_full_match(form_id, '{_SCI_ID}')",
+                "unit IS NULL",
+                "unit IN (SELECT raw FROM map_unit WHERE code < 0)",
+                '"group" IS NULL',
+                '"group" IN (SELECT raw FROM map_group WHERE code < 0)',
+                *(f"{q(d)} IN (SELECT raw FROM map_level WHERE code = -2)" for d in dims),
+            ]
+        )
+        bad_rows = _fetch_rows(con, sql, f"({bad}) AND NOT ({blank_all})")
+        ok_id = f"form_id IS NOT NULL AND NOT regexp_full_match(form_id, '{_SCI_ID}')"
+        dup_rows = con.execute(
+            f"WITH r AS (SELECT {sql.rows_select()} FROM {sql.from_}), "
+            f"ids AS (SELECT form_id FROM r WHERE {ok_id} GROUP BY form_id HAVING count(*) > 1) "
+            "SELECT * FROM r WHERE form_id IN (SELECT form_id FROM ids)"
+        ).fetch_df()
+        excl_raw = raws.get("exclusions")
+        excl_ids = _exclusion_ids(excl_raw, scheme)
+        con.register("_excl_df", pd.DataFrame({"form_id": pd.Series(excl_ids, dtype=object)}))
+        void_rows = _fetch_rows(con, sql, "form_id IN (SELECT form_id FROM _excl_df)")
+        con.unregister("_excl_df")
+        forms_ug = _forms_by_unit_group(con, sql, len(unit_cats), len(scheme.group_codes))
+        if keep is not None:
+            keep["con"], keep["sql"] = con, sql
+    except BaseException:
+        con.close()
+        raise
+    if keep is None:
+        con.close()
+
+    interest = (
+        pd.concat([bad_rows, dup_rows, void_rows], ignore_index=True)
+        .drop_duplicates("row")
+        .sort_values("row", kind="stable")
+        .reset_index(drop=True)
+    )
+    r = _judge_rows(interest, src, scheme, maps, units_file, col)
+    exclusions = V._validate_exclusions(excl_raw, scheme, set(interest["form_id"].dropna()), col)
+    excl_reason = dict(zip(exclusions["form_id"], exclusions["reason"], strict=True))
+    fid = interest["form_id"].astype(object)
+    is_void = r["keep"] & fid.isin(excl_reason.keys()).to_numpy()
+    uncounted = ~r["keep"] | is_void
+    vpos = np.flatnonzero(is_void)
+    voided = pd.DataFrame(
+        {
+            "form_id": pd.Series(fid.to_numpy()[vpos], dtype=object),
+            "unit": pd.Series(_names(r["unit"][vpos], unit_cats), dtype=object),
+            "group": pd.Series(_names(r["group"][vpos], scheme.group_codes), dtype=object),
+            "source_file": pd.Series([shown] * len(vpos), dtype=object),
+            "source_row": pd.Series(interest["row"].to_numpy()[vpos], dtype="int64"),
+            "reason": pd.Series([excl_reason[i] for i in fid.to_numpy()[vpos]], dtype=object),
+        }
+    )
+    dpos = np.flatnonzero(r["dup_later"])
+    duplicates = pd.DataFrame(
+        {
+            "form_id": pd.Series(fid.to_numpy()[dpos], dtype=object),
+            "source_file": pd.Series([shown] * len(dpos), dtype=object),
+            "source_row": pd.Series(interest["row"].to_numpy()[dpos], dtype="int64"),
+            "first_row": pd.Series(r["dup_first_row"][dpos], dtype="int64"),
+        }
+    )
+    upos = np.flatnonzero(uncounted)
+    uncounted_codes = {
+        "unit": r["unit"][upos],
+        "group": r["group"][upos],
+        "levels": [r["levels"][d][upos] for d in dims],
+        "void": is_void[upos],
+    }
+    issued, issued_info = V._validate_issued(
+        raws.get("forms_issued"), scheme, unit_lookup, unit_cats, col
+    )
+    if issued is not None:
+        have = _returned(forms_ug, uncounted_codes, unit_cats, scheme.group_codes)
+        V._returned_problems(raws["forms_issued"], issued, issued_info, have, col)
+    incidents = V._validate_incidents(raws.get("incidents"), scheme, unit_lookup, unit_cats, col)
+    attempted = {unit_cats[c] for c in maps["unit"](raw_labels["unit"]) if c >= 0}
+    if units_file is not None and len(units):
+        ucol = raws["units"].column_for("unit")
+        for code, row in zip(units["unit"], unit_rows, strict=True):
+            if code not in attempted:
+                col.add(
+                    "warning",
+                    units_file,
+                    int(row),
+                    raws["units"].written[ucol],
+                    code,
+                    "unit has no forms in the responses",
+                    "unit_without_forms",
+                )
+    scanned = ScannedCycle(
+        cycle=cycle,
+        scheme=scheme,
+        responses=resp,
+        units=units.reset_index(drop=True),
+        forms_issued=issued,
+        incidents=incidents,
+        exclusions=exclusions,
+        inputs=inputs,
+        problems=col.frame(),
+        duplicates=duplicates,
+        voided=voided,
+        rows_read=n_rows,
+        _source=src,
+        _maps=(raw_labels, maps, unit_cats),
+        _uncounted=uncounted_codes,
+    )
+    if raise_on_error and not scanned.ok:
+        if keep is not None:
+            keep["con"].close()
+        raise InputError(scanned.problems)
+    return scanned
+
+
+def _forms_by_unit_group(con, sql: _Sql, nu: int, ng: int) -> np.ndarray:
+    """Rows per unit × group (codes; rows with an unusable unit or group left out)."""
+    q = (
+        f"SELECT mu.code AS u, mg.code AS g, sum(a.n)::BIGINT AS n FROM (SELECT "
+        f"{sql.col('unit')} AS u, {sql.col('group')} AS g, count(*) AS n FROM {sql.agg_from} "
+        "GROUP BY ALL) a LEFT JOIN map_unit mu ON a.u IS NOT DISTINCT FROM mu.raw "
+        "LEFT JOIN map_group mg ON a.g IS NOT DISTINCT FROM mg.raw "
+        "WHERE mu.code >= 0 AND mg.code >= 0 GROUP BY ALL"
+    )
+    f = con.execute(q).fetch_df()
+    out = np.zeros((nu, ng), np.int64)
+    np.add.at(out, (f["u"].to_numpy(np.int64), f["g"].to_numpy(np.int64)), f["n"].to_numpy())
+    return out
+
+
+def _returned(forms_ug: np.ndarray, unc: dict, units, groups) -> dict:
+    """(unit, group) → forms returned (counted + voided), as validate_cycle counts them."""
+    ng = forms_ug.shape[1]
+    ok = (unc["unit"] >= 0) & (unc["group"] >= 0) & ~unc["void"]
+    net = forms_ug.copy()
+    np.subtract.at(net, (unc["unit"][ok], unc["group"][ok]), 1)
+    return {
+        (units[i // ng], groups[i % ng]): int(v) for i, v in enumerate(net.reshape(-1)) if v > 0
+    }
+
+
+def _names(codes, categories) -> np.ndarray:
+    cats = np.asarray(list(categories), dtype=object)
+    out = np.full(len(codes), None, dtype=object)
+    ok = codes >= 0
+    out[ok] = cats[codes[ok]]
+    return out
+
+
+def _inputs(src: _Source, raws: dict) -> pd.DataFrame:
+    from .validate import _INT_COLS, _OPTIONAL, _inputs_row
+
+    rows = [
+        {
+            "table": "responses",
+            "file": src.file,
+            "sha256": src.sha256,
+            "size": src.size,
+            "encoding": src.encoding,
+            "sheet": None,
+            "header_row": src.header_row,
+            "rows": None,
+        }
+    ]
+    rows += [_inputs_row(raws[t]) for t in ("units", *_OPTIONAL) if t in raws]
+    cols = ("table", "file", "sha256", "size", "encoding", "sheet", "header_row", "rows")
+    return pd.DataFrame(
+        {
+            c: pd.Series([r[c] for r in rows], dtype="Int64" if c in _INT_COLS else object)
+            for c in cols
+        }
+    )
+
+
+def _exclusion_ids(raw, scheme) -> list:
+    if raw is None or raw.header_row is None or len(raw.frame) == 0:
+        return []
+    label = raw.column_for("form_id")
+    if label is None:
+        return []
+    return [v for v in raw.frame[label].dropna().unique()]
+
+
+def _judge_rows(rows: pd.DataFrame, src: _Source, scheme: Scheme, maps, units_file, col):
+    """validate_cycle's per-row rules on the few rows of interest; problems into ``col``."""
+    from .validate import _SCI_ID as SCI
+
+    n = len(rows)
+    dims = list(scheme.dimension_codes)
+    row_no = rows["row"].to_numpy(np.int64)
+    shown = {}
+    for c in rows.columns.drop("row"):
+        values = [None if pd.isna(v) else str(v) for v in rows[c].to_numpy(object)]
+        shown[c] = np.asarray(_nfkc_trim(pa.array(values, pa.string())).to_pylist(), dtype=object)
+
+    def cells(code, mask, severity, reason, kind):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        col.extend(
+            pd.DataFrame(
+                {
+                    "severity": severity,
+                    "file": src.file,
+                    "row": row_no[idx],
+                    "column": src.written[code],
+                    "value": shown[code][idx],
+                    "reason": reason[idx] if isinstance(reason, np.ndarray) else reason,
+                    "code": kind,
+                }
+            )
+        )
+
+    err = np.zeros(n, bool)
+    fid = rows["form_id"].to_numpy(object)
+    blank_id = pd.isna(fid)
+    cells("form_id", blank_id, "error", "blank form id", "blank_value")
+    sci = ~blank_id & pd.Series(fid, dtype=object).astype(str).str.fullmatch(SCI).to_numpy()
+    limit = scheme.rules.max_id_digits
+    cells(
+        "form_id",
+        sci,
+        "error",
+        f"form id lost precision in Excel (stored as a number; more than {limit} digits "
+        "cannot be kept); format the column as text and retype the ids",
+        "id_precision",
+    )
+    err |= blank_id | sci
+    unit = maps["unit"](rows["unit"].tolist()) if n else np.zeros(0, np.int32)
+    group = maps["group"](rows["group"].tolist()) if n else np.zeros(0, np.int32)
+    cells("unit", unit == -1, "error", "blank unit", "blank_value")
+    cells(
+        "unit",
+        unit == -2,
+        "error",
+        f"unknown unit: neither a code nor a name in {units_file}",
+        "unknown_unit",
+    )
+    expected = ", ".join(g.label_zh for g in scheme.groups)
+    cells("group", group == -1, "error", "blank respondent group", "blank_value")
+    cells(
+        "group",
+        group == -2,
+        "error",
+        f"unknown respondent group; expected one of {expected}",
+        "unknown_group",
+    )
+    err |= (unit < 0) | (group < 0)
+    lv_labels = ", ".join(v.label_zh for v in scheme.levels)
+    digits = ", ".join(str(v.digit) for v in scheme.levels if v.digit is not None)
+    lv_reason = f"unknown level; expected one of {lv_labels}" + (
+        f" (or the digits {digits})" if digits else ""
+    )
+    levels, keys = {}, {}
+    for d in dims:
+        lv = maps["level"](rows[d].tolist()) if n else np.zeros(0, np.int32)
+        cells(d, lv == -2, "error", lv_reason, "unknown_level")
+        err |= lv == -2
+        levels[d] = lv
+        text = pd.Series([normalize_label(v) if v is not None else "" for v in shown[d]])
+        keys[d] = np.where(lv == -2, "?" + text, lv.astype(str))
+
+    # the same id twice (validate_cycle's rule: first copy by row; any difference → error)
+    dup_later = np.zeros(n, bool)
+    dup_first_row = np.zeros(n, np.int64)
+    ok_id = ~blank_id & ~sci
+    multi = ok_id & pd.Series(fid).duplicated(keep=False).to_numpy()
+    if multi.any():
+        idx = np.flatnonzero(multi)
+        sub = pd.DataFrame(
+            {"u": np.maximum(unit[idx], -1), "g": np.maximum(group[idx], -1)}
+            | {d: keys[d][idx] for d in dims}
+        )
+        h = pd.util.hash_pandas_object(sub, index=False).to_numpy()
+        codes, _ = pd.factorize(pd.Series(fid[idx]))
+        _, first = np.unique(codes, return_index=True)
+        first_idx = idx[first]
+        same = h == h[first][codes]
+        repeat = np.zeros(n, bool)
+        repeat[idx] = first_idx[codes] != idx
+        first_row = np.zeros(n, np.int64)
+        first_row[idx] = row_no[first_idx[codes]]
+        conflict = np.zeros(len(first), bool)
+        np.logical_or.at(conflict, codes, ~same)
+        in_conflict = np.zeros(n, bool)
+        in_conflict[idx] = conflict[codes]
+        same_full = np.zeros(n, bool)
+        same_full[idx] = same
+        diff = repeat & ~same_full
+        reason = np.array([f"same form id as row {r} but different answers" for r in first_row])
+        cells("form_id", diff, "error", reason.astype(object), "conflicting_duplicate")
+        twice = repeat & same_full
+        reason2 = np.array(
+            [f"form typed twice: same id and answers as row {r}; counted once" for r in first_row]
+        )
+        cells("form_id", twice, "warning", reason2.astype(object), "duplicate_form")
+        err |= in_conflict
+        dup_later = twice & ~in_conflict
+        dup_first_row = first_row
+    return {
+        "unit": unit,
+        "group": group,
+        "levels": levels,
+        "err": err,
+        "dup_later": dup_later,
+        "dup_first_row": dup_first_row,
+        "keep": ~err & ~dup_later,
+    }
+
+
+# ---------------------------------------------------------------------- counting
+def _dims_shape(scheme: Scheme, n_units: int):
+    return n_units, len(scheme.group_codes), len(scheme.dimension_codes), len(scheme.level_codes)
+
+
+def _dense_from_long(u, g, j, lv, n, shape) -> np.ndarray:
+    """Dense ``[unit, group, dim, level (+ blank last)]`` from long codes (lv -1 = blank)."""
+    nu, ng, nd, nl = shape
+    lv = np.where(lv < 0, nl, lv)
+    flat = ((u.astype(np.int64) * ng + g) * nd + j) * (nl + 1) + lv
+    dense = np.bincount(flat, weights=n, minlength=nu * ng * nd * (nl + 1))
+    return np.rint(dense).astype(np.int64).reshape(nu, ng, nd, nl + 1)
+
+
+def _uncounted_dense(unc: dict, shape) -> np.ndarray:
+    """Per-dimension contribution of the uncounted rows, as the gross counts include it."""
+    nu, ng, nd, nl = shape
+    ok = (unc["unit"] >= 0) & (unc["group"] >= 0)
+    parts = []
+    for j, lv in enumerate(unc["levels"]):
+        m = ok & (lv >= -1)
+        parts.append((unc["unit"][m], unc["group"][m], np.full(m.sum(), j), lv[m]))
+    if not parts:
+        return np.zeros((nu, ng, nd, nl + 1), np.int64)
+    u, g, j, lv = (np.concatenate(x) for x in zip(*parts, strict=True))
+    return _dense_from_long(u, g, j, lv, np.ones(len(u)), shape)
+
+
+def _uncounted_patterns(unc: dict):
+    ok = (unc["unit"] >= 0) & (unc["group"] >= 0)
+    for lv in unc["levels"]:
+        ok &= lv >= -1
+    return unc["unit"][ok], unc["group"][ok], [lv[ok] for lv in unc["levels"]]
+
+
+def _counts_frame(dense: np.ndarray, scanned: ScannedCycle) -> pd.DataFrame:
+    units = scanned._maps[2]
+    total = dense[:, :, 0, :].sum()
+    cycles = [scanned.cycle] if total > 0 else []
+    return _tally_frame(dense[None, ...][: len(cycles)], cycles, units, scanned.scheme)
+
+
+def _patterns_frame(u, g, levels, n, scanned: ScannedCycle) -> pd.DataFrame:
+    unc_u, unc_g, unc_lv = _uncounted_patterns(scanned._uncounted)
+    u = np.concatenate([u, unc_u]).astype(np.int64)
+    g = np.concatenate([g, unc_g]).astype(np.int64)
+    levels = [np.concatenate([a, b]).astype(np.int64) for a, b in zip(levels, unc_lv, strict=True)]
+    w = np.concatenate([np.asarray(n, float), -np.ones(len(unc_u))])
+    units = scanned._maps[2]
+    cycles = [scanned.cycle] if w.sum() > 0 else []
+    if not cycles:
+        u = g = np.zeros(0, np.int64)
+        levels = [np.zeros(0, np.int64) for _ in levels]
+        w = np.zeros(0)
+    return _pattern_frame(None, cycles, units, u, g, levels, scanned.scheme, weights=w)
+
+
+def _duck_counts(con, sql: _Sql, scanned: ScannedCycle, want_patterns: bool):
+    """Tally (and patterns) with SQL: GROUP BY on raw labels, mapped by joining the maps."""
+    scheme = scanned.scheme
+    shape = _dims_shape(scheme, len(scanned._maps[2]))
+    dims = sql.dims
+    u, g = sql.col("unit"), sql.col("group")
+    join_ug = (
+        "LEFT JOIN map_unit mu ON a.u IS NOT DISTINCT FROM mu.raw "
+        "LEFT JOIN map_group mg ON a.g IS NOT DISTINCT FROM mg.raw"
+    )
+    if want_patterns:
+        cols = ", ".join(f"{sql.col(d)} AS d{j}" for j, d in enumerate(dims))
+        agg = f"SELECT {u} AS u, {g} AS g, {cols}, count(*) AS n FROM {sql.agg_from} GROUP BY ALL"
+        lj = " ".join(
+            f"LEFT JOIN map_level m{j} ON a.d{j} IS NOT DISTINCT FROM m{j}.raw"
+            for j in range(len(dims))
+        )
+        sel = ", ".join(f"m{j}.code AS d{j}" for j in range(len(dims)))
+        cond = " AND ".join(f"m{j}.code >= -1" for j in range(len(dims)))
+        q = (
+            f"SELECT mu.code AS u, mg.code AS g, {sel}, sum(a.n)::BIGINT AS n "
+            f"FROM ({agg}) a {join_ug} {lj} "
+            f"WHERE mu.code >= 0 AND mg.code >= 0 AND {cond} GROUP BY ALL"
+        )
+        p = con.execute(q).fetch_df()
+        levels = [p[f"d{j}"].to_numpy(np.int64) for j in range(len(dims))]
+        patterns = _patterns_frame(
+            p["u"].to_numpy(), p["g"].to_numpy(), levels, p["n"].to_numpy(), scanned
+        )
+        counts = None  # derived from the patterns below
+    else:
+        arms = " UNION ALL ".join(
+            f"SELECT {u} AS u, {g} AS g, {j} AS j, {sql.col(d)} AS lv, count(*) AS n "
+            f"FROM {sql.agg_from} GROUP BY ALL"
+            for j, d in enumerate(dims)
+        )
+        q = (
+            f"SELECT mu.code AS u, mg.code AS g, a.j, ml.code AS lv, sum(a.n)::BIGINT AS n "
+            f"FROM ({arms}) a {join_ug} LEFT JOIN map_level ml ON a.lv IS NOT DISTINCT FROM "
+            "ml.raw WHERE mu.code >= 0 AND mg.code >= 0 AND ml.code >= -1 GROUP BY ALL"
+        )
+        t = con.execute(q).fetch_df()
+        dense = _dense_from_long(
+            t["u"].to_numpy(), t["g"].to_numpy(), t["j"].to_numpy(), t["lv"].to_numpy(),
+            t["n"].to_numpy(), shape,
+        )  # fmt: skip
+        dense -= _uncounted_dense(scanned._uncounted, shape)
+        counts = _counts_frame(dense, scanned)
+        patterns = None
+    return counts, patterns
+
+
+# ---------------------------------------------------------------------- dask
+def _partition_counts(part: pd.DataFrame, cols, lookups, shape, want_patterns):
+    """One partition: codes from labels, then bincount (tally, forms) and pattern keys."""
+    nu, ng, nd, nl = shape
+    unit = _codes_of(part[cols["unit"]], *lookups["unit"])
+    group = _codes_of(part[cols["group"]], *lookups["group"])
+    ok = (unit >= 0) & (group >= 0)
+    base = (unit[ok].astype(np.int64) * ng + group[ok]) * nd
+    dense = np.zeros(nu * ng * nd * (nl + 1), np.int64)
+    pkey = np.zeros(int(ok.sum()), np.int64)
+    all_ok = np.ones(int(ok.sum()), bool)
+    for j, d in enumerate(cols["dims"]):
+        lv = _codes_of(part[d], *lookups["level"])[ok]
+        good = lv >= -1
+        lvb = np.where(lv < 0, nl, lv)
+        dense += np.bincount(((base + j) * (nl + 1) + lvb)[good], minlength=nu * ng * nd * (nl + 1))
+        all_ok &= good
+        pkey = pkey * (nl + 1) + lvb
+    if not want_patterns:
+        return dense, None, None
+    pkey = (unit[ok].astype(np.int64) * ng + group[ok]) * (nl + 1) ** nd + pkey
+    keys, cnt = np.unique(pkey[all_ok], return_counts=True)
+    return dense, keys, cnt
+
+
+def _combine(results):
+    dense = sum(r[0] for r in results)
+    if results[0][1] is None:
+        return dense, None, None
+    keys = np.concatenate([r[1] for r in results])
+    cnt = np.concatenate([r[2] for r in results])
+    uniq, inv = np.unique(keys, return_inverse=True)
+    return dense, uniq, np.rint(np.bincount(inv, weights=cnt)).astype(np.int64)
+
+
+@contextlib.contextmanager
+def dask_client(scheduler=None, *, n_workers: int = 2, threads_per_worker: int = 1):
+    """A ``distributed.Client``: to ``scheduler`` (address or Client), or a LocalCluster.
+
+    Raises
+    ------
+    ImportError
+        dask or distributed is not installed (names ``pip install "evalstats[scale]"``).
+    ConnectionError
+        The scheduler did not answer within :data:`SCHEDULER_TIMEOUT` seconds.
+    """
+    _require("dask", "dask")
+    distributed = _require("distributed", "dask")
+    if isinstance(scheduler, distributed.Client):
+        yield scheduler
+        return
+    if scheduler is None:
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=threads_per_worker,
+            processes=True,
+            dashboard_address=None,
+        )
+        client = distributed.Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+            cluster.close()
+        return
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise TypeError(
+            f"scheduler must be an address such as 'tcp://10.0.0.5:8786' or a Client; "
+            f"got {scheduler!r}"
+        )
+    try:
+        client = distributed.Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(
+            f"cannot reach the Dask scheduler at {scheduler} within {SCHEDULER_TIMEOUT:g} s "
+            f"({type(exc).__name__}); is it running, and is the address right?"
+        ) from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _dask_counts(scanned: ScannedCycle, scheduler, want_patterns: bool, partition_rows=None):
+    dd = _require("dask.dataframe", "dask")
+    import dask
+
+    scheme = scanned.scheme
+    src = scanned._source
+    raw_labels, maps, unit_cats = scanned._maps
+    shape = _dims_shape(scheme, len(unit_cats))
+    nu, ng, nd, nl = shape
+    dims = list(scheme.dimension_codes)
+    cols = {"unit": src.columns["unit"], "group": src.columns["group"]}
+    cols["dims"] = [src.columns[d] for d in dims]
+    unit_lookup = {normalize_label(v): unit_cats[c] for v, c in _raw_pairs(raw_labels, maps)}
+    lookups = {
+        "unit": (unit_lookup, unit_cats),
+        "group": (scheme.lookup("groups"), scheme.group_codes),
+        "level": (scheme.level_lookup(), scheme.level_codes),
+    }
+    with dask_client(scheduler) as client:
+        ddf = dd.read_parquet(src.parquet, columns=[cols["unit"], cols["group"], *cols["dims"]])
+        parts = [
+            dask.delayed(_partition_counts)(p, cols, lookups, shape, want_patterns)
+            for p in ddf.to_delayed()
+        ]
+        dense, keys, cnt = client.compute(dask.delayed(_combine)(parts)).result()
+    dense = dense.reshape(nu, ng, nd, nl + 1)
+    if not want_patterns:
+        dense = dense - _uncounted_dense(scanned._uncounted, shape)
+        return _counts_frame(dense, scanned), None
+    rest = keys
+    digits = []
+    for _ in range(nd):
+        digits.append(rest % (nl + 1))
+        rest = rest // (nl + 1)
+    levels = [np.where(x == nl, -1, x) for x in digits[::-1]]
+    patterns = _patterns_frame(rest // ng, rest % ng, levels, cnt, scanned)
+    return None, patterns
+
+
+def _raw_pairs(raw_labels, maps):
+    codes = maps["unit"](raw_labels["unit"])
+    return [(v, c) for v, c in zip(raw_labels["unit"], codes, strict=True) if c >= 0]
+
+
+# ---------------------------------------------------------------------- entry points
+def count_cycle(
+    path,
+    *,
+    scheme=None,
+    cycle: str | None = None,
+    backend: str = "auto",
+    memory_limit=None,
+    threads: int | None = None,
+    scheduler=None,
+    patterns: bool = True,
+    raise_on_error: bool = True,
+) -> CycleCounts:
+    """Validate a cycle and count it with a backend: the tally and the pattern counts.
+
+    Parameters
+    ----------
+    path : str or Path
+        A cycle folder (or its responses file).
+    scheme : Scheme, str or Path, optional
+    cycle : str, optional
+        Default: the folder's name.
+    backend : {"auto", "pandas", "duckdb", "dask"}
+        See the module notes; ``"auto"`` decides by the size of the responses file.
+    memory_limit : str or int, optional
+        DuckDB's memory limit (duckdb and dask backends: the validation scan runs in DuckDB).
+    threads : int, optional
+        DuckDB threads.
+    scheduler : str or distributed.Client, optional
+        Dask scheduler address (``"tcp://host:8786"``) or a Client; dask backend only.  With
+        ``backend="dask"`` and no scheduler, a LocalCluster of 2 worker processes is started
+        for the call.
+    patterns : bool, default True
+        Also compute the pattern counts (the ranking's bootstrap needs them).
+    raise_on_error : bool, default True
+        Raise :class:`~evalstats.errors.InputError` when the data have an error.
+
+    Returns
+    -------
+    CycleCounts
+        ``counts`` equal to ``evalstats.tally(validate_cycle(path).forms)`` and ``patterns``
+        to ``evalstats.pattern_counts(...)``, whichever backend counted.
+
+    Raises
+    ------
+    ImportError
+        The backend's package is missing (the message names ``pip install "evalstats[scale]"``).
+    ConnectionError
+        The Dask scheduler is unreachable (the message names the address).
+    InputError
+        The data have an error (with ``raise_on_error``).
+
+    Examples
+    --------
+    >>> c = count_cycle("data/raw/2026L", backend="duckdb")  # doctest: +SKIP
+    >>> c.backend, c.counts["count"].sum()  # doctest: +SKIP
+    ('duckdb', 50000000)
+    """
+    if not isinstance(patterns, bool):
+        raise TypeError(f"patterns must be True or False; got {patterns!r}")
+    backend = _check_backend(backend, path, scheduler)
+    if backend == "pandas":
+        from .tally import pattern_counts, tally
+        from .validate import validate_cycle
+
+        if memory_limit is not None or threads is not None:
+            raise ValueError("memory_limit and threads are options of the duckdb backend")
+        v = validate_cycle(path, scheme=scheme, cycle=cycle, raise_on_error=raise_on_error)
+        pat = pattern_counts(v.forms, v.scheme) if patterns else None
+        return CycleCounts(v.cycle, "pandas", tally(v.forms, v.scheme), pat, v)
+    if backend == "dask":
+        _require("dask", "dask")
+        _require("distributed", "dask")
+    with tempfile.TemporaryDirectory(prefix="evalstats-scan-") as tmp:
+        keep: dict = {}
+        scanned = _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp, keep)
+        con, sql = keep["con"], keep["sql"]
+        try:
+            if backend == "duckdb":
+                counts, pat = _duck_counts(con, sql, scanned, patterns)
+            else:
+                counts, pat = _dask_counts(scanned, scheduler, patterns)
+        finally:
+            con.close()
+        if counts is None:
+            from .tally import tally_from_patterns
+
+            counts = tally_from_patterns(pat, scanned.scheme)
+    return CycleCounts(scanned.cycle, backend, counts, pat, scanned)
+
+
+def tally_files(path, **options) -> pd.DataFrame:
+    """The tally of a cycle counted by a backend (:func:`count_cycle` options).
+
+    Equals ``evalstats.tally(validate_cycle(path).forms)``.
+
+    Examples
+    --------
+    >>> tally_files("data/raw/2026L", backend="duckdb", memory_limit="1GB")  # doctest: +SKIP
+    """
+    return count_cycle(path, patterns=False, **options).counts
+
+
+def pattern_counts_files(path, **options) -> pd.DataFrame:
+    """The pattern counts of a cycle counted by a backend (:func:`count_cycle` options).
+
+    Equals ``evalstats.pattern_counts(validate_cycle(path).forms)``.
+    """
+    return count_cycle(path, patterns=True, **options).patterns
+
+
+__all__ = [
+    "AUTO_BYTES",
+    "AUTO_ROWS",
+    "BACKENDS",
+    "BLANK",
+    "CycleCounts",
+    "ScannedCycle",
+    "choose_backend",
+    "count_cycle",
+    "dask_client",
+    "pattern_counts_files",
+    "scan_cycle",
+    "tally_files",
+]

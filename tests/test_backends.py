@@ -1,0 +1,299 @@
+"""Backends of the tally: pandas, DuckDB (out of core) and Dask give identical tables."""
+
+from __future__ import annotations
+
+import builtins
+import sys
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from evalstats import pattern_counts, tally
+from evalstats.backends import (
+    CycleCounts,
+    choose_backend,
+    count_cycle,
+    dask_client,
+    pattern_counts_files,
+    scan_cycle,
+    tally_files,
+)
+from evalstats.errors import InputError
+from evalstats.scheme import load_scheme
+from evalstats.validate import validate_cycle
+
+pytest.importorskip("duckdb")
+pytest.importorskip("distributed")
+
+SCHEME = load_scheme()
+DIMS = [d.label_zh for d in SCHEME.dimensions]
+LEVELS = ["满意", "比较满意", "基本满意", "不满意", "不了解", "1", "２", "满 意", "satisfied"]
+GROUPS = ["企业", "群众", "社会义务监督员", "人大代表", "服务对象", "public"]
+UNITS = ["u01", "u02", "u03", "u04"]
+HEAD = ["问卷编号", "被评单位", "评议人类别", *DIMS]
+
+
+def _write_cycle(folder, rows, *, fmt="parquet", exclusions=(), issued=None):
+    """A cycle folder: responses (rows of HEAD), units.csv, optional exclusions / issued."""
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(rows, columns=HEAD, dtype=object)
+    if fmt == "parquet":
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.cast(pa.schema([pa.field(c, pa.string()) for c in HEAD]))
+        pq.write_table(table, folder / "responses.parquet")
+    else:
+        frame.to_csv(folder / "responses.csv", index=False, encoding="utf-8")
+    pd.DataFrame(
+        {"单位编码": UNITS, "单位名称": [f"单位{u}" for u in UNITS], "序列": "行政管理"}
+    ).to_csv(folder / "units.csv", index=False)
+    if exclusions:
+        pd.DataFrame({"问卷编号": list(exclusions), "作废原因": "作废"}).to_csv(
+            folder / "exclusions.csv", index=False
+        )
+    if issued is not None:
+        issued.to_csv(folder / "forms_issued.csv", index=False)
+    return folder
+
+
+_row = st.tuples(
+    st.integers(1, 12).map(str),
+    st.sampled_from([*UNITS, "单位u02"]),
+    st.sampled_from(GROUPS),
+    *[st.sampled_from([*LEVELS, None]) for _ in DIMS],
+)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with dask_client(None, n_workers=1) as c:  # one worker process keeps the test quick
+        yield c
+
+
+def _expected(folder):
+    v = validate_cycle(folder, raise_on_error=False)
+    return v, tally(v.forms, v.scheme), pattern_counts(v.forms, v.scheme)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    rows=st.lists(_row, min_size=1, max_size=30),
+    voided=st.lists(st.integers(1, 12).map(str), max_size=2, unique=True),
+    fmt=st.sampled_from(["parquet", "csv"]),
+)
+def test_backends_equal_the_in_memory_path(tmp_path_factory, client, rows, voided, fmt):
+    # ids 1..12 repeat often: typed twice (same answers) and conflicting copies both occur
+    rows = [list(r) for r in rows]
+    present = {r[0] for r in rows}
+    folder = _write_cycle(
+        tmp_path_factory.mktemp("c") / "2026X",
+        rows,
+        fmt=fmt,
+        exclusions=[i for i in voided if i in present],
+    )
+    v, counts, patterns = _expected(folder)
+    for backend, opts in (("duckdb", {"memory_limit": "100MB"}), ("dask", {"scheduler": client})):
+        got = count_cycle(folder, backend=backend, raise_on_error=False, **opts)
+        pd.testing.assert_frame_equal(got.counts, counts)
+        pd.testing.assert_frame_equal(got.patterns, patterns)
+        only = tally_files(folder, backend=backend, raise_on_error=False, **opts)
+        pd.testing.assert_frame_equal(only, counts)
+        s = got.validated
+        key = ["severity", "row", "column", "code", "reason"]
+        pd.testing.assert_frame_equal(
+            s.problems[key].astype(str).reset_index(drop=True),
+            v.problems[key].astype(str).reset_index(drop=True),
+        )
+        assert s.duplicates["source_row"].tolist() == v.duplicates["source_row"].tolist()
+        assert s.voided["source_row"].tolist() == v.voided["source_row"].tolist()
+
+
+def test_problems_are_reported_with_their_rows(tmp_path):
+    rows = [
+        ["1", "u01", "企业", *["满意"] * 5],
+        ["2", "u09", "企业", *["满意"] * 5],  # unknown unit, row 3
+        ["3", "u01", "外星人", *["满意"] * 5],  # unknown group, row 4
+        ["4", "u01", "群众", "很好", *["满意"] * 4],  # unknown level, row 5
+        ["1", "u01", "企业", *["满意"] * 5],  # typed twice, row 6
+        ["5", "u02", "企业", *["满意"] * 5],
+        ["5", "u02", "企业", *["不满意"] * 5],  # conflicting copy, row 8
+        [None, "u02", "企业", *["满意"] * 5],  # blank id, row 9
+    ]
+    folder = _write_cycle(tmp_path / "2026X", rows)
+    with pytest.raises(InputError) as info:
+        scan_cycle(folder)
+    p = info.value.problems
+    assert p["code"].iloc[-2:].tolist() == ["unit_without_forms", "unit_without_forms"]
+    p = p[p["file"].str.endswith("responses.parquet")].reset_index(drop=True)
+    got = list(zip(p["severity"], p["row"], p["column"], p["code"], strict=True))
+    assert got == [
+        ("error", 3, "被评单位", "unknown_unit"),
+        ("error", 4, "评议人类别", "unknown_group"),
+        ("error", 5, "政务公开", "unknown_level"),
+        ("error", 8, "问卷编号", "conflicting_duplicate"),
+        ("error", 9, "问卷编号", "blank_value"),
+        ("warning", 6, "问卷编号", "duplicate_form"),
+    ]
+    assert p["reason"].iloc[3] == "same form id as row 7 but different answers"
+    s = scan_cycle(folder, raise_on_error=False)
+    assert s.duplicates[["source_row", "first_row"]].values.tolist() == [[6, 2]]
+
+
+def test_duckdb_reads_a_file_larger_than_its_memory_limit(tmp_path):
+    from evalstats.demo import write_large
+
+    folder = write_large(tmp_path / "2026L", forms=300_000, fmt="parquet", chunk_size=100_000)
+    got = count_cycle(folder, backend="duckdb", memory_limit="64MB", threads=1)
+    v, counts, patterns = _expected(folder)
+    assert v.ok
+    # the data, decoded, are larger than DuckDB may use (the Parquet file is compressed)
+    assert v.forms.memory_usage(deep=True).sum() > 64 * 2**20
+    pd.testing.assert_frame_equal(got.counts, counts)
+    pd.testing.assert_frame_equal(got.patterns, patterns)
+    assert got.counts["count"].sum() == 300_000 * len(DIMS)
+
+
+def test_auto_picks_by_size_and_scheduler(tmp_path, monkeypatch):
+    folder = _write_cycle(tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
+    assert choose_backend(folder) == "pandas"
+    assert choose_backend(folder, scheduler="tcp://127.0.0.1:1") == "dask"
+    monkeypatch.setattr("evalstats.backends.AUTO_ROWS", 1)
+    assert choose_backend(folder) == "duckdb"
+    c = count_cycle(folder)
+    assert isinstance(c, CycleCounts) and c.backend == "duckdb"
+    pd.testing.assert_frame_equal(pattern_counts_files(folder), c.patterns)
+
+
+def test_bad_options(tmp_path):
+    folder = _write_cycle(tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
+    with pytest.raises(ValueError) as info:
+        count_cycle(folder, backend="spark")
+    assert str(info.value) == (
+        "backend must be one of 'auto', 'pandas', 'duckdb', 'dask'; got 'spark'"
+    )
+    with pytest.raises(ValueError) as info:
+        count_cycle(folder, backend="duckdb", scheduler="tcp://127.0.0.1:1")
+    assert str(info.value) == "scheduler is only used by the dask backend; got backend='duckdb'"
+    with pytest.raises(ValueError) as info:
+        count_cycle(folder, backend="duckdb", memory_limit="lots")
+    assert str(info.value) == (
+        "memory_limit must be a size such as '2GB' or '512MiB', or bytes; got 'lots'"
+    )
+
+
+def test_unreachable_scheduler(tmp_path, monkeypatch):
+    monkeypatch.setattr("evalstats.backends.SCHEDULER_TIMEOUT", 0.5)
+    folder = _write_cycle(tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
+    with pytest.raises(ConnectionError) as info:
+        count_cycle(folder, backend="dask", scheduler="tcp://127.0.0.1:9")
+    assert str(info.value).startswith(
+        "cannot reach the Dask scheduler at tcp://127.0.0.1:9 within 0.5 s ("
+    )
+    assert str(info.value).endswith("); is it running, and is the address right?")
+
+
+@pytest.mark.parametrize(("backend", "module"), [("duckdb", "duckdb"), ("dask", "distributed")])
+def test_missing_package(tmp_path, monkeypatch, backend, module):
+    folder = _write_cycle(tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == module or name.startswith(module + "."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(ImportError) as info:
+        count_cycle(folder, backend=backend)
+    assert str(info.value) == (
+        f"the {backend} backend needs the Python package {module!r}, which is not "
+        'installed; install it with: pip install "evalstats[scale]"'
+    )
+
+
+def test_report_tables_are_byte_identical_whichever_backend(tmp_path, client):
+    from evalstats.demo import write_large
+    from evalstats.rank import rank_units
+    from evalstats.report import write_csv
+    from evalstats.score import composites, scores_table
+
+    folder = write_large(tmp_path / "2026L", forms=3_000, units=12, fmt="parquet")
+    outputs = {}
+    for backend, opts in (("pandas", {}), ("duckdb", {}), ("dask", {"scheduler": client})):
+        c = count_cycle(folder, backend=backend, **opts)
+        units = c.validated.units
+        scores = scores_table(c.counts, units=units, scheme=SCHEME, patterns=c.patterns)
+        comp = composites(c.counts, units=units, scheme=SCHEME, patterns=c.patterns)
+        ranking = rank_units(comp, patterns=c.patterns, scheme=SCHEME, n_resamples=200, rng=7)
+        files = []
+        for name, table in (("scores", scores), ("ranking", ranking)):
+            path = tmp_path / backend / f"{name}.csv"
+            path.parent.mkdir(exist_ok=True)
+            write_csv(table, path)
+            files.append(path.read_bytes())
+        outputs[backend] = files
+    assert outputs["duckdb"] == outputs["pandas"]
+    assert outputs["dask"] == outputs["pandas"]
+    assert len(outputs["pandas"][0]) > 1000
+
+
+def test_empty_when_every_form_is_voided(tmp_path):
+    folder = _write_cycle(
+        tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]], exclusions=["1"]
+    )
+    _, counts, patterns = _expected(folder)
+    got = count_cycle(folder, backend="duckdb")
+    pd.testing.assert_frame_equal(got.counts, counts)
+    pd.testing.assert_frame_equal(got.patterns, patterns)
+    assert got.validated.voided["source_row"].tolist() == [2]
+    assert np.asarray(got.counts["count"]).sum() == 0
+
+
+def _notebook(path, extra=""):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(
+        'cycle: str = ""\ndata_dir: str = ""\nscheme: str = ""\noutput_dir: str = ""\n' + extra
+    )
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize("declares", [False, True])
+def test_runner_validates_with_the_backend_and_records_it(tmp_path, declares):
+    import datetime as dt
+    import json
+
+    from evalstats import run as R
+
+    _write_cycle(tmp_path / "raw" / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
+    nb = _notebook(tmp_path / "nb.ipynb", 'backend: str = "pandas"\n' if declares else "")
+    plan = R._plan("half-year", "2026X", tmp_path / "raw", None, tmp_path / "out", {}, nb, None)
+    plan = R._with_backend(plan, "duckdb", None, "200MB")
+    assert plan.backend == "duckdb"
+    assert ("backend" in plan.params) is declares
+    assert "memory_limit" not in plan.params  # not declared by this notebook
+    before = R._hash_and_validate(plan)
+    staging = tmp_path / "out" / "staging"
+    staging.mkdir(parents=True)
+    started = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    path = R._write_manifest(plan, staging, "t0", plan.params, before, started, {})
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert manifest["backend"] == {"name": "duckdb", "memory_limit": "200MB"}
+    with pytest.raises(R.RunUsageError) as info:
+        R._with_backend(plan, "pandas", "tcp://127.0.0.1:1", None)
+    assert str(info.value) == "--scheduler is only used with --backend dask; got pandas"
