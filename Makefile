@@ -27,6 +27,8 @@ demo: $(STAMP)
 	$(BIN)/evalstats demo --if-absent
 	$(BIN)/evalstats validate data/raw/2026H1
 	$(BIN)/evalstats validate data/raw/2026A
+	$(BIN)/evalstats run half-year --cycle 2026H1
+	$(BIN)/evalstats run annual --cycle 2026A
 
 lint: $(TSTAMP)
 	$(BIN)/ruff check evalstats tests benchmarks

@@ -222,6 +222,18 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
     "voided": ("作废问卷", "Voided forms"),
     "problems": ("数据问题", "Data problems"),
     "suppressed": ("抑制说明", "Suppressed cells"),
+    # the tables of the half-year and annual analyses (evalstats.analysis)
+    "response": ("回收情况", "Response rates"),
+    "levels": ("等级分布", "Level distribution"),
+    "group_differences": ("类别差异", "Group differences"),
+    "quality_changes": ("剔除标记问卷后的变化", "Changes without flagged forms"),
+    "scores_excl_flagged": ("得分（剔除标记问卷）", "Scores excl. flagged"),
+    "ranking_excl_flagged": ("排名（剔除标记问卷）", "Ranking excl. flagged"),
+    "final_grades": ("年度等次（考核用）", "Final grades"),
+    "ranking_annual_cycle": ("年终测评排名", "Year-end cycle ranking"),
+    "rank_movement": ("名次变化", "Rank movement"),
+    "weak_units_followup": ("薄弱单位跟踪", "Weak units follow-up"),
+    "one_cycle_units": ("仅参加一期的单位", "Units in one cycle only"),
 }
 """Table name (``tables/<name>.csv``) → ``(zh, en)`` sheet name of the workbook."""
 

@@ -1,0 +1,1795 @@
+"""The two analyses of a cycle run — half-year and annual — as tidy tables and headline figures.
+
+:func:`half_year` and :func:`annual` do every computation the reports need and return an
+:class:`Analysis`: the validated inputs, the scored cycles, an ordered ``tables`` dict (English
+column names, codes as values, nothing rounded), the ``summary`` written to ``summary.json``
+and, through :mod:`evalstats.narrative`, the plain-language ``texts``.  The notebooks
+(``notebooks/half_year.ipynb``, ``notebooks/annual.ipynb``) only call these functions, display
+the tables (:mod:`evalstats.labels`) and draw the figures (:mod:`evalstats.plot`).
+:meth:`Analysis.write` writes ``tables/<name>.csv`` and ``summary.json``.
+
+Tables of the half-year analysis
+--------------------------------
+``response``
+    Forms per unit × respondent group: ``cycle, unit, unit_name, series, group, issued,
+    returned, valid, voided, rate``.  ``returned`` = counted + voided forms (as
+    :func:`evalstats.quality.response_rates`), ``valid`` = counted forms (forms typed twice
+    counted once), ``voided`` = forms the office voided, ``rate`` = returned / issued (NaN
+    without an issued count).  Then per group over the cycle (``unit = "all"``) and the total
+    (``unit = group = "all"``); there ``issued`` and ``rate`` pool the unit × groups with an
+    issued count, ``returned``, ``valid`` and ``voided`` every form.
+``levels``
+    Level distribution: ``cycle, unit, unit_name, series, dimension, level, count, rate,
+    share_of_all_votes, n_valid``; one row per level (the scheme's levels, then ``blank``) of
+    every unit × dimension, unit over all dimensions (``dimension = "all"``), series
+    (``unit = "all"``) and the town (``unit = series = "all"``).  ``rate`` = count / n_valid for
+    valid levels (NaN for 不了解 and blanks, which are counted but not in the denominator);
+    ``share_of_all_votes`` = count / all answers (valid, not valid and blank).
+``scores``
+    The scores contract (:func:`evalstats.score.scores_table`).
+``ranking``
+    The ranking contract (:func:`evalstats.rank.rank_units`), exactly
+    ``evalstats.pipeline.score_cycle(validated, ..., rng=seed).ranking``.
+``weak_dimensions``
+    One row per weak unit × dimension: ``cycle, unit, unit_name, series, dimension,
+    weighted_score, weighted_score_ci_low, weighted_score_ci_high, series_median, n_valid,
+    n_dissatisfied, dissatisfied_rate, share_of_all_votes, n_all_votes, weak_reason,
+    confidence_level``.  A dimension of a unit is *weak* when
+
+    * ``below_series_median``: the upper bound of its weighted score's interval is below
+      the median weighted score of that dimension over the units of its series — the unit
+      is credibly below the typical unit of its series there, not just below by chance; or
+    * ``highest_dissatisfied_in_series``: its 不满意率 (``dissatisfied_rate``) is the highest
+      of its series on that dimension (ties all count) and at least one answer is 不满意.
+
+    ``weak_reason`` names the rule(s), joined by ``;``.  ``n_dissatisfied`` counts the answers
+    in ``scheme.rules.dissatisfied_levels``; ``n_all_votes`` all answers (so that
+    ``share_of_all_votes = n_dissatisfied / n_all_votes`` can be re-derived).
+``group_differences``
+    χ² homogeneity of the level distribution between respondent groups
+    (:func:`evalstats.compare.group_homogeneity`), per dimension for the whole town
+    (``series = "all"``) and per series: ``cycle, series, dimension, test, statistic, df,
+    pvalue, pvalue_adjusted, significant, method, n, effect_size, effect_size_name, labels,
+    note, adjust_method, alpha``.  ``method`` says whether the p-value is asymptotic or
+    Monte-Carlo (small expected counts); p-values are Holm-adjusted over the whole table
+    (:func:`evalstats.multitest.adjust_pvalues`); ``significant`` is ``pvalue_adjusted <=
+    alpha``.
+``reliability``
+    Cronbach's alpha of the dimensions per respondent group and for all forms
+    (``group = "all"``): ``cycle, group, alpha, ci_low, ci_high, confidence_level, n, k,
+    ci_method, note`` (:func:`evalstats.reliability.alpha_by`).
+``quality``
+    The data-quality flags (:func:`evalstats.quality.quality_flags`).
+``scores_excl_flagged``, ``ranking_excl_flagged``, ``quality_changes``
+    The scores and ranking without the forms that bursts and near duplicates mark, and the
+    units whose rank, standing or grade changes (:func:`evalstats.quality.with_and_without`;
+    the official tables use every valid form).
+``rectification``
+    The rectification list (整改清单), one row per unit × weak dimension and per comment about
+    the unit: ``cycle, unit, unit_name, series, rank, standing, grade, <score>, veto,
+    rectification_required, required_because, item, dimension, weighted_score,
+    series_median, n_valid, n_dissatisfied, dissatisfied_rate, weak_reason, group, form_id,
+    comment`` (``<score>`` is ``composite``, or ``composite_year`` in the annual analysis).
+    ``rectification_required`` is True for a unit that stands ``last`` or
+    ``last_not_distinguishable`` in its series, is vetoed, or whose grade is below
+    ``scheme.rules.last_grade_cap`` (良好 by default); ``required_because`` names the
+    reasons (``last``, ``last_not_distinguishable``, ``veto``, ``grade:<code>``, joined by
+    ``;``).  ``item`` is ``"weak_dimension"`` or ``"comment"`` (``""`` for a unit that must
+    rectify but has neither).  Units that must rectify come first, then by series, rank and
+    unit; a unit's weak dimensions before its comments.
+``comments``
+    Every comment: ``cycle, unit, unit_name, series, group, form_id, comment,
+    dissatisfied_dimensions, flagged`` (the dimensions the form rated 不满意, joined by
+    ``;``; ``flagged``: the form is one that bursts or near duplicates mark).
+
+Tables added by the annual analysis
+-----------------------------------
+In the annual analysis every table above describes the year-end cycle, except:
+
+``ranking``
+    The ranking of the year, decided on ``composite_year``
+    (:func:`evalstats.pipeline.score_year`; period weights in ``weight_half_year`` and
+    ``weight_annual``; an incident at any time of the year vetoes; the 末位's grade capped).
+``ranking_annual_cycle``
+    The year-end cycle's own ranking (as a half-year analysis of that cycle would give it).
+``final_grades``
+    The table for the assessment of staff: ``cycle, unit, unit_name, series, composite_h1,
+    composite_annual, composite_year, composite_year_ci_low, composite_year_ci_high,
+    weight_half_year, weight_annual, rank, rank_low, rank_high, p_last, standing, grade,
+    veto, veto_reason, flags`` — every unit of either cycle.
+``comparison``
+    :func:`evalstats.compare.compare_cycles` half-year → year-end per unit × dimension
+    (Newcombe intervals for the satisfied rate, Welch intervals for the score, Holm-adjusted
+    tests), with ``unit_name`` and ``series`` after ``unit``.
+``rank_movement``
+    :func:`evalstats.compare.rank_movement` from the half-year ranking to the year-end
+    cycle's own ranking (two evaluations, each on its own forms).
+``weak_units_followup``
+    Did the half-year's weak units improve?  One row per unit that had to rectify at the
+    half-year (same rule as ``rectification_required``): ``unit, unit_name, series,
+    weak_because, standing_h1, grade_h1, composite_h1, composite_annual, composite_diff,
+    composite_diff_ci_low, composite_diff_ci_high, statistic, df, pvalue, pvalue_adjusted,
+    verdict, weak_dimensions_h1, weak_dimensions_annual, weak_dimensions_improved,
+    standing_annual, standing_year, grade_year, confidence_level, adjust_method``.  The change
+    of the composite has the standard error ``sqrt(se_h1² + se_annual²)`` (independent
+    samples; the composites' own standard errors) with Welch–Satterthwaite degrees of
+    freedom, a t interval and a two-sided t test.  Each weak unit is a question asked in
+    advance about that unit, so ``verdict`` reads the unit's own interval: ``improved`` /
+    ``declined`` when it lies wholly above / below zero, ``no_clear_change`` when it covers
+    zero, ``absent`` without a year-end composite.  ``pvalue_adjusted`` (Holm over the rows)
+    is the figure to use for a claim about all the weak units at once.
+    ``weak_dimensions_improved`` lists the half-year's weak dimensions whose score interval
+    in ``comparison`` lies wholly above zero (same reading; ``comparison`` itself also gives
+    the Holm-adjusted tests over every unit × dimension).
+``one_cycle_units``
+    Units with a composite in one cycle only (or none): ``unit, unit_name, series,
+    cycle_present, in_units_h1, in_units_annual, composite_h1, composite_annual,
+    composite_year, weight_half_year, weight_annual, flags``.  Their year result uses the one
+    cycle they have (weight 1).
+
+``summary.json``
+----------------
+``analysis``
+    ``"half_year"`` or ``"annual"``.
+``cycle``, ``half_year_cycle``
+    The cycle analysed; the half-year cycle combined with it (annual only, else null).
+``scheme``
+    ``{"name", "version", "source", "sha256"}`` of the scheme file used.
+``confidence_level``, ``ci_method``, ``n_resamples``, ``seed``
+    The interval level and method, the bootstrap resamples and the seed (null: not
+    reproducible).
+``forms``
+    ``{"issued", "returned", "valid", "voided", "typed_twice", "response_rate",
+    "rows_read"}`` of the (year-end) cycle; ``issued`` and ``response_rate`` are null without a
+    forms-issued table.
+``units``
+    ``{"listed", "with_forms"}``.
+``town``
+    ``{"n_valid", "satisfied_rate", "satisfied_ci_low", "satisfied_ci_high", "score",
+    "score_ci_low", "score_ci_high"}``: all answers of the cycle pooled (rates as fractions).
+``series``
+    Per series code (scheme order): ``{"label_zh", "label_en", "units", "top3": [{"unit",
+    "unit_name", "rank", "score"}], "last": [{"unit", "unit_name", "rank", "score",
+    "standing", "p_last", "rank_low", "rank_high"}]}`` from ``ranking`` (``score`` is the
+    deciding score: the composite, or ``composite_year`` for the annual analysis; ``last``
+    lists the last-ranked unit(s), ``standing`` ``"last"`` or ``"last_not_distinguishable"``).
+``vetoed``
+    ``[{"unit", "unit_name", "series", "veto_reason"}]``.
+``grades``
+    Units per grade code (from ``ranking``).
+``quality``
+    ``{"flags": {check: count}, "flagged_forms", "units_changed_without_flagged"}``.
+``weak_dimensions``, ``rectification_required``, ``comments``
+    Number of weak unit × dimensions; the units that must rectify (codes); number of comments.
+``annual`` (annual only, else null)
+    ``{"period_weights": {"half_year", "annual"}, "units_improved", "units_declined",
+    "units_no_clear_change", "units_absent"`` (unit codes of ``weak_units_followup`` by
+    verdict), ``"one_cycle_units"`` (codes), ``"significant_changes": {"rate_up",
+    "rate_down", "score_up", "score_down"}`` (rows of ``comparison`` significant after
+    adjustment) ``}``.
+``tables``
+    Rows per table written.
+
+Random numbers
+--------------
+With a ``seed``, the cycle's ranking bootstrap uses ``rng=seed`` (so ``ranking`` equals
+``score_cycle(..., rng=seed).ranking``, and the half-year ranking inside the annual analysis
+equals the half-year report's); the year ranking, the Monte-Carlo χ² tests and the
+with/without-flagged recomputation use ``numpy.random.default_rng([seed, k])`` with
+``k = 1, 2, 3``.  Same inputs and seed give identical tables.
+
+Examples
+--------
+>>> from evalstats.analysis import half_year
+>>> a = half_year("2026H1", n_resamples=500, seed=1)  # doctest: +SKIP
+>>> a.tables["ranking"].query("standing == 'last'")["unit_name"].tolist()  # doctest: +SKIP
+['综治办']
+>>> a.write("reports/2026H1/half-year")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import quality as _quality
+from ._options import check_confidence_level, check_option
+from .compare import compare_cycles, group_homogeneity, rank_movement
+from .config import reports_dir, resolve_path
+from .intervals import PROPORTION_METHODS, satterthwaite_df, t_interval
+from .multitest import adjust_pvalues
+from .pipeline import CycleScores, score_cycle, score_year
+from .reliability import alpha_by
+from .scheme import Scheme, resolve_scheme
+from .validate import ValidatedCycle, validate_cycle
+
+KINDS = ("half_year", "annual")
+LANGS = ("zh", "en")
+TIERS = ("internal", "public")
+ALL = "all"
+BLANK = "blank"
+ADJUST = "holm"
+ALPHA = 0.05
+WEAK_RULES = ("below_series_median", "highest_dissatisfied_in_series")
+VERDICTS = ("improved", "declined", "no_clear_change", "absent")
+OUTPUT_FOLDERS = {"half_year": "half-year", "annual": "annual"}
+_STREAM_YEAR, _STREAM_GROUPS, _STREAM_QUALITY = 1, 2, 3
+_ANNUAL_RE = re.compile(r"^(\d{4})A$")
+
+HALF_YEAR_TABLES = (
+    "response",
+    "levels",
+    "scores",
+    "ranking",
+    "weak_dimensions",
+    "group_differences",
+    "reliability",
+    "quality",
+    "scores_excl_flagged",
+    "ranking_excl_flagged",
+    "quality_changes",
+    "rectification",
+    "comments",
+)
+ANNUAL_TABLES = (
+    "response",
+    "levels",
+    "scores",
+    "ranking",
+    "ranking_annual_cycle",
+    "final_grades",
+    "comparison",
+    "rank_movement",
+    "weak_units_followup",
+    "one_cycle_units",
+    "weak_dimensions",
+    "group_differences",
+    "reliability",
+    "quality",
+    "scores_excl_flagged",
+    "ranking_excl_flagged",
+    "quality_changes",
+    "rectification",
+    "comments",
+)
+RESPONSE_COLUMNS = [
+    "cycle",
+    "unit",
+    "unit_name",
+    "series",
+    "group",
+    "issued",
+    "returned",
+    "valid",
+    "voided",
+    "rate",
+]
+LEVELS_COLUMNS = [
+    "cycle",
+    "unit",
+    "unit_name",
+    "series",
+    "dimension",
+    "level",
+    "count",
+    "rate",
+    "share_of_all_votes",
+    "n_valid",
+]
+WEAK_COLUMNS = [
+    "cycle",
+    "unit",
+    "unit_name",
+    "series",
+    "dimension",
+    "weighted_score",
+    "weighted_score_ci_low",
+    "weighted_score_ci_high",
+    "series_median",
+    "n_valid",
+    "n_dissatisfied",
+    "dissatisfied_rate",
+    "share_of_all_votes",
+    "n_all_votes",
+    "weak_reason",
+    "confidence_level",
+]
+GROUP_DIFF_COLUMNS = [
+    "cycle",
+    "series",
+    "dimension",
+    "test",
+    "statistic",
+    "df",
+    "pvalue",
+    "pvalue_adjusted",
+    "significant",
+    "method",
+    "n",
+    "effect_size",
+    "effect_size_name",
+    "labels",
+    "note",
+    "adjust_method",
+    "alpha",
+]
+RELIABILITY_COLUMNS = [
+    "cycle",
+    "group",
+    "alpha",
+    "ci_low",
+    "ci_high",
+    "confidence_level",
+    "n",
+    "k",
+    "ci_method",
+    "note",
+]
+COMMENT_COLUMNS = [
+    "cycle",
+    "unit",
+    "unit_name",
+    "series",
+    "group",
+    "form_id",
+    "comment",
+    "dissatisfied_dimensions",
+    "flagged",
+]
+RECTIFICATION_HEAD = ["cycle", "unit", "unit_name", "series", "rank", "standing", "grade"]
+RECTIFICATION_TAIL = [
+    "veto",
+    "rectification_required",
+    "required_because",
+    "item",
+    "dimension",
+    "weighted_score",
+    "series_median",
+    "n_valid",
+    "n_dissatisfied",
+    "dissatisfied_rate",
+    "weak_reason",
+    "group",
+    "form_id",
+    "comment",
+]
+FINAL_GRADES_COLUMNS = [
+    "cycle",
+    "unit",
+    "unit_name",
+    "series",
+    "composite_h1",
+    "composite_annual",
+    "composite_year",
+    "composite_year_ci_low",
+    "composite_year_ci_high",
+    "weight_half_year",
+    "weight_annual",
+    "rank",
+    "rank_low",
+    "rank_high",
+    "p_last",
+    "standing",
+    "grade",
+    "veto",
+    "veto_reason",
+    "flags",
+]
+FOLLOWUP_COLUMNS = [
+    "unit",
+    "unit_name",
+    "series",
+    "weak_because",
+    "standing_h1",
+    "grade_h1",
+    "composite_h1",
+    "composite_annual",
+    "composite_diff",
+    "composite_diff_ci_low",
+    "composite_diff_ci_high",
+    "statistic",
+    "df",
+    "pvalue",
+    "pvalue_adjusted",
+    "verdict",
+    "weak_dimensions_h1",
+    "weak_dimensions_annual",
+    "weak_dimensions_improved",
+    "standing_annual",
+    "standing_year",
+    "grade_year",
+    "confidence_level",
+    "adjust_method",
+]
+ONE_CYCLE_COLUMNS = [
+    "unit",
+    "unit_name",
+    "series",
+    "cycle_present",
+    "in_units_h1",
+    "in_units_annual",
+    "composite_h1",
+    "composite_annual",
+    "composite_year",
+    "weight_half_year",
+    "weight_annual",
+    "flags",
+]
+
+
+# ====================================================================== parameters
+@dataclass(frozen=True)
+class Parameters:
+    """The checked parameters of a notebook run (:func:`check_parameters`).
+
+    Attributes
+    ----------
+    kind : {"half_year", "annual"}
+    cycle, half_year_cycle : str
+        The cycle; the half-year cycle combined with it (annual; ``""`` for half-year).
+    data_dir : Path
+        The folder holding the cycle folders (resolved from the project root).
+    scheme : Scheme
+    output_dir : Path
+        Where tables, figures and ``summary.json`` go.
+    language : {"zh", "en"}
+    confidence_level : float
+    n_resamples : int
+    seed : int or None
+    method : str
+        Interval method of the rates.
+    tier : str
+        ``"internal"``.
+    """
+
+    kind: str
+    cycle: str
+    half_year_cycle: str
+    data_dir: Path
+    scheme: Scheme
+    output_dir: Path
+    language: str
+    confidence_level: float
+    n_resamples: int
+    seed: int | None
+    method: str
+    tier: str
+
+
+def _check_cycle_id(name: str, value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a cycle id such as '2026H1'; got {value!r}")
+    value = value.strip()
+    if any(c in value for c in "/\\") or value in (".", ".."):
+        raise ValueError(f"{name} must be a cycle id, not a path; got {value!r}")
+    return value
+
+
+def _check_seed(seed) -> int | None:
+    if seed is None:
+        return None
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
+        raise TypeError(f"seed must be a whole number >= 0 or None; got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0 or None; got {seed!r}")
+    return int(seed)
+
+
+def _check_n_resamples(n) -> int:
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
+        raise TypeError(f"n_resamples must be a whole number; got {n!r}")
+    if n < 1:
+        raise ValueError(f"n_resamples must be at least 1; got {n!r}")
+    return int(n)
+
+
+def _locate(data_dir, cycle: str) -> tuple[Path, str]:
+    """The folder of ``cycle``: ``data_dir/cycle``, or ``data_dir`` itself when it is that
+    cycle's folder; returned resolved and as the user would name it (for messages)."""
+    base = resolve_path(data_dir)
+    shown = str(data_dir)
+    if (base / cycle).is_dir():
+        return base / cycle, os.path.join(shown, cycle)
+    if base.is_dir() and base.name == cycle:
+        return base, shown
+    raise FileNotFoundError(
+        f"no folder for cycle {cycle!r}: looked for {base / cycle} "
+        f"(data_dir is the folder holding the cycle folders, or the cycle folder itself)"
+    )
+
+
+def _sibling(folder: Path, shown: str, cycle: str) -> tuple[Path, str]:
+    """The folder of ``cycle`` beside ``folder`` (resolved, as the user would name it)."""
+    target, name = _locate(folder.parent, cycle)
+    guess = os.path.join(os.path.dirname(os.path.normpath(shown)), cycle)
+    return target, (guess if resolve_path(guess) == target else name)
+
+
+def default_half_year_cycle(cycle: str) -> str:
+    """The half-year cycle of an annual cycle id: ``"2026A"`` → ``"2026H1"``.
+
+    Raises
+    ------
+    ValueError
+        ``cycle`` is not of the form ``YYYYA``.
+
+    Examples
+    --------
+    >>> default_half_year_cycle("2026A")
+    '2026H1'
+    """
+    m = _ANNUAL_RE.match(str(cycle))
+    if not m:
+        raise ValueError(
+            f"cannot derive the half-year cycle from {cycle!r} (expected an annual id like "
+            "'2026A'); pass half_year_cycle"
+        )
+    return f"{m.group(1)}H1"
+
+
+def check_parameters(
+    kind: str,
+    *,
+    cycle: str,
+    data_dir="data/raw",
+    scheme="",
+    output_dir="",
+    language: str = "zh",
+    confidence_level: float = 0.95,
+    n_resamples: int = 10_000,
+    seed: int | None = None,
+    method: str = "wilson",
+    tier: str = "internal",
+    half_year_cycle: str = "",
+) -> Parameters:
+    """Check a notebook's parameters and resolve paths; raise a clear error on the first bad one.
+
+    Parameters
+    ----------
+    kind : {"half_year", "annual"}
+    cycle : str
+        Cycle id (``"2026H1"``, ``"2026A"``).
+    data_dir : str or Path
+        The folder of cycle folders (or the cycle folder itself); relative to the project root.
+    scheme : str or Path
+        A scheme file; ``""`` for the bundled scheme.
+    output_dir : str or Path
+        ``""`` for ``reports/<cycle>/<half-year|annual>``.
+    language : {"zh", "en"}
+    confidence_level : float
+    n_resamples : int
+    seed : int or None
+    method : {"wilson", "clopper-pearson", "jeffreys"}
+    tier : {"internal", "public"}
+        Only ``"internal"`` is available: public-tier suppression is not implemented yet, so
+        ``"public"`` is refused rather than publishing small cells.
+    half_year_cycle : str
+        Annual only; ``""`` derives it (``"2026A"`` → ``"2026H1"``).
+
+    Returns
+    -------
+    Parameters
+
+    Raises
+    ------
+    ValueError, TypeError
+        A parameter is wrong (the message names it, the allowed values and the value).
+    FileNotFoundError
+        A cycle folder is missing.
+    SchemeError
+        The scheme file is wrong.
+
+    Examples
+    --------
+    >>> check_parameters("half_year", cycle="2026H1", tier="public")
+    Traceback (most recent call last):
+    ...
+    ValueError: tier 'public' is not available yet: public-tier suppression of small cells is not implemented, so nothing can be published safely; use tier='internal'
+    """  # noqa: E501
+    kind = check_option("kind", kind, KINDS)
+    language = check_option("language", language, LANGS)
+    tier = check_option("tier", tier, TIERS)
+    if tier == "public":
+        raise ValueError(
+            "tier 'public' is not available yet: public-tier suppression of small cells is not "
+            "implemented, so nothing can be published safely; use tier='internal'"
+        )
+    method = check_option("method", method, PROPORTION_METHODS)
+    level = check_confidence_level(confidence_level)
+    n_resamples = _check_n_resamples(n_resamples)
+    seed = _check_seed(seed)
+    cycle = _check_cycle_id("cycle", cycle)
+    if not isinstance(data_dir, str | Path) or str(data_dir).strip() == "":
+        raise ValueError(f"data_dir must be a folder; got {data_dir!r}")
+    folder, _shown = _locate(data_dir, cycle)
+    h1 = ""
+    if kind == "annual":
+        if not isinstance(half_year_cycle, str):
+            raise TypeError(f"half_year_cycle must be a str; got {half_year_cycle!r}")
+        h1 = half_year_cycle.strip() or default_half_year_cycle(cycle)
+        h1 = _check_cycle_id("half_year_cycle", h1)
+        if h1 == cycle:
+            raise ValueError(f"half_year_cycle must differ from cycle; both are {cycle!r}")
+        _locate(folder.parent, h1)
+    elif half_year_cycle not in ("", None):
+        raise ValueError(
+            f"half_year_cycle is for the annual analysis only; got {half_year_cycle!r}"
+        )
+    if not isinstance(scheme, str | Path | Scheme | None):
+        raise TypeError(f"scheme must be a path or ''; got {scheme!r}")
+    loaded = resolve_scheme(None if scheme in ("", None) else scheme)
+    if not isinstance(output_dir, str | Path | None):
+        raise TypeError(f"output_dir must be a path or ''; got {output_dir!r}")
+    if output_dir in ("", None):
+        out = reports_dir(cycle) / OUTPUT_FOLDERS[kind]
+    else:
+        out = resolve_path(output_dir)
+    return Parameters(
+        kind=kind,
+        cycle=cycle,
+        half_year_cycle=h1,
+        data_dir=folder.parent,
+        scheme=loaded,
+        output_dir=out,
+        language=language,
+        confidence_level=level,
+        n_resamples=n_resamples,
+        seed=seed,
+        method=method,
+        tier=tier,
+    )
+
+
+# ====================================================================== the result
+@dataclass(frozen=True)
+class Analysis:
+    """Result of :func:`half_year` or :func:`annual`.
+
+    Attributes
+    ----------
+    kind : {"half_year", "annual"}
+    cycle : str
+        The cycle analysed (the year-end cycle for the annual analysis).
+    scheme : Scheme
+    validated : dict of str -> ValidatedCycle
+        Per cycle id (the half-year cycle too, for the annual analysis).
+    scored : dict of str -> CycleScores
+        Per cycle id.
+    tables : dict of str -> DataFrame
+        In report order; names and columns in the module docstring.
+    summary : dict
+        Headline figures, JSON-safe (fields in the module docstring).
+    quality_comparison : QualityComparison
+        The with/without-flagged recomputation of the (year-end) cycle.
+    options : dict
+        ``confidence_level, n_resamples, seed, method, half_year_cycle``.
+    """
+
+    kind: str
+    cycle: str
+    scheme: Scheme
+    validated: dict
+    scored: dict
+    tables: dict
+    summary: dict
+    quality_comparison: _quality.QualityComparison = field(repr=False)
+    options: dict = field(default_factory=dict)
+
+    @cached_property
+    def texts(self) -> dict:
+        """Narrative paragraphs (Markdown), ``{"zh": {section: text}, "en": {...}}``
+        (:func:`evalstats.narrative.sections`)."""
+        from . import narrative
+
+        return {lang: narrative.sections(self, lang) for lang in LANGS}
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        """The tally of the cycle analysed (the year-end cycle for the annual analysis)."""
+        return self.scored[self.cycle].counts
+
+    @property
+    def units(self) -> pd.DataFrame:
+        """The units of the cycle analysed (``unit, name, series``)."""
+        return self.validated[self.cycle].units
+
+    @property
+    def score_column(self) -> str:
+        """The score that decides rank and grade: ``composite`` or ``composite_year``."""
+        return "composite_year" if self.kind == "annual" else "composite"
+
+    def write(self, output_dir) -> list[Path]:
+        """Write ``tables/<name>.csv`` (every table) and ``summary.json`` into ``output_dir``.
+
+        Relative paths resolve from the project root.  Figures are written by the notebook
+        (:func:`evalstats.plot.save_figure`).
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        from . import report
+
+        out = resolve_path(output_dir)
+        written = report.write_tables(self.tables, out)
+        summary = report.write_json(self.summary, out / "summary.json")
+        return [*written.paths.values(), summary]
+
+
+# ====================================================================== helpers
+def _rng(seed: int | None, stream: int):
+    if seed is None:
+        return None
+    if stream == 0:
+        return seed
+    return np.random.default_rng([seed, stream])
+
+
+def _str(values) -> pd.Series:
+    return pd.Series(values, dtype="str")
+
+
+def _unit_info(units: pd.DataFrame) -> pd.DataFrame:
+    """``unit → name, series`` as str, indexed by unit."""
+    u = pd.DataFrame(
+        {
+            "unit": units["unit"].astype(str).to_numpy(),
+            "unit_name": units["name"].astype(str).to_numpy(),
+            "series": units["series"].astype(str).to_numpy(),
+        }
+    )
+    return u.drop_duplicates("unit").set_index("unit")
+
+
+def _series_rank(series: pd.Series, scheme: Scheme) -> np.ndarray:
+    order = {s: i for i, s in enumerate(scheme.series_codes)}
+    order[ALL] = len(order) + 1
+    return series.astype(str).map(order).fillna(len(order)).to_numpy()
+
+
+def _dissatisfied_mask(levels: pd.Series, scheme: Scheme) -> np.ndarray:
+    return levels.astype(str).isin(list(scheme.rules.dissatisfied_levels)).to_numpy()
+
+
+def _join_codes(masks: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Per row, the keys whose mask is True, joined by ``;`` (vectorised over rows)."""
+    out = np.full(n, "", dtype=object)
+    for code, mask in masks.items():
+        add = np.where(out == "", code, out + ";" + code)
+        out = np.where(mask, add, out)
+    return out
+
+
+# ====================================================================== half-year tables
+def response_table(validated: ValidatedCycle) -> pd.DataFrame:
+    """Forms issued, returned, valid and voided per unit × group, with response rates.
+
+    See ``response`` in the module docstring.
+
+    Examples
+    --------
+    >>> from evalstats.validate import validate_cycle
+    >>> t = response_table(validate_cycle("data/raw/2026H1"))  # doctest: +SKIP
+    >>> t.iloc[-1][["unit", "group", "valid"]].tolist()  # doctest: +SKIP
+    ['all', 'all', 1934]
+    """
+    scheme = validated.scheme
+    info = _unit_info(validated.units)
+    groups = list(scheme.group_codes)
+
+    def sizes(frame):
+        if frame is None or not len(frame):
+            return pd.Series(dtype="int64")
+        key = pd.MultiIndex.from_arrays(
+            [frame["unit"].astype(str).to_numpy(), frame["group"].astype(str).to_numpy()]
+        )
+        return pd.Series(1, index=key).groupby(level=[0, 1]).sum()
+
+    valid = sizes(validated.forms)
+    voided = sizes(validated.voided)
+    rr = _quality.response_rates(validated)
+    cells = rr[(rr["unit"].astype(str) != ALL) & (rr["group"].astype(str) != ALL)]
+    issued = pd.Series(
+        pd.array(cells["issued"], dtype="Int64"),
+        index=pd.MultiIndex.from_arrays(
+            [cells["unit"].astype(str).to_numpy(), cells["group"].astype(str).to_numpy()]
+        ),
+    )
+    keys = valid.index.union(voided.index).union(issued.index)
+    unit_order = {u: i for i, u in enumerate(info.index)}
+    g_order = {g: i for i, g in enumerate(groups)}
+    frame = pd.DataFrame(
+        {
+            "unit": keys.get_level_values(0).astype(str),
+            "group": keys.get_level_values(1).astype(str),
+        }
+    )
+    frame["issued"] = pd.array(issued.reindex(keys).to_numpy(), dtype="Int64")
+    frame["valid"] = valid.reindex(keys, fill_value=0).to_numpy(np.int64)
+    frame["voided"] = voided.reindex(keys, fill_value=0).to_numpy(np.int64)
+    frame = frame.iloc[
+        np.lexsort(
+            [
+                frame["group"].map(g_order).fillna(len(groups)).to_numpy(),
+                frame["unit"].map(unit_order).fillna(len(unit_order)).to_numpy(),
+            ]
+        )
+    ].reset_index(drop=True)
+
+    def total(part: pd.DataFrame, unit: str, group: str) -> dict:
+        has = part["issued"].notna()
+        iss = part.loc[has, "issued"]
+        ret_cells = (part.loc[has, "valid"] + part.loc[has, "voided"]).sum()
+        return {
+            "unit": unit,
+            "group": group,
+            "issued": int(iss.sum()) if has.any() else pd.NA,
+            "valid": int(part["valid"].sum()),
+            "voided": int(part["voided"].sum()),
+            "_rate": float(ret_cells / iss.sum()) if has.any() and iss.sum() > 0 else np.nan,
+        }
+
+    totals = [total(frame[frame["group"] == g], ALL, g) for g in groups]
+    totals.append(total(frame, ALL, ALL))
+    tot = pd.DataFrame(totals)
+    frame["_rate"] = np.nan
+    out = pd.concat([frame, tot], ignore_index=True)
+    out["issued"] = pd.array(out["issued"], dtype="Int64")
+    out["returned"] = (out["valid"] + out["voided"]).astype(np.int64)
+    is_cell = (out["unit"] != ALL).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iss = out["issued"].astype("Float64").to_numpy(np.float64, na_value=np.nan)
+        cell_rate = np.where(iss > 0, out["returned"].to_numpy(np.float64) / iss, np.nan)
+    out["rate"] = np.where(is_cell, cell_rate, out["_rate"].to_numpy(np.float64))
+    out["cycle"] = validated.cycle
+    out["unit_name"] = out["unit"].map(info["unit_name"]).fillna("")
+    out["series"] = out["unit"].map(info["series"]).fillna(ALL)
+    for c in ("cycle", "unit", "unit_name", "series", "group"):
+        out[c] = out[c].astype("str")
+    return out[RESPONSE_COLUMNS]
+
+
+def levels_table(counts: pd.DataFrame, *, units: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Level distribution per unit, series and town, per dimension and over all dimensions.
+
+    See ``levels`` in the module docstring.  ``counts`` is the tally of one cycle.
+    """
+    info = _unit_info(units)
+    levels = [*scheme.level_codes, BLANK]
+    valid_levels = set(scheme.valid_level_codes)
+    dims = list(scheme.dimension_codes)
+    c = pd.DataFrame(
+        {
+            "cycle": counts["cycle"].astype(str).to_numpy(),
+            "unit": counts["unit"].astype(str).to_numpy(),
+            "dimension": counts["dimension"].astype(str).to_numpy(),
+            "level": counts["level"].astype(str).to_numpy(),
+            "count": counts["count"].to_numpy(np.int64),
+        }
+    )
+    c = c[c["unit"].isin(info.index)]
+    c["series"] = c["unit"].map(info["series"])
+    parts = []
+    for keys, kind in (
+        (["cycle", "unit", "series", "dimension", "level"], 0),
+        (["cycle", "unit", "series", "level"], 0),
+        (["cycle", "series", "dimension", "level"], 1),
+        (["cycle", "series", "level"], 1),
+        (["cycle", "dimension", "level"], 2),
+        (["cycle", "level"], 2),
+    ):
+        g = c.groupby(keys, sort=False, observed=True)["count"].sum().reset_index()
+        for k in ("unit", "series", "dimension"):
+            if k not in g:
+                g[k] = ALL
+        g["_kind"] = kind
+        parts.append(g)
+    out = pd.concat(parts, ignore_index=True)
+    is_valid = out["level"].isin(valid_levels).to_numpy()
+    key = ["cycle", "_kind", "unit", "series", "dimension"]
+    n_valid = out["count"].where(is_valid, 0).groupby([out[k] for k in key]).transform("sum")
+    n_all = out.groupby(key, sort=False)["count"].transform("sum")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["rate"] = np.where(
+            is_valid & (n_valid > 0), out["count"] / n_valid.where(n_valid > 0, np.nan), np.nan
+        )
+        out["share_of_all_votes"] = np.where(n_all > 0, out["count"] / n_all, np.nan)
+    out["n_valid"] = n_valid.to_numpy(np.int64)
+    out["unit_name"] = out["unit"].map(info["unit_name"]).fillna("")
+    unit_order = {u: i for i, u in enumerate(info.index)}
+    d_order = {d: i for i, d in enumerate(dims)} | {ALL: len(dims)}
+    l_order = {lv: i for i, lv in enumerate(levels)}
+    order = np.lexsort(
+        [
+            out["level"].map(l_order).to_numpy(),
+            out["dimension"].map(d_order).to_numpy(),
+            _series_rank(out["series"], scheme),
+            out["unit"].map(unit_order).fillna(-1).to_numpy(),
+            out["_kind"].to_numpy(),
+            out["cycle"].to_numpy(),
+        ]
+    )
+    out = out.iloc[order].reset_index(drop=True)
+    for col in ("cycle", "unit", "unit_name", "series", "dimension", "level"):
+        out[col] = out[col].astype("str")
+    return out[LEVELS_COLUMNS]
+
+
+def _dissatisfied_counts(counts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """``unit, dimension → n_dissatisfied`` (all groups) from a tally."""
+    mask = _dissatisfied_mask(counts["level"], scheme)
+    c = pd.DataFrame(
+        {
+            "unit": counts["unit"].astype(str).to_numpy(),
+            "dimension": counts["dimension"].astype(str).to_numpy(),
+            "n_dissatisfied": np.where(mask, counts["count"].to_numpy(np.int64), 0),
+        }
+    )
+    return c.groupby(["unit", "dimension"], sort=False)["n_dissatisfied"].sum()
+
+
+def weak_dimensions(scores: pd.DataFrame, counts: pd.DataFrame, *, scheme: Scheme) -> pd.DataFrame:
+    """The weak unit × dimensions of one cycle (rules in the module docstring).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        The scores table of the cycle (:func:`evalstats.score.scores_table`).
+    counts : DataFrame
+        The tally of the same cycle.
+    scheme : Scheme
+
+    Returns
+    -------
+    DataFrame
+        ``WEAK_COLUMNS``, one row per weak unit × dimension, in the scores table's order.
+    """
+    s = scores
+    rows = s[(s["unit"] != ALL) & (s["group"] == ALL) & (s["dimension"] != ALL)].copy()
+    keys = [rows["cycle"], rows["series"], rows["dimension"]]
+    rows["series_median"] = rows["weighted_score"].groupby(keys).transform("median")
+    dis = _dissatisfied_counts(counts, scheme)
+    idx = pd.MultiIndex.from_arrays([rows["unit"].astype(str), rows["dimension"].astype(str)])
+    rows["n_dissatisfied"] = dis.reindex(idx).fillna(0).to_numpy(np.int64)
+    rows["n_all_votes"] = (rows["n_valid"] + rows["n_unknown"] + rows["n_blank"]).astype(np.int64)
+    below = (rows["weighted_score_ci_high"] < rows["series_median"]).to_numpy()
+    top_dis = rows["dissatisfied_rate"].groupby(keys).transform("max")
+    highest = ((rows["n_dissatisfied"] > 0) & (rows["dissatisfied_rate"] >= top_dis)).to_numpy()
+    rows["weak_reason"] = _join_codes({WEAK_RULES[0]: below, WEAK_RULES[1]: highest}, len(rows))
+    out = rows[below | highest].reset_index(drop=True)
+    out["weak_reason"] = out["weak_reason"].astype("str")
+    return out[WEAK_COLUMNS]
+
+
+def group_differences(
+    counts: pd.DataFrame,
+    *,
+    units: pd.DataFrame,
+    scheme: Scheme,
+    n_resamples: int = 10_000,
+    rng=None,
+    adjust: str = ADJUST,
+    alpha: float = ALPHA,
+) -> pd.DataFrame:
+    """χ² homogeneity between respondent groups, per dimension, town-wide and per series.
+
+    See ``group_differences`` in the module docstring; the Monte-Carlo p-values (used when
+    expected counts are small) draw ``n_resamples`` tables from ``rng``.
+    """
+    info = _unit_info(units)
+    unit_col = counts["unit"].astype(str)
+    cycle = str(counts["cycle"].iloc[0]) if len(counts) else ""
+    gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    present = [s for s in scheme.series_codes if s in set(info["series"])]
+    present += [s for s in dict.fromkeys(info["series"]) if s not in present]
+    frames = []
+    for series in [ALL, *present]:  # a few tests: one per series × dimension
+        if series == ALL:
+            sub = counts
+        else:
+            members = info.index[info["series"] == series]
+            sub = counts.assign(count=counts["count"].where(unit_col.isin(members), 0))
+        for d in scheme.dimension_codes:
+            res = group_homogeneity(
+                sub, dimension=d, scheme=scheme, n_resamples=n_resamples, rng=gen
+            )
+            f = res.to_frame()
+            f.insert(0, "dimension", d)
+            f.insert(0, "series", series)
+            frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    adj = adjust_pvalues(out["pvalue"].to_numpy(np.float64), method=adjust, alpha=alpha)
+    out["pvalue_adjusted"] = adj.adjusted
+    sig = pd.array(adj.reject, dtype="boolean")
+    sig[np.isnan(out["pvalue"].to_numpy(np.float64))] = pd.NA
+    out["significant"] = sig
+    out["adjust_method"] = adjust
+    out["alpha"] = float(alpha)
+    out["cycle"] = cycle
+    for c in ("cycle", "series", "dimension", "test", "method", "labels", "note"):
+        out[c] = out[c].astype("str")
+    out["effect_size_name"] = out["effect_size_name"].astype("str")
+    out["adjust_method"] = out["adjust_method"].astype("str")
+    return out[GROUP_DIFF_COLUMNS]
+
+
+def reliability_table(
+    patterns: pd.DataFrame, *, scheme: Scheme, cycle: str, confidence_level: float
+) -> pd.DataFrame:
+    """Cronbach's alpha per respondent group and over all forms (``group = "all"``)."""
+    per = alpha_by(patterns, by="group", scheme=scheme, confidence_level=confidence_level)
+    overall = alpha_by(patterns, by=(), scheme=scheme, confidence_level=confidence_level)
+    per["group"] = per["group"].astype(str)
+    overall.insert(0, "group", ALL)
+    out = pd.concat([per, overall], ignore_index=True)
+    out.insert(0, "cycle", cycle)
+    out["cycle"] = out["cycle"].astype("str")
+    out["group"] = out["group"].astype("str")
+    return out[RELIABILITY_COLUMNS]
+
+
+def comments_table(validated: ValidatedCycle, *, flagged: pd.Index | None = None) -> pd.DataFrame:
+    """Every comment of the cycle with its unit, group and form (see ``comments``)."""
+    scheme = validated.scheme
+    f = validated.forms
+    text = f["comment"].astype(object)
+    has = text.notna().to_numpy().copy()
+    has[has] = text[has].astype(str).str.strip().ne("").to_numpy()
+    f = f.loc[has]
+    info = _unit_info(validated.units)
+    dims = list(scheme.dimension_codes)
+    masks = {d: _dissatisfied_mask(f[d], scheme) for d in dims}
+    ids = f["form_id"].astype(str)
+    flag = ids.isin(flagged if flagged is not None else []).to_numpy()
+    out = pd.DataFrame(
+        {
+            "cycle": _str(f["cycle"].astype(str).to_numpy()),
+            "unit": _str(f["unit"].astype(str).to_numpy()),
+            "group": _str(f["group"].astype(str).to_numpy()),
+            "form_id": _str(ids.to_numpy()),
+            "comment": _str(f["comment"].astype(str).str.strip().to_numpy()),
+            "dissatisfied_dimensions": _str(_join_codes(masks, len(f))),
+            "flagged": flag.astype(bool),
+        }
+    )
+    out["unit_name"] = _str(out["unit"].map(info["unit_name"]).fillna("").to_numpy())
+    out["series"] = _str(out["unit"].map(info["series"]).fillna("").to_numpy())
+    unit_order = {u: i for i, u in enumerate(info.index)}
+    g_order = {g: i for i, g in enumerate(scheme.group_codes)}
+    order = np.lexsort(
+        [
+            out["form_id"].to_numpy(dtype=object).astype(str),
+            out["group"].map(g_order).to_numpy(),
+            out["unit"].map(unit_order).fillna(len(unit_order)).to_numpy(),
+        ]
+    )
+    return out.iloc[order].reset_index(drop=True)[COMMENT_COLUMNS]
+
+
+def rectification_needed(ranking: pd.DataFrame, *, scheme: Scheme) -> pd.DataFrame:
+    """Which units must rectify, and why (rule of ``rectification_required``).
+
+    Returns
+    -------
+    DataFrame
+        ``unit, rectification_required, required_because`` aligned with ``ranking``.
+    """
+    standing = ranking["standing"].astype(str).fillna("").to_numpy()
+    veto = ranking["veto"].astype(bool).to_numpy()
+    codes = list(scheme.grade_codes)
+    cap = codes.index(scheme.rules.last_grade_cap)
+    g = ranking["grade"].astype(object)
+    gi = g.map(lambda x: codes.index(x) if isinstance(x, str) and x in codes else -1).to_numpy()
+    masks = {
+        "last": standing == "last",
+        "last_not_distinguishable": standing == "last_not_distinguishable",
+        "veto": veto,
+    }
+    for i, code in enumerate(codes):
+        if i > cap:
+            masks[f"grade:{code}"] = gi == i
+    because = _join_codes(masks, len(ranking))
+    return pd.DataFrame(
+        {
+            "unit": ranking["unit"].astype(str).to_numpy(),
+            "rectification_required": because != "",
+            "required_because": _str(because).to_numpy(),
+        },
+        index=ranking.index,
+    )
+
+
+def rectification_table(
+    ranking: pd.DataFrame,
+    weak: pd.DataFrame,
+    comments: pd.DataFrame,
+    *,
+    scheme: Scheme,
+    score_column: str = "composite",
+) -> pd.DataFrame:
+    """The rectification list (整改清单): see ``rectification`` in the module docstring."""
+    need = rectification_needed(ranking, scheme=scheme)
+    head = ranking[["cycle", "unit", "unit_name", "series", "rank", "standing", "grade"]].copy()
+    head[score_column] = ranking[score_column].to_numpy()
+    head["veto"] = ranking["veto"].astype(bool).to_numpy()
+    head["rectification_required"] = need["rectification_required"].to_numpy()
+    head["required_because"] = need["required_because"].to_numpy()
+    head["unit"] = head["unit"].astype(str)
+    head["_order"] = np.arange(len(head))
+    dims = weak.assign(item="weak_dimension", unit=weak["unit"].astype(str))[
+        [
+            "unit",
+            "item",
+            "dimension",
+            "weighted_score",
+            "series_median",
+            "n_valid",
+            "n_dissatisfied",
+            "dissatisfied_rate",
+            "weak_reason",
+        ]
+    ]
+    com = comments.assign(item="comment", unit=comments["unit"].astype(str))[
+        ["unit", "item", "group", "form_id", "comment"]
+    ]
+    d_order = {d: i for i, d in enumerate(scheme.dimension_codes)}
+    dims = dims.assign(_item=0, _sub=dims["dimension"].map(d_order).to_numpy())
+    com = com.assign(_item=1, _sub=np.arange(len(com)))
+    items = pd.concat([dims, com], ignore_index=True)
+    rows = head.merge(items, on="unit", how="left", sort=False)
+    listed = rows["item"].notna() | rows["rectification_required"]
+    rows = rows[listed].copy()
+    rows["item"] = rows["item"].fillna("")
+    rows = rows.assign(
+        _req=(~rows["rectification_required"]).astype(int),
+        _s=_series_rank(rows["series"], scheme),
+        _r=rows["rank"].astype("Float64").fillna(np.inf).to_numpy(np.float64),
+        _item=rows["_item"].fillna(-1),
+        _sub=rows["_sub"].fillna(-1),
+    ).sort_values(["_req", "_s", "_r", "unit", "_item", "_sub"], kind="stable")
+    for c in ("n_valid", "n_dissatisfied"):
+        rows[c] = pd.array(rows[c], dtype="Float64").astype("Int64")
+    for c in ("dimension", "weak_reason", "group", "form_id", "comment"):
+        rows[c] = rows[c].astype(object).where(rows[c].notna(), "").astype("str")
+    for c in ("item", "required_because", "standing", "cycle", "unit", "unit_name", "series"):
+        rows[c] = rows[c].astype(object).fillna("").astype("str")
+    cols = [*RECTIFICATION_HEAD, score_column, *RECTIFICATION_TAIL]
+    return rows[cols].reset_index(drop=True)
+
+
+# ====================================================================== annual tables
+def composite_change(
+    h1: pd.DataFrame,
+    annual: pd.DataFrame,
+    *,
+    confidence_level: float = 0.95,
+    adjust: str = ADJUST,
+    alpha: float = ALPHA,
+) -> pd.DataFrame:
+    """Change of the composite per unit between two cycles, with a t interval and test.
+
+    Parameters
+    ----------
+    h1, annual : DataFrame
+        :func:`evalstats.score.composites` of the two cycles (``composite``,
+        ``composite_se``, ``composite_df``), one row per unit.
+    confidence_level : float
+    adjust, alpha
+        Multiplicity adjustment over the rows (:func:`evalstats.multitest.adjust_pvalues`).
+
+    Returns
+    -------
+    DataFrame
+        ``unit, composite_h1, composite_annual, composite_diff, composite_diff_ci_low,
+        composite_diff_ci_high, statistic, df, pvalue, pvalue_adjusted, significant,
+        confidence_level, adjust_method``, one row per unit of ``h1``.
+
+    Notes
+    -----
+    ``diff = composite_annual − composite_h1``, ``se = sqrt(se_h1² + se_annual²)`` (independent
+    samples), Welch–Satterthwaite degrees of freedom from the composites' own degrees of
+    freedom, interval ``diff ± t·se`` and a two-sided t test (Welch 1947).
+    """
+    level = check_confidence_level(confidence_level)
+    h = h1.assign(unit=h1["unit"].astype(str)).set_index("unit")
+    a = annual.assign(unit=annual["unit"].astype(str)).set_index("unit")
+    units = list(h.index)
+    ch = h["composite"].to_numpy(np.float64)
+    ca = a["composite"].reindex(units).to_numpy(np.float64)
+    vh = h["composite_se"].to_numpy(np.float64) ** 2
+    va = a["composite_se"].reindex(units).to_numpy(np.float64) ** 2
+    dh = h["composite_df"].to_numpy(np.float64)
+    da = a["composite_df"].reindex(units).to_numpy(np.float64)
+    diff = ca - ch
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(vh + va)
+        df = satterthwaite_df(np.stack([vh, va], -1), np.stack([dh, da], -1))
+        ci = t_interval(diff, se, df, confidence_level=level)
+        ok = np.isfinite(diff) & np.isfinite(se) & (se > 0) & (df > 0)
+        t = np.where(ok, diff / se, np.nan)
+        p = np.where(ok, 2 * stats.t.sf(np.abs(t), np.where(ok, df, 1.0)), np.nan)
+    adj = adjust_pvalues(p, method=adjust, alpha=alpha)
+    sig = pd.array(adj.reject, dtype="boolean")
+    sig[np.isnan(p)] = pd.NA
+    return pd.DataFrame(
+        {
+            "unit": _str(units),
+            "composite_h1": ch,
+            "composite_annual": ca,
+            "composite_diff": diff,
+            "composite_diff_ci_low": np.asarray(ci.low, np.float64),
+            "composite_diff_ci_high": np.asarray(ci.high, np.float64),
+            "statistic": t,
+            "df": np.where(ok, df, np.nan),
+            "pvalue": p,
+            "pvalue_adjusted": adj.adjusted,
+            "significant": sig,
+            "confidence_level": np.full(len(units), level),
+            "adjust_method": _str([adjust] * len(units)),
+        }
+    )
+
+
+def _codes_by_unit(weak: pd.DataFrame) -> pd.Series:
+    if not len(weak):
+        return pd.Series(dtype=object)
+    return weak.groupby(weak["unit"].astype(str), sort=False)["dimension"].agg(
+        lambda s: ";".join(s.astype(str))
+    )
+
+
+def weak_units_followup(
+    h1: CycleScores,
+    annual: CycleScores,
+    *,
+    weak_h1: pd.DataFrame,
+    weak_annual: pd.DataFrame,
+    comparison: pd.DataFrame,
+    year_ranking: pd.DataFrame,
+    confidence_level: float,
+) -> pd.DataFrame:
+    """Did the half-year's weak units improve?  See ``weak_units_followup``."""
+    scheme = annual.scheme
+    need = rectification_needed(h1.ranking, scheme=scheme)
+    weak_units = h1.ranking.loc[need["rectification_required"].to_numpy()]
+    because = need.loc[weak_units.index, "required_because"].to_numpy()
+    units = weak_units["unit"].astype(str).to_numpy()
+    comp_h = h1.composites[h1.composites["unit"].astype(str).isin(units)]
+    comp_h = comp_h.set_index(comp_h["unit"].astype(str)).loc[units].reset_index(drop=True)
+    change = composite_change(comp_h, annual.composites, confidence_level=confidence_level)
+    out = change.copy()
+    out.insert(1, "unit_name", _str(weak_units["unit_name"].astype(str).to_numpy()))
+    out.insert(2, "series", _str(weak_units["series"].astype(str).to_numpy()))
+    out.insert(3, "weak_because", _str(because))
+    out.insert(4, "standing_h1", _str(weak_units["standing"].astype(str).to_numpy()))
+    out.insert(5, "grade_h1", _str(weak_units["grade"].astype(str).to_numpy()))
+    low = out["composite_diff_ci_low"].to_numpy(np.float64)
+    high = out["composite_diff_ci_high"].to_numpy(np.float64)
+    verdict = np.where(
+        ~np.isfinite(out["composite_annual"].to_numpy(np.float64)),
+        "absent",
+        np.where(low > 0, "improved", np.where(high < 0, "declined", "")),
+    )
+    out["verdict"] = _str(np.where(verdict == "", "no_clear_change", verdict))
+    wh, wa = _codes_by_unit(weak_h1), _codes_by_unit(weak_annual)
+    out["weak_dimensions_h1"] = _str(out["unit"].map(wh).fillna("").to_numpy())
+    out["weak_dimensions_annual"] = _str(out["unit"].map(wa).fillna("").to_numpy())
+    c = comparison
+    up = c[c["score_diff_ci_low"] > 0]
+    up_keys = set(zip(up["unit"].astype(str), up["dimension"].astype(str), strict=True))
+    weak_keys = weak_h1[weak_h1["unit"].astype(str).isin(units)]
+    improved = weak_keys[
+        [
+            (u, d) in up_keys
+            for u, d in zip(
+                weak_keys["unit"].astype(str), weak_keys["dimension"].astype(str), strict=True
+            )
+        ]
+    ]
+    out["weak_dimensions_improved"] = _str(
+        out["unit"].map(_codes_by_unit(improved)).fillna("").to_numpy()
+    )
+    own = annual.ranking.set_index(annual.ranking["unit"].astype(str))
+    year = year_ranking.set_index(year_ranking["unit"].astype(str))
+    out["standing_annual"] = _str(out["unit"].map(own["standing"]).fillna("").to_numpy())
+    out["standing_year"] = _str(out["unit"].map(year["standing"]).fillna("").to_numpy())
+    out["grade_year"] = _str(out["unit"].map(year["grade"].astype(object)).fillna("").to_numpy())
+    return out[FOLLOWUP_COLUMNS]
+
+
+def one_cycle_units(
+    year_ranking: pd.DataFrame, units_h1: pd.DataFrame, units_annual: pd.DataFrame, *, cycles
+) -> pd.DataFrame:
+    """Units with a composite in one cycle only, or in neither (see ``one_cycle_units``)."""
+    y = year_ranking
+    has_h = np.isfinite(y["composite_h1"].to_numpy(np.float64))
+    has_a = np.isfinite(y["composite_annual"].to_numpy(np.float64))
+    sel = ~(has_h & has_a)
+    part = y.loc[sel]
+    h_cycle, a_cycle = cycles
+    present = np.where(has_h[sel], h_cycle, np.where(has_a[sel], a_cycle, ""))
+    out = pd.DataFrame(
+        {
+            "unit": _str(part["unit"].astype(str).to_numpy()),
+            "unit_name": _str(part["unit_name"].astype(str).to_numpy()),
+            "series": _str(part["series"].astype(str).to_numpy()),
+            "cycle_present": _str(present),
+            "in_units_h1": part["unit"].astype(str).isin(units_h1["unit"].astype(str)).to_numpy(),
+            "in_units_annual": part["unit"]
+            .astype(str)
+            .isin(units_annual["unit"].astype(str))
+            .to_numpy(),
+        }
+    )
+    for c in ("composite_h1", "composite_annual", "composite_year"):
+        out[c] = part[c].to_numpy(np.float64)
+    for c in ("weight_half_year", "weight_annual"):
+        out[c] = part[c].to_numpy(np.float64)
+    out["flags"] = _str(part["flags"].astype(str).to_numpy())
+    return out[ONE_CYCLE_COLUMNS]
+
+
+def _with_names(table: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    pos = list(out.columns).index("unit") + 1
+    unit = out["unit"].astype(str)
+    out.insert(pos, "unit_name", _str(unit.map(info["unit_name"]).fillna("").to_numpy()))
+    out.insert(pos + 1, "series", _str(unit.map(info["series"]).fillna("").to_numpy()))
+    return out
+
+
+# ====================================================================== summary
+def _num(x):
+    """JSON-safe number: NaN/NA → None, numpy scalars → Python."""
+    if x is None or x is pd.NA:
+        return None
+    if isinstance(x, bool | np.bool_):
+        return bool(x)
+    if isinstance(x, numbers.Integral):
+        return int(x)
+    if isinstance(x, numbers.Real):
+        x = float(x)
+        return None if math.isnan(x) or math.isinf(x) else x
+    try:
+        if pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return x
+
+
+def _series_summary(ranking: pd.DataFrame, scheme: Scheme, score_column: str) -> dict:
+    out = {}
+    series = [s for s in scheme.series_codes if s in set(ranking["series"].astype(str))]
+    series += [s for s in dict.fromkeys(ranking["series"].astype(str)) if s not in series]
+    for s in series:
+        part = ranking[ranking["series"].astype(str) == s]
+        top = part[part["standing"] == "top3"]
+        last = part[part["standing"].isin(["last", "last_not_distinguishable"])]
+        try:
+            item = scheme.item("series", s)
+            zh, en = item.label_zh, item.label_en
+        except KeyError:
+            zh = en = s
+        out[s] = {
+            "label_zh": zh,
+            "label_en": en,
+            "units": len(part),
+            "top3": [
+                {
+                    "unit": str(r.unit),
+                    "unit_name": str(r.unit_name),
+                    "rank": _num(r.rank),
+                    "score": _num(getattr(r, score_column)),
+                }
+                for r in top.itertuples(index=False)
+            ],
+            "last": [
+                {
+                    "unit": str(r.unit),
+                    "unit_name": str(r.unit_name),
+                    "rank": _num(r.rank),
+                    "score": _num(getattr(r, score_column)),
+                    "standing": str(r.standing),
+                    "p_last": _num(r.p_last),
+                    "rank_low": _num(r.rank_low),
+                    "rank_high": _num(r.rank_high),
+                }
+                for r in last.itertuples(index=False)
+            ],
+        }
+    return out
+
+
+def _summary(
+    kind: str,
+    validated: ValidatedCycle,
+    scored: CycleScores,
+    tables: dict,
+    *,
+    scheme: Scheme,
+    options: dict,
+    flagged: int,
+    annual: dict | None,
+) -> dict:
+    score_column = "composite_year" if kind == "annual" else "composite"
+    resp = tables["response"]
+    total = resp[(resp["unit"] == ALL) & (resp["group"] == ALL)].iloc[0]
+    sc = scored.scores
+    town = sc[(sc["unit"] == ALL) & (sc["series"] == ALL)]
+    town = town[(town["group"] == ALL) & (town["dimension"] == ALL)].iloc[0]
+    ranking = tables["ranking"]
+    vetoed = ranking[ranking["veto"].astype(bool)]
+    grades = ranking["grade"].astype(object).dropna().astype(str).value_counts()
+    flags = tables["quality"]["check"].astype(str).value_counts()
+    rect = tables["rectification"]
+    required = rect.loc[rect["rectification_required"], "unit"].astype(str)
+    return {
+        "analysis": kind,
+        "cycle": validated.cycle,
+        "half_year_cycle": options.get("half_year_cycle") or None,
+        "scheme": {
+            "name": scheme.name,
+            "version": scheme.version,
+            "source": scheme.source,
+            "sha256": scheme.sha256,
+        },
+        "confidence_level": _num(options["confidence_level"]),
+        "ci_method": options["method"],
+        "n_resamples": _num(options["n_resamples"]),
+        "seed": _num(options["seed"]),
+        "forms": {
+            "issued": _num(total["issued"]),
+            "returned": _num(total["returned"]),
+            "valid": _num(total["valid"]),
+            "voided": _num(total["voided"]),
+            "typed_twice": len(validated.duplicates),
+            "response_rate": _num(total["rate"]),
+            "rows_read": _num(validated.rows_read),
+        },
+        "units": {
+            "listed": len(validated.units),
+            "with_forms": int(validated.forms["unit"].astype(str).nunique()),
+        },
+        "town": {
+            "n_valid": _num(town["n_valid"]),
+            "satisfied_rate": _num(town["satisfied_rate"]),
+            "satisfied_ci_low": _num(town["satisfied_ci_low"]),
+            "satisfied_ci_high": _num(town["satisfied_ci_high"]),
+            "score": _num(town["score"]),
+            "score_ci_low": _num(town["score_ci_low"]),
+            "score_ci_high": _num(town["score_ci_high"]),
+        },
+        "series": _series_summary(ranking, scheme, score_column),
+        "vetoed": [
+            {
+                "unit": str(r.unit),
+                "unit_name": str(r.unit_name),
+                "series": str(r.series),
+                "veto_reason": str(r.veto_reason),
+            }
+            for r in vetoed.itertuples(index=False)
+        ],
+        "grades": {g: int(grades.get(g, 0)) for g in scheme.grade_codes},
+        "quality": {
+            "flags": {c: int(flags.get(c, 0)) for c in _quality.CHECKS},
+            "flagged_forms": int(flagged),
+            "units_changed_without_flagged": len(tables["quality_changes"]),
+        },
+        "weak_dimensions": len(tables["weak_dimensions"]),
+        "rectification_required": list(dict.fromkeys(required)),
+        "comments": len(tables["comments"]),
+        "annual": annual,
+        "tables": {name: len(t) for name, t in tables.items()},
+    }
+
+
+# ====================================================================== the analyses
+def _resolve(scheme, confidence_level, n_resamples, seed, method):
+    scheme = resolve_scheme(None if scheme in ("", None) else scheme)
+    level = check_confidence_level(
+        scheme.rules.confidence_level if confidence_level is None else confidence_level
+    )
+    method = check_option("method", method, PROPORTION_METHODS)
+    return scheme, level, _check_n_resamples(n_resamples), _check_seed(seed), method
+
+
+def _cycle_tables(
+    v: ValidatedCycle, *, level: float, n_resamples: int, seed, method: str
+) -> tuple[CycleScores, dict, _quality.QualityComparison, pd.Index]:
+    """Everything of one cycle except the rectification list (which needs the deciding
+    ranking)."""
+    scheme = v.scheme
+    scored = score_cycle(
+        v, method=method, confidence_level=level, n_resamples=n_resamples, rng=_rng(seed, 0)
+    )
+    flags = _quality.quality_flags(v)
+    qc = _quality.with_and_without(
+        v, flags, n_resamples=n_resamples, rng=_rng(seed, _STREAM_QUALITY)
+    )
+    flagged = qc.excluded
+    weak = weak_dimensions(scored.scores, scored.counts, scheme=scheme)
+    tables = {
+        "response": response_table(v),
+        "levels": levels_table(scored.counts, units=v.units, scheme=scheme),
+        "scores": scored.scores,
+        "ranking": scored.ranking,
+        "weak_dimensions": weak,
+        "group_differences": group_differences(
+            scored.counts,
+            units=v.units,
+            scheme=scheme,
+            n_resamples=n_resamples,
+            rng=_rng(seed, _STREAM_GROUPS),
+        ),
+        "reliability": reliability_table(
+            scored.patterns, scheme=scheme, cycle=v.cycle, confidence_level=level
+        ),
+        "quality": flags,
+        "scores_excl_flagged": qc.scores_excl_flagged,
+        "ranking_excl_flagged": qc.ranking_excl_flagged,
+        "quality_changes": qc.changes,
+        "comments": comments_table(v, flagged=flagged),
+    }
+    return scored, tables, qc, flagged
+
+
+def half_year(
+    cycle: str,
+    *,
+    data_dir="data/raw",
+    scheme=None,
+    confidence_level: float | None = None,
+    n_resamples: int = 10_000,
+    seed: int | None = None,
+    method: str = "wilson",
+) -> Analysis:
+    """The half-year analysis of ``cycle``: validated, scored, ranked, checked and listed.
+
+    Parameters
+    ----------
+    cycle : str
+        Cycle id, e.g. ``"2026H1"``; its folder is ``<data_dir>/<cycle>``.
+    data_dir : str or Path
+        The folder of cycle folders (default ``data/raw``), or the cycle folder itself;
+        relative to the project root.
+    scheme : Scheme, path, "" or None
+        The evaluation scheme (default: the bundled one).
+    confidence_level : float, optional
+        Default: the scheme's ``rules.confidence_level``.
+    n_resamples : int
+        Bootstrap resamples of the ranking uncertainty (and Monte-Carlo χ² tables).
+    seed : int, optional
+        Seed of every random step (see "Random numbers" in the module docstring).
+    method : {"wilson", "clopper-pearson", "jeffreys"}
+        Interval of the rates.
+
+    Returns
+    -------
+    Analysis
+        ``tables`` in the order of ``HALF_YEAR_TABLES``.
+
+    Raises
+    ------
+    InputError
+        The cycle's data are invalid (every problem listed).
+    FileNotFoundError
+        No folder for the cycle.
+    """
+    cycle = _check_cycle_id("cycle", cycle)
+    scheme, level, n_resamples, seed, method = _resolve(
+        scheme, confidence_level, n_resamples, seed, method
+    )
+    _folder, shown = _locate(data_dir, cycle)
+    v = validate_cycle(shown, scheme=scheme, cycle=cycle)
+    scored, tables, qc, flagged = _cycle_tables(
+        v, level=level, n_resamples=n_resamples, seed=seed, method=method
+    )
+    tables["rectification"] = rectification_table(
+        scored.ranking, tables["weak_dimensions"], tables["comments"], scheme=scheme
+    )
+    tables = {name: tables[name] for name in HALF_YEAR_TABLES}
+    options = {
+        "confidence_level": level,
+        "n_resamples": n_resamples,
+        "seed": seed,
+        "method": method,
+        "half_year_cycle": "",
+    }
+    summary = _summary(
+        "half_year",
+        v,
+        scored,
+        tables,
+        scheme=scheme,
+        options=options,
+        flagged=len(flagged),
+        annual=None,
+    )
+    return Analysis(
+        kind="half_year",
+        cycle=cycle,
+        scheme=scheme,
+        validated={cycle: v},
+        scored={cycle: scored},
+        tables=tables,
+        summary=summary,
+        quality_comparison=qc,
+        options=options,
+    )
+
+
+def annual(
+    cycle: str,
+    *,
+    half_year_cycle: str | None = None,
+    data_dir="data/raw",
+    scheme=None,
+    confidence_level: float | None = None,
+    n_resamples: int = 10_000,
+    seed: int | None = None,
+    method: str = "wilson",
+) -> Analysis:
+    """The annual analysis: the year-end cycle as in :func:`half_year`, plus the year.
+
+    Parameters
+    ----------
+    cycle : str
+        The year-end cycle, e.g. ``"2026A"``.
+    half_year_cycle : str, optional
+        The half-year cycle combined with it (default: derived, ``"2026A"`` → ``"2026H1"``);
+        its folder sits beside the year-end cycle's.
+    data_dir, scheme, confidence_level, n_resamples, seed, method
+        As in :func:`half_year`.
+
+    Returns
+    -------
+    Analysis
+        ``tables`` in the order of ``ANNUAL_TABLES``; ``ranking`` is the year's (decided on
+        ``composite_year``), ``ranking_annual_cycle`` the year-end cycle's own.
+    """
+    cycle = _check_cycle_id("cycle", cycle)
+    h1_cycle = _check_cycle_id("half_year_cycle", half_year_cycle or default_half_year_cycle(cycle))
+    if h1_cycle == cycle:
+        raise ValueError(f"half_year_cycle must differ from cycle; both are {cycle!r}")
+    scheme, level, n_resamples, seed, method = _resolve(
+        scheme, confidence_level, n_resamples, seed, method
+    )
+    folder, shown = _locate(data_dir, cycle)
+    v_a = validate_cycle(shown, scheme=scheme, cycle=cycle)
+    v_h = validate_cycle(_sibling(folder, shown, h1_cycle)[1], scheme=scheme, cycle=h1_cycle)
+    s_h = score_cycle(
+        v_h, method=method, confidence_level=level, n_resamples=n_resamples, rng=_rng(seed, 0)
+    )
+    s_a, tables, qc, flagged = _cycle_tables(
+        v_a, level=level, n_resamples=n_resamples, seed=seed, method=method
+    )
+    year = score_year(
+        s_h,
+        s_a,
+        n_resamples=n_resamples,
+        confidence_level=level,
+        rng=_rng(seed, _STREAM_YEAR),
+    )
+    info = pd.concat([_unit_info(v_a.units), _unit_info(v_h.units)])
+    info = info[~info.index.duplicated()]
+    units_all = info.reset_index().rename(columns={"unit_name": "name"})
+    comparison = compare_cycles(
+        s_h.counts,
+        s_a.counts,
+        by=("unit", "dimension"),
+        scheme=scheme,
+        adjust=ADJUST,
+        alpha=ALPHA,
+        confidence_level=level,
+        units=units_all,
+    )
+    comparison = _with_names(comparison, info)
+    weak_h = weak_dimensions(s_h.scores, s_h.counts, scheme=scheme)
+    tables["ranking_annual_cycle"] = s_a.ranking
+    tables["ranking"] = year
+    tables["final_grades"] = year[FINAL_GRADES_COLUMNS].reset_index(drop=True)
+    tables["comparison"] = comparison
+    tables["rank_movement"] = rank_movement(s_h.ranking, s_a.ranking)
+    tables["weak_units_followup"] = weak_units_followup(
+        s_h,
+        s_a,
+        weak_h1=weak_h,
+        weak_annual=tables["weak_dimensions"],
+        comparison=comparison,
+        year_ranking=year,
+        confidence_level=level,
+    )
+    tables["one_cycle_units"] = one_cycle_units(
+        year, v_h.units, v_a.units, cycles=(h1_cycle, cycle)
+    )
+    tables["rectification"] = rectification_table(
+        year,
+        tables["weak_dimensions"],
+        tables["comments"],
+        scheme=scheme,
+        score_column="composite_year",
+    )
+    tables = {name: tables[name] for name in ANNUAL_TABLES}
+    options = {
+        "confidence_level": level,
+        "n_resamples": n_resamples,
+        "seed": seed,
+        "method": method,
+        "half_year_cycle": h1_cycle,
+    }
+    follow = tables["weak_units_followup"]
+    c = comparison
+
+    def n_sig(prefix, sign):
+        s = c[f"{prefix}_significant"].fillna(False).astype(bool)
+        return int((s & (np.sign(c[f"{prefix}_diff"]) == sign)).sum())
+
+    extra = {
+        "period_weights": {k: float(v) for k, v in scheme.rules.period_weights.items()},
+        **{
+            f"units_{v}": follow.loc[follow["verdict"] == v, "unit"].astype(str).tolist()
+            for v in VERDICTS
+        },
+        "one_cycle_units": tables["one_cycle_units"]["unit"].astype(str).tolist(),
+        "significant_changes": {
+            "rate_up": n_sig("rate", 1),
+            "rate_down": n_sig("rate", -1),
+            "score_up": n_sig("score", 1),
+            "score_down": n_sig("score", -1),
+        },
+    }
+    summary = _summary(
+        "annual",
+        v_a,
+        s_a,
+        tables,
+        scheme=scheme,
+        options=options,
+        flagged=len(flagged),
+        annual=extra,
+    )
+    return Analysis(
+        kind="annual",
+        cycle=cycle,
+        scheme=scheme,
+        validated={h1_cycle: v_h, cycle: v_a},
+        scored={h1_cycle: s_h, cycle: s_a},
+        tables=tables,
+        summary=summary,
+        quality_comparison=qc,
+        options=options,
+    )
+
+
+__all__ = [
+    "ANNUAL_TABLES",
+    "HALF_YEAR_TABLES",
+    "Analysis",
+    "Parameters",
+    "annual",
+    "check_parameters",
+    "comments_table",
+    "composite_change",
+    "default_half_year_cycle",
+    "group_differences",
+    "half_year",
+    "levels_table",
+    "one_cycle_units",
+    "rectification_needed",
+    "rectification_table",
+    "reliability_table",
+    "response_table",
+    "weak_dimensions",
+    "weak_units_followup",
+]

@@ -1,0 +1,427 @@
+"""The two analyses on the demo data and on a small built cycle: tables, numbers, summary."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from evalstats import analysis
+from evalstats.analysis import (
+    ANNUAL_TABLES,
+    FINAL_GRADES_COLUMNS,
+    FOLLOWUP_COLUMNS,
+    HALF_YEAR_TABLES,
+    LEVELS_COLUMNS,
+    RESPONSE_COLUMNS,
+    WEAK_COLUMNS,
+    check_parameters,
+    composite_change,
+)
+from evalstats.pipeline import score_cycle, score_year
+from evalstats.score import SCORES_COLUMNS
+from evalstats.validate import validate_cycle
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "raw"
+SEED = 7
+N = 500
+HOSTILE = '<script>alert("x")</script> [点我](javascript:alert(1)) *急* # 标题'
+DIMS = ("transparency", "lawfulness", "efficiency", "service", "integrity")
+LEVELS = ("满意", "比较满意", "基本满意", "不满意", "不了解")
+GROUPS = {"enterprise": ("企业", 12), "supervisor": ("社会义务监督员", 5), "public": ("群众", 14)}
+GROUPS["deputy"] = ("人大代表", 2)
+
+
+def make_small_cycle(folder: Path, cycle: str = "2026H1", *, seed: int = 1) -> Path:
+    """A tiny cycle: 2 series × 3 units; the third unit of each series clearly worst, with a
+    hostile comment on the worst unit of the first series.  Returns the cycle folder."""
+    rng = np.random.default_rng(seed)
+    path = folder / cycle
+    path.mkdir(parents=True)
+    units = [
+        ("A1", "甲一所", "行政管理", 0.0),
+        ("A2", "甲二所", "行政管理", 0.0),
+        ("A3", "甲三所", "行政管理", -1.5),
+        ("B1", "乙一站", "公共服务", 0.0),
+        ("B2", "乙二站", "公共服务", 0.2),
+        ("B3", "乙三站", "公共服务", -1.5),
+    ]
+    pd.DataFrame(
+        [(u, n, s) for u, n, s, _ in units], columns=["单位编码", "单位名称", "序列"]
+    ).to_csv(path / "units.csv", index=False)
+    rows, issued = [], []
+    k = 0
+    for unit, _name, _series, shift in units:
+        base = np.array([0.6, 0.22, 0.1, 0.04, 0.04]) * np.exp([0, 0, 0, -shift * 2, 0])
+        p = base / base.sum()
+        if shift < 0:
+            p = np.array([0.2, 0.25, 0.2, 0.3, 0.05])
+        for code, (label, n) in GROUPS.items():
+            issued.append((unit, label, n + 2))
+            for _ in range(n):
+                k += 1
+                answers = rng.choice(len(LEVELS), size=len(DIMS), p=p)
+                comment = ""
+                if (
+                    unit == "A3"
+                    and code == "public"
+                    and not any(r[-1] for r in rows if r[1] == "A3")
+                ):
+                    comment = HOSTILE
+                elif unit == "B3" and k % 7 == 0:
+                    comment = "办事慢，\n态度差"
+                rows.append((f"F{k:04d}", unit, label, *[LEVELS[a] for a in answers], comment))
+    cols = ["问卷编号", "被评单位", "评议人类别", "政务公开", "依法行政", "办事效率", "服务质量"]
+    cols += ["清正廉洁", "意见建议"]
+    pd.DataFrame(rows, columns=cols).to_csv(path / "responses.csv", index=False)
+    pd.DataFrame(issued, columns=["被评单位", "评议人类别", "发放数"]).to_csv(
+        path / "forms_issued.csv", index=False
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def h1():
+    return analysis.half_year("2026H1", data_dir=DEMO, n_resamples=N, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def year():
+    return analysis.annual("2026A", data_dir=DEMO, n_resamples=N, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def small_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("small")
+    make_small_cycle(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def small(small_dir):
+    return analysis.half_year("2026H1", data_dir=small_dir, n_resamples=200, seed=3)
+
+
+# ---------------------------------------------------------------------- tables and columns
+def test_half_year_tables_in_order_with_columns(h1):
+    t = h1.tables
+    assert tuple(t) == HALF_YEAR_TABLES
+    assert list(t["response"].columns) == RESPONSE_COLUMNS
+    assert list(t["levels"].columns) == LEVELS_COLUMNS
+    assert list(t["scores"].columns) == SCORES_COLUMNS
+    assert list(t["weak_dimensions"].columns) == WEAK_COLUMNS
+    assert list(t["reliability"].columns) == analysis.RELIABILITY_COLUMNS
+    assert list(t["group_differences"].columns) == analysis.GROUP_DIFF_COLUMNS
+    assert list(t["comments"].columns) == analysis.COMMENT_COLUMNS
+    head = [*analysis.RECTIFICATION_HEAD, "composite", *analysis.RECTIFICATION_TAIL]
+    assert list(t["rectification"].columns) == head
+    for name in ("quality", "scores_excl_flagged", "ranking_excl_flagged", "quality_changes"):
+        assert isinstance(t[name], pd.DataFrame)
+
+
+def test_annual_tables_in_order_with_columns(year):
+    t = year.tables
+    assert tuple(t) == ANNUAL_TABLES
+    assert list(t["final_grades"].columns) == FINAL_GRADES_COLUMNS
+    assert list(t["weak_units_followup"].columns) == FOLLOWUP_COLUMNS
+    assert list(t["one_cycle_units"].columns) == analysis.ONE_CYCLE_COLUMNS
+    assert list(t["comparison"].columns[:3]) == ["unit", "unit_name", "series"]
+    assert "composite_year" in t["rectification"].columns
+
+
+# ---------------------------------------------------------------------- consistency
+def test_ranking_equals_the_pipeline(h1):
+    v = validate_cycle(DEMO / "2026H1")
+    ref = score_cycle(v, n_resamples=N, rng=SEED)
+    pd.testing.assert_frame_equal(h1.tables["ranking"], ref.ranking)
+    pd.testing.assert_frame_equal(h1.tables["scores"], ref.scores)
+
+
+def test_year_ranking_equals_score_year(year):
+    h = score_cycle(validate_cycle(DEMO / "2026H1"), n_resamples=N, rng=SEED)
+    a = score_cycle(validate_cycle(DEMO / "2026A"), n_resamples=N, rng=SEED)
+    ref = score_year(h, a, n_resamples=N, rng=np.random.default_rng([SEED, 1]))
+    pd.testing.assert_frame_equal(year.tables["ranking"], ref)
+    pd.testing.assert_frame_equal(year.tables["ranking_annual_cycle"], a.ranking)
+
+
+def test_response_counts_match_the_validated_cycle(h1):
+    v = h1.validated["2026H1"]
+    r = h1.tables["response"]
+    total = r[(r["unit"] == "all") & (r["group"] == "all")].iloc[0]
+    assert total["valid"] == len(v.forms)
+    assert total["voided"] == len(v.voided)
+    assert total["returned"] == len(v.forms) + len(v.voided)
+    assert total["issued"] == v.forms_issued["issued"].sum()
+    assert total["rate"] == pytest.approx(total["returned"] / total["issued"])
+    cells = r[r["unit"] != "all"]
+    assert cells["valid"].sum() == len(v.forms)
+    per_group = r[(r["unit"] == "all") & (r["group"] != "all")].set_index("group")["valid"]
+    assert per_group.to_dict() == v.forms["group"].astype(str).value_counts().to_dict()
+
+
+def test_levels_count_every_answer(h1):
+    lv = h1.tables["levels"]
+    v = h1.validated["2026H1"]
+    town = lv[(lv["unit"] == "all") & (lv["series"] == "all") & (lv["dimension"] == "all")]
+    assert town["count"].sum() == len(v.forms) * len(DIMS)
+    one = lv[(lv["unit"] == "land_office") & (lv["dimension"] == "efficiency")]
+    assert one["count"].sum() == (v.forms["unit"] == "land_office").sum()
+    valid = one[one["rate"].notna()]
+    assert valid["rate"].sum() == pytest.approx(1.0)
+    assert set(one.loc[one["rate"].isna(), "level"]) == {"unknown", "blank"}
+    sc = h1.tables["scores"]
+    row = sc[(sc["unit"] == "land_office") & (sc["group"] == "all")]
+    row = row[row["dimension"] == "efficiency"].iloc[0]
+    assert valid["n_valid"].iloc[0] == row["n_valid"]
+
+
+def test_weak_dimensions_follow_their_rules(h1):
+    w = h1.tables["weak_dimensions"]
+    sc = h1.tables["scores"]
+    rows = sc[(sc["unit"] != "all") & (sc["group"] == "all") & (sc["dimension"] != "all")]
+    median = rows.groupby(["series", "dimension"])["weighted_score"].median()
+    for r in w.itertuples(index=False):
+        assert r.series_median == pytest.approx(median[(r.series, r.dimension)])
+        below = r.weighted_score_ci_high < r.series_median
+        part = rows[(rows["series"] == r.series) & (rows["dimension"] == r.dimension)]
+        highest = r.dissatisfied_rate >= part["dissatisfied_rate"].max() and r.n_dissatisfied > 0
+        assert ("below_series_median" in r.weak_reason) == below
+        assert ("highest_dissatisfied_in_series" in r.weak_reason) == highest
+        assert r.share_of_all_votes == pytest.approx(r.n_dissatisfied / r.n_all_votes)
+    # the demo's planted weak units (evalstats.demo docstring)
+    weak = set(w.loc[w["weak_reason"].str.contains("below"), "unit"])
+    assert {"governance_office", "construction_station", "transport_station"} <= weak
+
+
+def test_rectification_lists_the_weak_units_and_their_comments(h1):
+    rect = h1.tables["rectification"]
+    required = rect[rect["rectification_required"]]
+    units = list(dict.fromkeys(required["unit"]))
+    assert {"governance_office", "construction_station", "transport_station"} <= set(units)
+    gov = required[required["unit"] == "governance_office"]
+    assert gov["required_because"].iloc[0] == "last;grade:fair"
+    comments = h1.tables["comments"]
+    for unit in ("governance_office", "construction_station", "transport_station"):
+        listed = rect.loc[(rect["unit"] == unit) & (rect["item"] == "comment"), "comment"]
+        assert sorted(listed) == sorted(comments.loc[comments["unit"] == unit, "comment"])
+        assert len(listed) > 0
+    # required units come first
+    flags = rect["rectification_required"].to_numpy()
+    assert not (np.diff(flags.astype(int)) > 0).any()
+
+
+def test_group_differences_are_adjusted(h1):
+    g = h1.tables["group_differences"]
+    assert len(g) == 4 * len(DIMS)  # town + 3 series
+    assert (g["pvalue_adjusted"] >= g["pvalue"] - 1e-12).all()
+    assert set(g["method"]) <= {"asymptotic", "monte-carlo"}
+    assert set(g["adjust_method"]) == {"holm"}
+
+
+def test_reliability_per_group_and_overall(h1):
+    r = h1.tables["reliability"]
+    assert r["group"].tolist() == ["enterprise", "supervisor", "public", "deputy", "all"]
+    assert ((r["ci_low"] <= r["alpha"]) & (r["alpha"] <= r["ci_high"])).all()
+
+
+def test_quality_tables_come_from_the_flags(h1):
+    q = h1.tables["quality"]
+    assert (q["check"] == "burst").sum() == 1  # the planted burst of 运管站
+    changes = h1.tables["quality_changes"]
+    assert set(changes["unit"]) <= set(h1.tables["ranking"]["unit"])
+    burst_ids = set(q.loc[q["check"] == "burst", "form_ids"].iloc[0].split(";"))
+    flagged = h1.tables["comments"].loc[h1.tables["comments"]["flagged"], "form_id"]
+    assert set(flagged) <= burst_ids
+
+
+# ---------------------------------------------------------------------- annual
+def test_final_grades_cover_every_unit(year):
+    fg = year.tables["final_grades"]
+    units = set(year.validated["2026H1"].units["unit"]) | set(year.validated["2026A"].units["unit"])
+    assert set(fg["unit"]) == units
+    vet = fg[fg["unit"] == "veterans_station"].iloc[0]
+    assert math.isnan(vet["composite_h1"]) and vet["weight_annual"] == 1.0
+    land = fg[fg["unit"] == "land_office"].iloc[0]
+    assert land["veto"] and land["grade"] == "poor"
+    assert land["veto_reason"] == "incident:media_exposure 2026-09-14"
+    assert land["standing"] != "top3"
+
+
+def test_one_cycle_units(year):
+    t = year.tables["one_cycle_units"]
+    assert t["unit"].tolist() == ["veterans_station"]
+    row = t.iloc[0]
+    assert row["cycle_present"] == "2026A" and not row["in_units_h1"] and row["in_units_annual"]
+
+
+def test_weak_units_followup(year):
+    f = year.tables["weak_units_followup"]
+    assert {"governance_office", "construction_station", "transport_station"} <= set(f["unit"])
+    low, high = f["composite_diff_ci_low"], f["composite_diff_ci_high"]
+    expected = np.where(low > 0, "improved", np.where(high < 0, "declined", "no_clear_change"))
+    assert f["verdict"].tolist() == expected.tolist()
+    assert (f["composite_diff"] == f["composite_annual"] - f["composite_h1"]).all()
+    assert (f["pvalue_adjusted"] >= f["pvalue"] - 1e-12).all()
+
+
+def test_comparison_and_movement(year):
+    c = year.tables["comparison"]
+    assert set(c["adjust_method"]) == {"holm"}
+    vet = c[c["unit"] == "veterans_station"]
+    assert set(vet["present"]) == {"after_only"}
+    assert (vet["unit_name"] == "退役军人服务站").all()
+    m = year.tables["rank_movement"]
+    row = m[m["unit"] == "governance_office"].iloc[0]
+    assert (row["rank_before"], row["rank_after"]) == (8, 8)
+
+
+def test_composite_change_known_answer():
+    # se = sqrt(1² + 1²), df = Welch–Satterthwaite of two terms of 1 with 10 df each = 20:
+    # (1 + 1)² / (1/10 + 1/10) = 20; t_{0.975, 20} = 2.0859634 (scipy.stats.t.ppf(0.975, 20))
+    h = pd.DataFrame({"unit": ["U"], "composite": [80.0], "composite_se": [1.0]})
+    h["composite_df"] = 10.0
+    a = h.assign(composite=84.0)
+    t = composite_change(h, a).iloc[0]
+    half = 2.0859634 * math.sqrt(2)
+    assert t["composite_diff"] == 4.0
+    assert t["df"] == pytest.approx(20.0)
+    assert t["composite_diff_ci_low"] == pytest.approx(4 - half, abs=1e-6)
+    assert t["pvalue"] == pytest.approx(2 * stats.t.sf(4 / math.sqrt(2), 20))
+
+
+# ---------------------------------------------------------------------- summary and writing
+def test_summary_is_json_and_matches_the_tables(h1, year):
+    for a in (h1, year):
+        text = json.dumps(a.summary, allow_nan=False, ensure_ascii=False)
+        back = json.loads(text)
+        assert back["tables"] == {k: len(v) for k, v in a.tables.items()}
+        assert back["scheme"]["sha256"] == a.scheme.sha256
+    s = h1.summary
+    assert s["analysis"] == "half_year" and s["annual"] is None and s["seed"] == SEED
+    assert s["forms"]["valid"] == len(h1.validated["2026H1"].forms)
+    adm = s["series"]["administration"]
+    assert [u["unit"] for u in adm["last"]] == ["governance_office"]
+    assert adm["last"][0]["standing"] == "last"
+    enf = s["series"]["enforcement"]["last"][0]
+    assert enf["standing"] == "last_not_distinguishable" and enf["p_last"] < 0.5
+    assert s["quality"]["flags"]["burst"] == 1
+    y = year.summary
+    assert y["annual"]["period_weights"] == {"half_year": 0.4, "annual": 0.6}
+    assert y["annual"]["one_cycle_units"] == ["veterans_station"]
+    assert [v["unit"] for v in y["vetoed"]] == ["land_office"]
+    assert y["half_year_cycle"] == "2026H1"
+
+
+def test_write(tmp_path, small):
+    files = small.write(tmp_path / "out")
+    names = sorted(p.name for p in files)
+    assert names == sorted([f"{n}.csv" for n in HALF_YEAR_TABLES] + ["summary.json"])
+    back = pd.read_csv(tmp_path / "out" / "tables" / "ranking.csv", encoding="utf-8-sig")
+    assert back["unit"].tolist() == small.tables["ranking"]["unit"].tolist()
+    assert json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))["cycle"] == "2026H1"
+
+
+def test_small_cycle_is_reproducible(small_dir, small):
+    again = analysis.half_year("2026H1", data_dir=small_dir, n_resamples=200, seed=3)
+    for name in HALF_YEAR_TABLES:
+        pd.testing.assert_frame_equal(again.tables[name], small.tables[name])
+
+
+def test_small_cycle_content(small):
+    r = small.tables["ranking"]
+    last = r[r["standing"].isin(["last", "last_not_distinguishable"])]
+    assert set(last["unit"]) == {"A3", "B3"}
+    com = small.tables["comments"]
+    assert HOSTILE in com["comment"].tolist()
+    assert "办事慢，\n态度差" in com["comment"].tolist()
+    rect = small.tables["rectification"]
+    assert HOSTILE in rect.loc[rect["unit"] == "A3", "comment"].tolist()
+
+
+def test_cycle_folder_itself_is_accepted(small_dir, small):
+    a = analysis.half_year("2026H1", data_dir=small_dir / "2026H1", n_resamples=200, seed=3)
+    assert a.tables["ranking"]["unit"].tolist() == small.tables["ranking"]["unit"].tolist()
+
+
+# ---------------------------------------------------------------------- parameters
+def test_check_parameters_defaults():
+    p = check_parameters("annual", cycle="2026A", data_dir=DEMO, seed=1)
+    assert p.half_year_cycle == "2026H1"
+    assert p.output_dir == ROOT / "reports" / "2026A" / "annual"
+    assert p.scheme.name == "default" and p.tier == "internal"
+    p = check_parameters("half_year", cycle="2026H1", output_dir="/tmp/x", data_dir=DEMO)
+    assert p.output_dir == Path("/tmp/x") and p.half_year_cycle == ""
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"tier": "public"},
+            ValueError,
+            "tier 'public' is not available yet: public-tier suppression of small cells is not "
+            "implemented, so nothing can be published safely; use tier='internal'",
+        ),
+        ({"tier": "open"}, ValueError, "tier must be one of 'internal', 'public'; got 'open'"),
+        ({"language": "fr"}, ValueError, "language must be one of 'zh', 'en'; got 'fr'"),
+        (
+            {"method": "wald"},
+            ValueError,
+            "method must be one of 'wilson', 'clopper-pearson', 'jeffreys'; got 'wald'",
+        ),
+        ({"n_resamples": 0}, ValueError, "n_resamples must be at least 1; got 0"),
+        ({"n_resamples": 2.5}, TypeError, "n_resamples must be a whole number; got 2.5"),
+        ({"seed": -1}, ValueError, "seed must be a whole number >= 0 or None; got -1"),
+        ({"seed": "x"}, TypeError, "seed must be a whole number >= 0 or None; got 'x'"),
+        (
+            {"confidence_level": 1.5},
+            ValueError,
+            "confidence_level must be strictly between 0 and 1; got 1.5",
+        ),
+        ({"cycle": ""}, ValueError, "cycle must be a cycle id such as '2026H1'; got ''"),
+        ({"cycle": "a/b"}, ValueError, "cycle must be a cycle id, not a path; got 'a/b'"),
+        (
+            {"half_year_cycle": "2026H1"},
+            ValueError,
+            "half_year_cycle is for the annual analysis only; got '2026H1'",
+        ),
+    ],
+)
+def test_check_parameters_errors(kwargs, error, message):
+    args = {"cycle": "2026H1", "data_dir": DEMO} | kwargs
+    with pytest.raises(error) as info:
+        check_parameters("half_year", **args)
+    assert str(info.value) == message
+
+
+def test_check_parameters_missing_folders(tmp_path):
+    with pytest.raises(FileNotFoundError) as info:
+        check_parameters("half_year", cycle="2030H1", data_dir=tmp_path)
+    assert str(info.value) == (
+        f"no folder for cycle '2030H1': looked for {tmp_path / '2030H1'} (data_dir is the "
+        "folder holding the cycle folders, or the cycle folder itself)"
+    )
+    (tmp_path / "2030A").mkdir()
+    with pytest.raises(FileNotFoundError) as info:
+        check_parameters("annual", cycle="2030A", data_dir=tmp_path)
+    assert "no folder for cycle '2030H1'" in str(info.value)
+    (tmp_path / "2030X").mkdir()
+    with pytest.raises(ValueError) as info:
+        check_parameters("annual", cycle="2030X", data_dir=tmp_path)
+    assert str(info.value) == (
+        "cannot derive the half-year cycle from '2030X' (expected an annual id like '2026A'); "
+        "pass half_year_cycle"
+    )
+    with pytest.raises(ValueError) as info:
+        check_parameters("annual", cycle="2030A", data_dir=tmp_path, half_year_cycle="2030A")
+    assert str(info.value) == "half_year_cycle must differ from cycle; both are '2030A'"
+    with pytest.raises(ValueError) as info:
+        check_parameters("quarter", cycle="2030A", data_dir=tmp_path)
+    assert str(info.value) == "kind must be one of 'half_year', 'annual'; got 'quarter'"

@@ -1,0 +1,189 @@
+"""Narrative text: numbers formatted from the tables, both languages, hostile text escaped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_analysis import make_small_cycle
+
+from evalstats import analysis, narrative
+from evalstats.rank import veto_sentence
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "raw"
+
+
+@pytest.fixture(scope="module")
+def h1():
+    return analysis.half_year("2026H1", data_dir=DEMO, n_resamples=400, seed=11)
+
+
+@pytest.fixture(scope="module")
+def year():
+    return analysis.annual("2026A", data_dir=DEMO, n_resamples=400, seed=11)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("narr")
+    make_small_cycle(folder)
+    return analysis.half_year("2026H1", data_dir=folder, n_resamples=200, seed=3)
+
+
+def test_sections_in_both_languages(h1, year):
+    assert list(h1.texts["zh"]) == list(narrative.HALF_YEAR_SECTIONS)
+    assert list(year.texts["en"]) == list(narrative.ANNUAL_SECTIONS)
+    assert h1.texts["zh"]["overview"].startswith("## 总体情况\n\n")
+    assert h1.texts["en"]["overview"].startswith("## Overview\n\n")
+    assert year.texts["zh"]["overview"].startswith("## 总体情况（年终测评）")
+    assert year.texts["zh"]["ranking"].startswith("## 年度排名（分序列）")
+    assert narrative.title(h1, "zh") == "# 2026年上半年政风行风测评分析报告"
+    assert narrative.title(year, "en") == (
+        "# Conduct evaluation report: the 2026 annual evaluation"
+    )
+
+
+def test_overview_numbers_come_from_the_tables(h1):
+    r = h1.tables["response"]
+    total = r[(r["unit"] == "all") & (r["group"] == "all")].iloc[0]
+    text = narrative.overview(h1, "zh")
+    assert f"发放测评表 {total['issued']:,} 份，回收 {total['returned']:,} 份" in text
+    assert f"回收率 {total['rate'] * 100:.1f}%" in text
+    assert f"作废 {total['voided']} 份" in text
+    town = h1.summary["town"]
+    assert f"满意率为 {town['satisfied_rate'] * 100:.1f}%" in text
+    assert f"测评得分 {town['score']:.2f} 分" in text
+    en = narrative.overview(h1, "en")
+    assert f"{total['issued']:,} forms were issued" in en
+    assert "1 was voided" in en
+
+
+def test_ranking_sentences(h1):
+    r = h1.tables["ranking"]
+    zh = narrative.ranking(h1, "zh")
+    gov = r[r["unit"] == "governance_office"].iloc[0]
+    assert (
+        f"末位：综治办（综合得分 {gov['composite']:.2f}，P(末位) = {gov['p_last']:.2f}，"
+        f"名次区间 {gov['rank_low']}–{gov['rank_high']}）" in zh
+    )
+    enf = r[(r["series"] == "enforcement") & (r["standing"] == "last_not_distinguishable")]
+    row = enf.iloc[0]
+    assert (
+        f"末位不可区分：{row['unit_name']}综合得分最低（{row['composite']:.2f}），"
+        f"但 P(末位) = {row['p_last']:.2f}，低于认定标准 0.50" in zh
+    )
+    top = r[(r["series"] == "administration") & (r["standing"] == "top3")]
+    names = "、".join(
+        f"{n}（{c:.2f}）" for n, c in zip(top["unit_name"], top["composite"], strict=True)
+    )
+    assert f"前三为{names}。" in zh
+    assert "重新抽样 400 次" in zh
+    en = narrative.ranking(h1, "en")
+    assert f"P(last) = {gov['p_last']:.2f}" in en and "Last not distinguishable" in en
+
+
+def test_veto_uses_veto_sentence(year):
+    r = year.tables["ranking"]
+    land = r[r["unit"] == "land_office"].iloc[0]
+    sentence = veto_sentence(land, lang="zh", scheme=year.scheme)
+    text = narrative.vetoes(year, "zh")
+    assert sentence.replace("-", "\\-") in text
+    assert "国土所：" in text and "等次定为较差" in text
+    assert narrative.vetoes(analysis_without_veto(year), "en").endswith("No unit is vetoed.")
+
+
+def analysis_without_veto(a):
+    ranking = a.tables["ranking"].assign(veto=False)
+    return analysis.Analysis(
+        kind=a.kind,
+        cycle=a.cycle,
+        scheme=a.scheme,
+        validated=a.validated,
+        scored=a.scored,
+        tables={**a.tables, "ranking": ranking},
+        summary=a.summary,
+        quality_comparison=a.quality_comparison,
+        options=a.options,
+    )
+
+
+def test_weak_dimensions_sentence_states_denominators(h1):
+    w = h1.tables["weak_dimensions"]
+    row = w[(w["unit"] == "construction_station") & (w["dimension"] == "efficiency")].iloc[0]
+    text = narrative.weak_dimensions(h1, "zh")
+    assert (
+        f"办事效率（{row['weighted_score']:.2f}，序列中位数 {row['series_median']:.2f}；"
+        f"不满意 {row['n_dissatisfied']} 票 / 共 {row['n_all_votes']} 票，"
+        f"{row['share_of_all_votes'] * 100:.1f}%）" in text
+    )
+
+
+def test_changes_and_followup(year):
+    text = narrative.changes(year, "zh")
+    tested = int(year.tables["comparison"]["score_pvalue"].notna().sum())
+    assert f"共 {tested} 项" in text
+    f = year.tables["weak_units_followup"]
+    gov = f[f["unit"] == "governance_office"].iloc[0]
+    follow = narrative.followup(year, "zh")
+    assert (
+        f"综合得分 {gov['composite_h1']:.2f} → {gov['composite_annual']:.2f}，提高 "
+        f"{gov['composite_diff']:.2f} 分（95% CI {gov['composite_diff_ci_low']:.2f} 至 "
+        f"{gov['composite_diff_ci_high']:.2f}）" in follow
+    )
+    year_text = narrative.year_result(year, "zh")
+    assert "× 40.0%" in year_text and "× 60.0%" in year_text
+    assert "退役军人服务站" in narrative.one_cycle(year, "zh")
+
+
+def test_group_and_reliability_sentences(h1):
+    g = narrative.group_differences(h1, "zh")
+    assert f"共 {len(h1.tables['group_differences'])} 项" in g
+    rel = h1.tables["reliability"]
+    overall = rel[rel["group"] == "all"].iloc[0]
+    text = narrative.reliability(h1, "en")
+    assert f"α = {overall['alpha']:.2f}".replace(".", "\\.") in text
+
+
+def test_hostile_comment_is_escaped(small):
+    for lang in ("zh", "en"):
+        for key, text in small.texts[lang].items():
+            assert "<script" not in text, key
+            assert "](javascript" not in text, key
+    rect = narrative.rectification(small, "zh")
+    assert "&lt;script&gt;alert" in rect
+    assert "\\[点我\\]\\(javascript:alert\\(1\\)\\) \\*急\\* \\# 标题" in rect
+    assert "“办事慢， 态度差”" in rect  # a line break cannot break the bullet
+    html = narrative.table(small, "comments", "zh").to_html()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_tables_for_the_report(h1, year):
+    for a in (h1, year):
+        for name in narrative.TABLE_VIEWS:
+            if name in a.tables or name == "levels":
+                frame = narrative.table_frame(a, name, "en")
+                assert len(frame.columns) > 0
+    frame = narrative.table_frame(h1, "ranking", "zh")
+    assert "末位概率" in frame.columns and "95% 区间" in frame.columns
+    gov = frame[frame["单位名称"] == "综治办"].iloc[0]
+    r = h1.tables["ranking"]
+    p = r.loc[r["unit"] == "governance_office", "p_last"].iloc[0]
+    assert gov["末位概率"] == f"{p:.2f}"
+    levels = narrative.table_frame(h1, "levels", "zh")
+    assert list(levels.columns)[:2] == ["评议内容", "满意"]
+    empty = narrative.table(year, "quality_changes", "zh")
+    assert isinstance(empty, narrative.Note) and empty._repr_markdown_() == "（本表无内容。）"
+
+
+def test_errors(h1):
+    with pytest.raises(ValueError) as info:
+        narrative.overview(h1, "fr")
+    assert str(info.value) == "lang must be one of 'zh', 'en'; got 'fr'"
+    with pytest.raises(ValueError) as info:
+        narrative.table(h1, "nope")
+    assert str(info.value).startswith("name must be one of 'response', 'levels', 'ranking'")
+    assert str(info.value).endswith("; got 'nope'")
+    with pytest.raises(ValueError) as info:
+        narrative.section(h1, "intro")
+    assert str(info.value).startswith("key must be one of 'overview'")
