@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .run import add_run_parser
 
     add_run_parser(sub)
+    from .letters import add_letters_parser
+
+    add_letters_parser(sub)
     return p
 
 
@@ -179,8 +182,15 @@ def cmd_run(args) -> int:
     return run(args)
 
 
+def cmd_letters(args) -> int:
+    from .letters import cmd_letters as letters
+
+    return letters(args)
+
+
 COMMANDS = {
     "run": cmd_run,
+    "letters": cmd_letters,
     "scheme": cmd_scheme,
     "validate": cmd_validate,
     "demo": cmd_demo,

@@ -1,0 +1,274 @@
+"""Feedback letters: the profile notebook through papermill, the batch, HTML and Word letters."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import docx
+import nbformat
+import papermill
+import pytest
+from docx.oxml.ns import qn
+
+from evalstats import letters, profile
+from evalstats.pipeline import score_cycle
+from evalstats.validate import validate_cycle
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "unit_profile.ipynb"
+SEED = 7
+N_RESAMPLES = 200
+PARAMETER_LINE = re.compile(r"^[a-z_]+: (str|int|float|bool) = [^#]+  # [^=]+$")
+CODE_MARKERS = ('class="jp-InputArea', "profile.unit_profile(", "letters.section(", "%reset")
+
+
+def _composite_text(unit: str) -> str:
+    # the report's ranking table (tables/ranking.csv) is score_cycle(...).ranking
+    ranking = score_cycle(validate_cycle(ROOT / "data/raw/2026A"), n_resamples=50, rng=1).ranking
+    value = float(ranking.loc[ranking["unit"] == unit, "composite"].iloc[0])
+    return f"{value:.2f}"
+
+
+def _docx_text(path: Path) -> str:
+    d = docx.Document(str(path))
+    parts = [p.text for p in d.paragraphs]
+    parts += [c.text for t in d.tables for row in t.rows for c in row.cells]
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def cycles():
+    return profile.load_cycles("2026A", n_resamples=N_RESAMPLES, seed=SEED)
+
+
+# ---------------------------------------------------------------------- the notebook
+def test_notebook_committed_without_outputs():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for cell in code:
+        assert cell.outputs == [] and cell.execution_count is None
+        assert not re.search(r"^\s*(def|class|for|while) ", cell.source, re.M), cell.source
+    params = code[0]
+    assert params.metadata["tags"] == ["parameters"]
+    lines = params.source.splitlines()
+    assert all(PARAMETER_LINE.match(line) for line in lines), lines
+    assert [ln.split(":")[0] for ln in lines] == [
+        "unit",
+        "cycle",
+        "previous_cycle",
+        "data_dir",
+        "scheme",
+        "output_dir",
+        "language",
+        "confidence_level",
+        "n_resamples",
+        "seed",
+        "tier",
+    ]
+    assert "profile.check_parameters(" in code[1].source
+
+
+def test_notebook_through_papermill_public_tier(tmp_path):
+    executed = tmp_path / "land_office.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(executed),
+        parameters={
+            "unit": "land_office",
+            "output_dir": str(tmp_path / "out"),
+            "n_resamples": N_RESAMPLES,
+            "seed": SEED,
+            "tier": "public",
+        },
+        cwd=str(ROOT / "notebooks"),  # as JupyterLab starts the kernel
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    nb = nbformat.read(executed, as_version=4)
+    text = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            assert out.get("output_type") != "error", out
+            data = out.get("data", {})
+            text.append(data.get("text/markdown", "") + data.get("text/html", ""))
+    shown = "\n".join(text)
+    assert "国土所" in shown and _composite_text("land_office") in shown
+    assert "社会义务监督员：5 个单元格未公布" in shown  # the supervisor cells, withheld
+    assert "社会义务监督员 (n=5)" in shown
+    assert (tmp_path / "out" / "letter.docx").is_file()
+    assert (tmp_path / "out" / "figures" / "groups.png").is_file()
+    # the supervisor scores of this unit (internal tier) appear nowhere in the public letter
+    internal = profile.unit_profile("land_office", cycle="2026A", n_resamples=N_RESAMPLES, seed=7)
+    d = internal.dimensions
+    sup = d[(d["group"] == "supervisor") & (d["score"] != d["score"].round(0))]
+    table = letters.table_frame(
+        profile.unit_profile(
+            "land_office", cycle="2026A", n_resamples=N_RESAMPLES, seed=SEED, tier="public"
+        ),
+        "dimensions",
+    )
+    column = next(c for c in table.columns if c.startswith("社会义务监督员"))
+    assert set(table[column]) == {"—", ""}  # withheld; the 合计 row has no group cell
+    assert len(sup) == 0 or all(f"{v:.2f}" not in table.to_csv() for v in sup["score"])
+
+
+# ---------------------------------------------------------------------- the batch
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("letters")
+    result = letters.write_letters(
+        "2026A",
+        units=["finance_office", "land_office", "nope_unit"],
+        out=out,
+        parameters={"n_resamples": N_RESAMPLES, "seed": SEED},
+        jobs=2,
+        progress=False,
+    )
+    return out, result
+
+
+def test_batch_one_failing_unit_does_not_stop_the_others(batch):
+    out, r = batch
+    assert [x.unit for x in r.letters] == ["finance_office", "land_office"]
+    assert list(r.failed) == ["nope_unit"]
+    assert r.failed["nope_unit"].startswith(
+        "ValueError: unit 'nope_unit' is not a unit of cycle '2026A'"
+    )
+    assert r.folder == out / "2026A" / "letters"
+    kept = list((out / "_failed").glob("2026A-letters-nope_unit-*.ipynb"))
+    assert len(kept) == 1
+    index = r.index.read_text("utf-8")
+    assert 'href="finance_office.html"' in index and 'href="land_office.docx"' in index
+    assert "财政所" in index and "未能生成的反馈函" in index and "nope_unit" in index
+    manifest = r.manifest.read_text("utf-8")
+    assert '"failed"' in manifest and "nope_unit" in manifest
+    assert not list((out / ".staging").iterdir())
+    frame = r.to_frame()
+    assert frame["status"].tolist() == ["ok", "ok", "failed"]
+
+
+def test_batch_html_has_no_code_and_the_reports_numbers(batch):
+    _, r = batch
+    page = r.letters[0].html.read_text("utf-8")
+    for marker in CODE_MARKERS:
+        assert marker not in page, marker
+    assert '<html lang="zh-CN"' in page and "@page" in page  # the A4 print stylesheet
+    assert "财政所" in page and "反馈函" in page
+    assert _composite_text("finance_office") in page
+    assert "<script" not in page
+
+
+def test_batch_docx(batch):
+    _, r = batch
+    path = r.letters[0].docx
+    text = _docx_text(path)
+    assert "反馈函" in text and "财政所" in text
+    assert _composite_text("finance_office") in text
+    assert "得分保留 2 位小数" in text  # the rounding note
+    d = docx.Document(str(path))
+    fonts = d.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == letters.FONT_BODY
+    assert abs(d.sections[0].page_width.mm - 210) < 0.5
+
+
+def test_batch_usage_errors(tmp_path):
+    with pytest.raises(ValueError, match=r"^--units lists finance_office more than once$"):
+        letters.write_letters("2026A", units="finance_office,finance_office", out=tmp_path)
+    with pytest.raises(ValueError, match=r"^--units lists no unit$"):
+        letters.write_letters("2026A", units=" , ", out=tmp_path)
+    with pytest.raises(ValueError, match=r"^parameter 'tier' is set by the batch; use --tier$"):
+        letters.write_letters("2026A", parameters={"tier": "public"}, out=tmp_path)
+    with pytest.raises(ValueError, match=r"^lang must be one of 'zh', 'en'; got 'fr'$"):
+        letters.write_letters("2026A", lang="fr", out=tmp_path)
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def _args(**kw):
+    base = dict(
+        cycle="2026A",
+        units=None,
+        data=None,
+        scheme=None,
+        out=None,
+        lang="zh",
+        tier="internal",
+        jobs=None,
+        parameters=[],
+        notebook=None,
+        no_progress=True,
+    )
+    return argparse.Namespace(**{**base, **kw})
+
+
+def test_cmd_letters_exit_codes(monkeypatch, tmp_path, capsys):
+    assert letters.cmd_letters(_args(units="a,a", out=str(tmp_path))) == 2
+    assert "--units lists a more than once" in capsys.readouterr().err
+
+    def fake(cycle, **kw):
+        return letters.LettersResult(
+            cycle=cycle,
+            folder=tmp_path,
+            previous_dir=None,
+            letters=[],
+            failed={"u1": "ValueError: boom"},
+            index=tmp_path / "index.html",
+            manifest=tmp_path / "manifest.json",
+            seconds=1.0,
+        )
+
+    monkeypatch.setattr(letters, "write_letters", fake)
+    assert letters.cmd_letters(_args()) == 3
+    assert "u1: ValueError: boom" in capsys.readouterr().err
+    parser = argparse.ArgumentParser()
+    letters.add_letters_parser(parser.add_subparsers(dest="command"))
+    ns = parser.parse_args(["letters", "--cycle", "2026A", "--tier", "public", "--jobs", "2"])
+    assert (ns.tier, ns.jobs, ns.lang) == ("public", 2, "zh")
+
+
+# ---------------------------------------------------------------------- words and tables
+def test_comments_are_escaped(cycles):
+    unit = str(cycles.comments["unit"].iloc[0])
+    hostile = "<script>alert(1)</script> [点我](javascript:alert(1)) # 标题"
+    p = profile.unit_profile(
+        unit, cycle="2026A", scored=cycles, pseudonymise=lambda s: s.map(lambda _: hostile)
+    )
+    md = letters.section(p, "comments")
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "\\[点我\\]\\(javascript:alert\\(1\\)\\)" in md and "\\# 标题" in md
+    html = letters.table(p, "comments").to_html()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_sections_in_both_languages(cycles):
+    p = profile.unit_profile("finance_office", cycle="2026A", scored=cycles)
+    zh = letters.section(p, "headline")
+    assert zh.startswith("## 总体结果") and "财政所" not in zh
+    h = p.headline.iloc[0]
+    assert f"{h['composite']:.2f}".replace(".", "\\.") in zh
+    assert f"排名第 {int(h['rank'])}" in zh
+    en = letters.section(p, "headline", "en")
+    assert en.startswith("## Overall result") and f"rank {int(h['rank'])}" in en
+    assert letters.section(p, "suppression") == ""  # internal tier: nothing withheld
+    assert letters.blocks(p, "title")[0][1] == "财政所2026年度政风行风测评反馈函"
+    with pytest.raises(ValueError, match=r"^key must be one of 'title', "):
+        letters.blocks(p, "nope")
+    frame = letters.table_frame(p, "headline")
+    assert dict(zip(frame.iloc[:, 0], frame.iloc[:, 1], strict=True))["综合得分"] == (
+        f"{h['composite']:.2f}"
+    )
+
+
+def test_write_docx_public(cycles, tmp_path):
+    p = profile.unit_profile("land_office", cycle="2026A", scored=cycles, tier="public")
+    path = letters.write_docx(p, tmp_path / "x.docx", lang="en")
+    text = _docx_text(path)
+    assert "Feedback letter" in text and "land_office" in text
+    assert "What is withheld to protect respondents" in text
+
+
+def test_file_stem():
+    assert letters.file_stem("finance_office") == "finance_office"
+    assert letters.file_stem("../x").startswith("unit-") and "/" not in letters.file_stem("a/b")

@@ -1,0 +1,211 @@
+"""Tests of evalstats.profile: one unit's tables, the public tier's primary suppression rule."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from statsmodels.stats.multitest import multipletests
+
+from evalstats import analysis, profile
+from evalstats.pipeline import score_cycle
+from evalstats.validate import validate_cycle
+
+SEED = 7
+N_RESAMPLES = 200
+
+
+@pytest.fixture(scope="module")
+def cycles():
+    return profile.load_cycles("2026A", n_resamples=N_RESAMPLES, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def finance(cycles):
+    return profile.unit_profile("finance_office", cycle="2026A", scored=cycles)
+
+
+# ---------------------------------------------------------------------- suppress_small_cells
+def test_suppress_small_cells_withholds_numbers_below_threshold():
+    t = pd.DataFrame(
+        {"group": ["public", "deputy"], "n_forms": [50, 3], "n_valid": [48, 3], "score": [88.5, 90]}
+    )
+    out = profile.suppress_small_cells(t, n_column="n_forms", threshold=5)
+    assert out["suppressed"].tolist() == [False, True]
+    assert out["n_forms"].tolist() == [50, 3]  # the number of respondents stays
+    assert out["score"].iloc[0] == 88.5 and np.isnan(out["score"].iloc[1])
+    assert out["n_valid"].dtype == "Int64" and out["n_valid"].isna().tolist() == [False, True]
+    assert t["score"].tolist() == [88.5, 90]  # the input is not changed
+
+
+def test_suppress_small_cells_errors():
+    t = pd.DataFrame({"n_forms": [1], "score": [1.0]})
+    with pytest.raises(ValueError, match=r"^n_column 'n' is not a column of the table$"):
+        profile.suppress_small_cells(t, n_column="n", threshold=5)
+    with pytest.raises(ValueError, match=r"^threshold must be a whole number >= 1; got 0$"):
+        profile.suppress_small_cells(t, threshold=0)
+    with pytest.raises(ValueError, match=r"^threshold must be a whole number >= 1; got True$"):
+        profile.suppress_small_cells(t, threshold=True)
+    with pytest.raises(ValueError, match=re.escape("columns ['x'] are not in the table")):
+        profile.suppress_small_cells(t, threshold=5, columns=["x"])
+    with pytest.raises(TypeError, match=r"^table must be a pandas DataFrame; got list$"):
+        profile.suppress_small_cells([1], threshold=5)
+
+
+@settings(max_examples=40)
+@given(
+    n=st.lists(st.integers(0, 12), min_size=1, max_size=20),
+    threshold=st.integers(1, 10),
+)
+def test_suppress_small_cells_property(n, threshold):
+    t = pd.DataFrame({"n_forms": n, "score": np.arange(len(n), dtype=float)})
+    out = profile.suppress_small_cells(t, threshold=threshold)
+    small = np.asarray(n) < threshold
+    assert out["suppressed"].tolist() == small.tolist()
+    assert out["score"].isna().to_numpy().tolist() == small.tolist()
+    kept = out.loc[~small, "score"].to_numpy()
+    assert (kept == t.loc[~small, "score"].to_numpy()).all()
+
+
+# ---------------------------------------------------------------------- cycles
+def test_derive_previous_cycle():
+    assert profile.derive_previous_cycle("2026A") == "2026H1"
+    assert profile.derive_previous_cycle("2026H2") == "2026H1"
+    assert profile.derive_previous_cycle("2026H1") == "2025A"
+    assert profile.derive_previous_cycle("pilot") == ""
+
+
+def test_load_cycles_is_kept_in_memory(cycles):
+    again = profile.load_cycles("2026A", n_resamples=N_RESAMPLES, seed=SEED)
+    assert again is cycles
+    assert cycles.previous_cycle == "2026H1"
+    assert cycles.year is not None  # annual cycle with its half-year: the year's ranking
+
+
+def test_no_previous_cycle():
+    c = profile.load_cycles("2026A", previous_cycle="none", n_resamples=50, seed=1)
+    p = profile.unit_profile("finance_office", cycle="2026A", scored=c)
+    assert c.previous_cycle == "" and c.year is None
+    assert p.changes.empty and p.previous.empty and p.rectification.empty
+
+
+# ---------------------------------------------------------------------- the profile
+def test_headline_is_the_reports_ranking_row(finance):
+    # the report's ranking is score_cycle(validated, rng=seed).ranking (analysis.half_year)
+    ranking = score_cycle(
+        validate_cycle("data/raw/2026A"), n_resamples=N_RESAMPLES, rng=SEED
+    ).ranking
+    row = ranking[ranking["unit"] == "finance_office"].iloc[0]
+    h = finance.headline.iloc[0]
+    for col in ("composite", "composite_ci_low", "rank", "rank_low", "rank_high", "p_last"):
+        assert h[col] == row[col], col
+    assert h["n_ranked"] == int((ranking["series"] == "administration").sum())
+    assert finance.unit_name == "财政所" and finance.series == "administration"
+
+
+def test_weak_dimensions_as_in_the_report(cycles, finance):
+    s = cycles.scored["2026A"]
+    weak = analysis.weak_dimensions(s.scores, s.counts, scheme=cycles.scheme)
+    expected = weak[weak["unit"] == "finance_office"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(finance.weak, expected)
+
+
+def test_changes_are_adjusted_within_the_units_dimensions(finance):
+    ch = finance.changes
+    assert ch["dimension"].tolist() == list(finance.scheme.dimension_codes)
+    expected = multipletests(ch["score_pvalue"].to_numpy(), method="holm")[1]
+    np.testing.assert_allclose(ch["score_pvalue_adjusted"].to_numpy(), expected)
+    c = finance.composite_change.iloc[0]
+    assert c["composite_diff"] == pytest.approx(c["composite_annual"] - c["composite_h1"])
+
+
+def test_dimension_table_medians(cycles, finance):
+    d = finance.dimensions
+    s = cycles.scored["2026A"].scores
+    peers = s[(s["series"] == "administration") & (s["unit"] != "all")]
+    med = peers[(peers["group"] == "all") & (peers["dimension"] == "service")]
+    row = d[(d["group"] == "all") & (d["dimension"] == "service")].iloc[0]
+    assert row["weighted_score_series_median"] == med["weighted_score"].median()
+    grp = d[(d["group"] == "public") & (d["dimension"] == "service")].iloc[0]
+    pub = peers[(peers["group"] == "public") & (peers["dimension"] == "service")]
+    assert grp["score_series_median"] == pub["score"].median()
+    assert np.isnan(grp["weighted_score_series_median"])
+
+
+def test_rectification_verdicts_read_the_interval(cycles):
+    # a unit weak at the half-year: its weak dimensions followed up
+    weak_h1 = cycles.weak["2026H1"]
+    unit = str(weak_h1["unit"].iloc[0])
+    p = profile.unit_profile(unit, cycle="2026A", scored=cycles)
+    r = p.rectification
+    assert len(r) == int((weak_h1["unit"] == unit).sum())
+    lo, hi = r["score_diff_ci_low"].to_numpy(), r["score_diff_ci_high"].to_numpy()
+    expected = np.where(lo > 0, "improved", np.where(hi < 0, "declined", "no_clear_change"))
+    assert r["verdict"].tolist() == expected.tolist()
+
+
+def test_unit_in_one_cycle_only(cycles):
+    p = profile.unit_profile("veterans_station", cycle="2026A", scored=cycles)
+    assert p.changes.empty and p.previous.empty and p.composite_change.empty
+    assert len(p.headline) == 1
+
+
+def test_quality_flags_concern_the_unit(cycles):
+    flags = cycles.flags
+    unit = str(flags.loc[flags["unit"] != "", "unit"].iloc[0])
+    p = profile.unit_profile(unit, cycle="2026A", scored=cycles)
+    assert len(p.quality) >= int((flags["unit"] == unit).sum()) > 0
+
+
+def test_unknown_unit_fails_clearly(cycles):
+    msg = (
+        "unit 'nope' is not a unit of cycle '2026A' (units: party_office, finance_office, "
+        "economic_office, social_affairs, governance_office, statistics_station, "
+        "family_planning, civil_affairs, …)"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(msg)}$"):
+        profile.unit_profile("nope", cycle="2026A", scored=cycles)
+
+
+def test_option_errors(cycles):
+    with pytest.raises(ValueError, match=r"^tier must be one of 'internal', 'public'; got 'x'$"):
+        profile.unit_profile("finance_office", cycle="2026A", scored=cycles, tier="x")
+    with pytest.raises(ValueError, match=r"^scored holds cycle '2026A', not '2026H1'$"):
+        profile.unit_profile("finance_office", cycle="2026H1", scored=cycles)
+    with pytest.raises(ValueError, match=r"^unit must be a unit code; got ''$"):
+        profile.unit_profile("", cycle="2026A", scored=cycles)
+    with pytest.raises(ValueError, match=r"^previous_cycle must differ from cycle; both are"):
+        profile.load_cycles("2026A", previous_cycle="2026A")
+    with pytest.raises(ValueError, match=r"^language must be one of 'zh', 'en'; got 'fr'$"):
+        profile.check_parameters(unit="x", cycle="2026A", language="fr")
+
+
+def test_pseudonymise_hook(cycles):
+    with_comments = cycles.comments["unit"].iloc[0]
+    p = profile.unit_profile(
+        with_comments, cycle="2026A", scored=cycles, pseudonymise=lambda s: s.str.upper()
+    )
+    own = cycles.comments[cycles.comments["unit"] == with_comments]["comment"]
+    assert p.comments["comment"].tolist() == own.str.upper().tolist()
+
+
+# ---------------------------------------------------------------------- public tier
+def test_public_tier_withholds_supervisors_and_small_cells(cycles):
+    p = profile.unit_profile("land_office", cycle="2026A", scored=cycles, tier="public")
+    d = p.dimensions
+    k = p.scheme.rules.anonymity_min
+    sup = d[d["group"] == "supervisor"]
+    assert sup["suppressed"].all() and sup["score"].isna().all() and sup["n_valid"].isna().all()
+    small = d[(d["group"] != "supervisor") & (d["n_forms"] < k)]
+    assert small["suppressed"].all() and small["score"].isna().all()
+    shown = d[~d["suppressed"]]
+    assert (shown["n_forms"] >= k).all() and shown["score"].notna().all()
+    assert set(p.suppressed["reason"]) <= {"supervisor_breakdown", "fewer_than_threshold"}
+    assert len(p.suppressed) == int(d["suppressed"].sum())
+    assert "supervisor" not in set(p.scores["group"])  # nor in the figure's data
+    internal = profile.unit_profile("land_office", cycle="2026A", scored=cycles)
+    assert internal.dimensions["score"].notna().all() and internal.suppressed.empty
