@@ -29,3 +29,31 @@ def check_confidence_level(value) -> float:
     if not 0 < v < 1:
         raise ValueError(f"confidence_level must be strictly between 0 and 1; got {value!r}")
     return v
+
+
+def check_rng(rng):
+    """A ``numpy.random.Generator`` from ``None``, a non-negative int seed or a Generator."""
+    import numbers
+
+    import numpy as np
+
+    if rng is None or isinstance(rng, np.random.Generator):
+        return np.random.default_rng(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"rng must be a non-negative int seed; got {rng!r}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"rng must be None, an int seed or a numpy.random.Generator; got {type(rng).__name__}"
+    )
+
+
+def check_n_resamples(n) -> int:
+    """``n`` as int if it is a whole number ≥ 1, else TypeError / ValueError naming it."""
+    import numbers
+
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
+        raise TypeError(f"n_resamples must be a whole number; got {n!r}")
+    if n < 1:
+        raise ValueError(f"n_resamples must be at least 1; got {n!r}")
+    return int(n)

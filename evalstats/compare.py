@@ -47,7 +47,6 @@ References
 from __future__ import annotations
 
 import math
-import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -56,7 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ._options import check_confidence_level, check_option
+from ._options import check_confidence_level, check_n_resamples, check_option, check_rng
 from .intervals import (
     DIFFERENCE_METHODS,
     _check_pairs,
@@ -225,24 +224,8 @@ class TestResult:
 
 
 # ====================================================================== argument checks
-def _check_rng(rng) -> np.random.Generator:
-    if rng is None or isinstance(rng, np.random.Generator):
-        return np.random.default_rng(rng)
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        if rng < 0:
-            raise ValueError(f"rng must be a non-negative int seed; got {rng!r}")
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"rng must be None, an int seed or a numpy.random.Generator; got {type(rng).__name__}"
-    )
-
-
-def _check_n_resamples(n) -> int:
-    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
-        raise TypeError(f"n_resamples must be a whole number; got {n!r}")
-    if n < 1:
-        raise ValueError(f"n_resamples must be at least 1; got {n!r}")
-    return int(n)
+_check_rng = check_rng
+_check_n_resamples = check_n_resamples
 
 
 def _check_counts_array(name: str, x, ndim: int) -> np.ndarray:
