@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalstats.rank import (
+    LARGE_CELL_THRESHOLD,
     RANKING_COLUMNS,
     UNCERTAINTY_COLUMNS,
     _point_composites,
@@ -693,6 +694,107 @@ def test_combined_cycles_resample_both():
     assert r.set_index("unit").loc["D", "p_last"] == 1.0
 
 
+# ---------------------------------------------------------------------- large cells
+def large_case(seed=11):
+    """6 units × 4 groups × 400–800 forms, close scores, blanks and 不了解 (pattern counts)."""
+    rng = np.random.default_rng(seed)
+    levels = np.array([*S.level_codes, None], dtype=object)
+    frames = []
+    for i, unit in enumerate("ABCDEF"):
+        for g in GROUPS:
+            n = int(rng.integers(400, 801))
+            # P(level) shifts slightly with the unit: composites within ~1 point
+            q = 0.5 + 0.01 * i
+            p = np.array([0.3 * q, 0.3, 0.25 * (1 - q) + 0.1, 0.15 * (1 - q), 0.05])
+            p = np.append(p, 0.03)
+            p /= p.sum()
+            lv = levels[rng.choice(len(levels), size=(n, len(DIMS)), p=p)]
+            frames.append(pd.DataFrame(lv, columns=DIMS).assign(cycle="2026H1", unit=unit, group=g))
+    forms = pd.concat(frames, ignore_index=True)
+    for d in DIMS:
+        forms[d] = pd.Categorical(forms[d], dtype=S.level_dtype)
+    forms["unit"] = pd.Categorical(forms["unit"])
+    forms["group"] = pd.Categorical(forms["group"], categories=GROUPS)
+    return patterns_of(forms)
+
+
+def test_large_cell_normal_approximation_agrees_with_exact_resampling():
+    pats = large_case()
+    assert pats.groupby(["unit", "group"], observed=True)["count"].sum().min() >= 400
+    units = pd.DataFrame({"unit": list("ABCDEF"), "series": "enforcement"})
+    n = 4000
+    exact = rank_uncertainty(pats, units=units, n_resamples=n, rng=3, large_cell_threshold=None)
+    approx = rank_uncertainty(pats, units=units, n_resamples=n, rng=4)  # default threshold
+    exact, approx = exact.set_index("unit"), approx.set_index("unit")
+    # the case is uncertain: several units share p_last and p_top3
+    assert (exact["p_last"].between(0.05, 0.95)).sum() >= 2
+    assert (exact["p_top3"].between(0.05, 0.95)).sum() >= 2
+    for col in ("p_last", "p_top3"):
+        agree(approx[col].to_dict(), exact[col].to_dict(), n, n)
+    for col in ("rank_low", "rank_high"):
+        assert (approx[col] - exact[col]).abs().max() <= 1, col
+    # the approximation was used: same seed, other draws than the exact path
+    same_seed = rank_uncertainty(pats, units=units, n_resamples=n, rng=3).set_index("unit")
+    assert not same_seed["p_last"].equals(exact["p_last"])
+
+
+def test_large_cells_mixed_with_small_cells_and_reproducible():
+    # big cells (normal) next to 5-form supervisor cells (exact) in the same unit
+    pats = large_case(seed=5)
+    pats = pats[pats["group"] != "supervisor"]
+    small = patterns_of(
+        forms_from(
+            [(u, "supervisor", ALL_SAT, 3) for u in "ABCDEF"]
+            + [(u, "supervisor", ALL_BASIC, 2) for u in "ABCDEF"]
+        )
+    )
+    pats = pd.concat([pats.astype({"unit": str}), small.astype({"unit": str})], ignore_index=True)
+    units = pd.DataFrame({"unit": list("ABCDEF"), "series": "enforcement"})
+    n = 4000
+    exact = rank_uncertainty(pats, units=units, n_resamples=n, rng=1, large_cell_threshold=None)
+    approx = rank_uncertainty(pats, units=units, n_resamples=n, rng=2)
+    again = rank_uncertainty(pats, units=units, n_resamples=n, rng=2)
+    pd.testing.assert_frame_equal(approx, again)
+    exact, approx = exact.set_index("unit"), approx.set_index("unit")
+    for col in ("p_last", "p_top3"):
+        agree(approx[col].to_dict(), exact[col].to_dict(), n, n)
+    for col in ("rank_low", "rank_high"):
+        assert (approx[col] - exact[col]).abs().max() <= 1, col
+
+
+def test_constant_large_cell_is_exact_and_cell_without_valid_answers_drops_out():
+    # a 1,000-form cell where every form says 不了解 has no valid answer in any replicate;
+    # B's other group decides its composite, exactly as on the exact path
+    spec = [
+        ("A", "public", ALL_SAT, 300),
+        ("A", "enterprise", ALL_BASIC, 300),
+        ("B", "public", ("unknown",) * len(DIMS), 1000),
+        ("B", "enterprise", ALL_SAT, 5),
+        ("C", "enterprise", ALL_DIS, 5),
+    ]
+    pats = patterns_of(forms_from(spec))
+    units = pd.DataFrame({"unit": list("ABC"), "series": "enforcement"})
+    a = rank_uncertainty(pats, units=units, n_resamples=300, rng=1)
+    b = rank_uncertainty(pats, units=units, n_resamples=300, rng=1, large_cell_threshold=None)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.set_index("unit")["rank_low"].tolist() == [2, 1, 3]
+
+
+def test_demo_sized_data_is_untouched_by_the_default_threshold():
+    pats = patterns_of(small_case())
+    assert pats.groupby(["unit", "group"], observed=True)["count"].sum().max() < (
+        LARGE_CELL_THRESHOLD
+    )
+    units = pd.DataFrame({"unit": list("ABCD"), "series": "administration"})
+    a = rank_uncertainty(pats, units=units, n_resamples=500, rng=6)
+    b = rank_uncertainty(pats, units=units, n_resamples=500, rng=6, large_cell_threshold=None)
+    pd.testing.assert_frame_equal(a, b)
+    c = composite_table(small_case(), dict.fromkeys("ABCD", "administration"))
+    ra = rank_units(c, patterns=pats, n_resamples=500, rng=6)
+    rb = rank_units(c, patterns=pats, n_resamples=500, rng=6, large_cell_threshold=None)
+    pd.testing.assert_frame_equal(ra, rb)
+
+
 # ---------------------------------------------------------------------- invariants
 LEVELS_OR_BLANK = [*S.level_codes, None]
 
@@ -851,6 +953,21 @@ def test_rank_uncertainty_bad_arguments():
             "cycle_weights must have a positive weight; got {'2026H1': 0}",
         ),
         ({"combined_cycle": "2026A"}, ValueError, "combined_cycle is given without cycle_weights"),
+        (
+            {"large_cell_threshold": 0},
+            ValueError,
+            "large_cell_threshold must be at least 1; got 0",
+        ),
+        (
+            {"large_cell_threshold": 2.5},
+            TypeError,
+            "large_cell_threshold must be a whole number or None; got 2.5",
+        ),
+        (
+            {"large_cell_threshold": True},
+            TypeError,
+            "large_cell_threshold must be a whole number or None; got True",
+        ),
     ]
     for kw, exc, message in cases:
         with pytest.raises(exc) as e:
@@ -910,6 +1027,11 @@ def test_rank_units_bad_arguments():
             "the bootstrap must combine the cycles' composites as the score does",
         ),
         ({"n_resamples": -3}, ValueError, "n_resamples must be at least 1; got -3"),
+        (
+            {"large_cell_threshold": -1},
+            ValueError,
+            "large_cell_threshold must be at least 1; got -1",
+        ),
         (
             {"rng": 1.5},
             TypeError,
