@@ -62,8 +62,8 @@ Tables of the half-year analysis
     The data-quality flags (:func:`evalstats.quality.quality_flags`).
 ``scores_excl_flagged``, ``ranking_excl_flagged``, ``quality_changes``
     The scores and ranking without the forms that bursts and near duplicates mark, and the
-    units whose rank, standing or grade changes (:func:`evalstats.quality.with_and_without`;
-    the official tables use every valid form).
+    units whose rank, standing or grade changes (:func:`without_flagged`, as
+    :func:`evalstats.quality.with_and_without`; the official tables use every valid form).
 ``rectification``
     The rectification list (整改清单), one row per unit × weak dimension and per comment about
     the unit: ``cycle, unit, unit_name, series, rank, standing, grade, <score>, veto,
@@ -174,9 +174,10 @@ Random numbers
 --------------
 With a ``seed``, the cycle's ranking bootstrap uses ``rng=seed`` (so ``ranking`` equals
 ``score_cycle(..., rng=seed).ranking``, and the half-year ranking inside the annual analysis
-equals the half-year report's); the year ranking, the Monte-Carlo χ² tests and the
-with/without-flagged recomputation use ``numpy.random.default_rng([seed, k])`` with
-``k = 1, 2, 3``.  Same inputs and seed give identical tables.
+equals the half-year report's); the recomputation without the flagged forms uses the same
+seed (the same random numbers: with nothing flagged it equals the official tables); the year
+ranking and the Monte-Carlo χ² tests use ``numpy.random.default_rng([seed, k])`` with
+``k = 1, 2``.  Same inputs and seed give identical tables.
 
 Examples
 --------
@@ -222,7 +223,7 @@ ALPHA = 0.05
 WEAK_RULES = ("below_series_median", "highest_dissatisfied_in_series")
 VERDICTS = ("improved", "declined", "no_clear_change", "absent")
 OUTPUT_FOLDERS = {"half_year": "half-year", "annual": "annual"}
-_STREAM_YEAR, _STREAM_GROUPS, _STREAM_QUALITY = 1, 2, 3
+_STREAM_YEAR, _STREAM_GROUPS = 1, 2
 _ANNUAL_RE = re.compile(r"^(\d{4})A$")
 
 HALF_YEAR_TABLES = (
@@ -1167,6 +1168,60 @@ def rectification_table(
     return rows[cols].reset_index(drop=True)
 
 
+def without_flagged(
+    validated: ValidatedCycle,
+    scored: CycleScores,
+    flags: pd.DataFrame,
+    *,
+    method: str = "wilson",
+    confidence_level: float = 0.95,
+    n_resamples: int = 10_000,
+    rng=None,
+    checks=_quality.DEFAULT_EXCLUDE,
+) -> _quality.QualityComparison:
+    """The official scores and ranking beside the same without the flagged forms.
+
+    As :func:`evalstats.quality.with_and_without`, but the official side is ``scored`` itself
+    (not recomputed) and the recomputation runs :func:`evalstats.pipeline.score_cycle` on the
+    kept forms with the same ``rng`` as the official run — pass the seed the official run
+    used, so that both bootstraps draw the same random numbers.  With no flagged form nothing
+    is recomputed (the tables are the official ones).  The forms left out are
+    :func:`evalstats.quality.flagged_form_ids` of ``checks`` (bursts and near duplicates).
+
+    Returns
+    -------
+    QualityComparison
+    """
+    excluded = _quality.flagged_form_ids(flags, checks=checks)
+    if len(excluded):
+        forms = validated.forms
+        keep = ~forms["form_id"].astype(str).isin(excluded).to_numpy()
+        other = score_cycle(
+            validated,
+            method=method,
+            confidence_level=confidence_level,
+            n_resamples=n_resamples,
+            rng=rng,
+            forms=forms.loc[keep].reset_index(drop=True),
+        )
+        scores_x, ranking_x = other.scores, other.ranking
+    else:
+        scores_x, ranking_x = scored.scores, scored.ranking
+    comparison = _quality._comparison(scored.ranking, ranking_x)
+    changes = comparison[comparison["changed"] != ""].reset_index(drop=True)
+    return _quality.QualityComparison(
+        scores=scored.scores,
+        ranking=scored.ranking,
+        scores_excl_flagged=scores_x,
+        ranking_excl_flagged=ranking_x,
+        changes=changes,
+        excluded=excluded,
+        checks=tuple(checks),
+        comparison=comparison,
+        scheme=validated.scheme,
+    )
+
+
 # ====================================================================== annual tables
 def composite_change(
     h1: pd.DataFrame,
@@ -1514,8 +1569,14 @@ def _cycle_tables(
         v, method=method, confidence_level=level, n_resamples=n_resamples, rng=_rng(seed, 0)
     )
     flags = _quality.quality_flags(v)
-    qc = _quality.with_and_without(
-        v, flags, n_resamples=n_resamples, rng=_rng(seed, _STREAM_QUALITY)
+    qc = without_flagged(
+        v,
+        scored,
+        flags,
+        method=method,
+        confidence_level=level,
+        n_resamples=n_resamples,
+        rng=_rng(seed, 0),
     )
     flagged = qc.excluded
     weak = weak_dimensions(scored.scores, scored.counts, scheme=scheme)
@@ -1792,4 +1853,5 @@ __all__ = [
     "response_table",
     "weak_dimensions",
     "weak_units_followup",
+    "without_flagged",
 ]

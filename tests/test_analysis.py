@@ -241,6 +241,23 @@ def test_quality_tables_come_from_the_flags(h1):
     assert set(flagged) <= burst_ids
 
 
+def test_without_flagged_uses_the_same_random_numbers(h1, year):
+    v = h1.validated["2026H1"]
+    burst = h1.tables["quality"].query("check == 'burst'")["form_ids"].iloc[0].split(";")
+    kept = v.forms[~v.forms["form_id"].isin(burst)].reset_index(drop=True)
+    ref = score_cycle(v, n_resamples=N, rng=SEED, forms=kept)
+    pd.testing.assert_frame_equal(h1.tables["ranking_excl_flagged"], ref.ranking)
+    pd.testing.assert_frame_equal(h1.tables["scores_excl_flagged"], ref.scores)
+    changed = h1.tables["quality_changes"]
+    assert "transport_station" in set(changed["unit"])  # the burst was for 运管站
+    # nothing flagged at the year end: the tables are the official ones
+    assert len(year.quality_comparison.excluded) == 0
+    pd.testing.assert_frame_equal(
+        year.tables["ranking_excl_flagged"], year.tables["ranking_annual_cycle"]
+    )
+    assert len(year.tables["quality_changes"]) == 0
+
+
 # ---------------------------------------------------------------------- annual
 def test_final_grades_cover_every_unit(year):
     fg = year.tables["final_grades"]
