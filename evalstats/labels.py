@@ -198,6 +198,25 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "row": ("行", "Row"),
     "column": ("列", "Column"),
     "code": ("问题代码", "Problem code"),
+    # tables of the analyses (evalstats.analysis)
+    "valid": ("有效问卷数", "Valid forms"),
+    "voided": ("作废份数", "Voided"),
+    "series_median": ("序列中位数", "Series median"),
+    "n_all_votes": ("总评议票数", "All answers"),
+    "weak_reason": ("认定依据", "Why weak"),
+    "significant": ("校正后显著", "Significant (adjusted)"),
+    "rectification_required": ("须整改", "Must rectify"),
+    "required_because": ("整改原因", "Why"),
+    "dissatisfied_dimensions": ("评为不满意的项目", "Dimensions rated dissatisfied"),
+    "flagged": ("被标记问卷", "Flagged form"),
+    "weak_because": ("上半年薄弱原因", "Weak at the half-year because"),
+    "composite_diff": ("综合得分变化", "Change in composite"),
+    "composite_diff_ci_low": ("变化下限", "Change, CI low"),
+    "composite_diff_ci_high": ("变化上限", "Change, CI high"),
+    "verdict": ("结论", "Verdict"),
+    "weak_dimensions_h1": ("上半年薄弱项", "Weak dimensions, half-year"),
+    "weak_dimensions_annual": ("年终薄弱项", "Weak dimensions, year-end"),
+    "cycle_present": ("有数据的期次", "Cycle with forms"),
 }
 """Column code → ``(zh, en)`` header.  A column not listed here is shown by its code."""
 

@@ -33,6 +33,7 @@ from . import labels as _labels
 from . import quality as _quality
 from ._options import check_option
 from .compare import TestResult, cycle_label, describe_changes
+from .labels import COLUMN_LABELS
 from .rank import veto_sentence
 from .reliability import AlphaResult
 
@@ -91,26 +92,29 @@ VERDICT_TEXT = {
     "absent": ("年终无数据", "no year-end data"),
 }
 EXTRA_HEADERS = {
-    "valid": ("有效问卷数", "Valid forms"),
-    "voided": ("作废问卷数", "Voided forms"),
-    "series_median": ("序列中位数", "Series median"),
-    "n_dissatisfied": ("不满意票数", "Dissatisfied answers"),
-    "n_all_votes": ("总评议票数", "All answers"),
-    "weak_reason": ("认定依据", "Why weak"),
-    "significant": ("校正后显著", "Significant (adjusted)"),
-    "rectification_required": ("须整改", "Must rectify"),
-    "required_because": ("整改原因", "Why"),
-    "item": ("事项", "Item"),
-    "dissatisfied_dimensions": ("评为不满意的项目", "Dimensions rated dissatisfied"),
-    "flagged": ("被标记问卷", "Flagged form"),
-    "weak_because": ("上半年薄弱原因", "Weak at the half-year because"),
-    "composite_diff": ("综合得分变化", "Change in composite"),
-    "composite_diff_ci_low": ("变化下限", "Change, CI low"),
-    "composite_diff_ci_high": ("变化上限", "Change, CI high"),
-    "verdict": ("结论", "Verdict"),
-    "weak_dimensions_h1": ("上半年薄弱项", "Weak dimensions, half-year"),
-    "weak_dimensions_annual": ("年终薄弱项", "Weak dimensions, year-end"),
-    "cycle_present": ("有数据的期次", "Cycle with forms"),
+    k: COLUMN_LABELS[k]
+    for k in (
+        "valid",
+        "voided",
+        "series_median",
+        "n_dissatisfied",
+        "n_all_votes",
+        "weak_reason",
+        "significant",
+        "rectification_required",
+        "required_because",
+        "item",
+        "dissatisfied_dimensions",
+        "flagged",
+        "weak_because",
+        "composite_diff",
+        "composite_diff_ci_low",
+        "composite_diff_ci_high",
+        "verdict",
+        "weak_dimensions_h1",
+        "weak_dimensions_annual",
+        "cycle_present",
+    )
 }
 
 

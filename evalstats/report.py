@@ -754,7 +754,7 @@ def escape_markdown(text) -> str:
     >>> escape_markdown("<b>差</b> [点我](javascript:alert(1)) *急*")
     '&lt;b&gt;差&lt;/b&gt; \\\\[点我\\\\]\\\\(javascript:alert\\\\(1\\\\)\\\\) \\\\*急\\\\*'
     """
-    text = html.escape(str(text), quote=True)
+    text = html.escape(str(text), quote=False)
     text = re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", text)
     return text.replace("\n", "  \n")
 
