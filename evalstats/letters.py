@@ -69,6 +69,7 @@ from . import labels as _labels
 from ._options import check_option
 from .compare import describe_changes
 from .errors import InputError, RunError, UsageError
+from .narrative import _join, _label, _level  # one set of sentence helpers
 
 LANGS = ("zh", "en")
 TIERS = ("internal", "public")
@@ -213,23 +214,6 @@ def _p(x) -> str:
     if _missing(x):
         return _labels.MISSING
     return "<0.001" if float(x) < 0.001 else f"{float(x):.3f}"
-
-
-def _level(x) -> str:
-    pct = float(x) * 100
-    return f"{pct:.0f}%" if pct == round(pct) else f"{pct:.1f}%"
-
-
-def _join(items, lang: str) -> str:
-    items = [t for t in items if t]
-    return ("、" if lang == "zh" else ", ").join(items)
-
-
-def _label(p, kind: str, code, lang: str) -> str:
-    try:
-        return p.scheme.label(kind, str(code), lang)
-    except KeyError:
-        return str(code)
 
 
 def _codes(mapping: dict, codes, lang: str, p=None) -> str:
