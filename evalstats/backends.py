@@ -86,6 +86,7 @@ from .io import (
 )
 from .scheme import Scheme, normalize_label, resolve_scheme
 from .tally import BLANK, _pattern_frame, _tally_frame
+from .validate import HasProblems
 
 BACKENDS = ("auto", "pandas", "duckdb", "dask")
 AUTO_ROWS = 1_000_000
@@ -114,7 +115,7 @@ def _require(module: str, backend: str):
 
 # ---------------------------------------------------------------------- results
 @dataclass(frozen=True)
-class ScannedCycle:
+class ScannedCycle(HasProblems):
     """A large cycle validated out of core (:func:`scan_cycle`): everything but the forms.
 
     Attributes
@@ -152,19 +153,6 @@ class ScannedCycle:
     _source: object = None
     _maps: object = None
     _uncounted: object = None
-
-    @property
-    def ok(self) -> bool:
-        """True when no problem is an error."""
-        return not (self.problems["severity"] == "error").any()
-
-    @property
-    def errors(self) -> pd.DataFrame:
-        return self.problems[self.problems["severity"] == "error"]
-
-    @property
-    def warnings(self) -> pd.DataFrame:
-        return self.problems[self.problems["severity"] == "warning"]
 
     def to_frame(self) -> pd.DataFrame:
         """The problems table."""

@@ -69,7 +69,7 @@ from . import labels as _labels
 from ._options import check_option
 from .compare import describe_changes
 from .errors import InputError, RunError, UsageError
-from .narrative import _join, _label, _level  # one set of sentence helpers
+from .narrative import _codes_text, _join, _label, _level  # one set of sentence helpers
 
 LANGS = ("zh", "en")
 TIERS = ("internal", "public")
@@ -216,18 +216,7 @@ def _p(x) -> str:
     return "<0.001" if float(x) < 0.001 else f"{float(x):.3f}"
 
 
-def _codes(mapping: dict, codes, lang: str, p=None) -> str:
-    i = _i(lang)
-    out = []
-    for c in [c for c in str(codes).split(";") if c]:
-        if c in mapping:
-            out.append(mapping[c][i])
-        elif c.startswith("grade:") and p is not None:
-            g = _label(p, "grades", c.split(":", 1)[1], lang)
-            out.append(f"等次为{g}" if lang == "zh" else f"grade {g.lower()}")
-        else:
-            out.append(c)
-    return _join(out, lang)
+_codes = _codes_text  # the narrative's: one wording of rule codes
 
 
 def cycle_words(cycle: str, lang: str = "zh") -> str:

@@ -577,10 +577,11 @@ def _suppress(prof: dict, scheme: Scheme) -> None:
     k = int(scheme.rules.anonymity_min)
     withheld = []
     d = prof["dimensions"]
-    sup = (d["group"] == "supervisor").to_numpy()
+    protected = set(scheme.rules.anonymity_groups)  # never broken down per unit in public
+    sup = d["group"].isin(protected).to_numpy()
     small = d["n_forms"].to_numpy() < k
     for row in d.loc[sup | small].itertuples(index=False):  # a few rows per unit
-        reason = "supervisor_breakdown" if row.group == "supervisor" else "fewer_than_threshold"
+        reason = "supervisor_breakdown" if row.group in protected else "fewer_than_threshold"
         withheld.append(("dimensions", row.group, row.dimension, row.n_forms, k, reason))
     withheld_columns = DIMENSION_COLUMNS[5:-3]  # n_valid … weighted_score_series_median
     d = suppress_small_cells(d, n_column="n_forms", threshold=k, columns=withheld_columns)

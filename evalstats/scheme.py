@@ -105,6 +105,7 @@ class Rules:
     last_min_probability: float
     low_confidence_n: int
     anonymity_min: int
+    anonymity_groups: tuple[str, ...]
     confidence_level: float
     max_id_digits: int
     period_weights: MappingProxyType
@@ -252,6 +253,7 @@ class Scheme:
             f"  last_min_probability   {r.last_min_probability:g}",
             f"  low_confidence_n       {r.low_confidence_n}",
             f"  anonymity_min          {r.anonymity_min}",
+            f"  anonymity_groups       {', '.join(r.anonymity_groups) or '—'}",
             f"  confidence_level       {r.confidence_level:g}",
             f"  max_id_digits          {r.max_id_digits}",
             "  period_weights         "
@@ -447,6 +449,12 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
             r.fail(f"rules.{key}", f"must be between {lo:g} and {hi:g}, got {v:g}")
         return v
 
+    group_codes = [g.code for g in groups]
+    anonymity_groups = r.strings(rd, "anonymity_groups", "rules.anonymity_groups")
+    for g in anonymity_groups:
+        if g not in group_codes:
+            r.fail("rules.anonymity_groups", f"names unknown group {g!r}; groups are {group_codes}")
+
     pw = r.get(rd, "period_weights", "rules.period_weights", dict)
     for k in ("half_year", "annual"):
         if k not in pw:
@@ -470,6 +478,7 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
         last_min_probability=number("last_min_probability", 0, 1),
         low_confidence_n=number("low_confidence_n", 0, 10**9, int),
         anonymity_min=number("anonymity_min", 0, 10**9, int),
+        anonymity_groups=anonymity_groups,
         confidence_level=number("confidence_level", 1e-9, 1 - 1e-9),
         max_id_digits=number("max_id_digits", 1, 100, int),
         period_weights=MappingProxyType(pweights),

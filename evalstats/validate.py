@@ -51,8 +51,27 @@ _SCI_ID = r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+"
 
 
 # ---------------------------------------------------------------------------- result
+class HasProblems:
+    """``ok``, ``errors`` and ``warnings`` of a result that carries a ``problems`` table."""
+
+    problems: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem is an error (warnings allowed)."""
+        return not (self.problems["severity"] == "error").any()
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == "error"]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == "warning"]
+
+
 @dataclass(frozen=True)
-class ValidatedCycle:
+class ValidatedCycle(HasProblems):
     """The validated inputs of one cycle.
 
     Attributes
@@ -96,19 +115,6 @@ class ValidatedCycle:
     inputs: pd.DataFrame
     scheme: Scheme
     rows_read: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """True when no problem is an error (warnings allowed)."""
-        return not (self.problems["severity"] == "error").any()
-
-    @property
-    def errors(self) -> pd.DataFrame:
-        return self.problems[self.problems["severity"] == "error"]
-
-    @property
-    def warnings(self) -> pd.DataFrame:
-        return self.problems[self.problems["severity"] == "warning"]
 
     def long(self) -> pd.DataFrame:
         """The long view of the counted forms (:func:`evalstats.forms.to_long`)."""

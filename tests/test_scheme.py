@@ -79,6 +79,7 @@ def test_defaults_match_domain(scheme):
     assert (r.veto_threshold, r.low_confidence_n, r.anonymity_min, r.top_n) == (60, 30, 5, 3)
     assert dict(r.period_weights) == {"half_year": 0.4, "annual": 0.6}
     assert r.last_grade_cap == "good" and r.veto_grade == "poor"
+    assert r.anonymity_groups == ("supervisor",)
 
 
 def test_level_dtype_is_ordered(scheme):
@@ -326,6 +327,13 @@ def key_of(msg: str) -> str:
             "code 'law fulness' must be one word without spaces, not 'all'",
         ),
         ("weight = 0.3\n", "weight = -0.3\n", "groups[1].weight", "must not be negative, got -0.3"),
+        (
+            'anonymity_groups = ["supervisor"]',
+            'anonymity_groups = ["monitor"]',
+            "rules.anonymity_groups",
+            "names unknown group 'monitor'; groups are "
+            "['enterprise', 'supervisor', 'public', 'deputy']",
+        ),
     ],
 )
 def test_wrong_scheme_names_the_key(tmp_path, default_text, old, new, key, reason):
