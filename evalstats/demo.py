@@ -29,6 +29,14 @@ Planted features (what the analyses must find):
 - one voided form per cycle listed in ``exclusions.csv`` with its reason;
 - one veto incident in 2026A (国土所, which otherwise scores well).
 
+With ``with_identifiers=True`` the responses also carry the respondent's name (评议人姓名)
+and phone number (联系电话), typed in several ways (spaces, dashes, ``+86``, full-width
+digits), so that validation must replace them by keyed pseudonyms (:mod:`evalstats.pseudonym`).
+Each respondent rates several units once each; about 5 % of forms are anonymous, some give only
+a name or only a phone; the 15 burst forms come from only 3 respondents (5 forms each for
+运管站: :func:`evalstats.pseudonym.repeated_respondents` finds them).  Names and phones are
+drawn from a separate random stream, so every other cell is the same as without them.
+
 The story is made to hold for every seed by conditional simulation: a cycle is drawn, its
 composites (as DOMAIN.md defines them) and a normal-approximation P(last) are computed, and
 the draw is repeated with the next sub-seed until the conditions hold (综治办 last with
@@ -431,6 +439,81 @@ def _csv_bytes(frame: pd.DataFrame, *, encoding: str = "utf-8", bom: bool = Fals
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
+_SURNAMES = (
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡",
+    "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+)  # fmt: skip
+_GIVEN = (
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
+    "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文", "华", "建国", "玉兰", "志强",
+    "海燕", "小红", "春梅", "国庆", "红梅", "子涵", "雨欣", "浩然", "思远", "晓东", "立新", "德明",
+)  # fmt: skip
+_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def _identifier_people(n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` distinct synthetic people: (names, 11-digit mobile numbers), no two alike."""
+    combos = len(_SURNAMES) * len(_GIVEN)
+    pick = rng.choice(combos, size=n, replace=n > combos)
+    names = np.asarray(
+        [_SURNAMES[i // len(_GIVEN)] + _GIVEN[i % len(_GIVEN)] for i in pick], dtype=object
+    )
+    if n > combos:  # pragma: no cover - the demo town has far fewer respondents
+        names = np.asarray([f"{x}{i}" for i, x in enumerate(names)], dtype=object)
+    prefixes = np.array([130, 133, 135, 136, 138, 139, 150, 151, 158, 177, 186, 189])
+    numbers = rng.choice(10**8, size=n, replace=False)
+    heads = prefixes[rng.integers(0, len(prefixes), n)]
+    phones = np.asarray([f"{p}{x:08d}" for p, x in zip(heads, numbers, strict=True)], object)
+    return names, phones
+
+
+def _typed_phone(phone: str, style: int) -> str:
+    if style == 1:
+        return f"{phone[:3]} {phone[3:7]} {phone[7:]}"
+    if style == 2:
+        return f"+86 {phone}"
+    if style == 3:
+        return f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"
+    if style == 4:
+        return phone.translate(_FULLWIDTH)
+    return phone
+
+
+def _add_identifiers(forms: pd.DataFrame, rng) -> None:
+    """Columns ``respondent_name`` / ``respondent_phone`` (as typed) on the demo forms.
+
+    A respondent rates each unit at most once (forms of a unit × group go to distinct people
+    of the group's pool), except the burst: 3 people, 5 forms each for the same unit.
+    """
+    unit_i = forms["unit_i"].to_numpy()
+    group_i = forms["group_i"].to_numpy()
+    burst = forms["burst"].to_numpy()
+    rank = forms.groupby(["unit_i", "group_i"]).cumcount().to_numpy()
+    n_units, n_groups = int(unit_i.max()) + 1, int(group_i.max()) + 1
+    sizes = np.bincount(unit_i * n_groups + group_i, minlength=n_units * n_groups)
+    pool = sizes.reshape(n_units, n_groups).max(axis=0) + 3  # people per group
+    offset = np.concatenate([[0], np.cumsum(pool)])
+    shift = rng.integers(0, 1 << 20, size=(n_units, n_groups))
+    person = offset[group_i] + (rank + shift[unit_i, group_i]) % pool[group_i]
+    n_people = int(offset[-1])
+    person[burst] = n_people + np.arange(burst.sum()) % 3
+    names, phones = _identifier_people(n_people + 3, rng)
+    n = len(forms)
+    style = rng.integers(0, 5, size=n)
+    what = rng.random(n)  # < 0.05 anonymous, < 0.13 name only, < 0.20 phone only, else both
+    what[burst] = 1.0
+    name_typed = names[person].copy()
+    spaced = rng.random(n) < 0.1
+    name_typed[spaced] = [f"{x[0]} {x[1:]}" for x in name_typed[spaced]]
+    phone_typed = np.asarray(
+        [_typed_phone(p, s) for p, s in zip(phones[person], style, strict=True)], dtype=object
+    )
+    name_typed[(what < 0.05) | ((what >= 0.13) & (what < 0.20))] = None
+    phone_typed[what < 0.13] = None
+    forms["respondent_name"] = name_typed
+    forms["respondent_phone"] = phone_typed
+
+
 def _responses_table(forms, spec, units, scheme, rng) -> pd.DataFrame:
     headers = response_headers(scheme)
     h = dict(headers)
@@ -459,6 +542,9 @@ def _responses_table(forms, spec, units, scheme, rng) -> pd.DataFrame:
     out[h["comment"]] = forms["comment"].to_numpy()
     out[h["submitted_at"]] = pd.to_datetime(forms["when"].to_numpy())
     out[h["collector"]] = forms["collector"].to_numpy()
+    for code in scheme.identifier_columns[::-1]:  # name, then phone
+        if code in forms.columns:
+            out[scheme.headers["responses"][code][0]] = forms[code].to_numpy()
     return out
 
 
@@ -490,8 +576,9 @@ def _responses_xlsx(table: pd.DataFrame, title: str) -> bytes:
     widths = {0: 12, 1: 14, 2: 16}
     for j in range(ncol):
         ws.column_dimensions[get_column_letter(j + 1)].width = widths.get(j, 10)
-    ws.column_dimensions[get_column_letter(ncol - 2)].width = 40
-    ws.column_dimensions[get_column_letter(ncol - 1)].width = 17
+    when = time_col if time_col is not None else ncol - 1  # comment, then submitted-at
+    ws.column_dimensions[get_column_letter(when - 1)].width = 40
+    ws.column_dimensions[get_column_letter(when)].width = 17
     ws.freeze_panes = "A3"
     return workbook_bytes(wb)
 
@@ -610,8 +697,11 @@ def _draw_cycle(spec, scheme, seed, unit_mu, h1):
     return rng, units, forms, void_row, comp
 
 
-def _cycle_files(spec: _CycleSpec, scheme: Scheme, rng, units, forms, void_row: int):
-    """All files of one demo cycle, name -> bytes."""
+def _cycle_files(spec: _CycleSpec, scheme: Scheme, rng, units, forms, void_row: int, id_rng=None):
+    """All files of one demo cycle, name -> bytes (identifier columns when ``id_rng``)."""
+    if id_rng is not None:
+        forms = forms.copy()
+        _add_identifiers(forms, id_rng)
     void_id = forms.at[void_row, "form_id"]
     avoid = forms["burst"].to_numpy().copy()
     avoid[void_row] = True
@@ -682,8 +772,16 @@ def _cycle_files(spec: _CycleSpec, scheme: Scheme, rng, units, forms, void_row: 
     return files
 
 
-def demo_files(*, seed: int = 2026, scheme: Scheme | str | Path | None = None) -> dict:
+def demo_files(
+    *,
+    seed: int = 2026,
+    scheme: Scheme | str | Path | None = None,
+    with_identifiers: bool = False,
+) -> dict:
     """The demo data in memory: ``{cycle: {file name: bytes}}`` (what :func:`write_demo` writes).
+
+    ``with_identifiers=True`` adds the respondents' names and phone numbers (see the module
+    notes); every other cell is unchanged.
 
     Examples
     --------
@@ -691,6 +789,8 @@ def demo_files(*, seed: int = 2026, scheme: Scheme | str | Path | None = None) -
     ['exclusions.csv', 'forms_issued.csv', 'incidents.csv', 'responses.csv', 'units.csv']
     """
     seed = _check_seed(seed)
+    if not isinstance(with_identifiers, bool):
+        raise TypeError(f"with_identifiers must be True or False; got {with_identifiers!r}")
     scheme = resolve_scheme(scheme)
     unit_mu = _unit_qualities(np.random.default_rng([seed, 0]))
     out, h1 = {}, {}
@@ -698,7 +798,8 @@ def demo_files(*, seed: int = 2026, scheme: Scheme | str | Path | None = None) -
         rng, units, forms, void_row, comp = _draw_cycle(spec, scheme, seed, unit_mu, h1)
         if spec.index == 0:
             h1 = comp
-        out[spec.cycle] = _cycle_files(spec, scheme, rng, units, forms, void_row)
+        id_rng = np.random.default_rng([seed, 99, spec.index]) if with_identifiers else None
+        out[spec.cycle] = _cycle_files(spec, scheme, rng, units, forms, void_row, id_rng)
     return out
 
 
@@ -745,6 +846,7 @@ def write_demo(
     if_absent: bool = False,
     overwrite: bool = False,
     scheme: Scheme | str | Path | None = None,
+    with_identifiers: bool = False,
 ) -> list[Path]:
     """Write the demo cycles ``2026H1`` and ``2026A`` under ``<root>/data/raw/``.
 
@@ -763,6 +865,9 @@ def write_demo(
         are never overwritten without being asked.
     scheme : Scheme, str, Path or None, optional
         Scheme whose headers and labels the files use (default: the bundled one).
+    with_identifiers : bool, optional
+        Add respondent names and phone numbers to the responses (default False; see the
+        module notes).  Validation then needs a pseudonym key to keep them as pseudonyms.
 
     Returns
     -------
@@ -801,7 +906,7 @@ def write_demo(
     todo = [(spec, folder) for spec, folder in targets if not (if_absent and folder.exists())]
     if not todo:
         return []
-    files = demo_files(seed=seed, scheme=scheme)
+    files = demo_files(seed=seed, scheme=scheme, with_identifiers=with_identifiers)
     written = []
     for spec, folder in todo:
         _publish(folder, files[spec.cycle], overwrite=overwrite)

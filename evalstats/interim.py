@@ -13,8 +13,14 @@
 ``forms_issued.parquet``   ``unit, group, issued`` (only when a forms-issued file was given)
 ``problems.parquet``       the warnings (a folder is only written for data without errors)
 ``manifest.json``          inputs (file, sha256, size, encoding, rows), row counts, scheme name
-                           and sha256, package version, and the sha256 of every file written
+                           and sha256, package version, respondent identifiers (columns found,
+                           ``pseudonymised`` / ``dropped`` / ``none``, the pseudonym key's
+                           fingerprint ``key_id``), and the sha256 of every file written
 =========================  ==================================================================
+
+Respondent identifiers never reach these files: validation has already replaced them by keyed
+pseudonyms (the ``respondent`` column of ``forms.parquet`` and ``voided.parquet``) or dropped
+them (:mod:`evalstats.pseudonym`).
 
 The output is deterministic: no timestamps, fixed column order and Parquet settings, so two runs
 on the same inputs give byte-identical files.  The folder is written to a temporary sibling and
@@ -174,6 +180,7 @@ def write_interim(validated, out_dir=None) -> Path:
                 for row in validated.inputs.to_dict(orient="records")
             ],
             "encodings": s["encodings"],
+            "identifiers": s["identifiers"],
             "counts": {
                 k: s[k]
                 for k in (

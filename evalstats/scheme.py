@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -43,6 +44,12 @@ REQUIRED_HEADERS = {
     "incidents": ("unit", "date", "kind", "note"),
     "exclusions": ("form_id", "reason"),
 }
+IDENTIFIER_COLUMNS = ("respondent_phone", "respondent_name")
+"""Optional responses columns that identify a respondent, in precedence order.  Validation
+replaces them by keyed pseudonyms (:mod:`evalstats.pseudonym`) or drops them; their values are
+never kept.  A scheme that does not list their headers gets the bundled defaults (so a
+district's older scheme file still recognises them); an empty list turns one off."""
+OPTIONAL_HEADERS = {"responses": IDENTIFIER_COLUMNS}
 
 
 def normalize_label(value: Any) -> str:
@@ -156,6 +163,12 @@ class Scheme:
         return tuple(g.code for g in self.grades)
 
     @property
+    def identifier_columns(self) -> tuple[str, ...]:
+        """Identifier columns the responses headers recognise (``IDENTIFIER_COLUMNS`` order)."""
+        h = self.headers["responses"]
+        return tuple(c for c in IDENTIFIER_COLUMNS if c in h)
+
+    @property
     def level_dtype(self) -> pd.CategoricalDtype:
         """Ordered categorical of level codes in scheme order (best first, non-valid last)."""
         return pd.CategoricalDtype(list(self.level_codes), ordered=True)
@@ -258,7 +271,14 @@ class Scheme:
             f"  max_id_digits          {r.max_id_digits}",
             "  period_weights         "
             + ", ".join(f"{k}={v:g}" for k, v in r.period_weights.items()),
+            "respondent identifiers (replaced by keyed pseudonyms, never kept):",
+            *[
+                f"  {c:<22} {', '.join(self.headers['responses'][c])}"
+                for c in self.identifier_columns
+            ],
         ]
+        if not self.identifier_columns:
+            lines.append("  —")
         return "\n".join(lines)
 
 
@@ -497,7 +517,8 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
             if not aliases:
                 r.fail(f"headers.{table}.{col}", "missing key (list the accepted headers)")
             cols[col] = aliases
-        extra = sorted(set(t) - set(REQUIRED_HEADERS[table]))
+        optional = OPTIONAL_HEADERS.get(table, ())
+        extra = sorted(set(t) - set(REQUIRED_HEADERS[table]) - set(optional))
         if extra:
             r.fail(
                 f"headers.{table}.{extra[0]}",
@@ -506,6 +527,16 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
         if table == "responses":
             for d in dims:
                 cols[d.code] = (d.code, d.label_zh, d.label_en, *d.aliases)
+        taken = {normalize_label(a) for aliases in cols.values() for a in aliases}
+        for col in optional:
+            if col in t:
+                aliases = r.strings(t, col, f"headers.{table}.{col}")
+            else:  # not listed: the bundled defaults, minus headers this scheme uses otherwise
+                aliases = tuple(
+                    a for a in _bundled_headers(table, col) if normalize_label(a) not in taken
+                )
+            if aliases:
+                cols[col] = aliases
         headers[table] = cols
         hmap: dict[str, str] = {}
         for col, aliases in cols.items():
@@ -564,6 +595,18 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
         sha256=sha,
         _maps=MappingProxyType(maps),
     )
+
+
+@functools.cache
+def _bundled_header_table() -> dict:
+    data = tomllib.loads(default_scheme_path().read_text(encoding="utf-8-sig"))
+    return data.get("headers", {})
+
+
+def _bundled_headers(table: str, col: str) -> tuple[str, ...]:
+    """Headers of an optional column in the bundled scheme (for schemes that omit it)."""
+    values = _bundled_header_table().get(table, {}).get(col, [])
+    return tuple(v.strip() for v in values if isinstance(v, str) and v.strip())
 
 
 def default_scheme_path() -> Path:

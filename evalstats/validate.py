@@ -13,6 +13,12 @@ the column header as written, the value and the reason, plus a short machine ``c
 Every input row ends in exactly one place: the forms table, the voided forms, the duplicates
 (a copy typed twice, counted once), or an error naming its row.
 
+Respondent identifiers (the scheme's ``respondent_name`` and ``respondent_phone`` columns) are
+replaced as soon as the responses are read, before any check sees them: with a pseudonym key
+(:mod:`evalstats.pseudonym`) by keyed pseudonyms, gathered in a ``respondent`` column of the
+forms (the phone number's pseudonym, else the name's); without a key they are dropped with one
+``identifiers_dropped`` warning.  Their raw values reach no table, problem or message.
+
 Examples
 --------
 >>> from evalstats.validate import check_cycle, validate_cycle
@@ -24,9 +30,11 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -34,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import forms as _forms
+from . import pseudonym as _pseudonym
 from .config import resolve_path
 from .errors import PROBLEM_COLUMNS, InputError, format_problem
 from .io import RawTable, _row_objects, cycle_files, problem, problems_frame, read_table
@@ -101,6 +110,12 @@ class ValidatedCycle(HasProblems):
         The scheme the data were checked against.
     rows_read : int
         Data rows read from the responses file (blank rows not counted).
+    identifiers : tuple of str
+        Respondent identifier columns found in the responses (codes, e.g.
+        ``("respondent_phone", "respondent_name")``); their values are never kept.
+    pseudonym_key_id : str or None
+        Fingerprint of the pseudonym key that made the ``respondent`` column (None when the
+        identifiers were dropped or there were none).
     """
 
     cycle: str
@@ -115,6 +130,15 @@ class ValidatedCycle(HasProblems):
     inputs: pd.DataFrame
     scheme: Scheme
     rows_read: int = 0
+    identifiers: tuple[str, ...] = ()
+    pseudonym_key_id: str | None = None
+
+    @property
+    def identifiers_action(self) -> str:
+        """``"pseudonymised"``, ``"dropped"`` or ``"none"`` (no identifier columns)."""
+        if not self.identifiers:
+            return "none"
+        return "pseudonymised" if self.pseudonym_key_id is not None else "dropped"
 
     def long(self) -> pd.DataFrame:
         """The long view of the counted forms (:func:`evalstats.forms.to_long`)."""
@@ -156,6 +180,11 @@ class ValidatedCycle(HasProblems):
             "warnings": int((self.problems["severity"] == "warning").sum()),
             "encodings": {
                 r.table: r.encoding for r in self.inputs.itertuples() if isinstance(r.encoding, str)
+            },
+            "identifiers": {
+                "columns": list(self.identifiers),
+                "action": self.identifiers_action,
+                "key_id": self.pseudonym_key_id,
             },
         }
 
@@ -652,7 +681,14 @@ def _build_forms(raw, scheme, cycle, r, positions, unit_cats) -> pd.DataFrame:
     data["collector"] = pd.Series(r["collector"][positions], dtype=object)
     data["source_file"] = pd.Series(np.full(len(positions), raw.file, dtype=object), dtype=object)
     data["source_row"] = pd.Series(raw.row_numbers[positions], dtype="int64")
-    return pd.DataFrame(data)[_forms.form_columns(scheme)]
+    out = pd.DataFrame(data)[_forms.form_columns(scheme)]
+    if r.get("respondent") is not None:
+        out.insert(
+            out.columns.get_loc("collector") + 1,
+            "respondent",
+            pd.Series(r["respondent"][positions], dtype=object),
+        )
+    return out
 
 
 def _validate_exclusions(raw: RawTable | None, scheme, all_ids: set, col: _Collector):
@@ -847,7 +883,9 @@ def _inputs_row(raw: RawTable) -> dict:
 
 
 # ---------------------------------------------------------------------------- entry points
-def validate_cycle(path, *, scheme=None, cycle=None, raise_on_error=True) -> ValidatedCycle:
+def validate_cycle(
+    path, *, scheme=None, cycle=None, raise_on_error=True, key=None, key_file=None
+) -> ValidatedCycle:
     """Read and validate a cycle's inputs, reporting every problem at once.
 
     Parameters
@@ -864,6 +902,12 @@ def validate_cycle(path, *, scheme=None, cycle=None, raise_on_error=True) -> Val
     raise_on_error : bool, default True
         Raise :class:`~evalstats.errors.InputError` (carrying the problems table) when any
         problem is an error.  With False, the result holds the clean rows and the problems.
+    key : PseudonymKey, str or bytes, optional
+        Pseudonym key for respondent identifiers (see :mod:`evalstats.pseudonym`).  Default:
+        ``EVALSTATS_PSEUDONYM_KEY`` or ``EVALSTATS_PSEUDONYM_KEY_FILE``, read only when the
+        responses carry identifier columns.
+    key_file : str or Path, optional
+        A file holding the key instead (outside the project and the cycle folder).
 
     Returns
     -------
@@ -873,6 +917,9 @@ def validate_cycle(path, *, scheme=None, cycle=None, raise_on_error=True) -> Val
     ------
     InputError
         Some problem is an error (only with ``raise_on_error=True``).
+    UsageError
+        The responses carry identifiers and the key configured is wrong (empty, shorter than
+        16 bytes, unreadable, or a key file inside the project or the cycle folder).
     FileNotFoundError
         ``path`` does not exist.
 
@@ -883,6 +930,12 @@ def validate_cycle(path, *, scheme=None, cycle=None, raise_on_error=True) -> Val
     ``"satisfied"``).  A blank answer is missing (allowed).  A form id repeated with the same
     unit, group and answers is a warning and counted once; with anything different it is an
     error naming both rows and no copy is counted.  Rows with an error are not in ``forms``.
+
+    Identifier columns are emptied as soon as the file is read, before any check.  With a key
+    the forms (and voided forms) gain a ``respondent`` column after ``collector``: the phone
+    number's pseudonym, else the name's, None when both are blank.  Without a key the
+    identifiers are dropped with one ``identifiers_dropped`` warning.  A problem's value in an
+    identifier column would show as ``<redacted>``.
 
     Examples
     --------
@@ -922,6 +975,13 @@ def validate_cycle(path, *, scheme=None, cycle=None, raise_on_error=True) -> Val
     raws: dict[str, RawTable] = {
         t: read_table(fp, table=t, scheme=scheme, display=display(fp)) for t, fp in files.items()
     }
+    ident = _Identifiers()
+    if "responses" in raws:
+        raws["responses"], ident = _protect_identifiers(
+            raws["responses"], scheme, col, key=key, key_file=key_file, folder=folder
+        )
+    elif key is not None or key_file is not None:
+        _pseudonym.load_key(key, key_file=key_file, data_folders=[folder])  # check it anyway
     input_rows = [_inputs_row(raws[t]) for t in ("responses", "units", *_OPTIONAL) if t in raws]
     inputs = pd.DataFrame(
         {
@@ -1007,6 +1067,8 @@ def validate_cycle(path, *, scheme=None, cycle=None, raise_on_error=True) -> Val
             forms_df = empty_forms
             voided = empty_forms.assign(reason=pd.Series([], dtype=object))
         r = _validate_responses(raw, scheme, unit_lookup, unit_cats, units_file, col)
+        if r is not None:
+            r["respondent"] = ident.respondent
     if units is None:
         units = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("unit", "name", "series")})
 
@@ -1061,7 +1123,7 @@ def validate_cycle(path, *, scheme=None, cycle=None, raise_on_error=True) -> Val
                     "unit_without_forms",
                 )
 
-    problems = col.frame()
+    problems = _redact(col.frame(), ident)
     result = ValidatedCycle(
         cycle=cycle,
         forms=forms_df,
@@ -1075,6 +1137,8 @@ def validate_cycle(path, *, scheme=None, cycle=None, raise_on_error=True) -> Val
         inputs=inputs,
         scheme=scheme,
         rows_read=rows_read,
+        identifiers=ident.codes,
+        pseudonym_key_id=ident.key_id,
     )
     if raise_on_error and not result.ok:
         raise InputError(problems)
@@ -1083,6 +1147,72 @@ def validate_cycle(path, *, scheme=None, cycle=None, raise_on_error=True) -> Val
 
 _OPTIONAL = ("forms_issued", "incidents", "exclusions")
 _INT_COLS = ("size", "header_row", "rows")
+
+
+@dataclass(frozen=True)
+class _Identifiers:
+    """What became of the responses' identifier columns (no raw value is held here)."""
+
+    codes: tuple[str, ...] = ()
+    file: str | None = None
+    headers: tuple[str, ...] = ()  # as written
+    key_id: str | None = None
+    respondent: np.ndarray | None = dataclasses.field(default=None, repr=False)
+
+
+def _protect_identifiers(raw: RawTable, scheme: Scheme, col: _Collector, *, key, key_file, folder):
+    """Blank the identifier columns of ``raw``; with a key, compute the ``respondent`` column.
+
+    Returns the new RawTable and an :class:`_Identifiers`.  The raw values live on only in the
+    RawTable given, which the caller drops.  With a key, the respondent is the phone number's
+    pseudonym, else (phone blank) the name's: names are hashed only where the phone is blank.
+    """
+    ids = set(scheme.identifier_columns)
+    labels = [lab for lab, c in raw.columns.items() if c in ids]
+    if not labels:
+        if key is not None or key_file is not None:
+            _pseudonym.load_key(key, key_file=key_file, data_folders=[folder])
+        return raw, _Identifiers()
+    k = _pseudonym.load_key(key, key_file=key_file, data_folders=[folder])
+    found = {raw.columns[x] for x in labels}
+    codes = tuple(c for c in scheme.identifier_columns if c in found)
+    headers = tuple(raw.written[x] for x in labels)
+    respondent = None
+    if k is not None:
+        n = len(raw.frame)
+        respondent = np.full(n, None, dtype=object)
+        todo = np.ones(n, bool)
+        for code in codes:  # precedence: phone, then name; the first column of each code
+            lab = raw.column_for(code)
+            idx = np.flatnonzero(todo)
+            values = raw.frame[lab].to_numpy(dtype=object)[idx]
+            p = _pseudonym.pseudonymize(values, k, kind=_pseudonym.KIND_OF_COLUMN[code])
+            respondent[idx] = p
+            todo[idx] = pd.isna(p)
+    frame = raw.frame.copy(deep=False)
+    for lab in labels:
+        frame[lab] = pd.Series(np.full(len(frame), None, dtype=object), index=frame.index)
+    numeric = MappingProxyType({c: m for c, m in raw.numeric.items() if c not in labels})
+    protected = dataclasses.replace(raw, frame=frame, numeric=numeric)
+    if k is None:
+        col.add(**_pseudonym.dropped_problem(raw.file, raw.header_row, headers))
+        return protected, _Identifiers(codes, raw.file, headers)
+    return protected, _Identifiers(codes, raw.file, headers, k.key_id, respondent)
+
+
+def _redact(problems: pd.DataFrame, ident: _Identifiers) -> pd.DataFrame:
+    """Problem values in an identifier column become ``<redacted>`` (defence in depth)."""
+    if not ident.codes or len(problems) == 0:
+        return problems
+    hit = (
+        (problems["file"] == ident.file).to_numpy()
+        & problems["column"].isin(ident.headers).to_numpy()
+        & problems["value"].notna().to_numpy()
+    )
+    if hit.any():
+        problems = problems.copy()
+        problems.loc[hit, "value"] = _pseudonym.REDACTED
+    return problems
 
 
 def _check_returned(raw, issued, info, forms_df, voided, scheme, col):
@@ -1126,14 +1256,16 @@ def _returned_problems(raw, issued, info, have: dict, col) -> None:
             )
 
 
-def check_cycle(path, *, scheme=None, cycle=None) -> pd.DataFrame:
+def check_cycle(path, *, scheme=None, cycle=None, key=None, key_file=None) -> pd.DataFrame:
     """The problems table of :func:`validate_cycle` (never raises for bad data).
 
     Examples
     --------
     >>> check_cycle("data/raw/2026H1").query("severity == 'error'")  # doctest: +SKIP
     """
-    return validate_cycle(path, scheme=scheme, cycle=cycle, raise_on_error=False).problems
+    return validate_cycle(
+        path, scheme=scheme, cycle=cycle, raise_on_error=False, key=key, key_file=key_file
+    ).problems
 
 
 # ---------------------------------------------------------------------------- printing
@@ -1171,5 +1303,13 @@ def format_summary(validated: ValidatedCycle) -> str:
     lines.append("  by group: " + ", ".join(f"{g} {n:,}" for g, n in s["forms_by_group"].items()))
     lines.append("answers: " + ", ".join(f"{k} {n:,}" for k, n in s["answers"].items()))
     lines.append(f"units: {s['units']:,} ({s['units_with_forms']:,} with forms)")
+    if validated.identifiers:
+        kid = validated.pseudonym_key_id
+        what = (
+            f"replaced by keyed pseudonyms in column respondent (key id {kid})"
+            if kid is not None
+            else "dropped (no pseudonym key)"
+        )
+        lines.append(f"respondent identifiers ({', '.join(validated.identifiers)}): {what}")
     lines.append(f"problems: {s['errors']:,} errors, {s['warnings']:,} warnings")
     return "\n".join(lines)

@@ -537,3 +537,57 @@ def test_write_large_bad_arguments(tmp_path, kwargs, message):
 def test_large_unit_names_unique_beyond_the_town_list():
     u = demo._large_units(2000, SCHEME)
     assert u["name"].is_unique and u["unit"].is_unique
+
+
+# ---------------------------------------------------------------------- identifiers
+@pytest.fixture(scope="module")
+def id_files():
+    return demo_files(with_identifiers=True)
+
+
+def test_identifiers_are_extra_columns_only(files, id_files):
+    for cycle in DEMO_CYCLES:
+        assert sorted(id_files[cycle]) == sorted(files[cycle])
+        for name, data in files[cycle].items():
+            if not name.startswith("responses"):
+                assert id_files[cycle][name] == data, name
+        plain, ids = responses(files[cycle]), responses(id_files[cycle])
+        assert list(ids.columns) == [*plain.columns, "评议人姓名", "联系电话"]
+        pd.testing.assert_frame_equal(ids[list(plain.columns)], plain)
+        # a few forms are anonymous; names and phones are typed in several ways
+        anonymous = ids["评议人姓名"].isna() & ids["联系电话"].isna()
+        assert 0.02 < anonymous.mean() < 0.10
+        assert ids["联系电话"].str.startswith("+86", na=False).any()
+        assert ids["联系电话"].str.contains("１", na=False).any()
+    assert demo_files(with_identifiers=True)["2026A"] == id_files["2026A"]  # deterministic
+
+
+def test_identifiers_validate_to_pseudonyms(tmp_path, monkeypatch):
+    from evalstats.pseudonym import KEY_ENV, KEY_FILE_ENV, repeated_respondents
+    from evalstats.validate import validate_cycle
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    write_demo(tmp_path, with_identifiers=True)
+    h1 = tmp_path / "data" / "raw" / "2026H1"
+    v = validate_cycle(h1, key="a demo key of enough length")
+    assert v.ok and v.identifiers == ("respondent_phone", "respondent_name")
+    assert v.forms["respondent"].str.match(r"^R-[0-9a-f]{16}$").mean() > 0.9
+    rep = repeated_respondents(v.forms)
+    # the burst: 3 respondents, 5 forms each, all for 运管站; nobody else rates a unit twice
+    assert rep["unit"].tolist() == ["transport_station"] * 3
+    assert rep["n_forms"].tolist() == [5, 5, 5]
+    burst = v.forms[v.forms["collector"] == "王某"]
+    assert set(burst["respondent"]) == set(rep["respondent"])
+    a = validate_cycle(tmp_path / "data" / "raw" / "2026A", key="a demo key of enough length")
+    assert a.ok and len(repeated_respondents(a.forms)) == 0
+    # without a key: the same forms, one warning more, no respondent column
+    plain = validate_cycle(h1, raise_on_error=False)
+    assert plain.ok and "respondent" not in plain.forms.columns
+    assert (plain.warnings["code"] == "identifiers_dropped").sum() == 1
+    pd.testing.assert_frame_equal(plain.forms, v.forms.drop(columns="respondent"))
+
+
+def test_with_identifiers_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"^with_identifiers must be True or False; got 'yes'$"):
+        demo_files(with_identifiers="yes")

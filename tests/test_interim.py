@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 import pytest
-from _corpus import FORMS, make_cycle, snapshot, unchanged, write_csv
+from _corpus import FORMS, HEADER, make_cycle, snapshot, unchanged, write_csv
 
 import evalstats
 import evalstats.interim as interim
@@ -131,3 +131,38 @@ def test_refuses_to_replace_a_foreign_folder(cycle):
     assert (target / "notes.txt").read_text() == "keep me"
     with pytest.raises(TypeError, match="validated must be a ValidatedCycle; got dict"):
         interim.write_interim({})
+
+
+def test_manifest_records_identifiers(tmp_path, monkeypatch):
+    from evalstats.pseudonym import KEY_ENV, PseudonymKey
+
+    monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    header = [*HEADER, "姓名", "手机"]
+    forms = [[*FORMS[0], "张三", "13800138000"], [*FORMS[1], "", "+86 138 0013 8000"]]
+    make_cycle(tmp_path / "data" / "raw" / "2026H1", forms, header=header)
+    key = PseudonymKey.from_secret("an interim test key")
+    out = interim.write_interim(validate_cycle("data/raw/2026H1", key=key))
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["identifiers"] == {
+        "columns": ["respondent_phone", "respondent_name"],
+        "action": "pseudonymised",
+        "key_id": key.key_id,
+    }
+    forms_out = pd.read_parquet(out / "forms.parquet")
+    assert list(forms_out.columns)[-3:] == ["respondent", "source_file", "source_row"]
+    assert forms_out["respondent"].nunique() == 1  # one phone number, typed two ways
+    out2 = interim.write_interim(validate_cycle("data/raw/2026H1"), tmp_path / "nokey")
+    m2 = json.loads((out2 / "manifest.json").read_text(encoding="utf-8"))
+    assert m2["identifiers"] == {
+        "columns": ["respondent_phone", "respondent_name"],
+        "action": "dropped",
+        "key_id": None,
+    }
+    assert "respondent" not in pd.read_parquet(out2 / "forms.parquet").columns
+
+
+def test_manifest_without_identifiers(cycle):
+    out = interim.write_interim(validate_cycle("data/raw/2026H1"))
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["identifiers"] == {"columns": [], "action": "none", "key_id": None}

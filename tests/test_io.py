@@ -10,7 +10,7 @@ import pytest
 from _corpus import FORMS, HEADER, csv_bytes, unchanged, write_csv, write_xlsx
 
 from evalstats.errors import InputError
-from evalstats.io import column_letter, find_cycle_files, read_table
+from evalstats.io import column_letter, find_cycle_files, read_header, read_table
 
 
 def read(root, path, table="responses"):
@@ -240,3 +240,36 @@ def test_to_frame_has_row_numbers(tmp_path):
     raw = read(tmp_path, write_csv(tmp_path / "r.csv", [["标题"], HEADER, FORMS[0]]))
     out = raw.to_frame()
     assert out["row"].tolist() == [3] and np.array_equal(out.columns[1:], HEADER)
+
+
+# ---------------------------------------------------------------------------- header only
+def test_read_header_csv_below_a_title_row(tmp_path):
+    title = ["2026年上半年测评", *[""] * 8]
+    path = write_csv(tmp_path / "r.csv", [title, [*HEADER, "备用"], *FORMS], encoding="gbk")
+    got = read_header(path, table="responses")
+    assert list(got) == [*HEADER, "备用"]
+    assert got["问卷编号"] == "form_id" and got["清正廉洁"] == "integrity" and got["备用"] is None
+
+
+def test_read_header_spreadsheet_two_row_header(tmp_path):
+    group_row = ["问卷编号", "被评单位", "评议人类别", "评议内容", None, None, None, None]
+    dims_row = [None, None, None, *HEADER[3:]]
+    path = write_xlsx(tmp_path / "r.xlsx", [group_row, dims_row, *FORMS], merges=["D1:H1"])
+    assert read_header(path, table="responses") == read_table(path, table="responses").columns
+
+
+def test_read_header_parquet_and_unreadable_files(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"单位编码": ["U01"], "名称": ["x"]}), tmp_path / "u.parquet")
+    assert read_header(tmp_path / "u.parquet", table="units") == {
+        "单位编码": "unit",
+        "名称": "name",
+    }
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    (tmp_path / "bad.xlsx").write_bytes(b"not a workbook")
+    (tmp_path / "zip.csv").write_bytes(b"PK\x03\x04 rest")
+    for name in ("bad.parquet", "bad.xlsx", "zip.csv", "missing.csv"):
+        assert read_header(tmp_path / name, table="responses") == {}, name
+    assert read_header(write_csv(tmp_path / "n.csv", [["a", "b"]]), table="responses") == {}

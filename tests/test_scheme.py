@@ -358,3 +358,69 @@ def test_missing_section(tmp_path, default_text):
 def test_empty_list(tmp_path, default_text):
     msg = refused(tmp_path, "series = []\n" + default_text.replace("[[series]]", "[[unused]]"))
     assert key_of(msg) == "series"
+
+
+# ---------------------------------------------------------------- respondent identifiers
+def test_identifier_columns(scheme):
+    assert scheme.identifier_columns == ("respondent_phone", "respondent_name")
+    h = scheme.header_lookup("responses")
+    assert h[normalize_label("评议人姓名")] == "respondent_name"
+    assert h[normalize_label("联系电话")] == "respondent_phone"
+    assert h[normalize_label("Phone")] == "respondent_phone"
+    # per table: "name" is the units' name column and a respondent's name in the responses
+    assert h["name"] == "respondent_name"
+    assert scheme.header_lookup("units")["name"] == "name"
+    text = scheme.describe()
+    assert "respondent identifiers (replaced by keyed pseudonyms, never kept):" in text
+    assert "  respondent_phone       联系电话, 电话," in text
+
+
+def _without_identifier_headers(text: str) -> str:
+    start = text.index("# Optional respondent identifiers.")
+    end = text.index("[headers.units]")
+    return text[:start] + "\n" + text[end:]
+
+
+def test_scheme_without_identifier_headers_gets_the_bundled_ones(tmp_path, default_text, scheme):
+    s = load_scheme(write(tmp_path, _without_identifier_headers(default_text)))
+    assert s.identifier_columns == scheme.identifier_columns
+    assert (
+        s.headers["responses"]["respondent_name"] == scheme.headers["responses"]["respondent_name"]
+    )
+    # a bundled header this scheme uses for another column is left to that column
+    text = _without_identifier_headers(default_text).replace(
+        'collector = ["收集人", "回收人", "collector"]',
+        'collector = ["收集人", "回收人", "collector", "填表人"]',
+    )
+    s2 = load_scheme(write(tmp_path, text, "s2.toml"))
+    assert s2.header_lookup("responses")[normalize_label("填表人")] == "collector"
+    assert "填表人" not in s2.headers["responses"]["respondent_name"]
+
+
+def test_identifier_headers_can_be_turned_off_or_changed(tmp_path, default_text):
+    start = default_text.index("respondent_phone = [")
+    end = default_text.index("]", start) + 1
+    text = default_text[:start] + 'respondent_phone = ["手机号码"]' + default_text[end:]
+    start = text.index("respondent_name = [")
+    end = text.index("]", start) + 1
+    text = text[:start] + "respondent_name = []" + text[end:]
+    s = load_scheme(write(tmp_path, text))
+    assert s.identifier_columns == ("respondent_phone",)
+    assert s.headers["responses"]["respondent_phone"] == ("手机号码",)
+    assert "respondent_name" not in s.headers["responses"]
+    assert normalize_label("姓名") not in s.header_lookup("responses")
+
+
+def test_identifier_header_colliding_with_another_column(tmp_path, default_text):
+    start = default_text.index("respondent_phone = [")
+    end = default_text.index("]", start) + 1
+    text = default_text[:start] + 'respondent_phone = ["收集人"]' + default_text[end:]
+    assert refused(tmp_path, text) == (
+        f"{tmp_path / 'scheme.toml'}: scheme key 'headers.responses.respondent_phone': "
+        "header '收集人' also names column 'collector'"
+    )
+    text = default_text.replace("[headers.units]\n", '[headers.units]\nrespondent_name = ["x"]\n')
+    assert refused(tmp_path, text) == (
+        f"{tmp_path / 'scheme.toml'}: scheme key 'headers.units.respondent_name': "
+        "unknown column; dimensions are matched by their labels"
+    )

@@ -304,10 +304,10 @@ def test_blank_and_unknown_keys(root):
 
 
 def test_unknown_extra_column_is_a_warning(root):
-    make_cycle(root / "2026H1", [[*f, "张三"] for f in FORMS], header=[*HEADER, "填表人"])
+    make_cycle(root / "2026H1", [[*f, "甲"] for f in FORMS], header=[*HEADER, "备用列"])
     v = validated(root)
     assert v.ok
-    assert format_problems(v.problems) == [f"{R}:1:填表人: unknown column is ignored (column I)"]
+    assert format_problems(v.problems) == [f"{R}:1:备用列: unknown column is ignored (column I)"]
 
 
 def test_no_data_rows(root):
@@ -639,3 +639,118 @@ def test_xlsx_and_gbk_csv_validate_identically(rows):
     pd.testing.assert_frame_equal(
         va.problems.drop(columns="file"), vb.problems.drop(columns="file")
     )
+
+
+# ---------------------------------------------------------------------------- identifiers
+ID_KEY = "a validation test key"
+
+
+@pytest.fixture
+def no_key_env(monkeypatch):
+    from evalstats.pseudonym import KEY_ENV, KEY_FILE_ENV
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+
+
+def id_cycle(root: Path, header_extra=("评议人姓名", "联系电话"), extra=None):
+    extra = extra or [("张三", "13800138000"), ("李四", ""), ("", "138 0013 8000")]
+    forms = [[*f, *e] for f, e in zip(FORMS, extra, strict=True)]
+    return make_cycle(root / "2026H1", forms, header=[*HEADER, *header_extra])
+
+
+def test_identifiers_become_a_respondent_column(root, no_key_env):
+    from evalstats.pseudonym import PseudonymKey, pseudonymize
+
+    folder = id_cycle(root)
+    write_csv(folder / "exclusions.csv", [["问卷编号", "原因"], ["A002", "作废"]])
+    key = PseudonymKey.from_secret(ID_KEY)
+    v = validated(root, key=key)
+    assert v.ok and format_problems(v.problems) == []
+    cols = form_columns(v.scheme)
+    assert list(v.forms.columns) == [*cols[:-2], "respondent", *cols[-2:]]
+    phone = pseudonymize(["13800138000"], key, kind="phone")[0]
+    assert v.forms["respondent"].tolist() == [phone, phone]  # A001 and A003: one phone
+    assert v.voided["respondent"].tolist() == [pseudonymize(["李四"], key)[0]]  # name only
+    assert v.identifiers == ("respondent_phone", "respondent_name")
+    assert v.pseudonym_key_id == key.key_id and v.identifiers_action == "pseudonymised"
+    assert v.summary()["identifiers"] == {
+        "columns": ["respondent_phone", "respondent_name"],
+        "action": "pseudonymised",
+        "key_id": key.key_id,
+    }
+    assert format_summary(v).splitlines()[-2] == (
+        "respondent identifiers (respondent_phone, respondent_name): replaced by keyed "
+        f"pseudonyms in column respondent (key id {key.key_id})"
+    )
+    # a single responses file, and a key given as a key file outside the project
+    keyfile = Path(tempfile.mkdtemp()) / "k"
+    keyfile.write_text(ID_KEY, encoding="utf-8")
+    w = validated(root, "2026H1/responses.csv", key_file=keyfile)
+    assert w.forms["respondent"].tolist() == v.forms["respondent"].tolist()
+
+
+def test_identifiers_without_key_are_dropped(root, no_key_env):
+    id_cycle(root, header_extra=("手机",), extra=[("13800138000",), ("",), ("1",)])
+    v = validated(root)
+    assert "respondent" not in v.forms.columns and v.ok
+    assert v.identifiers == ("respondent_phone",) and v.identifiers_action == "dropped"
+    assert [(p.code, p.column, p.row) for p in v.problems.itertuples()] == [
+        ("identifiers_dropped", "手机", 1)
+    ]
+    assert format_summary(v).splitlines()[-2] == (
+        "respondent identifiers (respondent_phone): dropped (no pseudonym key)"
+    )
+
+
+def test_duplicated_identifier_columns_show_no_values(root, no_key_env):
+    id_cycle(root, header_extra=("姓名", "评议人姓名"), extra=[("张三", "张三丰")] * 3)
+    v = validated(root, key=ID_KEY)
+    assert lines(root, key=ID_KEY) == [
+        f"{R}:1:评议人姓名: duplicated column: column J means the same as column I (姓名)"
+    ]
+    from evalstats.pseudonym import pseudonymize
+
+    # the first of the two columns makes the respondent; neither's values are shown
+    assert v.forms["respondent"].tolist() == [pseudonymize(["张三"], ID_KEY)[0]] * 3
+    assert "张三" not in v.problems.astype(str).to_csv() + v.forms.astype(str).to_csv()
+
+
+def test_bad_keys(root, no_key_env, monkeypatch):
+    from evalstats.errors import UsageError
+    from evalstats.pseudonym import KEY_ENV
+
+    make_cycle(root / "2026H1")
+    # an explicit key is always checked; a key in the environment only when it is needed
+    with pytest.raises(UsageError, match=r"too short \(5 bytes\)"):
+        validated(root, key="short")
+    monkeypatch.setenv(KEY_ENV, "short")
+    assert validated(root).ok
+    id_cycle(root)
+    with pytest.raises(UsageError, match=r"^the pseudonym key from environment variable"):
+        validated(root)
+    keyfile = root / "2026H1" / "key.txt"
+    keyfile.write_text(ID_KEY, encoding="utf-8")
+    with pytest.raises(UsageError, match=r"is inside the (data|project) folder"):
+        validated(root, key_file=keyfile)
+    with pytest.raises(ValueError, match=r"^give key or key_file, not both$"):
+        validated(root, key=ID_KEY, key_file=keyfile)
+
+
+def test_redact_masks_identifier_values():
+    from evalstats.validate import _Identifiers, _redact
+
+    problems = pd.DataFrame(
+        [
+            ["error", "r.csv", 3, "联系电话", "13800138000", "x", "c"],
+            ["error", "r.csv", 3, "被评单位", "U9", "x", "c"],
+            ["error", "other.csv", 3, "联系电话", "13800138000", "x", "c"],
+            ["error", "r.csv", 1, "联系电话", None, "x", "c"],
+        ],
+        columns=["severity", "file", "row", "column", "value", "reason", "code"],
+        dtype=object,
+    )
+    ident = _Identifiers(("respondent_phone",), "r.csv", ("联系电话",))
+    got = _redact(problems, ident)
+    assert got["value"].tolist() == ["<redacted>", "U9", "13800138000", None]
+    assert _redact(problems, _Identifiers()) is problems
