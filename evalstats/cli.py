@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .letters import add_letters_parser
 
     add_letters_parser(sub)
+    from .verify import add_verify_parser
+
+    add_verify_parser(sub)
     return p
 
 
@@ -182,6 +185,12 @@ def cmd_run(args) -> int:
     return run(args)
 
 
+def cmd_verify(args) -> int:
+    from .verify import cmd_verify as verify
+
+    return verify(args)
+
+
 def cmd_letters(args) -> int:
     from .letters import cmd_letters as letters
 
@@ -191,6 +200,7 @@ def cmd_letters(args) -> int:
 COMMANDS = {
     "run": cmd_run,
     "letters": cmd_letters,
+    "verify": cmd_verify,
     "scheme": cmd_scheme,
     "validate": cmd_validate,
     "demo": cmd_demo,

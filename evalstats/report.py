@@ -581,6 +581,7 @@ def write_workbook(
     lang: str = "zh",
     sheet_names: Mapping[str, str] | None = None,
     notes: Mapping[str, object] | None = None,
+    safety_text: str | None = None,
 ) -> Path:
     """Write the tables as one formatted Excel workbook, for reading and printing.
 
@@ -612,6 +613,12 @@ def write_workbook(
         are made valid (see :func:`sheet_title`).
     notes : mapping, optional
         Label → text rows of the first sheet, in order.
+    safety_text : str, optional
+        The text of the first sheet's safety row, in place of the count of cells this
+        function neutralised.  Tables read back from CSV files written by
+        :func:`write_tables` are inert already, so that count would be 0; the runner states
+        instead how many cells were neutralised when the tables were written
+        (:func:`evalstats.run.safety_note`).
 
     Returns
     -------
@@ -645,6 +652,8 @@ def write_workbook(
         raise TypeError(f"sheet_names must be a mapping; got {type(sheet_names).__name__}")
     if notes is not None and not isinstance(notes, Mapping):
         raise TypeError(f"notes must be a mapping of label to text; got {type(notes).__name__}")
+    if safety_text is not None and not isinstance(safety_text, str):
+        raise TypeError(f"safety_text must be a str or None; got {type(safety_text).__name__}")
     scheme = resolve_scheme(scheme)
     for name, df in tables.items():
         df = _with_index(df)
@@ -725,6 +734,9 @@ def write_workbook(
     title = "工作簿说明" if i == 0 else "About this workbook"
     about.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
     rows = _about_rows(tables, titles, rows_per_table, notes, neutralised, truncated, LANGS[i])
+    if safety_text is not None:
+        safety = "安全处理" if i == 0 else "Safety"
+        rows = [(k, safety_text if k == safety else v) for k, v in rows]
     for r, (key, value) in enumerate(rows, start=3):
         k = about.cell(row=r, column=1, value=neutralize_text(key))
         k.font = bold
@@ -804,7 +816,9 @@ def _safe_soup(text: str, lang: str) -> str:
                 value = " ".join(value) if isinstance(value, list) else str(value)
                 if _UNSAFE_URL.match(value):
                     del tag.attrs[attr]
-    return str(soup)
+    # control characters (bidi overrides, BEL, ESC…) in text that reached the page are
+    # removed: they have no business in HTML and reorder or hide what a reader sees
+    return re.sub(_CONTROL_CHARS, "", str(soup))
 
 
 def render_html(
@@ -813,6 +827,7 @@ def render_html(
     *,
     title: str | None = None,
     lang: str = "zh",
+    footer: str | None = None,
 ) -> Path:
     """Render an executed notebook as an HTML report without code, for reading and printing.
 
@@ -823,7 +838,9 @@ def render_html(
     ``h2``, tables and figures kept on one page where they fit, table headers repeated, no
     output clipped).  The page loads nothing from the network (no require.js, MathJax or
     mermaid).  As a last line of defence, ``<script>``, frames, objects, forms, ``on*``
-    event attributes and ``javascript:`` URLs are removed from the page.  Volatile metadata
+    event attributes and ``javascript:`` URLs are removed from the page, and so are control
+    characters (C0 and C1 controls other than tab, newline and carriage return, DEL, and the
+    bidirectional override and isolate characters).  Volatile metadata
     is stripped first (:func:`strip_volatile`), so the same executed notebook gives the same
     bytes.
 
@@ -836,6 +853,10 @@ def render_html(
     title : str, optional
         Page title (default: the notebook's ``title`` metadata, else its file name).
     lang : {"zh", "en"}
+    footer : str, optional
+        A note printed, escaped, at the foot of the page (``<footer class="evalstats-note">``,
+        a paragraph per line) — the runner's method note on neutralised cells
+        (:func:`evalstats.run.safety_note`).
 
     Returns
     -------
@@ -848,6 +869,8 @@ def render_html(
     check_option("lang", lang, LANGS)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None; got {type(title).__name__}")
+    if footer is not None and not isinstance(footer, str):
+        raise TypeError(f"footer must be a str or None; got {type(footer).__name__}")
     src = resolve_path(notebook_path)
     nb = nbformat.read(src, as_version=4)
     strip_volatile(nb)
@@ -873,7 +896,10 @@ def render_html(
         TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS)), enabled=True
     )
     meta = {"name": src.stem, "path": str(src.parent)}
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": meta})
+    notes = [ln for ln in (footer or "").splitlines() if ln.strip()]
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"metadata": meta, "evalstats_footer": notes}
+    )
     page = _safe_soup(body, lang)
     return _atomic_bytes(resolve_path(html_path), page.encode("utf-8"))
 

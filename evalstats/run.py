@@ -21,8 +21,10 @@ of named steps:
    ``report_<cycle>_<analysis>.xlsx`` (:func:`evalstats.report.write_workbook`, from the
    tables read back);
 7. **hash** the inputs again (they must not have changed: :class:`InputsChanged`), write
-   ``manifest.json`` (inputs, scheme, notebook, parameters, seed, package versions, timings
-   and every output with its sha256);
+   ``manifest.json`` (inputs, scheme, notebook, parameters, seed, package versions, timings,
+   the cells neutralised per table — ``neutralised_cells``, from the notebook's
+   ``summary.json`` — and every output with its sha256); ``evalstats verify`` checks a
+   report against it (:mod:`evalstats.verify`);
 8. **publish**: the staging folder becomes ``<out>/<cycle>/<analysis>/``; a report already
    there is kept as ``<analysis>.previous-<its run time>``.
 
@@ -52,6 +54,19 @@ staging folder (its pair's lock is free) is handled by what it holds: without a 
 run that never published → removed; with a marker and the run's own manifest (same token) → the
 run died mid-publish: published if the published path is empty, else removed; with a marker and
 another report in it → the old report swapped out by the exchange → kept as ``.previous-…``.
+
+Test hook
+---------
+The kill and concurrency tests (``tests/test_run_integrity.py``) must stop a run at a known
+point.  When the environment variable ``EVALSTATS_TEST_PAUSE`` is ``<step>[:<seconds>]``, the
+run prints ``evalstats-test: paused at <step>`` on stderr when it reaches that step and sleeps
+(default 600 s) before going on.  Steps, in order: ``locked`` (lock taken), ``staged`` (staging
+folder made), ``executed`` (notebook run), ``rendered`` (HTML and workbook written),
+``manifest`` (manifest written), ``marked`` (publish marker written), ``exchanged`` (inside
+the publication, new and old report swapped, old not yet renamed ``.previous-…``),
+``between-renames`` (the same point where the exchange is unavailable: old report renamed, new
+one not yet in place) and ``published``.  ``<step>:<file>`` waits until the file exists
+instead.  Unset (always, outside the tests) it does nothing.
 
 Examples
 --------
@@ -101,6 +116,19 @@ RUNNER_PARAMETERS = {
 """Parameters the runner sets itself → the command-line option that sets them."""
 
 HALF_YEAR_PARAMETER = "half_year_cycle"
+TEST_PAUSE_ENV = "EVALSTATS_TEST_PAUSE"
+"""Environment variable of the test hook (see the module notes); unset outside the tests."""
+PAUSE_STEPS = (
+    "locked",
+    "staged",
+    "executed",
+    "rendered",
+    "manifest",
+    "marked",
+    "exchanged",
+    "between-renames",
+    "published",
+)
 LOCK_WAIT_SECONDS = 2.0
 """How long a run waits for its lock before refusing (clean-ups hold locks briefly)."""
 KERNEL_NAME = "python3"
@@ -108,6 +136,8 @@ NOTEBOOK_FILE = "notebook.ipynb"
 HTML_FILE = "report.html"
 MANIFEST_FILE = "manifest.json"
 SUMMARY_FILE = "summary.json"
+SUMMARY_NEUTRALISED = "neutralised_cells"
+"""Key of ``summary.json`` (and ``manifest.json``): table name → text cells neutralised."""
 MANIFEST_VERSION = 1
 PACKAGES = (
     "evalstats",
@@ -553,6 +583,10 @@ _ERRNO_TEXT = {
 }
 
 
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+"""Errors that can only mean the output location cannot take the report."""
+
+
 @contextlib.contextmanager
 def _writing(out: Path, shown: str | None = None):
     """Turn an OSError raised while writing under ``out`` into a clear :class:`OutputError`."""
@@ -566,6 +600,32 @@ def _writing(out: Path, shown: str | None = None):
         if not where.endswith(("/", os.sep)):
             where += "/"
         raise OutputError(f"cannot write to {where}: {what}") from exc
+
+
+# ====================================================================== test hook
+def _pause(step: str) -> None:
+    """Stop at ``step`` when ``EVALSTATS_TEST_PAUSE=<step>[:<seconds or file>]`` (tests only).
+
+    Prints ``evalstats-test: paused at <step>`` on stderr, then sleeps the seconds given
+    (default 600), or, when a file path is given, waits until that file exists (at most
+    600 s).  Does nothing when the variable is unset or names another step.
+    """
+    wanted = os.environ.get(TEST_PAUSE_ENV)
+    if not wanted:
+        return
+    name, _, arg = wanted.partition(":")
+    if name.strip() != step:
+        return
+    print(f"evalstats-test: paused at {step}", file=sys.stderr, flush=True)
+    arg = arg.strip()
+    try:
+        seconds = float(arg) if arg else 600.0
+    except ValueError:
+        deadline = time.monotonic() + 600.0
+        while not Path(arg).exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return
+    time.sleep(seconds)
 
 
 # ====================================================================== locks
@@ -736,6 +796,7 @@ def _publish(staging: Path, target: Path) -> Path | None:
     previous = _previous_path(target)
     if _exchange(staging, target):
         # target now holds the new report, staging the old one: keep the old one
+        _pause("exchanged")
         try:
             os.rename(staging, previous)
         except OSError:
@@ -744,6 +805,7 @@ def _publish(staging: Path, target: Path) -> Path | None:
             raise
     else:
         os.rename(target, previous)
+        _pause("between-renames")
         try:
             os.rename(staging, target)
         except OSError:
@@ -1002,6 +1064,7 @@ def run_analysis(
 
     lock = _lock(plan, started)
     try:
+        _pause("locked")
         with _writing(plan.out, plan.shown_out):
             clean_staging(plan.out, held=(plan.cycle, plan.analysis))
             token = secrets.token_hex(4)
@@ -1009,13 +1072,16 @@ def run_analysis(
             staging.mkdir()
         marker = staging.with_name(staging.name + ".publish")
         try:
+            _pause("staged")
             t = time.perf_counter()
             _step(progress, f"executing {_rel(plan.notebook, plan.root)} for {plan.cycle}")
             params = {**plan.params, "output_dir": str(staging)}
             _execute(plan, staging / NOTEBOOK_FILE, params, progress=progress, started=started)
             timings["execute"] = time.perf_counter() - t
+            _pause("executed")
 
-            tables, workbook = _render(plan, staging, started, timings, progress)
+            tables, workbook, neutralised = _render(plan, staging, timings, progress)
+            _pause("rendered")
             changed = _changed(before, list(before))
             if changed:
                 raise InputsChanged(
@@ -1023,7 +1089,8 @@ def run_analysis(
                     + ", ".join(changed)
                 )
             timings["total_before_publish"] = time.perf_counter() - t_start
-            _write_manifest(plan, staging, token, params, before, started, timings)
+            _write_manifest(plan, staging, token, params, before, started, timings, neutralised)
+            _pause("manifest")
 
             _step(progress, f"publishing {plan.target}")
             previous = _publish_staged(plan, staging, marker)
@@ -1203,8 +1270,12 @@ def _lock(plan: _Plan, started) -> _FileLock:
     return lock
 
 
-def _render(plan: _Plan, staging: Path, started, timings, progress) -> tuple[list[Path], Path]:
-    """Step 6: check the notebook's outputs, then write report.html and the workbook."""
+def _render(plan: _Plan, staging: Path, timings, progress):
+    """Step 6: check the notebook's outputs, then write report.html and the workbook.
+
+    Returns the tables, the workbook and the cells neutralised per table (from
+    ``summary.json``'s ``neutralised_cells``; None when the notebook did not report them).
+    """
     from . import report
 
     tables = _ordered_tables(sorted((staging / "tables").glob("*.csv")))
@@ -1212,15 +1283,18 @@ def _render(plan: _Plan, staging: Path, started, timings, progress) -> tuple[lis
         raise RunError(
             f"{plan.notebook.name} wrote no tables (expected tables/*.csv in output_dir)"
         )
-    if not (staging / SUMMARY_FILE).is_file():
-        raise RunError(f"{plan.notebook.name} wrote no {SUMMARY_FILE} in output_dir")
+    neutralised = _summary_neutralised(plan, staging, [p.stem for p in tables])
     zh, en = _ANALYSIS_LABELS[plan.analysis]
     title = f"{plan.cycle} {zh}分析报告" if plan.lang == "zh" else f"{plan.cycle} {en} report"
     with _writing(plan.out, plan.shown_out):
         t = time.perf_counter()
         _step(progress, "rendering the HTML report")
         report.render_html(
-            staging / NOTEBOOK_FILE, staging / HTML_FILE, title=title, lang=plan.lang
+            staging / NOTEBOOK_FILE,
+            staging / HTML_FILE,
+            title=title,
+            lang=plan.lang,
+            footer=safety_note(neutralised, lang=plan.lang),
         )
         timings["html"] = time.perf_counter() - t
 
@@ -1232,14 +1306,114 @@ def _render(plan: _Plan, staging: Path, started, timings, progress) -> tuple[lis
             workbook,
             scheme=plan.scheme,
             lang=plan.lang,
-            notes=_workbook_notes(plan, started),
+            notes=_workbook_notes(plan),
+            safety_text=safety_note(neutralised, lang=plan.lang, page=False),
         )
         timings["workbook"] = time.perf_counter() - t
-    return tables, workbook
+    return tables, workbook, neutralised
 
 
-def _write_manifest(plan: _Plan, staging, token, params, before, started, timings) -> Path:
-    """Step 7: ``manifest.json`` — inputs, scheme, parameters, versions, timings, outputs."""
+def _summary_neutralised(plan: _Plan, staging: Path, names: Sequence[str]) -> dict | None:
+    """``neutralised_cells`` of the notebook's ``summary.json``: table → cells, or None.
+
+    The notebook's mapping as it is (nothing invented for a table it did not count), in the
+    order of the tables.  A ``summary.json`` that is not JSON, or a mapping that is not table
+    name → whole number ≥ 0, is a notebook error (:class:`RunError`, exit 3).
+    """
+    path = staging / SUMMARY_FILE
+    if not path.is_file():
+        raise RunError(f"{plan.notebook.name} wrote no {SUMMARY_FILE} in output_dir")
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RunError(
+            f"{plan.notebook.name} wrote a {SUMMARY_FILE} that is not JSON: {exc}"
+        ) from None
+    counts = summary.get(SUMMARY_NEUTRALISED) if isinstance(summary, dict) else None
+    if counts is None:
+        return None
+    if not isinstance(counts, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+        for k, v in counts.items()
+    ):
+        raise RunError(
+            f"{plan.notebook.name} wrote {SUMMARY_FILE} with {SUMMARY_NEUTRALISED} = "
+            f"{counts!r}; expected table name → number of cells (whole numbers ≥ 0)"
+        )
+    ordered = {n: counts[n] for n in names if n in counts}
+    ordered.update({k: v for k, v in sorted(counts.items()) if k not in ordered})
+    return ordered
+
+
+def safety_note(
+    neutralised: Mapping[str, int] | None, *, lang: str = "zh", page: bool = True
+) -> str:
+    """The report's note on hostile text: how many table cells were neutralised, and where.
+
+    The HTML report prints it at its foot, the workbook on its first sheet.
+
+    Parameters
+    ----------
+    neutralised : mapping of str to int, or None
+        Table name → text cells neutralised when the table was written
+        (:attr:`evalstats.report.TablesWritten.neutralised`); None when not reported.
+    lang : {"zh", "en"}
+    page : bool, default True
+        Add the sentence on comments shown on the HTML page.
+
+    Examples
+    --------
+    >>> safety_note({"rectification": 3, "scores": 0}, lang="en")[:60]
+    'Safe exports: 3 text cell(s) of the tables (rectification 3)'
+    """
+    check_option("lang", lang, LANGS)
+    zh = lang == "zh"
+    shown = (
+        "本页中的意见原样转义显示，不会执行。"
+        if zh
+        else " Comments on this page are shown as escaped text and never run."
+    )
+    if neutralised is None:
+        text = (
+            "安全处理：表格中的文本单元格以 = + - @（含全角 ＝＋－＠）、制表符或回车开头的，"
+            "已在开头加单引号，控制字符已删除；分析笔记本没有报告处理的单元格数。"
+            if zh
+            else "Safe exports: text cells of the tables that began with = + - @ (or "
+            "full-width ＝＋－＠), a tab or a carriage return got a leading apostrophe and "
+            "control characters were removed; the notebook did not report how many."
+        )
+        return text + shown if page else text
+    total = sum(neutralised.values())
+    parts = [f"{name} {n}" for name, n in neutralised.items() if n]
+    if zh:
+        where = f"（{'，'.join(parts)}）" if parts else ""
+        text = (
+            f"安全处理：表格中共有 {total} 个文本单元格{where}以 = + - @（含全角 ＝＋－＠）、"
+            "制表符或回车开头或含控制字符，已在 tables/*.csv 与 Excel 工作簿中加单引号或删除"
+            "控制字符，不会被当作公式执行。"
+        )
+    else:
+        where = f" ({', '.join(parts)})" if parts else ""
+        text = (
+            f"Safe exports: {total} text cell(s) of the tables{where} began with = + - @ (or "
+            "full-width ＝＋－＠), a tab or a carriage return, or held control characters: in "
+            "tables/*.csv and the Excel workbook they got a leading apostrophe or lost the "
+            "control characters, so no cell runs as a formula."
+        )
+    return text + shown if page else text
+
+
+def _write_manifest(
+    plan: _Plan, staging, token, params, before, started, timings, neutralised
+) -> Path:
+    """Step 7: ``manifest.json`` — inputs, scheme, parameters, versions, timings, outputs.
+
+    Paths of data inputs are relative to ``data_dir``, the scheme file's is absolute, the
+    notebook's relative to ``project_root`` (absolute when outside it), the outputs' relative
+    to the report folder: :func:`evalstats.verify.verify_report` reads them so.
+    ``neutralised_cells`` is the notebook's count of neutralised text cells per table (None
+    when it did not report one).
+    """
     from . import report
 
     scheme = plan.scheme
@@ -1251,6 +1425,7 @@ def _write_manifest(plan: _Plan, staging, token, params, before, started, timing
         "cycles": list(plan.cycles),
         "run": {"started": started.isoformat(), "finished": _now().isoformat()},
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        "project_root": str(plan.root),
         "data_dir": str(plan.data_dir),
         "inputs": [
             {
@@ -1276,6 +1451,7 @@ def _write_manifest(plan: _Plan, staging, token, params, before, started, timing
         "seed": plan.seed,
         "language": plan.lang,
         "versions": _package_versions(),
+        SUMMARY_NEUTRALISED: neutralised,
         "outputs": [
             {"path": _rel(p, staging), "sha256": sha256_file(p), "size": p.stat().st_size}
             for p in sorted(staging.rglob("*"))
@@ -1294,19 +1470,24 @@ def _publish_staged(plan: _Plan, staging: Path, marker: Path) -> Path | None:
     with _writing(plan.out, plan.shown_out):
         marker.write_text(json.dumps({"target": f"{plan.cycle}/{plan.analysis}"}), "utf-8")
         _fsync_dir(marker.parent)
+        _pause("marked")
         try:
             previous = _publish(staging, target)
         except PermissionError as exc:
             raise OutputError(
-                f"cannot replace {target}: permission denied; is a file in it open in "
-                "another program (Excel, WPS)? Close it and run again"
+                f"cannot replace {target}: permission denied. If a file of the report is open "
+                "in another program (Excel, WPS), close it and run again; otherwise check that "
+                f"you may write to {target.parent}"
             ) from exc
+    _pause("published")
     with contextlib.suppress(OSError):
         marker.unlink(missing_ok=True)
     return previous
 
 
-def _workbook_notes(plan: _Plan, started) -> dict[str, object]:
+def _workbook_notes(plan: _Plan) -> dict[str, object]:
+    """Rows of the workbook's first sheet.  No run time: the same inputs give the same bytes
+    (the run time is in ``manifest.json``)."""
     cycle, scheme, seed, lang = plan.cycle, plan.scheme, plan.seed, plan.lang
     zh, en = _ANALYSIS_LABELS[plan.analysis]
     if lang == "zh":
@@ -1314,21 +1495,25 @@ def _workbook_notes(plan: _Plan, started) -> dict[str, object]:
             "测评周期": cycle,
             "分析": zh,
             "评议方案": f"{scheme.name}（版本 {scheme.version}）",
-            "运行时间": started.isoformat(),
         }
         if seed is not None:
             notes["随机种子"] = seed
-        notes["清单"] = f"输入文件与输出文件的 sha256 见同一文件夹的 {MANIFEST_FILE}"
+        notes["清单"] = (
+            f"运行时间、输入文件与输出文件的 sha256 见同一文件夹的 {MANIFEST_FILE}；"
+            "用 evalstats verify 核对"
+        )
         return notes
     notes = {
         "Cycle": cycle,
         "Analysis": en,
         "Scheme": f"{scheme.name} (version {scheme.version})",
-        "Run time": started.isoformat(),
     }
     if seed is not None:
         notes["Random seed"] = seed
-    notes["Manifest"] = f"sha256 of the input and output files: {MANIFEST_FILE} in this folder"
+    notes["Manifest"] = (
+        f"run time and sha256 of the input and output files: {MANIFEST_FILE} in this folder; "
+        "check them with evalstats verify"
+    )
     return notes
 
 
@@ -1350,6 +1535,16 @@ def _execute(plan: _Plan, executed: Path, params, *, progress, started) -> None:
         )
     except papermill.PapermillExecutionError as exc:
         kept = _keep_failed(executed, plan, started)
+        full = re.match(r"\[Errno (\d+)\]", exc.evalue or "")
+        if full and int(full.group(1)) in _DISK_ERRNOS:
+            # the notebook could not write its tables: the output location, not the notebook
+            where = (
+                plan.shown_out if plan.shown_out.endswith(("/", os.sep)) else plan.shown_out + "/"
+            )
+            raise OutputError(
+                f"cannot write to {where}: {_ERRNO_TEXT[int(full.group(1))]} (while "
+                f"{plan.notebook.name} wrote its outputs: {exc.ename}: {exc.evalue})"
+            ) from None
         raise NotebookFailed(
             notebook_name=plan.notebook.name,
             cell_index=_source_index(plan.notebook, exc.cell_index),
@@ -1370,6 +1565,22 @@ def _execute(plan: _Plan, executed: Path, params, *, progress, started) -> None:
             evalue=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
             notebook=kept,
         ) from None
+    except OSError as exc:
+        # papermill writes the executed notebook as it goes: a full disk or a read-only
+        # output location shows up here
+        inside = exc.filename is not None and _is_under(Path(str(exc.filename)), plan.out)
+        if exc.errno in _DISK_ERRNOS or inside:
+            with _writing(plan.out, plan.shown_out):
+                raise
+        raise
+
+
+def _is_under(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _source_index(notebook: Path, executed_index: int) -> int:

@@ -57,3 +57,16 @@ def test_console_script_runs():
         [sys.executable, "-m", "evalstats", "--version"], capture_output=True, text=True
     )
     assert proc.returncode == 0 and proc.stdout.startswith("evalstats ")
+
+
+def test_verify_command(capsys, tmp_path):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    assert "verify" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["verify", "reports/x", "--lang", "fr"])
+    assert info.value.code == 2
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err == (f"evalstats: {tmp_path / 'none'}: no such report folder\n")

@@ -555,3 +555,62 @@ def test_workbook_dates_and_empty_tables(tmp_path):
     assert ws["A2"].value == dt.datetime(2026, 6, 18, 9, 30)  # local wall time kept
     assert ws["A2"].number_format == "yyyy-mm-dd hh:mm"
     assert ws["A3"].value is None and ws["B3"].value is None
+
+
+# ====================================================================== issue 8: counts, footer
+def test_workbook_safety_text_for_tables_read_back(tmp_path):
+    # tables read back from their CSV files are inert already: the workbook changes nothing,
+    # so the caller that wrote the CSV states the count
+    written = write_tables({"comments": comments_table()}, tmp_path)
+    # HOSTILE: "=1+2", "＋86…", "控制\x07字符\x1b", "\tTAB", "-差评" → 5 cells
+    assert written.neutralised == {"comments": 5}
+    back = pd.read_csv(written.paths["comments"], encoding="utf-8-sig", dtype=str)
+    assert neutralize(back)[1] == 0
+
+    def about(path):
+        return {r[0]: r[1] for r in load_workbook(path)["说明"].iter_rows(values_only=True)}
+
+    plain = about(write_workbook({"comments": back}, tmp_path / "a.xlsx"))
+    assert plain["安全处理"].startswith("共 0 个文本单元格")
+    text = "安全处理：表格中共有 5 个文本单元格（comments 5）……"
+    stated = about(write_workbook({"comments": back}, tmp_path / "b.xlsx", safety_text=text))
+    assert stated["安全处理"] == text
+    assert {k: v for k, v in stated.items() if k != "安全处理"} == {
+        k: v for k, v in plain.items() if k != "安全处理"
+    }
+    with pytest.raises(TypeError) as e:
+        write_workbook({}, tmp_path / "x.xlsx", safety_text=3)
+    assert str(e.value) == "safety_text must be a str or None; got int"
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_html_footer_is_escaped_text(executed, tmp_path):
+    note = "安全处理：共 3 个单元格 <b>已处理</b>\n第二段 & 结束"
+    page = render_html(executed, tmp_path / "f.html", footer=note).read_text("utf-8")
+    assert (
+        '<footer class="evalstats-note">\n'
+        "<p>安全处理：共 3 个单元格 &lt;b&gt;已处理&lt;/b&gt;</p>\n"
+        "<p>第二段 &amp; 结束</p>\n</footer>\n</main>"
+    ) in page
+    plain = render_html(executed, tmp_path / "g.html").read_text("utf-8")
+    assert "<footer" not in plain
+    with pytest.raises(TypeError, match=r"^footer must be a str or None; got list$"):
+        render_html(executed, tmp_path / "x.html", footer=["a"])
+
+
+def test_html_control_characters_removed(executed, tmp_path):
+    nb = nbformat.read(executed, as_version=4)
+    cell = new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/html": "<p>双向\u202e覆盖\x07响铃\x1b[31m\x7f\x85</p>", "text/plain": "x"},
+        )
+    ]
+    nb.cells.append(cell)
+    path = tmp_path / "ctl.ipynb"
+    nbformat.write(nb, path)
+    (tmp_path / "fig.png").write_bytes(PNG_1X1)
+    page = render_html(path, tmp_path / "ctl.html").read_text("utf-8")
+    assert "<p>双向覆盖响铃[31m</p>" in page
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", page)

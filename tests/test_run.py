@@ -564,6 +564,82 @@ def test_changed_inputs_are_named(tmp_path):
     assert runmod._changed(before, [a, b]) == [f"{a} (contents changed)", f"{b} (removed)"]
 
 
+def test_pause_hook(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv(runmod.TEST_PAUSE_ENV, raising=False)
+    runmod._pause("staged")  # unset: nothing
+    monkeypatch.setenv(runmod.TEST_PAUSE_ENV, "marked:0")
+    runmod._pause("staged")  # another step: nothing
+    assert capsys.readouterr().err == ""
+    runmod._pause("marked")
+    assert capsys.readouterr().err == "evalstats-test: paused at marked\n"
+    go = tmp_path / "go"
+    go.touch()
+    monkeypatch.setenv(runmod.TEST_PAUSE_ENV, f"staged:{go}")  # waits for a file: there
+    runmod._pause("staged")
+    assert capsys.readouterr().err == "evalstats-test: paused at staged\n"
+    assert set(runmod.PAUSE_STEPS) >= {"locked", "exchanged", "between-renames", "published"}
+
+
+def test_safety_note():
+    assert runmod.safety_note({"rectification": 3, "scores": 0}) == (
+        "安全处理：表格中共有 3 个文本单元格（rectification 3）以 = + - @（含全角 ＝＋－＠）、"
+        "制表符或回车开头或含控制字符，已在 tables/*.csv 与 Excel 工作簿中加单引号或删除"
+        "控制字符，不会被当作公式执行。本页中的意见原样转义显示，不会执行。"
+    )
+    assert runmod.safety_note({"scores": 0}, lang="en") == (
+        "Safe exports: 0 text cell(s) of the tables began with = + - @ (or full-width "
+        "＝＋－＠), a tab or a carriage return, or held control characters: in tables/*.csv "
+        "and the Excel workbook they got a leading apostrophe or lost the control characters, "
+        "so no cell runs as a formula. Comments on this page are shown as escaped text and "
+        "never run."
+    )
+    assert runmod.safety_note(None).endswith(
+        "分析笔记本没有报告处理的单元格数。本页中的意见原样转义显示，不会执行。"
+    )
+    assert runmod.safety_note({"a": 1}, page=False).endswith("不会被当作公式执行。")
+    with pytest.raises(ValueError, match=r"^lang must be one of 'zh', 'en'; got 'fr'$"):
+        runmod.safety_note(None, lang="fr")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "{oops",
+            "nb.ipynb wrote a summary.json that is not JSON: Expecting property name "
+            "enclosed in double quotes: line 1 column 2 (char 1)",
+        ),
+        (
+            '{"neutralised_cells": {"ranking": -1}}',
+            "nb.ipynb wrote summary.json with "
+            "neutralised_cells = {'ranking': -1}; expected table name → number of cells "
+            "(whole numbers ≥ 0)",
+        ),
+        (
+            '{"neutralised_cells": [1]}',
+            "nb.ipynb wrote summary.json with neutralised_cells "
+            "= [1]; expected table name → number of cells (whole numbers ≥ 0)",
+        ),
+    ],
+)
+def test_summary_neutralised_errors(tmp_path, text, message):
+    (tmp_path / "summary.json").write_text(text, encoding="utf-8")
+    plan = SimpleNamespace(notebook=Path("nb.ipynb"))
+    with pytest.raises(runmod.RunError) as info:
+        runmod._summary_neutralised(plan, tmp_path, ["ranking"])
+    assert str(info.value) == message
+
+
+def test_summary_neutralised_in_table_order(tmp_path):
+    counts = {"z_extra": 1, "scores": 0, "ranking": 2}
+    (tmp_path / "summary.json").write_text(json.dumps({"neutralised_cells": counts}))
+    plan = SimpleNamespace(notebook=Path("nb.ipynb"))
+    got = runmod._summary_neutralised(plan, tmp_path, ["ranking", "scores", "quality"])
+    assert list(got.items()) == [("ranking", 2), ("scores", 0), ("z_extra", 1)]
+    (tmp_path / "summary.json").write_text("{}")
+    assert runmod._summary_neutralised(plan, tmp_path, ["ranking"]) is None
+
+
 def test_previous_report_without_manifest_is_named_by_its_mtime(tmp_path):
     target = tmp_path / "2026A" / "annual"
     fake_report(target, started=None)
@@ -808,6 +884,8 @@ def test_manifest(story):
     assert set(m["versions"]) == {"python", *runmod.PACKAGES}
     assert m["versions"]["evalstats"] and m["versions"]["papermill"]
     assert {"validate", "execute", "html", "workbook"} <= set(m["timings_seconds"])
+    assert m["project_root"] == str(ROOT)
+    assert m["neutralised_cells"] is None  # the fixture does not report them
     outputs = {o["path"]: o["sha256"] for o in m["outputs"]}
     on_disk = tree_hashes(folder)
     del on_disk["manifest.json"]
@@ -828,8 +906,13 @@ def test_html_and_workbook(story):
     assert "党政办" in html  # a unit name, from the displayed table
     assert "validate_cycle(" not in html  # no code
     assert "<title>2026H1 半年测评分析报告</title>" in html
+    assert runmod.safety_note(None) in html  # the method note at the foot of the page
     wb = load_workbook(story.result.workbook)
     assert len(wb.sheetnames) == 2
+    about = {r[0]: r[1] for r in wb[wb.sheetnames[0]].iter_rows(values_only=True) if r[0]}
+    assert "运行时间" not in about  # the same inputs give the same workbook
+    assert about["安全处理"] == runmod.safety_note(None, page=False)
+    assert about["清单"].startswith("运行时间、输入文件与输出文件的 sha256 见同一文件夹")
     ranking = pd.read_csv(story.result.tables[0], encoding="utf-8-sig")
     assert wb[wb.sheetnames[1]].max_row == len(ranking) + 1
 

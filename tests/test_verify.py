@@ -1,0 +1,266 @@
+"""Tests of ``evalstats verify`` (evalstats.verify): a report checked against its manifest.
+
+The reports are published by the real runner, with a stand-in for the notebook step (no
+kernel: ``tests/fixtures/run_server.py``), so the manifests are the runner's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from evalstats import run as runmod
+from evalstats.cli import main
+from evalstats.errors import UsageError
+from evalstats.verify import KINDS, Difference, verify_report
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURE = FIXTURES / "run_fixture.ipynb"
+DEMO = ROOT / "data" / "raw"
+
+_spec = importlib.util.spec_from_file_location("run_server", FIXTURES / "run_server.py")
+run_server = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(run_server)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def publish(tmp_path, monkeypatch):
+    """Publish a half-year report of a copy of 2026H1; returns a function of the options."""
+    monkeypatch.setattr(runmod, "_execute", run_server.fake_execute)
+    raw = tmp_path / "raw"
+    shutil.copytree(DEMO / "2026H1", raw / "2026H1")
+
+    def run(**options) -> Path:
+        options.setdefault("notebook", FIXTURE)
+        result = runmod.run_analysis(
+            "half-year",
+            cycle="2026H1",
+            data=raw,
+            out=tmp_path / "reports",
+            progress=False,
+            **options,
+        )
+        return result.report_dir
+
+    run.raw = raw
+    return run
+
+
+def verify_cli(folder, capsys, *extra) -> tuple[int, list[str], str]:
+    capsys.readouterr()
+    code = main(["verify", str(folder), *extra])
+    got = capsys.readouterr()
+    return code, got.out.splitlines(), got.err
+
+
+def test_a_report_as_published_matches(publish, capsys):
+    folder = publish()
+    m = json.loads((folder / "manifest.json").read_text("utf-8"))
+    v = verify_report(folder)
+    assert v.ok and v.differences == () and (v.n_inputs, v.n_outputs) == (4, 5)
+    assert v.to_frame().columns.tolist() == ["kind", "path", "recorded_sha256", "found_sha256"]
+    assert v.to_frame().empty
+    started = m["run"]["started"]
+    code, lines, err = verify_cli(folder, capsys)
+    assert (code, err) == (0, "")
+    assert lines == [
+        f"核对报告 {folder}（2026H1 半年测评，运行于 {started}）",
+        "一致：清单记录的 4 个输入文件、评议方案、分析笔记本和 5 个报告文件都没有改动。",
+    ]
+    code, lines, err = verify_cli(folder, capsys, "--lang", "en")
+    assert (code, err) == (0, "")
+    assert lines == [
+        f"checking the report {folder} (2026H1 half-year, run {started})",
+        "everything matches: the 4 input file(s), the scheme, the notebook and the 5 report "
+        "file(s) are as the manifest records.",
+    ]
+    # an Office lock file beside an open workbook is not an extra file
+    (folder / "~$report_2026H1_half-year.xlsx").write_bytes(b"lock")
+    assert verify_report(folder).ok
+
+
+def test_inputs_changed_missing_added(publish, capsys):
+    folder = publish()
+    cycle = publish.raw / "2026H1"
+    units, issued = cycle / "units.csv", cycle / "forms_issued.csv"
+    old_units, old_issued = sha(units), sha(issued)
+    units.write_bytes(units.read_bytes() + b"extra_unit,\xe5\xa4\x9a,x\n")
+    issued.unlink()
+    (cycle / "responses_late.csv").write_text("问卷编号\n1\n", encoding="utf-8")
+    (cycle / "~$responses.xlsx").write_bytes(b"lock")  # Excel's lock file: not an input
+    v = verify_report(folder)
+    assert v.differences == (
+        Difference("input_changed", "2026H1/units.csv", old_units, sha(units)),
+        Difference("input_missing", "2026H1/forms_issued.csv", old_issued, None),
+        Difference("input_added", "2026H1/responses_late.csv"),
+    )
+    code, lines, err = verify_cli(folder, capsys)
+    assert (code, err) == (1, "")
+    assert lines[1:] == [
+        f"输入文件已改动：2026H1/units.csv（sha256 {old_units} → {sha(units)}）",
+        f"输入文件缺失：2026H1/forms_issued.csv（清单记录的 sha256 {old_issued}）",
+        "新增的输入文件（清单中没有，重新运行会读到它）：2026H1/responses_late.csv",
+        "不一致：发现 3 处与清单不同（见上）。",
+    ]
+    code, lines, _ = verify_cli(folder, capsys, "--lang", "en")
+    assert code == 1
+    assert lines[1:] == [
+        f"input changed: 2026H1/units.csv (sha256 {old_units} → {sha(units)})",
+        f"input missing: 2026H1/forms_issued.csv (recorded sha256 {old_issued})",
+        "input added: 2026H1/responses_late.csv (not in the manifest; a rerun would read it)",
+        "3 difference(s) from the manifest (listed above).",
+    ]
+
+
+def test_outputs_changed_missing_extra(publish, capsys):
+    folder = publish()
+    table = folder / "tables" / "ranking.csv"
+    old_table, old_html = sha(table), sha(folder / "report.html")
+    table.write_bytes(table.read_bytes().replace(b"a,3", b"a,4"))
+    (folder / "report.html").unlink()
+    (folder / "tables" / "extra.csv").write_text("x\n1\n")
+    v = verify_report(folder)
+    assert [(d.kind, d.path) for d in v.differences] == [
+        ("output_changed", "tables/ranking.csv"),
+        ("output_missing", "report.html"),
+        ("output_extra", "tables/extra.csv"),
+    ]
+    assert v.differences[0].recorded_sha256 == old_table != v.differences[0].found_sha256
+    code, lines, _ = verify_cli(folder, capsys)
+    assert code == 1
+    assert lines[1:] == [
+        f"报告文件已改动：tables/ranking.csv（sha256 {old_table} → {sha(table)}）",
+        f"报告文件缺失：report.html（清单记录的 sha256 {old_html}）",
+        "多出的文件（清单中没有）：tables/extra.csv",
+        "不一致：发现 3 处与清单不同（见上）。",
+    ]
+    assert verify_cli(folder, capsys, "--lang", "en")[1][1:4] == [
+        f"output changed: tables/ranking.csv (sha256 {old_table} → {sha(table)})",
+        f"output missing: report.html (recorded sha256 {old_html})",
+        "extra file, not in the manifest: tables/extra.csv",
+    ]
+    frame = v.to_frame()
+    assert frame["kind"].tolist() == ["output_changed", "output_missing", "output_extra"]
+    assert frame["found_sha256"].iloc[2] == sha(folder / "tables" / "extra.csv")
+
+
+def test_scheme_file_changed_then_missing(publish, tmp_path, capsys):
+    from evalstats.scheme import default_scheme_path
+
+    scheme = tmp_path / "district.toml"
+    shutil.copy(default_scheme_path(), scheme)
+    folder = publish(scheme=scheme)
+    old = sha(scheme)
+    assert verify_report(folder).ok
+    scheme.write_text(scheme.read_text("utf-8") + "\n# edited\n", encoding="utf-8")
+    [d] = verify_report(folder).differences
+    assert d == Difference("scheme_changed", str(scheme), old, sha(scheme))
+    assert verify_cli(folder, capsys)[1][1] == (
+        f"评议方案已改动：{scheme}（sha256 {old} → {sha(scheme)}）"
+    )
+    scheme.unlink()
+    [d] = verify_report(folder).differences
+    assert d == Difference("scheme_missing", str(scheme), old, None)
+    assert verify_cli(folder, capsys, "--lang", "en")[1][1] == (
+        f"scheme missing: {scheme} (recorded sha256 {old})"
+    )
+
+
+def test_bundled_scheme_changed(publish, tmp_path, monkeypatch):
+    import evalstats.scheme
+
+    folder = publish()
+    recorded = json.loads((folder / "manifest.json").read_text("utf-8"))["scheme"]["sha256"]
+    other = tmp_path / "default.toml"
+    other.write_bytes(evalstats.scheme.default_scheme_path().read_bytes() + b"\n# v2\n")
+    monkeypatch.setattr(evalstats.scheme, "default_scheme_path", lambda: other)
+    [d] = verify_report(folder).differences
+    assert d == Difference("scheme_changed", "<bundled>/default.toml", recorded, sha(other))
+
+
+def test_notebook_changed_then_missing(publish, tmp_path, capsys):
+    notebook = tmp_path / "mine.ipynb"
+    shutil.copy(FIXTURE, notebook)
+    folder = publish(notebook=notebook)
+    old = sha(notebook)
+    notebook.write_bytes(notebook.read_bytes().replace(b"Runner fixture", b"Runner fixturE"))
+    [d] = verify_report(folder).differences
+    assert d == Difference("notebook_changed", notebook.as_posix(), old, sha(notebook))
+    assert verify_cli(folder, capsys)[1][1] == (
+        f"分析笔记本已改动：{notebook.as_posix()}（sha256 {old} → {sha(notebook)}）"
+    )
+    notebook.unlink()
+    [d] = verify_report(folder).differences
+    assert d.kind == "notebook_missing" and d.found_sha256 is None
+
+
+def test_relative_report_path_from_the_project_root(publish, tmp_path, monkeypatch, capsys):
+    publish()
+    monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
+    code, lines, _ = verify_cli("reports/2026H1/half-year", capsys)
+    assert code == 0 and lines[-1].startswith("一致：")
+
+
+def test_usage_errors(publish, tmp_path, capsys):
+    folder = publish()
+    cases = []
+    cases.append((tmp_path / "nowhere", f"{tmp_path / 'nowhere'}: no such report folder"))
+    staging = tmp_path / "reports" / ".staging" / "2026H1-half-year-0123abcd"
+    shutil.copytree(folder, staging)
+    cases.append(
+        (
+            staging,
+            f"{staging} is a staging folder of a run that has not published, not a report; "
+            "verify reports/<cycle>/<analysis>",
+        )
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cases.append(
+        (empty, f"{empty} has no manifest.json: it is not a report published by evalstats run")
+    )
+    broken = tmp_path / "broken"
+    shutil.copytree(folder, broken)
+    (broken / "manifest.json").write_text("{not json", encoding="utf-8")
+    cases.append(
+        (
+            broken,
+            f"{broken}/manifest.json is not valid JSON (Expecting property name enclosed in "
+            "double quotes: line 1 column 2 (char 1)); cannot verify",
+        )
+    )
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "manifest.json").write_text('{"inputs": []}', encoding="utf-8")
+    cases.append(
+        (
+            other,
+            f"{other}/manifest.json lacks outputs, scheme, data_dir; it is not a report "
+            "manifest, cannot verify",
+        )
+    )
+    for path, message in cases:
+        with pytest.raises(UsageError) as info:
+            verify_report(path)
+        assert str(info.value) == message
+        code, lines, err = verify_cli(path, capsys)
+        assert (code, lines, err) == (2, [], f"evalstats: {message}\n")
+
+
+def test_difference_kinds_and_describe():
+    assert KINDS[:3] == ("input_changed", "input_missing", "input_added")
+    d = Difference("output_missing", "tables/scores.csv", "ab12")
+    assert d.describe(lang="en") == "output missing: tables/scores.csv (recorded sha256 ab12)"
+    assert d.describe() == "报告文件缺失：tables/scores.csv（清单记录的 sha256 ab12）"
+    with pytest.raises(ValueError, match=r"^lang must be one of 'zh', 'en'; got 'fr'$"):
+        d.describe(lang="fr")
