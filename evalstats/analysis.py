@@ -169,6 +169,27 @@ In the annual analysis every table above describes the year-end cycle, except:
     adjustment) ``}``.
 ``tables``
     Rows per table written.
+``tier``, ``suppressed``
+    ``"internal"`` or ``"public"``; the cells withheld per reason code (public; else null).
+
+Publication tier
+----------------
+``tier="internal"`` (the default) holds every table above.  ``tier="public"`` holds the tables of
+``PUBLIC_HALF_YEAR_TABLES`` / ``PUBLIC_ANNUAL_TABLES``, made safe by :mod:`evalstats.privacy`
+(the rules and their reasons are there): ``scores``, ``levels`` and ``response`` show each unit
+pooled over its respondent groups and each group town-wide only; cells resting on fewer than
+``scheme.rules.anonymity_min`` forms are withheld (numbers missing), with complementary cells so
+that none is recovered by subtraction; ``group_differences`` is the town-wide tests only (Holm
+over those); ``quality`` is ``cycle, check, severity, n_flags, n_forms`` (counts per check — the
+flags name collectors and forms); ``rectification`` lists weak dimensions only (no comments);
+``comments``, ``scores_excl_flagged``, ``ranking_excl_flagged`` and ``quality_changes`` are not
+published; ``suppressed`` (:data:`evalstats.privacy.SUPPRESSED_COLUMNS`) lists what was withheld
+and why.  The ranking is the internal ranking (it rests on whole units; a unit whose own pooled
+cell is withheld — fewer forms than the threshold, or protected groups only — keeps its rank,
+standing and grade with its score numbers withheld), and the
+summary is the internal one with ``tables`` counting the public tables.
+:attr:`Analysis.counts` — what the level figures draw — is then the tally pooled over groups
+(``group = "all"``) of the units shown.
 
 Random numbers
 --------------
@@ -202,6 +223,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import privacy as _privacy
 from . import quality as _quality
 from ._options import check_confidence_level, check_option
 from .compare import compare_cycles, group_homogeneity, rank_movement
@@ -411,6 +433,46 @@ FOLLOWUP_COLUMNS = [
     "confidence_level",
     "adjust_method",
 ]
+PUBLIC_HALF_YEAR_TABLES = (
+    "response",
+    "levels",
+    "scores",
+    "ranking",
+    "weak_dimensions",
+    "group_differences",
+    "reliability",
+    "quality",
+    "rectification",
+    "suppressed",
+)
+"""Tables of the public half-year report (``tier="public"``), in order."""
+PUBLIC_ANNUAL_TABLES = (
+    "response",
+    "levels",
+    "scores",
+    "ranking",
+    "ranking_annual_cycle",
+    "final_grades",
+    "comparison",
+    "rank_movement",
+    "weak_units_followup",
+    "one_cycle_units",
+    "weak_dimensions",
+    "group_differences",
+    "reliability",
+    "quality",
+    "rectification",
+    "suppressed",
+)
+"""Tables of the public annual report (``tier="public"``), in order."""
+INTERNAL_ONLY_TABLES = (
+    "scores_excl_flagged",
+    "ranking_excl_flagged",
+    "quality_changes",
+    "comments",
+)
+"""Tables the public tier does not publish (see :mod:`evalstats.privacy`)."""
+PUBLIC_QUALITY_COLUMNS = ["cycle", "check", "severity", "n_flags", "n_forms"]
 ONE_CYCLE_COLUMNS = [
     "unit",
     "unit_name",
@@ -448,8 +510,8 @@ class Parameters:
     seed : int or None
     method : str
         Interval method of the rates.
-    tier : str
-        ``"internal"``.
+    tier : {"internal", "public"}
+        Pass it to :func:`half_year` / :func:`annual`.
     """
 
     kind: str
@@ -571,8 +633,7 @@ def check_parameters(
     seed : int or None
     method : {"wilson", "clopper-pearson", "jeffreys"}
     tier : {"internal", "public"}
-        Only ``"internal"`` is available: public-tier suppression is not implemented yet, so
-        ``"public"`` is refused rather than publishing small cells.
+        ``"public"`` publishes only what :mod:`evalstats.privacy` allows (module docstring).
     half_year_cycle : str
         Annual only; ``""`` derives it (``"2026A"`` → ``"2026H1"``).
 
@@ -591,19 +652,14 @@ def check_parameters(
 
     Examples
     --------
-    >>> check_parameters("half_year", cycle="2026H1", tier="public")
+    >>> check_parameters("half_year", cycle="2026H1", tier="open")
     Traceback (most recent call last):
     ...
-    ValueError: tier 'public' is not available yet: public-tier suppression of small cells is not implemented, so nothing can be published safely; use tier='internal'
-    """  # noqa: E501
+    ValueError: tier must be one of 'internal', 'public'; got 'open'
+    """
     kind = check_option("kind", kind, KINDS)
     language = check_option("language", language, LANGS)
     tier = check_option("tier", tier, TIERS)
-    if tier == "public":
-        raise ValueError(
-            "tier 'public' is not available yet: public-tier suppression of small cells is not "
-            "implemented, so nothing can be published safely; use tier='internal'"
-        )
     method = check_option("method", method, PROPORTION_METHODS)
     level = check_confidence_level(confidence_level)
     n_resamples = _check_n_resamples(n_resamples)
@@ -673,6 +729,9 @@ class Analysis:
         The with/without-flagged recomputation of the (year-end) cycle.
     options : dict
         ``confidence_level, n_resamples, seed, method, half_year_cycle``.
+    tier : {"internal", "public"}
+    public_counts : DataFrame or None
+        Public tier: the tally pooled over groups of the units shown (:attr:`counts`).
     """
 
     kind: str
@@ -684,6 +743,8 @@ class Analysis:
     summary: dict
     quality_comparison: _quality.QualityComparison = field(repr=False)
     options: dict = field(default_factory=dict)
+    tier: str = "internal"
+    public_counts: pd.DataFrame | None = field(default=None, repr=False)
 
     @cached_property
     def texts(self) -> dict:
@@ -695,7 +756,13 @@ class Analysis:
 
     @property
     def counts(self) -> pd.DataFrame:
-        """The tally of the cycle analysed (the year-end cycle for the annual analysis)."""
+        """The tally of the cycle analysed (the year-end cycle for the annual analysis).
+
+        In the public tier: pooled over respondent groups (``group = "all"``), the units whose
+        pooled cell is withheld left out — what the public level figures may draw.
+        """
+        if self.tier == "public" and self.public_counts is not None:
+            return self.public_counts
         return self.scored[self.cycle].counts
 
     @property
@@ -723,7 +790,9 @@ class Analysis:
 
         out = resolve_path(output_dir)
         written = report.write_tables(self.tables, out)
-        summary = report.write_json(self.summary, out / "summary.json")
+        # hostile text made inert per table: the runner quotes it in the report and manifest
+        counts = {"neutralised_cells": dict(sorted(written.neutralised.items()))}
+        summary = report.write_json({**self.summary, **counts}, out / "summary.json")
         return [*written.paths.values(), summary]
 
 
@@ -981,11 +1050,14 @@ def group_differences(
     rng=None,
     adjust: str = ADJUST,
     alpha: float = ALPHA,
+    by_series: bool = True,
 ) -> pd.DataFrame:
     """χ² homogeneity between respondent groups, per dimension, town-wide and per series.
 
     See ``group_differences`` in the module docstring; the Monte-Carlo p-values (used when
-    expected counts are small) draw ``n_resamples`` tables from ``rng``.
+    expected counts are small) draw ``n_resamples`` tables from ``rng``.  ``by_series=False``
+    tests town-wide only (the public tier: no group breakdown below the town), and the
+    adjustment runs over those tests.
     """
     info = _unit_info(units)
     unit_col = counts["unit"].astype(str)
@@ -993,6 +1065,8 @@ def group_differences(
     gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
     present = [s for s in scheme.series_codes if s in set(info["series"])]
     present += [s for s in dict.fromkeys(info["series"]) if s not in present]
+    if not by_series:
+        present = []
     frames = []
     for series in [ALL, *present]:  # a few tests: one per series × dimension
         if series == ALL:
@@ -1549,6 +1623,367 @@ def _summary(
     }
 
 
+# ====================================================================== public tier
+_SCORE_NUMBERS = (
+    "composite",
+    "composite_ci_low",
+    "composite_ci_high",
+    "composite_se",
+    "composite_df",
+    "composite_h1",
+    "composite_annual",
+    "composite_year",
+    "composite_year_ci_low",
+    "composite_year_ci_high",
+    "composite_diff",
+    "composite_diff_ci_low",
+    "composite_diff_ci_high",
+    "statistic",
+    "df",
+    "pvalue",
+    "pvalue_adjusted",
+)
+_WEIGHTED = ("weighted_score", "weighted_score_ci_low", "weighted_score_ci_high")
+
+
+@dataclass
+class _Plan:
+    """The cells of one cycle (:func:`evalstats.privacy.protect`) and lookups into them."""
+
+    cells: pd.DataFrame
+    few: list
+    k: int
+
+    def __post_init__(self):
+        c = self.cells
+        self._status = {
+            (u, s, g): (bool(p), r, int(n))
+            for u, s, g, p, r, n in zip(
+                c["unit"],
+                c["series"],
+                c["group"],
+                c["published"],
+                c["reason"],
+                c["n_forms"],
+                strict=True,
+            )
+        }
+        pub = c[(c["unit"] != ALL) & (c["group"] == ALL)]
+        self.withheld_units = set(pub.loc[~pub["published"], "unit"].astype(str))
+        own = ~pub["published"] & (pub["reason"] != "complementary")
+        self.own_withheld_units = set(pub.loc[own, "unit"].astype(str))
+
+    def rows(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list]:
+        """Per row of ``table``: shown at all, withheld, and its cell key."""
+        n = len(table)
+        unit = table["unit"].astype(str).to_numpy() if "unit" in table else np.full(n, ALL)
+        group = table["group"].astype(str).to_numpy() if "group" in table else np.full(n, ALL)
+        group = np.where(group == "", ALL, group)
+        if "series" in table:
+            series = table["series"].astype(str).to_numpy()
+        else:
+            series = np.full(n, ALL)
+        keys = list(zip(unit, series, group, strict=True))
+        shown = np.ones(n, bool)
+        withheld = np.zeros(n, bool)
+        for i, key in enumerate(keys):  # one lookup per table row (tables, not forms)
+            status = self._status.get(key)
+            if status is None:
+                continue
+            published, reason, _n = status
+            if not published:
+                if reason == "group_not_published" and key[2] != ALL:
+                    shown[i] = False
+                else:
+                    withheld[i] = True
+        return shown, withheld, keys
+
+    def log(self, name: str, table: pd.DataFrame, withheld: np.ndarray, keys, columns="*"):
+        out = []
+        for i in np.flatnonzero(withheld):
+            u, s, g = keys[i]
+            _p, reason, n = self._status[(u, s, g)]
+            out.append((name, u, s, g, _privacy.ANY, columns, n, self.k, reason))
+        return list(dict.fromkeys(out))
+
+
+def _plan(scores: pd.DataFrame, scheme: Scheme) -> _Plan:
+    cells = _privacy.report_cells(scores)
+    plan = _privacy.protect(
+        cells[["unit", "series", "group", "n_forms"]], scheme=scheme, publish=cells["publish"]
+    )
+    return _Plan(plan, _privacy.few_group_units(scores), int(scheme.rules.anonymity_min))
+
+
+def _value_columns(table: pd.DataFrame, keep=("n_forms", "confidence_level")) -> list[str]:
+    return [
+        c
+        for c in table.columns
+        if c not in keep
+        and c not in _privacy.STRUCTURAL_COLUMNS
+        and (pd.api.types.is_numeric_dtype(table[c].dtype) or c == "low_confidence")
+    ]
+
+
+def _public_cell_table(
+    name, table, plan, log, *, columns=None, keep=("n_forms", "confidence_level")
+):
+    """Drop the rows of unpublished group cells, withhold the numbers of withheld cells."""
+    shown, withheld, keys = plan.rows(table)
+    cols = _value_columns(table, keep) if columns is None else list(columns)
+    out = _privacy.mask_rows(table, withheld, cols)
+    log += plan.log(name, table, withheld, keys)
+    hidden_groups = sorted({k[2] for k, s in zip(keys, shown, strict=True) if not s})
+    for g in hidden_groups:
+        log.append(
+            (
+                name,
+                _privacy.ANY,
+                _privacy.ANY,
+                g,
+                _privacy.ANY,
+                "*",
+                pd.NA,
+                plan.k,
+                "group_not_published",
+            )
+        )
+    return out[shown].reset_index(drop=True)
+
+
+def _mask_units(name, table, units, columns, log, plan: _Plan, reason_of=None):
+    """Withhold ``columns`` in the rows of ``units`` (whole-unit tables)."""
+    cols = [c for c in columns if c in table.columns]
+    rows = table["unit"].astype(str).isin(units).to_numpy()
+    if rows.any():
+        for u, s in zip(
+            table.loc[rows, "unit"].astype(str), table.loc[rows, "series"].astype(str), strict=True
+        ):
+            status = plan._status.get((u, s, ALL))
+            n, reason = (status[2], status[1]) if status else (pd.NA, "complementary")
+            log.append(
+                (
+                    name,
+                    u,
+                    s,
+                    ALL,
+                    _privacy.ANY,
+                    ";".join(cols),
+                    n,
+                    plan.k,
+                    reason_of or reason or "complementary",
+                )
+            )
+    return _privacy.mask_rows(table, rows, cols)
+
+
+def _public_quality(flags: pd.DataFrame, cycle: str) -> pd.DataFrame:
+    if not len(flags):
+        return pd.DataFrame(
+            {
+                "cycle": _str([]),
+                "check": _str([]),
+                "severity": _str([]),
+                "n_flags": pd.Series(dtype="int64"),
+                "n_forms": pd.Series(dtype="int64"),
+            }
+        )
+    g = flags.assign(check=flags["check"].astype(str), severity=flags["severity"].astype(str))
+    out = g.groupby(["check", "severity"], sort=False).agg(
+        n_flags=("check", "size"), n_forms=("n_forms", "sum")
+    )
+    out = out.reset_index()
+    order = {c: i for i, c in enumerate(_quality.CHECKS)}
+    out = out.iloc[np.argsort(out["check"].map(order).fillna(len(order)).to_numpy(), kind="stable")]
+    out.insert(0, "cycle", cycle)
+    for c in ("cycle", "check", "severity"):
+        out[c] = out[c].astype("str")
+    out["n_flags"] = out["n_flags"].astype(np.int64)
+    out["n_forms"] = pd.to_numeric(out["n_forms"]).fillna(0).astype(np.int64)
+    return out[PUBLIC_QUALITY_COLUMNS].reset_index(drop=True)
+
+
+def _public_counts(counts: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
+    c = counts[~counts["unit"].astype(str).isin(plan.withheld_units)]
+    out = c.groupby(
+        [
+            c["cycle"].astype(str),
+            c["unit"].astype(str),
+            c["dimension"].astype(str),
+            c["level"].astype(str),
+        ],
+        sort=False,
+    )["count"].sum()
+    out = out.reset_index()
+    out.insert(2, "group", ALL)
+    out["group"] = out["group"].astype("str")
+    out["count"] = out["count"].astype(np.int64)
+    return out[["cycle", "unit", "group", "dimension", "level", "count"]]
+
+
+def _public(
+    kind: str,
+    tables: dict,
+    scored: CycleScores,
+    v: ValidatedCycle,
+    *,
+    scheme: Scheme,
+    h1: CycleScores | None = None,
+    score_column: str = "composite",
+) -> tuple[dict, pd.DataFrame, set]:
+    """The public tables, the public tally and the units whose scores are withheld."""
+    plan = _plan(scored.scores, scheme)
+    log: list = []
+    out = {}
+    out["response"] = _public_cell_table(
+        "response", tables["response"], plan, log, keep=(), columns=None
+    )
+    lv = tables["levels"]
+    out["levels"] = _public_cell_table("levels", lv.assign(group=ALL), plan, log, keep=())
+    out["levels"] = out["levels"][LEVELS_COLUMNS]
+    sc = _public_cell_table("scores", tables["scores"], plan, log)
+    few = np.isin(sc["unit"].astype(str), plan.few) & (sc["group"].astype(str) == ALL).to_numpy()
+    sc = _privacy.mask_rows(sc, few, list(_WEIGHTED))
+    for u in plan.few:
+        s = str(v.units.loc[v.units["unit"].astype(str) == u, "series"].astype(str).iloc[0])
+        log.append(
+            (
+                "scores",
+                u,
+                s,
+                ALL,
+                _privacy.ANY,
+                ";".join(_WEIGHTED),
+                plan._status.get((u, s, ALL), (0, "", pd.NA))[2],
+                plan.k,
+                "few_groups",
+            )
+        )
+    out["scores"] = sc
+    h1_plan = _plan(h1.scores, scheme) if h1 is not None else None
+    hidden_units = set(plan.withheld_units) | (h1_plan.withheld_units if h1_plan else set())
+    # whole-unit tables (not additive): only units withheld for their own sake
+    own_units = set(plan.own_withheld_units) | (h1_plan.own_withheld_units if h1_plan else set())
+    for name in ("ranking", "ranking_annual_cycle", "final_grades"):
+        if name in tables:
+            out[name] = _mask_units(name, tables[name], own_units, _SCORE_NUMBERS, log, plan)
+    w = tables["weak_dimensions"]
+    w = _mask_units("weak_dimensions", w, plan.withheld_units, _value_columns(w), log, plan)
+    few_rows = w["unit"].astype(str).isin(plan.few).to_numpy()
+    w = _privacy.mask_rows(w, few_rows, list(_WEIGHTED))
+    touched = set(w.loc[w["unit"].astype(str).isin(hidden_units | set(plan.few)), "series"])
+    info = _unit_info(v.units)
+    touched |= {info.loc[u, "series"] for u in (hidden_units | set(plan.few)) if u in info.index}
+    w = _privacy.mask_rows(w, w["series"].astype(str).isin(touched).to_numpy(), ["series_median"])
+    out["weak_dimensions"] = w
+    gd = tables["group_differences"]
+    town_groups = plan.cells[(plan.cells["unit"] == ALL) & (plan.cells["series"] == ALL)]
+    if (~town_groups["published"]).any():
+        gd = _privacy.mask_rows(gd, np.ones(len(gd), bool), _value_columns(gd, keep=("alpha",)))
+        log.append(
+            (
+                "group_differences",
+                ALL,
+                ALL,
+                _privacy.ANY,
+                _privacy.ANY,
+                "*",
+                pd.NA,
+                plan.k,
+                "complementary",
+            )
+        )
+    log.append(
+        (
+            "group_differences",
+            _privacy.ANY,
+            _privacy.ANY,
+            _privacy.ANY,
+            _privacy.ANY,
+            "*",
+            pd.NA,
+            plan.k,
+            "group_not_published",
+        )
+    )
+    out["group_differences"] = gd
+    out["reliability"] = _public_cell_table(
+        "reliability", tables["reliability"], plan, log, keep=("k", "confidence_level")
+    )
+    out["quality"] = _public_quality(tables["quality"], v.cycle)
+    comments = tables["comments"]
+    rect = rectification_table(
+        tables["ranking"], w, comments.iloc[0:0], scheme=scheme, score_column=score_column
+    )
+    out["rectification"] = _mask_units("rectification", rect, own_units, [score_column], log, plan)
+    if "comparison" in tables:
+        c = tables["comparison"]
+        out["comparison"] = _mask_units("comparison", c, hidden_units, _value_columns(c), log, plan)
+    if "weak_units_followup" in tables:
+        f = tables["weak_units_followup"]
+        out["weak_units_followup"] = _mask_units(
+            "weak_units_followup", f, own_units, _SCORE_NUMBERS, log, plan
+        )
+    if "one_cycle_units" in tables:
+        out["one_cycle_units"] = _mask_units(
+            "one_cycle_units", tables["one_cycle_units"], own_units, _SCORE_NUMBERS, log, plan
+        )
+    if "rank_movement" in tables:
+        out["rank_movement"] = tables["rank_movement"]
+    for name in INTERNAL_ONLY_TABLES:
+        log.append(
+            (
+                name,
+                _privacy.ANY,
+                _privacy.ANY,
+                _privacy.ANY,
+                _privacy.ANY,
+                "*",
+                pd.NA,
+                pd.NA,
+                "internal_only",
+            )
+        )
+    for name, cols in (
+        ("quality", "unit;group;collector;form_ids;value;threshold;reason;reason_zh"),
+        ("rectification", "group;form_id;comment"),
+    ):
+        log.append(
+            (
+                name,
+                _privacy.ANY,
+                _privacy.ANY,
+                _privacy.ANY,
+                _privacy.ANY,
+                cols,
+                pd.NA,
+                pd.NA,
+                "internal_only",
+            )
+        )
+    out["suppressed"] = _privacy.log_frame(dict.fromkeys(log))
+    order = PUBLIC_ANNUAL_TABLES if kind == "annual" else PUBLIC_HALF_YEAR_TABLES
+    return {name: out[name] for name in order}, _public_counts(scored.counts, plan), own_units
+
+
+def _tier_summary(summary: dict, tables: dict, tier: str, withheld=()) -> dict:
+    summary["tables"] = {name: len(t) for name, t in tables.items()}
+    for part in summary["series"].values():  # no withheld score in the public summary
+        for item in (*part["top3"], *part["last"]):
+            if item["unit"] in withheld:
+                item["score"] = None
+    summary["tier"] = tier
+    summary["suppressed"] = None
+    if tier == "public":
+        log = tables["suppressed"]
+        cells = log[log["unit"] != _privacy.ANY].drop_duplicates(
+            ["unit", "series", "group", "reason"]
+        )
+        counts = cells["reason"].value_counts()
+        summary["suppressed"] = {r: int(counts.get(r, 0)) for r in _privacy.REASONS}
+    return summary
+
+
 # ====================================================================== the analyses
 def _resolve(scheme, confidence_level, n_resamples, seed, method):
     scheme = resolve_scheme(None if scheme in ("", None) else scheme)
@@ -1560,7 +1995,7 @@ def _resolve(scheme, confidence_level, n_resamples, seed, method):
 
 
 def _cycle_tables(
-    v: ValidatedCycle, *, level: float, n_resamples: int, seed, method: str
+    v: ValidatedCycle, *, level: float, n_resamples: int, seed, method: str, tier: str
 ) -> tuple[CycleScores, dict, _quality.QualityComparison, pd.Index]:
     """Everything of one cycle except the rectification list (which needs the deciding
     ranking)."""
@@ -1592,6 +2027,7 @@ def _cycle_tables(
             scheme=scheme,
             n_resamples=n_resamples,
             rng=_rng(seed, _STREAM_GROUPS),
+            by_series=tier == "internal",
         ),
         "reliability": reliability_table(
             scored.patterns, scheme=scheme, cycle=v.cycle, confidence_level=level
@@ -1614,6 +2050,7 @@ def half_year(
     n_resamples: int = 10_000,
     seed: int | None = None,
     method: str = "wilson",
+    tier: str = "internal",
 ) -> Analysis:
     """The half-year analysis of ``cycle``: validated, scored, ranked, checked and listed.
 
@@ -1634,11 +2071,15 @@ def half_year(
         Seed of every random step (see "Random numbers" in the module docstring).
     method : {"wilson", "clopper-pearson", "jeffreys"}
         Interval of the rates.
+    tier : {"internal", "public"}
+        ``"public"``: only what may be published (see "Publication tier" in the module
+        docstring and :mod:`evalstats.privacy`).
 
     Returns
     -------
     Analysis
-        ``tables`` in the order of ``HALF_YEAR_TABLES``.
+        ``tables`` in the order of ``HALF_YEAR_TABLES`` (``PUBLIC_HALF_YEAR_TABLES`` in the
+        public tier).
 
     Raises
     ------
@@ -1648,13 +2089,14 @@ def half_year(
         No folder for the cycle.
     """
     cycle = _check_cycle_id("cycle", cycle)
+    tier = check_option("tier", tier, TIERS)
     scheme, level, n_resamples, seed, method = _resolve(
         scheme, confidence_level, n_resamples, seed, method
     )
     _folder, shown = _locate(data_dir, cycle)
     v = validate_cycle(shown, scheme=scheme, cycle=cycle)
     scored, tables, qc, flagged = _cycle_tables(
-        v, level=level, n_resamples=n_resamples, seed=seed, method=method
+        v, level=level, n_resamples=n_resamples, seed=seed, method=method, tier=tier
     )
     tables["rectification"] = rectification_table(
         scored.ranking, tables["weak_dimensions"], tables["comments"], scheme=scheme
@@ -1677,6 +2119,9 @@ def half_year(
         flagged=len(flagged),
         annual=None,
     )
+    public_counts, withheld = None, set()
+    if tier == "public":
+        tables, public_counts, withheld = _public("half_year", tables, scored, v, scheme=scheme)
     return Analysis(
         kind="half_year",
         cycle=cycle,
@@ -1684,9 +2129,11 @@ def half_year(
         validated={cycle: v},
         scored={cycle: scored},
         tables=tables,
-        summary=summary,
+        summary=_tier_summary(summary, tables, tier, withheld),
         quality_comparison=qc,
         options=options,
+        tier=tier,
+        public_counts=public_counts,
     )
 
 
@@ -1700,6 +2147,7 @@ def annual(
     n_resamples: int = 10_000,
     seed: int | None = None,
     method: str = "wilson",
+    tier: str = "internal",
 ) -> Analysis:
     """The annual analysis: the year-end cycle as in :func:`half_year`, plus the year.
 
@@ -1710,7 +2158,7 @@ def annual(
     half_year_cycle : str, optional
         The half-year cycle combined with it (default: derived, ``"2026A"`` → ``"2026H1"``);
         its folder sits beside the year-end cycle's.
-    data_dir, scheme, confidence_level, n_resamples, seed, method
+    data_dir, scheme, confidence_level, n_resamples, seed, method, tier
         As in :func:`half_year`.
 
     Returns
@@ -1721,6 +2169,7 @@ def annual(
     """
     cycle = _check_cycle_id("cycle", cycle)
     h1_cycle = _check_cycle_id("half_year_cycle", half_year_cycle or default_half_year_cycle(cycle))
+    tier = check_option("tier", tier, TIERS)
     if h1_cycle == cycle:
         raise ValueError(f"half_year_cycle must differ from cycle; both are {cycle!r}")
     scheme, level, n_resamples, seed, method = _resolve(
@@ -1733,7 +2182,7 @@ def annual(
         v_h, method=method, confidence_level=level, n_resamples=n_resamples, rng=_rng(seed, 0)
     )
     s_a, tables, qc, flagged = _cycle_tables(
-        v_a, level=level, n_resamples=n_resamples, seed=seed, method=method
+        v_a, level=level, n_resamples=n_resamples, seed=seed, method=method, tier=tier
     )
     year = score_year(
         s_h,
@@ -1820,6 +2269,11 @@ def annual(
         flagged=len(flagged),
         annual=extra,
     )
+    public_counts, withheld = None, set()
+    if tier == "public":
+        tables, public_counts, withheld = _public(
+            "annual", tables, s_a, v_a, scheme=scheme, h1=s_h, score_column="composite_year"
+        )
     return Analysis(
         kind="annual",
         cycle=cycle,
@@ -1827,15 +2281,20 @@ def annual(
         validated={h1_cycle: v_h, cycle: v_a},
         scored={h1_cycle: s_h, cycle: s_a},
         tables=tables,
-        summary=summary,
+        summary=_tier_summary(summary, tables, tier, withheld),
         quality_comparison=qc,
         options=options,
+        tier=tier,
+        public_counts=public_counts,
     )
 
 
 __all__ = [
     "ANNUAL_TABLES",
     "HALF_YEAR_TABLES",
+    "INTERNAL_ONLY_TABLES",
+    "PUBLIC_ANNUAL_TABLES",
+    "PUBLIC_HALF_YEAR_TABLES",
     "Analysis",
     "Parameters",
     "annual",

@@ -12,6 +12,15 @@ entities, Markdown punctuation backslash-escaped), so a comment holding ``<scrip
 table for the report body (a selection of rows and columns, labelled; the full tables go to the
 CSV files and the workbook).
 
+Public tier
+-----------
+An analysis run with ``tier="public"`` holds only what :mod:`evalstats.privacy` allows: withheld
+numbers are missing in its tables, so a sentence quoting one shows "—", and the sections that
+would quote internal-only content (comments, the flags' collectors and forms, the figures
+without the flagged forms) say instead that it is not published.  :func:`suppression` says what
+was withheld and why (and, in the internal tier, that the report is not for publication);
+:func:`table` shows a note for a table the public edition does not hold.
+
 Examples
 --------
 >>> from evalstats.analysis import half_year
@@ -30,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from . import labels as _labels
+from . import privacy as _privacy
 from . import quality as _quality
 from ._options import check_option
 from .compare import TestResult, cycle_label, describe_changes
@@ -60,6 +70,7 @@ HEADINGS = {
     "quality": ("数据质量", "Data quality"),
     "rectification": ("整改清单", "Rectification list"),
     "comments": ("意见建议", "Comments"),
+    "suppression": ("发布范围", "Publication tier"),
     "method": ("方法说明", "Notes on method"),
 }
 """Section key → ``(zh, en)`` heading."""
@@ -275,6 +286,16 @@ def _codes_text(mapping: dict, codes: str, lang: str, a=None) -> str:
         else:
             out.append(c)
     return _join(out, lang)
+
+
+def _public(a) -> bool:
+    return getattr(a, "tier", "internal") == "public"
+
+
+NOT_PUBLISHED = (
+    "（公开版不公布本表：其内容仅供内部使用。）",
+    "(Not in the public edition: for internal use only.)",
+)
 
 
 REQUIRED_TEXT = {
@@ -670,6 +691,8 @@ def quality(a, lang: str = "zh") -> str:
     """Data-quality flags (:func:`evalstats.quality.describe_quality`) and what excluding the
     flagged forms would change."""
     lang = _lang(lang)
+    if _public(a):
+        return _section(a, "quality", lang, _public_quality(a, lang))
     lines = _quality.describe_quality(a.tables["quality"], lang)
     head = _e(lines[0])
     rest = _bullets(_e(x) for x in lines[1:]) if len(lines) > 1 else ""
@@ -684,6 +707,40 @@ def quality(a, lang: str = "zh") -> str:
     qc_rest = _bullets(_e(x) for x in qc[1:]) if len(qc) > 1 else ""
     joiner = "" if lang == "zh" else " "
     return _section(a, "quality", lang, head, rest, note + joiner + qc_text, qc_rest)
+
+
+def _public_quality(a, lang: str) -> str:
+    q = a.tables["quality"]
+    parts = [
+        (
+            f"{_e(_labels.value_label('check', r.check, scheme=a.scheme, lang=lang))} "
+            f"{_int(r.n_flags)} 项（{_int(r.n_forms)} 份问卷）"
+            if lang == "zh"
+            else f"{_e(_labels.value_label('check', r.check, scheme=a.scheme, lang=lang))}: "
+            f"{_int(r.n_flags)} ({_n(r.n_forms, 'form')})"
+        )
+        for r in q.itertuples(index=False)
+    ]
+    if lang == "zh":
+        head = (
+            f"数据质量检查共标记 {_int(q['n_flags'].sum())} 项：{_join(parts, lang)}。"
+            if len(q)
+            else "数据质量检查未发现问题。"
+        )
+        return head + (
+            "正式结果使用全部有效问卷。公开版只公布各项检查的标记数，不列出问卷编号、收集人，"
+            "也不公布剔除标记问卷后的对照结果。"
+        )
+    head = (
+        f"The data-quality checks raised {_int(q['n_flags'].sum())} flags: {_join(parts, lang)}."
+        if len(q)
+        else "The data-quality checks raised no flag."
+    )
+    return head + (
+        " The official figures use every valid form. The public edition gives the number of "
+        "flags per check only: no form ids, no collectors, and not the figures without the "
+        "flagged forms."
+    )
 
 
 def rectification(a, lang: str = "zh") -> str:
@@ -712,6 +769,8 @@ def rectification(a, lang: str = "zh") -> str:
         why = _codes_text(REQUIRED_TEXT, first["required_because"], lang, a)
         dims = part[part["item"] == "weak_dimension"]
         coms = part[part["item"] == "comment"]
+        if _public(a):
+            coms = coms.iloc[0:0]
         d_txt = _join(
             [
                 f"{_e(_label(a, 'dimensions', r.dimension, lang))}"
@@ -725,7 +784,13 @@ def rectification(a, lang: str = "zh") -> str:
         )
         quoted = ["“" + _e(c) + "”" for c in coms["comment"].head(MAX_COMMENTS_QUOTED)]
         more = len(coms) - len(quoted)
-        if lang == "zh":
+        if _public(a):
+            text = (
+                f"**{_unit(first, lang)}**（{why}）：薄弱项 {d_txt or '无'}。"
+                if lang == "zh"
+                else f"**{_unit(first, lang)}** ({why}): weak dimensions {d_txt or 'none'}."
+            )
+        elif lang == "zh":
             text = f"**{_unit(first, lang)}**（{why}）：薄弱项 {d_txt or '无'}"
             text += f"；意见建议 {len(coms)} 条" if len(coms) else "；无意见建议"
             text += "：" + "；".join(quoted) if quoted else ""
@@ -737,6 +802,14 @@ def rectification(a, lang: str = "zh") -> str:
             text += f"; {more} more in the list." if more > 0 else "."
         lines.append(text)
     others = t.loc[~t["rectification_required"], "unit"].nunique()
+    if _public(a):
+        note = (
+            "公开版的整改清单只列薄弱项，意见建议原文仅供内部反馈使用。"
+            if lang == "zh"
+            else "In the public edition the list gives weak dimensions only; comments are "
+            "passed on internally."
+        )
+        return _section(a, "rectification", lang, rule, _bullets(lines), note)
     tail = (
         f"另有 {others} 个单位有薄弱项或意见建议，一并列入整改清单供反馈。"
         if lang == "zh"
@@ -749,6 +822,17 @@ def rectification(a, lang: str = "zh") -> str:
 def comments(a, lang: str = "zh") -> str:
     """How many comments, about how many units."""
     lang = _lang(lang)
+    if _public(a):
+        n = a.summary.get("comments", 0)
+        text = (
+            f"共收到意见建议 {_int(n)} 条。意见建议是自由填写的文字，可能推知填写人，"
+            "公开版不公布原文，已逐条转交各单位整改。"
+            if lang == "zh"
+            else f"{_n(n, 'comment')} received. Comments are free text that can identify "
+            "who wrote them: the public edition does not quote them; they are passed on to "
+            "the units."
+        )
+        return _section(a, "comments", lang, text)
     c = a.tables["comments"]
     n, units = len(c), c["unit"].nunique()
     flagged = int(c["flagged"].sum())
@@ -1005,6 +1089,24 @@ def one_cycle(a, lang: str = "zh") -> str:
     return _section(a, "one_cycle", lang, _bullets(lines))
 
 
+def suppression(a, lang: str = "zh") -> str:
+    """What the public edition withholds and why (:func:`evalstats.privacy.describe`); in the
+    internal tier, that the report shows every cell and is not for publication."""
+    lang = _lang(lang)
+    if not _public(a):
+        text = (
+            "本报告为内部版，列出全部单元格（含各单位按评议人类别的分项、意见建议原文和"
+            "数据质量标记的明细），仅供内部使用，不得直接公开；对外公布请使用公开版。"
+            if lang == "zh"
+            else "This is the internal edition: it shows every cell (per-unit breakdowns by "
+            "respondent group, comments verbatim, the details of the quality flags) and is for "
+            "internal use only; publish the public edition instead."
+        )
+        return _section(a, "suppression", lang, text)
+    text = _privacy.describe(a.tables["suppressed"], scheme=a.scheme, lang=lang)
+    return _section(a, "suppression", lang, _e(text))
+
+
 def method(a, lang: str = "zh") -> str:
     """Rounding, intervals, resampling, seed and scheme: what a reader needs to re-derive."""
     lang = _lang(lang)
@@ -1048,6 +1150,7 @@ HALF_YEAR_SECTIONS = (
     "quality",
     "rectification",
     "comments",
+    "suppression",
     "method",
 )
 ANNUAL_SECTIONS = (
@@ -1067,6 +1170,7 @@ ANNUAL_SECTIONS = (
     "quality",
     "rectification",
     "comments",
+    "suppression",
     "method",
 )
 _SECTION_FUNCTIONS = {
@@ -1080,6 +1184,7 @@ _SECTION_FUNCTIONS = {
     "quality": quality,
     "rectification": rectification,
     "comments": comments,
+    "suppression": suppression,
     "method": method,
     "year": year_result,
     "final_grades": final_grades,
@@ -1240,6 +1345,10 @@ def _view(a, name: str, lang: str) -> tuple[pd.DataFrame, dict]:
         return t["reliability"][["group", "alpha", "ci_low", "ci_high", "n", "note"]], {
             "alpha": "α"
         }
+    if name == "quality" and _public(a):
+        return t["quality"][["check", "severity", "n_flags", "n_forms"]], {}
+    if name == "suppressed":
+        return _suppressed_view(a, lang)
     if name == "quality":
         q = t["quality"]
         reason = "reason_zh" if lang == "zh" else "reason"
@@ -1356,6 +1465,25 @@ def _view(a, name: str, lang: str) -> tuple[pd.DataFrame, dict]:
     raise ValueError(f"name must be one of {', '.join(repr(n) for n in TABLE_VIEWS)}; got {name!r}")
 
 
+def _suppressed_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
+    i = 0 if lang == "zh" else 1
+    s = a.tables.get("suppressed")
+    if s is None:
+        return pd.DataFrame(), {}
+    anyone = ("全部", "every")[i]
+    view = s[["table", "unit", "group", "columns", "n_forms", "reason"]].copy()
+    view["table"] = view["table"].map(
+        lambda n: _labels.TABLE_LABELS.get(n, (n, n))[i] if n != _privacy.ANY else anyone
+    )
+    names = a.units.assign(unit=a.units["unit"].astype(str)).set_index("unit")["name"]
+    unit = view["unit"].astype(str)
+    view["unit"] = unit.map(names).fillna(unit).replace(_privacy.ANY, anyone).astype(str)
+    view["group"] = view["group"].astype(str).replace(_privacy.ANY, anyone)
+    view["columns"] = view["columns"].astype(str).replace(_privacy.ANY, anyone)
+    view["reason"] = view["reason"].map(lambda r: _privacy.REASON_TEXT.get(r, (r, r))[i])
+    return view, {"unit": ("单位", "Unit")[i], "columns": ("列", "Columns")[i]}
+
+
 TABLE_VIEWS = (
     "response",
     "levels",
@@ -1372,6 +1500,7 @@ TABLE_VIEWS = (
     "rank_movement",
     "weak_units_followup",
     "one_cycle_units",
+    "suppressed",
 )
 """Tables :func:`table` can show."""
 
@@ -1384,9 +1513,12 @@ class Note(str):
 
 
 def table_frame(a, name: str, lang: str = "zh") -> pd.DataFrame:
-    """The display copy (:func:`evalstats.labels.present`) of a table for the report body."""
+    """The display copy (:func:`evalstats.labels.present`) of a table for the report body;
+    empty for a table the analysis does not hold (``comments`` in the public tier)."""
     lang = _lang(lang)
     name = check_option("name", name, TABLE_VIEWS)
+    if name not in a.tables:
+        return pd.DataFrame()
     view, headers = _view(a, name, lang)
     return _labels.present(
         view,
@@ -1431,6 +1563,14 @@ def table(a, name: str, lang: str = "zh"):
     """
     lang = _lang(lang)
     name = check_option("name", name, TABLE_VIEWS)
+    if name not in a.tables:
+        if name == "suppressed" and not _public(a):
+            return Note(
+                "（内部版未抑制任何单元格。）"
+                if lang == "zh"
+                else "(The internal edition withholds nothing.)"
+            )
+        return Note(NOT_PUBLISHED[0 if lang == "zh" else 1])
     view, headers = _view(a, name, lang)
     if not len(view):
         return Note("（本表无内容。）" if lang == "zh" else "(Nothing to show in this table.)")
@@ -1464,6 +1604,7 @@ __all__ = [
     "reliability",
     "section",
     "sections",
+    "suppression",
     "table",
     "table_frame",
     "title",

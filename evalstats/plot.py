@@ -22,13 +22,21 @@ are labelled by their Chinese name (``unit_name``) with ``lang="zh"`` and by the
 ``lang="en"``: the units table holds no English names, and the codes are English identifiers
 that match the CSV tables.  A unit without a name is shown by its code in both languages.
 
+The data behind a figure
+------------------------
+Each figure function keeps the rows of its input table that it drew (all their columns) on the
+figure (:func:`figure_data`), and :func:`save_figure` writes them beside the PNG and SVG as
+``<name>.csv`` (UTF-8 with BOM, as the tables: :func:`evalstats.report.write_csv`), so that what
+a figure shows can be audited — e.g. that a public report's figures draw no withheld cell
+(:func:`evalstats.privacy.check_public`).
+
 Examples
 --------
 >>> from evalstats.plot import ranking_intervals, save_figure  # doctest: +SKIP
 >>> fig = ranking_intervals(h1.ranking, lang="zh")  # doctest: +SKIP
 >>> save_figure(fig, "reports/figures", "ranking")  # doctest: +SKIP
-[PosixPath('reports/figures/ranking.png'), PosixPath('reports/figures/ranking.svg')]
-"""
+[PosixPath('reports/figures/ranking.png'), PosixPath('reports/figures/ranking.svg'), PosixPath('reports/figures/ranking.csv')]
+"""  # noqa: E501
 
 from __future__ import annotations
 
@@ -66,6 +74,8 @@ RANK_SCORES = ("composite", "composite_year")
 HEATMAP_VALUES = ("weighted_score", "score", "satisfied_rate", "top_box_rate", "dissatisfied_rate")
 GROUP_VALUES = ("satisfied_rate", "score")
 RATE_VALUES = ("satisfied_rate", "top_box_rate", "dissatisfied_rate")
+DATA_ATTRIBUTE = "evalstats_data"
+"""Attribute of a figure holding the rows it was drawn from (:func:`figure_data`)."""
 
 # Status of a unit in the ranking figures: colour, marker, in legend order.
 _STATUS_STYLE = {
@@ -256,6 +266,25 @@ def _figure(width: float, height: float) -> Figure:
 def _locator() -> MaxNLocator:
     """Ticks for a value axis; a fixed count, as 'auto' depends on rcParams at draw time."""
     return MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10])
+
+
+# ====================================================================== figure data
+def _keep_data(fig: Figure, rows: pd.DataFrame) -> Figure:
+    setattr(fig, DATA_ATTRIBUTE, rows.reset_index(drop=True).copy())
+    return fig
+
+
+def figure_data(fig: Figure) -> pd.DataFrame | None:
+    """The rows of the input table a figure of this module was drawn from (None for another
+    figure).
+
+    Examples
+    --------
+    >>> figure_data(Figure()) is None
+    True
+    """
+    data = getattr(fig, DATA_ATTRIBUTE, None)
+    return data if isinstance(data, pd.DataFrame) else None
 
 
 # ====================================================================== argument checks
@@ -533,7 +562,7 @@ def levels_diverging(
         )
         fig.suptitle(text[f"levels_title_{by}"].format(cycle=cycle), fontsize=12)
         fig.legend(handles, names, loc="outside lower center", ncol=len(names), frameon=False)
-    return fig
+    return _keep_data(fig, counts)
 
 
 # ====================================================================== ranking
@@ -652,7 +681,7 @@ def ranking_intervals(
         handles, names = _legend_handles(all_status, text)
         fig.legend(handles, names, loc="outside lower center", ncol=len(names), frameon=False)
         fig.suptitle(text["ranking_title"].format(cycle=cycle), fontsize=12)
-    return fig
+    return _keep_data(fig, pd.concat([b for _, b in blocks]))
 
 
 # ====================================================================== heatmap
@@ -743,7 +772,7 @@ def heatmap(
         cbar = fig.colorbar(axes[0].collections[0], ax=list(axes), shrink=0.6, pad=0.02)
         cbar.set_label(text[value])
         fig.suptitle(text["heatmap_title"].format(cycle=cycle, what=text[value]), fontsize=12)
-    return fig
+    return _keep_data(fig, rows)
 
 
 # ====================================================================== slope chart
@@ -846,7 +875,7 @@ def slope(
             names.append(text["slope_note"])
         fig.legend(handles, names, loc="outside lower center", ncol=len(names), frameon=False)
         fig.suptitle(text["slope_title"].format(cycle=cycle), fontsize=12)
-    return fig
+    return _keep_data(fig, drawn)
 
 
 # ====================================================================== groups
@@ -962,15 +991,20 @@ def group_comparison(
         ax.set_xlabel(text["ci_axis"].format(what=text[value], cl=_cl_text(rows)))
         fig.legend(handles, names, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
         fig.suptitle(text["group_title"].format(cycle=cycle, where=where, what=text[value]))
-    return fig
+    drawn = rows[rows["dimension"].astype(str).isin(dims) & rows["group"].astype(str).isin(groups)]
+    return _keep_data(fig, drawn)
 
 
 # ====================================================================== saving
-def save_figure(fig: Figure, out_dir: str | Path, name: str) -> list[Path]:
-    """Write ``<name>.png`` (150 dpi) and ``<name>.svg`` with reproducible bytes; close ``fig``.
+def save_figure(
+    fig: Figure, out_dir: str | Path, name: str, *, data: pd.DataFrame | None = None
+) -> list[Path]:
+    """Write ``<name>.png`` (150 dpi), ``<name>.svg`` and the figure's data; close ``fig``.
 
     The PNG carries no ``Software`` entry; the SVG no date, fixed element ids
     (``svg.hashsalt``) and text as paths, so it shows the same without the font installed.
+    The rows the figure was drawn from (``data``, else :func:`figure_data`) go to
+    ``<name>.csv`` (:func:`evalstats.report.write_csv`: UTF-8 with BOM, full precision).
 
     Parameters
     ----------
@@ -979,11 +1013,14 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str) -> list[Path]:
         Created if missing.
     name : str
         File name without folder or suffix.
+    data : DataFrame, optional
+        The data drawn, for a figure not made by this module (default: the rows a figure
+        function of this module kept; none for another figure).
 
     Returns
     -------
     list of Path
-        The PNG and the SVG.
+        The PNG and the SVG, then the CSV when there is data.
 
     Examples
     --------
@@ -995,6 +1032,8 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str) -> list[Path]:
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame or None; got {type(data).__name__}")
     if (
         not isinstance(name, str)
         or not name.strip()
@@ -1014,12 +1053,19 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str) -> list[Path]:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-    return [png, svg]
+    data = figure_data(fig) if data is None else data
+    if data is None:
+        return [png, svg]
+    from .report import write_csv
+
+    return [png, svg, write_csv(data, (out / f"{name}.csv").resolve())]
 
 
 __all__ = [
+    "DATA_ATTRIBUTE",
     "FONT_FAMILY",
     "FONT_FILE",
+    "figure_data",
     "group_comparison",
     "heatmap",
     "levels_diverging",

@@ -42,13 +42,19 @@ unadjusted p-values are the same.  The change of the composite (``composite_chan
 
 Publication tier
 ----------------
-``tier="public"`` applies the primary suppression rule of the public report: no cell resting on
-fewer than ``scheme.rules.anonymity_min`` respondents (forms) is shown
-(:func:`suppress_small_cells`: its numbers become missing and ``suppressed`` is True), and
-there is no supervisor-only breakdown of a unit whatever its size (the ~5 volunteer
-supervisors of a unit could otherwise be told apart).  Comments lose their respondent group and
-form id.  ``suppressed`` lists every cell withheld and why.  Secondary suppression (a withheld
-cell recovered by subtraction from published totals) is issue 8's extension of this rule.
+``tier="public"`` applies the rules of :mod:`evalstats.privacy` to the unit's group breakdown:
+no cell resting on fewer than ``scheme.rules.anonymity_min`` respondents (forms) is shown
+(reason ``fewer_than_threshold``: its numbers become missing and ``suppressed`` is True); there
+is no supervisor-only breakdown of a unit whatever its size (``supervisor_breakdown``: the ~5
+volunteer supervisors of a unit could otherwise be told apart); and secondary suppression
+(``complementary``): the unit's pooled row publishes two relations over its groups — the
+pooled score (forms-weighted) and the group-weighted dimension score — so two withheld groups
+would be solved from the groups shown; at least three groups are then withheld, the smallest
+first (:func:`evalstats.privacy.protect` with two relations on the group margin).  A unit
+whose own forms are fewer than the threshold, or come from protected groups only, is withheld
+whole (headline, dimensions, levels).  The level counts the figures draw (``counts``) are
+pooled over groups; comments lose their respondent group and form id.  ``suppressed`` lists
+every cell withheld and why.
 
 Examples
 --------
@@ -60,7 +66,6 @@ Examples
 
 from __future__ import annotations
 
-import numbers
 import re
 import threading
 from collections import OrderedDict
@@ -72,10 +77,12 @@ import numpy as np
 import pandas as pd
 
 from . import analysis as _analysis
+from . import privacy as _privacy
 from ._options import check_confidence_level, check_option
 from .compare import compare_cycles
 from .config import resolve_path
 from .pipeline import CycleScores, score_cycle, score_year
+from .privacy import suppress_small_cells
 from .quality import flagged_form_ids, quality_flags
 from .scheme import Scheme, resolve_scheme
 
@@ -153,83 +160,6 @@ RECTIFICATION_COLUMNS = [
     "still_weak",
     "confidence_level",
 ]
-
-
-# ====================================================================== suppression
-def suppress_small_cells(
-    table: pd.DataFrame,
-    *,
-    n_column: str = "n_forms",
-    threshold: int,
-    columns=None,
-) -> pd.DataFrame:
-    """Withhold the cells that rest on fewer than ``threshold`` respondents (primary rule).
-
-    Parameters
-    ----------
-    table : DataFrame
-        One row per cell.
-    n_column : str
-        The column holding each cell's number of respondents (forms).
-    threshold : int
-        The smallest number of respondents a published cell may rest on
-        (``scheme.rules.anonymity_min``).
-    columns : sequence of str, optional
-        The columns withheld in a small cell (default: every numeric column except
-        ``n_column`` and boolean columns).  They become missing (shown as "—").
-
-    Returns
-    -------
-    DataFrame
-        A copy with the withheld numbers missing and a boolean column ``suppressed`` (True
-        where withheld; OR-ed with an existing ``suppressed`` column).
-
-    Raises
-    ------
-    ValueError
-        ``n_column`` or a column of ``columns`` is not in the table, or ``threshold`` < 1.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"group": ["public", "deputy"], "n_forms": [50, 3],
-    ...                   "score": [88.5, 93.3]})
-    >>> suppress_small_cells(t, threshold=5)[["score", "suppressed"]].to_dict("list")
-    {'score': [88.5, nan], 'suppressed': [False, True]}
-    """
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a pandas DataFrame; got {type(table).__name__}")
-    if n_column not in table.columns:
-        raise ValueError(f"n_column {n_column!r} is not a column of the table")
-    if (
-        isinstance(threshold, bool)
-        or not isinstance(threshold, numbers.Integral)
-        or int(threshold) < 1
-    ):
-        raise ValueError(f"threshold must be a whole number >= 1; got {threshold!r}")
-    if columns is None:
-        columns = [
-            c
-            for c in table.columns
-            if c != n_column
-            and pd.api.types.is_numeric_dtype(table[c].dtype)
-            and not pd.api.types.is_bool_dtype(table[c].dtype)
-        ]
-    else:
-        columns = list(columns)
-        missing = [c for c in columns if c not in table.columns]
-        if missing:
-            raise ValueError(f"columns {missing} are not in the table")
-    out = table.copy()
-    n = pd.to_numeric(out[n_column], errors="coerce").to_numpy(np.float64)
-    small = np.nan_to_num(n, nan=0.0) < int(threshold)
-    for c in columns:
-        col = out[c]
-        if pd.api.types.is_integer_dtype(col.dtype):
-            col = col.astype("Int64")
-        out[c] = col.mask(small)
-    before = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out else False
-    out["suppressed"] = small | before
-    return out
 
 
 # ====================================================================== cycles
@@ -572,31 +502,76 @@ def _dimension_table(scores: pd.DataFrame, unit: str, series: str) -> pd.DataFra
     return u[DIMENSION_COLUMNS].reset_index(drop=True)
 
 
-def _suppress(prof: dict, scheme: Scheme) -> None:
-    """Apply the public tier's primary rule to the profile's tables (in ``prof``)."""
+_PROFILE_REASONS = {
+    "group_not_published": "supervisor_breakdown",
+    "below_threshold": "fewer_than_threshold",
+    "complementary": "complementary",
+}
+
+
+def _suppress(prof: dict, scheme: Scheme, unit: str, series: str) -> None:
+    """Apply the public tier's rules to the profile's tables (in ``prof``)."""
     k = int(scheme.rules.anonymity_min)
     withheld = []
     d = prof["dimensions"]
-    protected = set(scheme.rules.anonymity_groups)  # never broken down per unit in public
-    sup = d["group"].isin(protected).to_numpy()
-    small = d["n_forms"].to_numpy() < k
-    for row in d.loc[sup | small].itertuples(index=False):  # a few rows per unit
-        reason = "supervisor_breakdown" if row.group in protected else "fewer_than_threshold"
-        withheld.append(("dimensions", row.group, row.dimension, row.n_forms, k, reason))
-    withheld_columns = DIMENSION_COLUMNS[5:-3]  # n_valid … weighted_score_series_median
-    d = suppress_small_cells(d, n_column="n_forms", threshold=k, columns=withheld_columns)
-    d[withheld_columns] = d[withheld_columns].mask(pd.Series(sup, index=d.index), axis=0)
-    d.loc[sup, "suppressed"] = True
-    prof["dimensions"] = d
-    keep_groups = set(d.loc[~d["suppressed"].to_numpy() & (d["group"] != ALL), "group"])
-    sc = prof["scores"]
-    prof["scores"] = sc[(sc["group"] == ALL) | sc["group"].isin(keep_groups)].reset_index(drop=True)
     h = prof["headline"]
-    if int(h["n_forms"].iloc[0]) < k:
+    groups = d[d["group"] != ALL]
+    n_group = groups.groupby("group", sort=False)["n_forms"].max()
+    n_unit = int(h["n_forms"].iloc[0]) if pd.notna(h["n_forms"].iloc[0]) else 0
+    cells = pd.DataFrame(
+        {
+            "unit": unit,
+            "series": series,
+            "group": [*n_group.index.astype(str), ALL],
+            "n_forms": [*n_group.to_numpy(np.int64), n_unit],
+        }
+    )
+    plan = _privacy.protect(cells, scheme=scheme, relations={"unit_groups": 2})
+    status = dict(
+        zip(plan["group"], zip(plan["published"], plan["reason"], strict=True), strict=True)
+    )
+    whole = not status[ALL][0]
+    hide = d["group"].map(lambda g: whole or not status.get(g, (True, ""))[0]).to_numpy(bool)
+    for row in d.loc[hide & (d["group"] != ALL).to_numpy()].itertuples(index=False):
+        reason = status[row.group][1] or status[ALL][1]
         withheld.append(
-            ("headline", ALL, ALL, int(h["n_forms"].iloc[0]), k, "fewer_than_threshold")
+            ("dimensions", row.group, row.dimension, row.n_forms, k, _PROFILE_REASONS[reason])
         )
-        prof["headline"] = suppress_small_cells(h, n_column="n_forms", threshold=k)
+    withheld_columns = DIMENSION_COLUMNS[5:-3]  # n_valid … weighted_score_series_median
+    d = _privacy.mask_rows(d, hide, withheld_columns)
+    d["suppressed"] = d["suppressed"].to_numpy(bool) | hide
+    prof["dimensions"] = d
+    keep_groups = {g for g, (shown, _r) in status.items() if shown and g != ALL}
+    sc = prof["scores"]
+    prof["scores"] = sc[
+        ((sc["group"] == ALL) & (not whole)) | sc["group"].isin(keep_groups)
+    ].reset_index(drop=True)
+    counts = prof["counts"]
+    pooled = counts.groupby(["cycle", "unit", "dimension", "level"], sort=False, observed=True)[
+        "count"
+    ].sum()
+    pooled = pooled.reset_index()
+    pooled.insert(2, "group", ALL)
+    prof["counts"] = pooled.iloc[0:0] if whole else pooled
+    if whole:
+        reason = _PROFILE_REASONS[status[ALL][1]]
+        withheld.append(("headline", ALL, ALL, n_unit, k, reason))
+        for row in d.loc[(d["group"] == ALL).to_numpy()].itertuples(index=False):
+            withheld.append(("dimensions", ALL, row.dimension, row.n_forms, k, reason))
+        numbers_ = [
+            c
+            for c in h.columns
+            if c != "n_forms"
+            and pd.api.types.is_numeric_dtype(h[c].dtype)
+            and not pd.api.types.is_bool_dtype(h[c].dtype)
+        ]
+        prof["headline"] = _privacy.mask_rows(h, np.ones(len(h), bool), numbers_).assign(
+            suppressed=True
+        )
+        lv = prof["levels"]
+        prof["levels"] = _privacy.mask_rows(
+            lv, np.ones(len(lv), bool), ["count", "rate", "share_of_all_votes", "n_valid"]
+        )
     c = prof["comments"]
     if len(c):
         c = c.copy()
@@ -797,11 +772,13 @@ def unit_profile(
         "headline": head,
         "dimensions": dims,
         "scores": scores,
+        "counts": counts,
+        "levels": lv,
         "comments": comments,
         "suppressed": pd.DataFrame(columns=SUPPRESSED_COLUMNS),
     }
     if tier == "public":
-        _suppress(prof, scheme)
+        _suppress(prof, scheme, unit, series)
 
     return UnitProfile(
         unit=unit,
@@ -815,8 +792,8 @@ def unit_profile(
         headline=prof["headline"],
         year=year,
         dimensions=prof["dimensions"],
-        levels=lv,
-        counts=counts,
+        levels=prof["levels"],
+        counts=prof["counts"],
         scores=prof["scores"],
         weak=weak,
         changes=changes,

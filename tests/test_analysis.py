@@ -367,6 +367,59 @@ def test_cycle_folder_itself_is_accepted(small_dir, small):
     assert a.tables["ranking"]["unit"].tolist() == small.tables["ranking"]["unit"].tolist()
 
 
+# ---------------------------------------------------------------------- public tier
+@pytest.fixture(scope="module")
+def h1_public():
+    return analysis.half_year("2026H1", data_dir=DEMO, n_resamples=N, seed=SEED, tier="public")
+
+
+def test_public_half_year_holds_public_tables_only(h1, h1_public):
+    from evalstats.privacy import SUPPRESSED_COLUMNS, check_public
+
+    p = h1_public
+    assert p.tier == "public" and tuple(p.tables) == analysis.PUBLIC_HALF_YEAR_TABLES
+    assert not set(p.tables) & set(analysis.INTERNAL_ONLY_TABLES)
+    pd.testing.assert_frame_equal(p.tables["ranking"], h1.tables["ranking"])
+    sc, resp = p.tables["scores"], p.tables["response"]
+    assert (sc.loc[sc["group"] != "all", "unit"] == "all").all()
+    assert (sc.loc[sc["group"] != "all", "series"] == "all").all()
+    assert (resp["unit"] == "all").all() and len(resp) == 5
+    assert p.tables["quality"].columns.tolist() == analysis.PUBLIC_QUALITY_COLUMNS
+    assert p.tables["quality"]["n_flags"].sum() == len(h1.tables["quality"])
+    assert set(p.tables["group_differences"]["series"]) == {"all"}
+    assert set(p.tables["rectification"]["item"]) <= {"weak_dimension", ""}
+    assert (p.tables["rectification"]["comment"] == "").all()
+    assert p.tables["suppressed"].columns.tolist() == SUPPRESSED_COLUMNS
+    assert set(p.counts["group"]) == {"all"} and p.counts["count"].sum() == (
+        h1.counts["count"].sum()
+    )
+    assert p.summary["tier"] == "public" and h1.summary["tier"] == "internal"
+    assert p.summary["tables"] == {n: len(t) for n, t in p.tables.items()}
+    assert p.summary["series"] == h1.summary["series"]
+    assert check_public(p.tables, scheme=p.scheme).empty
+
+
+def test_public_write_has_no_internal_table(h1_public, tmp_path):
+    h1_public.write(tmp_path / "pub")
+    names = sorted(q.stem for q in (tmp_path / "pub" / "tables").glob("*.csv"))
+    assert names == sorted(analysis.PUBLIC_HALF_YEAR_TABLES)
+
+
+def test_public_annual_ranking_is_the_internal_ranking(year):
+    from evalstats.privacy import check_public
+
+    p = analysis.annual("2026A", data_dir=DEMO, n_resamples=N, seed=SEED, tier="public")
+    assert tuple(p.tables) == analysis.PUBLIC_ANNUAL_TABLES
+    for name in ("ranking", "ranking_annual_cycle", "final_grades", "rank_movement"):
+        pd.testing.assert_frame_equal(p.tables[name], year.tables[name])
+    assert check_public(p.tables, scheme=p.scheme).empty
+
+
+def test_tier_is_checked():
+    with pytest.raises(ValueError, match=r"^tier must be one of 'internal', 'public'; got 'x'$"):
+        analysis.half_year("2026H1", data_dir=DEMO, tier="x")
+
+
 # ---------------------------------------------------------------------- parameters
 def test_check_parameters_defaults():
     p = check_parameters("annual", cycle="2026A", data_dir=DEMO, seed=1)
@@ -375,17 +428,14 @@ def test_check_parameters_defaults():
     assert p.scheme.name == "default" and p.tier == "internal"
     p = check_parameters("half_year", cycle="2026H1", output_dir="/tmp/x", data_dir=DEMO)
     assert p.output_dir == Path("/tmp/x") and p.half_year_cycle == ""
+    assert check_parameters("half_year", cycle="2026H1", data_dir=DEMO, tier="public").tier == (
+        "public"
+    )
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        (
-            {"tier": "public"},
-            ValueError,
-            "tier 'public' is not available yet: public-tier suppression of small cells is not "
-            "implemented, so nothing can be published safely; use tier='internal'",
-        ),
         ({"tier": "open"}, ValueError, "tier must be one of 'internal', 'public'; got 'open'"),
         ({"language": "fr"}, ValueError, "language must be one of 'zh', 'en'; got 'fr'"),
         (

@@ -346,3 +346,12 @@ def test_decimal_strings_read_back_and_keep_order(scores):
 def test_all_label_constant():
     assert ALL_LABELS == ("合计", "All")
     assert VALUE_LABELS["standing"]["last"] == ("末位", "Last")
+
+
+def test_public_tier_columns_have_labels():
+    from evalstats.analysis import PUBLIC_QUALITY_COLUMNS
+    from evalstats.privacy import SUPPRESSED_COLUMNS, VIOLATION_COLUMNS
+
+    cols = {*PUBLIC_QUALITY_COLUMNS, *SUPPRESSED_COLUMNS, *VIOLATION_COLUMNS}
+    assert sorted(c for c in cols if c not in COLUMN_LABELS) == []
+    assert column_label("n_flags", "en") == "Flags raised"

@@ -13,7 +13,11 @@ import papermill
 import pytest
 from test_analysis import make_small_cycle
 
-from evalstats.analysis import ANNUAL_TABLES, HALF_YEAR_TABLES
+from evalstats import analysis
+from evalstats.analysis import ANNUAL_TABLES, HALF_YEAR_TABLES, PUBLIC_HALF_YEAR_TABLES
+from evalstats.privacy import check_public
+from evalstats.report import write_csv
+from evalstats.scheme import load_scheme
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {"half_year": ROOT / "notebooks" / "half_year.ipynb"}
@@ -31,6 +35,8 @@ PARAMETERS = [
     "method",
     "tier",
 ]
+SEED = 20260101
+N_RESAMPLES = 500  # as _run
 PARAMETER_LINE = re.compile(r"^[a-z_]+: (str|int|float|bool) = [^#]+  # [^=]+$")
 
 
@@ -133,8 +139,33 @@ def test_half_year_on_a_small_cycle(tmp_path):
     assert "甲三所" in text and "<script>" not in text
 
 
-def test_public_tier_is_refused(tmp_path):
-    with pytest.raises(papermill.PapermillExecutionError) as info:
-        _run("half_year", tmp_path / "pub", tier="public")
-    assert "tier 'public' is not available yet" in info.value.evalue
-    assert not (tmp_path / "pub").exists()
+def test_public_half_year_report_scanned_for_violations(tmp_path):
+    out = tmp_path / "pub"
+    nb = _run("half_year", out, tier="public", seed=SEED)
+    _check_written(out, PUBLIC_HALF_YEAR_TABLES, FIGURES)
+    scheme = load_scheme()
+    published = {}
+    for folder in ("tables", "figures"):
+        for path in sorted((out / folder).glob("*.csv")):
+            name = path.stem if folder == "tables" else f"figures/{path.stem}"
+            published[name] = pd.read_csv(path, encoding="utf-8-sig")
+    assert {f"figures/{f}" for f in FIGURES} <= set(published)
+    # every table and every figure's data: nothing small, no group per unit, nothing solvable
+    violations = check_public(published, scheme=scheme)
+    assert violations.empty, violations
+    protected = set(scheme.rules.anonymity_groups)
+    for name, t in published.items():
+        if {"unit", "group"} <= set(t.columns) and name != "suppressed":
+            per_unit = t[(t["unit"].astype(str) != "all") & t["group"].astype(str).isin(protected)]
+            assert per_unit.empty, name
+        assert "comment" not in t.columns or t["comment"].isna().all(), name
+        assert "collector" not in t.columns and "form_ids" not in t.columns, name
+    # the public ranking is the internal one
+    internal = analysis.half_year("2026H1", n_resamples=N_RESAMPLES, seed=SEED)
+    write_csv(internal.tables["ranking"], tmp_path / "internal_ranking.csv")
+    assert (tmp_path / "internal_ranking.csv").read_bytes() == (
+        out / "tables" / "ranking.csv"
+    ).read_bytes()
+    text = _outputs(nb)
+    assert "本报告为公开版" in text and "公开版不公布原文" in text
+    assert "公开版不按评议人类别分单位公布" in text  # the suppression table, shown

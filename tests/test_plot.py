@@ -515,10 +515,10 @@ def test_save_figure_writes_identical_bytes_twice(tmp_path):
     for run in ("a", "b"):
         fig = plot.slope(hand_ranking_year(), lang="zh")
         paths.append(plot.save_figure(fig, tmp_path / run / "figures", "slope"))
-    assert [p.name for p in paths[0]] == ["slope.png", "slope.svg"]
+    assert [p.name for p in paths[0]] == ["slope.png", "slope.svg", "slope.csv"]
     for first, second in zip(*paths, strict=True):
         assert first.read_bytes() == second.read_bytes()
-    png, svg = (p.read_bytes() for p in paths[0])
+    png, svg, _csv = (p.read_bytes() for p in paths[0])
     assert png.startswith(b"\x89PNG") and b"Software" not in png
     assert b"<dc:date>" not in svg and b"<svg" in svg
 
@@ -534,6 +534,41 @@ def test_save_figure_bad_arguments(tmp_path):
     with pytest.raises(TypeError) as e:
         plot.save_figure("fig", tmp_path, "x")
     assert str(e.value) == "fig must be a matplotlib Figure; got str"
+
+
+def test_save_figure_writes_the_data_the_figure_was_drawn_from(tmp_path):
+    scores = hand_scores()
+    fig = plot.heatmap(scores, value="score", lang="en")
+    drawn = scores[(scores["unit"] != "all") & (scores["group"] == "all")]
+    pd.testing.assert_frame_equal(plot.figure_data(fig), drawn.reset_index(drop=True))
+    _png, _svg, csv = plot.save_figure(fig, tmp_path, "heatmap")
+    assert csv == tmp_path / "heatmap.csv" and csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(csv, encoding="utf-8-sig")
+    assert back.columns.tolist() == drawn.columns.tolist() and len(back) == len(drawn)
+    np.testing.assert_allclose(back["score"], drawn["score"])
+    # the town's group rows of one dimension, for the group figure
+    fig = plot.group_comparison(scores, dimension="service", lang="zh")
+    data = plot.figure_data(fig)
+    assert set(data["unit"]) == {"all"} and set(data["dimension"]) == {"service"}
+    assert "all" not in set(data["group"])
+    # the ranking, the slope and the level bars keep the rows they drew
+    assert len(plot.figure_data(plot.ranking_intervals(hand_ranking()))) == len(hand_ranking())
+    year = hand_ranking_year()
+    assert plot.figure_data(plot.slope(year))["unit"].tolist() == year["unit"].tolist()
+
+
+def test_save_figure_with_explicit_data_or_none(tmp_path):
+    fig = Figure()
+    fig.subplots().plot([1, 2])
+    paths = plot.save_figure(fig, tmp_path, "line")
+    assert [p.name for p in paths] == ["line.png", "line.svg"]  # no data, no CSV
+    fig = Figure()
+    fig.subplots().plot([1, 2])
+    paths = plot.save_figure(fig, tmp_path, "line2", data=pd.DataFrame({"x": [1, 2]}))
+    assert paths[-1].read_text("utf-8-sig") == "x\n1\n2\n"
+    with pytest.raises(TypeError) as e:
+        plot.save_figure(Figure(), tmp_path, "x", data=[1])
+    assert str(e.value) == "data must be a pandas DataFrame or None; got list"
 
 
 # ---------------------------------------------------------------------- bad options

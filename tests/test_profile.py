@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 
-from evalstats import analysis, profile
+from evalstats import analysis, privacy, profile
 from evalstats.pipeline import score_cycle
 from evalstats.validate import validate_cycle
 
@@ -204,8 +204,37 @@ def test_public_tier_withholds_supervisors_and_small_cells(cycles):
     assert small["suppressed"].all() and small["score"].isna().all()
     shown = d[~d["suppressed"]]
     assert (shown["n_forms"] >= k).all() and shown["score"].notna().all()
-    assert set(p.suppressed["reason"]) <= {"supervisor_breakdown", "fewer_than_threshold"}
+    assert set(p.suppressed["reason"]) <= {
+        "supervisor_breakdown",
+        "fewer_than_threshold",
+        "complementary",
+    }
     assert len(p.suppressed) == int(d["suppressed"].sum())
     assert "supervisor" not in set(p.scores["group"])  # nor in the figure's data
     internal = profile.unit_profile("land_office", cycle="2026A", scored=cycles)
     assert internal.dimensions["score"].notna().all() and internal.suppressed.empty
+
+
+def test_public_tier_secondary_suppression_passes_the_checker(cycles):
+    # land_office: 5 supervisors (never shown), 4 deputies (< 5) — and then the pooled and
+    # the group-weighted score would solve those two groups from the two shown, so the
+    # smaller of the others (28 enterprises) is withheld as a complement.
+    p = profile.unit_profile("land_office", cycle="2026A", scored=cycles, tier="public")
+    why = p.suppressed.drop_duplicates("group").set_index("group")["reason"].to_dict()
+    assert why == {
+        "enterprise": "complementary",
+        "supervisor": "supervisor_breakdown",
+        "deputy": "fewer_than_threshold",
+    }
+    assert set(p.scores["group"]) == {"public", "all"}  # what the group figure draws
+    assert set(p.counts["group"]) == {"all"}  # the level figure: pooled over groups
+    published = {n: t for n, t in p.tables.items() if n not in ("comments", "quality")}
+    assert privacy.check_public({**published, "counts": p.counts}, scheme=p.scheme).empty
+    # the primary rule alone (enterprises shown) is caught by the checker
+    internal = profile.unit_profile("land_office", cycle="2026A", scored=cycles)
+    d = p.dimensions.copy()
+    ent = (d["group"] == "enterprise").to_numpy()
+    for c in ("n_valid", "score", "satisfied_rate"):
+        d[c] = np.where(ent, internal.dimensions[c].to_numpy(np.float64), d[c].astype(float))
+    v = privacy.check_public({"dimensions": d}, scheme=p.scheme)
+    assert set(v["rule"]) == {"score_relation"}
