@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the validated tables (default: data/interim/<cycle>/)",
     )
     vp.add_argument("--no-write", action="store_true", help="check only; write nothing")
+    vp.add_argument(
+        "--key-file",
+        metavar="FILE",
+        help="pseudonym key file for respondent names/phones, kept outside the project "
+        "(default: $EVALSTATS_PSEUDONYM_KEY or $EVALSTATS_PSEUDONYM_KEY_FILE)",
+    )
 
     # demo
     dp = sub.add_parser(
@@ -75,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("--cycle", default="2026L", help="cycle id of a large cycle (default 2026L)")
     dp.add_argument("--if-absent", action="store_true", help="leave existing cycle folders alone")
     dp.add_argument("--overwrite", action="store_true", help="replace existing demo folders")
+    dp.add_argument(
+        "--with-identifiers",
+        action="store_true",
+        help="add respondent name and phone columns to the demo (to try pseudonyms)",
+    )
 
     # template
     tp = sub.add_parser("template", help="write the XLSX entry template for office staff")
@@ -124,7 +135,13 @@ def cmd_validate(args) -> int:
     path = resolve_path(args.path)
     if not path.exists():
         raise UsageError(f"{args.path}: no such file or folder")
-    validated = validate_cycle(args.path, scheme=scheme, cycle=args.cycle, raise_on_error=False)
+    validated = validate_cycle(
+        args.path,
+        scheme=scheme,
+        cycle=args.cycle,
+        raise_on_error=False,
+        key_file=args.key_file,
+    )
     for line in format_problems(validated.problems):
         print(line)
     print(format_summary(validated))
@@ -157,7 +174,13 @@ def cmd_demo(args) -> int:
     from .demo import write_demo
 
     root = resolve_path(args.out) if args.out else project_root()
-    written = write_demo(root, seed=args.seed, if_absent=args.if_absent, overwrite=args.overwrite)
+    written = write_demo(
+        root,
+        seed=args.seed,
+        if_absent=args.if_absent,
+        overwrite=args.overwrite,
+        with_identifiers=args.with_identifiers,
+    )
     if written:
         for p in written:
             print(f"wrote {p}")

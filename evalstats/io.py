@@ -343,7 +343,12 @@ def _csv_head(body: bytes) -> list[list[str]]:
     """The first records of UTF-8 CSV bytes, read with the csv module."""
     head = body[: 1 << 20]
     text = codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) == len(body))
-    records = list(itertools.islice(csv.reader(_io.StringIO(text)), HEADER_SEARCH_ROWS + 1))
+    records = []
+    reader = csv.reader(_io.StringIO(text, newline=""))
+    try:
+        records.extend(itertools.islice(reader, HEADER_SEARCH_ROWS + 1))
+    except csv.Error:  # a malformed record ends the header search; the parser reports it
+        pass
     if len(head) < len(body) and len(records) > HEADER_SEARCH_ROWS:
         records = records[:HEADER_SEARCH_ROWS]  # the last record may be cut off
     return records[:HEADER_SEARCH_ROWS]
@@ -373,7 +378,7 @@ def _read_csv_grid(body: bytes) -> tuple[pd.DataFrame, int]:
             engine="c",
         )
     except pd.errors.ParserError:
-        records = list(csv.reader(_io.StringIO(body.decode("utf-8"))))
+        records = list(csv.reader(_io.StringIO(body.decode("utf-8"), newline="")))
         width = max(len(r) for r in records)
         grid = pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype=object)
     return grid, width

@@ -159,6 +159,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "check": ("检查项", "Check"),
     "severity": ("严重程度", "Severity"),
     "collector": ("收集人", "Collector"),
+    "respondent": ("评议人（化名）", "Respondent (pseudonym)"),
     "form_ids": ("问卷编号列表", "Form ids"),
     "value": ("数值", "Value"),
     "threshold": ("阈值", "Threshold"),
@@ -217,6 +218,11 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "weak_dimensions_h1": ("上半年薄弱项", "Weak dimensions, half-year"),
     "weak_dimensions_annual": ("年终薄弱项", "Weak dimensions, year-end"),
     "cycle_present": ("有数据的期次", "Cycle with forms"),
+    # the public tier (evalstats.privacy)
+    "n_flags": ("标记项数", "Flags raised"),
+    "columns": ("涉及的列", "Columns"),
+    "rule": ("规则", "Rule"),
+    "detail": ("详情", "Detail"),
 }
 """Column code → ``(zh, en)`` header.  A column not listed here is shown by its code."""
 

@@ -157,6 +157,11 @@ SUPPRESS_REASON = {
         "no supervisor-only breakdown is published",
     ),
     "fewer_than_threshold": ("评议人少于公布下限", "fewer respondents than the threshold"),
+    "below_threshold": ("评议人少于公布下限", "fewer respondents than the threshold"),
+    "complementary": (
+        "为防止相减推算而一并不公布",
+        "withheld so that another withheld cell cannot be recovered by subtraction",
+    ),
 }
 
 

@@ -1059,7 +1059,9 @@ def run_analysis(
 
     t = time.perf_counter()
     _step(progress, f"validating {', '.join(plan.cycles)} in {plan.data_dir}")
-    before = _hash_and_validate(plan)
+    _require_key(plan)
+    identifiers: dict = {}
+    before = _hash_and_validate(plan, identifiers=identifiers)
     timings["validate"] = time.perf_counter() - t
 
     lock = _lock(plan, started)
@@ -1089,7 +1091,17 @@ def run_analysis(
                     + ", ".join(changed)
                 )
             timings["total_before_publish"] = time.perf_counter() - t_start
-            _write_manifest(plan, staging, token, params, before, started, timings, neutralised)
+            _write_manifest(
+                plan,
+                staging,
+                token,
+                params,
+                before,
+                started,
+                timings,
+                neutralised,
+                identifiers=identifiers,
+            )
             _pause("manifest")
 
             _step(progress, f"publishing {plan.target}")
@@ -1117,7 +1129,7 @@ def run_analysis(
         figures=sorted(
             p
             for p in (target / "figures").glob("*")
-            if p.suffix.lower() in (".png", ".svg", ".pdf")
+            if p.suffix.lower() in (".png", ".svg", ".pdf", ".csv")
         ),
         manifest=target / MANIFEST_FILE,
         seconds=time.perf_counter() - t_start,
@@ -1219,8 +1231,30 @@ def _with_backend(plan: _Plan, backend, scheduler, memory_limit) -> _Plan:
     )
 
 
-def _hash_and_validate(plan: _Plan) -> dict[Path, tuple[str, int]]:
-    """Step 2: hash every input file, then validate the cycle(s); InputError if invalid."""
+def _require_key(plan: _Plan) -> None:
+    """Step 1c: a public run whose responses carry identifiers needs a pseudonym key.
+
+    Only the responses files' header rows are read; the key itself comes from the environment
+    (``EVALSTATS_PSEUDONYM_KEY`` / ``EVALSTATS_PSEUDONYM_KEY_FILE``), which the kernel inherits:
+    it is never a notebook parameter, so it never reaches the executed notebook or the manifest.
+    """
+    from .pseudonym import require_key_for_identifiers
+
+    tier = plan.params.get("tier", _literal_default(plan.declared.get("tier")))
+    if tier != "public":
+        return
+    for folder in plan.folders:
+        require_key_for_identifiers(folder, scheme=plan.scheme, data_folders=[plan.data_dir])
+
+
+def _hash_and_validate(
+    plan: _Plan, *, identifiers: dict | None = None
+) -> dict[Path, tuple[str, int]]:
+    """Step 2: hash every input file, then validate the cycle(s); InputError if invalid.
+
+    ``identifiers``, when given, is filled with each cycle's respondent-identifier summary
+    (pseudonymised / dropped / absent, and the key's fingerprint) for the manifest.
+    """
     from .validate import validate_cycle
 
     files = _input_files(plan.folders, [plan.scheme_file])
@@ -1238,6 +1272,10 @@ def _hash_and_validate(plan: _Plan) -> dict[Path, tuple[str, int]]:
             scan_cycle(f, scheme=plan.scheme, cycle=c, memory_limit=limit)
             for f, c in zip(plan.folders, plan.cycles, strict=True)
         ]
+    if identifiers is not None:
+        for c, v in zip(plan.cycles, validated, strict=True):
+            summary = v.summary() if hasattr(v, "summary") else {}
+            identifiers[c] = summary.get("identifiers", {"action": "not_checked"})
     # the bytes validated must be the bytes hashed
     read = {
         Path(f): sha
@@ -1404,7 +1442,7 @@ def safety_note(
 
 
 def _write_manifest(
-    plan: _Plan, staging, token, params, before, started, timings, neutralised
+    plan: _Plan, staging, token, params, before, started, timings, neutralised, *, identifiers=None
 ) -> Path:
     """Step 7: ``manifest.json`` — inputs, scheme, parameters, versions, timings, outputs.
 
@@ -1452,6 +1490,7 @@ def _write_manifest(
         "language": plan.lang,
         "versions": _package_versions(),
         SUMMARY_NEUTRALISED: neutralised,
+        "respondent_identifiers": identifiers,
         "outputs": [
             {"path": _rel(p, staging), "sha256": sha256_file(p), "size": p.stat().st_size}
             for p in sorted(staging.rglob("*"))

@@ -62,6 +62,19 @@ def test_quoted_newline_is_one_row(tmp_path):
     assert raw.frame["意见建议"].tolist() == ["第一行\n第二行", None]
 
 
+def test_bare_carriage_return_in_an_unquoted_field_is_a_record_break_not_a_crash(tmp_path):
+    # pandas' to_csv of a comment holding a lone CR used to crash the header search
+    # ("new-line character seen in unquoted field"); CR now ends the record, as Excel reads it
+    header = [*HEADER, "意见建议"]
+    body = csv_bytes([header, [*FORMS[0], "x"], [*FORMS[1], ""]]).replace(b",x\n", b",bad\rline\n")
+    path = tmp_path / "r.csv"
+    path.write_bytes(body)
+    raw = read(tmp_path, path)
+    assert raw.ok
+    assert raw.frame["意见建议"].tolist()[0] == "bad"
+    assert raw.row_numbers.tolist() == [2, 3, 4]
+
+
 def test_cells_normalised_but_free_text_only_trimmed(tmp_path):
     header = [*HEADER, "意见建议"]
     rows = [
