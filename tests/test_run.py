@@ -968,3 +968,59 @@ def test_failing_notebook_leaves_the_published_report_untouched(failed):
     # the lock was released
     fd = hold_lock(failed.out / ".locks" / "2026H1-half-year.lock")
     os.close(fd)
+
+
+# ---------------------------------------------------------------------- respondent identifiers
+def test_public_run_with_identifiers_and_no_key_stops_before_reading(
+    tmp_path, no_kernel, monkeypatch
+):
+    from evalstats.demo import write_demo
+    from evalstats.errors import UsageError
+
+    monkeypatch.delenv("EVALSTATS_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("EVALSTATS_PSEUDONYM_KEY_FILE", raising=False)
+    write_demo(tmp_path / "proj", with_identifiers=True)
+    data = tmp_path / "proj" / "data" / "raw"
+    before = tree_hashes(data)
+    out = tmp_path / "out"
+    read = []
+    monkeypatch.setattr(runmod, "_hash_and_validate", lambda *a, **k: read.append(1))
+    with pytest.raises(UsageError) as info:
+        run_analysis(
+            "half-year",
+            cycle="2026H1",
+            data=data,
+            out=out,
+            parameters={"tier": "public"},
+            progress=False,
+        )
+    message = str(info.value)
+    assert "responses.xlsx has respondent identifier columns (评议人姓名, 联系电话)" in message
+    assert "no pseudonym key is set; the data were not read" in message
+    assert "EVALSTATS_PSEUDONYM_KEY" in message
+    assert read == [] and not out.exists()
+    assert tree_hashes(data) == before
+
+
+def test_manifest_records_the_identifier_action_not_the_key(tmp_path, monkeypatch):
+    from evalstats.demo import write_demo
+
+    write_demo(tmp_path / "proj", with_identifiers=True)
+    data = tmp_path / "proj" / "data" / "raw"
+    secret = "a-test-secret-of-enough-bytes-0123456789"
+    monkeypatch.setenv("EVALSTATS_PSEUDONYM_KEY", secret)
+    monkeypatch.delenv("EVALSTATS_PSEUDONYM_KEY_FILE", raising=False)
+    plan = runmod._plan("half-year", "2026H1", data, None, tmp_path / "out", {}, FIXTURE, None)
+    found: dict = {}
+    before = runmod._hash_and_validate(plan, identifiers=found)
+    staging = tmp_path / "staging"
+    (staging / "tables").mkdir(parents=True)
+    path = runmod._write_manifest(
+        plan, staging, "t0", plan.params, before, runmod._now(), {}, None, identifiers=found
+    )
+    manifest = json.loads(path.read_text("utf-8"))
+    ids = manifest["respondent_identifiers"]["2026H1"]
+    assert ids["action"] == "pseudonymised"
+    assert ids["columns"] == ["respondent_phone", "respondent_name"]
+    assert len(ids["key_id"]) == 12
+    assert secret not in path.read_text("utf-8")
