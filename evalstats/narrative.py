@@ -1546,7 +1546,30 @@ def _headers(view: pd.DataFrame, headers: dict, lang: str) -> dict:
     return out | headers
 
 
-def table(a, name: str, lang: str = "zh"):
+DISPLAY_MAX_ROWS = 200
+"""Rows of a table shown in the report body; the whole table is in the workbook and CSV.
+
+A city-wide cycle's rectification list or comments run to tens of thousands of rows, which
+no reader scrolls through in a page and which made the HTML report 20 MB.  The ranking
+tables (one row per unit) are always shown whole: see :data:`WHOLE_TABLES`."""
+
+WHOLE_TABLES = frozenset({"ranking", "final_grades", "rank_movement"})
+"""Table views never cut, whatever their length: every unit's standing is shown."""
+
+
+def _cut_caption(shown: int, total: int, name: str, lang: str) -> str:
+    if lang == "zh":
+        return (
+            f"仅显示前 {shown:,} 行，共 {total:,} 行；完整的表见 Excel 工作簿"
+            f"与 tables/ 文件夹（{name}）。"
+        )
+    return (
+        f"First {shown:,} of {total:,} rows; the whole table is in the Excel workbook "
+        f"and the tables/ folder ({name})."
+    )
+
+
+def table(a, name: str, lang: str = "zh", *, max_rows: int | None = DISPLAY_MAX_ROWS):
     """A table for the report body, labelled and HTML-escaped (:func:`evalstats.labels.style`).
 
     Parameters
@@ -1555,14 +1578,26 @@ def table(a, name: str, lang: str = "zh"):
     name : str
         One of :data:`TABLE_VIEWS`.
     lang : {"zh", "en"}
+    max_rows : int or None, optional
+        Show at most this many rows (default :data:`DISPLAY_MAX_ROWS`), with a caption giving
+        the total and where the whole table is; ``None`` shows every row.  The views in
+        :data:`WHOLE_TABLES` are always shown whole.
 
     Returns
     -------
     pandas.io.formats.style.Styler or Note
         A :class:`Note` saying so when the table has no rows.
+
+    Examples
+    --------
+    >>> table(a, "comments", "en", max_rows=50)  # doctest: +SKIP
     """
     lang = _lang(lang)
     name = check_option("name", name, TABLE_VIEWS)
+    if max_rows is not None and (
+        isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1
+    ):
+        raise ValueError(f"max_rows must be a positive integer or None; got {max_rows!r}")
     if name not in a.tables:
         if name == "suppressed" and not _public(a):
             return Note(
@@ -1574,20 +1609,29 @@ def table(a, name: str, lang: str = "zh"):
     view, headers = _view(a, name, lang)
     if not len(view):
         return Note("（本表无内容。）" if lang == "zh" else "(Nothing to show in this table.)")
-    return _labels.style(
+    total = len(view)
+    cut = max_rows is not None and name not in WHOLE_TABLES and total > max_rows
+    if cut:
+        view = view.iloc[:max_rows]
+    styler = _labels.style(
         view,
         scheme=a.scheme,
         lang=lang,
         labels=_headers(view, headers, lang),
         percent_columns=_percent_columns(view),
     )
+    if cut:
+        styler.set_caption(html.escape(_cut_caption(max_rows, total, name, lang)))
+    return styler
 
 
 __all__ = [
     "ANNUAL_SECTIONS",
+    "DISPLAY_MAX_ROWS",
     "HALF_YEAR_SECTIONS",
     "HEADINGS",
     "TABLE_VIEWS",
+    "WHOLE_TABLES",
     "changes",
     "comments",
     "final_grades",

@@ -51,6 +51,7 @@ import matplotlib.font_manager as font_manager
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
@@ -260,7 +261,12 @@ def theme() -> None:
 
 
 def _figure(width: float, height: float) -> Figure:
-    return Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), layout="constrained")
+    # An Agg canvas caches its renderer.  Without one, every text-extent query (seaborn's
+    # tick-label overlap check asks once per label) renders the whole figure afresh: the
+    # 200-unit heatmap took 10.6 s and 5 GB instead of 2.5 s and 0.25 GB.
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _locator() -> MaxNLocator:

@@ -176,6 +176,28 @@ def test_tables_for_the_report(h1, year):
     assert isinstance(empty, narrative.Note) and empty._repr_markdown_() == "（本表无内容。）"
 
 
+def test_long_tables_are_cut_with_a_caption_but_rankings_never(h1):
+    full = narrative.table_frame(h1, "rectification", "zh")
+    assert len(full) > 5
+    cut = narrative.table(h1, "rectification", "zh", max_rows=5)
+    assert len(cut.data) == 5
+    assert cut.caption == (
+        f"仅显示前 5 行，共 {len(full):,} 行；"
+        "完整的表见 Excel 工作簿与 tables/ 文件夹（rectification）。"
+    )
+    assert "<caption>仅显示前 5 行" in cut.to_html()
+    en = narrative.table(h1, "rectification", "en", max_rows=5)
+    assert en.caption.startswith(f"First 5 of {len(full):,} rows; the whole table")
+    assert narrative.table(h1, "rectification", "zh", max_rows=None).caption is None
+    assert len(narrative.table(h1, "rectification", "zh", max_rows=None).data) == len(full)
+    ranking = narrative.table(h1, "ranking", "zh", max_rows=5)
+    assert len(ranking.data) == len(h1.tables["ranking"]) and ranking.caption is None
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError) as info:
+            narrative.table(h1, "rectification", "zh", max_rows=bad)
+        assert str(info.value) == f"max_rows must be a positive integer or None; got {bad!r}"
+
+
 def test_errors(h1):
     with pytest.raises(ValueError) as info:
         narrative.overview(h1, "fr")
