@@ -4,26 +4,22 @@ For each size, writes a cycle with ``evalstats.demo.write_large`` (Parquet, unde
 default /tmp; deleted at the end unless ``--keep``), then measures each method in a fresh
 subprocess: the time (median of ``--repeats`` runs after a warm-up; one cold run above 2e7
 forms) and the peak extra memory of the timed call (growth of VmHWM, reset through
-``/proc/self/clear_refs``; the data a method starts from are loaded before the reset).  Ratios
-are against ``np.bincount`` on the same codes in memory and against the naive pandas melt +
-groupby, both measured in the same run (melt is skipped above 1e7 forms: 3.7 GiB at 1e7;
-there its figure is the 1e7 one scaled by N).
+``/proc/self/clear_refs``; the data a method starts from are loaded before the reset).
 
-Methods:
+Ratios are against ``np.bincount`` on the same codes in memory, the naive pandas melt +
+groupby and the pandas backend's ``evalstats.tally``, all measured in the same run.  Above
+1e7 forms the in-memory methods are not run (melt needs 3.7 GiB at 1e7): the references are
+the figures of the largest in-memory size of the run, scaled by the number of forms (marked
+"(s)"), as the scale issue asks.
 
-``bincount``      the file's dictionary codes already in memory, one ``np.bincount`` per
-                  dimension (the anchors' plain method): the reference
-``melt``          naive pandas: melt to one row per answer + groupby size (in memory)
-``pandas``        ``evalstats.tally`` on the validated forms table in memory (the pandas
-                  backend's count; reading + validating is ``pandas_e2e``, up to 1e6 forms)
-``duckdb_tally``  DuckDB GROUP BYs over the Parquet file, labels mapped in SQL
-``duckdb_scan``   the out-of-core validation (:func:`evalstats.backends.scan_cycle`)
-``duckdb_e2e``    ``count_cycle(backend="duckdb")``: scan + tally + pattern counts
-``dask``          bincount per partition + sum on a 2-worker LocalCluster, data already on
-                  the workers (persisted); ``dask_e2e`` is ``count_cycle(backend="dask")``
+Methods (see ``LABELS``): the references; DuckDB's plain SQL plans over the Parquet labels
+(measured, not used); the duckdb backend's tally and tally + pattern counts (Parquet dictionary
+codes streamed with pyarrow), its validation scan and ``count_cycle`` end to end; Dask on a
+2-worker LocalCluster: the load (read + encode + persist the codes on the workers) timed apart
+from the tally on the persisted codes.
 
-``--annual`` also times the chain an annual run needs on the largest in-memory size with the
-duckdb backend: count (tally + patterns), scores, composites, ranking with 10,000 resamples.
+``--annual`` also times, on the largest in-memory size: ``count_cycle(backend="duckdb")`` +
+``pipeline.score_counts`` (scores, composites, ranking with 10,000 resamples).
 
 Usage::
 
@@ -35,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -131,8 +128,37 @@ def _naive_melt(forms, scheme):
 
 
 # ---------------------------------------------------------------------- probes
-def probe(method: str, folder: Path, repeats: int, memory_limit: str | None) -> dict:
-    """Run in a fresh process: set up, reset the peak, time ``method``."""
+def _duck_sql(folder: Path, patterns: bool) -> str:
+    """DuckDB over the Parquet labels: the plain plans (for comparison; labels not mapped)."""
+    from evalstats.scheme import load_scheme
+
+    s = load_scheme()
+    dims = [f'"{d.label_zh}"' for d in s.dimensions]
+    src = f"read_parquet('{folder / 'responses.parquet'}')"
+    if patterns:
+        return (
+            f'SELECT "被评单位", "评议人类别", {", ".join(dims)}, count(*) FROM {src} GROUP BY ALL'
+        )
+    return " UNION ALL ".join(
+        f'SELECT "被评单位" u, "评议人类别" g, {j} j, {d} lv, count(*) n FROM {src} GROUP BY ALL'
+        for j, d in enumerate(dims)
+    )
+
+
+def _reference(ref: Path, repeats: int) -> float:
+    """Median seconds of the bincount reference on ``ref``'s codes, in this process, now."""
+    unit, group, levels = _codes(ref)
+    _plain_bincount(unit, group, levels)
+    times = []
+    for _ in range(max(repeats, 3)):
+        t = time.perf_counter()
+        _plain_bincount(unit, group, levels)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def probe(method: str, folder: Path, repeats: int, memory_limit: str | None, ref=None) -> dict:
+    """Run in a fresh process: set up, reset the peak, time ``method``; then the reference."""
     n = int(json.loads((folder / "n.json").read_text())["n"])
     ctx: dict = {}
     from evalstats import backends as B
@@ -142,93 +168,69 @@ def probe(method: str, folder: Path, repeats: int, memory_limit: str | None) -> 
 
         def fn():
             return _plain_bincount(unit, group, levels)
-    elif method in ("melt", "pandas"):
-        from evalstats.tally import tally
+    elif method in ("melt", "pandas", "pandas_patterns"):
+        from evalstats.tally import pattern_counts, tally
 
         forms, scheme = _forms(folder)
 
         def fn():
-            return _naive_melt(forms, scheme) if method == "melt" else tally(forms, scheme)
+            if method == "melt":
+                return _naive_melt(forms, scheme)
+            if method == "pandas":
+                return tally(forms, scheme)
+            return tally(forms, scheme), pattern_counts(forms, scheme)
     elif method == "pandas_e2e":
 
         def fn():
             return B.count_cycle(folder, backend="pandas")
+    elif method in ("duckdb_sql", "duckdb_sql_patterns"):
+        import duckdb
+
+        con = duckdb.connect()
+        con.execute("SET preserve_insertion_order = false")
+        q = _duck_sql(folder, method.endswith("patterns"))
+
+        def fn():
+            return con.execute(q).fetchall()
     elif method == "duckdb_scan":
 
         def fn():
             return B.scan_cycle(folder, memory_limit=memory_limit)
-    elif method == "duckdb_tally":
-        tmp = tempfile.mkdtemp(prefix="bench-")
-        keep: dict = {}
-        scanned = B._scan(folder, None, None, memory_limit, None, True, tmp, keep)
+    elif method in ("duckdb_tally", "duckdb_count"):
+        scanned = B.scan_cycle(folder, memory_limit=memory_limit)
 
         def fn():
-            return B._duck_counts(keep["con"], keep["sql"], scanned, False)
+            return B._arrow_counts(scanned, method == "duckdb_count")
     elif method == "duckdb_e2e":
 
         def fn():
             return B.count_cycle(folder, backend="duckdb", memory_limit=memory_limit)
-    elif method in ("dask", "dask_e2e"):
-        import dask
-        import dask.dataframe as dd
-        from distributed import Client, LocalCluster, wait
-
-        cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
-        ctx["close"] = lambda: (client.close(), cluster.close())
-        if method == "dask":
-            scanned = B.scan_cycle(folder)
-            src = scanned._source
-            raw_labels, maps, unit_cats = scanned._maps
-            s = scanned.scheme
-            cols = {"unit": src.columns["unit"], "group": src.columns["group"]}
-            cols["dims"] = [src.columns[d] for d in s.dimension_codes]
-            from evalstats.scheme import normalize_label
-
-            pairs = B._raw_pairs(raw_labels, maps)
-            unit_lookup = {normalize_label(v): unit_cats[c] for v, c in pairs}
-            lookups = {
-                "unit": (unit_lookup, unit_cats),
-                "group": (s.lookup("groups"), s.group_codes),
-                "level": (s.level_lookup(), s.level_codes),
-            }
-            shape = B._dims_shape(s, len(unit_cats))
-            ddf = dd.read_parquet(src.parquet, columns=[cols["unit"], cols["group"], *cols["dims"]])
-            ddf = ddf.persist()
-            wait(ddf)
+    elif method in ("dask_load", "dask_tally", "dask_count"):
+        scanned = B.scan_cycle(folder, memory_limit=memory_limit)
+        client_cm = B.dask_client(None, n_workers=2, threads_per_worker=1)
+        client = client_cm.__enter__()
+        ctx["close"] = lambda: client_cm.__exit__(None, None, None)
+        if method == "dask_load":
 
             def fn():
-                parts = [
-                    dask.delayed(B._partition_counts)(p, cols, lookups, shape, False)
-                    for p in ddf.to_delayed()
-                ]
-                return client.compute(dask.delayed(B._combine)(parts)).result()
+                B.dask_load(scanned, client).release()
         else:
+            codes = B.dask_load(scanned, client)
 
             def fn():
-                return B.count_cycle(folder, backend="dask", scheduler=client, patterns=False)
+                return B.dask_count(scanned, codes, patterns=method == "dask_count")
     elif method == "annual":
-        from evalstats.rank import rank_units
-        from evalstats.score import composites, scores_table
+        from evalstats.pipeline import score_counts
 
         steps = {}
 
         def fn():
             t = time.perf_counter()
             c = B.count_cycle(folder, backend="duckdb", memory_limit=memory_limit)
-            steps["validate+count"] = time.perf_counter() - t
+            steps["scan + count (tally, patterns)"] = time.perf_counter() - t
             t = time.perf_counter()
-            units = c.validated.units
-            scores_table(c.counts, units=units, scheme=c.validated.scheme, patterns=c.patterns)
-            steps["scores"] = time.perf_counter() - t
-            t = time.perf_counter()
-            comp = composites(c.counts, units=units, scheme=c.validated.scheme, patterns=c.patterns)
-            steps["composites"] = time.perf_counter() - t
-            t = time.perf_counter()
-            rank_units(comp, patterns=c.patterns, scheme=c.validated.scheme, rng=1)
-            steps["ranking (10,000 resamples)"] = time.perf_counter() - t
+            score_counts(c, rng=1)
+            steps["score_counts (scores, composites, ranking 10,000)"] = time.perf_counter() - t
             ctx["steps"] = steps
             ctx["patterns"] = len(c.patterns)
     else:  # pragma: no cover
@@ -248,17 +250,22 @@ def probe(method: str, folder: Path, repeats: int, memory_limit: str | None) -> 
     if "close" in ctx:
         ctx["close"]()
     out = {"method": method, "n": n, "seconds": statistics.median(times), "peak_mib": peak / 1024}
+    if ref is not None:  # the same reference, timed right after, under the same load
+        ref_n = int(json.loads((Path(ref) / "n.json").read_text())["n"])
+        out["ref_seconds"] = _reference(Path(ref), repeats) * n / ref_n
     if "steps" in ctx:
         out["steps"] = ctx["steps"]
         out["patterns"] = ctx["patterns"]
     return out
 
 
-def _run_probe(method, folder, args) -> dict | None:
+def _run_probe(method, folder, args, ref=None) -> dict | None:
     cmd = [sys.executable, str(HERE), "--probe", method, "--folder", str(folder)]
     cmd += ["--repeats", str(args.repeats)]
     if args.memory_limit:
         cmd += ["--memory-limit", args.memory_limit]
+    if ref is not None:
+        cmd += ["--ref", str(ref)]
     p = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if p.returncode != 0:
         print(f"  {method}: failed\n{p.stderr[-2000:]}", file=sys.stderr)
@@ -271,6 +278,36 @@ def _fmt_t(s: float) -> str:
     return f"{s * 1e3:.0f} ms" if s < 1 else f"{s:.2f} s"
 
 
+LABELS = {
+    "bincount": "np.bincount on the codes in memory (reference)",
+    "melt": "naive pandas melt + groupby (in memory)",
+    "pandas": "pandas backend: evalstats.tally (in memory)",
+    "pandas_patterns": "pandas backend: tally + pattern_counts (in memory)",
+    "pandas_e2e": "pandas backend: read + validate + count",
+    "duckdb_sql": "DuckDB SQL: 5 GROUP BYs on the labels, UNION ALL (plan not used)",
+    "duckdb_sql_patterns": "DuckDB SQL: 1 GROUP BY over unit, group, 5 answers (not used)",
+    "duckdb_tally": "duckdb backend: tally (Parquet dictionary codes, streamed)",
+    "duckdb_count": "duckdb backend: tally + pattern counts (streamed)",
+    "duckdb_scan": "duckdb backend: validation scan (DuckDB SQL)",
+    "duckdb_e2e": "duckdb backend: count_cycle = scan + tally + patterns",
+    "dask_load": "dask, 2 workers: read + encode + persist codes (load)",
+    "dask_tally": "dask, 2 workers: tally, codes persisted",
+    "dask_count": "dask, 2 workers: tally + patterns, codes persisted",
+}
+
+
+def _methods(n: int) -> list[str]:
+    small = n <= MELT_MAX
+    out = ["bincount"] if small else []
+    out += ["melt", "pandas", "pandas_patterns"] if small else []
+    out += ["duckdb_sql"] + (["duckdb_sql_patterns"] if small else [])
+    out += ["duckdb_tally"] + (["duckdb_count"] if small else []) + ["duckdb_scan"]
+    out += ["duckdb_e2e"] if small else []
+    out += ["dask_load", "dask_tally", "dask_count"] if small else []
+    out += ["pandas_e2e"] if n <= 1_000_000 else []
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1e6,1e7", help="forms, comma-separated (default 1e6,1e7)")
@@ -278,25 +315,31 @@ def main(argv=None) -> int:
     ap.add_argument("--dir", default=tempfile.gettempdir(), help="where the cycles are written")
     ap.add_argument("--memory-limit", default="4GB", help="DuckDB memory limit (default 4GB)")
     ap.add_argument("--keep", action="store_true", help="keep the generated cycles")
-    ap.add_argument("--annual", action="store_true", help="time the annual chain (duckdb)")
+    ap.add_argument("--annual", action="store_true", help="time scan + count + score (duckdb)")
+    ap.add_argument("--methods", help="only these methods (comma-separated)")
     ap.add_argument("--probe", help=argparse.SUPPRESS)
     ap.add_argument("--folder", help=argparse.SUPPRESS)
+    ap.add_argument("--ref", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.probe:
-        print(json.dumps(probe(args.probe, Path(args.folder), args.repeats, args.memory_limit)))
+        out = probe(args.probe, Path(args.folder), args.repeats, args.memory_limit, args.ref)
+        print(json.dumps(out))
         return 0
 
     from evalstats.demo import write_large
 
-    sizes = [int(float(x)) for x in args.sizes.split(",")]
+    sizes = sorted(int(float(x)) for x in args.sizes.split(","))
+    only = set(args.methods.split(",")) if args.methods else None
     root = Path(tempfile.mkdtemp(prefix="evalstats-bench-", dir=args.dir))
     free = shutil.disk_usage(root).free
     need = int(max(sizes) * 10)  # about 9 bytes per form in the Parquet file
     if need > free:
         print(f"not enough disk in {root}: need ~{need / 2**30:.1f} GiB", file=sys.stderr)
         return 1
+    print(f"# load average at start: {os.getloadavg()}")
     rows = []
-    melt_per_form = None
+    per_form = {}  # reference seconds per form, from the largest in-memory size measured
+    ref = None  # the largest in-memory size's folder: its codes are the bincount reference
     try:
         for n in sizes:
             folder = root / f"n{n}"
@@ -305,27 +348,29 @@ def main(argv=None) -> int:
             (folder / "n.json").write_text(json.dumps({"n": n}))
             mb = (folder / "responses.parquet").stat().st_size / 2**20
             print(f"# {n:,} forms: {mb:.0f} MiB Parquet written in {time.perf_counter() - t:.1f} s")
-            methods = ["bincount", "pandas", "duckdb_tally", "duckdb_scan", "duckdb_e2e"]
             if n <= MELT_MAX:
-                methods.insert(1, "melt")
-                methods += ["dask", "dask_e2e"]
-            if n <= 1_000_000:
-                methods.append("pandas_e2e")
+                ref = folder
             res = {}
-            for m in methods:
-                r = _run_probe(m, folder, args)
+            for m in _methods(n):
+                if only is not None and m not in only:
+                    continue
+                r = _run_probe(m, folder, args, ref)
                 if r is not None:
                     res[m] = r
-                    print(f"  {m:13s} {_fmt_t(r['seconds']):>10s}  peak +{r['peak_mib']:.0f} MiB")
-            base = res["bincount"]["seconds"]
-            if "melt" in res:
-                melt_per_form = res["melt"]["seconds"] / n
-            melt = res["melt"]["seconds"] if "melt" in res else (melt_per_form or np.nan) * n
+                    print(
+                        f"  {m:20s} {_fmt_t(r['seconds']):>10s}  peak +{r['peak_mib']:.0f} MiB"
+                        f"  (bincount in the same process: {_fmt_t(r['ref_seconds'])})"
+                    )
+            for name in ("bincount", "melt", "pandas"):
+                if name in res:
+                    per_form[name] = (res[name]["seconds"] / n, n)
             for m, r in res.items():
-                rows.append(
-                    (n, m, r["seconds"], r["peak_mib"], r["seconds"] / base, melt / r["seconds"])
-                )
-            if args.annual and n <= MELT_MAX and n == max(x for x in sizes if x <= MELT_MAX):
+                ratios = {}
+                for name, (spf, at) in per_form.items():
+                    ratios[name] = (r["seconds"] / (spf * n), at != n)
+                ratios["same"] = (r["seconds"] / r["ref_seconds"], n != int(ref.name[1:]))
+                rows.append((n, m, r["seconds"], r["peak_mib"], ratios))
+            if args.annual and n == max(x for x in sizes if x <= MELT_MAX):
                 r = _run_probe("annual", folder, args)
                 if r is not None:
                     print(
@@ -333,16 +378,38 @@ def main(argv=None) -> int:
                         f"peak +{r['peak_mib']:.0f} MiB, {r['patterns']:,} patterns"
                     )
                     for k, v in r["steps"].items():
-                        print(f"    {k:28s} {_fmt_t(v)}")
-            if not args.keep:
+                        print(f"    {k:50s} {_fmt_t(v)}")
+            if not args.keep and folder != ref:
                 shutil.rmtree(folder, ignore_errors=True)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
-    print("\n| forms | method | time | peak extra memory | × np.bincount | melt ÷ method |")
-    print("|---:|---|---:|---:|---:|---:|")
-    for n, m, s, mib, rb, rm in rows:
-        print(f"| {n:.0e} | {m} | {_fmt_t(s)} | {mib:.0f} MiB | {rb:.1f}× | {rm:.1f}× |")
+    print(f"# load average at end: {os.getloadavg()}")
+    print("\n(s) = reference measured at a smaller size in this run, scaled by the number of forms")
+    print(
+        "\n× np.bincount: against the reference timed in the same process right after the "
+        "method (same load); × first bincount: against the bincount probe of this run"
+    )
+    print(
+        "\n| forms | method | time | peak extra memory | × np.bincount | × first bincount "
+        "| melt ÷ method | × pandas |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+
+    def ratio(ratios, ref, invert=False):
+        if ref not in ratios:
+            return "–"
+        x, scaled = ratios[ref]
+        x = 1 / x if invert else x
+        return f"{x:.1f}×" + (" (s)" if scaled else "")
+
+    for n, m, sec, mib, ratios in rows:
+        mem = "(workers)" if m in ("dask_tally", "dask_count") else f"{mib:.0f} MiB"
+        print(
+            f"| {n:.0e} | {LABELS[m]} | {_fmt_t(sec)} | {mem} | {ratio(ratios, 'same')} "
+            f"| {ratio(ratios, 'bincount')} | {ratio(ratios, 'melt', True)} "
+            f"| {ratio(ratios, 'pandas')} |"
+        )
     return 0
 
 

@@ -9,14 +9,21 @@ columns, dtypes, row order and zero cells):
     :func:`evalstats.validate.validate_cycle` reads the whole cycle into memory, then the
     chunked-bincount :func:`evalstats.tally`.  The default for ordinary cycles.
 ``duckdb``
-    Embedded DuckDB reads ``responses.parquet`` (or a CSV, first streamed once into a
+    Embedded DuckDB validates ``responses.parquet`` (or a CSV, first streamed once into a
     temporary Parquet file with row numbers) out of core, multi-threaded, within
-    ``memory_limit`` (it spills to a temporary folder beyond it).  Validation is SQL over the
-    file (:func:`scan_cycle`); the counts are GROUP BYs on the raw labels, whose small results
-    are mapped to the scheme's codes by joining mapping tables in SQL.
+    ``memory_limit`` (it spills to a temporary folder beyond it): :func:`scan_cycle`.  The
+    counts are then streamed from the Parquet file in batches of :data:`ARROW_BATCH_ROWS`
+    rows: each batch's label columns are read as dictionary codes (pyarrow), each small
+    dictionary is mapped once to the scheme's codes, and ``np.bincount`` counts the tally and
+    the whole answer patterns.  Memory is O(batch) plus the pattern array (at most
+    :data:`PATTERN_DENSE_MAX` slots).  Plain DuckDB GROUP BYs over the labels measured
+    5-9x ``np.bincount`` on the codes, the streamed codes about 2-3x
+    (``benchmarks/bench_backends.py``).
 ``dask``
-    ``dask.distributed``: the counts are computed on the workers (one ``np.bincount`` per
-    partition, summed), the validation scan as for ``duckdb`` on the machine that runs
+    ``dask.distributed``: :func:`dask_load` has each worker read its row groups of the
+    Parquet file and keep them as small integer codes (3 bytes a form plus 1 per answer);
+    :func:`dask_count` counts them where they lie (one ``np.bincount`` per partition) and
+    only counts travel.  The validation scan runs as for ``duckdb`` on the machine that runs
     evalstats.  The data must be at a path every worker can read.
 
 ``"auto"`` picks ``dask`` when a scheduler is given, else ``duckdb`` for a responses file of
@@ -41,8 +48,9 @@ header is row 1, the first form row 2; CSV: the record number, title and blank l
 * the units, forms-issued, incidents and exclusions files (small: read in memory with the
   same code as ``validate_cycle``), returned above issued, units without forms.
 
-It does *not* read the comment, submitted-at and collector columns (they do not enter the
-tally; the data-quality checks that need them work on in-memory forms), does not drop rows
+It does *not* read the comment, submitted-at, collector or any respondent-identifier column
+(they do not enter the tally; the data-quality checks that need them work on in-memory
+forms), does not drop rows
 that are blank in every column *except* those it reads, and needs a units file.  Rows are
 streamed: memory does not grow with the number of forms, except for the GROUP BY over form ids
 that finds ids typed twice, which DuckDB spills to disk beyond ``memory_limit``.
@@ -85,7 +93,7 @@ from .io import (
     read_table,
 )
 from .scheme import Scheme, normalize_label, resolve_scheme
-from .tally import BLANK, _pattern_frame, _tally_frame
+from .tally import BLANK, _key_dtype, _pattern_frame, _tally_frame
 from .validate import HasProblems
 
 BACKENDS = ("auto", "pandas", "duckdb", "dask")
@@ -437,13 +445,6 @@ def _label_codes(values, lookup: dict, categories) -> np.ndarray:
     return out
 
 
-def _codes_of(series: pd.Series, lookup: dict, categories) -> np.ndarray:
-    """Vectorised :func:`_label_codes` (only the unique values are looked up)."""
-    fc, uniques = pd.factorize(series, use_na_sentinel=True)
-    lut = np.append(_label_codes(list(uniques), lookup, categories), -1).astype(np.int32)
-    return lut[fc]
-
-
 def _nfkc_trim(arr):
     """NFKC + trim, '' → null: how io normalises a cell (arrow UDF for DuckDB)."""
     out = pc.utf8_trim_whitespace(pc.utf8_normalize(arr, "NFKC"))
@@ -590,10 +591,10 @@ def scan_cycle(
     (True, 10000000)
     """
     with tempfile.TemporaryDirectory(prefix="evalstats-scan-") as tmp:
-        return _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp, keep=None)
+        return _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp)
 
 
-def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp, keep):
+def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp):
     from . import validate as V
     from .io import problem
 
@@ -688,12 +689,7 @@ def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp, keep)
         void_rows = _fetch_rows(con, sql, "form_id IN (SELECT form_id FROM _excl_df)")
         con.unregister("_excl_df")
         forms_ug = _forms_by_unit_group(con, sql, len(unit_cats), len(scheme.group_codes))
-        if keep is not None:
-            keep["con"], keep["sql"] = con, sql
-    except BaseException:
-        con.close()
-        raise
-    if keep is None:
+    finally:
         con.close()
 
     interest = (
@@ -770,12 +766,10 @@ def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp, keep)
         voided=voided,
         rows_read=n_rows,
         _source=src,
-        _maps=(raw_labels, maps, unit_cats),
+        _maps=(raw_labels, maps, unit_cats, unit_lookup),
         _uncounted=uncounted_codes,
     )
     if raise_on_error and not scanned.ok:
-        if keep is not None:
-            keep["con"].close()
         raise InputError(scanned.problems)
     return scanned
 
@@ -976,6 +970,21 @@ def _judge_rows(rows: pd.DataFrame, src: _Source, scheme: Scheme, maps, units_fi
 
 
 # ---------------------------------------------------------------------- counting
+# The responses are read as Parquet dictionary pages (pyarrow, streamed in batches): each
+# batch's small dictionaries are mapped to the scheme's codes once, the rows become integer
+# codes by a table look-up, and one ``np.bincount`` per dimension counts them (plus one over
+# whole answer patterns).  A DuckDB GROUP BY over the labels measured 5-9x a plain bincount
+# (``benchmarks/bench_backends.py``); the codes come for free from the file's dictionaries.
+ARROW_BATCH_ROWS = 1 << 20
+"""Rows per batch read from the responses file (memory is O(batch))."""
+PATTERN_DENSE_MAX = 1 << 24
+"""Pattern keys are counted in a dense array below this many possible patterns (and at most
+4 per row read or :data:`PATTERN_DENSE_MIN`), else sorted with ``np.unique``."""
+PATTERN_DENSE_MIN = 1 << 16
+PARTITION_ROWS = 1 << 20
+"""Dask: consecutive row groups are joined into partitions of at least this many rows."""
+
+
 def _dims_shape(scheme: Scheme, n_units: int):
     return n_units, len(scheme.group_codes), len(scheme.dimension_codes), len(scheme.level_codes)
 
@@ -1032,91 +1041,319 @@ def _patterns_frame(u, g, levels, n, scanned: ScannedCycle) -> pd.DataFrame:
     return _pattern_frame(None, cycles, units, u, g, levels, scanned.scheme, weights=w)
 
 
-def _duck_counts(con, sql: _Sql, scanned: ScannedCycle, want_patterns: bool):
-    """Tally (and patterns) with SQL: GROUP BY on raw labels, mapped by joining the maps."""
+@dataclass(frozen=True)
+class _Coder:
+    """Raw labels → small integer codes, batch by batch (picklable: sent to Dask workers).
+
+    Codes: ``ug = unit * n_groups + group`` (``n_units * n_groups`` when the unit or the group
+    is blank or unknown: such rows are errors and counted nowhere); one row of ``levels`` per
+    dimension, ``0 .. nl-1`` the scheme's levels, ``nl`` blank, ``nl + 1`` unknown.
+    """
+
+    columns: tuple  # physical column names: unit, group, then the dimensions
+    unit: tuple  # (lookup, categories)
+    group: tuple
+    level: tuple
+    shape: tuple  # (nu, ng, nd, nl)
+
+    @property
+    def ug_dtype(self):
+        nu, ng, _nd, nl = self.shape
+        return _key_dtype((nu * ng + 1) * (nl + 2))
+
+    def _lut(self, kind: str, dictionary, cache: dict) -> np.ndarray:
+        """Look-up table of a batch's dictionary (last slot: null), cached by its values."""
+        values = dictionary.to_pylist()
+        key = (kind, tuple(values))
+        lut = cache.get(key)
+        if lut is None:
+            nu, ng, _nd, nl = self.shape
+            lookup, cats = getattr(self, kind)
+            codes = np.append(_label_codes(values, lookup, cats), -1)  # -1 blank, -2 unknown
+            if kind == "level":  # blank nl, unknown nl + 1
+                codes = np.where(codes == -1, nl, np.where(codes == -2, nl + 1, codes))
+                lut = codes.astype(np.int8 if nl + 2 < 128 else np.int16)
+            else:  # unit * ng + group; a blank or unknown one makes the sum negative
+                bad = -(nu * ng + 1)
+                codes = np.where(codes < 0, bad, codes * (ng if kind == "unit" else 1))
+                lut = codes.astype(self.ug_dtype)
+            cache[key] = lut
+        return lut
+
+    def encode(self, batch, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+        """``(ug, levels[nd, n])`` of one record batch (columns in ``self.columns`` order)."""
+        nu, ng, nd, _nl = self.shape
+        n = batch.num_rows
+        ug = np.empty(n, self.ug_dtype)
+        tmp = np.empty(n, self.ug_dtype)
+        levels = None
+        for i, kind in enumerate(("unit", "group", *["level"] * nd)):
+            arr = batch.column(i)
+            if not pa.types.is_dictionary(arr.type):
+                arr = pc.dictionary_encode(arr)
+            lut = self._lut(kind, arr.dictionary, cache)
+            idx = arr.indices
+            if idx.null_count:
+                idx = idx.fill_null(len(arr.dictionary))
+            idx = idx.to_numpy(zero_copy_only=False)
+            if i == 0:
+                np.take(lut, idx, out=ug)
+            elif i == 1:
+                np.take(lut, idx, out=tmp)
+                ug += tmp
+                np.putmask(ug, ug < 0, nu * ng)
+            else:
+                if levels is None:
+                    levels = np.empty((nd, n), lut.dtype)
+                np.take(lut, idx, out=levels[i - 2])
+        if levels is None:
+            levels = np.zeros((0, n), np.int8)
+        return ug, levels
+
+
+def _parquet_codes(path: str, coder: _Coder, row_groups=None):
+    """Yield the codes of ``path`` batch by batch (:meth:`_Coder.encode`)."""
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path, read_dictionary=list(coder.columns))
+    cache: dict = {}
+    for batch in pf.iter_batches(
+        batch_size=ARROW_BATCH_ROWS, row_groups=row_groups, columns=list(coder.columns)
+    ):
+        yield coder.encode(batch, cache)
+
+
+class _Counter:
+    """Accumulates the per-dimension tally and the answer-pattern counts of coded batches."""
+
+    def __init__(self, shape, patterns: bool, rows: int):
+        nu, ng, nd, nl = self.shape = shape
+        self.nbins = (nu * ng + 1) * (nl + 2)
+        self.tally = np.zeros((nd, self.nbins), np.int64)
+        self.space = nu * ng * (nl + 1) ** nd
+        if patterns and self.space >= 2**62:
+            raise ValueError("too many possible answer patterns for this scheme")
+        self.patterns = patterns
+        self.dense = (
+            np.zeros(self.space + 1, np.int64)
+            if patterns
+            and self.space < PATTERN_DENSE_MAX
+            and self.space <= max(4 * rows, PATTERN_DENSE_MIN)
+            else None
+        )
+        self.sparse: list = []
+
+    def add(self, ug: np.ndarray, levels: np.ndarray) -> None:
+        nu, ng, nd, nl = self.shape
+        base = ug * (nl + 2)
+        key = np.empty_like(base)
+        for j in range(nd):
+            np.add(base, levels[j], out=key, casting="unsafe")
+            self.tally[j] += np.bincount(key, minlength=self.nbins)
+        if not self.patterns:
+            return
+        # a row with an unknown answer (level nl + 1) or no unit/group is no pattern: its key
+        # is set to the trash slot ``space`` afterwards, whatever the digits made of it
+        key = ug.astype(np.int32 if self.space < 2**30 else np.int64)
+        for j in range(nd):
+            key *= nl + 1
+            key += levels[j]
+        bad = ug == nu * ng
+        if nd:
+            bad |= levels.max(axis=0) > nl
+        np.putmask(key, bad, self.space)
+        if self.dense is not None:
+            self.dense += np.bincount(key, minlength=self.space + 1)
+        else:
+            self.sparse.append(np.unique(key, return_counts=True))
+
+    def result(self):
+        """``(dense tally [nu, ng, nd, nl + 1], pattern keys, pattern counts)``."""
+        nu, ng, nd, nl = self.shape
+        t = self.tally.reshape(nd, nu * ng + 1, nl + 2)[:, : nu * ng, : nl + 1]
+        dense = t.transpose(1, 0, 2).reshape(nu, ng, nd, nl + 1)
+        if not self.patterns:
+            return dense, None, None
+        if self.dense is not None:
+            keys = np.flatnonzero(self.dense[: self.space])
+            return dense, keys, self.dense[keys]
+        return (dense, *_merge_sparse(self.sparse, self.space))
+
+    def merge(self, other: tuple) -> None:
+        """Add another counter's :meth:`result`."""
+        dense, keys, cnt = other
+        nu, ng, nd, nl = self.shape
+        t = self.tally.reshape(nd, nu * ng + 1, nl + 2)
+        t[:, : nu * ng, : nl + 1] += dense.reshape(nu * ng, nd, nl + 1).transpose(1, 0, 2)
+        if self.dense is not None:
+            np.add.at(self.dense, keys, cnt)
+        elif self.patterns:
+            self.sparse.append((keys, cnt))
+
+
+def _merge_sparse(parts: list, space: int):
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    keys = np.concatenate([k for k, _ in parts])
+    cnt = np.concatenate([c for _, c in parts])
+    uniq, inv = np.unique(keys, return_inverse=True)
+    tot = np.bincount(inv, weights=cnt, minlength=len(uniq))
+    tot = np.rint(tot).astype(np.int64)
+    keep = uniq < space
+    return uniq[keep], tot[keep]
+
+
+def _decode_patterns(keys: np.ndarray, shape):
+    """Pattern keys → ``(unit, group, [level per dimension])`` codes (-1 = blank)."""
+    _nu, ng, nd, nl = shape
+    rest = keys
+    digits = []
+    for _ in range(nd):
+        digits.append(rest % (nl + 1))
+        rest = rest // (nl + 1)
+    levels = [np.where(x == nl, -1, x) for x in digits[::-1]]
+    return rest // ng, rest % ng, levels
+
+
+def _coder(scanned: ScannedCycle) -> _Coder:
     scheme = scanned.scheme
-    shape = _dims_shape(scheme, len(scanned._maps[2]))
-    dims = sql.dims
-    u, g = sql.col("unit"), sql.col("group")
-    join_ug = (
-        "LEFT JOIN map_unit mu ON a.u IS NOT DISTINCT FROM mu.raw "
-        "LEFT JOIN map_group mg ON a.g IS NOT DISTINCT FROM mg.raw"
+    src = scanned._source
+    _raw, _fns, unit_cats, unit_lookup = scanned._maps
+    return _Coder(
+        columns=tuple(src.columns[c] for c in ("unit", "group", *scheme.dimension_codes)),
+        unit=(unit_lookup, tuple(unit_cats)),
+        group=(scheme.lookup("groups"), tuple(scheme.group_codes)),
+        level=(scheme.level_lookup(), tuple(scheme.level_codes)),
+        shape=_dims_shape(scheme, len(unit_cats)),
     )
-    if want_patterns:
-        cols = ", ".join(f"{sql.col(d)} AS d{j}" for j, d in enumerate(dims))
-        agg = f"SELECT {u} AS u, {g} AS g, {cols}, count(*) AS n FROM {sql.agg_from} GROUP BY ALL"
-        lj = " ".join(
-            f"LEFT JOIN map_level m{j} ON a.d{j} IS NOT DISTINCT FROM m{j}.raw"
-            for j in range(len(dims))
-        )
-        sel = ", ".join(f"m{j}.code AS d{j}" for j in range(len(dims)))
-        cond = " AND ".join(f"m{j}.code >= -1" for j in range(len(dims)))
-        q = (
-            f"SELECT mu.code AS u, mg.code AS g, {sel}, sum(a.n)::BIGINT AS n "
-            f"FROM ({agg}) a {join_ug} {lj} "
-            f"WHERE mu.code >= 0 AND mg.code >= 0 AND {cond} GROUP BY ALL"
-        )
-        p = con.execute(q).fetch_df()
-        levels = [p[f"d{j}"].to_numpy(np.int64) for j in range(len(dims))]
-        patterns = _patterns_frame(
-            p["u"].to_numpy(), p["g"].to_numpy(), levels, p["n"].to_numpy(), scanned
-        )
-        counts = None  # derived from the patterns below
-    else:
-        arms = " UNION ALL ".join(
-            f"SELECT {u} AS u, {g} AS g, {j} AS j, {sql.col(d)} AS lv, count(*) AS n "
-            f"FROM {sql.agg_from} GROUP BY ALL"
-            for j, d in enumerate(dims)
-        )
-        q = (
-            f"SELECT mu.code AS u, mg.code AS g, a.j, ml.code AS lv, sum(a.n)::BIGINT AS n "
-            f"FROM ({arms}) a {join_ug} LEFT JOIN map_level ml ON a.lv IS NOT DISTINCT FROM "
-            "ml.raw WHERE mu.code >= 0 AND mg.code >= 0 AND ml.code >= -1 GROUP BY ALL"
-        )
-        t = con.execute(q).fetch_df()
-        dense = _dense_from_long(
-            t["u"].to_numpy(), t["g"].to_numpy(), t["j"].to_numpy(), t["lv"].to_numpy(),
-            t["n"].to_numpy(), shape,
-        )  # fmt: skip
-        dense -= _uncounted_dense(scanned._uncounted, shape)
-        counts = _counts_frame(dense, scanned)
-        patterns = None
-    return counts, patterns
+
+
+def _frames(result, scanned: ScannedCycle):
+    """(counts, patterns or None) frames of a counter's result, the uncounted rows taken off."""
+    dense, keys, cnt = result
+    shape = _dims_shape(scanned.scheme, len(scanned._maps[2]))
+    dense = dense - _uncounted_dense(scanned._uncounted, shape)
+    counts = _counts_frame(dense, scanned)
+    if keys is None:
+        return counts, None
+    u, g, levels = _decode_patterns(keys, shape)
+    return counts, _patterns_frame(u, g, levels, cnt, scanned)
+
+
+def _arrow_counts(scanned: ScannedCycle, want_patterns: bool):
+    """Tally (and patterns) of the scanned responses, streamed from the Parquet file."""
+    coder = _coder(scanned)
+    counter = _Counter(coder.shape, want_patterns, scanned.rows_read)
+    for ug, levels in _parquet_codes(scanned._source.parquet, coder):
+        counter.add(ug, levels)
+    return _frames(counter.result(), scanned)
 
 
 # ---------------------------------------------------------------------- dask
-def _partition_counts(part: pd.DataFrame, cols, lookups, shape, want_patterns):
-    """One partition: codes from labels, then bincount (tally, forms) and pattern keys."""
-    nu, ng, nd, nl = shape
-    unit = _codes_of(part[cols["unit"]], *lookups["unit"])
-    group = _codes_of(part[cols["group"]], *lookups["group"])
-    ok = (unit >= 0) & (group >= 0)
-    base = (unit[ok].astype(np.int64) * ng + group[ok]) * nd
-    dense = np.zeros(nu * ng * nd * (nl + 1), np.int64)
-    pkey = np.zeros(int(ok.sum()), np.int64)
-    all_ok = np.ones(int(ok.sum()), bool)
-    for j, d in enumerate(cols["dims"]):
-        lv = _codes_of(part[d], *lookups["level"])[ok]
-        good = lv >= -1
-        lvb = np.where(lv < 0, nl, lv)
-        dense += np.bincount(((base + j) * (nl + 1) + lvb)[good], minlength=nu * ng * nd * (nl + 1))
-        all_ok &= good
-        pkey = pkey * (nl + 1) + lvb
-    if not want_patterns:
-        return dense, None, None
-    pkey = (unit[ok].astype(np.int64) * ng + group[ok]) * (nl + 1) ** nd + pkey
-    keys, cnt = np.unique(pkey[all_ok], return_counts=True)
-    return dense, keys, cnt
+def _encode_part(path: str, coder: _Coder, row_groups: list) -> tuple[np.ndarray, np.ndarray]:
+    """One partition's codes (runs on a worker)."""
+    parts = list(_parquet_codes(path, coder, row_groups))
+    if not parts:
+        return np.zeros(0, coder.ug_dtype), np.zeros((coder.shape[2], 0), np.int8)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts], axis=1)
 
 
-def _combine(results):
-    dense = sum(r[0] for r in results)
-    if results[0][1] is None:
-        return dense, None, None
-    keys = np.concatenate([r[1] for r in results])
-    cnt = np.concatenate([r[2] for r in results])
-    uniq, inv = np.unique(keys, return_inverse=True)
-    return dense, uniq, np.rint(np.bincount(inv, weights=cnt)).astype(np.int64)
+def _count_part(codes: tuple, shape: tuple, patterns: bool):
+    """One partition's counts (runs on a worker): a :meth:`_Counter.result`."""
+    counter = _Counter(shape, patterns, len(codes[0]))
+    counter.add(*codes)
+    return counter.result()
+
+
+def _sum_parts(results: list, shape: tuple, patterns: bool, rows: int):
+    counter = _Counter(shape, patterns, rows)
+    for r in results:
+        counter.merge(r)
+    return counter.result()
+
+
+def _partitions(path: str) -> list[list[int]]:
+    """Consecutive row groups joined into partitions of at least :data:`PARTITION_ROWS` rows."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    parts: list[list[int]] = []
+    rows = PARTITION_ROWS
+    for i in range(meta.num_row_groups):
+        if rows >= PARTITION_ROWS:
+            parts.append([])
+            rows = 0
+        parts[-1].append(i)
+        rows += meta.row_group(i).num_rows
+    return parts
+
+
+@dataclass(frozen=True)
+class DaskCodes:
+    """The responses as integer codes persisted on the Dask workers (:func:`dask_load`).
+
+    Attributes
+    ----------
+    client : distributed.Client
+    futures : list of distributed.Future
+        One per partition: ``(ug, levels)`` codes held in the workers' memory.
+    shape : tuple
+        ``(units, groups, dimensions, levels)``.
+    rows : int
+        Rows held.
+    """
+
+    client: object
+    futures: list
+    shape: tuple
+    rows: int
+
+    def release(self) -> None:
+        """Free the workers' memory."""
+        self.client.cancel(self.futures)
+
+
+def dask_load(scanned: ScannedCycle, client) -> DaskCodes:
+    """Read a scanned cycle's responses on the Dask workers as integer codes and keep them.
+
+    Each worker reads its row groups of the Parquet file (the path must be readable by every
+    worker) and keeps the codes (2 bytes a form for unit × group, 1 per answer) in memory; the
+    tally (:func:`dask_count`) then ships only counts.
+
+    Examples
+    --------
+    >>> s = scan_cycle("data/raw/2026L")  # doctest: +SKIP
+    >>> with dask_client() as client:  # doctest: +SKIP
+    ...     codes = dask_load(s, client)
+    ...     counts, patterns = dask_count(s, codes)
+    """
+    from distributed import wait
+
+    coder = _coder(scanned)
+    path = scanned._source.parquet
+    if not os.path.exists(path):
+        raise ValueError(
+            f"dask_load reads a Parquet responses file; {scanned.responses.name} was staged "
+            "for the scan only: use count_cycle(..., backend='dask') for CSV responses"
+        )
+    parts = _partitions(path)
+    futures = client.map(_encode_part, [path] * len(parts), [coder] * len(parts), parts, pure=False)
+    wait(futures)
+    return DaskCodes(client, futures, coder.shape, int(scanned.rows_read))
+
+
+def dask_count(scanned: ScannedCycle, codes: DaskCodes, *, patterns: bool = True):
+    """``(counts, patterns)`` of codes held on the workers (:func:`dask_load`).
+
+    The counting runs on the workers (one ``np.bincount`` per dimension and partition); only
+    the counts travel.  ``patterns`` None when not asked for.
+    """
+    client = codes.client
+    parts = client.map(_count_part, codes.futures, shape=codes.shape, patterns=patterns, pure=False)
+    total = client.submit(_sum_parts, parts, codes.shape, patterns, codes.rows, pure=False)
+    result = total.result()
+    client.cancel([total, *parts])
+    return _frames(result, scanned)
 
 
 @contextlib.contextmanager
@@ -1165,50 +1402,6 @@ def dask_client(scheduler=None, *, n_workers: int = 2, threads_per_worker: int =
         yield client
     finally:
         client.close()
-
-
-def _dask_counts(scanned: ScannedCycle, scheduler, want_patterns: bool, partition_rows=None):
-    dd = _require("dask.dataframe", "dask")
-    import dask
-
-    scheme = scanned.scheme
-    src = scanned._source
-    raw_labels, maps, unit_cats = scanned._maps
-    shape = _dims_shape(scheme, len(unit_cats))
-    nu, ng, nd, nl = shape
-    dims = list(scheme.dimension_codes)
-    cols = {"unit": src.columns["unit"], "group": src.columns["group"]}
-    cols["dims"] = [src.columns[d] for d in dims]
-    unit_lookup = {normalize_label(v): unit_cats[c] for v, c in _raw_pairs(raw_labels, maps)}
-    lookups = {
-        "unit": (unit_lookup, unit_cats),
-        "group": (scheme.lookup("groups"), scheme.group_codes),
-        "level": (scheme.level_lookup(), scheme.level_codes),
-    }
-    with dask_client(scheduler) as client:
-        ddf = dd.read_parquet(src.parquet, columns=[cols["unit"], cols["group"], *cols["dims"]])
-        parts = [
-            dask.delayed(_partition_counts)(p, cols, lookups, shape, want_patterns)
-            for p in ddf.to_delayed()
-        ]
-        dense, keys, cnt = client.compute(dask.delayed(_combine)(parts)).result()
-    dense = dense.reshape(nu, ng, nd, nl + 1)
-    if not want_patterns:
-        dense = dense - _uncounted_dense(scanned._uncounted, shape)
-        return _counts_frame(dense, scanned), None
-    rest = keys
-    digits = []
-    for _ in range(nd):
-        digits.append(rest % (nl + 1))
-        rest = rest // (nl + 1)
-    levels = [np.where(x == nl, -1, x) for x in digits[::-1]]
-    patterns = _patterns_frame(rest // ng, rest % ng, levels, cnt, scanned)
-    return None, patterns
-
-
-def _raw_pairs(raw_labels, maps):
-    codes = maps["unit"](raw_labels["unit"])
-    return [(v, c) for v, c in zip(raw_labels["unit"], codes, strict=True) if c >= 0]
 
 
 # ---------------------------------------------------------------------- entry points
@@ -1285,20 +1478,16 @@ def count_cycle(
         _require("dask", "dask")
         _require("distributed", "dask")
     with tempfile.TemporaryDirectory(prefix="evalstats-scan-") as tmp:
-        keep: dict = {}
-        scanned = _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp, keep)
-        con, sql = keep["con"], keep["sql"]
-        try:
-            if backend == "duckdb":
-                counts, pat = _duck_counts(con, sql, scanned, patterns)
-            else:
-                counts, pat = _dask_counts(scanned, scheduler, patterns)
-        finally:
-            con.close()
-        if counts is None:
-            from .tally import tally_from_patterns
-
-            counts = tally_from_patterns(pat, scanned.scheme)
+        scanned = _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp)
+        if backend == "duckdb":
+            counts, pat = _arrow_counts(scanned, patterns)
+        else:
+            with dask_client(scheduler) as client:
+                codes = dask_load(scanned, client)
+                try:
+                    counts, pat = dask_count(scanned, codes, patterns=patterns)
+                finally:
+                    codes.release()
     return CycleCounts(scanned.cycle, backend, counts, pat, scanned)
 
 
@@ -1323,15 +1512,19 @@ def pattern_counts_files(path, **options) -> pd.DataFrame:
 
 
 __all__ = [
+    "ARROW_BATCH_ROWS",
     "AUTO_BYTES",
     "AUTO_ROWS",
     "BACKENDS",
     "BLANK",
     "CycleCounts",
+    "DaskCodes",
     "ScannedCycle",
     "choose_backend",
     "count_cycle",
     "dask_client",
+    "dask_count",
+    "dask_load",
     "pattern_counts_files",
     "scan_cycle",
     "tally_files",

@@ -10,6 +10,11 @@ Examples
 >>> h1 = score_cycle(validate_cycle("data/raw/2026H1"), rng=1)  # doctest: +SKIP
 >>> a = score_cycle(validate_cycle("data/raw/2026A"), rng=1)  # doctest: +SKIP
 >>> year = score_year(h1, a, rng=1)  # doctest: +SKIP
+
+A cycle counted by a backend (out of core, or on a cluster) is scored from its counts:
+
+>>> from evalstats.backends import count_cycle
+>>> big = score_counts(count_cycle("data/raw/2026L", backend="duckdb"), rng=1)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -95,14 +100,91 @@ def score_cycle(
     Returns
     -------
     CycleScores
+
+    See Also
+    --------
+    score_counts : the same from a backend's counts, without the forms in memory.
     """
+    scheme = validated.scheme
+    forms = validated.forms if forms is None else forms
+    return _score(
+        validated,
+        tally(forms, scheme),
+        pattern_counts(forms, scheme),
+        method=method,
+        confidence_level=confidence_level,
+        n_resamples=n_resamples,
+        rng=rng,
+    )
+
+
+def score_counts(
+    counted,
+    *,
+    method: str = "wilson",
+    confidence_level: float | None = None,
+    n_resamples: int = 10_000,
+    rng=None,
+) -> CycleScores:
+    """Score one cycle from its counts: what :func:`score_cycle` gives, without the forms.
+
+    Everything the scores, composites and ranking need is in the tally and the answer-pattern
+    counts, whose size does not grow with the number of forms; so a cycle counted out of core
+    (DuckDB) or on a cluster (Dask) is scored in memory.  The tables are identical to
+    ``score_cycle(validate_cycle(path))`` with the same options and seed.
+
+    Parameters
+    ----------
+    counted : CycleCounts
+        From :func:`evalstats.backends.count_cycle` (any backend), with its pattern counts.
+    method, confidence_level, n_resamples, rng
+        As in :func:`score_cycle`.
+
+    Returns
+    -------
+    CycleScores
+
+    Raises
+    ------
+    TypeError
+        ``counted`` is not a CycleCounts.
+    ValueError
+        It was counted with ``patterns=False``.
+
+    Examples
+    --------
+    >>> from evalstats.backends import count_cycle
+    >>> c = count_cycle("data/raw/2026L", backend="duckdb")  # doctest: +SKIP
+    >>> score_counts(c, rng=1).ranking.head()  # doctest: +SKIP
+    """
+    from .backends import CycleCounts
+
+    if not isinstance(counted, CycleCounts):
+        raise TypeError(
+            "counted must be the CycleCounts of evalstats.backends.count_cycle; "
+            f"got {type(counted).__name__}"
+        )
+    if counted.patterns is None:
+        raise ValueError(
+            "counted has no pattern counts (counted with patterns=False); the intervals and "
+            "the ranking need them: count with patterns=True"
+        )
+    return _score(
+        counted.validated,
+        counted.counts,
+        counted.patterns,
+        method=method,
+        confidence_level=confidence_level,
+        n_resamples=n_resamples,
+        rng=rng,
+    )
+
+
+def _score(validated, counts, patterns, *, method, confidence_level, n_resamples, rng):
     scheme = validated.scheme
     level = check_confidence_level(
         scheme.rules.confidence_level if confidence_level is None else confidence_level
     )
-    forms = validated.forms if forms is None else forms
-    counts = tally(forms, scheme)
-    patterns = pattern_counts(forms, scheme)
     scores = scores_table(
         counts,
         units=validated.units,
@@ -196,4 +278,4 @@ def score_year(
     )
 
 
-__all__ = ["CycleScores", "score_cycle", "score_year"]
+__all__ = ["CycleScores", "score_counts", "score_cycle", "score_year"]

@@ -291,9 +291,84 @@ def test_runner_validates_with_the_backend_and_records_it(tmp_path, declares):
     staging = tmp_path / "out" / "staging"
     staging.mkdir(parents=True)
     started = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    path = R._write_manifest(plan, staging, "t0", plan.params, before, started, {})
+    path = R._write_manifest(plan, staging, "t0", plan.params, before, started, {}, None)
     manifest = json.loads(path.read_text(encoding="utf-8"))
     assert manifest["backend"] == {"name": "duckdb", "memory_limit": "200MB"}
     with pytest.raises(R.RunUsageError) as info:
         R._with_backend(plan, "pandas", "tcp://127.0.0.1:1", None)
     assert str(info.value) == "--scheduler is only used with --backend dask; got pandas"
+
+
+def _write_row_groups(folder, groups, *, dictionary=True):
+    """Responses as one Parquet row group per list of rows (each with its own dictionaries)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    schema = pa.schema(
+        [pa.field(HEAD[0], pa.string())]
+        + [
+            pa.field(c, pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string())
+            for c in HEAD[1:]
+        ]
+    )
+    with pq.ParquetWriter(folder / "responses.parquet", schema) as w:
+        for rows in groups:
+            frame = pd.DataFrame(rows, columns=HEAD, dtype=object)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            table = table.cast(pa.schema([pa.field(c, pa.string()) for c in HEAD]))
+            if dictionary:
+                table = pa.Table.from_arrays(
+                    [table.column(0), *(table.column(c).dictionary_encode() for c in HEAD[1:])],
+                    schema=schema,
+                )
+            w.write_table(table)
+    pd.DataFrame(
+        {"单位编码": UNITS, "单位名称": [f"单位{u}" for u in UNITS], "序列": "行政管理"}
+    ).to_csv(folder / "units.csv", index=False)
+    return folder
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    groups=st.lists(st.lists(_row, min_size=1, max_size=12), min_size=1, max_size=4),
+    dictionary=st.booleans(),
+    sparse=st.booleans(),
+)
+def test_batches_row_groups_and_partitions_add_up(
+    tmp_path_factory, monkeypatch, client, groups, dictionary, sparse
+):
+    # tiny batches and partitions: every batch has its own dictionaries (or none: plain
+    # strings), the pattern counts go through the sorted (sparse) path or the dense one
+    monkeypatch.setattr("evalstats.backends.ARROW_BATCH_ROWS", 5)
+    monkeypatch.setattr("evalstats.backends.PARTITION_ROWS", 7)
+    monkeypatch.setattr("evalstats.backends.PATTERN_DENSE_MIN", 0 if sparse else 1 << 24)
+    groups = [[list(r) for r in g] for g in groups]
+    folder = _write_row_groups(
+        tmp_path_factory.mktemp("c") / "2026X", groups, dictionary=dictionary
+    )
+    _, counts, patterns = _expected(folder)
+    for backend, opts in (("duckdb", {}), ("dask", {"scheduler": client})):
+        got = count_cycle(folder, backend=backend, raise_on_error=False, **opts)
+        pd.testing.assert_frame_equal(got.counts, counts)
+        pd.testing.assert_frame_equal(got.patterns, patterns)
+
+
+def test_dask_codes_stay_on_the_workers(tmp_path, client):
+    from evalstats.backends import dask_count, dask_load
+
+    folder = _write_row_groups(
+        tmp_path / "2026X",
+        [[["1", "u01", "企业", *["满意"] * 5]], [["2", "u02", "群众", "不满意", *[None] * 4]]],
+    )
+    _, counts, patterns = _expected(folder)
+    s = scan_cycle(folder, raise_on_error=False)
+    codes = dask_load(s, client)
+    try:
+        assert codes.rows == 2 and len(codes.futures) == 1
+        for _ in range(2):  # the codes are reused: the second count reads nothing
+            got_counts, got_patterns = dask_count(s, codes)
+            pd.testing.assert_frame_equal(got_counts, counts)
+            pd.testing.assert_frame_equal(got_patterns, patterns)
+        only, none = dask_count(s, codes, patterns=False)
+        pd.testing.assert_frame_equal(only, counts)
+        assert none is None
+    finally:
+        codes.release()

@@ -96,3 +96,60 @@ def test_seeded_runs_are_identical(demo):
     first = score_cycle(h1, n_resamples=500, rng=3).ranking
     again = score_cycle(h1, n_resamples=500, rng=3).ranking
     pd.testing.assert_frame_equal(first, again)
+
+
+def _csv_bytes(table, tmp_path, name):
+    from evalstats.report import write_csv
+
+    path = tmp_path / f"{name}.csv"
+    write_csv(table, path)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("cycle", "backend"), [("2026H1", "pandas"), ("2026A", "duckdb")])
+def test_score_counts_equals_score_cycle(tmp_path, cycle, backend):
+    from evalstats.backends import count_cycle
+    from evalstats.pipeline import score_counts
+
+    pytest.importorskip("duckdb")
+    folder = ROOT / "data" / "raw" / cycle
+    expected = score_cycle(validate_cycle(folder), n_resamples=300, rng=11)
+    counted = count_cycle(folder, backend=backend)
+    got = score_counts(counted, n_resamples=300, rng=11)
+    for name in ("counts", "patterns", "scores", "composites", "ranking", "incidents"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+    for name in ("scores", "ranking"):
+        assert _csv_bytes(getattr(got, name), tmp_path / "got", name) == _csv_bytes(
+            getattr(expected, name), tmp_path / "expected", name
+        )
+
+
+def test_score_year_from_counts(demo):
+    from evalstats.backends import count_cycle
+    from evalstats.pipeline import score_counts
+
+    pytest.importorskip("duckdb")
+    *_, year = demo
+    sh = score_counts(count_cycle(ROOT / "data" / "raw" / "2026H1"), n_resamples=2000, rng=7)
+    sa = score_counts(
+        count_cycle(ROOT / "data" / "raw" / "2026A", backend="duckdb"), n_resamples=2000, rng=7
+    )
+    pd.testing.assert_frame_equal(score_year(sh, sa, n_resamples=2000, rng=7), year)
+
+
+def test_score_counts_needs_counts_with_patterns():
+    from evalstats.backends import count_cycle
+    from evalstats.pipeline import score_counts
+
+    folder = ROOT / "data" / "raw" / "2026H1"
+    with pytest.raises(TypeError) as info:
+        score_counts(validate_cycle(folder))
+    assert str(info.value) == (
+        "counted must be the CycleCounts of evalstats.backends.count_cycle; got ValidatedCycle"
+    )
+    with pytest.raises(ValueError) as info:
+        score_counts(count_cycle(folder, backend="pandas", patterns=False))
+    assert str(info.value) == (
+        "counted has no pattern counts (counted with patterns=False); the intervals and the "
+        "ranking need them: count with patterns=True"
+    )
