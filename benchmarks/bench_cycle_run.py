@@ -1,0 +1,193 @@
+"""Benchmark: the cycle run end to end, on the demo and on a large cycle (issue 5).
+
+Run::
+
+    .venv/bin/python benchmarks/bench_cycle_run.py [--forms 1000000] [--format csv] [--work DIR]
+        [--skip-demo] [--skip-large] [--analysis half-year|annual]
+
+Two goals of issue 5, measured here and nowhere else (never in a timed unit test):
+
+* the annual run on the demo data under 30 s wall, kernel start included;
+* the run on ``evalstats demo --forms 1000000`` under 60 s wall, with the memory growth of each
+  process above its size after imports under 3x the forms table's size in memory.
+
+Each ``evalstats run`` is a subprocess; every 50 ms this script reads ``VmHWM`` (the peak
+resident size so far) of the runner and of every process it starts (the notebook's kernel), so a
+short spike between two reads is still counted.  The baseline of each process, "its size after
+imports", is measured in the same run: a fresh interpreter that imports what the runner imports
+(``evalstats.cli``, ``evalstats.run``), and one that imports what the kernel imports
+(``ipykernel``, ``evalstats.analysis``, ``narrative``, ``plot`` with matplotlib's inline backend).
+The forms table's size is ``validate_cycle(...).forms.memory_usage(deep=True).sum()``, measured
+in this process after the run.  The large cycle is written once under ``--work`` (default
+``/tmp/evalstats-bench-run``) with seed 7 and reused when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DEMO_GOAL_SECONDS = 30.0
+LARGE_GOAL_SECONDS = 60.0
+MEMORY_GOAL_RATIO = 3.0
+
+RUNNER_IMPORTS = "import evalstats.cli, evalstats.run"
+KERNEL_IMPORTS = (
+    "import ipykernel.kernelapp, matplotlib; matplotlib.use('module://matplotlib_inline.backend_inline');"
+    "import evalstats.analysis, evalstats.narrative, evalstats.plot"
+)
+
+
+def _status(pid: int) -> dict[str, int]:
+    """``VmRSS`` and ``VmHWM`` of a process in bytes (empty when it is gone)."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    key, value = line.split(":", 1)
+                    out[key] = int(value.split()[0]) * 1024
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return {}
+    return out
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                kids += [int(x) for x in fh.read().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return kids
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
+def baseline_rss(imports: str) -> int:
+    """Resident size of a fresh interpreter after ``imports`` (bytes)."""
+    code = f"{imports}\nprint(open('/proc/self/status').read())"
+    text = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    for line in text.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def timed_run(args: list[str]) -> dict:
+    """Run ``evalstats run …``; wall time and the peak resident size of each process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(BIN / "evalstats"), "run", *args, "--no-progress"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    peaks: dict[int, tuple[str, int]] = {}
+    while proc.poll() is None:
+        for pid in [proc.pid, *_children(proc.pid)]:
+            st = _status(pid)
+            if st:
+                kind = "kernel" if "ipykernel" in _cmdline(pid) else "runner"
+                if pid == proc.pid:
+                    kind = "runner"
+                old = peaks.get(pid, (kind, 0))[1]
+                peaks[pid] = (kind, max(old, st.get("VmHWM", 0)))
+        time.sleep(0.05)
+    seconds = time.perf_counter() - t
+    output = proc.stdout.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"evalstats run {' '.join(args)} failed ({proc.returncode}):\n{output}")
+    by_kind: dict[str, int] = {}
+    for kind, peak in peaks.values():
+        by_kind[kind] = max(by_kind.get(kind, 0), peak)
+    return {"seconds": seconds, "peaks": by_kind}
+
+
+def _mib(n: float) -> str:
+    return f"{n / 2**20:,.0f} MiB"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--forms", type=int, default=1_000_000)
+    ap.add_argument("--format", default="csv", choices=["csv", "parquet"])
+    ap.add_argument("--analysis", default="half-year", choices=["half-year", "annual"])
+    ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "evalstats-bench-run"))
+    ap.add_argument("--skip-demo", action="store_true")
+    ap.add_argument("--skip-large", action="store_true")
+    args = ap.parse_args(argv)
+    work = Path(args.work)
+    ok = True
+    print(f"load average: {os.getloadavg()[0]:.2f} (2 cores expected)")
+
+    if not args.skip_demo:
+        subprocess.run([str(BIN / "evalstats"), "demo", "--if-absent"], cwd=ROOT, check=True)
+        with tempfile.TemporaryDirectory() as out:
+            r = timed_run(["annual", "--cycle", "2026A", "--out", out])
+        met = r["seconds"] < DEMO_GOAL_SECONDS
+        ok &= met
+        print(
+            f"evalstats run annual --cycle 2026A (demo): {r['seconds']:.1f} s wall "
+            f"(goal < {DEMO_GOAL_SECONDS:.0f} s: {'met' if met else 'NOT met'})"
+        )
+
+    if not args.skip_large:
+        from evalstats.demo import write_large
+        from evalstats.validate import validate_cycle
+
+        raw = work / f"raw-{args.forms}-{args.format}"
+        cycles = ["2026H1"] if args.analysis == "half-year" else ["2026H1", "2026A"]
+        for cycle in cycles:
+            if not (raw / cycle).exists():
+                t = time.perf_counter()
+                write_large(raw / cycle, forms=args.forms, fmt=args.format, seed=7, cycle=cycle)
+                print(f"wrote {raw / cycle} in {time.perf_counter() - t:.1f} s")
+        base = {"runner": baseline_rss(RUNNER_IMPORTS), "kernel": baseline_rss(KERNEL_IMPORTS)}
+        cycle = cycles[-1]
+        with tempfile.TemporaryDirectory(dir=work) as out:
+            r = timed_run([args.analysis, "--cycle", cycle, "--data", str(raw), "--out", out])
+        forms = validate_cycle(raw / cycle).forms
+        table = int(forms.memory_usage(deep=True).sum())
+        del forms
+        met = r["seconds"] < LARGE_GOAL_SECONDS
+        ok &= met
+        print(
+            f"evalstats run {args.analysis} --cycle {cycle} on {args.forms:,} forms "
+            f"({args.format}): {r['seconds']:.1f} s wall "
+            f"(goal < {LARGE_GOAL_SECONDS:.0f} s: {'met' if met else 'NOT met'})"
+        )
+        print(f"  forms table in memory: {_mib(table)}")
+        for kind in ("runner", "kernel"):
+            peak = r["peaks"].get(kind, 0)
+            growth = peak - base[kind]
+            ratio = growth / table
+            met = ratio < MEMORY_GOAL_RATIO
+            ok &= met
+            print(
+                f"  {kind}: peak {_mib(peak)}, after imports {_mib(base[kind])}, "
+                f"growth {_mib(growth)} = {ratio:.2f}x the forms table "
+                f"(goal < {MEMORY_GOAL_RATIO:.0f}x: {'met' if met else 'NOT met'})"
+            )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
