@@ -523,6 +523,23 @@ def test_save_figure_writes_identical_bytes_twice(tmp_path):
     assert b"<dc:date>" not in svg and b"<svg" in svg
 
 
+def test_saved_figure_displays_the_png_written_without_drawing_again(tmp_path, monkeypatch):
+    from IPython.core.formatters import format_display_data
+
+    fig = plot.slope(hand_ranking_year(), lang="zh")
+    saved = plot.save_figure(fig, tmp_path, "slope")
+    assert isinstance(saved, list) and saved == [
+        tmp_path / f"slope.{x}" for x in ("png", "svg", "csv")
+    ]
+    monkeypatch.setattr(Figure, "savefig", lambda *a, **k: pytest.fail("figure drawn again"))
+    data, meta = format_display_data(saved)
+    png = (tmp_path / "slope.png").read_bytes()
+    assert data["image/png"] == png
+    width = int.from_bytes(png[16:20], "big")
+    assert meta["image/png"] == {"width": round(width * plot.INLINE_DPI / plot.PNG_DPI)}
+    assert data["text/plain"] == "saved: slope.png, slope.svg, slope.csv"
+
+
 def test_save_figure_bad_arguments(tmp_path):
     fig = Figure()
     with pytest.raises(ValueError) as e:
