@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import re
 import zipfile
 from pathlib import Path
 
@@ -57,18 +56,56 @@ _RESPONSE_META_LAST = ("comment", "submitted_at", "collector")
 
 
 # ---------------------------------------------------------------------- deterministic xlsx
-def workbook_bytes(wb: Workbook, *, timestamp: _dt.datetime = FIXED_TIMESTAMP) -> bytes:
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip archive whose every entry has the same time and attributes, for openpyxl to fill.
+
+    openpyxl writes parts with ``writestr`` (and worksheets with ``write`` from a temporary
+    file); both go through :meth:`writestr`, which stamps ``date_time`` and applies the
+    optional ``rewrite`` of the part before it is compressed.
+    """
+
+    def __init__(self, file, timestamp: _dt.datetime, rewrite=None):
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self._date_time = timestamp.timetuple()[:6]
+        self._rewrite = dict(rewrite or {})
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        edit = self._rewrite.pop(name, None)
+        if edit is not None:
+            data = edit(data)
+        entry = zipfile.ZipInfo(name, date_time=self._date_time)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o600 << 16
+        super().writestr(entry, data)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        with open(filename, "rb") as fh:
+            data = fh.read()
+        self.writestr(arcname if arcname is not None else Path(filename).name, data)
+
+
+def workbook_bytes(
+    wb: Workbook, *, timestamp: _dt.datetime = FIXED_TIMESTAMP, rewrite=None
+) -> bytes:
     """Serialise ``wb`` to XLSX bytes that depend only on its content.
 
     openpyxl stamps the save time into ``docProps/core.xml`` and every zip entry; this sets the
-    workbook's created/modified properties to ``timestamp``, then rewrites the archive with the
-    same entries in the same order and ``timestamp`` as every entry's time.
+    workbook's created/modified properties to ``timestamp`` and writes the archive once, with
+    ``timestamp`` as every entry's time (entries in openpyxl's order, deflated, mode 0600).
 
     Parameters
     ----------
     wb : openpyxl.Workbook
     timestamp : datetime, optional
         The time written everywhere (default 2026-01-01 00:00:00).
+    rewrite : mapping of str to callable, optional
+        Archive entry (``"xl/worksheets/sheet2.xml"``) → function of the entry's bytes
+        returning the bytes to store instead.  :func:`evalstats.report.write_workbook` uses
+        it to put rows it serialised itself into a sheet.  An entry that is never written
+        raises ValueError.
 
     Returns
     -------
@@ -81,33 +118,24 @@ def workbook_bytes(wb: Workbook, *, timestamp: _dt.datetime = FIXED_TIMESTAMP) -
     >>> workbook_bytes(wb) == workbook_bytes(wb)
     True
     """
+    from openpyxl.writer.excel import ExcelWriter
+
+    if wb.read_only:
+        raise TypeError("a read-only workbook cannot be saved")
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
     wb.properties.created = timestamp
     wb.properties.modified = timestamp
     wb.properties.creator = "evalstats"
     wb.properties.lastModifiedBy = "evalstats"
-    raw = io.BytesIO()
-    wb.save(raw)
-    stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                # save() overwrites `modified` with the current time: put the fixed one back
-                text = data.decode("utf-8")
-                text = re.sub(
-                    r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rf"\g<1>{stamp}\g<2>",
-                    text,
-                )
-                data = text.encode("utf-8")
-            entry = zipfile.ZipInfo(info.filename, date_time=timestamp.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, data)
+    archive = _FixedTimeZip(out, timestamp, rewrite)
+    try:
+        ExcelWriter(wb, archive).save()  # writes every part, then closes the archive
+    finally:
+        archive.close()
+    if archive._rewrite:
+        raise ValueError(f"workbook has no part {sorted(archive._rewrite)[0]!r} to rewrite")
     return out.getvalue()
 
 

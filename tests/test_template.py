@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 
 from evalstats.errors import InputError
 from evalstats.scheme import load_scheme
@@ -171,6 +173,93 @@ def test_workbook_bytes_fixes_the_save_time():
     assert data == workbook_bytes(wb, timestamp=stamp)
     back = load_workbook(io.BytesIO(data))
     assert back.properties.modified == back.properties.created == stamp
+
+
+def _old_workbook_bytes(wb, timestamp=FIXED_TIMESTAMP) -> bytes:
+    """workbook_bytes before issue 5: save, then rewrite the whole archive."""
+    wb.properties.created = timestamp
+    wb.properties.modified = timestamp
+    wb.properties.creator = "evalstats"
+    wb.properties.lastModifiedBy = "evalstats"
+    raw = io.BytesIO()
+    wb.save(raw)
+    stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                text = re.sub(
+                    r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rf"\g<1>{stamp}\g<2>",
+                    data.decode("utf-8"),
+                )
+                data = text.encode("utf-8")
+            entry = zipfile.ZipInfo(info.filename, date_time=timestamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
+def _sample_workbook(write_only: bool) -> Workbook:
+    wb = Workbook(write_only=write_only)
+    ws = wb.create_sheet("数据") if write_only else wb.active
+    rows = [
+        ["编号", "得分", "日期"],
+        ["001", 88.5, dt.datetime(2026, 6, 18, 9, 30)],
+        ["x", None, None],
+    ]
+    for row in rows:
+        ws.append(row)
+    if not write_only:
+        ws["A1"].font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        wb.create_sheet("lists").sheet_state = "hidden"
+    return wb
+
+
+@pytest.mark.parametrize("write_only", [False, True])
+def test_workbook_bytes_same_as_save_and_rezip(write_only):
+    # written once, straight into an archive with fixed times: the same bytes as saving and
+    # rewriting the archive (what workbook_bytes did before), for normal and write-only books
+    stamp = dt.datetime(2030, 5, 6, 7, 8, 9)
+    old = _old_workbook_bytes(_sample_workbook(write_only), stamp)
+    assert workbook_bytes(_sample_workbook(write_only), timestamp=stamp) == old
+
+
+def test_workbook_bytes_same_as_save_and_rezip_for_the_template(tmp_path, monkeypatch):
+    from evalstats import template
+
+    new = write_template(tmp_path / "new.xlsx", cycle="2026H1", units=UNITS).read_bytes()
+    monkeypatch.setattr(
+        template, "save_workbook", lambda wb, out: out.write_bytes(_old_workbook_bytes(wb)) and out
+    )
+    old = write_template(tmp_path / "old.xlsx", cycle="2026H1", units=UNITS).read_bytes()
+    assert new == old
+
+
+def test_workbook_bytes_rewrite():
+    wb = Workbook()
+    wb.active["A1"] = "x"
+    seen = []
+
+    def edit(data: bytes) -> bytes:
+        seen.append(data)
+        return data.replace(b"<t>x</t>", b"<t>y</t>")
+
+    data = workbook_bytes(wb, rewrite={"xl/worksheets/sheet1.xml": edit})
+    assert len(seen) == 1 and b"<t>x</t>" in seen[0]
+    assert load_workbook(io.BytesIO(data)).active["A1"].value == "y"
+    with pytest.raises(ValueError) as e:
+        workbook_bytes(wb, rewrite={"xl/worksheets/sheet9.xml": edit})
+    assert str(e.value) == "workbook has no part 'xl/worksheets/sheet9.xml' to rewrite"
+    with pytest.raises(TypeError) as e:
+        workbook_bytes(load_workbook(io.BytesIO(data), read_only=True))
+    assert str(e.value) == "a read-only workbook cannot be saved"
 
 
 # ---------------------------------------------------------------------- units sources
