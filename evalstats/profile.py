@@ -761,7 +761,7 @@ def unit_profile(
     fl = cy.flags
     forms = cy.validated[cycle].forms
     own_forms = set(forms.loc[forms["unit"].astype(str) == unit, "form_id"].astype(str))
-    about = (fl["unit"].astype(str) == unit).to_numpy()
+    about = (fl["unit"].astype(str) == unit).to_numpy().copy()  # to_numpy may be read-only
     across = (fl["unit"].astype(str) == "").to_numpy()
     ids = fl["form_ids"].astype(str).to_numpy()
     for i in np.flatnonzero(across):  # a few flags per cycle
@@ -779,6 +779,7 @@ def unit_profile(
     }
     if tier == "public":
         _suppress(prof, scheme, unit, series)
+        quality = _public_quality(quality)
 
     return UnitProfile(
         unit=unit,
@@ -804,6 +805,22 @@ def unit_profile(
         quality=quality,
         suppressed=prof["suppressed"],
     )
+
+
+def _public_quality(quality: pd.DataFrame) -> pd.DataFrame:
+    """Quality flags for the public tier: the check and how many forms, no collector, no form
+    ids, no group, and a reason that names nobody (the internal reason quotes the collector)."""
+    q = quality.copy()
+    n = pd.to_numeric(q["n_forms"], errors="coerce").fillna(0).astype(np.int64).to_numpy()
+    for c in ("collector", "form_ids", "group"):
+        q[c] = ""
+    q["reason_zh"] = [f"涉及 {k} 份测评表；收集人、问卷编号等细节只在内部版中列出。" for k in n]
+    q["reason"] = [
+        f"{k} form(s) concerned; the collector, form ids and other details are listed in the "
+        "internal edition only."
+        for k in n
+    ]
+    return q
 
 
 # ====================================================================== notebook parameters

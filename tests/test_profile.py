@@ -238,3 +238,19 @@ def test_public_tier_secondary_suppression_passes_the_checker(cycles):
         d[c] = np.where(ent, internal.dimensions[c].to_numpy(np.float64), d[c].astype(float))
     v = privacy.check_public({"dimensions": d}, scheme=p.scheme)
     assert set(v["rule"]) == {"score_relation"}
+
+
+def test_quality_flags_name_nobody_in_the_public_tier():
+    # the demo's half-year holds a 15-form burst by collector 王某 across units; it used to
+    # crash the profile (a read-only mask) and, in public, to name the collector and form ids
+    h1 = profile.load_cycles("2026H1", n_resamples=N_RESAMPLES, seed=SEED)
+    internal = profile.unit_profile("transport_station", cycle="2026H1", scored=h1)
+    public = profile.unit_profile("transport_station", cycle="2026H1", scored=h1, tier="public")
+    assert set(internal.quality["check"]) >= {"burst", "straight_lining"}
+    assert internal.quality["reason_zh"].str.contains("王某").any()
+    assert public.quality["check"].tolist() == internal.quality["check"].tolist()
+    text = public.quality.astype(str).to_csv(index=False)
+    assert "王某" not in text and "H1-01007" not in text
+    burst = public.quality[public.quality["check"] == "burst"].iloc[0]
+    assert burst["reason_zh"] == "涉及 15 份测评表；收集人、问卷编号等细节只在内部版中列出。"
+    assert burst["collector"] == "" and burst["form_ids"] == ""
