@@ -211,6 +211,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import os
@@ -230,7 +231,7 @@ from .compare import compare_cycles, group_homogeneity, rank_movement
 from .config import reports_dir, resolve_path
 from .intervals import PROPORTION_METHODS, satterthwaite_df, t_interval
 from .multitest import adjust_pvalues
-from .pipeline import CycleScores, score_cycle, score_year
+from .pipeline import CycleScores, score_counts, score_cycle, score_year
 from .reliability import alpha_by
 from .scheme import Scheme, resolve_scheme
 from .validate import ValidatedCycle, validate_cycle
@@ -512,6 +513,11 @@ class Parameters:
         Interval method of the rates.
     tier : {"internal", "public"}
         Pass it to :func:`half_year` / :func:`annual`.
+    backend : {"pandas", "duckdb", "dask", "auto"}
+    memory_limit : str or None
+        DuckDB's memory limit (None: DuckDB's default).
+    scheduler : str or None
+        Dask scheduler address (None: a local cluster).
     """
 
     kind: str
@@ -526,6 +532,9 @@ class Parameters:
     seed: int | None
     method: str
     tier: str
+    backend: str = "pandas"
+    memory_limit: str | None = None
+    scheduler: str | None = None
 
 
 def _check_cycle_id(name: str, value) -> str:
@@ -613,6 +622,9 @@ def check_parameters(
     method: str = "wilson",
     tier: str = "internal",
     half_year_cycle: str = "",
+    backend: str = "pandas",
+    memory_limit: str = "",
+    scheduler: str = "",
 ) -> Parameters:
     """Check a notebook's parameters and resolve paths; raise a clear error on the first bad one.
 
@@ -636,6 +648,13 @@ def check_parameters(
         ``"public"`` publishes only what :mod:`evalstats.privacy` allows (module docstring).
     half_year_cycle : str
         Annual only; ``""`` derives it (``"2026A"`` → ``"2026H1"``).
+    backend : {"pandas", "duckdb", "dask", "auto"}
+        How the responses are read and counted (see :func:`half_year`).
+    memory_limit : str
+        DuckDB's memory limit such as ``"4GB"`` (duckdb and dask); ``""`` for DuckDB's default.
+    scheduler : str
+        Dask scheduler address such as ``"tcp://host:8786"`` (dask); ``""`` for a local
+        cluster.
 
     Returns
     -------
@@ -664,6 +683,7 @@ def check_parameters(
     level = check_confidence_level(confidence_level)
     n_resamples = _check_n_resamples(n_resamples)
     seed = _check_seed(seed)
+    backend, memory_limit, scheduler = _check_backend_parameters(backend, memory_limit, scheduler)
     cycle = _check_cycle_id("cycle", cycle)
     if not isinstance(data_dir, str | Path) or str(data_dir).strip() == "":
         raise ValueError(f"data_dir must be a folder; got {data_dir!r}")
@@ -703,7 +723,33 @@ def check_parameters(
         seed=seed,
         method=method,
         tier=tier,
+        backend=backend,
+        memory_limit=memory_limit,
+        scheduler=scheduler,
     )
+
+
+def _check_backend_parameters(backend, memory_limit, scheduler):
+    """The notebook's backend parameters: (backend, memory limit or None, scheduler or None)."""
+    from .backends import BACKENDS, _check_memory_limit
+
+    backend = check_option("backend", backend, BACKENDS)
+    for name, value in (("memory_limit", memory_limit), ("scheduler", scheduler)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str ('' for none); got {value!r}")
+    memory_limit = _check_memory_limit(memory_limit.strip() or None if memory_limit else None)
+    scheduler = scheduler.strip() or None if scheduler else None
+    if memory_limit is not None and backend == "pandas":
+        raise ValueError(
+            f"memory_limit is only used by the duckdb and dask backends; got {memory_limit!r} "
+            "with backend 'pandas'"
+        )
+    if scheduler is not None and backend not in ("dask", "auto"):
+        raise ValueError(
+            f"scheduler is only used by the dask backend; got {scheduler!r} with backend "
+            f"{backend!r}"
+        )
+    return backend, memory_limit, scheduler
 
 
 # ====================================================================== the result
@@ -841,10 +887,12 @@ def _join_codes(masks: dict[str, np.ndarray], n: int) -> np.ndarray:
 
 
 # ====================================================================== half-year tables
-def response_table(validated: ValidatedCycle) -> pd.DataFrame:
+def response_table(validated) -> pd.DataFrame:
     """Forms issued, returned, valid and voided per unit × group, with response rates.
 
-    See ``response`` in the module docstring.
+    See ``response`` in the module docstring.  ``validated`` is a ValidatedCycle, or the
+    :class:`~evalstats.backends.CycleCounts` of a cycle counted by a backend (valid forms from
+    its pattern counts).
 
     Examples
     --------
@@ -853,6 +901,10 @@ def response_table(validated: ValidatedCycle) -> pd.DataFrame:
     >>> t.iloc[-1][["unit", "group", "valid"]].tolist()  # doctest: +SKIP
     ['all', 'all', 1934]
     """
+    counted = _quality._counted(validated)
+    rr = _quality.response_rates(validated)
+    if counted is not None:
+        validated = counted.validated
     scheme = validated.scheme
     info = _unit_info(validated.units)
     groups = list(scheme.group_codes)
@@ -865,9 +917,14 @@ def response_table(validated: ValidatedCycle) -> pd.DataFrame:
         )
         return pd.Series(1, index=key).groupby(level=[0, 1]).sum()
 
-    valid = sizes(validated.forms)
+    if counted is None:
+        valid = sizes(validated.forms)
+    else:  # forms counted per unit × group, from the pattern counts
+        p = counted.patterns
+        valid = p.groupby([p["unit"].astype(str), p["group"].astype(str)])["count"].sum()
+        valid = valid[valid > 0].astype("int64")
+        valid.index = valid.index.set_names([None, None])
     voided = sizes(validated.voided)
-    rr = _quality.response_rates(validated)
     cells = rr[(rr["unit"].astype(str) != ALL) & (rr["group"].astype(str) != ALL)]
     issued = pd.Series(
         pd.array(cells["issued"], dtype="Int64"),
@@ -1113,10 +1170,21 @@ def reliability_table(
     return out[RELIABILITY_COLUMNS]
 
 
-def comments_table(validated: ValidatedCycle, *, flagged: pd.Index | None = None) -> pd.DataFrame:
-    """Every comment of the cycle with its unit, group and form (see ``comments``)."""
+def comments_table(validated, *, flagged: pd.Index | None = None) -> pd.DataFrame:
+    """Every comment of the cycle with its unit, group and form (see ``comments``).
+
+    ``validated`` is a ValidatedCycle, or the CycleCounts of a cycle counted out of core with
+    ``keep_rows=True`` (only the forms with a comment are read, from its ``rows``).
+    """
+    counted = _quality._counted(validated)
+    if counted is not None and counted.rows is not None:
+        store = counted.rows
+        validated = counted.validated
+        f = store.forms("comment IS NOT NULL") if store.has("comment") else store.forms("false")
+    else:
+        validated = validated if counted is None else counted.validated
+        f = validated.forms
     scheme = validated.scheme
-    f = validated.forms
     text = f["comment"].astype(object)
     has = text.notna().to_numpy().copy()
     has[has] = text[has].astype(str).str.strip().ne("").to_numpy()
@@ -1125,7 +1193,9 @@ def comments_table(validated: ValidatedCycle, *, flagged: pd.Index | None = None
     dims = list(scheme.dimension_codes)
     masks = {d: _dissatisfied_mask(f[d], scheme) for d in dims}
     ids = f["form_id"].astype(str)
-    flag = ids.isin(flagged if flagged is not None else []).to_numpy()
+    # object arrays: a hash-table isin (pyarrow-backed str isin is slow on millions of ids)
+    marked = np.asarray([] if flagged is None else flagged, dtype=object)
+    flag = pd.Series(ids.to_numpy(dtype=object)).isin(marked).to_numpy()
     out = pd.DataFrame(
         {
             "cycle": _str(f["cycle"].astype(str).to_numpy()),
@@ -1255,6 +1325,11 @@ def without_flagged(
 ) -> _quality.QualityComparison:
     """The official scores and ranking beside the same without the flagged forms.
 
+    ``validated`` is a ValidatedCycle, or the CycleCounts of a cycle counted out of core with
+    ``keep_rows=True``: then the flagged forms' answer patterns are subtracted from its
+    pattern counts and the rest scored with :func:`evalstats.pipeline.score_counts` (the same
+    tables as :func:`~evalstats.pipeline.score_cycle` on the kept forms).
+
     As :func:`evalstats.quality.with_and_without`, but the official side is ``scored`` itself
     (not recomputed) and the recomputation runs :func:`evalstats.pipeline.score_cycle` on the
     kept forms with the same ``rng`` as the official run — pass the seed the official run
@@ -1267,7 +1342,23 @@ def without_flagged(
     QualityComparison
     """
     excluded = _quality.flagged_form_ids(flags, checks=checks)
-    if len(excluded):
+    counted = _quality._counted(validated)
+    if counted is not None and counted.rows is None:
+        validated, counted = counted.validated, None
+    if counted is not None:
+        if len(excluded):
+            other = score_counts(
+                _without_forms(counted, excluded),
+                method=method,
+                confidence_level=confidence_level,
+                n_resamples=n_resamples,
+                rng=rng,
+            )
+            scores_x, ranking_x = other.scores, other.ranking
+        else:
+            scores_x, ranking_x = scored.scores, scored.ranking
+        validated = counted.validated
+    elif len(excluded):
         forms = validated.forms
         keep = ~forms["form_id"].astype(str).isin(excluded).to_numpy()
         other = score_cycle(
@@ -1294,6 +1385,48 @@ def without_flagged(
         comparison=comparison,
         scheme=validated.scheme,
     )
+
+
+def _without_forms(counted, excluded: pd.Index):
+    """``counted`` without the forms ``excluded``: pattern counts less theirs, tally again."""
+    from dataclasses import replace
+
+    from .tally import tally_from_patterns
+
+    scheme = counted.validated.scheme
+    store = counted.rows
+    dims = list(scheme.dimension_codes)
+    store.con.register("_x_df", pd.DataFrame({"form_id": pd.Series(list(excluded), dtype=object)}))
+    try:
+        lv = ", ".join(f"l{j}" for j in range(len(dims)))
+        gone = store.query(
+            f"SELECT u, g{', ' + lv if dims else ''}, count(*)::BIGINT AS n FROM coded "
+            "WHERE form_id IN (SELECT form_id FROM _x_df) GROUP BY ALL"
+        )
+    finally:
+        store.con.unregister("_x_df")
+    u, g, levels, cnt = _quality._pattern_codes(counted, scheme)
+    nl = len(scheme.level_codes)
+
+    def keys(uu, gg, lvl):
+        key = uu.astype(np.int64) * len(scheme.group_codes) + gg
+        for j in range(lvl.shape[1]):
+            key = key * (nl + 1) + np.where(lvl[:, j] < 0, nl, lvl[:, j])
+        return key
+
+    gone_lv = np.stack(
+        [gone[f"l{j}"].to_numpy(np.int64) for j in range(len(dims))], axis=1
+    ).reshape(len(gone), len(dims))
+    pos = pd.Index(keys(u, g, levels)).get_indexer(
+        keys(gone["u"].to_numpy(np.int64), gone["g"].to_numpy(np.int64), gone_lv)
+    )
+    left = cnt.copy()
+    np.subtract.at(left, pos, gone["n"].to_numpy(np.int64))
+    patterns = counted.patterns.assign(count=left)
+    patterns = patterns[left > 0].reset_index(drop=True)
+    if not len(patterns):
+        patterns["cycle"] = patterns["cycle"].astype(counted.patterns["cycle"].dtype)
+    return replace(counted, counts=tally_from_patterns(patterns, scheme), patterns=patterns)
 
 
 # ====================================================================== annual tables
@@ -1540,6 +1673,12 @@ def _series_summary(ranking: pd.DataFrame, scheme: Scheme, score_column: str) ->
     return out
 
 
+def _units_with_forms(scored: CycleScores) -> int:
+    p = scored.patterns
+    per = p.loc[p["count"].to_numpy() > 0, "unit"].astype(str)
+    return int(per.nunique())
+
+
 def _summary(
     kind: str,
     validated: ValidatedCycle,
@@ -1588,7 +1727,7 @@ def _summary(
         },
         "units": {
             "listed": len(validated.units),
-            "with_forms": int(validated.forms["unit"].astype(str).nunique()),
+            "with_forms": _units_with_forms(scored),
         },
         "town": {
             "n_valid": _num(town["n_valid"]),
@@ -1995,17 +2134,29 @@ def _resolve(scheme, confidence_level, n_resamples, seed, method):
 
 
 def _cycle_tables(
-    v: ValidatedCycle, *, level: float, n_resamples: int, seed, method: str, tier: str
+    v, *, level: float, n_resamples: int, seed, method: str, tier: str
 ) -> tuple[CycleScores, dict, _quality.QualityComparison, pd.Index]:
     """Everything of one cycle except the rectification list (which needs the deciding
-    ranking)."""
+    ranking).  ``v``: a ValidatedCycle, or the CycleCounts of a backend (with its rows)."""
+    counted = _quality._counted(v)
+    source = v
+    if counted is not None:
+        v = counted.validated
+        scored = score_counts(
+            counted,
+            method=method,
+            confidence_level=level,
+            n_resamples=n_resamples,
+            rng=_rng(seed, 0),
+        )
+    else:
+        scored = score_cycle(
+            v, method=method, confidence_level=level, n_resamples=n_resamples, rng=_rng(seed, 0)
+        )
     scheme = v.scheme
-    scored = score_cycle(
-        v, method=method, confidence_level=level, n_resamples=n_resamples, rng=_rng(seed, 0)
-    )
-    flags = _quality.quality_flags(v)
+    flags = _quality.quality_flags(source)
     qc = without_flagged(
-        v,
+        source,
         scored,
         flags,
         method=method,
@@ -2016,7 +2167,7 @@ def _cycle_tables(
     flagged = qc.excluded
     weak = weak_dimensions(scored.scores, scored.counts, scheme=scheme)
     tables = {
-        "response": response_table(v),
+        "response": response_table(source),
         "levels": levels_table(scored.counts, units=v.units, scheme=scheme),
         "scores": scored.scores,
         "ranking": scored.ranking,
@@ -2036,9 +2187,66 @@ def _cycle_tables(
         "scores_excl_flagged": qc.scores_excl_flagged,
         "ranking_excl_flagged": qc.ranking_excl_flagged,
         "quality_changes": qc.changes,
-        "comments": comments_table(v, flagged=flagged),
+        "comments": comments_table(source, flagged=flagged),
     }
     return scored, tables, qc, flagged
+
+
+def _check_backend(backend, memory_limit, scheduler, folder) -> tuple[str, object, object]:
+    """(backend, memory_limit or None, scheduler or None), ``"auto"`` resolved by size."""
+    from .backends import BACKENDS, _check_memory_limit, choose_backend
+
+    backend = check_option("backend", backend, BACKENDS)
+    if memory_limit == "":
+        memory_limit = None
+    if isinstance(scheduler, str) and not scheduler.strip():
+        scheduler = None
+    memory_limit = _check_memory_limit(memory_limit)
+    if backend == "auto":
+        backend = choose_backend(folder, scheduler=scheduler)
+    if scheduler is not None and backend != "dask":
+        raise ValueError(f"scheduler is only used by the dask backend; got backend={backend!r}")
+    if memory_limit is not None and backend == "pandas":
+        raise ValueError(
+            "memory_limit is only used by the duckdb and dask backends; got backend='pandas'"
+        )
+    return backend, memory_limit, scheduler
+
+
+@contextlib.contextmanager
+def _read_cycles(folders, cycles, rows, *, scheme, backend, memory_limit, scheduler):
+    """Per cycle, its ValidatedCycle (pandas) or its CycleCounts (other backends; with the
+    counted forms in DuckDB where ``rows`` says so), released on exit."""
+    if backend == "pandas":
+        yield [
+            validate_cycle(f, scheme=scheme, cycle=c) for f, c in zip(folders, cycles, strict=True)
+        ]
+        return
+    from .backends import count_cycle, dask_client
+
+    with contextlib.ExitStack() as stack:
+        if backend == "dask":
+            scheduler = stack.enter_context(dask_client(scheduler))
+        out = []
+        for f, c, keep in zip(folders, cycles, rows, strict=True):
+            counted = count_cycle(
+                f,
+                scheme=scheme,
+                cycle=c,
+                backend=backend,
+                memory_limit=memory_limit,
+                scheduler=scheduler,
+                keep_rows=keep,
+            )
+            stack.callback(counted.close)
+            out.append(counted)
+        yield out
+
+
+def _validated(x):
+    """The ValidatedCycle or ScannedCycle of a cycle read by :func:`_read_cycles`."""
+    counted = _quality._counted(x)
+    return x if counted is None else counted.validated
 
 
 def half_year(
@@ -2051,6 +2259,9 @@ def half_year(
     seed: int | None = None,
     method: str = "wilson",
     tier: str = "internal",
+    backend: str = "pandas",
+    memory_limit=None,
+    scheduler=None,
 ) -> Analysis:
     """The half-year analysis of ``cycle``: validated, scored, ranked, checked and listed.
 
@@ -2074,6 +2285,17 @@ def half_year(
     tier : {"internal", "public"}
         ``"public"``: only what may be published (see "Publication tier" in the module
         docstring and :mod:`evalstats.privacy`).
+    backend : {"pandas", "duckdb", "dask", "auto"}
+        How the responses are read and counted (:mod:`evalstats.backends`): ``"pandas"`` in
+        memory (the default); ``"duckdb"`` out of core (Parquet or CSV responses); ``"dask"``
+        counted on a Dask cluster; ``"auto"`` by input size.  The tables are identical
+        whichever backend read the data: the scores and rankings come from the counts
+        (:func:`evalstats.pipeline.score_counts`), and the checks that need forms
+        (data quality, comments) bring into memory only the forms they need.
+    memory_limit : str or int, optional
+        DuckDB's memory limit (duckdb and dask backends), e.g. ``"4GB"``.
+    scheduler : str or distributed.Client, optional
+        Dask scheduler address (dask backend; default: a local cluster for the call).
 
     Returns
     -------
@@ -2093,11 +2315,21 @@ def half_year(
     scheme, level, n_resamples, seed, method = _resolve(
         scheme, confidence_level, n_resamples, seed, method
     )
-    _folder, shown = _locate(data_dir, cycle)
-    v = validate_cycle(shown, scheme=scheme, cycle=cycle)
-    scored, tables, qc, flagged = _cycle_tables(
-        v, level=level, n_resamples=n_resamples, seed=seed, method=method, tier=tier
-    )
+    folder, shown = _locate(data_dir, cycle)
+    backend, memory_limit, scheduler = _check_backend(backend, memory_limit, scheduler, folder)
+    with _read_cycles(
+        [shown],
+        [cycle],
+        [True],
+        scheme=scheme,
+        backend=backend,
+        memory_limit=memory_limit,
+        scheduler=scheduler,
+    ) as (read,):
+        v = _validated(read)
+        scored, tables, qc, flagged = _cycle_tables(
+            read, level=level, n_resamples=n_resamples, seed=seed, method=method, tier=tier
+        )
     tables["rectification"] = rectification_table(
         scored.ranking, tables["weak_dimensions"], tables["comments"], scheme=scheme
     )
@@ -2148,6 +2380,9 @@ def annual(
     seed: int | None = None,
     method: str = "wilson",
     tier: str = "internal",
+    backend: str = "pandas",
+    memory_limit=None,
+    scheduler=None,
 ) -> Analysis:
     """The annual analysis: the year-end cycle as in :func:`half_year`, plus the year.
 
@@ -2160,6 +2395,9 @@ def annual(
         its folder sits beside the year-end cycle's.
     data_dir, scheme, confidence_level, n_resamples, seed, method, tier
         As in :func:`half_year`.
+    backend, memory_limit, scheduler
+        As in :func:`half_year`; both cycles are read with the backend (``"auto"`` decides
+        by the year-end cycle's size).
 
     Returns
     -------
@@ -2176,14 +2414,37 @@ def annual(
         scheme, confidence_level, n_resamples, seed, method
     )
     folder, shown = _locate(data_dir, cycle)
-    v_a = validate_cycle(shown, scheme=scheme, cycle=cycle)
-    v_h = validate_cycle(_sibling(folder, shown, h1_cycle)[1], scheme=scheme, cycle=h1_cycle)
-    s_h = score_cycle(
-        v_h, method=method, confidence_level=level, n_resamples=n_resamples, rng=_rng(seed, 0)
-    )
-    s_a, tables, qc, flagged = _cycle_tables(
-        v_a, level=level, n_resamples=n_resamples, seed=seed, method=method, tier=tier
-    )
+    h1_shown = _sibling(folder, shown, h1_cycle)[1]
+    backend, memory_limit, scheduler = _check_backend(backend, memory_limit, scheduler, folder)
+    with _read_cycles(
+        [shown, h1_shown],
+        [cycle, h1_cycle],
+        [True, False],
+        scheme=scheme,
+        backend=backend,
+        memory_limit=memory_limit,
+        scheduler=scheduler,
+    ) as (read_a, read_h):
+        v_a, v_h = _validated(read_a), _validated(read_h)
+        if read_h is v_h:
+            s_h = score_cycle(
+                v_h,
+                method=method,
+                confidence_level=level,
+                n_resamples=n_resamples,
+                rng=_rng(seed, 0),
+            )
+        else:
+            s_h = score_counts(
+                read_h,
+                method=method,
+                confidence_level=level,
+                n_resamples=n_resamples,
+                rng=_rng(seed, 0),
+            )
+        s_a, tables, qc, flagged = _cycle_tables(
+            read_a, level=level, n_resamples=n_resamples, seed=seed, method=method, tier=tier
+        )
     year = score_year(
         s_h,
         s_a,

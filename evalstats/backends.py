@@ -48,9 +48,10 @@ header is row 1, the first form row 2; CSV: the record number, title and blank l
 * the units, forms-issued, incidents and exclusions files (small: read in memory with the
   same code as ``validate_cycle``), returned above issued, units without forms.
 
-It does *not* read the comment, submitted-at, collector or any respondent-identifier column
-(they do not enter the tally; the data-quality checks that need them work on in-memory
-forms), does not drop rows
+It does *not* check the comment, submitted-at or collector columns (a CSV is staged with them
+and the keys and answers only, never with a respondent-identifier column; with identifier
+columns and no pseudonym key the scan gives validate_cycle's ``identifiers_dropped``
+warning), does not drop rows
 that are blank in every column *except* those it reads, and needs a units file.  Rows are
 streamed: memory does not grow with the number of forms, except for the GROUP BY over form ids
 that finds ids typed twice, which DuckDB spills to disk beyond ``memory_limit``.
@@ -74,7 +75,7 @@ import itertools
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -107,6 +108,8 @@ SCHEDULER_TIMEOUT = 10.0
 CSV_BATCH_BYTES = 1 << 24
 _SCI_ID = r"[+-]?[0-9]+(\.[0-9]*)?[eE][+-]?[0-9]+"
 _KEYS = ("form_id", "unit", "group")
+_EXTRA = ("comment", "collector", "submitted_at")
+"""Responses columns read besides the keys and the answers (by the row checks, never counted)."""
 
 
 # ---------------------------------------------------------------------- optional packages
@@ -182,6 +185,9 @@ class CycleCounts:
         Identical to ``evalstats.pattern_counts(validated.forms)`` (None when not asked for).
     validated : ValidatedCycle or ScannedCycle
         The validation result (units, incidents, problems, ...).
+    rows : RowStore or None
+        The counted forms in DuckDB for the row checks (``keep_rows=True``, duckdb and dask
+        backends); None otherwise.
     """
 
     cycle: str
@@ -189,6 +195,12 @@ class CycleCounts:
     counts: pd.DataFrame
     patterns: pd.DataFrame | None
     validated: object
+    rows: RowStore | None = field(default=None, repr=False, compare=False)
+
+    def close(self) -> None:
+        """Release :attr:`rows` (its DuckDB table and staged files), if any."""
+        if self.rows is not None:
+            self.rows.close()
 
     def to_frame(self) -> pd.DataFrame:
         """The tally."""
@@ -366,6 +378,11 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list)
     width = max(len(r) for r in records[first : last + 1])
     headers = _combine_headers(records, first, last, width)
     names = [f"c{j}" for j in range(len(headers))]
+    found, written = _map_headers(headers, scheme, shown, last + 1, problems)
+    cols = {code: names[headers.index(h)] for code, h in found.items()}
+    # only the columns the scan and the checks read: never the respondent identifiers
+    staged = [cols[c] for c in (*_KEYS, *scheme.dimension_codes, *_EXTRA) if c in cols]
+    staged = sorted(staged, key=names.index)
     read = pacsv.ReadOptions(
         encoding="utf8" if encoding == "utf-8" else encoding,
         skip_rows=last + 1,
@@ -375,7 +392,9 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list)
     )
     parse = pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=True)
     convert = pacsv.ConvertOptions(
-        column_types={n: pa.string() for n in names}, strings_can_be_null=False
+        column_types={n: pa.string() for n in staged},
+        strings_can_be_null=False,
+        include_columns=staged,
     )
     out = os.path.join(tmp, "responses.parquet")
     first_row = last + 2
@@ -407,8 +426,7 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list)
     finally:
         if writer is not None:
             writer.close()
-    found, written = _map_headers(headers, scheme, shown, last + 1, problems)
-    cols = {code: names[headers.index(h)] for code, h in found.items()}
+    cols = {code: name for code, name in cols.items() if name in staged}
     return out, '"__row"', cols, written, encoding, last + 1
 
 
@@ -595,6 +613,7 @@ def scan_cycle(
 
 
 def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp):
+    from . import pseudonym as _pseudonym
     from . import validate as V
     from .io import problem
 
@@ -616,6 +635,10 @@ def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp):
     col = V._Collector()
     rows: list = []
     src = _source(resp, shown, scheme, tmp, rows)
+    idents = [h for c, h in src.written.items() if c in scheme.identifier_columns]
+    if idents and _pseudonym.load_key(None, data_folders=[folder]) is None:
+        # as validate_cycle: without a key the identifiers are dropped (never read here)
+        rows.append(_pseudonym.dropped_problem(shown, src.header_row, idents))
     if "units" not in files:
         rows.append(
             problem(
@@ -726,6 +749,7 @@ def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp):
     )
     upos = np.flatnonzero(uncounted)
     uncounted_codes = {
+        "row": interest["row"].to_numpy(np.int64)[upos],
         "unit": r["unit"][upos],
         "group": r["group"][upos],
         "levels": [r["levels"][d][upos] for d in dims],
@@ -967,6 +991,285 @@ def _judge_rows(rows: pd.DataFrame, src: _Source, scheme: Scheme, maps, units_fi
         "dup_first_row": dup_first_row,
         "keep": ~err & ~dup_later,
     }
+
+
+# ---------------------------------------------------------------------- rows for the checks
+_NULL = "\x01"  # join key of a NULL label in the mapping tables
+
+
+def _text_map(values, kind: str) -> pd.DataFrame:
+    """Distinct raw texts → the text validate_cycle keeps (``raw`` NULL-free, ``value``)."""
+    raw = [v for v in values if v is not None]
+    arr = pa.array(raw, pa.string())
+    if kind == "comment":  # free text: only trimmed
+        out = pc.utf8_trim_whitespace(arr)
+        out = pc.if_else(pc.equal(out, ""), pa.scalar(None, pa.string()), out)
+    else:
+        out = _nfkc_trim(arr)
+    frame = pd.DataFrame({"raw": pd.Series(raw, dtype=object)})
+    if kind == "submitted_at":
+        from .validate import _parse_dates
+
+        parsed, _bad = _parse_dates(np.asarray(out.to_pylist(), dtype=object))
+        frame["value"] = pd.Series(parsed, dtype="datetime64[ns]")
+    else:
+        frame["value"] = pd.Series(out.to_pylist(), dtype=object)
+    return frame
+
+
+class RowStore:
+    """The counted forms of a cycle counted out of core, in DuckDB, for the row checks.
+
+    Built by :func:`count_cycle` with ``keep_rows=True`` (duckdb and dask backends): one
+    temporary DuckDB table ``coded`` holds, per counted form, its row, form id, unit, group
+    and level codes, answer pattern, whether it is straight and varied, and the comment,
+    collector and submission time as :func:`~evalstats.validate.validate_cycle` reads them
+    (same normalisation, same date parsing).  Forms not counted (errors, voided forms, the
+    later copies of forms typed twice) are not in it; neither are respondent identifiers.
+    The data-quality checks (:mod:`evalstats.quality`) and the comments table query it and
+    bring into memory only the rows they need (:meth:`forms`).
+
+    Close it (:meth:`close`, or leave the ``with`` block) to drop the table and the staged
+    responses; it is closed when garbage-collected.
+    """
+
+    def __init__(self, scanned: ScannedCycle, holder, memory_limit=None, threads=None):
+        self.scanned = scanned
+        self._holder = holder
+        self.con = _connect(memory_limit, threads, holder.name)
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        """Drop the DuckDB table and the staged files."""
+        con, self.con = getattr(self, "con", None), None
+        if con is not None:
+            con.close()
+        holder, self._holder = getattr(self, "_holder", None), None
+        if holder is not None:
+            holder.cleanup()
+
+    def __del__(self):  # pragma: no cover - depends on the garbage collector
+        with contextlib.suppress(Exception):
+            self.close()
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        scanned, con = self.scanned, self.con
+        scheme = scanned.scheme
+        src = scanned._source
+        raw_labels, maps, _units, _lookup = scanned._maps
+        _register_maps(con, raw_labels, maps)
+        sql = _Sql(src, scheme)
+        dims = sql.dims
+        extra = [c for c in _EXTRA if c in src.columns]
+        self.extra = tuple(extra)
+        inner = [
+            f"{src.row_sql} AS row",
+            f"{sql.fid()} AS form_id",
+            f"coalesce({sql.col('unit')}, '{_NULL}') AS r_u",
+            f"coalesce({sql.col('group')}, '{_NULL}') AS r_g",
+            *(f"coalesce({sql.col(d)}, '{_NULL}') AS r_{j}" for j, d in enumerate(dims)),
+            *(f"{sql.col(c)} AS r_{c}" for c in extra),
+        ]
+        for kind in ("unit", "group", "level"):
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE j_{kind} AS SELECT coalesce(raw, '{_NULL}') "
+                f"AS k, code FROM map_{kind}"
+            )
+        joins = [
+            "JOIN j_unit mu ON r.r_u = mu.k",
+            "JOIN j_group mg ON r.r_g = mg.k",
+            *(f"JOIN j_level m{j} ON r.r_{j} = m{j}.k" for j in range(len(dims))),
+        ]
+        for c in extra:
+            values = [
+                v
+                for (v,) in con.execute(
+                    f"SELECT DISTINCT {sql.col(c)} FROM {sql.agg_from}"
+                ).fetchall()
+            ]
+            con.register(f"_t_{c}_df", _text_map(values, c))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE t_{c} AS SELECT * FROM _t_{c}_df")
+            con.unregister(f"_t_{c}_df")
+            joins.append(f"LEFT JOIN t_{c} ON r.r_{c} = t_{c}.raw")
+        nl = len(scheme.level_codes)
+        base = nl + 1
+        lv = [f"m{j}.code" for j in range(len(dims))]
+        digit = [f"(CASE WHEN {x} < 0 THEN {nl} ELSE {x} END)" for x in lv]
+        pattern = "0"
+        for x in digit:
+            pattern = f"({pattern} * {base} + {x})"
+        valid = [i for i, v in enumerate(scheme.levels) if v.valid]
+        if dims:
+            straight = " AND ".join(
+                [f"{lv[0]} IN ({', '.join(map(str, valid)) or '-9'})"]
+                + [f"{x} = {lv[0]}" for x in lv[1:]]
+            )
+            lo = ", ".join(f"(CASE WHEN {x} >= 0 THEN {x} ELSE {nl + 9} END)" for x in lv)
+            hi = ", ".join(lv)
+            varied = f"least({lo}) < greatest({hi})"
+        else:
+            straight = varied = "false"
+        select = [
+            "r.row AS row",
+            "r.form_id AS form_id",
+            "mu.code AS u",
+            "mg.code AS g",
+            *(f"{x}::TINYINT AS l{j}" for j, x in enumerate(lv)),
+            f"{pattern}::BIGINT AS pattern",
+            f"({straight}) AS straight",
+            f"({varied}) AS varied",
+            *(f"t_{c}.value AS {c}" for c in extra),
+            *(["epoch_ns(t_submitted_at.value) AS t_ns"] if "submitted_at" in extra else []),
+        ]
+        where = ["mu.code >= 0", "mg.code >= 0", *(f"{x} >= -1" for x in lv)]
+        unc = scanned._uncounted
+        body = (
+            f"SELECT {', '.join(select)} FROM (SELECT {', '.join(inner)} FROM {sql.from_}) r "
+            f"{' '.join(joins)} WHERE {' AND '.join(where)}"
+        )
+        rows = {"coded": "true", "voided": "false"}
+        if len(unc["row"]):
+            frame = pd.DataFrame({"row": np.asarray(unc["row"], np.int64), "void": unc["void"]})
+            con.register("_unc_df", frame)
+            con.execute("CREATE OR REPLACE TEMP TABLE uncounted AS SELECT * FROM _unc_df")
+            con.unregister("_unc_df")
+            rows["coded"] = "r.row NOT IN (SELECT row FROM uncounted)"
+            rows["voided"] = "r.row IN (SELECT row FROM uncounted WHERE void)"
+        for table, cond in rows.items():
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {body} AND {cond}")
+        self.dims = dims
+
+    # ------------------------------------------------------------------ queries
+    def has(self, column: str) -> bool:
+        """Whether the responses have ``column`` (``comment``, ``collector``, ``submitted_at``)."""
+        return column in self.extra
+
+    def query(self, sql: str, params=None) -> pd.DataFrame:
+        """Run SQL over the ``coded`` table; the result as a DataFrame."""
+        return self.con.execute(sql, params or []).fetch_df()
+
+    def check_candidates(
+        self, *, burst_min: int, burst_window: int, near_duplicate_window: int, form_ids=()
+    ) -> pd.DataFrame:
+        """The forms the row checks of :func:`evalstats.quality.quality_flags` need.
+
+        A superset of the forms of every burst and near duplicate — whole keys whose busiest
+        window holds at least ``burst_min`` forms (collector × pattern, then unit × pattern),
+        forms with a same-key neighbour within ``near_duplicate_window`` (unit × group ×
+        pattern × collector), every form with a comment — plus the forms ``form_ids`` (the
+        first copies of forms typed twice) and the first counted form.  The detectors give the
+        same flags on these rows as on every form (see :mod:`evalstats.quality`).  Windows in
+        nanoseconds.
+        """
+        parts = ["SELECT min(row) AS row FROM coded"]
+        if self.has("comment"):
+            parts.append("SELECT row FROM coded WHERE comment IS NOT NULL")
+        if len(form_ids):
+            ids = pd.DataFrame({"form_id": pd.Series(list(form_ids), dtype=object)})
+            self.con.register("_ids_df", ids)
+            self.con.execute("CREATE OR REPLACE TEMP TABLE want_ids AS SELECT * FROM _ids_df")
+            self.con.unregister("_ids_df")
+            parts.append("SELECT row FROM coded WHERE form_id IN (SELECT form_id FROM want_ids)")
+        if self.has("submitted_at"):
+            w, m = int(burst_window), int(burst_min)
+            for keys, cond in (
+                ("collector, pattern", "collector IS NOT NULL"),
+                ("u, pattern", "true"),
+            ):
+                busy = (
+                    f"SELECT {keys} FROM (SELECT {keys}, count(*) OVER (PARTITION BY {keys} "
+                    f"ORDER BY t_ns RANGE BETWEEN CURRENT ROW AND {w} FOLLOWING) AS n FROM coded "
+                    f"WHERE t_ns IS NOT NULL AND {cond}) GROUP BY ALL HAVING max(n) >= {m}"
+                )
+                parts.append(
+                    f"SELECT row FROM coded WHERE t_ns IS NOT NULL AND {cond} AND ({keys}) IN "
+                    f"({busy})"
+                )
+            if self.has("collector"):
+                k = "u, g, pattern, collector"
+                nw = int(near_duplicate_window)
+                parts.append(
+                    f"SELECT row FROM (SELECT row, t_ns - lag(t_ns) OVER o AS a, "
+                    f"lead(t_ns) OVER o - t_ns AS b FROM coded WHERE varied AND collector IS NOT "
+                    f"NULL AND t_ns IS NOT NULL WINDOW o AS (PARTITION BY {k} ORDER BY t_ns)) "
+                    f"WHERE a <= {nw} OR b <= {nw}"
+                )
+        union = " UNION ".join(f"({q})" for q in parts)
+        return self.forms(f"row IN ({union})")
+
+    def collector_straight(self) -> pd.DataFrame:
+        """Forms and straight forms per collector (``collector, n_forms, n_straight``)."""
+        if not self.has("collector"):
+            return pd.DataFrame({"collector": [], "n_forms": [], "n_straight": []})
+        return self.query(
+            "SELECT collector, count(*)::BIGINT AS n_forms, sum(straight::INT)::BIGINT AS "
+            "n_straight FROM coded WHERE collector IS NOT NULL GROUP BY collector"
+        )
+
+    def form_ids(self, where: str, params=None) -> list:
+        """Form ids of the counted forms matching ``where`` (SQL on ``coded``)."""
+        f = self.query(f"SELECT form_id FROM coded WHERE {where}", params)
+        return f["form_id"].tolist()
+
+    def voided_forms(self) -> pd.DataFrame:
+        """The voided forms (not counted) as :meth:`forms` gives forms: their collector etc."""
+        return self.forms(table="voided")
+
+    def forms(self, where: str = "true", *, table: str = "coded") -> pd.DataFrame:
+        """The counted forms matching ``where`` (SQL on ``coded``), as the validated forms table.
+
+        Same columns and dtypes as :attr:`~evalstats.validate.ValidatedCycle.forms`
+        (:mod:`evalstats.forms`), in file order.
+        """
+        from .forms import form_columns
+
+        scanned = self.scanned
+        scheme = scanned.scheme
+        cols = ["row", "form_id", "u", "g", *(f"l{j}" for j in range(len(self.dims)))]
+        cols += list(self.extra)
+        f = self.query(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} ORDER BY row")
+        n = len(f)
+        unit_cats = scanned._maps[2]
+        data = {
+            "cycle": pd.Series(np.full(n, scanned.cycle, dtype=object), dtype=object),
+            "form_id": pd.Series(f["form_id"].to_numpy(dtype=object), dtype=object),
+            "unit": pd.Categorical.from_codes(
+                f["u"].to_numpy(np.int64), categories=list(unit_cats)
+            ),
+            "group": pd.Categorical.from_codes(
+                f["g"].to_numpy(np.int64), categories=list(scheme.group_codes)
+            ),
+        }
+        for j, d in enumerate(self.dims):
+            data[d] = pd.Categorical.from_codes(
+                f[f"l{j}"].to_numpy(np.int64), dtype=scheme.level_dtype
+            )
+        for c in ("comment", "collector"):
+            values = f[c].to_numpy(dtype=object) if c in f else np.full(n, None, dtype=object)
+            col = pd.Series(values, dtype=object)
+            col[col.isna().to_numpy()] = None
+            data[c] = col
+        if "submitted_at" in f:
+            t = pd.Series(f["submitted_at"]).to_numpy(dtype="datetime64[ns]")
+        else:
+            t = np.full(n, np.datetime64("NaT", "ns"))
+        data["submitted_at"] = pd.Series(t, dtype="datetime64[ns]")
+        data["source_file"] = pd.Series(
+            np.full(n, scanned._source.file, dtype=object), dtype=object
+        )
+        data["source_row"] = pd.Series(f["row"].to_numpy(np.int64), dtype="int64")
+        return pd.DataFrame(data)[form_columns(scheme)]
 
 
 # ---------------------------------------------------------------------- counting
@@ -1416,6 +1719,7 @@ def count_cycle(
     scheduler=None,
     patterns: bool = True,
     raise_on_error: bool = True,
+    keep_rows: bool = False,
 ) -> CycleCounts:
     """Validate a cycle and count it with a backend: the tally and the pattern counts.
 
@@ -1440,6 +1744,10 @@ def count_cycle(
         Also compute the pattern counts (the ranking's bootstrap needs them).
     raise_on_error : bool, default True
         Raise :class:`~evalstats.errors.InputError` when the data have an error.
+    keep_rows : bool, default False
+        duckdb and dask backends: also keep the counted forms in DuckDB (:class:`RowStore`,
+        ``CycleCounts.rows``) for the data-quality checks and the comments; release it with
+        ``CycleCounts.close()``.  Ignored by the pandas backend (the forms are in memory).
 
     Returns
     -------
@@ -1464,6 +1772,8 @@ def count_cycle(
     """
     if not isinstance(patterns, bool):
         raise TypeError(f"patterns must be True or False; got {patterns!r}")
+    if not isinstance(keep_rows, bool):
+        raise TypeError(f"keep_rows must be True or False; got {keep_rows!r}")
     backend = _check_backend(backend, path, scheduler)
     if backend == "pandas":
         from .tally import pattern_counts, tally
@@ -1477,8 +1787,10 @@ def count_cycle(
     if backend == "dask":
         _require("dask", "dask")
         _require("distributed", "dask")
-    with tempfile.TemporaryDirectory(prefix="evalstats-scan-") as tmp:
-        scanned = _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp)
+    holder = tempfile.TemporaryDirectory(prefix="evalstats-scan-")
+    rows = None
+    try:
+        scanned = _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, holder.name)
         if backend == "duckdb":
             counts, pat = _arrow_counts(scanned, patterns)
         else:
@@ -1488,7 +1800,12 @@ def count_cycle(
                     counts, pat = dask_count(scanned, codes, patterns=patterns)
                 finally:
                     codes.release()
-    return CycleCounts(scanned.cycle, backend, counts, pat, scanned)
+        if keep_rows:
+            rows = RowStore(scanned, holder, _check_memory_limit(memory_limit), threads)
+    finally:
+        if rows is None:
+            holder.cleanup()
+    return CycleCounts(scanned.cycle, backend, counts, pat, scanned, rows)
 
 
 def tally_files(path, **options) -> pd.DataFrame:
@@ -1519,6 +1836,7 @@ __all__ = [
     "BLANK",
     "CycleCounts",
     "DaskCodes",
+    "RowStore",
     "ScannedCycle",
     "choose_backend",
     "count_cycle",

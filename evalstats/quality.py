@@ -624,19 +624,56 @@ _ADJUST_NAMES_ZH = {
 }
 
 
-def _straight_lining(d: _Data, min_n: int, alpha: float, adjust: str) -> list[dict]:
-    if len(d.forms) == 0:
-        return []
-    rows = []
+@dataclass(frozen=True)
+class _StraightStats:
+    """Straight forms of one cycle: overall share, per unit and per collector."""
+
+    cycle: str
+    p0: float
+    m_u: np.ndarray  # forms per unit code
+    k_u: np.ndarray  # straight forms per unit code
+    collectors: list  # collector names (sorted)
+    m_c: np.ndarray
+    k_c: np.ndarray
+    ids: object  # ids(kind, key) -> list of the straight forms' ids
+
+
+def _straight_stats(d: _Data) -> list[_StraightStats]:
+    out = []
     nu, nk = len(d.unit_cats), len(d.collectors)
     for c, cycle in enumerate(d.cycles):
         here = d.cyc == c
-        p0 = float(d.straight[here].mean())
-        m_u = np.bincount(d.unit[here], minlength=nu)
-        k_u = np.bincount(d.unit[here], weights=d.straight[here], minlength=nu)
         has = here & (d.coll >= 0)
-        m_c = np.bincount(d.coll[has], minlength=nk)
-        k_c = np.bincount(d.coll[has], weights=d.straight[has], minlength=nk)
+
+        def ids(kind, key, here=here):
+            codes = d.unit if kind == "unit" else d.coll
+            return d.form_id[here & d.straight & (codes == key)].tolist()
+
+        out.append(
+            _StraightStats(
+                cycle=cycle,
+                p0=float(d.straight[here].mean()),
+                m_u=np.bincount(d.unit[here], minlength=nu),
+                k_u=np.bincount(d.unit[here], weights=d.straight[here], minlength=nu),
+                collectors=d.collectors,
+                m_c=np.bincount(d.coll[has], minlength=nk),
+                k_c=np.bincount(d.coll[has], weights=d.straight[has], minlength=nk),
+                ids=ids,
+            )
+        )
+    return out
+
+
+def _straight_lining(
+    d: _Data, min_n: int, alpha: float, adjust: str, stats: list | None = None
+) -> list[dict]:
+    if stats is None:
+        if len(d.forms) == 0:
+            return []
+        stats = _straight_stats(d)
+    rows = []
+    for st in stats:
+        cycle, p0, m_u, k_u, m_c, k_c = st.cycle, st.p0, st.m_u, st.k_u, st.m_c, st.k_c
         tests = [("unit", i) for i in np.flatnonzero(m_u >= min_n)]
         tests += [("collector", i) for i in np.flatnonzero(m_c >= min_n)]
         if not tests:
@@ -652,15 +689,15 @@ def _straight_lining(d: _Data, min_n: int, alpha: float, adjust: str) -> list[di
                 continue
             if kind == "unit":
                 unit = d.unit_cats[key]
-                ids = d.form_id[here & d.straight & (d.unit == key)].tolist()
+                ids = st.ids("unit", key)
                 who_en = f"the {mm} forms for {_unit_text(d, unit, 'en')}"
                 who_zh = f"{_unit_text(d, unit, 'zh')}的 {mm} 份问卷"
                 caveat_en = "A unit rated highly by everyone also has many such forms"
                 caveat_zh = "普遍好评的单位此类问卷本来就多"
                 extra = {"unit": unit}
             else:
-                name = d.collectors[key]
-                ids = d.form_id[here & d.straight & (d.coll == key)].tolist()
+                name = st.collectors[key]
+                ids = st.ids("collector", key)
                 who_en = f"the {mm} forms collected by {name}"
                 who_zh = f"收集人{name}收回的 {mm} 份问卷"
                 caveat_en = "A collector working for units rated highly also gets many such forms"
@@ -808,40 +845,78 @@ def _burst_row(d, stage, idx, peak, minimum, window) -> dict:
     )
 
 
-def _full_satisfaction(d: _Data, n_min: int, level: str) -> list[dict]:
-    n = len(d.forms)
-    if n == 0 or d.levels.shape[1] == 0:
-        return []
-    s = d.scheme
+def _good_levels(s: Scheme, level: str) -> tuple[np.ndarray, np.ndarray]:
+    """(valid, good) masks over the level codes plus a last slot for blank."""
     valid = np.array([v.valid for v in s.levels] + [False])
     if level == "top_box":
         good = np.zeros(len(s.levels) + 1, bool)
         good[s.level_codes.index(s.rules.top_box_level)] = True
     else:
         good = np.array([v.valid and v.satisfied for v in s.levels] + [False])
+    return valid, good
+
+
+@dataclass(frozen=True)
+class _CellStats:
+    """Valid and good answers per cell × dimension (cells: cycle × unit [× group])."""
+
+    cycles: list
+    nv: np.ndarray  # [cell, dimension]
+    ng: np.ndarray
+    n_forms: np.ndarray  # forms per cell
+    ids: object  # ids(cycle code, unit code, group code or None) -> list
+
+
+def _cell_stats(d: _Data, level: str, by_group: bool) -> _CellStats:
+    s = d.scheme
+    valid, good = _good_levels(s, level)
     lv = np.where(d.levels < 0, len(s.levels), d.levels)
     V = valid[lv]  # [n, D]
     G = good[lv]
-    cyc_codes, cycles = d.cyc, d.cycles
+    ng = len(s.group_codes)
+    cell = d.cyc * len(d.unit_cats) + d.unit
+    if by_group:
+        cell = cell * ng + d.group
+    size = (len(d.cycles) * len(d.unit_cats) * (ng if by_group else 1)) or 1
+    nv = np.stack(
+        [np.bincount(cell, weights=V[:, j], minlength=size) for j in range(V.shape[1])], 1
+    )
+    ng_ = np.stack(
+        [np.bincount(cell, weights=G[:, j], minlength=size) for j in range(V.shape[1])], 1
+    )
+
+    def ids(c, u, g):
+        here = (d.cyc == c) & (d.unit == u)
+        if g is not None:
+            here &= d.group == g
+        return d.form_id[here].tolist()
+
+    return _CellStats(d.cycles, nv, ng_, np.bincount(cell, minlength=size), ids)
+
+
+def _full_satisfaction(d: _Data, n_min: int, level: str, stats=None) -> list[dict]:
+    if stats is None:
+        if len(d.forms) == 0 or d.levels.shape[1] == 0:
+            return []
+        stats = {b: _cell_stats(d, level, b) for b in (True, False)}
+    s = d.scheme
     rows = []
     ng = len(s.group_codes)
+    nu = len(d.unit_cats)
     for by_group in (True, False):
-        cell = cyc_codes * len(d.unit_cats) + d.unit
-        if by_group:
-            cell = cell * ng + d.group
-        size = (len(cycles) * len(d.unit_cats) * (ng if by_group else 1)) or 1
-        nv = np.stack(
-            [np.bincount(cell, weights=V[:, j], minlength=size) for j in range(V.shape[1])], 1
-        )
-        ng_ = np.stack(
-            [np.bincount(cell, weights=G[:, j], minlength=size) for j in range(V.shape[1])], 1
-        )
+        st = stats[by_group]
+        cycles, nv, ng_ = st.cycles, st.nv, st.ng
+        if nv.shape[1] == 0:
+            continue
         hit = (nv.min(axis=1) >= n_min) & (nv == ng_).all(axis=1) & (nv.sum(axis=1) > 0)
         for c in np.flatnonzero(hit):
-            idx = np.flatnonzero(cell == c)
-            i = idx[0]
-            unit = d.unit_cats[d.unit[i]]
-            group = s.group_codes[d.group[i]] if by_group else ""
+            cu = c // ng if by_group else c
+            cyc, u = divmod(int(cu), nu)
+            g = int(c % ng) if by_group else None
+            ids = st.ids(cyc, u, g)
+            n_forms = int(st.n_forms[c])
+            unit = d.unit_cats[u]
+            group = s.group_codes[g] if by_group else ""
             total = int(nv[c].sum())
             least = int(nv[c].min())
             where_en = _unit_text(d, unit, "en") + (
@@ -861,18 +936,18 @@ def _full_satisfaction(d: _Data, n_min: int, level: str) -> list[dict]:
             rows.append(
                 _row(
                     d,
-                    cycles[cyc_codes[i]],
+                    cycles[cyc],
                     "full_satisfaction",
                     unit=unit,
                     group=group,
-                    ids=d.form_id[idx].tolist(),
-                    n_forms=len(idx),
+                    ids=ids,
+                    n_forms=n_forms,
                     value=1.0,
                     threshold=n_min,
-                    reason=f"All {total} valid answers on the {len(idx)} forms for {where_en} "
+                    reason=f"All {total} valid answers on the {n_forms} forms for {where_en} "
                     f"{what_en}, with at least {least} valid answers in every item (threshold "
                     f"{n_min}); a 100 % result on this many answers is rare in honest data.",
-                    reason_zh=f"{where_zh}{len(idx)} 份问卷的 {total} 个有效答案{what_zh}，"
+                    reason_zh=f"{where_zh}{n_forms} 份问卷的 {total} 个有效答案{what_zh}，"
                     f"每项有效答案至少 {least} 个（阈值 {n_min} 个）；样本这么大而结果为 100%，"
                     "实际中很少见。",
                 )
@@ -880,20 +955,20 @@ def _full_satisfaction(d: _Data, n_min: int, level: str) -> list[dict]:
     return rows
 
 
-def _response_rates(d: _Data, forms_issued, voided) -> pd.DataFrame:
-    s = d.scheme
-    cols = {c: [] for c in RESPONSE_RATE_COLUMNS[:-1]}
-    if forms_issued is None:
-        return pd.DataFrame(
-            {
-                "cycle": pd.Series([], dtype=_STR),
-                "unit": pd.Series([], dtype=_STR),
-                "group": pd.Series([], dtype=_STR),
-                "issued": pd.Series([], dtype="Int64"),
-                "returned": pd.Series([], dtype="int64"),
-                "rate": pd.Series([], dtype=float),
-            }
-        )
+def _empty_rates() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "cycle": pd.Series([], dtype=_STR),
+            "unit": pd.Series([], dtype=_STR),
+            "group": pd.Series([], dtype=_STR),
+            "issued": pd.Series([], dtype="Int64"),
+            "returned": pd.Series([], dtype="int64"),
+            "rate": pd.Series([], dtype=float),
+        }
+    )
+
+
+def _check_issued(forms_issued) -> None:
     if not isinstance(forms_issued, pd.DataFrame):
         raise TypeError(
             f"forms_issued must be a pandas DataFrame; got {type(forms_issued).__name__}"
@@ -903,6 +978,12 @@ def _response_rates(d: _Data, forms_issued, voided) -> pd.DataFrame:
         raise ValueError(
             f"forms_issued lacks column(s) {missing}; it needs ['unit', 'group', 'issued']"
         )
+
+
+def _response_rates(d: _Data, forms_issued, voided) -> pd.DataFrame:
+    if forms_issued is None:
+        return _empty_rates()
+    _check_issued(forms_issued)
     cycles = sorted(set(d.cycle.tolist()))
     if len(cycles) > 1:
         raise ValueError(
@@ -911,21 +992,25 @@ def _response_rates(d: _Data, forms_issued, voided) -> pd.DataFrame:
         )
     cycle = cycles[0] if cycles else ""
     ret = pd.DataFrame({"unit": d.forms["unit"].astype(str), "group": d.forms["group"].astype(str)})
+    counted = ret.value_counts().to_dict()
+    return _rates_table(d.scheme, cycle, d.unit_cats, counted, forms_issued, voided)
+
+
+def _rates_table(s: Scheme, cycle, unit_cats, counted: dict, forms_issued, voided):
+    """The response-rate table from forms counted per (unit, group) and the voided forms."""
+    cols = {c: [] for c in RESPONSE_RATE_COLUMNS[:-1]}
+    returned = dict(counted)
     if voided is not None and len(voided):
-        ret = pd.concat(
-            [
-                ret,
-                pd.DataFrame(
-                    {"unit": voided["unit"].astype(str), "group": voided["group"].astype(str)}
-                ),
-            ]
+        extra = pd.DataFrame(
+            {"unit": voided["unit"].astype(str), "group": voided["group"].astype(str)}
         )
-    returned = ret.value_counts().to_dict()
+        for key, n in extra.value_counts().to_dict().items():
+            returned[key] = returned.get(key, 0) + n
     iss = forms_issued.assign(
         unit=forms_issued["unit"].astype(str), group=forms_issued["group"].astype(str)
     )
     issued = iss.groupby(["unit", "group"], sort=False)["issued"].sum().to_dict()
-    unit_order = list(d.unit_cats) + sorted({u for u, _ in [*issued, *returned]} - set(d.unit_cats))
+    unit_order = list(unit_cats) + sorted({u for u, _ in [*issued, *returned]} - set(unit_cats))
     keys = set(issued) | set(returned)
     for u in unit_order:
         for g in [*s.group_codes, *sorted({g for _, g in keys} - set(s.group_codes))]:
@@ -1033,6 +1118,22 @@ def response_rates(
     >>> response_rates(validate_cycle("data/raw/2026H1")).iloc[-1]["unit"]  # doctest: +SKIP
     'all'
     """
+    counted = _counted(validated)
+    if (
+        counted is not None
+        and counted.rows is None
+        and isinstance(counted.validated, ValidatedCycle)
+    ):
+        validated, counted = counted.validated, None
+    if counted is not None:
+        v = counted.validated
+        scheme = resolve_scheme(v.scheme if scheme is None else scheme)
+        return _counted_rates(
+            counted,
+            scheme,
+            v.forms_issued if forms_issued is None else forms_issued,
+            v.voided if voided is None else voided,
+        )
     forms, scheme, forms_issued, _dup, voided, units = _source(
         validated, scheme, forms_issued, None, voided, None
     )
@@ -1114,9 +1215,23 @@ def quality_flags(
     >>> list(quality_flags(empty_forms()).columns)[:4]
     ['cycle', 'check', 'severity', 'unit']
     """
-    forms, scheme, forms_issued, duplicates, voided, units = _source(
-        validated, scheme, forms_issued, duplicates, voided, units
-    )
+    counted = _counted(validated)
+    if counted is not None:
+        validated = counted.validated
+        if counted.rows is None:  # the pandas backend: the forms are in memory
+            counted = None
+    if counted is not None:
+        v = counted.validated
+        scheme = resolve_scheme(v.scheme if scheme is None else scheme)
+        forms = None
+        forms_issued = v.forms_issued if forms_issued is None else forms_issued
+        duplicates = v.duplicates if duplicates is None else duplicates
+        voided = v.voided if voided is None else voided
+        units = v.units if units is None else units
+    else:
+        forms, scheme, forms_issued, duplicates, voided, units = _source(
+            validated, scheme, forms_issued, duplicates, voided, units
+        )
     burst_min = _check_int("burst_min", burst_min, 2)
     window = _check_duration("burst_window", burst_window)
     near_window = _check_duration("near_duplicate_window", near_duplicate_window)
@@ -1132,6 +1247,25 @@ def quality_flags(
     )
     min_rate = _check_rate("min_response_rate", min_response_rate)
 
+    if counted is not None:
+        return _counted_flags(
+            counted,
+            scheme=scheme,
+            forms_issued=forms_issued,
+            duplicates=duplicates,
+            voided=voided,
+            units=units,
+            burst_min=burst_min,
+            window=window,
+            near_window=near_window,
+            comment_min_chars=comment_min_chars,
+            straightline_min_n=straightline_min_n,
+            alpha=alpha,
+            adjust=adjust,
+            full_satisfaction_n=full_satisfaction_n,
+            level=level,
+            min_rate=min_rate,
+        )
     d = _prepare(forms, scheme, units)
     rows = [
         *_typed_twice(d, duplicates, voided),
@@ -1142,6 +1276,161 @@ def quality_flags(
         *_response_rate_flags(d, _response_rates(d, forms_issued, voided), min_rate),
     ]
     return _flags_frame(rows, d)
+
+
+# ====================================================================== counted cycles
+def _counted(obj):
+    """``obj`` if it is a :class:`~evalstats.backends.CycleCounts`, else None."""
+    if type(obj).__name__ != "CycleCounts":
+        return None
+    from .backends import CycleCounts
+
+    return obj if isinstance(obj, CycleCounts) else None
+
+
+def _is_straight(lv: np.ndarray, scheme: Scheme) -> np.ndarray:
+    """Rows of level codes ``lv`` [n, D] (-1 blank) with the same valid level everywhere."""
+    if lv.shape[1] == 0:
+        return np.zeros(len(lv), bool)
+    valid = np.array([v.valid for v in scheme.levels])
+    first = lv[:, 0]
+    return (lv == first[:, None]).all(axis=1) & (first >= 0) & valid[np.clip(first, 0, None)]
+
+
+def _pattern_codes(counted, scheme: Scheme):
+    """(unit, group, levels [n, D], count) codes of a counted cycle's pattern counts."""
+    p = counted.patterns
+    lv = np.stack(
+        [p[dim].cat.codes.to_numpy(np.int64) for dim in scheme.dimension_codes], axis=1
+    ).reshape(len(p), len(scheme.dimension_codes))
+    return (
+        p["unit"].cat.codes.to_numpy(np.int64),
+        p["group"].cat.codes.to_numpy(np.int64),
+        lv,
+        p["count"].to_numpy(np.int64),
+    )
+
+
+def _counted_per_cell(counted, scheme: Scheme, nu: int) -> np.ndarray:
+    """Forms counted per unit × group code (``[unit * n_groups + group]``)."""
+    u, g, _lv, cnt = _pattern_codes(counted, scheme)
+    ng = len(scheme.group_codes)
+    return np.bincount(u * ng + g, weights=cnt, minlength=nu * ng).astype(np.int64)
+
+
+def _counted_rates(counted, scheme: Scheme, forms_issued, voided) -> pd.DataFrame:
+    if forms_issued is None:
+        return _empty_rates()
+    _check_issued(forms_issued)
+    units = list(counted.patterns["unit"].cat.categories)
+    ng = len(scheme.group_codes)
+    per = _counted_per_cell(counted, scheme, len(units))
+    have = {(units[i // ng], scheme.group_codes[i % ng]): int(per[i]) for i in np.flatnonzero(per)}
+    cycle = counted.cycle if len(have) else ""
+    return _rates_table(scheme, cycle, units, have, forms_issued, voided)
+
+
+def _counted_flags(
+    counted,
+    *,
+    scheme,
+    forms_issued,
+    duplicates,
+    voided,
+    units,
+    burst_min,
+    window,
+    near_window,
+    comment_min_chars,
+    straightline_min_n,
+    alpha,
+    adjust,
+    full_satisfaction_n,
+    level,
+    min_rate,
+) -> pd.DataFrame:
+    """:func:`quality_flags` of a cycle counted out of core (``CycleCounts.rows``).
+
+    The row checks run on the candidate forms only (:meth:`RowStore.check_candidates`: every
+    form of a burst or near duplicate is among them, so the flags are the same); the counts
+    of straight-lining and 100 % satisfaction come from the pattern counts, the tally and one
+    GROUP BY per collector, and only the ids of the flagged units, collectors and cells are
+    fetched.
+    """
+    store = counted.rows
+    dup_ids = []
+    if duplicates is not None and len(duplicates) and "form_id" in duplicates.columns:
+        dup_ids = sorted(set(duplicates["form_id"].astype(str)))
+    sub = store.check_candidates(
+        burst_min=burst_min,
+        burst_window=window.value,
+        near_duplicate_window=near_window.value,
+        form_ids=dup_ids,
+    )
+    d = _prepare(sub, scheme, units)
+    u, _g, lv, cnt = _pattern_codes(counted, scheme)
+    n_total = int(cnt.sum())
+    # a voided form typed twice: the flag names its cycle and collector, as validate_cycle's
+    # voided table (the forms' columns) gives them
+    voided_forms = store.voided_forms() if len(dup_ids) and voided is not None else voided
+    rows = [
+        *_typed_twice(d, duplicates, voided_forms),
+        *_near_duplicate(d, near_window, comment_min_chars),
+        *_burst(d, burst_min, window),
+    ]
+    if n_total:
+        nu = len(d.unit_cats)
+        straight = _is_straight(lv, scheme)
+        per_coll = store.collector_straight()
+        names = [str(x) for x in per_coll["collector"]]
+        order = sorted(range(len(names)), key=names.__getitem__)
+
+        def straight_ids(kind, key):
+            if kind == "unit":
+                return store.form_ids("straight AND u = ?", [int(key)])
+            return store.form_ids("straight AND collector = ?", [names_sorted[key]])
+
+        names_sorted = [names[i] for i in order]
+        stats = _StraightStats(
+            cycle=counted.cycle,
+            p0=float(cnt[straight].sum() / n_total),
+            m_u=np.bincount(u, weights=cnt, minlength=nu).astype(np.int64),
+            k_u=np.bincount(u, weights=cnt * straight, minlength=nu),
+            collectors=names_sorted,
+            m_c=per_coll["n_forms"].to_numpy(np.int64)[order],
+            k_c=per_coll["n_straight"].to_numpy(np.float64)[order],
+            ids=straight_ids,
+        )
+        rows += _straight_lining(d, straightline_min_n, alpha, adjust, stats=[stats])
+        if len(scheme.dimension_codes):
+            cells = {b: _counted_cells(counted, scheme, store, level, b) for b in (True, False)}
+            rows += _full_satisfaction(d, full_satisfaction_n, level, stats=cells)
+    rates = _counted_rates(counted, scheme, forms_issued, voided)
+    rows += _response_rate_flags(d, rates, min_rate)
+    return _flags_frame(rows, d)
+
+
+def _counted_cells(counted, scheme: Scheme, store, level: str, by_group: bool) -> _CellStats:
+    from .tally import tally_to_array
+
+    valid, good = _good_levels(scheme, level)
+    dense, cycles, units = tally_to_array(counted.counts, scheme)  # [c, u, g, d, level]
+    nu, ng, nd = len(units), len(scheme.group_codes), len(scheme.dimension_codes)
+    per = _counted_per_cell(counted, scheme, nu).reshape(nu, ng)
+    if not by_group:
+        dense = dense.sum(axis=2, keepdims=True)
+        per = per.sum(axis=1, keepdims=True)
+    cells = dense.reshape(-1, nd, dense.shape[-1])
+    nv = (cells * valid).sum(axis=-1).astype(np.float64)
+    ng_ = (cells * good).sum(axis=-1).astype(np.float64)
+
+    def ids(_c, u, g):
+        if g is None:
+            return store.form_ids("u = ?", [int(u)])
+        return store.form_ids("u = ? AND g = ?", [int(u), int(g)])
+
+    n_forms = np.tile(per.reshape(-1), max(len(cycles), 1))[: len(cells)]
+    return _CellStats(cycles, nv, ng_, n_forms, ids)
 
 
 def _flags_frame(rows: list[dict], d: _Data) -> pd.DataFrame:

@@ -492,3 +492,214 @@ def test_check_parameters_missing_folders(tmp_path):
     with pytest.raises(ValueError) as info:
         check_parameters("quarter", cycle="2030A", data_dir=tmp_path)
     assert str(info.value) == "kind must be one of 'half_year', 'annual'; got 'quarter'"
+
+
+# ---------------------------------------------------------------------- backends
+def _demo_as_csv(folder: Path) -> Path:
+    """The demo data copied into ``folder``, 2026H1's xlsx responses saved as CSV (the
+    out-of-core backends read CSV and Parquet)."""
+    import csv
+    import shutil
+
+    import openpyxl
+
+    raw = folder / "raw"
+    shutil.copytree(DEMO, raw)
+    xlsx = raw / "2026H1" / "responses.xlsx"
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    with open(raw / "2026H1" / "responses.csv", "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            out.writerow(
+                [
+                    ""
+                    if v is None
+                    else v.strftime("%Y-%m-%d %H:%M:%S")
+                    if hasattr(v, "strftime")
+                    else str(v)
+                    for v in row
+                ]
+            )
+    book.close()
+    xlsx.unlink()
+    return raw
+
+
+def make_flagged_cycle(folder: Path, cycle: str = "2026Q") -> Path:
+    """A small cycle with every data-quality problem planted (Parquet responses).
+
+    Bursts (one collector across units; one unit, several collectors), near duplicates (same
+    comment; same collector within a minute), a straight-lining collector, a fully satisfied
+    cell, a low response rate, a form typed twice and a voided form — and honest forms."""
+    rng = np.random.default_rng(11)
+    path = folder / cycle
+    path.mkdir(parents=True)
+    units = [("U1", "一所", "行政管理"), ("U2", "二所", "行政管理"), ("U3", "三站", "公共服务")]
+    units += [("U4", "四站", "公共服务")]
+    pd.DataFrame(units, columns=["单位编码", "单位名称", "序列"]).to_csv(
+        path / "units.csv", index=False
+    )
+    rows = []
+    t0 = pd.Timestamp("2026-09-01 08:00")
+
+    def add(unit, group, answers, minutes, collector, comment=""):
+        rows.append(
+            (
+                f"Q{len(rows) + 1:05d}",
+                unit,
+                group,
+                *answers,
+                comment,
+                (t0 + pd.Timedelta(minutes=float(minutes))).strftime("%Y-%m-%d %H:%M:%S"),
+                collector,
+            )
+        )
+
+    p = [0.35, 0.3, 0.2, 0.1, 0.05]
+    for i in range(160):  # honest forms, spread over days
+        unit = ["U1", "U2", "U3"][i % 3]
+        group = ["企业", "群众", "社会义务监督员"][i % 3]
+        answers = [LEVELS[a] for a in rng.choice(5, size=5, p=p)]
+        add(unit, group, answers, rng.uniform(0, 20_000), ["甲", "乙", "丙"][i % 3])
+    for i in range(12):  # one collector's burst across two units
+        add(["U1", "U2"][i % 2], "群众", ["满意"] * 5, 30_000 + i * 2, "丁")
+    for i in range(11):  # a burst on U3 by two collectors
+        add("U3", "企业", ["比较满意"] * 5, 31_000 + i, ["戊", "己"][i % 2])
+    varied = ["满意", "比较满意", "满意", "基本满意", "满意"]
+    for i in range(3):  # near duplicates: the same comment
+        add("U2", "企业", varied, 32_000 + i * 500, "庚", "窗口办事慢，需要改进！")
+    for i in range(3):  # near duplicates: one collector, seconds apart
+        add("U1", "企业", ["不满意", "满意", "满意", "满意", "满意"], 33_000 + i * 0.5, "辛")
+    for _ in range(32):  # a fully satisfied cell, and straight-lining of collector 壬
+        add("U4", "群众", ["满意"] * 5, rng.uniform(0, 20_000), "壬")
+    rows.append(rows[5])  # typed twice
+    cols = [*HEAD_Q, "意见建议", "填表时间", "收集人"]
+    frame = pd.DataFrame(rows, columns=cols, dtype=object)
+    frame.to_parquet(path / "responses.parquet", index=False)
+    pd.DataFrame({"问卷编号": [rows[7][0]], "作废原因": ["字迹不清"]}).to_csv(
+        path / "exclusions.csv", index=False
+    )
+    issued = [(u, g, 60) for u, *_ in units for g in ("企业", "群众", "社会义务监督员")]
+    pd.DataFrame(issued, columns=["被评单位", "评议人类别", "发放数"]).to_csv(
+        path / "forms_issued.csv", index=False
+    )
+    return path
+
+
+HEAD_Q = ["问卷编号", "被评单位", "评议人类别", "政务公开", "依法行政", "办事效率", "服务质量"]
+HEAD_Q += ["清正廉洁"]
+
+
+def _written(a, folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in a.write(folder)}
+
+
+@pytest.fixture(scope="module")
+def demo_csv(tmp_path_factory):
+    return _demo_as_csv(tmp_path_factory.mktemp("democsv"))
+
+
+def test_annual_tables_byte_identical_with_duckdb(demo_csv, tmp_path):
+    pytest.importorskip("duckdb")
+    kw = {"data_dir": demo_csv, "n_resamples": 200, "seed": SEED}
+    ref = _written(analysis.annual("2026A", **kw), tmp_path / "pandas")
+    got = _written(analysis.annual("2026A", backend="duckdb", **kw), tmp_path / "duckdb")
+    assert sorted(got) == sorted(ref)
+    assert [k for k in ref if got[k] != ref[k]] == []
+    assert len(ref["tables/comments.csv"]) > 1000  # the demo's comments came through SQL
+
+
+def test_flagged_cycle_byte_identical_on_every_backend(tmp_path):
+    pytest.importorskip("duckdb")
+    pytest.importorskip("distributed")
+    raw = tmp_path / "raw"
+    make_flagged_cycle(raw)
+    kw = {"data_dir": raw, "n_resamples": 200, "seed": SEED}
+    a = analysis.half_year("2026Q", **kw)
+    # every check fires, and bursts and near duplicates change what is recomputed
+    assert set(a.tables["quality"]["check"]) == set(analysis._quality.CHECKS)
+    assert len(a.quality_comparison.excluded) == 12 + 11 + 3 + 3
+    ref = _written(a, tmp_path / "pandas")
+    for backend in ("duckdb", "dask"):
+        b = analysis.half_year("2026Q", backend=backend, **kw)
+        got = _written(b, tmp_path / backend)
+        assert [k for k in ref if got.get(k) != ref[k]] == [], backend
+
+
+def test_public_tier_with_duckdb_passes_the_privacy_check(demo_csv):
+    pytest.importorskip("duckdb")
+    from evalstats import privacy
+
+    kw = {"data_dir": demo_csv, "n_resamples": 200, "seed": SEED, "tier": "public"}
+    a = analysis.half_year("2026H1", backend="duckdb", **kw)
+    assert len(privacy.check_public(a.tables, scheme=a.scheme)) == 0
+    ref = analysis.half_year("2026H1", **kw)
+    for name, table in ref.tables.items():
+        pd.testing.assert_frame_equal(a.tables[name], table, obj=name)
+
+
+def test_backend_options_are_checked(small_dir):
+    with pytest.raises(ValueError) as info:
+        analysis.half_year("2026H1", data_dir=small_dir, backend="spark")
+    assert str(info.value) == (
+        "backend must be one of 'auto', 'pandas', 'duckdb', 'dask'; got 'spark'"
+    )
+    with pytest.raises(ValueError) as info:
+        analysis.half_year("2026H1", data_dir=small_dir, memory_limit="1GB")
+    assert str(info.value) == (
+        "memory_limit is only used by the duckdb and dask backends; got backend='pandas'"
+    )
+    with pytest.raises(ValueError) as info:
+        analysis.half_year("2026H1", data_dir=small_dir, backend="duckdb", scheduler="tcp://x:1")
+    assert str(info.value) == "scheduler is only used by the dask backend; got backend='duckdb'"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"backend": "spark"},
+            ValueError,
+            "backend must be one of 'auto', 'pandas', 'duckdb', 'dask'; got 'spark'",
+        ),
+        (
+            {"backend": "pandas", "memory_limit": "2GB"},
+            ValueError,
+            "memory_limit is only used by the duckdb and dask backends; got '2GB' with backend "
+            "'pandas'",
+        ),
+        (
+            {"backend": "duckdb", "scheduler": "tcp://h:8786"},
+            ValueError,
+            "scheduler is only used by the dask backend; got 'tcp://h:8786' with backend 'duckdb'",
+        ),
+        (
+            {"backend": "duckdb", "memory_limit": "lots"},
+            ValueError,
+            "memory_limit must be a size such as '2GB' or '512MiB', or bytes; got 'lots'",
+        ),
+        (
+            {"backend": "duckdb", "memory_limit": 5},
+            TypeError,
+            "memory_limit must be a str ('' for none); got 5",
+        ),
+    ],
+)
+def test_check_parameters_backend_errors(kwargs, error, message):
+    with pytest.raises(error) as info:
+        check_parameters("half_year", cycle="2026H1", data_dir=DEMO, **kwargs)
+    assert str(info.value) == message
+
+
+def test_check_parameters_backend_defaults():
+    p = check_parameters("half_year", cycle="2026H1", data_dir=DEMO)
+    assert (p.backend, p.memory_limit, p.scheduler) == ("pandas", None, None)
+    p = check_parameters(
+        "half_year",
+        cycle="2026H1",
+        data_dir=DEMO,
+        backend="dask",
+        memory_limit=" 2GB ",
+        scheduler="tcp://h:8786",
+    )
+    assert (p.backend, p.memory_limit, p.scheduler) == ("dask", "2GB", "tcp://h:8786")

@@ -372,3 +372,37 @@ def test_dask_codes_stay_on_the_workers(tmp_path, client):
         assert none is None
     finally:
         codes.release()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_identifiers_are_never_staged_and_dropped_as_by_validate(tmp_path, monkeypatch, fmt):
+    monkeypatch.delenv("EVALSTATS_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("EVALSTATS_PSEUDONYM_KEY_FILE", raising=False)
+    folder = _write_cycle(tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]], fmt=fmt)
+    resp = folder / f"responses.{fmt}"
+    frame = pd.DataFrame(
+        [["1", "u01", "企业", *["满意"] * 5, "张三", "13800000000", "好"]],
+        columns=[*HEAD, "姓名", "手机号", "意见建议"],
+    )
+    if fmt == "csv":
+        frame.to_csv(resp, index=False)
+    else:
+        frame.to_parquet(resp, index=False)
+    v = validate_cycle(folder)
+    got = count_cycle(folder, backend="duckdb", keep_rows=True)
+    try:
+        staged = pq.ParquetFile(got.validated._source.parquet).schema_arrow.names
+        table = got.rows.query("SELECT * FROM coded")
+    finally:
+        got.close()
+    want = v.problems[v.problems["code"] == "identifiers_dropped"]
+    assert len(want) == 1
+    have = got.validated.problems
+    pd.testing.assert_frame_equal(
+        have[have["code"] == "identifiers_dropped"].reset_index(drop=True),
+        want.reset_index(drop=True),
+    )
+    text = " ".join(map(str, [*staged, *table.columns, *table.astype(str).to_numpy().ravel()]))
+    assert "张三" not in text and "13800000000" not in text
+    if fmt == "csv":  # only the columns read are staged (and the row numbers)
+        assert len(staged) == len(HEAD) + 2

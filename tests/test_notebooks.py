@@ -34,6 +34,9 @@ PARAMETERS = [
     "seed",
     "method",
     "tier",
+    "backend",
+    "memory_limit",
+    "scheduler",
 ]
 SEED = 20260101
 N_RESAMPLES = 500  # as _run

@@ -918,3 +918,80 @@ def test_with_and_without_bad_arguments():
     with pytest.raises(ValueError) as exc:
         describe_quality(flags, lang="de")
     assert str(exc.value) == "lang must be one of 'zh', 'en'; got 'de'"
+
+
+# ---------------------------------------------------------------------- counted cycles
+_Q_HEAD = ["问卷编号", "被评单位", "评议人类别", "政务公开", "依法行政", "办事效率", "服务质量"]
+_Q_HEAD += ["清正廉洁", "意见建议", "填表时间", "收集人"]
+_Q_OPTIONS = {
+    "burst_min": 3,
+    "burst_window": "10min",
+    "near_duplicate_window": "2min",
+    "straightline_min_n": 3,
+    "full_satisfaction_n": 2,
+    "min_response_rate": 0.9,
+}
+_q_row = st.tuples(
+    st.sampled_from(["u1", "u2"]),
+    st.sampled_from(["企业", "群众"]),
+    st.sampled_from([("满意",) * 5, ("满意", "比较满意", "满意", "满意", None), ("不满意",) * 5]),
+    st.sampled_from([None, "办事太慢了！！", "办事 太慢了", "好"]),
+    st.one_of(st.none(), st.integers(0, 40)),
+    st.sampled_from([None, "甲", "乙", " 甲 "]),
+)
+
+
+def _q_cycle(folder, rows, dup, void):
+    folder.mkdir(parents=True)
+    t0 = pd.Timestamp("2026-09-01 08:00")
+    data = [
+        (
+            f"F{i:03d}",
+            u,
+            g,
+            *a,
+            c,
+            None if m is None else (t0 + pd.Timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M"),
+            k,
+        )
+        for i, (u, g, a, c, m, k) in enumerate(rows)
+    ]
+    if dup and data:
+        data.append(data[0])
+    pd.DataFrame(data, columns=_Q_HEAD, dtype=object).to_parquet(folder / "responses.parquet")
+    pd.DataFrame({"单位编码": ["u1", "u2"], "单位名称": ["一", "二"], "序列": "行政管理"}).to_csv(
+        folder / "units.csv", index=False
+    )
+    if void and len(data) > 1:
+        pd.DataFrame({"问卷编号": [data[1][0]], "作废原因": ["作废"]}).to_csv(
+            folder / "exclusions.csv", index=False
+        )
+    issued = [(u, g, 12) for u in ("u1", "u2") for g in ("企业", "群众")]
+    pd.DataFrame(issued, columns=["被评单位", "评议人类别", "发放数"]).to_csv(
+        folder / "forms_issued.csv", index=False
+    )
+    return folder
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    rows=st.lists(_q_row, min_size=1, max_size=25),
+    dup=st.booleans(),
+    void=st.booleans(),
+)
+def test_counted_cycle_gives_the_same_flags(tmp_path_factory, rows, dup, void):
+    # the out-of-core checks run on candidate forms only: every flag must be the same
+    pytest.importorskip("duckdb")
+    from evalstats.backends import count_cycle
+
+    folder = _q_cycle(tmp_path_factory.mktemp("q") / "2026Q", rows, dup, void)
+    v = validate_cycle(folder)
+    counted = count_cycle(folder, backend="duckdb", keep_rows=True)
+    try:
+        got = quality_flags(counted, **_Q_OPTIONS)
+        rates = response_rates(counted)
+    finally:
+        counted.close()
+    pd.testing.assert_frame_equal(got, quality_flags(v, **_Q_OPTIONS))
+    pd.testing.assert_frame_equal(rates, response_rates(v))
+    assert counted.rows.con is None  # closed: the DuckDB table and staged files are gone
