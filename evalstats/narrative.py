@@ -1063,6 +1063,7 @@ def one_cycle(a, lang: str = "zh") -> str:
     t = a.tables["one_cycle_units"]
     if not len(t):
         return _section(
+            a,
             "one_cycle",
             lang,
             "所有单位两期都有测评数据。"

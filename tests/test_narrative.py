@@ -198,6 +198,16 @@ def test_long_tables_are_cut_with_a_caption_but_rankings_never(h1):
         assert str(info.value) == f"max_rows must be a positive integer or None; got {bad!r}"
 
 
+def test_one_cycle_when_every_unit_is_in_both_cycles(year):
+    import dataclasses
+
+    tables = dict(year.tables)
+    tables["one_cycle_units"] = tables["one_cycle_units"].iloc[0:0]
+    both = dataclasses.replace(year, tables=tables)
+    assert narrative.one_cycle(both, "zh").endswith("所有单位两期都有测评数据。")
+    assert narrative.one_cycle(both, "en").endswith("Every unit was rated in both cycles.")
+
+
 def test_errors(h1):
     with pytest.raises(ValueError) as info:
         narrative.overview(h1, "fr")
