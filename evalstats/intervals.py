@@ -281,7 +281,9 @@ def _restricted_mle(d0, k1, n1, k2, n2):
     with np.errstate(invalid="ignore", divide="ignore"):
         cos_arg = np.clip(np.where(r != 0, q / r**3, 0.0), -1.0, 1.0)
     angle = (np.pi + np.arccos(cos_arg)) / 3
-    p2 = np.clip(2 * r * np.cos(angle) - b / a3, 0.0, 1.0)
+    # keep both in [0, 1] AND p1 − p2 = d0: near a boundary the closed-form root loses a few
+    # ulps (k1 = n1, k2 = n2, d0 = 1e-8 gave p1 − p2 = 5e-9 when p1 was clipped on its own)
+    p2 = np.clip(2 * r * np.cos(angle) - b / a3, np.maximum(0.0, -d0), np.minimum(1.0, 1.0 - d0))
     p1 = np.clip(p2 + d0, 0.0, 1.0)
     return p1, p2
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import optimize, special, stats
 
@@ -147,6 +147,7 @@ def test_miettinen_nurminen_agrees_with_independent_computation(case):
     st.integers(1, 60).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
     st.floats(-0.95, 0.95),
 )
+@example(s1=(3, 3), s2=(3, 3), d0=1e-08)  # found by hypothesis: p1 clipped, p1 − p2 = 5e-9
 def test_restricted_mle_maximises_the_constrained_likelihood(s1, s2, d0):
     (k1, n1), (k2, n2) = s1, s2
     p1, p2 = _restricted_mle(np.float64(d0), k1, n1, k2, n2)
