@@ -420,14 +420,31 @@ def _read_parquet_grid(data: bytes) -> tuple[pd.DataFrame, list[str], str | None
         return pd.DataFrame(), [], f"{type(exc).__name__}: {exc}"
     grid = {}
     for j, col in enumerate(table.columns):
-        if pa.types.is_dictionary(col.type):
-            col = col.cast(col.type.value_type)
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        text = pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
+        if text:  # plain text (ids, one value per row): one str per cell
             grid[j] = pd.Series(col.to_numpy(zero_copy_only=False), dtype=object)
-        else:
-            values = pd.Series(col.to_pylist(), dtype=object)
-            grid[j] = values.map(_cell_text)
+        else:  # labels, dates, numbers: each distinct value made text once, then taken
+            grid[j] = pd.Series(_distinct_text(col), dtype=object)
     return pd.DataFrame(grid), [str(n) for n in table.column_names], None
+
+
+def _distinct_text(col) -> np.ndarray:
+    """A non-text (or dictionary-encoded) Parquet column as cell texts (``_cell_text``).
+
+    Dictionary-encoded: the dictionary is turned into text once and indexed, so a million rows
+    of a few labels hold a few str objects (cast to string made one per row, 1.4 GB of them
+    for a 1M-form cycle).  Other types (dates, numbers) are dictionary-encoded first.
+    """
+    import pyarrow.compute as pc
+
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not pa.types.is_dictionary(arr.type):
+        arr = pc.dictionary_encode(arr)
+    values = arr.dictionary.to_pylist()
+    texts = np.empty(len(values) + 1, dtype=object)  # the last slot: missing (None)
+    texts[: len(values)] = [_cell_text(v) for v in values]
+    idx = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return texts[idx]
 
 
 def _grid_from_rows(rows: list[list], start: int) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:

@@ -286,3 +286,31 @@ def test_read_header_parquet_and_unreadable_files(tmp_path):
     for name in ("bad.parquet", "bad.xlsx", "zip.csv", "missing.csv"):
         assert read_header(tmp_path / name, table="responses") == {}, name
     assert read_header(write_csv(tmp_path / "n.csv", [["a", "b"]]), table="responses") == {}
+
+
+def test_parquet_cells_read_as_a_spreadsheet_shows_them(tmp_path):
+    # every column type through the per-distinct-value path gives the text _cell_text gives
+    # each value on its own (dictionary labels, dates with and without time, whole and
+    # fractional floats, ints, bools, missing values)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evalstats.io import _cell_text
+
+    columns = {
+        "问卷编号": pa.array(["A1", "A2", None, "A4"]),
+        "被评单位": pa.array(["U01", "U01", None, "运管站"]).dictionary_encode(),
+        "填表时间": pa.array(
+            [dt.datetime(2026, 6, 1), dt.datetime(2026, 6, 1, 9, 30), None, dt.datetime(2026, 6, 2)]
+        ),
+        "n": pa.array([1.0, 2.5, None, float("nan")]),
+        "k": pa.array([3, None, 3, 12345678901234]),
+        "b": pa.array([True, False, None, True]),
+    }
+    path = tmp_path / "responses.parquet"
+    pq.write_table(pa.table(columns), path)
+    raw = read(tmp_path, path)
+    for j, (name, arr) in enumerate(columns.items()):
+        expected = [_cell_text(v) for v in arr.to_pylist()]
+        got = raw.frame.iloc[:, j].tolist()
+        assert got == expected, name
