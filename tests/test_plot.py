@@ -443,6 +443,22 @@ def test_spread_keeps_labels_apart_and_centred(values, gap):
         np.testing.assert_allclose(out, values)
 
 
+@settings(max_examples=50)
+@given(
+    st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=30),
+    st.floats(0.1, 3),
+)
+def test_spread_stays_inside_its_bounds_when_there_is_room(values, gap):
+    lo, hi = -5.0, 105.0
+    out = plot._spread(values, gap, lo, hi)
+    order = np.argsort(values, kind="stable")
+    assert (np.diff(out[order]) >= gap * (1 - 1e-9)).all()  # order kept, gaps kept
+    if gap * (len(values) - 1) <= hi - lo:  # room for every label: all inside
+        assert (out >= lo - 1e-9).all() and (out <= hi + 1e-9).all()
+    crowded = plot._spread([99.0] * 10, 1.0, 0.0, 100.0)  # ten labels at the top
+    np.testing.assert_allclose(np.sort(crowded), np.arange(91.0, 101.0))
+
+
 def test_slope_shows_units_of_one_cycle_as_a_single_point():
     fig = plot.slope(hand_ranking_year(), lang="zh")
     words = texts(fig)
