@@ -380,9 +380,24 @@ def test_missing_cycle_folders_are_named(demo, tmp_path, no_kernel):
     )
 
 
-def test_invalid_data_stops_before_any_kernel_and_writes_nothing(demo, tmp_path, no_kernel):
+def test_invalid_data_exits_1_and_publishes_nothing(demo, tmp_path, monkeypatch):
+    # validation runs beside the notebook (a thread in the runner); invalid data ends the run
+    # with InputError whatever the kernel did meanwhile: no report, no failed notebook kept
+    import papermill
     from openpyxl import load_workbook
 
+    def kernel_fails_too(*args, **kwargs):
+        time.sleep(0.2)
+        raise papermill.PapermillExecutionError(
+            cell_index=3,
+            exec_count=1,
+            source="a = analysis.annual(...)",
+            ename="InputError",
+            evalue="invalid data",
+            traceback=[],
+        )
+
+    monkeypatch.setattr(papermill, "execute_notebook", kernel_fails_too)
     # corrupt one level of the half-year cycle that the annual analysis combines with
     xlsx = demo / "2026H1" / "responses.xlsx"
     wb = load_workbook(xlsx)
@@ -396,7 +411,8 @@ def test_invalid_data_stops_before_any_kernel_and_writes_nothing(demo, tmp_path,
         run_analysis("annual", cycle="2026A", data=demo, out=out, notebook=FIXTURE, progress=False)
     assert "responses.xlsx:3:" in str(info.value) and "(很好)" in str(info.value)
     assert info.value.problems["severity"].eq("error").sum() == 1
-    assert not out.exists()
+    assert not (out / "2026A").exists() and not (out / "_failed").exists()
+    assert list((out / ".staging").iterdir()) == []
     assert tree_hashes(demo) == before
 
 
@@ -689,7 +705,7 @@ def test_cmd_run_invalid_data_exits_1(demo, capsys, no_kernel):
     assert cli([*argv, "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("evalstats: ") and "不存在的序列" in err
-    assert err.endswith("invalid data: nothing was run or written.\n")
+    assert err.endswith("invalid data: no report was written or changed.\n")
 
 
 def test_run_parser_options():

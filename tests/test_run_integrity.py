@@ -525,9 +525,10 @@ def test_inputs_unchanged_by_refused_runs(tmp_path, monkeypatch, capsys):
         assert main([*argv_for(raw, out, "2026A"), "-p", "seed=x"]) == 2  # usage error
         assert main([*argv_for(raw, out, "2026A"), "--scheme", str(tmp_path / "no.toml")]) == 2
     assert tree_hashes(raw) == hashes
-    assert not out.exists()
+    assert not (out / "2026A").exists() and not (out / "_failed").exists()
+    assert not out.exists() or list((out / ".staging").iterdir()) == []
     err = capsys.readouterr().err
-    assert "invalid data: nothing was run or written." in err and "Traceback" not in err
+    assert "invalid data: no report was written or changed." in err and "Traceback" not in err
 
 
 # ---------------------------------------------------------------------- reproducible
