@@ -1195,7 +1195,7 @@ def comments_table(validated, *, flagged: pd.Index | None = None) -> pd.DataFram
     ids = f["form_id"].astype(str)
     # object arrays: a hash-table isin (pyarrow-backed str isin is slow on millions of ids)
     marked = np.asarray([] if flagged is None else flagged, dtype=object)
-    flag = pd.Series(ids.to_numpy(dtype=object)).isin(marked).to_numpy()
+    flag = pd.Series(ids.to_numpy(dtype=object), dtype=object).isin(marked).to_numpy()
     out = pd.DataFrame(
         {
             "cycle": _str(f["cycle"].astype(str).to_numpy()),
@@ -1360,7 +1360,9 @@ def without_flagged(
         validated = counted.validated
     elif len(excluded):
         forms = validated.forms
-        keep = ~forms["form_id"].astype(str).isin(excluded).to_numpy()
+        # an object-dtype hash isin: pyarrow-backed str isin took 1.4 s on 1M ids
+        ids = forms["form_id"].astype(str).to_numpy(dtype=object)
+        keep = ~pd.Series(ids, dtype=object).isin(excluded).to_numpy()
         other = score_cycle(
             validated,
             method=method,

@@ -1733,7 +1733,9 @@ def with_and_without(
     if unknown:
         raise ValueError(f"flags name form id(s) not in the forms: {unknown[:10]}")
     seed = int(gen.integers(0, 2**63 - 1))
-    keep = ~pd.Series(d.form_id).isin(excluded).to_numpy()  # np.isin on objects is quadratic
+    keep = (
+        ~pd.Series(d.form_id, dtype=object).isin(excluded).to_numpy()
+    )  # np.isin on objects is quadratic
     scores, ranking = _official(d.forms, units, incidents, scheme, n_resamples, seed)
     scores_x, ranking_x = _official(
         d.forms.loc[keep].reset_index(drop=True), units, incidents, scheme, n_resamples, seed
