@@ -1482,7 +1482,7 @@ def safety_note(
             "full-width ＝＋－＠), a tab or a carriage return got a leading apostrophe and "
             "control characters were removed; the notebook did not report how many."
         )
-        return text + shown if page else text
+        return text + shown if page else _unlabelled(text)
     total = sum(neutralised.values())
     parts = [f"{name} {n}" for name, n in neutralised.items() if n]
     if zh:
@@ -1500,7 +1500,13 @@ def safety_note(
             "tables/*.csv and the Excel workbook they got a leading apostrophe or lost the "
             "control characters, so no cell runs as a formula."
         )
-    return text + shown if page else text
+    return text + shown if page else _unlabelled(text)
+
+
+def _unlabelled(text: str) -> str:
+    """The note without its lead-in, for the workbook row whose key already says 安全处理."""
+    rest = text.removeprefix("安全处理：").removeprefix("Safe exports: ")
+    return rest[:1].upper() + rest[1:]
 
 
 def _write_manifest(

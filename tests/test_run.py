@@ -613,6 +613,9 @@ def test_safety_note():
         "分析笔记本没有报告处理的单元格数。本页中的意见原样转义显示，不会执行。"
     )
     assert runmod.safety_note({"a": 1}, page=False).endswith("不会被当作公式执行。")
+    # the workbook's row is keyed 安全处理 / Safety already: no repeated lead-in
+    assert runmod.safety_note({"a": 1}, page=False).startswith("表格中共有 1 个文本单元格")
+    assert runmod.safety_note(None, lang="en", page=False).startswith("Text cells of")
     with pytest.raises(ValueError, match=r"^lang must be one of 'zh', 'en'; got 'fr'$"):
         runmod.safety_note(None, lang="fr")
 
