@@ -693,7 +693,7 @@ def test_hostile_comments_inert_in_the_workbook(hostile):
     assert long[0].endswith("…（超出 Excel 单元格上限，全文见 CSV）")
     about = {r[0]: r[1] for r in wb.worksheets[0].iter_rows(values_only=True) if r[0]}
     assert about["安全处理"] == runmod.safety_note({"comments": len(HOSTILE)}, page=False)
-    assert about["安全处理"].startswith(f"安全处理：表格中共有 {len(HOSTILE)} 个文本单元格")
+    assert about["安全处理"].startswith(f"表格中共有 {len(HOSTILE)} 个文本单元格")
     assert about["截断"].startswith("共 1 个单元格超过 Excel 单元格上限")
 
 
