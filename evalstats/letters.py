@@ -69,7 +69,8 @@ from . import labels as _labels
 from ._options import check_option
 from .compare import describe_changes
 from .errors import InputError, RunError, UsageError
-from .narrative import _codes_text, _join, _label, _level  # one set of sentence helpers
+from .narrative import WEAK_REASON_TEXT, _codes_text, _join, _label, _level  # one set
+from .privacy import REASON_TEXT
 
 LANGS = ("zh", "en")
 TIERS = ("internal", "public")
@@ -138,13 +139,7 @@ REQUIRED = {
     "last_not_distinguishable": ("末位不可区分", "last, not distinguishable"),
     "veto": ("一票否决", "vetoed"),
 }
-WEAK_REASON = {
-    "below_series_median": ("明显低于序列中位数", "clearly below the series median"),
-    "highest_dissatisfied_in_series": (
-        "不满意率为序列最高",
-        "highest dissatisfied rate of the series",
-    ),
-}
+WEAK_REASON = WEAK_REASON_TEXT  # one wording, the report's
 VERDICT = {
     "improved": ("有所改善", "improved"),
     "declined": ("有所下降", "declined"),
@@ -152,16 +147,13 @@ VERDICT = {
     "absent": ("本期无数据", "no data this time"),
 }
 SUPPRESS_REASON = {
+    **REASON_TEXT,  # the public report's wording (evalstats.privacy)
+    # the profile's own codes for the same two rules
     "supervisor_breakdown": (
-        "社会义务监督员的分项结果不单独公布",
-        "no supervisor-only breakdown is published",
+        "该类评议人每个单位仅数人，分项结果不单独公布",
+        "a group with a few raters per unit: no breakdown of it is published",
     ),
-    "fewer_than_threshold": ("评议人少于公布下限", "fewer respondents than the threshold"),
-    "below_threshold": ("评议人少于公布下限", "fewer respondents than the threshold"),
-    "complementary": (
-        "为防止相减推算而一并不公布",
-        "withheld so that another withheld cell cannot be recovered by subtraction",
-    ),
+    "fewer_than_threshold": REASON_TEXT["below_threshold"],
 }
 
 
@@ -740,12 +732,13 @@ def _suppression(p, lang):
         return []
     k = int(p.scheme.rules.anonymity_min)
     s = p.suppressed
+    prot = _join([_label(p, "groups", g, lang) for g in p.scheme.rules.anonymity_groups], lang)
     if lang == "zh":
         out = [
             (
                 "p",
                 f"本函为公开版：依据少于 {k} 名评议人的单元格不予公布（以“—”表示），"
-                "社会义务监督员的分项结果不单独公布，意见建议不注明评议人类别，"
+                f"{prot}的分项结果不单独公布，意见建议不注明评议人类别，"
                 "以免推知个人的评价。",
             )
         ]
@@ -754,7 +747,7 @@ def _suppression(p, lang):
             (
                 "p",
                 f"This is the public edition: no cell resting on fewer than {k} respondents is "
-                "shown (“—”), there is no supervisor-only breakdown, and comments do not say "
+                f"shown (“—”), there is no breakdown for {prot} alone, and comments do not say "
                 "who made them, so that no one's rating can be inferred.",
             )
         ]

@@ -272,3 +272,24 @@ def test_write_docx_public(cycles, tmp_path):
 def test_file_stem():
     assert letters.file_stem("finance_office") == "finance_office"
     assert letters.file_stem("../x").startswith("unit-") and "/" not in letters.file_stem("a/b")
+
+
+def test_public_letter_names_the_scheme_protected_groups_and_the_report_reasons(cycles):
+    import dataclasses
+
+    from evalstats.privacy import REASON_TEXT
+
+    p = profile.unit_profile("land_office", cycle="2026A", scored=cycles, tier="public")
+    zh = letters._suppression(p, "zh")[0][1]
+    assert "社会义务监督员的分项结果不单独公布" in zh  # the bundled scheme protects supervisors
+    rules = dataclasses.replace(p.scheme.rules, anonymity_groups=("supervisor", "deputy"))
+    other = dataclasses.replace(p, scheme=dataclasses.replace(p.scheme, rules=rules))
+    assert (
+        "社会义务监督员、人大代表/政协委员的分项结果不单独公布"
+        in letters._suppression(other, "zh")[0][1]
+    )
+    # one wording of each suppression reason: the public report's
+    assert letters.SUPPRESS_REASON["complementary"] == REASON_TEXT["complementary"]
+    assert letters.SUPPRESS_REASON["fewer_than_threshold"] == REASON_TEXT["below_threshold"]
+    reasons = {r for r in p.suppressed["reason"].astype(str)}
+    assert reasons and reasons <= set(letters.SUPPRESS_REASON)
