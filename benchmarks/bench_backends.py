@@ -1,13 +1,13 @@
 """Benchmark: the tally backends (pandas, DuckDB, Dask) on large synthetic cycles.
 
-For each size, writes a cycle with ``evalstats.demo.write_large`` (Parquet, under ``--dir``,
+For each size, writes a cycle with ``evalstats.inputs.demo.write_large`` (Parquet, under ``--dir``,
 default /tmp; deleted at the end unless ``--keep``), then measures each method in a fresh
 subprocess: the time (median of ``--repeats`` runs after a warm-up; one cold run above 2e7
 forms) and the peak extra memory of the timed call (growth of VmHWM, reset through
 ``/proc/self/clear_refs``; the data a method starts from are loaded before the reset).
 
 Ratios are against ``np.bincount`` on the same codes in memory, the naive pandas melt +
-groupby and the pandas backend's ``evalstats.tally``, all measured in the same run.  Above
+groupby and the pandas backend's ``evalstats.counts.tally``, all measured in the same run.  Above
 1e7 forms the in-memory methods are not run (melt needs 3.7 GiB at 1e7): the references are
 the figures of the largest in-memory size of the run, scaled by the number of forms (marked
 "(s)"), as the scale issue asks.
@@ -70,7 +70,7 @@ def _codes(folder: Path):
     """The dictionary codes of the file's label columns, as the in-memory baseline reads."""
     import pyarrow.parquet as pq
 
-    from evalstats.scheme import load_scheme
+    from evalstats.core.scheme import load_scheme
 
     s = load_scheme()
     dims = [d.label_zh for d in s.dimensions]
@@ -103,7 +103,7 @@ def _plain_bincount(unit, group, levels, nu=200, ng=4, nl=6):
 
 def _forms(folder: Path):
     """A validated-forms-like table (Categoricals) from the codes, without reading text."""
-    from evalstats.scheme import load_scheme
+    from evalstats.core.scheme import load_scheme
 
     s = load_scheme()
     unit, group, levels = _codes(folder)
@@ -130,7 +130,7 @@ def _naive_melt(forms, scheme):
 # ---------------------------------------------------------------------- probes
 def _duck_sql(folder: Path, patterns: bool) -> str:
     """DuckDB over the Parquet labels: the plain plans (for comparison; labels not mapped)."""
-    from evalstats.scheme import load_scheme
+    from evalstats.core.scheme import load_scheme
 
     s = load_scheme()
     dims = [f'"{d.label_zh}"' for d in s.dimensions]
@@ -161,7 +161,7 @@ def probe(method: str, folder: Path, repeats: int, memory_limit: str | None, ref
     """Run in a fresh process: set up, reset the peak, time ``method``; then the reference."""
     n = int(json.loads((folder / "n.json").read_text())["n"])
     ctx: dict = {}
-    from evalstats import backends as B
+    from evalstats.counts import backends as B
 
     if method == "bincount":
         unit, group, levels = _codes(folder)
@@ -169,7 +169,7 @@ def probe(method: str, folder: Path, repeats: int, memory_limit: str | None, ref
         def fn():
             return _plain_bincount(unit, group, levels)
     elif method in ("melt", "pandas", "pandas_patterns"):
-        from evalstats.tally import pattern_counts, tally
+        from evalstats.counts.tally import pattern_counts, tally
 
         forms, scheme = _forms(folder)
 
@@ -220,7 +220,7 @@ def probe(method: str, folder: Path, repeats: int, memory_limit: str | None, ref
             def fn():
                 return B.dask_count(scanned, codes, patterns=method == "dask_count")
     elif method == "annual":
-        from evalstats.pipeline import score_counts
+        from evalstats.stats.pipeline import score_counts
 
         steps = {}
 
@@ -281,7 +281,7 @@ def _fmt_t(s: float) -> str:
 LABELS = {
     "bincount": "np.bincount on the codes in memory (reference)",
     "melt": "naive pandas melt + groupby (in memory)",
-    "pandas": "pandas backend: evalstats.tally (in memory)",
+    "pandas": "pandas backend: evalstats.counts.tally (in memory)",
     "pandas_patterns": "pandas backend: tally + pattern_counts (in memory)",
     "pandas_e2e": "pandas backend: read + validate + count",
     "duckdb_sql": "DuckDB SQL: 5 GROUP BYs on the labels, UNION ALL (plan not used)",
@@ -326,7 +326,7 @@ def main(argv=None) -> int:
         print(json.dumps(out))
         return 0
 
-    from evalstats.demo import write_large
+    from evalstats.inputs.demo import write_large
 
     sizes = sorted(int(float(x)) for x in args.sizes.split(","))
     only = set(args.methods.split(",")) if args.methods else None

@@ -15,8 +15,9 @@ Each ``evalstats run`` is a subprocess; every 50 ms this script reads ``VmHWM`` 
 resident size so far) of the runner and of every process it starts (the notebook's kernel), so a
 short spike between two reads is still counted.  The baseline of each process, "its size after
 imports", is measured in the same run: a fresh interpreter that imports what the runner imports
-(``evalstats.cli``, ``evalstats.run``), and one that imports what the kernel imports
-(``ipykernel``, ``evalstats.analysis``, ``narrative``, ``plot`` with matplotlib's inline backend).
+(``evalstats.run.cli``, ``evalstats.run.runner``), and one that imports what the kernel imports
+(``ipykernel``, ``evalstats.analyses.cycle``, ``narrative``, ``plot`` with matplotlib's inline
+backend).
 The forms table's size is ``validate_cycle(...).forms.memory_usage(deep=True).sum()``, measured
 in this process after the run; for the annual analysis, which reads and holds both the half-year
 and the year-end cycle, it is the sum of the two.  The large cycles are written once under
@@ -39,10 +40,10 @@ DEMO_GOAL_SECONDS = 30.0
 LARGE_GOAL_SECONDS = 60.0
 MEMORY_GOAL_RATIO = 3.0
 
-RUNNER_IMPORTS = "import evalstats.cli, evalstats.run"
+RUNNER_IMPORTS = "import evalstats.run.cli, evalstats.run.runner"
 KERNEL_IMPORTS = (
     "import ipykernel.kernelapp, matplotlib; matplotlib.use('module://matplotlib_inline.backend_inline');"
-    "import evalstats.analysis, evalstats.narrative, evalstats.plot"
+    "import evalstats.analyses.cycle, evalstats.present.narrative, evalstats.present.plot"
 )
 
 
@@ -151,8 +152,8 @@ def main(argv=None) -> int:
         )
 
     if not args.skip_large:
-        from evalstats.demo import write_large
-        from evalstats.validate import validate_cycle
+        from evalstats.inputs.demo import write_large
+        from evalstats.inputs.validate import validate_cycle
 
         raw = work / f"raw-{args.forms}-{args.format}"
         cycles = ["2026H1"] if args.analysis == "half-year" else ["2026H1", "2026A"]

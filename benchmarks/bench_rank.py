@@ -23,9 +23,9 @@ import time
 import numpy as np
 import pandas as pd
 
-import evalstats.rank as rank_module
-from evalstats.rank import rank_uncertainty
-from evalstats.scheme import load_scheme
+import evalstats.stats.rank as rank_module
+from evalstats.core.scheme import load_scheme
+from evalstats.stats.rank import rank_uncertainty
 
 SCHEME = load_scheme()
 DIMS = list(SCHEME.dimension_codes)
@@ -68,7 +68,7 @@ def make_forms(n_units: int, seed: int = 2026) -> tuple[pd.DataFrame, pd.DataFra
 
 def patterns_of(forms: pd.DataFrame) -> pd.DataFrame:
     try:
-        from evalstats.tally import pattern_counts
+        from evalstats.counts.tally import pattern_counts
     except ImportError:  # pragma: no cover - before the tally module existed
         keys = ["cycle", "unit", "group", *DIMS]
         out = forms.groupby(keys, dropna=False, observed=True).size().rename("count")

@@ -1,4 +1,4 @@
-"""Benchmark: ``evalstats.tally`` against a plain ``np.bincount`` and a naive pandas melt.
+"""Benchmark: ``evalstats.counts.tally`` against a plain ``np.bincount`` and a naive pandas melt.
 
 Generates a synthetic validated forms table in memory (Categorical codes: 200 units, the
 scheme's groups and dimensions, ~2 % blanks, a str ``cycle`` column as in the forms contract),
@@ -21,8 +21,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from evalstats.scheme import load_scheme
-from evalstats.tally import tally
+from evalstats.core.scheme import load_scheme
+from evalstats.counts.tally import tally
 
 UNITS = 200
 SEED = 20260101
@@ -98,7 +98,7 @@ def check_same(forms, scheme, t, plain, melt) -> None:
     if not np.array_equal(dense[..., :nl], ref[..., 1:]) or not np.array_equal(
         dense[..., nl], ref[..., 0]
     ):
-        raise SystemExit("evalstats.tally and plain bincount disagree")
+        raise SystemExit("evalstats.counts.tally and plain bincount disagree")
     if melt is not None:
         tt = t[t["level"] != "blank"].set_index(["unit", "group", "dimension", "level"])["count"]
         m = melt.droplevel("cycle")
@@ -115,7 +115,7 @@ def check_same(forms, scheme, t, plain, melt) -> None:
             [mm.index.get_level_values(i).astype(str) for i in range(4)]
         )
         if not got.sort_index().equals(mm.sort_index().astype(np.int64)):
-            raise SystemExit("evalstats.tally and naive melt disagree")
+            raise SystemExit("evalstats.counts.tally and naive melt disagree")
 
 
 def main(argv=None) -> None:
@@ -127,7 +127,7 @@ def main(argv=None) -> None:
     scheme = load_scheme()
     sizes = [int(float(x)) for x in args.sizes.split(",") if x]
     print(
-        f"{'forms':>10} {'plain bincount':>15} {'evalstats.tally':>16} {'naive melt':>12} "
+        f"{'forms':>10} {'plain bincount':>15} {'evalstats.counts.tally':>16} {'naive melt':>12} "
         f"{'tally/plain':>12} {'melt/plain':>11} {'melt/tally':>11}"
     )
     for n in sizes:

@@ -7,7 +7,8 @@ Usage::
 
 Writes ``DIR/bench<N>/responses.csv`` (default headers 问卷编号,被评单位,评议人类别 and the five
 dimensions, plus a short comment column) and ``units.csv`` with a simple numpy generator, then
-runs :func:`evalstats.validate.validate_cycle` in a fresh process and prints the wall time and
+runs :func:`evalstats.inputs.validate.validate_cycle` in a fresh process and prints the wall time
+and
 the memory growth: peak RSS (``VmHWM``) minus the RSS after the imports.
 """
 
@@ -81,7 +82,7 @@ def _rss_kb(field: str) -> int:
 
 def measure(folder: str) -> dict:
     """Run in a fresh process: validate ``folder``; return seconds and memory figures."""
-    import evalstats.validate as v
+    import evalstats.inputs.validate as v
 
     base = _rss_kb("VmRSS")
     t0 = time.perf_counter()

@@ -6,8 +6,8 @@ Run::
 
 Writes a synthetic cycle (``evalstats demo --forms N --format csv --cycle 2026H1 --seed 7``),
 runs the half-year analysis on it (200 resamples, seed 1) and writes its tables, then times
-:func:`evalstats.report.write_workbook` on the tables read back from their CSV files — what
-the runner does (``evalstats.run``).  As a baseline, the same tables are written by the
+:func:`evalstats.present.report.write_workbook` on the tables read back from their CSV files — what
+the runner does (``evalstats.run.runner``).  As a baseline, the same tables are written by the
 cell-by-cell openpyxl writer that ``write_workbook`` replaced (kept in ``tests/test_report.py``
 to prove both give the same workbook); the two files are compared byte for byte.  Times are
 the median of ``--repeat`` runs; the 1-minute load average is printed with them.  ``--data``
@@ -30,8 +30,8 @@ CYCLE = "2026H1"
 
 
 def _tables(data: Path, forms: int) -> dict:
-    from evalstats import analysis
-    from evalstats.run import _ordered_tables, read_table
+    from evalstats.analyses import cycle as analysis
+    from evalstats.run.runner import _ordered_tables, read_table
 
     raw = data / "raw"
     out = data / "out"
@@ -65,7 +65,7 @@ def main(argv=None) -> int:
     sys.path.insert(0, str(ROOT / "tests"))
     from test_report import _old_write_workbook
 
-    from evalstats.report import write_workbook
+    from evalstats.present.report import write_workbook
 
     data = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="bench-workbook-"))
     tables = _tables(data, args.forms)

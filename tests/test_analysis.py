@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from evalstats import analysis
-from evalstats.analysis import (
+from evalstats.analyses import cycle as analysis
+from evalstats.analyses.cycle import (
     ANNUAL_TABLES,
     FINAL_GRADES_COLUMNS,
     FOLLOWUP_COLUMNS,
@@ -23,9 +23,9 @@ from evalstats.analysis import (
     check_parameters,
     composite_change,
 )
-from evalstats.pipeline import score_cycle, score_year
-from evalstats.score import SCORES_COLUMNS
-from evalstats.validate import validate_cycle
+from evalstats.inputs.validate import validate_cycle
+from evalstats.stats.pipeline import score_cycle, score_year
+from evalstats.stats.score import SCORES_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw"
@@ -195,7 +195,7 @@ def test_weak_dimensions_follow_their_rules(h1):
         assert ("below_series_median" in r.weak_reason) == below
         assert ("highest_dissatisfied_in_series" in r.weak_reason) == highest
         assert r.share_of_all_votes == pytest.approx(r.n_dissatisfied / r.n_all_votes)
-    # the demo's planted weak units (evalstats.demo docstring)
+    # the demo's planted weak units (evalstats.inputs.demo docstring)
     weak = set(w.loc[w["weak_reason"].str.contains("below"), "unit"])
     assert {"governance_office", "construction_station", "transport_station"} <= weak
 
@@ -374,7 +374,7 @@ def h1_public():
 
 
 def test_public_half_year_holds_public_tables_only(h1, h1_public):
-    from evalstats.privacy import SUPPRESSED_COLUMNS, check_public
+    from evalstats.stats.privacy import SUPPRESSED_COLUMNS, check_public
 
     p = h1_public
     assert p.tier == "public" and tuple(p.tables) == analysis.PUBLIC_HALF_YEAR_TABLES
@@ -406,7 +406,7 @@ def test_public_write_has_no_internal_table(h1_public, tmp_path):
 
 
 def test_public_annual_ranking_is_the_internal_ranking(year):
-    from evalstats.privacy import check_public
+    from evalstats.stats.privacy import check_public
 
     p = analysis.annual("2026A", data_dir=DEMO, n_resamples=N, seed=SEED, tier="public")
     assert tuple(p.tables) == analysis.PUBLIC_ANNUAL_TABLES
@@ -628,7 +628,7 @@ def test_flagged_cycle_byte_identical_on_every_backend(tmp_path):
 
 def test_public_tier_with_duckdb_passes_the_privacy_check(demo_csv):
     pytest.importorskip("duckdb")
-    from evalstats import privacy
+    from evalstats.stats import privacy
 
     kw = {"data_dir": demo_csv, "n_resamples": 200, "seed": SEED, "tier": "public"}
     a = analysis.half_year("2026H1", backend="duckdb", **kw)

@@ -13,8 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalstats import pattern_counts, tally
-from evalstats.backends import (
+from evalstats import pattern_counts
+from evalstats.core.errors import InputError
+from evalstats.core.scheme import load_scheme
+from evalstats.counts.backends import (
     CycleCounts,
     choose_backend,
     count_cycle,
@@ -23,9 +25,8 @@ from evalstats.backends import (
     scan_cycle,
     tally_files,
 )
-from evalstats.errors import InputError
-from evalstats.scheme import load_scheme
-from evalstats.validate import validate_cycle
+from evalstats.counts.tally import tally
+from evalstats.inputs.validate import validate_cycle
 
 pytest.importorskip("duckdb")
 pytest.importorskip("distributed")
@@ -144,7 +145,7 @@ def test_problems_are_reported_with_their_rows(tmp_path):
 
 
 def test_duckdb_reads_a_file_larger_than_its_memory_limit(tmp_path):
-    from evalstats.demo import write_large
+    from evalstats.inputs.demo import write_large
 
     folder = write_large(tmp_path / "2026L", forms=300_000, fmt="parquet", chunk_size=100_000)
     got = count_cycle(folder, backend="duckdb", memory_limit="64MB", threads=1)
@@ -161,7 +162,7 @@ def test_auto_picks_by_size_and_scheduler(tmp_path, monkeypatch):
     folder = _write_cycle(tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
     assert choose_backend(folder) == "pandas"
     assert choose_backend(folder, scheduler="tcp://127.0.0.1:1") == "dask"
-    monkeypatch.setattr("evalstats.backends.AUTO_ROWS", 1)
+    monkeypatch.setattr("evalstats.counts.backends.AUTO_ROWS", 1)
     assert choose_backend(folder) == "duckdb"
     c = count_cycle(folder)
     assert isinstance(c, CycleCounts) and c.backend == "duckdb"
@@ -186,7 +187,7 @@ def test_bad_options(tmp_path):
 
 
 def test_unreachable_scheduler(tmp_path, monkeypatch):
-    monkeypatch.setattr("evalstats.backends.SCHEDULER_TIMEOUT", 0.5)
+    monkeypatch.setattr("evalstats.counts.backends.SCHEDULER_TIMEOUT", 0.5)
     folder = _write_cycle(tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
     with pytest.raises(ConnectionError) as info:
         count_cycle(folder, backend="dask", scheduler="tcp://127.0.0.1:9")
@@ -218,10 +219,10 @@ def test_missing_package(tmp_path, monkeypatch, backend, module):
 
 
 def test_report_tables_are_byte_identical_whichever_backend(tmp_path, client):
-    from evalstats.demo import write_large
-    from evalstats.rank import rank_units
-    from evalstats.report import write_csv
-    from evalstats.score import composites, scores_table
+    from evalstats.inputs.demo import write_large
+    from evalstats.present.report import write_csv
+    from evalstats.stats.rank import rank_units
+    from evalstats.stats.score import composites, scores_table
 
     folder = write_large(tmp_path / "2026L", forms=3_000, units=12, fmt="parquet")
     outputs = {}
@@ -278,7 +279,7 @@ def test_runner_validates_with_the_backend_and_records_it(tmp_path, declares):
     import datetime as dt
     import json
 
-    from evalstats import run as R
+    from evalstats.run import runner as R
 
     _write_cycle(tmp_path / "raw" / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
     nb = _notebook(tmp_path / "nb.ipynb", 'backend: str = "pandas"\n' if declares else "")
@@ -337,9 +338,9 @@ def test_batches_row_groups_and_partitions_add_up(
 ):
     # tiny batches and partitions: every batch has its own dictionaries (or none: plain
     # strings), the pattern counts go through the sorted (sparse) path or the dense one
-    monkeypatch.setattr("evalstats.backends.ARROW_BATCH_ROWS", 5)
-    monkeypatch.setattr("evalstats.backends.PARTITION_ROWS", 7)
-    monkeypatch.setattr("evalstats.backends.PATTERN_DENSE_MIN", 0 if sparse else 1 << 24)
+    monkeypatch.setattr("evalstats.counts.backends.ARROW_BATCH_ROWS", 5)
+    monkeypatch.setattr("evalstats.counts.backends.PARTITION_ROWS", 7)
+    monkeypatch.setattr("evalstats.counts.backends.PATTERN_DENSE_MIN", 0 if sparse else 1 << 24)
     groups = [[list(r) for r in g] for g in groups]
     folder = _write_row_groups(
         tmp_path_factory.mktemp("c") / "2026X", groups, dictionary=dictionary
@@ -352,7 +353,7 @@ def test_batches_row_groups_and_partitions_add_up(
 
 
 def test_dask_codes_stay_on_the_workers(tmp_path, client):
-    from evalstats.backends import dask_count, dask_load
+    from evalstats.counts.backends import dask_count, dask_load
 
     folder = _write_row_groups(
         tmp_path / "2026X",

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from evalstats.cli import main
+from evalstats.run.cli import main
 
 
 def test_no_command_prints_help(capsys):

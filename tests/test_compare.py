@@ -1,4 +1,4 @@
-"""Tests of evalstats.compare."""
+"""Tests of evalstats.stats.compare."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import optimize, special, stats
 
-from evalstats.compare import (
+from evalstats.core.scheme import load_scheme
+from evalstats.counts.tally import tally
+from evalstats.stats.compare import (
     COMPARE_COLUMNS,
     MOVEMENT_COLUMNS,
     RESULT_COLUMNS,
@@ -31,10 +33,8 @@ from evalstats.compare import (
     rate_difference,
     trend_test,
 )
-from evalstats.intervals import _restricted_mle, difference_ci
-from evalstats.multitest import adjust_pvalues
-from evalstats.scheme import load_scheme
-from evalstats.tally import tally
+from evalstats.stats.intervals import _restricted_mle, difference_ci
+from evalstats.stats.multitest import adjust_pvalues
 
 _spec = importlib.util.spec_from_file_location(
     "reference_compare_known", Path(__file__).parent / "reference" / "compare_known.py"
@@ -443,7 +443,7 @@ def test_chi2_monte_carlo_matches_exact_enumeration():
 
 
 def test_random_tables_keep_the_margins():
-    from evalstats.compare import _random_tables
+    from evalstats.stats.compare import _random_tables
 
     row, col = np.array([5, 0, 7, 3]), np.array([4, 6, 5])
     sims = _random_tables(row, col, 500, np.random.default_rng(0))

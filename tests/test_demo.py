@@ -1,4 +1,4 @@
-"""Tests of the demo data generator (evalstats.demo)."""
+"""Tests of the demo data generator (evalstats.inputs.demo)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
-import evalstats.demo as demo
-from evalstats.demo import DEMO_CYCLES, demo_files, write_demo, write_large
-from evalstats.scheme import load_scheme
-from evalstats.template import FIXED_TIMESTAMP, response_headers
+import evalstats.inputs.demo as demo
+from evalstats.core.scheme import load_scheme
+from evalstats.inputs.demo import DEMO_CYCLES, demo_files, write_demo, write_large
+from evalstats.inputs.template import FIXED_TIMESTAMP, response_headers
 
 SCHEME = load_scheme()
 HEADERS = [h for _, h in response_headers(SCHEME)]
@@ -423,7 +423,7 @@ def test_write_demo_bad_arguments(tmp_path, kwargs, message):
 
 
 def test_demo_validates_clean(tmp_path):
-    validate = pytest.importorskip("evalstats.validate")
+    validate = pytest.importorskip("evalstats.inputs.validate")
     write_demo(tmp_path)
     for cycle, dups in (("2026H1", 3), ("2026A", 4)):
         v = validate.validate_cycle(tmp_path / "data" / "raw" / cycle, raise_on_error=False)
@@ -563,8 +563,8 @@ def test_identifiers_are_extra_columns_only(files, id_files):
 
 
 def test_identifiers_validate_to_pseudonyms(tmp_path, monkeypatch):
-    from evalstats.pseudonym import KEY_ENV, KEY_FILE_ENV, repeated_respondents
-    from evalstats.validate import validate_cycle
+    from evalstats.inputs.pseudonym import KEY_ENV, KEY_FILE_ENV, repeated_respondents
+    from evalstats.inputs.validate import validate_cycle
 
     monkeypatch.delenv(KEY_ENV, raising=False)
     monkeypatch.delenv(KEY_FILE_ENV, raising=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "golden"))
-import record  # noqa: E402
+import record
 
 GOLDEN = Path(record.HERE) / "tables"
 

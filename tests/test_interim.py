@@ -10,9 +10,9 @@ import pytest
 from _corpus import FORMS, HEADER, make_cycle, snapshot, unchanged, write_csv
 
 import evalstats
-import evalstats.interim as interim
-from evalstats.errors import InputError
-from evalstats.validate import validate_cycle
+import evalstats.inputs.interim as interim
+from evalstats.core.errors import InputError
+from evalstats.inputs.validate import validate_cycle
 
 OUTPUTS = [
     "duplicates.parquet",
@@ -134,7 +134,7 @@ def test_refuses_to_replace_a_foreign_folder(cycle):
 
 
 def test_manifest_records_identifiers(tmp_path, monkeypatch):
-    from evalstats.pseudonym import KEY_ENV, PseudonymKey
+    from evalstats.inputs.pseudonym import KEY_ENV, PseudonymKey
 
     monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
     monkeypatch.delenv(KEY_ENV, raising=False)

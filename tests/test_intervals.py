@@ -1,4 +1,4 @@
-"""Tests of evalstats.intervals."""
+"""Tests of evalstats.stats.intervals."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from evalstats.intervals import (
+from evalstats.stats.intervals import (
     ConfidenceInterval,
     proportion_ci,
     satterthwaite_df,

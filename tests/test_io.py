@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from _corpus import FORMS, HEADER, csv_bytes, unchanged, write_csv, write_xlsx
 
-from evalstats.errors import InputError
-from evalstats.io import column_letter, find_cycle_files, read_header, read_table
+from evalstats.core.errors import InputError
+from evalstats.inputs.read import column_letter, find_cycle_files, read_header, read_table
 
 
 def read(root, path, table="responses"):
@@ -295,7 +295,7 @@ def test_parquet_cells_read_as_a_spreadsheet_shows_them(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from evalstats.io import _cell_text
+    from evalstats.inputs.read import _cell_text
 
     columns = {
         "问卷编号": pa.array(["A1", "A2", None, "A4"]),

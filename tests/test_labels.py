@@ -1,4 +1,4 @@
-"""Tests of the bilingual presentation of tables (evalstats.labels)."""
+"""Tests of the bilingual presentation of tables (evalstats.present.labels)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalstats.labels import (
+from evalstats.core.scheme import load_scheme
+from evalstats.inputs.validate import validate_cycle
+from evalstats.present.labels import (
     ALL_LABELS,
     COLUMN_LABELS,
     VALUE_LABELS,
@@ -23,9 +25,7 @@ from evalstats.labels import (
     style,
     value_label,
 )
-from evalstats.pipeline import score_cycle, score_year
-from evalstats.scheme import load_scheme
-from evalstats.validate import validate_cycle
+from evalstats.stats.pipeline import score_cycle, score_year
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEME = load_scheme()
@@ -55,28 +55,28 @@ def _constants(module: str, *names: str) -> list[str]:
 def _vocabulary(demo) -> set[str]:
     h1v, h1, a, year = demo
     cols = set()
-    cols |= set(_constants("evalstats.score", "METRIC_COLUMNS", "SCORES_COLUMNS"))
-    cols |= set(_constants("evalstats.score", "COMPOSITE_COLUMNS"))
-    cols |= set(_constants("evalstats.rank", "RANKING_COLUMNS", "UNCERTAINTY_COLUMNS"))
-    cols |= set(_constants("evalstats.rank", "VETO_COLUMNS"))
-    cols |= set(_constants("evalstats.tally", "TALLY_COLUMNS"))
-    cols |= set(_constants("evalstats.errors", "PROBLEM_COLUMNS"))
-    cols |= set(_constants("evalstats.forms", "BASE_COLUMNS", "META_COLUMNS"))
-    cols |= set(_constants("evalstats.compare", "RESULT_COLUMNS", "COMPARE_COLUMNS"))
-    cols |= set(_constants("evalstats.compare", "MOVEMENT_COLUMNS"))
-    cols |= set(_constants("evalstats.quality", "QUALITY_COLUMNS", "RESPONSE_RATE_COLUMNS"))
-    cols |= set(_constants("evalstats.quality", "CHANGE_COLUMNS"))
-    cols |= set(_constants("evalstats.reliability", "ITEM_COLUMNS", "RESULT_COLUMNS"))
+    cols |= set(_constants("evalstats.stats.score", "METRIC_COLUMNS", "SCORES_COLUMNS"))
+    cols |= set(_constants("evalstats.stats.score", "COMPOSITE_COLUMNS"))
+    cols |= set(_constants("evalstats.stats.rank", "RANKING_COLUMNS", "UNCERTAINTY_COLUMNS"))
+    cols |= set(_constants("evalstats.stats.rank", "VETO_COLUMNS"))
+    cols |= set(_constants("evalstats.counts.tally", "TALLY_COLUMNS"))
+    cols |= set(_constants("evalstats.core.errors", "PROBLEM_COLUMNS"))
+    cols |= set(_constants("evalstats.inputs.forms", "BASE_COLUMNS", "META_COLUMNS"))
+    cols |= set(_constants("evalstats.stats.compare", "RESULT_COLUMNS", "COMPARE_COLUMNS"))
+    cols |= set(_constants("evalstats.stats.compare", "MOVEMENT_COLUMNS"))
+    cols |= set(_constants("evalstats.stats.quality", "QUALITY_COLUMNS", "RESPONSE_RATE_COLUMNS"))
+    cols |= set(_constants("evalstats.stats.quality", "CHANGE_COLUMNS"))
+    cols |= set(_constants("evalstats.stats.reliability", "ITEM_COLUMNS", "RESULT_COLUMNS"))
     for frame in (h1.scores, h1.ranking, h1.composites, year, h1v.units, h1v.incidents):
         cols |= set(frame.columns)
     for frame in (h1v.voided, h1v.exclusions, h1v.duplicates, h1v.problems, h1v.inputs):
         cols |= set(frame.columns)
     if h1v.forms_issued is not None:
         cols |= set(h1v.forms_issued.columns)
-    reliability = importlib.import_module("evalstats.reliability")
+    reliability = importlib.import_module("evalstats.stats.reliability")
     if hasattr(reliability, "alpha_by"):
         cols |= set(reliability.alpha_by(h1v.forms, scheme=SCHEME).columns)
-    compare = importlib.import_module("evalstats.compare")
+    compare = importlib.import_module("evalstats.stats.compare")
     if hasattr(compare, "compare_cycles"):
         cols |= set(compare.compare_cycles(h1.counts, a.counts, scheme=SCHEME).columns)
     # the forms table has one column per dimension: the scheme labels those
@@ -349,8 +349,8 @@ def test_all_label_constant():
 
 
 def test_public_tier_columns_have_labels():
-    from evalstats.analysis import PUBLIC_QUALITY_COLUMNS
-    from evalstats.privacy import SUPPRESSED_COLUMNS, VIOLATION_COLUMNS
+    from evalstats.analyses.cycle import PUBLIC_QUALITY_COLUMNS
+    from evalstats.stats.privacy import SUPPRESSED_COLUMNS, VIOLATION_COLUMNS
 
     cols = {*PUBLIC_QUALITY_COLUMNS, *SUPPRESSED_COLUMNS, *VIOLATION_COLUMNS}
     assert sorted(c for c in cols if c not in COLUMN_LABELS) == []

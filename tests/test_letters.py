@@ -12,9 +12,10 @@ import papermill
 import pytest
 from docx.oxml.ns import qn
 
-from evalstats import letters, profile
-from evalstats.pipeline import score_cycle
-from evalstats.validate import validate_cycle
+from evalstats.analyses import profile
+from evalstats.inputs.validate import validate_cycle
+from evalstats.present import letters
+from evalstats.stats.pipeline import score_cycle
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "unit_profile.ipynb"
@@ -277,7 +278,7 @@ def test_file_stem():
 def test_public_letter_names_the_scheme_protected_groups_and_the_report_reasons(cycles):
     import dataclasses
 
-    from evalstats.privacy import REASON_TEXT
+    from evalstats.stats.privacy import REASON_TEXT
 
     p = profile.unit_profile("land_office", cycle="2026A", scored=cycles, tier="public")
     zh = letters._suppression(p, "zh")[0][1]

@@ -1,4 +1,4 @@
-"""Tests of evalstats.multitest."""
+"""Tests of evalstats.stats.multitest."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 
-from evalstats.multitest import ADJUST_METHODS, AdjustedPValues, adjust_pvalues
+from evalstats.stats.multitest import ADJUST_METHODS, AdjustedPValues, adjust_pvalues
 
 _spec = importlib.util.spec_from_file_location(
     "reference_compare_known", Path(__file__).parent / "reference" / "compare_known.py"

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from test_analysis import make_small_cycle
 
-from evalstats import analysis, narrative
-from evalstats.rank import veto_sentence
+from evalstats.analyses import cycle as analysis
+from evalstats.present import narrative
+from evalstats.stats.rank import veto_sentence
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw"

@@ -13,11 +13,11 @@ import papermill
 import pytest
 from test_analysis import make_small_cycle
 
-from evalstats import analysis
-from evalstats.analysis import ANNUAL_TABLES, HALF_YEAR_TABLES, PUBLIC_HALF_YEAR_TABLES
-from evalstats.privacy import check_public
-from evalstats.report import write_csv
-from evalstats.scheme import load_scheme
+from evalstats.analyses import cycle as analysis
+from evalstats.analyses.cycle import ANNUAL_TABLES, HALF_YEAR_TABLES, PUBLIC_HALF_YEAR_TABLES
+from evalstats.core.scheme import load_scheme
+from evalstats.present.report import write_csv
+from evalstats.stats.privacy import check_public
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {"half_year": ROOT / "notebooks" / "half_year.ipynb"}
@@ -63,7 +63,7 @@ def test_committed_without_outputs(kind):
         [*PARAMETERS[:1], "half_year_cycle", *PARAMETERS[1:]] if kind == "annual" else PARAMETERS
     )
     assert names == expected
-    assert "analysis.check_parameters(" in code[1].source
+    assert "analyses.check_parameters(" in code[1].source
 
 
 def _run(kind: str, out: Path, **parameters) -> nbformat.NotebookNode:

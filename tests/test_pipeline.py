@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalstats.pipeline import score_cycle, score_year
-from evalstats.validate import validate_cycle
+from evalstats.inputs.validate import validate_cycle
+from evalstats.stats.pipeline import score_cycle, score_year
 
 ROOT = Path(__file__).resolve().parents[1]
 SCORES_COLUMNS = (
@@ -99,7 +99,7 @@ def test_seeded_runs_are_identical(demo):
 
 
 def _csv_bytes(table, tmp_path, name):
-    from evalstats.report import write_csv
+    from evalstats.present.report import write_csv
 
     path = tmp_path / f"{name}.csv"
     write_csv(table, path)
@@ -108,8 +108,8 @@ def _csv_bytes(table, tmp_path, name):
 
 @pytest.mark.parametrize(("cycle", "backend"), [("2026H1", "pandas"), ("2026A", "duckdb")])
 def test_score_counts_equals_score_cycle(tmp_path, cycle, backend):
-    from evalstats.backends import count_cycle
-    from evalstats.pipeline import score_counts
+    from evalstats.counts.backends import count_cycle
+    from evalstats.stats.pipeline import score_counts
 
     pytest.importorskip("duckdb")
     folder = ROOT / "data" / "raw" / cycle
@@ -125,8 +125,8 @@ def test_score_counts_equals_score_cycle(tmp_path, cycle, backend):
 
 
 def test_score_year_from_counts(demo):
-    from evalstats.backends import count_cycle
-    from evalstats.pipeline import score_counts
+    from evalstats.counts.backends import count_cycle
+    from evalstats.stats.pipeline import score_counts
 
     pytest.importorskip("duckdb")
     *_, year = demo
@@ -138,14 +138,15 @@ def test_score_year_from_counts(demo):
 
 
 def test_score_counts_needs_counts_with_patterns():
-    from evalstats.backends import count_cycle
-    from evalstats.pipeline import score_counts
+    from evalstats.counts.backends import count_cycle
+    from evalstats.stats.pipeline import score_counts
 
     folder = ROOT / "data" / "raw" / "2026H1"
     with pytest.raises(TypeError) as info:
         score_counts(validate_cycle(folder))
     assert str(info.value) == (
-        "counted must be the CycleCounts of evalstats.backends.count_cycle; got ValidatedCycle"
+        "counted must be the CycleCounts of evalstats.counts.backends.count_cycle; "
+        "got ValidatedCycle"
     )
     with pytest.raises(ValueError) as info:
         score_counts(count_cycle(folder, backend="pandas", patterns=False))

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from evalstats import plot
-from evalstats.scheme import load_scheme
+from evalstats.core.scheme import load_scheme
+from evalstats.present import plot
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEME = load_scheme()
@@ -148,8 +148,8 @@ def demo_figures(h1, year, lang: str) -> dict[str, Figure]:
 
 
 def demo_tables():
-    from evalstats.pipeline import score_cycle, score_year
-    from evalstats.validate import validate_cycle
+    from evalstats.inputs.validate import validate_cycle
+    from evalstats.stats.pipeline import score_cycle, score_year
 
     h1 = score_cycle(validate_cycle(ROOT / "data/raw/2026H1"), n_resamples=500, rng=1)
     a = score_cycle(validate_cycle(ROOT / "data/raw/2026A"), n_resamples=500, rng=1)

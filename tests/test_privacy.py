@@ -1,4 +1,5 @@
-"""Tests of evalstats.privacy: the public tier's rules, worked by hand, a property test that no
+"""Tests of evalstats.stats.privacy: the public tier's rules, worked by hand, a property test that
+no
 withheld cell can be solved for, and the public analysis of a cycle with small units."""
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_analysis import make_small_cycle
 
-from evalstats import analysis, narrative, plot, privacy
-from evalstats.scheme import load_scheme
+from evalstats.analyses import cycle as analysis
+from evalstats.core.scheme import load_scheme
+from evalstats.present import narrative, plot
+from evalstats.stats import privacy
 
 SCHEME = load_scheme()
 K = SCHEME.rules.anonymity_min  # 5 in the bundled scheme

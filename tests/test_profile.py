@@ -1,4 +1,5 @@
-"""Tests of evalstats.profile: one unit's tables, the public tier's primary suppression rule."""
+"""Tests of evalstats.analyses.profile: one unit's tables, the public tier's primary suppression
+rule."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 
-from evalstats import analysis, privacy, profile
-from evalstats.pipeline import score_cycle
-from evalstats.validate import validate_cycle
+from evalstats.analyses import cycle as analysis
+from evalstats.analyses import profile
+from evalstats.inputs.validate import validate_cycle
+from evalstats.stats import privacy
+from evalstats.stats.pipeline import score_cycle
 
 SEED = 7
 N_RESAMPLES = 200

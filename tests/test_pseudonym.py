@@ -19,10 +19,9 @@ from _corpus import FORMS, HEADER, make_cycle, write_csv, write_xlsx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalstats import cli
-from evalstats.errors import InputError, UsageError
-from evalstats.interim import write_interim
-from evalstats.pseudonym import (
+from evalstats.core.errors import InputError, UsageError
+from evalstats.inputs.interim import write_interim
+from evalstats.inputs.pseudonym import (
     HOW_TO_SET,
     KEY_ENV,
     KEY_FILE_ENV,
@@ -36,7 +35,8 @@ from evalstats.pseudonym import (
     require_key_for_identifiers,
     respondent_ids,
 )
-from evalstats.validate import format_problems, format_summary, validate_cycle
+from evalstats.inputs.validate import format_problems, format_summary, validate_cycle
+from evalstats.run import cli
 
 KEY = "a test key that is long enough"
 KEY2 = "another test key, also long enough"

@@ -1,4 +1,5 @@
-"""Tests of evalstats.quality: the data-quality checks, the with/without comparison, sentences."""
+"""Tests of evalstats.stats.quality: the data-quality checks, the with/without comparison,
+sentences."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 from statsmodels.stats.multitest import multipletests
 
-from evalstats.demo import write_demo
-from evalstats.quality import (
+from evalstats.core.scheme import load_scheme
+from evalstats.inputs.demo import write_demo
+from evalstats.inputs.validate import validate_cycle
+from evalstats.stats.quality import (
     CHANGE_COLUMNS,
     QUALITY_COLUMNS,
     RESPONSE_RATE_COLUMNS,
@@ -21,8 +24,6 @@ from evalstats.quality import (
     response_rates,
     with_and_without,
 )
-from evalstats.scheme import load_scheme
-from evalstats.validate import validate_cycle
 
 S = load_scheme()
 DIMS = list(S.dimension_codes)
@@ -982,7 +983,7 @@ def _q_cycle(folder, rows, dup, void):
 def test_counted_cycle_gives_the_same_flags(tmp_path_factory, rows, dup, void):
     # the out-of-core checks run on candidate forms only: every flag must be the same
     pytest.importorskip("duckdb")
-    from evalstats.backends import count_cycle
+    from evalstats.counts.backends import count_cycle
 
     folder = _q_cycle(tmp_path_factory.mktemp("q") / "2026Q", rows, dup, void)
     v = validate_cycle(folder)

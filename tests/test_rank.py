@@ -1,4 +1,5 @@
-"""Tests of evalstats.rank: grades, veto, ranking with ties, top 3 / 末位, ranking uncertainty."""
+"""Tests of evalstats.stats.rank: grades, veto, ranking with ties, top 3 / 末位, ranking
+uncertainty."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalstats.rank import (
+from evalstats.core.scheme import load_scheme
+from evalstats.stats.rank import (
     LARGE_CELL_THRESHOLD,
     RANKING_COLUMNS,
     UNCERTAINTY_COLUMNS,
@@ -22,7 +24,6 @@ from evalstats.rank import (
     rank_units,
     veto_sentence,
 )
-from evalstats.scheme import load_scheme
 
 S = load_scheme()
 DIMS = list(S.dimension_codes)
@@ -55,7 +56,7 @@ def forms_from(spec, cycle="2026H1"):
 
 
 def patterns_of(forms):
-    """Private equivalent of evalstats.tally.pattern_counts (groupby, blanks kept)."""
+    """Private equivalent of evalstats.counts.tally.pattern_counts (groupby, blanks kept)."""
     keys = ["cycle", "unit", "group", *DIMS]
     counts = forms.groupby(keys, dropna=False, observed=True).size()
     out = counts.rename("count").reset_index()
@@ -488,7 +489,7 @@ def test_annual_cap_on_confirmed_last_only():
     assert t2.loc["D", "flags"] == "p_last_unavailable;last_grade_cap_withheld"
     t3 = rank_units(a, score_column="composite_year", cap_last_grade=False).set_index("unit")
     assert t3.loc["D", "flags"] == "p_last_unavailable"
-    # the layout of evalstats.score.composite_year: composite_annual instead of composite
+    # the layout of evalstats.stats.score.composite_year: composite_annual instead of composite
     t4 = rank_units(
         a.rename(columns={"composite": "composite_annual"}), score_column="composite_year"
     ).set_index("unit")
@@ -517,7 +518,7 @@ def test_point_composite_matches_reference_with_missing_groups_blanks_unknowns()
 
 
 def test_point_composite_with_tally_pattern_counts():
-    tally = pytest.importorskip("evalstats.tally")
+    tally = pytest.importorskip("evalstats.counts.tally")
     forms = small_case()
     a = _point_composites(tally.pattern_counts(forms))
     b = _point_composites(patterns_of(forms))
@@ -669,7 +670,7 @@ def test_units_tied_at_the_bottom_are_each_last():
 
 
 def test_result_does_not_depend_on_chunks_or_threads(monkeypatch):
-    import evalstats.rank as rank_module
+    import evalstats.stats.rank as rank_module
 
     pats = patterns_of(small_case())
     units = pd.DataFrame({"unit": list("ABCD"), "series": "administration"})
@@ -1046,8 +1047,8 @@ def test_rank_units_bad_arguments():
 
 
 def test_end_to_end_with_tally_and_score():
-    tally = pytest.importorskip("evalstats.tally")
-    score = pytest.importorskip("evalstats.score")
+    tally = pytest.importorskip("evalstats.counts.tally")
+    score = pytest.importorskip("evalstats.stats.score")
     forms = small_case()
     units = pd.DataFrame({"unit": list("ABCD"), "name": list("abcd"), "series": "enforcement"})
     pats = tally.pattern_counts(forms)
@@ -1061,7 +1062,7 @@ def test_end_to_end_with_tally_and_score():
 
 def test_empty_incidents_table_vetoes_nothing():
     # a cycle folder without incidents.csv gives an empty incidents table (regression)
-    from evalstats.rank import apply_veto
+    from evalstats.stats.rank import apply_veto
 
     comp = pd.DataFrame({"cycle": ["2026H1"] * 2, "unit": ["A", "B"], "composite": [88.0, 91.0]})
     empty = pd.DataFrame(

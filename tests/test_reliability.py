@@ -1,4 +1,4 @@
-"""Tests of evalstats.reliability."""
+"""Tests of evalstats.stats.reliability."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import special
 
-from evalstats.reliability import (
+from evalstats.core.scheme import load_scheme
+from evalstats.counts.tally import pattern_counts
+from evalstats.stats.reliability import (
     NOTE_ZERO_VARIANCE,
     AlphaResult,
     alpha_by,
@@ -23,8 +25,6 @@ from evalstats.reliability import (
     items_from_forms,
     items_from_patterns,
 )
-from evalstats.scheme import load_scheme
-from evalstats.tally import pattern_counts
 
 _spec = importlib.util.spec_from_file_location(
     "reference_reliability_alpha", Path(__file__).parent / "reference" / "reliability_alpha.py"
@@ -692,7 +692,7 @@ def test_alpha_by_errors():
 # ---------------------------------------------------------------------- demo data
 @pytest.fixture(scope="module")
 def demo():
-    from evalstats.validate import validate_cycle
+    from evalstats.inputs.validate import validate_cycle
 
     folder = ROOT / "data" / "raw" / "2026H1"
     if not folder.is_dir():

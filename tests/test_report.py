@@ -1,4 +1,5 @@
-"""Tests of the exports (evalstats.report): safe CSV, the workbook, HTML without code, JSON."""
+"""Tests of the exports (evalstats.present.report): safe CSV, the workbook, HTML without code,
+JSON."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from openpyxl import load_workbook
 
-from evalstats.pipeline import score_cycle
-from evalstats.report import (
+from evalstats.inputs.validate import validate_cycle
+from evalstats.present.report import (
     EXCEL_MAX_CHARS,
     TablesWritten,
     escape_markdown,
@@ -37,7 +38,7 @@ from evalstats.report import (
     write_tables,
     write_workbook,
 )
-from evalstats.validate import validate_cycle
+from evalstats.stats.pipeline import score_cycle
 
 ROOT = Path(__file__).resolve().parents[1]
 DANGEROUS = [
@@ -436,8 +437,8 @@ PNG_1X1 = base64.b64decode(
 SETUP = """\
 import pandas as pd
 from IPython.display import Markdown, display
-from evalstats.labels import style, rounding_note
-from evalstats.report import escape_markdown
+from evalstats.present.labels import style, rounding_note
+from evalstats.present.report import escape_markdown
 secret_variable_name = pd.DataFrame({
     "unit_name": ["经发办", "综治办"], "series": ["administration"] * 2,
     "composite": [93.4186, 76.1309], "p_last": [0.0, 0.992], "standing": ["top3", "last"],
@@ -661,9 +662,9 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from evalstats import report
-    from evalstats.labels import LANGS, TABLE_LABELS, column_format, column_label, relabel
-    from evalstats.template import workbook_bytes
+    from evalstats.inputs.template import workbook_bytes
+    from evalstats.present import report
+    from evalstats.present.labels import LANGS, TABLE_LABELS, column_format, column_label, relabel
 
     i = LANGS.index(lang)
     scheme = None
@@ -813,7 +814,7 @@ def _assert_same_workbook(old: Path, new: Path) -> None:
 
 @pytest.fixture(scope="module")
 def demo_tables():
-    from evalstats import analysis
+    from evalstats.analyses import cycle as analysis
 
     return dict(analysis.half_year("2026H1", n_resamples=200, seed=1).tables)
 
@@ -869,8 +870,8 @@ def test_workbook_same_as_cell_by_cell_writer_demo_tables(tmp_path, demo_tables)
 def test_workbook_same_as_cell_by_cell_writer_varied_and_read_back(
     tmp_path, demo_tables, monkeypatch
 ):
-    from evalstats import report
-    from evalstats.run import read_table
+    from evalstats.present import report
+    from evalstats.run.runner import read_table
 
     # small blocks, so that rows and widths are computed across block boundaries
     monkeypatch.setattr(report, "_ROWS_CHUNK", 4)
@@ -935,7 +936,7 @@ def test_workbook_same_as_cell_by_cell_writer_any_content(tmp_path_factory, text
 
 
 def test_workbook_rows_need_openpyxl_sheet_xml():
-    from evalstats.report import _sheet_rewrite, _SheetColumn
+    from evalstats.present.report import _sheet_rewrite, _SheetColumn
 
     column = _SheetColumn(False, np.array(["1"], dtype=object), False, None, None)
     edit = _sheet_rewrite([column], 1)
@@ -959,7 +960,7 @@ def test_workbook_bytes_do_not_depend_on_the_hash_seed(tmp_path):
     tables = tmp_path / "tables.pkl"
     pd.to_pickle({"varied": varied_table(), "quality": varied_table()}, tables)
     script = (
-        "import sys, pandas as pd; from evalstats.report import write_workbook;"
+        "import sys, pandas as pd; from evalstats.present.report import write_workbook;"
         "write_workbook(pd.read_pickle(sys.argv[1]), sys.argv[2])"
     )
     data = []

@@ -1,4 +1,5 @@
-"""Tests of the cycle runner (evalstats.run): parameters, validation, locks, staging, publishing.
+"""Tests of the cycle runner (evalstats.run.runner): parameters, validation, locks, staging,
+publishing.
 
 Kernel executions are expensive (~2 s each), so they are few: one module-scoped story runs a
 half-year fixture run that is killed mid-run, an annual run beside it, then a half-year run that
@@ -24,9 +25,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from evalstats import run as runmod
-from evalstats.errors import InputError
-from evalstats.run import (
+from evalstats.core.errors import InputError
+from evalstats.run import runner as runmod
+from evalstats.run.runner import (
     NotebookFailed,
     OutputError,
     RunLocked,
@@ -45,10 +46,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "run_fixture.ipynb"
 DEMO = ROOT / "data" / "raw"
 
-report = pytest.importorskip("evalstats.report")
+report = pytest.importorskip("evalstats.present.report")
 if not all(hasattr(report, f) for f in ("render_html", "write_workbook", "write_json")):
     pytest.skip(
-        "evalstats.report lacks render_html / write_workbook / write_json (not written yet)",
+        "evalstats.present.report lacks render_html / write_workbook / write_json",
         allow_module_level=True,
     )
 
@@ -754,7 +755,7 @@ def story(tmp_path_factory):
 
     # ---- 1. a killed run, and two runs while it is running
     code = (
-        "import sys\nfrom evalstats.run import run_analysis\n"
+        "import sys\nfrom evalstats.run.runner import run_analysis\n"
         "run_analysis('half-year', cycle='2026H1', data=sys.argv[1], out=sys.argv[2], "
         "notebook=sys.argv[3], parameters={'sleep': 120}, progress=False)\n"
     )
@@ -993,8 +994,8 @@ def test_failing_notebook_leaves_the_published_report_untouched(failed):
 def test_public_run_with_identifiers_and_no_key_stops_before_reading(
     tmp_path, no_kernel, monkeypatch
 ):
-    from evalstats.demo import write_demo
-    from evalstats.errors import UsageError
+    from evalstats.core.errors import UsageError
+    from evalstats.inputs.demo import write_demo
 
     monkeypatch.delenv("EVALSTATS_PSEUDONYM_KEY", raising=False)
     monkeypatch.delenv("EVALSTATS_PSEUDONYM_KEY_FILE", raising=False)
@@ -1022,7 +1023,7 @@ def test_public_run_with_identifiers_and_no_key_stops_before_reading(
 
 
 def test_manifest_records_the_identifier_action_not_the_key(tmp_path, monkeypatch):
-    from evalstats.demo import write_demo
+    from evalstats.inputs.demo import write_demo
 
     write_demo(tmp_path / "proj", with_identifiers=True)
     data = tmp_path / "proj" / "data" / "raw"

@@ -2,7 +2,8 @@
 
 Faults injected, and what must be seen:
 
-* **SIGKILL at every step of a run** (``EVALSTATS_TEST_PAUSE``, see :mod:`evalstats.run`): the
+* **SIGKILL at every step of a run** (``EVALSTATS_TEST_PAUSE``, see :mod:`evalstats.run.runner`):
+the
   published folder is always a whole report — the previous one or the new one, every file
   of its manifest present with its sha256 and nothing else — or, only on systems without
   ``renameat2`` (forced here), briefly absent with the previous report whole beside it.
@@ -21,7 +22,7 @@ Faults injected, and what must be seen:
   manifest counts exactly the cells planted.
 
 The kill and concurrency runs are children of a fork server (``tests/fixtures/
-run_server.py``) that imports evalstats once; each child runs ``evalstats.cli.main`` as the
+run_server.py``) that imports evalstats once; each child runs ``evalstats.run.cli.main`` as the
 console script does and is killed with SIGKILL.  Runs whose notebook does not matter use a
 stand-in for the notebook step (no kernel); the failing and the last run of the kill test,
 and both concurrent runs, execute the fixture notebook in a real kernel.
@@ -47,9 +48,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evalstats import report as reportmod
-from evalstats import run as runmod
-from evalstats.cli import main
+from evalstats.present import report as reportmod
+from evalstats.run import runner as runmod
+from evalstats.run.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -537,7 +538,7 @@ import sys
 from pathlib import Path
 
 from evalstats import analysis, report
-from evalstats.run import read_table
+from evalstats.run.runner import read_table
 
 raw, out = Path(sys.argv[1]), Path(sys.argv[2])
 for kind, a in (

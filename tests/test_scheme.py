@@ -8,8 +8,8 @@ import tomllib
 import pandas as pd
 import pytest
 
-from evalstats.errors import SchemeError
-from evalstats.scheme import default_scheme_path, load_scheme, normalize_label, resolve_scheme
+from evalstats.core.errors import SchemeError
+from evalstats.core.scheme import default_scheme_path, load_scheme, normalize_label, resolve_scheme
 
 
 @pytest.fixture(scope="module")

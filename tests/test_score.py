@@ -1,4 +1,4 @@
-"""Tests of evalstats.score."""
+"""Tests of evalstats.stats.score."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from evalstats.scheme import load_scheme
-from evalstats.score import (
+from evalstats.core.scheme import load_scheme
+from evalstats.counts.tally import add_tallies, pattern_counts, tally
+from evalstats.stats.score import (
     COMPOSITE_COLUMNS,
     METRIC_COLUMNS,
     SCORES_COLUMNS,
@@ -23,7 +24,6 @@ from evalstats.score import (
     scores_table,
     weighted_scores,
 )
-from evalstats.tally import add_tallies, pattern_counts, tally
 
 _spec = importlib.util.spec_from_file_location(
     "reference_proportions", Path(__file__).parent / "reference" / "proportions.py"

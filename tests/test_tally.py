@@ -1,4 +1,4 @@
-"""Tests of evalstats.tally."""
+"""Tests of evalstats.counts.tally."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalstats.forms import empty_forms
-from evalstats.scheme import load_scheme
-from evalstats.tally import (
+from evalstats.core.scheme import load_scheme
+from evalstats.counts.tally import (
     TALLY_COLUMNS,
     add_tallies,
     pattern_counts,
@@ -21,9 +20,10 @@ from evalstats.tally import (
     tally_from_patterns,
     tally_to_array,
 )
+from evalstats.inputs.forms import empty_forms
 
 # the module itself, even if the package exports a function named ``tally``
-tally_module = importlib.import_module("evalstats.tally")
+tally_module = importlib.import_module("evalstats.counts.tally")
 SCHEME = load_scheme()
 DIMS = list(SCHEME.dimension_codes)
 LEVELS = list(SCHEME.level_codes)

@@ -1,4 +1,4 @@
-"""Tests of the XLSX entry template (evalstats.template)."""
+"""Tests of the XLSX entry template (evalstats.inputs.template)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from evalstats.errors import InputError
-from evalstats.scheme import load_scheme
-from evalstats.template import (
+from evalstats.core.errors import InputError
+from evalstats.core.scheme import load_scheme
+from evalstats.inputs.template import (
     FIXED_TIMESTAMP,
     SHEET_ENTRY,
     SHEET_HELP,
@@ -232,7 +232,7 @@ def test_workbook_bytes_same_as_save_and_rezip(write_only):
 
 
 def test_workbook_bytes_same_as_save_and_rezip_for_the_template(tmp_path, monkeypatch):
-    from evalstats import template
+    from evalstats.inputs import template
 
     new = write_template(tmp_path / "new.xlsx", cycle="2026H1", units=UNITS).read_bytes()
     monkeypatch.setattr(
@@ -308,7 +308,7 @@ def test_units_found_in_the_cycle_folder(tmp_path, monkeypatch):
 
 
 def test_demo_units_give_the_town(tmp_path):
-    from evalstats.demo import write_demo
+    from evalstats.inputs.demo import write_demo
 
     write_demo(tmp_path)
     units = tmp_path / "data" / "raw" / "2026H1" / "units.csv"
@@ -412,7 +412,7 @@ def test_filled_template_is_well_formed(tmp_path, template):
 
 
 def test_filled_template_validates_clean(tmp_path, template):
-    validate = pytest.importorskip("evalstats.validate")
+    validate = pytest.importorskip("evalstats.inputs.validate")
     folder = tmp_path / "2026H1"
     folder.mkdir()
     fill(template, folder / "responses.xlsx", FILLED)

@@ -13,10 +13,10 @@ from _corpus import FORMS, HEADER, UNITS, csv_bytes, make_cycle, unchanged, writ
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalstats.errors import InputError
-from evalstats.forms import form_columns
-from evalstats.scheme import load_scheme
-from evalstats.validate import (
+from evalstats.core.errors import InputError
+from evalstats.core.scheme import load_scheme
+from evalstats.inputs.forms import form_columns
+from evalstats.inputs.validate import (
     ValidatedCycle,
     check_cycle,
     format_problems,
@@ -647,7 +647,7 @@ ID_KEY = "a validation test key"
 
 @pytest.fixture
 def no_key_env(monkeypatch):
-    from evalstats.pseudonym import KEY_ENV, KEY_FILE_ENV
+    from evalstats.inputs.pseudonym import KEY_ENV, KEY_FILE_ENV
 
     monkeypatch.delenv(KEY_ENV, raising=False)
     monkeypatch.delenv(KEY_FILE_ENV, raising=False)
@@ -660,7 +660,7 @@ def id_cycle(root: Path, header_extra=("评议人姓名", "联系电话"), extra
 
 
 def test_identifiers_become_a_respondent_column(root, no_key_env):
-    from evalstats.pseudonym import PseudonymKey, pseudonymize
+    from evalstats.inputs.pseudonym import PseudonymKey, pseudonymize
 
     folder = id_cycle(root)
     write_csv(folder / "exclusions.csv", [["问卷编号", "原因"], ["A002", "作废"]])
@@ -709,7 +709,7 @@ def test_duplicated_identifier_columns_show_no_values(root, no_key_env):
     assert lines(root, key=ID_KEY) == [
         f"{R}:1:评议人姓名: duplicated column: column J means the same as column I (姓名)"
     ]
-    from evalstats.pseudonym import pseudonymize
+    from evalstats.inputs.pseudonym import pseudonymize
 
     # the first of the two columns makes the respondent; neither's values are shown
     assert v.forms["respondent"].tolist() == [pseudonymize(["张三"], ID_KEY)[0]] * 3
@@ -717,8 +717,8 @@ def test_duplicated_identifier_columns_show_no_values(root, no_key_env):
 
 
 def test_bad_keys(root, no_key_env, monkeypatch):
-    from evalstats.errors import UsageError
-    from evalstats.pseudonym import KEY_ENV
+    from evalstats.core.errors import UsageError
+    from evalstats.inputs.pseudonym import KEY_ENV
 
     make_cycle(root / "2026H1")
     # an explicit key is always checked; a key in the environment only when it is needed
@@ -738,7 +738,7 @@ def test_bad_keys(root, no_key_env, monkeypatch):
 
 
 def test_redact_masks_identifier_values():
-    from evalstats.validate import _Identifiers, _redact
+    from evalstats.inputs.validate import _Identifiers, _redact
 
     problems = pd.DataFrame(
         [

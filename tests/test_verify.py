@@ -1,4 +1,4 @@
-"""Tests of ``evalstats verify`` (evalstats.verify): a report checked against its manifest.
+"""Tests of ``evalstats verify`` (evalstats.run.verify): a report checked against its manifest.
 
 The reports are published by the real runner, with a stand-in for the notebook step (no
 kernel: ``tests/fixtures/run_server.py``), so the manifests are the runner's own.
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from evalstats import run as runmod
-from evalstats.cli import main
-from evalstats.errors import UsageError
-from evalstats.verify import KINDS, Difference, verify_report
+from evalstats.core.errors import UsageError
+from evalstats.run import runner as runmod
+from evalstats.run.cli import main
+from evalstats.run.verify import KINDS, Difference, verify_report
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -155,7 +155,7 @@ def test_outputs_changed_missing_extra(publish, capsys):
 
 
 def test_scheme_file_changed_then_missing(publish, tmp_path, capsys):
-    from evalstats.scheme import default_scheme_path
+    from evalstats.core.scheme import default_scheme_path
 
     scheme = tmp_path / "district.toml"
     shutil.copy(default_scheme_path(), scheme)
@@ -177,13 +177,13 @@ def test_scheme_file_changed_then_missing(publish, tmp_path, capsys):
 
 
 def test_bundled_scheme_changed(publish, tmp_path, monkeypatch):
-    import evalstats.scheme
+    import evalstats.core.scheme
 
     folder = publish()
     recorded = json.loads((folder / "manifest.json").read_text("utf-8"))["scheme"]["sha256"]
     other = tmp_path / "default.toml"
-    other.write_bytes(evalstats.scheme.default_scheme_path().read_bytes() + b"\n# v2\n")
-    monkeypatch.setattr(evalstats.scheme, "default_scheme_path", lambda: other)
+    other.write_bytes(evalstats.core.scheme.default_scheme_path().read_bytes() + b"\n# v2\n")
+    monkeypatch.setattr(evalstats.core.scheme, "default_scheme_path", lambda: other)
     [d] = verify_report(folder).differences
     assert d == Difference("scheme_changed", "<bundled>/default.toml", recorded, sha(other))
 

@@ -29,7 +29,7 @@ RUNS = [
 
 def compute(out: Path, tier: str, kind: str, cycle: str) -> Path:
     """Write the tables and summary of one run into ``out/<tier>/<cycle>/<kind>/``; return it."""
-    from evalstats import analysis
+    from evalstats.analyses import cycle as analysis
 
     fn = analysis.half_year if kind == "half_year" else analysis.annual
     a = fn(cycle, data_dir=DATA, n_resamples=N_RESAMPLES, seed=SEED, tier=tier)

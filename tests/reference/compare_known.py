@@ -1,4 +1,4 @@
-"""Known answers for evalstats.compare and evalstats.multitest.
+"""Known answers for evalstats.stats.compare and evalstats.stats.multitest.
 
 The source of every value is written above it.  Values quoted to 4 (or 5, 6) decimals are
 compared after rounding to that many decimals.

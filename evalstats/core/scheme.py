@@ -1,0 +1,669 @@
+"""The evaluation scheme: dimensions, levels, groups, series, grades, rules and header aliases.
+
+A scheme is a TOML file.  The defaults of DOMAIN.md ship inside the package
+(``evalstats/schemes/default.toml``); a district passes its own with ``--scheme FILE``.
+:func:`load_scheme` validates the whole file and refuses a wrong one with a
+:class:`~evalstats.core.errors.SchemeError` naming the key.
+
+Examples
+--------
+>>> from evalstats.core.scheme import load_scheme
+>>> s = load_scheme()
+>>> s.dimension_codes
+('transparency', 'lawfulness', 'efficiency', 'service', 'integrity')
+>>> s.level_for("满 意"), s.level_for("２"), s.group_for("服务对象")
+('satisfied', 'fairly_satisfied', 'enterprise')
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from evalstats.core.errors import SchemeError
+
+DEFAULT_SCHEME_NAME = "default.toml"
+WEIGHT_TOLERANCE = 1e-9
+TABLES = ("responses", "units", "forms_issued", "incidents", "exclusions")
+REQUIRED_HEADERS = {
+    "responses": ("form_id", "unit", "group", "comment", "submitted_at", "collector"),
+    "units": ("unit", "name", "series"),
+    "forms_issued": ("unit", "group", "issued"),
+    "incidents": ("unit", "date", "kind", "note"),
+    "exclusions": ("form_id", "reason"),
+}
+IDENTIFIER_COLUMNS = ("respondent_phone", "respondent_name")
+"""Optional responses columns that identify a respondent, in precedence order.  Validation
+replaces them by keyed pseudonyms (:mod:`evalstats.inputs.pseudonym`) or drops them; their values
+are
+never kept.  A scheme that does not list their headers gets the bundled defaults (so a
+district's older scheme file still recognises them); an empty list turns one off."""
+OPTIONAL_HEADERS = {"responses": IDENTIFIER_COLUMNS}
+
+
+def normalize_label(value: Any) -> str:
+    """Normalise a typed label for matching: NFKC, all white space removed, case folded.
+
+    Full-width digits and letters become ASCII (``"２"`` → ``"2"``), the ideographic space and
+    stray spaces inside a word disappear (``"满 意"`` → ``"满意"``).
+
+    Examples
+    --------
+    >>> normalize_label(" 满\\u3000意 "), normalize_label("Ｆｏｒｍ_ID")
+    ('满意', 'form_id')
+    """
+    text = unicodedata.normalize("NFKC", str(value))
+    return "".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Item:
+    """One coded entry of the scheme (a dimension, level, group, series, grade or kind)."""
+
+    code: str
+    label_zh: str
+    label_en: str
+    aliases: tuple[str, ...] = ()
+    weight: float | None = None
+
+    def label(self, lang: str = "zh") -> str:
+        """The label in ``lang`` (``"zh"`` or ``"en"``)."""
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+@dataclass(frozen=True)
+class Level(Item):
+    """An answer level; ``points`` is None for a level that is not valid."""
+
+    digit: int | None = None
+    points: float | None = None
+    satisfied: bool = False
+    valid: bool = True
+
+
+@dataclass(frozen=True)
+class Grade(Item):
+    """A grade band: composites ``>= min`` earn it (first match, highest band first)."""
+
+    min: float = 0.0
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds and rules of the scheme."""
+
+    top_box_level: str
+    dissatisfied_levels: tuple[str, ...]
+    veto_threshold: float
+    veto_grade: str
+    last_grade_cap: str
+    top_n: int
+    last_min_probability: float
+    low_confidence_n: int
+    anonymity_min: int
+    anonymity_groups: tuple[str, ...]
+    confidence_level: float
+    max_id_digits: int
+    period_weights: MappingProxyType
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A validated evaluation scheme.  Build it with :func:`load_scheme`."""
+
+    name: str
+    version: str
+    description: str
+    dimensions: tuple[Item, ...]
+    levels: tuple[Level, ...]
+    groups: tuple[Item, ...]
+    series: tuple[Item, ...]
+    grades: tuple[Grade, ...]
+    incident_kinds: tuple[Item, ...]
+    rules: Rules
+    headers: MappingProxyType
+    source: str
+    sha256: str
+    _maps: MappingProxyType = field(repr=False, compare=False, default=None)
+
+    # ------------------------------------------------------------------ code lists
+    @property
+    def dimension_codes(self) -> tuple[str, ...]:
+        return tuple(d.code for d in self.dimensions)
+
+    @property
+    def level_codes(self) -> tuple[str, ...]:
+        return tuple(v.code for v in self.levels)
+
+    @property
+    def valid_level_codes(self) -> tuple[str, ...]:
+        return tuple(v.code for v in self.levels if v.valid)
+
+    @property
+    def group_codes(self) -> tuple[str, ...]:
+        return tuple(g.code for g in self.groups)
+
+    @property
+    def series_codes(self) -> tuple[str, ...]:
+        return tuple(s.code for s in self.series)
+
+    @property
+    def grade_codes(self) -> tuple[str, ...]:
+        return tuple(g.code for g in self.grades)
+
+    @property
+    def identifier_columns(self) -> tuple[str, ...]:
+        """Identifier columns the responses headers recognise (``IDENTIFIER_COLUMNS`` order)."""
+        h = self.headers["responses"]
+        return tuple(c for c in IDENTIFIER_COLUMNS if c in h)
+
+    @property
+    def level_dtype(self) -> pd.CategoricalDtype:
+        """Ordered categorical of level codes in scheme order (best first, non-valid last)."""
+        return pd.CategoricalDtype(list(self.level_codes), ordered=True)
+
+    @property
+    def group_weights(self) -> dict[str, float]:
+        return {g.code: float(g.weight) for g in self.groups}
+
+    @property
+    def dimension_weights(self) -> dict[str, float]:
+        return {d.code: float(d.weight) for d in self.dimensions}
+
+    def item(self, kind: str, code: str) -> Item:
+        """The entry ``code`` of ``kind`` (``"dimensions"``, ``"levels"``, …)."""
+        for it in getattr(self, kind):
+            if it.code == code:
+                return it
+        raise KeyError(f"no {kind} code {code!r} in scheme {self.name!r}")
+
+    def label(self, kind: str, code: str, lang: str = "zh") -> str:
+        """The label of ``code`` of ``kind`` in ``lang``."""
+        return self.item(kind, code).label(lang)
+
+    # ------------------------------------------------------------------ matching typed values
+    def _lookup(self, kind: str, value: Any) -> str | None:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        return self._maps[kind].get(normalize_label(value))
+
+    def level_for(self, value: Any) -> str | None:
+        """Level code for a typed answer (label, code, paper digit or alias), or None."""
+        return self._lookup("levels", value)
+
+    def group_for(self, value: Any) -> str | None:
+        """Group code for a typed group label, code or alias, or None."""
+        return self._lookup("groups", value)
+
+    def series_for(self, value: Any) -> str | None:
+        """Series code for a typed series label, code or alias, or None."""
+        return self._lookup("series", value)
+
+    def incident_kind_for(self, value: Any) -> str | None:
+        """Incident-kind code for a typed kind, or None."""
+        return self._lookup("incident_kinds", value)
+
+    def level_lookup(self) -> dict[str, str]:
+        """The whole normalised-text → level-code map (for vectorised matching)."""
+        return dict(self._maps["levels"])
+
+    def lookup(self, kind: str) -> dict[str, str]:
+        """Normalised-text → code map of ``kind``."""
+        return dict(self._maps[kind])
+
+    def header_lookup(self, table: str) -> dict[str, str]:
+        """Normalised header → column code for input ``table``."""
+        return dict(self._maps[f"headers.{table}"])
+
+    # ------------------------------------------------------------------ display
+    def to_dict(self) -> dict:
+        """A plain dict of the scheme (as loaded, canonical)."""
+        return json.loads(self._canonical_json())
+
+    def _canonical_json(self) -> str:
+        return self._maps["_canonical"]
+
+    def describe(self, lang: str = "zh") -> str:
+        """A readable multi-line summary, as printed by ``evalstats scheme show``."""
+        r = self.rules
+        lines = [
+            f"scheme: {self.name} (version {self.version})",
+            f"source: {self.source}",
+            f"sha256: {self.sha256}",
+            "",
+            "dimensions (code, label, weight):",
+            *[f"  {d.code:<22} {d.label(lang):<12} {d.weight:g}" for d in self.dimensions],
+            "levels (code, label, digit, points, satisfied, valid):",
+            *[
+                f"  {v.code:<22} {v.label(lang):<12} {v.digit!s:<3} "
+                f"{'—' if v.points is None else f'{v.points:g}':<5} "
+                f"{'yes' if v.satisfied else 'no':<4} {'yes' if v.valid else 'no'}"
+                for v in self.levels
+            ],
+            "groups (code, label, weight):",
+            *[f"  {g.code:<22} {g.label(lang):<12} {g.weight:g}" for g in self.groups],
+            "series:",
+            *[f"  {s.code:<22} {s.label(lang)}" for s in self.series],
+            "grades (code, label, composite >=):",
+            *[f"  {g.code:<22} {g.label(lang):<12} {g.min:g}" for g in self.grades],
+            "rules:",
+            f"  top_box_level          {r.top_box_level}",
+            f"  dissatisfied_levels    {', '.join(r.dissatisfied_levels)}",
+            f"  veto_threshold         {r.veto_threshold:g} (grade forced: {r.veto_grade})",
+            f"  last_grade_cap         {r.last_grade_cap}",
+            f"  top_n                  {r.top_n}",
+            f"  last_min_probability   {r.last_min_probability:g}",
+            f"  low_confidence_n       {r.low_confidence_n}",
+            f"  anonymity_min          {r.anonymity_min}",
+            f"  anonymity_groups       {', '.join(r.anonymity_groups) or '—'}",
+            f"  confidence_level       {r.confidence_level:g}",
+            f"  max_id_digits          {r.max_id_digits}",
+            "  period_weights         "
+            + ", ".join(f"{k}={v:g}" for k, v in r.period_weights.items()),
+            "respondent identifiers (replaced by keyed pseudonyms, never kept):",
+            *[
+                f"  {c:<22} {', '.join(self.headers['responses'][c])}"
+                for c in self.identifier_columns
+            ],
+        ]
+        if not self.identifier_columns:
+            lines.append("  —")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- loading and checks
+class _Reader:
+    """Typed access to a TOML mapping that raises SchemeError naming the key."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, reason: str):
+        raise SchemeError(key, reason, self.source)
+
+    def get(self, mapping: dict, key: str, path: str, kind, *, default=..., allow_none=False):
+        if key not in mapping:
+            if default is ...:
+                self.fail(path, "missing key")
+            return default
+        value = mapping[key]
+        if value is None and allow_none:
+            return None
+        if kind is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.fail(path, f"must be a number, got {value!r}")
+            if not math.isfinite(value):
+                self.fail(path, f"must be a finite number, got {value!r}")
+            return float(value)
+        if kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.fail(path, f"must be a whole number, got {value!r}")
+            return value
+        if kind is bool:
+            if not isinstance(value, bool):
+                self.fail(path, f"must be true or false, got {value!r}")
+            return value
+        if kind is str:
+            if not isinstance(value, str) or not value.strip():
+                self.fail(path, f"must be a non-empty string, got {value!r}")
+            return value.strip()
+        if kind is list:
+            if not isinstance(value, list):
+                self.fail(path, f"must be a list, got {value!r}")
+            return value
+        if kind is dict:
+            if not isinstance(value, dict):
+                self.fail(path, f"must be a table, got {value!r}")
+            return value
+        raise TypeError(kind)  # pragma: no cover - programming error
+
+    def strings(self, mapping: dict, key: str, path: str) -> tuple[str, ...]:
+        values = self.get(mapping, key, path, list, default=[])
+        out = []
+        for i, v in enumerate(values):
+            if not isinstance(v, str) or not v.strip():
+                self.fail(f"{path}[{i}]", f"must be a non-empty string, got {v!r}")
+            out.append(v.strip())
+        return tuple(out)
+
+
+def _items(r: _Reader, data: dict, kind: str, *, weighted: bool) -> list[dict]:
+    entries = r.get(data, kind, kind, list)
+    if not entries:
+        r.fail(kind, "must list at least one entry")
+    out = []
+    seen: dict[str, int] = {}
+    for i, e in enumerate(entries):
+        path = f"{kind}[{i}]"
+        if not isinstance(e, dict):
+            r.fail(path, "must be a table")
+        code = r.get(e, "code", f"{path}.code", str)
+        if code in seen:
+            r.fail(f"{path}.code", f"duplicate code {code!r} (also {kind}[{seen[code]}])")
+        seen[code] = i
+        if normalize_label(code) != code.casefold() or code == "all":
+            r.fail(f"{path}.code", f"code {code!r} must be one word without spaces, not 'all'")
+        item = {
+            "code": code,
+            "label_zh": r.get(e, "label_zh", f"{path}.label_zh", str),
+            "label_en": r.get(e, "label_en", f"{path}.label_en", str),
+            "aliases": r.strings(e, "aliases", f"{path}.aliases"),
+        }
+        if weighted:
+            w = r.get(e, "weight", f"{path}.weight", float)
+            if w < 0:
+                r.fail(f"{path}.weight", f"must not be negative, got {w:g}")
+            item["weight"] = w
+        out.append((item, e, path))
+    if weighted:
+        total = sum(it["weight"] for it, _, _ in out)
+        if abs(total - 1.0) > WEIGHT_TOLERANCE * 1e3:
+            r.fail(f"{kind}.weight", f"weights must sum to 1, they sum to {total:.6g}")
+    return out
+
+
+def _build_map(r: _Reader, kind: str, items, extra=None) -> dict[str, str]:
+    """Normalised label → code, refusing a label that would mean two codes."""
+    mapping: dict[str, str] = {}
+    for it in items:
+        texts = [it.code, it.label_zh, it.label_en, *it.aliases]
+        if extra is not None:
+            texts.extend(extra(it))
+        for t in texts:
+            key = normalize_label(t)
+            if key in mapping and mapping[key] != it.code:
+                r.fail(
+                    f"{kind}.aliases",
+                    f"label {t!r} would mean both {mapping[key]!r} and {it.code!r}",
+                )
+            mapping[key] = it.code
+    return mapping
+
+
+def _parse(data: dict, source: str, sha: str) -> Scheme:
+    r = _Reader(source)
+    meta = r.get(data, "scheme", "scheme", dict)
+    name = r.get(meta, "name", "scheme.name", str)
+    version = str(meta.get("version", "1"))
+    description = str(meta.get("description", ""))
+
+    dims = [Item(**it) for it, _, _ in _items(r, data, "dimensions", weighted=True)]
+
+    levels = []
+    digits: dict[int, str] = {}
+    for it, e, path in _items(r, data, "levels", weighted=False):
+        valid = r.get(e, "valid", f"{path}.valid", bool)
+        satisfied = r.get(e, "satisfied", f"{path}.satisfied", bool)
+        digit = r.get(e, "digit", f"{path}.digit", int, default=None)
+        if digit is not None:
+            if digit in digits:
+                r.fail(f"{path}.digit", f"duplicate digit {digit} (also {digits[digit]!r})")
+            digits[digit] = it["code"]
+        if valid:
+            points = r.get(e, "points", f"{path}.points", float)
+        else:
+            if "points" in e:
+                r.fail(f"{path}.points", "a level that is not valid has no points")
+            if satisfied:
+                r.fail(f"{path}.satisfied", "a level that is not valid cannot count as satisfied")
+            points = None
+        levels.append(Level(**it, digit=digit, points=points, satisfied=satisfied, valid=valid))
+    if not any(v.valid for v in levels):
+        r.fail("levels", "at least one level must be valid")
+    invalid_first = [i for i, v in enumerate(levels) if not v.valid]
+    if invalid_first and any(v.valid for v in levels[invalid_first[0] :]):
+        r.fail("levels", "list the valid levels first, then the levels that are not valid")
+
+    groups = [Item(**it) for it, _, _ in _items(r, data, "groups", weighted=True)]
+    series = [Item(**it) for it, _, _ in _items(r, data, "series", weighted=False)]
+
+    grades = []
+    for it, e, path in _items(r, data, "grades", weighted=False):
+        grades.append(Grade(**it, min=r.get(e, "min", f"{path}.min", float)))
+    mins = [g.min for g in grades]
+    if any(b >= a for a, b in itertools.pairwise(mins)):
+        r.fail("grades.min", f"grades must be listed highest first with decreasing min, got {mins}")
+    if mins[-1] != 0:
+        r.fail(
+            f"grades[{len(grades) - 1}].min", f"the last grade must have min = 0, got {mins[-1]:g}"
+        )
+
+    kinds = [Item(**it) for it, _, _ in _items(r, data, "incident_kinds", weighted=False)]
+
+    rd = r.get(data, "rules", "rules", dict)
+    level_codes = [v.code for v in levels]
+    grade_codes = [g.code for g in grades]
+
+    def level_rule(key, value):
+        if value not in level_codes:
+            r.fail(f"rules.{key}", f"names unknown level {value!r}; levels are {level_codes}")
+        if not next(v for v in levels if v.code == value).valid:
+            r.fail(f"rules.{key}", f"names level {value!r}, which is not valid")
+
+    top_box = r.get(rd, "top_box_level", "rules.top_box_level", str)
+    level_rule("top_box_level", top_box)
+    dissat = r.strings(rd, "dissatisfied_levels", "rules.dissatisfied_levels")
+    if not dissat:
+        r.fail("rules.dissatisfied_levels", "must name at least one level")
+    for v in dissat:
+        level_rule("dissatisfied_levels", v)
+    for key in ("veto_grade", "last_grade_cap"):
+        g = r.get(rd, key, f"rules.{key}", str)
+        if g not in grade_codes:
+            r.fail(f"rules.{key}", f"names unknown grade {g!r}; grades are {grade_codes}")
+
+    def number(key, lo, hi, kind=float):
+        v = r.get(rd, key, f"rules.{key}", kind)
+        if not lo <= v <= hi:
+            r.fail(f"rules.{key}", f"must be between {lo:g} and {hi:g}, got {v:g}")
+        return v
+
+    group_codes = [g.code for g in groups]
+    anonymity_groups = r.strings(rd, "anonymity_groups", "rules.anonymity_groups")
+    for g in anonymity_groups:
+        if g not in group_codes:
+            r.fail("rules.anonymity_groups", f"names unknown group {g!r}; groups are {group_codes}")
+
+    pw = r.get(rd, "period_weights", "rules.period_weights", dict)
+    for k in ("half_year", "annual"):
+        if k not in pw:
+            r.fail(f"rules.period_weights.{k}", "missing key")
+    unknown = sorted(set(pw) - {"half_year", "annual"})
+    if unknown:
+        r.fail(f"rules.period_weights.{unknown[0]}", "unknown period; use half_year and annual")
+    pweights = {
+        k: r.get(pw, k, f"rules.period_weights.{k}", float) for k in ("half_year", "annual")
+    }
+    if any(w < 0 for w in pweights.values()) or abs(sum(pweights.values()) - 1) > 1e-6:
+        r.fail("rules.period_weights", f"weights must be >= 0 and sum to 1, got {pweights}")
+
+    rules = Rules(
+        top_box_level=top_box,
+        dissatisfied_levels=dissat,
+        veto_threshold=r.get(rd, "veto_threshold", "rules.veto_threshold", float),
+        veto_grade=rd["veto_grade"].strip(),
+        last_grade_cap=rd["last_grade_cap"].strip(),
+        top_n=number("top_n", 1, 1000, int),
+        last_min_probability=number("last_min_probability", 0, 1),
+        low_confidence_n=number("low_confidence_n", 0, 10**9, int),
+        anonymity_min=number("anonymity_min", 0, 10**9, int),
+        anonymity_groups=anonymity_groups,
+        confidence_level=number("confidence_level", 1e-9, 1 - 1e-9),
+        max_id_digits=number("max_id_digits", 1, 100, int),
+        period_weights=MappingProxyType(pweights),
+    )
+    if not 0 < rules.confidence_level < 1:  # pragma: no cover - number() checks the range
+        r.fail("rules.confidence_level", "must be strictly between 0 and 1")
+
+    hd = r.get(data, "headers", "headers", dict)
+    headers: dict[str, dict[str, tuple[str, ...]]] = {}
+    maps: dict[str, Any] = {}
+    for table in TABLES:
+        t = r.get(hd, table, f"headers.{table}", dict)
+        cols = {}
+        for col in REQUIRED_HEADERS[table]:
+            aliases = r.strings(t, col, f"headers.{table}.{col}")
+            if not aliases:
+                r.fail(f"headers.{table}.{col}", "missing key (list the accepted headers)")
+            cols[col] = aliases
+        optional = OPTIONAL_HEADERS.get(table, ())
+        extra = sorted(set(t) - set(REQUIRED_HEADERS[table]) - set(optional))
+        if extra:
+            r.fail(
+                f"headers.{table}.{extra[0]}",
+                "unknown column; dimensions are matched by their labels",
+            )
+        if table == "responses":
+            for d in dims:
+                cols[d.code] = (d.code, d.label_zh, d.label_en, *d.aliases)
+        taken = {normalize_label(a) for aliases in cols.values() for a in aliases}
+        for col in optional:
+            if col in t:
+                aliases = r.strings(t, col, f"headers.{table}.{col}")
+            else:  # not listed: the bundled defaults, minus headers this scheme uses otherwise
+                aliases = tuple(
+                    a for a in _bundled_headers(table, col) if normalize_label(a) not in taken
+                )
+            if aliases:
+                cols[col] = aliases
+        headers[table] = cols
+        hmap: dict[str, str] = {}
+        for col, aliases in cols.items():
+            for a in aliases:
+                key = normalize_label(a)
+                if key in hmap and hmap[key] != col:
+                    r.fail(
+                        f"headers.{table}.{col}", f"header {a!r} also names column {hmap[key]!r}"
+                    )
+                hmap[key] = col
+        maps[f"headers.{table}"] = MappingProxyType(hmap)
+    unknown_tables = sorted(set(hd) - set(TABLES))
+    if unknown_tables:
+        r.fail(f"headers.{unknown_tables[0]}", f"unknown table; tables are {list(TABLES)}")
+
+    maps["levels"] = MappingProxyType(
+        _build_map(r, "levels", levels, lambda v: [str(v.digit)] if v.digit is not None else [])
+    )
+    maps["groups"] = MappingProxyType(_build_map(r, "groups", groups))
+    maps["series"] = MappingProxyType(_build_map(r, "series", series))
+    maps["incident_kinds"] = MappingProxyType(_build_map(r, "incident_kinds", kinds))
+    maps["_canonical"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    known_top = {
+        "scheme",
+        "dimensions",
+        "levels",
+        "groups",
+        "series",
+        "grades",
+        "incident_kinds",
+        "rules",
+        "headers",
+    }
+    unknown_top = sorted(set(data) - known_top)
+    if unknown_top:
+        r.fail(unknown_top[0], "unknown key")
+    known_rules = {f.name for f in Rules.__dataclass_fields__.values()}
+    unknown_rules = sorted(set(rd) - known_rules)
+    if unknown_rules:
+        r.fail(f"rules.{unknown_rules[0]}", "unknown key")
+
+    return Scheme(
+        name=name,
+        version=version,
+        description=description,
+        dimensions=tuple(dims),
+        levels=tuple(levels),
+        groups=tuple(groups),
+        series=tuple(series),
+        grades=tuple(grades),
+        incident_kinds=tuple(kinds),
+        rules=rules,
+        headers=MappingProxyType({k: MappingProxyType(v) for k, v in headers.items()}),
+        source=source,
+        sha256=sha,
+        _maps=MappingProxyType(maps),
+    )
+
+
+@functools.cache
+def _bundled_header_table() -> dict:
+    data = tomllib.loads(default_scheme_path().read_text(encoding="utf-8-sig"))
+    return data.get("headers", {})
+
+
+def _bundled_headers(table: str, col: str) -> tuple[str, ...]:
+    """Headers of an optional column in the bundled scheme (for schemes that omit it)."""
+    values = _bundled_header_table().get(table, {}).get(col, [])
+    return tuple(v.strip() for v in values if isinstance(v, str) and v.strip())
+
+
+def default_scheme_path() -> Path:
+    """Path of the scheme file shipped with the package."""
+    return Path(str(resources.files("evalstats") / "schemes" / DEFAULT_SCHEME_NAME))
+
+
+def load_scheme(path: str | Path | None = None) -> Scheme:
+    """Load and validate a scheme file (the bundled default when ``path`` is None).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A TOML scheme file.  Relative paths resolve from the project root.
+
+    Returns
+    -------
+    Scheme
+
+    Raises
+    ------
+    SchemeError
+        The file is missing, is not TOML, or a key is wrong; the message names the key.
+
+    Examples
+    --------
+    >>> load_scheme().group_weights["enterprise"]
+    0.4
+    """
+    if isinstance(path, Scheme):
+        return path
+    if path is None:
+        p = default_scheme_path()
+        label = f"<bundled>/{DEFAULT_SCHEME_NAME}"
+    else:
+        from evalstats.core.config import resolve_path
+
+        p = resolve_path(path)
+        label = str(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise SchemeError("-", "not found", label) from None
+    except OSError as exc:
+        raise SchemeError("-", f"cannot read the scheme file ({exc.strerror})", label) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise SchemeError("-", "the scheme file must be UTF-8 text", label) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemeError("-", f"not valid TOML: {exc}", label) from None
+    return _parse(data, label, hashlib.sha256(raw).hexdigest())
+
+
+def resolve_scheme(scheme: Scheme | str | Path | None) -> Scheme:
+    """Accept a Scheme, a path, or None (the default) and return a Scheme."""
+    if isinstance(scheme, Scheme):
+        return scheme
+    return load_scheme(scheme)

@@ -1,0 +1,1205 @@
+"""Demo data: a realistic, deterministic town for ``2026H1`` and ``2026A``, and large cycles.
+
+:func:`write_demo` writes two cycle folders as offices send them — responses of the
+half-year as an ``.xlsx`` with a title row above the header, responses of the year end as a
+GBK-encoded ``.csv`` (units typed by name in the one and by code in the other), plus
+``units``, ``forms_issued``, ``incidents`` and ``exclusions``.  The town has 24 units in
+three series (a 25th, 退役军人服务站, appears at the year end only).
+
+The answers come from a latent-quality model (an ordered-probit): for form *f* of unit *u*
+in group *g*, the latent value on dimension *d* is
+
+.. math:: y_{fd} = \\mu_u + \\delta_{ud} + \\gamma_g + h_f + e_{fd},
+          \\quad h_f \\sim N(0, 0.8^2),\\; e_{fd} \\sim N(0, 0.6^2)
+
+and the level is the band of *y* between fixed cut points that give an average unit a mix of
+about 60 % top level, 24 % second, 11 % third and 5 % worst.  The per-form "halo" :math:`h_f`
+makes one respondent's answers correlate (as real forms do).  Some answers are 不了解 (more
+often from the public, and on integrity-like dimensions) and some are left blank.
+
+Planted features (what the analyses must find):
+
+- 综治办, 建管站 and 运管站 are weak in the half-year (on two dimensions each) and partly
+  recover by the year end; in 行政管理 the last unit (综治办) is clearly last, in 行政执法 the
+  bottom two (建管站, 运管站) are close, so 末位 is not distinguishable;
+- critical comments (意见建议), mostly on the weak units;
+- forms typed twice (same id, same answers): 3 in 2026H1, 4 in 2026A;
+- a burst in 2026H1: 15 forms for 运管站, all top level on every dimension, collected by
+  王某 within 10 minutes;
+- one voided form per cycle listed in ``exclusions.csv`` with its reason;
+- one veto incident in 2026A (国土所, which otherwise scores well).
+
+With ``with_identifiers=True`` the responses also carry the respondent's name (评议人姓名)
+and phone number (联系电话), typed in several ways (spaces, dashes, ``+86``, full-width
+digits), so that validation must replace them by keyed pseudonyms
+(:mod:`evalstats.inputs.pseudonym`).
+Each respondent rates several units once each; about 5 % of forms are anonymous, some give only
+a name or only a phone; the 15 burst forms come from only 3 respondents (5 forms each for
+运管站: :func:`evalstats.inputs.pseudonym.repeated_respondents` finds them).  Names and phones are
+drawn from a separate random stream, so every other cell is the same as without them.
+
+The story is made to hold for every seed by conditional simulation: a cycle is drawn, its
+composites (as DOMAIN.md defines them) and a normal-approximation P(last) are computed, and
+the draw is repeated with the next sub-seed until the conditions hold (综治办 last with
+P(last) >= 0.9; 建管站 or 运管站 last in 行政执法, within 3 points of the next, with
+P(last) <= 0.45; no composite near the veto threshold; at the year end the three weak units up
+by more than 3 points and 国土所 in its series' top 3).  The official figures come from the
+scoring module, not from this check.
+
+:func:`write_large` writes a large synthetic cycle for benchmarks, chunk by chunk.
+
+Examples
+--------
+>>> import tempfile
+>>> from evalstats.inputs.demo import write_demo
+>>> with tempfile.TemporaryDirectory() as d:
+...     [p.name for p in write_demo(d)]
+['2026H1', '2026A']
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from scipy.special import ndtri
+
+from evalstats.core.config import project_root, raw_dir, resolve_path
+from evalstats.core.options import check_option
+from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.inputs.template import response_headers, workbook_bytes
+
+DEMO_CYCLES = ("2026H1", "2026A")
+DEMO_FILES = (
+    "responses.xlsx",
+    "responses.csv",
+    "units.csv",
+    "forms_issued.csv",
+    "incidents.csv",
+    "exclusions.csv",
+)
+LARGE_FORMATS = ("csv", "parquet")
+
+# ---------------------------------------------------------------------- the town
+# (code, name, series index, H1 quality, A quality, weak dimension indices, weak shift H1, A,
+#  cycles present).  Quality None = drawn from the seed.  Dimension indices refer to the
+# scheme's dimension order (default: 0 政务公开, 1 依法行政, 2 办事效率, 3 服务质量, 4 清正廉洁).
+_ADMIN, _ENFORCE, _PUBLIC = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _Unit:
+    code: str
+    name: str
+    series: int
+    quality: tuple[float | None, float | None] = (None, None)
+    weak_dims: tuple[int, ...] = ()
+    weak_shift: tuple[float, float] = (0.0, 0.0)
+    cycles: tuple[str, ...] = DEMO_CYCLES
+
+
+_TOWN = (
+    _Unit("party_office", "党政办", _ADMIN),
+    _Unit("finance_office", "财政所", _ADMIN),
+    _Unit("economic_office", "经发办", _ADMIN),
+    _Unit("social_affairs", "社会事务办", _ADMIN),
+    _Unit("governance_office", "综治办", _ADMIN, (-0.55, -0.15), (0, 2), (-0.3, -0.15)),
+    _Unit("statistics_station", "统计站", _ADMIN),
+    _Unit("family_planning", "计生办", _ADMIN),
+    _Unit("civil_affairs", "民政办", _ADMIN),
+    _Unit("justice_office", "司法所", _ENFORCE),
+    _Unit("urban_management", "城管执法中队", _ENFORCE, (-0.4, -0.05)),
+    _Unit("work_safety", "安监站", _ENFORCE),
+    _Unit("construction_station", "建管站", _ENFORCE, (-0.3, 0.0), (2, 3), (-0.3, -0.1)),
+    _Unit("transport_station", "运管站", _ENFORCE, (-0.3, -0.05), (2, 3), (-0.3, -0.1)),
+    _Unit("land_office", "国土所", _ENFORCE, (0.5, 0.55)),
+    _Unit("environment_station", "环保站", _ENFORCE),
+    _Unit("labour_security", "劳动保障所", _ENFORCE),
+    _Unit("investment_centre", "投资服务中心", _PUBLIC, (0.6, 0.6)),
+    _Unit("labour_service_centre", "劳务服务中心", _PUBLIC, (0.55, 0.55)),
+    _Unit("culture_station", "文化站", _PUBLIC),
+    _Unit("agritech_station", "农技站", _PUBLIC),
+    _Unit("health_centre", "卫生院", _PUBLIC),
+    _Unit("water_station", "水利站", _PUBLIC),
+    _Unit("citizen_service_centre", "便民服务中心", _PUBLIC),
+    _Unit("forestry_station", "林业站", _PUBLIC),
+    _Unit("veterans_station", "退役军人服务站", _PUBLIC, cycles=("2026A",)),
+)
+
+# Group profiles by group code (fallback: by position in the scheme): forms per unit
+# (low, high inclusive), latent shift, probability of 不了解.
+_GROUP_PROFILE = {
+    "enterprise": ((20, 40), 0.0, 0.03),
+    "supervisor": ((4, 6), -0.15, 0.01),
+    "public": ((20, 60), -0.05, 0.06),
+    "deputy": ((1, 4), 0.15, 0.02),
+}
+_GROUP_FALLBACK = (((20, 40), 0.0, 0.03), ((4, 6), -0.1, 0.01), ((20, 60), 0.0, 0.05))
+# Multiplier of the 不了解 probability per dimension position (integrity-like last dimension:
+# respondents more often cannot judge).
+_UNKNOWN_DIM = (1.0, 1.3, 0.8, 0.7, 2.5)
+_BLANK_P = 0.008
+_HALO_SD, _NOISE_SD = 0.8, 0.6
+# Shares of the valid levels (best first) for an average unit: sets the cut points.
+_BASE_SHARES = {4: (0.62, 0.23, 0.11, 0.04)}
+
+_COLLECTORS = (
+    "张某", "李某", "刘某", "陈某", "杨某", "赵某", "黄某", "周某", "吴某", "徐某",
+    "孙某", "胡某", "朱某", "高某", "林某", "何某", "郭某", "马某", "罗某", "梁某",
+)  # fmt: skip
+_BURST_COLLECTOR = "王某"
+
+
+@dataclass(frozen=True)
+class _CycleSpec:
+    cycle: str
+    index: int  # 0 = half-year, 1 = year end
+    title: str
+    id_format: str
+    workdays: tuple[str, str]
+    responses: str  # "xlsx" or "csv-gbk"
+    unit_by: str  # "name" or "code"
+    duplicates: int
+    burst: str | None
+    void_reason: str
+    units_bom: bool
+
+
+_SPECS = (
+    _CycleSpec(
+        "2026H1",
+        0,
+        "2026年上半年政风行风测评汇总表",
+        "H1-{:05d}",
+        ("2026-06-08", "2026-06-19"),
+        "xlsx",
+        "name",
+        3,
+        "transport_station",
+        "同一张表多处勾选两个等次，无法辨认，经测评办核实作废",
+        True,
+    ),
+    _CycleSpec(
+        "2026A",
+        1,
+        "2026年度政风行风测评汇总表",
+        "2026{:05d}",
+        ("2026-12-07", "2026-12-18"),
+        "csv-gbk",
+        "code",
+        4,
+        None,
+        "非本单位服务对象代填，经核实作废",
+        False,
+    ),
+)
+
+_COMMENTS_WEAK = {
+    "construction_station": (
+        "施工许可办理环节多、时间长，跑了好几趟才办下来，希望简化流程。",
+        "窗口工作人员态度生硬，问多了就不耐烦。",
+        "工程质量监督检查走过场，群众反映的问题没有回音。",
+        "收费依据不公开，不知道钱交到哪里去了。",
+    ),
+    "transport_station": (
+        "客运线路审批拖得太久，企业等不起。",
+        "执法时以罚代管，罚款不开正式票据。",
+        "办事窗口经常没人，电话也打不通。",
+    ),
+    "governance_office": (
+        "邻里纠纷反映了多次，一直没人来调解。",
+        "信访件办理结果不告知当事人，情况不公开。",
+        "希望综治办多下村走访，及时化解矛盾。",
+    ),
+}
+_COMMENTS_IMPROVED = (
+    "比上半年有明显改进，办事快了不少。",
+    "流程简化了，但个别工作人员态度还需改进。",
+)
+# (text, tone): critical comments go on a unit's worst forms, praise on its best ones,
+# suggestions anywhere
+_COMMENTS_OTHER = (
+    ("希望进一步提高办事效率，减少群众跑腿。", 0),
+    ("工作人员服务热情，希望继续保持。", 1),
+    ("建议在网上公开办事指南，方便企业查询。", 0),
+    ("中午时段窗口无人值守，建议实行错时服务。", -1),
+    ("政策宣传不够，很多补贴政策群众不了解。", -1),
+)
+
+_INCIDENT = (
+    "land_office",
+    "2026-09-14",
+    "media_exposure",
+    "违规为不符合条件的农户办理宅基地审批，经媒体曝光，区纪委核实属实",
+)
+
+
+# ---------------------------------------------------------------------- model helpers
+def _cut_points(n_valid: int) -> np.ndarray:
+    """Ascending cut points on the latent scale (total sd 1) for ``n_valid`` levels."""
+    shares = _BASE_SHARES.get(n_valid)
+    if shares is None:  # another scheme: geometric shares, best level most common
+        w = 0.45 ** np.arange(n_valid)
+        shares = tuple(w / w.sum())
+    cum = np.cumsum(shares)[:-1]  # P(level <= k), best first
+    # level k (best = 0) when y > cut_k; cut_k = quantile of 1 - P(level <= k)
+    return np.sort(ndtri(1.0 - cum))
+
+
+def _levels_from_latent(y: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Valid level index (0 = best) for latent values ``y``."""
+    return (len(cuts) - np.searchsorted(cuts, y, side="left")).astype(np.int8)
+
+
+def _group_profiles(scheme: Scheme) -> list[tuple[tuple[int, int], float, float]]:
+    out = []
+    for i, g in enumerate(scheme.groups):
+        out.append(_GROUP_PROFILE.get(g.code, _GROUP_FALLBACK[i % len(_GROUP_FALLBACK)]))
+    return out
+
+
+def _unknown_dim(n_dims: int) -> np.ndarray:
+    return np.array([_UNKNOWN_DIM[i % len(_UNKNOWN_DIM)] for i in range(n_dims)])
+
+
+def _workdays(first: str, last: str) -> np.ndarray:
+    days = pd.bdate_range(first, last)
+    return days.values.astype("datetime64[m]")
+
+
+# ---------------------------------------------------------------------- one demo cycle
+def _cycle_forms(spec: _CycleSpec, scheme: Scheme, rng: np.random.Generator, unit_mu):
+    """Generate the returned forms of one cycle as a DataFrame of codes (before writing)."""
+    units = [u for u in _TOWN if spec.cycle in u.cycles]
+    n_dims = len(scheme.dimensions)
+    groups = scheme.groups
+    profiles = _group_profiles(scheme)
+    valid = [v for v in scheme.levels if v.valid]
+    invalid = [v for v in scheme.levels if not v.valid]
+    cuts = _cut_points(len(valid))
+
+    # forms per unit x group
+    counts = np.zeros((len(units), len(groups)), dtype=np.int64)
+    for gi, ((lo, hi), _, _) in enumerate(profiles):
+        if (lo, hi) == (4, 6):  # "about 5" supervisors: mostly exactly five
+            counts[:, gi] = rng.choice([4, 5, 5, 5, 6], size=len(units))
+        else:
+            counts[:, gi] = rng.integers(lo, hi + 1, size=len(units))
+    burst_group = None
+    if spec.burst is not None:
+        ub = next(i for i, u in enumerate(units) if u.code == spec.burst)
+        burst_group = _largest_group(profiles)
+        lo, hi = profiles[burst_group][0]
+        counts[ub, burst_group] = max(counts[ub, burst_group], min(hi, 15 + max(lo, 20)))
+
+    unit_idx = np.repeat(np.repeat(np.arange(len(units)), len(groups)), counts.ravel())
+    group_idx = np.repeat(np.tile(np.arange(len(groups)), len(units)), counts.ravel())
+    n = len(unit_idx)
+
+    # latent model
+    mu = np.array([unit_mu[u.code][spec.index] for u in units])
+    delta = rng.normal(0.0, 0.12, size=(len(units), n_dims))
+    for i, u in enumerate(units):
+        for d in u.weak_dims:
+            if d < n_dims:
+                delta[i, d] += u.weak_shift[spec.index]
+    gamma = np.array([p[1] for p in profiles])
+    halo = rng.normal(0.0, _HALO_SD, size=n)
+    noise = rng.normal(0.0, _NOISE_SD, size=(n, n_dims))
+    y = mu[unit_idx, None] + delta[unit_idx] + gamma[group_idx, None] + halo[:, None] + noise
+    level = _levels_from_latent(y, cuts).astype(np.int16)
+    if invalid:
+        p_unknown = np.array([p[2] for p in profiles])[group_idx, None] * _unknown_dim(n_dims)
+        level[rng.random((n, n_dims)) < p_unknown] = len(valid)  # first invalid level
+    level[rng.random((n, n_dims)) < _BLANK_P] = -1
+
+    # when and by whom
+    days = _workdays(*spec.workdays)
+    n_col = len(_COLLECTORS)
+    # each unit has two collectors; a group's forms come in through one of them
+    unit_collectors = rng.choice(n_col, size=(len(units), 2), replace=True)
+    group_pick = rng.integers(0, 2, size=(len(units), len(groups)))
+    collector = unit_collectors[unit_idx, group_pick[unit_idx, group_idx]]
+    # a unit x group is collected over a few consecutive working days
+    first_day = rng.integers(0, max(len(days) - 3, 1), size=(len(units), len(groups)))
+    day = first_day[unit_idx, group_idx] + rng.integers(0, 3, size=n)
+    day = np.minimum(day, len(days) - 1)
+    minute = rng.integers(0, 9 * 60 + 1, size=n)  # 08:30 .. 17:30
+    when = days[day] + np.timedelta64(8 * 60 + 30, "m") + minute.astype("timedelta64[m]")
+
+    forms = pd.DataFrame(
+        {
+            "unit_i": unit_idx,
+            "group_i": group_idx,
+            "when": when,
+            "collector": np.asarray(_COLLECTORS, dtype=object)[collector],
+            "burst": False,
+        }
+    )
+    for d in range(n_dims):
+        forms[f"d{d}"] = level[:, d]
+
+    if spec.burst is not None:
+        rows = np.flatnonzero((unit_idx == ub) & (group_idx == burst_group))
+        take = np.sort(rng.choice(rows, size=15, replace=False))
+        start = days[len(days) // 2] + np.timedelta64(15 * 60 + 2, "m")
+        offsets = np.sort(rng.integers(0, 10, size=15)).astype("timedelta64[m]")
+        forms.loc[take, "when"] = start + offsets
+        forms.loc[take, "collector"] = _BURST_COLLECTOR
+        forms.loc[take, "burst"] = True
+        for d in range(n_dims):
+            forms.loc[take, f"d{d}"] = 0
+
+    forms = forms.sort_values(["unit_i", "group_i", "when"], kind="stable").reset_index(drop=True)
+    forms.insert(0, "form_id", [spec.id_format.format(i + 1) for i in range(len(forms))])
+    forms["comment"] = None
+    _add_comments(forms, spec, units, n_dims, len(valid), rng)
+    return units, counts, forms
+
+
+def _largest_group(profiles) -> int:
+    return int(np.argmax([hi for (lo, hi), _, _ in profiles]))
+
+
+def _badness(forms: pd.DataFrame, n_dims: int, n_valid: int) -> np.ndarray:
+    lv = forms[[f"d{d}" for d in range(n_dims)]].to_numpy()
+    return np.where((lv >= 0) & (lv < n_valid), lv, 0).sum(axis=1)
+
+
+def _add_comments(forms, spec, units, n_dims, n_valid, rng) -> None:
+    """Attach comments: on the weak units' worst forms (praise on their best), a few elsewhere."""
+    badness = _badness(forms, n_dims, n_valid) + rng.random(len(forms))  # random tie-break
+    taken = forms["burst"].to_numpy().copy()
+    unit_i = forms["unit_i"].to_numpy()
+
+    def put(rows, texts, tone):
+        rows = rows[~taken[rows]]
+        order = np.argsort(-badness[rows] if tone < 0 else badness[rows], kind="stable")
+        rows = rows[order][: len(texts)] if tone else rng.permutation(rows)[: len(texts)]
+        forms.loc[rows, "comment"] = list(texts[: len(rows)])
+        taken[rows] = True
+
+    for ui, u in enumerate(units):
+        pool = _COMMENTS_WEAK.get(u.code)
+        if pool is None:
+            continue
+        rows = np.flatnonzero(unit_i == ui)
+        if spec.index == 0:
+            put(rows, pool, -1)
+        else:  # year end: one critical comment, one noting the improvement
+            put(rows, pool[-1:], -1)
+            put(rows, _COMMENTS_IMPROVED[len(u.code) % len(_COMMENTS_IMPROVED) :][:1], 1)
+    others = np.flatnonzero(
+        ~np.isin(unit_i, [i for i, u in enumerate(units) if u.code in _COMMENTS_WEAK])
+    )
+    k = 3 if spec.index == 0 else 4
+    chosen = rng.choice(len(_COMMENTS_OTHER), size=k, replace=False)
+    units_for = rng.choice(np.unique(unit_i[others]), size=k, replace=False)
+    for t, ui in zip(chosen, units_for, strict=True):
+        text, tone = _COMMENTS_OTHER[t]
+        put(np.flatnonzero(unit_i == ui), [text], tone)
+
+
+def _typed_twice(forms: pd.DataFrame, k: int, avoid: np.ndarray, rng) -> pd.DataFrame:
+    """Insert ``k`` exact copies of random forms at later positions (typed twice)."""
+    candidates = np.flatnonzero(~avoid)
+    chosen = np.sort(rng.choice(candidates, size=k, replace=False))
+    order = np.arange(len(forms), dtype=float)
+    extra = []
+    for i in chosen:
+        pos = rng.integers(i + 1, len(forms) + 1)
+        extra.append(pos - 0.5 + rng.random() * 0.1)
+    copies = forms.iloc[chosen]
+    keys = np.concatenate([order, np.asarray(extra)])
+    out = pd.concat([forms, copies], ignore_index=True)
+    return out.iloc[np.argsort(keys, kind="stable")].reset_index(drop=True)
+
+
+def _unit_qualities(rng: np.random.Generator) -> dict[str, tuple[float, float]]:
+    out = {}
+    for u in _TOWN:
+        base = rng.normal(0.25, 0.12)
+        change = rng.normal(0.03, 0.08)
+        h1, a = u.quality
+        out[u.code] = (base if h1 is None else h1, base + change if a is None else a)
+    return out
+
+
+# ---------------------------------------------------------------------- writing
+def _csv_bytes(frame: pd.DataFrame, *, encoding: str = "utf-8", bom: bool = False) -> bytes:
+    text = frame.to_csv(index=False, lineterminator="\r\n")
+    data = text.encode(encoding)  # strict: a character outside GBK is a bug here
+    return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+_SURNAMES = (
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡",
+    "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+)  # fmt: skip
+_GIVEN = (
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
+    "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文", "华", "建国", "玉兰", "志强",
+    "海燕", "小红", "春梅", "国庆", "红梅", "子涵", "雨欣", "浩然", "思远", "晓东", "立新", "德明",
+)  # fmt: skip
+_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def _identifier_people(n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` distinct synthetic people: (names, 11-digit mobile numbers), no two alike."""
+    combos = len(_SURNAMES) * len(_GIVEN)
+    pick = rng.choice(combos, size=n, replace=n > combos)
+    names = np.asarray(
+        [_SURNAMES[i // len(_GIVEN)] + _GIVEN[i % len(_GIVEN)] for i in pick], dtype=object
+    )
+    if n > combos:  # pragma: no cover - the demo town has far fewer respondents
+        names = np.asarray([f"{x}{i}" for i, x in enumerate(names)], dtype=object)
+    prefixes = np.array([130, 133, 135, 136, 138, 139, 150, 151, 158, 177, 186, 189])
+    numbers = rng.choice(10**8, size=n, replace=False)
+    heads = prefixes[rng.integers(0, len(prefixes), n)]
+    phones = np.asarray([f"{p}{x:08d}" for p, x in zip(heads, numbers, strict=True)], object)
+    return names, phones
+
+
+def _typed_phone(phone: str, style: int) -> str:
+    if style == 1:
+        return f"{phone[:3]} {phone[3:7]} {phone[7:]}"
+    if style == 2:
+        return f"+86 {phone}"
+    if style == 3:
+        return f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"
+    if style == 4:
+        return phone.translate(_FULLWIDTH)
+    return phone
+
+
+def _add_identifiers(forms: pd.DataFrame, rng) -> None:
+    """Columns ``respondent_name`` / ``respondent_phone`` (as typed) on the demo forms.
+
+    A respondent rates each unit at most once (forms of a unit × group go to distinct people
+    of the group's pool), except the burst: 3 people, 5 forms each for the same unit.
+    """
+    unit_i = forms["unit_i"].to_numpy()
+    group_i = forms["group_i"].to_numpy()
+    burst = forms["burst"].to_numpy()
+    rank = forms.groupby(["unit_i", "group_i"]).cumcount().to_numpy()
+    n_units, n_groups = int(unit_i.max()) + 1, int(group_i.max()) + 1
+    sizes = np.bincount(unit_i * n_groups + group_i, minlength=n_units * n_groups)
+    pool = sizes.reshape(n_units, n_groups).max(axis=0) + 3  # people per group
+    offset = np.concatenate([[0], np.cumsum(pool)])
+    shift = rng.integers(0, 1 << 20, size=(n_units, n_groups))
+    person = offset[group_i] + (rank + shift[unit_i, group_i]) % pool[group_i]
+    n_people = int(offset[-1])
+    person[burst] = n_people + np.arange(burst.sum()) % 3
+    names, phones = _identifier_people(n_people + 3, rng)
+    n = len(forms)
+    style = rng.integers(0, 5, size=n)
+    what = rng.random(n)  # < 0.05 anonymous, < 0.13 name only, < 0.20 phone only, else both
+    what[burst] = 1.0
+    name_typed = names[person].copy()
+    spaced = rng.random(n) < 0.1
+    name_typed[spaced] = [f"{x[0]} {x[1:]}" for x in name_typed[spaced]]
+    phone_typed = np.asarray(
+        [_typed_phone(p, s) for p, s in zip(phones[person], style, strict=True)], dtype=object
+    )
+    name_typed[(what < 0.05) | ((what >= 0.13) & (what < 0.20))] = None
+    phone_typed[what < 0.13] = None
+    forms["respondent_name"] = name_typed
+    forms["respondent_phone"] = phone_typed
+
+
+def _responses_table(forms, spec, units, scheme, rng) -> pd.DataFrame:
+    headers = response_headers(scheme)
+    h = dict(headers)
+    level_labels = np.asarray([v.label_zh for v in scheme.levels] + [None], dtype=object)
+    unit_values = [u.name if spec.unit_by == "name" else u.code for u in units]
+    group_labels = np.asarray([g.label_zh for g in scheme.groups], dtype=object)
+    group_text = group_labels[forms["group_i"].to_numpy()]
+    if spec.index == 1:
+        # year end: deputies typed as the two separate paper labels when the scheme knows them
+        for gi, g in enumerate(scheme.groups):
+            parts = [p for p in g.label_zh.split("/") if scheme.group_for(p) == g.code]
+            if len(parts) > 1:
+                rows = np.flatnonzero(forms["group_i"].to_numpy() == gi)
+                group_text[rows] = np.asarray(parts, dtype=object)[
+                    rng.integers(0, len(parts), size=len(rows))
+                ]
+    out = pd.DataFrame(
+        {
+            h["form_id"]: forms["form_id"].to_numpy(),
+            h["unit"]: np.asarray(unit_values, dtype=object)[forms["unit_i"].to_numpy()],
+            h["group"]: group_text,
+        }
+    )
+    for d, dim in enumerate(scheme.dimensions):
+        out[dim.label_zh] = level_labels[forms[f"d{d}"].to_numpy()]
+    out[h["comment"]] = forms["comment"].to_numpy()
+    out[h["submitted_at"]] = pd.to_datetime(forms["when"].to_numpy())
+    out[h["collector"]] = forms["collector"].to_numpy()
+    for code in scheme.identifier_columns[::-1]:  # name, then phone
+        if code in forms.columns:
+            out[scheme.headers["responses"][code][0]] = forms[code].to_numpy()
+    return out
+
+
+def _responses_xlsx(table: pd.DataFrame, title: str) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    ncol = table.shape[1]
+    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
+    ws.append(list(table.columns))
+    for c in range(1, ncol + 1):
+        ws.cell(row=2, column=c).font = Font(bold=True)
+    time_col = None
+    for values in table.itertuples(index=False, name=None):
+        row = []
+        for j, v in enumerate(values):
+            if isinstance(v, pd.Timestamp):
+                time_col = j + 1
+                v = v.to_pydatetime()
+            elif v is None or (isinstance(v, float) and math.isnan(v)):
+                v = None
+            row.append(v)
+        ws.append(row)
+    if time_col is not None:
+        for (cell,) in ws.iter_rows(min_row=3, min_col=time_col, max_col=time_col):
+            cell.number_format = "yyyy-mm-dd hh:mm"
+    widths = {0: 12, 1: 14, 2: 16}
+    for j in range(ncol):
+        ws.column_dimensions[get_column_letter(j + 1)].width = widths.get(j, 10)
+    when = time_col if time_col is not None else ncol - 1  # comment, then submitted-at
+    ws.column_dimensions[get_column_letter(when - 1)].width = 40
+    ws.column_dimensions[get_column_letter(when)].width = 17
+    ws.freeze_panes = "A3"
+    return workbook_bytes(wb)
+
+
+def _composites(forms: pd.DataFrame, n_units: int, scheme: Scheme):
+    """Composite per unit as DOMAIN.md defines it, and an approximate standard error.
+
+    Only steers the demo's draw (the scoring module computes the official figures).  The
+    composite: group × dimension scores (mean points over valid answers), group-weighted per
+    dimension (weights renormalised over the groups with a valid answer), then
+    dimension-weighted.  The standard error treats groups as separate samples of form scores
+    (a form's score: weighted mean of its valid answers' points).
+    """
+    valid = [v for v in scheme.levels if v.valid]
+    points = np.array([v.points for v in valid], dtype=float)
+    n_dims, n_groups = len(scheme.dimensions), len(scheme.groups)
+    lv = forms[[f"d{d}" for d in range(n_dims)]].to_numpy()
+    ok = (lv >= 0) & (lv < len(valid))
+    x = np.where(ok, points[np.clip(lv, 0, len(valid) - 1)], 0.0)
+    unit_i = forms["unit_i"].to_numpy()
+    key = unit_i * n_groups + forms["group_i"].to_numpy()
+    n_cells = n_units * n_groups
+    sums = np.zeros((n_cells, n_dims))
+    cnt = np.zeros((n_cells, n_dims))
+    np.add.at(sums, key, x)
+    np.add.at(cnt, key, ok)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cell = (sums / cnt).reshape(n_units, n_groups, n_dims)
+    w = np.array([g.weight for g in scheme.groups], dtype=float)[None, :, None] * (
+        cnt.reshape(n_units, n_groups, n_dims) > 0
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weighted = np.nansum(w * np.nan_to_num(cell), axis=1) / w.sum(axis=1)
+    v = np.array([d.weight for d in scheme.dimensions], dtype=float)[None, :]
+    has = ~np.isnan(weighted)
+    comp = np.where(has, weighted, 0.0) @ v[0] / np.maximum((has * v).sum(axis=1), 1e-12)
+
+    vf = v[0][None, :] * ok
+    form_score = (x * vf).sum(axis=1) / np.maximum(vf.sum(axis=1), 1e-12)
+    n = np.bincount(key, minlength=n_cells).reshape(n_units, n_groups)
+    u_n = np.bincount(unit_i, minlength=n_units)
+    u_mean = np.bincount(unit_i, weights=form_score, minlength=n_units) / np.maximum(u_n, 1)
+    u_var = np.bincount(unit_i, weights=(form_score - u_mean[unit_i]) ** 2, minlength=n_units)
+    u_var = u_var / np.maximum(u_n - 1, 1)
+    wg = np.array([g.weight for g in scheme.groups], dtype=float)[None, :] * (n > 0)
+    wg = wg / wg.sum(axis=1, keepdims=True)
+    se = np.sqrt(u_var * np.sum(np.where(n > 0, wg**2 / np.maximum(n, 1), 0.0), axis=1))
+    return comp, se
+
+
+def _p_last(comp, se, series, draws: int = 4000) -> np.ndarray:
+    """P(last in its series) under a normal approximation (story check only)."""
+    rng = np.random.default_rng(0)
+    sim = comp[None, :] + se[None, :] * rng.standard_normal((draws, len(comp)))
+    out = np.zeros(len(comp))
+    for s in np.unique(series):
+        idx = np.flatnonzero(series == s)
+        last = idx[np.argmin(sim[:, idx], axis=1)]
+        out += np.bincount(last, minlength=len(comp)) / draws
+    return out
+
+
+def _story_holds(spec, scheme, units, forms, h1) -> tuple[bool, dict]:
+    """Does this draw show the planted story?  (See the module docstring.)"""
+    comp, se = _composites(forms, len(units), scheme)
+    codes = [u.code for u in units]
+    series = np.array([u.series for u in units])
+    result = dict(zip(codes, comp, strict=True))
+    if len(scheme.dimensions) < 3 or len(scheme.series) < 3 or len(scheme.groups) < 2:
+        return True, result  # another scheme: no story to check
+    p_last = _p_last(comp, se, series)
+    pos = {c: i for i, c in enumerate(codes)}
+    if np.nanmin(comp) < scheme.rules.veto_threshold + 3:
+        return False, result  # no unplanned veto
+    if spec.index == 0:
+        gov = pos["governance_office"]
+        admin = np.flatnonzero(series == units[gov].series)
+        if np.argmin(comp[admin]) != np.flatnonzero(admin == gov)[0] or p_last[gov] < 0.9:
+            return False, result
+        weak = {pos["construction_station"], pos["transport_station"]}
+        enf = np.flatnonzero(series == units[pos["construction_station"]].series)
+        bottom = enf[np.argsort(comp[enf])[:2]]
+        close = comp[bottom[1]] - comp[bottom[0]] < 3.0
+        if int(bottom[0]) not in weak or not close or p_last[bottom[0]] > 0.45:
+            return False, result
+        return True, result
+    for code in ("governance_office", "construction_station", "transport_station"):
+        if comp[pos[code]] < h1[code] + 3:
+            return False, result
+    land = pos[_INCIDENT[0]]
+    same = np.flatnonzero(series == units[land].series)
+    if np.sum(comp[same] > comp[land]) >= scheme.rules.top_n:
+        return False, result
+    return True, result
+
+
+_MAX_DRAWS = 200
+
+
+def _draw_cycle(spec, scheme, seed, unit_mu, h1):
+    """Draw a cycle's forms; redraw (next sub-seed) until the planted story holds.
+
+    A conditional simulation: the story's conditions are checked on an approximate composite;
+    after ``_MAX_DRAWS`` draws the last one is kept.
+    """
+    for attempt in range(_MAX_DRAWS):
+        rng = np.random.default_rng([seed, 1 + spec.index, attempt])
+        units, _, forms = _cycle_forms(spec, scheme, rng, unit_mu)
+        # the voided form: a regular one (not in the burst, no comment)
+        regular = np.flatnonzero(~forms["burst"].to_numpy() & forms["comment"].isna().to_numpy())
+        void_row = int(rng.choice(regular))
+        counted = forms.drop(index=void_row)
+        ok, comp = _story_holds(spec, scheme, units, counted, h1)
+        if ok:
+            break
+    return rng, units, forms, void_row, comp
+
+
+def _cycle_files(spec: _CycleSpec, scheme: Scheme, rng, units, forms, void_row: int, id_rng=None):
+    """All files of one demo cycle, name -> bytes (identifier columns when ``id_rng``)."""
+    if id_rng is not None:
+        forms = forms.copy()
+        _add_identifiers(forms, id_rng)
+    void_id = forms.at[void_row, "form_id"]
+    avoid = forms["burst"].to_numpy().copy()
+    avoid[void_row] = True
+    returned = forms.groupby(["unit_i", "group_i"]).size()
+    forms = _typed_twice(forms, spec.duplicates, avoid, rng)
+
+    table = _responses_table(forms, spec, units, scheme, rng)
+    files: dict[str, bytes] = {}
+    if spec.responses == "xlsx":
+        files["responses.xlsx"] = _responses_xlsx(table, spec.title)
+    else:
+        t = table.copy()
+        col = dict(response_headers(scheme))["submitted_at"]
+        t[col] = t[col].dt.strftime("%Y-%m-%d %H:%M")
+        files["responses.csv"] = _csv_bytes(t, encoding="gbk")
+
+    hu = scheme.headers["units"]
+    units_table = pd.DataFrame(
+        {
+            hu["unit"][0]: [u.code for u in units],
+            hu["name"][0]: [u.name for u in units],
+            hu["series"][0]: [scheme.series[u.series % len(scheme.series)].label_zh for u in units],
+        }
+    )
+    files["units.csv"] = _csv_bytes(units_table, bom=spec.units_bom)
+
+    # forms issued: returned / a response rate of 70-95 %, never below returned
+    hi = scheme.headers["forms_issued"]
+    ret = returned.to_numpy()
+    rate = rng.uniform(0.70, 0.95, size=len(ret))
+    issued = np.maximum(np.ceil(ret / rate).astype(np.int64), ret)
+    ui = returned.index.get_level_values(0).to_numpy()
+    gi = returned.index.get_level_values(1).to_numpy()
+    unit_values = np.asarray(
+        [u.name if spec.unit_by == "name" else u.code for u in units], dtype=object
+    )
+    files["forms_issued.csv"] = _csv_bytes(
+        pd.DataFrame(
+            {
+                hi["unit"][0]: unit_values[ui],
+                hi["group"][0]: np.asarray([g.label_zh for g in scheme.groups], dtype=object)[gi],
+                hi["issued"][0]: issued,
+            }
+        )
+    )
+
+    he = scheme.headers["exclusions"]
+    files["exclusions.csv"] = _csv_bytes(
+        pd.DataFrame({he["form_id"][0]: [void_id], he["reason"][0]: [spec.void_reason]})
+    )
+
+    if spec.index == 1:
+        code, date, kind, note = _INCIDENT
+        unit = next(u for u in units if u.code == code)
+        kinds = {k.code: k for k in scheme.incident_kinds}
+        kind_item = kinds.get(kind, scheme.incident_kinds[0])
+        hn = scheme.headers["incidents"]
+        files["incidents.csv"] = _csv_bytes(
+            pd.DataFrame(
+                {
+                    hn["unit"][0]: [unit.name if spec.unit_by == "name" else unit.code],
+                    hn["date"][0]: [date],
+                    hn["kind"][0]: [kind_item.label_zh],
+                    hn["note"][0]: [note],
+                }
+            )
+        )
+    return files
+
+
+def demo_files(
+    *,
+    seed: int = 2026,
+    scheme: Scheme | str | Path | None = None,
+    with_identifiers: bool = False,
+) -> dict:
+    """The demo data in memory: ``{cycle: {file name: bytes}}`` (what :func:`write_demo` writes).
+
+    ``with_identifiers=True`` adds the respondents' names and phone numbers (see the module
+    notes); every other cell is unchanged.
+
+    Examples
+    --------
+    >>> sorted(demo_files()["2026A"])
+    ['exclusions.csv', 'forms_issued.csv', 'incidents.csv', 'responses.csv', 'units.csv']
+    """
+    seed = _check_seed(seed)
+    if not isinstance(with_identifiers, bool):
+        raise TypeError(f"with_identifiers must be True or False; got {with_identifiers!r}")
+    scheme = resolve_scheme(scheme)
+    unit_mu = _unit_qualities(np.random.default_rng([seed, 0]))
+    out, h1 = {}, {}
+    for spec in _SPECS:
+        rng, units, forms, void_row, comp = _draw_cycle(spec, scheme, seed, unit_mu, h1)
+        if spec.index == 0:
+            h1 = comp
+        id_rng = np.random.default_rng([seed, 99, spec.index]) if with_identifiers else None
+        out[spec.cycle] = _cycle_files(spec, scheme, rng, units, forms, void_row, id_rng)
+    return out
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative whole number; got {seed!r}")
+    return int(seed)
+
+
+def _publish(folder: Path, files: dict[str, bytes], *, overwrite: bool) -> None:
+    """Write ``files`` into ``folder``: staged in a sibling temporary folder, then moved.
+
+    A new folder appears whole or not at all (a killed run leaves no half-written cycle that
+    ``if_absent`` would then skip).
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    stage = folder.parent / f".{folder.name}.staging-{os.getpid()}"
+    if stage.exists():  # left over by a killed run of this process id
+        shutil.rmtree(stage)
+    stage.mkdir()  # default permissions (umask), unlike mkdtemp's 0700
+    try:
+        for name, data in files.items():
+            (stage / name).write_bytes(data)
+        if not folder.exists():
+            os.replace(stage, folder)
+            return
+        if not overwrite:  # pragma: no cover - checked by the caller; a race with another writer
+            raise FileExistsError(f"{folder} already exists")
+        for name in DEMO_FILES:  # a stale responses.* of the other format would be ambiguous
+            old = folder / name
+            if old.exists() and name not in files:
+                old.unlink()
+        for name in files:
+            os.replace(stage / name, folder / name)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def write_demo(
+    root: str | Path | None = None,
+    *,
+    seed: int = 2026,
+    if_absent: bool = False,
+    overwrite: bool = False,
+    scheme: Scheme | str | Path | None = None,
+    with_identifiers: bool = False,
+) -> list[Path]:
+    """Write the demo cycles ``2026H1`` and ``2026A`` under ``<root>/data/raw/``.
+
+    Parameters
+    ----------
+    root : str or Path, optional
+        Project root (default: :func:`evalstats.core.config.project_root`).  The cycles go to
+        ``<root>/data/raw/<cycle>/``.
+    seed : int, optional
+        Random seed (default 2026).  The same seed gives byte-identical files.
+    if_absent : bool, optional
+        Leave a cycle folder that already exists untouched (and write the others).
+    overwrite : bool, optional
+        Replace the demo files in an existing cycle folder (other files there are kept).
+        Without ``if_absent`` or ``overwrite``, an existing cycle folder is refused: raw data
+        are never overwritten without being asked.
+    scheme : Scheme, str, Path or None, optional
+        Scheme whose headers and labels the files use (default: the bundled one).
+    with_identifiers : bool, optional
+        Add respondent names and phone numbers to the responses (default False; see the
+        module notes).  Validation then needs a pseudonym key to keep them as pseudonyms.
+
+    Returns
+    -------
+    list of Path
+        The cycle folders written (those left untouched by ``if_absent`` are not listed).
+
+    Raises
+    ------
+    FileExistsError
+        A cycle folder exists and neither ``if_absent`` nor ``overwrite`` is set (nothing is
+        written then).
+    ValueError
+        ``seed`` is not a non-negative whole number; both ``if_absent`` and ``overwrite``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     first = write_demo(d)
+    ...     again = write_demo(d, if_absent=True)
+    ...     len(first), again
+    (2, [])
+    """
+    seed = _check_seed(seed)
+    if if_absent and overwrite:
+        raise ValueError("if_absent and overwrite cannot both be set")
+    base = raw_dir(root=resolve_path(root) if root is not None else project_root())
+    targets = [(spec, base / spec.cycle) for spec in _SPECS]
+    existing = [folder for _, folder in targets if folder.exists()]
+    if existing and not (if_absent or overwrite):
+        names = ", ".join(str(f) for f in existing)
+        raise FileExistsError(
+            f"cycle folder already exists: {names}; raw data are never overwritten "
+            "(use if_absent=True to keep it, or overwrite=True to replace the demo files)"
+        )
+    todo = [(spec, folder) for spec, folder in targets if not (if_absent and folder.exists())]
+    if not todo:
+        return []
+    files = demo_files(seed=seed, scheme=scheme, with_identifiers=with_identifiers)
+    written = []
+    for spec, folder in todo:
+        _publish(folder, files[spec.cycle], overwrite=overwrite)
+        written.append(folder)
+    return written
+
+
+# ---------------------------------------------------------------------- large cycles
+_TOWNS = (
+    "城关", "东关", "西关", "南湖", "北山", "河口", "新集", "柳林", "桃园", "石桥",
+    "杨庄", "李集", "王店", "高坪", "长岭", "青山", "白沙", "黄村", "双河", "太平",
+)  # fmt: skip
+_LARGE_ID_BASE = 10_000_000
+
+
+def _large_units(n_units: int, scheme: Scheme) -> pd.DataFrame:
+    base = [u for u in _TOWN if "2026H1" in u.cycles]
+    i = np.arange(n_units)
+    b = i % len(base)
+    t = i // len(base)
+    names = []
+    for k in range(n_units):
+        town = _TOWNS[t[k] % len(_TOWNS)] + "镇"
+        suffix = "" if t[k] < len(_TOWNS) else f"{t[k] // len(_TOWNS) + 1}"
+        names.append(f"{town}{suffix}{base[b[k]].name}")
+    return pd.DataFrame(
+        {
+            "unit": [f"u{k + 1:05d}" for k in range(n_units)],
+            "name": names,
+            "series": [
+                scheme.series[base[j].series % len(scheme.series)].label_zh for j in b.tolist()
+            ],
+        }
+    )
+
+
+def _chunk_bounds(forms: int, chunk_size: int):
+    """``(start, stop)`` of each chunk: ``ceil(forms / chunk_size)`` chunks covering 0..forms."""
+    for start in range(0, forms, chunk_size):
+        yield start, min(start + chunk_size, forms)
+
+
+def _large_chunk(start: int, stop: int, rng, params: dict):
+    """One chunk of a large cycle as a pyarrow Table (vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = stop - start
+    n_units, n_dims = len(params["mu"]), params["n_dims"]
+    unit = rng.integers(0, n_units, size=n)
+    group = rng.choice(len(params["group_p"]), size=n, p=params["group_p"])
+    halo = rng.normal(0.0, _HALO_SD, size=n)
+    y = (
+        params["mu"][unit, None]
+        + params["delta"][unit]
+        + params["gamma"][group, None]
+        + halo[:, None]
+        + rng.normal(0.0, _NOISE_SD, size=(n, n_dims))
+    )
+    level = _levels_from_latent(y, params["cuts"]).astype(np.int32)
+    if params["has_unknown"]:
+        p_unknown = params["p_unknown"][group, None] * params["unknown_dim"]
+        level[rng.random((n, n_dims)) < p_unknown] = params["n_valid"]
+    level[rng.random((n, n_dims)) < _BLANK_P] = -1
+
+    # working hours, 08:30 to 17:30, on the 30 days of the collection month
+    seconds = rng.integers(0, 30, size=n) * 86_400 + rng.integers(0, 9 * 3600 + 1, size=n)
+    when = params["t0"] + seconds.astype("timedelta64[s]")
+    comment_idx = np.where(
+        rng.random(n) < 0.01, rng.integers(0, len(_COMMENTS_OTHER), size=n), -1
+    ).astype(np.int32)  # (tone ignored here)
+
+    ids = pc.cast(pa.array(np.arange(start + 1, stop + 1) + _LARGE_ID_BASE), pa.string())
+    columns = [
+        ids,
+        pa.DictionaryArray.from_arrays(pa.array(unit.astype(np.int32)), params["unit_dict"]),
+        pa.DictionaryArray.from_arrays(pa.array(group.astype(np.int32)), params["group_dict"]),
+    ]
+    for d in range(n_dims):
+        col = level[:, d]
+        columns.append(
+            pa.DictionaryArray.from_arrays(pa.array(col, mask=col < 0), params["level_dict"])
+        )
+    columns.append(
+        pa.DictionaryArray.from_arrays(
+            pa.array(comment_idx, mask=comment_idx < 0), params["comment_dict"]
+        )
+    )
+    columns.append(pa.array(when, type=pa.timestamp("s")))
+    collector = rng.integers(0, len(_COLLECTORS), size=n).astype(np.int32)
+    columns.append(pa.DictionaryArray.from_arrays(pa.array(collector), params["collector_dict"]))
+    return pa.Table.from_arrays(columns, schema=params["schema"]), unit, group
+
+
+def _cycle_year(cycle: str) -> int:
+    """The year a cycle id starts with (``"2026L"`` -> 2026), else 2026."""
+    head = cycle[:4]
+    return int(head) if head.isdigit() and 1900 < int(head) < 2200 else 2026
+
+
+def _large_params(scheme: Scheme, units: pd.DataFrame, rng, cycle: str) -> dict:
+    import pyarrow as pa
+
+    headers = response_headers(scheme)
+    valid = [v for v in scheme.levels if v.valid]
+    profiles = _group_profiles(scheme)
+    n_dims = len(scheme.dimensions)
+    sizes = np.array([(lo + hi) / 2 for (lo, hi), _, _ in profiles])
+    dict_type = pa.dictionary(pa.int32(), pa.string())
+    fields = []
+    for code, header in headers:
+        if code == "form_id":
+            fields.append(pa.field(header, pa.string()))
+        elif code == "submitted_at":
+            fields.append(pa.field(header, pa.timestamp("s")))
+        else:
+            fields.append(pa.field(header, dict_type))
+    mu = rng.normal(0.2, 0.25, size=len(units))
+    return {
+        "n_dims": n_dims,
+        "n_valid": len(valid),
+        "has_unknown": len(valid) < len(scheme.levels),
+        "cuts": _cut_points(len(valid)),
+        "mu": mu,
+        "delta": rng.normal(0.0, 0.12, size=(len(units), n_dims)),
+        "gamma": np.array([p[1] for p in profiles]),
+        "p_unknown": np.array([p[2] for p in profiles]),
+        "unknown_dim": _unknown_dim(n_dims),
+        "group_p": sizes / sizes.sum(),
+        "t0": np.datetime64(f"{_cycle_year(cycle)}-06-01T08:30:00", "s"),
+        "unit_dict": pa.array(units["unit"].tolist(), pa.string()),
+        "group_dict": pa.array([g.label_zh for g in scheme.groups], pa.string()),
+        "level_dict": pa.array([v.label_zh for v in scheme.levels], pa.string()),
+        "comment_dict": pa.array([t for t, _ in _COMMENTS_OTHER], pa.string()),
+        "collector_dict": pa.array(list(_COLLECTORS), pa.string()),
+        "schema": pa.schema(fields),
+    }
+
+
+def _csv_writer(path: Path, schema):
+    """A chunk writer for CSV: UTF-8, header once, nulls as empty fields."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    plain = pa.schema(
+        [
+            pa.field(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type)
+            for f in schema
+        ]
+    )
+
+    class _Writer:
+        def __init__(self):
+            self._w = pacsv.CSVWriter(
+                str(path), plain, write_options=pacsv.WriteOptions(quoting_style="needed")
+            )
+
+        def write_table(self, table):
+            self._w.write_table(table.cast(plain))
+
+        def close(self):
+            self._w.close()
+
+    return _Writer()
+
+
+def write_large(
+    out_dir: str | Path,
+    *,
+    forms: int,
+    fmt: str = "csv",
+    seed: int = 2026,
+    cycle: str = "2026L",
+    units: int = 200,
+    chunk_size: int = 250_000,
+    scheme: Scheme | str | Path | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write a large synthetic cycle folder ``out_dir`` for benchmarks.
+
+    Responses are generated and written chunk by chunk (vectorised with numpy, written with
+    pyarrow: CSV appended chunk by chunk, Parquet one row group per chunk), so memory stays
+    bounded by ``chunk_size`` whatever ``forms`` is.  Also writes ``units.csv`` and
+    ``forms_issued.csv`` (issued = returned / a 70–95 % response rate).  Units are typed by
+    code; levels and groups by their Chinese labels; ids are numeric text.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The cycle folder to write (e.g. ``data/raw/2026L``); relative paths resolve from the
+        project root.  Created if needed; an existing one is refused unless ``overwrite``.
+    forms : int
+        Number of forms (rows of responses), at least 1.
+    fmt : {"csv", "parquet"}, optional
+        ``responses.csv`` (UTF-8) or ``responses.parquet``.
+    seed : int, optional
+        Random seed; the same seed, ``forms`` and ``chunk_size`` give identical files.
+    cycle : str, optional
+        Cycle id (default ``"2026L"``); its leading year dates the forms.
+    units : int, optional
+        Number of units (default 200).
+    chunk_size : int, optional
+        Forms per chunk (default 250,000).
+    scheme : Scheme, str, Path or None, optional
+        Scheme whose headers and labels are used (default: the bundled one).
+    overwrite : bool, optional
+        Replace the files of an existing cycle folder (refused otherwise).
+
+    Returns
+    -------
+    Path
+        The cycle folder (``out_dir`` resolved).
+
+    Raises
+    ------
+    ValueError
+        A bad ``fmt``, ``forms``, ``units``, ``chunk_size`` or ``seed``.
+    FileExistsError
+        The cycle folder exists and ``overwrite`` is not set.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     folder = write_large(f"{d}/2026L", forms=1000)
+    ...     sorted(p.name for p in folder.iterdir())
+    ['forms_issued.csv', 'responses.csv', 'units.csv']
+    """
+    import pyarrow.parquet as pq
+
+    fmt = check_option("fmt", fmt, LARGE_FORMATS)
+    for name, value in (("forms", forms), ("units", units), ("chunk_size", chunk_size)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive whole number; got {value!r}")
+    seed = _check_seed(seed)
+    if not isinstance(cycle, str) or not cycle.strip():
+        raise ValueError(f"cycle must be a non-empty string such as '2026L'; got {cycle!r}")
+    scheme = resolve_scheme(scheme)
+    folder = resolve_path(out_dir)
+    if folder.exists() and not overwrite:
+        raise FileExistsError(
+            f"cycle folder already exists: {folder}; use overwrite=True to replace its files"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in ("responses.csv", "responses.parquet", "responses.xlsx"):
+        if (folder / old).exists():
+            (folder / old).unlink()
+
+    rng = np.random.default_rng([seed, 7])
+    unit_table = _large_units(int(units), scheme)
+    params = _large_params(scheme, unit_table, rng, cycle)
+    n_groups = len(scheme.groups)
+    returned = np.zeros(int(units) * n_groups, dtype=np.int64)
+    target = folder / f"responses.{fmt}"
+    partial = folder / f".responses.{fmt}.partial"
+    if fmt == "csv":
+        writer = _csv_writer(partial, params["schema"])
+    else:
+        writer = pq.ParquetWriter(str(partial), params["schema"], compression="zstd")
+    try:
+        for start, stop in _chunk_bounds(int(forms), int(chunk_size)):
+            table, unit, group = _large_chunk(start, stop, rng, params)
+            writer.write_table(table)
+            returned += np.bincount(unit * n_groups + group, minlength=len(returned))
+            del table, unit, group
+    finally:
+        writer.close()
+    os.replace(partial, target)
+
+    hu = scheme.headers["units"]
+    (folder / "units.csv").write_bytes(
+        _csv_bytes(unit_table.set_axis([hu["unit"][0], hu["name"][0], hu["series"][0]], axis=1))
+    )
+    rate = rng.uniform(0.70, 0.95, size=len(returned))
+    issued = np.maximum(np.ceil(returned / rate).astype(np.int64), returned)
+    keep = returned > 0
+    hi = scheme.headers["forms_issued"]
+    group_labels = np.asarray([g.label_zh for g in scheme.groups], dtype=object)
+    unit_codes = unit_table["unit"].to_numpy(dtype=object)
+    idx = np.flatnonzero(keep)
+    (folder / "forms_issued.csv").write_bytes(
+        _csv_bytes(
+            pd.DataFrame(
+                {
+                    hi["unit"][0]: unit_codes[idx // n_groups],
+                    hi["group"][0]: group_labels[idx % n_groups],
+                    hi["issued"][0]: issued[idx],
+                }
+            )
+        )
+    )
+    return folder
+
+
+__all__ = ["DEMO_CYCLES", "demo_files", "write_demo", "write_large"]

@@ -1,0 +1,1970 @@
+"""Feedback letters (反馈函): one unit's results in words, tables, HTML and Word — and the batch.
+
+Three layers, all on a :class:`~evalstats.analyses.profile.UnitProfile`:
+
+* **Words** — :func:`blocks` / :func:`section`: the letter's sections (title, opening, headline,
+  scores, levels, change, last cycle's rectification, comments, what is owed, data quality,
+  suppression, method) as sentences built from the profile's numbers, in Chinese (default) or
+  English.  :func:`section` gives Markdown (all text escaped, so a comment holding ``<script>``
+  or ``[link](…)`` shows as text) for the notebook; the Word letter uses the same sentences.
+* **Tables** — :func:`table_frame` (strings: this is where the letter rounds — scores to two
+  decimals, rates as percentages to one decimal, probabilities to two decimals) and
+  :func:`table` (a Styler for the notebook).  The Word letter prints the same strings.
+* **Documents** — :func:`write_docx` writes the Word letter (python-docx; Chinese text in the
+  East-Asian font slot ``w:eastAsia`` so Word shows it in 宋体 / 黑体).
+
+The HTML letter *is* ``notebooks/unit_profile.ipynb`` executed for the unit and rendered without
+code by :func:`evalstats.present.report.render_html` (A4 print stylesheet), so the letter shows
+exactly
+what the notebook shows.
+
+The batch: ``evalstats letters``
+--------------------------------
+:func:`write_letters` (``evalstats letters --cycle C [--units U1,U2,…] [--data DIR] [--out DIR]
+[--lang zh|en] [--tier internal|public] [--jobs N]``) executes the profile notebook once per unit
+and publishes ``<out>/<cycle>/letters/``: ``<unit>.html``, ``<unit>.docx``, ``index.html``
+linking them, ``notebooks/<unit>.ipynb`` (the executed notebooks), ``figures/<unit>/`` and
+``manifest.json``.  It reuses the cycle runner's machinery (:mod:`evalstats.run.runner`): inputs
+hashed
+and validated before any kernel starts (invalid data: exit 1, nothing written), the
+``(cycle, "letters")`` lock, a staging folder under ``<out>/.staging/``, and the atomic
+publication that keeps the previous letters as ``letters.previous-<run time>``.
+
+Speed: kernel start-up and imports, and scoring the cycle with its bootstrap ranking, are the
+costs.  The batch starts ``--jobs`` kernels (default: the machine's cores, at most the number of
+units) and keeps them for all units: each unit is the papermill-parameterised notebook executed
+by nbclient in a long-lived kernel, after a ``%reset -f`` cell that empties the namespace.  The
+cycle is scored once per kernel: :func:`evalstats.analyses.profile.load_cycles` keeps its result
+keyed by
+the inputs' content.  One unit failing does not stop the others: its executed notebook is kept
+under ``<out>/_failed/``, the summary and the index list it with the error, and the exit code is
+3.  A unit whose kernel died is retried never; the kernel is restarted for the next unit.
+
+Examples
+--------
+>>> from evalstats.present.letters import write_letters
+>>> r = write_letters("2026A", units=["finance_office"], progress=False)  # doctest: +SKIP
+>>> r.letters[0].html.name, r.failed  # doctest: +SKIP
+('finance_office.html', {})
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import copy
+import hashlib
+import html
+import os
+import re
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evalstats.core.errors import InputError, RunError, UsageError
+from evalstats.core.options import check_option
+from evalstats.present import labels as _labels
+from evalstats.present.narrative import (  # one set
+    WEAK_REASON_TEXT,
+    _codes_text,
+    _join,
+    _label,
+    _level,
+)
+from evalstats.stats.compare import describe_changes
+from evalstats.stats.privacy import REASON_TEXT
+
+LANGS = ("zh", "en")
+TIERS = ("internal", "public")
+NOTEBOOK = "unit_profile.ipynb"
+DOCX_FILE = "letter.docx"
+"""The Word letter the profile notebook writes into its ``output_dir``."""
+KIND = "letters"
+CELL_TIMEOUT = 600
+KERNEL_READY_TIMEOUT = 120
+SECTIONS = (
+    "title",
+    "opening",
+    "headline",
+    "dimensions",
+    "levels",
+    "changes",
+    "rectification",
+    "comments",
+    "owed",
+    "quality",
+    "suppression",
+    "method",
+)
+TABLES = (
+    "headline",
+    "dimensions",
+    "levels",
+    "changes",
+    "rectification",
+    "comments",
+    "quality",
+    "suppressed",
+)
+BATCH_PARAMETERS = {"unit": "--units", "tier": "--tier"}
+"""Notebook parameters the batch sets itself (besides the runner's)."""
+FONT_BODY = "宋体"
+FONT_HEADING = "黑体"
+FONT_LATIN = "Times New Roman"
+DASH = "–"
+MINUS = "\u2212"
+
+HEADINGS = {
+    "headline": ("总体结果", "Overall result"),
+    "dimensions": ("各项得分", "Scores by dimension"),
+    "levels": ("评价等级分布", "Distribution of ratings"),
+    "changes": ("与上期相比", "Change since the previous evaluation"),
+    "rectification": ("上期整改事项的成效", "Last evaluation's rectification items"),
+    "comments": ("意见建议", "Comments"),
+    "owed": ("须落实的整改", "Rectification owed"),
+    "quality": ("数据质量", "Data quality"),
+    "suppression": ("信息保护说明", "What is withheld to protect respondents"),
+    "method": ("说明", "Notes"),
+}
+STANDING = {
+    "top3": ("位列序列前三", "is in the top 3 of its series"),
+    "last": ("为序列末位", "is last in its series"),
+    "last_not_distinguishable": (
+        "名次居序列最后，但为末位的概率不高，与相邻单位不可区分",
+        "is ranked last in its series, but with a low probability of being truly last: "
+        "not distinguishable from its neighbours",
+    ),
+    "veto": ("被一票否决", "is vetoed"),
+}
+REQUIRED = {
+    "last": ("末位", "last place"),
+    "last_not_distinguishable": ("末位不可区分", "last, not distinguishable"),
+    "veto": ("一票否决", "vetoed"),
+}
+WEAK_REASON = WEAK_REASON_TEXT  # one wording, the report's
+VERDICT = {
+    "improved": ("有所改善", "improved"),
+    "declined": ("有所下降", "declined"),
+    "no_clear_change": ("变化不明显", "no clear change"),
+    "absent": ("本期无数据", "no data this time"),
+}
+SUPPRESS_REASON = {
+    **REASON_TEXT,  # the public report's wording (evalstats.stats.privacy)
+    # the profile's own codes for the same two rules
+    "supervisor_breakdown": (
+        "该类评议人每个单位仅数人，分项结果不单独公布",
+        "a group with a few raters per unit: no breakdown of it is published",
+    ),
+    "fewer_than_threshold": REASON_TEXT["below_threshold"],
+}
+
+
+# ====================================================================== formatting
+def _i(lang) -> int:
+    return LANGS.index(check_option("lang", lang, LANGS))
+
+
+def _missing(x) -> bool:
+    if x is None or x is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _score(x) -> str:
+    """A score with two decimals, a true minus sign; ``—`` when missing."""
+    if _missing(x):
+        return _labels.MISSING
+    v = round(float(x), 2)
+    return f"{0.0 if v == 0 else v:.2f}".replace("-", MINUS)
+
+
+def _signed(x) -> str:
+    if _missing(x):
+        return _labels.MISSING
+    text = _score(x)
+    return text if text.startswith(MINUS) or text == "0.00" else "+" + text
+
+
+def _pct(x) -> str:
+    if _missing(x):
+        return _labels.MISSING
+    v = round(float(x) * 100, 1)
+    return f"{0.0 if v == 0 else v:.1f}%".replace("-", MINUS)
+
+
+def _prob(x) -> str:
+    return _labels.MISSING if _missing(x) else f"{float(x):.2f}"
+
+
+def _int(x) -> str:
+    return _labels.MISSING if _missing(x) else f"{int(x):,}"
+
+
+def _range(low, high, fmt=_score, lang: str = "zh") -> str:
+    if _missing(low) or _missing(high):
+        return _labels.MISSING
+    return f"{fmt(low)} {'至' if lang == 'zh' else 'to'} {fmt(high)}"
+
+
+def _p(x) -> str:
+    if _missing(x):
+        return _labels.MISSING
+    return "<0.001" if float(x) < 0.001 else f"{float(x):.3f}"
+
+
+_codes = _codes_text  # the narrative's: one wording of rule codes
+
+
+def cycle_words(cycle: str, lang: str = "zh") -> str:
+    """Words for a cycle: ``"2026A"`` → ``"2026年度"`` / ``"the 2026 annual evaluation"``.
+
+    Examples
+    --------
+    >>> cycle_words("2026H1"), cycle_words("2026A", "en")
+    ('2026年上半年', 'the 2026 annual evaluation')
+    """
+    from evalstats.stats.compare import cycle_label
+
+    i = _i(lang)
+    m = re.fullmatch(r"(\d{4})(A|H1|H2)", str(cycle))
+    if not m:
+        return str(cycle)
+    if i == 1:
+        return cycle_label(cycle, "en", with_year=True)
+    return m.group(1) + {"A": "年度", "H1": "年上半年", "H2": "年下半年"}[m.group(2)]
+
+
+def _unit_name(p, lang: str) -> str:
+    if lang == "zh" or not p.unit_name or p.unit_name == p.unit:
+        return p.unit_name or p.unit
+    return f"{p.unit} ({p.unit_name})"
+
+
+def _md(text: str) -> str:
+    """Escape text for Markdown and HTML (entities, punctuation backslash-escaped, one line)."""
+    text = " ".join(str(text).split())
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", html.escape(text, quote=False))
+
+
+# ====================================================================== words
+def _title(p, lang):
+    if lang == "zh":
+        return [("title", f"{_unit_name(p, lang)}{cycle_words(p.cycle)}政风行风测评反馈函")]
+    return [("title", f"Feedback letter: {_unit_name(p, lang)}, {cycle_words(p.cycle, 'en')}")]
+
+
+def _opening(p, lang):
+    series = _label(p, "series", p.series, lang)
+    if lang == "zh":
+        tier = "（公开版）" if p.tier == "public" else ""
+        return [
+            ("p", f"致：{p.unit_name or p.unit}（{series}序列）"),
+            ("p", f"现将{cycle_words(p.cycle)}政风行风测评中贵单位的结果反馈如下{tier}。"),
+        ]
+    tier = " (public edition)" if p.tier == "public" else ""
+    return [
+        ("p", f"To: {_unit_name(p, lang)} ({series} series)"),
+        ("p", f"These are your unit's results in {cycle_words(p.cycle, 'en')}{tier}."),
+    ]
+
+
+def _headline(p, lang):
+    from evalstats.stats.rank import veto_sentence
+
+    h = p.headline.iloc[0]
+    series = _label(p, "series", p.series, lang)
+    grade = _label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else ""
+    tied = ("（并列）" if lang == "zh" else " (tied)") if bool(h["tied"]) else ""
+    level = _level(h["confidence_level"])
+    out = []
+    if bool(h["suppressed"]):
+        text = (
+            "贵单位回收的测评表少于公布下限，公开版不公布其得分。"
+            if lang == "zh"
+            else "Fewer forms than the publication threshold: the public edition shows no score."
+        )
+        return [("p", text)]
+    if lang == "zh":
+        s = (
+            f"贵单位本期回收有效测评表 {_int(h['n_forms'])} 份，综合得分 {_score(h['composite'])}"
+            f"（{level} 置信区间 {_score(h['composite_ci_low'])} 至 "
+            f"{_score(h['composite_ci_high'])}）"
+        )
+        if not _missing(h["rank"]):
+            s += (
+                f"，在{series}序列 {int(h['n_ranked'])} 个单位中排名第 {int(h['rank'])}{tied}"
+                f"（名次区间 {int(h['rank_low'])} 至 {int(h['rank_high'])}），"
+                f"为末位的概率为 {_prob(h['p_last'])}"
+            )
+        s += f"，等次为{grade}。" if grade else "。"
+    else:
+        s = (
+            f"Your unit returned {_int(h['n_forms'])} valid forms; its composite is "
+            f"{_score(h['composite'])} ({level} CI {_score(h['composite_ci_low'])} to "
+            f"{_score(h['composite_ci_high'])})"
+        )
+        if not _missing(h["rank"]):
+            s += (
+                f", rank {int(h['rank'])}{tied} of {int(h['n_ranked'])} in the {series} series "
+                f"(rank interval {int(h['rank_low'])} to {int(h['rank_high'])}), with a "
+                f"probability of {_prob(h['p_last'])} of being truly last"
+            )
+        s += f"; grade: {grade.lower()}." if grade else "."
+    out.append(("p", s))
+    standing = str(h["standing"]) if not _missing(h["standing"]) else ""
+    if standing in STANDING and standing != "veto":
+        words = STANDING[standing][_i(lang)]
+        out.append(("p", f"贵单位{words}。" if lang == "zh" else f"Your unit {words}."))
+    veto = veto_sentence(h, lang=lang, scheme=p.scheme)
+    if veto:
+        out.append(("p", veto))
+    if len(p.year):
+        y = p.year.iloc[0]
+        wh, wa = float(y["weight_half_year"]), float(y["weight_annual"])
+        yg = _label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
+        if lang == "zh":
+            s = (
+                f"按上半年 {_level(wh)}、年终 {_level(wa)} 合成，贵单位年度综合得分 "
+                f"{_score(y['composite_year'])}（{level} 置信区间 "
+                f"{_score(y['composite_year_ci_low'])} 至 {_score(y['composite_year_ci_high'])}）"
+            )
+            if not _missing(y["rank"]):
+                s += (
+                    f"，年度排名第 {int(y['rank'])}（名次区间 {int(y['rank_low'])} 至 "
+                    f"{int(y['rank_high'])}）"
+                )
+            s += f"，年度等次为{yg}（年度等次据此确定）。"
+        else:
+            s = (
+                f"Combined with weights {_level(wh)} (half-year) and {_level(wa)} (year-end), "
+                f"the composite of the year is {_score(y['composite_year'])} ({level} CI "
+                f"{_score(y['composite_year_ci_low'])} to {_score(y['composite_year_ci_high'])})"
+            )
+            if not _missing(y["rank"]):
+                s += (
+                    f", rank {int(y['rank'])} of the year (interval {int(y['rank_low'])} to "
+                    f"{int(y['rank_high'])})"
+                )
+            s += f"; grade of the year: {yg.lower()} (the grade that counts for the year)."
+        out.append(("p", s))
+        yveto = veto_sentence(y, lang=lang, scheme=p.scheme)
+        if yveto and yveto != veto:
+            out.append(("p", ("年度：" if lang == "zh" else "Year: ") + yveto))
+    if bool(h["rectification_required"]):
+        why = _codes(REQUIRED, h["required_because"], lang, p)
+        out.append(
+            (
+                "p",
+                f"根据本期结果，贵单位须制定整改方案（原因：{why}）。"
+                if lang == "zh"
+                else f"On these results your unit must draw up a rectification plan ({why}).",
+            )
+        )
+    return out
+
+
+def _dimension_words(p, lang):
+    d = p.dimensions
+    rows = d[(d["group"] == "all") & (d["dimension"] != "all")]
+    above, below, same = [], [], []
+    for r in rows.itertuples(index=False):  # one row per dimension of the scheme
+        name = _label(p, "dimensions", r.dimension, lang)
+        if _missing(r.weighted_score) or _missing(r.weighted_score_series_median):
+            continue
+        if r.weighted_score_ci_low > r.weighted_score_series_median:
+            above.append(name)
+        elif r.weighted_score_ci_high < r.weighted_score_series_median:
+            below.append(name)
+        else:
+            same.append(name)
+    return above, below, same
+
+
+def _dimensions(p, lang):
+    above, below, same = _dimension_words(p, lang)
+    out = []
+    if lang == "zh":
+        parts = []
+        if above:
+            parts.append(f"{_join(above, lang)}得分明显高于序列中位数")
+        if below:
+            parts.append(f"{_join(below, lang)}得分明显低于序列中位数")
+        if same:
+            parts.append(f"{_join(same, lang)}与序列中位数无明显差别")
+        if parts:
+            out.append(
+                ("p", "；".join(parts) + "（“明显”指得分的置信区间整体在中位数之上或之下）。")
+            )
+    else:
+        parts = []
+        if above:
+            parts.append(f"clearly above the series median: {_join(above, lang)}")
+        if below:
+            parts.append(f"clearly below the series median: {_join(below, lang)}")
+        if same:
+            parts.append(f"not clearly different from the series median: {_join(same, lang)}")
+        if parts:
+            out.append(
+                (
+                    "p",
+                    "Dimension scores — "
+                    + "; ".join(parts)
+                    + " (“clearly”: the score's interval lies wholly above or below the median).",
+                )
+            )
+    w = p.weak
+    if len(w):
+        out.append(("p", "本期薄弱项：" if lang == "zh" else "Weak dimensions this time:"))
+        for r in w.itertuples(index=False):
+            name = _label(p, "dimensions", r.dimension, lang)
+            why = _codes(WEAK_REASON, r.weak_reason, lang)
+            if lang == "zh":
+                text = (
+                    f"{name}：加权得分 {_score(r.weighted_score)}，序列中位数 "
+                    f"{_score(r.series_median)}（{why}）；不满意 {_int(r.n_dissatisfied)} 票，"
+                    f"占该项总评议票数 {_pct(r.share_of_all_votes)}"
+                    f"（共 {_int(r.n_all_votes)} 票）。"
+                )
+            else:
+                text = (
+                    f"{name}: weighted score {_score(r.weighted_score)}, series median "
+                    f"{_score(r.series_median)} ({why}); {_int(r.n_dissatisfied)} dissatisfied "
+                    f"answers, {_pct(r.share_of_all_votes)} of all "
+                    f"{_int(r.n_all_votes)} answers on it."
+                )
+            out.append(("li", text))
+    else:
+        out.append(("p", "本期无薄弱项。" if lang == "zh" else "No weak dimension this time."))
+    return out
+
+
+def _levels(p, lang):
+    lv = p.levels[p.levels["dimension"] == "all"]
+    if not len(lv):
+        return []
+    sat = {v.code for v in p.scheme.levels if v.valid and v.satisfied}
+    dis = set(p.scheme.rules.dissatisfied_levels)
+    n_valid = int(lv["n_valid"].iloc[0])
+    n_all = int(lv["count"].sum())
+    n_sat = int(lv.loc[lv["level"].isin(sat), "count"].sum())
+    n_dis = int(lv.loc[lv["level"].isin(dis), "count"].sum())
+    rate = n_sat / n_valid if n_valid else float("nan")
+    share = n_dis / n_all if n_all else float("nan")
+    names = _join([_label(p, "levels", c, lang) for c in p.scheme.level_codes if c in sat], lang)
+    if lang == "zh":
+        return [
+            (
+                "p",
+                f"{len(p.scheme.dimension_codes)} 项评议内容合计有效票 {n_valid:,} 票，满意率"
+                f"（{names}合计）{_pct(rate)}；不满意 {n_dis:,} 票，占总评议票数 "
+                f"{_pct(share)}（共 {n_all:,} 票，含“不了解”和未填写）。",
+            )
+        ]
+    return [
+        (
+            "p",
+            f"Over the {len(p.scheme.dimension_codes)} dimensions: {n_valid:,} valid answers, "
+            f"satisfied rate ({names}) {_pct(rate)}; {n_dis:,} dissatisfied answers, "
+            f"{_pct(share)} of all {n_all:,} answers (including “don't know” and blanks).",
+        )
+    ]
+
+
+def _changes(p, lang):
+    prev = p.previous_cycle
+    if not prev:
+        return [("p", "本期无可比较的上期测评。" if lang == "zh" else "No earlier evaluation.")]
+    out = []
+    c = p.composite_change
+    if len(c) and not _missing(c["composite_annual"].iloc[0]):
+        r = c.iloc[0]
+        lo, hi = r["composite_diff_ci_low"], r["composite_diff_ci_high"]
+        verdict = "improved" if lo > 0 else ("declined" if hi < 0 else "no_clear_change")
+        level = _level(r["confidence_level"])
+        if lang == "zh":
+            out.append(
+                (
+                    "p",
+                    f"综合得分由{cycle_words(prev)}的 {_score(r['composite_h1'])} 变为本期的 "
+                    f"{_score(r['composite_annual'])}，变化 {_signed(r['composite_diff'])}"
+                    f"（{level} 置信区间 {_score(lo)} 至 {_score(hi)}），"
+                    f"{VERDICT[verdict][0]}。",
+                )
+            )
+        else:
+            out.append(
+                (
+                    "p",
+                    f"The composite went from {_score(r['composite_h1'])} in "
+                    f"{cycle_words(prev, 'en')} to {_score(r['composite_annual'])}, a change of "
+                    f"{_signed(r['composite_diff'])} ({level} CI {_score(lo)} to {_score(hi)}): "
+                    f"{VERDICT[verdict][1]}.",
+                )
+            )
+    elif len(p.previous) == 0:
+        out.append(
+            (
+                "p",
+                f"贵单位未参加{cycle_words(prev)}测评，无法比较。"
+                if lang == "zh"
+                else f"Your unit was not in {cycle_words(prev, 'en')}; no comparison.",
+            )
+        )
+        return out
+    ch = p.changes
+    if len(ch):
+        text = describe_changes(ch.drop(columns="unit"), lang=lang, metric="score", scheme=p.scheme)
+        out.extend(("li", t) for t in text)
+        n = len(ch)
+        out.append(
+            (
+                "p",
+                f"各项变化的检验以贵单位的 {n} 项评议内容为一族做 Holm 校正"
+                "（年度报告对全镇所有单位和项目一起校正，故其校正后 p 值较大；区间相同）。"
+                "这里的得分为各类评议人合并计算的测评得分，不按评议人类别加权，"
+                "故与加权得分略有不同。"
+                if lang == "zh"
+                else f"The tests of the {n} dimensions are Holm-adjusted as one family for your "
+                "unit (the annual report adjusts over every unit and dimension of the town, so "
+                "its adjusted p-values are larger; the intervals are the same). These scores "
+                "pool the respondent groups without their weights, so they differ slightly from "
+                "the weighted scores.",
+            )
+        )
+    return out
+
+
+def _rectification(p, lang):
+    prev = p.previous_cycle
+    if not prev or not len(p.previous):
+        return [
+            (
+                "p",
+                "无上期整改事项。" if lang == "zh" else "No rectification items from before.",
+            )
+        ]
+    r0 = p.previous.iloc[0]
+    out = []
+    if bool(r0["rectification_required"]):
+        why = _codes(REQUIRED, r0["required_because"], lang, p)
+        out.append(
+            (
+                "p",
+                f"{cycle_words(prev)}测评后，贵单位须整改（原因：{why}）。"
+                if lang == "zh"
+                else f"After {cycle_words(prev, 'en')} your unit had to rectify ({why}).",
+            )
+        )
+    r = p.rectification
+    if not len(r):
+        out.append(
+            (
+                "p",
+                f"{cycle_words(prev)}贵单位无薄弱项。"
+                if lang == "zh"
+                else f"Your unit had no weak dimension in {cycle_words(prev, 'en')}.",
+            )
+        )
+        return out
+    out.append(
+        (
+            "p",
+            f"{cycle_words(prev)}的薄弱项及本期变化："
+            if lang == "zh"
+            else f"Weak dimensions in {cycle_words(prev, 'en')} and their change since:",
+        )
+    )
+    i = _i(lang)
+    for row in r.itertuples(index=False):
+        name = _label(p, "dimensions", row.dimension, lang)
+        verdict = VERDICT.get(str(row.verdict), (str(row.verdict),) * 2)[i]
+        level = _level(row.confidence_level)
+        still = (
+            ("本期仍为薄弱项", "still weak now")[i]
+            if bool(row.still_weak)
+            else ("本期已不是薄弱项", "no longer weak")[i]
+        )
+        if lang == "zh":
+            text = (
+                f"{name}：上期加权得分 {_score(row.weighted_score)}（序列中位数 "
+                f"{_score(row.series_median)}，{_codes(WEAK_REASON, row.weak_reason, lang)}）；"
+                f"得分变化 {_signed(row.score_diff)}（{level} 置信区间 "
+                f"{_score(row.score_diff_ci_low)} 至 {_score(row.score_diff_ci_high)}），"
+                f"{verdict}；{still}。"
+            )
+        else:
+            text = (
+                f"{name}: weighted score {_score(row.weighted_score)} then (series median "
+                f"{_score(row.series_median)}, {_codes(WEAK_REASON, row.weak_reason, lang)}); "
+                f"score change {_signed(row.score_diff)} ({level} CI "
+                f"{_score(row.score_diff_ci_low)} to {_score(row.score_diff_ci_high)}): "
+                f"{verdict}; {still}."
+            )
+        out.append(("li", text))
+    return out
+
+
+def _comment_line(p, row, lang) -> str:
+    text = " ".join(str(row.comment).split())
+    extra = []
+    if row.group:
+        extra.append(_label(p, "groups", row.group, lang))
+    dims = [c for c in str(row.dissatisfied_dimensions).split(";") if c]
+    if dims:
+        names = _join([_label(p, "dimensions", c, lang) for c in dims], lang)
+        extra.append(f"评为不满意：{names}" if lang == "zh" else f"rated dissatisfied: {names}")
+    if lang == "zh":
+        return f"“{text}”" + (f"（{'；'.join(extra)}）" if extra else "")
+    return f"“{text}”" + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def _comments(p, lang):
+    c = p.comments
+    if not len(c):
+        return [
+            (
+                "p",
+                "本期测评表中没有涉及贵单位的意见建议。"
+                if lang == "zh"
+                else "No form this time carries a comment about your unit.",
+            )
+        ]
+    out = [
+        (
+            "p",
+            f"本期测评表中涉及贵单位的意见建议共 {len(c)} 条（原文照录）："
+            if lang == "zh"
+            else f"{len(c)} comment(s) about your unit this time (verbatim):",
+        )
+    ]
+    out.extend(("li", _comment_line(p, r, lang)) for r in c.itertuples(index=False))
+    return out
+
+
+def _owed(p, lang):
+    h = p.headline.iloc[0]
+    required = bool(h["rectification_required"])
+    weak = [_label(p, "dimensions", d, lang) for d in p.weak["dimension"].astype(str)]
+    n_comments = len(p.comments)
+    out = []
+    if required:
+        why = _codes(REQUIRED, h["required_because"], lang, p)
+        out.append(
+            (
+                "p",
+                f"贵单位须在收到本函后制定整改方案（原因：{why}），报测评办公室备案，"
+                "下次测评时将跟踪其成效。整改应覆盖："
+                if lang == "zh"
+                else f"Your unit must draw up a rectification plan ({why}) and file it with "
+                "the evaluation office; the next evaluation follows it up. The plan covers:",
+            )
+        )
+    elif weak or n_comments:
+        out.append(
+            (
+                "p",
+                "请针对以下事项改进，下次测评时将跟踪其成效："
+                if lang == "zh"
+                else "Please act on the following; the next evaluation follows it up:",
+            )
+        )
+    else:
+        return [
+            (
+                "p",
+                "本期无须整改事项。" if lang == "zh" else "Nothing to rectify this time.",
+            )
+        ]
+    if weak:
+        out.append(
+            (
+                "li",
+                f"薄弱项：{_join(weak, lang)}" if lang == "zh" else f"weak: {_join(weak, lang)}",
+            )
+        )
+    if n_comments:
+        out.append(
+            (
+                "li",
+                f"逐条回应上述 {n_comments} 条意见建议"
+                if lang == "zh"
+                else f"an answer to each of the {n_comments} comment(s) above",
+            )
+        )
+    if required and not weak and not n_comments:
+        out.append(
+            (
+                "li",
+                "综合得分偏低的原因分析" if lang == "zh" else "why the composite is low",
+            )
+        )
+    return out
+
+
+def _quality(p, lang):
+    q = p.quality
+    if not len(q):
+        return [
+            (
+                "p",
+                "未发现涉及贵单位的数据质量问题。"
+                if lang == "zh"
+                else "No data-quality flag concerns your unit.",
+            )
+        ]
+    col = "reason_zh" if lang == "zh" else "reason"
+    out = [
+        (
+            "p",
+            "以下数据质量标记涉及贵单位（正式结果使用全部有效测评表，标记仅供核查）："
+            if lang == "zh"
+            else "These data-quality flags concern your unit (the official results use every "
+            "valid form; the flags are for checking):",
+        )
+    ]
+    out.extend(("li", str(t)) for t in q[col].astype(str))
+    return out
+
+
+def _suppression(p, lang):
+    if p.tier != "public":
+        return []
+    k = int(p.scheme.rules.anonymity_min)
+    s = p.suppressed
+    prot = _join([_label(p, "groups", g, lang) for g in p.scheme.rules.anonymity_groups], lang)
+    if lang == "zh":
+        out = [
+            (
+                "p",
+                f"本函为公开版：依据少于 {k} 名评议人的单元格不予公布（以“—”表示），"
+                f"{prot}的分项结果不单独公布，意见建议不注明评议人类别，"
+                "以免推知个人的评价。",
+            )
+        ]
+    else:
+        out = [
+            (
+                "p",
+                f"This is the public edition: no cell resting on fewer than {k} respondents is "
+                f"shown (“—”), there is no breakdown for {prot} alone, and comments do not say "
+                "who made them, so that no one's rating can be inferred.",
+            )
+        ]
+    if len(s):
+        i = _i(lang)
+        for (group, reason), part in s.groupby(["group", "reason"], sort=False):
+            g = _label(p, "groups", group, lang) if group != "all" else ("合计", "total")[i]
+            why = SUPPRESS_REASON.get(reason, (reason, reason))[i]
+            n = int(part["n_forms"].iloc[0])
+            out.append(
+                (
+                    "li",
+                    f"{g}：{len(part)} 个单元格未公布（{n} 名评议人；{why}）"
+                    if lang == "zh"
+                    else f"{g}: {len(part)} cell(s) withheld ({n} respondents; {why})",
+                )
+            )
+    return out
+
+
+def _method(p, lang):
+    level = _level(p.confidence_level)
+    if lang == "zh":
+        text = (
+            f"区间均为 {level} 置信区间；名次区间和末位概率由对测评表的重抽样得出，"
+            "与测评分析报告一致。"
+        )
+    else:
+        text = (
+            f"Intervals are {level} confidence intervals; rank intervals and the probability "
+            "of being last come from resampling the forms, as in the evaluation report."
+        )
+    return [("p", text), ("p", _labels.rounding_note(lang))]
+
+
+_BUILDERS = {
+    "title": _title,
+    "opening": _opening,
+    "headline": _headline,
+    "dimensions": _dimensions,
+    "levels": _levels,
+    "changes": _changes,
+    "rectification": _rectification,
+    "comments": _comments,
+    "owed": _owed,
+    "quality": _quality,
+    "suppression": _suppression,
+    "method": _method,
+}
+
+
+def blocks(profile, key: str, lang: str = "zh") -> list[tuple[str, str]]:
+    """A section of the letter as plain-text blocks ``(kind, text)``.
+
+    ``kind`` is ``"title"``, ``"h2"`` (the section heading), ``"p"`` or ``"li"``; the text is
+    not escaped.  Sections without content (``suppression`` in the internal tier) are ``[]``.
+
+    Parameters
+    ----------
+    profile : UnitProfile
+    key : str
+        One of :data:`SECTIONS`.
+    lang : {"zh", "en"}
+    """
+    i = _i(lang)
+    key = check_option("key", key, SECTIONS)
+    body = _BUILDERS[key](profile, LANGS[i])
+    if not body or key in ("title", "opening"):
+        return body
+    return [("h2", HEADINGS[key][i]), *body]
+
+
+def section(profile, key: str, lang: str = "zh") -> str:
+    """A section of the letter as Markdown (every text escaped), for the notebook.
+
+    Examples
+    --------
+    >>> from evalstats.analyses.profile import unit_profile
+    >>> p = unit_profile("finance_office", cycle="2026A", n_resamples=200, seed=1)  # doctest: +SKIP
+    >>> print(section(p, "headline"))  # doctest: +SKIP
+    """
+    lines = []
+    prefix = {"title": "# ", "h2": "## ", "p": "", "li": "- "}
+    for kind, text in blocks(profile, key, lang):
+        if lines and (kind != "li" or not lines[-1].startswith("- ")):
+            lines.append("")
+        lines.append(prefix[kind] + _md(text))
+    return "\n".join(lines)
+
+
+# ====================================================================== tables
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def _headline_frame(p, lang):
+    i = _i(lang)
+    h = p.headline.iloc[0]
+    k = ("项目", "Item")[i]
+    v = ("结果", "Result")[i]
+    grade = _label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else "—"
+    standing = str(h["standing"]) if not _missing(h["standing"]) else ""
+    rank = "—" if _missing(h["rank"]) else f"{int(h['rank'])} / {int(h['n_ranked'])}"
+    rows = [
+        (_labels.column_label("series", lang), _label(p, "series", p.series, lang)),
+        (("有效测评表", "Valid forms")[i], _int(h["n_forms"])),
+        (_labels.column_label("composite", lang), _score(h["composite"])),
+        (
+            ("综合得分置信区间", "Composite, CI")[i],
+            _range(h["composite_ci_low"], h["composite_ci_high"], lang=lang),
+        ),
+        (("序列内名次", "Rank in series")[i], rank),
+        (
+            ("名次区间", "Rank interval")[i],
+            _range(h["rank_low"], h["rank_high"], fmt=_int, lang=lang),
+        ),
+        (_labels.column_label("p_last", lang), _prob(h["p_last"])),
+        (
+            _labels.column_label("standing", lang),
+            _labels.value_label("standing", standing, scheme=p.scheme, lang=lang)
+            if standing
+            else "—",
+        ),
+        (_labels.column_label("grade", lang), grade),
+        (
+            _labels.column_label("veto", lang),
+            _labels.BOOL_LABELS[bool(h["veto"])][i],
+        ),
+    ]
+    if len(p.year):
+        y = p.year.iloc[0]
+        yg = _label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
+        rows += [
+            (_labels.column_label("composite_year", lang), _score(y["composite_year"])),
+            (
+                ("年度综合得分置信区间", "Composite of the year, CI")[i],
+                _range(y["composite_year_ci_low"], y["composite_year_ci_high"], lang=lang),
+            ),
+            (
+                ("年度名次", "Rank of the year")[i],
+                "—" if _missing(y["rank"]) else str(int(y["rank"])),
+            ),
+            (("年度等次", "Grade of the year")[i], yg),
+        ]
+    return pd.DataFrame(rows, columns=[k, v], dtype=object)
+
+
+def _dimensions_frame(p, lang):
+    i = _i(lang)
+    d = p.dimensions
+    groups = [g for g in p.scheme.group_codes if g in set(d["group"])]
+    sizes = d[d["group"] != "all"].groupby("group")["n_forms"].max()
+    heads = {g: f"{_label(p, 'groups', g, lang)} (n={_int(sizes.get(g))})" for g in groups}
+    dims = [*p.scheme.dimension_codes, "all"]
+    rows = []
+    for dim in dims:  # one row per dimension: formatting only
+        part = d[d["dimension"] == dim].set_index("group")
+        if "all" not in part.index:
+            continue
+        a = part.loc["all"]
+        row = {
+            _labels.column_label("dimension", lang): (
+                _label(p, "dimensions", dim, lang) if dim != "all" else ("合计", "All")[i]
+            ),
+            _labels.column_label("weighted_score", lang): _score(a["weighted_score"]),
+            ("置信区间", "CI")[i]: _range(
+                a["weighted_score_ci_low"], a["weighted_score_ci_high"], lang=lang
+            ),
+            ("序列中位数", "Series median")[i]: _score(a["weighted_score_series_median"]),
+        }
+        for g in groups:
+            if dim == "all":  # no group row pools the dimensions: nothing to show
+                row[heads[g]] = ""
+            else:
+                row[heads[g]] = _score(part.loc[g, "score"]) if g in part.index else "—"
+        rows.append(row)
+    return pd.DataFrame(rows, dtype=object)
+
+
+def _levels_frame(p, lang):
+    i = _i(lang)
+    lv = p.levels
+    valid = [v.code for v in p.scheme.levels if v.valid]
+    invalid = [v.code for v in p.scheme.levels if not v.valid]
+    rows = []
+    for dim in [*p.scheme.dimension_codes, "all"]:
+        part = lv[lv["dimension"] == dim].set_index("level")
+        if not len(part):
+            continue
+        row = {
+            _labels.column_label("dimension", lang): (
+                _label(p, "dimensions", dim, lang) if dim != "all" else ("合计", "All")[i]
+            )
+        }
+        for c in valid:
+            row[_label(p, "levels", c, lang)] = _pct(part["rate"].get(c))
+        for c in invalid:
+            row[_label(p, "levels", c, lang) + ("（票）", " (n)")[i]] = _int(part["count"].get(c))
+        row[("未填写（票）", "Blank (n)")[i]] = _int(part["count"].get("blank", 0))
+        row[_labels.column_label("n_valid", lang)] = _int(part["n_valid"].iloc[0])
+        rows.append(row)
+    return pd.DataFrame(rows, dtype=object)
+
+
+def _changes_frame(p, lang):
+    i = _i(lang)
+    ch = p.changes
+    if not len(ch):
+        return pd.DataFrame()
+    yes, no = _labels.BOOL_LABELS[True][i], _labels.BOOL_LABELS[False][i]
+    rows = []
+    for r in ch.itertuples(index=False):
+        rows.append(
+            {
+                _labels.column_label("dimension", lang): _label(p, "dimensions", r.dimension, lang),
+                ("上期得分", "Score before")[i]: _score(r.score_before),
+                ("本期得分", "Score now")[i]: _score(r.score_after),
+                ("变化", "Change")[i]: _signed(r.score_diff),
+                ("置信区间", "CI")[i]: _range(r.score_diff_ci_low, r.score_diff_ci_high, lang=lang),
+                ("校正P值", "Adjusted p")[i]: _p(r.score_pvalue_adjusted),
+                ("校正后显著", "Significant")[i]: (
+                    "—" if _missing(r.score_significant) else (yes if r.score_significant else no)
+                ),
+            }
+        )
+    return pd.DataFrame(rows, dtype=object)
+
+
+def _rectification_frame(p, lang):
+    i = _i(lang)
+    r = p.rectification
+    if not len(r):
+        return pd.DataFrame()
+    yes, no = _labels.BOOL_LABELS[True][i], _labels.BOOL_LABELS[False][i]
+    rows = []
+    for row in r.itertuples(index=False):
+        rows.append(
+            {
+                ("上期薄弱项", "Weak before")[i]: _label(p, "dimensions", row.dimension, lang),
+                ("上期加权得分", "Weighted score before")[i]: _score(row.weighted_score),
+                ("序列中位数", "Series median")[i]: _score(row.series_median),
+                ("认定依据", "Why weak")[i]: _codes(WEAK_REASON, row.weak_reason, lang),
+                ("得分变化", "Score change")[i]: _signed(row.score_diff),
+                ("置信区间", "CI")[i]: _range(
+                    row.score_diff_ci_low, row.score_diff_ci_high, lang=lang
+                ),
+                ("结论", "Verdict")[i]: VERDICT.get(str(row.verdict), (row.verdict,) * 2)[i],
+                ("本期仍为薄弱项", "Still weak")[i]: yes if row.still_weak else no,
+            }
+        )
+    return pd.DataFrame(rows, dtype=object)
+
+
+def _comments_frame(p, lang):
+    i = _i(lang)
+    c = p.comments
+    if not len(c):
+        return pd.DataFrame()
+    out = {}
+    if p.tier != "public":
+        out[_labels.column_label("group", lang)] = [
+            _label(p, "groups", g, lang) for g in c["group"].astype(str)
+        ]
+    out[("意见建议", "Comment")[i]] = [" ".join(str(t).split()) for t in c["comment"]]
+    out[("评为不满意的项目", "Rated dissatisfied")[i]] = [
+        _join([_label(p, "dimensions", d, lang) for d in str(s).split(";") if d], lang)
+        for s in c["dissatisfied_dimensions"]
+    ]
+    return pd.DataFrame(out, dtype=object)
+
+
+def _quality_frame(p, lang):
+    i = _i(lang)
+    q = p.quality
+    if not len(q):
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            ("检查", "Check")[i]: [
+                _labels.value_label("check", c, scheme=p.scheme, lang=lang)
+                for c in q["check"].astype(str)
+            ],
+            ("说明", "Details")[i]: q["reason_zh" if i == 0 else "reason"].astype(str).tolist(),
+        },
+        dtype=object,
+    )
+
+
+def _suppressed_frame(p, lang):
+    i = _i(lang)
+    s = p.suppressed
+    if not len(s):
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            _labels.column_label("group", lang): [
+                _label(p, "groups", g, lang) if g != "all" else ("合计", "All")[i]
+                for g in s["group"].astype(str)
+            ],
+            _labels.column_label("dimension", lang): [
+                _label(p, "dimensions", d, lang) if d != "all" else ("合计", "All")[i]
+                for d in s["dimension"].astype(str)
+            ],
+            ("评议人数", "Respondents")[i]: [_int(n) for n in s["n_forms"]],
+            ("原因", "Reason")[i]: [
+                SUPPRESS_REASON.get(r, (r, r))[i] for r in s["reason"].astype(str)
+            ],
+        },
+        dtype=object,
+    )
+
+
+_FRAMES = {
+    "headline": _headline_frame,
+    "dimensions": _dimensions_frame,
+    "levels": _levels_frame,
+    "changes": _changes_frame,
+    "rectification": _rectification_frame,
+    "comments": _comments_frame,
+    "quality": _quality_frame,
+    "suppressed": _suppressed_frame,
+}
+
+
+def table_frame(profile, name: str, lang: str = "zh") -> pd.DataFrame:
+    """A table of the letter as strings with labelled headers (empty when there is nothing).
+
+    Scores are shown to two decimals, rates as percentages to one decimal, probabilities to two
+    decimals, withheld and missing numbers as "—" (:func:`evalstats.present.labels.rounding_note`).
+    """
+    lang = LANGS[_i(lang)]
+    name = check_option("name", name, TABLES)
+    return _FRAMES[name](profile, lang)
+
+
+class _Note(str):
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def table(profile, name: str, lang: str = "zh"):
+    """A table of the letter for the notebook: a Styler (text HTML-escaped, no index), or an
+    empty note when there is nothing to show."""
+    frame = table_frame(profile, name, lang)
+    if not len(frame):
+        return _Note("")
+    digest = hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()[:12]
+    styler = frame.style
+    styler.set_uuid(f"letter{digest}")
+    styler = styler.hide(axis="index").format(escape="html", na_rep="—")
+    styler = styler.format_index(escape="html", axis=1)
+    styler.set_table_attributes('class="evalstats-table"')
+    styler.set_table_styles(
+        [{"selector": "td.col0, th.col_heading.col0", "props": "text-align: left;"}],
+        overwrite=True,
+    )
+    return styler
+
+
+# ====================================================================== Word
+def _east_asian(run_or_style, font: str, latin: str = FONT_LATIN) -> None:
+    """Set the Latin and the East-Asian font (``w:eastAsia``) of a run or a style."""
+    from docx.oxml.ns import qn
+
+    run_or_style.font.name = latin
+    el = run_or_style.element
+    rpr = el.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(fonts)
+    fonts.set(qn("w:eastAsia"), font)
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+
+
+def _docx_table(doc, frame: pd.DataFrame) -> None:
+    from docx.shared import Pt
+
+    if not len(frame):
+        return
+    t = doc.add_table(rows=1, cols=frame.shape[1])
+    t.style = "Table Grid"
+    for j, col in enumerate(frame.columns):
+        cell = t.rows[0].cells[j]
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(str(col))
+        run.bold = True
+        run.font.size = Pt(9)
+        _east_asian(run, FONT_HEADING)
+    for values in frame.itertuples(index=False):
+        cells = t.add_row().cells
+        for j, value in enumerate(values):
+            cells[j].text = ""
+            run = cells[j].paragraphs[0].add_run("" if value is None else str(value))
+            run.font.size = Pt(9)
+            _east_asian(run, FONT_BODY)
+    doc.add_paragraph()
+
+
+_DOCX_TABLE_AFTER = {
+    "headline": "headline",
+    "dimensions": "dimensions",
+    "levels": "levels",
+    "changes": "changes",
+    "rectification": "rectification",
+    "quality": None,
+    "suppression": "suppressed",
+}
+
+
+def write_docx(profile, path, *, lang: str = "zh", figures: Sequence = ()) -> Path:
+    """Write the Word letter (``.docx``) of a unit profile.
+
+    Title 反馈函, the unit's name, every section of the letter (:func:`blocks`) with its table
+    (:func:`table_frame`: the strings the HTML letter shows), the figures given, and the
+    rounding note.  A4, 宋体 body and 黑体 headings set in the East-Asian font slot
+    (``w:eastAsia``) so Word shows the Chinese text in them; Times New Roman for Latin text.
+    Written atomically.
+
+    Parameters
+    ----------
+    profile : UnitProfile
+    path : str or Path
+        The ``.docx`` file (relative paths resolve from the project root).
+    lang : {"zh", "en"}
+    figures : sequence of path
+        PNG figures to include after the tables (e.g. those the notebook saved).
+
+    Returns
+    -------
+    Path
+    """
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
+    from evalstats.core.config import resolve_path
+    from evalstats.present.report import _atomic
+
+    lang = LANGS[_i(lang)]
+    doc = docx.Document()
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.left_margin = sec.right_margin = Mm(25)
+    sec.top_margin = sec.bottom_margin = Mm(25)
+    normal = doc.styles["Normal"]
+    _east_asian(normal, FONT_BODY)
+    normal.font.size = Pt(12)
+    for name in ("Heading 1", "Heading 2", "Title", "List Bullet"):
+        _east_asian(doc.styles[name], FONT_HEADING if name != "List Bullet" else FONT_BODY)
+    doc.core_properties.title = "反馈函" if lang == "zh" else "Feedback letter"
+    doc.core_properties.author = "evalstats"
+
+    head = doc.add_paragraph()
+    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = head.add_run("反馈函" if lang == "zh" else "Feedback letter")
+    run.bold = True
+    run.font.size = Pt(22)
+    _east_asian(run, FONT_HEADING)
+    for _kind, text in blocks(profile, "title", lang):
+        sub = doc.add_paragraph()
+        sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        r = sub.add_run(text)
+        r.font.size = Pt(14)
+        _east_asian(r, FONT_HEADING)
+
+    for key in SECTIONS[1:]:
+        for kind, text in blocks(profile, key, lang):
+            if kind == "h2":
+                h = doc.add_heading(level=2)
+                r = h.add_run(text)
+                _east_asian(r, FONT_HEADING)
+            elif kind == "li":
+                para = doc.add_paragraph(style="List Bullet")
+                _east_asian(para.add_run(text), FONT_BODY)
+            else:
+                para = doc.add_paragraph()
+                _east_asian(para.add_run(text), FONT_BODY)
+        name = _DOCX_TABLE_AFTER.get(key, key if key in TABLES else None)
+        if name and name != "comments":
+            _docx_table(doc, table_frame(profile, name, lang))
+    for fig in figures:
+        if Path(fig).is_file():
+            doc.add_picture(str(fig), width=Mm(160))
+
+    out = resolve_path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return _atomic(out, lambda fh: doc.save(fh))
+
+
+# ====================================================================== the batch
+@dataclass(frozen=True)
+class Letter:
+    """One unit's published letter."""
+
+    unit: str
+    unit_name: str
+    html: Path
+    docx: Path
+    notebook: Path
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LettersResult:
+    """What :func:`write_letters` published.
+
+    Attributes
+    ----------
+    cycle : str
+    folder : Path
+        ``<out>/<cycle>/letters/``.
+    previous_dir : Path or None
+        Where the letters it replaced were moved.
+    letters : list of Letter
+    failed : dict of str -> str
+        Unit → why its letter failed (``"ValueError: …"``).
+    index, manifest : Path
+    seconds : float
+    """
+
+    cycle: str
+    folder: Path
+    previous_dir: Path | None
+    letters: list
+    failed: dict
+    index: Path
+    manifest: Path
+    seconds: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per unit: ``unit, status, html, docx, error``."""
+        rows = [(x.unit, "ok", str(x.html), str(x.docx), "") for x in self.letters]
+        rows += [(u, "failed", "", "", e) for u, e in self.failed.items()]
+        return pd.DataFrame(rows, columns=["unit", "status", "html", "docx", "error"])
+
+
+@dataclass
+class _Outcome:
+    unit: str
+    ok: bool
+    error: str = ""
+    seconds: float = 0.0
+    dead: bool = False
+    kept: Path | None = None
+
+
+@dataclass(frozen=True)
+class _Batch:
+    cycle: str
+    root: Path
+    data_dir: Path
+    folders: tuple
+    notebook: Path
+    params: dict
+    scheme: object
+    scheme_file: Path | None
+    out: Path
+    shown_out: str
+    lang: str
+    tier: str
+    units: tuple
+    names: dict = field(default_factory=dict)
+    jobs: int = 1
+
+
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def file_stem(unit: str) -> str:
+    """The file name (without suffix) of a unit's letter: its code when that is a safe file
+    name, else ``unit-<hash>``.
+
+    Examples
+    --------
+    >>> file_stem("finance_office"), file_stem("../x")
+    ('finance_office', 'unit-c3bbb4b2bbd8')
+    """
+    if _SAFE.match(unit) and unit not in (".", ".."):
+        return unit
+    return "unit-" + hashlib.sha256(unit.encode("utf-8")).hexdigest()[:12]
+
+
+def _check_units(units) -> tuple[str, ...] | None:
+    if units is None:
+        return None
+    if isinstance(units, str):
+        units = units.split(",")
+    if not isinstance(units, Iterable):
+        raise TypeError(f"units must be a list of unit codes; got {units!r}")
+    out = [str(u).strip() for u in units if str(u).strip()]
+    if not out:
+        raise UsageError("--units lists no unit")
+    dup = sorted({u for u in out if out.count(u) > 1})
+    if dup:
+        raise UsageError(f"--units lists {', '.join(dup)} more than once")
+    stems = [file_stem(u) for u in out]
+    if len(set(s.casefold() for s in stems)) != len(stems):
+        raise UsageError("--units holds codes that differ only in case; their files would clash")
+    return tuple(out)
+
+
+def _plan(cycle, units, data, scheme, out, lang, tier, jobs, parameters, notebook) -> _Batch:
+    from evalstats.core.config import project_root, resolve_path
+    from evalstats.core.scheme import load_scheme
+    from evalstats.run import runner as _run
+
+    lang = check_option("lang", lang, LANGS)
+    tier = check_option("tier", tier, TIERS)
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"jobs must be a whole number >= 1; got {jobs!r}")
+    if parameters is not None and not isinstance(parameters, Mapping):
+        raise TypeError(f"parameters must be a mapping; got {type(parameters).__name__}")
+    root = project_root()
+    data_dir, cycle = _run.resolve_data(data, cycle, root=root)
+    nb = resolve_path(notebook, root=root) if notebook else root / "notebooks" / NOTEBOOK
+    declared = _run.notebook_parameters(nb)
+    needed = [*_run.RUNNER_PARAMETERS, *BATCH_PARAMETERS]
+    missing = [n for n in needed if n not in declared]
+    if missing:
+        raise UsageError(
+            f"{nb.name} does not declare the parameter(s) the batch sets: " + ", ".join(missing)
+        )
+    user = dict(parameters or {})
+    mine = [n for n in user if n in BATCH_PARAMETERS]
+    if mine:
+        n = mine[0]
+        raise UsageError(f"parameter {n!r} is set by the batch; use {BATCH_PARAMETERS[n]}")
+    params = _run._check_parameters(user, declared, nb)
+    scheme_obj = load_scheme(scheme)
+    scheme_file = resolve_path(scheme, root=root) if scheme is not None else None
+    folder = _run._cycle_folder(data_dir, cycle)
+    from evalstats.analyses.profile import _resolve_previous
+
+    prev = _resolve_previous(str(params.get("previous_cycle", "") or ""), cycle, folder)
+    folders = (folder, data_dir / prev) if prev else (folder,)
+    params.update(
+        cycle=cycle,
+        data_dir=str(data_dir),
+        scheme=str(scheme_file) if scheme_file else "",
+        language=lang,
+        tier=tier,
+    )
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return _Batch(
+        cycle=cycle,
+        root=root,
+        data_dir=data_dir,
+        folders=folders,
+        notebook=nb,
+        params=params,
+        scheme=scheme_obj,
+        scheme_file=scheme_file,
+        out=resolve_path(out, root=root) if out is not None else root / "reports",
+        shown_out=str(out) if out is not None else "reports",
+        lang=lang,
+        tier=tier,
+        units=_check_units(units) or (),
+        jobs=jobs or max(1, cpus or 1),
+    )
+
+
+def _validate(batch: _Batch):
+    """Hash the inputs and validate the cycle(s) before any kernel starts."""
+    from evalstats.inputs.validate import validate_cycle
+    from evalstats.run import runner as _run
+
+    files = _run._input_files(list(batch.folders), [batch.scheme_file])
+    before = _run._hash_inputs(files)
+    validated = [validate_cycle(f, scheme=batch.scheme, cycle=f.name) for f in batch.folders]
+    units = validated[0].units
+    names = dict(zip(units["unit"].astype(str), units["name"].astype(str), strict=False))
+    return before, names
+
+
+def _reset_cell():
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("%reset -f", metadata={"tags": ["remove_cell"]})
+    cell["id"] = "evalstats-reset"
+    return cell
+
+
+def _error_of(nb) -> tuple[str, str]:
+    """Source first line and ``ename: evalue`` of the first cell with an error output."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
+                return first.strip(), f"{out.get('ename')}: {out.get('evalue')}"
+    return "", ""
+
+
+class _Kernel:
+    """A long-lived kernel (this interpreter,
+    :func:`evalstats.run.runner._kernel_manager_class`)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.km = None
+        self.kc = None
+
+    async def start(self) -> None:
+        from evalstats.run.runner import KERNEL_NAME, _kernel_manager_class
+
+        self.km = _kernel_manager_class()(kernel_name=KERNEL_NAME)
+        env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        await self.km.start_kernel(cwd=str(self.root), env=env)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        await self.kc.wait_for_ready(timeout=KERNEL_READY_TIMEOUT)
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            if self.kc is not None:
+                self.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            if self.km is not None:
+                await self.km.shutdown_kernel(now=True)
+        self.km = self.kc = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, staging: Path):
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from papermill.parameterize import parameterize_notebook
+
+    from evalstats.present import report
+    from evalstats.run.runner import KERNEL_NAME
+
+    t0 = time.perf_counter()
+    stem = file_stem(unit)
+    work = staging / "_work" / stem
+    params = {**batch.params, "unit": unit, "output_dir": str(work)}
+    nb = parameterize_notebook(
+        copy.deepcopy(source_nb), params, kernel_name=KERNEL_NAME, language="python"
+    )
+    nb.cells.insert(0, _reset_cell())
+    client = NotebookClient(
+        nb,
+        km=kernel.km,
+        kernel_name=KERNEL_NAME,
+        timeout=CELL_TIMEOUT,
+        allow_errors=False,
+        resources={"metadata": {"path": str(batch.root)}},
+    )
+    client.kc = kernel.kc
+    executed = staging / "notebooks" / f"{stem}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    error, dead = "", False
+    try:
+        await client.async_execute()
+    except CellExecutionError:
+        where, what = _error_of(nb)
+        error = f"{what} (in `{where}`)" if where else what
+    except (DeadKernelError, CellTimeoutError) as exc:
+        dead = True
+        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+    nbformat.write(nb, executed)
+    if error:
+        return _Outcome(unit, False, error, time.perf_counter() - t0, dead, executed)
+    letter = work / DOCX_FILE
+    if not letter.is_file():
+        msg = f"{batch.notebook.name} wrote no {DOCX_FILE} in output_dir"
+        return _Outcome(unit, False, msg, time.perf_counter() - t0, False, executed)
+    name = batch.names.get(unit, unit)
+    title = (
+        f"{name} {cycle_words(batch.cycle)}反馈函"
+        if batch.lang == "zh"
+        else f"Feedback letter: {unit}, {cycle_words(batch.cycle, 'en')}"
+    )
+    await asyncio.to_thread(
+        report.render_html, executed, staging / f"{stem}.html", title=title, lang=batch.lang
+    )
+    os.replace(letter, staging / f"{stem}.docx")
+    if (work / "figures").is_dir():
+        (staging / "figures").mkdir(exist_ok=True)
+        os.replace(work / "figures", staging / "figures" / stem)
+    return _Outcome(unit, True, "", time.perf_counter() - t0)
+
+
+async def _run_units(batch: _Batch, staging: Path, *, progress: bool) -> dict[str, _Outcome]:
+    from papermill.iorw import load_notebook_node
+    from tqdm.auto import tqdm
+
+    source = load_notebook_node(str(batch.notebook))  # with the metadata papermill expects
+    queue: asyncio.Queue = asyncio.Queue()
+    for u in batch.units:
+        queue.put_nowait(u)
+    results: dict[str, _Outcome] = {}
+    n = max(1, min(batch.jobs, len(batch.units)))
+    bar = tqdm(
+        total=len(batch.units),
+        desc="letters",
+        unit="unit",
+        disable=not progress,
+        file=sys.stderr,
+    )
+
+    async def worker() -> None:
+        kernel = _Kernel(batch.root)
+        await kernel.start()
+        try:
+            while True:
+                try:
+                    unit = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                outcome = await _one_unit(batch, source, unit, kernel, staging)
+                results[unit] = outcome
+                bar.set_postfix_str(unit, refresh=False)
+                bar.update(1)
+                if outcome.dead:
+                    await kernel.restart()
+        finally:
+            await kernel.stop()
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(n)))
+    finally:
+        bar.close()
+    return results
+
+
+def _index_html(batch: _Batch, outcomes: Mapping[str, _Outcome], started) -> str:
+    zh = batch.lang == "zh"
+    e = html.escape
+    title = (
+        f"{cycle_words(batch.cycle)}政风行风测评反馈函"
+        if zh
+        else f"Feedback letters: {cycle_words(batch.cycle, 'en')}"
+    )
+    tier = ("（公开版）" if zh else " (public edition)") if batch.tier == "public" else ""
+    head = (
+        ["序号", "单位", "单位编码", "网页版", "Word 版"]
+        if zh
+        else [
+            "No.",
+            "Unit",
+            "Code",
+            "Web page",
+            "Word",
+        ]
+    )
+    rows, failed = [], []
+    k = 0
+    for unit in batch.units:
+        o = outcomes.get(unit)
+        name = batch.names.get(unit, "")
+        if o is not None and o.ok:
+            k += 1
+            stem = e(file_stem(unit), quote=True)
+            rows.append(
+                f"<tr><td>{k}</td><td>{e(name)}</td><td>{e(unit)}</td>"
+                f'<td><a href="{stem}.html">{stem}.html</a></td>'
+                f'<td><a href="{stem}.docx">{stem}.docx</a></td></tr>'
+            )
+        else:
+            why = o.error if o is not None else ("未执行" if zh else "not run")
+            failed.append(f"<tr><td>{e(unit)}</td><td>{e(name)}</td><td>{e(why)}</td></tr>")
+    css = (
+        "body{font-family:'Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC',"
+        "'Microsoft YaHei','PingFang SC','SimHei',sans-serif;max-width:960px;margin:0 auto;"
+        "padding:16px 24px}table{border-collapse:collapse;margin:8px 0 16px}"
+        "th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left}"
+        "th{background:#eef2f7}@page{size:A4;margin:15mm 12mm}"
+        "@media print{a{color:inherit;text-decoration:none}}"
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8">',
+        f"<title>{e(title + tier)}</title><style>{css}</style></head><body>",
+        f"<h1>{e(title + tier)}</h1>",
+        f"<p>{'生成时间' if zh else 'Generated'}: {e(started.isoformat())}</p>",
+        "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead>",
+        "<tbody>" + "".join(rows) + "</tbody></table>",
+    ]
+    if failed:
+        fh = ["单位编码", "单位", "原因"] if zh else ["Code", "Unit", "Why"]
+        parts += [
+            f"<h2>{'未能生成的反馈函' if zh else 'Letters that failed'}</h2>",
+            "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in fh) + "</tr></thead>",
+            "<tbody>" + "".join(failed) + "</tbody></table>",
+        ]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_letters(
+    cycle: str | None,
+    *,
+    units: Sequence[str] | str | None = None,
+    data: str | Path | None = None,
+    scheme: str | Path | None = None,
+    out: str | Path | None = None,
+    lang: str = "zh",
+    tier: str = "internal",
+    jobs: int | None = None,
+    parameters: Mapping[str, object] | None = None,
+    notebook: str | Path | None = None,
+    progress: bool = True,
+) -> LettersResult:
+    """Write one feedback letter per unit and publish them in ``<out>/<cycle>/letters/``.
+
+    Parameters
+    ----------
+    cycle : str
+        Cycle id (None when ``data`` is a cycle folder: its name).
+    units : sequence of str or str, optional
+        Unit codes (a comma-separated string is split); default every unit of the cycle.  A
+        code that is not a unit of the cycle fails for that unit only.
+    data, scheme, out
+        As for :func:`evalstats.run.runner.run_analysis`.
+    lang : {"zh", "en"}
+    tier : {"internal", "public"}
+        ``"public"``: the public report's suppression rules (:mod:`evalstats.analyses.profile`).
+    jobs : int, optional
+        Kernels run in parallel (default: the machine's cores).
+    parameters : mapping, optional
+        Other notebook parameters (``previous_cycle``, ``seed``, ``n_resamples``,
+        ``confidence_level``), converted to the declared types; undeclared names are refused.
+    notebook : str or Path, optional
+        Another profile notebook (default ``notebooks/unit_profile.ipynb``).
+    progress : bool
+        A progress bar over units on stderr.
+
+    Returns
+    -------
+    LettersResult
+        ``failed`` lists the units whose letter failed (the others are published).
+
+    Raises
+    ------
+    UsageError
+        Bad arguments or parameters (exit 2).
+    InputError
+        Invalid data; nothing written (exit 1).
+    RunLocked, OutputError
+        Another letters run of the cycle holds the lock; the output cannot be written (exit 2).
+    RunError
+        Every unit failed: nothing published (exit 3).
+    """
+    from evalstats.present import report
+    from evalstats.run import runner as _run
+
+    t_start = time.perf_counter()
+    started = _run._now()
+    batch = _plan(cycle, units, data, scheme, out, lang, tier, jobs, parameters, notebook)
+    before, names = _validate(batch)
+    chosen = batch.units or tuple(names)
+    batch = _Batch(**{**batch.__dict__, "units": chosen, "names": names})
+    timings = {"validate": time.perf_counter() - t_start}
+
+    with _run._writing(batch.out, batch.shown_out):
+        batch.out.mkdir(parents=True, exist_ok=True)
+        (batch.out / ".locks").mkdir(exist_ok=True)
+        (batch.out / ".staging").mkdir(exist_ok=True)
+        lock = _run._FileLock(_run.lock_path(batch.out, batch.cycle, KIND))
+        acquired = lock.acquire(wait=_run.LOCK_WAIT_SECONDS)
+    if not acquired:
+        owner = lock.owner()
+        raise _run.RunLocked(
+            f"another letters run of {batch.cycle} is in progress (lock {lock.path}"
+            + (f"; {owner})" if owner else ")")
+        )
+    lock.note_owner(f"pid {os.getpid()} since {started.isoformat()}")
+    target = batch.out / batch.cycle / KIND
+    try:
+        with _run._writing(batch.out, batch.shown_out):
+            _run.clean_staging(batch.out, held=(batch.cycle, KIND))
+            token = secrets.token_hex(4)
+            staging = batch.out / ".staging" / f"{batch.cycle}-{KIND}-{token}"
+            staging.mkdir()
+        marker = staging.with_name(staging.name + ".publish")
+        try:
+            t = time.perf_counter()
+            outcomes = asyncio.run(_run_units(batch, staging, progress=progress))
+            timings["execute"] = time.perf_counter() - t
+            shutil.rmtree(staging / "_work", ignore_errors=True)
+            failed = {u: outcomes[u].error for u in chosen if not outcomes[u].ok}
+            kept = {}
+            for u in failed:
+                src = outcomes[u].kept
+                if src is not None and src.is_file():
+                    folder = batch.out / "_failed"
+                    folder.mkdir(exist_ok=True)
+                    stamp = started.strftime(_run._STAMP)
+                    dest = _run._free_name(
+                        folder, f"{batch.cycle}-{KIND}-{file_stem(u)}-{stamp}", ".ipynb"
+                    )
+                    os.replace(src, dest)
+                    kept[u] = dest
+            if len(failed) == len(chosen):
+                lines = "; ".join(f"{u}: {e}" for u, e in failed.items())
+                raise RunError(f"no letter could be written ({lines}); nothing was published")
+            changed = _run._changed(before, list(before))
+            if changed:
+                raise _run.InputsChanged(
+                    "input files changed during the run, the letters were not published: "
+                    + ", ".join(changed)
+                )
+            index = staging / "index.html"
+            report._atomic_bytes(index, _index_html(batch, outcomes, started).encode("utf-8"))
+            timings["total_before_publish"] = time.perf_counter() - t_start
+            manifest = {
+                "manifest_version": _run.MANIFEST_VERSION,
+                "run_id": token,
+                "analysis": KIND,
+                "cycle": batch.cycle,
+                "run": {"started": started.isoformat(), "finished": _run._now().isoformat()},
+                "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+                "data_dir": str(batch.data_dir),
+                "inputs": [
+                    {
+                        "path": str(p) if p == batch.scheme_file else _run._rel(p, batch.data_dir),
+                        "sha256": sha,
+                        "size": size,
+                    }
+                    for p, (sha, size) in before.items()
+                ],
+                "scheme": {
+                    "name": batch.scheme.name,
+                    "version": batch.scheme.version,
+                    "sha256": batch.scheme.sha256,
+                },
+                "notebook": {
+                    "path": _run._rel(batch.notebook, batch.root),
+                    "sha256": _run.sha256_file(batch.notebook),
+                },
+                "parameters": {
+                    k: v for k, v in sorted(batch.params.items()) if k not in ("output_dir",)
+                },
+                "language": batch.lang,
+                "tier": batch.tier,
+                "units": {
+                    "ok": [u for u in chosen if outcomes[u].ok],
+                    "failed": [
+                        {"unit": u, "error": e, "notebook": str(kept.get(u, ""))}
+                        for u, e in failed.items()
+                    ],
+                },
+                "versions": _run._package_versions(),
+                "outputs": [
+                    {
+                        "path": _run._rel(p, staging),
+                        "sha256": _run.sha256_file(p),
+                        "size": p.stat().st_size,
+                    }
+                    for p in sorted(staging.rglob("*"))
+                    if p.is_file()
+                ],
+            }
+            with _run._writing(batch.out, batch.shown_out):
+                report.write_json(manifest, staging / _run.MANIFEST_FILE)
+                _run._fsync_tree(staging)
+                marker.write_text(f'{{"target": "{batch.cycle}/{KIND}"}}', "utf-8")
+                previous = _run._publish(staging, target)
+            with contextlib.suppress(OSError):
+                marker.unlink(missing_ok=True)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                if marker.exists():
+                    _run._settle_stale(batch.out, staging, batch.cycle, KIND, token)
+                elif staging.exists():
+                    shutil.rmtree(staging)
+            raise
+    finally:
+        lock.release()
+
+    letters = [
+        Letter(
+            unit=u,
+            unit_name=names.get(u, ""),
+            html=target / f"{file_stem(u)}.html",
+            docx=target / f"{file_stem(u)}.docx",
+            notebook=target / "notebooks" / f"{file_stem(u)}.ipynb",
+            seconds=outcomes[u].seconds,
+        )
+        for u in chosen
+        if outcomes[u].ok
+    ]
+    return LettersResult(
+        cycle=batch.cycle,
+        folder=target,
+        previous_dir=previous,
+        letters=letters,
+        failed=failed,
+        index=target / "index.html",
+        manifest=target / _run.MANIFEST_FILE,
+        seconds=time.perf_counter() - t_start,
+    )
+
+
+# ====================================================================== command line
+def add_letters_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``letters`` subcommand to ``evalstats``' subparsers; return its parser."""
+    lp = subparsers.add_parser(
+        "letters",
+        help="write a feedback letter (反馈函) per unit: HTML and Word, with an index",
+        description="Execute notebooks/unit_profile.ipynb for every unit of a cycle (or the "
+        "units given) and publish <out>/<cycle>/letters/: <unit>.html (no code, A4 print "
+        "stylesheet), <unit>.docx, index.html and manifest.json; the previous letters are "
+        "kept as letters.previous-<run time>.  One unit failing does not stop the others.  "
+        "Exit 0 done, 1 invalid data, 2 usage error, 3 a unit's letter failed (the others "
+        "are published; the failed notebooks are kept under <out>/_failed/).",
+    )
+    lp.add_argument("--cycle", help="cycle id, e.g. 2026A (default: the --data cycle folder)")
+    lp.add_argument(
+        "--units", metavar="U1,U2,…", help="unit codes, comma-separated (default: every unit)"
+    )
+    lp.add_argument(
+        "--data",
+        metavar="DIR",
+        help="folder of cycle folders (default data/raw), or a cycle folder",
+    )
+    lp.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
+    lp.add_argument("--out", metavar="DIR", help="reports folder (default reports)")
+    lp.add_argument("--lang", choices=LANGS, default="zh", help="letter language (default zh)")
+    lp.add_argument(
+        "--tier",
+        choices=TIERS,
+        default="internal",
+        help="internal (everything, default) or public (small cells and the supervisor "
+        "breakdown withheld)",
+    )
+    lp.add_argument(
+        "--jobs", type=int, metavar="N", help="kernels in parallel (default: the cores)"
+    )
+    lp.add_argument(
+        "-p",
+        "--parameter",
+        dest="parameters",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a notebook parameter (previous_cycle, seed, n_resamples, confidence_level)",
+    )
+    lp.add_argument("--notebook", metavar="FILE", help="use another profile notebook")
+    lp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return lp
+
+
+def cmd_letters(args) -> int:
+    """The ``evalstats letters`` command; return the exit code (0, 1, 2 or 3)."""
+    from evalstats.core.errors import SchemeError
+    from evalstats.run import runner as _run
+
+    try:
+        result = write_letters(
+            args.cycle,
+            units=args.units,
+            data=args.data,
+            scheme=args.scheme,
+            out=args.out,
+            lang=args.lang,
+            tier=args.tier,
+            jobs=args.jobs,
+            parameters=_run.parse_parameters(args.parameters),
+            notebook=args.notebook,
+            progress=not args.no_progress,
+        )
+    except InputError as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        print("invalid data: no letter was written.", file=sys.stderr)
+        return 1
+    except _run.InputsChanged as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        return 1
+    except (UsageError, SchemeError, _run.RunLocked, _run.OutputError, ValueError) as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        return 2
+    except RunError as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        return 3
+    r = result
+    shown = _run._shown
+    print(f"{len(r.letters)} letter(s) for {r.cycle} published in {shown(r.folder)}/")
+    print(f"  index:     {shown(r.index)}")
+    print(f"  manifest:  {shown(r.manifest)}")
+    if r.previous_dir is not None:
+        print(f"previous letters kept in {shown(r.previous_dir)}/")
+    if r.failed:
+        print(f"{len(r.failed)} letter(s) failed:", file=sys.stderr)
+        for unit, error in r.failed.items():
+            print(f"  {unit}: {error}", file=sys.stderr)
+    print(f"done in {r.seconds:.1f} s")
+    return 3 if r.failed else 0
+
+
+__all__ = [
+    "SECTIONS",
+    "TABLES",
+    "Letter",
+    "LettersResult",
+    "add_letters_parser",
+    "blocks",
+    "cmd_letters",
+    "cycle_words",
+    "file_stem",
+    "section",
+    "table",
+    "table_frame",
+    "write_docx",
+    "write_letters",
+]

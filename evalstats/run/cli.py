@@ -1,0 +1,279 @@
+"""The ``evalstats`` command line.
+
+Exit codes: 0 success (warnings allowed), 1 invalid input data, 2 usage or configuration error,
+3 an unexpected internal error (a bug: please report it with ``--debug`` output).
+Bad data never produces a Python traceback; ``--debug`` shows one for internal errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from evalstats.core.errors import EvalstatsError, InputError, SchemeError, UsageError
+from evalstats.core.version import __version__
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="evalstats",
+        description="Survey analysis for government-conduct evaluations (政风行风测评).",
+    )
+    p.add_argument("--version", action="version", version=f"evalstats {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    # scheme
+    sp = sub.add_parser("scheme", help="show the evaluation scheme in effect")
+    ssub = sp.add_subparsers(dest="scheme_command", metavar="ACTION")
+    show = ssub.add_parser("show", help="print the scheme in effect")
+    show.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
+    show.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language")
+    show.add_argument("--toml", action="store_true", help="print the scheme file itself")
+
+    # validate
+    vp = sub.add_parser(
+        "validate",
+        help="read and validate a cycle folder or one responses file",
+        description="Validate a cycle folder (data/raw/<cycle>/) or one responses file. Prints "
+        "one line per problem, file:row:column: reason (value), then a summary. Exit 0 when "
+        "clean (warnings allowed), 1 for invalid data, 2 for a usage error.",
+    )
+    vp.add_argument("path", help="cycle folder or responses file")
+    vp.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
+    vp.add_argument("--cycle", help="cycle id (default: the folder name)")
+    vp.add_argument(
+        "--interim",
+        metavar="DIR",
+        help="where to write the validated tables (default: data/interim/<cycle>/)",
+    )
+    vp.add_argument("--no-write", action="store_true", help="check only; write nothing")
+    vp.add_argument(
+        "--key-file",
+        metavar="FILE",
+        help="pseudonym key file for respondent names/phones, kept outside the project "
+        "(default: $EVALSTATS_PSEUDONYM_KEY or $EVALSTATS_PSEUDONYM_KEY_FILE)",
+    )
+
+    # demo
+    dp = sub.add_parser(
+        "demo",
+        help="write the demo data (or a large synthetic cycle for benchmarks)",
+        description="Without --forms: write the demo town's cycles 2026H1 and 2026A under "
+        "<out>/data/raw/. With --forms N: write one large synthetic cycle folder to --out.",
+    )
+    dp.add_argument("--out", metavar="DIR", help="project root (demo) or output folder (--forms)")
+    dp.add_argument("--forms", type=_positive_int, metavar="N", help="write N synthetic forms")
+    dp.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    dp.add_argument("--format", choices=("csv", "parquet"), default="csv", dest="fmt")
+    dp.add_argument("--cycle", default="2026L", help="cycle id of a large cycle (default 2026L)")
+    dp.add_argument("--if-absent", action="store_true", help="leave existing cycle folders alone")
+    dp.add_argument("--overwrite", action="store_true", help="replace existing demo folders")
+    dp.add_argument(
+        "--with-identifiers",
+        action="store_true",
+        help="add respondent name and phone columns to the demo (to try pseudonyms)",
+    )
+
+    # template
+    tp = sub.add_parser("template", help="write the XLSX entry template for office staff")
+    tp.add_argument("--cycle", required=True, help="cycle id, e.g. 2026H1")
+    tp.add_argument("--out", metavar="FILE", help="output .xlsx (default: <cycle>_录入模板.xlsx)")
+    tp.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
+    tp.add_argument(
+        "--units", metavar="FILE", help="units file (default: data/raw/<cycle>/units.*)"
+    )
+    from evalstats.run.runner import add_run_parser
+
+    add_run_parser(sub)
+    from evalstats.present.letters import add_letters_parser
+
+    add_letters_parser(sub)
+    from evalstats.run.verify import add_verify_parser
+
+    add_verify_parser(sub)
+    return p
+
+
+# ---------------------------------------------------------------------- commands
+def cmd_scheme(args) -> int:
+    from evalstats.core.scheme import load_scheme
+
+    if args.scheme_command != "show":
+        raise UsageError("say 'evalstats scheme show'")
+    scheme = load_scheme(args.scheme)
+    if args.toml:
+        from evalstats.core.config import resolve_path
+        from evalstats.core.scheme import default_scheme_path
+
+        path = resolve_path(args.scheme) if args.scheme else default_scheme_path()
+        print(path.read_text(encoding="utf-8-sig"), end="")
+    else:
+        print(scheme.describe(lang=args.lang))
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from evalstats.core.config import resolve_path
+    from evalstats.core.scheme import load_scheme
+    from evalstats.inputs.interim import write_interim
+    from evalstats.inputs.validate import format_problems, format_summary, validate_cycle
+
+    scheme = load_scheme(args.scheme)
+    path = resolve_path(args.path)
+    if not path.exists():
+        raise UsageError(f"{args.path}: no such file or folder")
+    validated = validate_cycle(
+        args.path,
+        scheme=scheme,
+        cycle=args.cycle,
+        raise_on_error=False,
+        key_file=args.key_file,
+    )
+    for line in format_problems(validated.problems):
+        print(line)
+    print(format_summary(validated))
+    if not validated.ok:
+        print("invalid: fix the errors above; nothing was written.")
+        return EXIT_INVALID
+    if not args.no_write:
+        out = write_interim(validated, resolve_path(args.interim) if args.interim else None)
+        print(f"validated tables written to {out}")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from evalstats.core.config import project_root, resolve_path
+
+    if args.forms is not None:
+        from evalstats.inputs.demo import write_large
+
+        out = resolve_path(args.out) if args.out else project_root() / "data" / "raw" / args.cycle
+        path = write_large(
+            out,
+            forms=args.forms,
+            fmt=args.fmt,
+            seed=args.seed,
+            cycle=args.cycle,
+            overwrite=args.overwrite,
+        )
+        print(f"wrote {args.forms:,} forms ({args.fmt}) to {path}")
+        return EXIT_OK
+    from evalstats.inputs.demo import write_demo
+
+    root = resolve_path(args.out) if args.out else project_root()
+    written = write_demo(
+        root,
+        seed=args.seed,
+        if_absent=args.if_absent,
+        overwrite=args.overwrite,
+        with_identifiers=args.with_identifiers,
+    )
+    if written:
+        for p in written:
+            print(f"wrote {p}")
+    else:
+        print(f"demo data already present under {root / 'data' / 'raw'}; left untouched")
+    return EXIT_OK
+
+
+def cmd_template(args) -> int:
+    from evalstats.core.config import resolve_path
+    from evalstats.core.scheme import load_scheme
+    from evalstats.inputs.template import write_template
+
+    scheme = load_scheme(args.scheme)
+    out = resolve_path(args.out) if args.out else resolve_path(f"{args.cycle}_录入模板.xlsx")
+    units = resolve_path(args.units) if args.units else None
+    path = write_template(out, cycle=args.cycle, scheme=scheme, units=units)
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_run(args) -> int:
+    from evalstats.run.runner import cmd_run as run
+
+    return run(args)
+
+
+def cmd_verify(args) -> int:
+    from evalstats.run.verify import cmd_verify as verify
+
+    return verify(args)
+
+
+def cmd_letters(args) -> int:
+    from evalstats.present.letters import cmd_letters as letters
+
+    return letters(args)
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "letters": cmd_letters,
+    "verify": cmd_verify,
+    "scheme": cmd_scheme,
+    "validate": cmd_validate,
+    "demo": cmd_demo,
+    "template": cmd_template,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``evalstats`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    if args.command == "scheme" and args.scheme_command is None:
+        parser.parse_args(["scheme", "--help"])
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except (SchemeError, UsageError) as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except EvalstatsError as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except (
+        FileExistsError,
+        FileNotFoundError,
+        PermissionError,
+        IsADirectoryError,
+        NotADirectoryError,
+    ) as exc:
+        name = f"{exc.filename}: " if exc.filename else ""
+        print(f"evalstats: {name}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("evalstats: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"evalstats: internal error ({type(exc).__name__}: {exc}). "
+            "This is a bug in evalstats; run again with --debug and report the output.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,379 @@
+"""Check a published report against its manifest: ``evalstats verify reports/<cycle>/<analysis>``.
+
+A report's ``manifest.json`` (written by :mod:`evalstats.run.runner`) records the sha256 of every
+input file, of the scheme, of the notebook and of every output.  :func:`verify_report` hashes
+them again and lists each difference:
+
+============== ============================================================================
+kind           meaning
+============== ============================================================================
+input_changed  an input file's bytes differ from the run's (path, recorded → found sha256)
+input_missing  an input file the run read is gone
+input_added    a file in a cycle folder of the run that the run did not read (a rerun would)
+scheme_changed the scheme file (or the bundled scheme) differs from the run's
+scheme_missing the scheme file the run read is gone
+notebook_*     the same for the analysis notebook
+output_*       a report file changed or missing; ``output_extra``: a file of the report
+               folder that the manifest does not list
+============== ============================================================================
+
+Paths are read as the runner records them: data inputs relative to ``data_dir``, the scheme
+file absolute, the notebook relative to ``project_root`` (the root of the run; the current
+project root for manifests written before it was recorded), outputs relative to the report
+folder.  A staging folder (under ``<out>/.staging/``) is never taken for a report.  Office
+lock files (``~$…``, made by Excel or WPS while a file is open) are not counted as extra
+files, as the runner does not read them as inputs.
+
+Examples
+--------
+>>> from evalstats.run.verify import verify_report
+>>> v = verify_report("reports/2026H1/half-year")  # doctest: +SKIP
+>>> v.ok, v.to_frame().columns.tolist()  # doctest: +SKIP
+(True, ['kind', 'path', 'recorded_sha256', 'found_sha256'])
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalstats.core.errors import UsageError
+from evalstats.core.options import check_option
+
+LANGS = ("zh", "en")
+MANIFEST_FILE = "manifest.json"
+KINDS = (
+    "input_changed",
+    "input_missing",
+    "input_added",
+    "scheme_changed",
+    "scheme_missing",
+    "notebook_changed",
+    "notebook_missing",
+    "output_changed",
+    "output_missing",
+    "output_extra",
+)
+"""Kinds of :class:`Difference`, in the order they are reported."""
+BUNDLED_PREFIX = "<bundled>/"
+OFFICE_LOCK_PREFIX = "~$"
+"""Excel and WPS create ``~$<name>`` beside a file they have open: not an extra file."""
+
+_TEXT = {
+    "input_changed": ("输入文件已改动", "input changed"),
+    "input_missing": ("输入文件缺失", "input missing"),
+    "input_added": ("新增的输入文件（清单中没有，重新运行会读到它）", "input added"),
+    "scheme_changed": ("评议方案已改动", "scheme changed"),
+    "scheme_missing": ("评议方案文件缺失", "scheme missing"),
+    "notebook_changed": ("分析笔记本已改动", "notebook changed"),
+    "notebook_missing": ("分析笔记本缺失", "notebook missing"),
+    "output_changed": ("报告文件已改动", "output changed"),
+    "output_missing": ("报告文件缺失", "output missing"),
+    "output_extra": ("多出的文件（清单中没有）", "extra file, not in the manifest"),
+}
+_EN_ADDED = " (not in the manifest; a rerun would read it)"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the report or its inputs differ from the manifest.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`KINDS`.
+    path : str
+        The path as the manifest records it (an added or extra file: as found).
+    recorded_sha256, found_sha256 : str or None
+        The sha256 in the manifest and the sha256 now (None when there is none).
+    """
+
+    kind: str
+    path: str
+    recorded_sha256: str | None = None
+    found_sha256: str | None = None
+
+    def describe(self, *, lang: str = "zh") -> str:
+        """The difference in one line of plain language.
+
+        Examples
+        --------
+        >>> Difference("output_missing", "tables/scores.csv", "ab12").describe(lang="en")
+        'output missing: tables/scores.csv (recorded sha256 ab12)'
+        """
+        zh = check_option("lang", lang, LANGS) == "zh"
+        label = _TEXT[self.kind][0 if zh else 1]
+        if self.kind == "input_added" and not zh:
+            return f"{label}: {self.path}{_EN_ADDED}"
+        if self.recorded_sha256 and self.found_sha256:
+            change = f"sha256 {self.recorded_sha256} → {self.found_sha256}"
+            return f"{label}：{self.path}（{change}）" if zh else f"{label}: {self.path} ({change})"
+        if self.recorded_sha256:
+            return (
+                f"{label}：{self.path}（清单记录的 sha256 {self.recorded_sha256}）"
+                if zh
+                else f"{label}: {self.path} (recorded sha256 {self.recorded_sha256})"
+            )
+        return f"{label}：{self.path}" if zh else f"{label}: {self.path}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What :func:`verify_report` found.
+
+    Attributes
+    ----------
+    folder : Path
+        The report folder.
+    manifest : Mapping
+        Its ``manifest.json``.
+    n_inputs, n_outputs : int
+        Input files and outputs the manifest lists (the scheme file, when one was given, is
+        among the inputs).
+    differences : tuple of Difference
+        Empty when everything matches.
+    """
+
+    folder: Path
+    manifest: Mapping
+    n_inputs: int
+    n_outputs: int
+    differences: tuple
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing differs."""
+        return not self.differences
+
+    def to_frame(self):
+        """One row per difference: ``kind, path, recorded_sha256, found_sha256``."""
+        import pandas as pd
+
+        columns = ["kind", "path", "recorded_sha256", "found_sha256"]
+        rows = [(d.kind, d.path, d.recorded_sha256, d.found_sha256) for d in self.differences]
+        return pd.DataFrame(rows, columns=columns, dtype=object)
+
+    def lines(self, *, lang: str = "zh") -> list[str]:
+        """The report of the check, in plain language: a heading, a line per difference, and
+        a conclusion."""
+        zh = check_option("lang", lang, LANGS) == "zh"
+        m = self.manifest
+        started = (m.get("run") or {}).get("started", "?")
+        analysis = m.get("analysis", "?")
+        labels = {"half-year": ("半年测评", "half-year"), "annual": ("年度测评", "annual")}
+        analysis = labels.get(analysis, (analysis, analysis))[0 if zh else 1]
+        what = f"{m.get('cycle', '?')} {analysis}"
+        out = [
+            f"核对报告 {self.folder}（{what}，运行于 {started}）"
+            if zh
+            else f"checking the report {self.folder} ({what}, run {started})"
+        ]
+        out += [d.describe(lang=lang) for d in self.differences]
+        if self.ok:
+            out.append(
+                f"一致：清单记录的 {self.n_inputs} 个输入文件、评议方案、分析笔记本和 "
+                f"{self.n_outputs} 个报告文件都没有改动。"
+                if zh
+                else f"everything matches: the {self.n_inputs} input file(s), the scheme, the "
+                f"notebook and the {self.n_outputs} report file(s) are as the manifest records."
+            )
+        else:
+            n = len(self.differences)
+            out.append(
+                f"不一致：发现 {n} 处与清单不同（见上）。"
+                if zh
+                else f"{n} difference(s) from the manifest (listed above)."
+            )
+        return out
+
+
+# ====================================================================== checking
+def _sha256(path: Path) -> str | None:
+    from evalstats.run.runner import sha256_file
+
+    try:
+        return sha256_file(path)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def _is_staging(folder: Path) -> bool:
+    from evalstats.run.runner import _STAGING_RE
+
+    if ".staging" in folder.parts:
+        return True
+    return bool(_STAGING_RE.match(folder.name)) and (
+        folder.with_name(folder.name + ".publish").exists() or folder.parent.name == ".staging"
+    )
+
+
+def _read_manifest(folder: Path, shown: str) -> dict:
+    path = folder / MANIFEST_FILE
+    if not path.is_file():
+        raise UsageError(
+            f"{shown} has no {MANIFEST_FILE}: it is not a report published by evalstats run"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(
+            f"{shown}/{MANIFEST_FILE} is not valid JSON ({exc}); cannot verify"
+        ) from None
+    missing = [k for k in ("inputs", "outputs", "scheme", "data_dir") if k not in manifest]
+    if not isinstance(manifest, dict) or missing:
+        raise UsageError(
+            f"{shown}/{MANIFEST_FILE} lacks {', '.join(missing) or 'its fields'}; it is not a "
+            "report manifest, cannot verify"
+        )
+    return manifest
+
+
+def _compare(kind: str, shown: str, recorded: str, path: Path) -> Difference | None:
+    found = _sha256(path)
+    if found is None:
+        return Difference(f"{kind}_missing", shown, recorded, None)
+    if found != recorded:
+        return Difference(f"{kind}_changed", shown, recorded, found)
+    return None
+
+
+def verify_report(folder: str | Path) -> Verification:
+    """Check a published report against its ``manifest.json``: inputs, scheme, notebook, outputs.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The report folder, ``reports/<cycle>/<analysis>`` (a kept ``….previous-<time>``
+        folder too).  Relative paths resolve from the project root.
+
+    Returns
+    -------
+    Verification
+        ``ok`` is True when every file hashes as the manifest records and no file was added.
+
+    Raises
+    ------
+    UsageError
+        No such folder; a staging folder (a run that has not published); no manifest, or a
+        manifest that is not JSON or not a report manifest.
+    """
+    from evalstats.core.config import project_root, resolve_path
+    from evalstats.run.runner import _input_files
+
+    shown = str(folder)
+    folder = resolve_path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"{shown}: no such report folder")
+    if _is_staging(folder):
+        raise UsageError(
+            f"{shown} is a staging folder of a run that has not published, not a report; "
+            "verify reports/<cycle>/<analysis>"
+        )
+    m = _read_manifest(folder, shown)
+    root = Path(m.get("project_root") or project_root())
+    data_dir = Path(m["data_dir"])
+    diffs: list[Difference] = []
+
+    # inputs (the scheme file, when one was given, is among them with role "scheme")
+    recorded_inputs: set[Path] = set()
+    for item in m["inputs"]:
+        path = Path(item["path"])
+        path = path if path.is_absolute() else data_dir / path
+        recorded_inputs.add(path)
+        kind = "scheme" if item.get("role") == "scheme" else "input"
+        d = _compare(kind, item["path"], item["sha256"], path)
+        if d is not None:
+            diffs.append(d)
+    folders = [data_dir / c for c in m.get("cycles", [m.get("cycle")]) if c]
+    present = _input_files([f for f in folders if f.is_dir()], [])
+    diffs += [
+        Difference("input_added", _shown_input(p, data_dir))
+        for p in present
+        if p not in recorded_inputs
+    ]
+
+    # the bundled scheme (a scheme file was checked above)
+    scheme = m["scheme"]
+    source = str(scheme.get("source", ""))
+    if source.startswith(BUNDLED_PREFIX):
+        from evalstats.core.scheme import default_scheme_path
+
+        d = _compare("scheme", source, scheme["sha256"], default_scheme_path())
+        if d is not None:
+            diffs.append(d)
+
+    # the notebook
+    notebook = m.get("notebook")
+    if notebook:
+        path = Path(notebook["path"])
+        d = _compare("notebook", notebook["path"], notebook["sha256"], root / path)
+        if d is not None:
+            diffs.append(d)
+
+    # outputs
+    listed = {o["path"]: o["sha256"] for o in m["outputs"]}
+    for rel, sha in listed.items():
+        d = _compare("output", rel, sha, folder / rel)
+        if d is not None:
+            diffs.append(d)
+    on_disk = sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(OFFICE_LOCK_PREFIX)
+    )
+    diffs += [
+        Difference("output_extra", rel, None, _sha256(folder / rel))
+        for rel in on_disk
+        if rel not in listed and rel != MANIFEST_FILE
+    ]
+
+    order = {k: i for i, k in enumerate(KINDS)}
+    diffs.sort(key=lambda d: order[d.kind])
+    return Verification(
+        folder=folder,
+        manifest=m,
+        n_inputs=len(m["inputs"]),
+        n_outputs=len(listed),
+        differences=tuple(diffs),
+    )
+
+
+def _shown_input(path: Path, data_dir: Path) -> str:
+    try:
+        return path.relative_to(data_dir).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# ====================================================================== command line
+def add_verify_parser(subparsers):
+    """Add the ``verify`` subcommand to ``evalstats``' subparsers; return its parser."""
+    vp = subparsers.add_parser(
+        "verify",
+        help="check a published report against its manifest (inputs, scheme, notebook, files)",
+        description="Hash again the input files, the scheme, the notebook and every file of a "
+        "published report, compare with its manifest.json and say what changed. Exit 0 when "
+        "everything matches, 1 when anything differs, 2 for a usage error (no such folder, "
+        "no manifest, a staging folder).",
+    )
+    vp.add_argument("report", help="the report folder, e.g. reports/2026H1/half-year")
+    vp.add_argument("--lang", choices=LANGS, default="zh", help="language (default zh)")
+    return vp
+
+
+def cmd_verify(args) -> int:
+    """The ``evalstats verify`` command; return the exit code (0 match, 1 differ, 2 usage)."""
+    try:
+        result = verify_report(args.report)
+    except UsageError as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        return 2
+    for line in result.lines(lang=args.lang):
+        print(line)
+    return 0 if result.ok else 1
+
+
+__all__ = ["KINDS", "Difference", "Verification", "cmd_verify", "verify_report"]
