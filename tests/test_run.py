@@ -792,7 +792,7 @@ def story(tmp_path_factory):
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         # the kernel notices its parent died and exits within a second; make sure
-        seen.kernels_left = [pid for pid in kernels if not gone(pid, wait=15)]
+        seen.kernels_left = [pid for pid in kernels if not gone(pid, wait=60)]
         for pid in seen.kernels_left:
             os.kill(pid, signal.SIGKILL)
     seen.kernels = kernels
