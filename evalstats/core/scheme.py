@@ -396,11 +396,43 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
     r = _Reader(source)
     meta = r.get(data, "scheme", "scheme", dict)
     name = r.get(meta, "name", "scheme.name", str)
-    version = str(meta.get("version", "1"))
-    description = str(meta.get("description", ""))
-
     dims = [Item(**it) for it, _, _ in _items(r, data, "dimensions", weighted=True)]
+    levels = _parse_levels(r, data)
+    groups = [Item(**it) for it, _, _ in _items(r, data, "groups", weighted=True)]
+    series = [Item(**it) for it, _, _ in _items(r, data, "series", weighted=False)]
+    grades = _parse_grades(r, data)
+    kinds = [Item(**it) for it, _, _ in _items(r, data, "incident_kinds", weighted=False)]
+    rd = r.get(data, "rules", "rules", dict)
+    rules = _parse_rules(r, rd, levels=levels, grades=grades, groups=groups)
+    headers, maps = _parse_headers(r, data, dims)
+    maps["levels"] = MappingProxyType(
+        _build_map(r, "levels", levels, lambda v: [str(v.digit)] if v.digit is not None else [])
+    )
+    maps["groups"] = MappingProxyType(_build_map(r, "groups", groups))
+    maps["series"] = MappingProxyType(_build_map(r, "series", series))
+    maps["incident_kinds"] = MappingProxyType(_build_map(r, "incident_kinds", kinds))
+    maps["_canonical"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    _refuse_unknown_keys(r, data, rd)
+    return Scheme(
+        name=name,
+        version=str(meta.get("version", "1")),
+        description=str(meta.get("description", "")),
+        dimensions=tuple(dims),
+        levels=tuple(levels),
+        groups=tuple(groups),
+        series=tuple(series),
+        grades=tuple(grades),
+        incident_kinds=tuple(kinds),
+        rules=rules,
+        headers=MappingProxyType({k: MappingProxyType(v) for k, v in headers.items()}),
+        source=source,
+        sha256=sha,
+        _maps=MappingProxyType(maps),
+    )
 
+
+def _parse_levels(r: _Reader, data: dict) -> list[Level]:
+    """The ``[[levels]]``: digits unique, points only for valid levels, valid levels first."""
     levels = []
     digits: dict[int, str] = {}
     for it, e, path in _items(r, data, "levels", weighted=False):
@@ -425,10 +457,11 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
     invalid_first = [i for i, v in enumerate(levels) if not v.valid]
     if invalid_first and any(v.valid for v in levels[invalid_first[0] :]):
         r.fail("levels", "list the valid levels first, then the levels that are not valid")
+    return levels
 
-    groups = [Item(**it) for it, _, _ in _items(r, data, "groups", weighted=True)]
-    series = [Item(**it) for it, _, _ in _items(r, data, "series", weighted=False)]
 
+def _parse_grades(r: _Reader, data: dict) -> list[Grade]:
+    """The ``[[grades]]``: highest first, strictly decreasing ``min``, the last at 0."""
     grades = []
     for it, e, path in _items(r, data, "grades", weighted=False):
         grades.append(Grade(**it, min=r.get(e, "min", f"{path}.min", float)))
@@ -439,10 +472,13 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
         r.fail(
             f"grades[{len(grades) - 1}].min", f"the last grade must have min = 0, got {mins[-1]:g}"
         )
+    return grades
 
-    kinds = [Item(**it) for it, _, _ in _items(r, data, "incident_kinds", weighted=False)]
 
-    rd = r.get(data, "rules", "rules", dict)
+def _parse_rules(
+    r: _Reader, rd: dict, *, levels: list[Level], grades: list[Grade], groups: list[Item]
+) -> Rules:
+    """The ``[rules]`` table, every level, grade and group it names checked against the scheme."""
     level_codes = [v.code for v in levels]
     grade_codes = [g.code for g in grades]
 
@@ -475,20 +511,7 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
     for g in anonymity_groups:
         if g not in group_codes:
             r.fail("rules.anonymity_groups", f"names unknown group {g!r}; groups are {group_codes}")
-
-    pw = r.get(rd, "period_weights", "rules.period_weights", dict)
-    for k in ("half_year", "annual"):
-        if k not in pw:
-            r.fail(f"rules.period_weights.{k}", "missing key")
-    unknown = sorted(set(pw) - {"half_year", "annual"})
-    if unknown:
-        r.fail(f"rules.period_weights.{unknown[0]}", "unknown period; use half_year and annual")
-    pweights = {
-        k: r.get(pw, k, f"rules.period_weights.{k}", float) for k in ("half_year", "annual")
-    }
-    if any(w < 0 for w in pweights.values()) or abs(sum(pweights.values()) - 1) > 1e-6:
-        r.fail("rules.period_weights", f"weights must be >= 0 and sum to 1, got {pweights}")
-
+    pweights = _parse_period_weights(r, rd)
     rules = Rules(
         top_box_level=top_box,
         dissatisfied_levels=dissat,
@@ -506,38 +529,34 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
     )
     if not 0 < rules.confidence_level < 1:  # pragma: no cover - number() checks the range
         r.fail("rules.confidence_level", "must be strictly between 0 and 1")
+    return rules
 
+
+def _parse_period_weights(r: _Reader, rd: dict) -> dict[str, float]:
+    """``rules.period_weights``: exactly ``half_year`` and ``annual``, >= 0, summing to 1."""
+    pw = r.get(rd, "period_weights", "rules.period_weights", dict)
+    for k in ("half_year", "annual"):
+        if k not in pw:
+            r.fail(f"rules.period_weights.{k}", "missing key")
+    unknown = sorted(set(pw) - {"half_year", "annual"})
+    if unknown:
+        r.fail(f"rules.period_weights.{unknown[0]}", "unknown period; use half_year and annual")
+    pweights = {
+        k: r.get(pw, k, f"rules.period_weights.{k}", float) for k in ("half_year", "annual")
+    }
+    if any(w < 0 for w in pweights.values()) or abs(sum(pweights.values()) - 1) > 1e-6:
+        r.fail("rules.period_weights", f"weights must be >= 0 and sum to 1, got {pweights}")
+    return pweights
+
+
+def _parse_headers(r: _Reader, data: dict, dims: list[Item]) -> tuple[dict, dict[str, Any]]:
+    """The ``[headers]`` of each input table, and the normalised header → column maps."""
     hd = r.get(data, "headers", "headers", dict)
     headers: dict[str, dict[str, tuple[str, ...]]] = {}
     maps: dict[str, Any] = {}
     for table in TABLES:
         t = r.get(hd, table, f"headers.{table}", dict)
-        cols = {}
-        for col in REQUIRED_HEADERS[table]:
-            aliases = r.strings(t, col, f"headers.{table}.{col}")
-            if not aliases:
-                r.fail(f"headers.{table}.{col}", "missing key (list the accepted headers)")
-            cols[col] = aliases
-        optional = OPTIONAL_HEADERS.get(table, ())
-        extra = sorted(set(t) - set(REQUIRED_HEADERS[table]) - set(optional))
-        if extra:
-            r.fail(
-                f"headers.{table}.{extra[0]}",
-                "unknown column; dimensions are matched by their labels",
-            )
-        if table == "responses":
-            for d in dims:
-                cols[d.code] = (d.code, d.label_zh, d.label_en, *d.aliases)
-        taken = {normalize_label(a) for aliases in cols.values() for a in aliases}
-        for col in optional:
-            if col in t:
-                aliases = r.strings(t, col, f"headers.{table}.{col}")
-            else:  # not listed: the bundled defaults, minus headers this scheme uses otherwise
-                aliases = tuple(
-                    a for a in _bundled_headers(table, col) if normalize_label(a) not in taken
-                )
-            if aliases:
-                cols[col] = aliases
+        cols = _table_headers(r, table, t, dims)
         headers[table] = cols
         hmap: dict[str, str] = {}
         for col, aliases in cols.items():
@@ -552,50 +571,62 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
     unknown_tables = sorted(set(hd) - set(TABLES))
     if unknown_tables:
         r.fail(f"headers.{unknown_tables[0]}", f"unknown table; tables are {list(TABLES)}")
+    return headers, maps
 
-    maps["levels"] = MappingProxyType(
-        _build_map(r, "levels", levels, lambda v: [str(v.digit)] if v.digit is not None else [])
-    )
-    maps["groups"] = MappingProxyType(_build_map(r, "groups", groups))
-    maps["series"] = MappingProxyType(_build_map(r, "series", series))
-    maps["incident_kinds"] = MappingProxyType(_build_map(r, "incident_kinds", kinds))
-    maps["_canonical"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
 
-    known_top = {
-        "scheme",
-        "dimensions",
-        "levels",
-        "groups",
-        "series",
-        "grades",
-        "incident_kinds",
-        "rules",
-        "headers",
-    }
-    unknown_top = sorted(set(data) - known_top)
+def _table_headers(r: _Reader, table: str, t: dict, dims: list[Item]) -> dict:
+    """The accepted headers of each column of one input table (``headers.<table>``)."""
+    cols = {}
+    for col in REQUIRED_HEADERS[table]:
+        aliases = r.strings(t, col, f"headers.{table}.{col}")
+        if not aliases:
+            r.fail(f"headers.{table}.{col}", "missing key (list the accepted headers)")
+        cols[col] = aliases
+    optional = OPTIONAL_HEADERS.get(table, ())
+    extra = sorted(set(t) - set(REQUIRED_HEADERS[table]) - set(optional))
+    if extra:
+        r.fail(
+            f"headers.{table}.{extra[0]}",
+            "unknown column; dimensions are matched by their labels",
+        )
+    if table == "responses":
+        for d in dims:
+            cols[d.code] = (d.code, d.label_zh, d.label_en, *d.aliases)
+    taken = {normalize_label(a) for aliases in cols.values() for a in aliases}
+    for col in optional:
+        if col in t:
+            aliases = r.strings(t, col, f"headers.{table}.{col}")
+        else:  # not listed: the bundled defaults, minus headers this scheme uses otherwise
+            aliases = tuple(
+                a for a in _bundled_headers(table, col) if normalize_label(a) not in taken
+            )
+        if aliases:
+            cols[col] = aliases
+    return cols
+
+
+_KNOWN_TOP = (
+    "scheme",
+    "dimensions",
+    "levels",
+    "groups",
+    "series",
+    "grades",
+    "incident_kinds",
+    "rules",
+    "headers",
+)
+
+
+def _refuse_unknown_keys(r: _Reader, data: dict, rd: dict) -> None:
+    """A top-level table or a rule the scheme does not know is an error, not ignored."""
+    unknown_top = sorted(set(data) - set(_KNOWN_TOP))
     if unknown_top:
         r.fail(unknown_top[0], "unknown key")
     known_rules = {f.name for f in Rules.__dataclass_fields__.values()}
     unknown_rules = sorted(set(rd) - known_rules)
     if unknown_rules:
         r.fail(f"rules.{unknown_rules[0]}", "unknown key")
-
-    return Scheme(
-        name=name,
-        version=version,
-        description=description,
-        dimensions=tuple(dims),
-        levels=tuple(levels),
-        groups=tuple(groups),
-        series=tuple(series),
-        grades=tuple(grades),
-        incident_kinds=tuple(kinds),
-        rules=rules,
-        headers=MappingProxyType({k: MappingProxyType(v) for k, v in headers.items()}),
-        source=source,
-        sha256=sha,
-        _maps=MappingProxyType(maps),
-    )
 
 
 @functools.cache
