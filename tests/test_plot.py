@@ -395,7 +395,7 @@ def test_level_shares_known_answer():
             "count": [3, 0, 0, 1, 2, 1, 0, 0, 0, 0, 4, 0],
         }
     )
-    shares = plot._level_shares(counts, "dimension", SCHEME)
+    shares = plot.level_shares(counts, "dimension", SCHEME)
     assert shares.loc["service", "share_satisfied"] == 0.75
     assert shares.loc["service", "share_dissatisfied"] == 0.25
     assert shares.loc["service", ["n_valid", "unknown", "blank"]].tolist() == [4, 2, 1]
@@ -417,7 +417,7 @@ def test_level_shares_sum_to_one_and_ignore_row_order(counts_list, rnd):
             "count": counts_list,
         }
     )
-    shares = plot._level_shares(counts, "unit", SCHEME)
+    shares = plot.level_shares(counts, "unit", SCHEME)
     cols = [f"share_{c}" for c in SCHEME.valid_level_codes]
     total = shares[cols].sum(axis=1, min_count=1)
     has_valid = shares["n_valid"] > 0
@@ -425,7 +425,7 @@ def test_level_shares_sum_to_one_and_ignore_row_order(counts_list, rnd):
     assert total[~has_valid].isna().all()
     order = list(range(len(counts)))
     rnd.shuffle(order)
-    shuffled = plot._level_shares(counts.iloc[order], "unit", SCHEME)
+    shuffled = plot.level_shares(counts.iloc[order], "unit", SCHEME)
     pd.testing.assert_frame_equal(shuffled.loc[shares.index], shares)
 
 
@@ -435,7 +435,7 @@ def test_level_shares_sum_to_one_and_ignore_row_order(counts_list, rnd):
     st.floats(0.1, 5),
 )
 def test_spread_keeps_labels_apart_and_centred(values, gap):
-    out = plot._spread(values, gap)
+    out = plot.style.spread(values, gap)
     order = np.argsort(values, kind="stable")
     assert (np.diff(out[order]) >= gap * (1 - 1e-9)).all()  # order kept, gaps kept
     assert out.mean() == pytest.approx(np.mean(values), abs=1e-6 * max(1.0, gap * len(values)))
@@ -450,12 +450,12 @@ def test_spread_keeps_labels_apart_and_centred(values, gap):
 )
 def test_spread_stays_inside_its_bounds_when_there_is_room(values, gap):
     lo, hi = -5.0, 105.0
-    out = plot._spread(values, gap, lo, hi)
+    out = plot.style.spread(values, gap, lo, hi)
     order = np.argsort(values, kind="stable")
     assert (np.diff(out[order]) >= gap * (1 - 1e-9)).all()  # order kept, gaps kept
     if gap * (len(values) - 1) <= hi - lo:  # room for every label: all inside
         assert (out >= lo - 1e-9).all() and (out <= hi + 1e-9).all()
-    crowded = plot._spread([99.0] * 10, 1.0, 0.0, 100.0)  # ten labels at the top
+    crowded = plot.style.spread([99.0] * 10, 1.0, 0.0, 100.0)  # ten labels at the top
     np.testing.assert_allclose(np.sort(crowded), np.arange(91.0, 101.0))
 
 
@@ -552,7 +552,7 @@ def test_saved_figure_displays_the_png_written_without_drawing_again(tmp_path, m
     png = (tmp_path / "slope.png").read_bytes()
     assert data["image/png"] == png
     width = int.from_bytes(png[16:20], "big")
-    assert meta["image/png"] == {"width": round(width * plot.INLINE_DPI / plot.PNG_DPI)}
+    assert meta["image/png"] == {"width": round(width * plot.INLINE_DPI / plot.style.PNG_DPI)}
     assert data["text/plain"] == "saved: slope.png, slope.svg, slope.csv"
 
 
