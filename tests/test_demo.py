@@ -342,7 +342,7 @@ def test_story_check_finds_the_story_approximately(files):
     level_index = {v.label_zh: i for i, v in enumerate(SCHEME.levels)}
     for i, d in enumerate(DIMS):
         t[f"d{i}"] = t[d].map(level_index).fillna(-1).astype(int)
-    comp, se = demo._composites(t, t["unit_i"].max() + 1, SCHEME)
+    comp, se = demo.story._composites(t, t["unit_i"].max() + 1, SCHEME)
     expected = composites(h1)[h1["unit"].astype("category").cat.categories]
     np.testing.assert_allclose(comp, expected.to_numpy(), rtol=1e-12)
     assert (se > 0).all() and (se < 10).all()
@@ -467,13 +467,13 @@ def test_write_large_row_count_exact_and_content(tmp_path, fmt):
 
 def test_write_large_is_chunked(tmp_path, monkeypatch):
     seen = []
-    original = demo._large_chunk
+    original = demo.large._large_chunk
 
     def spy(start, stop, rng, params):
         seen.append((start, stop))
         return original(start, stop, rng, params)
 
-    monkeypatch.setattr(demo, "_large_chunk", spy)
+    monkeypatch.setattr(demo.large, "_large_chunk", spy)
     write_large(tmp_path / "L", forms=1050, chunk_size=100, units=10)
     assert len(seen) == 11
     assert seen[0] == (0, 100) and seen[-1] == (1000, 1050)
@@ -535,7 +535,7 @@ def test_write_large_bad_arguments(tmp_path, kwargs, message):
 
 
 def test_large_unit_names_unique_beyond_the_town_list():
-    u = demo._large_units(2000, SCHEME)
+    u = demo.large._large_units(2000, SCHEME)
     assert u["name"].is_unique and u["unit"].is_unique
 
 

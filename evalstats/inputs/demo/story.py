@@ -1,61 +1,5 @@
-"""Demo data: a realistic, deterministic town for ``2026H1`` and ``2026A``, and large cycles.
-
-:func:`write_demo` writes two cycle folders as offices send them — responses of the
-half-year as an ``.xlsx`` with a title row above the header, responses of the year end as a
-GBK-encoded ``.csv`` (units typed by name in the one and by code in the other), plus
-``units``, ``forms_issued``, ``incidents`` and ``exclusions``.  The town has 24 units in
-three series (a 25th, 退役军人服务站, appears at the year end only).
-
-The answers come from a latent-quality model (an ordered-probit): for form *f* of unit *u*
-in group *g*, the latent value on dimension *d* is
-
-.. math:: y_{fd} = \\mu_u + \\delta_{ud} + \\gamma_g + h_f + e_{fd},
-          \\quad h_f \\sim N(0, 0.8^2),\\; e_{fd} \\sim N(0, 0.6^2)
-
-and the level is the band of *y* between fixed cut points that give an average unit a mix of
-about 60 % top level, 24 % second, 11 % third and 5 % worst.  The per-form "halo" :math:`h_f`
-makes one respondent's answers correlate (as real forms do).  Some answers are 不了解 (more
-often from the public, and on integrity-like dimensions) and some are left blank.
-
-Planted features (what the analyses must find):
-
-- 综治办, 建管站 and 运管站 are weak in the half-year (on two dimensions each) and partly
-  recover by the year end; in 行政管理 the last unit (综治办) is clearly last, in 行政执法 the
-  bottom two (建管站, 运管站) are close, so 末位 is not distinguishable;
-- critical comments (意见建议), mostly on the weak units;
-- forms typed twice (same id, same answers): 3 in 2026H1, 4 in 2026A;
-- a burst in 2026H1: 15 forms for 运管站, all top level on every dimension, collected by
-  王某 within 10 minutes;
-- one voided form per cycle listed in ``exclusions.csv`` with its reason;
-- one veto incident in 2026A (国土所, which otherwise scores well).
-
-With ``with_identifiers=True`` the responses also carry the respondent's name (评议人姓名)
-and phone number (联系电话), typed in several ways (spaces, dashes, ``+86``, full-width
-digits), so that validation must replace them by keyed pseudonyms
-(:mod:`evalstats.inputs.pseudonym`).
-Each respondent rates several units once each; about 5 % of forms are anonymous, some give only
-a name or only a phone; the 15 burst forms come from only 3 respondents (5 forms each for
-运管站: :func:`evalstats.inputs.pseudonym.repeated_respondents` finds them).  Names and phones are
-drawn from a separate random stream, so every other cell is the same as without them.
-
-The story is made to hold for every seed by conditional simulation: a cycle is drawn, its
-composites (as DOMAIN.md defines them) and a normal-approximation P(last) are computed, and
-the draw is repeated with the next sub-seed until the conditions hold (综治办 last with
-P(last) >= 0.9; 建管站 or 运管站 last in 行政执法, within 3 points of the next, with
-P(last) <= 0.45; no composite near the veto threshold; at the year end the three weak units up
-by more than 3 points and 国土所 in its series' top 3).  The official figures come from the
-scoring module, not from this check.
-
-:func:`write_large` writes a large synthetic cycle for benchmarks, chunk by chunk.
-
-Examples
---------
->>> import tempfile
->>> from evalstats.inputs.demo import write_demo
->>> with tempfile.TemporaryDirectory() as d:
-...     [p.name for p in write_demo(d)]
-['2026H1', '2026A']
-"""
+"""The demo town's two cycles (2026H1 as XLSX, 2026A as GBK CSV) and the story they must tell:
+planted weak units, an improved unit, a vetoed unit, a typed-twice form and a burst."""
 
 from __future__ import annotations
 
@@ -70,92 +14,26 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from scipy.special import ndtri
 
 from evalstats.core.config import project_root, raw_dir, resolve_path
-from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.inputs.demo.town import (
+    BLANK_P,
+    BURST_COLLECTOR,
+    COLLECTORS,
+    COMMENTS_OTHER,
+    DEMO_FILES,
+    HALO_SD,
+    NOISE_SD,
+    TOWN,
+    check_seed,
+    csv_bytes,
+    cut_points,
+    group_profiles,
+    levels_from_latent,
+    unknown_dim,
+)
 from evalstats.inputs.template import response_headers, workbook_bytes
-
-DEMO_CYCLES = ("2026H1", "2026A")
-DEMO_FILES = (
-    "responses.xlsx",
-    "responses.csv",
-    "units.csv",
-    "forms_issued.csv",
-    "incidents.csv",
-    "exclusions.csv",
-)
-LARGE_FORMATS = ("csv", "parquet")
-
-# ---------------------------------------------------------------------- the town
-# (code, name, series index, H1 quality, A quality, weak dimension indices, weak shift H1, A,
-#  cycles present).  Quality None = drawn from the seed.  Dimension indices refer to the
-# scheme's dimension order (default: 0 政务公开, 1 依法行政, 2 办事效率, 3 服务质量, 4 清正廉洁).
-_ADMIN, _ENFORCE, _PUBLIC = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class _Unit:
-    code: str
-    name: str
-    series: int
-    quality: tuple[float | None, float | None] = (None, None)
-    weak_dims: tuple[int, ...] = ()
-    weak_shift: tuple[float, float] = (0.0, 0.0)
-    cycles: tuple[str, ...] = DEMO_CYCLES
-
-
-_TOWN = (
-    _Unit("party_office", "党政办", _ADMIN),
-    _Unit("finance_office", "财政所", _ADMIN),
-    _Unit("economic_office", "经发办", _ADMIN),
-    _Unit("social_affairs", "社会事务办", _ADMIN),
-    _Unit("governance_office", "综治办", _ADMIN, (-0.55, -0.15), (0, 2), (-0.3, -0.15)),
-    _Unit("statistics_station", "统计站", _ADMIN),
-    _Unit("family_planning", "计生办", _ADMIN),
-    _Unit("civil_affairs", "民政办", _ADMIN),
-    _Unit("justice_office", "司法所", _ENFORCE),
-    _Unit("urban_management", "城管执法中队", _ENFORCE, (-0.4, -0.05)),
-    _Unit("work_safety", "安监站", _ENFORCE),
-    _Unit("construction_station", "建管站", _ENFORCE, (-0.3, 0.0), (2, 3), (-0.3, -0.1)),
-    _Unit("transport_station", "运管站", _ENFORCE, (-0.3, -0.05), (2, 3), (-0.3, -0.1)),
-    _Unit("land_office", "国土所", _ENFORCE, (0.5, 0.55)),
-    _Unit("environment_station", "环保站", _ENFORCE),
-    _Unit("labour_security", "劳动保障所", _ENFORCE),
-    _Unit("investment_centre", "投资服务中心", _PUBLIC, (0.6, 0.6)),
-    _Unit("labour_service_centre", "劳务服务中心", _PUBLIC, (0.55, 0.55)),
-    _Unit("culture_station", "文化站", _PUBLIC),
-    _Unit("agritech_station", "农技站", _PUBLIC),
-    _Unit("health_centre", "卫生院", _PUBLIC),
-    _Unit("water_station", "水利站", _PUBLIC),
-    _Unit("citizen_service_centre", "便民服务中心", _PUBLIC),
-    _Unit("forestry_station", "林业站", _PUBLIC),
-    _Unit("veterans_station", "退役军人服务站", _PUBLIC, cycles=("2026A",)),
-)
-
-# Group profiles by group code (fallback: by position in the scheme): forms per unit
-# (low, high inclusive), latent shift, probability of 不了解.
-_GROUP_PROFILE = {
-    "enterprise": ((20, 40), 0.0, 0.03),
-    "supervisor": ((4, 6), -0.15, 0.01),
-    "public": ((20, 60), -0.05, 0.06),
-    "deputy": ((1, 4), 0.15, 0.02),
-}
-_GROUP_FALLBACK = (((20, 40), 0.0, 0.03), ((4, 6), -0.1, 0.01), ((20, 60), 0.0, 0.05))
-# Multiplier of the 不了解 probability per dimension position (integrity-like last dimension:
-# respondents more often cannot judge).
-_UNKNOWN_DIM = (1.0, 1.3, 0.8, 0.7, 2.5)
-_BLANK_P = 0.008
-_HALO_SD, _NOISE_SD = 0.8, 0.6
-# Shares of the valid levels (best first) for an average unit: sets the cut points.
-_BASE_SHARES = {4: (0.62, 0.23, 0.11, 0.04)}
-
-_COLLECTORS = (
-    "张某", "李某", "刘某", "陈某", "杨某", "赵某", "黄某", "周某", "吴某", "徐某",
-    "孙某", "胡某", "朱某", "高某", "林某", "何某", "郭某", "马某", "罗某", "梁某",
-)  # fmt: skip
-_BURST_COLLECTOR = "王某"
 
 
 @dataclass(frozen=True)
@@ -224,15 +102,6 @@ _COMMENTS_IMPROVED = (
     "比上半年有明显改进，办事快了不少。",
     "流程简化了，但个别工作人员态度还需改进。",
 )
-# (text, tone): critical comments go on a unit's worst forms, praise on its best ones,
-# suggestions anywhere
-_COMMENTS_OTHER = (
-    ("希望进一步提高办事效率，减少群众跑腿。", 0),
-    ("工作人员服务热情，希望继续保持。", 1),
-    ("建议在网上公开办事指南，方便企业查询。", 0),
-    ("中午时段窗口无人值守，建议实行错时服务。", -1),
-    ("政策宣传不够，很多补贴政策群众不了解。", -1),
-)
 
 _INCIDENT = (
     "land_office",
@@ -240,34 +109,6 @@ _INCIDENT = (
     "media_exposure",
     "违规为不符合条件的农户办理宅基地审批，经媒体曝光，区纪委核实属实",
 )
-
-
-# ---------------------------------------------------------------------- model helpers
-def _cut_points(n_valid: int) -> np.ndarray:
-    """Ascending cut points on the latent scale (total sd 1) for ``n_valid`` levels."""
-    shares = _BASE_SHARES.get(n_valid)
-    if shares is None:  # another scheme: geometric shares, best level most common
-        w = 0.45 ** np.arange(n_valid)
-        shares = tuple(w / w.sum())
-    cum = np.cumsum(shares)[:-1]  # P(level <= k), best first
-    # level k (best = 0) when y > cut_k; cut_k = quantile of 1 - P(level <= k)
-    return np.sort(ndtri(1.0 - cum))
-
-
-def _levels_from_latent(y: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    """Valid level index (0 = best) for latent values ``y``."""
-    return (len(cuts) - np.searchsorted(cuts, y, side="left")).astype(np.int8)
-
-
-def _group_profiles(scheme: Scheme) -> list[tuple[tuple[int, int], float, float]]:
-    out = []
-    for i, g in enumerate(scheme.groups):
-        out.append(_GROUP_PROFILE.get(g.code, _GROUP_FALLBACK[i % len(_GROUP_FALLBACK)]))
-    return out
-
-
-def _unknown_dim(n_dims: int) -> np.ndarray:
-    return np.array([_UNKNOWN_DIM[i % len(_UNKNOWN_DIM)] for i in range(n_dims)])
 
 
 def _workdays(first: str, last: str) -> np.ndarray:
@@ -278,13 +119,13 @@ def _workdays(first: str, last: str) -> np.ndarray:
 # ---------------------------------------------------------------------- one demo cycle
 def _cycle_forms(spec: _CycleSpec, scheme: Scheme, rng: np.random.Generator, unit_mu):
     """Generate the returned forms of one cycle as a DataFrame of codes (before writing)."""
-    units = [u for u in _TOWN if spec.cycle in u.cycles]
+    units = [u for u in TOWN if spec.cycle in u.cycles]
     n_dims = len(scheme.dimensions)
     groups = scheme.groups
-    profiles = _group_profiles(scheme)
+    profiles = group_profiles(scheme)
     valid = [v for v in scheme.levels if v.valid]
     invalid = [v for v in scheme.levels if not v.valid]
-    cuts = _cut_points(len(valid))
+    cuts = cut_points(len(valid))
 
     # forms per unit x group
     counts = np.zeros((len(units), len(groups)), dtype=np.int64)
@@ -312,18 +153,18 @@ def _cycle_forms(spec: _CycleSpec, scheme: Scheme, rng: np.random.Generator, uni
             if d < n_dims:
                 delta[i, d] += u.weak_shift[spec.index]
     gamma = np.array([p[1] for p in profiles])
-    halo = rng.normal(0.0, _HALO_SD, size=n)
-    noise = rng.normal(0.0, _NOISE_SD, size=(n, n_dims))
+    halo = rng.normal(0.0, HALO_SD, size=n)
+    noise = rng.normal(0.0, NOISE_SD, size=(n, n_dims))
     y = mu[unit_idx, None] + delta[unit_idx] + gamma[group_idx, None] + halo[:, None] + noise
-    level = _levels_from_latent(y, cuts).astype(np.int16)
+    level = levels_from_latent(y, cuts).astype(np.int16)
     if invalid:
-        p_unknown = np.array([p[2] for p in profiles])[group_idx, None] * _unknown_dim(n_dims)
+        p_unknown = np.array([p[2] for p in profiles])[group_idx, None] * unknown_dim(n_dims)
         level[rng.random((n, n_dims)) < p_unknown] = len(valid)  # first invalid level
-    level[rng.random((n, n_dims)) < _BLANK_P] = -1
+    level[rng.random((n, n_dims)) < BLANK_P] = -1
 
     # when and by whom
     days = _workdays(*spec.workdays)
-    n_col = len(_COLLECTORS)
+    n_col = len(COLLECTORS)
     # each unit has two collectors; a group's forms come in through one of them
     unit_collectors = rng.choice(n_col, size=(len(units), 2), replace=True)
     group_pick = rng.integers(0, 2, size=(len(units), len(groups)))
@@ -340,7 +181,7 @@ def _cycle_forms(spec: _CycleSpec, scheme: Scheme, rng: np.random.Generator, uni
             "unit_i": unit_idx,
             "group_i": group_idx,
             "when": when,
-            "collector": np.asarray(_COLLECTORS, dtype=object)[collector],
+            "collector": np.asarray(COLLECTORS, dtype=object)[collector],
             "burst": False,
         }
     )
@@ -353,7 +194,7 @@ def _cycle_forms(spec: _CycleSpec, scheme: Scheme, rng: np.random.Generator, uni
         start = days[len(days) // 2] + np.timedelta64(15 * 60 + 2, "m")
         offsets = np.sort(rng.integers(0, 10, size=15)).astype("timedelta64[m]")
         forms.loc[take, "when"] = start + offsets
-        forms.loc[take, "collector"] = _BURST_COLLECTOR
+        forms.loc[take, "collector"] = BURST_COLLECTOR
         forms.loc[take, "burst"] = True
         for d in range(n_dims):
             forms.loc[take, f"d{d}"] = 0
@@ -401,10 +242,10 @@ def _add_comments(forms, spec, units, n_dims, n_valid, rng) -> None:
         ~np.isin(unit_i, [i for i, u in enumerate(units) if u.code in _COMMENTS_WEAK])
     )
     k = 3 if spec.index == 0 else 4
-    chosen = rng.choice(len(_COMMENTS_OTHER), size=k, replace=False)
+    chosen = rng.choice(len(COMMENTS_OTHER), size=k, replace=False)
     units_for = rng.choice(np.unique(unit_i[others]), size=k, replace=False)
     for t, ui in zip(chosen, units_for, strict=True):
-        text, tone = _COMMENTS_OTHER[t]
+        text, tone = COMMENTS_OTHER[t]
         put(np.flatnonzero(unit_i == ui), [text], tone)
 
 
@@ -425,19 +266,12 @@ def _typed_twice(forms: pd.DataFrame, k: int, avoid: np.ndarray, rng) -> pd.Data
 
 def _unit_qualities(rng: np.random.Generator) -> dict[str, tuple[float, float]]:
     out = {}
-    for u in _TOWN:
+    for u in TOWN:
         base = rng.normal(0.25, 0.12)
         change = rng.normal(0.03, 0.08)
         h1, a = u.quality
         out[u.code] = (base if h1 is None else h1, base + change if a is None else a)
     return out
-
-
-# ---------------------------------------------------------------------- writing
-def _csv_bytes(frame: pd.DataFrame, *, encoding: str = "utf-8", bom: bool = False) -> bytes:
-    text = frame.to_csv(index=False, lineterminator="\r\n")
-    data = text.encode(encoding)  # strict: a character outside GBK is a bug here
-    return (b"\xef\xbb\xbf" + data) if bom else data
 
 
 _SURNAMES = (
@@ -717,7 +551,7 @@ def _cycle_files(spec: _CycleSpec, scheme: Scheme, rng, units, forms, void_row: 
         t = table.copy()
         col = dict(response_headers(scheme))["submitted_at"]
         t[col] = t[col].dt.strftime("%Y-%m-%d %H:%M")
-        files["responses.csv"] = _csv_bytes(t, encoding="gbk")
+        files["responses.csv"] = csv_bytes(t, encoding="gbk")
 
     hu = scheme.headers["units"]
     units_table = pd.DataFrame(
@@ -727,7 +561,7 @@ def _cycle_files(spec: _CycleSpec, scheme: Scheme, rng, units, forms, void_row: 
             hu["series"][0]: [scheme.series[u.series % len(scheme.series)].label_zh for u in units],
         }
     )
-    files["units.csv"] = _csv_bytes(units_table, bom=spec.units_bom)
+    files["units.csv"] = csv_bytes(units_table, bom=spec.units_bom)
 
     # forms issued: returned / a response rate of 70-95 %, never below returned
     hi = scheme.headers["forms_issued"]
@@ -739,7 +573,7 @@ def _cycle_files(spec: _CycleSpec, scheme: Scheme, rng, units, forms, void_row: 
     unit_values = np.asarray(
         [u.name if spec.unit_by == "name" else u.code for u in units], dtype=object
     )
-    files["forms_issued.csv"] = _csv_bytes(
+    files["forms_issued.csv"] = csv_bytes(
         pd.DataFrame(
             {
                 hi["unit"][0]: unit_values[ui],
@@ -750,7 +584,7 @@ def _cycle_files(spec: _CycleSpec, scheme: Scheme, rng, units, forms, void_row: 
     )
 
     he = scheme.headers["exclusions"]
-    files["exclusions.csv"] = _csv_bytes(
+    files["exclusions.csv"] = csv_bytes(
         pd.DataFrame({he["form_id"][0]: [void_id], he["reason"][0]: [spec.void_reason]})
     )
 
@@ -760,7 +594,7 @@ def _cycle_files(spec: _CycleSpec, scheme: Scheme, rng, units, forms, void_row: 
         kinds = {k.code: k for k in scheme.incident_kinds}
         kind_item = kinds.get(kind, scheme.incident_kinds[0])
         hn = scheme.headers["incidents"]
-        files["incidents.csv"] = _csv_bytes(
+        files["incidents.csv"] = csv_bytes(
             pd.DataFrame(
                 {
                     hn["unit"][0]: [unit.name if spec.unit_by == "name" else unit.code],
@@ -789,7 +623,7 @@ def demo_files(
     >>> sorted(demo_files()["2026A"])
     ['exclusions.csv', 'forms_issued.csv', 'incidents.csv', 'responses.csv', 'units.csv']
     """
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if not isinstance(with_identifiers, bool):
         raise TypeError(f"with_identifiers must be True or False; got {with_identifiers!r}")
     scheme = resolve_scheme(scheme)
@@ -802,12 +636,6 @@ def demo_files(
         id_rng = np.random.default_rng([seed, 99, spec.index]) if with_identifiers else None
         out[spec.cycle] = _cycle_files(spec, scheme, rng, units, forms, void_row, id_rng)
     return out
-
-
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative whole number; got {seed!r}")
-    return int(seed)
 
 
 def _publish(folder: Path, files: dict[str, bytes], *, overwrite: bool) -> None:
@@ -892,7 +720,7 @@ def write_demo(
     ...     len(first), again
     (2, [])
     """
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if if_absent and overwrite:
         raise ValueError("if_absent and overwrite cannot both be set")
     base = raw_dir(root=resolve_path(root) if root is not None else project_root())
@@ -915,291 +743,7 @@ def write_demo(
     return written
 
 
-# ---------------------------------------------------------------------- large cycles
-_TOWNS = (
-    "城关", "东关", "西关", "南湖", "北山", "河口", "新集", "柳林", "桃园", "石桥",
-    "杨庄", "李集", "王店", "高坪", "长岭", "青山", "白沙", "黄村", "双河", "太平",
-)  # fmt: skip
-_LARGE_ID_BASE = 10_000_000
-
-
-def _large_units(n_units: int, scheme: Scheme) -> pd.DataFrame:
-    base = [u for u in _TOWN if "2026H1" in u.cycles]
-    i = np.arange(n_units)
-    b = i % len(base)
-    t = i // len(base)
-    names = []
-    for k in range(n_units):
-        town = _TOWNS[t[k] % len(_TOWNS)] + "镇"
-        suffix = "" if t[k] < len(_TOWNS) else f"{t[k] // len(_TOWNS) + 1}"
-        names.append(f"{town}{suffix}{base[b[k]].name}")
-    return pd.DataFrame(
-        {
-            "unit": [f"u{k + 1:05d}" for k in range(n_units)],
-            "name": names,
-            "series": [
-                scheme.series[base[j].series % len(scheme.series)].label_zh for j in b.tolist()
-            ],
-        }
-    )
-
-
-def _chunk_bounds(forms: int, chunk_size: int):
-    """``(start, stop)`` of each chunk: ``ceil(forms / chunk_size)`` chunks covering 0..forms."""
-    for start in range(0, forms, chunk_size):
-        yield start, min(start + chunk_size, forms)
-
-
-def _large_chunk(start: int, stop: int, rng, params: dict):
-    """One chunk of a large cycle as a pyarrow Table (vectorised)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    n = stop - start
-    n_units, n_dims = len(params["mu"]), params["n_dims"]
-    unit = rng.integers(0, n_units, size=n)
-    group = rng.choice(len(params["group_p"]), size=n, p=params["group_p"])
-    halo = rng.normal(0.0, _HALO_SD, size=n)
-    y = (
-        params["mu"][unit, None]
-        + params["delta"][unit]
-        + params["gamma"][group, None]
-        + halo[:, None]
-        + rng.normal(0.0, _NOISE_SD, size=(n, n_dims))
-    )
-    level = _levels_from_latent(y, params["cuts"]).astype(np.int32)
-    if params["has_unknown"]:
-        p_unknown = params["p_unknown"][group, None] * params["unknown_dim"]
-        level[rng.random((n, n_dims)) < p_unknown] = params["n_valid"]
-    level[rng.random((n, n_dims)) < _BLANK_P] = -1
-
-    # working hours, 08:30 to 17:30, on the 30 days of the collection month
-    seconds = rng.integers(0, 30, size=n) * 86_400 + rng.integers(0, 9 * 3600 + 1, size=n)
-    when = params["t0"] + seconds.astype("timedelta64[s]")
-    comment_idx = np.where(
-        rng.random(n) < 0.01, rng.integers(0, len(_COMMENTS_OTHER), size=n), -1
-    ).astype(np.int32)  # (tone ignored here)
-
-    ids = pc.cast(pa.array(np.arange(start + 1, stop + 1) + _LARGE_ID_BASE), pa.string())
-    columns = [
-        ids,
-        pa.DictionaryArray.from_arrays(pa.array(unit.astype(np.int32)), params["unit_dict"]),
-        pa.DictionaryArray.from_arrays(pa.array(group.astype(np.int32)), params["group_dict"]),
-    ]
-    for d in range(n_dims):
-        col = level[:, d]
-        columns.append(
-            pa.DictionaryArray.from_arrays(pa.array(col, mask=col < 0), params["level_dict"])
-        )
-    columns.append(
-        pa.DictionaryArray.from_arrays(
-            pa.array(comment_idx, mask=comment_idx < 0), params["comment_dict"]
-        )
-    )
-    columns.append(pa.array(when, type=pa.timestamp("s")))
-    collector = rng.integers(0, len(_COLLECTORS), size=n).astype(np.int32)
-    columns.append(pa.DictionaryArray.from_arrays(pa.array(collector), params["collector_dict"]))
-    return pa.Table.from_arrays(columns, schema=params["schema"]), unit, group
-
-
-def _cycle_year(cycle: str) -> int:
-    """The year a cycle id starts with (``"2026L"`` -> 2026), else 2026."""
-    head = cycle[:4]
-    return int(head) if head.isdigit() and 1900 < int(head) < 2200 else 2026
-
-
-def _large_params(scheme: Scheme, units: pd.DataFrame, rng, cycle: str) -> dict:
-    import pyarrow as pa
-
-    headers = response_headers(scheme)
-    valid = [v for v in scheme.levels if v.valid]
-    profiles = _group_profiles(scheme)
-    n_dims = len(scheme.dimensions)
-    sizes = np.array([(lo + hi) / 2 for (lo, hi), _, _ in profiles])
-    dict_type = pa.dictionary(pa.int32(), pa.string())
-    fields = []
-    for code, header in headers:
-        if code == "form_id":
-            fields.append(pa.field(header, pa.string()))
-        elif code == "submitted_at":
-            fields.append(pa.field(header, pa.timestamp("s")))
-        else:
-            fields.append(pa.field(header, dict_type))
-    mu = rng.normal(0.2, 0.25, size=len(units))
-    return {
-        "n_dims": n_dims,
-        "n_valid": len(valid),
-        "has_unknown": len(valid) < len(scheme.levels),
-        "cuts": _cut_points(len(valid)),
-        "mu": mu,
-        "delta": rng.normal(0.0, 0.12, size=(len(units), n_dims)),
-        "gamma": np.array([p[1] for p in profiles]),
-        "p_unknown": np.array([p[2] for p in profiles]),
-        "unknown_dim": _unknown_dim(n_dims),
-        "group_p": sizes / sizes.sum(),
-        "t0": np.datetime64(f"{_cycle_year(cycle)}-06-01T08:30:00", "s"),
-        "unit_dict": pa.array(units["unit"].tolist(), pa.string()),
-        "group_dict": pa.array([g.label_zh for g in scheme.groups], pa.string()),
-        "level_dict": pa.array([v.label_zh for v in scheme.levels], pa.string()),
-        "comment_dict": pa.array([t for t, _ in _COMMENTS_OTHER], pa.string()),
-        "collector_dict": pa.array(list(_COLLECTORS), pa.string()),
-        "schema": pa.schema(fields),
-    }
-
-
-def _csv_writer(path: Path, schema):
-    """A chunk writer for CSV: UTF-8, header once, nulls as empty fields."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    plain = pa.schema(
-        [
-            pa.field(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type)
-            for f in schema
-        ]
-    )
-
-    class _Writer:
-        def __init__(self):
-            self._w = pacsv.CSVWriter(
-                str(path), plain, write_options=pacsv.WriteOptions(quoting_style="needed")
-            )
-
-        def write_table(self, table):
-            self._w.write_table(table.cast(plain))
-
-        def close(self):
-            self._w.close()
-
-    return _Writer()
-
-
-def write_large(
-    out_dir: str | Path,
-    *,
-    forms: int,
-    fmt: str = "csv",
-    seed: int = 2026,
-    cycle: str = "2026L",
-    units: int = 200,
-    chunk_size: int = 250_000,
-    scheme: Scheme | str | Path | None = None,
-    overwrite: bool = False,
-) -> Path:
-    """Write a large synthetic cycle folder ``out_dir`` for benchmarks.
-
-    Responses are generated and written chunk by chunk (vectorised with numpy, written with
-    pyarrow: CSV appended chunk by chunk, Parquet one row group per chunk), so memory stays
-    bounded by ``chunk_size`` whatever ``forms`` is.  Also writes ``units.csv`` and
-    ``forms_issued.csv`` (issued = returned / a 70–95 % response rate).  Units are typed by
-    code; levels and groups by their Chinese labels; ids are numeric text.
-
-    Parameters
-    ----------
-    out_dir : str or Path
-        The cycle folder to write (e.g. ``data/raw/2026L``); relative paths resolve from the
-        project root.  Created if needed; an existing one is refused unless ``overwrite``.
-    forms : int
-        Number of forms (rows of responses), at least 1.
-    fmt : {"csv", "parquet"}, optional
-        ``responses.csv`` (UTF-8) or ``responses.parquet``.
-    seed : int, optional
-        Random seed; the same seed, ``forms`` and ``chunk_size`` give identical files.
-    cycle : str, optional
-        Cycle id (default ``"2026L"``); its leading year dates the forms.
-    units : int, optional
-        Number of units (default 200).
-    chunk_size : int, optional
-        Forms per chunk (default 250,000).
-    scheme : Scheme, str, Path or None, optional
-        Scheme whose headers and labels are used (default: the bundled one).
-    overwrite : bool, optional
-        Replace the files of an existing cycle folder (refused otherwise).
-
-    Returns
-    -------
-    Path
-        The cycle folder (``out_dir`` resolved).
-
-    Raises
-    ------
-    ValueError
-        A bad ``fmt``, ``forms``, ``units``, ``chunk_size`` or ``seed``.
-    FileExistsError
-        The cycle folder exists and ``overwrite`` is not set.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     folder = write_large(f"{d}/2026L", forms=1000)
-    ...     sorted(p.name for p in folder.iterdir())
-    ['forms_issued.csv', 'responses.csv', 'units.csv']
-    """
-    import pyarrow.parquet as pq
-
-    fmt = check_option("fmt", fmt, LARGE_FORMATS)
-    for name, value in (("forms", forms), ("units", units), ("chunk_size", chunk_size)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive whole number; got {value!r}")
-    seed = _check_seed(seed)
-    if not isinstance(cycle, str) or not cycle.strip():
-        raise ValueError(f"cycle must be a non-empty string such as '2026L'; got {cycle!r}")
-    scheme = resolve_scheme(scheme)
-    folder = resolve_path(out_dir)
-    if folder.exists() and not overwrite:
-        raise FileExistsError(
-            f"cycle folder already exists: {folder}; use overwrite=True to replace its files"
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in ("responses.csv", "responses.parquet", "responses.xlsx"):
-        if (folder / old).exists():
-            (folder / old).unlink()
-
-    rng = np.random.default_rng([seed, 7])
-    unit_table = _large_units(int(units), scheme)
-    params = _large_params(scheme, unit_table, rng, cycle)
-    n_groups = len(scheme.groups)
-    returned = np.zeros(int(units) * n_groups, dtype=np.int64)
-    target = folder / f"responses.{fmt}"
-    partial = folder / f".responses.{fmt}.partial"
-    if fmt == "csv":
-        writer = _csv_writer(partial, params["schema"])
-    else:
-        writer = pq.ParquetWriter(str(partial), params["schema"], compression="zstd")
-    try:
-        for start, stop in _chunk_bounds(int(forms), int(chunk_size)):
-            table, unit, group = _large_chunk(start, stop, rng, params)
-            writer.write_table(table)
-            returned += np.bincount(unit * n_groups + group, minlength=len(returned))
-            del table, unit, group
-    finally:
-        writer.close()
-    os.replace(partial, target)
-
-    hu = scheme.headers["units"]
-    (folder / "units.csv").write_bytes(
-        _csv_bytes(unit_table.set_axis([hu["unit"][0], hu["name"][0], hu["series"][0]], axis=1))
-    )
-    rate = rng.uniform(0.70, 0.95, size=len(returned))
-    issued = np.maximum(np.ceil(returned / rate).astype(np.int64), returned)
-    keep = returned > 0
-    hi = scheme.headers["forms_issued"]
-    group_labels = np.asarray([g.label_zh for g in scheme.groups], dtype=object)
-    unit_codes = unit_table["unit"].to_numpy(dtype=object)
-    idx = np.flatnonzero(keep)
-    (folder / "forms_issued.csv").write_bytes(
-        _csv_bytes(
-            pd.DataFrame(
-                {
-                    hi["unit"][0]: unit_codes[idx // n_groups],
-                    hi["group"][0]: group_labels[idx % n_groups],
-                    hi["issued"][0]: issued[idx],
-                }
-            )
-        )
-    )
-    return folder
-
-
-__all__ = ["DEMO_CYCLES", "demo_files", "write_demo", "write_large"]
+__all__ = [
+    "demo_files",
+    "write_demo",
+]
