@@ -86,6 +86,7 @@ import pyarrow.compute as pc
 
 from evalstats.core.config import resolve_path
 from evalstats.core.errors import InputError
+from evalstats.core.files import sha256_file
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, normalize_label, resolve_scheme
 from evalstats.counts.tally import BLANK, _key_dtype, _pattern_frame, _tally_frame
@@ -275,18 +276,6 @@ def _sql_str(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def _sha256(path: Path) -> tuple[str, int]:
-    import hashlib
-
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-            size += len(block)
-    return h.hexdigest(), size
-
-
 def _map_headers(names, scheme: Scheme, file: str, header_row: int, problems: list):
     """Header names → {code: column}, problems for unknown, duplicated and missing columns."""
     from evalstats.inputs.read import column_letter, problem
@@ -432,7 +421,7 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list)
 
 
 def _source(resp: Path, shown: str, scheme: Scheme, tmp: str, problems: list) -> _Source:
-    sha, size = _sha256(resp)
+    sha, size = sha256_file(resp, chunk=1 << 22), resp.stat().st_size
     if resp.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 

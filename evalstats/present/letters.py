@@ -68,8 +68,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalstats.core.cycles import parse_cycle
 from evalstats.core.errors import InputError, RunError, UsageError
 from evalstats.core.options import check_option
+from evalstats.core.vocab import LANGS, TIERS
 from evalstats.present import labels as _labels
 from evalstats.present.narrative import (  # one set
     WEAK_REASON_TEXT,
@@ -81,8 +83,6 @@ from evalstats.present.narrative import (  # one set
 from evalstats.stats.compare import describe_changes
 from evalstats.stats.privacy import REASON_TEXT
 
-LANGS = ("zh", "en")
-TIERS = ("internal", "public")
 NOTEBOOK = "unit_profile.ipynb"
 DOCX_FILE = "letter.docx"
 """The Word letter the profile notebook writes into its ``output_dir``."""
@@ -236,12 +236,12 @@ def cycle_words(cycle: str, lang: str = "zh") -> str:
     from evalstats.stats.compare import cycle_label
 
     i = _i(lang)
-    m = re.fullmatch(r"(\d{4})(A|H1|H2)", str(cycle))
-    if not m:
+    parsed = parse_cycle(cycle)
+    if parsed is None:
         return str(cycle)
     if i == 1:
         return cycle_label(cycle, "en", with_year=True)
-    return m.group(1) + {"A": "年度", "H1": "年上半年", "H2": "年下半年"}[m.group(2)]
+    return f"{parsed.year}" + {"A": "年度", "H1": "年上半年", "H2": "年下半年"}[parsed.part]
 
 
 def _unit_name(p, lang: str) -> str:

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from evalstats.core.options import check_option
+from evalstats.core.vocab import LANGS
 from evalstats.present import labels as _labels
 from evalstats.present.labels import COLUMN_LABELS
 from evalstats.stats import privacy as _privacy
@@ -48,7 +49,6 @@ from evalstats.stats.compare import TestResult, cycle_label, describe_changes
 from evalstats.stats.rank import veto_sentence
 from evalstats.stats.reliability import AlphaResult
 
-LANGS = ("zh", "en")
 ALL = "all"
 MINUS = "\u2212"
 MAX_COMMENTS_QUOTED = 5

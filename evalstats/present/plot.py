@@ -59,11 +59,11 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.core.vocab import LANGS
 
 FONT_FILE = Path(str(resources.files("evalstats") / "fonts" / "NotoSansSC-evalstats.otf"))
 FONT_FAMILY = "Noto Sans CJK SC"
 FALLBACK_FAMILY = "DejaVu Sans"
-LANGS = ("zh", "en")
 PNG_DPI = 150
 SVG_HASHSALT = "evalstats"
 ALL = "all"

@@ -12,6 +12,7 @@ import sys
 
 from evalstats.core.errors import EvalstatsError, InputError, SchemeError, UsageError
 from evalstats.core.version import __version__
+from evalstats.core.vocab import LANGS
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = sp.add_subparsers(dest="scheme_command", metavar="ACTION")
     show = ssub.add_parser("show", help="print the scheme in effect")
     show.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
-    show.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language")
+    show.add_argument("--lang", choices=LANGS, default="zh", help="label language")
     show.add_argument("--toml", action="store_true", help="print the scheme file itself")
 
     # validate

@@ -88,7 +88,6 @@ import contextlib
 import datetime as _dt
 import errno
 import functools
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -103,11 +102,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalstats.core.cycles import check_cycle, cycle_kind, half_year_of
 from evalstats.core.errors import InputError, RunError, UsageError
+from evalstats.core.files import sha256_file
 from evalstats.core.options import check_option
+from evalstats.core.vocab import LANGS
 
 ANALYSES = ("half-year", "annual")
-LANGS = ("zh", "en")
 NOTEBOOKS = {"half-year": "half_year.ipynb", "annual": "annual.ipynb"}
 """Notebook of each analysis, under ``<project root>/notebooks/``."""
 
@@ -159,7 +160,6 @@ PACKAGES = (
 TABLE_ORDER = ("final_grades", "ranking", "scores", "comparison", "quality", "rectification")
 """Sheets first in the workbook, in this order; other tables follow alphabetically."""
 
-_CYCLE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,31}$")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _STAGING_RE = re.compile(
     r"^(?P<cycle>.+)-(?P<analysis>half-year|annual|letters)-(?P<token>[0-9a-f]{8})$"
@@ -467,23 +467,24 @@ def _assigned_names(source: str) -> list[tuple[str, str]]:
 def derive_half_year_cycle(cycle: str) -> str | None:
     """The half-year cycle of an annual cycle: ``"2026A"`` → ``"2026H1"``; else None.
 
+    :func:`evalstats.core.cycles.half_year_of` for annual ids, None for the others (the
+    runner then asks for ``-p half_year_cycle=<cycle>``).
+
     Examples
     --------
     >>> derive_half_year_cycle("2026A"), derive_half_year_cycle("2026H2")
     ('2026H1', None)
     """
-    m = re.fullmatch(r"(\d{4})A", cycle)
-    return f"{m.group(1)}H1" if m else None
+    return half_year_of(cycle) if cycle_kind(cycle) == "annual" else None
 
 
 # ====================================================================== paths and hashes
 def _check_cycle(cycle) -> str:
-    if not isinstance(cycle, str) or not _CYCLE_RE.match(cycle):
-        raise RunUsageError(
-            "cycle must be letters and digits (then '_' or '-'), at most 32 characters, "
-            f"e.g. 2026H1; got {cycle!r}"
-        )
-    return cycle
+    """:func:`evalstats.core.cycles.check_cycle`, raising the runner's usage error."""
+    try:
+        return check_cycle(cycle)
+    except ValueError as e:
+        raise RunUsageError(str(e)) from None
 
 
 def _is_cycle_folder(path: Path) -> bool:
@@ -522,15 +523,6 @@ def _cycle_folder(data_dir: Path, cycle: str, hint: str = "") -> Path:
         have = ", ".join(found) if found else "none"
         raise RunUsageError(f"no cycle folder {folder} (cycles in {data_dir}: {have}){hint}")
     return folder
-
-
-def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _input_files(folders: Sequence[Path], extra: Sequence[Path]) -> list[Path]:

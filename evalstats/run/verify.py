@@ -41,9 +41,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalstats.core.errors import UsageError
+from evalstats.core.files import sha256_file
 from evalstats.core.options import check_option
+from evalstats.core.vocab import LANGS
 
-LANGS = ("zh", "en")
 MANIFEST_FILE = "manifest.json"
 KINDS = (
     "input_changed",
@@ -191,9 +192,8 @@ class Verification:
 
 
 # ====================================================================== checking
-def _sha256(path: Path) -> str | None:
-    from evalstats.run.runner import sha256_file
-
+def _sha256_or_none(path: Path) -> str | None:
+    """:func:`~evalstats.core.files.sha256_file`, or None for a file that is not there."""
     try:
         return sha256_file(path)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -232,7 +232,7 @@ def _read_manifest(folder: Path, shown: str) -> dict:
 
 
 def _compare(kind: str, shown: str, recorded: str, path: Path) -> Difference | None:
-    found = _sha256(path)
+    found = _sha256_or_none(path)
     if found is None:
         return Difference(f"{kind}_missing", shown, recorded, None)
     if found != recorded:
@@ -325,7 +325,7 @@ def verify_report(folder: str | Path) -> Verification:
         if p.is_file() and not p.name.startswith(OFFICE_LOCK_PREFIX)
     )
     diffs += [
-        Difference("output_extra", rel, None, _sha256(folder / rel))
+        Difference("output_extra", rel, None, _sha256_or_none(folder / rel))
         for rel in on_disk
         if rel not in listed and rel != MANIFEST_FILE
     ]

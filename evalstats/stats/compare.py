@@ -48,7 +48,6 @@ References
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -56,6 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from evalstats.core.cycles import parse_cycle
 from evalstats.core.options import (
     check_confidence_level,
     check_n_resamples,
@@ -63,6 +63,7 @@ from evalstats.core.options import (
     check_rng,
 )
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.core.vocab import LANGS
 from evalstats.counts.tally import tally, tally_to_array
 from evalstats.stats.intervals import (
     DIFFERENCE_METHODS,
@@ -75,7 +76,6 @@ CHI2_METHODS = ("auto", "asymptotic", "monte-carlo")
 TREND_METHODS = ("cochran-armitage", "mantel-haenszel")
 COMPARE_KEYS = ("unit", "group", "dimension", "series")
 PRESENT = ("both", "before_only", "after_only")
-LANGS = ("zh", "en")
 METRICS = ("rate", "score")
 RESULT_COLUMNS = [
     "test",
@@ -1328,7 +1328,6 @@ def trend_test(k, n, *, scores=None, method: str = "cochran-armitage") -> TestRe
 
 
 # ====================================================================== sentences
-_CYCLE_RE = re.compile(r"^(\d{4})(H1|H2|A)$")
 _CYCLE_WORDS = {
     "zh": {"H1": "上半年", "H2": "下半年", "A": "年度"},
     "en": {
@@ -1364,10 +1363,10 @@ def cycle_label(cycle: str, lang: str = "zh", *, with_year: bool = False) -> str
     ('年度', 'the 2025 half-year evaluation')
     """
     lang = check_option("lang", lang, LANGS)
-    m = _CYCLE_RE.match(str(cycle))
-    if not m:
+    parsed = parse_cycle(cycle)
+    if parsed is None:
         return str(cycle)
-    year, part = m.groups()
+    year, part = parsed.year, parsed.part
     word = _CYCLE_WORDS[lang][part]
     if not with_year:
         return word
@@ -1375,8 +1374,8 @@ def cycle_label(cycle: str, lang: str = "zh", *, with_year: bool = False) -> str
 
 
 def _pair_labels(first: str, second: str, lang: str) -> tuple[str, str]:
-    m1, m2 = _CYCLE_RE.match(str(first)), _CYCLE_RE.match(str(second))
-    with_year = bool(m1 and m2 and m1.group(1) != m2.group(1))
+    c1, c2 = parse_cycle(first), parse_cycle(second)
+    with_year = bool(c1 and c2 and c1.year != c2.year)
     return cycle_label(first, lang, with_year=with_year), cycle_label(
         second, lang, with_year=with_year
     )

@@ -109,6 +109,7 @@ from scipy.stats import binom
 
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.core.vocab import LANGS
 from evalstats.counts.tally import _check_forms, pattern_counts, tally
 from evalstats.inputs.validate import ValidatedCycle
 from evalstats.stats.multitest import ADJUST_METHODS, adjust_pvalues
@@ -166,7 +167,6 @@ CHANGE_COLUMNS = [
 ]
 DEFAULT_EXCLUDE = ("burst", "near_duplicate")
 FULL_SATISFACTION_LEVELS = ("top_box", "satisfied")
-LANGS = ("zh", "en")
 ALL = "all"
 _STR = "str"
 
