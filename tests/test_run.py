@@ -354,9 +354,12 @@ def test_data_may_be_a_cycle_folder(demo):
     assert str(info.value) == "--cycle is required (or give a cycle folder as --data)"
     with pytest.raises(RunUsageError) as info:
         runmod.resolve_data(demo, "../2026A", root=ROOT)
+    assert str(info.value) == "cycle must be a cycle id, not a path; got '../2026A'"
+    with pytest.raises(RunUsageError) as info:
+        runmod.resolve_data(demo, ".x", root=ROOT)
     assert str(info.value) == (
-        "cycle must be letters and digits (then '_' or '-'), at most 32 characters, "
-        "e.g. 2026H1; got '../2026A'"
+        "cycle must be a cycle id: letters and digits (then '_' or '-'), at most 32 characters, "
+        "e.g. 2026H1; got '.x'"
     )
 
 

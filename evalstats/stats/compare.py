@@ -71,6 +71,7 @@ from evalstats.stats.intervals import (
     _difference_bounds,
 )
 from evalstats.stats.multitest import ADJUST_METHODS, adjust_pvalues, check_alpha
+from evalstats.stats.units import check_units_table
 
 CHI2_METHODS = ("auto", "asymptotic", "monte-carlo")
 TREND_METHODS = ("cochran-armitage", "mantel-haenszel")
@@ -394,20 +395,6 @@ def _align(dense, units, all_units):
     return out
 
 
-def _check_units_table(units, name: str = "units") -> pd.DataFrame:
-    if not isinstance(units, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame; got {type(units).__name__}")
-    missing = [c for c in ("unit", "series") if c not in units.columns]
-    if missing:
-        raise ValueError(f"{name} lacks column(s) {missing}; it needs ['unit', 'series']")
-    u = pd.DataFrame({"unit": units["unit"].astype(str), "series": units["series"]})
-    u["name"] = units["name"].astype(object) if "name" in units.columns else None
-    dup = u["unit"][u["unit"].duplicated()].unique().tolist()
-    if dup:
-        raise ValueError(f"{name} lists unit(s) {dup} more than once")
-    return u.reset_index(drop=True)
-
-
 def _series_index(all_units, units_df, scheme: Scheme):
     table = dict(zip(units_df["unit"], units_df["series"].astype(str), strict=True))
     missing = [u for u in all_units if u not in table]
@@ -561,7 +548,7 @@ def compare_cycles(
     adjust = check_option("adjust", adjust, ADJUST_METHODS)
     alpha = check_alpha(alpha)
     level = check_confidence_level(confidence_level)
-    units_df = None if units is None else _check_units_table(units)
+    units_df = None if units is None else check_units_table(units)
     before, cyc_b, units_b = _one_cycle(counts_before, "counts_before", scheme)
     after, cyc_a, units_a = _one_cycle(counts_after, "counts_after", scheme)
     if cyc_b == cyc_a:
@@ -1177,7 +1164,7 @@ def kruskal_units(
     if series is not None:
         if units is None:
             raise ValueError("series= needs units= (a table with columns unit, series)")
-        u = _check_units_table(units)
+        u = check_units_table(units)
         members = set(u.loc[u["series"].astype(str) == str(series), "unit"])
         if not members:
             raise ValueError(f"units has no unit in series {series!r}")

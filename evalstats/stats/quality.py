@@ -107,14 +107,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from evalstats.core.options import check_option
+from evalstats.core.options import check_n_resamples, check_option, check_rng
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.vocab import LANGS
 from evalstats.counts.tally import _check_forms, pattern_counts, tally
 from evalstats.inputs.validate import ValidatedCycle
 from evalstats.stats.multitest import ADJUST_METHODS, adjust_pvalues
-from evalstats.stats.rank import _check_n_resamples, _check_rng, rank_units
-from evalstats.stats.score import _check_units, composites, scores_table
+from evalstats.stats.rank import rank_units
+from evalstats.stats.score import composites, scores_table
+from evalstats.stats.units import check_units_table
 
 CHECKS = (
     "typed_twice",
@@ -316,7 +317,7 @@ def _prepare(forms: pd.DataFrame, scheme: Scheme, units) -> _Data:
         time = pd.to_datetime(forms["submitted_at"]).to_numpy(dtype="datetime64[ns]")
     names = {}
     if units is not None:
-        u = _check_units(units)
+        u = check_units_table(units)
         names = {c: n for c, n in zip(u["unit"], u["name"], strict=True) if n}
     return _Data(
         forms=forms,
@@ -1721,8 +1722,8 @@ def with_and_without(
         incidents = validated.incidents
     flags = _check_flags(flags)
     checks = _check_checks(checks)
-    n_resamples = _check_n_resamples(n_resamples)
-    gen = _check_rng(rng)
+    n_resamples = check_n_resamples(n_resamples)
+    gen = check_rng(rng)
     d = _prepare(forms, scheme, units)
     cycles = sorted(set(d.cycle.tolist()))
     other = sorted(set(flags["cycle"].astype(str)) - set(cycles))

@@ -85,6 +85,7 @@ from evalstats.stats.intervals import (
     satterthwaite_df,
     t_interval,
 )
+from evalstats.stats.units import check_units_table
 
 GROUPING_KEYS = ("cycle", "unit", "group", "dimension", "series")
 ALL = "all"
@@ -184,26 +185,6 @@ def _dense(counts, scheme: Scheme):
             "have different totals (every form counts once in every dimension, blank included)"
         )
     return dense, cycles, units
-
-
-def _check_units(units, name: str = "units") -> pd.DataFrame:
-    if not isinstance(units, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame; got {type(units).__name__}")
-    need = ["unit", "name", "series"]
-    missing = [c for c in need if c not in units.columns]
-    if missing:
-        raise ValueError(f"{name} lacks column(s) {missing}; it needs {need}")
-    u = units[need].copy()
-    u["unit"] = u["unit"].astype(str)
-    dup = u["unit"][u["unit"].duplicated()].unique().tolist()
-    if dup:
-        raise ValueError(f"{name} lists unit(s) {dup} more than once")
-    if u["series"].isna().any():
-        bad = u.loc[u["series"].isna(), "unit"].tolist()
-        raise ValueError(f"{name} has no series for unit(s) {bad}")
-    u["series"] = u["series"].astype(str)
-    u["name"] = u["name"].astype(object).where(u["name"].notna(), "").astype(str)
-    return u.reset_index(drop=True)
 
 
 def _series_of(units_cats, units_df: pd.DataFrame, dense, scheme: Scheme):
@@ -372,7 +353,7 @@ def metrics(
     method = check_option("method", method, PROPORTION_METHODS)
     level = check_confidence_level(confidence_level)
     dense, cycles, unit_cats = _dense(counts, scheme)
-    units_df = None if units is None else _check_units(units)
+    units_df = None if units is None else check_units_table(units)
     return _metrics(dense, cycles, unit_cats, scheme, by, method, level, patterns, units_df)
 
 
@@ -739,7 +720,7 @@ def composites(
     """
     scheme = resolve_scheme(scheme)
     level = check_confidence_level(confidence_level)
-    units_df = _check_units(units)
+    units_df = check_units_table(units)
     dense, cycles, unit_cats = _dense(counts, scheme)
     _series_of(unit_cats, units_df, dense, scheme)  # every unit with forms has a row
     r = _composite_arrays(dense, cycles, unit_cats, scheme, patterns)
@@ -968,7 +949,7 @@ def scores_table(
     scheme = resolve_scheme(scheme)
     method = check_option("method", method, PROPORTION_METHODS)
     level = check_confidence_level(confidence_level)
-    units_df = _check_units(units)
+    units_df = check_units_table(units)
     dense, cycles, unit_cats = _dense(counts, scheme)
     _series_of(unit_cats, units_df, dense, scheme)
     parts = []
