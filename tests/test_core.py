@@ -92,7 +92,7 @@ def test_check_cycle_refuses(bad, message):
 
 
 def test_check_cycle_names_the_parameter():
-    with pytest.raises(ValueError, match="^previous_cycle must be a cycle id"):
+    with pytest.raises(ValueError, match=r"^previous_cycle must be a cycle id"):
         check_cycle("", name="previous_cycle")
 
 

@@ -2148,7 +2148,11 @@ def _cycle_tables(
         )
     else:
         scored = score_cycle(
-            v, method=method, confidence_level=level, n_resamples=n_resamples, rng=stream_rng(seed, 0)
+            v,
+            method=method,
+            confidence_level=level,
+            n_resamples=n_resamples,
+            rng=stream_rng(seed, 0),
         )
     scheme = v.scheme
     flags = _quality.quality_flags(source)

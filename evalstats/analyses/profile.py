@@ -243,7 +243,10 @@ def _content_key(folders) -> tuple:
     return tuple(files)
 
 
-def _resolve_previous(previous_cycle, cycle: str, folder: Path) -> str:
+def resolve_previous_cycle(previous_cycle, cycle: str, folder: Path) -> str:
+    """The cycle to compare with: ``""`` for ``"none"``; derived (:func:`derive_previous_cycle`)
+    for ``""`` when its folder is beside ``folder``; else the checked id, whose folder must
+    exist.  Used by :func:`load_cycles` and the letters batch alike."""
     if not isinstance(previous_cycle, str):
         raise TypeError(f"previous_cycle must be a str; got {previous_cycle!r}")
     prev = previous_cycle.strip()
@@ -310,7 +313,7 @@ def load_cycles(
         scheme, confidence_level, n_resamples, seed, method
     )
     folder = _folder(data_dir, cycle)
-    prev = _resolve_previous(previous_cycle, cycle, folder)
+    prev = resolve_previous_cycle(previous_cycle, cycle, folder)
     folders = [folder] + ([folder.parent / prev] if prev else [])
     key = None
     if cache and scored is None:
@@ -921,6 +924,7 @@ __all__ = [
     "clear_cache",
     "derive_previous_cycle",
     "load_cycles",
+    "resolve_previous_cycle",
     "suppress_small_cells",
     "unit_profile",
 ]

@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     from evalstats.run.runner import add_run_parser
 
     add_run_parser(sub)
-    from evalstats.present.letters import add_letters_parser
+    from evalstats.run.letters import add_letters_parser
 
     add_letters_parser(sub)
     from evalstats.run.verify import add_verify_parser
@@ -216,7 +216,7 @@ def cmd_verify(args) -> int:
 
 
 def cmd_letters(args) -> int:
-    from evalstats.present.letters import cmd_letters as letters
+    from evalstats.run.letters import cmd_letters as letters
 
     return letters(args)
 

@@ -44,8 +44,8 @@ from evalstats.core.errors import UsageError
 from evalstats.core.files import sha256_file
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
+from evalstats.run.publish import MANIFEST_FILE, STAGING_RE, input_files
 
-MANIFEST_FILE = "manifest.json"
 KINDS = (
     "input_changed",
     "input_missing",
@@ -201,11 +201,9 @@ def _sha256_or_none(path: Path) -> str | None:
 
 
 def _is_staging(folder: Path) -> bool:
-    from evalstats.run.runner import _STAGING_RE
-
     if ".staging" in folder.parts:
         return True
-    return bool(_STAGING_RE.match(folder.name)) and (
+    return bool(STAGING_RE.match(folder.name)) and (
         folder.with_name(folder.name + ".publish").exists() or folder.parent.name == ".staging"
     )
 
@@ -261,7 +259,6 @@ def verify_report(folder: str | Path) -> Verification:
         manifest that is not JSON or not a report manifest.
     """
     from evalstats.core.config import project_root, resolve_path
-    from evalstats.run.runner import _input_files
 
     shown = str(folder)
     folder = resolve_path(folder)
@@ -288,7 +285,7 @@ def verify_report(folder: str | Path) -> Verification:
         if d is not None:
             diffs.append(d)
     folders = [data_dir / c for c in m.get("cycles", [m.get("cycle")]) if c]
-    present = _input_files([f for f in folders if f.is_dir()], [])
+    present = input_files([f for f in folders if f.is_dir()], [])
     diffs += [
         Difference("input_added", _shown_input(p, data_dir))
         for p in present
