@@ -707,13 +707,13 @@ def check_parameters(
 
 def _check_backend_parameters(backend, memory_limit, scheduler):
     """The notebook's backend parameters: (backend, memory limit or None, scheduler or None)."""
-    from evalstats.counts.backends import BACKENDS, _check_memory_limit
+    from evalstats.counts.backends import BACKENDS, check_memory_limit
 
     backend = check_option("backend", backend, BACKENDS)
     for name, value in (("memory_limit", memory_limit), ("scheduler", scheduler)):
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name} must be a str ('' for none); got {value!r}")
-    memory_limit = _check_memory_limit(memory_limit.strip() or None if memory_limit else None)
+    memory_limit = check_memory_limit(memory_limit.strip() or None if memory_limit else None)
     scheduler = scheduler.strip() or None if scheduler else None
     if memory_limit is not None and backend == "pandas":
         raise ValueError(
@@ -888,7 +888,7 @@ def response_table(validated) -> pd.DataFrame:
     >>> t.iloc[-1][["unit", "group", "valid"]].tolist()  # doctest: +SKIP
     ['all', 'all', 1934]
     """
-    counted = _quality._counted(validated)
+    counted = _quality.counted_cycle(validated)
     rr = _quality.response_rates(validated)
     if counted is not None:
         validated = counted.validated
@@ -1163,7 +1163,7 @@ def comments_table(validated, *, flagged: pd.Index | None = None) -> pd.DataFram
     ``validated`` is a ValidatedCycle, or the CycleCounts of a cycle counted out of core with
     ``keep_rows=True`` (only the forms with a comment are read, from its ``rows``).
     """
-    counted = _quality._counted(validated)
+    counted = _quality.counted_cycle(validated)
     if counted is not None and counted.rows is not None:
         store = counted.rows
         validated = counted.validated
@@ -1329,7 +1329,7 @@ def without_flagged(
     QualityComparison
     """
     excluded = _quality.flagged_form_ids(flags, checks=checks)
-    counted = _quality._counted(validated)
+    counted = _quality.counted_cycle(validated)
     if counted is not None and counted.rows is None:
         validated, counted = counted.validated, None
     if counted is not None:
@@ -1361,7 +1361,7 @@ def without_flagged(
         scores_x, ranking_x = other.scores, other.ranking
     else:
         scores_x, ranking_x = scored.scores, scored.ranking
-    comparison = _quality._comparison(scored.ranking, ranking_x)
+    comparison = _quality.ranking_comparison(scored.ranking, ranking_x)
     changes = comparison[comparison["changed"] != ""].reset_index(drop=True)
     return _quality.QualityComparison(
         scores=scored.scores,
@@ -1394,7 +1394,7 @@ def _without_forms(counted, excluded: pd.Index):
         )
     finally:
         store.con.unregister("_x_df")
-    u, g, levels, cnt = _quality._pattern_codes(counted, scheme)
+    u, g, levels, cnt = _quality.counted_pattern_codes(counted, scheme)
     nl = len(scheme.level_codes)
 
     def keys(uu, gg, lvl):
@@ -2135,7 +2135,7 @@ def _cycle_tables(
 ) -> tuple[CycleScores, dict, _quality.QualityComparison, pd.Index]:
     """Everything of one cycle except the rectification list (which needs the deciding
     ranking).  ``v``: a ValidatedCycle, or the CycleCounts of a backend (with its rows)."""
-    counted = _quality._counted(v)
+    counted = _quality.counted_cycle(v)
     source = v
     if counted is not None:
         v = counted.validated
@@ -2195,14 +2195,14 @@ def _cycle_tables(
 
 def _check_backend(backend, memory_limit, scheduler, folder) -> tuple[str, object, object]:
     """(backend, memory_limit or None, scheduler or None), ``"auto"`` resolved by size."""
-    from evalstats.counts.backends import BACKENDS, _check_memory_limit, choose_backend
+    from evalstats.counts.backends import BACKENDS, check_memory_limit, choose_backend
 
     backend = check_option("backend", backend, BACKENDS)
     if memory_limit == "":
         memory_limit = None
     if isinstance(scheduler, str) and not scheduler.strip():
         scheduler = None
-    memory_limit = _check_memory_limit(memory_limit)
+    memory_limit = check_memory_limit(memory_limit)
     if backend == "auto":
         backend = choose_backend(folder, scheduler=scheduler)
     if scheduler is not None and backend != "dask":
@@ -2246,7 +2246,7 @@ def _read_cycles(folders, cycles, rows, *, scheme, backend, memory_limit, schedu
 
 def _validated(x):
     """The ValidatedCycle or ScannedCycle of a cycle read by :func:`_read_cycles`."""
-    counted = _quality._counted(x)
+    counted = _quality.counted_cycle(x)
     return x if counted is None else counted.validated
 
 

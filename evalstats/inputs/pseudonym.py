@@ -438,13 +438,13 @@ def dropped_problem(file: str, header_row, headers: Sequence[str]) -> dict:
 # ---------------------------------------------------------------------------- runner check
 def _responses_candidates(path) -> list[Path]:
     from evalstats.core.config import resolve_path
-    from evalstats.inputs.read import _cycle_candidates
+    from evalstats.inputs.read import cycle_candidates
 
     p = resolve_path(path)
     if p.is_file():
         return [p]
     if p.is_dir():
-        return _cycle_candidates(p)["responses"]
+        return cycle_candidates(p)["responses"]
     raise FileNotFoundError(f"no such file or folder: {path}")
 
 

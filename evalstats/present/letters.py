@@ -45,10 +45,10 @@ from evalstats.core.vocab import LANGS
 from evalstats.present import labels as _labels
 from evalstats.present.narrative import (  # one set
     WEAK_REASON_TEXT,
-    _codes_text,
-    _join,
-    _label,
-    _level,
+    codes_text,
+    join_words,
+    scheme_label,
+    share_text,
 )
 from evalstats.stats.compare import describe_changes
 from evalstats.stats.privacy import REASON_TEXT
@@ -184,7 +184,7 @@ def _p(x) -> str:
     return "<0.001" if float(x) < 0.001 else f"{float(x):.3f}"
 
 
-_codes = _codes_text  # the narrative's: one wording of rule codes
+_codes = codes_text  # the narrative's: one wording of rule codes
 
 
 def cycle_words(cycle: str, lang: str = "zh") -> str:
@@ -226,7 +226,7 @@ def _title(p, lang):
 
 
 def _opening(p, lang):
-    series = _label(p, "series", p.series, lang)
+    series = scheme_label(p, "series", p.series, lang)
     if lang == "zh":
         tier = "（公开版）" if p.tier == "public" else ""
         return [
@@ -244,10 +244,10 @@ def _headline(p, lang):
     from evalstats.stats.rank import veto_sentence
 
     h = p.headline.iloc[0]
-    series = _label(p, "series", p.series, lang)
-    grade = _label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else ""
+    series = scheme_label(p, "series", p.series, lang)
+    grade = scheme_label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else ""
     tied = ("（并列）" if lang == "zh" else " (tied)") if bool(h["tied"]) else ""
-    level = _level(h["confidence_level"])
+    level = share_text(h["confidence_level"])
     out = []
     if bool(h["suppressed"]):
         text = (
@@ -293,10 +293,10 @@ def _headline(p, lang):
     if len(p.year):
         y = p.year.iloc[0]
         wh, wa = float(y["weight_half_year"]), float(y["weight_annual"])
-        yg = _label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
+        yg = scheme_label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
         if lang == "zh":
             s = (
-                f"按上半年 {_level(wh)}、年终 {_level(wa)} 合成，贵单位年度综合得分 "
+                f"按上半年 {share_text(wh)}、年终 {share_text(wa)} 合成，贵单位年度综合得分 "
                 f"{_score(y['composite_year'])}（{level} 置信区间 "
                 f"{_score(y['composite_year_ci_low'])} 至 {_score(y['composite_year_ci_high'])}）"
             )
@@ -308,7 +308,8 @@ def _headline(p, lang):
             s += f"，年度等次为{yg}（年度等次据此确定）。"
         else:
             s = (
-                f"Combined with weights {_level(wh)} (half-year) and {_level(wa)} (year-end), "
+                f"Combined with weights {share_text(wh)} (half-year) and "
+                f"{share_text(wa)} (year-end), "
                 f"the composite of the year is {_score(y['composite_year'])} ({level} CI "
                 f"{_score(y['composite_year_ci_low'])} to {_score(y['composite_year_ci_high'])})"
             )
@@ -340,7 +341,7 @@ def _dimension_words(p, lang):
     rows = d[(d["group"] == "all") & (d["dimension"] != "all")]
     above, below, same = [], [], []
     for r in rows.itertuples(index=False):  # one row per dimension of the scheme
-        name = _label(p, "dimensions", r.dimension, lang)
+        name = scheme_label(p, "dimensions", r.dimension, lang)
         if _missing(r.weighted_score) or _missing(r.weighted_score_series_median):
             continue
         if r.weighted_score_ci_low > r.weighted_score_series_median:
@@ -358,11 +359,11 @@ def _dimensions(p, lang):
     if lang == "zh":
         parts = []
         if above:
-            parts.append(f"{_join(above, lang)}得分明显高于序列中位数")
+            parts.append(f"{join_words(above, lang)}得分明显高于序列中位数")
         if below:
-            parts.append(f"{_join(below, lang)}得分明显低于序列中位数")
+            parts.append(f"{join_words(below, lang)}得分明显低于序列中位数")
         if same:
-            parts.append(f"{_join(same, lang)}与序列中位数无明显差别")
+            parts.append(f"{join_words(same, lang)}与序列中位数无明显差别")
         if parts:
             out.append(
                 ("p", "；".join(parts) + "（“明显”指得分的置信区间整体在中位数之上或之下）。")
@@ -370,11 +371,11 @@ def _dimensions(p, lang):
     else:
         parts = []
         if above:
-            parts.append(f"clearly above the series median: {_join(above, lang)}")
+            parts.append(f"clearly above the series median: {join_words(above, lang)}")
         if below:
-            parts.append(f"clearly below the series median: {_join(below, lang)}")
+            parts.append(f"clearly below the series median: {join_words(below, lang)}")
         if same:
-            parts.append(f"not clearly different from the series median: {_join(same, lang)}")
+            parts.append(f"not clearly different from the series median: {join_words(same, lang)}")
         if parts:
             out.append(
                 (
@@ -388,7 +389,7 @@ def _dimensions(p, lang):
     if len(w):
         out.append(("p", "本期薄弱项：" if lang == "zh" else "Weak dimensions this time:"))
         for r in w.itertuples(index=False):
-            name = _label(p, "dimensions", r.dimension, lang)
+            name = scheme_label(p, "dimensions", r.dimension, lang)
             why = _codes(WEAK_REASON, r.weak_reason, lang)
             if lang == "zh":
                 text = (
@@ -422,7 +423,9 @@ def _levels(p, lang):
     n_dis = int(lv.loc[lv["level"].isin(dis), "count"].sum())
     rate = n_sat / n_valid if n_valid else float("nan")
     share = n_dis / n_all if n_all else float("nan")
-    names = _join([_label(p, "levels", c, lang) for c in p.scheme.level_codes if c in sat], lang)
+    names = join_words(
+        [scheme_label(p, "levels", c, lang) for c in p.scheme.level_codes if c in sat], lang
+    )
     if lang == "zh":
         return [
             (
@@ -452,7 +455,7 @@ def _changes(p, lang):
         r = c.iloc[0]
         lo, hi = r["composite_diff_ci_low"], r["composite_diff_ci_high"]
         verdict = "improved" if lo > 0 else ("declined" if hi < 0 else "no_clear_change")
-        level = _level(r["confidence_level"])
+        level = share_text(r["confidence_level"])
         if lang == "zh":
             out.append(
                 (
@@ -548,9 +551,9 @@ def _rectification(p, lang):
     )
     i = _i(lang)
     for row in r.itertuples(index=False):
-        name = _label(p, "dimensions", row.dimension, lang)
+        name = scheme_label(p, "dimensions", row.dimension, lang)
         verdict = VERDICT.get(str(row.verdict), (str(row.verdict),) * 2)[i]
-        level = _level(row.confidence_level)
+        level = share_text(row.confidence_level)
         still = (
             ("本期仍为薄弱项", "still weak now")[i]
             if bool(row.still_weak)
@@ -580,10 +583,10 @@ def _comment_line(p, row, lang) -> str:
     text = " ".join(str(row.comment).split())
     extra = []
     if row.group:
-        extra.append(_label(p, "groups", row.group, lang))
+        extra.append(scheme_label(p, "groups", row.group, lang))
     dims = [c for c in str(row.dissatisfied_dimensions).split(";") if c]
     if dims:
-        names = _join([_label(p, "dimensions", c, lang) for c in dims], lang)
+        names = join_words([scheme_label(p, "dimensions", c, lang) for c in dims], lang)
         extra.append(f"评为不满意：{names}" if lang == "zh" else f"rated dissatisfied: {names}")
     if lang == "zh":
         return f"“{text}”" + (f"（{'；'.join(extra)}）" if extra else "")
@@ -616,7 +619,7 @@ def _comments(p, lang):
 def _owed(p, lang):
     h = p.headline.iloc[0]
     required = bool(h["rectification_required"])
-    weak = [_label(p, "dimensions", d, lang) for d in p.weak["dimension"].astype(str)]
+    weak = [scheme_label(p, "dimensions", d, lang) for d in p.weak["dimension"].astype(str)]
     n_comments = len(p.comments)
     out = []
     if required:
@@ -651,7 +654,9 @@ def _owed(p, lang):
         out.append(
             (
                 "li",
-                f"薄弱项：{_join(weak, lang)}" if lang == "zh" else f"weak: {_join(weak, lang)}",
+                f"薄弱项：{join_words(weak, lang)}"
+                if lang == "zh"
+                else f"weak: {join_words(weak, lang)}",
             )
         )
     if n_comments:
@@ -703,7 +708,9 @@ def _suppression(p, lang):
         return []
     k = int(p.scheme.rules.anonymity_min)
     s = p.suppressed
-    prot = _join([_label(p, "groups", g, lang) for g in p.scheme.rules.anonymity_groups], lang)
+    prot = join_words(
+        [scheme_label(p, "groups", g, lang) for g in p.scheme.rules.anonymity_groups], lang
+    )
     if lang == "zh":
         out = [
             (
@@ -725,7 +732,7 @@ def _suppression(p, lang):
     if len(s):
         i = _i(lang)
         for (group, reason), part in s.groupby(["group", "reason"], sort=False):
-            g = _label(p, "groups", group, lang) if group != "all" else ("合计", "total")[i]
+            g = scheme_label(p, "groups", group, lang) if group != "all" else ("合计", "total")[i]
             why = SUPPRESS_REASON.get(reason, (reason, reason))[i]
             n = int(part["n_forms"].iloc[0])
             out.append(
@@ -740,7 +747,7 @@ def _suppression(p, lang):
 
 
 def _method(p, lang):
-    level = _level(p.confidence_level)
+    level = share_text(p.confidence_level)
     if lang == "zh":
         text = (
             f"区间均为 {level} 置信区间；名次区间和末位概率由对测评表的重抽样得出，"
@@ -819,11 +826,11 @@ def _headline_frame(p, lang):
     h = p.headline.iloc[0]
     k = ("项目", "Item")[i]
     v = ("结果", "Result")[i]
-    grade = _label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else "—"
+    grade = scheme_label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else "—"
     standing = str(h["standing"]) if not _missing(h["standing"]) else ""
     rank = "—" if _missing(h["rank"]) else f"{int(h['rank'])} / {int(h['n_ranked'])}"
     rows = [
-        (_labels.column_label("series", lang), _label(p, "series", p.series, lang)),
+        (_labels.column_label("series", lang), scheme_label(p, "series", p.series, lang)),
         (("有效测评表", "Valid forms")[i], _int(h["n_forms"])),
         (_labels.column_label("composite", lang), _score(h["composite"])),
         (
@@ -850,7 +857,7 @@ def _headline_frame(p, lang):
     ]
     if len(p.year):
         y = p.year.iloc[0]
-        yg = _label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
+        yg = scheme_label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
         rows += [
             (_labels.column_label("composite_year", lang), _score(y["composite_year"])),
             (
@@ -871,7 +878,7 @@ def _dimensions_frame(p, lang):
     d = p.dimensions
     groups = [g for g in p.scheme.group_codes if g in set(d["group"])]
     sizes = d[d["group"] != "all"].groupby("group")["n_forms"].max()
-    heads = {g: f"{_label(p, 'groups', g, lang)} (n={_int(sizes.get(g))})" for g in groups}
+    heads = {g: f"{scheme_label(p, 'groups', g, lang)} (n={_int(sizes.get(g))})" for g in groups}
     dims = [*p.scheme.dimension_codes, "all"]
     rows = []
     for dim in dims:  # one row per dimension: formatting only
@@ -881,7 +888,7 @@ def _dimensions_frame(p, lang):
         a = part.loc["all"]
         row = {
             _labels.column_label("dimension", lang): (
-                _label(p, "dimensions", dim, lang) if dim != "all" else ("合计", "All")[i]
+                scheme_label(p, "dimensions", dim, lang) if dim != "all" else ("合计", "All")[i]
             ),
             _labels.column_label("weighted_score", lang): _score(a["weighted_score"]),
             ("置信区间", "CI")[i]: _range(
@@ -910,13 +917,15 @@ def _levels_frame(p, lang):
             continue
         row = {
             _labels.column_label("dimension", lang): (
-                _label(p, "dimensions", dim, lang) if dim != "all" else ("合计", "All")[i]
+                scheme_label(p, "dimensions", dim, lang) if dim != "all" else ("合计", "All")[i]
             )
         }
         for c in valid:
-            row[_label(p, "levels", c, lang)] = _pct(part["rate"].get(c))
+            row[scheme_label(p, "levels", c, lang)] = _pct(part["rate"].get(c))
         for c in invalid:
-            row[_label(p, "levels", c, lang) + ("（票）", " (n)")[i]] = _int(part["count"].get(c))
+            row[scheme_label(p, "levels", c, lang) + ("（票）", " (n)")[i]] = _int(
+                part["count"].get(c)
+            )
         row[("未填写（票）", "Blank (n)")[i]] = _int(part["count"].get("blank", 0))
         row[_labels.column_label("n_valid", lang)] = _int(part["n_valid"].iloc[0])
         rows.append(row)
@@ -933,7 +942,9 @@ def _changes_frame(p, lang):
     for r in ch.itertuples(index=False):
         rows.append(
             {
-                _labels.column_label("dimension", lang): _label(p, "dimensions", r.dimension, lang),
+                _labels.column_label("dimension", lang): scheme_label(
+                    p, "dimensions", r.dimension, lang
+                ),
                 ("上期得分", "Score before")[i]: _score(r.score_before),
                 ("本期得分", "Score now")[i]: _score(r.score_after),
                 ("变化", "Change")[i]: _signed(r.score_diff),
@@ -957,7 +968,9 @@ def _rectification_frame(p, lang):
     for row in r.itertuples(index=False):
         rows.append(
             {
-                ("上期薄弱项", "Weak before")[i]: _label(p, "dimensions", row.dimension, lang),
+                ("上期薄弱项", "Weak before")[i]: scheme_label(
+                    p, "dimensions", row.dimension, lang
+                ),
                 ("上期加权得分", "Weighted score before")[i]: _score(row.weighted_score),
                 ("序列中位数", "Series median")[i]: _score(row.series_median),
                 ("认定依据", "Why weak")[i]: _codes(WEAK_REASON, row.weak_reason, lang),
@@ -980,11 +993,11 @@ def _comments_frame(p, lang):
     out = {}
     if p.tier != "public":
         out[_labels.column_label("group", lang)] = [
-            _label(p, "groups", g, lang) for g in c["group"].astype(str)
+            scheme_label(p, "groups", g, lang) for g in c["group"].astype(str)
         ]
     out[("意见建议", "Comment")[i]] = [" ".join(str(t).split()) for t in c["comment"]]
     out[("评为不满意的项目", "Rated dissatisfied")[i]] = [
-        _join([_label(p, "dimensions", d, lang) for d in str(s).split(";") if d], lang)
+        join_words([scheme_label(p, "dimensions", d, lang) for d in str(s).split(";") if d], lang)
         for s in c["dissatisfied_dimensions"]
     ]
     return pd.DataFrame(out, dtype=object)
@@ -1015,11 +1028,11 @@ def _suppressed_frame(p, lang):
     return pd.DataFrame(
         {
             _labels.column_label("group", lang): [
-                _label(p, "groups", g, lang) if g != "all" else ("合计", "All")[i]
+                scheme_label(p, "groups", g, lang) if g != "all" else ("合计", "All")[i]
                 for g in s["group"].astype(str)
             ],
             _labels.column_label("dimension", lang): [
-                _label(p, "dimensions", d, lang) if d != "all" else ("合计", "All")[i]
+                scheme_label(p, "dimensions", d, lang) if d != "all" else ("合计", "All")[i]
                 for d in s["dimension"].astype(str)
             ],
             ("评议人数", "Respondents")[i]: [_int(n) for n in s["n_forms"]],

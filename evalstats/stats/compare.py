@@ -67,8 +67,8 @@ from evalstats.core.vocab import LANGS
 from evalstats.counts.tally import tally, tally_to_array
 from evalstats.stats.intervals import (
     DIFFERENCE_METHODS,
-    _check_pairs,
-    _difference_bounds,
+    check_pairs,
+    difference_bounds,
 )
 from evalstats.stats.multitest import ADJUST_METHODS, adjust_pvalues, check_alpha
 from evalstats.stats.units import check_units_table
@@ -316,8 +316,8 @@ def rate_difference(
     if not all(np.ndim(v) == 0 for v in (k1, n1, k2, n2)):
         raise ValueError("rate_difference takes single counts; use difference_ci for arrays")
     labels = _check_labels(labels)
-    k1, n1, k2, n2 = (float(v) for v in _check_pairs(k1, n1, k2, n2))
-    low, high = _difference_bounds(k1, n1, k2, n2, method, level)
+    k1, n1, k2, n2 = (float(v) for v in check_pairs(k1, n1, k2, n2))
+    low, high = difference_bounds(k1, n1, k2, n2, method, level)
     z, p = _rate_test(np.float64(k1), np.float64(n1), np.float64(k2), np.float64(n2), method)
     est = k1 / n1 - k2 / n2 if n1 > 0 and n2 > 0 else _NAN
     return TestResult(
@@ -586,7 +586,7 @@ def compare_cycles(
     with np.errstate(invalid="ignore"):
         ke_a = np.where(nv_a > 0, r_a * ne_a, np.nan)
         ke_b = np.where(nv_b > 0, r_b * ne_b, np.nan)
-    low, high = _difference_bounds(ke_a, ne_a, ke_b, ne_b, method, level)
+    low, high = difference_bounds(ke_a, ne_a, ke_b, ne_b, method, level)
     rate_z, rate_p = _rate_test(ke_a, ne_a, ke_b, ne_b, method)
     rate_diff = r_a - r_b
 
@@ -1265,7 +1265,7 @@ def trend_test(k, n, *, scores=None, method: str = "cochran-armitage") -> TestRe
     (8.22492, 0.004132)
     """
     method = check_option("method", method, TREND_METHODS)
-    kk, nn = _check_pairs(k, n, k, n)[:2]
+    kk, nn = check_pairs(k, n, k, n)[:2]
     if kk.ndim != 1:
         raise ValueError(f"k and n must be 1-dimensional; got shape {kk.shape}")
     m = kk.shape[0]

@@ -73,15 +73,15 @@ import pandas as pd
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.tally import (
-    _category_codes,
-    _check_forms,
-    _from_codes,
-    _str_array,
+    categorical_from_codes,
+    category_codes,
+    check_forms,
+    string_array,
     tally_to_array,
 )
 from evalstats.stats.intervals import (
     PROPORTION_METHODS,
-    _proportion_bounds,
+    proportion_bounds,
     satterthwaite_df,
     t_interval,
 )
@@ -264,15 +264,15 @@ def _pattern_arrays(patterns, scheme: Scheme, cycles, units):
         raise TypeError(f"patterns must be a pandas DataFrame; got {type(patterns).__name__}")
     if "count" not in patterns.columns:
         raise ValueError("patterns lacks column(s) ['count']")
-    _check_forms(patterns, scheme)  # columns and dtypes
+    check_forms(patterns, scheme)  # columns and dtypes
     cyc = pd.Index(cycles).get_indexer(patterns["cycle"].astype(str).to_numpy())
     unit = pd.Index([str(u) for u in units]).get_indexer(patterns["unit"].astype(str).to_numpy())
     if (cyc < 0).any() or (unit < 0).any():
         raise ValueError("patterns do not match counts: cycles or units differ")
-    group = _category_codes(patterns["group"], "group", scheme.group_codes).astype(np.int64)
+    group = category_codes(patterns["group"], "group", scheme.group_codes).astype(np.int64)
     levels = np.stack(
         [
-            _category_codes(patterns[d], d, scheme.level_codes).astype(np.int64)
+            category_codes(patterns[d], d, scheme.level_codes).astype(np.int64)
             for d in scheme.dimension_codes
         ],
         axis=1,
@@ -408,7 +408,7 @@ def _metrics(dense, cycles, unit_cats, scheme, by, method, level, patterns, unit
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         k_eff = st["satisfied_rate"] * n_eff if pooled else st["k_satisfied"]
-    low, high = _proportion_bounds(np.where(nv > 0, k_eff, np.nan), n_eff, method, level)
+    low, high = proportion_bounds(np.where(nv > 0, k_eff, np.nan), n_eff, method, level)
     if pooled:  # effective counts: keep the interval around the rate
         low = np.minimum(low, st["satisfied_rate"])
         high = np.maximum(high, st["satisfied_rate"])
@@ -446,14 +446,14 @@ def _metrics(dense, cycles, unit_cats, scheme, by, method, level, patterns, unit
 
 def _key_column(name, codes, cycles, unit_cats, scheme, series_cats):
     if name == "cycle":
-        return _str_array(codes, cycles)
+        return string_array(codes, cycles)
     cats = {
         "unit": unit_cats,
         "group": scheme.group_codes,
         "dimension": scheme.dimension_codes,
         "series": series_cats,
     }[name]
-    return _from_codes(codes, cats)
+    return categorical_from_codes(codes, cats)
 
 
 def _pattern_variance(patterns, scheme, cycles, unit_cats, by, shape, ser_idx, st, lv, nkeys):
@@ -581,9 +581,9 @@ def weighted_scores(
     miss = np.moveaxis(missing, 2, -1).reshape(-1, G)
     return pd.DataFrame(
         {
-            "cycle": _str_array(cc, cycles),
-            "unit": _from_codes(uu, unit_cats),
-            "dimension": _from_codes(dd, scheme.dimension_codes),
+            "cycle": string_array(cc, cycles),
+            "unit": categorical_from_codes(uu, unit_cats),
+            "dimension": categorical_from_codes(dd, scheme.dimension_codes),
             "n_valid": st["n_valid"].sum(axis=2).ravel(),
             "weighted_score": ws.ravel(),
             "weighted_score_ci_low": low.ravel(),
