@@ -76,3 +76,12 @@ def check_n_resamples(n) -> int:
     if n < 1:
         raise ValueError(f"n_resamples must be at least 1; got {n!r}")
     return int(n)
+
+
+__all__ = [
+    "check_confidence_level",
+    "check_n_resamples",
+    "check_option",
+    "check_rng",
+    "check_seed",
+]

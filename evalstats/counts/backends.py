@@ -478,6 +478,8 @@ def _connect(memory_limit, threads, tmp):
 
 
 def check_memory_limit(memory_limit):
+    """``memory_limit`` checked: None, a positive number of bytes, or a size such as ``"2GB"``;
+    TypeError / ValueError naming the parameter.  Used by the analyses' parameter checks."""
     if memory_limit is None:
         return None
     if isinstance(memory_limit, bool):
@@ -1828,6 +1830,7 @@ __all__ = [
     "DaskCodes",
     "RowStore",
     "ScannedCycle",
+    "check_memory_limit",
     "choose_backend",
     "count_cycle",
     "dask_client",

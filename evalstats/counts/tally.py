@@ -102,6 +102,8 @@ def _cycle_codes(col: pd.Series) -> tuple[np.ndarray | None, list[str]]:
 
 
 def check_forms(forms, scheme: Scheme):
+    """Check a validated forms table (DataFrame with ``cycle, unit, group`` and the scheme's
+    dimensions); TypeError / ValueError naming what is missing.  Shared by the statistics."""
     if not isinstance(forms, pd.DataFrame):
         raise TypeError(f"forms must be a pandas DataFrame; got {type(forms).__name__}")
     need = ["cycle", "unit", "group", *scheme.dimension_codes]
@@ -125,6 +127,13 @@ def check_forms(forms, scheme: Scheme):
 
 
 def key_dtype(nbins: int):
+    """The smallest signed integer dtype that holds ``nbins`` combined cell keys.
+
+    Examples
+    --------
+    >>> key_dtype(100).__name__
+    'int16'
+    """
     if nbins < 2**15:
         return np.int16
     if nbins < 2**31:
@@ -428,3 +437,23 @@ def tally_from_patterns(patterns: pd.DataFrame, scheme: Scheme | None = None) ->
         out[j] = np.rint(np.bincount(k, weights=cnt, minlength=nbins)).astype(np.int64)
     dense = out.reshape(len(levels), max(nc, 1), nu, ng, nl)[:, :nc].transpose(1, 2, 3, 0, 4)
     return tally_frame(dense, cycles, units, scheme)
+
+
+__all__ = [
+    "BLANK",
+    "CHUNK_ROWS",
+    "STR_DTYPE",
+    "TALLY_COLUMNS",
+    "add_tallies",
+    "categorical_from_codes",
+    "category_codes",
+    "check_forms",
+    "key_dtype",
+    "pattern_counts",
+    "pattern_frame",
+    "string_array",
+    "tally",
+    "tally_frame",
+    "tally_from_patterns",
+    "tally_to_array",
+]

@@ -202,3 +202,10 @@ def write_interim(validated, out_dir=None) -> Path:
         raise
     shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+__all__ = [
+    "MANIFEST",
+    "PARQUET_OPTIONS",
+    "write_interim",
+]

@@ -257,6 +257,8 @@ def find_header(rows: list[list], lookup: Mapping[str, str]) -> tuple[int, int] 
 
 
 def combine_headers(rows: list[list], first: int, last: int, width: int) -> list[str]:
+    """One header per column from the header rows ``first..last`` (merged cells filled in,
+    the lower row the more specific).  Shared with the out-of-core backends."""
     out = []
     for j in range(width):
         text = ""
@@ -863,6 +865,8 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
 
 # ---------------------------------------------------------------------------- cycle folder
 def cycle_candidates(folder: Path) -> dict[str, list[Path]]:
+    """Table name → the files of ``folder`` that could hold it (by stem and extension; no
+    ``~$`` or hidden files).  Shared with :mod:`evalstats.inputs.pseudonym`."""
     found: dict[str, list[Path]] = {t: [] for t in TABLES}
     for p in sorted(folder.iterdir()):
         if not p.is_file() or p.name.startswith(("~$", ".")):
@@ -938,3 +942,27 @@ def cycle_files(folder, *, display: str | None = None) -> tuple[dict[str, Path],
                 )
             )
     return files, problems_frame(problems)
+
+
+__all__ = [
+    "CSV_ENCODINGS",
+    "CSV_EXTENSIONS",
+    "FREE_TEXT_COLUMNS",
+    "HEADER_SEARCH_ROWS",
+    "INPUT_EXTENSIONS",
+    "OPTIONAL_TABLES",
+    "PARQUET_EXTENSIONS",
+    "SPREADSHEET_EXTENSIONS",
+    "RawTable",
+    "column_letter",
+    "combine_headers",
+    "cycle_candidates",
+    "cycle_files",
+    "find_cycle_files",
+    "find_header",
+    "problem",
+    "problems_frame",
+    "read_header",
+    "read_table",
+    "row_objects",
+]

@@ -404,6 +404,8 @@ def _first_row_of(keys: np.ndarray, mask: np.ndarray, rows: np.ndarray):
 
 # ---------------------------------------------------------------------------- tables
 def validate_units(raw: RawTable, scheme: Scheme, col: ProblemCollector):
+    """The units table (``unit, name, series``) from its raw table; problems go to ``col``.
+    Shared with the out-of-core backends (:mod:`evalstats.counts.backends`)."""
     empty = pd.DataFrame(
         {
             "unit": pd.Series([], dtype=object),
@@ -701,6 +703,8 @@ def _build_forms(raw, scheme, cycle, r, positions, unit_cats) -> pd.DataFrame:
 
 
 def validate_exclusions(raw: RawTable | None, scheme, all_ids: set, col: ProblemCollector):
+    """The exclusions table (``form_id, reason``), checked against the form ids ``all_ids``;
+    problems go to ``col``.  Shared with the out-of-core backends."""
     empty = pd.DataFrame(
         {"form_id": pd.Series([], dtype=object), "reason": pd.Series([], dtype=object)}
     )
@@ -744,6 +748,8 @@ def _parse_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def validate_issued(raw, scheme, unit_lookup, unit_cats, col):
+    """The forms-issued table and its per-unit × group counts (or ``(None, None)`` when
+    absent); problems go to ``col``.  Shared with the out-of-core backends."""
     if raw is None:
         return None, None
     col.extend(raw.problems)
@@ -814,6 +820,8 @@ def validate_issued(raw, scheme, unit_lookup, unit_cats, col):
 
 
 def validate_incidents(raw, scheme, unit_lookup, unit_cats, col):
+    """The incidents table (``unit, date, kind, note``); problems go to ``col``.  Shared with
+    the out-of-core backends."""
     empty = pd.DataFrame(
         {
             "unit": pd.Series([], dtype=object),
@@ -879,6 +887,8 @@ def validate_incidents(raw, scheme, unit_lookup, unit_cats, col):
 
 
 def inputs_row(raw: RawTable) -> dict:
+    """One row of a validated cycle's ``inputs`` table (file, sha256, size, encoding, …) for
+    a raw table.  Shared with the out-of-core backends."""
     return {
         "table": raw.table,
         "file": raw.file,
@@ -1328,3 +1338,27 @@ def format_summary(validated: ValidatedCycle) -> str:
         lines.append(f"respondent identifiers ({', '.join(validated.identifiers)}): {what}")
     lines.append(f"problems: {s['errors']:,} errors, {s['warnings']:,} warnings")
     return "\n".join(lines)
+
+
+__all__ = [
+    "INPUTS_INT_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "OPTIONAL_INPUTS",
+    "SCI_ID",
+    "SEVERITIES",
+    "HasProblems",
+    "ProblemCollector",
+    "ValidatedCycle",
+    "check_cycle",
+    "format_problems",
+    "format_summary",
+    "inputs_row",
+    "parse_dates",
+    "returned_problems",
+    "sort_problems",
+    "validate_cycle",
+    "validate_exclusions",
+    "validate_incidents",
+    "validate_issued",
+    "validate_units",
+]

@@ -197,16 +197,19 @@ def _p(x) -> str:
 
 
 def share_text(x) -> str:
+    """A share as a percentage, whole when it is (``0.5`` → ``50%``, ``0.125`` → ``12.5%``)."""
     pct = float(x) * 100
     return f"{pct:.0f}%" if pct == round(pct) else f"{pct:.1f}%"
 
 
 def join_words(items, lang: str) -> str:
+    """Non-empty items joined with ``、`` (zh) or ``, `` (en)."""
     items = [i for i in items if i]
     return ("、" if lang == "zh" else ", ").join(items)
 
 
 def scheme_label(a, kind: str, code, lang: str) -> str:
+    """The scheme's label of ``code`` of ``kind`` in ``lang`` (the code itself when unknown)."""
     try:
         return a.scheme.label(kind, str(code), lang)
     except KeyError:
@@ -276,6 +279,8 @@ def _dims(a, codes: str, lang: str) -> str:
 
 
 def codes_text(mapping: dict, codes: str, lang: str, a=None) -> str:
+    """Words for ``;``-separated rule codes (``mapping``: code → (zh, en)); one wording shared
+    by the report's narrative and the letters."""
     i = 0 if lang == "zh" else 1
     out = []
     for c in [c for c in str(codes).split(";") if c]:
@@ -1641,11 +1646,14 @@ __all__ = [
     "HEADINGS",
     "TABLE_VIEWS",
     "WHOLE_TABLES",
+    "Note",
     "changes",
+    "codes_text",
     "comments",
     "final_grades",
     "followup",
     "group_differences",
+    "join_words",
     "levels",
     "method",
     "movement",
@@ -1655,8 +1663,10 @@ __all__ = [
     "ranking",
     "rectification",
     "reliability",
+    "scheme_label",
     "section",
     "sections",
+    "share_text",
     "suppression",
     "table",
     "table_frame",

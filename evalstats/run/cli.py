@@ -278,3 +278,17 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+__all__ = [
+    "COMMANDS",
+    "build_parser",
+    "cmd_demo",
+    "cmd_letters",
+    "cmd_run",
+    "cmd_scheme",
+    "cmd_template",
+    "cmd_validate",
+    "cmd_verify",
+    "main",
+]

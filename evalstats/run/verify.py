@@ -373,4 +373,11 @@ def cmd_verify(args) -> int:
     return 0 if result.ok else 1
 
 
-__all__ = ["KINDS", "Difference", "Verification", "cmd_verify", "verify_report"]
+__all__ = [
+    "KINDS",
+    "Difference",
+    "Verification",
+    "add_verify_parser",
+    "cmd_verify",
+    "verify_report",
+]

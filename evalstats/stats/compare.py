@@ -1679,3 +1679,28 @@ def _label(scheme: Scheme, kind: str, code: str, lang: str) -> str:
         return scheme.label(kind, code, lang)
     except KeyError:
         return code
+
+
+__all__ = [
+    "CHI2_METHODS",
+    "COMPARE_COLUMNS",
+    "COMPARE_KEYS",
+    "METRICS",
+    "MOVEMENT_COLUMNS",
+    "PRESENT",
+    "RESULT_COLUMNS",
+    "TREND_METHODS",
+    "TestResult",
+    "chi2_homogeneity",
+    "compare_cycles",
+    "cycle_label",
+    "describe_changes",
+    "group_homogeneity",
+    "kruskal_counts",
+    "kruskal_units",
+    "mann_whitney_counts",
+    "mann_whitney_cycles",
+    "rank_movement",
+    "rate_difference",
+    "trend_test",
+]

@@ -216,6 +216,9 @@ _BISECTIONS = 64
 
 
 def check_pairs(k1, n1, k2, n2):
+    """Two samples' counts ``k1, n1, k2, n2`` as broadcast float arrays, checked (numbers,
+    0 ≤ k ≤ n); TypeError / ValueError naming the argument.  Shared with
+    :mod:`evalstats.stats.compare`."""
     arrays = []
     for kn, nn, k, n in (("k1", "n1", k1, n1), ("k2", "n2", k2, n2)):
         k = np.asarray(k)
@@ -396,3 +399,17 @@ def difference_ci(
     if scalar:
         return ConfidenceInterval(float(low), float(high))
     return ConfidenceInterval(low, high)
+
+
+__all__ = [
+    "DIFFERENCE_METHODS",
+    "PROPORTION_METHODS",
+    "ConfidenceInterval",
+    "check_pairs",
+    "difference_bounds",
+    "difference_ci",
+    "proportion_bounds",
+    "proportion_ci",
+    "satterthwaite_df",
+    "t_interval",
+]

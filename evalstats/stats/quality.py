@@ -1757,6 +1757,8 @@ def with_and_without(
 
 
 def ranking_comparison(ranking: pd.DataFrame, ranking_x: pd.DataFrame) -> pd.DataFrame:
+    """The ranking beside the ranking without flagged forms (``*_excl_flagged`` columns) and
+    what changed (rank, standing, grade); used by the cycle analysis's quality tables."""
     cols = ["rank", "standing", "grade", "composite"]
     a = ranking[["cycle", "unit", "unit_name", "series", *cols]]
     b = ranking_x[["cycle", "unit", *cols]].rename(columns={c: f"{c}_excl_flagged" for c in cols})
@@ -1840,9 +1842,12 @@ __all__ = [
     "QUALITY_COLUMNS",
     "RESPONSE_RATE_COLUMNS",
     "QualityComparison",
+    "counted_cycle",
+    "counted_pattern_codes",
     "describe_quality",
     "flagged_form_ids",
     "quality_flags",
+    "ranking_comparison",
     "response_rates",
     "with_and_without",
 ]

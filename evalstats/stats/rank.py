@@ -1345,3 +1345,19 @@ def rank_units(
     out = out.loc[sort.sort_values(["c", "s", "r", "u"], kind="stable").index]
     extra = [c for c in out.columns if c not in RANKING_COLUMNS]
     return out[RANKING_COLUMNS + extra].reset_index(drop=True)
+
+
+__all__ = [
+    "INCIDENT_REASON",
+    "LARGE_CELL_THRESHOLD",
+    "RANKING_COLUMNS",
+    "STANDINGS",
+    "THRESHOLD_REASON",
+    "UNCERTAINTY_COLUMNS",
+    "VETO_COLUMNS",
+    "apply_veto",
+    "grade_for",
+    "rank_uncertainty",
+    "rank_units",
+    "veto_sentence",
+]

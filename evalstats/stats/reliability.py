@@ -822,3 +822,21 @@ def _cell_alpha(x, w, dims, nan_policy, level) -> dict:
         "n": r.n,
         "note": r.note,
     }
+
+
+__all__ = [
+    "BY_KEYS",
+    "ITEM_COLUMNS",
+    "MIN_FORMS_BY",
+    "NAN_POLICIES",
+    "NOTE_ZERO_VARIANCE",
+    "REDUNDANT_ALPHA",
+    "RESULT_COLUMNS",
+    "WEAK_ALPHA",
+    "AlphaResult",
+    "alpha_by",
+    "cronbach_alpha",
+    "feldt_interval",
+    "items_from_forms",
+    "items_from_patterns",
+]

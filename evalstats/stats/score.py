@@ -1036,3 +1036,17 @@ def scores_table(
     for c in ("cycle", "unit", "unit_name", "series", "group", "dimension", "ci_method"):
         out[c] = out[c].astype("str")
     return out[SCORES_COLUMNS]
+
+
+__all__ = [
+    "ALL",
+    "COMPOSITE_COLUMNS",
+    "GROUPING_KEYS",
+    "METRIC_COLUMNS",
+    "SCORES_COLUMNS",
+    "composite_year",
+    "composites",
+    "metrics",
+    "scores_table",
+    "weighted_scores",
+]
