@@ -893,7 +893,7 @@ def check_parameters(
     if not isinstance(output_dir, str | Path | None):
         raise TypeError(f"output_dir must be a path or ''; got {output_dir!r}")
     from evalstats.core.config import reports_dir
-    from evalstats.present.letters import file_stem
+    from evalstats.core.files import file_stem
 
     out = (
         reports_dir(cycle) / "profiles" / file_stem(unit.strip())

@@ -17,12 +17,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write", "atomic_write_bytes", "fsync_dir", "fsync_tree", "sha256_file"]
+__all__ = [
+    "atomic_write",
+    "atomic_write_bytes",
+    "file_stem",
+    "fsync_dir",
+    "fsync_tree",
+    "sha256_file",
+]
 
 
 def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
@@ -121,3 +129,20 @@ def fsync_tree(folder: str | Path) -> None:
             finally:
                 os.close(fd)
         fsync_dir(dirpath)
+
+
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def file_stem(unit: str) -> str:
+    """The file name (without suffix) of a unit's files (letter, profile folder): its code
+    when that is a safe file name, else ``unit-<hash>``.
+
+    Examples
+    --------
+    >>> file_stem("finance_office"), file_stem("../x")
+    ('finance_office', 'unit-d6b96a97d147')
+    """
+    if _SAFE.match(unit) and unit not in (".", ".."):
+        return unit
+    return "unit-" + hashlib.sha256(unit.encode("utf-8")).hexdigest()[:12]

@@ -35,10 +35,8 @@ import argparse
 import asyncio
 import contextlib
 import copy
-import hashlib
 import html
 import os
-import re
 import shutil
 import sys
 import time
@@ -49,7 +47,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalstats.core.errors import InputError, RunError, UsageError
-from evalstats.core.files import atomic_write_bytes, sha256_file
+from evalstats.core.files import atomic_write_bytes, file_stem, sha256_file
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS, TIERS
 from evalstats.present.letters import cycle_words
@@ -155,23 +153,6 @@ class _Batch:
     units: tuple
     names: dict = field(default_factory=dict)
     jobs: int = 1
-
-
-_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-def file_stem(unit: str) -> str:
-    """The file name (without suffix) of a unit's letter: its code when that is a safe file
-    name, else ``unit-<hash>``.
-
-    Examples
-    --------
-    >>> file_stem("finance_office"), file_stem("../x")
-    ('finance_office', 'unit-c3bbb4b2bbd8')
-    """
-    if _SAFE.match(unit) and unit not in (".", ".."):
-        return unit
-    return "unit-" + hashlib.sha256(unit.encode("utf-8")).hexdigest()[:12]
 
 
 def _check_units(units) -> tuple[str, ...] | None:
