@@ -877,7 +877,7 @@ def test_argument_errors(call, error, message):
         (
             {"by": ("series",), "units": pd.DataFrame({"unit": ["U1"]})},
             ValueError,
-            "units lacks column(s) ['series']; it needs ['unit', 'series']",
+            "units lacks column(s) ['series']; required: ['unit', 'series']; got ['unit']",
         ),
         (
             {"by": ("series",), "units": pd.DataFrame({"unit": ["U1", "U1"], "series": "a"})},

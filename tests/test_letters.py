@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 from evalstats.analyses import profile
 from evalstats.inputs.validate import validate_cycle
 from evalstats.present import letters
+from evalstats.run import letters as letters_batch
 from evalstats.stats.pipeline import score_cycle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +121,7 @@ def test_notebook_through_papermill_public_tier(tmp_path):
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("letters")
-    result = letters.write_letters(
+    result = letters_batch.write_letters(
         "2026A",
         units=["finance_office", "land_office", "nope_unit"],
         out=out,
@@ -177,13 +178,13 @@ def test_batch_docx(batch):
 
 def test_batch_usage_errors(tmp_path):
     with pytest.raises(ValueError, match=r"^--units lists finance_office more than once$"):
-        letters.write_letters("2026A", units="finance_office,finance_office", out=tmp_path)
+        letters_batch.write_letters("2026A", units="finance_office,finance_office", out=tmp_path)
     with pytest.raises(ValueError, match=r"^--units lists no unit$"):
-        letters.write_letters("2026A", units=" , ", out=tmp_path)
+        letters_batch.write_letters("2026A", units=" , ", out=tmp_path)
     with pytest.raises(ValueError, match=r"^parameter 'tier' is set by the batch; use --tier$"):
-        letters.write_letters("2026A", parameters={"tier": "public"}, out=tmp_path)
+        letters_batch.write_letters("2026A", parameters={"tier": "public"}, out=tmp_path)
     with pytest.raises(ValueError, match=r"^lang must be one of 'zh', 'en'; got 'fr'$"):
-        letters.write_letters("2026A", lang="fr", out=tmp_path)
+        letters_batch.write_letters("2026A", lang="fr", out=tmp_path)
     assert not any(tmp_path.iterdir())  # nothing written
 
 
@@ -205,11 +206,11 @@ def _args(**kw):
 
 
 def test_cmd_letters_exit_codes(monkeypatch, tmp_path, capsys):
-    assert letters.cmd_letters(_args(units="a,a", out=str(tmp_path))) == 2
+    assert letters_batch.cmd_letters(_args(units="a,a", out=str(tmp_path))) == 2
     assert "--units lists a more than once" in capsys.readouterr().err
 
     def fake(cycle, **kw):
-        return letters.LettersResult(
+        return letters_batch.LettersResult(
             cycle=cycle,
             folder=tmp_path,
             previous_dir=None,
@@ -220,11 +221,11 @@ def test_cmd_letters_exit_codes(monkeypatch, tmp_path, capsys):
             seconds=1.0,
         )
 
-    monkeypatch.setattr(letters, "write_letters", fake)
-    assert letters.cmd_letters(_args()) == 3
+    monkeypatch.setattr(letters_batch, "write_letters", fake)
+    assert letters_batch.cmd_letters(_args()) == 3
     assert "u1: ValueError: boom" in capsys.readouterr().err
     parser = argparse.ArgumentParser()
-    letters.add_letters_parser(parser.add_subparsers(dest="command"))
+    letters_batch.add_letters_parser(parser.add_subparsers(dest="command"))
     ns = parser.parse_args(["letters", "--cycle", "2026A", "--tier", "public", "--jobs", "2"])
     assert (ns.tier, ns.jobs, ns.lang) == ("public", 2, "zh")
 
@@ -271,8 +272,9 @@ def test_write_docx_public(cycles, tmp_path):
 
 
 def test_file_stem():
-    assert letters.file_stem("finance_office") == "finance_office"
-    assert letters.file_stem("../x").startswith("unit-") and "/" not in letters.file_stem("a/b")
+    assert letters_batch.file_stem("finance_office") == "finance_office"
+    assert letters_batch.file_stem("../x").startswith("unit-")
+    assert "/" not in letters_batch.file_stem("a/b")
 
 
 def test_public_letter_names_the_scheme_protected_groups_and_the_report_reasons(cycles):

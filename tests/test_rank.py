@@ -926,12 +926,12 @@ def test_rank_uncertainty_bad_arguments():
         (
             {"units": pd.concat([units, units.iloc[:1]])},
             ValueError,
-            "units lists unit(s) ['A'] more than once (per unit)",
+            "units lists unit(s) ['A'] more than once",
         ),
         (
             {"units": units.assign(series=None)},
             ValueError,
-            "units['series'] is missing for unit(s) ['A', 'B', 'C', 'D']",
+            "units has no series for unit(s) ['A', 'B', 'C', 'D']",
         ),
         (
             {"exclude_from_top": "A"},

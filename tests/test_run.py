@@ -26,6 +26,7 @@ import pandas as pd
 import pytest
 
 from evalstats.core.errors import InputError
+from evalstats.run import publish
 from evalstats.run import runner as runmod
 from evalstats.run.runner import (
     NotebookFailed,
@@ -189,15 +190,15 @@ def test_notebook_parameters_of_the_fixture():
 )
 def test_parameter_values_take_the_declared_type(name, text, expected):
     declared = notebook_parameters(FIXTURE)
-    got = runmod._check_parameters({name: text}, declared, FIXTURE)[name]
+    got = runmod.check_parameters({name: text}, declared, FIXTURE)[name]
     assert got == expected and type(got) is type(expected)
 
 
 def test_python_values_are_checked_too():
     declared = notebook_parameters(FIXTURE)
-    assert runmod._check_parameters({"seed": 3}, declared, FIXTURE) == {"seed": 3}
+    assert runmod.check_parameters({"seed": 3}, declared, FIXTURE) == {"seed": 3}
     with pytest.raises(RunUsageError) as info:
-        runmod._check_parameters({"seed": 2.5}, declared, FIXTURE)
+        runmod.check_parameters({"seed": 2.5}, declared, FIXTURE)
     assert str(info.value) == (
         "parameter 'seed' must be an int (the notebook declares `seed: int = 2026`); got 2.5"
     )
@@ -214,9 +215,9 @@ def test_unannotated_parameter_takes_the_type_of_its_default(tmp_path):
     path = tmp_path / "nb.ipynb"
     nbformat.write(nb, path)
     declared = notebook_parameters(path)
-    assert runmod._check_parameters({"n_resamples": "50"}, declared, path) == {"n_resamples": 50}
+    assert runmod.check_parameters({"n_resamples": "50"}, declared, path) == {"n_resamples": 50}
     with pytest.raises(RunUsageError) as info:
-        runmod._check_parameters({"n_resamples": "many"}, declared, path)
+        runmod.check_parameters({"n_resamples": "many"}, declared, path)
     assert str(info.value) == (
         "parameter 'n_resamples' must be an int (the notebook declares "
         "`n_resamples = 1000`); got 'many'"
@@ -354,9 +355,12 @@ def test_data_may_be_a_cycle_folder(demo):
     assert str(info.value) == "--cycle is required (or give a cycle folder as --data)"
     with pytest.raises(RunUsageError) as info:
         runmod.resolve_data(demo, "../2026A", root=ROOT)
+    assert str(info.value) == "cycle must be a cycle id, not a path; got '../2026A'"
+    with pytest.raises(RunUsageError) as info:
+        runmod.resolve_data(demo, ".x", root=ROOT)
     assert str(info.value) == (
-        "cycle must be letters and digits (then '_' or '-'), at most 32 characters, "
-        "e.g. 2026H1; got '../2026A'"
+        "cycle must be a cycle id: letters and digits (then '_' or '-'), at most 32 characters, "
+        "e.g. 2026H1; got '.x'"
     )
 
 
@@ -436,7 +440,7 @@ def test_read_table_keeps_codes_and_reads_numbers(tmp_path):
 
 # ---------------------------------------------------------------------- locks and output
 def test_second_run_of_the_same_pair_is_refused(demo, tmp_path, no_kernel, monkeypatch):
-    monkeypatch.setattr(runmod, "LOCK_WAIT_SECONDS", 0.0)
+    monkeypatch.setattr(publish, "LOCK_WAIT_SECONDS", 0.0)
     out = tmp_path / "out"
     lock = out / ".locks" / "2026H1-half-year.lock"
     fd = hold_lock(lock)
@@ -475,7 +479,7 @@ def test_unwritable_output_location(demo, tmp_path, no_kernel, monkeypatch):
 
 
 def test_disk_full_message(tmp_path):
-    with pytest.raises(OutputError) as info, runmod._writing(tmp_path, "reports"):
+    with pytest.raises(OutputError) as info, publish.writing(tmp_path, "reports"):
         raise OSError(errno.ENOSPC, "No space left on device")
     assert str(info.value) == "cannot write to reports/: no space left on device"
 
@@ -525,8 +529,8 @@ def test_clean_staging_settles_what_killed_runs_left(tmp_path):
 @pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
 def test_publish_keeps_the_previous_report(tmp_path, monkeypatch, exchange):
     if not exchange:
-        monkeypatch.setattr(runmod, "_exchange", lambda a, b: False)
-    elif runmod._renameat2() is None:
+        monkeypatch.setattr(publish, "exchange", lambda a, b: False)
+    elif publish.renameat2() is None:
         pytest.skip("renameat2 is not available on this system")
     target = tmp_path / "out" / "2026A" / "annual"
     old_hashes = fake_report(target)
@@ -534,7 +538,7 @@ def test_publish_keeps_the_previous_report(tmp_path, monkeypatch, exchange):
     taken.mkdir()  # a previous report of the same second already kept: do not overwrite it
     staging = tmp_path / "out" / ".staging" / "2026A-annual-12345678"
     new_hashes = fake_report(staging, started="2026-12-20T10:00:00+08:00")
-    previous = runmod._publish(staging, target)
+    previous = publish.publish_folder(staging, target)
     assert previous == tmp_path / "out" / "2026A" / "annual.previous-20260102T030405-2"
     assert tree_hashes(previous) == old_hashes
     assert tree_hashes(target) == new_hashes
@@ -544,8 +548,8 @@ def test_publish_keeps_the_previous_report(tmp_path, monkeypatch, exchange):
 @pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
 def test_failed_publish_puts_the_old_report_back(tmp_path, monkeypatch, exchange):
     if not exchange:
-        monkeypatch.setattr(runmod, "_exchange", lambda a, b: False)
-    elif runmod._renameat2() is None:
+        monkeypatch.setattr(publish, "exchange", lambda a, b: False)
+    elif publish.renameat2() is None:
         pytest.skip("renameat2 is not available on this system")
     target = tmp_path / "2026A" / "annual"
     old_hashes = fake_report(target)
@@ -563,7 +567,7 @@ def test_failed_publish_puts_the_old_report_back(tmp_path, monkeypatch, exchange
 
     monkeypatch.setattr(os, "rename", rename)
     with pytest.raises(PermissionError):
-        runmod._publish(staging, target)
+        publish.publish_folder(staging, target)
     monkeypatch.setattr(os, "rename", real_rename)
     assert tree_hashes(target) == old_hashes
     assert tree_hashes(staging) == new_hashes
@@ -574,25 +578,25 @@ def test_changed_inputs_are_named(tmp_path):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text("x\n1\n")
     b.write_text("x\n2\n")
-    before = runmod._hash_inputs([a, b])
-    assert runmod._changed(before, [a, b]) == []
+    before = publish.hash_inputs([a, b])
+    assert publish.changed_inputs(before, [a, b]) == []
     a.write_text("x\n3\n")
     b.unlink()
-    assert runmod._changed(before, [a, b]) == [f"{a} (contents changed)", f"{b} (removed)"]
+    assert publish.changed_inputs(before, [a, b]) == [f"{a} (contents changed)", f"{b} (removed)"]
 
 
 def test_pause_hook(monkeypatch, capsys, tmp_path):
     monkeypatch.delenv(runmod.TEST_PAUSE_ENV, raising=False)
-    runmod._pause("staged")  # unset: nothing
+    publish.pause("staged")  # unset: nothing
     monkeypatch.setenv(runmod.TEST_PAUSE_ENV, "marked:0")
-    runmod._pause("staged")  # another step: nothing
+    publish.pause("staged")  # another step: nothing
     assert capsys.readouterr().err == ""
-    runmod._pause("marked")
+    publish.pause("marked")
     assert capsys.readouterr().err == "evalstats-test: paused at marked\n"
     go = tmp_path / "go"
     go.touch()
     monkeypatch.setenv(runmod.TEST_PAUSE_ENV, f"staged:{go}")  # waits for a file: there
-    runmod._pause("staged")
+    publish.pause("staged")
     assert capsys.readouterr().err == "evalstats-test: paused at staged\n"
     assert set(runmod.PAUSE_STEPS) >= {"locked", "exchanged", "between-renames", "published"}
 
@@ -665,7 +669,7 @@ def test_previous_report_without_manifest_is_named_by_its_mtime(tmp_path):
     fake_report(target, started=None)
     stamp = time.mktime((2026, 3, 4, 5, 6, 7, 0, 0, -1))
     os.utime(target, (stamp, stamp))
-    assert runmod._previous_path(target).name == "annual.previous-20260304T050607"
+    assert publish.previous_path(target).name == "annual.previous-20260304T050607"
 
 
 # ---------------------------------------------------------------------- command line
@@ -774,7 +778,7 @@ def story(tmp_path_factory):
             time.sleep(0.2)
         kernels = children_of(proc.pid)
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(runmod, "LOCK_WAIT_SECONDS", 0.0)
+            mp.setattr(publish, "LOCK_WAIT_SECONDS", 0.0)
             with pytest.raises(RunLocked) as info:
                 run_analysis("half-year", cycle="2026H1", data=data, out=out, notebook=FIXTURE)
         seen.refused = str(info.value)
@@ -1036,7 +1040,7 @@ def test_manifest_records_the_identifier_action_not_the_key(tmp_path, monkeypatc
     staging = tmp_path / "staging"
     (staging / "tables").mkdir(parents=True)
     path = runmod._write_manifest(
-        plan, staging, "t0", plan.params, before, runmod._now(), {}, None, identifiers=found
+        plan, staging, "t0", plan.params, before, publish.local_now(), {}, None, identifiers=found
     )
     manifest = json.loads(path.read_text("utf-8"))
     ids = manifest["respondent_identifiers"]["2026H1"]

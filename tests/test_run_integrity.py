@@ -49,6 +49,7 @@ import pandas as pd
 import pytest
 
 from evalstats.present import report as reportmod
+from evalstats.run import publish
 from evalstats.run import runner as runmod
 from evalstats.run.cli import main
 
@@ -427,7 +428,7 @@ def fail_in_kernel(monkeypatch, out):
 
 
 def fail_publish(monkeypatch, out):
-    monkeypatch.setattr(runmod, "_publish", enospc)
+    monkeypatch.setattr(publish, "publish_folder", enospc)
 
 
 FULL = "evalstats: cannot write to {out}/: no space left on device"
@@ -471,7 +472,7 @@ def test_report_held_open_by_excel(published, monkeypatch, capsys, exchange):
         def swap(a, b):
             raise PermissionError(errno.EACCES, "Permission denied", str(b))
 
-        monkeypatch.setattr(runmod, "_exchange", swap)
+        monkeypatch.setattr(publish, "exchange", swap)
     else:  # Windows: moving the published folder fails while a file in it is open
 
         def rename(a, b):

@@ -583,7 +583,9 @@ def test_units_table_errors():
     assert str(e.value) == "units must be a pandas DataFrame; got dict"
     with pytest.raises(ValueError) as e:
         composites(t, units=UNITS.drop(columns=["series"]))
-    assert str(e.value) == "units lacks column(s) ['series']; it needs ['unit', 'name', 'series']"
+    assert str(e.value) == (
+        "units lacks column(s) ['series']; required: ['unit', 'series']; got ['unit', 'name']"
+    )
     with pytest.raises(ValueError) as e:
         scores_table(t, units=pd.concat([UNITS, UNITS.iloc[:1]]))
     assert str(e.value) == "units lists unit(s) ['U1'] more than once"

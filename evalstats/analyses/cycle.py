@@ -216,7 +216,6 @@ import contextlib
 import math
 import numbers
 import os
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -226,8 +225,15 @@ import pandas as pd
 from scipy import stats
 
 from evalstats.core.config import reports_dir, resolve_path
-from evalstats.core.options import check_confidence_level, check_option
+from evalstats.core.cycles import check_cycle, half_year_of
+from evalstats.core.options import (
+    check_confidence_level,
+    check_n_resamples,
+    check_option,
+    check_seed,
+)
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.core.vocab import ANALYSIS_KINDS, LANGS, TIERS, VERDICTS
 from evalstats.inputs.validate import ValidatedCycle, validate_cycle
 from evalstats.stats import privacy as _privacy
 from evalstats.stats import quality as _quality
@@ -237,18 +243,14 @@ from evalstats.stats.multitest import adjust_pvalues
 from evalstats.stats.pipeline import CycleScores, score_counts, score_cycle, score_year
 from evalstats.stats.reliability import alpha_by
 
-KINDS = ("half_year", "annual")
-LANGS = ("zh", "en")
-TIERS = ("internal", "public")
+KINDS = ANALYSIS_KINDS
 ALL = "all"
 BLANK = "blank"
 ADJUST = "holm"
 ALPHA = 0.05
 WEAK_RULES = ("below_series_median", "highest_dissatisfied_in_series")
-VERDICTS = ("improved", "declined", "no_clear_change", "absent")
 OUTPUT_FOLDERS = {"half_year": "half-year", "annual": "annual"}
-_STREAM_YEAR, _STREAM_GROUPS = 1, 2
-_ANNUAL_RE = re.compile(r"^(\d{4})A$")
+STREAM_YEAR, STREAM_GROUPS = 1, 2  # random streams of stream_rng: the year, group tests
 
 HALF_YEAR_TABLES = (
     "response",
@@ -538,33 +540,6 @@ class Parameters:
     scheduler: str | None = None
 
 
-def _check_cycle_id(name: str, value) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{name} must be a cycle id such as '2026H1'; got {value!r}")
-    value = value.strip()
-    if any(c in value for c in "/\\") or value in (".", ".."):
-        raise ValueError(f"{name} must be a cycle id, not a path; got {value!r}")
-    return value
-
-
-def _check_seed(seed) -> int | None:
-    if seed is None:
-        return None
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
-        raise TypeError(f"seed must be a whole number >= 0 or None; got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0 or None; got {seed!r}")
-    return int(seed)
-
-
-def _check_n_resamples(n) -> int:
-    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
-        raise TypeError(f"n_resamples must be a whole number; got {n!r}")
-    if n < 1:
-        raise ValueError(f"n_resamples must be at least 1; got {n!r}")
-    return int(n)
-
-
 def _locate(data_dir, cycle: str) -> tuple[Path, str]:
     """The folder of ``cycle``: ``data_dir/cycle``, or ``data_dir`` itself when it is that
     cycle's folder; returned resolved and as the user would name it (for messages)."""
@@ -590,6 +565,9 @@ def _sibling(folder: Path, shown: str, cycle: str) -> tuple[Path, str]:
 def default_half_year_cycle(cycle: str) -> str:
     """The half-year cycle of an annual cycle id: ``"2026A"`` → ``"2026H1"``.
 
+    :func:`evalstats.core.cycles.half_year_of`, kept under this name for notebooks; its
+    error message adds the parameter to pass instead.
+
     Raises
     ------
     ValueError
@@ -600,13 +578,10 @@ def default_half_year_cycle(cycle: str) -> str:
     >>> default_half_year_cycle("2026A")
     '2026H1'
     """
-    m = _ANNUAL_RE.match(str(cycle))
-    if not m:
-        raise ValueError(
-            f"cannot derive the half-year cycle from {cycle!r} (expected an annual id like "
-            "'2026A'); pass half_year_cycle"
-        )
-    return f"{m.group(1)}H1"
+    try:
+        return half_year_of(cycle)
+    except ValueError as e:
+        raise ValueError(f"{e}; pass half_year_cycle") from None
 
 
 def check_parameters(
@@ -682,10 +657,10 @@ def check_parameters(
     tier = check_option("tier", tier, TIERS)
     method = check_option("method", method, PROPORTION_METHODS)
     level = check_confidence_level(confidence_level)
-    n_resamples = _check_n_resamples(n_resamples)
-    seed = _check_seed(seed)
+    n_resamples = check_n_resamples(n_resamples)
+    seed = check_seed(seed)
     backend, memory_limit, scheduler = _check_backend_parameters(backend, memory_limit, scheduler)
-    cycle = _check_cycle_id("cycle", cycle)
+    cycle = check_cycle(cycle)
     if not isinstance(data_dir, str | Path) or str(data_dir).strip() == "":
         raise ValueError(f"data_dir must be a folder; got {data_dir!r}")
     folder, _shown = _locate(data_dir, cycle)
@@ -694,7 +669,7 @@ def check_parameters(
         if not isinstance(half_year_cycle, str):
             raise TypeError(f"half_year_cycle must be a str; got {half_year_cycle!r}")
         h1 = half_year_cycle.strip() or default_half_year_cycle(cycle)
-        h1 = _check_cycle_id("half_year_cycle", h1)
+        h1 = check_cycle(h1, name="half_year_cycle")
         if h1 == cycle:
             raise ValueError(f"half_year_cycle must differ from cycle; both are {cycle!r}")
         _locate(folder.parent, h1)
@@ -732,13 +707,13 @@ def check_parameters(
 
 def _check_backend_parameters(backend, memory_limit, scheduler):
     """The notebook's backend parameters: (backend, memory limit or None, scheduler or None)."""
-    from evalstats.counts.backends import BACKENDS, _check_memory_limit
+    from evalstats.counts.backends import BACKENDS, check_memory_limit
 
     backend = check_option("backend", backend, BACKENDS)
     for name, value in (("memory_limit", memory_limit), ("scheduler", scheduler)):
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name} must be a str ('' for none); got {value!r}")
-    memory_limit = _check_memory_limit(memory_limit.strip() or None if memory_limit else None)
+    memory_limit = check_memory_limit(memory_limit.strip() or None if memory_limit else None)
     scheduler = scheduler.strip() or None if scheduler else None
     if memory_limit is not None and backend == "pandas":
         raise ValueError(
@@ -844,7 +819,17 @@ class Analysis:
 
 
 # ====================================================================== helpers
-def _rng(seed: int | None, stream: int):
+def stream_rng(seed: int | None, stream: int):
+    """The random source of one stream of a cycle's analysis: ``seed`` itself for stream 0,
+    an independent generator seeded ``[seed, stream]`` for the others (``STREAM_YEAR``,
+    ``STREAM_GROUPS``), None without a seed. The unit profile uses the same streams, so its
+    figures equal the report's.
+
+    Examples
+    --------
+    >>> stream_rng(7, 0), stream_rng(None, STREAM_YEAR)
+    (7, None)
+    """
     if seed is None:
         return None
     if stream == 0:
@@ -903,7 +888,7 @@ def response_table(validated) -> pd.DataFrame:
     >>> t.iloc[-1][["unit", "group", "valid"]].tolist()  # doctest: +SKIP
     ['all', 'all', 1934]
     """
-    counted = _quality._counted(validated)
+    counted = _quality.counted_cycle(validated)
     rr = _quality.response_rates(validated)
     if counted is not None:
         validated = counted.validated
@@ -1178,7 +1163,7 @@ def comments_table(validated, *, flagged: pd.Index | None = None) -> pd.DataFram
     ``validated`` is a ValidatedCycle, or the CycleCounts of a cycle counted out of core with
     ``keep_rows=True`` (only the forms with a comment are read, from its ``rows``).
     """
-    counted = _quality._counted(validated)
+    counted = _quality.counted_cycle(validated)
     if counted is not None and counted.rows is not None:
         store = counted.rows
         validated = counted.validated
@@ -1344,7 +1329,7 @@ def without_flagged(
     QualityComparison
     """
     excluded = _quality.flagged_form_ids(flags, checks=checks)
-    counted = _quality._counted(validated)
+    counted = _quality.counted_cycle(validated)
     if counted is not None and counted.rows is None:
         validated, counted = counted.validated, None
     if counted is not None:
@@ -1376,7 +1361,7 @@ def without_flagged(
         scores_x, ranking_x = other.scores, other.ranking
     else:
         scores_x, ranking_x = scored.scores, scored.ranking
-    comparison = _quality._comparison(scored.ranking, ranking_x)
+    comparison = _quality.ranking_comparison(scored.ranking, ranking_x)
     changes = comparison[comparison["changed"] != ""].reset_index(drop=True)
     return _quality.QualityComparison(
         scores=scored.scores,
@@ -1409,7 +1394,7 @@ def _without_forms(counted, excluded: pd.Index):
         )
     finally:
         store.con.unregister("_x_df")
-    u, g, levels, cnt = _quality._pattern_codes(counted, scheme)
+    u, g, levels, cnt = _quality.counted_pattern_codes(counted, scheme)
     nl = len(scheme.level_codes)
 
     def keys(uu, gg, lvl):
@@ -2128,13 +2113,21 @@ def _tier_summary(summary: dict, tables: dict, tier: str, withheld=()) -> dict:
 
 
 # ====================================================================== the analyses
-def _resolve(scheme, confidence_level, n_resamples, seed, method):
+def resolve_options(scheme, confidence_level, n_resamples, seed, method):
+    """The scheme and the checked options of an analysis: ``(scheme, confidence_level,
+    n_resamples, seed, method)``; a missing confidence level is the scheme's.
+
+    Examples
+    --------
+    >>> resolve_options(None, 0.9, 100, 1, "wilson")[1:]
+    (0.9, 100, 1, 'wilson')
+    """
     scheme = resolve_scheme(None if scheme in ("", None) else scheme)
     level = check_confidence_level(
         scheme.rules.confidence_level if confidence_level is None else confidence_level
     )
     method = check_option("method", method, PROPORTION_METHODS)
-    return scheme, level, _check_n_resamples(n_resamples), _check_seed(seed), method
+    return scheme, level, check_n_resamples(n_resamples), check_seed(seed), method
 
 
 def _cycle_tables(
@@ -2142,7 +2135,7 @@ def _cycle_tables(
 ) -> tuple[CycleScores, dict, _quality.QualityComparison, pd.Index]:
     """Everything of one cycle except the rectification list (which needs the deciding
     ranking).  ``v``: a ValidatedCycle, or the CycleCounts of a backend (with its rows)."""
-    counted = _quality._counted(v)
+    counted = _quality.counted_cycle(v)
     source = v
     if counted is not None:
         v = counted.validated
@@ -2151,11 +2144,15 @@ def _cycle_tables(
             method=method,
             confidence_level=level,
             n_resamples=n_resamples,
-            rng=_rng(seed, 0),
+            rng=stream_rng(seed, 0),
         )
     else:
         scored = score_cycle(
-            v, method=method, confidence_level=level, n_resamples=n_resamples, rng=_rng(seed, 0)
+            v,
+            method=method,
+            confidence_level=level,
+            n_resamples=n_resamples,
+            rng=stream_rng(seed, 0),
         )
     scheme = v.scheme
     flags = _quality.quality_flags(source)
@@ -2166,7 +2163,7 @@ def _cycle_tables(
         method=method,
         confidence_level=level,
         n_resamples=n_resamples,
-        rng=_rng(seed, 0),
+        rng=stream_rng(seed, 0),
     )
     flagged = qc.excluded
     weak = weak_dimensions(scored.scores, scored.counts, scheme=scheme)
@@ -2181,7 +2178,7 @@ def _cycle_tables(
             units=v.units,
             scheme=scheme,
             n_resamples=n_resamples,
-            rng=_rng(seed, _STREAM_GROUPS),
+            rng=stream_rng(seed, STREAM_GROUPS),
             by_series=tier == "internal",
         ),
         "reliability": reliability_table(
@@ -2198,14 +2195,14 @@ def _cycle_tables(
 
 def _check_backend(backend, memory_limit, scheduler, folder) -> tuple[str, object, object]:
     """(backend, memory_limit or None, scheduler or None), ``"auto"`` resolved by size."""
-    from evalstats.counts.backends import BACKENDS, _check_memory_limit, choose_backend
+    from evalstats.counts.backends import BACKENDS, check_memory_limit, choose_backend
 
     backend = check_option("backend", backend, BACKENDS)
     if memory_limit == "":
         memory_limit = None
     if isinstance(scheduler, str) and not scheduler.strip():
         scheduler = None
-    memory_limit = _check_memory_limit(memory_limit)
+    memory_limit = check_memory_limit(memory_limit)
     if backend == "auto":
         backend = choose_backend(folder, scheduler=scheduler)
     if scheduler is not None and backend != "dask":
@@ -2249,7 +2246,7 @@ def _read_cycles(folders, cycles, rows, *, scheme, backend, memory_limit, schedu
 
 def _validated(x):
     """The ValidatedCycle or ScannedCycle of a cycle read by :func:`_read_cycles`."""
-    counted = _quality._counted(x)
+    counted = _quality.counted_cycle(x)
     return x if counted is None else counted.validated
 
 
@@ -2314,9 +2311,9 @@ def half_year(
     FileNotFoundError
         No folder for the cycle.
     """
-    cycle = _check_cycle_id("cycle", cycle)
+    cycle = check_cycle(cycle)
     tier = check_option("tier", tier, TIERS)
-    scheme, level, n_resamples, seed, method = _resolve(
+    scheme, level, n_resamples, seed, method = resolve_options(
         scheme, confidence_level, n_resamples, seed, method
     )
     folder, shown = _locate(data_dir, cycle)
@@ -2409,12 +2406,14 @@ def annual(
         ``tables`` in the order of ``ANNUAL_TABLES``; ``ranking`` is the year's (decided on
         ``composite_year``), ``ranking_annual_cycle`` the year-end cycle's own.
     """
-    cycle = _check_cycle_id("cycle", cycle)
-    h1_cycle = _check_cycle_id("half_year_cycle", half_year_cycle or default_half_year_cycle(cycle))
+    cycle = check_cycle(cycle)
+    h1_cycle = check_cycle(
+        half_year_cycle or default_half_year_cycle(cycle), name="half_year_cycle"
+    )
     tier = check_option("tier", tier, TIERS)
     if h1_cycle == cycle:
         raise ValueError(f"half_year_cycle must differ from cycle; both are {cycle!r}")
-    scheme, level, n_resamples, seed, method = _resolve(
+    scheme, level, n_resamples, seed, method = resolve_options(
         scheme, confidence_level, n_resamples, seed, method
     )
     folder, shown = _locate(data_dir, cycle)
@@ -2436,7 +2435,7 @@ def annual(
                 method=method,
                 confidence_level=level,
                 n_resamples=n_resamples,
-                rng=_rng(seed, 0),
+                rng=stream_rng(seed, 0),
             )
         else:
             s_h = score_counts(
@@ -2444,7 +2443,7 @@ def annual(
                 method=method,
                 confidence_level=level,
                 n_resamples=n_resamples,
-                rng=_rng(seed, 0),
+                rng=stream_rng(seed, 0),
             )
         s_a, tables, qc, flagged = _cycle_tables(
             read_a, level=level, n_resamples=n_resamples, seed=seed, method=method, tier=tier
@@ -2454,7 +2453,7 @@ def annual(
         s_a,
         n_resamples=n_resamples,
         confidence_level=level,
-        rng=_rng(seed, _STREAM_YEAR),
+        rng=stream_rng(seed, STREAM_YEAR),
     )
     info = pd.concat([_unit_info(v_a.units), _unit_info(v_h.units)])
     info = info[~info.index.duplicated()]
@@ -2574,7 +2573,9 @@ __all__ = [
     "rectification_needed",
     "rectification_table",
     "reliability_table",
+    "resolve_options",
     "response_table",
+    "stream_rng",
     "weak_dimensions",
     "weak_units_followup",
     "without_flagged",

@@ -67,7 +67,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -79,23 +78,27 @@ import pandas as pd
 
 from evalstats.analyses import cycle as _analysis
 from evalstats.core.config import resolve_path
-from evalstats.core.options import check_confidence_level, check_option
+from evalstats.core.cycles import check_cycle, cycle_kind, parse_cycle
+from evalstats.core.cycles import previous_cycle as _previous_cycle
+from evalstats.core.options import (
+    check_confidence_level,
+    check_n_resamples,
+    check_option,
+    check_seed,
+)
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.core.vocab import LANGS, TIERS
 from evalstats.stats import privacy as _privacy
 from evalstats.stats.compare import compare_cycles
 from evalstats.stats.pipeline import CycleScores, score_cycle, score_year
 from evalstats.stats.privacy import suppress_small_cells
 from evalstats.stats.quality import flagged_form_ids, quality_flags
 
-TIERS = ("internal", "public")
-LANGS = ("zh", "en")
 ALL = "all"
 NO_PREVIOUS = "none"
 CACHE_SIZE = 4
 """How many :func:`load_cycles` results are kept in memory."""
-VERDICTS = ("improved", "declined", "no_clear_change", "absent")
 SUPPRESSED_COLUMNS = ["table", "group", "dimension", "n_forms", "threshold", "reason"]
-_CYCLE_RE = re.compile(r"^(\d{4})(A|H1|H2)$")
 
 HEADLINE_COLUMNS = [
     "cycle",
@@ -168,16 +171,15 @@ def derive_previous_cycle(cycle: str) -> str:
     """The cycle a letter compares with: ``2026A`` → ``2026H1``, ``2026H2`` → ``2026H1``,
     ``2026H1`` → ``2025A``; ``""`` for a cycle id of another form.
 
+    :func:`evalstats.core.cycles.previous_cycle`, kept under this name for the letters'
+    parameter ``previous_cycle=""`` (derive when possible, else compare with nothing).
+
     Examples
     --------
     >>> derive_previous_cycle("2026A"), derive_previous_cycle("2026H1")
     ('2026H1', '2025A')
     """
-    m = _CYCLE_RE.match(str(cycle))
-    if not m:
-        return ""
-    year, part = int(m.group(1)), m.group(2)
-    return f"{year - 1}A" if part == "H1" else f"{year}H1"
+    return _previous_cycle(cycle) if parse_cycle(cycle) else ""
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,7 @@ def _folder(data_dir, cycle: str) -> Path:
 
 
 def _content_key(folders) -> tuple:
-    from evalstats.run.runner import sha256_file
+    from evalstats.core.files import sha256_file
 
     files = []
     for f in folders:
@@ -241,7 +243,10 @@ def _content_key(folders) -> tuple:
     return tuple(files)
 
 
-def _resolve_previous(previous_cycle, cycle: str, folder: Path) -> str:
+def resolve_previous_cycle(previous_cycle, cycle: str, folder: Path) -> str:
+    """The cycle to compare with: ``""`` for ``"none"``; derived (:func:`derive_previous_cycle`)
+    for ``""`` when its folder is beside ``folder``; else the checked id, whose folder must
+    exist.  Used by :func:`load_cycles` and the letters batch alike."""
     if not isinstance(previous_cycle, str):
         raise TypeError(f"previous_cycle must be a str; got {previous_cycle!r}")
     prev = previous_cycle.strip()
@@ -250,7 +255,7 @@ def _resolve_previous(previous_cycle, cycle: str, folder: Path) -> str:
     if prev == "":
         guess = derive_previous_cycle(cycle)
         return guess if guess and (folder.parent / guess).is_dir() else ""
-    prev = _analysis._check_cycle_id("previous_cycle", prev)
+    prev = check_cycle(prev, name="previous_cycle")
     if prev == cycle:
         raise ValueError(f"previous_cycle must differ from cycle; both are {cycle!r}")
     if not (folder.parent / prev).is_dir():
@@ -303,12 +308,12 @@ def load_cycles(
     """
     from evalstats.inputs.validate import validate_cycle
 
-    cycle = _analysis._check_cycle_id("cycle", cycle)
-    scheme, level, n_resamples, seed, method = _analysis._resolve(
+    cycle = check_cycle(cycle)
+    scheme, level, n_resamples, seed, method = _analysis.resolve_options(
         scheme, confidence_level, n_resamples, seed, method
     )
     folder = _folder(data_dir, cycle)
-    prev = _resolve_previous(previous_cycle, cycle, folder)
+    prev = resolve_previous_cycle(previous_cycle, cycle, folder)
     folders = [folder] + ([folder.parent / prev] if prev else [])
     key = None
     if cache and scored is None:
@@ -328,16 +333,16 @@ def load_cycles(
                 method=method,
                 confidence_level=level,
                 n_resamples=n_resamples,
-                rng=_analysis._rng(seed, 0),
+                rng=_analysis.stream_rng(seed, 0),
             )
     year = None
-    if prev and _analysis._ANNUAL_RE.match(cycle) and prev == derive_previous_cycle(cycle):
+    if prev and cycle_kind(cycle) == "annual" and prev == derive_previous_cycle(cycle):
         year = score_year(
             done[prev],
             done[cycle],
             n_resamples=n_resamples,
             confidence_level=level,
-            rng=_analysis._rng(seed, _analysis._STREAM_YEAR),
+            rng=_analysis.stream_rng(seed, _analysis.STREAM_YEAR),
         )
     flags = quality_flags(validated[cycle])
     flagged = flagged_form_ids(flags, cycle=cycle)
@@ -874,9 +879,9 @@ def check_parameters(
     if not isinstance(unit, str) or not unit.strip():
         raise ValueError(f"unit must be a unit code; got {unit!r}")
     level = check_confidence_level(confidence_level)
-    n_resamples = _analysis._check_n_resamples(n_resamples)
-    seed = _analysis._check_seed(seed)
-    cycle = _analysis._check_cycle_id("cycle", cycle)
+    n_resamples = check_n_resamples(n_resamples)
+    seed = check_seed(seed)
+    cycle = check_cycle(cycle)
     if not isinstance(previous_cycle, str):
         raise TypeError(f"previous_cycle must be a str; got {previous_cycle!r}")
     if not isinstance(data_dir, str | Path) or str(data_dir).strip() == "":
@@ -888,7 +893,7 @@ def check_parameters(
     if not isinstance(output_dir, str | Path | None):
         raise TypeError(f"output_dir must be a path or ''; got {output_dir!r}")
     from evalstats.core.config import reports_dir
-    from evalstats.present.letters import file_stem
+    from evalstats.core.files import file_stem
 
     out = (
         reports_dir(cycle) / "profiles" / file_stem(unit.strip())
@@ -919,6 +924,7 @@ __all__ = [
     "clear_cache",
     "derive_previous_cycle",
     "load_cycles",
+    "resolve_previous_cycle",
     "suppress_small_cells",
     "unit_profile",
 ]

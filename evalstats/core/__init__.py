@@ -1,0 +1,3 @@
+"""Core: errors, options, shared vocabulary, cycle ids, file helpers, config, scheme."""
+
+__all__: list[str] = []

@@ -53,3 +53,12 @@ def interim_dir(cycle: str | None = None, *, root: Path | None = None) -> Path:
 def reports_dir(cycle: str | None = None, *, root: Path | None = None) -> Path:
     base = (root or project_root()) / "reports"
     return base / cycle if cycle else base
+
+
+__all__ = [
+    "interim_dir",
+    "project_root",
+    "raw_dir",
+    "reports_dir",
+    "resolve_path",
+]

@@ -95,3 +95,14 @@ def _missing(value) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+__all__ = [
+    "PROBLEM_COLUMNS",
+    "EvalstatsError",
+    "InputError",
+    "RunError",
+    "SchemeError",
+    "UsageError",
+    "format_problem",
+]

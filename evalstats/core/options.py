@@ -48,6 +48,25 @@ def check_rng(rng):
     )
 
 
+def check_seed(seed) -> int | None:
+    """``seed`` as int if it is a whole number ≥ 0, None for None; else TypeError / ValueError.
+
+    Examples
+    --------
+    >>> check_seed(7), check_seed(None)
+    (7, None)
+    """
+    import numbers
+
+    if seed is None:
+        return None
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
+        raise TypeError(f"seed must be a whole number >= 0 or None; got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0 or None; got {seed!r}")
+    return int(seed)
+
+
 def check_n_resamples(n) -> int:
     """``n`` as int if it is a whole number ≥ 1, else TypeError / ValueError naming it."""
     import numbers
@@ -57,3 +76,12 @@ def check_n_resamples(n) -> int:
     if n < 1:
         raise ValueError(f"n_resamples must be at least 1; got {n!r}")
     return int(n)
+
+
+__all__ = [
+    "check_confidence_level",
+    "check_n_resamples",
+    "check_option",
+    "check_rng",
+    "check_seed",
+]

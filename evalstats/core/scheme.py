@@ -698,3 +698,22 @@ def resolve_scheme(scheme: Scheme | str | Path | None) -> Scheme:
     if isinstance(scheme, Scheme):
         return scheme
     return load_scheme(scheme)
+
+
+__all__ = [
+    "DEFAULT_SCHEME_NAME",
+    "IDENTIFIER_COLUMNS",
+    "OPTIONAL_HEADERS",
+    "REQUIRED_HEADERS",
+    "TABLES",
+    "WEIGHT_TOLERANCE",
+    "Grade",
+    "Item",
+    "Level",
+    "Rules",
+    "Scheme",
+    "default_scheme_path",
+    "load_scheme",
+    "normalize_label",
+    "resolve_scheme",
+]

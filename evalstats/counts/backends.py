@@ -86,14 +86,15 @@ import pyarrow.compute as pc
 
 from evalstats.core.config import resolve_path
 from evalstats.core.errors import InputError
+from evalstats.core.files import sha256_file
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, normalize_label, resolve_scheme
-from evalstats.counts.tally import BLANK, _key_dtype, _pattern_frame, _tally_frame
+from evalstats.counts.tally import BLANK, key_dtype, pattern_frame, tally_frame
 from evalstats.inputs.read import (
     HEADER_SEARCH_ROWS,
-    _combine_headers,
-    _find_header,
+    combine_headers,
     cycle_files,
+    find_header,
     read_table,
 )
 from evalstats.inputs.validate import HasProblems
@@ -275,18 +276,6 @@ def _sql_str(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def _sha256(path: Path) -> tuple[str, int]:
-    import hashlib
-
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-            size += len(block)
-    return h.hexdigest(), size
-
-
 def _map_headers(names, scheme: Scheme, file: str, header_row: int, problems: list):
     """Header names → {code: column}, problems for unknown, duplicated and missing columns."""
     from evalstats.inputs.read import column_letter, problem
@@ -366,7 +355,7 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list)
     encoding = _csv_encoding(head)
     text = head.decode(encoding, errors="ignore")
     records = list(itertools.islice(csv.reader(_io.StringIO(text)), HEADER_SEARCH_ROWS))
-    hdr = _find_header(records, scheme.header_lookup("responses"))
+    hdr = find_header(records, scheme.header_lookup("responses"))
     if hdr is None:
         raise InputError(
             pd.DataFrame(
@@ -377,7 +366,7 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list)
         )
     first, last = hdr
     width = max(len(r) for r in records[first : last + 1])
-    headers = _combine_headers(records, first, last, width)
+    headers = combine_headers(records, first, last, width)
     names = [f"c{j}" for j in range(len(headers))]
     found, written = _map_headers(headers, scheme, shown, last + 1, problems)
     cols = {code: names[headers.index(h)] for code, h in found.items()}
@@ -432,7 +421,7 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list)
 
 
 def _source(resp: Path, shown: str, scheme: Scheme, tmp: str, problems: list) -> _Source:
-    sha, size = _sha256(resp)
+    sha, size = sha256_file(resp, chunk=1 << 22), resp.stat().st_size
     if resp.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
@@ -488,7 +477,9 @@ def _connect(memory_limit, threads, tmp):
     return con
 
 
-def _check_memory_limit(memory_limit):
+def check_memory_limit(memory_limit):
+    """``memory_limit`` checked: None, a positive number of bytes, or a size such as ``"2GB"``;
+    TypeError / ValueError naming the parameter.  Used by the analyses' parameter checks."""
     if memory_limit is None:
         return None
     if isinstance(memory_limit, bool):
@@ -621,7 +612,7 @@ def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp):
     scheme = resolve_scheme(scheme)
     if not isinstance(raise_on_error, bool):
         raise TypeError(f"raise_on_error must be True or False; got {raise_on_error!r}")
-    memory_limit = _check_memory_limit(memory_limit)
+    memory_limit = check_memory_limit(memory_limit)
     resp, folder, name = _responses_file(path)
     cycle = name if cycle is None else cycle
     if not isinstance(cycle, str) or not cycle.strip():
@@ -633,7 +624,7 @@ def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp):
         return os.path.join(shown_folder, fp.name) if shown_folder else fp.name
 
     shown = display(resp)
-    col = V._Collector()
+    col = V.ProblemCollector()
     rows: list = []
     src = _source(resp, shown, scheme, tmp, rows)
     idents = [h for c, h in src.written.items() if c in scheme.identifier_columns]
@@ -661,7 +652,7 @@ def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp):
         if t != "responses"
     }
     if "units" in raws:
-        units, unit_lookup, unit_rows = V._validate_units(raws["units"], scheme, col)
+        units, unit_lookup, unit_rows = V.validate_units(raws["units"], scheme, col)
     else:
         units = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("unit", "name", "series")})
         unit_lookup, unit_rows = {}, np.zeros(0, np.int64)
@@ -723,7 +714,7 @@ def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp):
         .reset_index(drop=True)
     )
     r = _judge_rows(interest, src, scheme, maps, units_file, col)
-    exclusions = V._validate_exclusions(excl_raw, scheme, set(interest["form_id"].dropna()), col)
+    exclusions = V.validate_exclusions(excl_raw, scheme, set(interest["form_id"].dropna()), col)
     excl_reason = dict(zip(exclusions["form_id"], exclusions["reason"], strict=True))
     fid = interest["form_id"].astype(object)
     is_void = r["keep"] & fid.isin(excl_reason.keys()).to_numpy()
@@ -756,13 +747,13 @@ def _scan(path, scheme, cycle, memory_limit, threads, raise_on_error, tmp):
         "levels": [r["levels"][d][upos] for d in dims],
         "void": is_void[upos],
     }
-    issued, issued_info = V._validate_issued(
+    issued, issued_info = V.validate_issued(
         raws.get("forms_issued"), scheme, unit_lookup, unit_cats, col
     )
     if issued is not None:
         have = _returned(forms_ug, uncounted_codes, unit_cats, scheme.group_codes)
-        V._returned_problems(raws["forms_issued"], issued, issued_info, have, col)
-    incidents = V._validate_incidents(raws.get("incidents"), scheme, unit_lookup, unit_cats, col)
+        V.returned_problems(raws["forms_issued"], issued, issued_info, have, col)
+    incidents = V.validate_incidents(raws.get("incidents"), scheme, unit_lookup, unit_cats, col)
     attempted = {unit_cats[c] for c in maps["unit"](raw_labels["unit"]) if c >= 0}
     if units_file is not None and len(units):
         ucol = raws["units"].column_for("unit")
@@ -834,7 +825,7 @@ def _names(codes, categories) -> np.ndarray:
 
 
 def _inputs(src: _Source, raws: dict) -> pd.DataFrame:
-    from evalstats.inputs.validate import _INT_COLS, _OPTIONAL, _inputs_row
+    from evalstats.inputs.validate import INPUTS_INT_COLUMNS, OPTIONAL_INPUTS, inputs_row
 
     rows = [
         {
@@ -848,11 +839,11 @@ def _inputs(src: _Source, raws: dict) -> pd.DataFrame:
             "rows": None,
         }
     ]
-    rows += [_inputs_row(raws[t]) for t in ("units", *_OPTIONAL) if t in raws]
+    rows += [inputs_row(raws[t]) for t in ("units", *OPTIONAL_INPUTS) if t in raws]
     cols = ("table", "file", "sha256", "size", "encoding", "sheet", "header_row", "rows")
     return pd.DataFrame(
         {
-            c: pd.Series([r[c] for r in rows], dtype="Int64" if c in _INT_COLS else object)
+            c: pd.Series([r[c] for r in rows], dtype="Int64" if c in INPUTS_INT_COLUMNS else object)
             for c in cols
         }
     )
@@ -869,7 +860,7 @@ def _exclusion_ids(raw, scheme) -> list:
 
 def _judge_rows(rows: pd.DataFrame, src: _Source, scheme: Scheme, maps, units_file, col):
     """validate_cycle's per-row rules on the few rows of interest; problems into ``col``."""
-    from evalstats.inputs.validate import _SCI_ID as SCI
+    from evalstats.inputs.validate import SCI_ID as SCI
 
     n = len(rows)
     dims = list(scheme.dimension_codes)
@@ -1009,9 +1000,9 @@ def _text_map(values, kind: str) -> pd.DataFrame:
         out = _nfkc_trim(arr)
     frame = pd.DataFrame({"raw": pd.Series(raw, dtype=object)})
     if kind == "submitted_at":
-        from evalstats.inputs.validate import _parse_dates
+        from evalstats.inputs.validate import parse_dates
 
-        parsed, _bad = _parse_dates(np.asarray(out.to_pylist(), dtype=object))
+        parsed, _bad = parse_dates(np.asarray(out.to_pylist(), dtype=object))
         frame["value"] = pd.Series(parsed, dtype="datetime64[ns]")
     else:
         frame["value"] = pd.Series(out.to_pylist(), dtype=object)
@@ -1327,7 +1318,7 @@ def _counts_frame(dense: np.ndarray, scanned: ScannedCycle) -> pd.DataFrame:
     units = scanned._maps[2]
     total = dense[:, :, 0, :].sum()
     cycles = [scanned.cycle] if total > 0 else []
-    return _tally_frame(dense[None, ...][: len(cycles)], cycles, units, scanned.scheme)
+    return tally_frame(dense[None, ...][: len(cycles)], cycles, units, scanned.scheme)
 
 
 def _patterns_frame(u, g, levels, n, scanned: ScannedCycle) -> pd.DataFrame:
@@ -1342,7 +1333,7 @@ def _patterns_frame(u, g, levels, n, scanned: ScannedCycle) -> pd.DataFrame:
         u = g = np.zeros(0, np.int64)
         levels = [np.zeros(0, np.int64) for _ in levels]
         w = np.zeros(0)
-    return _pattern_frame(None, cycles, units, u, g, levels, scanned.scheme, weights=w)
+    return pattern_frame(None, cycles, units, u, g, levels, scanned.scheme, weights=w)
 
 
 @dataclass(frozen=True)
@@ -1363,7 +1354,7 @@ class _Coder:
     @property
     def ug_dtype(self):
         nu, ng, _nd, nl = self.shape
-        return _key_dtype((nu * ng + 1) * (nl + 2))
+        return key_dtype((nu * ng + 1) * (nl + 2))
 
     def _lut(self, kind: str, dictionary, cache: dict) -> np.ndarray:
         """Look-up table of a batch's dictionary (last slot: null), cached by its values."""
@@ -1802,7 +1793,7 @@ def count_cycle(
                 finally:
                     codes.release()
         if keep_rows:
-            rows = RowStore(scanned, holder, _check_memory_limit(memory_limit), threads)
+            rows = RowStore(scanned, holder, check_memory_limit(memory_limit), threads)
     finally:
         if rows is None:
             holder.cleanup()
@@ -1839,6 +1830,7 @@ __all__ = [
     "DaskCodes",
     "RowStore",
     "ScannedCycle",
+    "check_memory_limit",
     "choose_backend",
     "count_cycle",
     "dask_client",

@@ -33,13 +33,13 @@ def _cat_dtype(categories: tuple, ordered: bool = False) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(categories), ordered=ordered)
 
 
-def _from_codes(codes, categories, ordered: bool = False) -> pd.Categorical:
+def categorical_from_codes(codes, categories, ordered: bool = False) -> pd.Categorical:
     """Categorical from codes known to be valid (cached dtype, no re-validation)."""
     dtype = _cat_dtype(tuple(categories), ordered)
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
-def _str_array(codes: np.ndarray, values) -> pd.api.extensions.ExtensionArray:
+def string_array(codes: np.ndarray, values) -> pd.api.extensions.ExtensionArray:
     """``values[codes]`` as a pandas ``str`` array (built through a pyarrow dictionary: fast)."""
     dictionary = pa.DictionaryArray.from_arrays(
         pa.array(np.asarray(codes, np.int32)), pa.array([str(v) for v in values], pa.string())
@@ -58,7 +58,7 @@ def _all_equal_to_first(col: pd.Series) -> bool:
     return bool((col == first).all())
 
 
-def _category_codes(col: pd.Series, name: str, categories) -> np.ndarray:
+def category_codes(col: pd.Series, name: str, categories) -> np.ndarray:
     """Integer codes of Categorical ``col`` against ``categories`` (-1 = missing)."""
     if not isinstance(col.dtype, pd.CategoricalDtype):
         raise TypeError(f"forms[{name!r}] must be a Categorical column; got dtype {col.dtype}")
@@ -101,7 +101,9 @@ def _cycle_codes(col: pd.Series) -> tuple[np.ndarray | None, list[str]]:
     return codes.astype(np.int16), [str(u) for u in uniques]
 
 
-def _check_forms(forms, scheme: Scheme):
+def check_forms(forms, scheme: Scheme):
+    """Check a validated forms table (DataFrame with ``cycle, unit, group`` and the scheme's
+    dimensions); TypeError / ValueError naming what is missing.  Shared by the statistics."""
     if not isinstance(forms, pd.DataFrame):
         raise TypeError(f"forms must be a pandas DataFrame; got {type(forms).__name__}")
     need = ["cycle", "unit", "group", *scheme.dimension_codes]
@@ -114,8 +116,8 @@ def _check_forms(forms, scheme: Scheme):
         )
     units = list(forms["unit"].cat.categories)
     unit = forms["unit"].cat.codes.to_numpy()
-    group = _category_codes(forms["group"], "group", scheme.group_codes)
-    levels = [_category_codes(forms[d], d, scheme.level_codes) for d in scheme.dimension_codes]
+    group = category_codes(forms["group"], "group", scheme.group_codes)
+    levels = [category_codes(forms[d], d, scheme.level_codes) for d in scheme.dimension_codes]
     if len(unit) and unit.min() < 0:
         raise ValueError("forms['unit'] has missing values")
     if len(group) and group.min() < 0:
@@ -124,7 +126,14 @@ def _check_forms(forms, scheme: Scheme):
     return cyc, cycles, units, unit, group, levels
 
 
-def _key_dtype(nbins: int):
+def key_dtype(nbins: int):
+    """The smallest signed integer dtype that holds ``nbins`` combined cell keys.
+
+    Examples
+    --------
+    >>> key_dtype(100).__name__
+    'int16'
+    """
     if nbins < 2**15:
         return np.int16
     if nbins < 2**31:
@@ -133,17 +142,17 @@ def _key_dtype(nbins: int):
 
 
 # ---------------------------------------------------------------------- building frames
-def _tally_frame(dense: np.ndarray, cycles, units, scheme: Scheme) -> pd.DataFrame:
+def tally_frame(dense: np.ndarray, cycles, units, scheme: Scheme) -> pd.DataFrame:
     """Long tally from ``dense[cycle, unit, group, dimension, level]`` (blank last)."""
     _c, u, g, d, lv = dense.shape
     n = dense.size
     idx = np.arange(n)
     level_cats = [*scheme.level_codes, BLANK]
 
-    cat = _from_codes
+    cat = categorical_from_codes
     return pd.DataFrame(
         {
-            "cycle": _str_array(idx // (u * g * d * lv), cycles),
+            "cycle": string_array(idx // (u * g * d * lv), cycles),
             "unit": cat((idx // (g * d * lv)) % u, units),
             "group": cat((idx // (d * lv)) % g, scheme.group_codes),
             "dimension": cat((idx // lv) % d, scheme.dimension_codes),
@@ -186,11 +195,11 @@ def tally(forms: pd.DataFrame, scheme: Scheme | None = None) -> pd.DataFrame:
     (0, 6)
     """
     scheme = resolve_scheme(scheme)
-    cyc, cycles, units, unit, group, levels = _check_forms(forms, scheme)
+    cyc, cycles, units, unit, group, levels = check_forms(forms, scheme)
     nc, nu, ng, nd = len(cycles), len(units), len(scheme.group_codes), len(levels)
     nl = len(scheme.level_codes) + 1  # slot 0 = blank while counting
     nbins = max(nc, 1) * nu * ng * nl
-    kdt = _key_dtype(nbins)
+    kdt = key_dtype(nbins)
     out = np.zeros((nd, nbins), np.int64)
     n = len(unit)
     if n and nbins:
@@ -215,7 +224,7 @@ def tally(forms: pd.DataFrame, scheme: Scheme | None = None) -> pd.DataFrame:
     dense = out.reshape(nd, max(nc, 1), nu, ng, nl)[:, :nc]
     dense = np.concatenate([dense[..., 1:], dense[..., :1]], axis=-1)  # blank last
     dense = dense.transpose(1, 2, 3, 0, 4)
-    return _tally_frame(dense, cycles, units, scheme)
+    return tally_frame(dense, cycles, units, scheme)
 
 
 # ---------------------------------------------------------------------- tallies as arrays
@@ -301,7 +310,7 @@ def add_tallies(*tallies: pd.DataFrame, scheme: Scheme | None = None) -> pd.Data
     whole = pd.concat(parts, ignore_index=True)
     whole["unit"] = pd.Categorical(whole["unit"], categories=units)
     dense, cycles, units = tally_to_array(whole, scheme)
-    return _tally_frame(dense, cycles, units, scheme)
+    return tally_frame(dense, cycles, units, scheme)
 
 
 # ---------------------------------------------------------------------- answer patterns
@@ -330,11 +339,11 @@ def pattern_counts(forms: pd.DataFrame, scheme: Scheme | None = None) -> pd.Data
     ['cycle', 'unit', 'group']
     """
     scheme = resolve_scheme(scheme)
-    cyc, cycles, units, unit, group, levels = _check_forms(forms, scheme)
-    return _pattern_frame(cyc, cycles, units, unit, group, levels, scheme)
+    cyc, cycles, units, unit, group, levels = check_forms(forms, scheme)
+    return pattern_frame(cyc, cycles, units, unit, group, levels, scheme)
 
 
-def _pattern_frame(cyc, cycles, units, unit, group, levels, scheme: Scheme, weights=None):
+def pattern_frame(cyc, cycles, units, unit, group, levels, scheme: Scheme, weights=None):
     """Pattern counts from integer codes (``weights``: counts per row, default 1 each)."""
     nl = len(scheme.level_codes)
     base = nl + 1
@@ -389,12 +398,12 @@ def _pattern_frame(cyc, cycles, units, unit, group, levels, scheme: Scheme, weig
         digits = [idx[f"d{j}"].to_numpy() for j in range(nd)]
         cnt = vc.to_numpy()
     data = {
-        "cycle": _str_array(c_codes, cycles),
-        "unit": _from_codes(u_codes, units),
-        "group": _from_codes(g_codes, scheme.group_codes),
+        "cycle": string_array(c_codes, cycles),
+        "unit": categorical_from_codes(u_codes, units),
+        "group": categorical_from_codes(g_codes, scheme.group_codes),
     }
     for d, dig in zip(scheme.dimension_codes, digits, strict=True):
-        data[d] = _from_codes(np.where(dig == nl, -1, dig), scheme.level_codes, True)
+        data[d] = categorical_from_codes(np.where(dig == nl, -1, dig), scheme.level_codes, True)
     data["count"] = np.asarray(cnt, np.int64)
     return pd.DataFrame(data)
 
@@ -415,7 +424,7 @@ def tally_from_patterns(patterns: pd.DataFrame, scheme: Scheme | None = None) ->
     if "count" not in patterns.columns:
         raise ValueError("patterns lacks column(s) ['count']")
     cnt = patterns["count"].to_numpy()
-    cyc, cycles, units, unit, group, levels = _check_forms(patterns, scheme)
+    cyc, cycles, units, unit, group, levels = check_forms(patterns, scheme)
     nc, nu, ng = len(cycles), len(units), len(scheme.group_codes)
     nl = len(scheme.level_codes) + 1
     nbins = max(nc, 1) * nu * ng * nl
@@ -427,4 +436,24 @@ def tally_from_patterns(patterns: pd.DataFrame, scheme: Scheme | None = None) ->
         k = base * nl + np.where(lv < 0, nl - 1, lv)
         out[j] = np.rint(np.bincount(k, weights=cnt, minlength=nbins)).astype(np.int64)
     dense = out.reshape(len(levels), max(nc, 1), nu, ng, nl)[:, :nc].transpose(1, 2, 3, 0, 4)
-    return _tally_frame(dense, cycles, units, scheme)
+    return tally_frame(dense, cycles, units, scheme)
+
+
+__all__ = [
+    "BLANK",
+    "CHUNK_ROWS",
+    "STR_DTYPE",
+    "TALLY_COLUMNS",
+    "add_tallies",
+    "categorical_from_codes",
+    "category_codes",
+    "check_forms",
+    "key_dtype",
+    "pattern_counts",
+    "pattern_frame",
+    "string_array",
+    "tally",
+    "tally_frame",
+    "tally_from_patterns",
+    "tally_to_array",
+]

@@ -1,0 +1,3 @@
+"""Inputs: reading, validation, pseudonyms, interim files, templates, demo data."""
+
+__all__: list[str] = []

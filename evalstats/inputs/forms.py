@@ -81,3 +81,12 @@ def to_long(forms: pd.DataFrame, scheme: Scheme | None = None) -> pd.DataFrame:
     out = out.iloc[order].reset_index(drop=True)
     out["dimension"] = pd.Categorical(out["dimension"], categories=dims)
     return out
+
+
+__all__ = [
+    "BASE_COLUMNS",
+    "META_COLUMNS",
+    "empty_forms",
+    "form_columns",
+    "to_long",
+]

@@ -36,7 +36,6 @@ PosixPath('.../data/interim/2026H1')
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -48,6 +47,7 @@ import pyarrow.parquet as pq
 
 from evalstats.core.config import interim_dir, resolve_path
 from evalstats.core.errors import InputError
+from evalstats.core.files import sha256_file
 
 MANIFEST = "manifest.json"
 PARQUET_OPTIONS = {
@@ -71,14 +71,6 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     pq.write_table(_arrow_table(df), path, **PARQUET_OPTIONS)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _jsonable(value):
@@ -163,7 +155,7 @@ def write_interim(validated, out_dir=None) -> Path:
                 continue
             path = tmp / f"{name}.parquet"
             _write_parquet(df, path)
-            outputs[path.name] = {"rows": len(df), "sha256": _sha256(path)}
+            outputs[path.name] = {"rows": len(df), "sha256": sha256_file(path)}
         s = validated.summary()
         scheme = validated.scheme
         manifest = {
@@ -210,3 +202,10 @@ def write_interim(validated, out_dir=None) -> Path:
         raise
     shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+__all__ = [
+    "MANIFEST",
+    "PARQUET_OPTIONS",
+    "write_interim",
+]

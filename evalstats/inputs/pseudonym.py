@@ -438,13 +438,13 @@ def dropped_problem(file: str, header_row, headers: Sequence[str]) -> dict:
 # ---------------------------------------------------------------------------- runner check
 def _responses_candidates(path) -> list[Path]:
     from evalstats.core.config import resolve_path
-    from evalstats.inputs.read import _cycle_candidates
+    from evalstats.inputs.read import cycle_candidates
 
     p = resolve_path(path)
     if p.is_file():
         return [p]
     if p.is_dir():
-        return _cycle_candidates(p)["responses"]
+        return cycle_candidates(p)["responses"]
     raise FileNotFoundError(f"no such file or folder: {path}")
 
 
@@ -618,3 +618,29 @@ def repeated_respondents(forms: pd.DataFrame) -> pd.DataFrame:
         kind="stable",
     ).reset_index(drop=True)
     return out[REPEATED_COLUMNS]
+
+
+__all__ = [
+    "DROPPED_REASON",
+    "HEX_DIGITS",
+    "HOW_TO_SET",
+    "KEY_ENV",
+    "KEY_FILE_ENV",
+    "KINDS",
+    "KIND_OF_COLUMN",
+    "MIN_KEY_BYTES",
+    "NAME_PLACEHOLDERS",
+    "PREFIX",
+    "REDACTED",
+    "REPEATED_COLUMNS",
+    "PseudonymKey",
+    "dropped_problem",
+    "hmac_digests",
+    "identifiers_present",
+    "load_key",
+    "normalize_identifiers",
+    "pseudonymize",
+    "repeated_respondents",
+    "require_key_for_identifiers",
+    "respondent_ids",
+]

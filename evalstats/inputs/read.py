@@ -132,11 +132,11 @@ class RawTable:
 def problems_frame(rows=()) -> pd.DataFrame:
     """A problems table (``errors.PROBLEM_COLUMNS``) from dict rows."""
     df = pd.DataFrame(list(rows), columns=PROBLEM_COLUMNS, dtype=object)
-    df["row"] = _row_objects(df["row"])
+    df["row"] = row_objects(df["row"])
     return df
 
 
-def _row_objects(rows: pd.Series) -> pd.Series:
+def row_objects(rows: pd.Series) -> pd.Series:
     """Row numbers as Python ints, None where there is no row (object dtype)."""
     out = np.empty(len(rows), dtype=object)
     values = rows.to_numpy(dtype=object)
@@ -231,7 +231,7 @@ def _header_matches(cells, lookup: Mapping[str, str]) -> set[str]:
     return codes
 
 
-def _find_header(rows: list[list], lookup: Mapping[str, str]) -> tuple[int, int] | None:
+def find_header(rows: list[list], lookup: Mapping[str, str]) -> tuple[int, int] | None:
     """(first, last) 0-based index of the header row(s) among ``rows``, or None.
 
     The header is the first row naming at least two known columns (else the first naming
@@ -256,7 +256,9 @@ def _find_header(rows: list[list], lookup: Mapping[str, str]) -> tuple[int, int]
     return first, last
 
 
-def _combine_headers(rows: list[list], first: int, last: int, width: int) -> list[str]:
+def combine_headers(rows: list[list], first: int, last: int, width: int) -> list[str]:
+    """One header per column from the header rows ``first..last`` (merged cells filled in,
+    the lower row the more specific).  Shared with the out-of-core backends."""
     out = []
     for j in range(width):
         text = ""
@@ -648,11 +650,11 @@ def read_header(path, *, table: str, scheme=None) -> dict[str, str | None]:
         else:
             with open(p, "rb") as fh:
                 rows = _csv_header_rows(fh)
-            hdr = _find_header(rows, lookup)
+            hdr = find_header(rows, lookup)
             if hdr is not None:
                 first, last = hdr
                 width = max(len(r) for r in rows[first : last + 1])
-                headers = _combine_headers(rows, first, last, width)
+                headers = combine_headers(rows, first, last, width)
     except OSError:
         return {}
     out: dict[str, str | None] = {}
@@ -681,11 +683,11 @@ def _sheet_header(p: Path, lookup) -> list[str]:
                 rows = sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS + 1)
             except Exception:  # pragma: no cover - damaged sheet
                 continue
-            hdr = _find_header(rows, lookup)
+            hdr = find_header(rows, lookup)
             if hdr is not None:
                 first, last = hdr
                 width = max(len(r) for r in rows[first : last + 1])
-                return _combine_headers(rows, first, last, width)
+                return combine_headers(rows, first, last, width)
     finally:
         wb.close()
     return []
@@ -775,7 +777,7 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
             return fail(reason, "wrong_format")
         found = None
         for name, rows in sheets:
-            hdr = _find_header(rows, lookup)
+            hdr = find_header(rows, lookup)
             if hdr is not None:
                 found = (name, rows, hdr)
                 break
@@ -788,7 +790,7 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
                 return fail("the workbook has no data (every sheet is empty)", "empty_file")
             return fail(reason, "no_header", sheet=sheets[0][0] if sheets else None)
         sheet, rows, (first, last) = found
-        headers = _combine_headers(rows, first, last, max(len(r) for r in rows[first : last + 1]))
+        headers = combine_headers(rows, first, last, max(len(r) for r in rows[first : last + 1]))
         grid, numeric_pos = _grid_from_rows(rows, last + 1)
         encoding = None
     else:
@@ -814,7 +816,7 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
             [None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in r]
             for r in grid_all.head(HEADER_SEARCH_ROWS).itertuples(index=False)
         ]
-        hdr = _find_header(head_rows, lookup)
+        hdr = find_header(head_rows, lookup)
         if hdr is None:
             reason = (
                 f"no header row found: no row of the first {HEADER_SEARCH_ROWS} names a known "
@@ -822,7 +824,7 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
             )
             return fail(reason, "no_header", encoding=encoding)
         first, last = hdr
-        headers = _combine_headers(head_rows, first, last, width)
+        headers = combine_headers(head_rows, first, last, width)
         grid = grid_all.iloc[last + 1 :].reset_index(drop=True)
         grid.columns = range(grid.shape[1])
         numeric_pos = None
@@ -862,7 +864,9 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
 
 
 # ---------------------------------------------------------------------------- cycle folder
-def _cycle_candidates(folder: Path) -> dict[str, list[Path]]:
+def cycle_candidates(folder: Path) -> dict[str, list[Path]]:
+    """Table name → the files of ``folder`` that could hold it (by stem and extension; no
+    ``~$`` or hidden files).  Shared with :mod:`evalstats.inputs.pseudonym`."""
     found: dict[str, list[Path]] = {t: [] for t in TABLES}
     for p in sorted(folder.iterdir()):
         if not p.is_file() or p.name.startswith(("~$", ".")):
@@ -921,7 +925,7 @@ def cycle_files(folder, *, display: str | None = None) -> tuple[dict[str, Path],
     shown = display if display is not None else str(folder)
     files: dict[str, Path] = {}
     problems = []
-    for table, paths in _cycle_candidates(p).items():
+    for table, paths in cycle_candidates(p).items():
         if len(paths) == 1:
             files[table] = paths[0]
         elif len(paths) > 1:
@@ -938,3 +942,27 @@ def cycle_files(folder, *, display: str | None = None) -> tuple[dict[str, Path],
                 )
             )
     return files, problems_frame(problems)
+
+
+__all__ = [
+    "CSV_ENCODINGS",
+    "CSV_EXTENSIONS",
+    "FREE_TEXT_COLUMNS",
+    "HEADER_SEARCH_ROWS",
+    "INPUT_EXTENSIONS",
+    "OPTIONAL_TABLES",
+    "PARQUET_EXTENSIONS",
+    "SPREADSHEET_EXTENSIONS",
+    "RawTable",
+    "column_letter",
+    "combine_headers",
+    "cycle_candidates",
+    "cycle_files",
+    "find_cycle_files",
+    "find_header",
+    "problem",
+    "problems_frame",
+    "read_header",
+    "read_table",
+    "row_objects",
+]

@@ -425,3 +425,16 @@ def write_template(
     out = resolve_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     return save_workbook(wb, out)
+
+
+__all__ = [
+    "FIXED_TIMESTAMP",
+    "INLINE_LIST_MAX_CHARS",
+    "SHEET_ENTRY",
+    "SHEET_HELP",
+    "SHEET_LISTS",
+    "response_headers",
+    "save_workbook",
+    "workbook_bytes",
+    "write_template",
+]

@@ -48,11 +48,11 @@ from evalstats.inputs import forms as _forms
 from evalstats.inputs import pseudonym as _pseudonym
 from evalstats.inputs.read import (
     RawTable,
-    _row_objects,
     cycle_files,
     problem,
     problems_frame,
     read_table,
+    row_objects,
 )
 
 SEVERITIES = ("error", "warning")
@@ -63,7 +63,7 @@ OPTIONAL_COLUMNS = {
     "incidents": ("note",),
     "exclusions": ("reason",),
 }
-_SCI_ID = r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+"
+SCI_ID = r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+"
 
 
 # ---------------------------------------------------------------------------- result
@@ -201,7 +201,7 @@ class ValidatedCycle(HasProblems):
 
 
 # ---------------------------------------------------------------------------- helpers
-class _Collector:
+class ProblemCollector:
     """Gathers problems as frames (vectorised) and dict rows."""
 
     def __init__(self):
@@ -242,7 +242,7 @@ class _Collector:
         if not parts:
             return problems_frame()
         out = pd.concat(parts, ignore_index=True)[PROBLEM_COLUMNS].astype(object)
-        out["row"] = _row_objects(out["row"])
+        out["row"] = row_objects(out["row"])
         return sort_problems(out)
 
 
@@ -290,7 +290,9 @@ def _expected_header(scheme: Scheme, table: str, code: str) -> str:
     return scheme.headers[table][code][0]
 
 
-def _check_columns(raw: RawTable, scheme: Scheme, required, col: _Collector) -> dict[str, str]:
+def _check_columns(
+    raw: RawTable, scheme: Scheme, required, col: ProblemCollector
+) -> dict[str, str]:
     """Missing, duplicated and unknown columns; returns code → frame column (first one)."""
     table = raw.table
     found: dict[str, str] = {}
@@ -337,7 +339,7 @@ def _usable(raw: RawTable) -> bool:
     return raw.header_row is not None and len(raw.frame) > 0
 
 
-def _parse_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def parse_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Text → datetime64[ns] (NaT for blank) and a mask of unparseable non-blank cells."""
     fcodes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0:
@@ -401,7 +403,9 @@ def _first_row_of(keys: np.ndarray, mask: np.ndarray, rows: np.ndarray):
 
 
 # ---------------------------------------------------------------------------- tables
-def _validate_units(raw: RawTable, scheme: Scheme, col: _Collector):
+def validate_units(raw: RawTable, scheme: Scheme, col: ProblemCollector):
+    """The units table (``unit, name, series``) from its raw table; problems go to ``col``.
+    Shared with the out-of-core backends (:mod:`evalstats.counts.backends`)."""
     empty = pd.DataFrame(
         {
             "unit": pd.Series([], dtype=object),
@@ -485,7 +489,7 @@ def _validate_units(raw: RawTable, scheme: Scheme, col: _Collector):
 
 
 def _validate_responses(
-    raw: RawTable, scheme: Scheme, unit_lookup, unit_cats, units_file, col: _Collector
+    raw: RawTable, scheme: Scheme, unit_lookup, unit_cats, units_file, col: ProblemCollector
 ):
     """Per-row checks of the responses; returns mapped arrays and the error mask."""
     col.extend(raw.problems)
@@ -508,7 +512,7 @@ def _validate_responses(
         limit = scheme.rules.max_id_digits
         fcodes, uniques = pd.factorize(fid, use_na_sentinel=True)
         u = pa.array(np.asarray(uniques, dtype=object), type=pa.string(), from_pandas=True)
-        sci = _arrow_bool(pc.match_substring_regex(u, f"^{_SCI_ID}$"))
+        sci = _arrow_bool(pc.match_substring_regex(u, f"^{SCI_ID}$"))
         long_digits = _arrow_bool(
             pc.and_(pc.match_substring_regex(u, "^[0-9]+$"), pc.greater(pc.utf8_length(u), limit))
         )
@@ -602,7 +606,7 @@ def _validate_responses(
     # submitted_at
     submitted = np.full(n, np.datetime64("NaT", "ns"))
     if "submitted_at" in found:
-        submitted, bad = _parse_dates(_column_values(raw, found["submitted_at"]))
+        submitted, bad = parse_dates(_column_values(raw, found["submitted_at"]))
         col.cells(
             raw,
             found["submitted_at"],
@@ -698,7 +702,9 @@ def _build_forms(raw, scheme, cycle, r, positions, unit_cats) -> pd.DataFrame:
     return out
 
 
-def _validate_exclusions(raw: RawTable | None, scheme, all_ids: set, col: _Collector):
+def validate_exclusions(raw: RawTable | None, scheme, all_ids: set, col: ProblemCollector):
+    """The exclusions table (``form_id, reason``), checked against the form ids ``all_ids``;
+    problems go to ``col``.  Shared with the out-of-core backends."""
     empty = pd.DataFrame(
         {"form_id": pd.Series([], dtype=object), "reason": pd.Series([], dtype=object)}
     )
@@ -741,7 +747,9 @@ def _parse_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(ok, num, 0).astype(np.int64), ok
 
 
-def _validate_issued(raw, scheme, unit_lookup, unit_cats, col):
+def validate_issued(raw, scheme, unit_lookup, unit_cats, col):
+    """The forms-issued table and its per-unit × group counts (or ``(None, None)`` when
+    absent); problems go to ``col``.  Shared with the out-of-core backends."""
     if raw is None:
         return None, None
     col.extend(raw.problems)
@@ -811,7 +819,9 @@ def _validate_issued(raw, scheme, unit_lookup, unit_cats, col):
     return out, info
 
 
-def _validate_incidents(raw, scheme, unit_lookup, unit_cats, col):
+def validate_incidents(raw, scheme, unit_lookup, unit_cats, col):
+    """The incidents table (``unit, date, kind, note``); problems go to ``col``.  Shared with
+    the out-of-core backends."""
     empty = pd.DataFrame(
         {
             "unit": pd.Series([], dtype=object),
@@ -838,7 +848,7 @@ def _validate_incidents(raw, scheme, unit_lookup, unit_cats, col):
         "unknown unit: neither a code nor a name in the units file",
         "unknown_unit",
     )
-    dates, bad_date = _parse_dates(_column_values(raw, found["date"]))
+    dates, bad_date = parse_dates(_column_values(raw, found["date"]))
     blank_date = np.isnat(dates) & ~bad_date
     col.cells(raw, found["date"], blank_date, "error", "blank date", "blank_value")
     col.cells(
@@ -876,7 +886,9 @@ def _validate_incidents(raw, scheme, unit_lookup, unit_cats, col):
     )
 
 
-def _inputs_row(raw: RawTable) -> dict:
+def inputs_row(raw: RawTable) -> dict:
+    """One row of a validated cycle's ``inputs`` table (file, sha256, size, encoding, …) for
+    a raw table.  Shared with the out-of-core backends."""
     return {
         "table": raw.table,
         "file": raw.file,
@@ -955,7 +967,7 @@ def validate_cycle(
         raise TypeError(f"raise_on_error must be True or False; got {raise_on_error!r}")
     p = resolve_path(path)
     shown = str(path)
-    col = _Collector()
+    col = ProblemCollector()
     if p.is_dir():
         folder, shown_folder = p, shown
         files, amb = cycle_files(p, display=shown)
@@ -989,10 +1001,14 @@ def validate_cycle(
         )
     elif key is not None or key_file is not None:
         _pseudonym.load_key(key, key_file=key_file, data_folders=[folder])  # check it anyway
-    input_rows = [_inputs_row(raws[t]) for t in ("responses", "units", *_OPTIONAL) if t in raws]
+    input_rows = [
+        inputs_row(raws[t]) for t in ("responses", "units", *OPTIONAL_INPUTS) if t in raws
+    ]
     inputs = pd.DataFrame(
         {
-            c: pd.Series([r[c] for r in input_rows], dtype="Int64" if c in _INT_COLS else object)
+            c: pd.Series(
+                [r[c] for r in input_rows], dtype="Int64" if c in INPUTS_INT_COLUMNS else object
+            )
             for c in ("table", "file", "sha256", "size", "encoding", "sheet", "header_row", "rows")
         }
     )
@@ -1009,7 +1025,7 @@ def validate_cycle(
 
     # units
     if "units" in raws:
-        units, unit_lookup, unit_rows = _validate_units(raws["units"], scheme, col)
+        units, unit_lookup, unit_rows = validate_units(raws["units"], scheme, col)
         unit_cats = list(units["unit"])
         units_file = raws["units"].file
     else:
@@ -1079,7 +1095,7 @@ def validate_cycle(
     if units is None:
         units = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("unit", "name", "series")})
 
-    exclusions = _validate_exclusions(
+    exclusions = validate_exclusions(
         raws.get("exclusions"),
         scheme,
         set(r["fid"][~pd.isna(r["fid"])]) if r is not None else set(),
@@ -1106,12 +1122,12 @@ def validate_cycle(
             }
         )
 
-    issued, issued_info = _validate_issued(
+    issued, issued_info = validate_issued(
         raws.get("forms_issued"), scheme, unit_lookup, unit_cats, col
     )
     if issued is not None and r is not None:
         _check_returned(raws["forms_issued"], issued, issued_info, forms_df, voided, scheme, col)
-    incidents = _validate_incidents(raws.get("incidents"), scheme, unit_lookup, unit_cats, col)
+    incidents = validate_incidents(raws.get("incidents"), scheme, unit_lookup, unit_cats, col)
 
     # units without forms (only when the responses could be read at all)
     if units_file is not None and r is not None and len(units):
@@ -1152,8 +1168,8 @@ def validate_cycle(
     return result
 
 
-_OPTIONAL = ("forms_issued", "incidents", "exclusions")
-_INT_COLS = ("size", "header_row", "rows")
+OPTIONAL_INPUTS = ("forms_issued", "incidents", "exclusions")
+INPUTS_INT_COLUMNS = ("size", "header_row", "rows")
 
 
 @dataclass(frozen=True)
@@ -1167,7 +1183,9 @@ class _Identifiers:
     respondent: np.ndarray | None = dataclasses.field(default=None, repr=False)
 
 
-def _protect_identifiers(raw: RawTable, scheme: Scheme, col: _Collector, *, key, key_file, folder):
+def _protect_identifiers(
+    raw: RawTable, scheme: Scheme, col: ProblemCollector, *, key, key_file, folder
+):
     """Blank the identifier columns of ``raw``; with a key, compute the ``respondent`` column.
 
     Returns the new RawTable and an :class:`_Identifiers`.  The raw values live on only in the
@@ -1230,10 +1248,10 @@ def _check_returned(raw, issued, info, forms_df, voided, scheme, col):
         .value_counts()
     )
     have = {(u, g): int(n) for (u, g), n in returned.items()}
-    _returned_problems(raw, issued, info, have, col)
+    returned_problems(raw, issued, info, have, col)
 
 
-def _returned_problems(raw, issued, info, have: dict, col) -> None:
+def returned_problems(raw, issued, info, have: dict, col) -> None:
     """Problems of returned (``have``: (unit, group) → forms returned) against issued."""
     listed = set()
     for (u, g, n), row in zip(issued.itertuples(index=False), info["rows"], strict=True):
@@ -1320,3 +1338,27 @@ def format_summary(validated: ValidatedCycle) -> str:
         lines.append(f"respondent identifiers ({', '.join(validated.identifiers)}): {what}")
     lines.append(f"problems: {s['errors']:,} errors, {s['warnings']:,} warnings")
     return "\n".join(lines)
+
+
+__all__ = [
+    "INPUTS_INT_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "OPTIONAL_INPUTS",
+    "SCI_ID",
+    "SEVERITIES",
+    "HasProblems",
+    "ProblemCollector",
+    "ValidatedCycle",
+    "check_cycle",
+    "format_problems",
+    "format_summary",
+    "inputs_row",
+    "parse_dates",
+    "returned_problems",
+    "sort_problems",
+    "validate_cycle",
+    "validate_exclusions",
+    "validate_incidents",
+    "validate_issued",
+    "validate_units",
+]

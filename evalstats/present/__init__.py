@@ -1,0 +1,3 @@
+"""Presentation: labels, words, tables, figures, HTML, workbook, Word."""
+
+__all__: list[str] = []

@@ -36,8 +36,8 @@ import pandas as pd
 
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.core.vocab import LANGS
 
-LANGS = ("zh", "en")
 MISSING = "—"
 """What :func:`present` shows for a missing number."""
 

@@ -1,4 +1,4 @@
-"""Feedback letters (反馈函): one unit's results in words, tables, HTML and Word — and the batch.
+"""Feedback letters (反馈函): one unit's results in words, tables, HTML and Word.
 
 Three layers, all on a :class:`~evalstats.analyses.profile.UnitProfile`:
 
@@ -18,77 +18,41 @@ code by :func:`evalstats.present.report.render_html` (A4 print stylesheet), so t
 exactly
 what the notebook shows.
 
-The batch: ``evalstats letters``
---------------------------------
-:func:`write_letters` (``evalstats letters --cycle C [--units U1,U2,…] [--data DIR] [--out DIR]
-[--lang zh|en] [--tier internal|public] [--jobs N]``) executes the profile notebook once per unit
-and publishes ``<out>/<cycle>/letters/``: ``<unit>.html``, ``<unit>.docx``, ``index.html``
-linking them, ``notebooks/<unit>.ipynb`` (the executed notebooks), ``figures/<unit>/`` and
-``manifest.json``.  It reuses the cycle runner's machinery (:mod:`evalstats.run.runner`): inputs
-hashed
-and validated before any kernel starts (invalid data: exit 1, nothing written), the
-``(cycle, "letters")`` lock, a staging folder under ``<out>/.staging/``, and the atomic
-publication that keeps the previous letters as ``letters.previous-<run time>``.
-
-Speed: kernel start-up and imports, and scoring the cycle with its bootstrap ranking, are the
-costs.  The batch starts ``--jobs`` kernels (default: the machine's cores, at most the number of
-units) and keeps them for all units: each unit is the papermill-parameterised notebook executed
-by nbclient in a long-lived kernel, after a ``%reset -f`` cell that empties the namespace.  The
-cycle is scored once per kernel: :func:`evalstats.analyses.profile.load_cycles` keeps its result
-keyed by
-the inputs' content.  One unit failing does not stop the others: its executed notebook is kept
-under ``<out>/_failed/``, the summary and the index list it with the error, and the exit code is
-3.  A unit whose kernel died is retried never; the kernel is restarted for the next unit.
+The batch (``evalstats letters``: execute the profile notebook per unit, publish HTML, Word and
+an index) is :mod:`evalstats.run.letters`.
 
 Examples
 --------
->>> from evalstats.present.letters import write_letters
->>> r = write_letters("2026A", units=["finance_office"], progress=False)  # doctest: +SKIP
->>> r.letters[0].html.name, r.failed  # doctest: +SKIP
-('finance_office.html', {})
+>>> from evalstats.present.letters import cycle_words
+>>> cycle_words("2026A")
+'2026年度'
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import contextlib
-import copy
 import hashlib
 import html
-import os
 import re
-import secrets
-import shutil
-import sys
-import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from evalstats.core.errors import InputError, RunError, UsageError
+from evalstats.core.cycles import parse_cycle
+from evalstats.core.files import atomic_write
 from evalstats.core.options import check_option
+from evalstats.core.vocab import LANGS
 from evalstats.present import labels as _labels
 from evalstats.present.narrative import (  # one set
     WEAK_REASON_TEXT,
-    _codes_text,
-    _join,
-    _label,
-    _level,
+    codes_text,
+    join_words,
+    scheme_label,
+    share_text,
 )
 from evalstats.stats.compare import describe_changes
 from evalstats.stats.privacy import REASON_TEXT
 
-LANGS = ("zh", "en")
-TIERS = ("internal", "public")
-NOTEBOOK = "unit_profile.ipynb"
-DOCX_FILE = "letter.docx"
-"""The Word letter the profile notebook writes into its ``output_dir``."""
-KIND = "letters"
-CELL_TIMEOUT = 600
-KERNEL_READY_TIMEOUT = 120
 SECTIONS = (
     "title",
     "opening",
@@ -113,8 +77,6 @@ TABLES = (
     "quality",
     "suppressed",
 )
-BATCH_PARAMETERS = {"unit": "--units", "tier": "--tier"}
-"""Notebook parameters the batch sets itself (besides the runner's)."""
 FONT_BODY = "宋体"
 FONT_HEADING = "黑体"
 FONT_LATIN = "Times New Roman"
@@ -222,7 +184,7 @@ def _p(x) -> str:
     return "<0.001" if float(x) < 0.001 else f"{float(x):.3f}"
 
 
-_codes = _codes_text  # the narrative's: one wording of rule codes
+_codes = codes_text  # the narrative's: one wording of rule codes
 
 
 def cycle_words(cycle: str, lang: str = "zh") -> str:
@@ -236,12 +198,12 @@ def cycle_words(cycle: str, lang: str = "zh") -> str:
     from evalstats.stats.compare import cycle_label
 
     i = _i(lang)
-    m = re.fullmatch(r"(\d{4})(A|H1|H2)", str(cycle))
-    if not m:
+    parsed = parse_cycle(cycle)
+    if parsed is None:
         return str(cycle)
     if i == 1:
         return cycle_label(cycle, "en", with_year=True)
-    return m.group(1) + {"A": "年度", "H1": "年上半年", "H2": "年下半年"}[m.group(2)]
+    return f"{parsed.year}" + {"A": "年度", "H1": "年上半年", "H2": "年下半年"}[parsed.part]
 
 
 def _unit_name(p, lang: str) -> str:
@@ -264,7 +226,7 @@ def _title(p, lang):
 
 
 def _opening(p, lang):
-    series = _label(p, "series", p.series, lang)
+    series = scheme_label(p, "series", p.series, lang)
     if lang == "zh":
         tier = "（公开版）" if p.tier == "public" else ""
         return [
@@ -282,10 +244,10 @@ def _headline(p, lang):
     from evalstats.stats.rank import veto_sentence
 
     h = p.headline.iloc[0]
-    series = _label(p, "series", p.series, lang)
-    grade = _label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else ""
+    series = scheme_label(p, "series", p.series, lang)
+    grade = scheme_label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else ""
     tied = ("（并列）" if lang == "zh" else " (tied)") if bool(h["tied"]) else ""
-    level = _level(h["confidence_level"])
+    level = share_text(h["confidence_level"])
     out = []
     if bool(h["suppressed"]):
         text = (
@@ -331,10 +293,10 @@ def _headline(p, lang):
     if len(p.year):
         y = p.year.iloc[0]
         wh, wa = float(y["weight_half_year"]), float(y["weight_annual"])
-        yg = _label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
+        yg = scheme_label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
         if lang == "zh":
             s = (
-                f"按上半年 {_level(wh)}、年终 {_level(wa)} 合成，贵单位年度综合得分 "
+                f"按上半年 {share_text(wh)}、年终 {share_text(wa)} 合成，贵单位年度综合得分 "
                 f"{_score(y['composite_year'])}（{level} 置信区间 "
                 f"{_score(y['composite_year_ci_low'])} 至 {_score(y['composite_year_ci_high'])}）"
             )
@@ -346,7 +308,8 @@ def _headline(p, lang):
             s += f"，年度等次为{yg}（年度等次据此确定）。"
         else:
             s = (
-                f"Combined with weights {_level(wh)} (half-year) and {_level(wa)} (year-end), "
+                f"Combined with weights {share_text(wh)} (half-year) and "
+                f"{share_text(wa)} (year-end), "
                 f"the composite of the year is {_score(y['composite_year'])} ({level} CI "
                 f"{_score(y['composite_year_ci_low'])} to {_score(y['composite_year_ci_high'])})"
             )
@@ -378,7 +341,7 @@ def _dimension_words(p, lang):
     rows = d[(d["group"] == "all") & (d["dimension"] != "all")]
     above, below, same = [], [], []
     for r in rows.itertuples(index=False):  # one row per dimension of the scheme
-        name = _label(p, "dimensions", r.dimension, lang)
+        name = scheme_label(p, "dimensions", r.dimension, lang)
         if _missing(r.weighted_score) or _missing(r.weighted_score_series_median):
             continue
         if r.weighted_score_ci_low > r.weighted_score_series_median:
@@ -396,11 +359,11 @@ def _dimensions(p, lang):
     if lang == "zh":
         parts = []
         if above:
-            parts.append(f"{_join(above, lang)}得分明显高于序列中位数")
+            parts.append(f"{join_words(above, lang)}得分明显高于序列中位数")
         if below:
-            parts.append(f"{_join(below, lang)}得分明显低于序列中位数")
+            parts.append(f"{join_words(below, lang)}得分明显低于序列中位数")
         if same:
-            parts.append(f"{_join(same, lang)}与序列中位数无明显差别")
+            parts.append(f"{join_words(same, lang)}与序列中位数无明显差别")
         if parts:
             out.append(
                 ("p", "；".join(parts) + "（“明显”指得分的置信区间整体在中位数之上或之下）。")
@@ -408,11 +371,11 @@ def _dimensions(p, lang):
     else:
         parts = []
         if above:
-            parts.append(f"clearly above the series median: {_join(above, lang)}")
+            parts.append(f"clearly above the series median: {join_words(above, lang)}")
         if below:
-            parts.append(f"clearly below the series median: {_join(below, lang)}")
+            parts.append(f"clearly below the series median: {join_words(below, lang)}")
         if same:
-            parts.append(f"not clearly different from the series median: {_join(same, lang)}")
+            parts.append(f"not clearly different from the series median: {join_words(same, lang)}")
         if parts:
             out.append(
                 (
@@ -426,7 +389,7 @@ def _dimensions(p, lang):
     if len(w):
         out.append(("p", "本期薄弱项：" if lang == "zh" else "Weak dimensions this time:"))
         for r in w.itertuples(index=False):
-            name = _label(p, "dimensions", r.dimension, lang)
+            name = scheme_label(p, "dimensions", r.dimension, lang)
             why = _codes(WEAK_REASON, r.weak_reason, lang)
             if lang == "zh":
                 text = (
@@ -460,7 +423,9 @@ def _levels(p, lang):
     n_dis = int(lv.loc[lv["level"].isin(dis), "count"].sum())
     rate = n_sat / n_valid if n_valid else float("nan")
     share = n_dis / n_all if n_all else float("nan")
-    names = _join([_label(p, "levels", c, lang) for c in p.scheme.level_codes if c in sat], lang)
+    names = join_words(
+        [scheme_label(p, "levels", c, lang) for c in p.scheme.level_codes if c in sat], lang
+    )
     if lang == "zh":
         return [
             (
@@ -490,7 +455,7 @@ def _changes(p, lang):
         r = c.iloc[0]
         lo, hi = r["composite_diff_ci_low"], r["composite_diff_ci_high"]
         verdict = "improved" if lo > 0 else ("declined" if hi < 0 else "no_clear_change")
-        level = _level(r["confidence_level"])
+        level = share_text(r["confidence_level"])
         if lang == "zh":
             out.append(
                 (
@@ -586,9 +551,9 @@ def _rectification(p, lang):
     )
     i = _i(lang)
     for row in r.itertuples(index=False):
-        name = _label(p, "dimensions", row.dimension, lang)
+        name = scheme_label(p, "dimensions", row.dimension, lang)
         verdict = VERDICT.get(str(row.verdict), (str(row.verdict),) * 2)[i]
-        level = _level(row.confidence_level)
+        level = share_text(row.confidence_level)
         still = (
             ("本期仍为薄弱项", "still weak now")[i]
             if bool(row.still_weak)
@@ -618,10 +583,10 @@ def _comment_line(p, row, lang) -> str:
     text = " ".join(str(row.comment).split())
     extra = []
     if row.group:
-        extra.append(_label(p, "groups", row.group, lang))
+        extra.append(scheme_label(p, "groups", row.group, lang))
     dims = [c for c in str(row.dissatisfied_dimensions).split(";") if c]
     if dims:
-        names = _join([_label(p, "dimensions", c, lang) for c in dims], lang)
+        names = join_words([scheme_label(p, "dimensions", c, lang) for c in dims], lang)
         extra.append(f"评为不满意：{names}" if lang == "zh" else f"rated dissatisfied: {names}")
     if lang == "zh":
         return f"“{text}”" + (f"（{'；'.join(extra)}）" if extra else "")
@@ -654,7 +619,7 @@ def _comments(p, lang):
 def _owed(p, lang):
     h = p.headline.iloc[0]
     required = bool(h["rectification_required"])
-    weak = [_label(p, "dimensions", d, lang) for d in p.weak["dimension"].astype(str)]
+    weak = [scheme_label(p, "dimensions", d, lang) for d in p.weak["dimension"].astype(str)]
     n_comments = len(p.comments)
     out = []
     if required:
@@ -689,7 +654,9 @@ def _owed(p, lang):
         out.append(
             (
                 "li",
-                f"薄弱项：{_join(weak, lang)}" if lang == "zh" else f"weak: {_join(weak, lang)}",
+                f"薄弱项：{join_words(weak, lang)}"
+                if lang == "zh"
+                else f"weak: {join_words(weak, lang)}",
             )
         )
     if n_comments:
@@ -741,7 +708,9 @@ def _suppression(p, lang):
         return []
     k = int(p.scheme.rules.anonymity_min)
     s = p.suppressed
-    prot = _join([_label(p, "groups", g, lang) for g in p.scheme.rules.anonymity_groups], lang)
+    prot = join_words(
+        [scheme_label(p, "groups", g, lang) for g in p.scheme.rules.anonymity_groups], lang
+    )
     if lang == "zh":
         out = [
             (
@@ -763,7 +732,7 @@ def _suppression(p, lang):
     if len(s):
         i = _i(lang)
         for (group, reason), part in s.groupby(["group", "reason"], sort=False):
-            g = _label(p, "groups", group, lang) if group != "all" else ("合计", "total")[i]
+            g = scheme_label(p, "groups", group, lang) if group != "all" else ("合计", "total")[i]
             why = SUPPRESS_REASON.get(reason, (reason, reason))[i]
             n = int(part["n_forms"].iloc[0])
             out.append(
@@ -778,7 +747,7 @@ def _suppression(p, lang):
 
 
 def _method(p, lang):
-    level = _level(p.confidence_level)
+    level = share_text(p.confidence_level)
     if lang == "zh":
         text = (
             f"区间均为 {level} 置信区间；名次区间和末位概率由对测评表的重抽样得出，"
@@ -857,11 +826,11 @@ def _headline_frame(p, lang):
     h = p.headline.iloc[0]
     k = ("项目", "Item")[i]
     v = ("结果", "Result")[i]
-    grade = _label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else "—"
+    grade = scheme_label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else "—"
     standing = str(h["standing"]) if not _missing(h["standing"]) else ""
     rank = "—" if _missing(h["rank"]) else f"{int(h['rank'])} / {int(h['n_ranked'])}"
     rows = [
-        (_labels.column_label("series", lang), _label(p, "series", p.series, lang)),
+        (_labels.column_label("series", lang), scheme_label(p, "series", p.series, lang)),
         (("有效测评表", "Valid forms")[i], _int(h["n_forms"])),
         (_labels.column_label("composite", lang), _score(h["composite"])),
         (
@@ -888,7 +857,7 @@ def _headline_frame(p, lang):
     ]
     if len(p.year):
         y = p.year.iloc[0]
-        yg = _label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
+        yg = scheme_label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
         rows += [
             (_labels.column_label("composite_year", lang), _score(y["composite_year"])),
             (
@@ -909,7 +878,7 @@ def _dimensions_frame(p, lang):
     d = p.dimensions
     groups = [g for g in p.scheme.group_codes if g in set(d["group"])]
     sizes = d[d["group"] != "all"].groupby("group")["n_forms"].max()
-    heads = {g: f"{_label(p, 'groups', g, lang)} (n={_int(sizes.get(g))})" for g in groups}
+    heads = {g: f"{scheme_label(p, 'groups', g, lang)} (n={_int(sizes.get(g))})" for g in groups}
     dims = [*p.scheme.dimension_codes, "all"]
     rows = []
     for dim in dims:  # one row per dimension: formatting only
@@ -919,7 +888,7 @@ def _dimensions_frame(p, lang):
         a = part.loc["all"]
         row = {
             _labels.column_label("dimension", lang): (
-                _label(p, "dimensions", dim, lang) if dim != "all" else ("合计", "All")[i]
+                scheme_label(p, "dimensions", dim, lang) if dim != "all" else ("合计", "All")[i]
             ),
             _labels.column_label("weighted_score", lang): _score(a["weighted_score"]),
             ("置信区间", "CI")[i]: _range(
@@ -948,13 +917,15 @@ def _levels_frame(p, lang):
             continue
         row = {
             _labels.column_label("dimension", lang): (
-                _label(p, "dimensions", dim, lang) if dim != "all" else ("合计", "All")[i]
+                scheme_label(p, "dimensions", dim, lang) if dim != "all" else ("合计", "All")[i]
             )
         }
         for c in valid:
-            row[_label(p, "levels", c, lang)] = _pct(part["rate"].get(c))
+            row[scheme_label(p, "levels", c, lang)] = _pct(part["rate"].get(c))
         for c in invalid:
-            row[_label(p, "levels", c, lang) + ("（票）", " (n)")[i]] = _int(part["count"].get(c))
+            row[scheme_label(p, "levels", c, lang) + ("（票）", " (n)")[i]] = _int(
+                part["count"].get(c)
+            )
         row[("未填写（票）", "Blank (n)")[i]] = _int(part["count"].get("blank", 0))
         row[_labels.column_label("n_valid", lang)] = _int(part["n_valid"].iloc[0])
         rows.append(row)
@@ -971,7 +942,9 @@ def _changes_frame(p, lang):
     for r in ch.itertuples(index=False):
         rows.append(
             {
-                _labels.column_label("dimension", lang): _label(p, "dimensions", r.dimension, lang),
+                _labels.column_label("dimension", lang): scheme_label(
+                    p, "dimensions", r.dimension, lang
+                ),
                 ("上期得分", "Score before")[i]: _score(r.score_before),
                 ("本期得分", "Score now")[i]: _score(r.score_after),
                 ("变化", "Change")[i]: _signed(r.score_diff),
@@ -995,7 +968,9 @@ def _rectification_frame(p, lang):
     for row in r.itertuples(index=False):
         rows.append(
             {
-                ("上期薄弱项", "Weak before")[i]: _label(p, "dimensions", row.dimension, lang),
+                ("上期薄弱项", "Weak before")[i]: scheme_label(
+                    p, "dimensions", row.dimension, lang
+                ),
                 ("上期加权得分", "Weighted score before")[i]: _score(row.weighted_score),
                 ("序列中位数", "Series median")[i]: _score(row.series_median),
                 ("认定依据", "Why weak")[i]: _codes(WEAK_REASON, row.weak_reason, lang),
@@ -1018,11 +993,11 @@ def _comments_frame(p, lang):
     out = {}
     if p.tier != "public":
         out[_labels.column_label("group", lang)] = [
-            _label(p, "groups", g, lang) for g in c["group"].astype(str)
+            scheme_label(p, "groups", g, lang) for g in c["group"].astype(str)
         ]
     out[("意见建议", "Comment")[i]] = [" ".join(str(t).split()) for t in c["comment"]]
     out[("评为不满意的项目", "Rated dissatisfied")[i]] = [
-        _join([_label(p, "dimensions", d, lang) for d in str(s).split(";") if d], lang)
+        join_words([scheme_label(p, "dimensions", d, lang) for d in str(s).split(";") if d], lang)
         for s in c["dissatisfied_dimensions"]
     ]
     return pd.DataFrame(out, dtype=object)
@@ -1053,11 +1028,11 @@ def _suppressed_frame(p, lang):
     return pd.DataFrame(
         {
             _labels.column_label("group", lang): [
-                _label(p, "groups", g, lang) if g != "all" else ("合计", "All")[i]
+                scheme_label(p, "groups", g, lang) if g != "all" else ("合计", "All")[i]
                 for g in s["group"].astype(str)
             ],
             _labels.column_label("dimension", lang): [
-                _label(p, "dimensions", d, lang) if d != "all" else ("合计", "All")[i]
+                scheme_label(p, "dimensions", d, lang) if d != "all" else ("合计", "All")[i]
                 for d in s["dimension"].astype(str)
             ],
             ("评议人数", "Respondents")[i]: [_int(n) for n in s["n_forms"]],
@@ -1195,7 +1170,6 @@ def write_docx(profile, path, *, lang: str = "zh", figures: Sequence = ()) -> Pa
     from docx.shared import Mm, Pt
 
     from evalstats.core.config import resolve_path
-    from evalstats.present.report import _atomic
 
     lang = LANGS[_i(lang)]
     doc = docx.Document()
@@ -1245,726 +1219,16 @@ def write_docx(profile, path, *, lang: str = "zh", figures: Sequence = ()) -> Pa
 
     out = resolve_path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    return _atomic(out, lambda fh: doc.save(fh))
-
-
-# ====================================================================== the batch
-@dataclass(frozen=True)
-class Letter:
-    """One unit's published letter."""
-
-    unit: str
-    unit_name: str
-    html: Path
-    docx: Path
-    notebook: Path
-    seconds: float
-
-
-@dataclass(frozen=True)
-class LettersResult:
-    """What :func:`write_letters` published.
-
-    Attributes
-    ----------
-    cycle : str
-    folder : Path
-        ``<out>/<cycle>/letters/``.
-    previous_dir : Path or None
-        Where the letters it replaced were moved.
-    letters : list of Letter
-    failed : dict of str -> str
-        Unit → why its letter failed (``"ValueError: …"``).
-    index, manifest : Path
-    seconds : float
-    """
-
-    cycle: str
-    folder: Path
-    previous_dir: Path | None
-    letters: list
-    failed: dict
-    index: Path
-    manifest: Path
-    seconds: float
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per unit: ``unit, status, html, docx, error``."""
-        rows = [(x.unit, "ok", str(x.html), str(x.docx), "") for x in self.letters]
-        rows += [(u, "failed", "", "", e) for u, e in self.failed.items()]
-        return pd.DataFrame(rows, columns=["unit", "status", "html", "docx", "error"])
-
-
-@dataclass
-class _Outcome:
-    unit: str
-    ok: bool
-    error: str = ""
-    seconds: float = 0.0
-    dead: bool = False
-    kept: Path | None = None
-
-
-@dataclass(frozen=True)
-class _Batch:
-    cycle: str
-    root: Path
-    data_dir: Path
-    folders: tuple
-    notebook: Path
-    params: dict
-    scheme: object
-    scheme_file: Path | None
-    out: Path
-    shown_out: str
-    lang: str
-    tier: str
-    units: tuple
-    names: dict = field(default_factory=dict)
-    jobs: int = 1
-
-
-_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-def file_stem(unit: str) -> str:
-    """The file name (without suffix) of a unit's letter: its code when that is a safe file
-    name, else ``unit-<hash>``.
-
-    Examples
-    --------
-    >>> file_stem("finance_office"), file_stem("../x")
-    ('finance_office', 'unit-c3bbb4b2bbd8')
-    """
-    if _SAFE.match(unit) and unit not in (".", ".."):
-        return unit
-    return "unit-" + hashlib.sha256(unit.encode("utf-8")).hexdigest()[:12]
-
-
-def _check_units(units) -> tuple[str, ...] | None:
-    if units is None:
-        return None
-    if isinstance(units, str):
-        units = units.split(",")
-    if not isinstance(units, Iterable):
-        raise TypeError(f"units must be a list of unit codes; got {units!r}")
-    out = [str(u).strip() for u in units if str(u).strip()]
-    if not out:
-        raise UsageError("--units lists no unit")
-    dup = sorted({u for u in out if out.count(u) > 1})
-    if dup:
-        raise UsageError(f"--units lists {', '.join(dup)} more than once")
-    stems = [file_stem(u) for u in out]
-    if len(set(s.casefold() for s in stems)) != len(stems):
-        raise UsageError("--units holds codes that differ only in case; their files would clash")
-    return tuple(out)
-
-
-def _plan(cycle, units, data, scheme, out, lang, tier, jobs, parameters, notebook) -> _Batch:
-    from evalstats.core.config import project_root, resolve_path
-    from evalstats.core.scheme import load_scheme
-    from evalstats.run import runner as _run
-
-    lang = check_option("lang", lang, LANGS)
-    tier = check_option("tier", tier, TIERS)
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise ValueError(f"jobs must be a whole number >= 1; got {jobs!r}")
-    if parameters is not None and not isinstance(parameters, Mapping):
-        raise TypeError(f"parameters must be a mapping; got {type(parameters).__name__}")
-    root = project_root()
-    data_dir, cycle = _run.resolve_data(data, cycle, root=root)
-    nb = resolve_path(notebook, root=root) if notebook else root / "notebooks" / NOTEBOOK
-    declared = _run.notebook_parameters(nb)
-    needed = [*_run.RUNNER_PARAMETERS, *BATCH_PARAMETERS]
-    missing = [n for n in needed if n not in declared]
-    if missing:
-        raise UsageError(
-            f"{nb.name} does not declare the parameter(s) the batch sets: " + ", ".join(missing)
-        )
-    user = dict(parameters or {})
-    mine = [n for n in user if n in BATCH_PARAMETERS]
-    if mine:
-        n = mine[0]
-        raise UsageError(f"parameter {n!r} is set by the batch; use {BATCH_PARAMETERS[n]}")
-    params = _run._check_parameters(user, declared, nb)
-    scheme_obj = load_scheme(scheme)
-    scheme_file = resolve_path(scheme, root=root) if scheme is not None else None
-    folder = _run._cycle_folder(data_dir, cycle)
-    from evalstats.analyses.profile import _resolve_previous
-
-    prev = _resolve_previous(str(params.get("previous_cycle", "") or ""), cycle, folder)
-    folders = (folder, data_dir / prev) if prev else (folder,)
-    params.update(
-        cycle=cycle,
-        data_dir=str(data_dir),
-        scheme=str(scheme_file) if scheme_file else "",
-        language=lang,
-        tier=tier,
-    )
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return _Batch(
-        cycle=cycle,
-        root=root,
-        data_dir=data_dir,
-        folders=folders,
-        notebook=nb,
-        params=params,
-        scheme=scheme_obj,
-        scheme_file=scheme_file,
-        out=resolve_path(out, root=root) if out is not None else root / "reports",
-        shown_out=str(out) if out is not None else "reports",
-        lang=lang,
-        tier=tier,
-        units=_check_units(units) or (),
-        jobs=jobs or max(1, cpus or 1),
-    )
-
-
-def _validate(batch: _Batch):
-    """Hash the inputs and validate the cycle(s) before any kernel starts."""
-    from evalstats.inputs.validate import validate_cycle
-    from evalstats.run import runner as _run
-
-    files = _run._input_files(list(batch.folders), [batch.scheme_file])
-    before = _run._hash_inputs(files)
-    validated = [validate_cycle(f, scheme=batch.scheme, cycle=f.name) for f in batch.folders]
-    units = validated[0].units
-    names = dict(zip(units["unit"].astype(str), units["name"].astype(str), strict=False))
-    return before, names
-
-
-def _reset_cell():
-    import nbformat
-
-    cell = nbformat.v4.new_code_cell("%reset -f", metadata={"tags": ["remove_cell"]})
-    cell["id"] = "evalstats-reset"
-    return cell
-
-
-def _error_of(nb) -> tuple[str, str]:
-    """Source first line and ``ename: evalue`` of the first cell with an error output."""
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
-                return first.strip(), f"{out.get('ename')}: {out.get('evalue')}"
-    return "", ""
-
-
-class _Kernel:
-    """A long-lived kernel (this interpreter,
-    :func:`evalstats.run.runner._kernel_manager_class`)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.km = None
-        self.kc = None
-
-    async def start(self) -> None:
-        from evalstats.run.runner import KERNEL_NAME, _kernel_manager_class
-
-        self.km = _kernel_manager_class()(kernel_name=KERNEL_NAME)
-        env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-        await self.km.start_kernel(cwd=str(self.root), env=env)
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        await self.kc.wait_for_ready(timeout=KERNEL_READY_TIMEOUT)
-
-    async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            if self.kc is not None:
-                self.kc.stop_channels()
-        with contextlib.suppress(Exception):
-            if self.km is not None:
-                await self.km.shutdown_kernel(now=True)
-        self.km = self.kc = None
-
-    async def restart(self) -> None:
-        await self.stop()
-        await self.start()
-
-
-async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, staging: Path):
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-    from papermill.parameterize import parameterize_notebook
-
-    from evalstats.present import report
-    from evalstats.run.runner import KERNEL_NAME
-
-    t0 = time.perf_counter()
-    stem = file_stem(unit)
-    work = staging / "_work" / stem
-    params = {**batch.params, "unit": unit, "output_dir": str(work)}
-    nb = parameterize_notebook(
-        copy.deepcopy(source_nb), params, kernel_name=KERNEL_NAME, language="python"
-    )
-    nb.cells.insert(0, _reset_cell())
-    client = NotebookClient(
-        nb,
-        km=kernel.km,
-        kernel_name=KERNEL_NAME,
-        timeout=CELL_TIMEOUT,
-        allow_errors=False,
-        resources={"metadata": {"path": str(batch.root)}},
-    )
-    client.kc = kernel.kc
-    executed = staging / "notebooks" / f"{stem}.ipynb"
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    error, dead = "", False
-    try:
-        await client.async_execute()
-    except CellExecutionError:
-        where, what = _error_of(nb)
-        error = f"{what} (in `{where}`)" if where else what
-    except (DeadKernelError, CellTimeoutError) as exc:
-        dead = True
-        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
-    nbformat.write(nb, executed)
-    if error:
-        return _Outcome(unit, False, error, time.perf_counter() - t0, dead, executed)
-    letter = work / DOCX_FILE
-    if not letter.is_file():
-        msg = f"{batch.notebook.name} wrote no {DOCX_FILE} in output_dir"
-        return _Outcome(unit, False, msg, time.perf_counter() - t0, False, executed)
-    name = batch.names.get(unit, unit)
-    title = (
-        f"{name} {cycle_words(batch.cycle)}反馈函"
-        if batch.lang == "zh"
-        else f"Feedback letter: {unit}, {cycle_words(batch.cycle, 'en')}"
-    )
-    await asyncio.to_thread(
-        report.render_html, executed, staging / f"{stem}.html", title=title, lang=batch.lang
-    )
-    os.replace(letter, staging / f"{stem}.docx")
-    if (work / "figures").is_dir():
-        (staging / "figures").mkdir(exist_ok=True)
-        os.replace(work / "figures", staging / "figures" / stem)
-    return _Outcome(unit, True, "", time.perf_counter() - t0)
-
-
-async def _run_units(batch: _Batch, staging: Path, *, progress: bool) -> dict[str, _Outcome]:
-    from papermill.iorw import load_notebook_node
-    from tqdm.auto import tqdm
-
-    source = load_notebook_node(str(batch.notebook))  # with the metadata papermill expects
-    queue: asyncio.Queue = asyncio.Queue()
-    for u in batch.units:
-        queue.put_nowait(u)
-    results: dict[str, _Outcome] = {}
-    n = max(1, min(batch.jobs, len(batch.units)))
-    bar = tqdm(
-        total=len(batch.units),
-        desc="letters",
-        unit="unit",
-        disable=not progress,
-        file=sys.stderr,
-    )
-
-    async def worker() -> None:
-        kernel = _Kernel(batch.root)
-        await kernel.start()
-        try:
-            while True:
-                try:
-                    unit = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                outcome = await _one_unit(batch, source, unit, kernel, staging)
-                results[unit] = outcome
-                bar.set_postfix_str(unit, refresh=False)
-                bar.update(1)
-                if outcome.dead:
-                    await kernel.restart()
-        finally:
-            await kernel.stop()
-
-    try:
-        await asyncio.gather(*(worker() for _ in range(n)))
-    finally:
-        bar.close()
-    return results
-
-
-def _index_html(batch: _Batch, outcomes: Mapping[str, _Outcome], started) -> str:
-    zh = batch.lang == "zh"
-    e = html.escape
-    title = (
-        f"{cycle_words(batch.cycle)}政风行风测评反馈函"
-        if zh
-        else f"Feedback letters: {cycle_words(batch.cycle, 'en')}"
-    )
-    tier = ("（公开版）" if zh else " (public edition)") if batch.tier == "public" else ""
-    head = (
-        ["序号", "单位", "单位编码", "网页版", "Word 版"]
-        if zh
-        else [
-            "No.",
-            "Unit",
-            "Code",
-            "Web page",
-            "Word",
-        ]
-    )
-    rows, failed = [], []
-    k = 0
-    for unit in batch.units:
-        o = outcomes.get(unit)
-        name = batch.names.get(unit, "")
-        if o is not None and o.ok:
-            k += 1
-            stem = e(file_stem(unit), quote=True)
-            rows.append(
-                f"<tr><td>{k}</td><td>{e(name)}</td><td>{e(unit)}</td>"
-                f'<td><a href="{stem}.html">{stem}.html</a></td>'
-                f'<td><a href="{stem}.docx">{stem}.docx</a></td></tr>'
-            )
-        else:
-            why = o.error if o is not None else ("未执行" if zh else "not run")
-            failed.append(f"<tr><td>{e(unit)}</td><td>{e(name)}</td><td>{e(why)}</td></tr>")
-    css = (
-        "body{font-family:'Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC',"
-        "'Microsoft YaHei','PingFang SC','SimHei',sans-serif;max-width:960px;margin:0 auto;"
-        "padding:16px 24px}table{border-collapse:collapse;margin:8px 0 16px}"
-        "th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left}"
-        "th{background:#eef2f7}@page{size:A4;margin:15mm 12mm}"
-        "@media print{a{color:inherit;text-decoration:none}}"
-    )
-    parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8">',
-        f"<title>{e(title + tier)}</title><style>{css}</style></head><body>",
-        f"<h1>{e(title + tier)}</h1>",
-        f"<p>{'生成时间' if zh else 'Generated'}: {e(started.isoformat())}</p>",
-        "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead>",
-        "<tbody>" + "".join(rows) + "</tbody></table>",
-    ]
-    if failed:
-        fh = ["单位编码", "单位", "原因"] if zh else ["Code", "Unit", "Why"]
-        parts += [
-            f"<h2>{'未能生成的反馈函' if zh else 'Letters that failed'}</h2>",
-            "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in fh) + "</tr></thead>",
-            "<tbody>" + "".join(failed) + "</tbody></table>",
-        ]
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
-
-
-def write_letters(
-    cycle: str | None,
-    *,
-    units: Sequence[str] | str | None = None,
-    data: str | Path | None = None,
-    scheme: str | Path | None = None,
-    out: str | Path | None = None,
-    lang: str = "zh",
-    tier: str = "internal",
-    jobs: int | None = None,
-    parameters: Mapping[str, object] | None = None,
-    notebook: str | Path | None = None,
-    progress: bool = True,
-) -> LettersResult:
-    """Write one feedback letter per unit and publish them in ``<out>/<cycle>/letters/``.
-
-    Parameters
-    ----------
-    cycle : str
-        Cycle id (None when ``data`` is a cycle folder: its name).
-    units : sequence of str or str, optional
-        Unit codes (a comma-separated string is split); default every unit of the cycle.  A
-        code that is not a unit of the cycle fails for that unit only.
-    data, scheme, out
-        As for :func:`evalstats.run.runner.run_analysis`.
-    lang : {"zh", "en"}
-    tier : {"internal", "public"}
-        ``"public"``: the public report's suppression rules (:mod:`evalstats.analyses.profile`).
-    jobs : int, optional
-        Kernels run in parallel (default: the machine's cores).
-    parameters : mapping, optional
-        Other notebook parameters (``previous_cycle``, ``seed``, ``n_resamples``,
-        ``confidence_level``), converted to the declared types; undeclared names are refused.
-    notebook : str or Path, optional
-        Another profile notebook (default ``notebooks/unit_profile.ipynb``).
-    progress : bool
-        A progress bar over units on stderr.
-
-    Returns
-    -------
-    LettersResult
-        ``failed`` lists the units whose letter failed (the others are published).
-
-    Raises
-    ------
-    UsageError
-        Bad arguments or parameters (exit 2).
-    InputError
-        Invalid data; nothing written (exit 1).
-    RunLocked, OutputError
-        Another letters run of the cycle holds the lock; the output cannot be written (exit 2).
-    RunError
-        Every unit failed: nothing published (exit 3).
-    """
-    from evalstats.present import report
-    from evalstats.run import runner as _run
-
-    t_start = time.perf_counter()
-    started = _run._now()
-    batch = _plan(cycle, units, data, scheme, out, lang, tier, jobs, parameters, notebook)
-    before, names = _validate(batch)
-    chosen = batch.units or tuple(names)
-    batch = _Batch(**{**batch.__dict__, "units": chosen, "names": names})
-    timings = {"validate": time.perf_counter() - t_start}
-
-    with _run._writing(batch.out, batch.shown_out):
-        batch.out.mkdir(parents=True, exist_ok=True)
-        (batch.out / ".locks").mkdir(exist_ok=True)
-        (batch.out / ".staging").mkdir(exist_ok=True)
-        lock = _run._FileLock(_run.lock_path(batch.out, batch.cycle, KIND))
-        acquired = lock.acquire(wait=_run.LOCK_WAIT_SECONDS)
-    if not acquired:
-        owner = lock.owner()
-        raise _run.RunLocked(
-            f"another letters run of {batch.cycle} is in progress (lock {lock.path}"
-            + (f"; {owner})" if owner else ")")
-        )
-    lock.note_owner(f"pid {os.getpid()} since {started.isoformat()}")
-    target = batch.out / batch.cycle / KIND
-    try:
-        with _run._writing(batch.out, batch.shown_out):
-            _run.clean_staging(batch.out, held=(batch.cycle, KIND))
-            token = secrets.token_hex(4)
-            staging = batch.out / ".staging" / f"{batch.cycle}-{KIND}-{token}"
-            staging.mkdir()
-        marker = staging.with_name(staging.name + ".publish")
-        try:
-            t = time.perf_counter()
-            outcomes = asyncio.run(_run_units(batch, staging, progress=progress))
-            timings["execute"] = time.perf_counter() - t
-            shutil.rmtree(staging / "_work", ignore_errors=True)
-            failed = {u: outcomes[u].error for u in chosen if not outcomes[u].ok}
-            kept = {}
-            for u in failed:
-                src = outcomes[u].kept
-                if src is not None and src.is_file():
-                    folder = batch.out / "_failed"
-                    folder.mkdir(exist_ok=True)
-                    stamp = started.strftime(_run._STAMP)
-                    dest = _run._free_name(
-                        folder, f"{batch.cycle}-{KIND}-{file_stem(u)}-{stamp}", ".ipynb"
-                    )
-                    os.replace(src, dest)
-                    kept[u] = dest
-            if len(failed) == len(chosen):
-                lines = "; ".join(f"{u}: {e}" for u, e in failed.items())
-                raise RunError(f"no letter could be written ({lines}); nothing was published")
-            changed = _run._changed(before, list(before))
-            if changed:
-                raise _run.InputsChanged(
-                    "input files changed during the run, the letters were not published: "
-                    + ", ".join(changed)
-                )
-            index = staging / "index.html"
-            report._atomic_bytes(index, _index_html(batch, outcomes, started).encode("utf-8"))
-            timings["total_before_publish"] = time.perf_counter() - t_start
-            manifest = {
-                "manifest_version": _run.MANIFEST_VERSION,
-                "run_id": token,
-                "analysis": KIND,
-                "cycle": batch.cycle,
-                "run": {"started": started.isoformat(), "finished": _run._now().isoformat()},
-                "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
-                "data_dir": str(batch.data_dir),
-                "inputs": [
-                    {
-                        "path": str(p) if p == batch.scheme_file else _run._rel(p, batch.data_dir),
-                        "sha256": sha,
-                        "size": size,
-                    }
-                    for p, (sha, size) in before.items()
-                ],
-                "scheme": {
-                    "name": batch.scheme.name,
-                    "version": batch.scheme.version,
-                    "sha256": batch.scheme.sha256,
-                },
-                "notebook": {
-                    "path": _run._rel(batch.notebook, batch.root),
-                    "sha256": _run.sha256_file(batch.notebook),
-                },
-                "parameters": {
-                    k: v for k, v in sorted(batch.params.items()) if k not in ("output_dir",)
-                },
-                "language": batch.lang,
-                "tier": batch.tier,
-                "units": {
-                    "ok": [u for u in chosen if outcomes[u].ok],
-                    "failed": [
-                        {"unit": u, "error": e, "notebook": str(kept.get(u, ""))}
-                        for u, e in failed.items()
-                    ],
-                },
-                "versions": _run._package_versions(),
-                "outputs": [
-                    {
-                        "path": _run._rel(p, staging),
-                        "sha256": _run.sha256_file(p),
-                        "size": p.stat().st_size,
-                    }
-                    for p in sorted(staging.rglob("*"))
-                    if p.is_file()
-                ],
-            }
-            with _run._writing(batch.out, batch.shown_out):
-                report.write_json(manifest, staging / _run.MANIFEST_FILE)
-                _run._fsync_tree(staging)
-                marker.write_text(f'{{"target": "{batch.cycle}/{KIND}"}}', "utf-8")
-                previous = _run._publish(staging, target)
-            with contextlib.suppress(OSError):
-                marker.unlink(missing_ok=True)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                if marker.exists():
-                    _run._settle_stale(batch.out, staging, batch.cycle, KIND, token)
-                elif staging.exists():
-                    shutil.rmtree(staging)
-            raise
-    finally:
-        lock.release()
-
-    letters = [
-        Letter(
-            unit=u,
-            unit_name=names.get(u, ""),
-            html=target / f"{file_stem(u)}.html",
-            docx=target / f"{file_stem(u)}.docx",
-            notebook=target / "notebooks" / f"{file_stem(u)}.ipynb",
-            seconds=outcomes[u].seconds,
-        )
-        for u in chosen
-        if outcomes[u].ok
-    ]
-    return LettersResult(
-        cycle=batch.cycle,
-        folder=target,
-        previous_dir=previous,
-        letters=letters,
-        failed=failed,
-        index=target / "index.html",
-        manifest=target / _run.MANIFEST_FILE,
-        seconds=time.perf_counter() - t_start,
-    )
-
-
-# ====================================================================== command line
-def add_letters_parser(subparsers) -> argparse.ArgumentParser:
-    """Add the ``letters`` subcommand to ``evalstats``' subparsers; return its parser."""
-    lp = subparsers.add_parser(
-        "letters",
-        help="write a feedback letter (反馈函) per unit: HTML and Word, with an index",
-        description="Execute notebooks/unit_profile.ipynb for every unit of a cycle (or the "
-        "units given) and publish <out>/<cycle>/letters/: <unit>.html (no code, A4 print "
-        "stylesheet), <unit>.docx, index.html and manifest.json; the previous letters are "
-        "kept as letters.previous-<run time>.  One unit failing does not stop the others.  "
-        "Exit 0 done, 1 invalid data, 2 usage error, 3 a unit's letter failed (the others "
-        "are published; the failed notebooks are kept under <out>/_failed/).",
-    )
-    lp.add_argument("--cycle", help="cycle id, e.g. 2026A (default: the --data cycle folder)")
-    lp.add_argument(
-        "--units", metavar="U1,U2,…", help="unit codes, comma-separated (default: every unit)"
-    )
-    lp.add_argument(
-        "--data",
-        metavar="DIR",
-        help="folder of cycle folders (default data/raw), or a cycle folder",
-    )
-    lp.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
-    lp.add_argument("--out", metavar="DIR", help="reports folder (default reports)")
-    lp.add_argument("--lang", choices=LANGS, default="zh", help="letter language (default zh)")
-    lp.add_argument(
-        "--tier",
-        choices=TIERS,
-        default="internal",
-        help="internal (everything, default) or public (small cells and the supervisor "
-        "breakdown withheld)",
-    )
-    lp.add_argument(
-        "--jobs", type=int, metavar="N", help="kernels in parallel (default: the cores)"
-    )
-    lp.add_argument(
-        "-p",
-        "--parameter",
-        dest="parameters",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a notebook parameter (previous_cycle, seed, n_resamples, confidence_level)",
-    )
-    lp.add_argument("--notebook", metavar="FILE", help="use another profile notebook")
-    lp.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return lp
-
-
-def cmd_letters(args) -> int:
-    """The ``evalstats letters`` command; return the exit code (0, 1, 2 or 3)."""
-    from evalstats.core.errors import SchemeError
-    from evalstats.run import runner as _run
-
-    try:
-        result = write_letters(
-            args.cycle,
-            units=args.units,
-            data=args.data,
-            scheme=args.scheme,
-            out=args.out,
-            lang=args.lang,
-            tier=args.tier,
-            jobs=args.jobs,
-            parameters=_run.parse_parameters(args.parameters),
-            notebook=args.notebook,
-            progress=not args.no_progress,
-        )
-    except InputError as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
-        print("invalid data: no letter was written.", file=sys.stderr)
-        return 1
-    except _run.InputsChanged as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
-        return 1
-    except (UsageError, SchemeError, _run.RunLocked, _run.OutputError, ValueError) as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
-        return 2
-    except RunError as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
-        return 3
-    r = result
-    shown = _run._shown
-    print(f"{len(r.letters)} letter(s) for {r.cycle} published in {shown(r.folder)}/")
-    print(f"  index:     {shown(r.index)}")
-    print(f"  manifest:  {shown(r.manifest)}")
-    if r.previous_dir is not None:
-        print(f"previous letters kept in {shown(r.previous_dir)}/")
-    if r.failed:
-        print(f"{len(r.failed)} letter(s) failed:", file=sys.stderr)
-        for unit, error in r.failed.items():
-            print(f"  {unit}: {error}", file=sys.stderr)
-    print(f"done in {r.seconds:.1f} s")
-    return 3 if r.failed else 0
+    return atomic_write(out, lambda fh: doc.save(fh))
 
 
 __all__ = [
     "SECTIONS",
     "TABLES",
-    "Letter",
-    "LettersResult",
-    "add_letters_parser",
     "blocks",
-    "cmd_letters",
     "cycle_words",
-    "file_stem",
     "section",
     "table",
     "table_frame",
     "write_docx",
-    "write_letters",
 ]

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from evalstats.core.options import check_option
+from evalstats.core.vocab import LANGS
 from evalstats.present import labels as _labels
 from evalstats.present.labels import COLUMN_LABELS
 from evalstats.stats import privacy as _privacy
@@ -48,7 +49,6 @@ from evalstats.stats.compare import TestResult, cycle_label, describe_changes
 from evalstats.stats.rank import veto_sentence
 from evalstats.stats.reliability import AlphaResult
 
-LANGS = ("zh", "en")
 ALL = "all"
 MINUS = "\u2212"
 MAX_COMMENTS_QUOTED = 5
@@ -196,17 +196,20 @@ def _p(x) -> str:
     return "p < 0.001" if float(x) < 0.001 else f"p = {float(x):.3f}"
 
 
-def _level(x) -> str:
+def share_text(x) -> str:
+    """A share as a percentage, whole when it is (``0.5`` → ``50%``, ``0.125`` → ``12.5%``)."""
     pct = float(x) * 100
     return f"{pct:.0f}%" if pct == round(pct) else f"{pct:.1f}%"
 
 
-def _join(items, lang: str) -> str:
+def join_words(items, lang: str) -> str:
+    """Non-empty items joined with ``、`` (zh) or ``, `` (en)."""
     items = [i for i in items if i]
     return ("、" if lang == "zh" else ", ").join(items)
 
 
-def _label(a, kind: str, code, lang: str) -> str:
+def scheme_label(a, kind: str, code, lang: str) -> str:
+    """The scheme's label of ``code`` of ``kind`` in ``lang`` (the code itself when unknown)."""
     try:
         return a.scheme.label(kind, str(code), lang)
     except KeyError:
@@ -272,21 +275,23 @@ def _score_name(a, lang: str) -> str:
 
 def _dims(a, codes: str, lang: str) -> str:
     parts = [c for c in str(codes).split(";") if c]
-    return _join([_e(_label(a, "dimensions", c, lang)) for c in parts], lang)
+    return join_words([_e(scheme_label(a, "dimensions", c, lang)) for c in parts], lang)
 
 
-def _codes_text(mapping: dict, codes: str, lang: str, a=None) -> str:
+def codes_text(mapping: dict, codes: str, lang: str, a=None) -> str:
+    """Words for ``;``-separated rule codes (``mapping``: code → (zh, en)); one wording shared
+    by the report's narrative and the letters."""
     i = 0 if lang == "zh" else 1
     out = []
     for c in [c for c in str(codes).split(";") if c]:
         if c in mapping:
             out.append(mapping[c][i])
         elif c.startswith("grade:") and a is not None:
-            g = _label(a, "grades", c.split(":", 1)[1], lang)
+            g = scheme_label(a, "grades", c.split(":", 1)[1], lang)
             out.append(f"等次{g}" if lang == "zh" else f"grade {g.lower()}")
         else:
             out.append(c)
-    return _join(out, lang)
+    return join_words(out, lang)
 
 
 def _public(a) -> bool:
@@ -324,7 +329,7 @@ def overview(a, lang: str = "zh") -> str:
     s = a.summary
     f, town = s["forms"], s["town"]
     c = _cycle(a, a.cycle, lang)
-    level = _level(s["confidence_level"])
+    level = share_text(s["confidence_level"])
     n_series = len(s["series"])
     if lang == "zh":
         if f["issued"] is not None:
@@ -390,7 +395,7 @@ def levels(a, lang: str = "zh") -> str:
     if not len(dis):
         return _section(a, "levels", lang)
     top = dis.index[0]
-    name = _e(_label(a, "dimensions", top, lang))
+    name = _e(scheme_label(a, "dimensions", top, lang))
     unknown = (
         town[town["level"] == a.scheme.levels[-1].code] if not a.scheme.levels[-1].valid else None
     )
@@ -405,7 +410,7 @@ def levels(a, lang: str = "zh") -> str:
             u = unknown.sort_values("share_of_all_votes", ascending=False).iloc[0]
             text += (
                 f"“{_e(a.scheme.levels[-1].label_zh)}”占比最高的一项是"
-                f"{_e(_label(a, 'dimensions', u['dimension'], lang))}"
+                f"{_e(scheme_label(a, 'dimensions', u['dimension'], lang))}"
                 f"（{_int(u['count'])} 票，占该项全部评价的 {_pct(u['share_of_all_votes'])}）。"
             )
     else:
@@ -420,7 +425,7 @@ def levels(a, lang: str = "zh") -> str:
             u = unknown.sort_values("share_of_all_votes", ascending=False).iloc[0]
             text += (
                 f" “{_e(a.scheme.levels[-1].label_en)}” is most frequent on "
-                f"{_e(_label(a, 'dimensions', u['dimension'], lang))} ({_int(u['count'])} "
+                f"{_e(scheme_label(a, 'dimensions', u['dimension'], lang))} ({_int(u['count'])} "
                 f"answers, {_pct(u['share_of_all_votes'])} of all its answers)."
             )
     return _section(a, "levels", lang, text)
@@ -429,7 +434,7 @@ def levels(a, lang: str = "zh") -> str:
 def _ranking_explanation(a, lang: str) -> str:
     o = a.options
     thr = _prob(a.scheme.rules.last_min_probability)
-    level = _level(o["confidence_level"])
+    level = share_text(o["confidence_level"])
     n = _int(o["n_resamples"])
     if lang == "zh":
         return (
@@ -469,9 +474,12 @@ def ranking(a, lang: str = "zh") -> str:
         max_rank = part.loc[ranked, "rank"].max() if ranked.any() else None
         last = part[part["standing"].isin(["last", "last_not_distinguishable"])]
         if lang == "zh":
-            text = f"**{label}**（{info['units']} 个单位）：前三为{_join(tops, lang) or '（无）'}。"
+            tops_text = join_words(tops, lang) or "（无）"
+            text = f"**{label}**（{info['units']} 个单位）：前三为{tops_text}。"
         else:
-            text = f"**{label}** ({info['units']} units): top 3 {_join(tops, lang) or '(none)'}."
+            text = (
+                f"**{label}** ({info['units']} units): top 3 {join_words(tops, lang) or '(none)'}."
+            )
         for t in last.itertuples(index=False):
             interval = f"{_int(t.rank_low)}–{_int(t.rank_high)}"
             if t.standing == "last":
@@ -501,14 +509,14 @@ def ranking(a, lang: str = "zh") -> str:
                     f"末位不可区分：{_unit(t, lang)}{sname}最低（{_score(getattr(t, col))}），"
                     f"但 P(末位) = {_prob(t.p_last)}，低于认定标准 {thr}，名次区间 {interval}"
                 )
-                text += f"；同样可能排在最后的还有{_join(others, lang)}。" if others else "。"
+                text += f"；同样可能排在最后的还有{join_words(others, lang)}。" if others else "。"
             else:
                 text += (
                     f" Last not distinguishable: {_unit(t, lang)} has the lowest {sname} "
                     f"({_score(getattr(t, col))}) but P(last) = {_prob(t.p_last)}, below the "
                     f"threshold {thr}; rank interval {interval}"
                 )
-                text += f". Also possibly last: {_join(others, lang)}." if others else "."
+                text += f". Also possibly last: {join_words(others, lang)}." if others else "."
         lines.append(text)
     return _section(a, "ranking", lang, _bullets(lines), _ranking_explanation(a, lang))
 
@@ -524,7 +532,7 @@ def vetoes(a, lang: str = "zh") -> str:
     lines = []
     for row in v.itertuples(index=False):
         sentence = _e(veto_sentence({"veto_reason": row.veto_reason}, lang=lang, scheme=a.scheme))
-        grade = _e(_label(a, "grades", row.grade, lang))
+        grade = _e(scheme_label(a, "grades", row.grade, lang))
         if lang == "zh":
             lines.append(f"{_unit(row, lang)}：{sentence}等次定为{grade}，不进入前三。")
         else:
@@ -545,7 +553,7 @@ def weak_dimensions(a, lang: str = "zh") -> str:
     """Weak dimensions per unit, with their dissatisfied counts and denominators."""
     lang = _lang(lang)
     w = a.tables["weak_dimensions"]
-    level = _level(a.options["confidence_level"])
+    level = share_text(a.options["confidence_level"])
     if lang == "zh":
         rule = (
             "括号内为该项加权得分、序列中位数、不满意票数占该项全部评价票数的比例。"
@@ -571,7 +579,7 @@ def weak_dimensions(a, lang: str = "zh") -> str:
         first = part.iloc[0]
         items = []
         for r in part.itertuples(index=False):
-            d = _e(_label(a, "dimensions", r.dimension, lang))
+            d = _e(scheme_label(a, "dimensions", r.dimension, lang))
             if lang == "zh":
                 items.append(
                     f"{d}（{_score(r.weighted_score)}，序列中位数 {_score(r.series_median)}；"
@@ -596,7 +604,7 @@ def group_differences(a, lang: str = "zh") -> str:
     tested = g[g["pvalue"].notna()]
     sig = tested[tested["significant"].fillna(False).astype(bool)]
     if lang == "zh":
-        groups = _join([_e(g.label_zh) for g in a.scheme.groups], lang)
+        groups = join_words([_e(g.label_zh) for g in a.scheme.groups], lang)
         intro = (
             f"检验各类评议人（{groups}）对同一评议内容的评价等级分布"
             f"是否一致：全镇及各序列逐项做 χ² 同质性检验，共 {len(tested)} 项；期望频数偏小时"
@@ -618,7 +626,7 @@ def group_differences(a, lang: str = "zh") -> str:
         best = tested.sort_values("pvalue").head(1)
         for r in best.itertuples(index=False):
             where = _where(a, r.series, lang)
-            d = _e(_label(a, "dimensions", r.dimension, lang))
+            d = _e(scheme_label(a, "dimensions", r.dimension, lang))
             verdict += (
                 f"差异最大的是{where}{d}（未校正 {_p(r.pvalue)}，校正后 {_p(r.pvalue_adjusted)}）。"
                 if lang == "zh"
@@ -639,7 +647,7 @@ def group_differences(a, lang: str = "zh") -> str:
             effect_size_name=str(r.effect_size_name),
         )
         where = _where(a, r.series, lang)
-        d = _label(a, "dimensions", r.dimension, lang)
+        d = scheme_label(a, "dimensions", r.dimension, lang)
         subject = f"{where}{d}评价等级分布" if lang == "zh" else f"the ratings of {d} ({where})"
         lines.append(_e(res.sentence(lang, subject=subject, alpha=float(r.alpha))))
     note = (
@@ -653,7 +661,7 @@ def group_differences(a, lang: str = "zh") -> str:
 def _where(a, series: str, lang: str) -> str:
     if series == ALL:
         return "全镇" if lang == "zh" else "town-wide"
-    label = _label(a, "series", series, lang)
+    label = scheme_label(a, "series", series, lang)
     return f"{label}序列" if lang == "zh" else f"{label} series"
 
 
@@ -676,14 +684,14 @@ def reliability(a, lang: str = "zh") -> str:
     per = t[t["group"] != ALL]
     fmt = "{g} {v}（n = {n}）" if lang == "zh" else "{g} {v} (n = {n})"
     parts = [
-        fmt.format(g=_e(_label(a, "groups", r.group, lang)), v=_score(r.alpha), n=_int(r.n))
+        fmt.format(g=_e(scheme_label(a, "groups", r.group, lang)), v=_score(r.alpha), n=_int(r.n))
         for r in per.itertuples(index=False)
         if not _missing(r.alpha)
     ]
     tail = (
-        f"分类别的 α：{_join(parts, lang)}。"
+        f"分类别的 α：{join_words(parts, lang)}。"
         if lang == "zh"
-        else f"Alpha by group: {_join(parts, lang)}."
+        else f"Alpha by group: {join_words(parts, lang)}."
     )
     return _section(a, "reliability", lang, _e(res.sentence(lang)), tail if parts else "")
 
@@ -724,7 +732,7 @@ def _public_quality(a, lang: str) -> str:
     ]
     if lang == "zh":
         head = (
-            f"数据质量检查共标记 {_int(q['n_flags'].sum())} 项：{_join(parts, lang)}。"
+            f"数据质量检查共标记 {_int(q['n_flags'].sum())} 项：{join_words(parts, lang)}。"
             if len(q)
             else "数据质量检查未发现问题。"
         )
@@ -733,7 +741,8 @@ def _public_quality(a, lang: str) -> str:
             "也不公布剔除标记问卷后的对照结果。"
         )
     head = (
-        f"The data-quality checks raised {_int(q['n_flags'].sum())} flags: {_join(parts, lang)}."
+        f"The data-quality checks raised {_int(q['n_flags'].sum())} flags: "
+        f"{join_words(parts, lang)}."
         if len(q)
         else "The data-quality checks raised no flag."
     )
@@ -749,7 +758,7 @@ def rectification(a, lang: str = "zh") -> str:
     lang = _lang(lang)
     t = a.tables["rectification"]
     req = t[t["rectification_required"]]
-    cap = _label(a, "grades", a.scheme.rules.last_grade_cap, lang)
+    cap = scheme_label(a, "grades", a.scheme.rules.last_grade_cap, lang)
     if lang == "zh":
         rule = (
             f"须制定整改方案的单位：本序列末位（含末位不可区分）、被一票否决、或等次低于{_e(cap)}"
@@ -767,17 +776,17 @@ def rectification(a, lang: str = "zh") -> str:
     lines = []
     for _unit_code, part in req.groupby("unit", sort=False):
         first = part.iloc[0]
-        why = _codes_text(REQUIRED_TEXT, first["required_because"], lang, a)
+        why = codes_text(REQUIRED_TEXT, first["required_because"], lang, a)
         dims = part[part["item"] == "weak_dimension"]
         coms = part[part["item"] == "comment"]
         if _public(a):
             coms = coms.iloc[0:0]
-        d_txt = _join(
+        d_txt = join_words(
             [
-                f"{_e(_label(a, 'dimensions', r.dimension, lang))}"
+                f"{_e(scheme_label(a, 'dimensions', r.dimension, lang))}"
                 f"（不满意 {_int(r.n_dissatisfied)} 票）"
                 if lang == "zh"
-                else f"{_e(_label(a, 'dimensions', r.dimension, lang))} "
+                else f"{_e(scheme_label(a, 'dimensions', r.dimension, lang))} "
                 f"({_int(r.n_dissatisfied)} dissatisfied)"
                 for r in dims.itertuples(index=False)
             ],
@@ -855,7 +864,7 @@ def year_result(a, lang: str = "zh") -> str:
     w = a.summary["annual"]["period_weights"]
     h, y = a.options["half_year_cycle"], a.cycle
     hl, yl = _cycle(a, h, lang), _cycle(a, y, lang)
-    cap = _e(_label(a, "grades", a.scheme.rules.last_grade_cap, lang))
+    cap = _e(scheme_label(a, "grades", a.scheme.rules.last_grade_cap, lang))
     if lang == "zh":
         text = (
             f"年度综合得分 = {hl}综合得分 × {_pct(w['half_year'])} + 年终（{y}）综合得分 × "
@@ -881,16 +890,16 @@ def final_grades(a, lang: str = "zh") -> str:
     lang = _lang(lang)
     g = a.summary["grades"]
     parts = [
-        f"{_e(_label(a, 'grades', code, lang))} {n} 个"
+        f"{_e(scheme_label(a, 'grades', code, lang))} {n} 个"
         if lang == "zh"
-        else f"{_e(_label(a, 'grades', code, lang)).lower()} {n}"
+        else f"{_e(scheme_label(a, 'grades', code, lang)).lower()} {n}"
         for code, n in g.items()
     ]
     n = sum(g.values())
     text = (
-        f"{n} 个单位的年度等次：{_join(parts, lang)}。等次按未经舍入的年度综合得分确定。"
+        f"{n} 个单位的年度等次：{join_words(parts, lang)}。等次按未经舍入的年度综合得分确定。"
         if lang == "zh"
-        else f"Grades of the {n} units: {_join(parts, lang)}. Grades are decided on the "
+        else f"Grades of the {n} units: {join_words(parts, lang)}. Grades are decided on the "
         "unrounded year composites."
     )
     return _section(a, "final_grades", lang, text)
@@ -902,7 +911,7 @@ def changes(a, lang: str = "zh") -> str:
     c = a.tables["comparison"]
     sc = a.summary["annual"]["significant_changes"]
     tested = int(c["score_pvalue"].notna().sum())
-    level = _level(a.options["confidence_level"])
+    level = share_text(a.options["confidence_level"])
     if lang == "zh":
         intro = (
             f"逐单位逐项比较年终与上半年（共 {tested} 项）：满意率差值用 Newcombe {level} 区间，"
@@ -957,8 +966,8 @@ def movement(a, lang: str = "zh") -> str:
             return f"{_unit(r, lang)}（{_int(r.rank_before)} → {_int(r.rank_after)}）"
         return f"{_unit(r, lang)} ({_int(r.rank_before)} → {_int(r.rank_after)})"
 
-    ups = _join([fmt(r) for r in up.itertuples(index=False)], lang)
-    downs = _join([fmt(r) for r in down.itertuples(index=False)], lang)
+    ups = join_words([fmt(r) for r in up.itertuples(index=False)], lang)
+    downs = join_words([fmt(r) for r in down.itertuples(index=False)], lang)
     if lang == "zh":
         text = (
             "比较上半年和年终两次测评各自的序列内名次。"
@@ -980,7 +989,7 @@ def followup(a, lang: str = "zh") -> str:
     lang = _lang(lang)
     f = a.tables["weak_units_followup"]
     h = _cycle(a, a.options["half_year_cycle"], lang)
-    level = _level(a.options["confidence_level"])
+    level = share_text(a.options["confidence_level"])
     if not len(f):
         return _section(
             "followup",
@@ -1005,7 +1014,7 @@ def followup(a, lang: str = "zh") -> str:
     lines = []
     for r in f.itertuples(index=False):
         verdict = VERDICT_TEXT.get(r.verdict, (r.verdict, r.verdict))[0 if lang == "zh" else 1]
-        why = _codes_text(REQUIRED_TEXT, r.weak_because, lang, a)
+        why = codes_text(REQUIRED_TEXT, r.weak_because, lang, a)
         if r.verdict == "absent":
             lines.append(
                 f"{_unit(r, lang)}（{why}）：{verdict}。"
@@ -1119,7 +1128,7 @@ def method(a, lang: str = "zh") -> str:
         if o["seed"] is None and lang == "zh"
         else ("not fixed" if o["seed"] is None else o["seed"])
     )
-    level = _level(o["confidence_level"])
+    level = share_text(o["confidence_level"])
     sch = s["scheme"]
     if lang == "zh":
         text = (
@@ -1212,12 +1221,14 @@ def section(a, key: str, lang: str = "zh") -> str:
 
 # ====================================================================== tables for the report
 def _translate(series: pd.Series, mapping: dict, lang: str, a=None) -> pd.Series:
-    return series.astype(str).map(lambda v: _codes_text(mapping, v, lang, a))
+    return series.astype(str).map(lambda v: codes_text(mapping, v, lang, a))
 
 
 def _dim_list(series: pd.Series, a, lang: str) -> pd.Series:
     return series.astype(str).map(
-        lambda v: _join([_label(a, "dimensions", c, lang) for c in v.split(";") if c], lang)
+        lambda v: join_words(
+            [scheme_label(a, "dimensions", c, lang) for c in v.split(";") if c], lang
+        )
     )
 
 
@@ -1247,7 +1258,7 @@ def _levels_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
         if lev == "blank":
             headers[lev] = _labels.BLANK_LEVEL_LABELS[0 if lang == "zh" else 1]
         else:
-            headers[lev] = _label(a, "levels", lev, lang)
+            headers[lev] = scheme_label(a, "levels", lev, lang)
     n_valid = town.drop_duplicates("dimension").set_index("dimension")["n_valid"]
     out["n_valid"] = n_valid.reindex(dims).to_numpy(np.int64)
     return out, headers
@@ -1286,7 +1297,7 @@ def _view(a, name: str, lang: str) -> tuple[pd.DataFrame, dict]:
         if a.kind == "annual":
             cols += ["composite_h1", "composite_annual"]
         view = r[cols].copy()
-        level = _level(a.options["confidence_level"])
+        level = share_text(a.options["confidence_level"])
         view[col] = r[col]
         view["_ci"] = _ranges(r[f"{col}_ci_low"], r[f"{col}_ci_high"], _score)
         view["rank"] = r["rank"]
@@ -1635,11 +1646,14 @@ __all__ = [
     "HEADINGS",
     "TABLE_VIEWS",
     "WHOLE_TABLES",
+    "Note",
     "changes",
+    "codes_text",
     "comments",
     "final_grades",
     "followup",
     "group_differences",
+    "join_words",
     "levels",
     "method",
     "movement",
@@ -1649,8 +1663,10 @@ __all__ = [
     "ranking",
     "rectification",
     "reliability",
+    "scheme_label",
     "section",
     "sections",
+    "share_text",
     "suppression",
     "table",
     "table_frame",

@@ -12,6 +12,7 @@ import sys
 
 from evalstats.core.errors import EvalstatsError, InputError, SchemeError, UsageError
 from evalstats.core.version import __version__
+from evalstats.core.vocab import LANGS
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = sp.add_subparsers(dest="scheme_command", metavar="ACTION")
     show = ssub.add_parser("show", help="print the scheme in effect")
     show.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
-    show.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language")
+    show.add_argument("--lang", choices=LANGS, default="zh", help="label language")
     show.add_argument("--toml", action="store_true", help="print the scheme file itself")
 
     # validate
@@ -98,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     from evalstats.run.runner import add_run_parser
 
     add_run_parser(sub)
-    from evalstats.present.letters import add_letters_parser
+    from evalstats.run.letters import add_letters_parser
 
     add_letters_parser(sub)
     from evalstats.run.verify import add_verify_parser
@@ -215,7 +216,7 @@ def cmd_verify(args) -> int:
 
 
 def cmd_letters(args) -> int:
-    from evalstats.present.letters import cmd_letters as letters
+    from evalstats.run.letters import cmd_letters as letters
 
     return letters(args)
 
@@ -277,3 +278,17 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+__all__ = [
+    "COMMANDS",
+    "build_parser",
+    "cmd_demo",
+    "cmd_letters",
+    "cmd_run",
+    "cmd_scheme",
+    "cmd_template",
+    "cmd_validate",
+    "cmd_verify",
+    "main",
+]

@@ -32,45 +32,13 @@ of named steps:
 8. **publish**: the staging folder becomes ``<out>/<cycle>/<analysis>/``; a report already
    there is kept as ``<analysis>.previous-<its run time>``.
 
-Publishing without a window
----------------------------
-A reader of ``<out>/<cycle>/<analysis>/`` must see the old report or the new one, never a mix.
-Every report is assembled in staging and moved by a directory rename, so a mix is never
-visible.  When an old report exists, two renames are needed (old → ``.previous-…``, staging →
-published), and between them the published path is briefly absent.  On Linux the runner closes
-that window: ``renameat2(RENAME_EXCHANGE)`` swaps the staging folder and the published one in
-one atomic step, then the old report (now under the staging name) is renamed to
-``.previous-…``.  Elsewhere (Windows, macOS, file systems without the exchange) the two renames
-are used and the published path can be missing for the microseconds between them: a reader sees
-old, nothing, or new.  A symlink flip would also have no window, but Windows symlinks need
-privileges and office staff open these folders in Explorer, so the runner keeps plain folders.
-
-Locks: one per (cycle, analysis), ``fcntl.flock`` (``msvcrt.locking`` on Windows), held for the
-whole run and released by the operating system when the process dies.  It also guards the
-staging folders: a staging folder is named ``<cycle>-<analysis>-<token>`` and only a run holding
-that pair's lock creates one, so a staging folder whose pair lock can be taken is stale (no
-separate lock per staging folder, and no race between a run creating its lock file and another
-run's clean-up deleting it).
-
-A run killed at any point leaves a consistent state that the next run of any cycle completes:
-before publishing, the runner writes a marker ``<out>/.staging/<name>.publish``.  A stale
-staging folder (its pair's lock is free) is handled by what it holds: without a marker, it is a
-run that never published → removed; with a marker and the run's own manifest (same token) → the
-run died mid-publish: published if the published path is empty, else removed; with a marker and
-another report in it → the old report swapped out by the exchange → kept as ``.previous-…``.
-
-Test hook
----------
-The kill and concurrency tests (``tests/test_run_integrity.py``) must stop a run at a known
-point.  When the environment variable ``EVALSTATS_TEST_PAUSE`` is ``<step>[:<seconds>]``, the
-run prints ``evalstats-test: paused at <step>`` on stderr when it reaches that step and sleeps
-(default 600 s) before going on.  Steps, in order: ``locked`` (lock taken), ``staged`` (staging
-folder made), ``executed`` (notebook run), ``rendered`` (HTML and workbook written),
-``manifest`` (manifest written), ``marked`` (publish marker written), ``exchanged`` (inside
-the publication, new and old report swapped, old not yet renamed ``.previous-…``),
-``between-renames`` (the same point where the exchange is unavailable: old report renamed, new
-one not yet in place) and ``published``.  ``<step>:<file>`` waits until the file exists
-instead.  Unset (always, outside the tests) it does nothing.
+Publishing, locks and the test hook
+-----------------------------------
+Steps 3, 4, 7 and 8 are :mod:`evalstats.run.publish`'s, shared with ``evalstats letters``: the
+(cycle, analysis) lock, staging, the manifest, the publication without a window (Linux
+``renameat2(RENAME_EXCHANGE)``), recovery of what killed runs left, and the test hook
+``EVALSTATS_TEST_PAUSE=<step>[:<seconds or file>]`` (steps :data:`PAUSE_STEPS`); its module
+notes tell how.
 
 Examples
 --------
@@ -85,17 +53,10 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
-import datetime as _dt
-import errno
 import functools
-import hashlib
-import importlib.metadata
 import json
 import os
-import platform
 import re
-import secrets
-import shutil
 import sys
 import threading
 import time
@@ -103,11 +64,42 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalstats.core.cycles import check_cycle, cycle_kind, half_year_of
 from evalstats.core.errors import InputError, RunError, UsageError
+from evalstats.core.files import sha256_file
 from evalstats.core.options import check_option
+from evalstats.core.vocab import LANGS
+from evalstats.run.publish import (
+    DISK_ERRNOS,
+    ERRNO_TEXT,
+    MANIFEST_FILE,
+    MANIFEST_VERSION,
+    PAUSE_STEPS,
+    STAMP_FORMAT,
+    TEST_PAUSE_ENV,
+    FileLock,
+    InputsChanged,
+    OutputError,
+    RunLocked,
+    acquire_lock,
+    changed_inputs,
+    clean_staging,
+    discard_staging,
+    free_name,
+    hash_inputs,
+    input_files,
+    local_now,
+    new_staging,
+    output_entries,
+    package_versions,
+    pause,
+    publish_staged,
+    relative,
+    write_manifest,
+    writing,
+)
 
 ANALYSES = ("half-year", "annual")
-LANGS = ("zh", "en")
 NOTEBOOKS = {"half-year": "half_year.ipynb", "annual": "annual.ipynb"}
 """Notebook of each analysis, under ``<project root>/notebooks/``."""
 
@@ -121,50 +113,17 @@ RUNNER_PARAMETERS = {
 """Parameters the runner sets itself → the command-line option that sets them."""
 
 HALF_YEAR_PARAMETER = "half_year_cycle"
-TEST_PAUSE_ENV = "EVALSTATS_TEST_PAUSE"
-"""Environment variable of the test hook (see the module notes); unset outside the tests."""
-PAUSE_STEPS = (
-    "locked",
-    "staged",
-    "executed",
-    "rendered",
-    "manifest",
-    "marked",
-    "exchanged",
-    "between-renames",
-    "published",
-)
-LOCK_WAIT_SECONDS = 2.0
-"""How long a run waits for its lock before refusing (clean-ups hold locks briefly)."""
 KERNEL_NAME = "python3"
 NOTEBOOK_FILE = "notebook.ipynb"
 HTML_FILE = "report.html"
-MANIFEST_FILE = "manifest.json"
 SUMMARY_FILE = "summary.json"
 SUMMARY_NEUTRALISED = "neutralised_cells"
 """Key of ``summary.json`` (and ``manifest.json``): table name → text cells neutralised."""
-MANIFEST_VERSION = 1
-PACKAGES = (
-    "evalstats",
-    "pandas",
-    "numpy",
-    "scipy",
-    "statsmodels",
-    "matplotlib",
-    "seaborn",
-    "papermill",
-)
-"""Packages whose versions go into the manifest (with Python's)."""
 
 TABLE_ORDER = ("final_grades", "ranking", "scores", "comparison", "quality", "rectification")
 """Sheets first in the workbook, in this order; other tables follow alphabetically."""
 
-_CYCLE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,31}$")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_STAGING_RE = re.compile(
-    r"^(?P<cycle>.+)-(?P<analysis>half-year|annual|letters)-(?P<token>[0-9a-f]{8})$"
-)
-_STAMP = "%Y%m%dT%H%M%S"
 _TEXT_COLUMNS = frozenset(
     {"cycle", "unit", "unit_name", "name", "group", "dimension", "series", "level", "item"}
     | {"form_id", "collector", "comment", "reason", "note", "kind", "grade"}
@@ -180,18 +139,6 @@ RunUsageError = UsageError
 """The run was asked for wrongly (unknown or mistyped parameter, …): exit 2.
 
 An alias of :class:`evalstats.core.errors.UsageError`, kept for readers of this module."""
-
-
-class RunLocked(RunError):
-    """Another run of the same cycle and analysis holds the lock (exit 2)."""
-
-
-class OutputError(RunError):
-    """The output location cannot be written: permission denied, disk full, file in use (exit 2)."""
-
-
-class InputsChanged(RunError):
-    """An input file changed while the run read it; nothing was published (exit 1)."""
 
 
 class NotebookFailed(RunError):
@@ -376,10 +323,19 @@ def _coerce(name: str, value, param: Mapping):
     )
 
 
-def _check_parameters(
+def check_parameters(
     user: Mapping[str, object], declared: Mapping[str, Mapping], notebook: Path
 ) -> dict[str, object]:
-    """Refuse undeclared and runner-set names, and convert/check the values."""
+    """The user's notebook parameters, converted to the notebook's declared types.
+
+    Refuses (:class:`RunUsageError`) names the notebook does not declare and names the runner
+    sets itself (:data:`RUNNER_PARAMETERS`); used by ``evalstats run`` and ``evalstats letters``.
+
+    Examples
+    --------
+    >>> check_parameters({"seed": "3"}, {"seed": {"inferred_type_name": "int"}}, Path("n.ipynb"))
+    {'seed': 3}
+    """
     names = list(declared)
     runner = [n for n in user if n in RUNNER_PARAMETERS]
     if runner:
@@ -467,23 +423,24 @@ def _assigned_names(source: str) -> list[tuple[str, str]]:
 def derive_half_year_cycle(cycle: str) -> str | None:
     """The half-year cycle of an annual cycle: ``"2026A"`` → ``"2026H1"``; else None.
 
+    :func:`evalstats.core.cycles.half_year_of` for annual ids, None for the others (the
+    runner then asks for ``-p half_year_cycle=<cycle>``).
+
     Examples
     --------
     >>> derive_half_year_cycle("2026A"), derive_half_year_cycle("2026H2")
     ('2026H1', None)
     """
-    m = re.fullmatch(r"(\d{4})A", cycle)
-    return f"{m.group(1)}H1" if m else None
+    return half_year_of(cycle) if cycle_kind(cycle) == "annual" else None
 
 
 # ====================================================================== paths and hashes
 def _check_cycle(cycle) -> str:
-    if not isinstance(cycle, str) or not _CYCLE_RE.match(cycle):
-        raise RunUsageError(
-            "cycle must be letters and digits (then '_' or '-'), at most 32 characters, "
-            f"e.g. 2026H1; got {cycle!r}"
-        )
-    return cycle
+    """:func:`evalstats.core.cycles.check_cycle`, raising the runner's usage error."""
+    try:
+        return check_cycle(cycle)
+    except ValueError as e:
+        raise RunUsageError(str(e)) from None
 
 
 def _is_cycle_folder(path: Path) -> bool:
@@ -515,7 +472,9 @@ def resolve_data(data, cycle: str | None, *, root: Path) -> tuple[Path, str]:
     return base, _check_cycle(cycle)
 
 
-def _cycle_folder(data_dir: Path, cycle: str, hint: str = "") -> Path:
+def cycle_folder(data_dir: Path, cycle: str, hint: str = "") -> Path:
+    """``data_dir/cycle`` if it is a folder; else :class:`RunUsageError` listing the cycles
+    found (``hint`` is appended to the message)."""
     folder = data_dir / cycle
     if not folder.is_dir():
         found = sorted(p.name for p in data_dir.iterdir() if _is_cycle_folder(p))
@@ -524,374 +483,9 @@ def _cycle_folder(data_dir: Path, cycle: str, hint: str = "") -> Path:
     return folder
 
 
-def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _input_files(folders: Sequence[Path], extra: Sequence[Path]) -> list[Path]:
-    files = [
-        p
-        for f in folders
-        for p in sorted(f.iterdir())
-        if p.is_file() and not p.name.startswith(("~$", "."))
-    ]
-    return files + [p for p in extra if p is not None]
-
-
-def _hash_inputs(files: Sequence[Path]) -> dict[Path, tuple[str, int]]:
-    return {p: (sha256_file(p), p.stat().st_size) for p in files}
-
-
-def _changed(before: Mapping[Path, tuple], files: Sequence[Path]) -> list[str]:
-    out = []
-    for p in files:
-        if not p.exists():
-            out.append(f"{p} (removed)")
-        elif sha256_file(p) != before[p][0]:
-            out.append(f"{p} (contents changed)")
-    return out
-
-
-def _package_versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def _now() -> _dt.datetime:
-    return _dt.datetime.now().astimezone().replace(microsecond=0)
-
-
-def _rel(path: Path, base: Path) -> str:
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-# ====================================================================== output errors
-_ERRNO_TEXT = {
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "read-only file system",
-    errno.ENOSPC: "no space left on device",
-    errno.EDQUOT: "disk quota exceeded",
-}
-
-
-_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
-"""Errors that can only mean the output location cannot take the report."""
-
-
-@contextlib.contextmanager
-def _writing(out: Path, shown: str | None = None):
-    """Turn an OSError raised while writing under ``out`` into a clear :class:`OutputError`."""
-    try:
-        yield
-    except OutputError:
-        raise
-    except OSError as exc:
-        what = _ERRNO_TEXT.get(exc.errno) or exc.strerror or str(exc)
-        where = shown or str(out)
-        if not where.endswith(("/", os.sep)):
-            where += "/"
-        raise OutputError(f"cannot write to {where}: {what}") from exc
-
-
-# ====================================================================== test hook
-def _pause(step: str) -> None:
-    """Stop at ``step`` when ``EVALSTATS_TEST_PAUSE=<step>[:<seconds or file>]`` (tests only).
-
-    Prints ``evalstats-test: paused at <step>`` on stderr, then sleeps the seconds given
-    (default 600), or, when a file path is given, waits until that file exists (at most
-    600 s).  Does nothing when the variable is unset or names another step.
-    """
-    wanted = os.environ.get(TEST_PAUSE_ENV)
-    if not wanted:
-        return
-    name, _, arg = wanted.partition(":")
-    if name.strip() != step:
-        return
-    print(f"evalstats-test: paused at {step}", file=sys.stderr, flush=True)
-    arg = arg.strip()
-    try:
-        seconds = float(arg) if arg else 600.0
-    except ValueError:
-        deadline = time.monotonic() + 600.0
-        while not Path(arg).exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return
-    time.sleep(seconds)
-
-
-# ====================================================================== locks
-class _FileLock:
-    """An exclusive, non-blocking lock on a file: ``fcntl.flock`` (``msvcrt`` on Windows).
-
-    The lock belongs to the open file, so the operating system releases it when the process
-    dies: a lock that can be taken is stale.  The file itself is never deleted (deleting a
-    lock file races with a process about to lock it).
-    """
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.fd: int | None = None
-
-    def acquire(self, *, wait: float = 0.0) -> bool:
-        """Take the lock; retry for ``wait`` seconds before giving up (False)."""
-        deadline = time.monotonic() + wait
-        while not self._try():
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.05)
-        return True
-
-    def _try(self) -> bool:
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            if os.name == "nt":  # pragma: no cover - exercised on Windows only
-                import msvcrt
-
-                msvcrt.locking(self.fd, msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(self.fd)
-            self.fd = None
-            return False
-        return True
-
-    def note_owner(self, text: str) -> None:
-        """Write who holds the lock (for the message a refused run prints)."""
-        with contextlib.suppress(OSError):
-            os.ftruncate(self.fd, 0)
-            os.lseek(self.fd, 0, os.SEEK_SET)
-            os.write(self.fd, text.encode("utf-8"))
-
-    def owner(self) -> str:
-        try:
-            return self.path.read_text(encoding="utf-8").strip()
-        except OSError:
-            return ""
-
-    def release(self) -> None:
-        if self.fd is not None:
-            with contextlib.suppress(OSError):
-                if os.name == "nt":  # pragma: no cover
-                    import msvcrt
-
-                    os.lseek(self.fd, 0, os.SEEK_SET)
-                    msvcrt.locking(self.fd, msvcrt.LK_UNLCK, 1)
-                else:
-                    import fcntl
-
-                    fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-            self.fd = None
-
-
-def lock_path(out: Path, cycle: str, analysis: str) -> Path:
-    """The lock file of a (cycle, analysis) pair: ``<out>/.locks/<cycle>-<analysis>.lock``."""
-    return out / ".locks" / f"{cycle}-{analysis}.lock"
-
-
-# ====================================================================== publishing
-def _run_stamp(report: Path) -> str:
-    """Run time of a published report (its manifest's ``started``, else the folder's mtime)."""
-    try:
-        manifest = json.loads((report / MANIFEST_FILE).read_text(encoding="utf-8"))
-        return _dt.datetime.fromisoformat(manifest["run"]["started"]).strftime(_STAMP)
-    except (OSError, ValueError, KeyError, TypeError):
-        return _dt.datetime.fromtimestamp(report.stat().st_mtime).strftime(_STAMP)
-
-
-def _free_name(folder: Path, stem: str, suffix: str = "") -> Path:
-    path = folder / f"{stem}{suffix}"
-    n = 2
-    while path.exists() or path.is_symlink():
-        path = folder / f"{stem}-{n}{suffix}"
-        n += 1
-    return path
-
-
-def _previous_path(report: Path) -> Path:
-    """Where a published report goes when replaced: ``<analysis>.previous-<run time>``."""
-    return _free_name(report.parent, f"{report.name}.previous-{_run_stamp(report)}")
-
-
-@functools.cache
-def _renameat2():
-    """libc's ``renameat2`` (Linux, glibc ≥ 2.28), or None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    fn.restype = ctypes.c_int
-    return fn
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux ``RENAME_EXCHANGE``); False where unsupported."""
-    fn = _renameat2()
-    if fn is None:
-        return False
-    import ctypes
-
-    at_fdcwd, rename_exchange = -100, 2
-    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(a), None, str(b))
-
-
-def _fsync_tree(folder: Path) -> None:
-    """Flush the files and folders of ``folder`` to disk before it is published."""
-    if os.name == "nt":  # pragma: no cover - directory fsync is not available on Windows
-        return
-    for dirpath, _dirs, names in os.walk(folder):
-        for name in names:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _fsync_dir(Path(dirpath))
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":  # pragma: no cover
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _publish(staging: Path, target: Path) -> Path | None:
-    """Move the complete ``staging`` folder to ``target``; return where the old report went.
-
-    Caller holds the (cycle, analysis) lock and has written the ``.publish`` marker.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        os.rename(staging, target)
-        _fsync_dir(target.parent)
-        return None
-    previous = _previous_path(target)
-    if _exchange(staging, target):
-        # target now holds the new report, staging the old one: keep the old one
-        _pause("exchanged")
-        try:
-            os.rename(staging, previous)
-        except OSError:
-            with contextlib.suppress(OSError):
-                _exchange(staging, target)  # undo: the old report back in place
-            raise
-    else:
-        os.rename(target, previous)
-        _pause("between-renames")
-        try:
-            os.rename(staging, target)
-        except OSError:
-            os.rename(previous, target)  # put the old report back
-            raise
-    _fsync_dir(target.parent)
-    return previous
-
-
-def _read_manifest(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _settle_stale(out: Path, entry: Path, cycle: str, analysis: str, token: str) -> None:
-    """Finish or undo what a killed run left in staging (its pair's lock is held)."""
-    marker = entry.with_name(entry.name + ".publish")
-    if entry.is_dir():
-        if marker.exists():
-            manifest = _read_manifest(entry) or {}
-            target = out / cycle / analysis
-            if manifest.get("run_id") != token:
-                # the old report, swapped out by the exchange: keep it
-                os.rename(entry, _previous_path_for(entry, target))
-            elif not target.exists():
-                # killed between the two renames: finish publishing
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.rename(entry, target)
-            else:
-                shutil.rmtree(entry)
-        else:
-            shutil.rmtree(entry)
-    elif entry.exists():
-        entry.unlink()
-    marker.unlink(missing_ok=True)
-
-
-def _previous_path_for(old_report: Path, target: Path) -> Path:
-    return _free_name(target.parent, f"{target.name}.previous-{_run_stamp(old_report)}")
-
-
-def clean_staging(out: str | Path, *, held: tuple[str, str] | None = None) -> list[Path]:
-    """Settle what killed runs left in ``<out>/.staging/``; return the entries handled.
-
-    An entry ``<cycle>-<analysis>-<token>`` is stale when its (cycle, analysis) lock can be
-    taken (or is ``held`` by the caller); entries of live runs are left alone, and so are
-    names the runner does not make.
-    """
-    out = Path(out)
-    staging = out / ".staging"
-    if not staging.is_dir():
-        return []
-    handled = []
-    for entry in sorted(staging.iterdir()):
-        name = entry.name.removesuffix(".publish")
-        m = _STAGING_RE.match(name)
-        if not m:
-            continue
-        pair = (m["cycle"], m["analysis"])
-        if entry.name.endswith(".publish") and (staging / name).exists():
-            continue  # handled with its folder
-        lock = None
-        if pair != held:
-            lock_path(out, *pair).parent.mkdir(exist_ok=True)
-            lock = _FileLock(lock_path(out, *pair))
-            if not lock.acquire():
-                continue  # a live run
-        try:
-            _settle_stale(out, staging / name, *pair, m["token"])
-            handled.append(entry)
-        finally:
-            if lock is not None:
-                lock.release()
-    return handled
-
-
 # ====================================================================== kernel
 @functools.cache
-def _kernel_manager_class():
+def kernel_manager_class():
     """A kernel manager whose kernel is always this interpreter (``sys.executable``).
 
     ``jupyter_client`` resolves the kernel name ``python3`` through ``JUPYTER_PATH``, the
@@ -1058,7 +652,7 @@ def run_analysis(
         An input file changed during the run; nothing published (exit 1).
     """
     t_start = time.perf_counter()
-    started = _now()
+    started = local_now()
     timings: dict[str, float] = {}
     plan = _plan(analysis, cycle, data, scheme, out, parameters, notebook, lang)
     plan = _with_backend(plan, backend, scheduler, memory_limit)
@@ -1074,17 +668,12 @@ def run_analysis(
         checking.raise_if_failed(exc)
         raise
     try:
-        _pause("locked")
-        with _writing(plan.out, plan.shown_out):
-            clean_staging(plan.out, held=(plan.cycle, plan.analysis))
-            token = secrets.token_hex(4)
-            staging = plan.out / ".staging" / f"{plan.cycle}-{plan.analysis}-{token}"
-            staging.mkdir()
-        marker = staging.with_name(staging.name + ".publish")
+        pause("locked")
+        staging, token = new_staging(plan.out, plan.cycle, plan.analysis, shown_out=plan.shown_out)
         try:
-            _pause("staged")
+            pause("staged")
             t = time.perf_counter()
-            _step(progress, f"executing {_rel(plan.notebook, plan.root)} for {plan.cycle}")
+            _step(progress, f"executing {relative(plan.notebook, plan.root)} for {plan.cycle}")
             params = {**plan.params, "output_dir": str(staging)}
             _execute(
                 plan,
@@ -1098,11 +687,11 @@ def run_analysis(
             before = checking.result()
             timings["validate"] = checking.seconds
             identifiers = checking.identifiers
-            _pause("executed")
+            pause("executed")
 
             tables, workbook, neutralised = _render(plan, staging, timings, progress)
-            _pause("rendered")
-            changed = _changed(before, list(before))
+            pause("rendered")
+            changed = changed_inputs(before, list(before))
             if changed:
                 raise InputsChanged(
                     "input files changed during the run, the report was not published: "
@@ -1120,17 +709,12 @@ def run_analysis(
                 neutralised,
                 identifiers=identifiers,
             )
-            _pause("manifest")
+            pause("manifest")
 
             _step(progress, f"publishing {plan.target}")
-            previous = _publish_staged(plan, staging, marker)
+            previous = publish_staged(staging, plan.target, out=plan.out, shown_out=plan.shown_out)
         except BaseException as exc:
-            with contextlib.suppress(OSError):
-                if marker.exists():
-                    # publishing had begun: staging may hold the old report now
-                    _settle_stale(plan.out, staging, plan.cycle, plan.analysis, token)
-                elif staging.exists():
-                    shutil.rmtree(staging)
+            discard_staging(plan.out, staging, plan.cycle, plan.analysis, token)
             checking.raise_if_failed(exc)  # invalid data outranks what failed meanwhile
             raise
     finally:
@@ -1179,12 +763,12 @@ def _plan(analysis, cycle, data, scheme, out, parameters, notebook, lang) -> _Pl
             f"{nb_path.name} does not declare the parameter(s) the runner sets: "
             + ", ".join(missing)
         )
-    params = _check_parameters(dict(parameters or {}), declared, nb_path)
+    params = check_parameters(dict(parameters or {}), declared, nb_path)
     scheme_obj = load_scheme(scheme)
     scheme_file = resolve_path(scheme, root=root) if scheme is not None else None
 
     cycles = [cycle]
-    folders = [_cycle_folder(data_dir, cycle)]
+    folders = [cycle_folder(data_dir, cycle)]
     if analysis == "annual" and HALF_YEAR_PARAMETER in declared:
         half = params.get(HALF_YEAR_PARAMETER) or derive_half_year_cycle(cycle)
         if not half:
@@ -1195,7 +779,7 @@ def _plan(analysis, cycle, data, scheme, out, parameters, notebook, lang) -> _Pl
         params[HALF_YEAR_PARAMETER] = _check_cycle(half)
         cycles.append(half)
         hint = f"; the annual analysis needs it (set -p {HALF_YEAR_PARAMETER}=<cycle>)"
-        folders.append(_cycle_folder(data_dir, half, hint))
+        folders.append(cycle_folder(data_dir, half, hint))
 
     params["cycle"] = cycle
     params["data_dir"] = str(data_dir)
@@ -1321,8 +905,8 @@ def _hash_and_validate(
     """
     from evalstats.inputs.validate import validate_cycle
 
-    files = _input_files(plan.folders, [plan.scheme_file])
-    before = _hash_inputs(files)
+    files = input_files(plan.folders, [plan.scheme_file])
+    before = hash_inputs(files)
     if plan.backend == "pandas":
         validated = [
             validate_cycle(f, scheme=plan.scheme, cycle=c)
@@ -1353,23 +937,16 @@ def _hash_and_validate(
     return before
 
 
-def _lock(plan: _Plan, started) -> _FileLock:
-    """Step 3: create the output folders and take the (cycle, analysis) lock."""
-    with _writing(plan.out, plan.shown_out):
-        plan.out.mkdir(parents=True, exist_ok=True)
-        (plan.out / ".locks").mkdir(exist_ok=True)
-        (plan.out / ".staging").mkdir(exist_ok=True)
-        lock = _FileLock(lock_path(plan.out, plan.cycle, plan.analysis))
-        # another run's staging clean-up holds a pair's lock for milliseconds: wait that out
-        acquired = lock.acquire(wait=LOCK_WAIT_SECONDS)
-    if not acquired:
-        owner = lock.owner()
-        by = f"; {owner}" if owner else ""
-        raise RunLocked(
-            f"another run of {plan.cycle} {plan.analysis} is in progress (lock {lock.path}{by})"
-        )
-    lock.note_owner(f"pid {os.getpid()} since {started.isoformat()}")
-    return lock
+def _lock(plan: _Plan, started) -> FileLock:
+    """Step 3: the (cycle, analysis) lock (:func:`evalstats.run.publish.acquire_lock`)."""
+    return acquire_lock(
+        plan.out,
+        plan.cycle,
+        plan.analysis,
+        what=f"run of {plan.cycle} {plan.analysis}",
+        shown_out=plan.shown_out,
+        started=started,
+    )
 
 
 def _render(plan: _Plan, staging: Path, timings, progress):
@@ -1388,7 +965,7 @@ def _render(plan: _Plan, staging: Path, timings, progress):
     neutralised = _summary_neutralised(plan, staging, [p.stem for p in tables])
     zh, en = _ANALYSIS_LABELS[plan.analysis]
     title = f"{plan.cycle} {zh}分析报告" if plan.lang == "zh" else f"{plan.cycle} {en} report"
-    with _writing(plan.out, plan.shown_out):
+    with writing(plan.out, plan.shown_out):
         t = time.perf_counter()
         _step(progress, "rendering the HTML report")
         report.render_html(
@@ -1522,7 +1099,6 @@ def _write_manifest(
     ``neutralised_cells`` is the notebook's count of neutralised text cells per table (None
     when it did not report one).
     """
-    from evalstats.present import report
 
     scheme = plan.scheme
     manifest = {
@@ -1531,13 +1107,13 @@ def _write_manifest(
         "analysis": plan.analysis,
         "cycle": plan.cycle,
         "cycles": list(plan.cycles),
-        "run": {"started": started.isoformat(), "finished": _now().isoformat()},
+        "run": {"started": started.isoformat(), "finished": local_now().isoformat()},
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         "project_root": str(plan.root),
         "data_dir": str(plan.data_dir),
         "inputs": [
             {
-                "path": str(p) if p == plan.scheme_file else _rel(p, plan.data_dir),
+                "path": str(p) if p == plan.scheme_file else relative(p, plan.data_dir),
                 "role": "scheme" if p == plan.scheme_file else "data",
                 "sha256": sha,
                 "size": size,
@@ -1551,47 +1127,19 @@ def _write_manifest(
             "sha256": scheme.sha256,
         },
         "notebook": {
-            "path": _rel(plan.notebook, plan.root),
+            "path": relative(plan.notebook, plan.root),
             "sha256": sha256_file(plan.notebook),
         },
         "parameters": {k: params[k] for k in sorted(params)},
         "backend": {"name": plan.backend, **dict(plan.backend_options)},
         "seed": plan.seed,
         "language": plan.lang,
-        "versions": _package_versions(),
+        "versions": package_versions(),
         SUMMARY_NEUTRALISED: neutralised,
         "respondent_identifiers": identifiers,
-        "outputs": [
-            {"path": _rel(p, staging), "sha256": sha256_file(p), "size": p.stat().st_size}
-            for p in sorted(staging.rglob("*"))
-            if p.is_file()
-        ],
+        "outputs": output_entries(staging),
     }
-    with _writing(plan.out, plan.shown_out):
-        path = report.write_json(manifest, staging / MANIFEST_FILE)
-        _fsync_tree(staging)
-    return path
-
-
-def _publish_staged(plan: _Plan, staging: Path, marker: Path) -> Path | None:
-    """Step 8: mark, then move the staging folder into place (see the module notes)."""
-    target = plan.target
-    with _writing(plan.out, plan.shown_out):
-        marker.write_text(json.dumps({"target": f"{plan.cycle}/{plan.analysis}"}), "utf-8")
-        _fsync_dir(marker.parent)
-        _pause("marked")
-        try:
-            previous = _publish(staging, target)
-        except PermissionError as exc:
-            raise OutputError(
-                f"cannot replace {target}: permission denied. If a file of the report is open "
-                "in another program (Excel, WPS), close it and run again; otherwise check that "
-                f"you may write to {target.parent}"
-            ) from exc
-    _pause("published")
-    with contextlib.suppress(OSError):
-        marker.unlink(missing_ok=True)
-    return previous
+    return write_manifest(manifest, staging, out=plan.out, shown_out=plan.shown_out)
 
 
 def _workbook_notes(plan: _Plan) -> dict[str, object]:
@@ -1650,19 +1198,19 @@ def _execute(
             cwd=str(plan.root),
             kernel_name=KERNEL_NAME,
             language="python",
-            kernel_manager_class=_kernel_manager_class(),
+            kernel_manager_class=kernel_manager_class(),
         )
     except papermill.PapermillExecutionError as exc:
         failing(exc)
         kept = _keep_failed(executed, plan, started)
         full = re.match(r"\[Errno (\d+)\]", exc.evalue or "")
-        if full and int(full.group(1)) in _DISK_ERRNOS:
+        if full and int(full.group(1)) in DISK_ERRNOS:
             # the notebook could not write its tables: the output location, not the notebook
             where = (
                 plan.shown_out if plan.shown_out.endswith(("/", os.sep)) else plan.shown_out + "/"
             )
             raise OutputError(
-                f"cannot write to {where}: {_ERRNO_TEXT[int(full.group(1))]} (while "
+                f"cannot write to {where}: {ERRNO_TEXT[int(full.group(1))]} (while "
                 f"{plan.notebook.name} wrote its outputs: {exc.ename}: {exc.evalue})"
             ) from None
         raise NotebookFailed(
@@ -1691,8 +1239,8 @@ def _execute(
         # papermill writes the executed notebook as it goes: a full disk or a read-only
         # output location shows up here
         inside = exc.filename is not None and _is_under(Path(str(exc.filename)), plan.out)
-        if exc.errno in _DISK_ERRNOS or inside:
-            with _writing(plan.out, plan.shown_out):
+        if exc.errno in DISK_ERRNOS or inside:
+            with writing(plan.out, plan.shown_out):
                 raise
         raise
 
@@ -1725,7 +1273,7 @@ def _keep_failed(executed: Path, plan: _Plan, started) -> Path | None:
     folder = plan.out / "_failed"
     try:
         folder.mkdir(exist_ok=True)
-        dest = _free_name(folder, f"{cycle}-{analysis}-{started.strftime(_STAMP)}", ".ipynb")
+        dest = free_name(folder, f"{cycle}-{analysis}-{started.strftime(STAMP_FORMAT)}", ".ipynb")
         os.replace(executed, dest)
     except OSError:
         return None
@@ -1783,7 +1331,8 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     return rp
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
+    """``path`` as the user would type it: relative to the working folder when inside it."""
     with contextlib.suppress(ValueError):
         return str(path.relative_to(Path.cwd()))
     return str(path)
@@ -1825,14 +1374,53 @@ def cmd_run(args) -> int:
         return 3
     r = result
     names = ", ".join(p.name for p in r.tables)
-    print(f"{r.cycle} {r.analysis} report published in {_shown(r.report_dir)}/")
-    print(f"  HTML:      {_shown(r.html)}")
-    print(f"  workbook:  {_shown(r.workbook)}")
-    print(f"  tables:    {_shown(r.report_dir / 'tables')}/ ({names})")
+    print(f"{r.cycle} {r.analysis} report published in {shown_path(r.report_dir)}/")
+    print(f"  HTML:      {shown_path(r.html)}")
+    print(f"  workbook:  {shown_path(r.workbook)}")
+    print(f"  tables:    {shown_path(r.report_dir / 'tables')}/ ({names})")
     if r.figures:
-        print(f"  figures:   {_shown(r.report_dir / 'figures')}/ ({len(r.figures)} files)")
-    print(f"  manifest:  {_shown(r.manifest)}")
+        print(f"  figures:   {shown_path(r.report_dir / 'figures')}/ ({len(r.figures)} files)")
+    print(f"  manifest:  {shown_path(r.manifest)}")
     if r.previous_dir is not None:
-        print(f"previous report kept in {_shown(r.previous_dir)}/")
+        print(f"previous report kept in {shown_path(r.previous_dir)}/")
     print(f"done in {r.seconds:.1f} s")
     return 0
+
+
+# with names re-exported from evalstats.run.publish, where they live (the runner's errors,
+# the test hook's variable and steps, clean_staging)
+__all__ = [
+    "ANALYSES",
+    "HALF_YEAR_PARAMETER",
+    "HTML_FILE",
+    "KERNEL_NAME",
+    "MANIFEST_FILE",
+    "NOTEBOOKS",
+    "NOTEBOOK_FILE",
+    "PAUSE_STEPS",
+    "RUNNER_PARAMETERS",
+    "SUMMARY_FILE",
+    "SUMMARY_NEUTRALISED",
+    "TABLE_ORDER",
+    "TEST_PAUSE_ENV",
+    "InputsChanged",
+    "NotebookFailed",
+    "OutputError",
+    "RunLocked",
+    "RunResult",
+    "RunUsageError",
+    "add_run_parser",
+    "check_parameters",
+    "clean_staging",
+    "cmd_run",
+    "cycle_folder",
+    "derive_half_year_cycle",
+    "kernel_manager_class",
+    "notebook_parameters",
+    "parse_parameters",
+    "read_table",
+    "resolve_data",
+    "run_analysis",
+    "safety_note",
+    "shown_path",
+]

@@ -41,10 +41,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalstats.core.errors import UsageError
+from evalstats.core.files import sha256_file
 from evalstats.core.options import check_option
+from evalstats.core.vocab import LANGS
+from evalstats.run.publish import MANIFEST_FILE, STAGING_RE, input_files
 
-LANGS = ("zh", "en")
-MANIFEST_FILE = "manifest.json"
 KINDS = (
     "input_changed",
     "input_missing",
@@ -191,9 +192,8 @@ class Verification:
 
 
 # ====================================================================== checking
-def _sha256(path: Path) -> str | None:
-    from evalstats.run.runner import sha256_file
-
+def _sha256_or_none(path: Path) -> str | None:
+    """:func:`~evalstats.core.files.sha256_file`, or None for a file that is not there."""
     try:
         return sha256_file(path)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -201,11 +201,9 @@ def _sha256(path: Path) -> str | None:
 
 
 def _is_staging(folder: Path) -> bool:
-    from evalstats.run.runner import _STAGING_RE
-
     if ".staging" in folder.parts:
         return True
-    return bool(_STAGING_RE.match(folder.name)) and (
+    return bool(STAGING_RE.match(folder.name)) and (
         folder.with_name(folder.name + ".publish").exists() or folder.parent.name == ".staging"
     )
 
@@ -232,7 +230,7 @@ def _read_manifest(folder: Path, shown: str) -> dict:
 
 
 def _compare(kind: str, shown: str, recorded: str, path: Path) -> Difference | None:
-    found = _sha256(path)
+    found = _sha256_or_none(path)
     if found is None:
         return Difference(f"{kind}_missing", shown, recorded, None)
     if found != recorded:
@@ -261,7 +259,6 @@ def verify_report(folder: str | Path) -> Verification:
         manifest that is not JSON or not a report manifest.
     """
     from evalstats.core.config import project_root, resolve_path
-    from evalstats.run.runner import _input_files
 
     shown = str(folder)
     folder = resolve_path(folder)
@@ -288,7 +285,7 @@ def verify_report(folder: str | Path) -> Verification:
         if d is not None:
             diffs.append(d)
     folders = [data_dir / c for c in m.get("cycles", [m.get("cycle")]) if c]
-    present = _input_files([f for f in folders if f.is_dir()], [])
+    present = input_files([f for f in folders if f.is_dir()], [])
     diffs += [
         Difference("input_added", _shown_input(p, data_dir))
         for p in present
@@ -325,7 +322,7 @@ def verify_report(folder: str | Path) -> Verification:
         if p.is_file() and not p.name.startswith(OFFICE_LOCK_PREFIX)
     )
     diffs += [
-        Difference("output_extra", rel, None, _sha256(folder / rel))
+        Difference("output_extra", rel, None, _sha256_or_none(folder / rel))
         for rel in on_disk
         if rel not in listed and rel != MANIFEST_FILE
     ]
@@ -376,4 +373,11 @@ def cmd_verify(args) -> int:
     return 0 if result.ok else 1
 
 
-__all__ = ["KINDS", "Difference", "Verification", "cmd_verify", "verify_report"]
+__all__ = [
+    "KINDS",
+    "Difference",
+    "Verification",
+    "add_verify_parser",
+    "cmd_verify",
+    "verify_report",
+]

@@ -48,7 +48,6 @@ References
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -56,6 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from evalstats.core.cycles import parse_cycle
 from evalstats.core.options import (
     check_confidence_level,
     check_n_resamples,
@@ -63,19 +63,20 @@ from evalstats.core.options import (
     check_rng,
 )
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.core.vocab import LANGS
 from evalstats.counts.tally import tally, tally_to_array
 from evalstats.stats.intervals import (
     DIFFERENCE_METHODS,
-    _check_pairs,
-    _difference_bounds,
+    check_pairs,
+    difference_bounds,
 )
 from evalstats.stats.multitest import ADJUST_METHODS, adjust_pvalues, check_alpha
+from evalstats.stats.units import check_units_table
 
 CHI2_METHODS = ("auto", "asymptotic", "monte-carlo")
 TREND_METHODS = ("cochran-armitage", "mantel-haenszel")
 COMPARE_KEYS = ("unit", "group", "dimension", "series")
 PRESENT = ("both", "before_only", "after_only")
-LANGS = ("zh", "en")
 METRICS = ("rate", "score")
 RESULT_COLUMNS = [
     "test",
@@ -315,8 +316,8 @@ def rate_difference(
     if not all(np.ndim(v) == 0 for v in (k1, n1, k2, n2)):
         raise ValueError("rate_difference takes single counts; use difference_ci for arrays")
     labels = _check_labels(labels)
-    k1, n1, k2, n2 = (float(v) for v in _check_pairs(k1, n1, k2, n2))
-    low, high = _difference_bounds(k1, n1, k2, n2, method, level)
+    k1, n1, k2, n2 = (float(v) for v in check_pairs(k1, n1, k2, n2))
+    low, high = difference_bounds(k1, n1, k2, n2, method, level)
     z, p = _rate_test(np.float64(k1), np.float64(n1), np.float64(k2), np.float64(n2), method)
     est = k1 / n1 - k2 / n2 if n1 > 0 and n2 > 0 else _NAN
     return TestResult(
@@ -392,20 +393,6 @@ def _align(dense, units, all_units):
     idx = pd.Index(all_units).get_indexer(units)
     out[idx] = dense
     return out
-
-
-def _check_units_table(units, name: str = "units") -> pd.DataFrame:
-    if not isinstance(units, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame; got {type(units).__name__}")
-    missing = [c for c in ("unit", "series") if c not in units.columns]
-    if missing:
-        raise ValueError(f"{name} lacks column(s) {missing}; it needs ['unit', 'series']")
-    u = pd.DataFrame({"unit": units["unit"].astype(str), "series": units["series"]})
-    u["name"] = units["name"].astype(object) if "name" in units.columns else None
-    dup = u["unit"][u["unit"].duplicated()].unique().tolist()
-    if dup:
-        raise ValueError(f"{name} lists unit(s) {dup} more than once")
-    return u.reset_index(drop=True)
 
 
 def _series_index(all_units, units_df, scheme: Scheme):
@@ -561,7 +548,7 @@ def compare_cycles(
     adjust = check_option("adjust", adjust, ADJUST_METHODS)
     alpha = check_alpha(alpha)
     level = check_confidence_level(confidence_level)
-    units_df = None if units is None else _check_units_table(units)
+    units_df = None if units is None else check_units_table(units)
     before, cyc_b, units_b = _one_cycle(counts_before, "counts_before", scheme)
     after, cyc_a, units_a = _one_cycle(counts_after, "counts_after", scheme)
     if cyc_b == cyc_a:
@@ -599,7 +586,7 @@ def compare_cycles(
     with np.errstate(invalid="ignore"):
         ke_a = np.where(nv_a > 0, r_a * ne_a, np.nan)
         ke_b = np.where(nv_b > 0, r_b * ne_b, np.nan)
-    low, high = _difference_bounds(ke_a, ne_a, ke_b, ne_b, method, level)
+    low, high = difference_bounds(ke_a, ne_a, ke_b, ne_b, method, level)
     rate_z, rate_p = _rate_test(ke_a, ne_a, ke_b, ne_b, method)
     rate_diff = r_a - r_b
 
@@ -1177,7 +1164,7 @@ def kruskal_units(
     if series is not None:
         if units is None:
             raise ValueError("series= needs units= (a table with columns unit, series)")
-        u = _check_units_table(units)
+        u = check_units_table(units)
         members = set(u.loc[u["series"].astype(str) == str(series), "unit"])
         if not members:
             raise ValueError(f"units has no unit in series {series!r}")
@@ -1278,7 +1265,7 @@ def trend_test(k, n, *, scores=None, method: str = "cochran-armitage") -> TestRe
     (8.22492, 0.004132)
     """
     method = check_option("method", method, TREND_METHODS)
-    kk, nn = _check_pairs(k, n, k, n)[:2]
+    kk, nn = check_pairs(k, n, k, n)[:2]
     if kk.ndim != 1:
         raise ValueError(f"k and n must be 1-dimensional; got shape {kk.shape}")
     m = kk.shape[0]
@@ -1328,7 +1315,6 @@ def trend_test(k, n, *, scores=None, method: str = "cochran-armitage") -> TestRe
 
 
 # ====================================================================== sentences
-_CYCLE_RE = re.compile(r"^(\d{4})(H1|H2|A)$")
 _CYCLE_WORDS = {
     "zh": {"H1": "上半年", "H2": "下半年", "A": "年度"},
     "en": {
@@ -1364,10 +1350,10 @@ def cycle_label(cycle: str, lang: str = "zh", *, with_year: bool = False) -> str
     ('年度', 'the 2025 half-year evaluation')
     """
     lang = check_option("lang", lang, LANGS)
-    m = _CYCLE_RE.match(str(cycle))
-    if not m:
+    parsed = parse_cycle(cycle)
+    if parsed is None:
         return str(cycle)
-    year, part = m.groups()
+    year, part = parsed.year, parsed.part
     word = _CYCLE_WORDS[lang][part]
     if not with_year:
         return word
@@ -1375,8 +1361,8 @@ def cycle_label(cycle: str, lang: str = "zh", *, with_year: bool = False) -> str
 
 
 def _pair_labels(first: str, second: str, lang: str) -> tuple[str, str]:
-    m1, m2 = _CYCLE_RE.match(str(first)), _CYCLE_RE.match(str(second))
-    with_year = bool(m1 and m2 and m1.group(1) != m2.group(1))
+    c1, c2 = parse_cycle(first), parse_cycle(second)
+    with_year = bool(c1 and c2 and c1.year != c2.year)
     return cycle_label(first, lang, with_year=with_year), cycle_label(
         second, lang, with_year=with_year
     )
@@ -1693,3 +1679,28 @@ def _label(scheme: Scheme, kind: str, code: str, lang: str) -> str:
         return scheme.label(kind, code, lang)
     except KeyError:
         return code
+
+
+__all__ = [
+    "CHI2_METHODS",
+    "COMPARE_COLUMNS",
+    "COMPARE_KEYS",
+    "METRICS",
+    "MOVEMENT_COLUMNS",
+    "PRESENT",
+    "RESULT_COLUMNS",
+    "TREND_METHODS",
+    "TestResult",
+    "chi2_homogeneity",
+    "compare_cycles",
+    "cycle_label",
+    "describe_changes",
+    "group_homogeneity",
+    "kruskal_counts",
+    "kruskal_units",
+    "mann_whitney_counts",
+    "mann_whitney_cycles",
+    "rank_movement",
+    "rate_difference",
+    "trend_test",
+]

@@ -114,11 +114,11 @@ def proportion_ci(
     level = check_confidence_level(confidence_level)
     scalar = np.ndim(k) == 0 and np.ndim(n) == 0
     k, n = _counts(k, n)
-    low, high = _proportion_bounds(k, n, method, level)
+    low, high = proportion_bounds(k, n, method, level)
     return ConfidenceInterval(_out(low, scalar), _out(high, scalar))
 
 
-def _proportion_bounds(k: np.ndarray, n: np.ndarray, method: str, level: float):
+def proportion_bounds(k: np.ndarray, n: np.ndarray, method: str, level: float):
     """Bounds of :func:`proportion_ci` for checked float arrays; ``k`` and ``n`` may be
     fractional (effective counts of a design-effect-adjusted interval)."""
     k, n = np.broadcast_arrays(np.asarray(k, np.float64), np.asarray(n, np.float64))
@@ -215,7 +215,10 @@ DIFFERENCE_METHODS = ("newcombe", "miettinen-nurminen")
 _BISECTIONS = 64
 
 
-def _check_pairs(k1, n1, k2, n2):
+def check_pairs(k1, n1, k2, n2):
+    """Two samples' counts ``k1, n1, k2, n2`` as broadcast float arrays, checked (numbers,
+    0 ≤ k ≤ n); TypeError / ValueError naming the argument.  Shared with
+    :mod:`evalstats.stats.compare`."""
     arrays = []
     for kn, nn, k, n in (("k1", "n1", k1, n1), ("k2", "n2", k2, n2)):
         k = np.asarray(k)
@@ -316,7 +319,7 @@ def _miettinen_nurminen(k1, n1, k2, n2, z):
     return bounds[0], bounds[1]
 
 
-def _difference_bounds(k1, n1, k2, n2, method: str, level: float):
+def difference_bounds(k1, n1, k2, n2, method: str, level: float):
     """Bounds for float arrays; NaN where a sample is empty; fractional counts allowed."""
     k1, n1, k2, n2 = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (k1, n1, k2, n2)))
     z = special.ndtri(1 - (1 - level) / 2)
@@ -391,8 +394,22 @@ def difference_ci(
     method = check_option("method", method, DIFFERENCE_METHODS)
     level = check_confidence_level(confidence_level)
     scalar = all(np.ndim(v) == 0 for v in (k1, n1, k2, n2))
-    arrays = _check_pairs(k1, n1, k2, n2)
-    low, high = _difference_bounds(*arrays, method, level)
+    arrays = check_pairs(k1, n1, k2, n2)
+    low, high = difference_bounds(*arrays, method, level)
     if scalar:
         return ConfidenceInterval(float(low), float(high))
     return ConfidenceInterval(low, high)
+
+
+__all__ = [
+    "DIFFERENCE_METHODS",
+    "PROPORTION_METHODS",
+    "ConfidenceInterval",
+    "check_pairs",
+    "difference_bounds",
+    "difference_ci",
+    "proportion_bounds",
+    "proportion_ci",
+    "satterthwaite_df",
+    "t_interval",
+]

@@ -162,3 +162,11 @@ def _adjust(raw: np.ndarray, method: str) -> np.ndarray:
 
     adjusted = multipletests(raw, alpha=0.05, method=_STATSMODELS_NAMES[method])[1]
     return np.minimum(np.maximum(adjusted, raw), 1.0)
+
+
+__all__ = [
+    "ADJUST_METHODS",
+    "AdjustedPValues",
+    "adjust_pvalues",
+    "check_alpha",
+]

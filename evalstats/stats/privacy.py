@@ -1000,6 +1000,7 @@ __all__ = [
     "SUPPRESSION_TABLE",
     "VIOLATION_COLUMNS",
     "check_public",
+    "check_threshold",
     "describe",
     "determined",
     "few_group_units",

@@ -107,13 +107,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from evalstats.core.options import check_option
+from evalstats.core.options import check_n_resamples, check_option, check_rng
 from evalstats.core.scheme import Scheme, resolve_scheme
-from evalstats.counts.tally import _check_forms, pattern_counts, tally
+from evalstats.core.vocab import LANGS
+from evalstats.counts.tally import check_forms, pattern_counts, tally
 from evalstats.inputs.validate import ValidatedCycle
 from evalstats.stats.multitest import ADJUST_METHODS, adjust_pvalues
-from evalstats.stats.rank import _check_n_resamples, _check_rng, rank_units
-from evalstats.stats.score import _check_units, composites, scores_table
+from evalstats.stats.rank import rank_units
+from evalstats.stats.score import composites, scores_table
+from evalstats.stats.units import check_units_table
 
 CHECKS = (
     "typed_twice",
@@ -166,7 +168,6 @@ CHANGE_COLUMNS = [
 ]
 DEFAULT_EXCLUDE = ("burst", "near_duplicate")
 FULL_SATISFACTION_LEVELS = ("top_box", "satisfied")
-LANGS = ("zh", "en")
 ALL = "all"
 _STR = "str"
 
@@ -281,7 +282,7 @@ def _source(validated, scheme, forms_issued, duplicates, voided, units):
 
 
 def _prepare(forms: pd.DataFrame, scheme: Scheme, units) -> _Data:
-    _cyc, _cycles, unit_cats, unit, group, levels = _check_forms(forms, scheme)
+    _cyc, _cycles, unit_cats, unit, group, levels = check_forms(forms, scheme)
     if "form_id" not in forms.columns:
         raise ValueError("forms lacks column(s) ['form_id']")
     forms = forms.reset_index(drop=True)
@@ -316,7 +317,7 @@ def _prepare(forms: pd.DataFrame, scheme: Scheme, units) -> _Data:
         time = pd.to_datetime(forms["submitted_at"]).to_numpy(dtype="datetime64[ns]")
     names = {}
     if units is not None:
-        u = _check_units(units)
+        u = check_units_table(units)
         names = {c: n for c, n in zip(u["unit"], u["name"], strict=True) if n}
     return _Data(
         forms=forms,
@@ -1118,7 +1119,7 @@ def response_rates(
     >>> response_rates(validate_cycle("data/raw/2026H1")).iloc[-1]["unit"]  # doctest: +SKIP
     'all'
     """
-    counted = _counted(validated)
+    counted = counted_cycle(validated)
     if (
         counted is not None
         and counted.rows is None
@@ -1215,7 +1216,7 @@ def quality_flags(
     >>> list(quality_flags(empty_forms()).columns)[:4]
     ['cycle', 'check', 'severity', 'unit']
     """
-    counted = _counted(validated)
+    counted = counted_cycle(validated)
     if counted is not None:
         validated = counted.validated
         if counted.rows is None:  # the pandas backend: the forms are in memory
@@ -1279,7 +1280,7 @@ def quality_flags(
 
 
 # ====================================================================== counted cycles
-def _counted(obj):
+def counted_cycle(obj):
     """``obj`` if it is a :class:`~evalstats.counts.backends.CycleCounts`, else None."""
     if type(obj).__name__ != "CycleCounts":
         return None
@@ -1297,7 +1298,7 @@ def _is_straight(lv: np.ndarray, scheme: Scheme) -> np.ndarray:
     return (lv == first[:, None]).all(axis=1) & (first >= 0) & valid[np.clip(first, 0, None)]
 
 
-def _pattern_codes(counted, scheme: Scheme):
+def counted_pattern_codes(counted, scheme: Scheme):
     """(unit, group, levels [n, D], count) codes of a counted cycle's pattern counts."""
     p = counted.patterns
     lv = np.stack(
@@ -1313,7 +1314,7 @@ def _pattern_codes(counted, scheme: Scheme):
 
 def _counted_per_cell(counted, scheme: Scheme, nu: int) -> np.ndarray:
     """Forms counted per unit × group code (``[unit * n_groups + group]``)."""
-    u, g, _lv, cnt = _pattern_codes(counted, scheme)
+    u, g, _lv, cnt = counted_pattern_codes(counted, scheme)
     ng = len(scheme.group_codes)
     return np.bincount(u * ng + g, weights=cnt, minlength=nu * ng).astype(np.int64)
 
@@ -1368,7 +1369,7 @@ def _counted_flags(
         form_ids=dup_ids,
     )
     d = _prepare(sub, scheme, units)
-    u, _g, lv, cnt = _pattern_codes(counted, scheme)
+    u, _g, lv, cnt = counted_pattern_codes(counted, scheme)
     n_total = int(cnt.sum())
     # a voided form typed twice: the flag names its cycle and collector, as validate_cycle's
     # voided table (the forms' columns) gives them
@@ -1721,8 +1722,8 @@ def with_and_without(
         incidents = validated.incidents
     flags = _check_flags(flags)
     checks = _check_checks(checks)
-    n_resamples = _check_n_resamples(n_resamples)
-    gen = _check_rng(rng)
+    n_resamples = check_n_resamples(n_resamples)
+    gen = check_rng(rng)
     d = _prepare(forms, scheme, units)
     cycles = sorted(set(d.cycle.tolist()))
     other = sorted(set(flags["cycle"].astype(str)) - set(cycles))
@@ -1740,7 +1741,7 @@ def with_and_without(
     scores_x, ranking_x = _official(
         d.forms.loc[keep].reset_index(drop=True), units, incidents, scheme, n_resamples, seed
     )
-    comparison = _comparison(ranking, ranking_x)
+    comparison = ranking_comparison(ranking, ranking_x)
     changes = comparison[comparison["changed"] != ""].reset_index(drop=True)
     return QualityComparison(
         scores=scores,
@@ -1755,7 +1756,9 @@ def with_and_without(
     )
 
 
-def _comparison(ranking: pd.DataFrame, ranking_x: pd.DataFrame) -> pd.DataFrame:
+def ranking_comparison(ranking: pd.DataFrame, ranking_x: pd.DataFrame) -> pd.DataFrame:
+    """The ranking beside the ranking without flagged forms (``*_excl_flagged`` columns) and
+    what changed (rank, standing, grade); used by the cycle analysis's quality tables."""
     cols = ["rank", "standing", "grade", "composite"]
     a = ranking[["cycle", "unit", "unit_name", "series", *cols]]
     b = ranking_x[["cycle", "unit", *cols]].rename(columns={c: f"{c}_excl_flagged" for c in cols})
@@ -1839,9 +1842,12 @@ __all__ = [
     "QUALITY_COLUMNS",
     "RESPONSE_RATE_COLUMNS",
     "QualityComparison",
+    "counted_cycle",
+    "counted_pattern_codes",
     "describe_quality",
     "flagged_form_ids",
     "quality_flags",
+    "ranking_comparison",
     "response_rates",
     "with_and_without",
 ]

@@ -37,6 +37,7 @@ from evalstats.core.options import (
     check_rng,
 )
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.stats.units import check_units_table
 
 RANKING_COLUMNS = [
     "cycle",
@@ -747,22 +748,6 @@ def _rank_quantile(hist: np.ndarray, q: float) -> np.ndarray:
     return rank
 
 
-def _check_units_table(units, name: str = "units") -> pd.DataFrame:
-    _check_frame(name, units, ["unit", "series"])
-    keys = ["cycle", "unit"] if "cycle" in units.columns else ["unit"]
-    table = pd.DataFrame({k: units[k].astype(str).to_numpy() for k in keys})
-    table["series"] = units["series"].astype(object).to_numpy()
-    if table["series"].isna().any():
-        bad = sorted(table.loc[table["series"].isna(), "unit"].unique())
-        raise ValueError(f"{name}['series'] is missing for unit(s) {bad}")
-    table["series"] = table["series"].astype(str)
-    dup = table.duplicated(keys, keep=False)
-    if dup.any():
-        bad = sorted(table.loc[dup, "unit"].unique())
-        raise ValueError(f"{name} lists unit(s) {bad} more than once (per {' × '.join(keys)})")
-    return table
-
-
 def _check_cycle_weights(cycle_weights) -> dict[str, float]:
     if not isinstance(cycle_weights, Mapping) or not cycle_weights:
         raise TypeError(
@@ -965,7 +950,7 @@ def _rank_uncertainty(
     gen = _check_rng(rng)
     large_cell_threshold = _check_threshold(large_cell_threshold)
     _check_frame("patterns", patterns, ["cycle", "unit", "group", "count"])
-    table = _check_units_table(units)
+    table = check_units_table(units, per_cycle=True)
     excluded = set() if exclude_from_top is None else _check_codes(exclude_from_top)
     weights = None
     if cycle_weights is not None:
@@ -1360,3 +1345,19 @@ def rank_units(
     out = out.loc[sort.sort_values(["c", "s", "r", "u"], kind="stable").index]
     extra = [c for c in out.columns if c not in RANKING_COLUMNS]
     return out[RANKING_COLUMNS + extra].reset_index(drop=True)
+
+
+__all__ = [
+    "INCIDENT_REASON",
+    "LARGE_CELL_THRESHOLD",
+    "RANKING_COLUMNS",
+    "STANDINGS",
+    "THRESHOLD_REASON",
+    "UNCERTAINTY_COLUMNS",
+    "VETO_COLUMNS",
+    "apply_veto",
+    "grade_for",
+    "rank_uncertainty",
+    "rank_units",
+    "veto_sentence",
+]

@@ -31,7 +31,7 @@ from scipy import stats
 
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
-from evalstats.counts.tally import _category_codes, pattern_counts
+from evalstats.counts.tally import category_codes, pattern_counts
 
 NAN_POLICIES = ("listwise", "pairwise")
 BY_KEYS = ("cycle", "unit", "group", "series")
@@ -612,7 +612,7 @@ def items_from_forms(forms: pd.DataFrame, *, scheme: Scheme | None = None, by=No
     lut = _points_lut(scheme)
     data = {b: forms[b] for b in by}
     for d in dims:
-        data[d] = lut[_category_codes(forms[d], d, scheme.level_codes)]
+        data[d] = lut[category_codes(forms[d], d, scheme.level_codes)]
     return pd.DataFrame(data, index=forms.index)
 
 
@@ -741,7 +741,7 @@ def alpha_by(
         elif b == "unit":
             codes, cats = t["unit"].cat.codes.to_numpy(), list(t["unit"].cat.categories)
         elif b == "group":
-            codes = _category_codes(t["group"], "group", scheme.group_codes)
+            codes = category_codes(t["group"], "group", scheme.group_codes)
             cats = list(scheme.group_codes)
         else:  # series
             codes, cats = _series_codes(t["unit"], units, scheme)
@@ -822,3 +822,21 @@ def _cell_alpha(x, w, dims, nan_policy, level) -> dict:
         "n": r.n,
         "note": r.note,
     }
+
+
+__all__ = [
+    "BY_KEYS",
+    "ITEM_COLUMNS",
+    "MIN_FORMS_BY",
+    "NAN_POLICIES",
+    "NOTE_ZERO_VARIANCE",
+    "REDUNDANT_ALPHA",
+    "RESULT_COLUMNS",
+    "WEAK_ALPHA",
+    "AlphaResult",
+    "alpha_by",
+    "cronbach_alpha",
+    "feldt_interval",
+    "items_from_forms",
+    "items_from_patterns",
+]

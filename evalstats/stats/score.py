@@ -73,18 +73,19 @@ import pandas as pd
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.tally import (
-    _category_codes,
-    _check_forms,
-    _from_codes,
-    _str_array,
+    categorical_from_codes,
+    category_codes,
+    check_forms,
+    string_array,
     tally_to_array,
 )
 from evalstats.stats.intervals import (
     PROPORTION_METHODS,
-    _proportion_bounds,
+    proportion_bounds,
     satterthwaite_df,
     t_interval,
 )
+from evalstats.stats.units import check_units_table
 
 GROUPING_KEYS = ("cycle", "unit", "group", "dimension", "series")
 ALL = "all"
@@ -186,26 +187,6 @@ def _dense(counts, scheme: Scheme):
     return dense, cycles, units
 
 
-def _check_units(units, name: str = "units") -> pd.DataFrame:
-    if not isinstance(units, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame; got {type(units).__name__}")
-    need = ["unit", "name", "series"]
-    missing = [c for c in need if c not in units.columns]
-    if missing:
-        raise ValueError(f"{name} lacks column(s) {missing}; it needs {need}")
-    u = units[need].copy()
-    u["unit"] = u["unit"].astype(str)
-    dup = u["unit"][u["unit"].duplicated()].unique().tolist()
-    if dup:
-        raise ValueError(f"{name} lists unit(s) {dup} more than once")
-    if u["series"].isna().any():
-        bad = u.loc[u["series"].isna(), "unit"].tolist()
-        raise ValueError(f"{name} has no series for unit(s) {bad}")
-    u["series"] = u["series"].astype(str)
-    u["name"] = u["name"].astype(object).where(u["name"].notna(), "").astype(str)
-    return u.reset_index(drop=True)
-
-
 def _series_of(units_cats, units_df: pd.DataFrame, dense, scheme: Scheme):
     """Series code index per unit category and the series categories."""
     series_cats = list(scheme.series_codes)
@@ -283,15 +264,15 @@ def _pattern_arrays(patterns, scheme: Scheme, cycles, units):
         raise TypeError(f"patterns must be a pandas DataFrame; got {type(patterns).__name__}")
     if "count" not in patterns.columns:
         raise ValueError("patterns lacks column(s) ['count']")
-    _check_forms(patterns, scheme)  # columns and dtypes
+    check_forms(patterns, scheme)  # columns and dtypes
     cyc = pd.Index(cycles).get_indexer(patterns["cycle"].astype(str).to_numpy())
     unit = pd.Index([str(u) for u in units]).get_indexer(patterns["unit"].astype(str).to_numpy())
     if (cyc < 0).any() or (unit < 0).any():
         raise ValueError("patterns do not match counts: cycles or units differ")
-    group = _category_codes(patterns["group"], "group", scheme.group_codes).astype(np.int64)
+    group = category_codes(patterns["group"], "group", scheme.group_codes).astype(np.int64)
     levels = np.stack(
         [
-            _category_codes(patterns[d], d, scheme.level_codes).astype(np.int64)
+            category_codes(patterns[d], d, scheme.level_codes).astype(np.int64)
             for d in scheme.dimension_codes
         ],
         axis=1,
@@ -372,7 +353,7 @@ def metrics(
     method = check_option("method", method, PROPORTION_METHODS)
     level = check_confidence_level(confidence_level)
     dense, cycles, unit_cats = _dense(counts, scheme)
-    units_df = None if units is None else _check_units(units)
+    units_df = None if units is None else check_units_table(units)
     return _metrics(dense, cycles, unit_cats, scheme, by, method, level, patterns, units_df)
 
 
@@ -427,7 +408,7 @@ def _metrics(dense, cycles, unit_cats, scheme, by, method, level, patterns, unit
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         k_eff = st["satisfied_rate"] * n_eff if pooled else st["k_satisfied"]
-    low, high = _proportion_bounds(np.where(nv > 0, k_eff, np.nan), n_eff, method, level)
+    low, high = proportion_bounds(np.where(nv > 0, k_eff, np.nan), n_eff, method, level)
     if pooled:  # effective counts: keep the interval around the rate
         low = np.minimum(low, st["satisfied_rate"])
         high = np.maximum(high, st["satisfied_rate"])
@@ -465,14 +446,14 @@ def _metrics(dense, cycles, unit_cats, scheme, by, method, level, patterns, unit
 
 def _key_column(name, codes, cycles, unit_cats, scheme, series_cats):
     if name == "cycle":
-        return _str_array(codes, cycles)
+        return string_array(codes, cycles)
     cats = {
         "unit": unit_cats,
         "group": scheme.group_codes,
         "dimension": scheme.dimension_codes,
         "series": series_cats,
     }[name]
-    return _from_codes(codes, cats)
+    return categorical_from_codes(codes, cats)
 
 
 def _pattern_variance(patterns, scheme, cycles, unit_cats, by, shape, ser_idx, st, lv, nkeys):
@@ -600,9 +581,9 @@ def weighted_scores(
     miss = np.moveaxis(missing, 2, -1).reshape(-1, G)
     return pd.DataFrame(
         {
-            "cycle": _str_array(cc, cycles),
-            "unit": _from_codes(uu, unit_cats),
-            "dimension": _from_codes(dd, scheme.dimension_codes),
+            "cycle": string_array(cc, cycles),
+            "unit": categorical_from_codes(uu, unit_cats),
+            "dimension": categorical_from_codes(dd, scheme.dimension_codes),
             "n_valid": st["n_valid"].sum(axis=2).ravel(),
             "weighted_score": ws.ravel(),
             "weighted_score_ci_low": low.ravel(),
@@ -739,7 +720,7 @@ def composites(
     """
     scheme = resolve_scheme(scheme)
     level = check_confidence_level(confidence_level)
-    units_df = _check_units(units)
+    units_df = check_units_table(units)
     dense, cycles, unit_cats = _dense(counts, scheme)
     _series_of(unit_cats, units_df, dense, scheme)  # every unit with forms has a row
     r = _composite_arrays(dense, cycles, unit_cats, scheme, patterns)
@@ -968,7 +949,7 @@ def scores_table(
     scheme = resolve_scheme(scheme)
     method = check_option("method", method, PROPORTION_METHODS)
     level = check_confidence_level(confidence_level)
-    units_df = _check_units(units)
+    units_df = check_units_table(units)
     dense, cycles, unit_cats = _dense(counts, scheme)
     _series_of(unit_cats, units_df, dense, scheme)
     parts = []
@@ -1055,3 +1036,17 @@ def scores_table(
     for c in ("cycle", "unit", "unit_name", "series", "group", "dimension", "ci_method"):
         out[c] = out[c].astype("str")
     return out[SCORES_COLUMNS]
+
+
+__all__ = [
+    "ALL",
+    "COMPOSITE_COLUMNS",
+    "GROUPING_KEYS",
+    "METRIC_COLUMNS",
+    "SCORES_COLUMNS",
+    "composite_year",
+    "composites",
+    "metrics",
+    "scores_table",
+    "weighted_scores",
+]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from evalstats.core.config import resolve_path
+from evalstats.core.cycles import cycle_year
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.inputs.demo.town import (
@@ -115,12 +116,6 @@ def _large_chunk(start: int, stop: int, rng, params: dict):
     return pa.Table.from_arrays(columns, schema=params["schema"]), unit, group
 
 
-def _cycle_year(cycle: str) -> int:
-    """The year a cycle id starts with (``"2026L"`` -> 2026), else 2026."""
-    head = cycle[:4]
-    return int(head) if head.isdigit() and 1900 < int(head) < 2200 else 2026
-
-
 def _large_params(scheme: Scheme, units: pd.DataFrame, rng, cycle: str) -> dict:
     import pyarrow as pa
 
@@ -150,7 +145,7 @@ def _large_params(scheme: Scheme, units: pd.DataFrame, rng, cycle: str) -> dict:
         "p_unknown": np.array([p[2] for p in profiles]),
         "unknown_dim": unknown_dim(n_dims),
         "group_p": sizes / sizes.sum(),
-        "t0": np.datetime64(f"{_cycle_year(cycle)}-06-01T08:30:00", "s"),
+        "t0": np.datetime64(f"{cycle_year(cycle) or 2026}-06-01T08:30:00", "s"),
         "unit_dict": pa.array(units["unit"].tolist(), pa.string()),
         "group_dict": pa.array([g.label_zh for g in scheme.groups], pa.string()),
         "level_dict": pa.array([v.label_zh for v in scheme.levels], pa.string()),

@@ -23,11 +23,11 @@ from matplotlib.ticker import MaxNLocator
 
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.core.vocab import LANGS
 
 FONT_FILE = Path(str(resources.files("evalstats") / "fonts" / "NotoSansSC-evalstats.otf"))
 FONT_FAMILY = "Noto Sans CJK SC"
 FALLBACK_FAMILY = "DejaVu Sans"
-LANGS = ("zh", "en")
 PNG_DPI = 150
 SVG_HASHSALT = "evalstats"
 ALL = "all"
@@ -379,7 +379,6 @@ __all__ = [
     "FONT_FILE",
     "GROUP_VALUES",
     "HEATMAP_VALUES",
-    "LANGS",
     "LEVELS_BY",
     "PNG_DPI",
     "RANK_SCORES",

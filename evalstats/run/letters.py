@@ -1,0 +1,739 @@
+"""The letters batch: ``evalstats letters`` — one feedback letter (反馈函) per unit, published.
+
+:func:`write_letters` (``evalstats letters --cycle C [--units U1,U2,…] [--data DIR] [--out DIR]
+[--lang zh|en] [--tier internal|public] [--jobs N]``) executes the profile notebook once per unit
+and publishes ``<out>/<cycle>/letters/``: ``<unit>.html``, ``<unit>.docx``, ``index.html``
+linking them, ``notebooks/<unit>.ipynb`` (the executed notebooks), ``figures/<unit>/`` and
+``manifest.json``.  It publishes as the cycle runner does (:mod:`evalstats.run.publish`):
+inputs hashed and validated before any kernel starts (invalid data: exit 1, nothing written), the
+``(cycle, "letters")`` lock, a staging folder under ``<out>/.staging/``, and the atomic
+publication that keeps the previous letters as ``letters.previous-<run time>``.
+
+Speed: kernel start-up and imports, and scoring the cycle with its bootstrap ranking, are the
+costs.  The batch starts ``--jobs`` kernels (default: the machine's cores, at most the number of
+units) and keeps them for all units: each unit is the papermill-parameterised notebook executed
+by nbclient in a long-lived kernel, after a ``%reset -f`` cell that empties the namespace.  The
+cycle is scored once per kernel: :func:`evalstats.analyses.profile.load_cycles` keeps its result
+keyed by the inputs' content.  One unit failing does not stop the others: its executed
+notebook is kept under ``<out>/_failed/``, the summary and the index list it with the error, and
+the exit code is 3.  A unit whose kernel died is retried never; the kernel is restarted for the
+next unit.
+
+The words, tables and Word document of one letter are :mod:`evalstats.present.letters`.
+
+Examples
+--------
+>>> from evalstats.run.letters import write_letters
+>>> r = write_letters("2026A", units=["finance_office"], progress=False)  # doctest: +SKIP
+>>> r.letters[0].html.name, r.failed  # doctest: +SKIP
+('finance_office.html', {})
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import copy
+import html
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evalstats.core.errors import InputError, RunError, UsageError
+from evalstats.core.files import atomic_write_bytes, file_stem, sha256_file
+from evalstats.core.options import check_option
+from evalstats.core.vocab import LANGS, TIERS
+from evalstats.present.letters import cycle_words
+from evalstats.run import publish
+from evalstats.run import runner as _run
+
+__all__ = [
+    "BATCH_PARAMETERS",
+    "CELL_TIMEOUT",
+    "DOCX_FILE",
+    "KERNEL_READY_TIMEOUT",
+    "KIND",
+    "NOTEBOOK",
+    "Letter",
+    "LettersResult",
+    "add_letters_parser",
+    "cmd_letters",
+    "file_stem",
+    "write_letters",
+]
+
+NOTEBOOK = "unit_profile.ipynb"
+DOCX_FILE = "letter.docx"
+"""The Word letter the profile notebook writes into its ``output_dir``."""
+KIND = "letters"
+CELL_TIMEOUT = 600
+KERNEL_READY_TIMEOUT = 120
+BATCH_PARAMETERS = {"unit": "--units", "tier": "--tier"}
+"""Notebook parameters the batch sets itself (besides the runner's)."""
+
+
+# ====================================================================== the batch
+@dataclass(frozen=True)
+class Letter:
+    """One unit's published letter."""
+
+    unit: str
+    unit_name: str
+    html: Path
+    docx: Path
+    notebook: Path
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LettersResult:
+    """What :func:`write_letters` published.
+
+    Attributes
+    ----------
+    cycle : str
+    folder : Path
+        ``<out>/<cycle>/letters/``.
+    previous_dir : Path or None
+        Where the letters it replaced were moved.
+    letters : list of Letter
+    failed : dict of str -> str
+        Unit → why its letter failed (``"ValueError: …"``).
+    index, manifest : Path
+    seconds : float
+    """
+
+    cycle: str
+    folder: Path
+    previous_dir: Path | None
+    letters: list
+    failed: dict
+    index: Path
+    manifest: Path
+    seconds: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per unit: ``unit, status, html, docx, error``."""
+        rows = [(x.unit, "ok", str(x.html), str(x.docx), "") for x in self.letters]
+        rows += [(u, "failed", "", "", e) for u, e in self.failed.items()]
+        return pd.DataFrame(rows, columns=["unit", "status", "html", "docx", "error"])
+
+
+@dataclass
+class _Outcome:
+    unit: str
+    ok: bool
+    error: str = ""
+    seconds: float = 0.0
+    dead: bool = False
+    kept: Path | None = None
+
+
+@dataclass(frozen=True)
+class _Batch:
+    cycle: str
+    root: Path
+    data_dir: Path
+    folders: tuple
+    notebook: Path
+    params: dict
+    scheme: object
+    scheme_file: Path | None
+    out: Path
+    shown_out: str
+    lang: str
+    tier: str
+    units: tuple
+    names: dict = field(default_factory=dict)
+    jobs: int = 1
+
+
+def _check_units(units) -> tuple[str, ...] | None:
+    if units is None:
+        return None
+    if isinstance(units, str):
+        units = units.split(",")
+    if not isinstance(units, Iterable):
+        raise TypeError(f"units must be a list of unit codes; got {units!r}")
+    out = [str(u).strip() for u in units if str(u).strip()]
+    if not out:
+        raise UsageError("--units lists no unit")
+    dup = sorted({u for u in out if out.count(u) > 1})
+    if dup:
+        raise UsageError(f"--units lists {', '.join(dup)} more than once")
+    stems = [file_stem(u) for u in out]
+    if len(set(s.casefold() for s in stems)) != len(stems):
+        raise UsageError("--units holds codes that differ only in case; their files would clash")
+    return tuple(out)
+
+
+def _plan(cycle, units, data, scheme, out, lang, tier, jobs, parameters, notebook) -> _Batch:
+    from evalstats.analyses.profile import resolve_previous_cycle
+    from evalstats.core.config import project_root, resolve_path
+    from evalstats.core.scheme import load_scheme
+
+    lang = check_option("lang", lang, LANGS)
+    tier = check_option("tier", tier, TIERS)
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"jobs must be a whole number >= 1; got {jobs!r}")
+    if parameters is not None and not isinstance(parameters, Mapping):
+        raise TypeError(f"parameters must be a mapping; got {type(parameters).__name__}")
+    root = project_root()
+    data_dir, cycle = _run.resolve_data(data, cycle, root=root)
+    nb = resolve_path(notebook, root=root) if notebook else root / "notebooks" / NOTEBOOK
+    declared = _run.notebook_parameters(nb)
+    needed = [*_run.RUNNER_PARAMETERS, *BATCH_PARAMETERS]
+    missing = [n for n in needed if n not in declared]
+    if missing:
+        raise UsageError(
+            f"{nb.name} does not declare the parameter(s) the batch sets: " + ", ".join(missing)
+        )
+    user = dict(parameters or {})
+    mine = [n for n in user if n in BATCH_PARAMETERS]
+    if mine:
+        n = mine[0]
+        raise UsageError(f"parameter {n!r} is set by the batch; use {BATCH_PARAMETERS[n]}")
+    params = _run.check_parameters(user, declared, nb)
+    scheme_obj = load_scheme(scheme)
+    scheme_file = resolve_path(scheme, root=root) if scheme is not None else None
+    folder = _run.cycle_folder(data_dir, cycle)
+    prev = resolve_previous_cycle(str(params.get("previous_cycle", "") or ""), cycle, folder)
+    folders = (folder, data_dir / prev) if prev else (folder,)
+    params.update(
+        cycle=cycle,
+        data_dir=str(data_dir),
+        scheme=str(scheme_file) if scheme_file else "",
+        language=lang,
+        tier=tier,
+    )
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return _Batch(
+        cycle=cycle,
+        root=root,
+        data_dir=data_dir,
+        folders=folders,
+        notebook=nb,
+        params=params,
+        scheme=scheme_obj,
+        scheme_file=scheme_file,
+        out=resolve_path(out, root=root) if out is not None else root / "reports",
+        shown_out=str(out) if out is not None else "reports",
+        lang=lang,
+        tier=tier,
+        units=_check_units(units) or (),
+        jobs=jobs or max(1, cpus or 1),
+    )
+
+
+def _validate(batch: _Batch):
+    """Hash the inputs and validate the cycle(s) before any kernel starts."""
+    from evalstats.inputs.validate import validate_cycle
+
+    files = publish.input_files(list(batch.folders), [batch.scheme_file])
+    before = publish.hash_inputs(files)
+    validated = [validate_cycle(f, scheme=batch.scheme, cycle=f.name) for f in batch.folders]
+    units = validated[0].units
+    names = dict(zip(units["unit"].astype(str), units["name"].astype(str), strict=False))
+    return before, names
+
+
+def _reset_cell():
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("%reset -f", metadata={"tags": ["remove_cell"]})
+    cell["id"] = "evalstats-reset"
+    return cell
+
+
+def _error_of(nb) -> tuple[str, str]:
+    """Source first line and ``ename: evalue`` of the first cell with an error output."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
+                return first.strip(), f"{out.get('ename')}: {out.get('evalue')}"
+    return "", ""
+
+
+class _Kernel:
+    """A long-lived kernel (this interpreter,
+    :func:`evalstats.run.runner.kernel_manager_class`)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.km = None
+        self.kc = None
+
+    async def start(self) -> None:
+        self.km = _run.kernel_manager_class()(kernel_name=_run.KERNEL_NAME)
+        env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        await self.km.start_kernel(cwd=str(self.root), env=env)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        await self.kc.wait_for_ready(timeout=KERNEL_READY_TIMEOUT)
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            if self.kc is not None:
+                self.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            if self.km is not None:
+                await self.km.shutdown_kernel(now=True)
+        self.km = self.kc = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, staging: Path):
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from papermill.parameterize import parameterize_notebook
+
+    from evalstats.present import report
+
+    KERNEL_NAME = _run.KERNEL_NAME
+    t0 = time.perf_counter()
+    stem = file_stem(unit)
+    work = staging / "_work" / stem
+    params = {**batch.params, "unit": unit, "output_dir": str(work)}
+    nb = parameterize_notebook(
+        copy.deepcopy(source_nb), params, kernel_name=KERNEL_NAME, language="python"
+    )
+    nb.cells.insert(0, _reset_cell())
+    client = NotebookClient(
+        nb,
+        km=kernel.km,
+        kernel_name=KERNEL_NAME,
+        timeout=CELL_TIMEOUT,
+        allow_errors=False,
+        resources={"metadata": {"path": str(batch.root)}},
+    )
+    client.kc = kernel.kc
+    executed = staging / "notebooks" / f"{stem}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    error, dead = "", False
+    try:
+        await client.async_execute()
+    except CellExecutionError:
+        where, what = _error_of(nb)
+        error = f"{what} (in `{where}`)" if where else what
+    except (DeadKernelError, CellTimeoutError) as exc:
+        dead = True
+        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+    nbformat.write(nb, executed)
+    if error:
+        return _Outcome(unit, False, error, time.perf_counter() - t0, dead, executed)
+    letter = work / DOCX_FILE
+    if not letter.is_file():
+        msg = f"{batch.notebook.name} wrote no {DOCX_FILE} in output_dir"
+        return _Outcome(unit, False, msg, time.perf_counter() - t0, False, executed)
+    name = batch.names.get(unit, unit)
+    title = (
+        f"{name} {cycle_words(batch.cycle)}反馈函"
+        if batch.lang == "zh"
+        else f"Feedback letter: {unit}, {cycle_words(batch.cycle, 'en')}"
+    )
+    await asyncio.to_thread(
+        report.render_html, executed, staging / f"{stem}.html", title=title, lang=batch.lang
+    )
+    os.replace(letter, staging / f"{stem}.docx")
+    if (work / "figures").is_dir():
+        (staging / "figures").mkdir(exist_ok=True)
+        os.replace(work / "figures", staging / "figures" / stem)
+    return _Outcome(unit, True, "", time.perf_counter() - t0)
+
+
+async def _run_units(batch: _Batch, staging: Path, *, progress: bool) -> dict[str, _Outcome]:
+    from papermill.iorw import load_notebook_node
+    from tqdm.auto import tqdm
+
+    source = load_notebook_node(str(batch.notebook))  # with the metadata papermill expects
+    queue: asyncio.Queue = asyncio.Queue()
+    for u in batch.units:
+        queue.put_nowait(u)
+    results: dict[str, _Outcome] = {}
+    n = max(1, min(batch.jobs, len(batch.units)))
+    bar = tqdm(
+        total=len(batch.units),
+        desc="letters",
+        unit="unit",
+        disable=not progress,
+        file=sys.stderr,
+    )
+
+    async def worker() -> None:
+        kernel = _Kernel(batch.root)
+        await kernel.start()
+        try:
+            while True:
+                try:
+                    unit = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                outcome = await _one_unit(batch, source, unit, kernel, staging)
+                results[unit] = outcome
+                bar.set_postfix_str(unit, refresh=False)
+                bar.update(1)
+                if outcome.dead:
+                    await kernel.restart()
+        finally:
+            await kernel.stop()
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(n)))
+    finally:
+        bar.close()
+    return results
+
+
+def _index_html(batch: _Batch, outcomes: Mapping[str, _Outcome], started) -> str:
+    zh = batch.lang == "zh"
+    e = html.escape
+    title = (
+        f"{cycle_words(batch.cycle)}政风行风测评反馈函"
+        if zh
+        else f"Feedback letters: {cycle_words(batch.cycle, 'en')}"
+    )
+    tier = ("（公开版）" if zh else " (public edition)") if batch.tier == "public" else ""
+    head = (
+        ["序号", "单位", "单位编码", "网页版", "Word 版"]
+        if zh
+        else [
+            "No.",
+            "Unit",
+            "Code",
+            "Web page",
+            "Word",
+        ]
+    )
+    rows, failed = [], []
+    k = 0
+    for unit in batch.units:
+        o = outcomes.get(unit)
+        name = batch.names.get(unit, "")
+        if o is not None and o.ok:
+            k += 1
+            stem = e(file_stem(unit), quote=True)
+            rows.append(
+                f"<tr><td>{k}</td><td>{e(name)}</td><td>{e(unit)}</td>"
+                f'<td><a href="{stem}.html">{stem}.html</a></td>'
+                f'<td><a href="{stem}.docx">{stem}.docx</a></td></tr>'
+            )
+        else:
+            why = o.error if o is not None else ("未执行" if zh else "not run")
+            failed.append(f"<tr><td>{e(unit)}</td><td>{e(name)}</td><td>{e(why)}</td></tr>")
+    css = (
+        "body{font-family:'Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC',"
+        "'Microsoft YaHei','PingFang SC','SimHei',sans-serif;max-width:960px;margin:0 auto;"
+        "padding:16px 24px}table{border-collapse:collapse;margin:8px 0 16px}"
+        "th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left}"
+        "th{background:#eef2f7}@page{size:A4;margin:15mm 12mm}"
+        "@media print{a{color:inherit;text-decoration:none}}"
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8">',
+        f"<title>{e(title + tier)}</title><style>{css}</style></head><body>",
+        f"<h1>{e(title + tier)}</h1>",
+        f"<p>{'生成时间' if zh else 'Generated'}: {e(started.isoformat())}</p>",
+        "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead>",
+        "<tbody>" + "".join(rows) + "</tbody></table>",
+    ]
+    if failed:
+        fh = ["单位编码", "单位", "原因"] if zh else ["Code", "Unit", "Why"]
+        parts += [
+            f"<h2>{'未能生成的反馈函' if zh else 'Letters that failed'}</h2>",
+            "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in fh) + "</tr></thead>",
+            "<tbody>" + "".join(failed) + "</tbody></table>",
+        ]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _keep_failed(batch: _Batch, outcomes, failed: Mapping[str, str], started) -> dict:
+    """Move the executed notebooks of failed units to ``<out>/_failed/``; unit → where."""
+    kept = {}
+    for u in failed:
+        src = outcomes[u].kept
+        if src is not None and src.is_file():
+            folder = batch.out / "_failed"
+            folder.mkdir(exist_ok=True)
+            stamp = started.strftime(publish.STAMP_FORMAT)
+            dest = publish.free_name(
+                folder, f"{batch.cycle}-{KIND}-{file_stem(u)}-{stamp}", ".ipynb"
+            )
+            os.replace(src, dest)
+            kept[u] = dest
+    return kept
+
+
+def _manifest(batch: _Batch, token, started, timings, before, outcomes, failed, kept) -> dict:
+    """The letters' ``manifest.json`` without its ``outputs`` (added last)."""
+    return {
+        "manifest_version": publish.MANIFEST_VERSION,
+        "run_id": token,
+        "analysis": KIND,
+        "cycle": batch.cycle,
+        "run": {"started": started.isoformat(), "finished": publish.local_now().isoformat()},
+        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        "data_dir": str(batch.data_dir),
+        "inputs": [
+            {
+                "path": str(p) if p == batch.scheme_file else publish.relative(p, batch.data_dir),
+                "sha256": sha,
+                "size": size,
+            }
+            for p, (sha, size) in before.items()
+        ],
+        "scheme": {
+            "name": batch.scheme.name,
+            "version": batch.scheme.version,
+            "sha256": batch.scheme.sha256,
+        },
+        "notebook": {
+            "path": publish.relative(batch.notebook, batch.root),
+            "sha256": sha256_file(batch.notebook),
+        },
+        "parameters": {k: v for k, v in sorted(batch.params.items()) if k not in ("output_dir",)},
+        "language": batch.lang,
+        "tier": batch.tier,
+        "units": {
+            "ok": [u for u in batch.units if outcomes[u].ok],
+            "failed": [
+                {"unit": u, "error": e, "notebook": str(kept.get(u, ""))} for u, e in failed.items()
+            ],
+        },
+        "versions": publish.package_versions(),
+    }
+
+
+def write_letters(
+    cycle: str | None,
+    *,
+    units: Sequence[str] | str | None = None,
+    data: str | Path | None = None,
+    scheme: str | Path | None = None,
+    out: str | Path | None = None,
+    lang: str = "zh",
+    tier: str = "internal",
+    jobs: int | None = None,
+    parameters: Mapping[str, object] | None = None,
+    notebook: str | Path | None = None,
+    progress: bool = True,
+) -> LettersResult:
+    """Write one feedback letter per unit and publish them in ``<out>/<cycle>/letters/``.
+
+    Parameters
+    ----------
+    cycle : str
+        Cycle id (None when ``data`` is a cycle folder: its name).
+    units : sequence of str or str, optional
+        Unit codes (a comma-separated string is split); default every unit of the cycle.  A
+        code that is not a unit of the cycle fails for that unit only.
+    data, scheme, out
+        As for :func:`evalstats.run.runner.run_analysis`.
+    lang : {"zh", "en"}
+    tier : {"internal", "public"}
+        ``"public"``: the public report's suppression rules (:mod:`evalstats.analyses.profile`).
+    jobs : int, optional
+        Kernels run in parallel (default: the machine's cores).
+    parameters : mapping, optional
+        Other notebook parameters (``previous_cycle``, ``seed``, ``n_resamples``,
+        ``confidence_level``), converted to the declared types; undeclared names are refused.
+    notebook : str or Path, optional
+        Another profile notebook (default ``notebooks/unit_profile.ipynb``).
+    progress : bool
+        A progress bar over units on stderr.
+
+    Returns
+    -------
+    LettersResult
+        ``failed`` lists the units whose letter failed (the others are published).
+
+    Raises
+    ------
+    UsageError
+        Bad arguments or parameters (exit 2).
+    InputError
+        Invalid data; nothing written (exit 1).
+    RunLocked, OutputError
+        Another letters run of the cycle holds the lock; the output cannot be written (exit 2).
+    RunError
+        Every unit failed: nothing published (exit 3).
+    """
+    t_start = time.perf_counter()
+    started = publish.local_now()
+    batch = _plan(cycle, units, data, scheme, out, lang, tier, jobs, parameters, notebook)
+    before, names = _validate(batch)
+    chosen = batch.units or tuple(names)
+    batch = _Batch(**{**batch.__dict__, "units": chosen, "names": names})
+    timings = {"validate": time.perf_counter() - t_start}
+
+    out, shown_out = batch.out, batch.shown_out
+    lock = publish.acquire_lock(
+        out,
+        batch.cycle,
+        KIND,
+        what=f"letters run of {batch.cycle}",
+        shown_out=shown_out,
+        started=started,
+    )
+    target = out / batch.cycle / KIND
+    try:
+        staging, token = publish.new_staging(out, batch.cycle, KIND, shown_out=shown_out)
+        try:
+            t = time.perf_counter()
+            outcomes = asyncio.run(_run_units(batch, staging, progress=progress))
+            timings["execute"] = time.perf_counter() - t
+            shutil.rmtree(staging / "_work", ignore_errors=True)
+            failed = {u: outcomes[u].error for u in chosen if not outcomes[u].ok}
+            kept = _keep_failed(batch, outcomes, failed, started)
+            if len(failed) == len(chosen):
+                lines = "; ".join(f"{u}: {e}" for u, e in failed.items())
+                raise RunError(f"no letter could be written ({lines}); nothing was published")
+            changed = publish.changed_inputs(before, list(before))
+            if changed:
+                raise publish.InputsChanged(
+                    "input files changed during the run, the letters were not published: "
+                    + ", ".join(changed)
+                )
+            index = staging / "index.html"
+            atomic_write_bytes(index, _index_html(batch, outcomes, started).encode("utf-8"))
+            timings["total_before_publish"] = time.perf_counter() - t_start
+            manifest = _manifest(batch, token, started, timings, before, outcomes, failed, kept)
+            manifest["outputs"] = publish.output_entries(staging)
+            publish.write_manifest(manifest, staging, out=out, shown_out=shown_out)
+            previous = publish.publish_staged(staging, target, out=out, shown_out=shown_out)
+        except BaseException:
+            publish.discard_staging(out, staging, batch.cycle, KIND, token)
+            raise
+    finally:
+        lock.release()
+
+    letters = [
+        Letter(
+            unit=u,
+            unit_name=names.get(u, ""),
+            html=target / f"{file_stem(u)}.html",
+            docx=target / f"{file_stem(u)}.docx",
+            notebook=target / "notebooks" / f"{file_stem(u)}.ipynb",
+            seconds=outcomes[u].seconds,
+        )
+        for u in chosen
+        if outcomes[u].ok
+    ]
+    return LettersResult(
+        cycle=batch.cycle,
+        folder=target,
+        previous_dir=previous,
+        letters=letters,
+        failed=failed,
+        index=target / "index.html",
+        manifest=target / publish.MANIFEST_FILE,
+        seconds=time.perf_counter() - t_start,
+    )
+
+
+# ====================================================================== command line
+def add_letters_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``letters`` subcommand to ``evalstats``' subparsers; return its parser."""
+    lp = subparsers.add_parser(
+        "letters",
+        help="write a feedback letter (反馈函) per unit: HTML and Word, with an index",
+        description="Execute notebooks/unit_profile.ipynb for every unit of a cycle (or the "
+        "units given) and publish <out>/<cycle>/letters/: <unit>.html (no code, A4 print "
+        "stylesheet), <unit>.docx, index.html and manifest.json; the previous letters are "
+        "kept as letters.previous-<run time>.  One unit failing does not stop the others.  "
+        "Exit 0 done, 1 invalid data, 2 usage error, 3 a unit's letter failed (the others "
+        "are published; the failed notebooks are kept under <out>/_failed/).",
+    )
+    lp.add_argument("--cycle", help="cycle id, e.g. 2026A (default: the --data cycle folder)")
+    lp.add_argument(
+        "--units", metavar="U1,U2,…", help="unit codes, comma-separated (default: every unit)"
+    )
+    lp.add_argument(
+        "--data",
+        metavar="DIR",
+        help="folder of cycle folders (default data/raw), or a cycle folder",
+    )
+    lp.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
+    lp.add_argument("--out", metavar="DIR", help="reports folder (default reports)")
+    lp.add_argument("--lang", choices=LANGS, default="zh", help="letter language (default zh)")
+    lp.add_argument(
+        "--tier",
+        choices=TIERS,
+        default="internal",
+        help="internal (everything, default) or public (small cells and the supervisor "
+        "breakdown withheld)",
+    )
+    lp.add_argument(
+        "--jobs", type=int, metavar="N", help="kernels in parallel (default: the cores)"
+    )
+    lp.add_argument(
+        "-p",
+        "--parameter",
+        dest="parameters",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a notebook parameter (previous_cycle, seed, n_resamples, confidence_level)",
+    )
+    lp.add_argument("--notebook", metavar="FILE", help="use another profile notebook")
+    lp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return lp
+
+
+def cmd_letters(args) -> int:
+    """The ``evalstats letters`` command; return the exit code (0, 1, 2 or 3)."""
+    from evalstats.core.errors import SchemeError
+
+    try:
+        result = write_letters(
+            args.cycle,
+            units=args.units,
+            data=args.data,
+            scheme=args.scheme,
+            out=args.out,
+            lang=args.lang,
+            tier=args.tier,
+            jobs=args.jobs,
+            parameters=_run.parse_parameters(args.parameters),
+            notebook=args.notebook,
+            progress=not args.no_progress,
+        )
+    except InputError as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        print("invalid data: no letter was written.", file=sys.stderr)
+        return 1
+    except publish.InputsChanged as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        return 1
+    except (UsageError, SchemeError, publish.RunLocked, publish.OutputError, ValueError) as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        return 2
+    except RunError as exc:
+        print(f"evalstats: {exc}", file=sys.stderr)
+        return 3
+    r = result
+    shown = _run.shown_path
+    print(f"{len(r.letters)} letter(s) for {r.cycle} published in {shown(r.folder)}/")
+    print(f"  index:     {shown(r.index)}")
+    print(f"  manifest:  {shown(r.manifest)}")
+    if r.previous_dir is not None:
+        print(f"previous letters kept in {shown(r.previous_dir)}/")
+    if r.failed:
+        print(f"{len(r.failed)} letter(s) failed:", file=sys.stderr)
+        for unit, error in r.failed.items():
+            print(f"  {unit}: {error}", file=sys.stderr)
+    print(f"done in {r.seconds:.1f} s")
+    return 3 if r.failed else 0
