@@ -226,7 +226,7 @@ import pandas as pd
 from scipy import stats
 
 from evalstats.core.config import reports_dir, resolve_path
-from evalstats.core.options import check_confidence_level, check_option
+from evalstats.core.options import check_confidence_level, check_n_resamples, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.inputs.validate import ValidatedCycle, validate_cycle
 from evalstats.stats import privacy as _privacy
@@ -538,7 +538,14 @@ class Parameters:
     scheduler: str | None = None
 
 
-def _check_cycle_id(name: str, value) -> str:
+def check_cycle_id(name: str, value) -> str:
+    """``value`` stripped, when it can name a cycle folder; else a ValueError naming ``name``.
+
+    Examples
+    --------
+    >>> check_cycle_id("cycle", " 2026A ")
+    '2026A'
+    """
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a cycle id such as '2026H1'; got {value!r}")
     value = value.strip()
@@ -547,7 +554,14 @@ def _check_cycle_id(name: str, value) -> str:
     return value
 
 
-def _check_seed(seed) -> int | None:
+def check_seed(seed) -> int | None:
+    """``seed`` as int (a whole number >= 0) or None; else TypeError / ValueError naming it.
+
+    Examples
+    --------
+    >>> check_seed(7), check_seed(None)
+    (7, None)
+    """
     if seed is None:
         return None
     if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
@@ -555,14 +569,6 @@ def _check_seed(seed) -> int | None:
     if seed < 0:
         raise ValueError(f"seed must be a whole number >= 0 or None; got {seed!r}")
     return int(seed)
-
-
-def _check_n_resamples(n) -> int:
-    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
-        raise TypeError(f"n_resamples must be a whole number; got {n!r}")
-    if n < 1:
-        raise ValueError(f"n_resamples must be at least 1; got {n!r}")
-    return int(n)
 
 
 def _locate(data_dir, cycle: str) -> tuple[Path, str]:
@@ -682,10 +688,10 @@ def check_parameters(
     tier = check_option("tier", tier, TIERS)
     method = check_option("method", method, PROPORTION_METHODS)
     level = check_confidence_level(confidence_level)
-    n_resamples = _check_n_resamples(n_resamples)
-    seed = _check_seed(seed)
+    n_resamples = check_n_resamples(n_resamples)
+    seed = check_seed(seed)
     backend, memory_limit, scheduler = _check_backend_parameters(backend, memory_limit, scheduler)
-    cycle = _check_cycle_id("cycle", cycle)
+    cycle = check_cycle_id("cycle", cycle)
     if not isinstance(data_dir, str | Path) or str(data_dir).strip() == "":
         raise ValueError(f"data_dir must be a folder; got {data_dir!r}")
     folder, _shown = _locate(data_dir, cycle)
@@ -694,7 +700,7 @@ def check_parameters(
         if not isinstance(half_year_cycle, str):
             raise TypeError(f"half_year_cycle must be a str; got {half_year_cycle!r}")
         h1 = half_year_cycle.strip() or default_half_year_cycle(cycle)
-        h1 = _check_cycle_id("half_year_cycle", h1)
+        h1 = check_cycle_id("half_year_cycle", h1)
         if h1 == cycle:
             raise ValueError(f"half_year_cycle must differ from cycle; both are {cycle!r}")
         _locate(folder.parent, h1)
@@ -779,6 +785,15 @@ class Analysis:
     tier : {"internal", "public"}
     public_counts : DataFrame or None
         Public tier: the tally pooled over groups of the units shown (:attr:`counts`).
+    change : CycleChange or None
+        The change since the previous cycle, computed once (:func:`cycle_change`): the annual
+        analysis' half-year → year-end (its ``comparison`` table is ``change.comparison``);
+        a half-year analysis given ``previous_cycle``; else None.
+    unpublished : dict of str -> DataFrame
+        Public tier: the internal ``comments`` and ``quality`` tables, which the public tier
+        does not publish, kept for views that apply their own rules to one unit (the
+        feedback letters, :mod:`evalstats.analyses.profile`); empty in the internal tier
+        (they are in ``tables``).  Never written by :meth:`write`.
     """
 
     kind: str
@@ -792,6 +807,8 @@ class Analysis:
     options: dict = field(default_factory=dict)
     tier: str = "internal"
     public_counts: pd.DataFrame | None = field(default=None, repr=False)
+    change: CycleChange | None = field(default=None, repr=False)
+    unpublished: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def texts(self) -> dict:
@@ -1506,6 +1523,89 @@ def composite_change(
     )
 
 
+@dataclass(frozen=True)
+class CycleChange:
+    """The change from one cycle to the next, computed once for every view (:func:`cycle_change`).
+
+    Attributes
+    ----------
+    previous_cycle : str
+        The earlier cycle.
+    ranking : DataFrame
+        The earlier cycle's own ranking (as its report gives it).
+    rectification_needed : DataFrame
+        :func:`rectification_needed` of that ranking: who had to rectify after it, and why.
+    weak_dimensions : DataFrame
+        :func:`weak_dimensions` of the earlier cycle.
+    comparison : DataFrame
+        :func:`evalstats.stats.compare.compare_cycles` per unit × dimension, with ``unit_name``
+        and ``series`` after ``unit`` (Holm over every unit × dimension): the annual report's
+        ``comparison`` table.
+    composite_change : DataFrame
+        :func:`composite_change` of every unit with a composite in the earlier cycle (Holm over
+        those units): the change of the measure that decides grades.
+    """
+
+    previous_cycle: str
+    ranking: pd.DataFrame = field(repr=False)
+    rectification_needed: pd.DataFrame = field(repr=False)
+    weak_dimensions: pd.DataFrame = field(repr=False)
+    comparison: pd.DataFrame = field(repr=False)
+    composite_change: pd.DataFrame = field(repr=False)
+
+
+def cycle_change(
+    before: CycleScores,
+    after: CycleScores,
+    *,
+    units: pd.DataFrame,
+    scheme: Scheme,
+    confidence_level: float,
+) -> CycleChange:
+    """Everything the outputs say about the change from ``before`` to ``after``, computed once.
+
+    Parameters
+    ----------
+    before, after : CycleScores
+        The two scored cycles (earlier first).
+    units : DataFrame
+        ``unit, name, series`` of the units of either cycle (names and series of the rows).
+    scheme : Scheme
+    confidence_level : float
+
+    Returns
+    -------
+    CycleChange
+
+    Examples
+    --------
+    >>> a = annual("2026A", n_resamples=200, seed=1)  # doctest: +SKIP
+    >>> a.change.comparison.equals(a.tables["comparison"])  # doctest: +SKIP
+    True
+    """
+    info = _unit_info(units)
+    comparison = compare_cycles(
+        before.counts,
+        after.counts,
+        by=("unit", "dimension"),
+        scheme=scheme,
+        adjust=ADJUST,
+        alpha=ALPHA,
+        confidence_level=confidence_level,
+        units=info.reset_index().rename(columns={"unit_name": "name"}),
+    )
+    return CycleChange(
+        previous_cycle=str(before.ranking["cycle"].iloc[0]) if len(before.ranking) else "",
+        ranking=before.ranking,
+        rectification_needed=rectification_needed(before.ranking, scheme=scheme),
+        weak_dimensions=weak_dimensions(before.scores, before.counts, scheme=scheme),
+        comparison=_with_names(comparison, info),
+        composite_change=composite_change(
+            before.composites, after.composites, confidence_level=confidence_level
+        ),
+    )
+
+
 def _codes_by_unit(weak: pd.DataFrame) -> pd.Series:
     if not len(weak):
         return pd.Series(dtype=object)
@@ -2128,13 +2228,22 @@ def _tier_summary(summary: dict, tables: dict, tier: str, withheld=()) -> dict:
 
 
 # ====================================================================== the analyses
-def _resolve(scheme, confidence_level, n_resamples, seed, method):
+def resolve_options(scheme, confidence_level, n_resamples, seed, method) -> tuple:
+    """The analyses' options checked and resolved: ``(scheme, confidence_level, n_resamples,
+    seed, method)`` — the scheme loaded (``None``/``""``: the bundled one), the confidence level
+    defaulting to the scheme's.
+
+    Examples
+    --------
+    >>> resolve_options(None, None, 500, 1, "wilson")[1:]
+    (0.95, 500, 1, 'wilson')
+    """
     scheme = resolve_scheme(None if scheme in ("", None) else scheme)
     level = check_confidence_level(
         scheme.rules.confidence_level if confidence_level is None else confidence_level
     )
     method = check_option("method", method, PROPORTION_METHODS)
-    return scheme, level, _check_n_resamples(n_resamples), _check_seed(seed), method
+    return scheme, level, check_n_resamples(n_resamples), check_seed(seed), method
 
 
 def _cycle_tables(
@@ -2247,6 +2356,23 @@ def _read_cycles(folders, cycles, rows, *, scheme, backend, memory_limit, schedu
         yield out
 
 
+def _all_units(*validated) -> pd.DataFrame:
+    """``unit, name, series`` of the units of the cycles given (the first cycle's entry wins)."""
+    info = pd.concat([_unit_info(v.units) for v in validated])
+    info = info[~info.index.duplicated()]
+    return info.reset_index().rename(columns={"unit_name": "name"})
+
+
+def _score_read(read, *, level: float, n_resamples: int, seed, method: str) -> CycleScores:
+    """Score a cycle read by :func:`_read_cycles` as its own report would (``rng=seed``)."""
+    options = dict(
+        method=method, confidence_level=level, n_resamples=n_resamples, rng=_rng(seed, 0)
+    )
+    if read is _validated(read):
+        return score_cycle(read, **options)
+    return score_counts(read, **options)
+
+
 def _validated(x):
     """The ValidatedCycle or ScannedCycle of a cycle read by :func:`_read_cycles`."""
     counted = _quality._counted(x)
@@ -2266,6 +2392,7 @@ def half_year(
     backend: str = "pandas",
     memory_limit=None,
     scheduler=None,
+    previous_cycle: str | None = None,
 ) -> Analysis:
     """The half-year analysis of ``cycle``: validated, scored, ranked, checked and listed.
 
@@ -2300,6 +2427,11 @@ def half_year(
         DuckDB's memory limit (duckdb and dask backends), e.g. ``"4GB"``.
     scheduler : str or distributed.Client, optional
         Dask scheduler address (dask backend; default: a local cluster for the call).
+    previous_cycle : str, optional
+        A cycle to compare with (its folder beside the cycle's, e.g. ``"2025A"`` for
+        ``"2026H1"``): scored as its own report would score it, and the change computed
+        once into :attr:`Analysis.change` (:func:`cycle_change`) for the feedback letters.
+        The tables are the same with or without it.
 
     Returns
     -------
@@ -2314,26 +2446,43 @@ def half_year(
     FileNotFoundError
         No folder for the cycle.
     """
-    cycle = _check_cycle_id("cycle", cycle)
+    cycle = check_cycle_id("cycle", cycle)
     tier = check_option("tier", tier, TIERS)
-    scheme, level, n_resamples, seed, method = _resolve(
+    scheme, level, n_resamples, seed, method = resolve_options(
         scheme, confidence_level, n_resamples, seed, method
     )
     folder, shown = _locate(data_dir, cycle)
+    prev = None
+    if previous_cycle not in (None, ""):
+        prev = check_cycle_id("previous_cycle", previous_cycle)
+    if prev == cycle:
+        raise ValueError(f"previous_cycle must differ from cycle; both are {cycle!r}")
+    shown_all = [shown] + ([_sibling(folder, shown, prev)[1]] if prev else [])
     backend, memory_limit, scheduler = _check_backend(backend, memory_limit, scheduler, folder)
     with _read_cycles(
-        [shown],
-        [cycle],
-        [True],
+        shown_all,
+        [cycle, prev][: len(shown_all)],
+        [True, False][: len(shown_all)],
         scheme=scheme,
         backend=backend,
         memory_limit=memory_limit,
         scheduler=scheduler,
-    ) as (read,):
+    ) as (read, *before):
         v = _validated(read)
         scored, tables, qc, flagged = _cycle_tables(
             read, level=level, n_resamples=n_resamples, seed=seed, method=method, tier=tier
         )
+        change = None
+        if before:
+            change = cycle_change(
+                _score_read(
+                    before[0], level=level, n_resamples=n_resamples, seed=seed, method=method
+                ),
+                scored,
+                units=_all_units(v, _validated(before[0])),
+                scheme=scheme,
+                confidence_level=level,
+            )
     tables["rectification"] = rectification_table(
         scored.ranking, tables["weak_dimensions"], tables["comments"], scheme=scheme
     )
@@ -2355,8 +2504,9 @@ def half_year(
         flagged=len(flagged),
         annual=None,
     )
-    public_counts, withheld = None, set()
+    public_counts, withheld, unpublished = None, set(), {}
     if tier == "public":
+        unpublished = {name: tables[name] for name in ("comments", "quality")}
         tables, public_counts, withheld = _public("half_year", tables, scored, v, scheme=scheme)
     return Analysis(
         kind="half_year",
@@ -2370,6 +2520,8 @@ def half_year(
         options=options,
         tier=tier,
         public_counts=public_counts,
+        change=change,
+        unpublished=unpublished,
     )
 
 
@@ -2409,12 +2561,12 @@ def annual(
         ``tables`` in the order of ``ANNUAL_TABLES``; ``ranking`` is the year's (decided on
         ``composite_year``), ``ranking_annual_cycle`` the year-end cycle's own.
     """
-    cycle = _check_cycle_id("cycle", cycle)
-    h1_cycle = _check_cycle_id("half_year_cycle", half_year_cycle or default_half_year_cycle(cycle))
+    cycle = check_cycle_id("cycle", cycle)
+    h1_cycle = check_cycle_id("half_year_cycle", half_year_cycle or default_half_year_cycle(cycle))
     tier = check_option("tier", tier, TIERS)
     if h1_cycle == cycle:
         raise ValueError(f"half_year_cycle must differ from cycle; both are {cycle!r}")
-    scheme, level, n_resamples, seed, method = _resolve(
+    scheme, level, n_resamples, seed, method = resolve_options(
         scheme, confidence_level, n_resamples, seed, method
     )
     folder, shown = _locate(data_dir, cycle)
@@ -2430,22 +2582,7 @@ def annual(
         scheduler=scheduler,
     ) as (read_a, read_h):
         v_a, v_h = _validated(read_a), _validated(read_h)
-        if read_h is v_h:
-            s_h = score_cycle(
-                v_h,
-                method=method,
-                confidence_level=level,
-                n_resamples=n_resamples,
-                rng=_rng(seed, 0),
-            )
-        else:
-            s_h = score_counts(
-                read_h,
-                method=method,
-                confidence_level=level,
-                n_resamples=n_resamples,
-                rng=_rng(seed, 0),
-            )
+        s_h = _score_read(read_h, level=level, n_resamples=n_resamples, seed=seed, method=method)
         s_a, tables, qc, flagged = _cycle_tables(
             read_a, level=level, n_resamples=n_resamples, seed=seed, method=method, tier=tier
         )
@@ -2456,21 +2593,10 @@ def annual(
         confidence_level=level,
         rng=_rng(seed, _STREAM_YEAR),
     )
-    info = pd.concat([_unit_info(v_a.units), _unit_info(v_h.units)])
-    info = info[~info.index.duplicated()]
-    units_all = info.reset_index().rename(columns={"unit_name": "name"})
-    comparison = compare_cycles(
-        s_h.counts,
-        s_a.counts,
-        by=("unit", "dimension"),
-        scheme=scheme,
-        adjust=ADJUST,
-        alpha=ALPHA,
-        confidence_level=level,
-        units=units_all,
+    change = cycle_change(
+        s_h, s_a, units=_all_units(v_a, v_h), scheme=scheme, confidence_level=level
     )
-    comparison = _with_names(comparison, info)
-    weak_h = weak_dimensions(s_h.scores, s_h.counts, scheme=scheme)
+    comparison, weak_h = change.comparison, change.weak_dimensions
     tables["ranking_annual_cycle"] = s_a.ranking
     tables["ranking"] = year
     tables["final_grades"] = year[FINAL_GRADES_COLUMNS].reset_index(drop=True)
@@ -2534,8 +2660,9 @@ def annual(
         flagged=len(flagged),
         annual=extra,
     )
-    public_counts, withheld = None, set()
+    public_counts, withheld, unpublished = None, set(), {}
     if tier == "public":
+        unpublished = {name: tables[name] for name in ("comments", "quality")}
         tables, public_counts, withheld = _public(
             "annual", tables, s_a, v_a, scheme=scheme, h1=s_h, score_column="composite_year"
         )
@@ -2551,6 +2678,8 @@ def annual(
         options=options,
         tier=tier,
         public_counts=public_counts,
+        change=change,
+        unpublished=unpublished,
     )
 
 
@@ -2561,11 +2690,15 @@ __all__ = [
     "PUBLIC_ANNUAL_TABLES",
     "PUBLIC_HALF_YEAR_TABLES",
     "Analysis",
+    "CycleChange",
     "Parameters",
     "annual",
+    "check_cycle_id",
     "check_parameters",
+    "check_seed",
     "comments_table",
     "composite_change",
+    "cycle_change",
     "default_half_year_cycle",
     "group_differences",
     "half_year",
@@ -2574,6 +2707,7 @@ __all__ = [
     "rectification_needed",
     "rectification_table",
     "reliability_table",
+    "resolve_options",
     "response_table",
     "weak_dimensions",
     "weak_units_followup",
