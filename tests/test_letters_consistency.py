@@ -139,3 +139,18 @@ def test_small_year_vetoed_last_and_one_cycle_units(small_dir):
     assert "未参加2026年上半年测评" in letters.section(p, "changes")
     v = profile.unit_profile("B1", cycle="2026A", analysis=a)
     assert any("一票否决" in t or "veto" in t for _k, t in letters.blocks(v, "headline"))
+
+
+def test_half_year_with_previous_cycle_keeps_its_tables(small_dir):
+    # a half-year letter's change is computed once, in the analysis; the report is unchanged
+    plain = analysis.half_year("2026A", data_dir=small_dir, n_resamples=50, seed=SEED)
+    with_prev = analysis.half_year(
+        "2026A", data_dir=small_dir, n_resamples=50, seed=SEED, previous_cycle="2026H1"
+    )
+    assert plain.change is None and with_prev.change.previous_cycle == "2026H1"
+    for name, table in plain.tables.items():
+        pd.testing.assert_frame_equal(with_prev.tables[name], table, obj=name)
+    year = analysis.annual("2026A", data_dir=small_dir, n_resamples=50, seed=SEED)
+    pd.testing.assert_frame_equal(with_prev.change.comparison, year.tables["comparison"])
+    with pytest.raises(ValueError, match=r"^previous_cycle must differ from cycle; both are"):
+        analysis.half_year("2026A", data_dir=small_dir, previous_cycle="2026A")
