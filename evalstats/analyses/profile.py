@@ -893,7 +893,7 @@ def file_stem(unit: str) -> str:
     Examples
     --------
     >>> file_stem("finance_office"), file_stem("../x")
-    ('finance_office', 'unit-c3bbb4b2bbd8')
+    ('finance_office', 'unit-d6b96a97d147')
     """
     if _SAFE_STEM.match(unit) and unit not in (".", ".."):
         return unit
