@@ -27,7 +27,8 @@ CODE_MARKERS = ('class="jp-InputArea', "profile.unit_profile(", "letters.section
 
 
 def _composite_text(unit: str) -> str:
-    # the report's ranking table (tables/ranking.csv) is score_cycle(...).ranking
+    # the year-end cycle's own composite (no resampling in it): the report's
+    # ranking_annual_cycle, which an annual letter quotes beside the composite of the year
     ranking = score_cycle(validate_cycle(ROOT / "data/raw/2026A"), n_resamples=50, rng=1).ranking
     value = float(ranking.loc[ranking["unit"] == unit, "composite"].iloc[0])
     return f"{value:.2f}"
@@ -42,7 +43,12 @@ def _docx_text(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def cycles():
-    return profile.load_cycles("2026A", n_resamples=N_RESAMPLES, seed=SEED)
+    return profile.load_analysis("2026A", n_resamples=N_RESAMPLES, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def public():
+    return profile.load_analysis("2026A", n_resamples=N_RESAMPLES, seed=SEED, tier="public")
 
 
 # ---------------------------------------------------------------------- the notebook
@@ -232,10 +238,10 @@ def test_cmd_letters_exit_codes(monkeypatch, tmp_path, capsys):
 
 # ---------------------------------------------------------------------- words and tables
 def test_comments_are_escaped(cycles):
-    unit = str(cycles.comments["unit"].iloc[0])
+    unit = str(cycles.tables["comments"]["unit"].iloc[0])
     hostile = "<script>alert(1)</script> [点我](javascript:alert(1)) # 标题"
     p = profile.unit_profile(
-        unit, cycle="2026A", scored=cycles, pseudonymise=lambda s: s.map(lambda _: hostile)
+        unit, cycle="2026A", analysis=cycles, pseudonymise=lambda s: s.map(lambda _: hostile)
     )
     md = letters.section(p, "comments")
     assert "<script>" not in md and "&lt;script&gt;" in md
@@ -245,7 +251,7 @@ def test_comments_are_escaped(cycles):
 
 
 def test_sections_in_both_languages(cycles):
-    p = profile.unit_profile("finance_office", cycle="2026A", scored=cycles)
+    p = profile.unit_profile("finance_office", cycle="2026A", analysis=cycles)
     zh = letters.section(p, "headline")
     assert zh.startswith("## 总体结果") and "财政所" not in zh
     h = p.headline.iloc[0]
@@ -258,13 +264,13 @@ def test_sections_in_both_languages(cycles):
     with pytest.raises(ValueError, match=r"^key must be one of 'title', "):
         letters.blocks(p, "nope")
     frame = letters.table_frame(p, "headline")
-    assert dict(zip(frame.iloc[:, 0], frame.iloc[:, 1], strict=True))["综合得分"] == (
+    assert dict(zip(frame.iloc[:, 0], frame.iloc[:, 1], strict=True))["年度综合得分"] == (
         f"{h['composite']:.2f}"
     )
 
 
-def test_write_docx_public(cycles, tmp_path):
-    p = profile.unit_profile("land_office", cycle="2026A", scored=cycles, tier="public")
+def test_write_docx_public(public, tmp_path):
+    p = profile.unit_profile("land_office", cycle="2026A", analysis=public, tier="public")
     path = letters.write_docx(p, tmp_path / "x.docx", lang="en")
     text = _docx_text(path)
     assert "Feedback letter" in text and "land_office" in text
@@ -277,12 +283,12 @@ def test_file_stem():
     assert "/" not in letters_batch.file_stem("a/b")
 
 
-def test_public_letter_names_the_scheme_protected_groups_and_the_report_reasons(cycles):
+def test_public_letter_names_the_scheme_protected_groups_and_the_report_reasons(public):
     import dataclasses
 
     from evalstats.stats.privacy import REASON_TEXT
 
-    p = profile.unit_profile("land_office", cycle="2026A", scored=cycles, tier="public")
+    p = profile.unit_profile("land_office", cycle="2026A", analysis=public, tier="public")
     zh = letters._suppression(p, "zh")[0][1]
     assert "社会义务监督员的分项结果不单独公布" in zh  # the bundled scheme protects supervisors
     rules = dataclasses.replace(p.scheme.rules, anonymity_groups=("supervisor", "deputy"))

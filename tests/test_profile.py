@@ -10,13 +10,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from statsmodels.stats.multitest import multipletests
 
-from evalstats.analyses import cycle as analysis
 from evalstats.analyses import profile
-from evalstats.inputs.validate import validate_cycle
 from evalstats.stats import privacy
-from evalstats.stats.pipeline import score_cycle
 
 SEED = 7
 N_RESAMPLES = 200
@@ -24,12 +20,17 @@ N_RESAMPLES = 200
 
 @pytest.fixture(scope="module")
 def cycles():
-    return profile.load_cycles("2026A", n_resamples=N_RESAMPLES, seed=SEED)
+    return profile.load_analysis("2026A", n_resamples=N_RESAMPLES, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def public():
+    return profile.load_analysis("2026A", n_resamples=N_RESAMPLES, seed=SEED, tier="public")
 
 
 @pytest.fixture(scope="module")
 def finance(cycles):
-    return profile.unit_profile("finance_office", cycle="2026A", scored=cycles)
+    return profile.unit_profile("finance_office", cycle="2026A", analysis=cycles)
 
 
 # ---------------------------------------------------------------------- suppress_small_cells
@@ -82,48 +83,56 @@ def test_derive_previous_cycle():
     assert profile.derive_previous_cycle("pilot") == ""
 
 
-def test_load_cycles_is_kept_in_memory(cycles):
-    again = profile.load_cycles("2026A", n_resamples=N_RESAMPLES, seed=SEED)
+def test_load_analysis_is_kept_in_memory(cycles):
+    again = profile.load_analysis("2026A", n_resamples=N_RESAMPLES, seed=SEED)
     assert again is cycles
-    assert cycles.previous_cycle == "2026H1"
-    assert cycles.year is not None  # annual cycle with its half-year: the year's ranking
+    # annual cycle with its half-year: the annual analysis, the change computed once
+    assert cycles.kind == "annual" and cycles.options["half_year_cycle"] == "2026H1"
+    assert cycles.change.previous_cycle == "2026H1"
+    assert cycles.change.comparison.equals(cycles.tables["comparison"])
 
 
 def test_no_previous_cycle():
-    c = profile.load_cycles("2026A", previous_cycle="none", n_resamples=50, seed=1)
-    p = profile.unit_profile("finance_office", cycle="2026A", scored=c)
-    assert c.previous_cycle == "" and c.year is None
-    assert p.changes.empty and p.previous.empty and p.rectification.empty
+    c = profile.load_analysis("2026A", previous_cycle="none", n_resamples=50, seed=1)
+    p = profile.unit_profile("finance_office", cycle="2026A", analysis=c)
+    assert c.kind == "half_year" and c.change is None  # the year-end cycle on its own
+    assert p.changes.empty and p.previous.empty and p.rectification.empty and p.year.empty
 
 
 # ---------------------------------------------------------------------- the profile
-def test_headline_is_the_reports_ranking_row(finance):
-    # the report's ranking is score_cycle(validated, rng=seed).ranking (analysis.half_year)
-    ranking = score_cycle(
-        validate_cycle("data/raw/2026A"), n_resamples=N_RESAMPLES, rng=SEED
-    ).ranking
+def test_headline_is_the_reports_year_row(cycles, finance):
+    # an annual letter states the combined year's result: the report's year ranking
+    ranking = cycles.tables["ranking"]
     row = ranking[ranking["unit"] == "finance_office"].iloc[0]
     h = finance.headline.iloc[0]
-    for col in ("composite", "composite_ci_low", "rank", "rank_low", "rank_high", "p_last"):
+    assert h["composite"] == row["composite_year"] != row["composite"]
+    assert h["composite_ci_low"] == row["composite_year_ci_low"]
+    for col in ("rank", "rank_low", "rank_high", "p_last", "standing", "grade", "veto"):
         assert h[col] == row[col], col
     assert h["n_ranked"] == int((ranking["series"] == "administration").sum())
+    own = cycles.scored["2026A"].ranking
+    assert h["n_forms"] == own.loc[own["unit"] == "finance_office", "n_forms"].iloc[0]
     assert finance.unit_name == "财政所" and finance.series == "administration"
 
 
 def test_weak_dimensions_as_in_the_report(cycles, finance):
-    s = cycles.scored["2026A"]
-    weak = analysis.weak_dimensions(s.scores, s.counts, scheme=cycles.scheme)
+    weak = cycles.tables["weak_dimensions"]
     expected = weak[weak["unit"] == "finance_office"].reset_index(drop=True)
     pd.testing.assert_frame_equal(finance.weak, expected)
 
 
-def test_changes_are_adjusted_within_the_units_dimensions(finance):
+def test_changes_are_the_reports_comparison(cycles, finance):
+    # one computation: the report's comparison rows (Holm over every unit × dimension), not a
+    # family of the unit's own dimensions (which made a change significant in a letter only)
     ch = finance.changes
     assert ch["dimension"].tolist() == list(finance.scheme.dimension_codes)
-    expected = multipletests(ch["score_pvalue"].to_numpy(), method="holm")[1]
-    np.testing.assert_allclose(ch["score_pvalue_adjusted"].to_numpy(), expected)
+    c = cycles.tables["comparison"]
+    expected = c[c["unit"] == "finance_office"].drop(columns=["unit_name", "series"])
+    pd.testing.assert_frame_equal(ch, expected.reset_index(drop=True))
     c = finance.composite_change.iloc[0]
     assert c["composite_diff"] == pytest.approx(c["composite_annual"] - c["composite_h1"])
+    own = cycles.scored["2026A"].composites
+    assert c["composite_annual"] == own.loc[own["unit"] == "finance_office", "composite"].iloc[0]
 
 
 def test_dimension_table_medians(cycles, finance):
@@ -141,26 +150,31 @@ def test_dimension_table_medians(cycles, finance):
 
 def test_rectification_verdicts_read_the_interval(cycles):
     # a unit weak at the half-year: its weak dimensions followed up
-    weak_h1 = cycles.weak["2026H1"]
+    weak_h1 = cycles.change.weak_dimensions
     unit = str(weak_h1["unit"].iloc[0])
-    p = profile.unit_profile(unit, cycle="2026A", scored=cycles)
+    p = profile.unit_profile(unit, cycle="2026A", analysis=cycles)
     r = p.rectification
     assert len(r) == int((weak_h1["unit"] == unit).sum())
     lo, hi = r["score_diff_ci_low"].to_numpy(), r["score_diff_ci_high"].to_numpy()
     expected = np.where(lo > 0, "improved", np.where(hi < 0, "declined", "no_clear_change"))
     assert r["verdict"].tolist() == expected.tolist()
+    # the weighted scores then and now, and the score change beside its own two ends
+    np.testing.assert_allclose(r["score_diff"], r["score_after"] - r["score_before"])
+    s = cycles.scored["2026A"].scores
+    now = s[(s["unit"] == unit) & (s["group"] == "all")].set_index("dimension")["weighted_score"]
+    np.testing.assert_array_equal(r["weighted_score_after"], now.loc[r["dimension"]].to_numpy())
 
 
 def test_unit_in_one_cycle_only(cycles):
-    p = profile.unit_profile("veterans_station", cycle="2026A", scored=cycles)
+    p = profile.unit_profile("veterans_station", cycle="2026A", analysis=cycles)
     assert p.changes.empty and p.previous.empty and p.composite_change.empty
     assert len(p.headline) == 1
 
 
 def test_quality_flags_concern_the_unit(cycles):
-    flags = cycles.flags
+    flags = cycles.tables["quality"]
     unit = str(flags.loc[flags["unit"] != "", "unit"].iloc[0])
-    p = profile.unit_profile(unit, cycle="2026A", scored=cycles)
+    p = profile.unit_profile(unit, cycle="2026A", analysis=cycles)
     assert len(p.quality) >= int((flags["unit"] == unit).sum()) > 0
 
 
@@ -171,34 +185,41 @@ def test_unknown_unit_fails_clearly(cycles):
         "family_planning, civil_affairs, …)"
     )
     with pytest.raises(ValueError, match=f"^{re.escape(msg)}$"):
-        profile.unit_profile("nope", cycle="2026A", scored=cycles)
+        profile.unit_profile("nope", cycle="2026A", analysis=cycles)
 
 
 def test_option_errors(cycles):
     with pytest.raises(ValueError, match=r"^tier must be one of 'internal', 'public'; got 'x'$"):
-        profile.unit_profile("finance_office", cycle="2026A", scored=cycles, tier="x")
-    with pytest.raises(ValueError, match=r"^scored holds cycle '2026A', not '2026H1'$"):
-        profile.unit_profile("finance_office", cycle="2026H1", scored=cycles)
+        profile.unit_profile("finance_office", cycle="2026A", analysis=cycles, tier="x")
+    with pytest.raises(ValueError, match=r"^analysis is of cycle '2026A', not '2026H1'$"):
+        profile.unit_profile("finance_office", cycle="2026H1", analysis=cycles)
+    with pytest.raises(ValueError, match=r"^analysis is of tier 'internal', not 'public'$"):
+        profile.unit_profile("finance_office", cycle="2026A", analysis=cycles, tier="public")
+    with pytest.raises(TypeError, match=r"^analysis must be an Analysis or None; got dict$"):
+        profile.unit_profile("finance_office", cycle="2026A", analysis={})
+    with pytest.raises(TypeError, match=r"^analysis must be an Analysis; got dict$"):
+        profile.letters_table({})
     with pytest.raises(ValueError, match=r"^unit must be a unit code; got ''$"):
-        profile.unit_profile("", cycle="2026A", scored=cycles)
+        profile.unit_profile("", cycle="2026A", analysis=cycles)
     with pytest.raises(ValueError, match=r"^previous_cycle must differ from cycle; both are"):
-        profile.load_cycles("2026A", previous_cycle="2026A")
+        profile.load_analysis("2026A", previous_cycle="2026A")
     with pytest.raises(ValueError, match=r"^language must be one of 'zh', 'en'; got 'fr'$"):
         profile.check_parameters(unit="x", cycle="2026A", language="fr")
 
 
 def test_pseudonymise_hook(cycles):
-    with_comments = cycles.comments["unit"].iloc[0]
+    comments = cycles.tables["comments"]
+    with_comments = comments["unit"].iloc[0]
     p = profile.unit_profile(
-        with_comments, cycle="2026A", scored=cycles, pseudonymise=lambda s: s.str.upper()
+        with_comments, cycle="2026A", analysis=cycles, pseudonymise=lambda s: s.str.upper()
     )
-    own = cycles.comments[cycles.comments["unit"] == with_comments]["comment"]
+    own = comments[comments["unit"] == with_comments]["comment"]
     assert p.comments["comment"].tolist() == own.str.upper().tolist()
 
 
 # ---------------------------------------------------------------------- public tier
-def test_public_tier_withholds_supervisors_and_small_cells(cycles):
-    p = profile.unit_profile("land_office", cycle="2026A", scored=cycles, tier="public")
+def test_public_tier_withholds_supervisors_and_small_cells(cycles, public):
+    p = profile.unit_profile("land_office", cycle="2026A", analysis=public, tier="public")
     d = p.dimensions
     k = p.scheme.rules.anonymity_min
     sup = d[d["group"] == "supervisor"]
@@ -214,15 +235,15 @@ def test_public_tier_withholds_supervisors_and_small_cells(cycles):
     }
     assert len(p.suppressed) == int(d["suppressed"].sum())
     assert "supervisor" not in set(p.scores["group"])  # nor in the figure's data
-    internal = profile.unit_profile("land_office", cycle="2026A", scored=cycles)
+    internal = profile.unit_profile("land_office", cycle="2026A", analysis=cycles)
     assert internal.dimensions["score"].notna().all() and internal.suppressed.empty
 
 
-def test_public_tier_secondary_suppression_passes_the_checker(cycles):
+def test_public_tier_secondary_suppression_passes_the_checker(cycles, public):
     # land_office: 5 supervisors (never shown), 4 deputies (< 5) — and then the pooled and
     # the group-weighted score would solve those two groups from the two shown, so the
     # smaller of the others (28 enterprises) is withheld as a complement.
-    p = profile.unit_profile("land_office", cycle="2026A", scored=cycles, tier="public")
+    p = profile.unit_profile("land_office", cycle="2026A", analysis=public, tier="public")
     why = p.suppressed.drop_duplicates("group").set_index("group")["reason"].to_dict()
     assert why == {
         "enterprise": "complementary",
@@ -234,7 +255,7 @@ def test_public_tier_secondary_suppression_passes_the_checker(cycles):
     published = {n: t for n, t in p.tables.items() if n not in ("comments", "quality")}
     assert privacy.check_public({**published, "counts": p.counts}, scheme=p.scheme).empty
     # the primary rule alone (enterprises shown) is caught by the checker
-    internal = profile.unit_profile("land_office", cycle="2026A", scored=cycles)
+    internal = profile.unit_profile("land_office", cycle="2026A", analysis=cycles)
     d = p.dimensions.copy()
     ent = (d["group"] == "enterprise").to_numpy()
     for c in ("n_valid", "score", "satisfied_rate"):
@@ -246,9 +267,12 @@ def test_public_tier_secondary_suppression_passes_the_checker(cycles):
 def test_quality_flags_name_nobody_in_the_public_tier():
     # the demo's half-year holds a 15-form burst by collector 王某 across units; it used to
     # crash the profile (a read-only mask) and, in public, to name the collector and form ids
-    h1 = profile.load_cycles("2026H1", n_resamples=N_RESAMPLES, seed=SEED)
-    internal = profile.unit_profile("transport_station", cycle="2026H1", scored=h1)
-    public = profile.unit_profile("transport_station", cycle="2026H1", scored=h1, tier="public")
+    h1 = profile.load_analysis("2026H1", n_resamples=N_RESAMPLES, seed=SEED)
+    h1_public = profile.load_analysis("2026H1", n_resamples=N_RESAMPLES, seed=SEED, tier="public")
+    internal = profile.unit_profile("transport_station", cycle="2026H1", analysis=h1)
+    public = profile.unit_profile(
+        "transport_station", cycle="2026H1", analysis=h1_public, tier="public"
+    )
     assert set(internal.quality["check"]) >= {"burst", "straight_lining"}
     assert internal.quality["reason_zh"].str.contains("王某").any()
     assert public.quality["check"].tolist() == internal.quality["check"].tolist()
@@ -257,3 +281,11 @@ def test_quality_flags_name_nobody_in_the_public_tier():
     burst = public.quality[public.quality["check"] == "burst"].iloc[0]
     assert burst["reason_zh"] == "涉及 15 份测评表；收集人、问卷编号等细节只在内部版中列出。"
     assert burst["collector"] == "" and burst["form_ids"] == ""
+
+
+def test_file_stem_is_the_letters_batch_one():
+    from evalstats.present import letters
+
+    for unit in ("finance_office", "../x", "a/b", "综治办", ".."):
+        assert profile.file_stem(unit) == letters.file_stem(unit)
+    assert profile.file_stem("../x") == "unit-d6b96a97d147"

@@ -754,6 +754,15 @@ class Analysis:
     tier : {"internal", "public"}
     public_counts : DataFrame or None
         Public tier: the tally pooled over groups of the units shown (:attr:`counts`).
+    change : CycleChange or None
+        The change since the previous cycle, computed once (:func:`cycle_change`): the annual
+        analysis' half-year → year-end (its ``comparison`` table is ``change.comparison``);
+        a half-year analysis given ``previous_cycle``; else None.
+    unpublished : dict of str -> DataFrame
+        Public tier: the internal ``comments`` and ``quality`` tables, which the public tier
+        does not publish, kept for views that apply their own rules to one unit (the
+        feedback letters, :mod:`evalstats.analyses.profile`); empty in the internal tier
+        (they are in ``tables``).  Never written by :meth:`write`.
     """
 
     kind: str
@@ -767,6 +776,8 @@ class Analysis:
     options: dict = field(default_factory=dict)
     tier: str = "internal"
     public_counts: pd.DataFrame | None = field(default=None, repr=False)
+    change: CycleChange | None = field(default=None, repr=False)
+    unpublished: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def texts(self) -> dict:
@@ -1488,6 +1499,89 @@ def composite_change(
             "confidence_level": np.full(len(units), level),
             "adjust_method": _str([adjust] * len(units)),
         }
+    )
+
+
+@dataclass(frozen=True)
+class CycleChange:
+    """The change from one cycle to the next, computed once for every view (:func:`cycle_change`).
+
+    Attributes
+    ----------
+    previous_cycle : str
+        The earlier cycle.
+    ranking : DataFrame
+        The earlier cycle's own ranking (as its report gives it).
+    rectification_needed : DataFrame
+        :func:`rectification_needed` of that ranking: who had to rectify after it, and why.
+    weak_dimensions : DataFrame
+        :func:`weak_dimensions` of the earlier cycle.
+    comparison : DataFrame
+        :func:`evalstats.stats.compare.compare_cycles` per unit × dimension, with ``unit_name``
+        and ``series`` after ``unit`` (Holm over every unit × dimension): the annual report's
+        ``comparison`` table.
+    composite_change : DataFrame
+        :func:`composite_change` of every unit with a composite in the earlier cycle (Holm over
+        those units): the change of the measure that decides grades.
+    """
+
+    previous_cycle: str
+    ranking: pd.DataFrame = field(repr=False)
+    rectification_needed: pd.DataFrame = field(repr=False)
+    weak_dimensions: pd.DataFrame = field(repr=False)
+    comparison: pd.DataFrame = field(repr=False)
+    composite_change: pd.DataFrame = field(repr=False)
+
+
+def cycle_change(
+    before: CycleScores,
+    after: CycleScores,
+    *,
+    units: pd.DataFrame,
+    scheme: Scheme,
+    confidence_level: float,
+) -> CycleChange:
+    """Everything the outputs say about the change from ``before`` to ``after``, computed once.
+
+    Parameters
+    ----------
+    before, after : CycleScores
+        The two scored cycles (earlier first).
+    units : DataFrame
+        ``unit, name, series`` of the units of either cycle (names and series of the rows).
+    scheme : Scheme
+    confidence_level : float
+
+    Returns
+    -------
+    CycleChange
+
+    Examples
+    --------
+    >>> a = annual("2026A", n_resamples=200, seed=1)  # doctest: +SKIP
+    >>> a.change.comparison.equals(a.tables["comparison"])  # doctest: +SKIP
+    True
+    """
+    info = _unit_info(units)
+    comparison = compare_cycles(
+        before.counts,
+        after.counts,
+        by=("unit", "dimension"),
+        scheme=scheme,
+        adjust=ADJUST,
+        alpha=ALPHA,
+        confidence_level=confidence_level,
+        units=info.reset_index().rename(columns={"unit_name": "name"}),
+    )
+    return CycleChange(
+        previous_cycle=str(before.ranking["cycle"].iloc[0]) if len(before.ranking) else "",
+        ranking=before.ranking,
+        rectification_needed=rectification_needed(before.ranking, scheme=scheme),
+        weak_dimensions=weak_dimensions(before.scores, before.counts, scheme=scheme),
+        comparison=_with_names(comparison, info),
+        composite_change=composite_change(
+            before.composites, after.composites, confidence_level=confidence_level
+        ),
     )
 
 
@@ -2244,6 +2338,23 @@ def _read_cycles(folders, cycles, rows, *, scheme, backend, memory_limit, schedu
         yield out
 
 
+def _all_units(*validated) -> pd.DataFrame:
+    """``unit, name, series`` of the units of the cycles given (the first cycle's entry wins)."""
+    info = pd.concat([_unit_info(v.units) for v in validated])
+    info = info[~info.index.duplicated()]
+    return info.reset_index().rename(columns={"unit_name": "name"})
+
+
+def _score_read(read, *, level: float, n_resamples: int, seed, method: str) -> CycleScores:
+    """Score a cycle read by :func:`_read_cycles` as its own report would (``rng=seed``)."""
+    options = dict(
+        method=method, confidence_level=level, n_resamples=n_resamples, rng=stream_rng(seed, 0)
+    )
+    if read is _validated(read):
+        return score_cycle(read, **options)
+    return score_counts(read, **options)
+
+
 def _validated(x):
     """The ValidatedCycle or ScannedCycle of a cycle read by :func:`_read_cycles`."""
     counted = _quality.counted_cycle(x)
@@ -2263,6 +2374,7 @@ def half_year(
     backend: str = "pandas",
     memory_limit=None,
     scheduler=None,
+    previous_cycle: str | None = None,
 ) -> Analysis:
     """The half-year analysis of ``cycle``: validated, scored, ranked, checked and listed.
 
@@ -2297,6 +2409,11 @@ def half_year(
         DuckDB's memory limit (duckdb and dask backends), e.g. ``"4GB"``.
     scheduler : str or distributed.Client, optional
         Dask scheduler address (dask backend; default: a local cluster for the call).
+    previous_cycle : str, optional
+        A cycle to compare with (its folder beside the cycle's, e.g. ``"2025A"`` for
+        ``"2026H1"``): scored as its own report would score it, and the change computed
+        once into :attr:`Analysis.change` (:func:`cycle_change`) for the feedback letters.
+        The tables are the same with or without it.
 
     Returns
     -------
@@ -2317,20 +2434,37 @@ def half_year(
         scheme, confidence_level, n_resamples, seed, method
     )
     folder, shown = _locate(data_dir, cycle)
+    prev = None
+    if previous_cycle not in (None, ""):
+        prev = check_cycle(previous_cycle, name="previous_cycle")
+    if prev == cycle:
+        raise ValueError(f"previous_cycle must differ from cycle; both are {cycle!r}")
+    shown_all = [shown] + ([_sibling(folder, shown, prev)[1]] if prev else [])
     backend, memory_limit, scheduler = _check_backend(backend, memory_limit, scheduler, folder)
     with _read_cycles(
-        [shown],
-        [cycle],
-        [True],
+        shown_all,
+        [cycle, prev][: len(shown_all)],
+        [True, False][: len(shown_all)],
         scheme=scheme,
         backend=backend,
         memory_limit=memory_limit,
         scheduler=scheduler,
-    ) as (read,):
+    ) as (read, *before):
         v = _validated(read)
         scored, tables, qc, flagged = _cycle_tables(
             read, level=level, n_resamples=n_resamples, seed=seed, method=method, tier=tier
         )
+        change = None
+        if before:
+            change = cycle_change(
+                _score_read(
+                    before[0], level=level, n_resamples=n_resamples, seed=seed, method=method
+                ),
+                scored,
+                units=_all_units(v, _validated(before[0])),
+                scheme=scheme,
+                confidence_level=level,
+            )
     tables["rectification"] = rectification_table(
         scored.ranking, tables["weak_dimensions"], tables["comments"], scheme=scheme
     )
@@ -2352,8 +2486,9 @@ def half_year(
         flagged=len(flagged),
         annual=None,
     )
-    public_counts, withheld = None, set()
+    public_counts, withheld, unpublished = None, set(), {}
     if tier == "public":
+        unpublished = {name: tables[name] for name in ("comments", "quality")}
         tables, public_counts, withheld = _public("half_year", tables, scored, v, scheme=scheme)
     return Analysis(
         kind="half_year",
@@ -2367,6 +2502,8 @@ def half_year(
         options=options,
         tier=tier,
         public_counts=public_counts,
+        change=change,
+        unpublished=unpublished,
     )
 
 
@@ -2455,21 +2592,10 @@ def annual(
         confidence_level=level,
         rng=stream_rng(seed, STREAM_YEAR),
     )
-    info = pd.concat([_unit_info(v_a.units), _unit_info(v_h.units)])
-    info = info[~info.index.duplicated()]
-    units_all = info.reset_index().rename(columns={"unit_name": "name"})
-    comparison = compare_cycles(
-        s_h.counts,
-        s_a.counts,
-        by=("unit", "dimension"),
-        scheme=scheme,
-        adjust=ADJUST,
-        alpha=ALPHA,
-        confidence_level=level,
-        units=units_all,
+    change = cycle_change(
+        s_h, s_a, units=_all_units(v_a, v_h), scheme=scheme, confidence_level=level
     )
-    comparison = _with_names(comparison, info)
-    weak_h = weak_dimensions(s_h.scores, s_h.counts, scheme=scheme)
+    comparison, weak_h = change.comparison, change.weak_dimensions
     tables["ranking_annual_cycle"] = s_a.ranking
     tables["ranking"] = year
     tables["final_grades"] = year[FINAL_GRADES_COLUMNS].reset_index(drop=True)
@@ -2533,8 +2659,9 @@ def annual(
         flagged=len(flagged),
         annual=extra,
     )
-    public_counts, withheld = None, set()
+    public_counts, withheld, unpublished = None, set(), {}
     if tier == "public":
+        unpublished = {name: tables[name] for name in ("comments", "quality")}
         tables, public_counts, withheld = _public(
             "annual", tables, s_a, v_a, scheme=scheme, h1=s_h, score_column="composite_year"
         )
@@ -2550,6 +2677,8 @@ def annual(
         options=options,
         tier=tier,
         public_counts=public_counts,
+        change=change,
+        unpublished=unpublished,
     )
 
 
@@ -2560,11 +2689,13 @@ __all__ = [
     "PUBLIC_ANNUAL_TABLES",
     "PUBLIC_HALF_YEAR_TABLES",
     "Analysis",
+    "CycleChange",
     "Parameters",
     "annual",
     "check_parameters",
     "comments_table",
     "composite_change",
+    "cycle_change",
     "default_half_year_cycle",
     "group_differences",
     "half_year",

@@ -8,42 +8,41 @@ that concern it — as tidy tables (English column names, codes as values, nothi
 frozen :class:`UnitProfile`.  ``notebooks/unit_profile.ipynb`` displays it;
 :mod:`evalstats.present.letters` turns it into sentences, an HTML letter and a Word letter.
 
-Every statistic comes from the modules that compute it for the cycle report, so a letter agrees
-with the report: scores and ranking from :func:`evalstats.stats.pipeline.score_cycle` (with the same
-seed as the report's, the same bootstrap ranking), weak dimensions and the rectification rule
-from :mod:`evalstats.analyses.cycle`, cycle comparisons from
-:func:`evalstats.stats.compare.compare_cycles`,
-data-quality flags from :func:`evalstats.stats.quality.quality_flags`.
+One computation, many views
+---------------------------
+A letter is a view of the cycle's analysis — the :class:`~evalstats.analyses.cycle.Analysis`
+that :func:`~evalstats.analyses.cycle.half_year` or :func:`~evalstats.analyses.cycle.annual`
+returns for the report, with the same data, scheme, seed, resamples, confidence level, method
+and tier — never a recomputation.  :func:`load_analysis` runs it: the annual analysis for an
+annual cycle with its half-year (the letter states the **combined year's** result, as the
+report's ``final_grades``), the half-year analysis otherwise (``ranking``).  The unit's
+figures are read from its tables: the headline from ``ranking`` (the year's for an annual
+cycle: ``composite`` is then ``composite_year``), rectification from ``rectification``, weak
+dimensions from ``weak_dimensions``, comments from ``comments``, changes from
+:attr:`~evalstats.analyses.cycle.Analysis.change` (the report's ``comparison``, Holm over
+every unit × dimension, and the change of the composite, the measure that decides grades).
+:func:`letters_table` is the one row per unit that the letters state; each profile's
+``letter`` is its unit's row, and the letter's sentences quote it.
 
 Cycle-wide work is done once
 ----------------------------
-Validating and scoring a cycle (and its bootstrap ranking) is the same for every unit.
-:func:`load_cycles` does it once and returns a :class:`Cycles`; pass it as ``scored=`` to
-:func:`unit_profile` for each unit.  :func:`load_cycles` also keeps its last few results in
-memory keyed by the *content* of the input files (sha256), the scheme and the options, so a
-kernel that executes the profile notebook for unit after unit scores the cycle once.
+:func:`load_analysis` keeps its last few results in memory keyed by the *content* of the
+input files (sha256), the scheme and the options, so a kernel that executes the profile
+notebook for unit after unit analyses the cycle once; pass the result as ``analysis=`` to
+:func:`unit_profile` for a batch of units.
 
 The previous cycle
 ------------------
 ``previous_cycle=""`` derives it: ``2026A`` → ``2026H1``, ``2026H2`` → ``2026H1``, ``2026H1``
 → ``2025A``, when that cycle's folder sits beside the cycle's (else there is no comparison);
-``"none"`` asks for no comparison.  For an annual cycle compared with its half-year, the
-profile also holds the unit's result of the year (``year``: :func:`evalstats.stats.pipeline.
-score_year`, the ranking the annual report's grades are decided on).
-
-Change since the previous cycle (``changes``)
----------------------------------------------
-:func:`evalstats.stats.compare.compare_cycles` on the unit's tallies, by dimension: Newcombe
-intervals for the satisfied rate, Welch intervals for the score, Holm-adjusted tests.  **The
-family adjusted is the unit's own dimensions** (one letter asks five questions about one unit),
-not every unit × dimension of the town as in the annual report's ``comparison`` table, so a
-letter's adjusted p-values are smaller than the report's for the same row; the intervals and
-unadjusted p-values are the same.  The change of the composite (``composite_change``) is
-:func:`evalstats.analyses.cycle.composite_change` for the unit (one test, nothing to adjust).
+``"none"`` asks for no comparison.  An annual cycle compared with a half-year of its year is
+the annual analysis (``half_year_cycle`` = the previous cycle); an annual cycle without one
+(``"none"``, or no folder) is judged on its own, as a half-year analysis of that cycle.
 
 Publication tier
 ----------------
-``tier="public"`` applies the rules of :mod:`evalstats.stats.privacy` to the unit's group breakdown:
+``tier="public"`` is the public analysis (its headline numbers withheld as in the public
+report) and applies the rules of :mod:`evalstats.stats.privacy` to the unit's group breakdown:
 no cell resting on fewer than ``scheme.rules.anonymity_min`` respondents (forms) is shown
 (reason ``fewer_than_threshold``: its numbers become missing and ``suppressed`` is True); there
 is no supervisor-only breakdown of a unit whatever its size (``supervisor_breakdown``: the ~5
@@ -53,23 +52,24 @@ pooled score (forms-weighted) and the group-weighted dimension score — so two 
 would be solved from the groups shown; at least three groups are then withheld, the smallest
 first (:func:`evalstats.stats.privacy.protect` with two relations on the group margin).  A unit
 whose own forms are fewer than the threshold, or come from protected groups only, is withheld
-whole (headline, dimensions, levels).  The level counts the figures draw (``counts``) are
-pooled over groups; comments lose their respondent group and form id.  ``suppressed`` lists
-every cell withheld and why.
+whole (dimensions, levels; its headline numbers are withheld by the public analysis).  The
+level counts the figures draw (``counts``) are pooled over groups; comments lose their
+respondent group and form id.  ``suppressed`` lists every cell withheld and why.
 
 Examples
 --------
->>> from evalstats.analyses.profile import load_cycles, unit_profile
->>> cycles = load_cycles("2026A", n_resamples=500, seed=1)  # doctest: +SKIP
->>> p = unit_profile("finance_office", cycle="2026A", scored=cycles)  # doctest: +SKIP
->>> p.headline[["unit_name", "composite", "rank", "grade"]]  # doctest: +SKIP
+>>> from evalstats.analyses.profile import letters_table, load_analysis, unit_profile
+>>> a = load_analysis("2026A", n_resamples=500, seed=1)  # doctest: +SKIP
+>>> p = unit_profile("finance_office", cycle="2026A", analysis=a)  # doctest: +SKIP
+>>> p.letter.equals(letters_table(a).query("unit == 'finance_office'"))  # doctest: +SKIP
+True
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,9 +77,11 @@ import numpy as np
 import pandas as pd
 
 from evalstats.analyses import cycle as _analysis
+from evalstats.analyses.cycle import Analysis
 from evalstats.core.config import resolve_path
-from evalstats.core.cycles import check_cycle, cycle_kind, parse_cycle
+from evalstats.core.cycles import check_cycle, parse_cycle
 from evalstats.core.cycles import previous_cycle as _previous_cycle
+from evalstats.core.files import file_stem, sha256_file
 from evalstats.core.options import (
     check_confidence_level,
     check_n_resamples,
@@ -89,16 +91,27 @@ from evalstats.core.options import (
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.vocab import LANGS, TIERS
 from evalstats.stats import privacy as _privacy
-from evalstats.stats.compare import compare_cycles
-from evalstats.stats.pipeline import CycleScores, score_cycle, score_year
 from evalstats.stats.privacy import suppress_small_cells
-from evalstats.stats.quality import flagged_form_ids, quality_flags
 
 ALL = "all"
 NO_PREVIOUS = "none"
 CACHE_SIZE = 4
-"""How many :func:`load_cycles` results are kept in memory."""
+"""How many :func:`load_analysis` results are kept in memory."""
 SUPPRESSED_COLUMNS = ["table", "group", "dimension", "n_forms", "threshold", "reason"]
+
+LETTERS_COLUMNS = [
+    "unit",
+    "composite",
+    "rank",
+    "rank_low",
+    "rank_high",
+    "p_last",
+    "standing",
+    "grade",
+    "veto",
+    "rectification_required",
+]
+"""The figures a letter states, one row per unit (:func:`letters_table`)."""
 
 HEADLINE_COLUMNS = [
     "cycle",
@@ -155,6 +168,7 @@ RECTIFICATION_COLUMNS = [
     "weighted_score",
     "series_median",
     "weak_reason",
+    "weighted_score_after",
     "score_before",
     "score_after",
     "score_diff",
@@ -166,13 +180,10 @@ RECTIFICATION_COLUMNS = [
 ]
 
 
-# ====================================================================== cycles
+# ====================================================================== the analysis
 def derive_previous_cycle(cycle: str) -> str:
     """The cycle a letter compares with: ``2026A`` → ``2026H1``, ``2026H2`` → ``2026H1``,
     ``2026H1`` → ``2025A``; ``""`` for a cycle id of another form.
-
-    :func:`evalstats.core.cycles.previous_cycle`, kept under this name for the letters'
-    parameter ``previous_cycle=""`` (derive when possible, else compare with nothing).
 
     Examples
     --------
@@ -182,45 +193,20 @@ def derive_previous_cycle(cycle: str) -> str:
     return _previous_cycle(cycle) if parse_cycle(cycle) else ""
 
 
-@dataclass(frozen=True)
-class Cycles:
-    """Cycle-wide results shared by every unit's profile (:func:`load_cycles`).
+def cycle_folder(data_dir, cycle: str) -> Path:
+    """The folder of ``cycle``: ``<data_dir>/<cycle>``, or ``data_dir`` itself when it is that
+    cycle's folder (relative paths resolve from the project root).
 
-    Attributes
-    ----------
-    cycle, previous_cycle : str
-        ``previous_cycle`` is ``""`` when there is none.
-    validated : dict of str -> ValidatedCycle
-    scored : dict of str -> CycleScores
-    year : DataFrame or None
-        The ranking of the year (annual cycle compared with its half-year), else None.
-    flags : DataFrame
-        :func:`evalstats.stats.quality.quality_flags` of ``cycle``.
-    comments : DataFrame
-        :func:`evalstats.analyses.cycle.comments_table` of ``cycle``.
-    weak : dict of str -> DataFrame
-        :func:`evalstats.analyses.cycle.weak_dimensions` per cycle.
-    options : dict
-        ``confidence_level, n_resamples, seed, method``.
+    Raises
+    ------
+    FileNotFoundError
+        Neither exists.
+
+    Examples
+    --------
+    >>> cycle_folder("data/raw", "2026A").name  # doctest: +SKIP
+    '2026A'
     """
-
-    cycle: str
-    previous_cycle: str
-    scheme: Scheme
-    validated: dict
-    scored: dict
-    year: pd.DataFrame | None
-    flags: pd.DataFrame
-    comments: pd.DataFrame
-    weak: dict
-    options: dict = field(default_factory=dict)
-
-
-_CACHE: OrderedDict = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-
-
-def _folder(data_dir, cycle: str) -> Path:
     base = resolve_path(data_dir)
     if (base / cycle).is_dir():
         return base / cycle
@@ -232,21 +218,18 @@ def _folder(data_dir, cycle: str) -> Path:
     )
 
 
-def _content_key(folders) -> tuple:
-    from evalstats.core.files import sha256_file
-
-    files = []
-    for f in folders:
-        for p in sorted(f.iterdir()):
-            if p.is_file() and not p.name.startswith(("~$", ".")):
-                files.append((str(p.resolve()), sha256_file(p)))
-    return tuple(files)
-
-
 def resolve_previous_cycle(previous_cycle, cycle: str, folder: Path) -> str:
-    """The cycle to compare with: ``""`` for ``"none"``; derived (:func:`derive_previous_cycle`)
-    for ``""`` when its folder is beside ``folder``; else the checked id, whose folder must
-    exist.  Used by :func:`load_cycles` and the letters batch alike."""
+    """The previous cycle a letter compares with (``""``: none).
+
+    ``""`` derives it (:func:`derive_previous_cycle`) when its folder sits beside ``folder``
+    (the cycle's); ``"none"`` gives ``""``; another id must differ from ``cycle`` and have a
+    folder beside the cycle's.
+
+    Examples
+    --------
+    >>> resolve_previous_cycle("none", "2026A", Path("data/raw/2026A"))
+    ''
+    """
     if not isinstance(previous_cycle, str):
         raise TypeError(f"previous_cycle must be a str; got {previous_cycle!r}")
     prev = previous_cycle.strip()
@@ -265,7 +248,27 @@ def resolve_previous_cycle(previous_cycle, cycle: str, folder: Path) -> str:
     return prev
 
 
-def load_cycles(
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def _content_key(folders) -> tuple:
+    """(path, sha256) of every input file of the folders: the cache key of their content."""
+    files = []
+    for f in folders:
+        for p in sorted(f.iterdir()):
+            if p.is_file() and not p.name.startswith(("~$", ".")):
+                files.append((str(p.resolve()), sha256_file(p)))
+    return tuple(files)
+
+
+def _is_year(cycle: str, prev: str) -> bool:
+    """An annual cycle combined with a half-year of its own year."""
+    m, q = parse_cycle(cycle), parse_cycle(prev)
+    return bool(m and q and m.kind == "annual" and q.kind != "annual" and m.year == q.year)
+
+
+def load_analysis(
     cycle: str,
     *,
     data_dir="data/raw",
@@ -275,10 +278,10 @@ def load_cycles(
     n_resamples: int = 10_000,
     seed: int | None = None,
     method: str = "wilson",
-    scored: Mapping[str, CycleScores] | None = None,
+    tier: str = "internal",
     cache: bool = True,
-) -> Cycles:
-    """Validate and score a cycle (and the previous one) once for all its units' profiles.
+) -> Analysis:
+    """The cycle's analysis — the report's — for its units' letters, computed once per kernel.
 
     Parameters
     ----------
@@ -288,83 +291,61 @@ def load_cycles(
         Relative paths resolve from the project root.
     scheme : Scheme, path, "" or None
     previous_cycle : str
-        ``""`` derives it (see the module docstring), ``"none"`` for no comparison.
+        ``""`` derives it (module docstring), ``"none"`` for no comparison.  For an annual
+        cycle, a half-year of its year makes it the annual analysis.
     confidence_level : float, optional
         Default: the scheme's.
     n_resamples : int
         Bootstrap resamples of the ranking (as the report's).
     seed : int, optional
-        The report's seed: the same seed gives the report's ranking, ``p_last`` and rank
-        intervals exactly (``score_cycle(..., rng=seed)``).
+        The report's seed: the same seed gives the report's tables exactly.
     method : {"wilson", "clopper-pearson", "jeffreys"}
-    scored : mapping of str to CycleScores, optional
-        Already scored cycles to use instead of scoring again.
+    tier : {"internal", "public"}
     cache : bool
         Keep the result in memory, keyed by the inputs' content and the options, and reuse it.
 
     Returns
     -------
-    Cycles
-    """
-    from evalstats.inputs.validate import validate_cycle
+    Analysis
+        :func:`evalstats.analyses.cycle.annual` (an annual cycle with its half-year) or
+        :func:`evalstats.analyses.cycle.half_year` (with ``previous_cycle``), with
+        :attr:`~evalstats.analyses.cycle.Analysis.change` when there is a previous cycle.
 
+    Examples
+    --------
+    >>> a = load_analysis("2026A", n_resamples=500, seed=1)  # doctest: +SKIP
+    >>> a.kind, a.options["half_year_cycle"]  # doctest: +SKIP
+    ('annual', '2026H1')
+    """
     cycle = check_cycle(cycle)
+    tier = check_option("tier", tier, TIERS)
     scheme, level, n_resamples, seed, method = _analysis.resolve_options(
         scheme, confidence_level, n_resamples, seed, method
     )
-    folder = _folder(data_dir, cycle)
+    folder = cycle_folder(data_dir, cycle)
     prev = resolve_previous_cycle(previous_cycle, cycle, folder)
     folders = [folder] + ([folder.parent / prev] if prev else [])
     key = None
-    if cache and scored is None:
-        key = (_content_key(folders), cycle, prev, scheme.sha256, level, n_resamples, seed, method)
+    if cache:
+        content = _content_key(folders)
+        key = (content, cycle, prev, scheme.sha256, level, n_resamples, seed, method, tier)
         with _CACHE_LOCK:
             if key in _CACHE:
                 _CACHE.move_to_end(key)
                 return _CACHE[key]
-    validated, done = {}, {}
-    for c, f in zip([cycle, prev] if prev else [cycle], folders, strict=True):
-        validated[c] = validate_cycle(f, scheme=scheme, cycle=c)
-        if scored is not None and c in scored:
-            done[c] = scored[c]
-        else:
-            done[c] = score_cycle(
-                validated[c],
-                method=method,
-                confidence_level=level,
-                n_resamples=n_resamples,
-                rng=_analysis.stream_rng(seed, 0),
-            )
-    year = None
-    if prev and cycle_kind(cycle) == "annual" and prev == derive_previous_cycle(cycle):
-        year = score_year(
-            done[prev],
-            done[cycle],
-            n_resamples=n_resamples,
-            confidence_level=level,
-            rng=_analysis.stream_rng(seed, _analysis.STREAM_YEAR),
-        )
-    flags = quality_flags(validated[cycle])
-    flagged = flagged_form_ids(flags, cycle=cycle)
-    out = Cycles(
-        cycle=cycle,
-        previous_cycle=prev,
+    options = dict(
+        data_dir=data_dir,
         scheme=scheme,
-        validated=validated,
-        scored=done,
-        year=year,
-        flags=flags,
-        comments=_analysis.comments_table(validated[cycle], flagged=flagged),
-        weak={
-            c: _analysis.weak_dimensions(s.scores, s.counts, scheme=scheme) for c, s in done.items()
-        },
-        options={
-            "confidence_level": level,
-            "n_resamples": n_resamples,
-            "seed": seed,
-            "method": method,
-        },
+        confidence_level=level,
+        n_resamples=n_resamples,
+        seed=seed,
+        method=method,
+        tier=tier,
     )
+    if _is_year(cycle, prev):
+        out = _analysis.annual(cycle, half_year_cycle=prev, **options)
+    else:
+        out = _analysis.half_year(cycle, previous_cycle=prev or None, **options)
     if key is not None:
         with _CACHE_LOCK:
             _CACHE[key] = out
@@ -374,9 +355,56 @@ def load_cycles(
 
 
 def clear_cache() -> None:
-    """Forget the cycles :func:`load_cycles` kept in memory."""
+    """Forget the analyses :func:`load_analysis` kept in memory."""
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+def letters_table(analysis: Analysis) -> pd.DataFrame:
+    """One row per unit with the figures its feedback letter states.
+
+    The report's deciding table read as it is: ``final_grades`` for the annual analysis
+    (``composite`` is ``composite_year``, the year's), ``ranking`` for the half-year one;
+    ``rectification_required`` from ``rectification``.  ``evalstats letters`` writes it as
+    ``letters/letters.csv``, and each unit's :class:`UnitProfile` holds its row (``letter``).
+
+    Parameters
+    ----------
+    analysis : Analysis
+        :func:`evalstats.analyses.cycle.half_year` or :func:`~evalstats.analyses.cycle.annual`
+        (or :func:`load_analysis`).
+
+    Returns
+    -------
+    DataFrame
+        ``LETTERS_COLUMNS``: ``unit, composite, rank, rank_low, rank_high, p_last, standing,
+        grade, veto, rectification_required``, in the order of the report's table.
+
+    Examples
+    --------
+    >>> from evalstats.analyses.cycle import annual
+    >>> a = annual("2026A", n_resamples=500, seed=1)  # doctest: +SKIP
+    >>> t = letters_table(a)  # doctest: +SKIP
+    >>> t.loc[t["unit"] == "governance_office", ["p_last", "standing"]]  # doctest: +SKIP
+       p_last standing
+    7    0.99     last
+    """
+    if not isinstance(analysis, Analysis):
+        raise TypeError(f"analysis must be an Analysis; got {type(analysis).__name__}")
+    annual = analysis.kind == "annual"
+    src = analysis.tables["final_grades" if annual else "ranking"].reset_index(drop=True)
+    unit = src["unit"].astype(str)
+    out = src[LETTERS_COLUMNS[2:-1]].copy()
+    out.insert(0, "composite", src["composite_year" if annual else "composite"].to_numpy())
+    out.insert(0, "unit", unit.astype("str"))
+    rect = analysis.tables["rectification"]
+    first = rect.drop_duplicates("unit")
+    need = pd.Series(
+        first["rectification_required"].astype(bool).to_numpy(),
+        index=first["unit"].astype(str).to_numpy(),
+    )
+    out["rectification_required"] = unit.map(need).fillna(False).astype(bool).to_numpy()
+    return out[LETTERS_COLUMNS]
 
 
 # ====================================================================== the profile
@@ -392,13 +420,21 @@ class UnitProfile:
     tier : {"internal", "public"}
     scheme : Scheme
     confidence_level : float
+    kind : {"half_year", "annual"}
+        The analysis the letter is a view of: ``"annual"`` states the combined year's result.
+    letter : DataFrame
+        One row, ``LETTERS_COLUMNS``: the unit's row of :func:`letters_table` — the figures
+        the letter states.
     headline : DataFrame
-        One row: the unit's ranking row (composite with interval, rank, rank interval,
-        ``p_last``, ``p_top3``, standing, grade, veto and reason) plus ``n_ranked`` (units ranked
-        in its series), ``rectification_required`` and ``required_because``
-        (:func:`evalstats.analyses.cycle.rectification_needed`), ``suppressed``.
+        One row, ``HEADLINE_COLUMNS``: the unit's row of the analysis' ``ranking`` (the year's
+        for an annual cycle, whose ``composite`` and interval are then ``composite_year`` and
+        its interval) — composite, rank, rank interval, ``p_last``, ``p_top3``, standing,
+        grade, veto and reason — plus ``n_ranked`` (units ranked in its series), ``n_forms``
+        (its forms in ``cycle``), ``rectification_required`` and ``required_because`` (its
+        rows of ``rectification``), ``suppressed``.
     year : DataFrame
-        The unit's row of the year's ranking (annual cycle with its half-year; else empty).
+        The unit's row of ``final_grades`` (annual; else empty): the half-year's and the
+        year-end's composites and the period weights behind ``composite``.
     dimensions : DataFrame
         ``DIMENSION_COLUMNS``: one row per dimension (and ``"all"``) × group (and ``"all"``).
         ``score*`` is the pooled score of the row; ``score_series_median`` the median of
@@ -411,25 +447,26 @@ class UnitProfile:
         The unit's tally and scores-table rows (after suppression in the public tier: without
         the withheld groups) — what the figures draw.
     weak : DataFrame
-        The unit's weak dimensions in this cycle (:func:`evalstats.analyses.cycle.weak_dimensions`).
+        The unit's rows of the analysis' ``weak_dimensions``.
     changes : DataFrame
-        :func:`evalstats.stats.compare.compare_cycles` of the unit by dimension, with ``unit``
-        (empty without a previous cycle); the family adjusted is the unit's dimensions.
+        The unit's rows of the analysis' comparison by dimension
+        (:attr:`Analysis.change`; the annual report's ``comparison``: Holm over every unit ×
+        dimension), with ``unit`` first; empty without a previous cycle or when the unit is in
+        one cycle only.
     composite_change : DataFrame
-        :func:`evalstats.analyses.cycle.composite_change` of the unit (empty without a previous
-        cycle).
+        The unit's row of ``Analysis.change.composite_change`` (empty without one).
     previous : DataFrame
         The unit's row of the previous cycle's ranking with ``rectification_required`` and
         ``required_because`` (empty without one).
     rectification : DataFrame
-        ``RECTIFICATION_COLUMNS``: the previous cycle's weak dimensions of the unit and whether
-        each improved — ``verdict`` ``improved`` / ``declined`` when the score change's interval
-        lies wholly above / below zero, ``no_clear_change`` when it covers zero, ``absent``
-        without data now (the reading of the annual report's ``weak_units_followup``);
-        ``still_weak``: weak again in this cycle.
+        ``RECTIFICATION_COLUMNS``: the previous cycle's weak dimensions of the unit, its
+        weighted score on each then (``weighted_score``) and now (``weighted_score_after``),
+        and the change of the score as in ``changes`` — ``verdict`` ``improved`` /
+        ``declined`` when its interval lies wholly above / below zero, ``no_clear_change``
+        when it covers zero, ``absent`` without data now (the reading of the annual report's
+        ``weak_units_followup``); ``still_weak``: weak again in this cycle.
     comments : DataFrame
-        Comments about the unit (:func:`evalstats.analyses.cycle.comments_table` rows; raw text —
-        escape it for display).
+        The unit's rows of the analysis' ``comments`` (raw text — escape it for display).
     quality : DataFrame
         The quality flags about the unit, or about forms of it (a burst across units).
     suppressed : DataFrame
@@ -442,8 +479,10 @@ class UnitProfile:
     cycle: str
     previous_cycle: str
     tier: str
+    kind: str
     scheme: Scheme = field(repr=False)
     confidence_level: float
+    letter: pd.DataFrame = field(repr=False)
     headline: pd.DataFrame = field(repr=False)
     year: pd.DataFrame = field(repr=False)
     dimensions: pd.DataFrame = field(repr=False)
@@ -460,20 +499,14 @@ class UnitProfile:
     suppressed: pd.DataFrame = field(repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """The headline row (with the year's composite, rank and grade when there is one)."""
-        out = self.headline.copy()
-        if len(self.year):
-            y = self.year.iloc[0]
-            for c in ("composite_year", "composite_year_ci_low", "composite_year_ci_high"):
-                out[c] = float(y[c])
-            out["rank_year"] = y["rank"]
-            out["grade_year"] = str(y["grade"]) if pd.notna(y["grade"]) else ""
-        return out
+        """The figures the letter states: the unit's row of :func:`letters_table`."""
+        return self.letter.copy()
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table, by name."""
         names = (
+            "letter",
             "headline",
             "year",
             "dimensions",
@@ -565,16 +598,8 @@ def _suppress(prof: dict, scheme: Scheme, unit: str, series: str) -> None:
         withheld.append(("headline", ALL, ALL, n_unit, k, reason))
         for row in d.loc[(d["group"] == ALL).to_numpy()].itertuples(index=False):
             withheld.append(("dimensions", ALL, row.dimension, row.n_forms, k, reason))
-        numbers_ = [
-            c
-            for c in h.columns
-            if c != "n_forms"
-            and pd.api.types.is_numeric_dtype(h[c].dtype)
-            and not pd.api.types.is_bool_dtype(h[c].dtype)
-        ]
-        prof["headline"] = _privacy.mask_rows(h, np.ones(len(h), bool), numbers_).assign(
-            suppressed=True
-        )
+        # the headline is the public analysis' row: its numbers withheld by the same rule
+        prof["headline"] = h.assign(suppressed=True)
         lv = prof["levels"]
         prof["levels"] = _privacy.mask_rows(
             lv, np.ones(len(lv), bool), ["count", "rate", "share_of_all_votes", "n_valid"]
@@ -607,7 +632,7 @@ def unit_profile(
     seed: int | None = None,
     method: str = "wilson",
     tier: str = "internal",
-    scored: Cycles | Mapping[str, CycleScores] | None = None,
+    analysis: Analysis | None = None,
     pseudonymise: Callable[[pd.Series], pd.Series] | None = None,
 ) -> UnitProfile:
     """The profile of one unit in one cycle: every table a feedback letter shows.
@@ -617,13 +642,14 @@ def unit_profile(
     unit : str
         The unit's code (as in the units file).
     cycle : str
-    data_dir, scheme, previous_cycle, confidence_level, n_resamples, seed, method
-        As in :func:`load_cycles` (use the report's seed to get the report's ranking).
-    tier : {"internal", "public"}
-        ``"public"`` withholds small cells and the supervisor breakdown (module docstring).
-    scored : Cycles or mapping of str to CycleScores, optional
-        Cycle-wide results computed once for a batch of units (:func:`load_cycles`); a
-        mapping of scored cycles is used instead of scoring them again.
+    data_dir, scheme, previous_cycle, confidence_level, n_resamples, seed, method, tier
+        As in :func:`load_analysis` (use the report's to get the report's figures).
+        ``tier="public"`` also withholds the unit's small cells and supervisor breakdown
+        (module docstring).
+    analysis : Analysis, optional
+        The cycle's analysis, computed once for a batch of units (:func:`load_analysis`, or
+        the report's own); the options above are then ignored, except ``tier``, which must be
+        the analysis'.
     pseudonymise : callable, optional
         Applied to the comments' text (a Series) before they enter the profile: the hook for
         the keyed pseudonyms of issue 8.  Comments carry no respondent identifiers today.
@@ -640,22 +666,19 @@ def unit_profile(
         The cycle's data are invalid.
     FileNotFoundError
         No folder for the cycle or the previous cycle.
+
+    Examples
+    --------
+    >>> p = unit_profile("finance_office", cycle="2026A", n_resamples=500, seed=1)  # doctest: +SKIP
+    >>> p.letter[["unit", "composite", "rank", "p_last", "grade"]]  # doctest: +SKIP
     """
     if not isinstance(unit, str) or not unit.strip():
         raise ValueError(f"unit must be a unit code; got {unit!r}")
     tier = check_option("tier", tier, TIERS)
     if pseudonymise is not None and not callable(pseudonymise):
         raise TypeError(f"pseudonymise must be callable or None; got {pseudonymise!r}")
-    if isinstance(scored, Cycles):
-        cy = scored
-        if cy.cycle != cycle:
-            raise ValueError(f"scored holds cycle {cy.cycle!r}, not {cycle!r}")
-    else:
-        if scored is not None and not isinstance(scored, Mapping):
-            raise TypeError(
-                f"scored must be a Cycles or a mapping of cycle to CycleScores; got {scored!r}"
-            )
-        cy = load_cycles(
+    if analysis is None:
+        analysis = load_analysis(
             cycle,
             data_dir=data_dir,
             scheme=scheme,
@@ -664,116 +687,42 @@ def unit_profile(
             n_resamples=n_resamples,
             seed=seed,
             method=method,
-            scored=scored,
+            tier=tier,
         )
-    scheme = cy.scheme
-    level = cy.options["confidence_level"]
-    cur = cy.scored[cycle]
-    units = cy.validated[cycle].units
+    elif not isinstance(analysis, Analysis):
+        raise TypeError(f"analysis must be an Analysis or None; got {type(analysis).__name__}")
+    if analysis.cycle != cycle:
+        raise ValueError(f"analysis is of cycle {analysis.cycle!r}, not {cycle!r}")
+    if analysis.tier != tier:
+        raise ValueError(f"analysis is of tier {analysis.tier!r}, not {tier!r}")
+    scheme = analysis.scheme
+    units = analysis.units
     codes = units["unit"].astype(str)
     if unit not in set(codes):
         shown = ", ".join(codes.head(8)) + (", …" if len(codes) > 8 else "")
         raise ValueError(f"unit {unit!r} is not a unit of cycle {cycle!r} (units: {shown})")
     info = units[codes == unit].iloc[0]
     name, series = str(info["name"]), str(info["series"])
+    cur = analysis.scored[cycle]
+    tables = analysis.tables
 
-    # headline: the ranking row
-    rk = cur.ranking
-    row = _unit_rows(rk, unit)
-    need = _analysis.rectification_needed(rk, scheme=scheme)
-    need = need[need["unit"] == unit].reset_index(drop=True)
-    head = row.copy()
-    ranked = rk[(rk["series"].astype(str) == series) & rk["rank"].notna()]
-    head["n_ranked"] = len(ranked)
-    head["rectification_required"] = need["rectification_required"].to_numpy(bool)
-    head["required_because"] = need["required_because"].astype("str").to_numpy()
-    head["suppressed"] = False
-    head = head[HEADLINE_COLUMNS]
-    year = _unit_rows(cy.year, unit) if cy.year is not None else pd.DataFrame()
-
+    letter = letters_table(analysis)
+    letter = _unit_rows(letter, unit)
+    head = _headline(analysis, unit, series)
+    year = _unit_rows(tables["final_grades"], unit) if analysis.kind == "annual" else pd.DataFrame()
     counts = _unit_rows(cur.counts, unit)
     scores = _unit_rows(cur.scores, unit)
     dims = _dimension_table(cur.scores, unit, series)
-    lv = _analysis.levels_table(counts, units=units, scheme=scheme)
-    lv = lv[lv["unit"] == unit].reset_index(drop=True)
-    weak = _unit_rows(cy.weak[cycle], unit)
+    lv = _unit_rows(tables["levels"], unit)
+    weak = _unit_rows(tables["weak_dimensions"], unit)
+    prev, changes, composite, previous, rect = _changes(analysis, unit, weak)
 
-    # change since the previous cycle
-    prev = cy.previous_cycle
-    changes = composite = previous = pd.DataFrame()
-    rect = pd.DataFrame(columns=RECTIFICATION_COLUMNS)
-    if prev:
-        ps = cy.scored[prev]
-        p_counts = _unit_rows(ps.counts, unit)
-        if len(p_counts) and len(counts):  # a unit in one cycle only: no comparison
-            changes = compare_cycles(
-                p_counts,
-                counts,
-                by=("dimension",),
-                scheme=scheme,
-                adjust=_analysis.ADJUST,
-                alpha=_analysis.ALPHA,
-                confidence_level=level,
-            )
-            changes.insert(0, "unit", unit)
-            changes["unit"] = changes["unit"].astype("str")
-        pc = _unit_rows(ps.composites, unit)
-        if len(pc):
-            composite = _analysis.composite_change(
-                pc, _unit_rows(cur.composites, unit), confidence_level=level
-            )
-        previous = _unit_rows(ps.ranking, unit)
-        if len(previous):
-            pneed = _analysis.rectification_needed(ps.ranking, scheme=scheme)
-            pneed = pneed[pneed["unit"] == unit].reset_index(drop=True)
-            previous["rectification_required"] = pneed["rectification_required"].to_numpy(bool)
-            previous["required_because"] = pneed["required_because"].astype("str").to_numpy()
-        pw = _unit_rows(cy.weak[prev], unit)
-        if len(pw):
-            ch = changes.set_index(changes["dimension"].astype(str)) if len(changes) else None
-            d = pw["dimension"].astype(str)
-            r = pd.DataFrame(
-                {
-                    "cycle": pw["cycle"].astype("str"),
-                    "unit": pw["unit"].astype("str"),
-                    "dimension": d.astype("str"),
-                    "weighted_score": pw["weighted_score"].to_numpy(np.float64),
-                    "series_median": pw["series_median"].to_numpy(np.float64),
-                    "weak_reason": pw["weak_reason"].astype("str"),
-                }
-            )
-            for c in ("score_before", "score_after", "score_diff"):
-                r[c] = ch[c].reindex(d).to_numpy(np.float64) if ch is not None else np.nan
-            for c in ("score_diff_ci_low", "score_diff_ci_high"):
-                r[c] = ch[c].reindex(d).to_numpy(np.float64) if ch is not None else np.nan
-            present = np.isfinite(r["score_after"].to_numpy(np.float64))
-            r["verdict"] = pd.array(
-                _verdicts(
-                    r["score_diff_ci_low"].to_numpy(np.float64),
-                    r["score_diff_ci_high"].to_numpy(np.float64),
-                    present,
-                ),
-                dtype="str",
-            )
-            r["still_weak"] = d.isin(set(weak["dimension"].astype(str))).to_numpy(bool)
-            r["confidence_level"] = level
-            rect = r[RECTIFICATION_COLUMNS]
-
-    comments = _unit_rows(cy.comments, unit)
+    comments = _unit_rows(_table(analysis, "comments"), unit)
     if pseudonymise is not None and len(comments):
         comments["comment"] = pd.Series(
             pseudonymise(comments["comment"].copy()), index=comments.index
         ).astype("str")
-
-    fl = cy.flags
-    forms = cy.validated[cycle].forms
-    own_forms = set(forms.loc[forms["unit"].astype(str) == unit, "form_id"].astype(str))
-    about = (fl["unit"].astype(str) == unit).to_numpy().copy()  # to_numpy may be read-only
-    across = (fl["unit"].astype(str) == "").to_numpy()
-    ids = fl["form_ids"].astype(str).to_numpy()
-    for i in np.flatnonzero(across):  # a few flags per cycle
-        about[i] = not own_forms.isdisjoint(ids[i].split(";"))
-    quality = fl[np.asarray(about, bool)].reset_index(drop=True)
+    quality = _unit_flags(_table(analysis, "quality"), analysis.validated[cycle].forms, unit)
 
     prof = {
         "headline": head,
@@ -795,8 +744,10 @@ def unit_profile(
         cycle=cycle,
         previous_cycle=prev,
         tier=tier,
+        kind=analysis.kind,
         scheme=scheme,
-        confidence_level=level,
+        confidence_level=float(analysis.options["confidence_level"]),
+        letter=letter,
         headline=prof["headline"],
         year=year,
         dimensions=prof["dimensions"],
@@ -812,6 +763,104 @@ def unit_profile(
         quality=quality,
         suppressed=prof["suppressed"],
     )
+
+
+def _table(analysis: Analysis, name: str) -> pd.DataFrame:
+    """An internal table of the analysis: kept unpublished (public tier), else in ``tables``."""
+    return analysis.unpublished.get(
+        name, analysis.tables[name] if name in analysis.tables else None
+    )
+
+
+def _headline(analysis: Analysis, unit: str, series: str) -> pd.DataFrame:
+    """The unit's row of the deciding ranking, as ``HEADLINE_COLUMNS`` (see UnitProfile)."""
+    rk = analysis.tables["ranking"]
+    head = _unit_rows(rk, unit)
+    if analysis.kind == "annual":
+        for end in ("", "_ci_low", "_ci_high"):
+            head["composite" + end] = head["composite_year" + end].to_numpy(np.float64)
+    own = _unit_rows(analysis.scored[analysis.cycle].ranking, unit)
+    head["n_forms"] = own["n_forms"].to_numpy() if len(own) == len(head) else pd.NA
+    head["n_ranked"] = int(((rk["series"].astype(str) == series) & rk["rank"].notna()).sum())
+    rect = _unit_rows(analysis.tables["rectification"], unit)
+    required = bool(rect["rectification_required"].iloc[0]) if len(rect) else False
+    head["rectification_required"] = required
+    head["required_because"] = pd.array(
+        [str(rect["required_because"].iloc[0]) if len(rect) else ""] * len(head), dtype="str"
+    )
+    head["confidence_level"] = float(analysis.options["confidence_level"])
+    masked = analysis.tier == "public" and head["composite"].isna().to_numpy()
+    has_forms = pd.to_numeric(head["n_forms"], errors="coerce").fillna(0).to_numpy() > 0
+    head["suppressed"] = np.asarray(masked & has_forms, bool)
+    return head[HEADLINE_COLUMNS]
+
+
+def _changes(analysis: Analysis, unit: str, weak: pd.DataFrame) -> tuple:
+    """``(previous_cycle, changes, composite_change, previous, rectification)`` of the unit,
+    read from :attr:`Analysis.change`."""
+    change = analysis.change
+    rect = pd.DataFrame(columns=RECTIFICATION_COLUMNS)
+    if change is None:
+        return "", pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), rect
+    level = float(analysis.options["confidence_level"])
+    ch = _unit_rows(change.comparison, unit)
+    ch = ch[ch["present"].astype(str) == "both"].drop(columns=["unit_name", "series"])
+    changes = ch.reset_index(drop=True) if len(ch) else pd.DataFrame()
+    composite = _unit_rows(change.composite_change, unit)
+    previous = _unit_rows(change.ranking, unit)
+    if len(previous):
+        need = _unit_rows(change.rectification_needed, unit)
+        previous["rectification_required"] = need["rectification_required"].to_numpy(bool)
+        previous["required_because"] = need["required_because"].astype("str").to_numpy()
+    pw = _unit_rows(change.weak_dimensions, unit)
+    if len(pw):
+        d = pw["dimension"].astype(str)
+        by_dim = changes.set_index(changes["dimension"].astype(str)) if len(changes) else None
+        now = analysis.scored[analysis.cycle].scores
+        now = now[(now["unit"].astype(str) == unit) & (now["group"] == ALL)]
+        now = now.set_index(now["dimension"].astype(str))["weighted_score"]
+        r = pd.DataFrame(
+            {
+                "cycle": pw["cycle"].astype("str"),
+                "unit": pw["unit"].astype("str"),
+                "dimension": d.astype("str"),
+                "weighted_score": pw["weighted_score"].to_numpy(np.float64),
+                "series_median": pw["series_median"].to_numpy(np.float64),
+                "weak_reason": pw["weak_reason"].astype("str"),
+                "weighted_score_after": now.reindex(d).to_numpy(np.float64),
+            }
+        )
+        for c in ("score_before", "score_after", "score_diff", "score_diff_ci_low"):
+            r[c] = by_dim[c].reindex(d).to_numpy(np.float64) if by_dim is not None else np.nan
+        r["score_diff_ci_high"] = (
+            by_dim["score_diff_ci_high"].reindex(d).to_numpy(np.float64)
+            if by_dim is not None
+            else np.nan
+        )
+        present = np.isfinite(r["score_after"].to_numpy(np.float64))
+        r["verdict"] = pd.array(
+            _verdicts(
+                r["score_diff_ci_low"].to_numpy(np.float64),
+                r["score_diff_ci_high"].to_numpy(np.float64),
+                present,
+            ),
+            dtype="str",
+        )
+        r["still_weak"] = d.isin(set(weak["dimension"].astype(str))).to_numpy(bool)
+        r["confidence_level"] = level
+        rect = r[RECTIFICATION_COLUMNS]
+    return change.previous_cycle, changes, composite, previous, rect
+
+
+def _unit_flags(flags: pd.DataFrame, forms: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The quality flags about the unit, or about forms of it (a burst across units)."""
+    own_forms = set(forms.loc[forms["unit"].astype(str) == unit, "form_id"].astype(str))
+    about = (flags["unit"].astype(str) == unit).to_numpy().copy()  # to_numpy may be read-only
+    across = (flags["unit"].astype(str) == "").to_numpy()
+    ids = flags["form_ids"].astype(str).to_numpy()
+    for i in np.flatnonzero(across):  # a few flags per cycle
+        about[i] = not own_forms.isdisjoint(ids[i].split(";"))
+    return flags[np.asarray(about, bool)].reset_index(drop=True)
 
 
 def _public_quality(quality: pd.DataFrame) -> pd.DataFrame:
@@ -865,7 +914,7 @@ def check_parameters(
     """Check the profile notebook's parameters; raise a clear error on the first bad one.
 
     ``output_dir=""`` is ``reports/<cycle>/profiles/<unit>``.  ``previous_cycle`` is checked by
-    :func:`load_cycles` (``""`` derives it, ``"none"`` for no comparison).
+    :func:`load_analysis` (``""`` derives it, ``"none"`` for no comparison).
 
     Examples
     --------
@@ -886,14 +935,13 @@ def check_parameters(
         raise TypeError(f"previous_cycle must be a str; got {previous_cycle!r}")
     if not isinstance(data_dir, str | Path) or str(data_dir).strip() == "":
         raise ValueError(f"data_dir must be a folder; got {data_dir!r}")
-    folder = _folder(data_dir, cycle)
+    folder = cycle_folder(data_dir, cycle)
     if not isinstance(scheme, str | Path | Scheme | None):
         raise TypeError(f"scheme must be a path or ''; got {scheme!r}")
     loaded = resolve_scheme(None if scheme in ("", None) else scheme)
     if not isinstance(output_dir, str | Path | None):
         raise TypeError(f"output_dir must be a path or ''; got {output_dir!r}")
     from evalstats.core.config import reports_dir
-    from evalstats.core.files import file_stem
 
     out = (
         reports_dir(cycle) / "profiles" / file_stem(unit.strip())
@@ -916,14 +964,17 @@ def check_parameters(
 
 
 __all__ = [
+    "LETTERS_COLUMNS",
     "TIERS",
-    "Cycles",
     "ProfileParameters",
     "UnitProfile",
     "check_parameters",
     "clear_cache",
+    "cycle_folder",
     "derive_previous_cycle",
-    "load_cycles",
+    "file_stem",
+    "letters_table",
+    "load_analysis",
     "resolve_previous_cycle",
     "suppress_small_cells",
     "unit_profile",

@@ -240,15 +240,60 @@ def _opening(p, lang):
     ]
 
 
-def _headline(p, lang):
-    from evalstats.stats.rank import veto_sentence
-
+def _headline_sentence(p, lang) -> str:
+    """The sentence that states the letter's row (:attr:`UnitProfile.letter`): composite, rank,
+    rank interval, P(末位) and grade — for an annual cycle, the combined year's."""
     h = p.headline.iloc[0]
     series = scheme_label(p, "series", p.series, lang)
     grade = scheme_label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else ""
     tied = ("（并列）" if lang == "zh" else " (tied)") if bool(h["tied"]) else ""
     level = share_text(h["confidence_level"])
-    out = []
+    year = p.year.iloc[0] if len(p.year) else None
+    ci = (_score(h["composite_ci_low"]), _score(h["composite_ci_high"]))
+    if lang == "zh":
+        s = f"贵单位本期回收有效测评表 {_int(h['n_forms'])} 份，"
+        if year is not None:
+            s += (
+                f"年终测评综合得分 {_score(year['composite_annual'])}；按上半年 "
+                f"{share_text(year['weight_half_year'])}、"
+                f"年终 {share_text(year['weight_annual'])} 合成，"
+                f"年度综合得分 {_score(h['composite'])}（{level} 置信区间 {ci[0]} 至 {ci[1]}）"
+            )
+        else:
+            s += f"综合得分 {_score(h['composite'])}（{level} 置信区间 {ci[0]} 至 {ci[1]}）"
+        if not _missing(h["rank"]):
+            s += (
+                f"，在{series}序列 {int(h['n_ranked'])} 个单位中"
+                f"{'年度' if year is not None else ''}排名第 {int(h['rank'])}{tied}"
+                f"（名次区间 {int(h['rank_low'])} 至 {int(h['rank_high'])}），"
+                f"为末位的概率为 {_prob(h['p_last'])}"
+            )
+        return s + (f"，{'年度' if year is not None else ''}等次为{grade}。" if grade else "。")
+    s = f"Your unit returned {_int(h['n_forms'])} valid forms; "
+    if year is not None:
+        s += (
+            f"its year-end composite is {_score(year['composite_annual'])}; combined with "
+            f"weights {share_text(year['weight_half_year'])} (half-year) and "
+            f"{share_text(year['weight_annual'])} (year-end), its composite of the year is "
+            f"{_score(h['composite'])} ({level} CI {ci[0]} to {ci[1]})"
+        )
+    else:
+        s += f"its composite is {_score(h['composite'])} ({level} CI {ci[0]} to {ci[1]})"
+    if not _missing(h["rank"]):
+        s += (
+            f", rank {int(h['rank'])}{tied} of {int(h['n_ranked'])} in the {series} series"
+            f"{' for the year' if year is not None else ''} (rank interval "
+            f"{int(h['rank_low'])} to {int(h['rank_high'])}), with a probability of "
+            f"{_prob(h['p_last'])} of being truly last"
+        )
+    word = "grade of the year" if year is not None else "grade"
+    return s + (f"; {word}: {grade.lower()}." if grade else ".")
+
+
+def _headline(p, lang):
+    from evalstats.stats.rank import veto_sentence
+
+    h = p.headline.iloc[0]
     if bool(h["suppressed"]):
         text = (
             "贵单位回收的测评表少于公布下限，公开版不公布其得分。"
@@ -256,33 +301,7 @@ def _headline(p, lang):
             else "Fewer forms than the publication threshold: the public edition shows no score."
         )
         return [("p", text)]
-    if lang == "zh":
-        s = (
-            f"贵单位本期回收有效测评表 {_int(h['n_forms'])} 份，综合得分 {_score(h['composite'])}"
-            f"（{level} 置信区间 {_score(h['composite_ci_low'])} 至 "
-            f"{_score(h['composite_ci_high'])}）"
-        )
-        if not _missing(h["rank"]):
-            s += (
-                f"，在{series}序列 {int(h['n_ranked'])} 个单位中排名第 {int(h['rank'])}{tied}"
-                f"（名次区间 {int(h['rank_low'])} 至 {int(h['rank_high'])}），"
-                f"为末位的概率为 {_prob(h['p_last'])}"
-            )
-        s += f"，等次为{grade}。" if grade else "。"
-    else:
-        s = (
-            f"Your unit returned {_int(h['n_forms'])} valid forms; its composite is "
-            f"{_score(h['composite'])} ({level} CI {_score(h['composite_ci_low'])} to "
-            f"{_score(h['composite_ci_high'])})"
-        )
-        if not _missing(h["rank"]):
-            s += (
-                f", rank {int(h['rank'])}{tied} of {int(h['n_ranked'])} in the {series} series "
-                f"(rank interval {int(h['rank_low'])} to {int(h['rank_high'])}), with a "
-                f"probability of {_prob(h['p_last'])} of being truly last"
-            )
-        s += f"; grade: {grade.lower()}." if grade else "."
-    out.append(("p", s))
+    out = [("p", _headline_sentence(p, lang))]
     standing = str(h["standing"]) if not _missing(h["standing"]) else ""
     if standing in STANDING and standing != "veto":
         words = STANDING[standing][_i(lang)]
@@ -290,39 +309,6 @@ def _headline(p, lang):
     veto = veto_sentence(h, lang=lang, scheme=p.scheme)
     if veto:
         out.append(("p", veto))
-    if len(p.year):
-        y = p.year.iloc[0]
-        wh, wa = float(y["weight_half_year"]), float(y["weight_annual"])
-        yg = scheme_label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
-        if lang == "zh":
-            s = (
-                f"按上半年 {share_text(wh)}、年终 {share_text(wa)} 合成，贵单位年度综合得分 "
-                f"{_score(y['composite_year'])}（{level} 置信区间 "
-                f"{_score(y['composite_year_ci_low'])} 至 {_score(y['composite_year_ci_high'])}）"
-            )
-            if not _missing(y["rank"]):
-                s += (
-                    f"，年度排名第 {int(y['rank'])}（名次区间 {int(y['rank_low'])} 至 "
-                    f"{int(y['rank_high'])}）"
-                )
-            s += f"，年度等次为{yg}（年度等次据此确定）。"
-        else:
-            s = (
-                f"Combined with weights {share_text(wh)} (half-year) and "
-                f"{share_text(wa)} (year-end), "
-                f"the composite of the year is {_score(y['composite_year'])} ({level} CI "
-                f"{_score(y['composite_year_ci_low'])} to {_score(y['composite_year_ci_high'])})"
-            )
-            if not _missing(y["rank"]):
-                s += (
-                    f", rank {int(y['rank'])} of the year (interval {int(y['rank_low'])} to "
-                    f"{int(y['rank_high'])})"
-                )
-            s += f"; grade of the year: {yg.lower()} (the grade that counts for the year)."
-        out.append(("p", s))
-        yveto = veto_sentence(y, lang=lang, scheme=p.scheme)
-        if yveto and yveto != veto:
-            out.append(("p", ("年度：" if lang == "zh" else "Year: ") + yveto))
     if bool(h["rectification_required"]):
         why = _codes(REQUIRED, h["required_because"], lang, p)
         out.append(
@@ -490,20 +476,16 @@ def _changes(p, lang):
     if len(ch):
         text = describe_changes(ch.drop(columns="unit"), lang=lang, metric="score", scheme=p.scheme)
         out.extend(("li", t) for t in text)
-        n = len(ch)
         out.append(
             (
                 "p",
-                f"各项变化的检验以贵单位的 {n} 项评议内容为一族做 Holm 校正"
-                "（年度报告对全镇所有单位和项目一起校正，故其校正后 p 值较大；区间相同）。"
+                "各项变化及其检验与测评报告相同（对全镇所有单位和项目一起做 Holm 校正）。"
                 "这里的得分为各类评议人合并计算的测评得分，不按评议人类别加权，"
                 "故与加权得分略有不同。"
                 if lang == "zh"
-                else f"The tests of the {n} dimensions are Holm-adjusted as one family for your "
-                "unit (the annual report adjusts over every unit and dimension of the town, so "
-                "its adjusted p-values are larger; the intervals are the same). These scores "
-                "pool the respondent groups without their weights, so they differ slightly from "
-                "the weighted scores.",
+                else "The changes and their tests are the evaluation report's (Holm-adjusted "
+                "over every unit and dimension of the town). These scores pool the respondent "
+                "groups without their weights, so they differ slightly from the weighted scores.",
             )
         )
     return out
@@ -561,17 +543,20 @@ def _rectification(p, lang):
         )
         if lang == "zh":
             text = (
-                f"{name}：上期加权得分 {_score(row.weighted_score)}（序列中位数 "
-                f"{_score(row.series_median)}，{_codes(WEAK_REASON, row.weak_reason, lang)}）；"
-                f"得分变化 {_signed(row.score_diff)}（{level} 置信区间 "
+                f"{name}：加权得分由上期的 {_score(row.weighted_score)}（序列中位数 "
+                f"{_score(row.series_median)}，{_codes(WEAK_REASON, row.weak_reason, lang)}）"
+                f"变为本期的 {_score(row.weighted_score_after)}；测评得分由 "
+                f"{_score(row.score_before)} 变为 {_score(row.score_after)}，变化 "
+                f"{_signed(row.score_diff)}（{level} 置信区间 "
                 f"{_score(row.score_diff_ci_low)} 至 {_score(row.score_diff_ci_high)}），"
                 f"{verdict}；{still}。"
             )
         else:
             text = (
                 f"{name}: weighted score {_score(row.weighted_score)} then (series median "
-                f"{_score(row.series_median)}, {_codes(WEAK_REASON, row.weak_reason, lang)}); "
-                f"score change {_signed(row.score_diff)} ({level} CI "
+                f"{_score(row.series_median)}, {_codes(WEAK_REASON, row.weak_reason, lang)}), "
+                f"{_score(row.weighted_score_after)} now; score {_score(row.score_before)} to "
+                f"{_score(row.score_after)}, a change of {_signed(row.score_diff)} ({level} CI "
                 f"{_score(row.score_diff_ci_low)} to {_score(row.score_diff_ci_high)}): "
                 f"{verdict}; {still}."
             )
@@ -829,12 +814,13 @@ def _headline_frame(p, lang):
     grade = scheme_label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else "—"
     standing = str(h["standing"]) if not _missing(h["standing"]) else ""
     rank = "—" if _missing(h["rank"]) else f"{int(h['rank'])} / {int(h['n_ranked'])}"
+    score = "composite_year" if len(p.year) else "composite"
     rows = [
         (_labels.column_label("series", lang), scheme_label(p, "series", p.series, lang)),
         (("有效测评表", "Valid forms")[i], _int(h["n_forms"])),
-        (_labels.column_label("composite", lang), _score(h["composite"])),
+        (_labels.column_label(score, lang), _score(h["composite"])),
         (
-            ("综合得分置信区间", "Composite, CI")[i],
+            _labels.column_label(score, lang) + ("置信区间", ", CI")[i],
             _range(h["composite_ci_low"], h["composite_ci_high"], lang=lang),
         ),
         (("序列内名次", "Rank in series")[i], rank),
@@ -855,20 +841,15 @@ def _headline_frame(p, lang):
             _labels.BOOL_LABELS[bool(h["veto"])][i],
         ),
     ]
-    if len(p.year):
+    if len(p.year):  # the row is the year's: say what it combines
         y = p.year.iloc[0]
-        yg = scheme_label(p, "grades", y["grade"], lang) if not _missing(y["grade"]) else "—"
-        rows += [
-            (_labels.column_label("composite_year", lang), _score(y["composite_year"])),
+        rows[2:2] = [
+            (_labels.column_label("composite_h1", lang), _score(y["composite_h1"])),
+            (_labels.column_label("composite_annual", lang), _score(y["composite_annual"])),
             (
-                ("年度综合得分置信区间", "Composite of the year, CI")[i],
-                _range(y["composite_year_ci_low"], y["composite_year_ci_high"], lang=lang),
+                ("权重（上半年 / 年终）", "Weights (half-year / year-end)")[i],
+                f"{share_text(y['weight_half_year'])} / {share_text(y['weight_annual'])}",
             ),
-            (
-                ("年度名次", "Rank of the year")[i],
-                "—" if _missing(y["rank"]) else str(int(y["rank"])),
-            ),
-            (("年度等次", "Grade of the year")[i], yg),
         ]
     return pd.DataFrame(rows, columns=[k, v], dtype=object)
 
@@ -974,7 +955,10 @@ def _rectification_frame(p, lang):
                 ("上期加权得分", "Weighted score before")[i]: _score(row.weighted_score),
                 ("序列中位数", "Series median")[i]: _score(row.series_median),
                 ("认定依据", "Why weak")[i]: _codes(WEAK_REASON, row.weak_reason, lang),
-                ("得分变化", "Score change")[i]: _signed(row.score_diff),
+                ("本期加权得分", "Weighted score now")[i]: _score(row.weighted_score_after),
+                ("上期测评得分", "Score before")[i]: _score(row.score_before),
+                ("本期测评得分", "Score now")[i]: _score(row.score_after),
+                ("测评得分变化", "Score change")[i]: _signed(row.score_diff),
                 ("置信区间", "CI")[i]: _range(
                     row.score_diff_ci_low, row.score_diff_ci_high, lang=lang
                 ),
@@ -1220,6 +1204,9 @@ def write_docx(profile, path, *, lang: str = "zh", figures: Sequence = ()) -> Pa
     out = resolve_path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write(out, lambda fh: doc.save(fh))
+
+
+# ====================================================================== the batch
 
 
 __all__ = [

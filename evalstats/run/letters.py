@@ -13,7 +13,7 @@ Speed: kernel start-up and imports, and scoring the cycle with its bootstrap ran
 costs.  The batch starts ``--jobs`` kernels (default: the machine's cores, at most the number of
 units) and keeps them for all units: each unit is the papermill-parameterised notebook executed
 by nbclient in a long-lived kernel, after a ``%reset -f`` cell that empties the namespace.  The
-cycle is scored once per kernel: :func:`evalstats.analyses.profile.load_cycles` keeps its result
+cycle is analysed once per kernel: :func:`evalstats.analyses.profile.load_analysis` keeps its result
 keyed by the inputs' content.  One unit failing does not stop the others: its executed
 notebook is kept under ``<out>/_failed/``, the summary and the index list it with the error, and
 the exit code is 3.  A unit whose kernel died is retried never; the kernel is restarted for the
