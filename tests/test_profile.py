@@ -281,11 +281,3 @@ def test_quality_flags_name_nobody_in_the_public_tier():
     burst = public.quality[public.quality["check"] == "burst"].iloc[0]
     assert burst["reason_zh"] == "涉及 15 份测评表；收集人、问卷编号等细节只在内部版中列出。"
     assert burst["collector"] == "" and burst["form_ids"] == ""
-
-
-def test_file_stem_is_the_letters_batch_one():
-    from evalstats.present import letters
-
-    for unit in ("finance_office", "../x", "a/b", "综治办", ".."):
-        assert profile.file_stem(unit) == letters.file_stem(unit)
-    assert profile.file_stem("../x") == "unit-d6b96a97d147"
