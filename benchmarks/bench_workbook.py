@@ -31,6 +31,7 @@ CYCLE = "2026H1"
 
 def _tables(data: Path, forms: int) -> dict:
     from evalstats.analyses import cycle as analysis
+    from evalstats.present.export import write_analysis
     from evalstats.run.runner import _ordered_tables, read_table
 
     raw = data / "raw"
@@ -41,7 +42,7 @@ def _tables(data: Path, forms: int) -> dict:
         subprocess.run(cmd, check=True, cwd=ROOT)
     if not (out / "tables").is_dir():
         result = analysis.half_year(CYCLE, data_dir=raw, n_resamples=200, seed=1)
-        result.write(out)
+        write_analysis(result, out)
     paths = _ordered_tables(sorted((out / "tables").glob("*.csv")))
     return {p.stem: read_table(p) for p in paths}
 

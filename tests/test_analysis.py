@@ -24,6 +24,7 @@ from evalstats.analyses.cycle import (
     composite_change,
 )
 from evalstats.inputs.validate import validate_cycle
+from evalstats.present.export import write_analysis
 from evalstats.stats.pipeline import score_cycle, score_year
 from evalstats.stats.score import SCORES_COLUMNS
 
@@ -337,7 +338,7 @@ def test_summary_is_json_and_matches_the_tables(h1, year):
 
 
 def test_write(tmp_path, small):
-    files = small.write(tmp_path / "out")
+    files = write_analysis(small, tmp_path / "out")
     names = sorted(p.name for p in files)
     assert names == sorted([f"{n}.csv" for n in HALF_YEAR_TABLES] + ["summary.json"])
     back = pd.read_csv(tmp_path / "out" / "tables" / "ranking.csv", encoding="utf-8-sig")
@@ -399,8 +400,20 @@ def test_public_half_year_holds_public_tables_only(h1, h1_public):
     assert check_public(p.tables, scheme=p.scheme).empty
 
 
+def test_result_holds_no_presentation(small):
+    # writing and wording moved to evalstats.present (issue 12): the result says where
+    with pytest.raises(AttributeError, match=r"use evalstats\.present\.export\.write_analysis"):
+        small.write("x")
+    with pytest.raises(AttributeError, match=r"evalstats\.present\.narrative\.sections\(a, lang\)"):
+        small.texts  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        small.nothing  # noqa: B018
+    with pytest.raises(TypeError, match="a must be an analysis result"):
+        write_analysis({"tables": {}}, "x")
+
+
 def test_public_write_has_no_internal_table(h1_public, tmp_path):
-    h1_public.write(tmp_path / "pub")
+    write_analysis(h1_public, tmp_path / "pub")
     names = sorted(q.stem for q in (tmp_path / "pub" / "tables").glob("*.csv"))
     assert names == sorted(analysis.PUBLIC_HALF_YEAR_TABLES)
 
@@ -591,7 +604,7 @@ HEAD_Q += ["清正廉洁"]
 
 
 def _written(a, folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in a.write(folder)}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in write_analysis(a, folder)}
 
 
 @pytest.fixture(scope="module")

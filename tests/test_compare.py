@@ -15,6 +15,7 @@ from scipy import optimize, special, stats
 
 from evalstats.core.scheme import load_scheme
 from evalstats.counts.tally import tally
+from evalstats.present.changes import cycle_label, describe_changes, result_sentence
 from evalstats.stats.compare import (
     COMPARE_COLUMNS,
     MOVEMENT_COLUMNS,
@@ -22,8 +23,6 @@ from evalstats.stats.compare import (
     TestResult,
     chi2_homogeneity,
     compare_cycles,
-    cycle_label,
-    describe_changes,
     group_homogeneity,
     kruskal_counts,
     kruskal_units,
@@ -616,46 +615,47 @@ def test_result_frame_and_frozen():
 
 def test_sentences():
     up = rate_difference(56, 70, 48, 80, labels=("2026A", "2026H1"))
-    assert up.sentence(subject="办事效率满意率") == (
+    assert result_sentence(up, subject="办事效率满意率") == (
         "办事效率满意率年度比上半年高 20.0 个百分点（95% CI 5.2 至 33.4），"
         "差异有统计学意义（p = 0.008）。"
     )
-    assert up.sentence("en", subject="the satisfied rate for efficiency") == (
+    assert result_sentence(up, "en", subject="the satisfied rate for efficiency") == (
         "The satisfied rate for efficiency was 20.0 percentage points higher in the annual "
         "evaluation than in the half-year evaluation (95% CI 5.2 to 33.4); the difference is "
         "statistically significant (p = 0.008)."
     )
     down = rate_difference(48, 80, 56, 70, labels=("2026A", "2025A"), confidence_level=0.9)
-    assert down.sentence() == (
+    assert result_sentence(down) == (
         "满意率2026年年度比2025年年度低 20.0 个百分点（90% CI −31.4 至 −7.7），"
         "差异有统计学意义（p = 0.008）。"
     )
-    assert "差异无统计学意义" in down.sentence(alpha=0.001)
+    assert "差异无统计学意义" in result_sentence(down, alpha=0.001)
     same = rate_difference(5, 10, 10, 20, labels=("B", "A"))
     assert (
-        same.sentence() == "满意率B与A持平（95% CI −33.1 至 33.1），差异无统计学意义（p = 1.000）。"
+        result_sentence(same)
+        == "满意率B与A持平（95% CI −33.1 至 33.1），差异无统计学意义（p = 1.000）。"
     )
     chi = chi2_homogeneity(REF.AGRESTI_2007_TABLE_2_5)
-    assert chi.sentence() == (
+    assert result_sentence(chi) == (
         "各评议人类别的评价等级分布差异有统计学意义"
         "（χ² = 30.07，自由度 2，p < 0.001；Cramér's V = 0.10）。"
     )
     mc = chi2_homogeneity([[3, 1], [1, 5]], rng=1, n_resamples=999)
-    assert ", Monte-Carlo p-value;" in mc.sentence("en")
+    assert ", Monte-Carlo p-value;" in result_sentence(mc, "en")
     kw = kruskal_counts(REF.FAGERLAND_TABLE_7_6)
-    assert kw.sentence("en", subject="efficiency ratings") == (
+    assert result_sentence(kw, "en", subject="efficiency ratings") == (
         "The difference between units in efficiency ratings is statistically significant "
         "(Kruskal–Wallis H = 9.16, df = 2, p = 0.010)."
     )
     mw = TestResult(
         "mann_whitney", 10.0, 0.5, np.nan, "asymptotic", 20, 0.6, labels=("2026A", "2026H1")
     )
-    assert mw.sentence() == (
+    assert result_sentence(mw) == (
         "评价等级年度与上半年的分布差异无统计学意义（Mann–Whitney 检验，p = 0.500）；"
         "随机抽取的一份年度答案好于上半年答案的概率为 0.60（0.5 为无差别）。"
     )
     tr = trend_test(REF.SMOKERS_K, REF.SMOKERS_N)
-    assert tr.sentence() == (
+    assert result_sentence(tr) == (
         "满意率的线性趋势有统计学意义"
         "（χ² = 8.22，自由度 1，p = 0.004；平均每期变化 −3.3 个百分点）。"
     )
@@ -822,17 +822,17 @@ def _tallies():
             "method must be one of 'cochran-armitage', 'mantel-haenszel'; got 'chi2'",
         ),
         (
-            lambda: TestResult("x", 1.0, 0.5, 1.0, "m", 1).sentence("fr"),
+            lambda: result_sentence(TestResult("x", 1.0, 0.5, 1.0, "m", 1), "fr"),
             ValueError,
             "lang must be one of 'zh', 'en'; got 'fr'",
         ),
         (
-            lambda: TestResult("x", 1.0, 0.5, 1.0, "m", 1).sentence(subject=3),
+            lambda: result_sentence(TestResult("x", 1.0, 0.5, 1.0, "m", 1), subject=3),
             TypeError,
             "subject must be a str; got int",
         ),
         (
-            lambda: TestResult("x", 1.0, 0.5, 1.0, "m", 1).sentence(alpha=2),
+            lambda: result_sentence(TestResult("x", 1.0, 0.5, 1.0, "m", 1), alpha=2),
             ValueError,
             "alpha must be strictly between 0 and 1; got 2",
         ),
@@ -1024,3 +1024,17 @@ def test_forms_accepted_and_rows_without_valid_answers():
         "The satisfied rate of U1 for Administration according to law: there are no valid "
         "answers in one of the cycles; no comparison is possible."
     )
+
+
+def test_sentences_moved_to_present():
+    # issue 12: the statistics return numbers and codes; the sentences live in present
+    from evalstats.present import changes
+    from evalstats.stats import compare
+
+    with pytest.warns(DeprecationWarning, match=r"compare\.describe_changes moved to "):
+        assert compare.describe_changes is changes.describe_changes
+    r = rate_difference(90, 100, 80, 100, labels=("2026A", "2026H1"))
+    with pytest.raises(AttributeError, match=r"TestResult\.sentence moved .*result_sentence"):
+        r.sentence()
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        compare.nothing  # noqa: B018

@@ -262,7 +262,7 @@ def test_present_exact_strings():
         "有效票数": ["1,234", "5", "—", "0"],
         "满意率": ["93.4%", "100.0%", "—", "0.0%"],
         "测评得分": ["88.12", "90.00", "—", "0.00"],
-        "满意率变化": ["0.0%", "2.5%", "50.0%", "-50.0%"],
+        "满意率变化": ["0.0%", "2.5%", "50.0%", "−50.0%"],  # one formatter: true minus
         "P值": ["<0.001", "0.001", "0.023", "—"],
         "样本偏少": ["是", "否", "是", "否"],
         "定位": ["前三", "", "末位", "末位（不可区分）"],
@@ -339,7 +339,9 @@ def test_decimal_strings_read_back_and_keep_order(scores):
     df = pd.DataFrame({"score": scores}, index=range(100, 100 + len(scores)))
     out = present(df)
     assert out.index.tolist() == df.index.tolist()
-    back = out["测评得分"].astype(float).to_numpy() if len(scores) else np.array([])
+    shown = out["测评得分"].str.replace("\u2212", "-")  # the display's true minus sign
+    assert not out["测评得分"].str.contains("-", regex=False).any()
+    back = shown.astype(float).to_numpy() if len(scores) else np.array([])
     assert np.all(np.abs(back - np.asarray(scores, float)) <= 0.005 + 1e-6)
 
 

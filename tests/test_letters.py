@@ -286,7 +286,7 @@ def test_file_stem():
 def test_public_letter_names_the_scheme_protected_groups_and_the_report_reasons(public):
     import dataclasses
 
-    from evalstats.stats.privacy import REASON_TEXT
+    from evalstats.present.words import REASON_TEXT
 
     p = profile.unit_profile("land_office", cycle="2026A", analysis=public, tier="public")
     zh = letters._suppression(p, "zh")[0][1]

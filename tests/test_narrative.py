@@ -9,7 +9,7 @@ from test_analysis import make_small_cycle
 
 from evalstats.analyses import cycle as analysis
 from evalstats.present import narrative
-from evalstats.stats.rank import veto_sentence
+from evalstats.present.words import veto_sentence
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw"
@@ -33,12 +33,12 @@ def small(tmp_path_factory):
 
 
 def test_sections_in_both_languages(h1, year):
-    assert list(h1.texts["zh"]) == list(narrative.HALF_YEAR_SECTIONS)
-    assert list(year.texts["en"]) == list(narrative.ANNUAL_SECTIONS)
-    assert h1.texts["zh"]["overview"].startswith("## 总体情况\n\n")
-    assert h1.texts["en"]["overview"].startswith("## Overview\n\n")
-    assert year.texts["zh"]["overview"].startswith("## 总体情况（年终测评）")
-    assert year.texts["zh"]["ranking"].startswith("## 年度排名（分序列）")
+    assert list(narrative.sections(h1, "zh")) == list(narrative.HALF_YEAR_SECTIONS)
+    assert list(narrative.sections(year, "en")) == list(narrative.ANNUAL_SECTIONS)
+    assert narrative.sections(h1, "zh")["overview"].startswith("## 总体情况\n\n")
+    assert narrative.sections(h1, "en")["overview"].startswith("## Overview\n\n")
+    assert narrative.sections(year, "zh")["overview"].startswith("## 总体情况（年终测评）")
+    assert narrative.sections(year, "zh")["ranking"].startswith("## 年度排名（分序列）")
     assert narrative.title(h1, "zh") == "# 2026年上半年政风行风测评分析报告"
     assert narrative.title(year, "en") == (
         "# Conduct evaluation report: the 2026 annual evaluation"
@@ -148,7 +148,7 @@ def test_group_and_reliability_sentences(h1):
 
 def test_hostile_comment_is_escaped(small):
     for lang in ("zh", "en"):
-        for key, text in small.texts[lang].items():
+        for key, text in narrative.sections(small, lang).items():
             assert "<script" not in text, key
             assert "](javascript" not in text, key
     rect = narrative.rectification(small, "zh")

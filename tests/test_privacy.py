@@ -17,7 +17,7 @@ from test_analysis import make_small_cycle
 
 from evalstats.analyses import cycle as analysis
 from evalstats.core.scheme import load_scheme
-from evalstats.present import narrative, plot
+from evalstats.present import narrative, plot, words
 from evalstats.stats import privacy
 
 SCHEME = load_scheme()
@@ -376,13 +376,13 @@ def test_describe_in_both_languages():
         ]
     )
     assert log.columns.tolist() == privacy.SUPPRESSED_COLUMNS
-    zh = privacy.describe(log, scheme=SCHEME, lang="zh")
+    zh = words.describe_suppression(log, scheme=SCHEME, lang="zh")
     assert "依据少于 5 名评议人的数字一律不公布" in zh and "社会义务监督员" in zh
     assert "本期1 个单元格因评议人少于 5 名未公布；1 个单元格为防止" in zh
-    en = privacy.describe(log, scheme=SCHEME, lang="en")
+    en = words.describe_suppression(log, scheme=SCHEME, lang="en")
     assert "1 cell(s) rest on fewer than 5 respondents; 1 more cell(s)" in en
     with pytest.raises(ValueError, match=r"^lang must be one of 'zh', 'en'; got 'fr'$"):
-        privacy.describe(log, scheme=SCHEME, lang="fr")
+        words.describe_suppression(log, scheme=SCHEME, lang="fr")
 
 
 # ---------------------------------------------------------------------- a cycle with small units
@@ -487,7 +487,9 @@ def test_public_cycle_passes_the_checker_and_an_unmasked_one_fails(small_units):
 
 def test_public_narrative_quotes_no_withheld_number(small_units):
     internal, public = small_units
-    text = "\n".join(public.texts["zh"].values()) + "\n".join(public.texts["en"].values())
+    text = "\n".join(narrative.sections(public, "zh").values()) + "\n".join(
+        narrative.sections(public, "en").values()
+    )
     r = internal.tables["ranking"].set_index("unit")
     for unit in ("A4", "B5"):
         assert f"{r.loc[unit, 'composite']:.2f}" not in text
@@ -497,7 +499,7 @@ def test_public_narrative_quotes_no_withheld_number(small_units):
     assert str(note) == "（公开版不公布本表：其内容仅供内部使用。）"
     shown = narrative.table_frame(public, "suppressed", "en")
     assert "fewer respondents than the threshold" in set(shown["Reason"])
-    assert "本报告为内部版" in internal.texts["zh"]["suppression"]
+    assert "本报告为内部版" in narrative.sections(internal, "zh")["suppression"]
     quoted = [
         item
         for part in public.summary["series"].values()

@@ -14,11 +14,11 @@ from statsmodels.stats.multitest import multipletests
 from evalstats.core.scheme import load_scheme
 from evalstats.inputs.demo import write_demo
 from evalstats.inputs.validate import validate_cycle
+from evalstats.present.words import describe_quality, describe_quality_comparison
 from evalstats.stats.quality import (
     CHANGE_COLUMNS,
     QUALITY_COLUMNS,
     RESPONSE_RATE_COLUMNS,
-    describe_quality,
     flagged_form_ids,
     quality_flags,
     response_rates,
@@ -623,7 +623,7 @@ def test_with_and_without_no_flags_equals_the_official_tables():
     assert list(cmp.changes.columns) == CHANGE_COLUMNS
     assert len(cmp.changes) == 0
     assert len(cmp.to_frame()) == len(UNITS)
-    assert cmp.describe() == ["没有被标记的问卷，剔除前后结果相同。"]
+    assert describe_quality_comparison(cmp) == ["没有被标记的问卷，剔除前后结果相同。"]
 
 
 @settings(max_examples=8)
@@ -716,7 +716,7 @@ def test_demo_with_and_without_the_burst(demo):
     assert changes.loc["transport_station", "rank"] == 7
     assert changes.loc["transport_station", "rank_excl_flagged"] == 8
     assert changes.loc["construction_station", "rank_excl_flagged"] == 7
-    text = cmp.describe()
+    text = describe_quality_comparison(cmp)
     assert text[0].startswith("剔除 15 份被标记的问卷后重算")
     assert any(line.startswith("运管站：名次 7 → 8") for line in text)
     assert len(cmp.scores) == len(cmp.scores_excl_flagged)
@@ -914,7 +914,7 @@ def test_with_and_without_bad_arguments():
     assert str(exc.value) == ("rng must be None, an int seed or a numpy.random.Generator; got str")
     cmp = with_and_without(forms, flags, units=UNITS, n_resamples=5, rng=1)
     with pytest.raises(ValueError) as exc:
-        cmp.describe("fr")
+        describe_quality_comparison(cmp, "fr")
     assert str(exc.value) == "lang must be one of 'zh', 'en'; got 'fr'"
     with pytest.raises(ValueError) as exc:
         describe_quality(flags, lang="de")

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalstats.core.scheme import load_scheme
+from evalstats.present.words import veto_sentence
 from evalstats.stats.rank import (
     LARGE_CELL_THRESHOLD,
     RANKING_COLUMNS,
@@ -22,7 +23,6 @@ from evalstats.stats.rank import (
     grade_for,
     rank_uncertainty,
     rank_units,
-    veto_sentence,
 )
 
 S = load_scheme()

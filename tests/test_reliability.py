@@ -16,6 +16,7 @@ from scipy import special
 
 from evalstats.core.scheme import load_scheme
 from evalstats.counts.tally import pattern_counts
+from evalstats.present.words import alpha_sentence
 from evalstats.stats.reliability import (
     NOTE_ZERO_VARIANCE,
     AlphaResult,
@@ -222,11 +223,11 @@ def test_zero_total_variance_gives_nan_and_note():
     res = cronbach_alpha(pd.DataFrame({"a": [100, 100, 100], "b": [80, 80, 80]}))
     assert np.isnan(res.alpha) and np.isnan(res.ci_low) and np.isnan(res.ci_high)
     assert res.note == NOTE_ZERO_VARIANCE
-    assert res.sentence("en") == (
+    assert alpha_sentence(res, "en") == (
         "Internal consistency of the two items cannot be computed (n = 3 complete forms): "
         "every form used gives the same total score."
     )
-    assert res.sentence() == (
+    assert alpha_sentence(res) == (
         "两项评议内容的内部一致性无法计算（n = 3 份完整问卷）："
         "所用问卷的总分完全相同，没有可比较的差异。"
     )
@@ -267,7 +268,7 @@ def _result(alpha, low, high, n=1820, k=5, policy="listwise"):
 
 
 def test_sentence_zh_good():
-    s = _result(0.86, 0.84, 0.88).sentence()
+    s = alpha_sentence(_result(0.86, 0.84, 0.88))
     assert s.startswith(
         "五项评议内容的内部一致性 α = 0.86（95% CI 0.84 至 0.88，n = 1,820 份完整问卷）。"
     )
@@ -276,33 +277,33 @@ def test_sentence_zh_good():
 
 
 def test_sentence_flags_weak_redundant_negative_and_uncertain():
-    assert "偏弱" in _result(0.6, 0.55, 0.65).sentence()
-    assert "尚不能断定" in _result(0.6, 0.3, 0.8).sentence()
-    assert "偏弱" not in _result(0.6, 0.3, 0.8).sentence("en")
-    assert "weak" in _result(0.6, 0.55, 0.65).sentence("en")
-    assert "not certain" in _result(0.6, 0.3, 0.8).sentence("en")
-    assert "高度重复" in _result(0.97, 0.96, 0.98).sentence()
-    assert "redundant" in _result(0.97, 0.96, 0.98).sentence("en")
-    assert "为负" in _result(-0.2, -0.9, 0.3).sentence()
-    assert "α = −0.20" in _result(-0.2, -0.9, 0.3).sentence()
-    assert "negative" in _result(-0.2, -0.9, 0.3).sentence("en")
-    assert "尚不能确定" in _result(0.8, 0.6, 0.9).sentence()
-    assert "uncertain" in _result(0.8, 0.6, 0.9).sentence("en")
+    assert "偏弱" in alpha_sentence(_result(0.6, 0.55, 0.65))
+    assert "尚不能断定" in alpha_sentence(_result(0.6, 0.3, 0.8))
+    assert "偏弱" not in alpha_sentence(_result(0.6, 0.3, 0.8), "en")
+    assert "weak" in alpha_sentence(_result(0.6, 0.55, 0.65), "en")
+    assert "not certain" in alpha_sentence(_result(0.6, 0.3, 0.8), "en")
+    assert "高度重复" in alpha_sentence(_result(0.97, 0.96, 0.98))
+    assert "redundant" in alpha_sentence(_result(0.97, 0.96, 0.98), "en")
+    assert "为负" in alpha_sentence(_result(-0.2, -0.9, 0.3))
+    assert "α = −0.20" in alpha_sentence(_result(-0.2, -0.9, 0.3))
+    assert "negative" in alpha_sentence(_result(-0.2, -0.9, 0.3), "en")
+    assert "尚不能确定" in alpha_sentence(_result(0.8, 0.6, 0.9))
+    assert "uncertain" in alpha_sentence(_result(0.8, 0.6, 0.9), "en")
 
 
 def test_sentence_en_and_pairwise_and_level():
     r = AlphaResult(0.86, 0.84, 0.88, 0.9, 1820, 5, "feldt", "pairwise")
-    assert r.sentence("en").startswith(
+    assert alpha_sentence(r, "en").startswith(
         "Internal consistency of the five items: α = 0.86 (90% CI 0.84 to 0.88, "
         "n = 1,820 forms, pairwise deletion, smallest pair). "
     )
-    assert "成对删除" in r.sentence()
-    assert _result(0.8, 0.75, 0.85, k=12).sentence().startswith("12 项评议内容")
+    assert "成对删除" in alpha_sentence(r)
+    assert alpha_sentence(_result(0.8, 0.75, 0.85, k=12)).startswith("12 项评议内容")
 
 
 def test_sentence_bad_lang():
     with pytest.raises(ValueError) as e:
-        _result(0.8, 0.75, 0.85).sentence("fr")
+        alpha_sentence(_result(0.8, 0.75, 0.85), "fr")
     assert str(e.value) == "lang must be one of 'zh', 'en'; got 'fr'"
 
 
@@ -709,4 +710,4 @@ def test_demo_alpha_runs_and_is_in_unit_interval(demo):
     ok = t["alpha"].notna()
     assert ok.any()
     assert t.loc[ok, "alpha"].between(0, 1).all()
-    assert res.sentence().startswith("五项评议内容的内部一致性 α = ")
+    assert alpha_sentence(res).startswith("五项评议内容的内部一致性 α = ")

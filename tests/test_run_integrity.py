@@ -538,7 +538,9 @@ HASH_SEED_RUN = """
 import sys
 from pathlib import Path
 
-from evalstats import analysis, report
+from evalstats.analyses import cycle as analysis
+from evalstats.present import report
+from evalstats.present.export import write_analysis
 from evalstats.run.runner import read_table
 
 raw, out = Path(sys.argv[1]), Path(sys.argv[2])
@@ -547,7 +549,7 @@ for kind, a in (
     ("annual", analysis.annual("2026A", data_dir=raw, n_resamples=50, seed=7)),
 ):
     folder = out / kind
-    a.write(folder)
+    write_analysis(a, folder)
     # the workbook as the runner writes it: from the tables read back
     tables = sorted((folder / "tables").glob("*.csv"))
     report.write_workbook(

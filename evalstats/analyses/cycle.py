@@ -2,11 +2,12 @@
 
 :func:`half_year` and :func:`annual` do every computation the reports need and return an
 :class:`Analysis`: the validated inputs, the scored cycles, an ordered ``tables`` dict (English
-column names, codes as values, nothing rounded), the ``summary`` written to ``summary.json``
-and, through :mod:`evalstats.present.narrative`, the plain-language ``texts``.  The notebooks
-(``notebooks/half_year.ipynb``, ``notebooks/annual.ipynb``) only call these functions, display
-the tables (:mod:`evalstats.present.labels`) and draw the figures (:mod:`evalstats.present.plot`).
-:meth:`Analysis.write` writes ``tables/<name>.csv`` and ``summary.json``.
+column names, codes as values, nothing rounded) and the ``summary`` written to
+``summary.json`` — numbers and codes only: the result imports nothing from ``present``.  The
+notebooks (``notebooks/half_year.ipynb``, ``notebooks/annual.ipynb``) only call these
+functions, word the result (:func:`evalstats.present.narrative.sections`), display the tables
+(:mod:`evalstats.present.labels`), draw the figures (:mod:`evalstats.present.plot`) and write
+``tables/<name>.csv`` and ``summary.json`` (:func:`evalstats.present.export.write_analysis`).
 
 Tables of the half-year analysis
 --------------------------------
@@ -207,7 +208,8 @@ Examples
 >>> a = half_year("2026H1", n_resamples=500, seed=1)  # doctest: +SKIP
 >>> a.tables["ranking"].query("standing == 'last'")["unit_name"].tolist()  # doctest: +SKIP
 ['综治办']
->>> a.write("reports/2026H1/half-year")  # doctest: +SKIP
+>>> from evalstats.present.export import write_analysis
+>>> write_analysis(a, "reports/2026H1/half-year")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -217,7 +219,6 @@ import math
 import numbers
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -779,14 +780,6 @@ class Analysis:
     change: CycleChange | None = field(default=None, repr=False)
     unpublished: dict = field(default_factory=dict, repr=False)
 
-    @cached_property
-    def texts(self) -> dict:
-        """Narrative paragraphs (Markdown), ``{"zh": {section: text}, "en": {...}}``
-        (:func:`evalstats.present.narrative.sections`)."""
-        from evalstats.present import narrative
-
-        return {lang: narrative.sections(self, lang) for lang in LANGS}
-
     @property
     def counts(self) -> pd.DataFrame:
         """The tally of the cycle analysed (the year-end cycle for the annual analysis).
@@ -808,25 +801,19 @@ class Analysis:
         """The score that decides rank and grade: ``composite`` or ``composite_year``."""
         return "composite_year" if self.kind == "annual" else "composite"
 
-    def write(self, output_dir) -> list[Path]:
-        """Write ``tables/<name>.csv`` (every table) and ``summary.json`` into ``output_dir``.
+    def __getattr__(self, name: str):
+        # The result holds numbers and codes; writing and wording it moved to ``present``.
+        if name in _MOVED_TO_PRESENT:
+            raise AttributeError(
+                f"Analysis.{name} moved to the presentation layer: use {_MOVED_TO_PRESENT[name]}"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-        Relative paths resolve from the project root.  Figures are written by the notebook
-        (:func:`evalstats.present.plot.save_figure`).
 
-        Returns
-        -------
-        list of Path
-            The files written.
-        """
-        from evalstats.present import report
-
-        out = resolve_path(output_dir)
-        written = report.write_tables(self.tables, out)
-        # hostile text made inert per table: the runner quotes it in the report and manifest
-        counts = {"neutralised_cells": dict(sorted(written.neutralised.items()))}
-        summary = report.write_json({**self.summary, **counts}, out / "summary.json")
-        return [*written.paths.values(), summary]
+_MOVED_TO_PRESENT = {
+    "write": "evalstats.present.export.write_analysis(a, output_dir)",
+    "texts": "{lang: evalstats.present.narrative.sections(a, lang) for lang in ('zh', 'en')}",
+}
 
 
 # ====================================================================== helpers

@@ -37,8 +37,10 @@ import pandas as pd
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.vocab import LANGS
+from evalstats.present import format as _format
+from evalstats.present.words import veto_sentence
 
-MISSING = "—"
+MISSING = _format.MISSING
 """What :func:`present` shows for a missing number."""
 
 # ---------------------------------------------------------------------- column headers
@@ -459,8 +461,6 @@ def _flag_text(text: str, scheme: Scheme, i: int) -> str:
 
 
 def _veto_text(text: str, scheme: Scheme, i: int) -> str:
-    from evalstats.stats.rank import veto_sentence
-
     try:
         return veto_sentence({"veto_reason": text}, lang=LANGS[i], scheme=scheme)
     except ValueError:
@@ -578,33 +578,17 @@ def relabel(
 
 
 # ====================================================================== display strings
-def _fixed(values: np.ndarray, decimals: int, *, scale: float = 1.0, suffix: str = ""):
-    """Finite ``values`` formatted with ``decimals`` (negative zero shown as zero)."""
-    text = np.char.mod(f"%.{decimals}f", values * scale)
-    zero = "0" if decimals == 0 else "0." + "0" * decimals
-    text = np.where(text == "-" + zero, zero, text)
-    return np.char.add(text, suffix) if suffix else text
-
-
 def _format_numbers(s: pd.Series, how: str, decimals: int) -> pd.Series:
+    """A numeric column as display text (the rules of :mod:`evalstats.present.format`)."""
     x = s.astype("float64").to_numpy(na_value=np.nan) if len(s) else np.array([], float)
-    out = np.full(len(x), MISSING, dtype=object)
-    ok = np.isfinite(x)
-    if ok.any():
-        v = x[ok]
-        if how == "percent":
-            out[ok] = _fixed(v, 1, scale=100.0, suffix="%")
-        elif how == "pvalue":
-            shown = _fixed(v, 3).astype(object)
-            shown[v < 0.001] = "<0.001"
-            out[ok] = shown
-        elif how == "integer":
-            out[ok] = [f"{int(t):,}" for t in v]
-        else:
-            out[ok] = _fixed(v, decimals)
-    inf = np.isinf(x)
-    out[inf & (x > 0)] = "∞"
-    out[inf & (x < 0)] = "−∞"
+    if how == "percent":
+        out = _format.fixed_array(x, 1, scale=100.0, suffix="%")
+    elif how == "pvalue":
+        out = _format.pvalue_array(x)
+    elif how == "integer":
+        out = np.array([_format.count(t) for t in x], dtype=object)
+    else:
+        out = _format.fixed_array(x, decimals)
     return pd.Series(out, index=s.index, dtype=object)
 
 

@@ -42,16 +42,16 @@ from evalstats.core.cycles import parse_cycle
 from evalstats.core.files import atomic_write
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
+from evalstats.present import format as _format
 from evalstats.present import labels as _labels
+from evalstats.present.changes import describe_changes
 from evalstats.present.narrative import (  # one set
     WEAK_REASON_TEXT,
     codes_text,
     join_words,
     scheme_label,
-    share_text,
 )
-from evalstats.stats.compare import describe_changes
-from evalstats.stats.privacy import REASON_TEXT
+from evalstats.present.words import REASON_TEXT
 
 SECTIONS = (
     "title",
@@ -81,7 +81,6 @@ FONT_BODY = "宋体"
 FONT_HEADING = "黑体"
 FONT_LATIN = "Times New Roman"
 DASH = "–"
-MINUS = "\u2212"
 
 HEADINGS = {
     "headline": ("总体结果", "Overall result"),
@@ -118,7 +117,7 @@ VERDICT = {
     "absent": ("本期无数据", "no data this time"),
 }
 SUPPRESS_REASON = {
-    **REASON_TEXT,  # the public report's wording (evalstats.stats.privacy)
+    **REASON_TEXT,  # the public report's wording (evalstats.present.words)
     # the profile's own codes for the same two rules
     "supervisor_breakdown": (
         "该类评议人每个单位仅数人，分项结果不单独公布",
@@ -133,55 +132,19 @@ def _i(lang) -> int:
     return LANGS.index(check_option("lang", lang, LANGS))
 
 
-def _missing(x) -> bool:
-    if x is None or x is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def _score(x) -> str:
-    """A score with two decimals, a true minus sign; ``—`` when missing."""
-    if _missing(x):
-        return _labels.MISSING
-    v = round(float(x), 2)
-    return f"{0.0 if v == 0 else v:.2f}".replace("-", MINUS)
-
-
-def _signed(x) -> str:
-    if _missing(x):
-        return _labels.MISSING
-    text = _score(x)
-    return text if text.startswith(MINUS) or text == "0.00" else "+" + text
-
-
-def _pct(x) -> str:
-    if _missing(x):
-        return _labels.MISSING
-    v = round(float(x) * 100, 1)
-    return f"{0.0 if v == 0 else v:.1f}%".replace("-", MINUS)
-
-
-def _prob(x) -> str:
-    return _labels.MISSING if _missing(x) else f"{float(x):.2f}"
-
-
-def _int(x) -> str:
-    return _labels.MISSING if _missing(x) else f"{int(x):,}"
+# numbers: the one formatter (evalstats.present.format)
+_missing = _format.is_missing
+_score = _format.score
+_signed = _format.signed
+_pct = _format.percent
+_prob = _format.probability
+_int = _format.count
+_p = _format.pvalue
+_level = _format.confidence_text
 
 
 def _range(low, high, fmt=_score, lang: str = "zh") -> str:
-    if _missing(low) or _missing(high):
-        return _labels.MISSING
-    return f"{fmt(low)} {'至' if lang == 'zh' else 'to'} {fmt(high)}"
-
-
-def _p(x) -> str:
-    if _missing(x):
-        return _labels.MISSING
-    return "<0.001" if float(x) < 0.001 else f"{float(x):.3f}"
+    return _format.interval(low, high, fmt=fmt, sep=" 至 " if lang == "zh" else " to ")
 
 
 _codes = codes_text  # the narrative's: one wording of rule codes
@@ -195,7 +158,7 @@ def cycle_words(cycle: str, lang: str = "zh") -> str:
     >>> cycle_words("2026H1"), cycle_words("2026A", "en")
     ('2026年上半年', 'the 2026 annual evaluation')
     """
-    from evalstats.stats.compare import cycle_label
+    from evalstats.present.changes import cycle_label
 
     i = _i(lang)
     parsed = parse_cycle(cycle)
@@ -247,7 +210,7 @@ def _headline_sentence(p, lang) -> str:
     series = scheme_label(p, "series", p.series, lang)
     grade = scheme_label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else ""
     tied = ("（并列）" if lang == "zh" else " (tied)") if bool(h["tied"]) else ""
-    level = share_text(h["confidence_level"])
+    level = _level(h["confidence_level"])
     year = p.year.iloc[0] if len(p.year) else None
     ci = (_score(h["composite_ci_low"]), _score(h["composite_ci_high"]))
     if lang == "zh":
@@ -255,8 +218,8 @@ def _headline_sentence(p, lang) -> str:
         if year is not None:
             s += (
                 f"年终测评综合得分 {_score(year['composite_annual'])}；按上半年 "
-                f"{share_text(year['weight_half_year'])}、"
-                f"年终 {share_text(year['weight_annual'])} 合成，"
+                f"{_level(year['weight_half_year'])}、"
+                f"年终 {_level(year['weight_annual'])} 合成，"
                 f"年度综合得分 {_score(h['composite'])}（{level} 置信区间 {ci[0]} 至 {ci[1]}）"
             )
         else:
@@ -273,8 +236,8 @@ def _headline_sentence(p, lang) -> str:
     if year is not None:
         s += (
             f"its year-end composite is {_score(year['composite_annual'])}; combined with "
-            f"weights {share_text(year['weight_half_year'])} (half-year) and "
-            f"{share_text(year['weight_annual'])} (year-end), its composite of the year is "
+            f"weights {_level(year['weight_half_year'])} (half-year) and "
+            f"{_level(year['weight_annual'])} (year-end), its composite of the year is "
             f"{_score(h['composite'])} ({level} CI {ci[0]} to {ci[1]})"
         )
     else:
@@ -291,7 +254,7 @@ def _headline_sentence(p, lang) -> str:
 
 
 def _headline(p, lang):
-    from evalstats.stats.rank import veto_sentence
+    from evalstats.present.words import veto_sentence
 
     h = p.headline.iloc[0]
     if bool(h["suppressed"]):
@@ -441,7 +404,7 @@ def _changes(p, lang):
         r = c.iloc[0]
         lo, hi = r["composite_diff_ci_low"], r["composite_diff_ci_high"]
         verdict = "improved" if lo > 0 else ("declined" if hi < 0 else "no_clear_change")
-        level = share_text(r["confidence_level"])
+        level = _level(r["confidence_level"])
         if lang == "zh":
             out.append(
                 (
@@ -535,7 +498,7 @@ def _rectification(p, lang):
     for row in r.itertuples(index=False):
         name = scheme_label(p, "dimensions", row.dimension, lang)
         verdict = VERDICT.get(str(row.verdict), (str(row.verdict),) * 2)[i]
-        level = share_text(row.confidence_level)
+        level = _level(row.confidence_level)
         still = (
             ("本期仍为薄弱项", "still weak now")[i]
             if bool(row.still_weak)
@@ -732,7 +695,7 @@ def _suppression(p, lang):
 
 
 def _method(p, lang):
-    level = share_text(p.confidence_level)
+    level = _level(p.confidence_level)
     if lang == "zh":
         text = (
             f"区间均为 {level} 置信区间；名次区间和末位概率由对测评表的重抽样得出，"
@@ -848,7 +811,7 @@ def _headline_frame(p, lang):
             (_labels.column_label("composite_annual", lang), _score(y["composite_annual"])),
             (
                 ("权重（上半年 / 年终）", "Weights (half-year / year-end)")[i],
-                f"{share_text(y['weight_half_year'])} / {share_text(y['weight_annual'])}",
+                f"{_level(y['weight_half_year'])} / {_level(y['weight_annual'])}",
             ),
         ]
     return pd.DataFrame(rows, columns=[k, v], dtype=object)

@@ -41,16 +41,18 @@ import pandas as pd
 
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
+from evalstats.present import format as _format
 from evalstats.present import labels as _labels
+from evalstats.present import words as _words
+from evalstats.present.changes import cycle_label, describe_changes, result_sentence
 from evalstats.present.labels import COLUMN_LABELS
+from evalstats.present.words import veto_sentence
 from evalstats.stats import privacy as _privacy
-from evalstats.stats import quality as _quality
-from evalstats.stats.compare import TestResult, cycle_label, describe_changes
-from evalstats.stats.rank import veto_sentence
+from evalstats.stats.compare import TestResult
 from evalstats.stats.reliability import AlphaResult
 
 ALL = "all"
-MINUS = "\u2212"
+MINUS = _format.MINUS
 MAX_COMMENTS_QUOTED = 5
 
 HEADINGS = {
@@ -146,60 +148,16 @@ def _e(text) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
-def _missing(x) -> bool:
-    if x is None or x is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def _neg(text: str) -> str:
-    return text.replace("-", MINUS)
-
-
-def _score(x) -> str:
-    """A score with two decimals (``—`` when missing)."""
-    if _missing(x):
-        return "—"
-    v = round(float(x), 2)
-    return _neg(f"{0.0 if v == 0 else v:.2f}")
-
-
-def _pct(x) -> str:
-    """A fraction as a percentage with one decimal."""
-    if _missing(x):
-        return "—"
-    v = round(float(x) * 100, 1)
-    return _neg(f"{0.0 if v == 0 else v:.1f}%")
-
-
-def _prob(x) -> str:
-    """A probability with two decimals."""
-    return "—" if _missing(x) else f"{float(x):.2f}"
-
-
-def _int(x) -> str:
-    return "—" if _missing(x) else f"{int(x):,}"
-
-
-def _n(n, word: str, plural: str | None = None) -> str:
-    """``"1 unit"`` / ``"2 units"``, ``"1 was"`` / ``"2 were"`` (English counts)."""
-    n = int(n)
-    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
-
-
-def _p(x) -> str:
-    if _missing(x):
-        return "p —"
-    return "p < 0.001" if float(x) < 0.001 else f"p = {float(x):.3f}"
-
-
-def share_text(x) -> str:
-    """A share as a percentage, whole when it is (``0.5`` → ``50%``, ``0.125`` → ``12.5%``)."""
-    pct = float(x) * 100
-    return f"{pct:.0f}%" if pct == round(pct) else f"{pct:.1f}%"
+# numbers: the one formatter (evalstats.present.format)
+_missing = _format.is_missing
+_neg = _format.with_minus
+_score = _format.score
+_pct = _format.percent
+_prob = _format.probability
+_int = _format.count
+_n = _format.count_words
+_p = _format.p_text
+_level = _format.confidence_text
 
 
 def join_words(items, lang: str) -> str:
@@ -329,7 +287,7 @@ def overview(a, lang: str = "zh") -> str:
     s = a.summary
     f, town = s["forms"], s["town"]
     c = _cycle(a, a.cycle, lang)
-    level = share_text(s["confidence_level"])
+    level = _level(s["confidence_level"])
     n_series = len(s["series"])
     if lang == "zh":
         if f["issued"] is not None:
@@ -434,7 +392,7 @@ def levels(a, lang: str = "zh") -> str:
 def _ranking_explanation(a, lang: str) -> str:
     o = a.options
     thr = _prob(a.scheme.rules.last_min_probability)
-    level = share_text(o["confidence_level"])
+    level = _level(o["confidence_level"])
     n = _int(o["n_resamples"])
     if lang == "zh":
         return (
@@ -522,7 +480,7 @@ def ranking(a, lang: str = "zh") -> str:
 
 
 def vetoes(a, lang: str = "zh") -> str:
-    """Vetoed units and why (:func:`evalstats.stats.rank.veto_sentence`)."""
+    """Vetoed units and why (:func:`evalstats.present.words.veto_sentence`)."""
     lang = _lang(lang)
     r = a.tables["ranking"]
     v = r[r["veto"].astype(bool)]
@@ -553,7 +511,7 @@ def weak_dimensions(a, lang: str = "zh") -> str:
     """Weak dimensions per unit, with their dissatisfied counts and denominators."""
     lang = _lang(lang)
     w = a.tables["weak_dimensions"]
-    level = share_text(a.options["confidence_level"])
+    level = _level(a.options["confidence_level"])
     if lang == "zh":
         rule = (
             "括号内为该项加权得分、序列中位数、不满意票数占该项全部评价票数的比例。"
@@ -649,7 +607,7 @@ def group_differences(a, lang: str = "zh") -> str:
         where = _where(a, r.series, lang)
         d = scheme_label(a, "dimensions", r.dimension, lang)
         subject = f"{where}{d}评价等级分布" if lang == "zh" else f"the ratings of {d} ({where})"
-        lines.append(_e(res.sentence(lang, subject=subject, alpha=float(r.alpha))))
+        lines.append(_e(result_sentence(res, lang, subject=subject, alpha=float(r.alpha))))
     note = (
         "（句中 p 值为 Holm 校正后的值。）"
         if lang == "zh"
@@ -693,19 +651,21 @@ def reliability(a, lang: str = "zh") -> str:
         if lang == "zh"
         else f"Alpha by group: {join_words(parts, lang)}."
     )
-    return _section(a, "reliability", lang, _e(res.sentence(lang)), tail if parts else "")
+    return _section(
+        a, "reliability", lang, _e(_words.alpha_sentence(res, lang)), tail if parts else ""
+    )
 
 
 def quality(a, lang: str = "zh") -> str:
-    """Data-quality flags (:func:`evalstats.stats.quality.describe_quality`) and what excluding the
+    """Data-quality flags (:func:`evalstats.present.words.describe_quality`) and what excluding the
     flagged forms would change."""
     lang = _lang(lang)
     if _public(a):
         return _section(a, "quality", lang, _public_quality(a, lang))
-    lines = _quality.describe_quality(a.tables["quality"], lang)
+    lines = _words.describe_quality(a.tables["quality"], lang)
     head = _e(lines[0])
     rest = _bullets(_e(x) for x in lines[1:]) if len(lines) > 1 else ""
-    qc = a.quality_comparison.describe(lang)
+    qc = _words.describe_quality_comparison(a.quality_comparison, lang)
     note = (
         "正式结果使用全部有效问卷；剔除被标记问卷（集中提交、疑似复制）后的结果仅供对照。"
         if lang == "zh"
@@ -911,7 +871,7 @@ def changes(a, lang: str = "zh") -> str:
     c = a.tables["comparison"]
     sc = a.summary["annual"]["significant_changes"]
     tested = int(c["score_pvalue"].notna().sum())
-    level = share_text(a.options["confidence_level"])
+    level = _level(a.options["confidence_level"])
     if lang == "zh":
         intro = (
             f"逐单位逐项比较年终与上半年（共 {tested} 项）：满意率差值用 Newcombe {level} 区间，"
@@ -989,7 +949,7 @@ def followup(a, lang: str = "zh") -> str:
     lang = _lang(lang)
     f = a.tables["weak_units_followup"]
     h = _cycle(a, a.options["half_year_cycle"], lang)
-    level = share_text(a.options["confidence_level"])
+    level = _level(a.options["confidence_level"])
     if not len(f):
         return _section(
             "followup",
@@ -1101,8 +1061,9 @@ def one_cycle(a, lang: str = "zh") -> str:
 
 
 def suppression(a, lang: str = "zh") -> str:
-    """What the public edition withholds and why (:func:`evalstats.stats.privacy.describe`); in the
-    internal tier, that the report shows every cell and is not for publication."""
+    """What the public edition withholds and why
+    (:func:`evalstats.present.words.describe_suppression`); in the internal tier, that the report
+    shows every cell and is not for publication."""
     lang = _lang(lang)
     if not _public(a):
         text = (
@@ -1114,7 +1075,7 @@ def suppression(a, lang: str = "zh") -> str:
             "internal use only; publish the public edition instead."
         )
         return _section(a, "suppression", lang, text)
-    text = _privacy.describe(a.tables["suppressed"], scheme=a.scheme, lang=lang)
+    text = _words.describe_suppression(a.tables["suppressed"], scheme=a.scheme, lang=lang)
     return _section(a, "suppression", lang, _e(text))
 
 
@@ -1128,7 +1089,7 @@ def method(a, lang: str = "zh") -> str:
         if o["seed"] is None and lang == "zh"
         else ("not fixed" if o["seed"] is None else o["seed"])
     )
-    level = share_text(o["confidence_level"])
+    level = _level(o["confidence_level"])
     sch = s["scheme"]
     if lang == "zh":
         text = (
@@ -1245,13 +1206,13 @@ def _levels_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
         c = count[lev].to_numpy()
         r = rate[lev].to_numpy()
         text = [
-            f"{int(n):,}"
+            _int(n)
             if math.isnan(x)
-            else f"{int(n):,}（{_pct(x)}）"
+            else f"{_int(n)}（{_pct(x)}）"
             if lang == "zh"
-            else f"{int(n):,}"
+            else _int(n)
             if math.isnan(x)
-            else f"{int(n):,} ({_pct(x)})"
+            else f"{_int(n)} ({_pct(x)})"
             for n, x in zip(c, r, strict=True)
         ]
         out[lev] = text
@@ -1265,10 +1226,7 @@ def _levels_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
 
 
 def _ranges(low: pd.Series, high: pd.Series, fmt) -> list[str]:
-    return [
-        "—" if _missing(lo) or _missing(hi) else f"{fmt(lo)}–{fmt(hi)}"
-        for lo, hi in zip(low, high, strict=True)
-    ]
+    return [_format.interval(lo, hi, fmt=fmt) for lo, hi in zip(low, high, strict=True)]
 
 
 def _cycle_words(a, lang: str) -> tuple[str, str]:
@@ -1297,7 +1255,7 @@ def _view(a, name: str, lang: str) -> tuple[pd.DataFrame, dict]:
         if a.kind == "annual":
             cols += ["composite_h1", "composite_annual"]
         view = r[cols].copy()
-        level = share_text(a.options["confidence_level"])
+        level = _level(a.options["confidence_level"])
         view[col] = r[col]
         view["_ci"] = _ranges(r[f"{col}_ci_low"], r[f"{col}_ci_high"], _score)
         view["rank"] = r["rank"]
@@ -1493,7 +1451,7 @@ def _suppressed_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
     view["unit"] = unit.map(names).fillna(unit).replace(_privacy.ANY, anyone).astype(str)
     view["group"] = view["group"].astype(str).replace(_privacy.ANY, anyone)
     view["columns"] = view["columns"].astype(str).replace(_privacy.ANY, anyone)
-    view["reason"] = view["reason"].map(lambda r: _privacy.REASON_TEXT.get(r, (r, r))[i])
+    view["reason"] = view["reason"].map(lambda r: _words.REASON_TEXT.get(r, (r, r))[i])
     return view, {"unit": ("单位", "Unit")[i], "columns": ("列", "Columns")[i]}
 
 
@@ -1666,7 +1624,6 @@ __all__ = [
     "scheme_label",
     "section",
     "sections",
-    "share_text",
     "suppression",
     "table",
     "table_frame",

@@ -49,6 +49,7 @@ from evalstats.core.config import resolve_path
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.version import __version__
+from evalstats.present.format import EXCEL_NUMBER_FORMATS, count, fixed, percent, pvalue
 from evalstats.present.labels import (
     LANGS,
     TABLE_LABELS,
@@ -67,14 +68,9 @@ EXCEL_MAX_CHARS = 32_767
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
 SHEET_NAME_MAX = 31
-NUMBER_FORMATS = {
-    "percent": "0.0%",
-    "pvalue": '[<0.001]"<0.001";0.000',
-    "integer": "#,##0",
-    "decimal": "0.00",
-    "datetime": "yyyy-mm-dd hh:mm",
-}
-"""Excel number format of each :func:`evalstats.present.labels.column_format` kind."""
+NUMBER_FORMATS = EXCEL_NUMBER_FORMATS
+"""Excel number format of each :func:`evalstats.present.labels.column_format` kind
+(:data:`evalstats.present.format.EXCEL_NUMBER_FORMATS`: the one formatter's rules)."""
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 TEMPLATE_NAME = "evalstats_html"
 REMOVE_CELL_TAGS = ("remove_cell", "remove-cell")
@@ -534,13 +530,13 @@ def _numeric_width(x: np.ndarray, how: str, decimals: int = 2) -> int:
     big = float(np.abs(finite).max())
     neg = bool((finite < 0).any())
     if how == "percent":
-        text = f"{big * 100:.1f}%"
+        text = percent(big)
     elif how == "pvalue":
-        text = "0.000"
+        text = pvalue(0.5)
     elif how == "integer":
-        text = f"{int(big):,}"
+        text = count(big)
     else:
-        text = f"{big:.{decimals}f}"
+        text = fixed(big, decimals)
     return len(text) + int(neg)
 
 

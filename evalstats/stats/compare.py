@@ -1,4 +1,4 @@
-"""Comparisons: between cycles, respondent groups and units — tests, intervals and sentences.
+"""Comparisons: between cycles, respondent groups and units — tests and intervals.
 
 "Did it improve?", "do enterprises and supervisors see the unit alike?", "do the units of a
 series differ?" — each answered from the tally (:func:`evalstats.counts.tally.tally`), never from
@@ -19,9 +19,10 @@ rows:
 * :func:`trend_test` — Cochran–Armitage (linear-by-linear) trend test across three or more
   cycles.
 
-Every single test returns a frozen :class:`TestResult` with ``to_frame()`` and
-``sentence(lang=...)``; :func:`describe_changes` writes the sentences for a whole comparison
-table.  Numbers are rounded only in sentences (presentation), never in computations.
+Every single test returns a frozen :class:`TestResult` with ``to_frame()``: numbers and codes
+only, never rounded.  The sentences are presentation and live in
+:mod:`evalstats.present.changes` (``result_sentence`` for one result, ``describe_changes`` for
+a whole comparison table).
 
 References
 ----------
@@ -55,7 +56,6 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from evalstats.core.cycles import parse_cycle
 from evalstats.core.options import (
     check_confidence_level,
     check_n_resamples,
@@ -63,13 +63,13 @@ from evalstats.core.options import (
     check_rng,
 )
 from evalstats.core.scheme import Scheme, resolve_scheme
-from evalstats.core.vocab import LANGS
 from evalstats.counts.tally import tally, tally_to_array
 from evalstats.stats.intervals import (
     DIFFERENCE_METHODS,
     check_pairs,
     difference_bounds,
 )
+from evalstats.stats.moved import moved_method, moved_to_present
 from evalstats.stats.multitest import ADJUST_METHODS, adjust_pvalues, check_alpha
 from evalstats.stats.units import check_units_table
 
@@ -77,7 +77,6 @@ CHI2_METHODS = ("auto", "asymptotic", "monte-carlo")
 TREND_METHODS = ("cochran-armitage", "mantel-haenszel")
 COMPARE_KEYS = ("unit", "group", "dimension", "series")
 PRESENT = ("both", "before_only", "after_only")
-METRICS = ("rate", "score")
 RESULT_COLUMNS = [
     "test",
     "statistic",
@@ -142,7 +141,6 @@ MOVEMENT_COLUMNS = [
     "flags",
 ]
 _NAN = float("nan")
-_MINUS = "\u2212"
 _MC_TOLERANCE = 1 - 64 * np.finfo(float).eps  # R's chisq.test: "almost.1"
 
 
@@ -192,6 +190,12 @@ class TestResult:
     labels: tuple[str, ...] = field(default=())
     note: str = ""
 
+    # the sentence is presentation (issue 12)
+    __getattr__ = moved_method(
+        "TestResult",
+        {"sentence": "evalstats.present.changes.result_sentence(r, lang, subject=..., alpha=...)"},
+    )
+
     def to_frame(self) -> pd.DataFrame:
         """The result as a one-row DataFrame (columns ``RESULT_COLUMNS``; ``labels`` joined
         with ``" vs "``)."""
@@ -203,30 +207,6 @@ class TestResult:
         """``pvalue <= alpha``; None when there is no p-value."""
         alpha = check_alpha(alpha)
         return None if math.isnan(self.pvalue) else bool(self.pvalue <= alpha)
-
-    def sentence(self, lang: str = "zh", *, subject: str | None = None, alpha=0.05) -> str:
-        """The result in one plain-language sentence (Chinese or English).
-
-        Parameters
-        ----------
-        lang : {"zh", "en"}
-        subject : str, optional
-            What was measured, e.g. ``"办事效率满意率"`` / ``"the satisfied rate for
-            efficiency"``; a generic subject when omitted.
-        alpha : float
-            Significance level of the statement.
-
-        Examples
-        --------
-        >>> r = rate_difference(90, 100, 80, 100, labels=("2026A", "2026H1"))
-        >>> r.sentence("en", subject="the satisfied rate for efficiency")  # doctest: +ELLIPSIS
-        'The satisfied rate for efficiency was 10.0 percentage points higher in the annual ...'
-        """
-        lang = check_option("lang", lang, LANGS)
-        alpha = check_alpha(alpha)
-        if subject is not None and not isinstance(subject, str):
-            raise TypeError(f"subject must be a str; got {type(subject).__name__}")
-        return _result_sentence(self, lang, subject, alpha)
 
 
 # ====================================================================== argument checks
@@ -288,7 +268,7 @@ def rate_difference(
     confidence_level : float
     labels : sequence of two str, optional
         Names of the two samples (e.g. cycles ``("2026A", "2026H1")``), used by
-        :meth:`TestResult.sentence`.
+        :func:`evalstats.present.changes.result_sentence`.
 
     Returns
     -------
@@ -935,7 +915,7 @@ def group_homogeneity(
     With ``counts`` a tally of one cycle::
 
         r = group_homogeneity(counts, dimension="efficiency", unit="U01", rng=2026)
-        r.method, r.pvalue, r.sentence()
+        r.method, r.pvalue, r.to_frame()
     """
     scheme = resolve_scheme(scheme)
     d = _dimension_index(dimension, scheme, "group_homogeneity")
@@ -1314,393 +1294,13 @@ def trend_test(k, n, *, scores=None, method: str = "cochran-armitage") -> TestRe
     )
 
 
-# ====================================================================== sentences
-_CYCLE_WORDS = {
-    "zh": {"H1": "上半年", "H2": "下半年", "A": "年度"},
-    "en": {
-        "H1": "the half-year evaluation",
-        "H2": "the second half-year evaluation",
-        "A": "the annual evaluation",
-    },
-}
-_ADJUST_WORDS = {
-    "zh": {
-        "holm": "Holm 校正后 ",
-        "bh": "BH 校正后 ",
-        "bonferroni": "Bonferroni 校正后 ",
-        "none": "",
-    },
-    "en": {
-        "holm": "Holm-adjusted ",
-        "bh": "BH-adjusted ",
-        "bonferroni": "Bonferroni-adjusted ",
-        "none": "",
-    },
-}
-
-
-def cycle_label(cycle: str, lang: str = "zh", *, with_year: bool = False) -> str:
-    """Words for a cycle id: ``"2026H1"`` → ``"上半年"`` / ``"the half-year evaluation"``.
-
-    Ids that are not ``YYYYH1``, ``YYYYH2`` or ``YYYYA`` are returned as they are.
-
-    Examples
-    --------
-    >>> cycle_label("2026A"), cycle_label("2025H1", "en", with_year=True)
-    ('年度', 'the 2025 half-year evaluation')
-    """
-    lang = check_option("lang", lang, LANGS)
-    parsed = parse_cycle(cycle)
-    if parsed is None:
-        return str(cycle)
-    year, part = parsed.year, parsed.part
-    word = _CYCLE_WORDS[lang][part]
-    if not with_year:
-        return word
-    return f"{year}年{word}" if lang == "zh" else word.replace("the ", f"the {year} ", 1)
-
-
-def _pair_labels(first: str, second: str, lang: str) -> tuple[str, str]:
-    c1, c2 = parse_cycle(first), parse_cycle(second)
-    with_year = bool(c1 and c2 and c1.year != c2.year)
-    return cycle_label(first, lang, with_year=with_year), cycle_label(
-        second, lang, with_year=with_year
-    )
-
-
-def _fmt(values, decimals: int) -> np.ndarray:
-    """Numbers as text with a true minus sign; ``−0.0`` shown as ``0.0``; NaN as ``—``."""
-    v = np.asarray(values, np.float64)
-    r = np.round(v, decimals)
-    r = np.where(r == 0, 0.0, r)  # no negative zero
-    text = np.char.mod(f"%.{decimals}f", np.where(np.isnan(r), 0.0, r)).astype(object)
-    text = np.char.replace(text.astype(str), "-", _MINUS).astype(object)
-    return np.where(np.isnan(v), "—", text)
-
-
-def _fmt_p(p) -> np.ndarray:
-    p = np.asarray(p, np.float64)
-    text = np.char.add("p = ", _fmt(p, 3).astype(str)).astype(object)
-    return np.where(p < 0.001, "p < 0.001", text)
-
-
-def _difference_sentences(
-    subject, first, second, est, low, high, level, p, significant, lang, unit, p_prefix
-) -> np.ndarray:
-    """Vectorised sentences for differences ``first − second`` (object arrays in and out).
-
-    ``unit`` is ``"pp"`` (rates, shown as percentage points) or ``"points"`` (scores).
-    ``significant`` is a float array: 1 significant, 0 not, NaN no test.
-    """
-    subject, first, second, p_prefix = (
-        np.asarray(v, object) for v in (subject, first, second, p_prefix)
-    )
-    scale, decimals = (100.0, 1) if unit == "pp" else (1.0, 2)
-    est = np.asarray(est, np.float64) * scale
-    lo = _fmt(np.asarray(low, np.float64) * scale, decimals)
-    hi = _fmt(np.asarray(high, np.float64) * scale, decimals)
-    mag = _fmt(np.abs(est), decimals)
-    pct = np.asarray(level, np.float64) * 100
-    level_txt = np.where(pct == np.round(pct), _fmt(pct, 0), _fmt(pct, 1))
-    ptxt = p_prefix + _fmt_p(p)
-    same = mag == _fmt(0.0, decimals)
-    up = est > 0
-    sig = np.asarray(significant, np.float64)
-    untested = np.isnan(sig)
-    yes = sig == 1
-    if lang == "zh":
-        word = np.where(up, "高", "低").astype(object)
-        u = "个百分点" if unit == "pp" else "分"
-        head = np.where(
-            same,
-            subject + first + "与" + second + "持平",
-            subject + first + "比" + second + word + " " + mag + " " + u,
-        )
-        ci = "（" + level_txt + "% CI " + lo + " 至 " + hi + "）"
-        verdict = (
-            "，差异" + np.where(yes, "有", "无").astype(object) + "统计学意义（" + ptxt + "）。"
-        )
-        tail = np.where(untested, "，差异无法检验。", verdict)
-        missing = subject + "缺少有效答案，无法比较。"
-    else:
-        text = pd.Series(subject, dtype=object).astype(str)
-        cap = (text.str[:1].str.upper() + text.str[1:]).to_numpy(dtype=object)
-        word = np.where(up, "higher", "lower").astype(object)
-        u = "percentage points" if unit == "pp" else "points"
-        head = np.where(
-            same,
-            cap + " was the same in " + first + " as in " + second,
-            cap + " was " + mag + f" {u} " + word + " in " + first + " than in " + second,
-        )
-        ci = " (" + level_txt + "% CI " + lo + " to " + hi + ")"
-        verdict = (
-            "; the difference is "
-            + np.where(yes, "", "not ").astype(object)
-            + "statistically significant ("
-            + ptxt
-            + ")."
-        )
-        tail = np.where(untested, "; the difference cannot be tested.", verdict)
-        missing = (
-            cap + ": there are no valid answers in one of the cycles; no comparison is possible."
-        )
-    return np.where(np.isnan(est), missing, head + ci + tail).astype(object)
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _result_sentence(r: TestResult, lang: str, subject: str | None, alpha: float) -> str:
-    sig = None if math.isnan(r.pvalue) else bool(r.pvalue <= alpha)
-    first, second = (
-        r.labels
-        if len(r.labels) == 2
-        else (("样本一", "样本二") if lang == "zh" else ("the first sample", "the second sample"))
-    )
-    if r.test == "rate_difference":
-        if subject is None:
-            subject = "满意率" if lang == "zh" else "the satisfied rate"
-        a, b = _pair_labels(first, second, lang)
-        return _difference_sentences(
-            [subject],
-            [a],
-            [b],
-            [r.estimate],
-            [r.ci_low],
-            [r.ci_high],
-            [r.confidence_level],
-            [r.pvalue],
-            [_NAN if sig is None else float(sig)],
-            lang,
-            "pp",
-            [""],
-        )[0]
-    stat = _fmt1(r.statistic, 2)
-    p = str(_fmt_p([r.pvalue])[0])
-    df = "" if math.isnan(r.df) else _fmt1(r.df, 0)
-    zh_sig = "无法检验" if sig is None else ("有统计学意义" if sig else "无统计学意义")
-    en_sig = (
-        "cannot be tested"
-        if sig is None
-        else ("is statistically significant" if sig else "is not statistically significant")
-    )
-    mc = r.method == "monte-carlo"
-    if r.test == "chi2_homogeneity":
-        subj = subject or ("评价等级分布" if lang == "zh" else "the distribution of ratings")
-        v = _fmt1(r.effect_size, 2)
-        if lang == "zh":
-            how = "，蒙特卡罗 p 值" if mc else ""
-            return (
-                f"各评议人类别的{subj}差异{zh_sig}"
-                f"（χ² = {stat}，自由度 {df}，{p}{how}；Cramér's V = {v}）。"
-            )
-        how = ", Monte-Carlo p-value" if mc else ""
-        return (
-            f"The difference between respondent groups in {subj} {en_sig} "
-            f"(χ² = {stat}, df = {df}, {p}{how}; Cramér's V = {v})."
-        )
-    if r.test == "kruskal_wallis":
-        subj = subject or ("评价等级" if lang == "zh" else "the ratings")
-        if lang == "zh":
-            return f"各单位的{subj}差异{zh_sig}（Kruskal–Wallis H = {stat}，自由度 {df}，{p}）。"
-        return (
-            f"The difference between units in {subj} {en_sig} "
-            f"(Kruskal–Wallis H = {stat}, df = {df}, {p})."
-        )
-    if r.test == "mann_whitney":
-        subj = subject or ("评价等级" if lang == "zh" else "the ratings")
-        a, b = _pair_labels(first, second, lang)
-        ps = _fmt1(r.effect_size, 2)
-        if lang == "zh":
-            return (
-                f"{subj}{a}与{b}的分布差异{zh_sig}（Mann–Whitney 检验，{p}）；"
-                f"随机抽取的一份{a}答案好于{b}答案的概率为 {ps}（0.5 为无差别）。"
-            )
-        return (
-            f"The difference in {subj} between {a} and {b} {en_sig} (Mann–Whitney test, {p}); "
-            f"the probability that a random answer from {a} is better than one from {b} is "
-            f"{ps} (0.5: no difference)."
-        )
-    if r.test == "trend":
-        subj = subject or ("满意率" if lang == "zh" else "the satisfied rate")
-        slope = _fmt1(r.estimate * 100, 1)
-        if lang == "zh":
-            return (
-                f"{subj}的线性趋势{zh_sig}"
-                f"（χ² = {stat}，自由度 1，{p}；平均每期变化 {slope} 个百分点）。"
-            )
-        return (
-            f"The linear trend in {subj} {en_sig} (χ² = {stat}, df = 1, {p}; "
-            f"average change {slope} percentage points per step)."
-        )
-    if lang == "zh":
-        return f"{subject or r.test}：统计量 {stat}，{p}，差异{zh_sig}。"
-    return f"{_cap(subject or r.test)}: statistic {stat}, {p}; the result {en_sig}."
-
-
-def _fmt1(value, decimals: int) -> str:
-    return str(_fmt([value], decimals)[0])
-
-
-def describe_changes(
-    table: pd.DataFrame,
-    *,
-    lang: str = "zh",
-    metric: str = "rate",
-    scheme: Scheme | None = None,
-    units: pd.DataFrame | None = None,
-) -> pd.Series:
-    """One plain-language sentence per row of a :func:`compare_cycles` table.
-
-    Parameters
-    ----------
-    table : DataFrame
-        The output of :func:`compare_cycles`.
-    lang : {"zh", "en"}
-    metric : {"rate", "score"}
-        Describe the change of the satisfied rate (percentage points) or of the score
-        (points).
-    scheme : Scheme, path or None
-        For the dimension and group labels.
-    units : DataFrame, optional
-        Columns ``unit`` and ``name``: unit names instead of codes.
-
-    Returns
-    -------
-    Series of str
-        Aligned with ``table``'s index.  Significance is judged on the adjusted p-value of the
-        table (``rate_significant`` / ``score_significant``), which the sentence quotes.
-        Rows of units present in one cycle only say so.
-
-    Examples
-    --------
-    A row reads like "U03 办事效率满意率年度比上半年高 4.1 个百分点（95% CI −1.2 至 9.4），
-    差异无统计学意义（Holm 校正后 p = 0.620）。".
-    """
-    lang = check_option("lang", lang, LANGS)
-    metric = check_option("metric", metric, METRICS)
-    scheme = resolve_scheme(scheme)
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a pandas DataFrame; got {type(table).__name__}")
-    prefix = "rate" if metric == "rate" else "score"
-    need = [
-        "present",
-        "cycle_before",
-        "cycle_after",
-        f"{prefix}_diff",
-        f"{prefix}_diff_ci_low",
-        f"{prefix}_diff_ci_high",
-        f"{prefix}_pvalue_adjusted",
-        f"{prefix}_significant",
-        "confidence_level",
-        "adjust_method",
-    ]
-    missing = [c for c in need if c not in table.columns]
-    if missing:
-        raise ValueError(f"table lacks column(s) {missing}; pass the output of compare_cycles")
-    n = len(table)
-    names = {}
-    if units is not None:
-        if not isinstance(units, pd.DataFrame) or not {"unit", "name"} <= set(units.columns):
-            raise ValueError("units must be a DataFrame with columns unit and name")
-        names = dict(zip(units["unit"].astype(str), units["name"].astype(str), strict=False))
-    who = None
-    if "unit" in table:
-        who = _map_unique(table["unit"], lambda x: names.get(x, x))
-    if "series" in table:
-        s_txt = _map_unique(table["series"], lambda x: _label(scheme, "series", x, lang))
-        s_txt = s_txt + ("序列" if lang == "zh" else " series")
-        who = s_txt if who is None else who + ("（" + s_txt + "）" if lang == "zh" else "")
-    g_txt = d_txt = None
-    if "group" in table:
-        g_txt = _map_unique(table["group"], lambda x: _label(scheme, "groups", x, lang))
-    if "dimension" in table:
-        d_txt = _map_unique(table["dimension"], lambda x: _label(scheme, "dimensions", x, lang))
-    if lang == "zh":
-        subject = np.full(n, "", object) if who is None else who + "的"
-        if d_txt is not None:
-            subject = subject + d_txt
-        subject = subject + ("满意率" if metric == "rate" else "得分")
-        if g_txt is not None:
-            subject = subject + "（" + g_txt + "评价）"
-    else:
-        subject = np.full(n, "the satisfied rate" if metric == "rate" else "the score", object)
-        if who is not None:
-            subject = subject + " of " + who
-        if d_txt is not None:
-            subject = subject + " for " + d_txt
-        if g_txt is not None:
-            subject = subject + " (rated by " + g_txt + ")"
-    pair = table["cycle_after"].astype(str) + "\x00" + table["cycle_before"].astype(str)
-    first = _map_unique(pair, lambda x: _pair_labels(*x.split("\x00"), lang)[0])
-    second = _map_unique(pair, lambda x: _pair_labels(*x.split("\x00"), lang)[1])
-    sig = (
-        table[f"{prefix}_significant"]
-        .astype("boolean")
-        .astype("Float64")
-        .to_numpy(np.float64, na_value=np.nan)
-    )
-    p_prefix = _map_unique(table["adjust_method"], lambda a: _ADJUST_WORDS[lang].get(a, ""))
-    out = _difference_sentences(
-        subject,
-        first,
-        second,
-        table[f"{prefix}_diff"].to_numpy(np.float64),
-        table[f"{prefix}_diff_ci_low"].to_numpy(np.float64),
-        table[f"{prefix}_diff_ci_high"].to_numpy(np.float64),
-        table["confidence_level"].to_numpy(np.float64),
-        table[f"{prefix}_pvalue_adjusted"].to_numpy(np.float64),
-        sig,
-        lang,
-        "pp" if metric == "rate" else "points",
-        p_prefix,
-    )
-    present = table["present"].astype(str).to_numpy()
-    who = who if who is not None else subject
-    for i in np.flatnonzero(present != "both"):
-        only = first[i] if present[i] == "after_only" else second[i]
-        if lang == "zh":
-            out[i] = f"{who[i]}仅有{only}的测评表，无法比较。"
-        else:
-            out[i] = f"{_cap(who[i])} has forms only in {only}; no comparison is possible."
-    return pd.Series(out, index=table.index, dtype=object)
-
-
-def _map_unique(values: pd.Series, func) -> np.ndarray:
-    """``func`` applied once per distinct value (as text), mapped back: an object array."""
-    text = pd.Series(values).astype(str)
-    lut = {v: func(v) for v in pd.unique(text)}
-    return text.map(lut).to_numpy(dtype=object)
-
-
-def _label(scheme: Scheme, kind: str, code: str, lang: str) -> str:
-    try:
-        return scheme.label(kind, code, lang)
-    except KeyError:
-        return code
-
-
-__all__ = [
-    "CHI2_METHODS",
-    "COMPARE_COLUMNS",
-    "COMPARE_KEYS",
-    "METRICS",
-    "MOVEMENT_COLUMNS",
-    "PRESENT",
-    "RESULT_COLUMNS",
-    "TREND_METHODS",
-    "TestResult",
-    "chi2_homogeneity",
-    "compare_cycles",
-    "cycle_label",
-    "describe_changes",
-    "group_homogeneity",
-    "kruskal_counts",
-    "kruskal_units",
-    "mann_whitney_counts",
-    "mann_whitney_cycles",
-    "rank_movement",
-    "rate_difference",
-    "trend_test",
-]
+# ====================================================================== moved names
+# The sentences of this module live in evalstats.present.changes (issue 12); the old imports
+# keep working with a DeprecationWarning.
+__getattr__ = moved_to_present(
+    __name__,
+    dict.fromkeys(
+        ("METRICS", "cycle_label", "describe_changes", "result_sentence"),
+        "evalstats.present.changes",
+    ),
+)

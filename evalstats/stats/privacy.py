@@ -59,7 +59,8 @@ What a public report publishes (the design)
    protected groups only) has its score numbers withheld there (rank and grade stay).
 
 Every withheld cell is listed in the ``suppressed`` table (:data:`SUPPRESSED_COLUMNS`) with its
-reason, and :func:`describe` says in plain words (zh, en) what was withheld and why.
+reason (a code); :func:`evalstats.present.words.describe_suppression` says in plain words (zh,
+en) what was withheld and why.
 
 Checking a public report
 ------------------------
@@ -107,6 +108,7 @@ import numpy as np
 import pandas as pd
 
 from evalstats.core.scheme import Scheme
+from evalstats.stats.moved import moved_to_present
 
 ALL = "all"
 ANY = "*"
@@ -181,24 +183,6 @@ ADDITIVE_COLUMNS = frozenset(
 )
 """Count columns: a table holding one is additive over units, groups and dimensions, and
 enters the recoverability check; other tables (rankings, composites) are checked row by row."""
-
-REASON_TEXT = {
-    "below_threshold": ("评议人少于公布下限", "fewer respondents than the threshold"),
-    "complementary": (
-        "为防止相减推算而一并不公布",
-        "withheld so that another withheld cell cannot be recovered by subtraction",
-    ),
-    "group_not_published": (
-        "公开版不按评议人类别分单位公布",
-        "no per-unit breakdown by respondent group in the public edition",
-    ),
-    "few_groups": (
-        "只有两类评议人，加权得分可推算出各类得分",
-        "rated by two groups only: the weighted score would reveal each group's score",
-    ),
-    "internal_only": ("仅内部使用", "internal use only"),
-}
-"""Reason code → ``(zh, en)`` text."""
 
 
 # ====================================================================== primary rule
@@ -593,76 +577,6 @@ def log_frame(rows) -> pd.DataFrame:
     return out
 
 
-def describe(log: pd.DataFrame, *, scheme: Scheme, lang: str = "zh") -> str:
-    """One plain-language paragraph: what the public edition withholds, and why.
-
-    Parameters
-    ----------
-    log : DataFrame
-        The ``suppressed`` table.
-    scheme : Scheme
-    lang : {"zh", "en"}
-
-    Examples
-    --------
-    >>> from evalstats.core.scheme import load_scheme
-    >>> describe(log_frame([]), scheme=load_scheme(), lang="en")[:40]
-    'This is the public edition: no figure re'
-    """
-    from evalstats.core.options import check_option
-
-    lang = check_option("lang", lang, ("zh", "en"))
-    k = int(scheme.rules.anonymity_min)
-    prot = [scheme.label("groups", g, lang) for g in scheme.rules.anonymity_groups]
-    cells = log[log["unit"].astype(str) != ANY] if len(log) else log
-    cells = cells.drop_duplicates(["unit", "series", "group", "reason"]) if len(cells) else cells
-    count = cells["reason"].astype(str).value_counts() if len(cells) else pd.Series(dtype=int)
-    small = int(count.get("below_threshold", 0))
-    comp = int(count.get("complementary", 0))
-    few = int(count.get("few_groups", 0))
-    only = int(count.get("group_not_published", 0))
-    if lang == "zh":
-        text = (
-            f"本报告为公开版：依据少于 {k} 名评议人的数字一律不公布（以“—”表示）；各单位只公布"
-            f"全部评议人合计的结果，不按评议人类别分单位公布（{'、'.join(prot)}每个单位仅数人，"
-            "分项公布可推知个人的评价），各类评议人的结果只公布全镇合计；意见建议原文、问卷编号、"
-            "收集人和剔除标记问卷后的对照结果仅供内部使用，不予公布。"
-        )
-        parts = []
-        if small:
-            parts.append(f"{small} 个单元格因评议人少于 {k} 名未公布")
-        if comp:
-            parts.append(f"{comp} 个单元格为防止由合计相减推算出未公布的数字而一并未公布")
-        if only:
-            parts.append(f"{only} 个单位的评议人全部属于受保护类别，其结果未公布")
-        if few:
-            parts.append(f"{few} 个单位只有两类评议人，其分项加权得分未公布")
-        text += ("本期" + "；".join(parts) + "。") if parts else "本期没有其他未公布的单元格。"
-        return text + "详见“抑制说明”表。"
-    text = (
-        f"This is the public edition: no figure resting on fewer than {k} respondents is shown "
-        "(“—”); each unit is shown pooled over all its respondents, never broken down by "
-        f"respondent group ({', '.join(prot)} number only a few per unit, so a breakdown could "
-        "reveal how one person rated), and the groups are compared town-wide only; comments, "
-        "form ids, collectors and the figures without the flagged forms are for internal use "
-        "and not published."
-    )
-    parts = []
-    if small:
-        parts.append(f"{small} cell(s) rest on fewer than {k} respondents")
-    if comp:
-        parts.append(
-            f"{comp} more cell(s) are withheld so that they cannot be recovered by subtraction "
-            "from the totals"
-        )
-    if only:
-        parts.append(f"{only} unit(s) are rated by protected groups only")
-    if few:
-        parts.append(f"{few} unit(s) rated by two groups have no weighted dimension scores")
-    text += (" In this cycle " + "; ".join(parts) + ".") if parts else ""
-    return text + " The table of suppressed cells lists each one."
-
-
 # ====================================================================== the checker
 def _value_columns(t: pd.DataFrame, n_column: str | None) -> list[str]:
     sig_level = "adjust_method" in t.columns  # an "alpha" column is then a significance level
@@ -1001,7 +915,6 @@ __all__ = [
     "VIOLATION_COLUMNS",
     "check_public",
     "check_threshold",
-    "describe",
     "determined",
     "few_group_units",
     "log_frame",
@@ -1011,3 +924,14 @@ __all__ = [
     "report_cells",
     "suppress_small_cells",
 ]
+
+
+# ====================================================================== moved names
+# The wording of reasons and of the public edition is presentation: evalstats.present.words.
+__getattr__ = moved_to_present(
+    __name__,
+    {
+        "REASON_TEXT": "evalstats.present.words",
+        "describe": "evalstats.present.words:describe_suppression",
+    },
+)

@@ -5,7 +5,7 @@ response rates — and the official figures beside the same figures without the 
 per flag (``tables/quality.csv`` of a run).  :func:`flagged_form_ids` picks the forms a check
 marks as suspicious; :func:`with_and_without` recomputes scores and ranking without them (the
 official figures always use every valid form: nothing is dropped silently);
-:func:`describe_quality` turns the flags into sentences for the report;
+:func:`evalstats.present.words.describe_quality` turns the flags into sentences for the report;
 :func:`response_rates` is the full response-rate table.
 
 The checks
@@ -109,9 +109,9 @@ from scipy.stats import binom
 
 from evalstats.core.options import check_n_resamples, check_option, check_rng
 from evalstats.core.scheme import Scheme, resolve_scheme
-from evalstats.core.vocab import LANGS
 from evalstats.counts.tally import check_forms, pattern_counts, tally
 from evalstats.inputs.validate import ValidatedCycle
+from evalstats.stats.moved import moved_method, moved_to_present
 from evalstats.stats.multitest import ADJUST_METHODS, adjust_pvalues
 from evalstats.stats.rank import rank_units
 from evalstats.stats.score import composites, scores_table
@@ -1462,7 +1462,17 @@ def _flags_frame(rows: list[dict], d: _Data) -> pd.DataFrame:
     return frame.loc[order].reset_index(drop=True)
 
 
-def _check_flags(flags) -> pd.DataFrame:
+def check_flags(flags) -> pd.DataFrame:
+    """``flags`` checked to be a :func:`quality_flags` table (all ``QUALITY_COLUMNS``).
+
+    Raises TypeError for a non-DataFrame and ValueError naming the missing columns.
+
+    Examples
+    --------
+    >>> check_flags(pd.DataFrame({"check": []}))
+    Traceback (most recent call last):
+    ValueError: flags lacks column(s) ['cycle', 'severity', 'unit', 'group', 'collector', 'form_ids', 'n_forms', 'value', 'threshold', 'reason', 'reason_zh', 'reference', 'pvalue', 'pvalue_adjusted']; pass the output of quality_flags()
+    """  # noqa: E501
     if not isinstance(flags, pd.DataFrame):
         raise TypeError(
             f"flags must be a pandas DataFrame (from quality_flags); got {type(flags).__name__}"
@@ -1505,7 +1515,7 @@ def flagged_form_ids(
     >>> len(flagged_form_ids(flags))
     0
     """
-    flags = _check_flags(flags)
+    flags = check_flags(flags)
     checks = _check_checks(checks)
     cycles = sorted(set(flags["cycle"].astype(str)))
     if cycle is not None:
@@ -1541,7 +1551,8 @@ class QualityComparison:
     comparison : DataFrame
         Every unit side by side (``CHANGE_COLUMNS``), as :meth:`to_frame` returns it.
     scheme : Scheme
-        The scheme (grade labels of :meth:`describe`).
+        The scheme (grade labels of
+        :func:`evalstats.present.words.describe_quality_comparison`).
     """
 
     scores: pd.DataFrame
@@ -1558,87 +1569,11 @@ class QualityComparison:
         """Every unit side by side (``CHANGE_COLUMNS``); ``changes`` is its changed rows."""
         return self.comparison
 
-    def describe(self, lang: str = "zh") -> list[str]:
-        """Plain-language sentences on what excluding the flagged forms changes."""
-        lang = check_option("lang", lang, LANGS)
-        n = len(self.excluded)
-        if n == 0:
-            return [
-                "没有被标记的问卷，剔除前后结果相同。"
-                if lang == "zh"
-                else "No form is flagged; the figures without flagged forms are the official ones."
-            ]
-        out = []
-        if not len(self.changes):
-            out.append(
-                f"剔除 {n} 份被标记的问卷后重算，各单位的名次、前三/末位和等次均不变。"
-                if lang == "zh"
-                else f"Without the {n} flagged forms, no unit's rank, standing or grade changes."
-            )
-            return out
-        out.append(
-            f"剔除 {n} 份被标记的问卷后重算，以下单位的名次、前三/末位或等次有变化"
-            "（正式结果仍以全部有效问卷为准）："
-            if lang == "zh"
-            else f"Without the {n} flagged forms, these units' rank, standing or grade changes "
-            "(the official figures still use every valid form):"
-        )
-        for r in self.changes.itertuples(index=False):
-            out.append(self._change_sentence(r, lang))
-        return out
-
-    def _change_sentence(self, r, lang: str) -> str:
-        zh = lang == "zh"
-        parts = []
-        if "rank" in r.changed:
-            parts.append(
-                f"名次 {_fmt(r.rank)} → {_fmt(r.rank_excl_flagged)}"
-                if zh
-                else f"rank {_fmt(r.rank)} → {_fmt(r.rank_excl_flagged)}"
-            )
-        if "standing" in r.changed:
-            a, b = _standing(r.standing, lang), _standing(r.standing_excl_flagged, lang)
-            parts.append(f"前三/末位 {a} → {b}" if zh else f"standing {a} → {b}")
-        if "grade" in r.changed:
-            a, b = self._grade(r.grade, lang), self._grade(r.grade_excl_flagged, lang)
-            parts.append(f"等次 {a} → {b}" if zh else f"grade {a} → {b}")
-        c0, c1 = _score(r.composite), _score(r.composite_excl_flagged)
-        parts.append(f"综合得分 {c0} → {c1}" if zh else f"composite {c0} → {c1}")
-        if zh:
-            return f"{_text(r.unit_name) or r.unit}：" + "，".join(parts) + "。"
-        return f"{r.unit}: " + ", ".join(parts) + "."
-
-    def _grade(self, code, lang: str) -> str:
-        text = _text(code)
-        if not text:
-            return "—"
-        scheme = resolve_scheme(self.scheme)
-        try:
-            return scheme.label("grades", text, lang)
-        except KeyError:
-            return text
-
-
-_STANDING_TEXT = {
-    "top3": ("前三", "top 3"),
-    "last": ("末位", "last"),
-    "last_not_distinguishable": ("末位（无法区分）", "last (not distinguishable)"),
-}
-
-
-def _standing(code, lang: str) -> str:
-    text = _text(code)
-    if text in _STANDING_TEXT:
-        return _STANDING_TEXT[text][0 if lang == "zh" else 1]
-    return "—"
-
-
-def _score(value) -> str:
-    return "—" if value is None or pd.isna(value) else f"{float(value):.2f}"
-
-
-def _fmt(value) -> str:
-    return "—" if _text(value) == "" else str(value)
+    # the sentences are presentation (issue 12)
+    __getattr__ = moved_method(
+        "QualityComparison",
+        {"describe": "evalstats.present.words.describe_quality_comparison(cmp, lang)"},
+    )
 
 
 def _official(forms, units, incidents, scheme, n_resamples, seed):
@@ -1720,7 +1655,7 @@ def with_and_without(
         raise ValueError("units is required with a forms table: a table with unit, name, series")
     if incidents is None and isinstance(validated, ValidatedCycle):
         incidents = validated.incidents
-    flags = _check_flags(flags)
+    flags = check_flags(flags)
     checks = _check_checks(checks)
     n_resamples = check_n_resamples(n_resamples)
     gen = check_rng(rng)
@@ -1771,83 +1706,21 @@ def ranking_comparison(ranking: pd.DataFrame, ranking_x: pd.DataFrame) -> pd.Dat
     return m[CHANGE_COLUMNS].reset_index(drop=True)
 
 
-# ====================================================================== sentences
-_CHECK_LABELS = {
-    "typed_twice": ("forms typed twice", "重复录入的问卷"),
-    "near_duplicate": ("near-duplicate forms", "疑似复制的问卷"),
-    "straight_lining": ("straight-lining", "各项答案完全相同的问卷比例偏高"),
-    "burst": ("bursts of identical forms", "集中出现的相同问卷"),
-    "full_satisfaction": ("100 % satisfaction on a large sample", "大样本满意率 100%"),
-    "response_rate": ("low response rates", "回收率偏低"),
-}
-
-
-def describe_quality(flags: pd.DataFrame, lang: str = "zh") -> list[str]:
-    """Plain-language summary of the flags: one overview sentence, then one per flag.
-
-    Parameters
-    ----------
-    flags : DataFrame
-        Output of :func:`quality_flags`.
-    lang : {"zh", "en"}
-
-    Returns
-    -------
-    list of str
-        The overview (counts per check, in check order), then the flags' reasons (warnings
-        first, then information), forms typed twice summed up in one sentence.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> describe_quality(pd.DataFrame({c: [] for c in QUALITY_COLUMNS}), lang="en")
-    ['No data-quality problem was found.']
-    """
-    flags = _check_flags(flags)
-    lang = check_option("lang", lang, LANGS)
-    zh = lang == "zh"
-    if not len(flags):
-        return ["未发现数据质量问题。" if zh else "No data-quality problem was found."]
-    counts = flags["check"].value_counts()
-    parts = []
-    for c in CHECKS:
-        if c in counts:
-            label = _CHECK_LABELS[c][1 if zh else 0]
-            parts.append(f"{label} {counts[c]} 条" if zh else f"{label}: {counts[c]}")
-    head = (
-        ("数据质量检查共发现 " + f"{len(flags)} 条标记：" + "；".join(parts) + "。")
-        if zh
-        else (f"The data-quality checks raised {len(flags)} flag(s): " + "; ".join(parts) + ".")
-    )
-    out = [head]
-    col = "reason_zh" if zh else "reason"
-    for sev in ("warning", "info"):
-        part = flags[flags["severity"] == sev]
-        twice = part[part["check"] == "typed_twice"]
-        for r in part[part["check"] != "typed_twice"].itertuples(index=False):
-            out.append(str(getattr(r, col)))
-        if len(twice):
-            ids = [i for t in twice["form_ids"] for i in str(t).split(";") if i]
-            out.append(
-                f"{len(ids)} 份问卷被重复录入，均只计一次：{'、'.join(ids)}。"
-                if zh
-                else f"{len(ids)} form(s) were typed twice and are counted once: {', '.join(ids)}."
-            )
-    return out
-
-
 __all__ = [
     "CHANGE_COLUMNS",
     "CHECKS",
     "QUALITY_COLUMNS",
     "RESPONSE_RATE_COLUMNS",
     "QualityComparison",
+    "check_flags",
     "counted_cycle",
     "counted_pattern_codes",
-    "describe_quality",
     "flagged_form_ids",
     "quality_flags",
     "ranking_comparison",
     "response_rates",
     "with_and_without",
 ]
+
+# describe_quality is presentation: evalstats.present.words (issue 12).
+__getattr__ = moved_to_present(__name__, {"describe_quality": "evalstats.present.words"})

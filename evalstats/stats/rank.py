@@ -33,10 +33,10 @@ from scipy import sparse
 from evalstats.core.options import (
     check_confidence_level,
     check_n_resamples,
-    check_option,
     check_rng,
 )
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.stats.moved import moved_to_present
 from evalstats.stats.units import check_units_table
 
 RANKING_COLUMNS = [
@@ -255,7 +255,8 @@ def apply_veto(
         ``veto_reason`` is ``""`` for a unit that is not vetoed, else the reasons joined by
         ``;``: ``incident:<kind code> <YYYY-MM-DD>`` per incident (by date, then kind) and
         ``composite_below_threshold:<score><<threshold>`` (the score written with as few
-        digits as still show it is below).  :func:`veto_sentence` turns it into words.
+        digits as still show it is below).  :func:`evalstats.present.words.veto_sentence`
+        turns it into words.
 
     Examples
     --------
@@ -318,78 +319,6 @@ def apply_veto(
         pd.array(text, dtype=object),
     ]
     return pd.DataFrame(dict(zip(VETO_COLUMNS, values, strict=True)), index=composites.index)
-
-
-def _two_decimals_below(text: str, threshold: float) -> str:
-    value = float(text)
-    shown = f"{value:.2f}"
-    return shown if float(shown) < threshold else text
-
-
-def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str:
-    """A sentence for a report from a ranking row's ``veto_reason``.
-
-    Parameters
-    ----------
-    row : Mapping or Series
-        Holds ``veto_reason`` (as written by :func:`apply_veto`).
-    lang : {"zh", "en"}
-    scheme : Scheme, path or None
-        For the incident labels.
-
-    Returns
-    -------
-    str
-        ``""`` when the unit is not vetoed.  Scores are shown to 2 decimals unless that would
-        read as not below the threshold.
-
-    Examples
-    --------
-    >>> r = {"veto_reason": "incident:major_accident 2026-09-12;composite_below_threshold:57.3<60"}
-    >>> veto_sentence(r)
-    '一票否决：2026-09-12 发生重大责任事故；综合得分 57.30 低于否决线 60 分。'
-    >>> veto_sentence(r, lang="en")
-    'Vetoed: major liability accident on 2026-09-12; composite 57.30 below the veto threshold 60.'
-    """
-    check_option("lang", lang, ("zh", "en"))
-    scheme = resolve_scheme(scheme)
-    try:
-        text = row["veto_reason"]
-    except (KeyError, TypeError, IndexError):
-        raise TypeError("row must be a mapping or Series with a 'veto_reason' entry") from None
-    if text is None or (not isinstance(text, str) and pd.isna(text)) or text == "":
-        return ""
-    parts = []
-    for reason in str(text).split(";"):
-        code, _, detail = reason.partition(":")
-        if code == INCIDENT_REASON:
-            kind, _, date = detail.partition(" ")
-            try:
-                label = scheme.label("incident_kinds", kind, lang)
-            except KeyError:
-                raise ValueError(f"veto_reason names unknown incident kind {kind!r}") from None
-            if lang == "zh":
-                parts.append(f"{date} 发生{label}" if date else f"发生{label}")
-            else:
-                parts.append(f"{label.lower()} on {date}" if date else label.lower())
-        elif code == THRESHOLD_REASON:
-            value, _, thr = detail.partition("<")
-            try:
-                shown = _two_decimals_below(value, float(thr))
-            except ValueError:
-                raise ValueError(f"veto_reason has a malformed part {reason!r}") from None
-            if lang == "zh":
-                parts.append(f"综合得分 {shown} 低于否决线 {thr} 分")
-            else:
-                parts.append(f"composite {shown} below the veto threshold {thr}")
-        else:
-            raise ValueError(
-                f"veto_reason has an unknown reason {reason!r}; "
-                f"known: {INCIDENT_REASON!r}, {THRESHOLD_REASON!r}"
-            )
-    if lang == "zh":
-        return "一票否决：" + "；".join(parts) + "。"
-    return "Vetoed: " + "; ".join(parts) + "."
 
 
 # ====================================================================== bootstrap: preparation
@@ -1359,5 +1288,8 @@ __all__ = [
     "grade_for",
     "rank_uncertainty",
     "rank_units",
-    "veto_sentence",
 ]
+
+# ====================================================================== moved names
+# veto_sentence is presentation: evalstats.present.words (issue 12).
+__getattr__ = moved_to_present(__name__, {"veto_sentence": "evalstats.present.words"})

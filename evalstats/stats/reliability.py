@@ -32,6 +32,7 @@ from scipy import stats
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.tally import category_codes, pattern_counts
+from evalstats.stats.moved import moved_method
 
 NAN_POLICIES = ("listwise", "pairwise")
 BY_KEYS = ("cycle", "unit", "group", "series")
@@ -40,30 +41,6 @@ WEAK_ALPHA = 0.7
 REDUNDANT_ALPHA = 0.95
 ITEM_COLUMNS = ["item", "corrected_item_total_r", "alpha_if_deleted", "mean", "sd", "n"]
 RESULT_COLUMNS = ["alpha", "ci_low", "ci_high", "confidence_level", "n", "k", "ci_method"]
-_ZH_NUM = {
-    1: "一",
-    2: "两",
-    3: "三",
-    4: "四",
-    5: "五",
-    6: "六",
-    7: "七",
-    8: "八",
-    9: "九",
-    10: "十",
-}
-_EN_NUM = {
-    1: "one",
-    2: "two",
-    3: "three",
-    4: "four",
-    5: "five",
-    6: "six",
-    7: "seven",
-    8: "eight",
-    9: "nine",
-    10: "ten",
-}
 NOTE_ZERO_VARIANCE = "every form used has the same total score: alpha is undefined"
 
 
@@ -110,6 +87,11 @@ class AlphaResult:
         """The interval method (same as ``ci_method``)."""
         return self.ci_method
 
+    # the sentence is presentation (issue 12)
+    __getattr__ = moved_method(
+        "AlphaResult", {"sentence": "evalstats.present.words.alpha_sentence(r, lang)"}
+    )
+
     def to_frame(self) -> pd.DataFrame:
         """One row: ``alpha, ci_low, ci_high, confidence_level, n, k, ci_method, nan_policy,
         note``."""
@@ -126,122 +108,6 @@ class AlphaResult:
                 "note": [self.note],
             }
         )
-
-    def sentence(self, lang: str = "zh") -> str:
-        """A plain-language sentence for a report, in Chinese (``"zh"``) or English (``"en"``).
-
-        Values are shown to 2 decimals (the numbers in the result are not rounded).
-
-        Examples
-        --------
-        >>> items = pd.DataFrame({"A": [3, 2, 4, 3, 4], "B": [4, 3, 4, 2, 4],
-        ...                       "C": [3, 4, 5, 3, 4]})
-        >>> print(cronbach_alpha(items).sentence().split("。")[0])
-        三项评议内容的内部一致性 α = 0.73（95% CI −0.35 至 0.97，n = 5 份完整问卷）
-        """
-        lang = check_option("lang", lang, ("zh", "en"))
-        return _sentence_zh(self) if lang == "zh" else _sentence_en(self)
-
-
-def _num(x: float) -> str:
-    return f"{x:.2f}".replace("-", "−")
-
-
-def _level_pct(level: float) -> str:
-    return f"{level * 100:.10g}%"
-
-
-def _sentence_zh(r: AlphaResult) -> str:
-    k = _ZH_NUM.get(r.k, f"{r.k} ")
-    forms = "份完整问卷" if r.nan_policy == "listwise" else "份问卷（成对删除，取最少的一对）"
-    if np.isnan(r.alpha):
-        return (
-            f"{k}项评议内容的内部一致性无法计算（n = {r.n:,} {forms}）："
-            "所用问卷的总分完全相同，没有可比较的差异。"
-        )
-    head = (
-        f"{k}项评议内容的内部一致性 α = {_num(r.alpha)}（{_level_pct(r.confidence_level)} CI "
-        f"{_num(r.ci_low)} 至 {_num(r.ci_high)}，n = {r.n:,} {forms}）。"
-    )
-    meaning = (
-        "α 衡量各项评分是否同向变化：越接近 1，说明评议人在各项上的评价越一致，"
-        "各项合起来越像在衡量同一个总体印象。"
-    )
-    if r.alpha < 0:
-        verdict = "α 为负：各项评分呈反向变化，可能有题目计分方向相反或数据录入有误，应先核查数据。"
-    elif r.alpha < WEAK_ALPHA:
-        verdict = (
-            f"α 低于 {WEAK_ALPHA:g}，内部一致性偏弱：各项评分之间关联不强，"
-            "合成总分前应先看分项结果。"
-        )
-        if r.ci_high >= WEAK_ALPHA:
-            verdict += f"但区间上限达到 {WEAK_ALPHA:g}，问卷份数较少，尚不能断定。"
-    elif r.alpha > REDUNDANT_ALPHA:
-        verdict = (
-            f"α 高于 {REDUNDANT_ALPHA:g}，各项可能高度重复：评议人往往对所有项给出同一评价"
-            "（晕轮效应），分项得分提供的额外信息有限。"
-        )
-    else:
-        verdict = f"α 在 {WEAK_ALPHA:g} 至 {REDUNDANT_ALPHA:g} 之间，内部一致性良好。"
-        if r.ci_low < WEAK_ALPHA:
-            verdict = (
-                f"α 在 {WEAK_ALPHA:g} 至 {REDUNDANT_ALPHA:g} 之间，但区间下限低于 "
-                f"{WEAK_ALPHA:g}，问卷份数较少，一致性是否足够尚不能确定。"
-            )
-    return head + meaning + verdict
-
-
-def _sentence_en(r: AlphaResult) -> str:
-    k = _EN_NUM.get(r.k, str(r.k))
-    forms = (
-        "complete forms"
-        if r.nan_policy == "listwise"
-        else "forms, pairwise deletion, smallest pair"
-    )
-    if np.isnan(r.alpha):
-        return (
-            f"Internal consistency of the {k} items cannot be computed (n = {r.n:,} {forms}): "
-            "every form used gives the same total score."
-        )
-    head = (
-        f"Internal consistency of the {k} items: α = {_num(r.alpha)} "
-        f"({_level_pct(r.confidence_level)} CI {_num(r.ci_low)} to {_num(r.ci_high)}, "
-        f"n = {r.n:,} {forms}). "
-    )
-    meaning = (
-        "Alpha measures whether the items move together: the closer to 1, the more "
-        "consistently respondents rate a unit across items, as if the items measured one "
-        "overall impression. "
-    )
-    if r.alpha < 0:
-        verdict = (
-            "Alpha is negative: the items move against each other, which points to an item "
-            "scored the wrong way round or to data-entry errors; check the data first."
-        )
-    elif r.alpha < WEAK_ALPHA:
-        verdict = (
-            f"Below {WEAK_ALPHA:g}, consistency is weak: the items are only loosely related, "
-            "so look at them one by one before adding them into one score."
-        )
-        if r.ci_high >= WEAK_ALPHA:
-            verdict += (
-                f" The interval reaches {WEAK_ALPHA:g}, though: with so few forms this is "
-                "not certain."
-            )
-    elif r.alpha > REDUNDANT_ALPHA:
-        verdict = (
-            f"Above {REDUNDANT_ALPHA:g}, the items may be redundant: respondents tend to give "
-            "every item the same rating (a halo effect), so the separate item scores add "
-            "little information."
-        )
-    elif r.ci_low < WEAK_ALPHA:
-        verdict = (
-            f"Between {WEAK_ALPHA:g} and {REDUNDANT_ALPHA:g}, but the interval goes below "
-            f"{WEAK_ALPHA:g}: with so few forms, whether consistency is adequate is uncertain."
-        )
-    else:
-        verdict = f"Between {WEAK_ALPHA:g} and {REDUNDANT_ALPHA:g}: good internal consistency."
-    return head + meaning + verdict
 
 
 # ---------------------------------------------------------------------- input checks

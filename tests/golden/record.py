@@ -30,11 +30,12 @@ RUNS = [
 def compute(out: Path, tier: str, kind: str, cycle: str) -> Path:
     """Write the tables and summary of one run into ``out/<tier>/<cycle>/<kind>/``; return it."""
     from evalstats.analyses import cycle as analysis
+    from evalstats.present.export import write_analysis
 
     fn = analysis.half_year if kind == "half_year" else analysis.annual
     a = fn(cycle, data_dir=DATA, n_resamples=N_RESAMPLES, seed=SEED, tier=tier)
     target = out / tier / cycle / kind
-    a.write(target)
+    write_analysis(a, target)
     for f in target.rglob("*"):
         if f.is_file():
             text = f.read_bytes().replace(str(DATA).encode(), b"<data>")

@@ -1,0 +1,320 @@
+"""Numbers as text: the one formatter of prose, tables, the workbook and the letters.
+
+Rounding happens here and nowhere else (``STYLE.md``): statistics return unrounded numbers,
+and every view — the report's sentences (:mod:`evalstats.present.narrative`), its displayed
+tables (:func:`evalstats.present.labels.present`), the workbook's number formats
+(:data:`EXCEL_NUMBER_FORMATS`, used by :mod:`evalstats.present.report`) and the sentences of
+:mod:`evalstats.present.changes` and :mod:`evalstats.present.words` — formats them with the
+functions below, so one number reads the same everywhere.
+
+The rules
+---------
+* Fixed decimals, correctly rounded from the stored binary value (as ``printf``); a true minus
+  sign ``−`` (U+2212), never a hyphen; no negative zero (``−0.00`` shows as ``0.00``).
+* Scores to 2 decimals; rates and shares as percentages to 1 decimal (``93.4%``);
+  probabilities (``P(末位)``) to 2 decimals.
+* p-values, one rule: three decimals, and below 0.001 the bound.  In a table cell under a
+  p-value header: ``0.020`` / ``<0.001``; in a sentence: ``p = 0.020`` / ``p < 0.001``
+  (:func:`pvalue` and :func:`p_text` — the same rule, with and without the ``p``).  The
+  workbook's number format shows the cell form.
+* Signed changes with ``+`` / ``−`` (``+1.25``; zero unsigned).
+* Counts with thousands separators (``1,234``).
+* Intervals as ``low–high`` (en dash) or ``low 至 high`` / ``low to high`` in sentences.
+* A missing number (None, NaN, ``pd.NA``) as ``—`` (:data:`MISSING`); infinities as ``∞`` /
+  ``−∞``.
+
+Every function takes a scalar and returns a ``str``; :func:`fixed_array` and
+:func:`pvalue_array` are the vectorised forms for whole columns (object arrays of ``str``).
+
+Examples
+--------
+>>> score(-0.004), percent(0.93449), signed(1.254), probability(0.987), count(12345)
+('0.00', '93.4%', '+1.25', '0.99', '12,345')
+>>> pvalue(0.0004), p_text(0.0004), p_text(0.02), interval(80.5, 90, fmt=score)
+('<0.001', 'p < 0.001', 'p = 0.020', '80.50–90.00')
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "EXCEL_NUMBER_FORMATS",
+    "MINUS",
+    "MISSING",
+    "P_BOUND",
+    "confidence_text",
+    "count",
+    "count_words",
+    "fixed",
+    "fixed_array",
+    "interval",
+    "is_missing",
+    "p_text",
+    "percent",
+    "probability",
+    "pvalue",
+    "pvalue_array",
+    "score",
+    "signed",
+    "with_minus",
+]
+
+MINUS = "\u2212"
+"""The true minus sign every negative number is shown with."""
+MISSING = "—"
+"""How a missing number is shown."""
+P_BOUND = 0.001
+"""p-values below this are shown as the bound (``<0.001`` / ``p < 0.001``)."""
+EXCEL_NUMBER_FORMATS = {
+    "percent": "0.0%",
+    "pvalue": '[<0.001]"<0.001";0.000',
+    "integer": "#,##0",
+    "decimal": "0.00",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+"""Excel number format of each :func:`evalstats.present.labels.column_format` kind: the same
+rules as the text functions (percent to 1 decimal, p-values to 3 or ``<0.001``)."""
+
+
+def is_missing(x) -> bool:
+    """True for None, NaN, ``pd.NA`` and ``pd.NaT``.
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0)
+    (True, True, False)
+    """
+    if x is None or x is pd.NA or x is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def with_minus(text: str) -> str:
+    """``text`` with every hyphen-minus replaced by the true minus sign.
+
+    Examples
+    --------
+    >>> with_minus("-1.50")
+    '−1.50'
+    """
+    return str(text).replace("-", MINUS)
+
+
+def _as_floats(values) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        return values.astype(np.float64, copy=False)
+    s = pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object)
+    return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+
+
+def fixed_array(values, decimals: int = 2, *, scale: float = 1.0, suffix: str = "") -> np.ndarray:
+    """Numbers as text with ``decimals`` decimals: an object array of ``str``.
+
+    Parameters
+    ----------
+    values : array-like of numbers
+        Missing values (None, NaN, ``pd.NA``) show as ``—``; infinities as ``∞`` / ``−∞``.
+    decimals : int
+        Decimals shown.
+    scale : float
+        Multiplier applied first (100 for a percentage).
+    suffix : str
+        Appended to every finite number (``"%"``).
+
+    Returns
+    -------
+    ndarray of object
+
+    Examples
+    --------
+    >>> fixed_array([1.005, -0.001, None, -2.5], 2).tolist()
+    ['1.00', '0.00', '—', '−2.50']
+    >>> fixed_array([0.9345], 1, scale=100.0, suffix="%").tolist()
+    ['93.5%']
+    """
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
+        raise ValueError(f"decimals must be a non-negative whole number; got {decimals!r}")
+    x = _as_floats(values)
+    out = np.full(x.shape, MISSING, dtype=object)
+    ok = np.isfinite(x)
+    if ok.any():
+        text = np.char.mod(f"%.{decimals}f", x[ok] * scale)
+        zero = "0" if decimals == 0 else "0." + "0" * decimals
+        text = np.where(text == "-" + zero, zero, text)
+        text = np.char.replace(text, "-", MINUS)
+        out[ok] = np.char.add(text, suffix) if suffix else text
+    out[np.isposinf(x)] = "∞"
+    out[np.isneginf(x)] = MINUS + "∞"
+    return out
+
+
+def fixed(x, decimals: int = 2, *, scale: float = 1.0, suffix: str = "") -> str:
+    """One number as text with ``decimals`` decimals (see :func:`fixed_array`).
+
+    Examples
+    --------
+    >>> fixed(-3.14159, 3), fixed(None)
+    ('−3.142', '—')
+    """
+    if is_missing(x):
+        return MISSING
+    return str(fixed_array([x], decimals, scale=scale, suffix=suffix)[0])
+
+
+def score(x, decimals: int = 2) -> str:
+    """A score (or any non-percentage number) to ``decimals`` decimals, default 2.
+
+    Examples
+    --------
+    >>> score(85.4349), score(-0.001)
+    ('85.43', '0.00')
+    """
+    return fixed(x, decimals)
+
+
+def percent(x, decimals: int = 1) -> str:
+    """A fraction as a percentage to ``decimals`` decimals, default 1.
+
+    Examples
+    --------
+    >>> percent(0.1558), percent(-0.0004)
+    ('15.6%', '0.0%')
+    """
+    return fixed(x, decimals, scale=100.0, suffix="%")
+
+
+def signed(x, decimals: int = 2, *, scale: float = 1.0, suffix: str = "") -> str:
+    """A change with its sign: ``+1.25``, ``−0.40``; zero (after rounding) unsigned.
+
+    Examples
+    --------
+    >>> signed(15.046), signed(-0.4), signed(0.001), signed(0.041, 1, scale=100.0)
+    ('+15.05', '−0.40', '0.00', '+4.1')
+    """
+    text = fixed(x, decimals, scale=scale, suffix=suffix)
+    if text == MISSING or text.startswith(MINUS):
+        return text
+    return text if float(text.removesuffix(suffix).replace("∞", "inf")) == 0 else "+" + text
+
+
+def probability(x) -> str:
+    """A probability to two decimals (``P(末位) 0.99``).
+
+    Examples
+    --------
+    >>> probability(0.6549), probability(None)
+    ('0.65', '—')
+    """
+    return fixed(x, 2)
+
+
+def pvalue_array(values) -> np.ndarray:
+    """p-values as table cells: ``0.020``, ``<0.001``, ``—`` (object array).
+
+    Examples
+    --------
+    >>> pvalue_array([0.02, 0.0004, None]).tolist()
+    ['0.020', '<0.001', '—']
+    """
+    x = _as_floats(values)
+    out = fixed_array(x, 3)
+    out[np.isfinite(x) & (x < P_BOUND)] = f"<{P_BOUND:g}"
+    return out
+
+
+def pvalue(x) -> str:
+    """A p-value as a table cell: ``0.020``, ``<0.001`` or ``—``.
+
+    Examples
+    --------
+    >>> pvalue(0.6204), pvalue(0.00002)
+    ('0.620', '<0.001')
+    """
+    return MISSING if is_missing(x) else str(pvalue_array([x])[0])
+
+
+def p_text(x) -> str:
+    """A p-value in a sentence: ``p = 0.020``, ``p < 0.001`` or ``p = —``.
+
+    The same rule as :func:`pvalue`, with the ``p``.
+
+    Examples
+    --------
+    >>> p_text(0.62), p_text(1e-5), p_text(None)
+    ('p = 0.620', 'p < 0.001', 'p = —')
+    """
+    cell = pvalue(x)
+    return f"p < {cell[1:]}" if cell.startswith("<") else f"p = {cell}"
+
+
+def count(x) -> str:
+    """A whole number with thousands separators: ``1,234`` (``−3`` with a true minus).
+
+    Examples
+    --------
+    >>> count(12345.0), count(-3), count(None)
+    ('12,345', '−3', '—')
+    """
+    if is_missing(x):
+        return MISSING
+    v = float(x)
+    if math.isinf(v):
+        return "∞" if v > 0 else MINUS + "∞"
+    return with_minus(f"{int(v):,}")
+
+
+def count_words(n, word: str, plural: str | None = None) -> str:
+    """An English count with its noun: ``1 unit``, ``2 units``, ``2 were``.
+
+    Examples
+    --------
+    >>> count_words(1, "unit"), count_words(1200, "form"), count_words(2, "was", "were")
+    ('1 unit', '1,200 forms', '2 were')
+    """
+    if not isinstance(n, numbers.Number) and not isinstance(n, np.integer):
+        raise TypeError(f"n must be a number; got {n!r}")
+    k = int(n)
+    return f"{count(k)} {word if k == 1 else (plural or word + 's')}"
+
+
+def interval(low, high, *, fmt=score, sep: str = "–") -> str:
+    """An interval ``low–high`` (``sep`` between), ``—`` when either end is missing.
+
+    Parameters
+    ----------
+    low, high : number
+    fmt : callable
+        The formatter of each end (:func:`score`, :func:`percent`, :func:`count`, ...).
+    sep : str
+        ``"–"`` in tables; ``" 至 "`` / ``" to "`` in sentences.
+
+    Examples
+    --------
+    >>> interval(1, 3, fmt=count), interval(0.81, 0.9, fmt=percent, sep=" to ")
+    ('1–3', '81.0% to 90.0%')
+    """
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    return f"{fmt(low)}{sep}{fmt(high)}"
+
+
+def confidence_text(level) -> str:
+    """A confidence level as a percentage: ``95%``, ``97.5%`` (no decimal when whole).
+
+    Examples
+    --------
+    >>> confidence_text(0.95), confidence_text(0.975)
+    ('95%', '97.5%')
+    """
+    if is_missing(level):
+        return MISSING
+    pct = float(level) * 100
+    return f"{fixed(pct, 0)}%" if pct == round(pct) else f"{fixed(pct, 1)}%"

@@ -1,0 +1,61 @@
+"""The one number formatter (evalstats.present.format): every rule once, with its edge cases."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalstats.present import format as f
+
+
+def test_fixed_true_minus_no_negative_zero_missing_and_infinity():
+    out = f.fixed_array([1.005, -0.004, -2.5, None, np.nan, pd.NA, math.inf, -math.inf], 2)
+    assert out.tolist() == ["1.00", "0.00", "−2.50", "—", "—", "—", "∞", "−∞"]
+    assert f.fixed_array([], 2).tolist() == []
+    assert f.score(85.435) == "85.44" and f.score(-0.001) == "0.00"
+    with pytest.raises(ValueError, match="decimals must be a non-negative whole number; got -1"):
+        f.fixed(1.0, -1)
+
+
+def test_percent_probability_count():
+    assert f.percent(12 / 77) == "15.6%"
+    assert f.percent(-0.0004) == "0.0%" and f.percent(None) == "—"
+    assert f.probability(0.987) == "0.99" and f.probability(np.nan) == "—"
+    assert f.count(12345.0) == "12,345" and f.count(-3) == "−3" and f.count(None) == "—"
+    assert f.count_words(1, "unit") == "1 unit" and f.count_words(2, "was", "were") == "2 were"
+
+
+def test_signed_changes():
+    assert [f.signed(x) for x in (15.046, -0.4, 0.001, -0.001, None)] == [
+        "+15.05",
+        "−0.40",
+        "0.00",
+        "0.00",
+        "—",
+    ]
+    assert f.signed(0.041, 1, scale=100.0, suffix=" pp") == "+4.1 pp"
+
+
+def test_one_pvalue_rule_for_cells_and_sentences():
+    # issue 12: "p < 0.001" here, "<0.001" there -- one rule, with and without the "p"
+    values = [0.62, 0.02, 0.001, 0.000999, 0.0, None]
+    assert f.pvalue_array(values).tolist() == ["0.620", "0.020", "0.001", "<0.001", "<0.001", "—"]
+    assert [f.p_text(v) for v in values] == [
+        "p = 0.620",
+        "p = 0.020",
+        "p = 0.001",
+        "p < 0.001",
+        "p < 0.001",
+        "p = —",
+    ]
+    assert f.EXCEL_NUMBER_FORMATS["pvalue"] == '[<0.001]"<0.001";0.000'
+
+
+def test_interval_and_confidence_level():
+    assert f.interval(80.5, 90, fmt=f.score) == "80.50–90.00"
+    assert f.interval(0.81, 0.9, fmt=f.percent, sep=" 至 ") == "81.0% 至 90.0%"
+    assert f.interval(None, 3) == "—"
+    assert [f.confidence_text(x) for x in (0.95, 0.975, 0.9, None)] == ["95%", "97.5%", "90%", "—"]
