@@ -149,7 +149,6 @@ PACKAGES = (
     "pandas",
     "numpy",
     "scipy",
-    "statsmodels",
     "matplotlib",
     "seaborn",
     "papermill",
