@@ -26,7 +26,26 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+LETTERS_HELP = "write a feedback letter (反馈函) per unit: HTML and Word, with an index"
+"""One-line help of ``evalstats letters`` in the command list (the same as its own parser's)."""
+
+
+def build_parser(*, letters: bool = True) -> argparse.ArgumentParser:
+    """The ``evalstats`` argument parser.
+
+    Parameters
+    ----------
+    letters : bool
+        Give the ``letters`` command its full parser (True, the default), which imports
+        :mod:`evalstats.present.letters` and with it pandas and scipy.  False lists the command
+        with its one-line help only, so ``evalstats --help`` and the light commands start fast;
+        :func:`main` builds the full parser when the command is ``letters``.
+
+    Examples
+    --------
+    >>> build_parser(letters=False).parse_args(["scheme", "show"]).command
+    'scheme'
+    """
     p = argparse.ArgumentParser(
         prog="evalstats",
         description="Survey analysis for government-conduct evaluations (政风行风测评).",
@@ -98,9 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     from evalstats.run.runner import add_run_parser
 
     add_run_parser(sub)
-    from evalstats.present.letters import add_letters_parser
+    if letters:
+        from evalstats.present.letters import add_letters_parser
 
-    add_letters_parser(sub)
+        add_letters_parser(sub)
+    else:
+        # its options are unknown here: parse_known_args in main() keeps them for the full parser
+        sub.add_parser("letters", help=LETTERS_HELP, add_help=False)
     from evalstats.run.verify import add_verify_parser
 
     add_verify_parser(sub)
@@ -233,7 +256,10 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``evalstats`` console script."""
-    parser = build_parser()
+    parser = build_parser(letters=False)
+    args, _ = parser.parse_known_args(argv)
+    if args.command == "letters":
+        parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
