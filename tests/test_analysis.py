@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -716,3 +717,68 @@ def test_check_parameters_backend_defaults():
         scheduler="tcp://h:8786",
     )
     assert (p.backend, p.memory_limit, p.scheduler) == ("dask", "2GB", "tcp://h:8786")
+
+
+# ---------------------------------------------------------------------- in a notebook
+def test_headline_is_the_top_and_last_unit_of_each_series(h1, year):
+    # the demo's year has a vetoed unit at the top of its series (land_office): it leaves the top
+    assert [v["unit"] for v in year.summary["vetoed"]] == ["land_office"]
+    assert h1.summary["vetoed"] == []
+    for a in (h1, year):
+        head = a.headline()
+        r = a.tables["ranking"]
+        assert head["series"].unique().tolist() == list(a.scheme.series_codes)
+        assert len(head) == 2 * len(a.scheme.series_codes)  # no ties in the demo
+        for series, part in r.groupby("series", observed=True):
+            got = head[head["series"] == series].set_index("position")
+            eligible = part[~part["veto"]]
+            best = eligible.loc[eligible[a.score_column].idxmax()]
+            worst = part.loc[part[a.score_column].idxmin()]
+            assert got.loc["top", "unit"] == best["unit"]
+            assert got.loc["last", "unit"] == worst["unit"]
+            assert got.loc["last", "score"] == worst[a.score_column]
+            assert got.loc["last", "rank"] == len(part)
+            assert got.loc["top", "score_ci_low"] == best[f"{a.score_column}_ci_low"]
+            assert got.loc["last", "standing"] == worst["standing"]
+    assert "land_office" not in year.headline()["unit"].tolist()
+
+
+def test_repr_is_short_and_says_what_the_analysis_holds(h1, year):
+    text = repr(h1)
+    assert len(text) < 500
+    forms = h1.summary["forms"]["valid"]
+    assert text.startswith(f"<Analysis half_year 2026H1, internal tier: {forms} forms, 24 units;")
+    assert f"{len(h1.tables)} tables: {', '.join(h1.tables)}>" in text
+    text = repr(year)
+    assert len(text) < 600
+    assert text.startswith("<Analysis annual 2026A with 2026H1, internal tier:")
+    assert "final_grades" in text
+
+
+def test_html_card_holds_cycle_counts_tables_and_headline(h1, year):
+    for a in (h1, year):
+        card = a._repr_html_()
+        assert len(card) < 5000
+        assert f"{a.summary['forms']['valid']} valid forms · {len(a.units)} units" in card
+        assert all(f"<code>{name}</code>" in card for name in a.tables)
+        for row in a.headline().itertuples():
+            assert f"{row.unit_name} <code>{row.unit}</code>" in card
+            assert f"{row.score:.2f} [{row.score_ci_low:.2f}, {row.score_ci_high:.2f}]" in card
+    assert "半年测评 half-year analysis 2026H1" in h1._repr_html_()
+    assert "年度测评 annual analysis 2026A</b> (with 2026H1)" in year._repr_html_()
+    assert "<code>composite_year</code>" in year._repr_html_()
+    assert "一票否决 vetoed: 国土所 <code>land_office</code> (incident:" in year._repr_html_()
+    assert "末位不可区分 last, not distinguishable" in h1._repr_html_()  # construction_station
+
+
+def test_html_card_escapes_text_and_survives_no_ranking(h1):
+    ranking = h1.tables["ranking"].copy()
+    ranking["unit_name"] = ranking["unit_name"].astype(str) + "<script>x</script>"
+    hostile = dataclasses.replace(h1, cycle="<i>2026H1", tables={**h1.tables, "ranking": ranking})
+    card = hostile._repr_html_()
+    assert "<script>" not in card and "<i>" not in card
+    assert "&lt;script&gt;x&lt;/script&gt;" in card and "&lt;i&gt;2026H1" in card
+    bare = dataclasses.replace(h1, tables={})
+    assert bare.headline().empty
+    assert "<table>" not in bare._repr_html_() and "0 tables" in bare._repr_html_()
+    assert "0 tables: >" in repr(bare)

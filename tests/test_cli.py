@@ -70,3 +70,52 @@ def test_verify_command(capsys, tmp_path):
     capsys.readouterr()
     assert main(["verify", str(tmp_path / "none")]) == 2
     assert capsys.readouterr().err == (f"evalstats: {tmp_path / 'none'}: no such report folder\n")
+
+
+# ---------------------------------------------------------------------- fast start
+HEAVY = ("pandas", "scipy", "matplotlib", "papermill")
+
+
+def modules_after(code: str) -> set[str]:
+    """Run ``code`` in a fresh interpreter; return which of HEAVY it left in sys.modules."""
+    probe = (
+        f"{code}\nimport sys\nprint('loaded:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("loaded:"), proc.stdout
+    return set(filter(None, last.removeprefix("loaded:").split(",")))
+
+
+def test_importing_the_cli_loads_no_heavy_package():
+    assert modules_after("import evalstats.run.cli") == set()
+    assert modules_after("import evalstats") == set()
+
+
+def test_help_and_the_parsers_of_every_command_load_no_heavy_package():
+    # `evalstats --help`, and `run --help` (its parser lives in the runner module)
+    code = (
+        "import contextlib, io\n"
+        "from evalstats.run.cli import build_parser, main\n"
+        "for cmd in ([], ['run'], ['verify'], ['letters']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "        main([*cmd, '--help'])\n"
+        "build_parser()"
+    )
+    assert modules_after(code) == set()
+
+
+def test_the_letters_command_is_listed_and_parsed_in_full(capsys, monkeypatch):
+    from evalstats.run.cli import build_parser
+
+    monkeypatch.setenv("COLUMNS", "200")  # one line per command in the help
+    assert "write a feedback letter (反馈函) per unit" in build_parser().format_help()
+    with pytest.raises(SystemExit) as info:
+        main(["letters", "--help"])
+    assert info.value.code == 0
+    assert "--tier {internal,public}" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["letters", "--tier", "secret"])
+    assert info.value.code == 2
+    assert "invalid choice: 'secret'" in capsys.readouterr().err

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
 from evalstats.stats.intervals import (
     ConfidenceInterval,
@@ -57,23 +56,47 @@ def test_scalar_in_scalar_out_and_arrays_broadcast():
     assert arr.high[0, 1] == pytest.approx(ci.high)
 
 
-@pytest.mark.parametrize(("method", "sm"), [("wilson", "wilson"), ("clopper-pearson", "beta")])
-def test_agrees_with_statsmodels(method, sm):
+def scipy_interval(k, n, *, method, confidence_level):
+    """An independent oracle: scipy's ``binomtest(k, n).proportion_ci(method="wilson")``, one
+    pair at a time, or the beta quantiles of Clopper-Pearson (``Beta(k, n - k + 1)`` and
+    ``Beta(k + 1, n - k)``, 0 at k = 0 and 1 at k = n) and Jeffreys (``Beta(k + 1/2,
+    n - k + 1/2)``) through ``scipy.stats.beta.ppf``."""
+    tail = (1 - confidence_level) / 2
+    if method == "wilson":
+        pairs = [
+            stats.binomtest(int(ki), int(ni)).proportion_ci(
+                confidence_level=confidence_level, method="wilson"
+            )
+            for ki, ni in zip(k, n, strict=True)
+        ]
+        return np.array([p.low for p in pairs]), np.array([p.high for p in pairs])
+    if method == "clopper-pearson":
+        with np.errstate(invalid="ignore"):
+            lo = np.where(k == 0, 0.0, stats.beta.ppf(tail, k, n - k + 1))
+            hi = np.where(k == n, 1.0, stats.beta.ppf(1 - tail, k + 1, n - k))
+        return lo, hi
+    lo = stats.beta.ppf(tail, k + 0.5, n - k + 0.5)
+    hi = stats.beta.ppf(1 - tail, k + 0.5, n - k + 0.5)
+    return lo, hi
+
+
+@pytest.mark.parametrize("method", ["wilson", "clopper-pearson"])
+def test_agrees_with_scipy(method):
     n = np.repeat(np.arange(1, 41), 41)
     k = np.tile(np.arange(41), 40)
     k, n = k[k <= n], n[k <= n]
     ours = proportion_ci(k, n, method=method, confidence_level=0.9)
-    lo, hi = proportion_confint(k, n, alpha=0.1, method=sm)
+    lo, hi = scipy_interval(k, n, method=method, confidence_level=0.9)
     np.testing.assert_allclose(ours.low, lo, atol=1e-10)
     np.testing.assert_allclose(ours.high, hi, atol=1e-10)
 
 
-def test_jeffreys_agrees_with_statsmodels_inside_and_sets_ends():
+def test_jeffreys_agrees_with_the_beta_quantiles_inside_and_sets_ends():
     n = np.repeat(np.arange(1, 31), 31)
     k = np.tile(np.arange(31), 30)
     k, n = k[k <= n], n[k <= n]
     ours = proportion_ci(k, n, method="jeffreys")
-    lo, hi = proportion_confint(k, n, alpha=0.05, method="jeffreys")
+    lo, hi = scipy_interval(k, n, method="jeffreys", confidence_level=0.95)
     inside = (k > 0) & (k < n)
     np.testing.assert_allclose(ours.low[inside], lo[inside], atol=1e-10)
     np.testing.assert_allclose(ours.high[inside], hi[inside], atol=1e-10)

@@ -230,9 +230,11 @@ def test_cmd_letters_exit_codes(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(letters_batch, "write_letters", fake)
     assert letters_batch.cmd_letters(_args()) == 3
     assert "u1: ValueError: boom" in capsys.readouterr().err
-    parser = argparse.ArgumentParser()
-    letters_batch.add_letters_parser(parser.add_subparsers(dest="command"))
-    ns = parser.parse_args(["letters", "--cycle", "2026A", "--tier", "public", "--jobs", "2"])
+    from evalstats.run.cli import build_parser
+
+    ns = build_parser().parse_args(
+        ["letters", "--cycle", "2026A", "--tier", "public", "--jobs", "2"]
+    )
     assert (ns.tier, ns.jobs, ns.lang) == ("public", 2, "zh")
 
 

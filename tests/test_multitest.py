@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from statsmodels.stats.multitest import multipletests
 
 from evalstats.stats.multitest import ADJUST_METHODS, AdjustedPValues, adjust_pvalues
 
@@ -19,6 +18,11 @@ _spec = importlib.util.spec_from_file_location(
 )
 REF = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(REF)
+_spec = importlib.util.spec_from_file_location(
+    "reference_p_adjust", Path(__file__).parent / "reference" / "p_adjust.py"
+)
+TEXTBOOK = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(TEXTBOOK)
 
 
 def test_benjamini_hochberg_1995_rejections():
@@ -78,17 +82,41 @@ def test_unpacks_keeps_shape_and_frames():
         res.method = "holm"  # frozen
 
 
-@pytest.mark.parametrize(
-    ("ours", "sm"), [("holm", "holm"), ("bh", "fdr_bh"), ("bonferroni", "bonferroni")]
-)
-def test_agrees_with_statsmodels(ours, sm):
+@pytest.mark.parametrize("method", ["holm", "bh", "bonferroni"])
+def test_known_answers_of_r_p_adjust(method):
+    # R: p.adjust(p, method = "holm" / "BH" / "bonferroni"), see tests/reference/compare_known.py
+    res = adjust_pvalues(REF.R_P_ADJUST_P, method=method)
+    np.testing.assert_allclose(res.adjusted, REF.R_P_ADJUST[method], rtol=1e-12, atol=0)
+    expected_reject = np.array(REF.R_P_ADJUST[method]) <= 0.05 + 1e-12
+    np.testing.assert_array_equal(res.reject, expected_reject)
+
+
+@pytest.mark.parametrize("method", ["holm", "bh", "bonferroni"])
+def test_agrees_with_the_textbook_loops(method):
     p = np.random.default_rng(1).uniform(size=40) ** 3
     p[5] = p[6]  # a tie
-    res = adjust_pvalues(p, method=ours)
-    np.testing.assert_array_equal(res.reject, multipletests(p, 0.05, sm)[0])
-    np.testing.assert_allclose(
-        adjust_pvalues(p, method=ours).adjusted, multipletests(p, 0.05, sm)[1]
-    )
+    p[7] = 0.0
+    p[8] = 1.0
+    res = adjust_pvalues(p, method=method)
+    np.testing.assert_allclose(res.adjusted, TEXTBOOK.p_adjust(p, method), rtol=1e-12, atol=0)
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(st.floats(0, 1), min_size=1, max_size=40),
+    st.sampled_from(["holm", "bh", "bonferroni"]),
+)
+def test_property_bounded_and_monotone_in_the_raw_order(pvalues, method):
+    p = np.array(pvalues)
+    adjusted = adjust_pvalues(p, method=method).adjusted
+    assert np.all(adjusted >= p)
+    assert np.all(adjusted <= 1)
+    # a smaller raw p-value never gets a larger adjusted one (ties get the same)
+    order = np.argsort(p, kind="stable")
+    assert np.all(np.diff(adjusted[order]) >= 0)
+    tied = p[:, None] == p[None, :]
+    assert np.all((adjusted[:, None] == adjusted[None, :])[tied])
+    np.testing.assert_allclose(adjusted, TEXTBOOK.p_adjust(p, method), rtol=1e-12, atol=1e-300)
 
 
 @settings(max_examples=40)

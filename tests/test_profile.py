@@ -3,7 +3,9 @@ rule."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +15,12 @@ from hypothesis import strategies as st
 
 from evalstats.analyses import profile
 from evalstats.stats import privacy
+
+_spec = importlib.util.spec_from_file_location(
+    "reference_p_adjust", Path(__file__).parent / "reference" / "p_adjust.py"
+)
+TEXTBOOK = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(TEXTBOOK)
 
 SEED = 7
 N_RESAMPLES = 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import tempfile
 from pathlib import Path
@@ -754,3 +755,37 @@ def test_redact_masks_identifier_values():
     got = _redact(problems, ident)
     assert got["value"].tolist() == ["<redacted>", "U9", "13800138000", None]
     assert _redact(problems, _Identifiers()) is problems
+
+
+# ---------------------------------------------------------------------------- in a notebook
+def test_repr_is_short_and_says_what_the_cycle_holds(root):
+    forms = [*FORMS, with_form(1, 政务公开="很满意")]  # one bad form: invalid
+    forms[-1][0] = "A004"
+    make_cycle(root / "2026H1", forms)
+    v = validated(root)
+    text = repr(v)
+    assert len(text) < 400
+    assert text.startswith("<ValidatedCycle 2026H1: 3 forms counted of 4 rows read, 3 units;")
+    assert "INVALID, 1 errors, 0 warnings" in text
+    assert "forms[3]" in text and "forms_issued[-]" in text and "problems[1]" in text
+    assert len(repr(v)) < len(str(v.forms))  # not the dataclass repr of every table
+
+
+def test_html_card_is_short_escaped_and_names_the_problems(root):
+    forms = [*FORMS, with_form(1, 政务公开="<script>alert(1)</script>")]
+    forms[-1][0] = "A004"
+    make_cycle(root / "2026H1", forms)
+    v = validated(root)
+    card = v._repr_html_()
+    assert len(card) < 4000
+    assert "validated cycle 2026H1" in card and "无效 invalid" in card
+    groups = "企业 1, 社会义务监督员 1, 群众 1, 人大代表/政协委员 0"
+    assert f"3 forms counted ({groups}) of 4 rows read" in card
+    assert "3 units, 3 with forms" in card
+    assert "<script>" not in card and "&lt;script&gt;alert(1)&lt;/script&gt;" in card
+    assert "responses.csv:5:政务公开" in card
+    for name in ("forms", "voided", "units", "forms_issued", "problems", "inputs"):
+        assert f"<code>{name}</code>" in card
+    clean = dataclasses.replace(v, problems=v.problems.iloc[0:0], cycle="<b>2026H1")
+    card = clean._repr_html_()
+    assert "有效 valid" in card and "<ul>" not in card and "&lt;b&gt;2026H1" in card

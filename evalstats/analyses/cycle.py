@@ -215,6 +215,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import html
 import math
 import numbers
 import os
@@ -809,6 +810,115 @@ class Analysis:
             )
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def headline(self) -> pd.DataFrame:
+        """The top and the last unit of each series, as the ranking has them.
+
+        Returns
+        -------
+        DataFrame
+            ``series, position, unit, unit_name, rank, rank_low, rank_high, score,
+            score_ci_low, score_ci_high, standing, p_last``: per series (scheme order) the
+            best-ranked unit not vetoed (``position = "top"``: a vetoed unit leaves the top,
+            the next moves up; more than one row when tied) and the units of the highest rank
+            (``"last"``, 末位, with their ``standing``: ``last`` or
+            ``last_not_distinguishable``); ``score`` is :attr:`score_column` (``composite``,
+            or ``composite_year`` in the annual analysis).  Empty when there is no ranking.
+
+        Examples
+        --------
+        >>> a = half_year("2026H1", n_resamples=200, seed=1)  # doctest: +SKIP
+        >>> a.headline().iloc[0][["series", "position", "unit"]].tolist()  # doctest: +SKIP
+        ['administration', 'top', 'economic_office']
+        """
+        columns = ["series", "position", "unit", "unit_name", "rank", "rank_low", "rank_high"]
+        columns += ["score", "score_ci_low", "score_ci_high", "standing", "p_last"]
+        ranking = self.tables.get("ranking")
+        score = self.score_column
+        if ranking is None or len(ranking) == 0 or score not in ranking.columns:
+            return pd.DataFrame(columns=columns)
+        r = ranking.rename(
+            columns={score: "score", f"{score}_ci_low": "score_ci_low"}
+            | {f"{score}_ci_high": "score_ci_high"}
+        )
+        for column in columns:
+            if column not in r.columns:
+                r = r.assign(**{column: np.nan})
+        parts = []
+        order = [*self.scheme.series_codes]
+        order += sorted(set(r["series"].astype(str)) - set(order))
+        for series in order:
+            rows = r[r["series"].astype(str) == series]
+            if len(rows) == 0:
+                continue
+            eligible = rows[~rows["veto"].fillna(False).astype(bool)] if "veto" in rows else rows
+            top = eligible[eligible["rank"] == eligible["rank"].min()].assign(position="top")
+            last = rows[rows["rank"] == rows["rank"].max()].assign(position="last")
+            parts += [top, last]
+        if not parts:
+            return pd.DataFrame(columns=columns)
+        return pd.concat(parts, ignore_index=True)[columns]
+
+    def __repr__(self) -> str:
+        forms = self.summary.get("forms", {}).get("valid", "?")
+        units = self.summary.get("units", {}).get("listed", "?")
+        with_h1 = self.options.get("half_year_cycle") or ""
+        cycle = f"{self.cycle} with {with_h1}" if with_h1 else self.cycle
+        return (
+            f"<Analysis {self.kind} {cycle}, {self.tier} tier: {forms} forms, {units} units; "
+            f"{len(self.tables)} tables: {', '.join(self.tables)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """A short HTML card for Jupyter: cycle, forms and units, tables, the headline."""
+        e = _html_escape
+        forms = self.summary.get("forms", {}).get("valid", "?")
+        units = self.summary.get("units", {}).get("listed", "?")
+        title = {"half_year": "半年测评 half-year analysis", "annual": "年度测评 annual analysis"}
+        with_h1 = self.options.get("half_year_cycle") or ""
+        head = f"<b>{e(title.get(self.kind, self.kind))} {e(self.cycle)}</b>"
+        if with_h1:
+            head += f" (with {e(with_h1)})"
+        head += f" · {e(self.tier)} · scheme {e(self.scheme.name)}"
+        lines = [
+            f"<p>{head}</p>",
+            f"<p>{e(forms)} valid forms · {e(units)} units · "
+            f"score <code>{e(self.score_column)}</code></p>",
+        ]
+        rows = []
+        for r in self.headline().itertuples(index=False):
+            try:
+                series = self.scheme.label("series", str(r.series))
+            except KeyError:
+                series = str(r.series)
+            where = {"top": "第一 top", "last": "末位 last"}[r.position]
+            if r.position == "last" and r.standing == "last_not_distinguishable":
+                where = "末位不可区分 last, not distinguishable"
+            rows.append(
+                f"<tr><td>{e(series)}</td><td>{e(where)}</td>"
+                f"<td>{e(r.unit_name)} <code>{e(r.unit)}</code></td>"
+                f"<td>{_html_number(r.score)} [{_html_number(r.score_ci_low)}, "
+                f"{_html_number(r.score_ci_high)}]</td>"
+                f"<td>{_html_number(r.rank, 0)} ({_html_number(r.rank_low, 0)}–"
+                f"{_html_number(r.rank_high, 0)})</td></tr>"
+            )
+        if rows:
+            lines.append(
+                "<table><thead><tr><th>序列 series</th><th></th><th>单位 unit</th>"
+                "<th>得分 score [CI]</th><th>名次 rank (range)</th></tr></thead><tbody>"
+                + "".join(rows)
+                + "</tbody></table>"
+            )
+        vetoed = [
+            f"{e(v.get('unit_name', ''))} <code>{e(v.get('unit', ''))}</code> "
+            f"({e(v.get('veto_reason', ''))})"
+            for v in self.summary.get("vetoed", [])
+        ]
+        if vetoed:
+            lines.append(f"<p>一票否决 vetoed: {'; '.join(vetoed)}</p>")
+        names = ", ".join(f"<code>{e(name)}</code>" for name in self.tables)
+        lines.append(f"<p>{len(self.tables)} tables: {names}</p>")
+        return '<div class="evalstats-analysis">' + "".join(lines) + "</div>"
+
 
 _MOVED_TO_PRESENT = {
     "write": "evalstats.present.export.write_analysis(a, output_dir)",
@@ -817,6 +927,17 @@ _MOVED_TO_PRESENT = {
 
 
 # ====================================================================== helpers
+def _html_escape(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _html_number(value, decimals: int = 2) -> str:
+    """``value`` to ``decimals`` places for the HTML card; ``—`` when missing."""
+    if value is None or (isinstance(value, numbers.Real) and math.isnan(value)):
+        return "—"
+    return f"{float(value):.{decimals}f}"
+
+
 def stream_rng(seed: int | None, stream: int):
     """The random source of one stream of a cycle's analysis: ``seed`` itself for stream 0,
     an independent generator seeded ``[seed, stream]`` for the others (``STREAM_YEAR``,

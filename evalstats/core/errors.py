@@ -14,7 +14,10 @@ are for bad *data* and bad *configuration*, which a user fixes in a file rather 
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas loads only when a problem is formatted: the CLI starts fast
+    import pandas as pd
 
 PROBLEM_COLUMNS = ["severity", "file", "row", "column", "value", "reason", "code"]
 
@@ -91,6 +94,8 @@ def _missing(value) -> bool:
     """True for None, NaN and pandas' NA (a scalar check that never raises)."""
     if value is None:
         return True
+    import pandas as pd
+
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):

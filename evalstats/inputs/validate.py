@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import html
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,8 +200,71 @@ class ValidatedCycle(HasProblems):
         """The counted forms (same as ``forms``)."""
         return self.forms
 
+    def _tables(self) -> dict[str, int | None]:
+        """Table name → rows (None for a table that was not given)."""
+        names = ("forms", "voided", "units", "forms_issued", "incidents", "exclusions")
+        names += ("duplicates", "problems", "inputs")
+        return {n: None if getattr(self, n) is None else len(getattr(self, n)) for n in names}
+
+    def __repr__(self) -> str:
+        n_errors = int((self.problems["severity"] == "error").sum())
+        n_warnings = int((self.problems["severity"] == "warning").sum())
+        verdict = "valid" if n_errors == 0 else "INVALID"
+        tables = ", ".join(
+            f"{name}[{'-' if rows is None else rows}]" for name, rows in self._tables().items()
+        )
+        return (
+            f"<ValidatedCycle {self.cycle}: {len(self.forms)} forms counted of "
+            f"{self.rows_read} rows read, {len(self.units)} units; {verdict}, "
+            f"{n_errors} errors, {n_warnings} warnings; tables {tables}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """A short HTML card for Jupyter: cycle, forms and units, tables, the verdict and the
+        first problems."""
+        e = _html_escape
+        s = self.summary()
+        verdict = "有效 valid" if s["errors"] == 0 else "无效 invalid"
+        by_group = ", ".join(
+            f"{e(_label_or_code(self.scheme, 'groups', g))} {n}"
+            for g, n in s["forms_by_group"].items()
+        )
+        lines = [
+            f"<p><b>已校验测评数据 validated cycle {e(self.cycle)}</b> · scheme "
+            f"{e(self.scheme.name)}</p>",
+            f"<p><b>{verdict}</b>: {s['errors']} errors, {s['warnings']} warnings</p>",
+            f"<p>{s['forms_counted']} forms counted ({e(by_group)}) of {s['forms_read']} rows "
+            f"read; {s['duplicates_collapsed']} typed twice, {s['voided']} voided · "
+            f"{s['units']} units, {s['units_with_forms']} with forms</p>",
+        ]
+        shown = self.problems.head(5)
+        if len(shown):
+            items = "".join(
+                f"<li>{e(p.severity)}: {e(format_problem(p))}</li>"
+                for p in shown.itertuples(index=False)
+            )
+            more = f"<p>… and {len(self.problems) - 5} more</p>" if len(self.problems) > 5 else ""
+            lines.append(f"<ul>{items}</ul>{more}")
+        tables = ", ".join(
+            f"<code>{e(name)}</code> {'—' if rows is None else rows}"
+            for name, rows in self._tables().items()
+        )
+        lines.append(f"<p>tables (rows): {tables}</p>")
+        return '<div class="evalstats-validated">' + "".join(lines) + "</div>"
+
 
 # ---------------------------------------------------------------------------- helpers
+def _html_escape(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _label_or_code(scheme: Scheme, kind: str, code) -> str:
+    try:
+        return scheme.label(kind, str(code))
+    except KeyError:
+        return str(code)
+
+
 class ProblemCollector:
     """Gathers problems as frames (vectorised) and dict rows."""
 

@@ -12,7 +12,7 @@ import sys
 
 from evalstats.core.errors import EvalstatsError, InputError, SchemeError, UsageError
 from evalstats.core.version import __version__
-from evalstats.core.vocab import LANGS
+from evalstats.core.vocab import LANGS, TIERS
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -28,6 +28,13 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``evalstats`` argument parser; building it imports no pandas, scipy or matplotlib.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["scheme", "show"]).command
+    'scheme'
+    """
     p = argparse.ArgumentParser(
         prog="evalstats",
         description="Survey analysis for government-conduct evaluations (政风行风测评).",
@@ -99,13 +106,59 @@ def build_parser() -> argparse.ArgumentParser:
     from evalstats.run.runner import add_run_parser
 
     add_run_parser(sub)
-    from evalstats.run.letters import add_letters_parser
-
     add_letters_parser(sub)
     from evalstats.run.verify import add_verify_parser
 
     add_verify_parser(sub)
     return p
+
+
+def add_letters_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``letters`` subcommand (:mod:`evalstats.run.letters`) to the subparsers."""
+    lp = subparsers.add_parser(
+        "letters",
+        help="write a feedback letter (反馈函) per unit: HTML and Word, with an index",
+        description="Execute notebooks/unit_profile.ipynb for every unit of a cycle (or the "
+        "units given) and publish <out>/<cycle>/letters/: <unit>.html (no code, A4 print "
+        "stylesheet), <unit>.docx, index.html and manifest.json; the previous letters are "
+        "kept as letters.previous-<run time>.  One unit failing does not stop the others.  "
+        "Exit 0 done, 1 invalid data, 2 usage error, 3 a unit's letter failed (the others "
+        "are published; the failed notebooks are kept under <out>/_failed/).",
+    )
+    lp.add_argument("--cycle", help="cycle id, e.g. 2026A (default: the --data cycle folder)")
+    lp.add_argument(
+        "--units", metavar="U1,U2,…", help="unit codes, comma-separated (default: every unit)"
+    )
+    lp.add_argument(
+        "--data",
+        metavar="DIR",
+        help="folder of cycle folders (default data/raw), or a cycle folder",
+    )
+    lp.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
+    lp.add_argument("--out", metavar="DIR", help="reports folder (default reports)")
+    lp.add_argument("--lang", choices=LANGS, default="zh", help="letter language (default zh)")
+    lp.add_argument(
+        "--tier",
+        choices=TIERS,
+        default="internal",
+        help="internal (everything, default) or public (small cells and the supervisor "
+        "breakdown withheld)",
+    )
+    lp.add_argument(
+        "--jobs", type=int, metavar="N", help="kernels in parallel (default: the cores)"
+    )
+    lp.add_argument(
+        "-p",
+        "--parameter",
+        dest="parameters",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a notebook parameter (previous_cycle, seed, n_resamples, confidence_level)",
+    )
+    lp.add_argument("--notebook", metavar="FILE", help="use another profile notebook")
+    lp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return lp
 
 
 # ---------------------------------------------------------------------- commands

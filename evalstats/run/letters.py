@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import copy
@@ -63,7 +62,6 @@ __all__ = [
     "NOTEBOOK",
     "Letter",
     "LettersResult",
-    "add_letters_parser",
     "cmd_letters",
     "file_stem",
     "write_letters",
@@ -645,52 +643,6 @@ def write_letters(
 
 
 # ====================================================================== command line
-def add_letters_parser(subparsers) -> argparse.ArgumentParser:
-    """Add the ``letters`` subcommand to ``evalstats``' subparsers; return its parser."""
-    lp = subparsers.add_parser(
-        "letters",
-        help="write a feedback letter (反馈函) per unit: HTML and Word, with an index",
-        description="Execute notebooks/unit_profile.ipynb for every unit of a cycle (or the "
-        "units given) and publish <out>/<cycle>/letters/: <unit>.html (no code, A4 print "
-        "stylesheet), <unit>.docx, index.html and manifest.json; the previous letters are "
-        "kept as letters.previous-<run time>.  One unit failing does not stop the others.  "
-        "Exit 0 done, 1 invalid data, 2 usage error, 3 a unit's letter failed (the others "
-        "are published; the failed notebooks are kept under <out>/_failed/).",
-    )
-    lp.add_argument("--cycle", help="cycle id, e.g. 2026A (default: the --data cycle folder)")
-    lp.add_argument(
-        "--units", metavar="U1,U2,…", help="unit codes, comma-separated (default: every unit)"
-    )
-    lp.add_argument(
-        "--data",
-        metavar="DIR",
-        help="folder of cycle folders (default data/raw), or a cycle folder",
-    )
-    lp.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
-    lp.add_argument("--out", metavar="DIR", help="reports folder (default reports)")
-    lp.add_argument("--lang", choices=LANGS, default="zh", help="letter language (default zh)")
-    lp.add_argument(
-        "--tier",
-        choices=TIERS,
-        default="internal",
-        help="internal (everything, default) or public (small cells and the supervisor "
-        "breakdown withheld)",
-    )
-    lp.add_argument(
-        "--jobs", type=int, metavar="N", help="kernels in parallel (default: the cores)"
-    )
-    lp.add_argument(
-        "-p",
-        "--parameter",
-        dest="parameters",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a notebook parameter (previous_cycle, seed, n_resamples, confidence_level)",
-    )
-    lp.add_argument("--notebook", metavar="FILE", help="use another profile notebook")
-    lp.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return lp
 
 
 def cmd_letters(args) -> int:

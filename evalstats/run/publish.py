@@ -143,7 +143,6 @@ PACKAGES = (
     "pandas",
     "numpy",
     "scipy",
-    "statsmodels",
     "matplotlib",
     "seaborn",
     "papermill",

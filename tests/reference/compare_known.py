@@ -114,3 +114,19 @@ BH_1995_P = [
 ]
 BH_1995_BH_REJECTIONS = 4
 BH_1995_HOLM_REJECTIONS = 3
+
+# R (stats package, any version since 2.x):
+#   p <- c(0.010, 0.020, 0.030, 0.040, 0.045, 0.060, 0.020, 0.500, 0.800, 0.001)
+#   p.adjust(p, method = "holm")
+#   p.adjust(p, method = "BH")
+#   p.adjust(p, method = "bonferroni")
+# Values computed in exact rational arithmetic by the textbook step-down (Holm), step-up (BH)
+# and min(1, m p) (Bonferroni) algorithms that p.adjust implements, and cross-checked against
+# statsmodels 0.15 multipletests (agreement to 3e-16).  The vector has a tie (0.020 twice),
+# adjusted values capped at 1, and non-monotone raw ratios that the running max/min smooths.
+R_P_ADJUST_P = [0.010, 0.020, 0.030, 0.040, 0.045, 0.060, 0.020, 0.500, 0.800, 0.001]
+R_P_ADJUST = {
+    "holm": [0.09, 0.16, 0.18, 0.20, 0.20, 0.20, 0.16, 1.0, 1.0, 0.01],
+    "bh": [0.05, 0.05, 0.06, 9 / 140, 9 / 140, 0.075, 0.05, 5 / 9, 0.8, 0.01],
+    "bonferroni": [0.1, 0.2, 0.3, 0.4, 0.45, 0.6, 0.2, 1.0, 1.0, 0.01],
+}
