@@ -334,6 +334,7 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 __all__ = [
+    "add_letters_parser",
     "COMMANDS",
     "build_parser",
     "cmd_demo",

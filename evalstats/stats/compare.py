@@ -1304,3 +1304,25 @@ __getattr__ = moved_to_present(
         "evalstats.present.changes",
     ),
 )
+
+
+__all__ = [
+    "CHI2_METHODS",
+    "COMPARE_COLUMNS",
+    "COMPARE_KEYS",
+    "MOVEMENT_COLUMNS",
+    "PRESENT",
+    "RESULT_COLUMNS",
+    "TREND_METHODS",
+    "TestResult",
+    "chi2_homogeneity",
+    "compare_cycles",
+    "group_homogeneity",
+    "kruskal_counts",
+    "kruskal_units",
+    "mann_whitney_counts",
+    "mann_whitney_cycles",
+    "rank_movement",
+    "rate_difference",
+    "trend_test",
+]
