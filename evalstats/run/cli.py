@@ -334,8 +334,8 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 __all__ = [
-    "add_letters_parser",
     "COMMANDS",
+    "add_letters_parser",
     "build_parser",
     "cmd_demo",
     "cmd_letters",
