@@ -158,6 +158,28 @@ def test_batch_one_failing_unit_does_not_stop_the_others(batch):
     assert frame["status"].tolist() == ["ok", "ok", "failed"]
 
 
+def test_batch_letters_csv_holds_the_reports_figures(batch, tmp_path):
+    # letters.csv gathers the row each letter states; it is the report's table for those units,
+    # byte for byte, and its figures are the report's final_grades (the combined year)
+    import pandas as pd
+
+    from evalstats.present.report import write_csv
+
+    _, r = batch
+    got = (r.folder / letters_batch.TABLE_FILE).read_bytes()
+    a = profile.load_analysis("2026A", n_resamples=N_RESAMPLES, seed=SEED)
+    table = profile.letters_table(a).set_index("unit")
+    want = table.loc[["finance_office", "land_office"]].reset_index()
+    assert got == write_csv(want, tmp_path / "want.csv").read_bytes()
+    rows = pd.read_csv(r.folder / letters_batch.TABLE_FILE, encoding="utf-8-sig").set_index("unit")
+    grades = a.tables["final_grades"].set_index("unit").loc[rows.index]
+    assert rows["composite"].tolist() == grades["composite_year"].tolist()
+    for col in ("p_last", "grade", "veto"):
+        assert rows[col].tolist() == grades[col].tolist(), col
+    assert bool(rows.loc["land_office", "veto"])  # the demo's vetoed unit says so in its letter
+    assert '"letters.csv"' in r.manifest.read_text("utf-8")
+
+
 def test_batch_html_has_no_code_and_the_reports_numbers(batch):
     _, r = batch
     page = r.letters[0].html.read_text("utf-8")

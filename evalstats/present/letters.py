@@ -1172,6 +1172,23 @@ def write_docx(profile, path, *, lang: str = "zh", figures: Sequence = ()) -> Pa
 # ====================================================================== the batch
 
 
+def write_letter_row(profile, path) -> Path:
+    """Write the figures the letter states — the unit's row of
+    :func:`evalstats.analyses.profile.letters_table` (:attr:`UnitProfile.letter`) — as a CSV.
+
+    The letters batch gathers every unit's row into ``letters/letters.csv``; the row is the one
+    the letter's sentences quote, so the file and the letters cannot disagree.
+
+    Examples
+    --------
+    >>> write_letter_row(prof, "out/letter.csv")  # doctest: +SKIP
+    PosixPath('.../out/letter.csv')
+    """
+    from evalstats.present.report import write_csv
+
+    return write_csv(profile.letter, path)
+
+
 __all__ = [
     "SECTIONS",
     "TABLES",
@@ -1181,4 +1198,5 @@ __all__ = [
     "table",
     "table_frame",
     "write_docx",
+    "write_letter_row",
 ]

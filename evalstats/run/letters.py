@@ -60,15 +60,22 @@ __all__ = [
     "KERNEL_READY_TIMEOUT",
     "KIND",
     "NOTEBOOK",
+    "ROW_FILE",
+    "TABLE_FILE",
     "Letter",
     "LettersResult",
     "cmd_letters",
     "file_stem",
+    "letters_table_bytes",
     "write_letters",
 ]
 
 NOTEBOOK = "unit_profile.ipynb"
 DOCX_FILE = "letter.docx"
+ROW_FILE = "letter.csv"
+"""The figures a letter states (one row), written by the profile notebook beside its Word letter."""
+TABLE_FILE = "letters.csv"
+"""Every letter's row, gathered by the batch: ``letters/letters.csv``."""
 """The Word letter the profile notebook writes into its ``output_dir``."""
 KIND = "letters"
 CELL_TIMEOUT = 600
@@ -132,6 +139,7 @@ class _Outcome:
     seconds: float = 0.0
     dead: bool = False
     kept: Path | None = None
+    row: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -331,10 +339,11 @@ async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, stagin
     nbformat.write(nb, executed)
     if error:
         return _Outcome(unit, False, error, time.perf_counter() - t0, dead, executed)
-    letter = work / DOCX_FILE
-    if not letter.is_file():
-        msg = f"{batch.notebook.name} wrote no {DOCX_FILE} in output_dir"
-        return _Outcome(unit, False, msg, time.perf_counter() - t0, False, executed)
+    letter, row = work / DOCX_FILE, work / ROW_FILE
+    for needed in (letter, row):
+        if not needed.is_file():
+            msg = f"{batch.notebook.name} wrote no {needed.name} in output_dir"
+            return _Outcome(unit, False, msg, time.perf_counter() - t0, False, executed)
     name = batch.names.get(unit, unit)
     title = (
         f"{name} {cycle_words(batch.cycle)}反馈函"
@@ -348,7 +357,7 @@ async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, stagin
     if (work / "figures").is_dir():
         (staging / "figures").mkdir(exist_ok=True)
         os.replace(work / "figures", staging / "figures" / stem)
-    return _Outcome(unit, True, "", time.perf_counter() - t0)
+    return _Outcome(unit, True, "", time.perf_counter() - t0, row=row.read_bytes())
 
 
 async def _run_units(batch: _Batch, staging: Path, *, progress: bool) -> dict[str, _Outcome]:
@@ -392,6 +401,24 @@ async def _run_units(batch: _Batch, staging: Path, *, progress: bool) -> dict[st
     finally:
         bar.close()
     return results
+
+
+def letters_table_bytes(rows: Sequence[bytes]) -> bytes:
+    """``letters.csv`` from the units' ``letter.csv`` files (each a header and one row, as
+    :func:`evalstats.present.letters.write_letter_row` writes them): one header, then the rows
+    in the order given, every byte as the letters' notebooks wrote it.
+
+    Examples
+    --------
+    >>> letters_table_bytes([b"unit,rank\\na,1\\n", b"unit,rank\\nb,2\\n"])
+    b'unit,rank\\na,1\\nb,2\\n'
+    """
+    if not rows:
+        return b""
+    headers = {r.split(b"\n", 1)[0] for r in rows}
+    if len(headers) != 1:
+        raise RunError(f"the units' {ROW_FILE} files have different headers: {sorted(headers)}")
+    return rows[0].split(b"\n", 1)[0] + b"\n" + b"".join(r.split(b"\n", 1)[1] for r in rows)
 
 
 def _index_html(batch: _Batch, outcomes: Mapping[str, _Outcome], started) -> str:
@@ -607,6 +634,8 @@ def write_letters(
                 )
             index = staging / "index.html"
             atomic_write_bytes(index, _index_html(batch, outcomes, started).encode("utf-8"))
+            rows = [outcomes[u].row for u in chosen if outcomes[u].ok]
+            atomic_write_bytes(staging / TABLE_FILE, letters_table_bytes(rows))
             timings["total_before_publish"] = time.perf_counter() - t_start
             manifest = _manifest(batch, token, started, timings, before, outcomes, failed, kept)
             manifest["outputs"] = publish.output_entries(staging)
