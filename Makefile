@@ -33,6 +33,7 @@ demo: $(STAMP)
 lint: $(TSTAMP)
 	$(BIN)/ruff check evalstats tests benchmarks
 	$(BIN)/ruff format --check evalstats tests benchmarks
+	$(BIN)/lint-imports
 
 format: $(TSTAMP)
 	$(BIN)/ruff format evalstats tests benchmarks
