@@ -4,7 +4,7 @@ Run::
 
     .venv/bin/python benchmarks/bench_letters.py [--cycle 2026A] [--jobs N] [--out DIR]
 
-Times :func:`evalstats.present.letters.write_letters` — the equivalent of ``evalstats letters
+Times :func:`evalstats.run.letters.write_letters` — the equivalent of ``evalstats letters
 --cycle
 2026A --out DIR`` — on the demo data with the notebook's defaults (10,000 bootstrap resamples),
 wall clock from the call to the published folder, kernel start-up included.  Goal (issue 6):
@@ -35,7 +35,7 @@ def main(argv=None) -> int:
 
     import papermill
 
-    from evalstats.present.letters import write_letters
+    from evalstats.run.letters import write_letters
     from evalstats.run.runner import KERNEL_NAME, _kernel_manager_class
 
     out = Path(args.out or tempfile.mkdtemp(prefix="bench-letters-"))

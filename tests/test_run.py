@@ -905,7 +905,7 @@ def test_manifest(story):
     assert m["scheme"]["name"] and len(m["scheme"]["sha256"]) == 64
     assert m["parameters"]["seed"] == 7 and m["parameters"]["scheme"] == ""
     assert m["parameters"]["data_dir"] == str(story.data)
-    assert set(m["versions"]) == {"python", *runmod.PACKAGES}
+    assert set(m["versions"]) == {"python", *publish.PACKAGES}
     assert m["versions"]["evalstats"] and m["versions"]["papermill"]
     assert {"validate", "execute", "html", "workbook"} <= set(m["timings_seconds"])
     assert m["project_root"] == str(ROOT)

@@ -480,7 +480,7 @@ def test_report_held_open_by_excel(published, monkeypatch, capsys, exchange):
                 raise PermissionError(errno.EACCES, "Access is denied", str(a))
             return real_rename(a, b)
 
-        monkeypatch.setattr(runmod, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(publish, "exchange", lambda a, b: False)
         monkeypatch.setattr(os, "rename", rename)
     capsys.readouterr()
     assert main(argv_for(raw, out)) == 2
