@@ -1,5 +1,5 @@
-"""The package's boundaries, checked on its source: no private name crosses a module, and every
-module says what it exports.
+"""The package's boundaries, checked on its source: no private name crosses a module, every
+module says what it exports, and no module or function grows past what a reader can hold.
 
 A ``_name`` belongs to its module.  Another module that needs it uses a public name (made public
 and documented where it lives), so a reader can tell a module's interface from its internals.
@@ -171,3 +171,49 @@ def test_relative_import_from_a_package_init():
 )
 def test_missing_all_is_found(source, expected):
     assert missing_all(source, "m.py") == expected
+
+
+# ---------------------------------------------------------------------- sizes
+MAX_MODULE_LINES = 1000
+"""A module a maintainer reads in one sitting; a larger one is split by concept."""
+MAX_FUNCTION_LINES = 100
+"""Lines of code of one function, its docstring not counted: a function that reads as a list
+of named steps fits on two screens."""
+
+
+def function_sizes(source: str) -> list[tuple[str, int, int]]:
+    """``(name, line, code lines)`` of every function in ``source``, the docstring not counted."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            size = node.end_lineno - node.lineno + 1
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                if isinstance(first.value.value, str):
+                    size -= first.end_lineno - first.lineno + 1
+            out.append((node.name, node.lineno, size))
+    return out
+
+
+def test_function_sizes_count_code_not_the_docstring():
+    src = 'def f():\n    """Doc\n    on two lines."""\n    a = 1\n    return a\n'
+    assert function_sizes(src) == [("f", 1, 3)]
+
+
+def test_no_module_over_the_limit():
+    big = {
+        str(path.relative_to(ROOT)): n
+        for path in _modules()
+        if (n := len(path.read_text("utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert big == {}, f"modules over {MAX_MODULE_LINES} lines (split them by concept)"
+
+
+def test_no_function_over_the_limit():
+    long = [
+        f"{path.relative_to(ROOT)}:{line} {name} ({size} lines)"
+        for path in _modules()
+        for name, line, size in function_sizes(path.read_text("utf-8"))
+        if size > MAX_FUNCTION_LINES
+    ]
+    assert long == [], f"functions over {MAX_FUNCTION_LINES} lines of code"
