@@ -57,13 +57,6 @@ that are blank in every column *except* those it reads, and needs a units file. 
 streamed: memory does not grow with the number of forms, except for the GROUP BY over form ids
 that finds ids typed twice, which DuckDB spills to disk beyond ``memory_limit``.
 
-Examples
---------
->>> from evalstats.counts.backends import count_cycle
->>> c = count_cycle("data/raw/2026L", backend="duckdb", memory_limit="2GB")  # doctest: +SKIP
->>> c.counts.equals(tally(validate_cycle("data/raw/2026L").forms))  # doctest: +SKIP
-True
-
 Modules
 -------
 :mod:`~evalstats.counts.backends.choose`
@@ -86,6 +79,13 @@ Modules
     the same count on a Dask cluster
 :mod:`~evalstats.counts.backends.count`
     the entry points (:func:`count_cycle`, :func:`tally_files`, :func:`pattern_counts_files`)
+
+Examples
+--------
+>>> from evalstats.counts.backends import count_cycle
+>>> c = count_cycle("data/raw/2026L", backend="duckdb", memory_limit="2GB")  # doctest: +SKIP
+>>> c.counts.equals(tally(validate_cycle("data/raw/2026L").forms))  # doctest: +SKIP
+True
 """
 
 from evalstats.counts.backends.choose import AUTO_BYTES, AUTO_ROWS, BACKENDS, choose_backend
