@@ -162,6 +162,7 @@ def probe(method: str, folder: Path, repeats: int, memory_limit: str | None, ref
     n = int(json.loads((folder / "n.json").read_text())["n"])
     ctx: dict = {}
     from evalstats.counts import backends as B
+    from evalstats.counts.backends.codes import arrow_counts
 
     if method == "bincount":
         unit, group, levels = _codes(folder)
@@ -200,7 +201,7 @@ def probe(method: str, folder: Path, repeats: int, memory_limit: str | None, ref
         scanned = B.scan_cycle(folder, memory_limit=memory_limit)
 
         def fn():
-            return B._arrow_counts(scanned, method == "duckdb_count")
+            return arrow_counts(scanned, method == "duckdb_count")
     elif method == "duckdb_e2e":
 
         def fn():

@@ -162,7 +162,7 @@ def test_auto_picks_by_size_and_scheduler(tmp_path, monkeypatch):
     folder = _write_cycle(tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
     assert choose_backend(folder) == "pandas"
     assert choose_backend(folder, scheduler="tcp://127.0.0.1:1") == "dask"
-    monkeypatch.setattr("evalstats.counts.backends.AUTO_ROWS", 1)
+    monkeypatch.setattr("evalstats.counts.backends.choose.AUTO_ROWS", 1)
     assert choose_backend(folder) == "duckdb"
     c = count_cycle(folder)
     assert isinstance(c, CycleCounts) and c.backend == "duckdb"
@@ -187,7 +187,7 @@ def test_bad_options(tmp_path):
 
 
 def test_unreachable_scheduler(tmp_path, monkeypatch):
-    monkeypatch.setattr("evalstats.counts.backends.SCHEDULER_TIMEOUT", 0.5)
+    monkeypatch.setattr("evalstats.counts.backends.dask.SCHEDULER_TIMEOUT", 0.5)
     folder = _write_cycle(tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
     with pytest.raises(ConnectionError) as info:
         count_cycle(folder, backend="dask", scheduler="tcp://127.0.0.1:9")
@@ -338,9 +338,11 @@ def test_batches_row_groups_and_partitions_add_up(
 ):
     # tiny batches and partitions: every batch has its own dictionaries (or none: plain
     # strings), the pattern counts go through the sorted (sparse) path or the dense one
-    monkeypatch.setattr("evalstats.counts.backends.ARROW_BATCH_ROWS", 5)
-    monkeypatch.setattr("evalstats.counts.backends.PARTITION_ROWS", 7)
-    monkeypatch.setattr("evalstats.counts.backends.PATTERN_DENSE_MIN", 0 if sparse else 1 << 24)
+    monkeypatch.setattr("evalstats.counts.backends.codes.ARROW_BATCH_ROWS", 5)
+    monkeypatch.setattr("evalstats.counts.backends.dask.PARTITION_ROWS", 7)
+    monkeypatch.setattr(
+        "evalstats.counts.backends.codes.PATTERN_DENSE_MIN", 0 if sparse else 1 << 24
+    )
     groups = [[list(r) for r in g] for g in groups]
     folder = _write_row_groups(
         tmp_path_factory.mktemp("c") / "2026X", groups, dictionary=dictionary
@@ -392,7 +394,7 @@ def test_identifiers_are_never_staged_and_dropped_as_by_validate(tmp_path, monke
     v = validate_cycle(folder)
     got = count_cycle(folder, backend="duckdb", keep_rows=True)
     try:
-        staged = pq.ParquetFile(got.validated._source.parquet).schema_arrow.names
+        staged = pq.ParquetFile(got.validated.source.parquet).schema_arrow.names
         table = got.rows.query("SELECT * FROM coded")
     finally:
         got.close()

@@ -44,7 +44,7 @@ def requirement_names(requirements) -> set[str]:
 
 def imported_modules(tree: ast.AST) -> set[str]:
     """Top-level names of the modules ``tree`` imports: import statements and
-    ``importlib.import_module("x")`` / ``_require("x", …)`` with a literal name."""
+    ``importlib.import_module("x")`` / ``require("x", …)`` with a literal name."""
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -54,7 +54,7 @@ def imported_modules(tree: ast.AST) -> set[str]:
         elif (
             isinstance(node, ast.Call)
             and getattr(node.func, "attr", getattr(node.func, "id", None))
-            in ("import_module", "_require")
+            in ("import_module", "require")
             and node.args
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)

@@ -1,0 +1,579 @@
+"""The out-of-core validation scan of a large cycle (:func:`scan_cycle`).
+
+DuckDB reads the responses where they lie (:mod:`~evalstats.counts.backends.duckdb`); only the
+rows with a problem, the rows whose form id occurs more than once and the voided rows are
+brought into memory and judged by ``validate_cycle``'s rules
+(:mod:`~evalstats.counts.backends.judge`).  The small tables (units, forms issued, incidents,
+exclusions) are read in memory with the same code as
+:func:`~evalstats.inputs.validate.validate_cycle`.  The checks are listed in
+:mod:`evalstats.counts.backends`.
+
+Examples
+--------
+>>> from evalstats.counts.backends.scan import scan_cycle
+>>> s = scan_cycle("data/raw/2026L", memory_limit="1GB")  # doctest: +SKIP
+>>> s.ok, s.rows_read  # doctest: +SKIP
+(True, 10000000)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalstats.core.config import resolve_path
+from evalstats.core.errors import InputError
+from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.counts.backends.choose import responses_file
+from evalstats.counts.backends.duckdb import (
+    SqlFragments,
+    check_memory_limit,
+    connect,
+    distinct_labels,
+    fetch_rows,
+    quote,
+    register_maps,
+)
+from evalstats.counts.backends.judge import judge_rows
+from evalstats.counts.backends.labels import label_codes
+from evalstats.counts.backends.source import KEYS, StagedSource, stage_source
+from evalstats.inputs.read import cycle_files, read_table
+from evalstats.inputs.validate import HasProblems
+
+SCI_ID_SQL = r"[+-]?[0-9]+(\.[0-9]*)?[eE][+-]?[0-9]+"
+"""A form id in scientific notation (precision lost in Excel), as a DuckDB regular expression."""
+
+
+# ---------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class LabelMaps:
+    """The raw labels of a scanned cycle and how they map to the scheme's codes.
+
+    Attributes
+    ----------
+    raw : dict
+        Kind (``unit``, ``group``, ``level``) → the distinct raw labels of the responses.
+    codes : dict
+        Kind → function giving the codes of raw labels
+        (:func:`~evalstats.counts.backends.labels.label_codes`: -1 blank, -2 unknown).
+    units : list
+        The unit codes (categories), in the units file's order.
+    unit_lookup : dict
+        Normalised unit code or name → unit code.
+
+    Examples
+    --------
+    >>> scan_cycle("data/raw/2026L").labels.units  # doctest: +SKIP
+    ['u01', 'u02']
+    """
+
+    raw: dict
+    codes: dict
+    units: list
+    unit_lookup: dict
+
+
+@dataclass(frozen=True)
+class ScannedCycle(HasProblems):
+    """A large cycle validated out of core (:func:`scan_cycle`): everything but the forms.
+
+    Attributes
+    ----------
+    cycle : str
+    scheme : Scheme
+    responses : Path
+        The responses file scanned.
+    units, forms_issued, incidents, exclusions, inputs : DataFrame
+        As in :class:`~evalstats.inputs.validate.ValidatedCycle` (``forms_issued`` None without a
+        file).
+    problems : DataFrame
+        Columns ``severity, file, row, column, value, reason, code``; errors first.
+    duplicates : DataFrame
+        Copies of forms typed twice, counted once: ``form_id, source_file, source_row,
+        first_row``.
+    voided : DataFrame
+        Voided forms: ``form_id, unit, group, source_file, source_row, reason``.
+    rows_read : int
+        Rows of the responses file.
+    source : StagedSource
+        The responses as DuckDB reads them (for the count and the row store).
+    labels : LabelMaps
+        The raw labels and their codes.
+    uncounted : dict
+        The rows read but not counted (errors, voided forms, later copies of forms typed
+        twice): ``row``, ``unit``, ``group`` (codes), ``levels`` (one code array per
+        dimension) and ``void``; the count takes them off the gross counts.
+
+    Examples
+    --------
+    >>> scan_cycle("data/raw/2026L").problems  # doctest: +SKIP
+    """
+
+    cycle: str
+    scheme: Scheme
+    responses: Path
+    units: pd.DataFrame
+    forms_issued: pd.DataFrame | None
+    incidents: pd.DataFrame
+    exclusions: pd.DataFrame
+    inputs: pd.DataFrame
+    problems: pd.DataFrame
+    duplicates: pd.DataFrame
+    voided: pd.DataFrame
+    rows_read: int
+    source: StagedSource | None = None
+    labels: LabelMaps | None = None
+    uncounted: dict | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The problems table."""
+        return self.problems
+
+
+# ---------------------------------------------------------------------- scan
+def scan_cycle(
+    path,
+    *,
+    scheme=None,
+    cycle: str | None = None,
+    memory_limit=None,
+    threads: int | None = None,
+    raise_on_error: bool = True,
+) -> ScannedCycle:
+    """Validate a large cycle out of core with DuckDB, reporting every problem with its row.
+
+    Parameters
+    ----------
+    path : str or Path
+        A cycle folder holding ``responses.parquet`` (or ``responses.csv``), ``units`` and
+        optionally ``forms_issued``, ``incidents`` and ``exclusions``; or the responses file.
+    scheme : Scheme, str or Path, optional
+    cycle : str, optional
+        Default: the folder's name.
+    memory_limit : str or int, optional
+        DuckDB's memory limit (``"2GB"``, ``"512MiB"`` or bytes); beyond it DuckDB spills to a
+        temporary folder.  Default: DuckDB's (80 % of RAM).
+    threads : int, optional
+        DuckDB threads (default: all cores).
+    raise_on_error : bool, default True
+        Raise :class:`~evalstats.core.errors.InputError` when a problem is an error.
+
+    Returns
+    -------
+    ScannedCycle
+
+    Notes
+    -----
+    The checks are listed in the module notes.  Problem rows are found by SQL filters on the
+    raw labels that map to no code; only those rows, the rows whose form id occurs more than
+    once and the voided rows are brought into memory.
+
+    Examples
+    --------
+    >>> s = scan_cycle("data/raw/2026L", memory_limit="1GB")  # doctest: +SKIP
+    >>> s.ok, s.rows_read  # doctest: +SKIP
+    (True, 10000000)
+    """
+    with tempfile.TemporaryDirectory(prefix="evalstats-scan-") as tmp:
+        return scan(
+            path,
+            scheme=scheme,
+            cycle=cycle,
+            memory_limit=memory_limit,
+            threads=threads,
+            raise_on_error=raise_on_error,
+            tmp=tmp,
+        )
+
+
+def scan(path, *, scheme, cycle, memory_limit, threads, raise_on_error, tmp) -> ScannedCycle:
+    """:func:`scan_cycle` with its staged files in the folder ``tmp``, which the caller keeps
+    (:func:`~evalstats.counts.backends.count.count_cycle` counts from them afterwards).
+
+    Examples
+    --------
+    >>> s = scan("data/raw/2026L", scheme=None, cycle=None, memory_limit=None, threads=None,
+    ...          raise_on_error=True, tmp=holder.name)  # doctest: +SKIP
+    """
+    from evalstats.inputs import validate as V
+
+    place = _arguments(path, scheme, cycle, memory_limit, raise_on_error)
+    col = V.ProblemCollector()
+    src = _stage(place, tmp, col)
+    tables = _read_tables(place, src, col)
+    codes = _code_functions(place.scheme, tables)
+    found = _query_rows(place, src, tables, codes, threads=threads, tmp=tmp)
+    labels = LabelMaps(found.raw_labels, codes, tables.unit_cats, tables.unit_lookup)
+    judged = judge_rows(
+        found.interest,
+        src=src,
+        scheme=place.scheme,
+        maps=codes,
+        units_file=tables.units_file,
+        col=col,
+    )
+    kept = _kept(place, tables, found, judged, col)
+    issued, incidents = _issued_and_units(
+        place, tables, labels=labels, found=found, kept=kept, col=col
+    )
+    scanned = ScannedCycle(
+        cycle=place.cycle,
+        scheme=place.scheme,
+        responses=place.resp,
+        units=tables.units.reset_index(drop=True),
+        forms_issued=issued,
+        incidents=incidents,
+        exclusions=kept.exclusions,
+        inputs=tables.inputs,
+        problems=col.frame(),
+        duplicates=kept.duplicates,
+        voided=kept.voided,
+        rows_read=found.n_rows,
+        source=src,
+        labels=labels,
+        uncounted=kept.uncounted,
+    )
+    if raise_on_error and not scanned.ok:
+        raise InputError(scanned.problems)
+    return scanned
+
+
+# ---------------------------------------------------------------------- the steps
+@dataclass(frozen=True)
+class _Place:
+    """The checked arguments of a scan and where its files are."""
+
+    scheme: Scheme
+    cycle: str
+    memory_limit: str | None
+    resp: Path
+    folder: Path
+    shown_folder: str
+    files: dict
+
+    def display(self, fp: Path) -> str:
+        return os.path.join(self.shown_folder, fp.name) if self.shown_folder else fp.name
+
+    @property
+    def shown(self) -> str:
+        return self.display(self.resp)
+
+
+def _arguments(path, scheme, cycle, memory_limit, raise_on_error) -> _Place:
+    """The arguments checked (TypeError / ValueError naming the parameter), the files found."""
+    scheme = resolve_scheme(scheme)
+    if not isinstance(raise_on_error, bool):
+        raise TypeError(f"raise_on_error must be True or False; got {raise_on_error!r}")
+    memory_limit = check_memory_limit(memory_limit)
+    resp, folder, name = responses_file(path)
+    cycle = name if cycle is None else cycle
+    if not isinstance(cycle, str) or not cycle.strip():
+        raise ValueError(f"cycle must be a non-empty string; got {cycle!r}")
+    shown_folder = str(path) if resolve_path(path).is_dir() else os.path.dirname(str(path))
+    files, _ = cycle_files(folder, display=shown_folder)
+    return _Place(scheme, cycle, memory_limit, resp, folder, shown_folder, files)
+
+
+def _stage(place: _Place, tmp: str, col) -> StagedSource:
+    """The responses staged; header problems, dropped identifiers and a missing units file
+    reported."""
+    from evalstats.inputs import pseudonym as _pseudonym
+    from evalstats.inputs.read import problem
+
+    scheme = place.scheme
+    rows: list = []
+    src = stage_source(place.resp, place.shown, scheme, tmp, rows)
+    idents = [h for c, h in src.written.items() if c in scheme.identifier_columns]
+    if idents and _pseudonym.load_key(None, data_folders=[place.folder]) is None:
+        # as validate_cycle: without a key the identifiers are dropped (never read here)
+        rows.append(_pseudonym.dropped_problem(place.shown, src.header_row, idents))
+    if "units" not in place.files:
+        rows.append(
+            problem(
+                "error",
+                place.shown_folder,
+                None,
+                None,
+                None,
+                "no units file (expected units.xlsx, .xls, .ods or .csv); the out-of-core "
+                "scan needs it",
+                "missing_file",
+            )
+        )
+    for r in rows:
+        col.add(**r)
+    return src
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The small tables of a cycle, read in memory, and the units validated."""
+
+    raws: dict
+    units: pd.DataFrame
+    unit_lookup: dict
+    unit_rows: np.ndarray
+    unit_cats: list
+    units_file: str | None
+    inputs: pd.DataFrame
+
+
+def _read_tables(place: _Place, src: StagedSource, col) -> _Tables:
+    """The small tables read and the units validated; InputError when the responses lack a
+    required column or there is no units file."""
+    from evalstats.inputs import validate as V
+
+    scheme = place.scheme
+    raws = {
+        t: read_table(fp, table=t, scheme=scheme, display=place.display(fp))
+        for t, fp in place.files.items()
+        if t != "responses"
+    }
+    if "units" in raws:
+        units, unit_lookup, unit_rows = V.validate_units(raws["units"], scheme, col)
+    else:
+        units = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("unit", "name", "series")})
+        unit_lookup, unit_rows = {}, np.zeros(0, np.int64)
+    units_file = raws["units"].file if "units" in raws else None
+    inputs = _inputs(src, raws)
+    needed = (*KEYS, *scheme.dimension_codes)
+    if any(c not in src.columns for c in needed) or "units" not in raws:
+        problems = col.frame()
+        raise InputError(problems)
+    return _Tables(raws, units, unit_lookup, unit_rows, list(units["unit"]), units_file, inputs)
+
+
+def _code_functions(scheme: Scheme, tables: _Tables) -> dict:
+    """Kind (``unit``, ``group``, ``level``) → the function mapping raw labels to codes."""
+    unit_cats, unit_lookup = tables.unit_cats, tables.unit_lookup
+    group_lookup, level_lookup = scheme.lookup("groups"), scheme.level_lookup()
+    codes: dict[str, Callable] = {
+        "unit": lambda v: label_codes(v, unit_lookup, unit_cats),
+        "group": lambda v: label_codes(v, group_lookup, scheme.group_codes),
+        "level": lambda v: label_codes(v, level_lookup, scheme.level_codes),
+    }
+    return codes
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the DuckDB queries found: the rows of interest and the totals."""
+
+    raw_labels: dict
+    n_rows: int
+    interest: pd.DataFrame
+    forms_ug: np.ndarray
+
+
+def _bad_rows_where(dims) -> str:
+    """SQL condition of a row with a problem (and not blank in every column read)."""
+    q = quote
+    blank_all = " AND ".join(
+        f"({q(c)} IS NULL OR trim({q(c)}) = '')" for c in ("form_id", "unit", "group", *dims)
+    )
+    bad = " OR ".join(
+        [
+            "form_id IS NULL",
+            f"regexp_full_match(form_id, '{SCI_ID_SQL}')",
+            "unit IS NULL",
+            "unit IN (SELECT raw FROM map_unit WHERE code < 0)",
+            '"group" IS NULL',
+            '"group" IN (SELECT raw FROM map_group WHERE code < 0)',
+            *(f"{q(d)} IN (SELECT raw FROM map_level WHERE code = -2)" for d in dims),
+        ]
+    )
+    return f"({bad}) AND NOT ({blank_all})"
+
+
+def _query_rows(place: _Place, src, tables: _Tables, codes: dict, *, threads, tmp) -> _Found:
+    """The distinct raw labels, the rows of interest (problems, ids typed twice, voided forms)
+    and the rows per unit × group, queried in DuckDB."""
+    scheme = place.scheme
+    con = connect(place.memory_limit, threads, tmp)
+    try:
+        sql = SqlFragments(src, scheme)
+        raw_labels, n_rows = distinct_labels(con, sql)
+        register_maps(con, raw_labels, codes)
+        bad_rows = fetch_rows(con, sql, _bad_rows_where(sql.dims))
+        ok_id = f"form_id IS NOT NULL AND NOT regexp_full_match(form_id, '{SCI_ID_SQL}')"
+        dup_rows = con.execute(
+            f"WITH r AS (SELECT {sql.rows_select()} FROM {sql.from_}), "
+            f"ids AS (SELECT form_id FROM r WHERE {ok_id} GROUP BY form_id HAVING count(*) > 1) "
+            "SELECT * FROM r WHERE form_id IN (SELECT form_id FROM ids)"
+        ).fetch_df()
+        excl_ids = _exclusion_ids(tables.raws.get("exclusions"), scheme)
+        con.register("_excl_df", pd.DataFrame({"form_id": pd.Series(excl_ids, dtype=object)}))
+        void_rows = fetch_rows(con, sql, "form_id IN (SELECT form_id FROM _excl_df)")
+        con.unregister("_excl_df")
+        forms_ug = _forms_by_unit_group(con, sql, len(tables.unit_cats), len(scheme.group_codes))
+    finally:
+        con.close()
+    interest = (
+        pd.concat([bad_rows, dup_rows, void_rows], ignore_index=True)
+        .drop_duplicates("row")
+        .sort_values("row", kind="stable")
+        .reset_index(drop=True)
+    )
+    return _Found(raw_labels, n_rows, interest, forms_ug)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """Which rows of interest are counted: the exclusions validated, the voided forms, the
+    copies counted once and the uncounted rows' codes."""
+
+    exclusions: pd.DataFrame
+    voided: pd.DataFrame
+    duplicates: pd.DataFrame
+    uncounted: dict
+
+
+def _kept(place: _Place, tables: _Tables, found: _Found, r: dict, col) -> _Kept:
+    """The voided forms, the forms typed twice and the uncounted rows of the judged rows."""
+    from evalstats.inputs import validate as V
+
+    scheme, shown, interest = place.scheme, place.shown, found.interest
+    unit_cats = tables.unit_cats
+    excl_raw = tables.raws.get("exclusions")
+    exclusions = V.validate_exclusions(excl_raw, scheme, set(interest["form_id"].dropna()), col)
+    excl_reason = dict(zip(exclusions["form_id"], exclusions["reason"], strict=True))
+    fid = interest["form_id"].astype(object)
+    is_void = r["keep"] & fid.isin(excl_reason.keys()).to_numpy()
+    uncounted = ~r["keep"] | is_void
+    vpos = np.flatnonzero(is_void)
+    voided = pd.DataFrame(
+        {
+            "form_id": pd.Series(fid.to_numpy()[vpos], dtype=object),
+            "unit": pd.Series(_names(r["unit"][vpos], unit_cats), dtype=object),
+            "group": pd.Series(_names(r["group"][vpos], scheme.group_codes), dtype=object),
+            "source_file": pd.Series([shown] * len(vpos), dtype=object),
+            "source_row": pd.Series(interest["row"].to_numpy()[vpos], dtype="int64"),
+            "reason": pd.Series([excl_reason[i] for i in fid.to_numpy()[vpos]], dtype=object),
+        }
+    )
+    dpos = np.flatnonzero(r["dup_later"])
+    duplicates = pd.DataFrame(
+        {
+            "form_id": pd.Series(fid.to_numpy()[dpos], dtype=object),
+            "source_file": pd.Series([shown] * len(dpos), dtype=object),
+            "source_row": pd.Series(interest["row"].to_numpy()[dpos], dtype="int64"),
+            "first_row": pd.Series(r["dup_first_row"][dpos], dtype="int64"),
+        }
+    )
+    upos = np.flatnonzero(uncounted)
+    uncounted_codes = {
+        "row": interest["row"].to_numpy(np.int64)[upos],
+        "unit": r["unit"][upos],
+        "group": r["group"][upos],
+        "levels": [r["levels"][d][upos] for d in scheme.dimension_codes],
+        "void": is_void[upos],
+    }
+    return _Kept(exclusions, voided, duplicates, uncounted_codes)
+
+
+def _issued_and_units(place, tables: _Tables, *, labels: LabelMaps, found: _Found, kept, col):
+    """``(forms issued, incidents)`` validated: returned above issued and the units without
+    forms reported."""
+    from evalstats.inputs import validate as V
+
+    scheme, raws = place.scheme, tables.raws
+    unit_cats, unit_lookup, units = tables.unit_cats, tables.unit_lookup, tables.units
+    issued, issued_info = V.validate_issued(
+        raws.get("forms_issued"), scheme, unit_lookup, unit_cats, col
+    )
+    if issued is not None:
+        have = _returned(found.forms_ug, kept.uncounted, unit_cats, scheme.group_codes)
+        V.returned_problems(raws["forms_issued"], issued, issued_info, have, col)
+    incidents = V.validate_incidents(raws.get("incidents"), scheme, unit_lookup, unit_cats, col)
+    attempted = {unit_cats[c] for c in labels.codes["unit"](labels.raw["unit"]) if c >= 0}
+    if tables.units_file is not None and len(units):
+        ucol = raws["units"].column_for("unit")
+        for code, row in zip(units["unit"], tables.unit_rows, strict=True):
+            if code not in attempted:
+                col.add(
+                    "warning",
+                    tables.units_file,
+                    int(row),
+                    raws["units"].written[ucol],
+                    code,
+                    "unit has no forms in the responses",
+                    "unit_without_forms",
+                )
+    return issued, incidents
+
+
+def _forms_by_unit_group(con, sql: SqlFragments, nu: int, ng: int) -> np.ndarray:
+    """Rows per unit × group (codes; rows with an unusable unit or group left out)."""
+    q = (
+        f"SELECT mu.code AS u, mg.code AS g, sum(a.n)::BIGINT AS n FROM (SELECT "
+        f"{sql.col('unit')} AS u, {sql.col('group')} AS g, count(*) AS n FROM {sql.agg_from} "
+        "GROUP BY ALL) a LEFT JOIN map_unit mu ON a.u IS NOT DISTINCT FROM mu.raw "
+        "LEFT JOIN map_group mg ON a.g IS NOT DISTINCT FROM mg.raw "
+        "WHERE mu.code >= 0 AND mg.code >= 0 GROUP BY ALL"
+    )
+    f = con.execute(q).fetch_df()
+    out = np.zeros((nu, ng), np.int64)
+    np.add.at(out, (f["u"].to_numpy(np.int64), f["g"].to_numpy(np.int64)), f["n"].to_numpy())
+    return out
+
+
+def _returned(forms_ug: np.ndarray, unc: dict, units, groups) -> dict:
+    """(unit, group) → forms returned (counted + voided), as validate_cycle counts them."""
+    ng = forms_ug.shape[1]
+    ok = (unc["unit"] >= 0) & (unc["group"] >= 0) & ~unc["void"]
+    net = forms_ug.copy()
+    np.subtract.at(net, (unc["unit"][ok], unc["group"][ok]), 1)
+    return {
+        (units[i // ng], groups[i % ng]): int(v) for i, v in enumerate(net.reshape(-1)) if v > 0
+    }
+
+
+def _names(codes, categories) -> np.ndarray:
+    cats = np.asarray(list(categories), dtype=object)
+    out = np.full(len(codes), None, dtype=object)
+    ok = codes >= 0
+    out[ok] = cats[codes[ok]]
+    return out
+
+
+def _inputs(src: StagedSource, raws: dict) -> pd.DataFrame:
+    from evalstats.inputs.validate import INPUTS_INT_COLUMNS, OPTIONAL_INPUTS, inputs_row
+
+    rows = [
+        {
+            "table": "responses",
+            "file": src.file,
+            "sha256": src.sha256,
+            "size": src.size,
+            "encoding": src.encoding,
+            "sheet": None,
+            "header_row": src.header_row,
+            "rows": None,
+        }
+    ]
+    rows += [inputs_row(raws[t]) for t in ("units", *OPTIONAL_INPUTS) if t in raws]
+    cols = ("table", "file", "sha256", "size", "encoding", "sheet", "header_row", "rows")
+    return pd.DataFrame(
+        {
+            c: pd.Series([r[c] for r in rows], dtype="Int64" if c in INPUTS_INT_COLUMNS else object)
+            for c in cols
+        }
+    )
+
+
+def _exclusion_ids(raw, scheme) -> list:
+    if raw is None or raw.header_row is None or len(raw.frame) == 0:
+        return []
+    label = raw.column_for("form_id")
+    if label is None:
+        return []
+    return [v for v in raw.frame[label].dropna().unique()]
+
+
+__all__ = ["SCI_ID_SQL", "LabelMaps", "ScannedCycle", "scan", "scan_cycle"]

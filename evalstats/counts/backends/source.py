@@ -1,0 +1,252 @@
+"""The responses as a Parquet file DuckDB can read, with its columns named by code.
+
+A Parquet responses file is read where it lies; a CSV is first streamed once into a temporary
+Parquet file with a ``__row`` column (the row the user sees), holding only the keys, the
+answers and the columns the row checks read (:data:`EXTRA`) — never a respondent identifier.
+
+Examples
+--------
+>>> from evalstats.counts.backends.source import stage_source
+>>> src = stage_source(resp, "2026L/responses.csv", scheme, tmp, problems)  # doctest: +SKIP
+>>> src.columns["unit"]  # doctest: +SKIP
+'c1'
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io as _io
+import itertools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from evalstats.core.errors import InputError
+from evalstats.core.files import sha256_file
+from evalstats.core.scheme import Scheme, normalize_label
+from evalstats.inputs.read import HEADER_SEARCH_ROWS, combine_headers, find_header
+
+CSV_BATCH_BYTES = 1 << 24
+"""Bytes of CSV read per block when a CSV is staged."""
+KEYS = ("form_id", "unit", "group")
+"""The key columns of the responses (besides the answers)."""
+EXTRA = ("comment", "collector", "submitted_at")
+"""Responses columns read besides the keys and the answers (by the row checks, never counted)."""
+
+
+@dataclass(frozen=True)
+class StagedSource:
+    """The responses as a Parquet file DuckDB can read, with its columns named by code.
+
+    Attributes
+    ----------
+    parquet : str
+        The Parquet file (the responses file itself, or the staged CSV).
+    row_sql : str
+        SQL giving the row the user sees.
+    columns : dict
+        Code → physical column name.
+    written : dict
+        Code → header as written.
+    file : str
+        The responses file as shown to the user.
+    sha256, size, encoding, header_row
+        As in the ``inputs`` table.
+    """
+
+    parquet: str
+    row_sql: str
+    columns: dict  # code -> physical column name
+    written: dict  # code -> header as written
+    file: str
+    sha256: str
+    size: int
+    encoding: str | None
+    header_row: int
+
+
+def map_headers(names, scheme: Scheme, file: str, header_row: int, problems: list):
+    """Header names → ``({code: column}, {code: header as written})``; problems for unknown,
+    duplicated and missing columns appended to ``problems``.
+
+    Examples
+    --------
+    >>> names = ["问卷编号", "被评单位"]
+    >>> found, written = map_headers(names, scheme, "r.csv", 1, [])  # doctest: +SKIP
+    """
+    from evalstats.inputs.read import column_letter, problem
+
+    lookup = scheme.header_lookup("responses")
+    found: dict[str, str] = {}
+    written: dict[str, str] = {}
+    for j, name in enumerate(names):
+        code = lookup.get(normalize_label(name)) if str(name).strip() else None
+        if code is None:
+            if str(name).strip():
+                problems.append(
+                    problem(
+                        "warning",
+                        file,
+                        header_row,
+                        name,
+                        None,
+                        f"unknown column is ignored (column {column_letter(j)})",
+                        "unknown_column",
+                    )
+                )
+        elif code in found:
+            problems.append(
+                problem(
+                    "error",
+                    file,
+                    header_row,
+                    name,
+                    None,
+                    f"duplicated column: column {column_letter(j)} means the same as column "
+                    f"{column_letter(names.index(found[code]))} ({written[code]})",
+                    "duplicate_column",
+                )
+            )
+        else:
+            found[code] = name
+            written[code] = str(name).strip()
+    for code in (*KEYS, *scheme.dimension_codes):
+        if code not in found:
+            shown = (
+                scheme.label("dimensions", code)
+                if code in scheme.dimension_codes
+                else scheme.headers["responses"][code][0]
+            )
+            problems.append(
+                problem(
+                    "error",
+                    file,
+                    header_row,
+                    shown,
+                    None,
+                    f"required column is missing ({code})",
+                    "missing_column",
+                )
+            )
+    return found, written
+
+
+def _csv_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list):
+    """Stream a CSV once into a Parquet file with a ``__row`` column (row the user sees)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    encoding = _csv_encoding(head)
+    text = head.decode(encoding, errors="ignore")
+    records = list(itertools.islice(csv.reader(_io.StringIO(text)), HEADER_SEARCH_ROWS))
+    hdr = find_header(records, scheme.header_lookup("responses"))
+    if hdr is None:
+        raise InputError(
+            pd.DataFrame(
+                [["error", shown, None, None, None, "no header row found", "no_header"]],
+                columns=["severity", "file", "row", "column", "value", "reason", "code"],
+                dtype=object,
+            )
+        )
+    first, last = hdr
+    width = max(len(r) for r in records[first : last + 1])
+    headers = combine_headers(records, first, last, width)
+    names = [f"c{j}" for j in range(len(headers))]
+    found, written = map_headers(headers, scheme, shown, last + 1, problems)
+    cols = {code: names[headers.index(h)] for code, h in found.items()}
+    # only the columns the scan and the checks read: never the respondent identifiers
+    staged = [cols[c] for c in (*KEYS, *scheme.dimension_codes, *EXTRA) if c in cols]
+    staged = sorted(staged, key=names.index)
+    read = pacsv.ReadOptions(
+        encoding="utf8" if encoding == "utf-8" else encoding,
+        skip_rows=last + 1,
+        column_names=names,
+        block_size=CSV_BATCH_BYTES,
+        use_threads=True,
+    )
+    parse = pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=True)
+    convert = pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in staged},
+        strings_can_be_null=False,
+        include_columns=staged,
+    )
+    out = os.path.join(tmp, "responses.parquet")
+    first_row = last + 2
+    n = 0
+    writer = None
+    try:
+        reader = pacsv.open_csv(
+            str(path), read_options=read, parse_options=parse, convert_options=convert
+        )
+        for batch in reader:
+            rows = pa.array(np.arange(first_row + n, first_row + n + batch.num_rows))
+            n += batch.num_rows
+            table = pa.Table.from_batches([batch]).append_column("__row", rows)
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema)
+            writer.write_table(table)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        reason = (
+            f"cannot read this CSV out of core ({exc}); check the file with the pandas "
+            "backend (evalstats validate), which names the row"
+        )
+        raise InputError(
+            pd.DataFrame(
+                [["error", shown, None, None, None, reason, "unreadable"]],
+                columns=["severity", "file", "row", "column", "value", "reason", "code"],
+                dtype=object,
+            )
+        ) from None
+    finally:
+        if writer is not None:
+            writer.close()
+    cols = {code: name for code, name in cols.items() if name in staged}
+    return out, '"__row"', cols, written, encoding, last + 1
+
+
+def stage_source(resp: Path, shown: str, scheme: Scheme, tmp: str, problems: list) -> StagedSource:
+    """The responses file ``resp`` as a :class:`StagedSource`: a Parquet file as it is, a CSV
+    staged into ``tmp``; header problems appended to ``problems`` (``shown``: the file as the
+    user sees it).  ValueError for another format.
+
+    Examples
+    --------
+    >>> stage_source(Path("2026L/responses.parquet"), "2026L/responses.parquet", scheme,
+    ...              tmp, [])  # doctest: +SKIP
+    """
+    sha, size = sha256_file(resp, chunk=1 << 22), resp.stat().st_size
+    if resp.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        names = list(pq.ParquetFile(resp).schema_arrow.names)
+        found, written = map_headers(names, scheme, shown, 1, problems)
+        return StagedSource(
+            str(resp), "(file_row_number + 2)", found, written, shown, sha, size, None, 1
+        )
+    if resp.suffix.lower() in (".csv", ".txt"):
+        out, row_sql, cols, written, enc, hrow = _stage_csv(resp, shown, scheme, tmp, problems)
+        return StagedSource(out, row_sql, cols, written, shown, sha, size, enc, hrow)
+    raise ValueError(
+        f"the out-of-core backends read Parquet or CSV responses; got {resp.name} "
+        "(use backend='pandas', or save the responses as CSV)"
+    )
+
+
+__all__ = ["CSV_BATCH_BYTES", "EXTRA", "KEYS", "StagedSource", "map_headers", "stage_source"]
