@@ -313,13 +313,13 @@ def test_public_letter_names_the_scheme_protected_groups_and_the_report_reasons(
     from evalstats.present.words import REASON_TEXT
 
     p = profile.unit_profile("land_office", cycle="2026A", analysis=public, tier="public")
-    zh = letters._suppression(p, "zh")[0][1]
+    zh = letters.closing._suppression(p, "zh")[0][1]
     assert "社会义务监督员的分项结果不单独公布" in zh  # the bundled scheme protects supervisors
     rules = dataclasses.replace(p.scheme.rules, anonymity_groups=("supervisor", "deputy"))
     other = dataclasses.replace(p, scheme=dataclasses.replace(p.scheme, rules=rules))
     assert (
         "社会义务监督员、人大代表/政协委员的分项结果不单独公布"
-        in letters._suppression(other, "zh")[0][1]
+        in letters.closing._suppression(other, "zh")[0][1]
     )
     # one wording of each suppression reason: the public report's
     assert letters.SUPPRESS_REASON["complementary"] == REASON_TEXT["complementary"]

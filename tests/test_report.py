@@ -665,6 +665,7 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
     from evalstats.inputs.template import workbook_bytes
     from evalstats.present import report
     from evalstats.present.labels import LANGS, TABLE_LABELS, column_format, column_label, relabel
+    from evalstats.present.report import cells, files, workbook
 
     i = LANGS.index(lang)
     scheme = None
@@ -686,7 +687,7 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
     truncated = 0
     rows_per_table = {}
     for name, raw in tables.items():
-        raw = report._with_index(raw)
+        raw = files.with_index(raw)
         ws = wb.create_sheet(titles[name])
         rows_per_table[name] = len(raw)
         shown = relabel(raw, scheme=scheme, lang=lang)
@@ -709,11 +710,11 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
                         continue
                     v = str(v)
                     if len(v) > EXCEL_MAX_CHARS:
-                        v = report._cut(v, LANGS[i])
+                        v = cells._cut(v, LANGS[i])
                         truncated += 1
                     cell = ws.cell(row=r, column=col, value=v)
                     cell.data_type = "s"
-                    width = max(width, report._display_width(v))
+                    width = max(width, cells.display_width(v))
             else:
                 for r, v in enumerate(values, start=2):
                     if v is None:
@@ -721,7 +722,7 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
                     cell = ws.cell(row=r, column=col, value=v)
                     cell.number_format = fmt
                 width = _old_numeric_width(values, how)
-            header_width = report._display_width(str(shown.columns[col - 1]))
+            header_width = cells.display_width(str(shown.columns[col - 1]))
             full = max(width, header_width) + 2
             ws.column_dimensions[get_column_letter(col)].width = float(min(max(full, 8), 60))
             if full > 60:
@@ -731,11 +732,17 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
         if raw.shape[1]:
             ws.auto_filter.ref = f"A1:{get_column_letter(raw.shape[1])}{len(raw) + 1}"
         ws.print_title_rows = "1:1"
-        report._setup_print(ws)
+        workbook._setup_print(ws)
     title = "工作簿说明" if i == 0 else "About this workbook"
     about.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
-    rows = report._about_rows(
-        tables, titles, rows_per_table, notes, neutralised, truncated, LANGS[i]
+    rows = workbook._about_rows(
+        tables,
+        titles,
+        rows_per_table=rows_per_table,
+        notes=notes,
+        neutralised=neutralised,
+        truncated=truncated,
+        lang=LANGS[i],
     )
     if safety_text is not None:
         safety = "安全处理" if i == 0 else "Safety"
@@ -750,7 +757,7 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
         v.data_type = "s"
     about.column_dimensions["A"].width = 16.0
     about.column_dimensions["B"].width = 100.0
-    report._setup_print(about, landscape=False)
+    workbook._setup_print(about, landscape=False)
     Path(path).write_bytes(workbook_bytes(wb))
     return Path(path)
 
@@ -870,12 +877,12 @@ def test_workbook_same_as_cell_by_cell_writer_demo_tables(tmp_path, demo_tables)
 def test_workbook_same_as_cell_by_cell_writer_varied_and_read_back(
     tmp_path, demo_tables, monkeypatch
 ):
-    from evalstats.present import report
+    from evalstats.present.report import cells
     from evalstats.run.runner import read_table
 
     # small blocks, so that rows and widths are computed across block boundaries
-    monkeypatch.setattr(report, "_ROWS_CHUNK", 4)
-    monkeypatch.setattr(report, "_WIDTH_CHUNK", 3)
+    monkeypatch.setattr(cells, "_ROWS_CHUNK", 4)
+    monkeypatch.setattr(cells, "_WIDTH_CHUNK", 3)
 
     wide = pd.DataFrame(
         {
@@ -936,10 +943,10 @@ def test_workbook_same_as_cell_by_cell_writer_any_content(tmp_path_factory, text
 
 
 def test_workbook_rows_need_openpyxl_sheet_xml():
-    from evalstats.present.report import _sheet_rewrite, _SheetColumn
+    from evalstats.present.report.cells import SheetColumn, sheet_rewrite
 
-    column = _SheetColumn(False, np.array(["1"], dtype=object), False, None, None)
-    edit = _sheet_rewrite([column], 1)
+    column = SheetColumn(False, np.array(["1"], dtype=object), False, None, None)
+    edit = sheet_rewrite([column], 1)
     with pytest.raises(RuntimeError) as e:
         edit(b"<worksheet><sheetData></sheetData><sheetData></sheetData></worksheet>")
     assert str(e.value) == "unexpected worksheet XML from openpyxl: no single </sheetData>"

@@ -49,6 +49,7 @@ import pandas as pd
 import pytest
 
 from evalstats.present import report as reportmod
+from evalstats.present.report.safety import CONTROL_CHARS
 from evalstats.run import publish
 from evalstats.run import runner as runmod
 from evalstats.run.cli import main
@@ -676,7 +677,7 @@ def test_hostile_comments_inert_in_csv(hostile):
     assert sorted(comments) == sorted(expected)
     for text in comments:
         assert text[:1] not in "=+-@＝＋－＠\t\r"
-        assert not re.search(reportmod._CONTROL_CHARS, text)
+        assert not re.search(CONTROL_CHARS, text)
 
 
 def test_hostile_comments_inert_in_the_workbook(hostile):
@@ -690,7 +691,7 @@ def test_hostile_comments_inert_in_the_workbook(hostile):
                 assert cell.data_type != "f", (ws.title, cell.coordinate)
                 if isinstance(cell.value, str):
                     assert cell.value[:1] not in "=+-@＝＋－＠\t\r", (ws.title, cell.coordinate)
-                    assert not re.search(reportmod._CONTROL_CHARS, cell.value)
+                    assert not re.search(CONTROL_CHARS, cell.value)
                     values.append(cell.value)
     long = [v for v in values if v.startswith("长长长")]
     assert len(long) == 1 and len(long[0]) == reportmod.EXCEL_MAX_CHARS
@@ -711,5 +712,5 @@ def test_hostile_comments_inert_in_the_html(hostile):
     assert not soup.find_all("script") and not soup.find_all("img", src="x")
     for tag in soup.find_all(True):
         assert not [a for a in tag.attrs if a.lower().startswith("on")], tag.name
-    assert not re.search(reportmod._CONTROL_CHARS, page)
+    assert not re.search(CONTROL_CHARS, page)
     assert "双向覆盖" in page

@@ -56,7 +56,7 @@ def level_shares(counts: pd.DataFrame, key: str, scheme: Scheme) -> pd.DataFrame
     return wide
 
 
-def _diverging_panel(ax, shares: pd.DataFrame, labels: list[str], scheme: Scheme, lang, text):
+def _diverging_panel(ax, shares: pd.DataFrame, labels: list[str], scheme: Scheme, *, lang, text):
     sat = [v for v in scheme.levels if v.valid and v.satisfied]
     dis = [v for v in scheme.levels if v.valid and not v.satisfied]
     not_valid = [v for v in scheme.levels if not v.valid]
@@ -197,7 +197,7 @@ def levels_diverging(
             len(blocks), 1, sharex=True, squeeze=False, height_ratios=[len(b[1]) for b in blocks]
         )[:, 0]
         for ax, (code, frame, labels) in zip(axes, blocks, strict=True):
-            handles, names = _diverging_panel(ax, frame, labels, scheme, lang, text)
+            handles, names = _diverging_panel(ax, frame, labels, scheme, lang=lang, text=text)
             if code:
                 ax.set_title(scheme_label(scheme, "series", code, lang), loc="left", fontsize=10)
         lo = min(-0.1, float(np.floor(ax.get_xlim()[0] * 10) / 10))

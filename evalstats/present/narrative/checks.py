@@ -1,0 +1,256 @@
+"""Narrative sections on the checks and the method: differences between respondent groups,
+reliability, data quality, the publication tier and the notes on method.
+
+Examples
+--------
+>>> from evalstats.present.narrative import method
+>>> print(method(a, "en"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from evalstats.present import format as _format
+from evalstats.present import labels as _labels
+from evalstats.present import words as _words
+from evalstats.present.changes import result_sentence
+from evalstats.present.narrative.text import (
+    ALL,
+    bullets,
+    check_lang,
+    compose,
+    escape,
+    is_public,
+    join_words,
+    scheme_label,
+)
+from evalstats.stats.compare import TestResult
+from evalstats.stats.reliability import AlphaResult
+
+# numbers: the one formatter (evalstats.present.format)
+_missing = _format.is_missing
+_score = _format.score
+_int = _format.count
+_n = _format.count_words
+_p = _format.p_text
+_level = _format.confidence_text
+
+
+def group_differences(a, lang: str = "zh") -> str:
+    """χ² tests between respondent groups (:meth:`evalstats.stats.compare.TestResult.sentence`)."""
+    lang = check_lang(lang)
+    g = a.tables["group_differences"]
+    tested = g[g["pvalue"].notna()]
+    sig = tested[tested["significant"].fillna(False).astype(bool)]
+    if lang == "zh":
+        groups = join_words([escape(g.label_zh) for g in a.scheme.groups], lang)
+        intro = (
+            f"检验各类评议人（{groups}）对同一评议内容的评价等级分布"
+            f"是否一致：全镇及各序列逐项做 χ² 同质性检验，共 {len(tested)} 项；期望频数偏小时"
+            "用蒙特卡罗 p 值；p 值经 Holm 法多重比较校正。"
+        )
+    else:
+        intro = (
+            "Do the respondent groups rate a dimension alike? A χ² homogeneity test per "
+            f"dimension, town-wide and per series: {len(tested)} tests, Monte-Carlo p-values "
+            "where expected counts are small, p-values Holm-adjusted."
+        )
+    if not len(sig):
+        verdict = (
+            "校正后没有一项差异有统计学意义：各类评议人的评价大体一致。"
+            if lang == "zh"
+            else "After adjustment no difference is statistically significant: the groups "
+            "rate alike."
+        )
+        best = tested.sort_values("pvalue").head(1)
+        for r in best.itertuples(index=False):
+            where = _where(a, r.series, lang)
+            d = escape(scheme_label(a, "dimensions", r.dimension, lang))
+            verdict += (
+                f"差异最大的是{where}{d}（未校正 {_p(r.pvalue)}，校正后 {_p(r.pvalue_adjusted)}）。"
+                if lang == "zh"
+                else f" The smallest p-value is for {d} ({where}): {_p(r.pvalue)} unadjusted, "
+                f"{_p(r.pvalue_adjusted)} adjusted."
+            )
+        return compose(a, "groups", lang, intro, verdict)
+    lines = []
+    for r in sig.itertuples(index=False):
+        res = TestResult(
+            test=r.test,
+            statistic=float(r.statistic),
+            pvalue=float(r.pvalue_adjusted),
+            df=float(r.df),
+            method=str(r.method),
+            n=int(r.n),
+            effect_size=float(r.effect_size),
+            effect_size_name=str(r.effect_size_name),
+        )
+        where = _where(a, r.series, lang)
+        d = scheme_label(a, "dimensions", r.dimension, lang)
+        subject = f"{where}{d}评价等级分布" if lang == "zh" else f"the ratings of {d} ({where})"
+        lines.append(escape(result_sentence(res, lang, subject=subject, alpha=float(r.alpha))))
+    note = (
+        "（句中 p 值为 Holm 校正后的值。）"
+        if lang == "zh"
+        else "(The p-values quoted are Holm-adjusted.)"
+    )
+    return compose(a, "groups", lang, intro, bullets(lines), note)
+
+
+def _where(a, series: str, lang: str) -> str:
+    if series == ALL:
+        return "全镇" if lang == "zh" else "town-wide"
+    label = scheme_label(a, "series", series, lang)
+    return f"{label}序列" if lang == "zh" else f"{label} series"
+
+
+def reliability(a, lang: str = "zh") -> str:
+    """Cronbach's alpha over all forms (:meth:`AlphaResult.sentence`) and per group."""
+    lang = check_lang(lang)
+    t = a.tables["reliability"]
+    overall = t[t["group"] == ALL].iloc[0]
+    res = AlphaResult(
+        alpha=float(overall["alpha"]),
+        ci_low=float(overall["ci_low"]),
+        ci_high=float(overall["ci_high"]),
+        confidence_level=float(overall["confidence_level"]),
+        n=int(overall["n"]),
+        k=int(overall["k"]),
+        ci_method=str(overall["ci_method"]),
+        nan_policy="listwise",
+        note=str(overall["note"]),
+    )
+    per = t[t["group"] != ALL]
+    fmt = "{g} {v}（n = {n}）" if lang == "zh" else "{g} {v} (n = {n})"
+    parts = [
+        fmt.format(
+            g=escape(scheme_label(a, "groups", r.group, lang)), v=_score(r.alpha), n=_int(r.n)
+        )
+        for r in per.itertuples(index=False)
+        if not _missing(r.alpha)
+    ]
+    tail = (
+        f"分类别的 α：{join_words(parts, lang)}。"
+        if lang == "zh"
+        else f"Alpha by group: {join_words(parts, lang)}."
+    )
+    return compose(
+        a, "reliability", lang, escape(_words.alpha_sentence(res, lang)), tail if parts else ""
+    )
+
+
+def quality(a, lang: str = "zh") -> str:
+    """Data-quality flags (:func:`evalstats.present.words.describe_quality`) and what excluding the
+    flagged forms would change."""
+    lang = check_lang(lang)
+    if is_public(a):
+        return compose(a, "quality", lang, _public_quality(a, lang))
+    lines = _words.describe_quality(a.tables["quality"], lang)
+    head = escape(lines[0])
+    rest = bullets(escape(x) for x in lines[1:]) if len(lines) > 1 else ""
+    qc = _words.describe_quality_comparison(a.quality_comparison, lang)
+    note = (
+        "正式结果使用全部有效问卷；剔除被标记问卷（集中提交、疑似复制）后的结果仅供对照。"
+        if lang == "zh"
+        else "The official figures use every valid form; the figures without the flagged "
+        "forms (bursts, near duplicates) are for comparison only."
+    )
+    qc_text = escape(qc[0])
+    qc_rest = bullets(escape(x) for x in qc[1:]) if len(qc) > 1 else ""
+    joiner = "" if lang == "zh" else " "
+    return compose(a, "quality", lang, head, rest, note + joiner + qc_text, qc_rest)
+
+
+def _public_quality(a, lang: str) -> str:
+    q = a.tables["quality"]
+    parts = [
+        (
+            f"{escape(_labels.value_label('check', r.check, scheme=a.scheme, lang=lang))} "
+            f"{_int(r.n_flags)} 项（{_int(r.n_forms)} 份问卷）"
+            if lang == "zh"
+            else f"{escape(_labels.value_label('check', r.check, scheme=a.scheme, lang=lang))}: "
+            f"{_int(r.n_flags)} ({_n(r.n_forms, 'form')})"
+        )
+        for r in q.itertuples(index=False)
+    ]
+    if lang == "zh":
+        head = (
+            f"数据质量检查共标记 {_int(q['n_flags'].sum())} 项：{join_words(parts, lang)}。"
+            if len(q)
+            else "数据质量检查未发现问题。"
+        )
+        return head + (
+            "正式结果使用全部有效问卷。公开版只公布各项检查的标记数，不列出问卷编号、收集人，"
+            "也不公布剔除标记问卷后的对照结果。"
+        )
+    head = (
+        f"The data-quality checks raised {_int(q['n_flags'].sum())} flags: "
+        f"{join_words(parts, lang)}."
+        if len(q)
+        else "The data-quality checks raised no flag."
+    )
+    return head + (
+        " The official figures use every valid form. The public edition gives the number of "
+        "flags per check only: no form ids, no collectors, and not the figures without the "
+        "flagged forms."
+    )
+
+
+def suppression(a, lang: str = "zh") -> str:
+    """What the public edition withholds and why
+    (:func:`evalstats.present.words.describe_suppression`); in the internal tier, that the report
+    shows every cell and is not for publication."""
+    lang = check_lang(lang)
+    if not is_public(a):
+        text = (
+            "本报告为内部版，列出全部单元格（含各单位按评议人类别的分项、意见建议原文和"
+            "数据质量标记的明细），仅供内部使用，不得直接公开；对外公布请使用公开版。"
+            if lang == "zh"
+            else "This is the internal edition: it shows every cell (per-unit breakdowns by "
+            "respondent group, comments verbatim, the details of the quality flags) and is for "
+            "internal use only; publish the public edition instead."
+        )
+        return compose(a, "suppression", lang, text)
+    text = _words.describe_suppression(a.tables["suppressed"], scheme=a.scheme, lang=lang)
+    return compose(a, "suppression", lang, escape(text))
+
+
+def method(a, lang: str = "zh") -> str:
+    """Rounding, intervals, resampling, seed and scheme: what a reader needs to re-derive."""
+    lang = check_lang(lang)
+    o, s = a.options, a.summary
+    ci = _labels.value_label("ci_method", o["method"], scheme=a.scheme, lang=lang)
+    seed = (
+        "未固定"
+        if o["seed"] is None and lang == "zh"
+        else ("not fixed" if o["seed"] is None else o["seed"])
+    )
+    level = _level(o["confidence_level"])
+    sch = s["scheme"]
+    if lang == "zh":
+        text = (
+            f"{_labels.rounding_note(lang)}置信水平 {level}；满意率区间用 {escape(ci)}；"
+            f"排名不确定性用 {_int(o['n_resamples'])} 次测评表重抽样，随机种子 {seed}"
+            "（同样的数据和种子得到完全相同的结果）。有效评价少于 "
+            f"{a.scheme.rules.low_confidence_n} 票的格子标为“样本偏少”。评测方案："
+            f"{escape(sch['name'])}（版本 {escape(sch['version'])}，"
+            f"SHA-256 {sch['sha256'][:12]}…）。"
+        )
+    else:
+        text = (
+            f"{_labels.rounding_note(lang)} Confidence level {level}; satisfied-rate intervals: "
+            f"{escape(ci)}; ranking uncertainty from {_int(o['n_resamples'])} resamples of the "
+            f"forms, seed {seed} (same data and seed, same results). Cells with fewer than "
+            f"{a.scheme.rules.low_confidence_n} valid answers are marked low-confidence. "
+            f"Scheme: {escape(sch['name'])} (version {escape(sch['version'])}, SHA-256 "
+            f"{sch['sha256'][:12]}…)."
+        )
+    return compose(a, "method", lang, text)
+
+
+__all__ = [
+    "group_differences",
+    "method",
+    "quality",
+    "reliability",
+    "suppression",
+]

@@ -1,0 +1,156 @@
+"""Tables for the report body: :func:`table_frame` (the labelled display copy) and
+:func:`table` (a Styler, cut to :data:`DISPLAY_MAX_ROWS` rows with a caption), or a
+:class:`Note` when there is nothing to show.
+
+Examples
+--------
+>>> from evalstats.present.narrative import table
+>>> table(a, "comments", "en", max_rows=50)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from evalstats.core.options import check_option
+from evalstats.present import labels as _labels
+from evalstats.present.narrative.text import (
+    EXTRA_HEADERS,
+    NOT_PUBLISHED,
+    check_lang,
+    is_public,
+)
+from evalstats.present.narrative.views import TABLE_VIEWS
+from evalstats.present.narrative.views import view as table_view
+
+
+class Note(str):
+    """A short Markdown note that notebooks display as Markdown (``_repr_markdown_``)."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def table_frame(a, name: str, lang: str = "zh") -> pd.DataFrame:
+    """The display copy (:func:`evalstats.present.labels.present`) of a table for the report body;
+    empty for a table the analysis does not hold (``comments`` in the public tier)."""
+    lang = check_lang(lang)
+    name = check_option("name", name, TABLE_VIEWS)
+    if name not in a.tables:
+        return pd.DataFrame()
+    view, headers = table_view(a, name, lang)
+    return _labels.present(
+        view,
+        scheme=a.scheme,
+        lang=lang,
+        labels=_headers(view, headers, lang),
+        percent_columns=_percent_columns(view),
+    )
+
+
+def _percent_columns(view: pd.DataFrame) -> list[str]:
+    """Columns shown as percentages: those :mod:`evalstats.present.labels` shows so, except the
+    probabilities ``p_last`` / ``p_top3``, which the text quotes as probabilities (0.32)."""
+    return [
+        c
+        for pos, c in enumerate(view.columns)
+        if c not in ("p_last", "p_top3")
+        and _labels.column_format(c, view.iloc[:, pos].dtype) == "percent"
+    ]
+
+
+def _headers(view: pd.DataFrame, headers: dict, lang: str) -> dict:
+    i = 0 if lang == "zh" else 1
+    out = {c: EXTRA_HEADERS[c][i] for c in view.columns if c in EXTRA_HEADERS}
+    return out | headers
+
+
+DISPLAY_MAX_ROWS = 200
+"""Rows of a table shown in the report body; the whole table is in the workbook and CSV.
+
+A city-wide cycle's rectification list or comments run to tens of thousands of rows, which
+no reader scrolls through in a page and which made the HTML report 20 MB.  The ranking
+tables (one row per unit) are always shown whole: see :data:`WHOLE_TABLES`."""
+
+WHOLE_TABLES = frozenset({"ranking", "final_grades", "rank_movement"})
+"""Table views never cut, whatever their length: every unit's standing is shown."""
+
+
+def _cut_caption(shown: int, total: int, name: str, lang: str) -> str:
+    if lang == "zh":
+        return (
+            f"仅显示前 {shown:,} 行，共 {total:,} 行；完整的表见 Excel 工作簿"
+            f"与 tables/ 文件夹（{name}）。"
+        )
+    return (
+        f"First {shown:,} of {total:,} rows; the whole table is in the Excel workbook "
+        f"and the tables/ folder ({name})."
+    )
+
+
+def table(a, name: str, lang: str = "zh", *, max_rows: int | None = DISPLAY_MAX_ROWS):
+    """A table for the report body, labelled and HTML-escaped
+    (:func:`evalstats.present.labels.style`).
+
+    Parameters
+    ----------
+    a : Analysis
+    name : str
+        One of :data:`TABLE_VIEWS`.
+    lang : {"zh", "en"}
+    max_rows : int or None, optional
+        Show at most this many rows (default :data:`DISPLAY_MAX_ROWS`), with a caption giving
+        the total and where the whole table is; ``None`` shows every row.  The views in
+        :data:`WHOLE_TABLES` are always shown whole.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler or Note
+        A :class:`Note` saying so when the table has no rows.
+
+    Examples
+    --------
+    >>> table(a, "comments", "en", max_rows=50)  # doctest: +SKIP
+    """
+    lang = check_lang(lang)
+    name = check_option("name", name, TABLE_VIEWS)
+    if max_rows is not None and (
+        isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1
+    ):
+        raise ValueError(f"max_rows must be a positive integer or None; got {max_rows!r}")
+    if name not in a.tables:
+        if name == "suppressed" and not is_public(a):
+            return Note(
+                "（内部版未抑制任何单元格。）"
+                if lang == "zh"
+                else "(The internal edition withholds nothing.)"
+            )
+        return Note(NOT_PUBLISHED[0 if lang == "zh" else 1])
+    view, headers = table_view(a, name, lang)
+    if not len(view):
+        return Note("（本表无内容。）" if lang == "zh" else "(Nothing to show in this table.)")
+    total = len(view)
+    cut = max_rows is not None and name not in WHOLE_TABLES and total > max_rows
+    if cut:
+        view = view.iloc[:max_rows]
+    styler = _labels.style(
+        view,
+        scheme=a.scheme,
+        lang=lang,
+        labels=_headers(view, headers, lang),
+        percent_columns=_percent_columns(view),
+    )
+    if cut:
+        styler.set_caption(html.escape(_cut_caption(max_rows, total, name, lang)))
+    return styler
+
+
+__all__ = [
+    "DISPLAY_MAX_ROWS",
+    "WHOLE_TABLES",
+    "Note",
+    "table",
+    "table_frame",
+]

@@ -1,0 +1,192 @@
+"""The HTML report: an executed notebook rendered without code, made safe, for reading and
+printing; and the helpers notebooks use for text built from comments.
+
+Examples
+--------
+>>> escape_markdown("*急*")
+'\\\\*急\\\\*'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from importlib import resources
+from pathlib import Path
+
+from evalstats.core.config import resolve_path
+from evalstats.core.files import atomic_write_bytes
+from evalstats.core.options import check_option
+from evalstats.present.labels import (
+    LANGS,
+)
+from evalstats.present.report.safety import CONTROL_CHARS
+
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+TEMPLATE_NAME = "evalstats_html"
+REMOVE_CELL_TAGS = ("remove_cell", "remove-cell")
+
+
+_UNSAFE_ELEMENTS = ("script", "iframe", "frame", "object", "embed", "applet", "base", "form")
+_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data", "poster")
+_UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data\s*:\s*text/html)", re.IGNORECASE)
+
+
+def escape_markdown(text) -> str:
+    """Text safe to put in a Markdown cell or ``display(Markdown(...))``.
+
+    HTML special characters are escaped (``<script>`` shows as text) and Markdown
+    punctuation is backslash-escaped, so a comment cannot become a heading, a list, a link or
+    emphasis.  Line breaks are kept as line breaks.
+
+    Examples
+    --------
+    >>> escape_markdown("<b>差</b> [点我](javascript:alert(1)) *急*")
+    '&lt;b&gt;差&lt;/b&gt; \\\\[点我\\\\]\\\\(javascript:alert\\\\(1\\\\)\\\\) \\\\*急\\\\*'
+    """
+    text = html.escape(str(text), quote=False)
+    text = re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", text)
+    return text.replace("\n", "  \n")
+
+
+def strip_volatile(nb):
+    """Remove what changes between runs of the same notebook; returns ``nb`` (changed in place).
+
+    Execution counts, timing metadata (``execution``, ``papermill`` on cells and notebook)
+    and random cell ids (replaced by ``cell-<n>``).
+    """
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    for n, cell in enumerate(nb.cells):
+        if "id" in cell:
+            cell["id"] = f"cell-{n}"
+        for key in ("execution", "papermill", "collapsed", "scrolled"):
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.execution_count = None
+            for out in cell.get("outputs", []):
+                if "execution_count" in out:
+                    out["execution_count"] = None
+    return nb
+
+
+def _template_dir() -> Path:
+    return Path(str(resources.files("evalstats") / "templates"))
+
+
+def _safe_soup(text: str, lang: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, features="html.parser")
+    if soup.html is not None:
+        soup.html["lang"] = HTML_LANG[lang]
+    for tag in soup.find_all(list(_UNSAFE_ELEMENTS)):
+        tag.decompose()
+    for tag in soup.find_all("meta"):
+        if tag.get("http-equiv"):
+            tag.decompose()
+    for tag in soup.find_all(True):
+        for attr in list(tag.attrs):
+            if attr.lower().startswith("on"):
+                del tag.attrs[attr]
+            elif attr.lower() in _URL_ATTRIBUTES:
+                value = tag.attrs[attr]
+                value = " ".join(value) if isinstance(value, list) else str(value)
+                if _UNSAFE_URL.match(value):
+                    del tag.attrs[attr]
+    # control characters (bidi overrides, BEL, ESC…) in text that reached the page are
+    # removed: they have no business in HTML and reorder or hide what a reader sees
+    return re.sub(CONTROL_CHARS, "", str(soup))
+
+
+def render_html(
+    notebook_path: str | Path,
+    html_path: str | Path,
+    *,
+    title: str | None = None,
+    lang: str = "zh",
+    footer: str | None = None,
+) -> Path:
+    """Render an executed notebook as an HTML report without code, for reading and printing.
+
+    nbconvert's ``HTMLExporter`` with the package's template (``evalstats/templates/
+    evalstats_html``, built on JupyterLab's): no input cells, no prompts, code cells without
+    output and cells tagged ``remove_cell`` left out, images embedded, ``<html lang="zh-CN">``
+    (or ``en``), a CJK font stack, and a print stylesheet (A4, a page break before each
+    ``h2``, tables and figures kept on one page where they fit, table headers repeated, no
+    output clipped).  The page loads nothing from the network (no require.js, MathJax or
+    mermaid).  As a last line of defence, ``<script>``, frames, objects, forms, ``on*``
+    event attributes and ``javascript:`` URLs are removed from the page, and so are control
+    characters (C0 and C1 controls other than tab, newline and carriage return, DEL, and the
+    bidirectional override and isolate characters).  Volatile metadata
+    is stripped first (:func:`strip_volatile`), so the same executed notebook gives the same
+    bytes.
+
+    Parameters
+    ----------
+    notebook_path : str or Path
+        The executed ``.ipynb``.
+    html_path : str or Path
+        The ``.html`` to write (atomically).
+    title : str, optional
+        Page title (default: the notebook's ``title`` metadata, else its file name).
+    lang : {"zh", "en"}
+    footer : str, optional
+        A note printed, escaped, at the foot of the page (``<footer class="evalstats-note">``,
+        a paragraph per line) — the runner's method note on neutralised cells
+        (:func:`evalstats.run.runner.safety_note`).
+
+    Returns
+    -------
+    Path
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    check_option("lang", lang, LANGS)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None; got {type(title).__name__}")
+    if footer is not None and not isinstance(footer, str):
+        raise TypeError(f"footer must be a str or None; got {type(footer).__name__}")
+    src = resolve_path(notebook_path)
+    nb = nbformat.read(src, as_version=4)
+    strip_volatile(nb)
+    nb.cells = [
+        c
+        for c in nb.cells
+        if not (c.cell_type == "code" and not c.get("outputs")) and c.cell_type != "raw"
+    ]
+    if title is not None:
+        nb.metadata["title"] = title
+
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(_template_dir())],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        embed_images=True,
+        language_code=lang,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS)), enabled=True
+    )
+    meta = {"name": src.stem, "path": str(src.parent)}
+    notes = [ln for ln in (footer or "").splitlines() if ln.strip()]
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"metadata": meta, "evalstats_footer": notes}
+    )
+    page = _safe_soup(body, lang)
+    return atomic_write_bytes(resolve_path(html_path), page.encode("utf-8"))
+
+
+__all__ = [
+    "HTML_LANG",
+    "REMOVE_CELL_TAGS",
+    "TEMPLATE_NAME",
+    "escape_markdown",
+    "render_html",
+    "strip_volatile",
+]
