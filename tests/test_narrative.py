@@ -120,6 +120,22 @@ def test_weak_dimensions_sentence_states_denominators(h1):
     )
 
 
+def test_no_weak_dimension_and_no_unit_to_follow_up(year):
+    # a cycle with no weak dimension, and a half-year in which no unit had to rectify, each get
+    # their section with a plain sentence (both crashed before: the section lost its analysis)
+    import dataclasses
+
+    empty = {
+        "weak_dimensions": year.tables["weak_dimensions"].iloc[0:0],
+        "weak_units_followup": year.tables["weak_units_followup"].iloc[0:0],
+    }
+    quiet = dataclasses.replace(year, tables={**year.tables, **empty})
+    assert narrative.weak_dimensions(quiet, "zh").endswith("没有薄弱项。")
+    assert narrative.weak_dimensions(quiet, "en").endswith("No dimension is weak.")
+    assert narrative.followup(quiet, "zh").endswith("没有须整改的单位。")
+    assert "No unit had to rectify" in narrative.followup(quiet, "en")
+
+
 def test_changes_and_followup(year):
     text = narrative.changes(year, "zh")
     tested = int(year.tables["comparison"]["score_pvalue"].notna().sum())

@@ -169,6 +169,7 @@ def followup(a, lang: str = "zh") -> str:
     level = _level(a.options["confidence_level"])
     if not len(f):
         return compose(
+            a,
             "followup",
             lang,
             f"{h}没有须整改的单位。" if lang == "zh" else f"No unit had to rectify in {h}.",

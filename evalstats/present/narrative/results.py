@@ -179,7 +179,7 @@ def weak_dimensions(a, lang: str = "zh") -> str:
         )
     if not len(w):
         return compose(
-            "weak", lang, rule, "没有薄弱项。" if lang == "zh" else "No dimension is weak."
+            a, "weak", lang, rule, "没有薄弱项。" if lang == "zh" else "No dimension is weak."
         )
     lines = []
     for _code, part in w.groupby("unit", sort=False):
