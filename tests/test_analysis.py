@@ -26,6 +26,7 @@ from evalstats.analyses.cycle import (
 )
 from evalstats.inputs.validate import validate_cycle
 from evalstats.present.export import write_analysis
+from evalstats.stats import quality
 from evalstats.stats.pipeline import score_cycle, score_year
 from evalstats.stats.score import SCORES_COLUMNS
 
@@ -631,7 +632,7 @@ def test_flagged_cycle_byte_identical_on_every_backend(tmp_path):
     kw = {"data_dir": raw, "n_resamples": 200, "seed": SEED}
     a = analysis.half_year("2026Q", **kw)
     # every check fires, and bursts and near duplicates change what is recomputed
-    assert set(a.tables["quality"]["check"]) == set(analysis._quality.CHECKS)
+    assert set(a.tables["quality"]["check"]) == set(quality.CHECKS)
     assert len(a.quality_comparison.excluded) == 12 + 11 + 3 + 3
     ref = _written(a, tmp_path / "pandas")
     for backend in ("duckdb", "dask"):

@@ -114,7 +114,7 @@ def test_files(tmp_path):
 
 
 def test_vocab_is_the_one_home():
-    import evalstats.analyses.cycle as cycle
+    import evalstats.analyses.cycle.parameters as cycle
     import evalstats.present.labels as labels
     import evalstats.run.runner as runner
 

@@ -28,8 +28,8 @@ Cycle-wide work is done once
 ----------------------------
 :func:`load_analysis` keeps its last few results in memory keyed by the *content* of the
 input files (sha256), the scheme and the options, so a kernel that executes the profile
-notebook for unit after unit analyses the cycle once; pass the result as ``analysis=`` to
-:func:`unit_profile` for a batch of units.
+notebook for unit after unit analyses the cycle once (:mod:`evalstats.analyses.load`); pass
+the result as ``analysis=`` to :func:`unit_profile` for a batch of units.
 
 The previous cycle
 ------------------
@@ -67,8 +67,6 @@ True
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,12 +74,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalstats.analyses import cycle as _analysis
 from evalstats.analyses.cycle import Analysis
+from evalstats.analyses.load import (
+    clear_cache,
+    cycle_folder,
+    derive_previous_cycle,
+    load_analysis,
+    resolve_previous_cycle,
+)
 from evalstats.core.config import resolve_path
-from evalstats.core.cycles import check_cycle, parse_cycle
-from evalstats.core.cycles import previous_cycle as _previous_cycle
-from evalstats.core.files import file_stem, sha256_file
+from evalstats.core.cycles import check_cycle
+from evalstats.core.files import file_stem
 from evalstats.core.options import (
     check_confidence_level,
     check_n_resamples,
@@ -94,9 +97,6 @@ from evalstats.stats import privacy as _privacy
 from evalstats.stats.privacy import suppress_small_cells
 
 ALL = "all"
-NO_PREVIOUS = "none"
-CACHE_SIZE = 4
-"""How many :func:`load_analysis` results are kept in memory."""
 SUPPRESSED_COLUMNS = ["table", "group", "dimension", "n_forms", "threshold", "reason"]
 
 LETTERS_COLUMNS = [
@@ -180,186 +180,7 @@ RECTIFICATION_COLUMNS = [
 ]
 
 
-# ====================================================================== the analysis
-def derive_previous_cycle(cycle: str) -> str:
-    """The cycle a letter compares with: ``2026A`` → ``2026H1``, ``2026H2`` → ``2026H1``,
-    ``2026H1`` → ``2025A``; ``""`` for a cycle id of another form.
-
-    Examples
-    --------
-    >>> derive_previous_cycle("2026A"), derive_previous_cycle("2026H1")
-    ('2026H1', '2025A')
-    """
-    return _previous_cycle(cycle) if parse_cycle(cycle) else ""
-
-
-def cycle_folder(data_dir, cycle: str) -> Path:
-    """The folder of ``cycle``: ``<data_dir>/<cycle>``, or ``data_dir`` itself when it is that
-    cycle's folder (relative paths resolve from the project root).
-
-    Raises
-    ------
-    FileNotFoundError
-        Neither exists.
-
-    Examples
-    --------
-    >>> cycle_folder("data/raw", "2026A").name  # doctest: +SKIP
-    '2026A'
-    """
-    base = resolve_path(data_dir)
-    if (base / cycle).is_dir():
-        return base / cycle
-    if base.is_dir() and base.name == cycle:
-        return base
-    raise FileNotFoundError(
-        f"no folder for cycle {cycle!r}: looked for {base / cycle} "
-        "(data_dir is the folder holding the cycle folders, or the cycle folder itself)"
-    )
-
-
-def resolve_previous_cycle(previous_cycle, cycle: str, folder: Path) -> str:
-    """The previous cycle a letter compares with (``""``: none).
-
-    ``""`` derives it (:func:`derive_previous_cycle`) when its folder sits beside ``folder``
-    (the cycle's); ``"none"`` gives ``""``; another id must differ from ``cycle`` and have a
-    folder beside the cycle's.
-
-    Examples
-    --------
-    >>> resolve_previous_cycle("none", "2026A", Path("data/raw/2026A"))
-    ''
-    """
-    if not isinstance(previous_cycle, str):
-        raise TypeError(f"previous_cycle must be a str; got {previous_cycle!r}")
-    prev = previous_cycle.strip()
-    if prev.lower() == NO_PREVIOUS:
-        return ""
-    if prev == "":
-        guess = derive_previous_cycle(cycle)
-        return guess if guess and (folder.parent / guess).is_dir() else ""
-    prev = check_cycle(prev, name="previous_cycle")
-    if prev == cycle:
-        raise ValueError(f"previous_cycle must differ from cycle; both are {cycle!r}")
-    if not (folder.parent / prev).is_dir():
-        raise FileNotFoundError(
-            f"no folder for previous_cycle {prev!r}: looked for {folder.parent / prev}"
-        )
-    return prev
-
-
-_CACHE: OrderedDict = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-
-
-def _content_key(folders) -> tuple:
-    """(path, sha256) of every input file of the folders: the cache key of their content."""
-    files = []
-    for f in folders:
-        for p in sorted(f.iterdir()):
-            if p.is_file() and not p.name.startswith(("~$", ".")):
-                files.append((str(p.resolve()), sha256_file(p)))
-    return tuple(files)
-
-
-def _is_year(cycle: str, prev: str) -> bool:
-    """An annual cycle combined with a half-year of its own year."""
-    m, q = parse_cycle(cycle), parse_cycle(prev)
-    return bool(m and q and m.kind == "annual" and q.kind != "annual" and m.year == q.year)
-
-
-def load_analysis(
-    cycle: str,
-    *,
-    data_dir="data/raw",
-    scheme=None,
-    previous_cycle: str = "",
-    confidence_level: float | None = None,
-    n_resamples: int = 10_000,
-    seed: int | None = None,
-    method: str = "wilson",
-    tier: str = "internal",
-    cache: bool = True,
-) -> Analysis:
-    """The cycle's analysis — the report's — for its units' letters, computed once per kernel.
-
-    Parameters
-    ----------
-    cycle : str
-        Cycle id; its folder is ``<data_dir>/<cycle>`` (or ``data_dir`` is that folder).
-    data_dir : str or Path
-        Relative paths resolve from the project root.
-    scheme : Scheme, path, "" or None
-    previous_cycle : str
-        ``""`` derives it (module docstring), ``"none"`` for no comparison.  For an annual
-        cycle, a half-year of its year makes it the annual analysis.
-    confidence_level : float, optional
-        Default: the scheme's.
-    n_resamples : int
-        Bootstrap resamples of the ranking (as the report's).
-    seed : int, optional
-        The report's seed: the same seed gives the report's tables exactly.
-    method : {"wilson", "clopper-pearson", "jeffreys"}
-    tier : {"internal", "public"}
-    cache : bool
-        Keep the result in memory, keyed by the inputs' content and the options, and reuse it.
-
-    Returns
-    -------
-    Analysis
-        :func:`evalstats.analyses.cycle.annual` (an annual cycle with its half-year) or
-        :func:`evalstats.analyses.cycle.half_year` (with ``previous_cycle``), with
-        :attr:`~evalstats.analyses.cycle.Analysis.change` when there is a previous cycle.
-
-    Examples
-    --------
-    >>> a = load_analysis("2026A", n_resamples=500, seed=1)  # doctest: +SKIP
-    >>> a.kind, a.options["half_year_cycle"]  # doctest: +SKIP
-    ('annual', '2026H1')
-    """
-    cycle = check_cycle(cycle)
-    tier = check_option("tier", tier, TIERS)
-    scheme, level, n_resamples, seed, method = _analysis.resolve_options(
-        scheme, confidence_level, n_resamples, seed, method
-    )
-    folder = cycle_folder(data_dir, cycle)
-    prev = resolve_previous_cycle(previous_cycle, cycle, folder)
-    folders = [folder] + ([folder.parent / prev] if prev else [])
-    key = None
-    if cache:
-        content = _content_key(folders)
-        key = (content, cycle, prev, scheme.sha256, level, n_resamples, seed, method, tier)
-        with _CACHE_LOCK:
-            if key in _CACHE:
-                _CACHE.move_to_end(key)
-                return _CACHE[key]
-    options = dict(
-        data_dir=data_dir,
-        scheme=scheme,
-        confidence_level=level,
-        n_resamples=n_resamples,
-        seed=seed,
-        method=method,
-        tier=tier,
-    )
-    if _is_year(cycle, prev):
-        out = _analysis.annual(cycle, half_year_cycle=prev, **options)
-    else:
-        out = _analysis.half_year(cycle, previous_cycle=prev or None, **options)
-    if key is not None:
-        with _CACHE_LOCK:
-            _CACHE[key] = out
-            while len(_CACHE) > CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    return out
-
-
-def clear_cache() -> None:
-    """Forget the analyses :func:`load_analysis` kept in memory."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
-
-
+# ====================================================================== the letters' table
 def letters_table(analysis: Analysis) -> pd.DataFrame:
     """One row per unit with the figures its feedback letter states.
 
@@ -672,11 +493,7 @@ def unit_profile(
     >>> p = unit_profile("finance_office", cycle="2026A", n_resamples=500, seed=1)  # doctest: +SKIP
     >>> p.letter[["unit", "composite", "rank", "p_last", "grade"]]  # doctest: +SKIP
     """
-    if not isinstance(unit, str) or not unit.strip():
-        raise ValueError(f"unit must be a unit code; got {unit!r}")
-    tier = check_option("tier", tier, TIERS)
-    if pseudonymise is not None and not callable(pseudonymise):
-        raise TypeError(f"pseudonymise must be callable or None; got {pseudonymise!r}")
+    tier = _check_profile_options(unit, tier=tier, pseudonymise=pseudonymise)
     if analysis is None:
         analysis = load_analysis(
             cycle,
@@ -689,20 +506,9 @@ def unit_profile(
             method=method,
             tier=tier,
         )
-    elif not isinstance(analysis, Analysis):
-        raise TypeError(f"analysis must be an Analysis or None; got {type(analysis).__name__}")
-    if analysis.cycle != cycle:
-        raise ValueError(f"analysis is of cycle {analysis.cycle!r}, not {cycle!r}")
-    if analysis.tier != tier:
-        raise ValueError(f"analysis is of tier {analysis.tier!r}, not {tier!r}")
+    _check_analysis(analysis, cycle=cycle, tier=tier)
     scheme = analysis.scheme
-    units = analysis.units
-    codes = units["unit"].astype(str)
-    if unit not in set(codes):
-        shown = ", ".join(codes.head(8)) + (", …" if len(codes) > 8 else "")
-        raise ValueError(f"unit {unit!r} is not a unit of cycle {cycle!r} (units: {shown})")
-    info = units[codes == unit].iloc[0]
-    name, series = str(info["name"]), str(info["series"])
+    name, series = _name_and_series(analysis, unit)
     cur = analysis.scored[cycle]
     tables = analysis.tables
 
@@ -717,11 +523,7 @@ def unit_profile(
     weak = _unit_rows(tables["weak_dimensions"], unit)
     prev, changes, composite, previous, rect = _changes(analysis, unit, weak)
 
-    comments = _unit_rows(_table(analysis, "comments"), unit)
-    if pseudonymise is not None and len(comments):
-        comments["comment"] = pd.Series(
-            pseudonymise(comments["comment"].copy()), index=comments.index
-        ).astype("str")
+    comments = _unit_comments(analysis, unit, pseudonymise)
     quality = _unit_flags(_table(analysis, "quality"), analysis.validated[cycle].forms, unit)
 
     prof = {
@@ -763,6 +565,49 @@ def unit_profile(
         quality=quality,
         suppressed=prof["suppressed"],
     )
+
+
+def _check_profile_options(unit, *, tier, pseudonymise) -> str:
+    """Check :func:`unit_profile`'s ``unit``, ``tier`` and ``pseudonymise``; the tier."""
+    if not isinstance(unit, str) or not unit.strip():
+        raise ValueError(f"unit must be a unit code; got {unit!r}")
+    tier = check_option("tier", tier, TIERS)
+    if pseudonymise is not None and not callable(pseudonymise):
+        raise TypeError(f"pseudonymise must be callable or None; got {pseudonymise!r}")
+    return tier
+
+
+def _check_analysis(analysis, *, cycle: str, tier: str) -> None:
+    """Check that ``analysis`` is an Analysis of ``cycle`` and ``tier``."""
+    if not isinstance(analysis, Analysis):
+        raise TypeError(f"analysis must be an Analysis or None; got {type(analysis).__name__}")
+    if analysis.cycle != cycle:
+        raise ValueError(f"analysis is of cycle {analysis.cycle!r}, not {cycle!r}")
+    if analysis.tier != tier:
+        raise ValueError(f"analysis is of tier {analysis.tier!r}, not {tier!r}")
+
+
+def _name_and_series(analysis: Analysis, unit: str) -> tuple[str, str]:
+    """The unit's name and series; a clear error when it is not a unit of the cycle."""
+    units = analysis.units
+    codes = units["unit"].astype(str)
+    if unit not in set(codes):
+        shown = ", ".join(codes.head(8)) + (", …" if len(codes) > 8 else "")
+        raise ValueError(
+            f"unit {unit!r} is not a unit of cycle {analysis.cycle!r} (units: {shown})"
+        )
+    info = units[codes == unit].iloc[0]
+    return str(info["name"]), str(info["series"])
+
+
+def _unit_comments(analysis: Analysis, unit: str, pseudonymise) -> pd.DataFrame:
+    """The comments about the unit, their text passed through ``pseudonymise`` if given."""
+    comments = _unit_rows(_table(analysis, "comments"), unit)
+    if pseudonymise is not None and len(comments):
+        comments["comment"] = pd.Series(
+            pseudonymise(comments["comment"].copy()), index=comments.index
+        ).astype("str")
+    return comments
 
 
 def _table(analysis: Analysis, name: str) -> pd.DataFrame:
