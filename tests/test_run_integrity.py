@@ -52,6 +52,7 @@ from evalstats.present import report as reportmod
 from evalstats.run import publish
 from evalstats.run import runner as runmod
 from evalstats.run.cli import main
+from evalstats.run.runner import run as run_step
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -68,7 +69,7 @@ _spec = importlib.util.spec_from_file_location("run_server", FIXTURES / "run_ser
 run_server = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run_server)
 fake_execute = run_server.fake_execute
-REAL_EXECUTE = runmod._execute
+REAL_EXECUTE = run_step.run_notebook
 
 
 # ---------------------------------------------------------------------- helpers
@@ -376,7 +377,7 @@ def published(tmp_path, monkeypatch):
     """A cycle folder and a report published over it without a kernel; runs stay kernel-less."""
     raw = copy_demo(tmp_path, cycles=("2026H1",))
     out = tmp_path / "reports"
-    monkeypatch.setattr(runmod, "_execute", fake_execute)
+    monkeypatch.setattr(run_step, "run_notebook", fake_execute)
     assert main([*argv_for(raw, out)]) == 0
     target = out / "2026H1" / "half-year"
     return raw, out, target, tree_hashes(target), tree_hashes(raw)
@@ -405,7 +406,7 @@ def fail_notebook_file(monkeypatch, out):
     # papermill saving the executed notebook as it goes
     import papermill
 
-    monkeypatch.setattr(runmod, "_execute", REAL_EXECUTE)
+    monkeypatch.setattr(run_step, "run_notebook", REAL_EXECUTE)
     monkeypatch.setattr(papermill, "execute_notebook", enospc)
 
 
@@ -423,7 +424,7 @@ def fail_in_kernel(monkeypatch, out):
             traceback=[],
         )
 
-    monkeypatch.setattr(runmod, "_execute", REAL_EXECUTE)
+    monkeypatch.setattr(run_step, "run_notebook", REAL_EXECUTE)
     monkeypatch.setattr(papermill, "execute_notebook", execute)
 
 
@@ -480,7 +481,7 @@ def test_report_held_open_by_excel(published, monkeypatch, capsys, exchange):
                 raise PermissionError(errno.EACCES, "Access is denied", str(a))
             return real_rename(a, b)
 
-        monkeypatch.setattr(runmod, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(publish, "exchange", lambda a, b: False)
         monkeypatch.setattr(os, "rename", rename)
     capsys.readouterr()
     assert main(argv_for(raw, out)) == 2
@@ -515,7 +516,7 @@ def test_read_only_output_location(published, capsys):
 
 
 def test_inputs_unchanged_by_refused_runs(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(runmod, "_execute", fake_execute)
+    monkeypatch.setattr(run_step, "run_notebook", fake_execute)
     raw = copy_demo(tmp_path, cycles=("2026A",))
     units = raw / "2026A" / "units.csv"
     text = units.read_bytes().decode("utf-8-sig")
