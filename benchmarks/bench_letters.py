@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     import papermill
 
     from evalstats.run.letters import write_letters
-    from evalstats.run.runner import KERNEL_NAME, _kernel_manager_class
+    from evalstats.run.runner import KERNEL_NAME, kernel_manager_class
 
     out = Path(args.out or tempfile.mkdtemp(prefix="bench-letters-"))
     t = time.perf_counter()
@@ -60,7 +60,7 @@ def main(argv=None) -> int:
                 parameters={"unit": unit, "cycle": args.cycle, "output_dir": d},
                 cwd=str(root),
                 kernel_name=KERNEL_NAME,
-                kernel_manager_class=_kernel_manager_class(),
+                kernel_manager_class=kernel_manager_class(),
                 progress_bar=False,
             )
     naive = (time.perf_counter() - t) / max(1, len(units))

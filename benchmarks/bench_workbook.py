@@ -32,7 +32,7 @@ CYCLE = "2026H1"
 def _tables(data: Path, forms: int) -> dict:
     from evalstats.analyses import cycle as analysis
     from evalstats.present.export import write_analysis
-    from evalstats.run.runner import _ordered_tables, read_table
+    from evalstats.run.runner.tables import ordered_tables, read_table
 
     raw = data / "raw"
     out = data / "out"
@@ -43,7 +43,7 @@ def _tables(data: Path, forms: int) -> dict:
     if not (out / "tables").is_dir():
         result = analysis.half_year(CYCLE, data_dir=raw, n_resamples=200, seed=1)
         write_analysis(result, out)
-    paths = _ordered_tables(sorted((out / "tables").glob("*.csv")))
+    paths = ordered_tables(sorted((out / "tables").glob("*.csv")))
     return {p.stem: read_table(p) for p in paths}
 
 

@@ -280,23 +280,44 @@ def test_runner_validates_with_the_backend_and_records_it(tmp_path, declares):
     import json
 
     from evalstats.run import runner as R
+    from evalstats.run.runner import checking
+    from evalstats.run.runner import manifest as manifests
+    from evalstats.run.runner import plan as plans
 
     _write_cycle(tmp_path / "raw" / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
     nb = _notebook(tmp_path / "nb.ipynb", 'backend: str = "pandas"\n' if declares else "")
-    plan = R._plan("half-year", "2026X", tmp_path / "raw", None, tmp_path / "out", {}, nb, None)
-    plan = R._with_backend(plan, "duckdb", None, "200MB")
+    plan = plans.make_plan(
+        "half-year",
+        "2026X",
+        data=tmp_path / "raw",
+        scheme=None,
+        out=tmp_path / "out",
+        parameters={},
+        notebook=nb,
+        lang=None,
+    )
+    plan = plans.with_backend(plan, backend="duckdb", scheduler=None, memory_limit="200MB")
     assert plan.backend == "duckdb"
     assert ("backend" in plan.params) is declares
     assert "memory_limit" not in plan.params  # not declared by this notebook
-    before = R._hash_and_validate(plan)
+    before = checking.hash_and_validate(plan)
     staging = tmp_path / "out" / "staging"
     staging.mkdir(parents=True)
     started = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    path = R._write_manifest(plan, staging, "t0", plan.params, before, started, {}, None)
+    path = manifests.write_run_manifest(
+        plan,
+        staging,
+        token="t0",
+        params=plan.params,
+        before=before,
+        started=started,
+        timings={},
+        neutralised=None,
+    )
     manifest = json.loads(path.read_text(encoding="utf-8"))
     assert manifest["backend"] == {"name": "duckdb", "memory_limit": "200MB"}
     with pytest.raises(R.RunUsageError) as info:
-        R._with_backend(plan, "pandas", "tcp://127.0.0.1:1", None)
+        plans.with_backend(plan, backend="pandas", scheduler="tcp://127.0.0.1:1", memory_limit=None)
     assert str(info.value) == "--scheduler is only used with --backend dask; got pandas"
 
 

@@ -116,7 +116,7 @@ def test_files(tmp_path):
 def test_vocab_is_the_one_home():
     import evalstats.analyses.cycle.parameters as cycle
     import evalstats.present.labels as labels
-    import evalstats.run.runner as runner
+    import evalstats.run.runner.plan as runner
 
     assert vocab.LANGS == ("zh", "en") and vocab.TIERS == ("internal", "public")
     assert cycle.LANGS is labels.LANGS is runner.LANGS is vocab.LANGS

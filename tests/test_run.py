@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from evalstats.core.errors import InputError
+from evalstats.core.errors import InputError, RunError
 from evalstats.run import publish
 from evalstats.run import runner as runmod
 from evalstats.run.runner import (
@@ -34,14 +34,19 @@ from evalstats.run.runner import (
     RunLocked,
     RunUsageError,
     add_run_parser,
+    checking,
     clean_staging,
     cmd_run,
+    command,
     derive_half_year_cycle,
     notebook_parameters,
     parse_parameters,
     read_table,
+    render,
     run_analysis,
 )
+from evalstats.run.runner import manifest as manifests
+from evalstats.run.runner import plan as plans
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "run_fixture.ipynb"
@@ -649,8 +654,8 @@ def test_safety_note():
 def test_summary_neutralised_errors(tmp_path, text, message):
     (tmp_path / "summary.json").write_text(text, encoding="utf-8")
     plan = SimpleNamespace(notebook=Path("nb.ipynb"))
-    with pytest.raises(runmod.RunError) as info:
-        runmod._summary_neutralised(plan, tmp_path, ["ranking"])
+    with pytest.raises(RunError) as info:
+        render.summary_neutralised(plan, tmp_path, ["ranking"])
     assert str(info.value) == message
 
 
@@ -658,10 +663,10 @@ def test_summary_neutralised_in_table_order(tmp_path):
     counts = {"z_extra": 1, "scores": 0, "ranking": 2}
     (tmp_path / "summary.json").write_text(json.dumps({"neutralised_cells": counts}))
     plan = SimpleNamespace(notebook=Path("nb.ipynb"))
-    got = runmod._summary_neutralised(plan, tmp_path, ["ranking", "scores", "quality"])
+    got = render.summary_neutralised(plan, tmp_path, ["ranking", "scores", "quality"])
     assert list(got.items()) == [("ranking", 2), ("scores", 0), ("z_extra", 1)]
     (tmp_path / "summary.json").write_text("{}")
-    assert runmod._summary_neutralised(plan, tmp_path, ["ranking"]) is None
+    assert render.summary_neutralised(plan, tmp_path, ["ranking"]) is None
 
 
 def test_previous_report_without_manifest_is_named_by_its_mtime(tmp_path):
@@ -700,7 +705,7 @@ def test_cmd_run_exit_codes(monkeypatch, capsys, exc, code, message):
     def fail(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr(runmod, "run_analysis", fail)
+    monkeypatch.setattr(command, "run_analysis", fail)
     assert cli(["run", "annual", "--cycle", "2026A"]) == code
     assert capsys.readouterr().err == message
 
@@ -1008,7 +1013,7 @@ def test_public_run_with_identifiers_and_no_key_stops_before_reading(
     before = tree_hashes(data)
     out = tmp_path / "out"
     read = []
-    monkeypatch.setattr(runmod, "_hash_and_validate", lambda *a, **k: read.append(1))
+    monkeypatch.setattr(checking, "hash_and_validate", lambda *a, **k: read.append(1))
     with pytest.raises(UsageError) as info:
         run_analysis(
             "half-year",
@@ -1034,13 +1039,30 @@ def test_manifest_records_the_identifier_action_not_the_key(tmp_path, monkeypatc
     secret = "a-test-secret-of-enough-bytes-0123456789"
     monkeypatch.setenv("EVALSTATS_PSEUDONYM_KEY", secret)
     monkeypatch.delenv("EVALSTATS_PSEUDONYM_KEY_FILE", raising=False)
-    plan = runmod._plan("half-year", "2026H1", data, None, tmp_path / "out", {}, FIXTURE, None)
+    plan = plans.make_plan(
+        "half-year",
+        "2026H1",
+        data=data,
+        scheme=None,
+        out=tmp_path / "out",
+        parameters={},
+        notebook=FIXTURE,
+        lang=None,
+    )
     found: dict = {}
-    before = runmod._hash_and_validate(plan, identifiers=found)
+    before = checking.hash_and_validate(plan, identifiers=found)
     staging = tmp_path / "staging"
     (staging / "tables").mkdir(parents=True)
-    path = runmod._write_manifest(
-        plan, staging, "t0", plan.params, before, publish.local_now(), {}, None, identifiers=found
+    path = manifests.write_run_manifest(
+        plan,
+        staging,
+        token="t0",
+        params=plan.params,
+        before=before,
+        started=publish.local_now(),
+        timings={},
+        neutralised=None,
+        identifiers=found,
     )
     manifest = json.loads(path.read_text("utf-8"))
     ids = manifest["respondent_identifiers"]["2026H1"]

@@ -53,6 +53,7 @@ from evalstats.present.report.safety import CONTROL_CHARS
 from evalstats.run import publish
 from evalstats.run import runner as runmod
 from evalstats.run.cli import main
+from evalstats.run.runner import run as run_step
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -69,7 +70,7 @@ _spec = importlib.util.spec_from_file_location("run_server", FIXTURES / "run_ser
 run_server = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run_server)
 fake_execute = run_server.fake_execute
-REAL_EXECUTE = runmod._execute
+REAL_EXECUTE = run_step.run_notebook
 
 
 # ---------------------------------------------------------------------- helpers
@@ -377,7 +378,7 @@ def published(tmp_path, monkeypatch):
     """A cycle folder and a report published over it without a kernel; runs stay kernel-less."""
     raw = copy_demo(tmp_path, cycles=("2026H1",))
     out = tmp_path / "reports"
-    monkeypatch.setattr(runmod, "_execute", fake_execute)
+    monkeypatch.setattr(run_step, "run_notebook", fake_execute)
     assert main([*argv_for(raw, out)]) == 0
     target = out / "2026H1" / "half-year"
     return raw, out, target, tree_hashes(target), tree_hashes(raw)
@@ -406,7 +407,7 @@ def fail_notebook_file(monkeypatch, out):
     # papermill saving the executed notebook as it goes
     import papermill
 
-    monkeypatch.setattr(runmod, "_execute", REAL_EXECUTE)
+    monkeypatch.setattr(run_step, "run_notebook", REAL_EXECUTE)
     monkeypatch.setattr(papermill, "execute_notebook", enospc)
 
 
@@ -424,7 +425,7 @@ def fail_in_kernel(monkeypatch, out):
             traceback=[],
         )
 
-    monkeypatch.setattr(runmod, "_execute", REAL_EXECUTE)
+    monkeypatch.setattr(run_step, "run_notebook", REAL_EXECUTE)
     monkeypatch.setattr(papermill, "execute_notebook", execute)
 
 
@@ -516,7 +517,7 @@ def test_read_only_output_location(published, capsys):
 
 
 def test_inputs_unchanged_by_refused_runs(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(runmod, "_execute", fake_execute)
+    monkeypatch.setattr(run_step, "run_notebook", fake_execute)
     raw = copy_demo(tmp_path, cycles=("2026A",))
     units = raw / "2026A" / "units.csv"
     text = units.read_bytes().decode("utf-8-sig")

@@ -17,6 +17,7 @@ import pytest
 from evalstats.core.errors import UsageError
 from evalstats.run import runner as runmod
 from evalstats.run.cli import main
+from evalstats.run.runner import run as run_step
 from evalstats.run.verify import KINDS, Difference, verify_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +37,7 @@ def sha(path: Path) -> str:
 @pytest.fixture
 def publish(tmp_path, monkeypatch):
     """Publish a half-year report of a copy of 2026H1; returns a function of the options."""
-    monkeypatch.setattr(runmod, "_execute", run_server.fake_execute)
+    monkeypatch.setattr(run_step, "run_notebook", run_server.fake_execute)
     raw = tmp_path / "raw"
     shutil.copytree(DEMO / "2026H1", raw / "2026H1")
 

@@ -180,7 +180,7 @@ def _check_units(units) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def _plan(cycle, units, data, scheme, out, lang, tier, jobs, parameters, notebook) -> _Batch:
+def _plan(cycle, *, units, data, scheme, out, lang, tier, jobs, parameters, notebook) -> _Batch:
     from evalstats.analyses.profile import resolve_previous_cycle
     from evalstats.core.config import project_root, resolve_path
     from evalstats.core.scheme import load_scheme
@@ -502,7 +502,7 @@ def _keep_failed(batch: _Batch, outcomes, failed: Mapping[str, str], started) ->
     return kept
 
 
-def _manifest(batch: _Batch, token, started, timings, before, outcomes, failed, kept) -> dict:
+def _manifest(batch: _Batch, *, token, started, timings, before, outcomes, failed, kept) -> dict:
     """The letters' ``manifest.json`` without its ``outputs`` (added last)."""
     return {
         "manifest_version": publish.MANIFEST_VERSION,
@@ -598,7 +598,18 @@ def write_letters(
     """
     t_start = time.perf_counter()
     started = publish.local_now()
-    batch = _plan(cycle, units, data, scheme, out, lang, tier, jobs, parameters, notebook)
+    batch = _plan(
+        cycle,
+        units=units,
+        data=data,
+        scheme=scheme,
+        out=out,
+        lang=lang,
+        tier=tier,
+        jobs=jobs,
+        parameters=parameters,
+        notebook=notebook,
+    )
     before, names = _validate(batch)
     chosen = batch.units or tuple(names)
     batch = _Batch(**{**batch.__dict__, "units": chosen, "names": names})
@@ -637,7 +648,16 @@ def write_letters(
             rows = [outcomes[u].row for u in chosen if outcomes[u].ok]
             atomic_write_bytes(staging / TABLE_FILE, letters_table_bytes(rows))
             timings["total_before_publish"] = time.perf_counter() - t_start
-            manifest = _manifest(batch, token, started, timings, before, outcomes, failed, kept)
+            manifest = _manifest(
+                batch,
+                token=token,
+                started=started,
+                timings=timings,
+                before=before,
+                outcomes=outcomes,
+                failed=failed,
+                kept=kept,
+            )
             manifest["outputs"] = publish.output_entries(staging)
             publish.write_manifest(manifest, staging, out=out, shown_out=shown_out)
             previous = publish.publish_staged(staging, target, out=out, shown_out=shown_out)
@@ -647,28 +667,32 @@ def write_letters(
     finally:
         lock.release()
 
-    letters = [
-        Letter(
-            unit=u,
-            unit_name=names.get(u, ""),
-            html=target / f"{file_stem(u)}.html",
-            docx=target / f"{file_stem(u)}.docx",
-            notebook=target / "notebooks" / f"{file_stem(u)}.ipynb",
-            seconds=outcomes[u].seconds,
-        )
-        for u in chosen
-        if outcomes[u].ok
-    ]
     return LettersResult(
         cycle=batch.cycle,
         folder=target,
         previous_dir=previous,
-        letters=letters,
+        letters=_letters(batch, target, outcomes),
         failed=failed,
         index=target / "index.html",
         manifest=target / publish.MANIFEST_FILE,
         seconds=time.perf_counter() - t_start,
     )
+
+
+def _letters(batch: _Batch, target: Path, outcomes: Mapping[str, _Outcome]) -> list[Letter]:
+    """The letters published in ``target``, one per unit whose letter was written."""
+    return [
+        Letter(
+            unit=u,
+            unit_name=batch.names.get(u, ""),
+            html=target / f"{file_stem(u)}.html",
+            docx=target / f"{file_stem(u)}.docx",
+            notebook=target / "notebooks" / f"{file_stem(u)}.ipynb",
+            seconds=outcomes[u].seconds,
+        )
+        for u in batch.units
+        if outcomes[u].ok
+    ]
 
 
 # ====================================================================== command line

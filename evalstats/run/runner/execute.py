@@ -1,0 +1,175 @@
+"""Step 5 of a run: execute the notebook with papermill, in a kernel of this interpreter.
+
+:func:`run_notebook` runs the notebook in the staging folder; a failing cell raises
+:class:`~evalstats.run.runner.errors.NotebookFailed` and keeps the executed notebook under
+``<out>/_failed/``; a notebook that could not write its outputs (disk full, read-only) is the
+output location's error (:class:`~evalstats.run.publish.OutputError`).  The kernel is always
+this interpreter (:func:`kernel_manager_class`), whatever kernelspecs the user has.
+
+Examples
+--------
+>>> import sys
+>>> from evalstats.run.runner.execute import KERNEL_NAME, kernel_manager_class
+>>> km = kernel_manager_class()(kernel_name=KERNEL_NAME)  # doctest: +SKIP
+>>> km.kernel_spec.argv[0] == sys.executable  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from pathlib import Path
+
+from evalstats.run.publish import (
+    DISK_ERRNOS,
+    ERRNO_TEXT,
+    STAMP_FORMAT,
+    OutputError,
+    free_name,
+    writing,
+)
+from evalstats.run.runner.errors import NotebookFailed
+from evalstats.run.runner.plan import RunPlan
+
+__all__ = ["KERNEL_NAME", "kernel_manager_class", "run_notebook"]
+
+KERNEL_NAME = "python3"
+
+
+@functools.cache
+def kernel_manager_class():
+    """A kernel manager whose kernel is always this interpreter (``sys.executable``).
+
+    ``jupyter_client`` resolves the kernel name ``python3`` through ``JUPYTER_PATH``, the
+    user's ``~/.local/share/jupyter/kernels`` and only then the environment's own kernelspec,
+    so a user-level ``python3`` spec pointing at another Python would run the notebook
+    without evalstats (or with another version of it).  This manager ignores kernelspec
+    files and launches ipykernel with ``sys.executable``.
+    """
+    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpec
+
+    class CurrentPythonKernelManager(AsyncKernelManager):
+        @property
+        def kernel_spec(self):
+            if self._kernel_spec is None:
+                spec = get_kernel_dict()
+                self._kernel_spec = KernelSpec(
+                    argv=spec["argv"],
+                    display_name=spec["display_name"],
+                    language="python",
+                    metadata=spec.get("metadata", {}),
+                    resource_dir=str(RESOURCES),
+                )
+            return self._kernel_spec
+
+    return CurrentPythonKernelManager
+
+
+def run_notebook(
+    plan: RunPlan, executed: Path, params, *, progress, started, before_failing=None
+) -> None:
+    """Step 5: papermill.execute_notebook; a failure keeps the notebook, raises NotebookFailed.
+
+    ``before_failing(exc)``, called first when execution fails, may raise instead (the
+    validation running beside it found invalid data: exit 1, no notebook kept).
+    """
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    def failing(exc):
+        if before_failing is not None:
+            before_failing(exc)
+
+    try:
+        papermill.execute_notebook(
+            str(plan.notebook),
+            str(executed),
+            parameters=params,
+            progress_bar=progress,
+            cwd=str(plan.root),
+            kernel_name=KERNEL_NAME,
+            language="python",
+            kernel_manager_class=kernel_manager_class(),
+        )
+    except papermill.PapermillExecutionError as exc:
+        failing(exc)
+        kept = _keep_failed(executed, plan, started)
+        full = re.match(r"\[Errno (\d+)\]", exc.evalue or "")
+        if full and int(full.group(1)) in DISK_ERRNOS:
+            # the notebook could not write its tables: the output location, not the notebook
+            where = (
+                plan.shown_out if plan.shown_out.endswith(("/", os.sep)) else plan.shown_out + "/"
+            )
+            raise OutputError(
+                f"cannot write to {where}: {ERRNO_TEXT[int(full.group(1))]} (while "
+                f"{plan.notebook.name} wrote its outputs: {exc.ename}: {exc.evalue})"
+            ) from None
+        raise NotebookFailed(
+            notebook_name=plan.notebook.name,
+            cell_index=_source_index(plan.notebook, exc.cell_index),
+            exec_count=exc.exec_count,
+            source=exc.source or "",
+            ename=exc.ename,
+            evalue=exc.evalue,
+            notebook=kept,
+        ) from None
+    except (DeadKernelError, CellTimeoutError) as exc:
+        failing(exc)
+        kept = _keep_failed(executed, plan, started)
+        raise NotebookFailed(
+            notebook_name=plan.notebook.name,
+            cell_index=None,
+            exec_count=None,
+            source="",
+            ename=type(exc).__name__,
+            evalue=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+            notebook=kept,
+        ) from None
+    except OSError as exc:
+        failing(exc)
+        # papermill writes the executed notebook as it goes: a full disk or a read-only
+        # output location shows up here
+        inside = exc.filename is not None and _is_under(Path(str(exc.filename)), plan.out)
+        if exc.errno in DISK_ERRNOS or inside:
+            with writing(plan.out, plan.shown_out):
+                raise
+        raise
+
+
+def _is_under(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _source_index(notebook: Path, executed_index: int) -> int:
+    """Index of a cell in the source notebook, from its index in the executed one.
+
+    papermill inserts an ``injected-parameters`` cell after the cell tagged ``parameters``.
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    return executed_index - 1 if tagged and executed_index > tagged[0] else executed_index
+
+
+def _keep_failed(executed: Path, plan: RunPlan, started) -> Path | None:
+    """Move the executed notebook of a failed run to ``<out>/_failed/``."""
+    if not executed.is_file():
+        return None
+    cycle, analysis = plan.cycle, plan.analysis
+    folder = plan.out / "_failed"
+    try:
+        folder.mkdir(exist_ok=True)
+        dest = free_name(folder, f"{cycle}-{analysis}-{started.strftime(STAMP_FORMAT)}", ".ipynb")
+        os.replace(executed, dest)
+    except OSError:
+        return None
+    return dest

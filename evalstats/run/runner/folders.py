@@ -1,0 +1,78 @@
+"""Where a cycle's data are: ``--data`` and ``--cycle`` → the folder of cycle folders and the cycle.
+
+A cycle folder is a folder holding a ``responses.*`` file; its name is the cycle id
+(``data/raw/2026A/``).  ``--data`` may name the folder of cycle folders or one cycle folder.
+
+Examples
+--------
+>>> checked_cycle("2026A")
+'2026A'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evalstats.core.cycles import check_cycle
+from evalstats.run.runner.errors import RunUsageError
+
+__all__ = ["checked_cycle", "cycle_folder", "resolve_data"]
+
+
+def checked_cycle(cycle) -> str:
+    """:func:`evalstats.core.cycles.check_cycle`, raising the runner's usage error.
+
+    Raises
+    ------
+    RunUsageError
+        ``cycle`` is not a cycle id.
+
+    Examples
+    --------
+    >>> checked_cycle("2026H2")
+    '2026H2'
+    """
+    try:
+        return check_cycle(cycle)
+    except ValueError as e:
+        raise RunUsageError(str(e)) from None
+
+
+def _is_cycle_folder(path: Path) -> bool:
+    return path.is_dir() and any(
+        p.is_file() and p.stem.lower() == "responses" for p in path.iterdir()
+    )
+
+
+def resolve_data(data, cycle: str | None, *, root: Path) -> tuple[Path, str]:
+    """The folder of cycle folders and the cycle, from ``--data`` and ``--cycle``.
+
+    ``data`` may be the folder of cycle folders (default ``data/raw``) or a cycle folder
+    itself (it holds a ``responses.*`` file); then its name is the cycle.
+    """
+    from evalstats.core.config import resolve_path
+
+    base = resolve_path(data, root=root) if data is not None else root / "data" / "raw"
+    if data is not None and not base.is_dir():
+        raise RunUsageError(f"--data {data}: no such folder")
+    if data is not None and _is_cycle_folder(base):
+        if cycle is not None and cycle != base.name:
+            raise RunUsageError(
+                f"--data {data} is the folder of cycle {base.name!r} but --cycle is {cycle!r}; "
+                "give the folder of cycle folders, or a matching --cycle"
+            )
+        return base.parent, checked_cycle(base.name)
+    if cycle is None:
+        raise RunUsageError("--cycle is required (or give a cycle folder as --data)")
+    return base, checked_cycle(cycle)
+
+
+def cycle_folder(data_dir: Path, cycle: str, hint: str = "") -> Path:
+    """``data_dir/cycle`` if it is a folder; else :class:`RunUsageError` listing the cycles
+    found (``hint`` is appended to the message)."""
+    folder = data_dir / cycle
+    if not folder.is_dir():
+        found = sorted(p.name for p in data_dir.iterdir() if _is_cycle_folder(p))
+        have = ", ".join(found) if found else "none"
+        raise RunUsageError(f"no cycle folder {folder} (cycles in {data_dir}: {have}){hint}")
+    return folder

@@ -1,0 +1,253 @@
+"""Step 6 of a run: check the notebook's outputs, then write ``report.html`` and the workbook.
+
+The notebook wrote ``tables/*.csv``, ``figures/`` and ``summary.json`` into the staging folder;
+:func:`render_report` checks them (:func:`summary_neutralised`), renders the executed notebook as
+``report.html`` and writes the workbook from the tables read back.  Both carry the report's
+note on hostile text (:func:`safety_note`).
+
+Examples
+--------
+>>> safety_note({"ranking": 2}, lang="en", page=False)[:44]
+'2 text cell(s) of the tables (ranking 2) beg'
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalstats.core.errors import RunError
+from evalstats.core.options import check_option
+from evalstats.core.vocab import LANGS
+from evalstats.run.publish import MANIFEST_FILE, writing
+from evalstats.run.runner.plan import NOTEBOOK_FILE, RunPlan
+from evalstats.run.runner.tables import ordered_tables, read_table
+
+__all__ = [
+    "HTML_FILE",
+    "SUMMARY_FILE",
+    "SUMMARY_NEUTRALISED",
+    "Rendered",
+    "render_report",
+    "safety_note",
+    "summary_neutralised",
+]
+
+HTML_FILE = "report.html"
+SUMMARY_FILE = "summary.json"
+SUMMARY_NEUTRALISED = "neutralised_cells"
+"""Key of ``summary.json`` (and ``manifest.json``): table name → text cells neutralised."""
+
+_ANALYSIS_LABELS = {
+    "half-year": ("半年测评", "half-year evaluation"),
+    "annual": ("年度测评", "annual evaluation"),
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What :func:`render_report` wrote in the staging folder.
+
+    Attributes
+    ----------
+    tables : list of Path
+        The notebook's ``tables/*.csv``, in the workbook's order.
+    workbook : Path
+        ``report_<cycle>_<analysis>.xlsx``.
+    neutralised : dict of str to int, or None
+        Text cells neutralised per table (``summary.json``'s ``neutralised_cells``); None when
+        the notebook did not report them.
+    """
+
+    tables: list
+    workbook: Path
+    neutralised: dict | None
+
+
+def render_report(
+    plan: RunPlan, staging: Path, *, timings: dict, note: Callable[[str], None]
+) -> Rendered:
+    """Step 6: check the notebook's outputs, then write report.html and the workbook.
+
+    ``timings`` gets the seconds of each (``html``, ``workbook``); ``note(text)`` tells the
+    user which is under way (the runner's progress lines).
+
+    Raises
+    ------
+    RunError
+        The notebook wrote no tables, or a ``summary.json`` that is missing or malformed.
+    OutputError
+        The staging folder cannot be written.
+    """
+    from evalstats.present import report
+
+    tables = ordered_tables(sorted((staging / "tables").glob("*.csv")))
+    if not tables:
+        raise RunError(
+            f"{plan.notebook.name} wrote no tables (expected tables/*.csv in output_dir)"
+        )
+    neutralised = summary_neutralised(plan, staging, [p.stem for p in tables])
+    zh, en = _ANALYSIS_LABELS[plan.analysis]
+    title = f"{plan.cycle} {zh}分析报告" if plan.lang == "zh" else f"{plan.cycle} {en} report"
+    with writing(plan.out, plan.shown_out):
+        t = time.perf_counter()
+        note("rendering the HTML report")
+        report.render_html(
+            staging / NOTEBOOK_FILE,
+            staging / HTML_FILE,
+            title=title,
+            lang=plan.lang,
+            footer=safety_note(neutralised, lang=plan.lang),
+        )
+        timings["html"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        note("writing the workbook")
+        workbook = staging / f"report_{plan.cycle}_{plan.analysis}.xlsx"
+        report.write_workbook(
+            {p.stem: read_table(p) for p in tables},
+            workbook,
+            scheme=plan.scheme,
+            lang=plan.lang,
+            notes=_workbook_notes(plan),
+            safety_text=safety_note(neutralised, lang=plan.lang, page=False),
+        )
+        timings["workbook"] = time.perf_counter() - t
+    return Rendered(tables=tables, workbook=workbook, neutralised=neutralised)
+
+
+def summary_neutralised(plan: RunPlan, staging: Path, names: Sequence[str]) -> dict | None:
+    """``neutralised_cells`` of the notebook's ``summary.json``: table → cells, or None.
+
+    The notebook's mapping as it is (nothing invented for a table it did not count), in the
+    order of the tables.  A ``summary.json`` that is not JSON, or a mapping that is not table
+    name → whole number ≥ 0, is a notebook error (:class:`RunError`, exit 3).
+
+    Examples
+    --------
+    >>> # summary.json holds {"neutralised_cells": {"scores": 0, "ranking": 2}}
+    >>> summary_neutralised(plan, staging, ["ranking", "scores"])  # doctest: +SKIP
+    {'ranking': 2, 'scores': 0}
+    """
+    path = staging / SUMMARY_FILE
+    if not path.is_file():
+        raise RunError(f"{plan.notebook.name} wrote no {SUMMARY_FILE} in output_dir")
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RunError(
+            f"{plan.notebook.name} wrote a {SUMMARY_FILE} that is not JSON: {exc}"
+        ) from None
+    counts = summary.get(SUMMARY_NEUTRALISED) if isinstance(summary, dict) else None
+    if counts is None:
+        return None
+    if not isinstance(counts, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+        for k, v in counts.items()
+    ):
+        raise RunError(
+            f"{plan.notebook.name} wrote {SUMMARY_FILE} with {SUMMARY_NEUTRALISED} = "
+            f"{counts!r}; expected table name → number of cells (whole numbers ≥ 0)"
+        )
+    ordered = {n: counts[n] for n in names if n in counts}
+    ordered.update({k: v for k, v in sorted(counts.items()) if k not in ordered})
+    return ordered
+
+
+def safety_note(
+    neutralised: Mapping[str, int] | None, *, lang: str = "zh", page: bool = True
+) -> str:
+    """The report's note on hostile text: how many table cells were neutralised, and where.
+
+    The HTML report prints it at its foot, the workbook on its first sheet.
+
+    Parameters
+    ----------
+    neutralised : mapping of str to int, or None
+        Table name → text cells neutralised when the table was written
+        (:attr:`evalstats.present.report.TablesWritten.neutralised`); None when not reported.
+    lang : {"zh", "en"}
+    page : bool, default True
+        Add the sentence on comments shown on the HTML page.
+
+    Examples
+    --------
+    >>> safety_note({"rectification": 3, "scores": 0}, lang="en")[:60]
+    'Safe exports: 3 text cell(s) of the tables (rectification 3)'
+    """
+    check_option("lang", lang, LANGS)
+    zh = lang == "zh"
+    shown = (
+        "本页中的意见原样转义显示，不会执行。"
+        if zh
+        else " Comments on this page are shown as escaped text and never run."
+    )
+    if neutralised is None:
+        text = (
+            "安全处理：表格中的文本单元格以 = + - @（含全角 ＝＋－＠）、制表符或回车开头的，"
+            "已在开头加单引号，控制字符已删除；分析笔记本没有报告处理的单元格数。"
+            if zh
+            else "Safe exports: text cells of the tables that began with = + - @ (or "
+            "full-width ＝＋－＠), a tab or a carriage return got a leading apostrophe and "
+            "control characters were removed; the notebook did not report how many."
+        )
+        return text + shown if page else _unlabelled(text)
+    total = sum(neutralised.values())
+    parts = [f"{name} {n}" for name, n in neutralised.items() if n]
+    if zh:
+        where = f"（{'，'.join(parts)}）" if parts else ""
+        text = (
+            f"安全处理：表格中共有 {total} 个文本单元格{where}以 = + - @（含全角 ＝＋－＠）、"
+            "制表符或回车开头或含控制字符，已在 tables/*.csv 与 Excel 工作簿中加单引号或删除"
+            "控制字符，不会被当作公式执行。"
+        )
+    else:
+        where = f" ({', '.join(parts)})" if parts else ""
+        text = (
+            f"Safe exports: {total} text cell(s) of the tables{where} began with = + - @ (or "
+            "full-width ＝＋－＠), a tab or a carriage return, or held control characters: in "
+            "tables/*.csv and the Excel workbook they got a leading apostrophe or lost the "
+            "control characters, so no cell runs as a formula."
+        )
+    return text + shown if page else _unlabelled(text)
+
+
+def _unlabelled(text: str) -> str:
+    """The note without its lead-in, for the workbook row whose key already says 安全处理."""
+    rest = text.removeprefix("安全处理：").removeprefix("Safe exports: ")
+    return rest[:1].upper() + rest[1:]
+
+
+def _workbook_notes(plan: RunPlan) -> dict[str, object]:
+    """Rows of the workbook's first sheet.  No run time: the same inputs give the same bytes
+    (the run time is in ``manifest.json``)."""
+    cycle, scheme, seed, lang = plan.cycle, plan.scheme, plan.seed, plan.lang
+    zh, en = _ANALYSIS_LABELS[plan.analysis]
+    if lang == "zh":
+        notes = {
+            "测评周期": cycle,
+            "分析": zh,
+            "评议方案": f"{scheme.name}（版本 {scheme.version}）",
+        }
+        if seed is not None:
+            notes["随机种子"] = seed
+        notes["清单"] = (
+            f"运行时间、输入文件与输出文件的 sha256 见同一文件夹的 {MANIFEST_FILE}；"
+            "用 evalstats verify 核对"
+        )
+        return notes
+    notes = {
+        "Cycle": cycle,
+        "Analysis": en,
+        "Scheme": f"{scheme.name} (version {scheme.version})",
+    }
+    if seed is not None:
+        notes["Random seed"] = seed
+    notes["Manifest"] = (
+        f"run time and sha256 of the input and output files: {MANIFEST_FILE} in this folder; "
+        "check them with evalstats verify"
+    )
+    return notes

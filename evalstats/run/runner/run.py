@@ -1,0 +1,302 @@
+"""The cycle run: :func:`run_analysis` — steps 1 to 8, each a call to the module that owns it.
+
+The steps (:mod:`evalstats.run.runner` tells them in full): 1 :mod:`~evalstats.run.runner.plan`,
+2 :mod:`~evalstats.run.runner.checking` (in a thread), 3–4 the lock and staging of
+:mod:`evalstats.run.publish`, 5 :mod:`~evalstats.run.runner.execute`,
+6 :mod:`~evalstats.run.runner.render`, 7 :mod:`~evalstats.run.runner.manifest`, 8 the
+publication (:func:`evalstats.run.publish.publish_staged`).
+
+Examples
+--------
+>>> from evalstats.run.runner import run_analysis
+>>> r = run_analysis("annual", cycle="2026A", progress=False)  # doctest: +SKIP
+>>> r.report_dir, r.html.name, r.workbook.name  # doctest: +SKIP
+(PosixPath('.../reports/2026A/annual'), 'report.html', 'report_2026A_annual.xlsx')
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalstats.run.publish import (
+    MANIFEST_FILE,
+    FileLock,
+    InputsChanged,
+    acquire_lock,
+    changed_inputs,
+    discard_staging,
+    local_now,
+    new_staging,
+    pause,
+    publish_staged,
+    relative,
+)
+from evalstats.run.runner.checking import Checking
+from evalstats.run.runner.execute import run_notebook
+from evalstats.run.runner.manifest import write_run_manifest
+from evalstats.run.runner.plan import NOTEBOOK_FILE, RunPlan, make_plan, require_key, with_backend
+from evalstats.run.runner.render import HTML_FILE, Rendered, render_report
+
+__all__ = ["RunResult", "run_analysis"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run published.
+
+    Attributes
+    ----------
+    analysis, cycle : str
+    report_dir : Path
+        The published report, ``<out>/<cycle>/<analysis>/``.
+    previous_dir : Path or None
+        Where the report it replaced was moved, or None.
+    html, workbook, manifest : Path
+    tables, figures : list of Path
+    seconds : float
+        Wall time of the whole run.
+    """
+
+    analysis: str
+    cycle: str
+    report_dir: Path
+    previous_dir: Path | None
+    html: Path
+    workbook: Path
+    tables: list
+    figures: list
+    manifest: Path
+    seconds: float
+
+    def to_frame(self):
+        """One row per published file: ``kind, path``."""
+        import pandas as pd
+
+        rows = [("html", self.html), ("workbook", self.workbook), ("manifest", self.manifest)]
+        rows += [("table", p) for p in self.tables] + [("figure", p) for p in self.figures]
+        return pd.DataFrame(rows, columns=["kind", "path"])
+
+
+def run_analysis(
+    analysis: str,
+    *,
+    cycle: str | None,
+    data: str | Path | None = None,
+    scheme: str | Path | None = None,
+    out: str | Path | None = None,
+    parameters: Mapping[str, object] | None = None,
+    notebook: str | Path | None = None,
+    progress: bool = True,
+    lang: str | None = None,
+    backend: str = "pandas",
+    scheduler: str | None = None,
+    memory_limit: str | None = None,
+) -> RunResult:
+    """Run the half-year or annual analysis of a cycle and publish its report atomically.
+
+    Parameters
+    ----------
+    analysis : {"half-year", "annual"}
+    cycle : str
+        Cycle id, e.g. ``"2026A"`` (None when ``data`` is a cycle folder: its name).
+    data : str or Path, optional
+        The folder of cycle folders (default ``data/raw`` under the project root), or a cycle
+        folder itself.
+    scheme : str or Path, optional
+        A scheme TOML file (default: the bundled scheme); passed to the notebook as a path.
+    out : str or Path, optional
+        Where reports go (default ``reports`` under the project root).
+    parameters : mapping, optional
+        Other notebook parameters.  Text values are converted to the declared type
+        (``"7"`` → 7 for an ``int``); names the notebook does not declare are refused.
+    notebook : str or Path, optional
+        Another notebook (default ``notebooks/half_year.ipynb`` / ``annual.ipynb``).
+    progress : bool, default True
+        Show papermill's progress bar and the runner's steps on stderr.
+    lang : {"zh", "en"}, optional
+        Report language, passed as the notebook's ``language`` (default: the notebook's own).
+    backend : {"pandas", "auto", "duckdb", "dask"}, default "pandas"
+        How the cycle is validated and counted (:mod:`evalstats.counts.backends`).  ``"auto"``
+        picks by
+        the size of the responses file (``dask`` when ``scheduler`` is given).  The runner
+        validates with this backend before the kernel starts, writes the backend chosen in
+        ``manifest.json`` (``backend``), and passes it to the notebook as ``backend`` (and
+        ``scheduler``, ``memory_limit``) only if the notebook declares those parameters.
+    scheduler : str, optional
+        Dask scheduler address (``tcp://host:8786``), for ``backend="dask"``.
+    memory_limit : str, optional
+        DuckDB's memory limit (``"4GB"``) for the out-of-core validation and counts.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    RunUsageError
+        Bad cycle, missing cycle folder, undeclared or mistyped parameter (exit 2).
+    InputError
+        The data are invalid; raised before any kernel starts, nothing written (exit 1).
+    SchemeError
+        The scheme file is invalid (exit 2).
+    RunLocked
+        Another run of the same cycle and analysis is in progress (exit 2).
+    OutputError
+        The output location cannot be written (exit 2).
+    NotebookFailed
+        A cell raised (exit 3).
+    InputsChanged
+        An input file changed during the run; nothing published (exit 1).
+    """
+    t_start = time.perf_counter()
+    started = local_now()
+    plan = make_plan(
+        analysis,
+        cycle,
+        data=data,
+        scheme=scheme,
+        out=out,
+        parameters=parameters,
+        notebook=notebook,
+        lang=lang,
+    )
+    plan = with_backend(plan, backend=backend, scheduler=scheduler, memory_limit=memory_limit)
+
+    _step(progress, f"validating {', '.join(plan.cycles)} in {plan.data_dir}")
+    require_key(plan)
+    # Step 2 runs in a thread while the kernel starts and works (the second core): invalid
+    # data still ends the run with exit 1 and nothing published, whatever the kernel did.
+    checking = Checking(plan)
+    lock = _lock(plan, started, checking)
+    try:
+        pause("locked")
+        staging, token = new_staging(plan.out, plan.cycle, plan.analysis, shown_out=plan.shown_out)
+        try:
+            pause("staged")
+            rendered, previous = _stage_and_publish(
+                plan,
+                staging,
+                token,
+                checking=checking,
+                progress=progress,
+                t_start=t_start,
+                started=started,
+            )
+        except BaseException as exc:
+            discard_staging(plan.out, staging, plan.cycle, plan.analysis, token)
+            checking.raise_if_failed(exc)  # invalid data outranks what failed meanwhile
+            raise
+    finally:
+        lock.release()
+    return _result(plan, rendered, previous, t_start)
+
+
+def _step(progress: bool, text: str) -> None:
+    if progress:
+        print(f"evalstats run: {text}", file=sys.stderr, flush=True)
+
+
+def _lock(plan: RunPlan, started, checking: Checking) -> FileLock:
+    """Step 3: the (cycle, analysis) lock (:func:`evalstats.run.publish.acquire_lock`).
+
+    A run refused the lock still reports invalid data first (exit 1).
+    """
+    try:
+        return acquire_lock(
+            plan.out,
+            plan.cycle,
+            plan.analysis,
+            what=f"run of {plan.cycle} {plan.analysis}",
+            shown_out=plan.shown_out,
+            started=started,
+        )
+    except BaseException as exc:
+        checking.raise_if_failed(exc)
+        raise
+
+
+def _stage_and_publish(
+    plan: RunPlan,
+    staging: Path,
+    token: str,
+    *,
+    checking: Checking,
+    progress: bool,
+    t_start: float,
+    started,
+) -> tuple[Rendered, Path | None]:
+    """Steps 5–8 in the staging folder: execute, render, manifest, publish.
+
+    ``t_start`` is the run's ``perf_counter`` start, ``started`` its local start time.
+    Returns what was rendered and where the replaced report went (or None).
+    """
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    _step(progress, f"executing {relative(plan.notebook, plan.root)} for {plan.cycle}")
+    params = {**plan.params, "output_dir": str(staging)}
+    run_notebook(
+        plan,
+        staging / NOTEBOOK_FILE,
+        params,
+        progress=progress,
+        started=started,
+        before_failing=checking.raise_if_failed,
+    )
+    timings["execute"] = time.perf_counter() - t
+    before = checking.result()
+    timings["validate"] = checking.seconds
+    pause("executed")
+
+    rendered = render_report(
+        plan, staging, timings=timings, note=functools.partial(_step, progress)
+    )
+    pause("rendered")
+    changed = changed_inputs(before, list(before))
+    if changed:
+        raise InputsChanged(
+            "input files changed during the run, the report was not published: "
+            + ", ".join(changed)
+        )
+    timings["total_before_publish"] = time.perf_counter() - t_start
+    write_run_manifest(
+        plan,
+        staging,
+        token=token,
+        params=params,
+        before=before,
+        started=started,
+        timings=timings,
+        neutralised=rendered.neutralised,
+        identifiers=checking.identifiers,
+    )
+    pause("manifest")
+
+    _step(progress, f"publishing {plan.target}")
+    previous = publish_staged(staging, plan.target, out=plan.out, shown_out=plan.shown_out)
+    return rendered, previous
+
+
+def _result(plan: RunPlan, rendered: Rendered, previous: Path | None, t_start: float) -> RunResult:
+    """The published files, at their place in the report folder."""
+    target = plan.target
+    return RunResult(
+        analysis=plan.analysis,
+        cycle=plan.cycle,
+        report_dir=target,
+        previous_dir=previous,
+        html=target / HTML_FILE,
+        workbook=target / rendered.workbook.name,
+        tables=[target / "tables" / p.name for p in rendered.tables],
+        figures=sorted(
+            p
+            for p in (target / "figures").glob("*")
+            if p.suffix.lower() in (".png", ".svg", ".pdf", ".csv")
+        ),
+        manifest=target / MANIFEST_FILE,
+        seconds=time.perf_counter() - t_start,
+    )
