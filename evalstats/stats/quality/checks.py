@@ -93,7 +93,8 @@ def quality_flags(
 ) -> pd.DataFrame:
     """Every data-quality check of a cycle as one tidy table, one row per flag.
 
-    See the module docstring for the exact definition of each check and of the columns.
+    See :mod:`evalstats.stats.quality` for the exact definition of each check and of the
+    columns.
 
     Parameters
     ----------
@@ -138,7 +139,7 @@ def quality_flags(
 
     References
     ----------
-    See the module docstring.
+    See :mod:`evalstats.stats.quality`.
 
     Examples
     --------

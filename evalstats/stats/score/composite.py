@@ -166,7 +166,7 @@ def composites(
         ``no_forms`` (the unit has no form in the cycle; composite NaN),
         ``group_missing:<group>`` (renormalised away in at least one dimension),
         ``pooled_variance:<group>`` (the group has a single form or answer, and its variance is
-        borrowed from the same group in the other units; see the module docstring),
+        borrowed from the same group in the other units; see the package docstring),
         ``dimension_no_valid:<dimension>``, ``low_confidence`` (a unit × dimension with some but
         fewer valid answers than ``scheme.rules.low_confidence_n``) and ``no_interval`` (a
         variance can be neither estimated nor borrowed).

@@ -115,7 +115,7 @@ def metrics(
         low_confidence, no_valid``; one row per combination of the keys (zero cells kept),
         ordered by the keys.  ``n_forms`` counts each form once.  Where ``n_valid == 0``
         the rates and the score are NaN and ``no_valid`` is True.  ``ci_method`` names the
-        interval of ``satisfied_rate``; the score's interval is the t interval of the module
+        interval of ``satisfied_rate``; the score's interval is the t interval of the package
         docstring.
 
     Notes
@@ -123,7 +123,7 @@ def metrics(
     ``top_box_rate`` = answers at ``scheme.rules.top_box_level`` / ``n_valid``;
     ``dissatisfied_rate`` = answers in ``scheme.rules.dissatisfied_levels`` / ``n_valid``;
     ``share_of_all_votes`` = the same answers / all answers (valid, not valid and blank);
-    ``score`` = Σ count × points / ``n_valid``.  The intervals are described in the module
+    ``score`` = Σ count × points / ``n_valid``.  The intervals are described in the package
     docstring.
 
     Examples

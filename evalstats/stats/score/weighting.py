@@ -91,7 +91,7 @@ def weighted_scores(
         weighted_score_ci_high, groups_missing, confidence_level``; ``groups_missing`` lists the
         groups (weight > 0) renormalised away, joined by ``;`` (empty string if none).  The
         interval treats the groups as independent samples: ``var = Σ_g (w_g/W)² s_g²/n_g`` with
-        Welch–Satterthwaite degrees of freedom (see the module docstring; a group with a single
+        Welch–Satterthwaite degrees of freedom (see the package docstring; a group with a single
         valid answer borrows the pooled variance of its group × dimension).  NaN where no group
         has a valid answer, or where a variance can be neither estimated nor borrowed.
 
