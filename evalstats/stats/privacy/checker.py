@@ -31,18 +31,10 @@ RULES = (
     "score_relation",
     "internal_only",
 )
-
-
 VIOLATION_COLUMNS = ["table", "unit", "series", "group", "dimension", "rule", "detail"]
-
-
 SUPPRESSION_TABLE = "suppressed"
 """Name of the suppression log among a report's tables (not itself checked as data)."""
-
-
 INTERNAL_TEXT_COLUMNS = ("comment", "form_id", "form_ids", "collector")
-
-
 STRUCTURAL_COLUMNS = frozenset(
     {
         "rank",
@@ -62,8 +54,6 @@ STRUCTURAL_COLUMNS = frozenset(
     }
 )
 """Numeric columns that describe the table, not the respondents of a row."""
-
-
 ADDITIVE_COLUMNS = frozenset(
     {
         "count",

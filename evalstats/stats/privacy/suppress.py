@@ -21,12 +21,8 @@ import numpy as np
 import pandas as pd
 
 ALL = "all"
-
-
 ANY = "*"
 """In the ``suppressed`` table: every value of that key (e.g. every unit)."""
-
-
 REASONS = (
     "below_threshold",
     "complementary",
@@ -34,8 +30,6 @@ REASONS = (
     "few_groups",
     "internal_only",
 )
-
-
 SUPPRESSED_COLUMNS = [
     "table",
     "unit",
@@ -47,8 +41,6 @@ SUPPRESSED_COLUMNS = [
     "threshold",
     "reason",
 ]
-
-
 CELL_KEYS = ("unit", "series", "group")
 
 

@@ -33,8 +33,6 @@ from evalstats.stats.rank import rank_units
 from evalstats.stats.score import composites, scores_table
 
 _STR = "str"
-
-
 CHANGE_COLUMNS = [
     "cycle",
     "unit",

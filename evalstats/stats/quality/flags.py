@@ -22,8 +22,6 @@ from evalstats.core.options import check_option
 from evalstats.stats.quality.source import QualityData
 
 _STR = "str"
-
-
 CHECKS = (
     "typed_twice",
     "near_duplicate",
@@ -32,8 +30,6 @@ CHECKS = (
     "full_satisfaction",
     "response_rate",
 )
-
-
 SEVERITY = {
     "typed_twice": "info",
     "near_duplicate": "warning",
@@ -42,8 +38,6 @@ SEVERITY = {
     "full_satisfaction": "warning",
     "response_rate": "warning",
 }
-
-
 QUALITY_COLUMNS = [
     "cycle",
     "check",
@@ -61,8 +55,6 @@ QUALITY_COLUMNS = [
     "pvalue",
     "pvalue_adjusted",
 ]
-
-
 DEFAULT_EXCLUDE = ("burst", "near_duplicate")
 
 

@@ -28,11 +28,7 @@ from evalstats.stats.quality.source import (
 from evalstats.stats.quality.wording import group_text, unit_text
 
 _STR = "str"
-
-
 RESPONSE_RATE_COLUMNS = ["cycle", "unit", "group", "issued", "returned", "rate"]
-
-
 ALL = "all"
 
 

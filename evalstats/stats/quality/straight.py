@@ -29,8 +29,6 @@ _ADJUST_NAMES = {
     "bonferroni": "Bonferroni-adjusted",
     "none": "unadjusted",
 }
-
-
 _ADJUST_NAMES_ZH = {
     "holm": "Holm 校正后",
     "bh": "Benjamini–Hochberg 校正后",

@@ -37,8 +37,6 @@ from evalstats.stats.score.cells import (
 from evalstats.stats.units import check_units_table
 
 GROUPING_KEYS = ("cycle", "unit", "group", "dimension", "series")
-
-
 METRIC_COLUMNS = [
     "n_forms",
     "n_valid",

@@ -25,8 +25,6 @@ from evalstats.stats.score.weighting import weighted_arrays
 from evalstats.stats.units import check_units_table
 
 ALL = "all"
-
-
 SCORES_COLUMNS = [
     "cycle",
     "unit",
