@@ -23,7 +23,7 @@ import time
 import numpy as np
 import pandas as pd
 
-import evalstats.stats.rank as rank_module
+import evalstats.stats.rank.replicates as rank_module
 from evalstats.core.scheme import load_scheme
 from evalstats.stats.rank import rank_uncertainty
 

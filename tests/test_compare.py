@@ -442,7 +442,7 @@ def test_chi2_monte_carlo_matches_exact_enumeration():
 
 
 def test_random_tables_keep_the_margins():
-    from evalstats.stats.compare import _random_tables
+    from evalstats.stats.compare.homogeneity import _random_tables
 
     row, col = np.array([5, 0, 7, 3]), np.array([4, 6, 5])
     sims = _random_tables(row, col, 500, np.random.default_rng(0))

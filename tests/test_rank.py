@@ -17,13 +17,13 @@ from evalstats.stats.rank import (
     LARGE_CELL_THRESHOLD,
     RANKING_COLUMNS,
     UNCERTAINTY_COLUMNS,
-    _point_composites,
-    _rank_uncertainty,
     apply_veto,
     grade_for,
     rank_uncertainty,
     rank_units,
 )
+from evalstats.stats.rank.cells import _point_composites
+from evalstats.stats.rank.uncertainty import _rank_uncertainty
 
 S = load_scheme()
 DIMS = list(S.dimension_codes)
@@ -670,14 +670,15 @@ def test_units_tied_at_the_bottom_are_each_last():
 
 
 def test_result_does_not_depend_on_chunks_or_threads(monkeypatch):
-    import evalstats.stats.rank as rank_module
+    import evalstats.stats.rank.replicates as replicates_module
+    import evalstats.stats.rank.resample as resample_module
 
     pats = patterns_of(small_case())
     units = pd.DataFrame({"unit": list("ABCD"), "series": "administration"})
-    monkeypatch.setattr(rank_module, "_CHUNK_ELEMENTS", 500)  # many chunks
+    monkeypatch.setattr(resample_module, "_CHUNK_ELEMENTS", 500)  # many chunks
     results = []
     for threads in (1, 2):
-        monkeypatch.setattr(rank_module, "_THREADS", threads)
+        monkeypatch.setattr(replicates_module, "_THREADS", threads)
         results.append(rank_uncertainty(pats, units=units, n_resamples=300, rng=8))
     pd.testing.assert_frame_equal(results[0], results[1])
 

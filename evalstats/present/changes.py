@@ -23,6 +23,8 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -107,30 +109,47 @@ def _p_texts(p) -> np.ndarray:
     return np.array([p_text(v) for v in np.asarray(p, np.float64).ravel()], dtype=object)
 
 
-def _difference_sentences(
-    subject, first, second, est, low, high, level, p, significant, lang, unit, p_prefix
-) -> np.ndarray:
+@dataclass(frozen=True)
+class _Differences:
+    """Differences ``first − second`` to put in words, one entry per sentence.
+
+    ``significant`` is a float array: 1 significant, 0 not, NaN no test; ``p_prefix`` goes
+    before the p-value (e.g. ``"Holm 校正后 "``).
+    """
+
+    subject: Sequence
+    first: Sequence
+    second: Sequence
+    est: Sequence
+    low: Sequence
+    high: Sequence
+    level: Sequence
+    p: Sequence
+    significant: Sequence
+    p_prefix: Sequence
+
+
+def _difference_sentences(d: _Differences, *, lang: str, unit: str) -> np.ndarray:
     """Vectorised sentences for differences ``first − second`` (object arrays in and out).
 
     ``unit`` is ``"pp"`` (rates, shown as percentage points) or ``"points"`` (scores).
-    ``significant`` is a float array: 1 significant, 0 not, NaN no test.
     """
     subject, first, second, p_prefix = (
-        np.asarray(v, object) for v in (subject, first, second, p_prefix)
+        np.asarray(v, object) for v in (d.subject, d.first, d.second, d.p_prefix)
     )
     scale, decimals = (100.0, 1) if unit == "pp" else (1.0, 2)
-    est = np.asarray(est, np.float64) * scale
-    lo = _fmt(np.asarray(low, np.float64) * scale, decimals)
-    hi = _fmt(np.asarray(high, np.float64) * scale, decimals)
+    est = np.asarray(d.est, np.float64) * scale
+    lo = _fmt(np.asarray(d.low, np.float64) * scale, decimals)
+    hi = _fmt(np.asarray(d.high, np.float64) * scale, decimals)
     mag = _fmt(np.abs(est), decimals)
     level_txt = np.array(
-        [confidence_text(v) for v in np.asarray(level, np.float64).ravel()], dtype=object
+        [confidence_text(v) for v in np.asarray(d.level, np.float64).ravel()], dtype=object
     )
     level_txt = np.char.replace(level_txt.astype(str), "%", "").astype(object)
-    ptxt = p_prefix + _p_texts(p)
+    ptxt = p_prefix + _p_texts(d.p)
     same = mag == _fmt(0.0, decimals)
     up = est > 0
-    sig = np.asarray(significant, np.float64)
+    sig = np.asarray(d.significant, np.float64)
     untested = np.isnan(sig)
     yes = sig == 1
     if lang == "zh":
@@ -216,81 +235,125 @@ def result_sentence(
         if subject is None:
             subject = "满意率" if lang == "zh" else "the satisfied rate"
         a, b = _pair_labels(first, second, lang)
-        return _difference_sentences(
-            [subject],
-            [a],
-            [b],
-            [r.estimate],
-            [r.ci_low],
-            [r.ci_high],
-            [r.confidence_level],
-            [r.pvalue],
-            [math.nan if sig is None else float(sig)],
-            lang,
-            "pp",
-            [""],
-        )[0]
-    stat = _fmt1(r.statistic, 2)
-    p = p_text(r.pvalue)
-    df = "" if math.isnan(r.df) else _fmt1(r.df, 0)
-    zh_sig = "无法检验" if sig is None else ("有统计学意义" if sig else "无统计学意义")
-    en_sig = (
-        "cannot be tested"
-        if sig is None
-        else ("is statistically significant" if sig else "is not statistically significant")
+        diff = _Differences(
+            subject=[subject],
+            first=[a],
+            second=[b],
+            est=[r.estimate],
+            low=[r.ci_low],
+            high=[r.ci_high],
+            level=[r.confidence_level],
+            p=[r.pvalue],
+            significant=[math.nan if sig is None else float(sig)],
+            p_prefix=[""],
+        )
+        return _difference_sentences(diff, lang=lang, unit="pp")[0]
+    said = _Said(
+        lang=lang,
+        subject=subject,
+        first=first,
+        second=second,
+        stat=_fmt1(r.statistic, 2),
+        p=p_text(r.pvalue),
+        df="" if math.isnan(r.df) else _fmt1(r.df, 0),
+        zh_sig="无法检验" if sig is None else ("有统计学意义" if sig else "无统计学意义"),
+        en_sig=(
+            "cannot be tested"
+            if sig is None
+            else ("is statistically significant" if sig else "is not statistically significant")
+        ),
     )
-    mc = r.method == "monte-carlo"
-    if r.test == "chi2_homogeneity":
-        subj = subject or ("评价等级分布" if lang == "zh" else "the distribution of ratings")
-        v = _fmt1(r.effect_size, 2)
-        if lang == "zh":
-            how = "，蒙特卡罗 p 值" if mc else ""
-            return (
-                f"各评议人类别的{subj}差异{zh_sig}"
-                f"（χ² = {stat}，自由度 {df}，{p}{how}；Cramér's V = {v}）。"
-            )
-        how = ", Monte-Carlo p-value" if mc else ""
+    write = _TEST_SENTENCES.get(r.test, _other_sentence)
+    return write(r, said)
+
+
+@dataclass(frozen=True)
+class _Said:
+    """What every test sentence says: the language, subject, labels and formatted numbers."""
+
+    lang: str
+    subject: str | None
+    first: str
+    second: str
+    stat: str
+    p: str
+    df: str
+    zh_sig: str
+    en_sig: str
+
+
+def _chi2_sentence(r: TestResult, w: _Said) -> str:
+    stat, df, p, mc = w.stat, w.df, w.p, r.method == "monte-carlo"
+    subj = w.subject or ("评价等级分布" if w.lang == "zh" else "the distribution of ratings")
+    v = _fmt1(r.effect_size, 2)
+    if w.lang == "zh":
+        how = "，蒙特卡罗 p 值" if mc else ""
         return (
-            f"The difference between respondent groups in {subj} {en_sig} "
-            f"(χ² = {stat}, df = {df}, {p}{how}; Cramér's V = {v})."
+            f"各评议人类别的{subj}差异{w.zh_sig}"
+            f"（χ² = {stat}，自由度 {df}，{p}{how}；Cramér's V = {v}）。"
         )
-    if r.test == "kruskal_wallis":
-        subj = subject or ("评价等级" if lang == "zh" else "the ratings")
-        if lang == "zh":
-            return f"各单位的{subj}差异{zh_sig}（Kruskal–Wallis H = {stat}，自由度 {df}，{p}）。"
+    how = ", Monte-Carlo p-value" if mc else ""
+    return (
+        f"The difference between respondent groups in {subj} {w.en_sig} "
+        f"(χ² = {stat}, df = {df}, {p}{how}; Cramér's V = {v})."
+    )
+
+
+def _kruskal_sentence(r: TestResult, w: _Said) -> str:
+    stat, df, p = w.stat, w.df, w.p
+    subj = w.subject or ("评价等级" if w.lang == "zh" else "the ratings")
+    if w.lang == "zh":
+        return f"各单位的{subj}差异{w.zh_sig}（Kruskal–Wallis H = {stat}，自由度 {df}，{p}）。"
+    return (
+        f"The difference between units in {subj} {w.en_sig} "
+        f"(Kruskal–Wallis H = {stat}, df = {df}, {p})."
+    )
+
+
+def _mann_whitney_sentence(r: TestResult, w: _Said) -> str:
+    p = w.p
+    subj = w.subject or ("评价等级" if w.lang == "zh" else "the ratings")
+    a, b = _pair_labels(w.first, w.second, w.lang)
+    ps = _fmt1(r.effect_size, 2)
+    if w.lang == "zh":
         return (
-            f"The difference between units in {subj} {en_sig} "
-            f"(Kruskal–Wallis H = {stat}, df = {df}, {p})."
+            f"{subj}{a}与{b}的分布差异{w.zh_sig}（Mann–Whitney 检验，{p}）；"
+            f"随机抽取的一份{a}答案好于{b}答案的概率为 {ps}（0.5 为无差别）。"
         )
-    if r.test == "mann_whitney":
-        subj = subject or ("评价等级" if lang == "zh" else "the ratings")
-        a, b = _pair_labels(first, second, lang)
-        ps = _fmt1(r.effect_size, 2)
-        if lang == "zh":
-            return (
-                f"{subj}{a}与{b}的分布差异{zh_sig}（Mann–Whitney 检验，{p}）；"
-                f"随机抽取的一份{a}答案好于{b}答案的概率为 {ps}（0.5 为无差别）。"
-            )
+    return (
+        f"The difference in {subj} between {a} and {b} {w.en_sig} (Mann–Whitney test, {p}); "
+        f"the probability that a random answer from {a} is better than one from {b} is "
+        f"{ps} (0.5: no difference)."
+    )
+
+
+def _trend_sentence(r: TestResult, w: _Said) -> str:
+    stat, p = w.stat, w.p
+    subj = w.subject or ("满意率" if w.lang == "zh" else "the satisfied rate")
+    slope = _fmt1(r.estimate * 100, 1)
+    if w.lang == "zh":
         return (
-            f"The difference in {subj} between {a} and {b} {en_sig} (Mann–Whitney test, {p}); "
-            f"the probability that a random answer from {a} is better than one from {b} is "
-            f"{ps} (0.5: no difference)."
+            f"{subj}的线性趋势{w.zh_sig}"
+            f"（χ² = {stat}，自由度 1，{p}；平均每期变化 {slope} 个百分点）。"
         )
-    if r.test == "trend":
-        subj = subject or ("满意率" if lang == "zh" else "the satisfied rate")
-        slope = _fmt1(r.estimate * 100, 1)
-        if lang == "zh":
-            return (
-                f"{subj}的线性趋势{zh_sig}"
-                f"（χ² = {stat}，自由度 1，{p}；平均每期变化 {slope} 个百分点）。"
-            )
-        return (
-            f"The linear trend in {subj} {en_sig} (χ² = {stat}, df = 1, {p}; "
-            f"average change {slope} percentage points per step)."
-        )
-    if lang == "zh":
-        return f"{subject or r.test}：统计量 {stat}，{p}，差异{zh_sig}。"
-    return f"{_cap(subject or r.test)}: statistic {stat}, {p}; the result {en_sig}."
+    return (
+        f"The linear trend in {subj} {w.en_sig} (χ² = {stat}, df = 1, {p}; "
+        f"average change {slope} percentage points per step)."
+    )
+
+
+def _other_sentence(r: TestResult, w: _Said) -> str:
+    if w.lang == "zh":
+        return f"{w.subject or r.test}：统计量 {w.stat}，{w.p}，差异{w.zh_sig}。"
+    return f"{_cap(w.subject or r.test)}: statistic {w.stat}, {w.p}; the result {w.en_sig}."
+
+
+_TEST_SENTENCES = {
+    "chi2_homogeneity": _chi2_sentence,
+    "kruskal_wallis": _kruskal_sentence,
+    "mann_whitney": _mann_whitney_sentence,
+    "trend": _trend_sentence,
+}
 
 
 def _fmt1(value, decimals: int) -> str:
@@ -335,9 +398,49 @@ def describe_changes(
     lang = check_option("lang", lang, LANGS)
     metric = check_option("metric", metric, METRICS)
     scheme = resolve_scheme(scheme)
+    prefix = "rate" if metric == "rate" else "score"
+    _check_change_table(table, prefix)
+    names = _unit_names(units)
+    who = _who(table, names, scheme, lang)
+    subject = _subject(table, who, scheme, lang=lang, metric=metric)
+    pair = table["cycle_after"].astype(str) + "\x00" + table["cycle_before"].astype(str)
+    first = _map_unique(pair, lambda x: _pair_labels(*x.split("\x00"), lang)[0])
+    second = _map_unique(pair, lambda x: _pair_labels(*x.split("\x00"), lang)[1])
+    sig = (
+        table[f"{prefix}_significant"]
+        .astype("boolean")
+        .astype("Float64")
+        .to_numpy(np.float64, na_value=np.nan)
+    )
+    p_prefix = _map_unique(table["adjust_method"], lambda a: ADJUST_WORDS[lang].get(a, ""))
+    diff = _Differences(
+        subject=subject,
+        first=first,
+        second=second,
+        est=table[f"{prefix}_diff"].to_numpy(np.float64),
+        low=table[f"{prefix}_diff_ci_low"].to_numpy(np.float64),
+        high=table[f"{prefix}_diff_ci_high"].to_numpy(np.float64),
+        level=table["confidence_level"].to_numpy(np.float64),
+        p=table[f"{prefix}_pvalue_adjusted"].to_numpy(np.float64),
+        significant=sig,
+        p_prefix=p_prefix,
+    )
+    out = _difference_sentences(diff, lang=lang, unit="pp" if metric == "rate" else "points")
+    present = table["present"].astype(str).to_numpy()
+    who = who if who is not None else subject
+    for i in np.flatnonzero(present != "both"):
+        only = first[i] if present[i] == "after_only" else second[i]
+        if lang == "zh":
+            out[i] = f"{who[i]}仅有{only}的测评表，无法比较。"
+        else:
+            out[i] = f"{_cap(who[i])} has forms only in {only}; no comparison is possible."
+    return pd.Series(out, index=table.index, dtype=object)
+
+
+def _check_change_table(table, prefix: str) -> None:
+    """A ``compare_cycles`` table with the columns of the metric ``prefix``."""
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a pandas DataFrame; got {type(table).__name__}")
-    prefix = "rate" if metric == "rate" else "score"
     need = [
         "present",
         "cycle_before",
@@ -353,12 +456,19 @@ def describe_changes(
     missing = [c for c in need if c not in table.columns]
     if missing:
         raise ValueError(f"table lacks column(s) {missing}; pass the output of compare_cycles")
-    n = len(table)
-    names = {}
-    if units is not None:
-        if not isinstance(units, pd.DataFrame) or not {"unit", "name"} <= set(units.columns):
-            raise ValueError("units must be a DataFrame with columns unit and name")
-        names = dict(zip(units["unit"].astype(str), units["name"].astype(str), strict=False))
+
+
+def _unit_names(units) -> dict:
+    """Unit code → name from a ``unit, name`` table (empty without one)."""
+    if units is None:
+        return {}
+    if not isinstance(units, pd.DataFrame) or not {"unit", "name"} <= set(units.columns):
+        raise ValueError("units must be a DataFrame with columns unit and name")
+    return dict(zip(units["unit"].astype(str), units["name"].astype(str), strict=False))
+
+
+def _who(table, names: dict, scheme: Scheme, lang: str):
+    """Per row: the unit's name and/or series in words; None when the table has neither."""
     who = None
     if "unit" in table:
         who = _map_unique(table["unit"], lambda x: names.get(x, x))
@@ -366,6 +476,13 @@ def describe_changes(
         s_txt = _map_unique(table["series"], lambda x: _label(scheme, "series", x, lang))
         s_txt = s_txt + ("序列" if lang == "zh" else " series")
         who = s_txt if who is None else who + ("（" + s_txt + "）" if lang == "zh" else "")
+    return who
+
+
+def _subject(table, who, scheme: Scheme, *, lang: str, metric: str) -> np.ndarray:
+    """Per row: what changed, e.g. ``U03的办事效率满意率`` / ``the satisfied rate of U03 for
+    efficiency``."""
+    n = len(table)
     g_txt = d_txt = None
     if "group" in table:
         g_txt = _map_unique(table["group"], lambda x: _label(scheme, "groups", x, lang))
@@ -386,39 +503,7 @@ def describe_changes(
             subject = subject + " for " + d_txt
         if g_txt is not None:
             subject = subject + " (rated by " + g_txt + ")"
-    pair = table["cycle_after"].astype(str) + "\x00" + table["cycle_before"].astype(str)
-    first = _map_unique(pair, lambda x: _pair_labels(*x.split("\x00"), lang)[0])
-    second = _map_unique(pair, lambda x: _pair_labels(*x.split("\x00"), lang)[1])
-    sig = (
-        table[f"{prefix}_significant"]
-        .astype("boolean")
-        .astype("Float64")
-        .to_numpy(np.float64, na_value=np.nan)
-    )
-    p_prefix = _map_unique(table["adjust_method"], lambda a: ADJUST_WORDS[lang].get(a, ""))
-    out = _difference_sentences(
-        subject,
-        first,
-        second,
-        table[f"{prefix}_diff"].to_numpy(np.float64),
-        table[f"{prefix}_diff_ci_low"].to_numpy(np.float64),
-        table[f"{prefix}_diff_ci_high"].to_numpy(np.float64),
-        table["confidence_level"].to_numpy(np.float64),
-        table[f"{prefix}_pvalue_adjusted"].to_numpy(np.float64),
-        sig,
-        lang,
-        "pp" if metric == "rate" else "points",
-        p_prefix,
-    )
-    present = table["present"].astype(str).to_numpy()
-    who = who if who is not None else subject
-    for i in np.flatnonzero(present != "both"):
-        only = first[i] if present[i] == "after_only" else second[i]
-        if lang == "zh":
-            out[i] = f"{who[i]}仅有{only}的测评表，无法比较。"
-        else:
-            out[i] = f"{_cap(who[i])} has forms only in {only}; no comparison is possible."
-    return pd.Series(out, index=table.index, dtype=object)
+    return subject
 
 
 def _map_unique(values: pd.Series, func) -> np.ndarray:

@@ -319,8 +319,30 @@ def _miettinen_nurminen(k1, n1, k2, n2, z):
     return bounds[0], bounds[1]
 
 
-def difference_bounds(k1, n1, k2, n2, method: str, level: float):
-    """Bounds for float arrays; NaN where a sample is empty; fractional counts allowed."""
+def difference_bounds(k1, n1, k2, n2, *, method: str, level: float):
+    """Bounds of :func:`difference_ci` for checked float arrays, without the argument checks.
+
+    Parameters
+    ----------
+    k1, n1, k2, n2 : array_like of float
+        Successes and trials of the two samples (broadcast); fractional (effective) counts
+        are allowed.
+    method : {"newcombe", "miettinen-nurminen"}
+        An already checked method.
+    level : float
+        An already checked confidence level.
+
+    Returns
+    -------
+    low, high : numpy.ndarray
+        NaN where a sample is empty (and, for Miettinen–Nurminen, where ``n1 + n2 <= 1``).
+
+    Examples
+    --------
+    >>> low, high = difference_bounds(56, 70, 48, 80, method="newcombe", level=0.95)
+    >>> round(float(low), 4), round(float(high), 4)
+    (0.0524, 0.3339)
+    """
     k1, n1, k2, n2 = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (k1, n1, k2, n2)))
     z = special.ndtri(1 - (1 - level) / 2)
     ok = (n1 > 0) & (n2 > 0) & np.isfinite(k1) & np.isfinite(k2)
@@ -395,7 +417,7 @@ def difference_ci(
     level = check_confidence_level(confidence_level)
     scalar = all(np.ndim(v) == 0 for v in (k1, n1, k2, n2))
     arrays = check_pairs(k1, n1, k2, n2)
-    low, high = difference_bounds(*arrays, method, level)
+    low, high = difference_bounds(*arrays, method=method, level=level)
     if scalar:
         return ConfidenceInterval(float(low), float(high))
     return ConfidenceInterval(low, high)

@@ -599,20 +599,7 @@ def alpha_by(
     x = t[dims].to_numpy(np.float64)
     w = _check_weights(t["count"], len(t))
 
-    key_codes, key_cats = [], []
-    for b in by:
-        if b == "cycle":
-            codes, cats = pd.factorize(t["cycle"].astype(str), sort=True)
-            cats = [str(c) for c in cats]
-        elif b == "unit":
-            codes, cats = t["unit"].cat.codes.to_numpy(), list(t["unit"].cat.categories)
-        elif b == "group":
-            codes = category_codes(t["group"], "group", scheme.group_codes)
-            cats = list(scheme.group_codes)
-        else:  # series
-            codes, cats = _series_codes(t["unit"], units, scheme)
-        key_codes.append(np.asarray(codes, np.int64))
-        key_cats.append(cats)
+    key_codes, key_cats = _key_codes(t, by, units=units, scheme=scheme)
     shape = [len(c) for c in key_cats]
     ncells = int(np.prod(shape)) if by else 1
     if by:
@@ -640,6 +627,25 @@ def alpha_by(
     frame["ci_method"] = frame["ci_method"].astype("str")
     frame["note"] = frame["note"].astype("str")
     return frame
+
+
+def _key_codes(t: pd.DataFrame, by, *, units, scheme: Scheme):
+    """Codes per row and categories of each ``by`` key of the items table ``t``."""
+    key_codes, key_cats = [], []
+    for b in by:
+        if b == "cycle":
+            codes, cats = pd.factorize(t["cycle"].astype(str), sort=True)
+            cats = [str(c) for c in cats]
+        elif b == "unit":
+            codes, cats = t["unit"].cat.codes.to_numpy(), list(t["unit"].cat.categories)
+        elif b == "group":
+            codes = category_codes(t["group"], "group", scheme.group_codes)
+            cats = list(scheme.group_codes)
+        else:  # series
+            codes, cats = _series_codes(t["unit"], units, scheme)
+        key_codes.append(np.asarray(codes, np.int64))
+        key_cats.append(cats)
+    return key_codes, key_cats
 
 
 def _series_codes(unit_col: pd.Series, units, scheme: Scheme):
