@@ -89,7 +89,7 @@ from evalstats.core.errors import InputError
 from evalstats.core.files import sha256_file
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, normalize_label, resolve_scheme
-from evalstats.counts.tally import BLANK, key_dtype, pattern_frame, tally_frame
+from evalstats.counts.tally import BLANK, FormCodes, key_dtype, pattern_frame, tally_frame
 from evalstats.inputs.read import (
     HEADER_SEARCH_ROWS,
     combine_headers,
@@ -1333,7 +1333,7 @@ def _patterns_frame(u, g, levels, n, scanned: ScannedCycle) -> pd.DataFrame:
         u = g = np.zeros(0, np.int64)
         levels = [np.zeros(0, np.int64) for _ in levels]
         w = np.zeros(0)
-    return pattern_frame(None, cycles, units, u, g, levels, scanned.scheme, weights=w)
+    return pattern_frame(FormCodes(None, cycles, units, u, g, levels), scanned.scheme, weights=w)
 
 
 @dataclass(frozen=True)
