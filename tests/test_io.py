@@ -289,13 +289,13 @@ def test_read_header_parquet_and_unreadable_files(tmp_path):
 
 
 def test_parquet_cells_read_as_a_spreadsheet_shows_them(tmp_path):
-    # every column type through the per-distinct-value path gives the text _cell_text gives
+    # every column type through the per-distinct-value path gives the text cell_text gives
     # each value on its own (dictionary labels, dates with and without time, whole and
     # fractional floats, ints, bools, missing values)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from evalstats.inputs.read import _cell_text
+    from evalstats.inputs.read.cells import cell_text
 
     columns = {
         "问卷编号": pa.array(["A1", "A2", None, "A4"]),
@@ -311,6 +311,6 @@ def test_parquet_cells_read_as_a_spreadsheet_shows_them(tmp_path):
     pq.write_table(pa.table(columns), path)
     raw = read(tmp_path, path)
     for j, (name, arr) in enumerate(columns.items()):
-        expected = [_cell_text(v) for v in arr.to_pylist()]
+        expected = [cell_text(v) for v in arr.to_pylist()]
         got = raw.frame.iloc[:, j].tolist()
         assert got == expected, name

@@ -739,7 +739,7 @@ def test_bad_keys(root, no_key_env, monkeypatch):
 
 
 def test_redact_masks_identifier_values():
-    from evalstats.inputs.validate import _Identifiers, _redact
+    from evalstats.inputs.validate.identifiers import Identifiers, redact
 
     problems = pd.DataFrame(
         [
@@ -751,10 +751,10 @@ def test_redact_masks_identifier_values():
         columns=["severity", "file", "row", "column", "value", "reason", "code"],
         dtype=object,
     )
-    ident = _Identifiers(("respondent_phone",), "r.csv", ("联系电话",))
-    got = _redact(problems, ident)
+    ident = Identifiers(("respondent_phone",), "r.csv", ("联系电话",))
+    got = redact(problems, ident)
     assert got["value"].tolist() == ["<redacted>", "U9", "13800138000", None]
-    assert _redact(problems, _Identifiers()) is problems
+    assert redact(problems, Identifiers()) is problems
 
 
 # ---------------------------------------------------------------------------- in a notebook

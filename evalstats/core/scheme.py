@@ -302,11 +302,19 @@ class _Reader:
         if value is None and allow_none:
             return None
         if kind is float:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                self.fail(path, f"must be a number, got {value!r}")
-            if not math.isfinite(value):
-                self.fail(path, f"must be a finite number, got {value!r}")
-            return float(value)
+            return self._number(value, path)
+        return self._typed(value, path, kind)
+
+    def _number(self, value, path: str) -> float:
+        """``value`` as a finite float (a bool is not a number)."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(path, f"must be a number, got {value!r}")
+        if not math.isfinite(value):
+            self.fail(path, f"must be a finite number, got {value!r}")
+        return float(value)
+
+    def _typed(self, value, path: str, kind):
+        """``value`` checked as ``kind`` (int, bool, str, list or dict)."""
         if kind is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 self.fail(path, f"must be a whole number, got {value!r}")

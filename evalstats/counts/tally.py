@@ -11,6 +11,7 @@ follows (:func:`tally_from_patterns`) and whose size does not grow with the numb
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -101,7 +102,32 @@ def _cycle_codes(col: pd.Series) -> tuple[np.ndarray | None, list[str]]:
     return codes.astype(np.int16), [str(u) for u in uniques]
 
 
-def check_forms(forms, scheme: Scheme):
+class FormCodes(NamedTuple):
+    """A forms table as integer codes (what :func:`check_forms` returns; unpacks as a tuple).
+
+    Attributes
+    ----------
+    cyc : numpy.ndarray or None
+        Each form's position in ``cycles``; None when there is one cycle.
+    cycles : list of str
+        Cycle ids, sorted.
+    units : list
+        Unit categories.
+    unit, group : numpy.ndarray
+        Each form's unit and group position.
+    levels : list of numpy.ndarray
+        One array of level positions per dimension (-1: blank).
+    """
+
+    cyc: np.ndarray | None
+    cycles: list
+    units: list
+    unit: np.ndarray
+    group: np.ndarray
+    levels: list
+
+
+def check_forms(forms, scheme: Scheme) -> FormCodes:
     """Check a validated forms table (DataFrame with ``cycle, unit, group`` and the scheme's
     dimensions); TypeError / ValueError naming what is missing.  Shared by the statistics."""
     if not isinstance(forms, pd.DataFrame):
@@ -123,7 +149,7 @@ def check_forms(forms, scheme: Scheme):
     if len(group) and group.min() < 0:
         raise ValueError("forms['group'] has missing values")
     cyc, cycles = _cycle_codes(forms["cycle"])
-    return cyc, cycles, units, unit, group, levels
+    return FormCodes(cyc, cycles, units, unit, group, levels)
 
 
 def key_dtype(nbins: int):
@@ -339,12 +365,20 @@ def pattern_counts(forms: pd.DataFrame, scheme: Scheme | None = None) -> pd.Data
     ['cycle', 'unit', 'group']
     """
     scheme = resolve_scheme(scheme)
-    cyc, cycles, units, unit, group, levels = check_forms(forms, scheme)
-    return pattern_frame(cyc, cycles, units, unit, group, levels, scheme)
+    return pattern_frame(check_forms(forms, scheme), scheme)
 
 
-def pattern_frame(cyc, cycles, units, unit, group, levels, scheme: Scheme, weights=None):
-    """Pattern counts from integer codes (``weights``: counts per row, default 1 each)."""
+def pattern_frame(codes: FormCodes, scheme: Scheme, *, weights=None) -> pd.DataFrame:
+    """Pattern counts from integer codes (``weights``: counts per row, default 1 each).
+
+    Examples
+    --------
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> f = empty_forms(units=["U01"])
+    >>> len(pattern_frame(check_forms(f, resolve_scheme(None)), resolve_scheme(None)))
+    0
+    """
+    cyc, cycles, units, unit, group, levels = codes
     nl = len(scheme.level_codes)
     base = nl + 1
     nd = len(levels)
@@ -444,6 +478,7 @@ __all__ = [
     "CHUNK_ROWS",
     "STR_DTYPE",
     "TALLY_COLUMNS",
+    "FormCodes",
     "add_tallies",
     "categorical_from_codes",
     "category_codes",

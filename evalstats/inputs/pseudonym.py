@@ -431,7 +431,13 @@ def dropped_problem(file: str, header_row, headers: Sequence[str]) -> dict:
     from evalstats.inputs.read import problem
 
     return problem(
-        "warning", file, header_row, ", ".join(headers), None, DROPPED_REASON, "identifiers_dropped"
+        "warning",
+        file,
+        row=header_row,
+        column=", ".join(headers),
+        value=None,
+        reason=DROPPED_REASON,
+        code="identifiers_dropped",
     )
 
 

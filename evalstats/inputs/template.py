@@ -203,11 +203,11 @@ def _units_from_file(path: Path, scheme: Scheme) -> list[str]:
                     problem(
                         "error",
                         raw.file,
-                        raw.header_row,
-                        None,
-                        None,
-                        f"no unit-name column (accepted headers: {accepted})",
-                        "missing_column",
+                        row=raw.header_row,
+                        column=None,
+                        value=None,
+                        reason=f"no unit-name column (accepted headers: {accepted})",
+                        code="missing_column",
                     )
                 ]
             )

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from evalstats.core.scheme import Scheme
 from evalstats.counts.backends.labels import label_codes
 from evalstats.counts.backends.scan import ScannedCycle
-from evalstats.counts.tally import key_dtype, pattern_frame, tally_frame
+from evalstats.counts.tally import FormCodes, key_dtype, pattern_frame, tally_frame
 
 # A DuckDB GROUP BY over the labels measured 5-9x a plain bincount
 # (``benchmarks/bench_backends.py``); the codes come for free from the file's dictionaries.
@@ -92,7 +92,7 @@ def _patterns_frame(u, g, levels, n, scanned: ScannedCycle) -> pd.DataFrame:
         u = g = np.zeros(0, np.int64)
         levels = [np.zeros(0, np.int64) for _ in levels]
         w = np.zeros(0)
-    return pattern_frame(None, cycles, units, u, g, levels, scanned.scheme, weights=w)
+    return pattern_frame(FormCodes(None, cycles, units, u, g, levels), scanned.scheme, weights=w)
 
 
 @dataclass(frozen=True)

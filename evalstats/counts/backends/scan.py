@@ -298,12 +298,12 @@ def _stage(place: _Place, tmp: str, col) -> StagedSource:
             problem(
                 "error",
                 place.shown_folder,
-                None,
-                None,
-                None,
-                "no units file (expected units.xlsx, .xls, .ods or .csv); the out-of-core "
+                row=None,
+                column=None,
+                value=None,
+                reason="no units file (expected units.xlsx, .xls, .ods or .csv); the out-of-core "
                 "scan needs it",
-                "missing_file",
+                code="missing_file",
             )
         )
     for r in rows:
@@ -499,11 +499,11 @@ def _issued_and_units(place, tables: _Tables, *, labels: LabelMaps, found: _Foun
                 col.add(
                     "warning",
                     tables.units_file,
-                    int(row),
-                    raws["units"].written[ucol],
-                    code,
-                    "unit has no forms in the responses",
-                    "unit_without_forms",
+                    row=int(row),
+                    column=raws["units"].written[ucol],
+                    value=code,
+                    reason="unit has no forms in the responses",
+                    code="unit_without_forms",
                 )
     return issued, incidents
 

@@ -92,11 +92,11 @@ def map_headers(names, scheme: Scheme, file: str, header_row: int, problems: lis
                     problem(
                         "warning",
                         file,
-                        header_row,
-                        name,
-                        None,
-                        f"unknown column is ignored (column {column_letter(j)})",
-                        "unknown_column",
+                        row=header_row,
+                        column=name,
+                        value=None,
+                        reason=f"unknown column is ignored (column {column_letter(j)})",
+                        code="unknown_column",
                     )
                 )
         elif code in found:
@@ -104,12 +104,12 @@ def map_headers(names, scheme: Scheme, file: str, header_row: int, problems: lis
                 problem(
                     "error",
                     file,
-                    header_row,
-                    name,
-                    None,
-                    f"duplicated column: column {column_letter(j)} means the same as column "
+                    row=header_row,
+                    column=name,
+                    value=None,
+                    reason=f"duplicated column: column {column_letter(j)} means the same as column "
                     f"{column_letter(names.index(found[code]))} ({written[code]})",
-                    "duplicate_column",
+                    code="duplicate_column",
                 )
             )
         else:
@@ -126,11 +126,11 @@ def map_headers(names, scheme: Scheme, file: str, header_row: int, problems: lis
                 problem(
                     "error",
                     file,
-                    header_row,
-                    shown,
-                    None,
-                    f"required column is missing ({code})",
-                    "missing_column",
+                    row=header_row,
+                    column=shown,
+                    value=None,
+                    reason=f"required column is missing ({code})",
+                    code="missing_column",
                 )
             )
     return found, written

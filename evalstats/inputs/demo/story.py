@@ -202,7 +202,7 @@ def _cycle_forms(spec: _CycleSpec, scheme: Scheme, rng: np.random.Generator, uni
     forms = forms.sort_values(["unit_i", "group_i", "when"], kind="stable").reset_index(drop=True)
     forms.insert(0, "form_id", [spec.id_format.format(i + 1) for i in range(len(forms))])
     forms["comment"] = None
-    _add_comments(forms, spec, units, n_dims, len(valid), rng)
+    _add_comments(forms, spec, units, n_dims=n_dims, n_valid=len(valid), rng=rng)
     return units, counts, forms
 
 
@@ -215,7 +215,7 @@ def _badness(forms: pd.DataFrame, n_dims: int, n_valid: int) -> np.ndarray:
     return np.where((lv >= 0) & (lv < n_valid), lv, 0).sum(axis=1)
 
 
-def _add_comments(forms, spec, units, n_dims, n_valid, rng) -> None:
+def _add_comments(forms, spec, units, *, n_dims, n_valid, rng) -> None:
     """Attach comments: on the weak units' worst forms (praise on their best), a few elsewhere."""
     badness = _badness(forms, n_dims, n_valid) + rng.random(len(forms))  # random tie-break
     taken = forms["burst"].to_numpy().copy()
@@ -532,7 +532,9 @@ def _draw_cycle(spec, scheme, seed, unit_mu, h1):
     return rng, units, forms, void_row, comp
 
 
-def _cycle_files(spec: _CycleSpec, scheme: Scheme, rng, units, forms, void_row: int, id_rng=None):
+def _cycle_files(
+    spec: _CycleSpec, scheme: Scheme, rng, *, units, forms, void_row: int, id_rng=None
+):
     """All files of one demo cycle, name -> bytes (identifier columns when ``id_rng``)."""
     if id_rng is not None:
         forms = forms.copy()
@@ -634,7 +636,9 @@ def demo_files(
         if spec.index == 0:
             h1 = comp
         id_rng = np.random.default_rng([seed, 99, spec.index]) if with_identifiers else None
-        out[spec.cycle] = _cycle_files(spec, scheme, rng, units, forms, void_row, id_rng)
+        out[spec.cycle] = _cycle_files(
+            spec, scheme, rng, units=units, forms=forms, void_row=void_row, id_rng=id_rng
+        )
     return out
 
 

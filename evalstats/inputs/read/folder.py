@@ -1,0 +1,103 @@
+"""The input files of a cycle folder, by table.
+
+Examples
+--------
+>>> from evalstats.inputs.read.folder import find_cycle_files
+>>> find_cycle_files("data/raw/2026H1")  # doctest: +SKIP
+{'responses': PosixPath('.../responses.xlsx'), 'units': PosixPath('.../units.csv')}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from evalstats.core.scheme import TABLES
+from evalstats.inputs.read.formats import INPUT_EXTENSIONS
+from evalstats.inputs.read.raw import problem, problems_frame
+
+OPTIONAL_TABLES = ("forms_issued", "incidents", "exclusions")
+
+
+def cycle_candidates(folder: Path) -> dict[str, list[Path]]:
+    """Table name → the files of ``folder`` that could hold it (by stem and extension; no
+    ``~$`` or hidden files).  Shared with :mod:`evalstats.inputs.pseudonym`."""
+    found: dict[str, list[Path]] = {t: [] for t in TABLES}
+    for p in sorted(folder.iterdir()):
+        if not p.is_file() or p.name.startswith(("~$", ".")):
+            continue
+        stem, suffix = p.stem.lower(), p.suffix.lower()
+        if stem in found and suffix in INPUT_EXTENSIONS:
+            found[stem].append(p)
+    return found
+
+
+def find_cycle_files(folder) -> dict[str, Path]:
+    """The input files of a cycle folder, by table.
+
+    Looks for ``responses``, ``units`` and the optional ``forms_issued``, ``incidents`` and
+    ``exclusions`` with extension .xlsx, .xlsm, .xls, .ods, .csv or .parquet (Excel lock files
+    ``~$…`` are ignored).
+
+    Parameters
+    ----------
+    folder : str or Path
+        A cycle folder such as ``data/raw/2026H1`` (relative paths resolve from the project
+        root).
+
+    Returns
+    -------
+    dict
+        Table → file, only for tables present.
+
+    Raises
+    ------
+    evalstats.core.errors.InputError
+        Two files hold the same table (for example ``responses.xlsx`` and ``responses.csv``).
+    FileNotFoundError
+        ``folder`` is not a folder.
+
+    Examples
+    --------
+    >>> find_cycle_files("data/raw/2026H1")  # doctest: +SKIP
+    {'responses': PosixPath('.../responses.xlsx'), 'units': PosixPath('.../units.csv')}
+    """
+    from evalstats.core.errors import InputError
+
+    files, problems = cycle_files(folder)
+    if len(problems):
+        raise InputError(problems)
+    return files
+
+
+def cycle_files(folder, *, display: str | None = None) -> tuple[dict[str, Path], pd.DataFrame]:
+    """Like :func:`find_cycle_files`, returning ambiguity as problems instead of raising."""
+    from evalstats.core.config import resolve_path
+
+    p = resolve_path(folder)
+    if not p.is_dir():
+        raise FileNotFoundError(f"not a folder: {folder}")
+    shown = display if display is not None else str(folder)
+    files: dict[str, Path] = {}
+    problems = []
+    for table, paths in cycle_candidates(p).items():
+        if len(paths) == 1:
+            files[table] = paths[0]
+        elif len(paths) > 1:
+            names = ", ".join(x.name for x in paths)
+            problems.append(
+                problem(
+                    "error",
+                    shown,
+                    row=None,
+                    column=None,
+                    value=names,
+                    reason=f"more than one {table} file; keep only one",
+                    code="ambiguous_file",
+                )
+            )
+    return files, problems_frame(problems)
+
+
+__all__ = ["OPTIONAL_TABLES", "cycle_candidates", "cycle_files", "find_cycle_files"]

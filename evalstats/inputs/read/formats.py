@@ -1,0 +1,239 @@
+"""File formats: CSV bytes decoded, workbooks and Parquet files read into text grids.
+
+A grid is a frame of cell texts with positional columns, the header rows included (CSV,
+workbooks) or not (Parquet, whose column names are the header).
+
+Examples
+--------
+>>> from evalstats.inputs.read.formats import decode_csv_bytes, sniff_binary
+>>> decode_csv_bytes("单位".encode("gb18030"))[1]
+'gb18030'
+>>> sniff_binary(b"%PDF-1.7")
+'it is a PDF document; save the table as .xlsx or .csv'
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io as _io
+import itertools
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from evalstats.inputs.read.cells import cell_text
+from evalstats.inputs.read.header import HEADER_SEARCH_ROWS
+
+SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
+PARQUET_EXTENSIONS = (".parquet",)
+INPUT_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".parquet")
+CSV_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_PDF_MAGIC = b"%PDF"
+_RTF_MAGIC = b"{\\rtf"
+
+
+def sniff_binary(data: bytes) -> str | None:
+    """A short description of a binary format CSV parsing cannot handle, or None."""
+    if data.startswith(_ZIP_MAGIC):
+        return "it is an Excel workbook (a zip file); rename it to .xlsx"
+    if data.startswith(_OLE_MAGIC):
+        return "it is an old Excel (.xls) or Word (.doc) file; save it as .xlsx"
+    if data.startswith(_PDF_MAGIC):
+        return "it is a PDF document; save the table as .xlsx or .csv"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return 'it is UTF-16 text (Excel "Unicode Text"); save it as "CSV UTF-8" or .xlsx'
+    if data.startswith(_RTF_MAGIC):
+        return "it is a Word (RTF) document; save the table as .xlsx or .csv"
+    return None
+
+
+_CHUNK = 1 << 22
+
+
+def _utf8_bad_offset(data: bytes) -> int | None:
+    """Offset of the first byte that is not valid UTF-8, or None (chunked, no big str kept)."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), _CHUNK):
+        try:
+            dec.decode(data[start : start + _CHUNK], final=start + _CHUNK >= len(data))
+        except UnicodeDecodeError:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return exc.start
+    return None
+
+
+def decode_csv_bytes(data: bytes) -> tuple[bytes | None, str | None, int | None]:
+    """(UTF-8 bytes, encoding, None) or (None, None, offset of the first bad byte).
+
+    Tries UTF-8 with a byte-order mark, UTF-8, then GB18030 (a superset of GBK).  The result
+    is UTF-8 bytes without a BOM, which pandas' C parser reads fastest.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        bad = _utf8_bad_offset(data[3:])
+        if bad is None:
+            return data[3:], "utf-8-sig", None
+        return None, None, bad + 3
+    utf8_bad = _utf8_bad_offset(data)
+    if utf8_bad is None:
+        return data, "utf-8", None
+    try:
+        return data.decode("gb18030").encode("utf-8"), "gb18030", None
+    except UnicodeDecodeError as exc:
+        # the encoding that read further is the likelier intent: report its first bad byte
+        return None, None, max(utf8_bad, exc.start)
+
+
+def _csv_head(body: bytes) -> list[list[str]]:
+    """The first records of UTF-8 CSV bytes, read with the csv module."""
+    head = body[: 1 << 20]
+    text = codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) == len(body))
+    records = []
+    reader = csv.reader(_io.StringIO(text, newline=""))
+    try:
+        records.extend(itertools.islice(reader, HEADER_SEARCH_ROWS + 1))
+    except csv.Error:  # a malformed record ends the header search; the parser reports it
+        pass
+    if len(head) < len(body) and len(records) > HEADER_SEARCH_ROWS:
+        records = records[:HEADER_SEARCH_ROWS]  # the last record may be cut off
+    return records[:HEADER_SEARCH_ROWS]
+
+
+def read_csv_grid(body: bytes) -> tuple[pd.DataFrame, int]:
+    """All records of UTF-8 CSV bytes as a frame of str with positional columns.
+
+    The fast path is pandas' C parser; a record with more fields than any of the first 50
+    records (where the C parser would stop) falls back to the csv module, which never drops a
+    field.  Blank lines are kept as records, so frame position + 1 is the record number.
+    """
+    head = _csv_head(body)
+    width = max((len(r) for r in head), default=0)
+    if width == 0:
+        return pd.DataFrame(), 0
+    try:
+        grid = pd.read_csv(
+            _io.BytesIO(body),
+            header=None,
+            names=range(width),
+            dtype=object,
+            na_filter=False,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            encoding="utf-8",
+            engine="c",
+        )
+    except pd.errors.ParserError:
+        records = list(csv.reader(_io.StringIO(body.decode("utf-8"), newline="")))
+        width = max(len(r) for r in records)
+        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype=object)
+    return grid, width
+
+
+def read_sheet_grid(data: bytes) -> tuple[list[tuple[str, list[list]]], str | None]:
+    """(sheet name, rows) of every visible worksheet, or ([], reason)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_filelike(_io.BytesIO(data))
+    except Exception as exc:  # calamine raises several error types for unreadable files
+        return [], f"{type(exc).__name__}: {exc}"
+    sheets = []
+    for meta in wb.sheets_metadata:
+        if str(meta.visible).rsplit(".", 1)[-1].lower() != "visible":
+            continue
+        if str(meta.typ).rsplit(".", 1)[-1].lower() != "worksheet":
+            continue
+        try:
+            rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        except Exception as exc:  # pragma: no cover - damaged sheet
+            return [], f"{type(exc).__name__}: {exc}"
+        sheets.append((meta.name, rows))
+    return sheets, None
+
+
+def read_parquet_grid(data: bytes) -> tuple[pd.DataFrame, list[str], str | None]:
+    """A Parquet file → (text frame with positional columns, column names, error or None).
+
+    The column names are the header (row 1); data rows start at row 2.  Non-text columns are
+    shown as a spreadsheet shows them (``cell_text``: dates ISO, whole numbers without .0).
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(_io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises several error types for unreadable files
+        return pd.DataFrame(), [], f"{type(exc).__name__}: {exc}"
+    grid = {}
+    for j, col in enumerate(table.columns):
+        text = pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
+        if text:  # plain text (ids, one value per row): one str per cell
+            grid[j] = pd.Series(col.to_numpy(zero_copy_only=False), dtype=object)
+        else:  # labels, dates, numbers: each distinct value made text once, then taken
+            grid[j] = pd.Series(_distinct_text(col), dtype=object)
+    return pd.DataFrame(grid), [str(n) for n in table.column_names], None
+
+
+def _distinct_text(col) -> np.ndarray:
+    """A non-text (or dictionary-encoded) Parquet column as cell texts (``cell_text``).
+
+    Dictionary-encoded: the dictionary is turned into text once and indexed, so a million rows
+    of a few labels hold a few str objects (cast to string made one per row, 1.4 GB of them
+    for a 1M-form cycle).  Other types (dates, numbers) are dictionary-encoded first.
+    """
+    import pyarrow.compute as pc
+
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not pa.types.is_dictionary(arr.type):
+        arr = pc.dictionary_encode(arr)
+    values = arr.dictionary.to_pylist()
+    texts = np.empty(len(values) + 1, dtype=object)  # the last slot: missing (None)
+    texts[: len(values)] = [cell_text(v) for v in values]
+    idx = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return texts[idx]
+
+
+def grid_from_rows(rows: list[list], start: int) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
+    """Spreadsheet rows below the header → (text frame, numeric masks by position)."""
+    body = rows[start:]
+    width = max((len(r) for r in body), default=0)
+    if not body or width == 0:
+        return pd.DataFrame(), {}
+    arr = np.empty((len(body), width), dtype=object)
+    for i, r in enumerate(body):
+        arr[i, : len(r)] = r
+    grid = {}
+    numeric = {}
+    for j in range(width):
+        col = pd.Series(arr[:, j], dtype=object)
+        kinds = col.map(type)
+        is_num = kinds.isin((int, float)).to_numpy()
+        if is_num.any():
+            numeric[j] = is_num
+        is_text = kinds.eq(str).to_numpy()
+        if is_text.all():
+            grid[j] = col
+        else:
+            grid[j] = col.map(cell_text)
+    return pd.DataFrame(grid), numeric
+
+
+__all__ = [
+    "CSV_ENCODINGS",
+    "CSV_EXTENSIONS",
+    "INPUT_EXTENSIONS",
+    "PARQUET_EXTENSIONS",
+    "SPREADSHEET_EXTENSIONS",
+    "decode_csv_bytes",
+    "grid_from_rows",
+    "read_csv_grid",
+    "read_parquet_grid",
+    "read_sheet_grid",
+    "sniff_binary",
+]

@@ -1,0 +1,152 @@
+"""The table as read (:class:`RawTable`) and the problems of reading, as rows and tables.
+
+Examples
+--------
+>>> from evalstats.inputs.read.raw import column_letter, problem
+>>> column_letter(26)
+'AA'
+>>> problem("error", "r.csv", 3, None, None, "file not found", "missing_file")["code"]
+'missing_file'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from evalstats.core.errors import PROBLEM_COLUMNS
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One input table as read: text cells, headers as written, user-visible row numbers.
+
+    Attributes
+    ----------
+    table : str
+        Which input table this is (one of ``scheme.TABLES``).
+    frame : pandas.DataFrame
+        One column per header (labelled by the header as written; a repeated or blank header
+        gets its column letter appended), cells str or None (blank).  Fully blank rows are
+        left out (their row numbers simply do not appear).
+    columns : Mapping[str, str | None]
+        Frame column → column code of the scheme, or None for an unknown header.
+    file : str
+        The file as the user named it.
+    encoding : str or None
+        Encoding used for a CSV file (``"utf-8"``, ``"utf-8-sig"`` or ``"gb18030"``).
+    sheet : str or None
+        Worksheet read from a spreadsheet.
+    header_row : int or None
+        Row number of the header as the user sees it (the lower row of a two-row header).
+    row_numbers : numpy.ndarray
+        User-visible row number (1-based, title and header rows counted) of each frame row.
+    sha256, size : str, int
+        Hash and size in bytes of the file read.
+    problems : pandas.DataFrame
+        Problems that stopped or limited reading (columns ``errors.PROBLEM_COLUMNS``).
+    written : Mapping[str, str]
+        Frame column → header exactly as written (trimmed).
+    letters : Mapping[str, str]
+        Frame column → spreadsheet column letter (``"A"``, ``"B"``, …).
+    numeric : Mapping[str, numpy.ndarray]
+        For spreadsheets: frame column → boolean mask of cells stored as numbers (only columns
+        holding at least one number).  Used to spot ids that lost precision in Excel.
+    """
+
+    table: str
+    frame: pd.DataFrame
+    columns: Mapping[str, str | None]
+    file: str
+    encoding: str | None
+    sheet: str | None
+    header_row: int | None
+    row_numbers: np.ndarray
+    sha256: str | None
+    size: int | None
+    problems: pd.DataFrame
+    written: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    letters: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    numeric: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def ok(self) -> bool:
+        """True when reading produced no error."""
+        return not (self.problems["severity"] == "error").any()
+
+    def column_for(self, code: str) -> str | None:
+        """The first frame column mapped to ``code``, or None."""
+        for col, c in self.columns.items():
+            if c == code:
+                return col
+        return None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The cells with a leading ``row`` column of user-visible row numbers."""
+        out = self.frame.copy()
+        out.insert(0, "row", self.row_numbers)
+        return out
+
+
+def problems_frame(rows=()) -> pd.DataFrame:
+    """A problems table (``errors.PROBLEM_COLUMNS``) from dict rows."""
+    df = pd.DataFrame(list(rows), columns=PROBLEM_COLUMNS, dtype=object)
+    df["row"] = row_objects(df["row"])
+    return df
+
+
+def row_objects(rows: pd.Series) -> pd.Series:
+    """Row numbers as Python ints, None where there is no row (object dtype)."""
+    out = np.empty(len(rows), dtype=object)
+    values = rows.to_numpy(dtype=object)
+    for i, v in enumerate(values):
+        out[i] = None if v is None or pd.isna(v) else int(v)
+    return pd.Series(out, index=rows.index, dtype=object)
+
+
+def problem(severity, file, *, row, column, value, reason, code) -> dict:
+    """One problem row as a dict."""
+    return {
+        "severity": severity,
+        "file": file,
+        "row": row,
+        "column": column,
+        "value": value,
+        "reason": reason,
+        "code": code,
+    }
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letter of a 0-based column index (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def empty_raw(table, file, problems, *, sha=None, size=None, encoding=None, sheet=None):
+    """A table with no columns and no rows, carrying the ``problems`` (dict rows) that
+    stopped reading ``file``."""
+    return RawTable(
+        table=table,
+        frame=pd.DataFrame(),
+        columns=MappingProxyType({}),
+        file=file,
+        encoding=encoding,
+        sheet=sheet,
+        header_row=None,
+        row_numbers=np.zeros(0, dtype=np.int64),
+        sha256=sha,
+        size=size,
+        problems=problems_frame(problems),
+    )
+
+
+__all__ = ["RawTable", "column_letter", "empty_raw", "problem", "problems_frame", "row_objects"]

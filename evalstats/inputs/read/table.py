@@ -1,0 +1,385 @@
+"""One input table read as text (:func:`read_table`): the file's format, its header, its cells.
+
+Examples
+--------
+>>> from evalstats.inputs.read.table import read_table
+>>> read_table("data/raw/2026H1/units.csv", table="units").header_row  # doctest: +SKIP
+1
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from evalstats.core.options import check_option
+from evalstats.core.scheme import TABLES, normalize_label, resolve_scheme
+from evalstats.inputs.read.cells import cell_text, normalize_column
+from evalstats.inputs.read.formats import (
+    PARQUET_EXTENSIONS,
+    SPREADSHEET_EXTENSIONS,
+    decode_csv_bytes,
+    grid_from_rows,
+    read_csv_grid,
+    read_parquet_grid,
+    read_sheet_grid,
+    sniff_binary,
+)
+from evalstats.inputs.read.header import (
+    HEADER_SEARCH_ROWS,
+    combine_headers,
+    expected_headers,
+    find_header,
+)
+from evalstats.inputs.read.raw import RawTable, column_letter, empty_raw, problem, problems_frame
+
+FREE_TEXT_COLUMNS = frozenset({"comment", "note", "reason", "name"})
+
+
+def read_table(path, *, table: str, scheme=None, display: str | None = None) -> RawTable:
+    """Read one input table as text.
+
+    Parameters
+    ----------
+    path : str or Path
+        A .csv, .xlsx, .xlsm, .xls, .ods or .parquet file (relative paths resolve from the
+        project root).  A Parquet file's column names are its header (row 1).
+    table : str
+        Which table it holds: one of ``"responses"``, ``"units"``, ``"forms_issued"``,
+        ``"incidents"``, ``"exclusions"``; decides which headers are recognised.
+    scheme : Scheme, str or Path, optional
+        The scheme whose header aliases apply (default: the bundled scheme).
+    display : str, optional
+        How to name the file in problems (default: ``path`` as given).
+
+    Returns
+    -------
+    RawTable
+        Never raises for bad file contents; see ``RawTable.problems``.
+
+    Examples
+    --------
+    >>> raw = read_table("data/raw/2026H1/responses.xlsx", table="responses")  # doctest: +SKIP
+    >>> raw.header_row, raw.encoding, len(raw.frame)  # doctest: +SKIP
+    (2, None, 1473)
+    """
+    from evalstats.core.config import resolve_path
+
+    check_option("table", table, TABLES)
+    scheme = resolve_scheme(scheme)
+    file = display if display is not None else str(path)
+    p = resolve_path(path)
+    lookup = scheme.header_lookup(table)
+    try:
+        with open(p, "rb") as fh:  # read-only, read once
+            data = fh.read()
+    except OSError as exc:
+        return empty_raw(table, file, [_open_problem(file, exc)])
+    source = _Source(table, file, hashlib.sha256(data).hexdigest(), len(data))
+    layout = _layout(
+        data, p.suffix.lower(), lookup, expected=lambda: expected_headers(scheme, table)
+    )
+    if isinstance(layout, _Failure):
+        return _failed(source, layout)
+    return _raw_table(source, layout, lookup)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The file read: its table, its name in problems, hash and size."""
+
+    table: str
+    file: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the data of a file are: the text grid below the header, the headers, the
+    header's 0-based row, and what else was learnt on the way."""
+
+    grid: pd.DataFrame
+    headers: list[str]
+    last: int  # 0-based row of the header (the lower row of a two-row header)
+    numeric_pos: dict | None = None  # spreadsheets: numeric-cell masks by column position
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """Why a file could not be read: one error, with what was learnt before it."""
+
+    reason: str
+    code: str
+    row: int | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+def _open_problem(file: str, exc: OSError) -> dict:
+    """The problem of a file that cannot be opened."""
+    if isinstance(exc, FileNotFoundError):
+        return problem(
+            "error",
+            file,
+            row=None,
+            column=None,
+            value=None,
+            reason="file not found",
+            code="missing_file",
+        )
+    reason = f"cannot open the file ({exc.strerror})"
+    return problem(
+        "error", file, row=None, column=None, value=None, reason=reason, code="unreadable"
+    )
+
+
+def _failed(source: _Source, failure: _Failure) -> RawTable:
+    """An empty table carrying the one error that stopped reading."""
+    file = source.file
+    row = failure.row
+    return empty_raw(
+        source.table,
+        file,
+        [
+            problem(
+                "error",
+                file,
+                row=row,
+                column=None,
+                value=None,
+                reason=failure.reason,
+                code=failure.code,
+            )
+        ],
+        sha=source.sha256,
+        size=source.size,
+        encoding=failure.encoding,
+        sheet=failure.sheet,
+    )
+
+
+def _layout(data: bytes, suffix: str, lookup, *, expected) -> _Layout | _Failure:
+    """The file's grid and header by its format (``expected``: the headers to name when
+    none is found)."""
+    if suffix in (".doc", ".docx", ".pdf", ".wps", ".et", ".numbers"):
+        return _Failure(
+            f"cannot read a {suffix} file; save the table as .xlsx or .csv", "wrong_format"
+        )
+    if not data.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+        return _Failure("the file is empty", "empty_file")
+    if suffix in PARQUET_EXTENSIONS:
+        return _parquet_layout(data)
+    if suffix in SPREADSHEET_EXTENSIONS:
+        return _sheet_layout(data, suffix, lookup, expected=expected)
+    return _csv_layout(data, lookup, expected=expected)
+
+
+def _no_header(expected) -> str:
+    return (
+        f"no header row found: no row of the first {HEADER_SEARCH_ROWS} names a known "
+        f"column (expected {expected()})"
+    )
+
+
+def _parquet_layout(data: bytes) -> _Layout | _Failure:
+    """A Parquet file: its column names are the header (row 1)."""
+    grid, headers, err = read_parquet_grid(data)
+    if err is not None:
+        return _Failure(f"cannot read this file as Parquet ({err})", "wrong_format")
+    if not headers:
+        return _Failure("the file is empty", "empty_file")
+    return _Layout(grid, headers, 0)
+
+
+def _sheet_layout(data: bytes, suffix: str, lookup, *, expected) -> _Layout | _Failure:
+    """A workbook: the first visible worksheet with a header row."""
+    sheets, err = read_sheet_grid(data)
+    if err is not None:
+        if sniff_binary(data) is None and b"\x00" not in data[:4096]:
+            reason = f"cannot read this file as {suffix}: it looks like CSV text; rename it to .csv"
+        else:
+            reason = f"cannot read this file as a spreadsheet ({err}); save it as .xlsx"
+        return _Failure(reason, "wrong_format")
+    found = None
+    for name, rows in sheets:
+        hdr = find_header(rows, lookup)
+        if hdr is not None:
+            found = (name, rows, hdr)
+            break
+    if found is None:
+        if not any(any(cell_text(c) for c in r) for _, rows in sheets for r in rows):
+            return _Failure("the workbook has no data (every sheet is empty)", "empty_file")
+        return _Failure(_no_header(expected), "no_header", sheet=sheets[0][0] if sheets else None)
+    sheet, rows, (first, last) = found
+    headers = combine_headers(rows, first, last, max(len(r) for r in rows[first : last + 1]))
+    grid, numeric_pos = grid_from_rows(rows, last + 1)
+    return _Layout(grid, headers, last, numeric_pos=numeric_pos, sheet=sheet)
+
+
+def _csv_layout(data: bytes, lookup, *, expected) -> _Layout | _Failure:
+    """A CSV file: decoded (UTF-8, UTF-8 with BOM, GB18030), its header below any titles."""
+    why = sniff_binary(data)
+    if why is not None:
+        return _Failure(f"cannot read this file as CSV: {why}", "wrong_format")
+    if b"\x00" in data:
+        return _Failure(
+            "cannot read this file as CSV: it contains binary data; save it as .xlsx or CSV",
+            "wrong_format",
+        )
+    body, encoding, bad = decode_csv_bytes(data)
+    if body is None:
+        line = data[:bad].count(b"\n") + 1
+        reason = (
+            f"cannot decode the file: it is neither UTF-8 nor GBK/GB18030 text "
+            f"(byte 0x{data[bad]:02x} at offset {bad}); save it as UTF-8 CSV or .xlsx"
+        )
+        return _Failure(reason, "undecodable", row=line)
+    grid_all, width = read_csv_grid(body)
+    del body
+    head_rows = [
+        [None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in r]
+        for r in grid_all.head(HEADER_SEARCH_ROWS).itertuples(index=False)
+    ]
+    hdr = find_header(head_rows, lookup)
+    if hdr is None:
+        return _Failure(_no_header(expected), "no_header", encoding=encoding)
+    first, last = hdr
+    headers = combine_headers(head_rows, first, last, width)
+    grid = grid_all.iloc[last + 1 :].reset_index(drop=True)
+    grid.columns = range(grid.shape[1])
+    return _Layout(grid, headers, last, encoding=encoding)
+
+
+def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
+    """The table of a file read: columns named, cells normalised, blank rows dropped."""
+    file, last = source.file, layout.last
+    problems: list = []
+    frame, columns, written, letters, numeric, row_numbers = _assemble(
+        source.table,
+        layout.grid,
+        layout.headers,
+        lookup,
+        first_data_row=last + 2,
+        file=file,
+        problems=problems,
+        numeric_by_pos=layout.numeric_pos,
+    )
+    if len(frame) == 0:
+        problems.append(
+            problem(
+                "error",
+                file,
+                row=last + 1,
+                column=None,
+                value=None,
+                reason="no data rows below the header",
+                code="no_data",
+            )
+        )
+    return RawTable(
+        table=source.table,
+        frame=frame,
+        columns=MappingProxyType(columns),
+        file=file,
+        encoding=layout.encoding,
+        sheet=layout.sheet,
+        header_row=last + 1,
+        row_numbers=row_numbers,
+        sha256=source.sha256,
+        size=source.size,
+        problems=problems_frame(problems),
+        written=MappingProxyType(written),
+        letters=MappingProxyType(letters),
+        numeric=MappingProxyType(numeric),
+    )
+
+
+def _assemble(
+    table,
+    grid: pd.DataFrame,
+    headers: list[str],
+    lookup: Mapping[str, str],
+    *,
+    first_data_row: int,
+    file: str,
+    problems: list,
+    numeric_by_pos=None,
+) -> tuple[pd.DataFrame, dict, dict, dict, dict, np.ndarray]:
+    """Name the grid's columns, normalise cells, drop fully blank rows and headerless blanks."""
+    width = grid.shape[1] if len(grid.columns) else 0
+    headers = headers + [""] * (width - len(headers))
+    labels: list[str] = []
+    written: dict[str, str] = {}
+    letters: dict[str, str] = {}
+    columns: dict[str, str | None] = {}
+    data: dict[str, np.ndarray] = {}
+    seen: set[str] = set()
+    for j, head in enumerate(headers):
+        letter = column_letter(j)
+        code = lookup.get(normalize_label(head)) if head else None
+        values = (
+            normalize_column(grid[j], free_text=code in FREE_TEXT_COLUMNS)
+            if j < width
+            else np.full(len(grid), None, dtype=object)
+        )
+        if not head:
+            filled = np.flatnonzero(pd.notna(values))
+            if len(filled) == 0:
+                continue  # an empty, headerless column: spreadsheet padding
+            label = f"(column {letter})"
+            problems.append(
+                problem(
+                    "warning",
+                    file,
+                    row=int(first_data_row + filled[0]),
+                    column=label,
+                    value=values[filled[0]],
+                    reason="values in a column without a header are ignored",
+                    code="headerless_column",
+                )
+            )
+            continue
+        label = head if head not in seen else f"{head} ({letter})"
+        seen.add(head)
+        labels.append(label)
+        written[label] = head
+        letters[label] = letter
+        columns[label] = code
+        data[label] = values
+    frame = (
+        pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()}, columns=labels)
+        if labels
+        else pd.DataFrame(index=grid.index)
+    )
+    row_numbers = np.arange(first_data_row, first_data_row + len(grid), dtype=np.int64)
+    numeric = {}
+    if numeric_by_pos:
+        pos = {letters[lab]: lab for lab in labels}
+        for j, mask in numeric_by_pos.items():
+            lab = pos.get(column_letter(j))
+            if lab is not None:
+                numeric[lab] = mask
+    if labels:
+        keep = frame.notna().any(axis=1).to_numpy()
+        if not keep.all():
+            frame = frame.loc[keep].reset_index(drop=True)
+            row_numbers = row_numbers[keep]
+            numeric = {k: v[keep] for k, v in numeric.items()}
+    else:
+        frame = pd.DataFrame()
+        row_numbers = row_numbers[:0]
+    numeric = {k: v for k, v in numeric.items() if v.any()}
+    return frame, columns, written, letters, numeric, row_numbers
+
+
+__all__ = ["FREE_TEXT_COLUMNS", "read_table"]

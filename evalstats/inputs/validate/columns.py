@@ -1,0 +1,187 @@
+"""Column-level helpers shared by the table checks: find the columns, map typed values to
+codes, parse dates, find repeated keys.
+
+Each helper is vectorised: only the distinct values of a column go through Python.
+
+Examples
+--------
+>>> import numpy as np
+>>> from evalstats.inputs.validate.columns import category_positions
+>>> typed = np.array(["B", "a", None], dtype=object)
+>>> pos, _ = category_positions(typed, {"a": "A", "b": "B"}, ["A", "B"])
+>>> pos.tolist()
+[1, 0, -1]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalstats.core.scheme import Scheme, normalize_label
+from evalstats.inputs.read import RawTable
+from evalstats.inputs.validate.problems import ProblemCollector
+
+OPTIONAL_COLUMNS = {
+    "responses": ("comment", "submitted_at", "collector"),
+    "units": (),
+    "forms_issued": (),
+    "incidents": ("note",),
+    "exclusions": ("reason",),
+}
+
+
+def category_positions(
+    values: np.ndarray, lookup: dict, categories
+) -> tuple[np.ndarray, np.ndarray]:
+    """Map typed values to category positions; returns (positions with -1, factorize codes).
+
+    Only the unique values go through the Python-level lookup.
+    """
+    fcodes, uniques = pd.factorize(values, use_na_sentinel=True)
+    pos = {c: i for i, c in enumerate(categories)}
+    lut = np.array(
+        [pos.get(lookup.get(normalize_label(u)), -1) for u in uniques] + [-1], dtype=np.int32
+    )
+    return lut[fcodes], fcodes
+
+
+def arrow_bool(arr) -> np.ndarray:
+    """A pyarrow boolean array as a numpy bool array (null → False)."""
+    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def column_values(raw: RawTable, label: str | None) -> np.ndarray:
+    """The cells of frame column ``label`` (object array); all None when ``label`` is None."""
+    if label is None:
+        return np.full(len(raw.frame), None, dtype=object)
+    return raw.frame[label].to_numpy(dtype=object)
+
+
+def _expected_header(scheme: Scheme, table: str, code: str) -> str:
+    if table == "responses" and code in scheme.dimension_codes:
+        return scheme.label("dimensions", code)
+    return scheme.headers[table][code][0]
+
+
+def check_columns(raw: RawTable, scheme: Scheme, required, col: ProblemCollector) -> dict[str, str]:
+    """Missing, duplicated and unknown columns; returns code → frame column (first one)."""
+    table = raw.table
+    found: dict[str, str] = {}
+    for label, code in raw.columns.items():
+        if code is None:
+            col.add(
+                "warning",
+                raw.file,
+                row=raw.header_row,
+                column=raw.written[label],
+                value=None,
+                reason=f"unknown column is ignored (column {raw.letters[label]})",
+                code="unknown_column",
+            )
+        elif code in found:
+            first = found[code]
+            col.add(
+                "error",
+                raw.file,
+                row=raw.header_row,
+                column=raw.written[label],
+                value=None,
+                reason=f"duplicated column: column {raw.letters[label]} means the same as column "
+                f"{raw.letters[first]} ({raw.written[first]})",
+                code="duplicate_column",
+            )
+        else:
+            found[code] = label
+    for code in required:
+        if code not in found:
+            col.add(
+                "error",
+                raw.file,
+                row=raw.header_row,
+                column=_expected_header(scheme, table, code),
+                value=None,
+                reason=f"required column is missing ({code})",
+                code="missing_column",
+            )
+    return found
+
+
+def usable(raw: RawTable) -> bool:
+    """True when the table was read with a header and has data rows to check."""
+    return raw.header_row is not None and len(raw.frame) > 0
+
+
+def parse_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Text → datetime64[ns] (NaT for blank) and a mask of unparseable non-blank cells."""
+    fcodes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return np.full(len(values), np.datetime64("NaT", "ns")), np.zeros(len(values), bool)
+    texts = pd.Index([str(u) for u in uniques], dtype=object)
+    parsed = _to_datetime(texts, "ISO8601")
+    todo = np.flatnonzero(pd.isna(parsed))
+    if len(todo):
+        alt = (
+            texts[todo]
+            .str.replace(r"[年月/.]", "-", regex=True)
+            .str.replace("日", " ", regex=False)
+            .str.replace(r"[时点]", ":", regex=True)
+            .str.replace("分", ":", regex=False)
+            .str.replace("秒", "", regex=False)
+            .str.strip()
+            .str.rstrip(":-")
+        )
+        second = _to_datetime(alt, "mixed")
+        parsed = parsed.to_numpy().copy()
+        parsed[todo] = second.to_numpy()
+        parsed = pd.DatetimeIndex(parsed)
+    lut = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    out = lut[fcodes]
+    bad = (fcodes >= 0) & np.isnat(out)
+    return out, bad
+
+
+def _to_datetime(texts: pd.Index, fmt: str) -> pd.DatetimeIndex:
+    try:
+        res = pd.to_datetime(texts, format=fmt, errors="coerce")
+    except (ValueError, TypeError):  # e.g. mixed time zones: one value at a time
+        res = pd.DatetimeIndex([_one_datetime(t, fmt) for t in texts])
+    if getattr(res, "tz", None) is not None:
+        res = res.tz_convert(None)
+    return pd.DatetimeIndex(res).as_unit("ns")
+
+
+def _one_datetime(text, fmt):
+    try:
+        v = pd.to_datetime(text, format=fmt, errors="coerce")
+    except (ValueError, TypeError):
+        return pd.NaT
+    if v is not pd.NaT and v.tzinfo is not None:
+        v = v.tz_convert(None)
+    return v
+
+
+def first_row_of(keys: np.ndarray, mask: np.ndarray, rows: np.ndarray):
+    """Among positions in ``mask``: repeat flag and row of the first position with that key."""
+    idx = np.flatnonzero(mask)
+    sub = pd.Series(keys[idx])
+    codes, _ = pd.factorize(sub)
+    _, first = np.unique(codes, return_index=True)  # factorize numbers keys by first sight
+    first_idx = idx[first]
+    repeat = np.zeros(len(keys), bool)
+    first_row = np.zeros(len(keys), np.int64)
+    repeat[idx] = first_idx[codes] != idx
+    first_row[idx] = rows[first_idx[codes]]
+    return repeat, first_row, first_idx, codes, idx
+
+
+__all__ = [
+    "OPTIONAL_COLUMNS",
+    "arrow_bool",
+    "category_positions",
+    "check_columns",
+    "column_values",
+    "first_row_of",
+    "parse_dates",
+    "usable",
+]

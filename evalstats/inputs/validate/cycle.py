@@ -1,0 +1,418 @@
+"""Validation of a whole cycle: every input table read, checked, and gathered into one result.
+
+Examples
+--------
+>>> from evalstats.inputs.validate.cycle import check_cycle, validate_cycle
+>>> validate_cycle("data/raw/2026H1").ok  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalstats.core.config import resolve_path
+from evalstats.core.errors import InputError
+from evalstats.core.scheme import Scheme, normalize_label, resolve_scheme
+from evalstats.inputs import forms as _forms
+from evalstats.inputs import pseudonym as _pseudonym
+from evalstats.inputs.read import RawTable, cycle_files, read_table
+from evalstats.inputs.validate.columns import column_values, usable
+from evalstats.inputs.validate.identifiers import Identifiers, protect_identifiers, redact
+from evalstats.inputs.validate.problems import ProblemCollector
+from evalstats.inputs.validate.responses import build_forms, validate_responses
+from evalstats.inputs.validate.result import ValidatedCycle
+from evalstats.inputs.validate.tables import (
+    INPUTS_INT_COLUMNS,
+    OPTIONAL_INPUTS,
+    inputs_row,
+    returned_problems,
+    validate_exclusions,
+    validate_incidents,
+    validate_issued,
+    validate_units,
+)
+
+
+def validate_cycle(
+    path, *, scheme=None, cycle=None, raise_on_error=True, key=None, key_file=None
+) -> ValidatedCycle:
+    """Read and validate a cycle's inputs, reporting every problem at once.
+
+    Parameters
+    ----------
+    path : str or Path
+        A cycle folder (``data/raw/2026H1``) holding ``responses``, ``units`` and optionally
+        ``forms_issued``, ``incidents`` and ``exclusions`` (.xlsx, .xls, .ods or .csv); or one
+        responses file, whose sibling files are then used.  Relative paths resolve from the
+        project root.
+    scheme : Scheme, str or Path, optional
+        The evaluation scheme (default: the bundled one).
+    cycle : str, optional
+        Cycle id; default: the folder's name (for a file, its folder's name).
+    raise_on_error : bool, default True
+        Raise :class:`~evalstats.core.errors.InputError` (carrying the problems table) when any
+        problem is an error.  With False, the result holds the clean rows and the problems.
+    key : PseudonymKey, str or bytes, optional
+        Pseudonym key for respondent identifiers (see :mod:`evalstats.inputs.pseudonym`).  Default:
+        ``EVALSTATS_PSEUDONYM_KEY`` or ``EVALSTATS_PSEUDONYM_KEY_FILE``, read only when the
+        responses carry identifier columns.
+    key_file : str or Path, optional
+        A file holding the key instead (outside the project and the cycle folder).
+
+    Returns
+    -------
+    ValidatedCycle
+
+    Raises
+    ------
+    InputError
+        Some problem is an error (only with ``raise_on_error=True``).
+    UsageError
+        The responses carry identifiers and the key configured is wrong (empty, shorter than
+        16 bytes, unreadable, or a key file inside the project or the cycle folder).
+    FileNotFoundError
+        ``path`` does not exist.
+
+    Notes
+    -----
+    Levels are matched after NFKC normalisation with spaces removed and case folded, by
+    Chinese label, English code or label, paper digit or alias (``"满 意"``, ``"２"``,
+    ``"satisfied"``).  A blank answer is missing (allowed).  A form id repeated with the same
+    unit, group and answers is a warning and counted once; with anything different it is an
+    error naming both rows and no copy is counted.  Rows with an error are not in ``forms``.
+
+    Identifier columns are emptied as soon as the file is read, before any check.  With a key
+    the forms (and voided forms) gain a ``respondent`` column after ``collector``: the phone
+    number's pseudonym, else the name's, None when both are blank.  Without a key the
+    identifiers are dropped with one ``identifiers_dropped`` warning.  A problem's value in an
+    identifier column would show as ``<redacted>``.
+
+    Examples
+    --------
+    >>> v = validate_cycle("data/raw/2026H1")  # doctest: +SKIP
+    >>> v.ok, len(v.forms), v.inputs["encoding"].tolist()  # doctest: +SKIP
+    (True, 1469, [None, 'gb18030'])
+    """
+    scheme = resolve_scheme(scheme)
+    if not isinstance(raise_on_error, bool):
+        raise TypeError(f"raise_on_error must be True or False; got {raise_on_error!r}")
+    col = ProblemCollector()
+    where = _locate(path, col)
+    cycle = _cycle_id(cycle, where.folder)
+    raws = {
+        t: read_table(fp, table=t, scheme=scheme, display=where.display(fp))
+        for t, fp in where.files.items()
+    }
+    ident = _protect(raws, scheme, col, folder=where.folder, key=key, key_file=key_file)
+    inputs = _inputs_table(raws)
+    _check_responses_present(raws, where, col)
+    units = _units(raws, scheme, where, col)
+    raw = raws.get("responses")
+    units, r = _responses(raw, scheme, units, col)
+    if r is not None:
+        r["respondent"] = ident.respondent
+    exclusions = validate_exclusions(
+        raws.get("exclusions"),
+        scheme,
+        set(r["fid"][~pd.isna(r["fid"])]) if r is not None else set(),
+        col,
+    )
+    counted = _split_forms(raw, r, exclusions, scheme=scheme, cycle=cycle, units=units)
+    issued, issued_info = validate_issued(
+        raws.get("forms_issued"), scheme, units.lookup, units.cats, col
+    )
+    if issued is not None and r is not None:
+        _check_returned(raws["forms_issued"], issued, issued_info, counted, col)
+    incidents = validate_incidents(raws.get("incidents"), scheme, units.lookup, units.cats, col)
+    if units.file is not None and r is not None and len(units.table):
+        _units_without_forms(raws["units"], units, counted, r, col)
+    problems = redact(col.frame(), ident)
+    result = ValidatedCycle(
+        cycle=cycle,
+        forms=counted.forms,
+        voided=counted.voided,
+        units=units.table.reset_index(drop=True),
+        forms_issued=issued,
+        incidents=incidents,
+        exclusions=exclusions,
+        duplicates=counted.duplicates,
+        problems=problems,
+        inputs=inputs,
+        scheme=scheme,
+        rows_read=0 if raw is None else len(raw.frame),
+        identifiers=ident.codes,
+        pseudonym_key_id=ident.key_id,
+    )
+    if raise_on_error and not result.ok:
+        raise InputError(problems)
+    return result
+
+
+# ---------------------------------------------------------------------------- the steps
+@dataclass(frozen=True)
+class _Where:
+    """Where a cycle's inputs are and how the user named them."""
+
+    folder: Path
+    path: Path  # the folder or responses file given, resolved
+    shown: str  # ... as the user wrote it
+    shown_folder: str
+    single: bool  # one responses file given (its siblings are the other tables)
+    files: dict[str, Path]
+    ambiguous: pd.DataFrame  # problems of the folder: tables held by two files
+
+    def display(self, fp: Path) -> str:
+        """How to name the input file ``fp`` in problems."""
+        if self.single and fp == self.path:
+            return self.shown
+        return os.path.join(self.shown_folder, fp.name) if self.shown_folder else fp.name
+
+
+def _locate(path, col: ProblemCollector) -> _Where:
+    """The cycle folder and its input files (a responses file given replaces the folder's)."""
+    p = resolve_path(path)
+    shown = str(path)
+    if p.is_dir():
+        files, amb = cycle_files(p, display=shown)
+        col.extend(amb)
+        return _Where(p, p, shown, shown, False, files, amb)
+    if p.is_file():
+        shown_folder = os.path.dirname(shown)
+        files, amb = cycle_files(p.parent, display=shown_folder or ".")
+        col.extend(amb[~amb["reason"].str.contains("responses file")])
+        files["responses"] = p
+        return _Where(p.parent, p, shown, shown_folder, True, files, amb)
+    raise FileNotFoundError(f"no such file or folder: {path}")
+
+
+def _cycle_id(cycle, folder: Path) -> str:
+    """The cycle id given, else the folder's name; a non-empty string."""
+    if cycle is None:
+        cycle = folder.resolve().name
+    if not isinstance(cycle, str) or not cycle.strip():
+        raise ValueError(f"cycle must be a non-empty string; got {cycle!r}")
+    return cycle
+
+
+def _protect(raws: dict, scheme: Scheme, col: ProblemCollector, *, folder, key, key_file):
+    """Blank the responses' identifier columns in ``raws`` (in place); a key given is checked
+    even when there are none."""
+    if "responses" in raws:
+        raws["responses"], ident = protect_identifiers(
+            raws["responses"], scheme, col, key=key, key_file=key_file, folder=folder
+        )
+        return ident
+    if key is not None or key_file is not None:
+        _pseudonym.load_key(key, key_file=key_file, data_folders=[folder])  # check it anyway
+    return Identifiers()
+
+
+def _inputs_table(raws: dict) -> pd.DataFrame:
+    """One row per input file (:func:`~evalstats.inputs.validate.tables.inputs_row`)."""
+    input_rows = [
+        inputs_row(raws[t]) for t in ("responses", "units", *OPTIONAL_INPUTS) if t in raws
+    ]
+    return pd.DataFrame(
+        {
+            c: pd.Series(
+                [r[c] for r in input_rows], dtype="Int64" if c in INPUTS_INT_COLUMNS else object
+            )
+            for c in ("table", "file", "sha256", "size", "encoding", "sheet", "header_row", "rows")
+        }
+    )
+
+
+def _check_responses_present(raws: dict, where: _Where, col: ProblemCollector) -> None:
+    """An error when there is no responses file (unless two files claimed it)."""
+    amb = where.ambiguous
+    if "responses" not in raws and not amb["reason"].str.contains("responses file").any():
+        col.add(
+            "error",
+            where.shown,
+            row=None,
+            column=None,
+            value=None,
+            reason="no responses file (expected responses.xlsx, .xls, .ods or .csv)",
+            code="missing_file",
+        )
+
+
+@dataclass(frozen=True)
+class _Units:
+    """The units known to the checks: table (None until known), lookup, codes in order."""
+
+    table: pd.DataFrame | None
+    lookup: dict
+    cats: list
+    file: str | None = None  # the units file as named in problems; None without one
+    rows: np.ndarray | None = None  # row of each unit in the units file
+
+
+def _units(raws: dict, scheme: Scheme, where: _Where, col: ProblemCollector) -> _Units:
+    """The units file checked; without one, a warning (a responses file given) or an error."""
+    if "units" in raws:
+        table, lookup, rows = validate_units(raws["units"], scheme, col)
+        return _Units(table, lookup, list(table["unit"]), raws["units"].file, rows)
+    if where.single:
+        reason = "no units file next to the responses file: unit codes cannot be checked"
+        col.add(
+            "warning",
+            where.shown,
+            row=None,
+            column=None,
+            value=None,
+            reason=reason,
+            code="no_units_file",
+        )
+    else:
+        reason = "no units file (expected units.xlsx, .xls, .ods or .csv)"
+        col.add(
+            "error",
+            where.shown,
+            row=None,
+            column=None,
+            value=None,
+            reason=reason,
+            code="missing_file",
+        )
+    return _Units(None, {}, [])
+
+
+def _responses(raw: RawTable | None, scheme: Scheme, units: _Units, col: ProblemCollector):
+    """The responses checked against the units; (units, mapped arrays or None).
+
+    Without a units file the units are the values typed, in order of first appearance.
+    """
+    r = None
+    if raw is not None:
+        if units.table is None and usable(raw):
+            units = _units_typed(raw)
+        r = validate_responses(
+            raw,
+            scheme,
+            col,
+            unit_lookup=units.lookup,
+            unit_cats=units.cats,
+            units_file=units.file,
+        )
+    if units.table is None:
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("unit", "name", "series")})
+        units = dataclasses.replace(units, table=empty)
+    return units, r
+
+
+def _units_typed(raw: RawTable) -> _Units:
+    """No units file: the units are the values typed, in order of first appearance."""
+    typed = column_values(raw, raw.column_for("unit"))
+    seen: dict[str, str] = {}
+    for v in pd.unique(typed[~pd.isna(typed)]):
+        seen.setdefault(normalize_label(v), v)
+    cats = list(seen.values())
+    table = pd.DataFrame(
+        {
+            "unit": pd.Series(cats, dtype=object),
+            "name": pd.Series([None] * len(cats), dtype=object),
+            "series": pd.Series([None] * len(cats), dtype=object),
+        }
+    )
+    return _Units(table, seen, cats)
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """Where each readable response ended: counted, voided, or a copy typed twice."""
+
+    forms: pd.DataFrame
+    voided: pd.DataFrame
+    duplicates: pd.DataFrame
+
+
+def _split_forms(raw, r, exclusions, *, scheme: Scheme, cycle: str, units: _Units) -> _Counted:
+    """Counted forms, voided forms (listed in the exclusions) and copies typed twice."""
+    if r is None:
+        empty_forms = _forms.empty_forms(scheme, units=units.cats)
+        duplicates = pd.DataFrame(
+            {
+                "form_id": pd.Series([], dtype=object),
+                "source_file": pd.Series([], dtype=object),
+                "source_row": pd.Series([], dtype="int64"),
+                "first_row": pd.Series([], dtype="int64"),
+            }
+        )
+        voided = empty_forms.assign(reason=pd.Series([], dtype=object))
+        return _Counted(empty_forms, voided, duplicates)
+    build = functools.partial(build_forms, raw, r, scheme=scheme, cycle=cycle, unit_cats=units.cats)
+    keep = ~r["err"] & ~r["dup_later"]
+    excl_reason = dict(zip(exclusions["form_id"], exclusions["reason"], strict=True))
+    fid = pd.Series(r["fid"], dtype=object)
+    is_void = keep & fid.isin(excl_reason.keys()).to_numpy()
+    forms_df = build(np.flatnonzero(keep & ~is_void))
+    vpos = np.flatnonzero(is_void)
+    voided = build(vpos)
+    voided["reason"] = pd.Series(
+        [excl_reason[i] for i in r["fid"][vpos]], dtype=object, index=voided.index
+    )
+    dpos = np.flatnonzero(r["dup_later"])
+    duplicates = pd.DataFrame(
+        {
+            "form_id": pd.Series(r["fid"][dpos], dtype=object),
+            "source_file": pd.Series([raw.file] * len(dpos), dtype=object),
+            "source_row": pd.Series(raw.row_numbers[dpos], dtype="int64"),
+            "first_row": pd.Series(r["dup_first_row"][dpos], dtype="int64"),
+        }
+    )
+    return _Counted(forms_df, voided, duplicates)
+
+
+def _units_without_forms(
+    raw: RawTable, units: _Units, counted: _Counted, r: dict, col: ProblemCollector
+) -> None:
+    """A warning for each listed unit with no form in the responses (not even a bad one)."""
+    have = set(counted.forms["unit"].dropna()) | set(counted.voided["unit"].dropna())
+    attempted = set(np.asarray(units.cats, dtype=object)[r["unit_pos"][r["unit_pos"] >= 0]])
+    ucol = raw.column_for("unit")
+    for code, row in zip(units.table["unit"], units.rows, strict=True):
+        if code not in have and code not in attempted:
+            col.add(
+                "warning",
+                units.file,
+                row=int(row),
+                column=raw.written[ucol],
+                value=code,
+                reason="unit has no forms in the responses",
+                code="unit_without_forms",
+            )
+
+
+def _check_returned(raw, issued, info, counted: _Counted, col):
+    """Returned forms (counted + voided) above forms issued, per unit × group."""
+    returned = (
+        pd.concat([counted.forms[["unit", "group"]], counted.voided[["unit", "group"]]])
+        .astype(object)
+        .value_counts()
+    )
+    have = {(u, g): int(n) for (u, g), n in returned.items()}
+    returned_problems(raw, issued, info, have, col)
+
+
+def check_cycle(path, *, scheme=None, cycle=None, key=None, key_file=None) -> pd.DataFrame:
+    """The problems table of :func:`validate_cycle` (never raises for bad data).
+
+    Examples
+    --------
+    >>> check_cycle("data/raw/2026H1").query("severity == 'error'")  # doctest: +SKIP
+    """
+    return validate_cycle(
+        path, scheme=scheme, cycle=cycle, raise_on_error=False, key=key, key_file=key_file
+    ).problems
+
+
+__all__ = ["check_cycle", "validate_cycle"]

@@ -1,0 +1,103 @@
+"""The problems of a validation: gathered (pandera-style, all at once), sorted and printed.
+
+:class:`ProblemCollector` gathers problems as vectorised frames (one row per bad cell) and as
+single rows; :func:`sort_problems` orders them errors first, by file and row;
+:func:`format_problems` prints one line per problem.
+
+Examples
+--------
+>>> from evalstats.inputs.validate.problems import ProblemCollector
+>>> col = ProblemCollector()
+>>> col.add("error", "r.csv", 3, "被评单位", "U9", "unknown unit", "unknown_unit")
+>>> col.frame()[["row", "code"]].to_dict("records")
+[{'row': 3, 'code': 'unknown_unit'}]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalstats.core.errors import PROBLEM_COLUMNS, format_problem
+from evalstats.inputs.read import RawTable, problem, problems_frame, row_objects
+
+SEVERITIES = ("error", "warning")
+
+
+class ProblemCollector:
+    """Gathers problems as frames (vectorised) and dict rows."""
+
+    def __init__(self):
+        self.frames: list[pd.DataFrame] = []
+        self.rows: list[dict] = []
+
+    def add(self, severity, file, *, row, column, value, reason, code):
+        """Add one problem (``row`` to ``code`` by keyword)."""
+        self.rows.append(
+            problem(severity, file, row=row, column=column, value=value, reason=reason, code=code)
+        )
+
+    def cells(self, raw: RawTable, label: str, mask, *, severity, reason, code, values=None):
+        """One problem per True in ``mask`` (positions of ``raw.frame``)."""
+        idx = np.flatnonzero(mask)
+        if len(idx) == 0:
+            return
+        vals = raw.frame[label].to_numpy(dtype=object) if values is None else values
+        reasons = reason[idx] if isinstance(reason, np.ndarray) else reason
+        self.frames.append(
+            pd.DataFrame(
+                {
+                    "severity": severity,
+                    "file": raw.file,
+                    "row": raw.row_numbers[idx],
+                    "column": raw.written[label],
+                    "value": vals[idx],
+                    "reason": reasons,
+                    "code": code,
+                }
+            )
+        )
+
+    def extend(self, frame: pd.DataFrame):
+        if len(frame):
+            self.frames.append(frame)
+
+    def frame(self) -> pd.DataFrame:
+        parts = [problems_frame(self.rows), *self.frames]
+        parts = [p.astype(object) for p in parts if len(p)]
+        if not parts:
+            return problems_frame()
+        out = pd.concat(parts, ignore_index=True)[PROBLEM_COLUMNS].astype(object)
+        out["row"] = row_objects(out["row"])
+        return sort_problems(out)
+
+
+def sort_problems(problems: pd.DataFrame) -> pd.DataFrame:
+    """Errors first, then warnings; each by file, then row (file-level problems first)."""
+    if len(problems) == 0:
+        return problems.reset_index(drop=True)
+    key = pd.DataFrame(
+        {
+            "s": problems["severity"].map({"error": 0, "warning": 1}).fillna(2),
+            "f": problems["file"].fillna("").astype(str),
+            "r": pd.to_numeric(problems["row"], errors="coerce").fillna(-1).astype(float),
+        }
+    )
+    order = np.lexsort((key["r"].to_numpy(), key["f"].to_numpy(), key["s"].to_numpy()))
+    return problems.iloc[order].reset_index(drop=True)
+
+
+def format_problems(problems: pd.DataFrame) -> list[str]:
+    """One line per problem, ``file:row:column: reason (value)``; errors, then warnings.
+
+    Examples
+    --------
+    >>> format_problems(check_cycle("data/raw/2026H1"))[:1]  # doctest: +SKIP
+    ['data/raw/2026H1/responses.xlsx:57:问卷编号: form typed twice: ... (H1-0041)']
+    """
+    if problems is None or len(problems) == 0:
+        return []
+    return [format_problem(p) for p in sort_problems(problems).itertuples(index=False)]
+
+
+__all__ = ["SEVERITIES", "ProblemCollector", "format_problems", "sort_problems"]

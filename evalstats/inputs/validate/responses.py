@@ -1,0 +1,303 @@
+"""Checks of the responses table, row by row and vectorised; the forms tables built from it.
+
+:func:`validate_responses` maps each row's form id, unit, group, levels and submission time to
+codes, gathers the problems of every cell and finds the forms typed twice; :func:`build_forms`
+makes the forms table (:mod:`evalstats.inputs.forms`) of chosen rows.
+
+Examples
+--------
+>>> from evalstats.inputs.validate.responses import validate_responses
+>>> r = validate_responses(raw, scheme, unit_lookup, unit_cats, units_file, col)  # doctest: +SKIP
+>>> r.err.sum()  # doctest: +SKIP
+0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from evalstats.core.scheme import Scheme
+from evalstats.inputs import forms as _forms
+from evalstats.inputs.read import RawTable
+from evalstats.inputs.validate.columns import (
+    arrow_bool,
+    category_positions,
+    check_columns,
+    column_values,
+    first_row_of,
+    parse_dates,
+    usable,
+)
+from evalstats.inputs.validate.problems import ProblemCollector
+
+SCI_ID = r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+"
+
+
+def validate_responses(
+    raw: RawTable, scheme: Scheme, col: ProblemCollector, *, unit_lookup, unit_cats, units_file
+) -> dict | None:
+    """Per-row checks of the responses; returns mapped arrays and the error mask.
+
+    The steps: the columns, the form ids, the units, the groups, the levels, the submission
+    times, then the forms typed twice.  Problems go to ``col`` in that order.
+
+    Returns
+    -------
+    dict or None
+        ``found`` (column code → frame column), ``fid``, ``unit_pos``, ``group_pos``,
+        ``levels`` (dimension → level positions), ``submitted``, ``comment``, ``collector``,
+        ``err`` (rows with an error), ``dup_later`` (later copies of a form typed twice) and
+        ``dup_first_row``; None when the table could not be read.
+
+    Examples
+    --------
+    >>> r = validate_responses(raw, scheme, col, unit_lookup={}, unit_cats=[],
+    ...                        units_file=None)  # doctest: +SKIP
+    """
+    col.extend(raw.problems)
+    if not usable(raw):
+        return None
+    found = check_columns(raw, scheme, ("form_id", "unit", "group", *scheme.dimension_codes), col)
+    fid, fid_bad, lost = _check_form_ids(raw, scheme, found, col)
+    unit_pos, unit_bad = _map_units(
+        raw, found, col, lookup=unit_lookup, cats=unit_cats, file=units_file
+    )
+    group_pos, group_bad = _map_groups(raw, scheme, found, col)
+    levels, keys, level_bad = _map_levels(raw, scheme, found, col)
+    submitted, date_bad = _parse_submitted(raw, found, col)
+    answers = pd.DataFrame({"u": unit_pos, "g": group_pos} | keys)
+    in_conflict, dup_later, dup_first_row = _find_duplicates(
+        raw, found, col, fid=fid, ok_id=~pd.isna(fid) & ~lost, answers=answers
+    )
+    return {
+        "found": found,
+        "fid": fid,
+        "unit_pos": unit_pos,
+        "group_pos": group_pos,
+        "levels": levels,
+        "submitted": submitted,
+        "comment": column_values(raw, found.get("comment")),
+        "collector": column_values(raw, found.get("collector")),
+        "err": fid_bad | unit_bad | group_bad | level_bad | date_bad | in_conflict,
+        "dup_later": dup_later,
+        "dup_first_row": dup_first_row,
+    }
+
+
+def _check_form_ids(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector):
+    """Form ids: (ids, rows with an error, ids that lost precision in Excel)."""
+    n = len(raw.frame)
+    fid = column_values(raw, found.get("form_id"))
+    if "form_id" not in found:
+        return fid, np.ones(n, bool), np.zeros(n, bool)  # named by the missing-column error
+    label = found["form_id"]
+    blank = pd.isna(fid)
+    col.cells(raw, label, blank, severity="error", reason="blank form id", code="blank_value")
+    limit = scheme.rules.max_id_digits
+    fcodes, uniques = pd.factorize(fid, use_na_sentinel=True)
+    u = pa.array(np.asarray(uniques, dtype=object), type=pa.string(), from_pandas=True)
+    sci = arrow_bool(pc.match_substring_regex(u, f"^{SCI_ID}$"))
+    long_digits = arrow_bool(
+        pc.and_(pc.match_substring_regex(u, "^[0-9]+$"), pc.greater(pc.utf8_length(u), limit))
+    )
+    sci_cell = np.append(sci, False)[fcodes]
+    long_cell = np.append(long_digits, False)[fcodes]
+    numeric = raw.numeric.get(label, np.zeros(n, bool))
+    lost = sci_cell | (long_cell & numeric)
+    shown = fid
+    if (long_cell & numeric).any():
+        # show the number as Excel does (15 significant digits), not its binary expansion
+        shown = fid.copy()
+        for i in np.flatnonzero(long_cell & numeric):
+            shown[i] = format(float(fid[i]), ".15G")
+    col.cells(
+        raw,
+        label,
+        lost,
+        severity="error",
+        reason=f"form id lost precision in Excel (stored as a number; more than {limit} digits "
+        "cannot be kept); format the column as text and retype the ids",
+        code="id_precision",
+        values=shown,
+    )
+    return fid, blank | lost, lost
+
+
+def _map_units(raw: RawTable, found: dict, col: ProblemCollector, *, lookup, cats, file):
+    """Units typed → positions in ``cats`` (-1: blank or unknown) and the rows in error."""
+    n = len(raw.frame)
+    if "unit" not in found:
+        return np.full(n, -1, dtype=np.int32), np.ones(n, bool)
+    unit_pos, ufc = category_positions(column_values(raw, found["unit"]), lookup, cats)
+    blank = ufc < 0
+    unknown = (unit_pos < 0) & ~blank
+    col.cells(raw, found["unit"], blank, severity="error", reason="blank unit", code="blank_value")
+    col.cells(
+        raw,
+        found["unit"],
+        unknown,
+        severity="error",
+        reason=f"unknown unit: neither a code nor a name in {file}",
+        code="unknown_unit",
+    )
+    return unit_pos, blank | unknown
+
+
+def _map_groups(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector):
+    """Respondent groups typed → positions in the scheme's groups and the rows in error."""
+    n = len(raw.frame)
+    if "group" not in found:
+        return np.full(n, -1, dtype=np.int32), np.ones(n, bool)
+    group_pos, gfc = category_positions(
+        column_values(raw, found["group"]), scheme.lookup("groups"), scheme.group_codes
+    )
+    blank = gfc < 0
+    unknown = (group_pos < 0) & ~blank
+    expected = ", ".join(g.label_zh for g in scheme.groups)
+    col.cells(
+        raw,
+        found["group"],
+        blank,
+        severity="error",
+        reason="blank respondent group",
+        code="blank_value",
+    )
+    col.cells(
+        raw,
+        found["group"],
+        unknown,
+        severity="error",
+        reason=f"unknown respondent group; expected one of {expected}",
+        code="unknown_group",
+    )
+    return group_pos, blank | unknown
+
+
+def _map_levels(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector):
+    """Answers → level positions per dimension (-1: blank or unknown), the keys that tell
+    copies apart (unknown text keeps its identity) and the rows with an unknown level."""
+    n = len(raw.frame)
+    err = np.zeros(n, bool)
+    levels = {}
+    keys = {}
+    lv_labels = ", ".join(v.label_zh for v in scheme.levels)
+    digits = ", ".join(str(v.digit) for v in scheme.levels if v.digit is not None)
+    lv_reason = f"unknown level; expected one of {lv_labels}" + (
+        f" (or the digits {digits})" if digits else ""
+    )
+    level_lookup = scheme.level_lookup()
+    for d in scheme.dimension_codes:
+        if d not in found:
+            levels[d] = np.full(n, -1, dtype=np.int32)
+            keys[d] = levels[d]
+            continue
+        pos, lfc = category_positions(
+            column_values(raw, found[d]), level_lookup, scheme.level_codes
+        )
+        unknown = (pos < 0) & (lfc >= 0)
+        col.cells(raw, found[d], unknown, severity="error", reason=lv_reason, code="unknown_level")
+        err |= unknown
+        levels[d] = pos
+        keys[d] = np.where(pos >= 0, pos, -2 - lfc)  # unknown text keeps its identity
+    return levels, keys, err
+
+
+def _parse_submitted(raw: RawTable, found: dict, col: ProblemCollector):
+    """Submission times (NaT when blank or absent) and the rows that cannot be read as one."""
+    n = len(raw.frame)
+    if "submitted_at" not in found:
+        return np.full(n, np.datetime64("NaT", "ns")), np.zeros(n, bool)
+    submitted, bad = parse_dates(column_values(raw, found["submitted_at"]))
+    col.cells(
+        raw,
+        found["submitted_at"],
+        bad,
+        severity="error",
+        reason="cannot read this as a date and time (write e.g. 2026-06-30 14:05)",
+        code="bad_datetime",
+    )
+    return submitted, bad
+
+
+def _find_duplicates(raw: RawTable, found: dict, col: ProblemCollector, *, fid, ok_id, answers):
+    """The same id twice: same answers (``answers``: unit, group and level keys per row) →
+    counted once; different answers → an error, and no copy is counted.
+
+    Returns (rows in conflict, later copies of a form typed twice, row of each one's first copy).
+    """
+    n = len(raw.frame)
+    in_conflict = np.zeros(n, bool)
+    dup_later = np.zeros(n, bool)
+    dup_first_row = np.zeros(n, np.int64)
+    if not ok_id.any():
+        return in_conflict, dup_later, dup_first_row
+    multi = ok_id & pd.Series(fid).duplicated(keep=False).to_numpy() & ok_id
+    if not multi.any():
+        return in_conflict, dup_later, dup_first_row
+    idx = np.flatnonzero(multi)
+    h = pd.util.hash_pandas_object(answers.iloc[idx], index=False).to_numpy()
+    repeat, first_row, first_idx, codes, _ = first_row_of(fid, multi, raw.row_numbers)
+    first_hash = h[np.searchsorted(idx, first_idx[codes])]
+    same = h == first_hash
+    conflict_code = np.zeros(len(first_idx), bool)
+    np.logical_or.at(conflict_code, codes, ~same)
+    in_conflict[idx] = conflict_code[codes]
+    same_full = np.zeros(n, bool)
+    same_full[idx] = same
+    diff = repeat & ~same_full
+    reason = np.array([f"same form id as row {r} but different answers" for r in first_row], object)
+    col.cells(
+        raw, found["form_id"], diff, severity="error", reason=reason, code="conflicting_duplicate"
+    )
+    twice = repeat & same_full
+    reason2 = np.array(
+        [f"form typed twice: same id and answers as row {r}; counted once" for r in first_row],
+        object,
+    )
+    col.cells(
+        raw, found["form_id"], twice, severity="warning", reason=reason2, code="duplicate_form"
+    )
+    # a conflicting id: no copy is counted (the error names both rows)
+    return in_conflict, twice & ~in_conflict, first_row
+
+
+def build_forms(raw: RawTable, r: dict, positions, *, scheme: Scheme, cycle: str, unit_cats):
+    """The forms table (:func:`evalstats.inputs.forms.form_columns`) of the rows ``positions``
+    of the responses, from the mapped arrays ``r`` of :func:`validate_responses` (and its
+    ``respondent`` column, when set).
+
+    Examples
+    --------
+    >>> build_forms(raw, r, np.arange(3), scheme=scheme, cycle="2026H1",
+    ...             unit_cats=["U01"])  # doctest: +SKIP
+    """
+    dims = scheme.dimension_codes
+    data = {
+        "cycle": pd.Series(np.full(len(positions), cycle, dtype=object), dtype=object),
+        "form_id": pd.Series(r["fid"][positions], dtype=object),
+        "unit": pd.Categorical.from_codes(r["unit_pos"][positions], categories=list(unit_cats)),
+        "group": pd.Categorical.from_codes(
+            r["group_pos"][positions], categories=list(scheme.group_codes)
+        ),
+    }
+    for d in dims:
+        data[d] = pd.Categorical.from_codes(r["levels"][d][positions], dtype=scheme.level_dtype)
+    data["comment"] = pd.Series(r["comment"][positions], dtype=object)
+    data["submitted_at"] = pd.Series(r["submitted"][positions], dtype="datetime64[ns]")
+    data["collector"] = pd.Series(r["collector"][positions], dtype=object)
+    data["source_file"] = pd.Series(np.full(len(positions), raw.file, dtype=object), dtype=object)
+    data["source_row"] = pd.Series(raw.row_numbers[positions], dtype="int64")
+    out = pd.DataFrame(data)[_forms.form_columns(scheme)]
+    if r.get("respondent") is not None:
+        out.insert(
+            out.columns.get_loc("collector") + 1,
+            "respondent",
+            pd.Series(r["respondent"][positions], dtype=object),
+        )
+    return out
+
+
+__all__ = ["SCI_ID", "build_forms", "validate_responses"]
