@@ -51,7 +51,8 @@ _EXPORTS = {
     "tally_from_patterns": "evalstats.counts.tally",
 }
 
-#: Modules of the flat package before it was layered, and where they live now.
+#: Modules of the flat package before it was layered, and where they live now (a module split
+#: between layers names each new home, looked up in that order).
 MOVED = {
     "evalstats.errors": "evalstats.core.errors",
     "evalstats._options": "evalstats.core.options",
@@ -80,7 +81,7 @@ MOVED = {
     "evalstats.narrative": "evalstats.present.narrative",
     "evalstats.report": "evalstats.present.report",
     "evalstats.plot": "evalstats.present.plot",
-    "evalstats.letters": "evalstats.present.letters",
+    "evalstats.letters": "evalstats.present.letters evalstats.run.letters",
     "evalstats.verify": "evalstats.run.verify",
     "evalstats.cli": "evalstats.run.cli",
 }
@@ -114,14 +115,24 @@ class _MovedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module):
         new = MOVED[module.__name__]
         warnings.warn(
-            f"{module.__name__} moved to {new} when evalstats was layered; import {new}",
+            f"{module.__name__} moved to {' and '.join(new.split())} when evalstats was layered; "
+            f"import {new.split()[0]}",
             DeprecationWarning,
             stacklevel=2,
         )
-        target = importlib.import_module(new)
-        module.__dict__.update(
-            {k: v for k, v in vars(target).items() if not (k.startswith("__") and k.endswith("__"))}
-        )
+        targets = [importlib.import_module(name) for name in new.split()]
+
+        def __getattr__(name: str):
+            # each new home in turn, its own module __getattr__ (moved names) included
+            for target in targets:
+                try:
+                    return getattr(target, name)
+                except AttributeError:
+                    continue
+            raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
+
+        module.__getattr__ = __getattr__
+        module.__all__ = sorted({n for t in targets for n in getattr(t, "__all__", ())})
 
 
 if not any(isinstance(f, _MovedFinder) for f in sys.meta_path):
