@@ -35,6 +35,7 @@ def main(argv=None) -> int:
 
     import papermill
 
+    from evalstats.core.resources import packaged_notebook
     from evalstats.run.letters import write_letters
     from evalstats.run.runner import KERNEL_NAME, kernel_manager_class
 
@@ -55,7 +56,7 @@ def main(argv=None) -> int:
     for unit in units:
         with tempfile.TemporaryDirectory() as d:
             papermill.execute_notebook(
-                str(root / "notebooks" / "unit_profile.ipynb"),
+                str(packaged_notebook("profile")),
                 str(Path(d) / "out.ipynb"),
                 parameters={"unit": unit, "cycle": args.cycle, "output_dir": d},
                 cwd=str(root),

@@ -439,7 +439,7 @@ def test_tier_is_checked():
 def test_check_parameters_defaults():
     p = check_parameters("annual", cycle="2026A", data_dir=DEMO, seed=1)
     assert p.half_year_cycle == "2026H1"
-    assert p.output_dir == ROOT / "reports" / "2026A" / "annual"
+    assert p.output_dir == ROOT / "reports" / "_lab" / "2026A" / "annual"  # never published
     assert p.scheme.name == "default" and p.tier == "internal"
     p = check_parameters("half_year", cycle="2026H1", output_dir="/tmp/x", data_dir=DEMO)
     assert p.output_dir == Path("/tmp/x") and p.half_year_cycle == ""

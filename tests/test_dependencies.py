@@ -78,7 +78,7 @@ def notebook_tree(path: Path) -> ast.AST:
 def third_party_imports() -> dict[str, set[str]]:
     """Module → files importing it, for the package's modules and the notebooks it runs."""
     files = {p: ast.parse(p.read_text(encoding="utf-8")) for p in PACKAGE.rglob("*.py")}
-    notebooks = [*PACKAGE.rglob("*.ipynb"), *(ROOT / "notebooks").glob("*.ipynb")]
+    notebooks = list(PACKAGE.rglob("*.ipynb"))
     files |= {p: notebook_tree(p) for p in notebooks}
     out: dict[str, set[str]] = {}
     for path, tree in files.items():

@@ -13,13 +13,14 @@ import pytest
 from docx.oxml.ns import qn
 
 from evalstats.analyses import profile
+from evalstats.core.resources import packaged_notebook
 from evalstats.inputs.validate import validate_cycle
 from evalstats.present import letters
 from evalstats.run import letters as letters_batch
 from evalstats.stats.pipeline import score_cycle
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "unit_profile.ipynb"
+NOTEBOOK = packaged_notebook("profile")
 SEED = 7
 N_RESAMPLES = 200
 PARAMETER_LINE = re.compile(r"^[a-z_]+: (str|int|float|bool) = [^#]+  # [^=]+$")
@@ -91,7 +92,7 @@ def test_notebook_through_papermill_public_tier(tmp_path):
             "seed": SEED,
             "tier": "public",
         },
-        cwd=str(ROOT / "notebooks"),  # as JupyterLab starts the kernel
+        cwd=str(NOTEBOOK.parent),  # as JupyterLab starts the kernel, below the root
         kernel_name="python3",
         progress_bar=False,
     )

@@ -15,13 +15,13 @@ from test_analysis import make_small_cycle
 
 from evalstats.analyses import cycle as analysis
 from evalstats.analyses.cycle import ANNUAL_TABLES, HALF_YEAR_TABLES, PUBLIC_HALF_YEAR_TABLES
+from evalstats.core.resources import packaged_notebook
 from evalstats.core.scheme import load_scheme
 from evalstats.present.report import write_csv
 from evalstats.stats.privacy import check_public
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = {"half_year": ROOT / "notebooks" / "half_year.ipynb"}
-NOTEBOOKS["annual"] = ROOT / "notebooks" / "annual.ipynb"
+NOTEBOOKS = {"half_year": packaged_notebook("half-year"), "annual": packaged_notebook("annual")}
 FIGURES = ["group_comparison", "heatmap", "levels_by_dimension", "levels_by_unit", "ranking"]
 PARAMETERS = [
     "cycle",
@@ -72,7 +72,7 @@ def _run(kind: str, out: Path, **parameters) -> nbformat.NotebookNode:
         str(NOTEBOOKS[kind]),
         str(executed),
         parameters={"output_dir": str(out), "n_resamples": 500, **parameters},
-        cwd=str(ROOT / "notebooks"),  # as JupyterLab starts the kernel
+        cwd=str(NOTEBOOKS[kind].parent),  # as JupyterLab starts the kernel, below the root
         kernel_name="python3",
         progress_bar=False,
     )

@@ -758,7 +758,7 @@ def check_parameters(
 ) -> ProfileParameters:
     """Check the profile notebook's parameters; raise a clear error on the first bad one.
 
-    ``output_dir=""`` is ``reports/<cycle>/profiles/<unit>``.  ``previous_cycle`` is checked by
+    ``output_dir=""`` is ``reports/_lab/<cycle>/profiles/<unit>``.  ``previous_cycle`` is checked by
     :func:`load_analysis` (``""`` derives it, ``"none"`` for no comparison).
 
     Examples
@@ -786,10 +786,10 @@ def check_parameters(
     loaded = resolve_scheme(None if scheme in ("", None) else scheme)
     if not isinstance(output_dir, str | Path | None):
         raise TypeError(f"output_dir must be a path or ''; got {output_dir!r}")
-    from evalstats.core.config import reports_dir
+    from evalstats.core.config import scratch_dir
 
     out = (
-        reports_dir(cycle) / "profiles" / file_stem(unit.strip())
+        scratch_dir(cycle, "profiles") / file_stem(unit.strip())
         if output_dir in ("", None)
         else resolve_path(output_dir)
     )

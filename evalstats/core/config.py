@@ -8,7 +8,8 @@ Layout::
 
     data/raw/<cycle>/        inputs as offices send them (never written to)
     data/interim/<cycle>/    validated tables (Parquet) and their manifest
-    reports/<cycle>/         executed notebooks, tables, figures, HTML, Excel
+    reports/<cycle>/         published reports: only ``evalstats run`` / ``letters`` write here
+    reports/_lab/<cycle>/    what a notebook run by hand writes (JupyterLab *Run All*)
 """
 
 from __future__ import annotations
@@ -55,10 +56,29 @@ def reports_dir(cycle: str | None = None, *, root: Path | None = None) -> Path:
     return base / cycle if cycle else base
 
 
+def scratch_dir(cycle: str, job: str, *, root: Path | None = None) -> Path:
+    """Where a notebook run by hand writes: ``reports/_lab/<cycle>/<job>/``.
+
+    Outside every published report folder, so running a notebook in JupyterLab never changes
+    what ``evalstats run`` published (and ``evalstats verify`` checks).
+
+    Examples
+    --------
+    >>> scratch_dir("2026H1", "half-year", root=Path("/p")).as_posix()
+    '/p/reports/_lab/2026H1/half-year'
+    """
+    return reports_dir(root=root) / SCRATCH_FOLDER / cycle / job
+
+
+SCRATCH_FOLDER = "_lab"
+"""The folder under ``reports/`` for notebooks run by hand (:func:`scratch_dir`)."""
+
 __all__ = [
+    "SCRATCH_FOLDER",
     "interim_dir",
     "project_root",
     "raw_dir",
     "reports_dir",
     "resolve_path",
+    "scratch_dir",
 ]

@@ -29,6 +29,7 @@ __all__ = [
     "file_stem",
     "fsync_dir",
     "fsync_tree",
+    "relative",
     "sha256_file",
 ]
 
@@ -146,3 +147,17 @@ def file_stem(unit: str) -> str:
     if _SAFE.match(unit) and unit not in (".", ".."):
         return unit
     return "unit-" + hashlib.sha256(unit.encode("utf-8")).hexdigest()[:12]
+
+
+def relative(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` in POSIX form, or the whole path when outside ``base``.
+
+    Examples
+    --------
+    >>> relative(Path("/a/b/c.csv"), Path("/a")), relative(Path("/x/y"), Path("/a"))
+    ('b/c.csv', '/x/y')
+    """
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -20,6 +20,21 @@ def check_option(name: str, value, allowed: Iterable[str]) -> str:
     return value
 
 
+def check_shown(value) -> str:
+    """Return ``value`` if it is a non-empty string naming a file or folder in messages.
+
+    The ``shown`` option of the readers: how an input is named in problems and tables.
+
+    Examples
+    --------
+    >>> check_shown("2026H1")
+    '2026H1'
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"shown must be a non-empty string; got {value!r}")
+    return value
+
+
 def check_confidence_level(value) -> float:
     """Return ``value`` as float if strictly between 0 and 1, else raise ValueError."""
     try:
@@ -84,4 +99,5 @@ __all__ = [
     "check_option",
     "check_rng",
     "check_seed",
+    "check_shown",
 ]

@@ -25,7 +25,6 @@ import math
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from evalstats.core.errors import SchemeError
+from evalstats.core.resources import package_dir
 
 DEFAULT_SCHEME_NAME = "default.toml"
 WEIGHT_TOLERANCE = 1e-9
@@ -651,7 +651,7 @@ def _bundled_headers(table: str, col: str) -> tuple[str, ...]:
 
 def default_scheme_path() -> Path:
     """Path of the scheme file shipped with the package."""
-    return Path(str(resources.files("evalstats") / "schemes" / DEFAULT_SCHEME_NAME))
+    return package_dir("schemes") / DEFAULT_SCHEME_NAME
 
 
 def load_scheme(path: str | Path | None = None) -> Scheme:

@@ -46,7 +46,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalstats.core.errors import InputError, RunError, UsageError
-from evalstats.core.files import atomic_write_bytes, file_stem, sha256_file
+from evalstats.core.files import atomic_write_bytes, file_stem, relative, sha256_file
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS, TIERS
 from evalstats.present.letters import cycle_words
@@ -71,12 +71,13 @@ __all__ = [
 ]
 
 NOTEBOOK = "unit_profile.ipynb"
+"""The profile notebook's file name (:func:`evalstats.run.runner.find_notebook` finds it)."""
 DOCX_FILE = "letter.docx"
+"""The Word letter the profile notebook writes into its ``output_dir``."""
 ROW_FILE = "letter.csv"
 """The figures a letter states (one row), written by the profile notebook beside its Word letter."""
 TABLE_FILE = "letters.csv"
 """Every letter's row, gathered by the batch: ``letters/letters.csv``."""
-"""The Word letter the profile notebook writes into its ``output_dir``."""
 KIND = "letters"
 CELL_TIMEOUT = 600
 KERNEL_READY_TIMEOUT = 120
@@ -159,6 +160,7 @@ class _Batch:
     units: tuple
     names: dict = field(default_factory=dict)
     jobs: int = 1
+    notebook_source: str = "file"
 
 
 def _check_units(units) -> tuple[str, ...] | None:
@@ -193,7 +195,8 @@ def _plan(cycle, *, units, data, scheme, out, lang, tier, jobs, parameters, note
         raise TypeError(f"parameters must be a mapping; got {type(parameters).__name__}")
     root = project_root()
     data_dir, cycle = _run.resolve_data(data, cycle, root=root)
-    nb = resolve_path(notebook, root=root) if notebook else root / "notebooks" / NOTEBOOK
+    found = _run.find_notebook("profile", notebook=notebook, root=root)
+    nb = found.path
     declared = _run.notebook_parameters(nb)
     needed = [*_run.RUNNER_PARAMETERS, *BATCH_PARAMETERS]
     missing = [n for n in needed if n not in declared]
@@ -214,8 +217,8 @@ def _plan(cycle, *, units, data, scheme, out, lang, tier, jobs, parameters, note
     folders = (folder, data_dir / prev) if prev else (folder,)
     params.update(
         cycle=cycle,
-        data_dir=str(data_dir),
-        scheme=str(scheme_file) if scheme_file else "",
+        data_dir=relative(data_dir, root),
+        scheme=relative(scheme_file, root) if scheme_file else "",
         language=lang,
         tier=tier,
     )
@@ -235,6 +238,7 @@ def _plan(cycle, *, units, data, scheme, out, lang, tier, jobs, parameters, note
         tier=tier,
         units=_check_units(units) or (),
         jobs=jobs or max(1, cpus or 1),
+        notebook_source=found.source,
     )
 
 
@@ -311,7 +315,7 @@ async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, stagin
     t0 = time.perf_counter()
     stem = file_stem(unit)
     work = staging / "_work" / stem
-    params = {**batch.params, "unit": unit, "output_dir": str(work)}
+    params = {**batch.params, "unit": unit, "output_dir": relative(work, batch.root)}
     nb = parameterize_notebook(
         copy.deepcopy(source_nb), params, kernel_name=KERNEL_NAME, language="python"
     )
@@ -514,7 +518,7 @@ def _manifest(batch: _Batch, *, token, started, timings, before, outcomes, faile
         "data_dir": str(batch.data_dir),
         "inputs": [
             {
-                "path": str(p) if p == batch.scheme_file else publish.relative(p, batch.data_dir),
+                "path": str(p) if p == batch.scheme_file else relative(p, batch.data_dir),
                 "sha256": sha,
                 "size": size,
             }
@@ -526,7 +530,8 @@ def _manifest(batch: _Batch, *, token, started, timings, before, outcomes, faile
             "sha256": batch.scheme.sha256,
         },
         "notebook": {
-            "path": publish.relative(batch.notebook, batch.root),
+            "path": _run.Notebook(batch.notebook, batch.notebook_source).recorded(batch.root),
+            "source": batch.notebook_source,
             "sha256": sha256_file(batch.notebook),
         },
         "parameters": {k: v for k, v in sorted(batch.params.items()) if k not in ("output_dir",)},

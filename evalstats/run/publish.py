@@ -91,7 +91,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from evalstats.core.errors import RunError
-from evalstats.core.files import fsync_dir, fsync_tree, sha256_file
+from evalstats.core.files import fsync_dir, fsync_tree, relative, sha256_file
 
 __all__ = [
     "DISK_ERRNOS",
@@ -127,7 +127,6 @@ __all__ = [
     "publish_folder",
     "publish_staged",
     "read_manifest",
-    "relative",
     "renameat2",
     "run_stamp",
     "settle_stale",
@@ -229,20 +228,6 @@ def package_versions() -> dict[str, str | None]:
 def local_now() -> _dt.datetime:
     """Now, in the local time zone, to the second (manifests' ``started`` / ``finished``)."""
     return _dt.datetime.now().astimezone().replace(microsecond=0)
-
-
-def relative(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` in POSIX form, or the whole path when outside ``base``.
-
-    Examples
-    --------
-    >>> relative(Path("/a/b/c.csv"), Path("/a")), relative(Path("/x/y"), Path("/a"))
-    ('b/c.csv', '/x/y')
-    """
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 # ====================================================================== output errors

@@ -19,10 +19,11 @@ output_*       a report file changed or missing; ``output_extra``: a file of the
 
 Paths are read as the runner records them: data inputs relative to ``data_dir``, the scheme
 file absolute, the notebook relative to ``project_root`` (the root of the run; the current
-project root for manifests written before it was recorded), outputs relative to the report
-folder.  A staging folder (under ``<out>/.staging/``) is never taken for a report.  Office
-lock files (``~$…``, made by Excel or WPS while a file is open) are not counted as extra
-files, as the runner does not read them as inputs.
+project root for manifests written before it was recorded) or, with ``source`` ``package``, the
+notebook the installed package carries, outputs relative to the report folder.  A staging
+folder (under ``<out>/.staging/``) is never taken for a report.  Office lock files (``~$…``,
+made by Excel or WPS while a file is open) are not counted as extra files, as the runner does
+not read them as inputs.
 
 Examples
 --------
@@ -306,6 +307,10 @@ def verify_report(folder: str | Path) -> Verification:
     notebook = m.get("notebook")
     if notebook:
         path = Path(notebook["path"])
+        if notebook.get("source") == "package":
+            from evalstats.core.resources import package_dir
+
+            path = package_dir("notebooks") / path.name
         d = _compare("notebook", notebook["path"], notebook["sha256"], root / path)
         if d is not None:
             diffs.append(d)

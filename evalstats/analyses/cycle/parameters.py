@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalstats.analyses.cycle.columns import KINDS, OUTPUT_FOLDERS
-from evalstats.core.config import reports_dir, resolve_path
+from evalstats.core.config import resolve_path, scratch_dir
 from evalstats.core.cycles import check_cycle, half_year_of
 from evalstats.core.options import (
     check_confidence_level,
@@ -149,7 +149,8 @@ def check_parameters(
     scheme : str or Path
         A scheme file; ``""`` for the bundled scheme.
     output_dir : str or Path
-        ``""`` for ``reports/<cycle>/<half-year|annual>``.
+        ``""`` for ``reports/_lab/<cycle>/<half-year|annual>`` (a notebook run by hand never
+        writes into a published report; ``evalstats run`` gives its staging folder).
     language : {"zh", "en"}
     confidence_level : float
     n_resamples : int
@@ -218,7 +219,7 @@ def check_parameters(
     if not isinstance(output_dir, str | Path | None):
         raise TypeError(f"output_dir must be a path or ''; got {output_dir!r}")
     if output_dir in ("", None):
-        out = reports_dir(cycle) / OUTPUT_FOLDERS[kind]
+        out = scratch_dir(cycle, OUTPUT_FOLDERS[kind])
     else:
         out = resolve_path(output_dir)
     return Parameters(

@@ -24,7 +24,8 @@ def read_cycles(folders, cycles, rows, *, scheme, backend, memory_limit, schedul
     counted forms in DuckDB where ``rows`` says so), released on exit."""
     if backend == "pandas":
         yield [
-            validate_cycle(f, scheme=scheme, cycle=c) for f, c in zip(folders, cycles, strict=True)
+            validate_cycle(f, scheme=scheme, cycle=c, shown=shown_folder(f))
+            for f, c in zip(folders, cycles, strict=True)
         ]
         return
     from evalstats.counts.backends import count_cycle, dask_client
@@ -42,10 +43,26 @@ def read_cycles(folders, cycles, rows, *, scheme, backend, memory_limit, schedul
                 memory_limit=memory_limit,
                 scheduler=scheduler,
                 keep_rows=keep,
+                shown=shown_folder(f),
             )
             stack.callback(counted.close)
             out.append(counted)
         yield out
+
+
+def shown_folder(folder) -> str:
+    """How an analysis names a cycle folder in its tables: relative to the data root, which
+    is the folder's parent (``2026H1``), so no machine path reaches a published table and
+    every machine writes the same bytes.
+
+    Examples
+    --------
+    >>> shown_folder("/srv/office/data/raw/2026H1")
+    '2026H1'
+    """
+    from pathlib import Path
+
+    return Path(folder).name
 
 
 def all_units(*validated) -> pd.DataFrame:
@@ -75,5 +92,6 @@ __all__ = [
     "all_units",
     "read_cycles",
     "score_read",
+    "shown_folder",
     "validated_of",
 ]

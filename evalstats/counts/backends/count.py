@@ -81,6 +81,7 @@ def count_cycle(
     patterns: bool = True,
     raise_on_error: bool = True,
     keep_rows: bool = False,
+    shown: str | None = None,
 ) -> CycleCounts:
     """Validate a cycle and count it with a backend: the tally and the pattern counts.
 
@@ -109,6 +110,9 @@ def count_cycle(
         duckdb and dask backends: also keep the counted forms in DuckDB (:class:`RowStore`,
         ``CycleCounts.rows``) for the data-quality checks and the comments; release it with
         ``CycleCounts.close()``.  Ignored by the pandas backend (the forms are in memory).
+    shown : str, optional
+        How to name ``path`` in problems and tables (default: as given); see
+        :func:`~evalstats.inputs.validate.validate_cycle`.
 
     Returns
     -------
@@ -136,7 +140,9 @@ def count_cycle(
     if not isinstance(keep_rows, bool):
         raise TypeError(f"keep_rows must be True or False; got {keep_rows!r}")
     backend = check_backend(backend, path, scheduler)
-    options = _Options(scheme, cycle, memory_limit, threads, scheduler, patterns, raise_on_error)
+    options = _Options(
+        scheme, cycle, memory_limit, threads, scheduler, patterns, raise_on_error, shown
+    )
     if backend == "pandas":
         return _count_in_memory(path, options)
     if backend == "dask":
@@ -152,6 +158,7 @@ def count_cycle(
             threads=threads,
             raise_on_error=raise_on_error,
             tmp=holder.name,
+            shown=shown,
         )
         counts, pat = _count_scanned(scanned, backend, options)
         if keep_rows:
@@ -173,6 +180,7 @@ class _Options:
     scheduler: object
     patterns: bool
     raise_on_error: bool
+    shown: str | None
 
 
 def _count_in_memory(path, options: _Options) -> CycleCounts:
@@ -183,7 +191,11 @@ def _count_in_memory(path, options: _Options) -> CycleCounts:
     if options.memory_limit is not None or options.threads is not None:
         raise ValueError("memory_limit and threads are options of the duckdb backend")
     v = validate_cycle(
-        path, scheme=options.scheme, cycle=options.cycle, raise_on_error=options.raise_on_error
+        path,
+        scheme=options.scheme,
+        cycle=options.cycle,
+        raise_on_error=options.raise_on_error,
+        shown=options.shown,
     )
     pat = pattern_counts(v.forms, v.scheme) if options.patterns else None
     return CycleCounts(v.cycle, "pandas", tally(v.forms, v.scheme), pat, v)

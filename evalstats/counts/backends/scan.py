@@ -29,6 +29,7 @@ import pandas as pd
 
 from evalstats.core.config import resolve_path
 from evalstats.core.errors import InputError
+from evalstats.core.options import check_shown
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.backends.choose import responses_file
 from evalstats.counts.backends.duckdb import (
@@ -192,7 +193,9 @@ def scan_cycle(
         )
 
 
-def scan(path, *, scheme, cycle, memory_limit, threads, raise_on_error, tmp) -> ScannedCycle:
+def scan(
+    path, *, scheme, cycle, memory_limit, threads, raise_on_error, tmp, shown=None
+) -> ScannedCycle:
     """:func:`scan_cycle` with its staged files in the folder ``tmp``, which the caller keeps
     (:func:`~evalstats.counts.backends.count.count_cycle` counts from them afterwards).
 
@@ -203,7 +206,7 @@ def scan(path, *, scheme, cycle, memory_limit, threads, raise_on_error, tmp) -> 
     """
     from evalstats.inputs import validate as V
 
-    place = _arguments(path, scheme, cycle, memory_limit, raise_on_error)
+    place = _arguments(path, scheme, cycle, memory_limit, raise_on_error, shown=shown)
     col = V.ProblemCollector()
     src = _stage(place, tmp, col)
     tables = _read_tables(place, src, col)
@@ -265,7 +268,7 @@ class _Place:
         return self.display(self.resp)
 
 
-def _arguments(path, scheme, cycle, memory_limit, raise_on_error) -> _Place:
+def _arguments(path, scheme, cycle, memory_limit, raise_on_error, *, shown) -> _Place:
     """The arguments checked (TypeError / ValueError naming the parameter), the files found."""
     scheme = resolve_scheme(scheme)
     if not isinstance(raise_on_error, bool):
@@ -275,7 +278,8 @@ def _arguments(path, scheme, cycle, memory_limit, raise_on_error) -> _Place:
     cycle = name if cycle is None else cycle
     if not isinstance(cycle, str) or not cycle.strip():
         raise ValueError(f"cycle must be a non-empty string; got {cycle!r}")
-    shown_folder = str(path) if resolve_path(path).is_dir() else os.path.dirname(str(path))
+    given = str(path) if shown is None else check_shown(shown)
+    shown_folder = given if resolve_path(path).is_dir() else os.path.dirname(given)
     files, _ = cycle_files(folder, display=shown_folder)
     return _Place(scheme, cycle, memory_limit, resp, folder, shown_folder, files)
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from evalstats.core.config import resolve_path
 from evalstats.core.errors import InputError
+from evalstats.core.options import check_shown
 from evalstats.core.scheme import Scheme, normalize_label, resolve_scheme
 from evalstats.inputs import forms as _forms
 from evalstats.inputs import pseudonym as _pseudonym
@@ -42,7 +43,7 @@ from evalstats.inputs.validate.tables import (
 
 
 def validate_cycle(
-    path, *, scheme=None, cycle=None, raise_on_error=True, key=None, key_file=None
+    path, *, scheme=None, cycle=None, raise_on_error=True, key=None, key_file=None, shown=None
 ) -> ValidatedCycle:
     """Read and validate a cycle's inputs, reporting every problem at once.
 
@@ -66,6 +67,10 @@ def validate_cycle(
         responses carry identifier columns.
     key_file : str or Path, optional
         A file holding the key instead (outside the project and the cycle folder).
+    shown : str, optional
+        How to name ``path`` in problems and in the ``inputs`` table (default: as given).  The
+        analyses pass the cycle folder relative to the data root (``2026H1``), so no machine
+        path reaches a published table.
 
     Returns
     -------
@@ -105,7 +110,7 @@ def validate_cycle(
     if not isinstance(raise_on_error, bool):
         raise TypeError(f"raise_on_error must be True or False; got {raise_on_error!r}")
     col = ProblemCollector()
-    where = _locate(path, col)
+    where = _locate(path, col, shown)
     cycle = _cycle_id(cycle, where.folder)
     raws = {
         t: read_table(fp, table=t, scheme=scheme, display=where.display(fp))
@@ -176,10 +181,10 @@ class _Where:
         return os.path.join(self.shown_folder, fp.name) if self.shown_folder else fp.name
 
 
-def _locate(path, col: ProblemCollector) -> _Where:
+def _locate(path, col: ProblemCollector, shown: str | None) -> _Where:
     """The cycle folder and its input files (a responses file given replaces the folder's)."""
     p = resolve_path(path)
-    shown = str(path)
+    shown = str(path) if shown is None else check_shown(shown)
     if p.is_dir():
         files, amb = cycle_files(p, display=shown)
         col.extend(amb)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
 import matplotlib as mpl
@@ -22,10 +21,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from evalstats.core.options import check_option
+from evalstats.core.resources import package_dir
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.vocab import LANGS
 
-FONT_FILE = Path(str(resources.files("evalstats") / "fonts" / "NotoSansSC-evalstats.otf"))
+FONT_FILE = package_dir("fonts") / "NotoSansSC-evalstats.otf"
 FONT_FAMILY = "Noto Sans CJK SC"
 FALLBACK_FAMILY = "DejaVu Sans"
 PNG_DPI = 150

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import html
 import re
-from importlib import resources
 from pathlib import Path
 
 from evalstats.core.config import resolve_path
 from evalstats.core.files import atomic_write_bytes
 from evalstats.core.options import check_option
+from evalstats.core.resources import package_dir
 from evalstats.present.labels import (
     LANGS,
 )
@@ -71,7 +71,7 @@ def strip_volatile(nb):
 
 
 def _template_dir() -> Path:
-    return Path(str(resources.files("evalstats") / "templates"))
+    return package_dir("templates")
 
 
 def _safe_soup(text: str, lang: str) -> str:

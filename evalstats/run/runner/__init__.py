@@ -70,7 +70,7 @@ from evalstats.run.publish import (
 from evalstats.run.runner.command import add_run_parser, cmd_run, shown_path
 from evalstats.run.runner.errors import NotebookFailed, RunUsageError
 from evalstats.run.runner.execute import KERNEL_NAME, kernel_manager_class
-from evalstats.run.runner.folders import cycle_folder, resolve_data
+from evalstats.run.runner.folders import Notebook, cycle_folder, find_notebook, resolve_data
 from evalstats.run.runner.parameters import (
     HALF_YEAR_PARAMETER,
     RUNNER_PARAMETERS,
@@ -101,6 +101,7 @@ __all__ = [
     "TABLE_ORDER",
     "TEST_PAUSE_ENV",
     "InputsChanged",
+    "Notebook",
     "NotebookFailed",
     "OutputError",
     "RunLocked",
@@ -112,6 +113,7 @@ __all__ = [
     "cmd_run",
     "cycle_folder",
     "derive_half_year_cycle",
+    "find_notebook",
     "kernel_manager_class",
     "notebook_parameters",
     "parse_parameters",

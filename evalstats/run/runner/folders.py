@@ -1,7 +1,11 @@
-"""Where a cycle's data are: ``--data`` and ``--cycle`` → the folder of cycle folders and the cycle.
+"""Where a run's files are: the cycle's data (``--data``, ``--cycle``) and the notebook it runs.
 
 A cycle folder is a folder holding a ``responses.*`` file; its name is the cycle id
 (``data/raw/2026A/``).  ``--data`` may name the folder of cycle folders or one cycle folder.
+
+The notebook is, in this order: the file given with ``--notebook``; the project's own copy in
+``<project root>/notebooks/`` (``evalstats init`` makes one to edit in JupyterLab); the one the
+package carries (:func:`evalstats.core.resources.packaged_notebook`).
 
 Examples
 --------
@@ -11,12 +15,73 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from evalstats.core.cycles import check_cycle
 from evalstats.run.runner.errors import RunUsageError
 
-__all__ = ["checked_cycle", "cycle_folder", "resolve_data"]
+__all__ = [
+    "NOTEBOOK_SOURCES",
+    "Notebook",
+    "checked_cycle",
+    "cycle_folder",
+    "find_notebook",
+    "resolve_data",
+]
+
+NOTEBOOK_SOURCES = ("file", "project", "package")
+"""Where a run's notebook came from: ``--notebook``, the project's ``notebooks/``, the package."""
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """The notebook a run executes: its ``path``, and its ``source`` (:data:`NOTEBOOK_SOURCES`)."""
+
+    path: Path
+    source: str
+
+    def recorded(self, root: Path) -> str:
+        """The notebook's path as the manifest records it: relative to the package's
+        ``notebooks/`` for the packaged one (``evalstats/notebooks/annual.ipynb``), else relative
+        to the project ``root`` (absolute when outside it), always with ``/``."""
+        if self.source == "package":
+            return f"evalstats/notebooks/{self.path.name}"
+        try:
+            return self.path.relative_to(root).as_posix()
+        except ValueError:
+            return self.path.as_posix()
+
+
+def find_notebook(job: str, *, notebook=None, root: Path) -> Notebook:
+    """The notebook to run for ``job`` (``half-year``, ``annual``, ``profile``).
+
+    ``notebook`` (the ``--notebook`` option) wins; then ``<root>/notebooks/<file>`` when that
+    file exists; else the packaged notebook.
+
+    Raises
+    ------
+    RunUsageError
+        ``notebook`` given but no such file.
+
+    Examples
+    --------
+    >>> nb = find_notebook("annual", root=Path("/nonexistent"))
+    >>> nb.source, nb.path.name, nb.recorded(Path("/nonexistent"))
+    ('package', 'annual.ipynb', 'evalstats/notebooks/annual.ipynb')
+    """
+    from evalstats.core.config import resolve_path
+    from evalstats.core.resources import NOTEBOOK_FILES, packaged_notebook
+
+    if notebook is not None:
+        path = resolve_path(notebook, root=root)
+        if not path.is_file():
+            raise RunUsageError(f"notebook not found: {path}")
+        return Notebook(path, "file")
+    own = root / "notebooks" / NOTEBOOK_FILES[job]
+    if own.is_file():
+        return Notebook(own, "project")
+    return Notebook(packaged_notebook(job), "package")
 
 
 def checked_cycle(cycle) -> str:

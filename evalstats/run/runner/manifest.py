@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalstats.core.files import sha256_file
+from evalstats.core.files import relative, sha256_file
 from evalstats.run.publish import (
     MANIFEST_VERSION,
     local_now,
     output_entries,
     package_versions,
-    relative,
     write_manifest,
 )
 from evalstats.run.runner.plan import RunPlan
@@ -47,8 +46,9 @@ def write_run_manifest(
     """Step 7: ``manifest.json`` — inputs, scheme, parameters, versions, timings, outputs.
 
     Paths of data inputs are relative to ``data_dir``, the scheme file's is absolute, the
-    notebook's relative to ``project_root`` (absolute when outside it), the outputs' relative
-    to the report folder: :func:`evalstats.run.verify.verify_report` reads them so.
+    notebook's as :meth:`~evalstats.run.runner.folders.Notebook.recorded` says (with its
+    ``source``: ``file``, ``project`` or ``package``), the outputs' relative to the report
+    folder: :func:`evalstats.run.verify.verify_report` reads them so.
     ``neutralised_cells`` is the notebook's count of neutralised text cells per table (None
     when it did not report one).
 
@@ -104,7 +104,8 @@ def write_run_manifest(
             "sha256": scheme.sha256,
         },
         "notebook": {
-            "path": relative(plan.notebook, plan.root),
+            "path": plan.notebook_recorded,
+            "source": plan.notebook_source,
             "sha256": sha256_file(plan.notebook),
         },
         "parameters": {k: params[k] for k in sorted(params)},

@@ -20,10 +20,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalstats.core.files import relative
 from evalstats.core.options import check_option
+from evalstats.core.resources import NOTEBOOK_FILES
 from evalstats.core.vocab import LANGS
 from evalstats.run.runner.errors import RunUsageError
-from evalstats.run.runner.folders import checked_cycle, cycle_folder, resolve_data
+from evalstats.run.runner.folders import (
+    Notebook,
+    checked_cycle,
+    cycle_folder,
+    find_notebook,
+    resolve_data,
+)
 from evalstats.run.runner.parameters import (
     HALF_YEAR_PARAMETER,
     check_parameters,
@@ -43,8 +51,8 @@ __all__ = [
 ]
 
 ANALYSES = ("half-year", "annual")
-NOTEBOOKS = {"half-year": "half_year.ipynb", "annual": "annual.ipynb"}
-"""Notebook of each analysis, under ``<project root>/notebooks/``."""
+NOTEBOOKS = {a: NOTEBOOK_FILES[a] for a in ANALYSES}
+"""Notebook of each analysis (:func:`evalstats.run.runner.folders.find_notebook` finds it)."""
 NOTEBOOK_FILE = "notebook.ipynb"
 """The executed notebook's name in the report folder."""
 
@@ -70,6 +78,12 @@ class RunPlan:
     seed: object
     backend: str = "pandas"
     backend_options: tuple = ()
+    notebook_source: str = "file"
+
+    @property
+    def notebook_recorded(self) -> str:
+        """The notebook's path as the manifest records it (:meth:`Notebook.recorded`)."""
+        return Notebook(self.notebook, self.notebook_source).recorded(self.root)
 
     @property
     def target(self) -> Path:
@@ -99,10 +113,8 @@ def make_plan(analysis, cycle, *, data, scheme, out, parameters, notebook, lang)
 
     root = project_root()
     data_dir, cycle = resolve_data(data, cycle, root=root)
-    if notebook is not None:
-        nb_path = resolve_path(notebook, root=root)
-    else:
-        nb_path = root / "notebooks" / NOTEBOOKS[analysis]
+    found = find_notebook(analysis, notebook=notebook, root=root)
+    nb_path = found.path
     declared = notebook_parameters(nb_path)
     needed = ["cycle", "data_dir", "scheme", "output_dir"] + (["language"] if lang else [])
     missing = [n for n in needed if n not in declared]
@@ -130,8 +142,9 @@ def make_plan(analysis, cycle, *, data, scheme, out, parameters, notebook, lang)
         folders.append(cycle_folder(data_dir, half, hint))
 
     params["cycle"] = cycle
-    params["data_dir"] = str(data_dir)
-    params["scheme"] = str(scheme_file) if scheme_file is not None else ""
+    # relative to the root, the kernel's working folder: no machine path in notebook.ipynb
+    params["data_dir"] = relative(data_dir, root)
+    params["scheme"] = relative(scheme_file, root) if scheme_file is not None else ""
     if lang:
         params["language"] = lang
     report_lang = lang or literal_default(declared.get("language"))
@@ -143,6 +156,7 @@ def make_plan(analysis, cycle, *, data, scheme, out, parameters, notebook, lang)
         data_dir=data_dir,
         folders=tuple(folders),
         notebook=nb_path,
+        notebook_source=found.source,
         declared=declared,
         params=params,
         scheme=scheme_obj,

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalstats.core.files import relative
 from evalstats.run.publish import (
     MANIFEST_FILE,
     FileLock,
@@ -34,7 +35,6 @@ from evalstats.run.publish import (
     new_staging,
     pause,
     publish_staged,
-    relative,
 )
 from evalstats.run.runner.checking import Checking
 from evalstats.run.runner.execute import run_notebook
@@ -237,8 +237,8 @@ def _stage_and_publish(
     """
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    _step(progress, f"executing {relative(plan.notebook, plan.root)} for {plan.cycle}")
-    params = {**plan.params, "output_dir": str(staging)}
+    _step(progress, f"executing {plan.notebook_recorded} for {plan.cycle}")
+    params = {**plan.params, "output_dir": relative(staging, plan.root)}
     run_notebook(
         plan,
         staging / NOTEBOOK_FILE,

@@ -1,0 +1,57 @@
+"""The files the package carries: notebooks, the default scheme, report templates, fonts.
+
+One home for where they are inside the installed package, so a wheel installed anywhere runs
+without a checkout: ``evalstats/notebooks/``, ``evalstats/schemes/``, ``evalstats/templates/``,
+``evalstats/fonts/``.
+
+Examples
+--------
+>>> packaged_notebook("half-year").name
+'half_year.ipynb'
+>>> sorted(NOTEBOOK_FILES)
+['annual', 'half-year', 'profile']
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from evalstats.core.options import check_option
+
+__all__ = [
+    "NOTEBOOK_FILES",
+    "package_dir",
+    "packaged_notebook",
+]
+
+NOTEBOOK_FILES = {
+    "half-year": "half_year.ipynb",
+    "annual": "annual.ipynb",
+    "profile": "unit_profile.ipynb",
+}
+"""The notebook of each job: the two cycle analyses and the unit profile (feedback letter)."""
+
+
+def package_dir(name: str) -> Path:
+    """The folder ``name`` inside the installed package (``notebooks``, ``schemes``, …).
+
+    Examples
+    --------
+    >>> package_dir("schemes").name
+    'schemes'
+    """
+    check_option("name", name, ("notebooks", "schemes", "templates", "fonts"))
+    return Path(str(resources.files("evalstats") / name))
+
+
+def packaged_notebook(job: str) -> Path:
+    """The notebook the package carries for ``job`` (a key of :data:`NOTEBOOK_FILES`).
+
+    Examples
+    --------
+    >>> packaged_notebook("profile").name
+    'unit_profile.ipynb'
+    """
+    check_option("job", job, tuple(NOTEBOOK_FILES))
+    return package_dir("notebooks") / NOTEBOOK_FILES[job]
