@@ -41,6 +41,7 @@ format: $(TSTAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m install
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -38,7 +38,7 @@ def _tables(data: Path, forms: int) -> dict:
     out = data / "out"
     if not (raw / CYCLE).is_dir():
         cmd = [sys.executable, "-m", "evalstats", "demo", "--forms", str(forms)]
-        cmd += ["--format", "csv", "--cycle", CYCLE, "--out", str(raw / CYCLE), "--seed", "7"]
+        cmd += ["--format", "csv", "--cycle", CYCLE, "--out", str(raw), "--seed", "7"]
         subprocess.run(cmd, check=True, cwd=ROOT)
     if not (out / "tables").is_dir():
         result = analysis.half_year(CYCLE, data_dir=raw, n_resamples=200, seed=1)

@@ -70,10 +70,14 @@ def scratch_dir(cycle: str, job: str, *, root: Path | None = None) -> Path:
     return reports_dir(root=root) / SCRATCH_FOLDER / cycle / job
 
 
+PROJECT_SCHEME = "scheme.toml"
+"""The project's own scheme file at its root (:func:`evalstats.core.scheme.project_scheme_path`)."""
+
 SCRATCH_FOLDER = "_lab"
 """The folder under ``reports/`` for notebooks run by hand (:func:`scratch_dir`)."""
 
 __all__ = [
+    "PROJECT_SCHEME",
     "SCRATCH_FOLDER",
     "interim_dir",
     "project_root",

@@ -654,8 +654,29 @@ def default_scheme_path() -> Path:
     return package_dir("schemes") / DEFAULT_SCHEME_NAME
 
 
+def project_scheme_path(root: Path | None = None) -> Path | None:
+    """The project's own scheme, ``<project root>/scheme.toml``, if there is one.
+
+    ``evalstats init`` writes it (a copy of the bundled scheme) for the office to edit; from
+    then on every command and notebook of that project uses it unless ``--scheme`` names
+    another file.
+
+    Examples
+    --------
+    >>> project_scheme_path(Path("/nonexistent")) is None
+    True
+    """
+    from evalstats.core.config import PROJECT_SCHEME, project_root
+
+    p = (root or project_root()) / PROJECT_SCHEME
+    return p if p.is_file() else None
+
+
 def load_scheme(path: str | Path | None = None) -> Scheme:
-    """Load and validate a scheme file (the bundled default when ``path`` is None).
+    """Load and validate a scheme file.
+
+    The scheme in effect is: ``path`` if given; else the project's ``scheme.toml``
+    (:func:`project_scheme_path`); else the bundled default.
 
     Parameters
     ----------
@@ -678,6 +699,10 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
     """
     if isinstance(path, Scheme):
         return path
+    if path is None and project_scheme_path() is not None:
+        from evalstats.core.config import PROJECT_SCHEME
+
+        path = PROJECT_SCHEME  # named as the project names it, resolved from its root
     if path is None:
         p = default_scheme_path()
         label = f"<bundled>/{DEFAULT_SCHEME_NAME}"
@@ -723,5 +748,6 @@ __all__ = [
     "default_scheme_path",
     "load_scheme",
     "normalize_label",
+    "project_scheme_path",
     "resolve_scheme",
 ]

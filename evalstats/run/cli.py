@@ -79,10 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     dp = sub.add_parser(
         "demo",
         help="write the demo data (or a large synthetic cycle for benchmarks)",
-        description="Without --forms: write the demo town's cycles 2026H1 and 2026A under "
-        "<out>/data/raw/. With --forms N: write one large synthetic cycle folder to --out.",
+        description="Write cycle folders into the data root --out (the folder holding cycle "
+        "folders; default data/raw): without --forms the demo town's cycles <out>/2026H1 and "
+        "<out>/2026A; with --forms N one large synthetic cycle <out>/<--cycle>.",
     )
-    dp.add_argument("--out", metavar="DIR", help="project root (demo) or output folder (--forms)")
+    dp.add_argument(
+        "--out", metavar="DIR", help="the data root: the folder of cycle folders (default data/raw)"
+    )
     dp.add_argument("--forms", type=_positive_int, metavar="N", help="write N synthetic forms")
     dp.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     dp.add_argument("--format", choices=("csv", "parquet"), default="csv", dest="fmt")
@@ -103,8 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument(
         "--units", metavar="FILE", help="units file (default: data/raw/<cycle>/units.*)"
     )
+    from evalstats.run.init import add_init_parser
     from evalstats.run.runner import add_run_parser
 
+    add_init_parser(sub)
     add_run_parser(sub)
     add_letters_parser(sub)
     from evalstats.run.verify import add_verify_parser
@@ -209,14 +214,14 @@ def cmd_validate(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from evalstats.core.config import project_root, resolve_path
+    from evalstats.core.config import raw_dir, resolve_path
 
+    data_root = resolve_path(args.out) if args.out else raw_dir()
     if args.forms is not None:
         from evalstats.inputs.demo import write_large
 
-        out = resolve_path(args.out) if args.out else project_root() / "data" / "raw" / args.cycle
         path = write_large(
-            out,
+            data_root / args.cycle,
             forms=args.forms,
             fmt=args.fmt,
             seed=args.seed,
@@ -227,9 +232,8 @@ def cmd_demo(args) -> int:
         return EXIT_OK
     from evalstats.inputs.demo import write_demo
 
-    root = resolve_path(args.out) if args.out else project_root()
     written = write_demo(
-        root,
+        data_dir=data_root,
         seed=args.seed,
         if_absent=args.if_absent,
         overwrite=args.overwrite,
@@ -239,7 +243,7 @@ def cmd_demo(args) -> int:
         for p in written:
             print(f"wrote {p}")
     else:
-        print(f"demo data already present under {root / 'data' / 'raw'}; left untouched")
+        print(f"demo data already present under {data_root}; left untouched")
     return EXIT_OK
 
 
@@ -268,6 +272,12 @@ def cmd_verify(args) -> int:
     return verify(args)
 
 
+def cmd_init(args) -> int:
+    from evalstats.run.init import cmd_init as init
+
+    return init(args)
+
+
 def cmd_letters(args) -> int:
     from evalstats.run.letters import cmd_letters as letters
 
@@ -275,6 +285,7 @@ def cmd_letters(args) -> int:
 
 
 COMMANDS = {
+    "init": cmd_init,
     "run": cmd_run,
     "letters": cmd_letters,
     "verify": cmd_verify,
@@ -338,6 +349,7 @@ __all__ = [
     "add_letters_parser",
     "build_parser",
     "cmd_demo",
+    "cmd_init",
     "cmd_letters",
     "cmd_run",
     "cmd_scheme",

@@ -184,8 +184,8 @@ def _check_units(units) -> tuple[str, ...] | None:
 
 def _plan(cycle, *, units, data, scheme, out, lang, tier, jobs, parameters, notebook) -> _Batch:
     from evalstats.analyses.profile import resolve_previous_cycle
-    from evalstats.core.config import project_root, resolve_path
-    from evalstats.core.scheme import load_scheme
+    from evalstats.core.config import PROJECT_SCHEME, project_root, resolve_path
+    from evalstats.core.scheme import load_scheme, project_scheme_path
 
     lang = check_option("lang", lang, LANGS)
     tier = check_option("tier", tier, TIERS)
@@ -210,6 +210,8 @@ def _plan(cycle, *, units, data, scheme, out, lang, tier, jobs, parameters, note
         n = mine[0]
         raise UsageError(f"parameter {n!r} is set by the batch; use {BATCH_PARAMETERS[n]}")
     params = _run.check_parameters(user, declared, nb)
+    if scheme is None and project_scheme_path(root) is not None:
+        scheme = PROJECT_SCHEME  # the project's own scheme, hashed as an input like --scheme
     scheme_obj = load_scheme(scheme)
     scheme_file = resolve_path(scheme, root=root) if scheme is not None else None
     folder = _run.cycle_folder(data_dir, cycle)

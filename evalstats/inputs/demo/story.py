@@ -680,8 +680,9 @@ def write_demo(
     overwrite: bool = False,
     scheme: Scheme | str | Path | None = None,
     with_identifiers: bool = False,
+    data_dir: str | Path | None = None,
 ) -> list[Path]:
-    """Write the demo cycles ``2026H1`` and ``2026A`` under ``<root>/data/raw/``.
+    """Write the demo cycles ``2026H1`` and ``2026A`` under ``<root>/data/raw/`` (or ``data_dir``).
 
     Parameters
     ----------
@@ -701,6 +702,9 @@ def write_demo(
     with_identifiers : bool, optional
         Add respondent names and phone numbers to the responses (default False; see the
         module notes).  Validation then needs a pseudonym key to keep them as pseudonyms.
+    data_dir : str or Path, optional
+        The folder of cycle folders to write into instead of ``<root>/data/raw``
+        (``evalstats demo --out DIR``); ``root`` is then not used.
 
     Returns
     -------
@@ -727,7 +731,10 @@ def write_demo(
     seed = check_seed(seed)
     if if_absent and overwrite:
         raise ValueError("if_absent and overwrite cannot both be set")
-    base = raw_dir(root=resolve_path(root) if root is not None else project_root())
+    if data_dir is not None:
+        base = resolve_path(data_dir)
+    else:
+        base = raw_dir(root=resolve_path(root) if root is not None else project_root())
     targets = [(spec, base / spec.cycle) for spec in _SPECS]
     existing = [folder for _, folder in targets if folder.exists()]
     if existing and not (if_absent or overwrite):

@@ -95,6 +95,7 @@ def run_notebook(
             language="python",
             kernel_manager_class=kernel_manager_class(),
         )
+        _name_paths_relatively(executed, plan)
     except papermill.PapermillExecutionError as exc:
         failing(exc)
         kept = _keep_failed(executed, plan, started)
@@ -138,6 +139,20 @@ def run_notebook(
             with writing(plan.out, plan.shown_out):
                 raise
         raise
+
+
+def _name_paths_relatively(executed: Path, plan) -> None:
+    """papermill records the notebook's input and output paths: name them as the manifest
+    does, so the published notebook carries no machine path."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    meta = nb.metadata.get("papermill")
+    if meta is None:
+        return
+    meta["input_path"] = plan.notebook_recorded
+    meta["output_path"] = executed.name
+    nbformat.write(nb, executed)
 
 
 def _is_under(path: Path, folder: Path) -> bool:

@@ -108,8 +108,8 @@ def make_plan(analysis, cycle, *, data, scheme, out, parameters, notebook, lang)
         check_option("lang", lang, LANGS)
     if parameters is not None and not isinstance(parameters, Mapping):
         raise TypeError(f"parameters must be a mapping; got {type(parameters).__name__}")
-    from evalstats.core.config import project_root, resolve_path
-    from evalstats.core.scheme import load_scheme
+    from evalstats.core.config import PROJECT_SCHEME, project_root, resolve_path
+    from evalstats.core.scheme import load_scheme, project_scheme_path
 
     root = project_root()
     data_dir, cycle = resolve_data(data, cycle, root=root)
@@ -124,6 +124,8 @@ def make_plan(analysis, cycle, *, data, scheme, out, parameters, notebook, lang)
             + ", ".join(missing)
         )
     params = check_parameters(dict(parameters or {}), declared, nb_path)
+    if scheme is None and project_scheme_path(root) is not None:
+        scheme = PROJECT_SCHEME  # the project's own scheme, hashed as an input like --scheme
     scheme_obj = load_scheme(scheme)
     scheme_file = resolve_path(scheme, root=root) if scheme is not None else None
 
