@@ -190,9 +190,11 @@ class Analysis:
             rows.append(
                 f"<tr><td>{e(series)}</td><td>{e(where)}</td>"
                 f"<td>{e(r.unit_name)} <code>{e(r.unit)}</code></td>"
-                f"<td>{_html_number(r.score)} [{_html_number(r.score_ci_low)}, "
+                f'<td style="text-align:right">{_html_number(r.score)} '
+                f"[{_html_number(r.score_ci_low)}, "
                 f"{_html_number(r.score_ci_high)}]</td>"
-                f"<td>{_html_number(r.rank, 0)} ({_html_number(r.rank_low, 0)}–"
+                f'<td style="text-align:right">{_html_number(r.rank, 0)} '
+                f"({_html_number(r.rank_low, 0)}–"
                 f"{_html_number(r.rank_high, 0)})</td></tr>"
             )
         if rows:
