@@ -132,3 +132,18 @@ def test_the_profile_default_output_is_scratch():
     root = Path(__file__).resolve().parents[1]
     p = check_parameters(unit="finance_office", cycle="2026A", data_dir=root / "data" / "raw")
     assert p.output_dir.parent == root / "reports" / "_lab" / "2026A" / "profiles"
+
+
+def test_init_is_quick_to_start(tmp_path):
+    """``evalstats init`` imports no pandas, scipy or matplotlib (it only copies files)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from evalstats.run.cli import main; "
+        f"assert main(['init', {str(tmp_path / 'p')!r}]) == 0; "
+        "print(sorted(m for m in ('pandas', 'scipy', 'matplotlib') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -20,7 +20,9 @@ from pathlib import Path
 from evalstats.core.options import check_option
 
 __all__ = [
+    "DEFAULT_SCHEME_NAME",
     "NOTEBOOK_FILES",
+    "default_scheme_path",
     "package_dir",
     "packaged_notebook",
 ]
@@ -31,6 +33,21 @@ NOTEBOOK_FILES = {
     "profile": "unit_profile.ipynb",
 }
 """The notebook of each job: the two cycle analyses and the unit profile (feedback letter)."""
+
+
+DEFAULT_SCHEME_NAME = "default.toml"
+"""The bundled scheme's file name in ``evalstats/schemes/``."""
+
+
+def default_scheme_path() -> Path:
+    """Path of the scheme file shipped with the package.
+
+    Examples
+    --------
+    >>> default_scheme_path().name
+    'default.toml'
+    """
+    return package_dir("schemes") / DEFAULT_SCHEME_NAME
 
 
 def package_dir(name: str) -> Path:

@@ -32,9 +32,8 @@ from typing import Any
 import pandas as pd
 
 from evalstats.core.errors import SchemeError
-from evalstats.core.resources import package_dir
+from evalstats.core.resources import DEFAULT_SCHEME_NAME, default_scheme_path
 
-DEFAULT_SCHEME_NAME = "default.toml"
 WEIGHT_TOLERANCE = 1e-9
 TABLES = ("responses", "units", "forms_issued", "incidents", "exclusions")
 REQUIRED_HEADERS = {
@@ -647,11 +646,6 @@ def _bundled_headers(table: str, col: str) -> tuple[str, ...]:
     """Headers of an optional column in the bundled scheme (for schemes that omit it)."""
     values = _bundled_header_table().get(table, {}).get(col, [])
     return tuple(v.strip() for v in values if isinstance(v, str) and v.strip())
-
-
-def default_scheme_path() -> Path:
-    """Path of the scheme file shipped with the package."""
-    return package_dir("schemes") / DEFAULT_SCHEME_NAME
 
 
 def project_scheme_path(root: Path | None = None) -> Path | None:

@@ -143,8 +143,7 @@ def init_project(folder=".", *, demo: bool = False, seed: int = 2026) -> InitRes
     ()
     """
     from evalstats.core.config import PROJECT_SCHEME
-    from evalstats.core.resources import packaged_notebook
-    from evalstats.core.scheme import default_scheme_path
+    from evalstats.core.resources import default_scheme_path, packaged_notebook
 
     if not isinstance(demo, bool):
         raise TypeError(f"demo must be True or False; got {demo!r}")
