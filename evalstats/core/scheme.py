@@ -683,9 +683,10 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
         label = f"<bundled>/{DEFAULT_SCHEME_NAME}"
     else:
         from evalstats.core.config import resolve_path
+        from evalstats.core.files import slash_path
 
         p = resolve_path(path)
-        label = str(path)
+        label = slash_path(path)  # as given, "/" between parts (summary.json is the same)
     try:
         raw = p.read_bytes()
     except FileNotFoundError:

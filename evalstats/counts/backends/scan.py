@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-import os
+import posixpath
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ import pandas as pd
 
 from evalstats.core.config import resolve_path
 from evalstats.core.errors import InputError
+from evalstats.core.files import slash_path
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.backends.choose import responses_file
 from evalstats.counts.backends.duckdb import (
@@ -258,7 +259,7 @@ class _Place:
     files: dict
 
     def display(self, fp: Path) -> str:
-        return os.path.join(self.shown_folder, fp.name) if self.shown_folder else fp.name
+        return posixpath.join(self.shown_folder, fp.name) if self.shown_folder else fp.name
 
     @property
     def shown(self) -> str:
@@ -275,7 +276,8 @@ def _arguments(path, scheme, cycle, memory_limit, raise_on_error) -> _Place:
     cycle = name if cycle is None else cycle
     if not isinstance(cycle, str) or not cycle.strip():
         raise ValueError(f"cycle must be a non-empty string; got {cycle!r}")
-    shown_folder = str(path) if resolve_path(path).is_dir() else os.path.dirname(str(path))
+    shown = slash_path(path)  # as validate_cycle names inputs: "/" on every system
+    shown_folder = shown if resolve_path(path).is_dir() else posixpath.dirname(shown)
     files, _ = cycle_files(folder, display=shown_folder)
     return _Place(scheme, cycle, memory_limit, resp, folder, shown_folder, files)
 
