@@ -29,7 +29,8 @@ def fake_wheel(folder: Path, name: str, requires: list[str]) -> Path:
 def folder(tmp_path):
     fake_wheel(tmp_path, "evalstats", ["tqdm>=4", "jupyterlab; extra == 'lab'"])
     fake_wheel(tmp_path, "tqdm", ['colorama; platform_system == "Windows"', "x; extra == 'y'"])
-    fake_wheel(tmp_path, "jupyterlab", ["terminado[t]"])
+    fake_wheel(tmp_path, "jupyterlab", ["terminado[t]", "jupyter_server"])
+    fake_wheel(tmp_path, "jupyter_server", ["pywinpty!=3.0.4,>=2.0.1; os_name == 'nt'"])
     fake_wheel(tmp_path, "terminado", ["pywinpty>=1.1; os_name == 'nt'", "tornado; extra == 't'"])
     return tmp_path
 
@@ -49,7 +50,7 @@ def test_windows_only_dependencies_are_found(folder):
     # markers evaluated for Windows, extras followed (lab → jupyterlab → terminado[t] → tornado)
     assert names(wheelhouse.missing(folder, root, win)) == [
         "colorama",
-        "pywinpty>=1.1",
+        "pywinpty!=3.0.4,>=1.1,>=2.0.1",  # every package's requirement on it, combined
         "tornado",
     ]
     linux = wheelhouse.target_environment("manylinux2014_x86_64", "3.11")

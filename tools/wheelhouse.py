@@ -86,13 +86,15 @@ def missing(folder: Path, roots: list[Requirement], env: dict[str, str]) -> list
     while todo:
         req = todo.pop()
         name = canonicalize_name(req.name)
+        if name not in wheels:
+            # every requirement on a missing package counts: pywinpty>=2.0.1,!=3.0.4 and >=1.1
+            seen = out.get(name)
+            out[name] = req if seen is None else _combined(seen, req)
+            continue
         extras = set(req.extras)
         if name in wanted and extras <= wanted[name]:
             continue
         wanted.setdefault(name, set()).update(extras)
-        if name not in wheels:
-            out.setdefault(name, req)
-            continue
         contexts = ["", *sorted(wanted[name])]
         for dep in wheel_requirements(wheels[name]):
             if dep.marker is None or any(
@@ -100,6 +102,13 @@ def missing(folder: Path, roots: list[Requirement], env: dict[str, str]) -> list
             ):
                 todo.append(_without_marker(dep))
     return list(out.values())
+
+
+def _combined(a: Requirement, b: Requirement) -> Requirement:
+    """One requirement on a package asking for what ``a`` and ``b`` both ask for."""
+    extras = sorted(a.extras | b.extras)
+    extra = f"[{','.join(extras)}]" if extras else ""
+    return Requirement(f"{a.name}{extra}{a.specifier & b.specifier}")
 
 
 def _without_marker(req: Requirement) -> Requirement:
