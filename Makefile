@@ -1,13 +1,14 @@
 # evalstats — two commands for a fresh machine (Python 3.11 and make present):
 #   make demo   create .venv, install, write the demo data if absent, run the main job
 #   make test   install the test extras into .venv, lint, run the whole suite
+# (make wheelhouse: a folder of wheels for installing without internet access; see README)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint format install clean bench
+.PHONY: demo test lint format install clean bench wheelhouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,26 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# make wheelhouse: the evalstats wheel in dist/ and it with every dependency in wheels/, for an
+# office machine without internet access (pip install --no-index --find-links wheels evalstats).
+#   EXTRAS=lab (default) adds JupyterLab; EXTRAS= leaves it out.
+#   PLATFORM=win_amd64 PYVER=3.11 downloads for Windows (64-bit, Python 3.11) from any machine
+#   (binary wheels only; tools/wheelhouse.py adds the Windows-only dependencies pip skips on
+#   Linux, e.g. colorama); use another WHEELS folder than the one for this machine.
+WHEELS   ?= wheels
+EXTRAS   ?= lab
+PLATFORM ?=
+PYVER    ?= 3.11
+wheelhouse: $(STAMP)
+	rm -f dist/evalstats-*.whl
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	$(BIN)/python -m pip download --quiet --dest $(WHEELS) \
+	  $(if $(PLATFORM),--platform $(PLATFORM) --python-version $(PYVER) --only-binary=:all:) \
+	  "$$(ls dist/evalstats-*.whl)$(if $(EXTRAS),[$(EXTRAS)])"
+	$(BIN)/python tools/wheelhouse.py $(WHEELS) --root "$$(ls dist/evalstats-*.whl)$(if $(EXTRAS),[$(EXTRAS)])" \
+	  $(if $(PLATFORM),--platform $(PLATFORM) --python-version $(PYVER))
+	@echo "$(WHEELS)/: $$(ls $(WHEELS) | wc -l) files, $$(du -sh $(WHEELS) | cut -f1)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

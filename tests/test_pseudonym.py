@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import hmac
 import io
@@ -221,6 +222,32 @@ def test_key_from_a_key_file(root, outside, monkeypatch):
     # the same key text from the environment or a file gives the same pseudonyms
     assert k.key_id == PseudonymKey.from_secret(KEY).key_id
     assert load_key(key_file=f).secret == KEY.encode()
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    ["utf-8-sig", "utf-16", "utf-16-be"],  # Notepad; Windows PowerShell 5 (> and Out-File)
+)
+def test_key_file_saved_as_text_with_a_byte_order_mark(root, outside, encoding):
+    f = outside / "pseudonym.key"
+    data = (KEY + "\r\n").encode(encoding)
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    f.write_bytes(data)
+    assert f.read_bytes()[:2] in (b"\xef\xbb", b"\xff\xfe", b"\xfe\xff")
+    # the key is the text, as from a UTF-8 file or the environment variable
+    assert load_key(key_file=f).secret == KEY.encode()
+    assert load_key(key_file=f).key_id == PseudonymKey.from_secret(KEY).key_id
+
+
+def test_key_file_of_random_bytes_is_its_bytes(root, outside):
+    f = outside / "pseudonym.key"
+    raw = b"\xff\xfe" + bytes(range(1, 40)) + b"\xd8"  # a BOM-like start, odd length: not text
+    f.write_bytes(raw)
+    assert load_key(key_file=f).secret == raw.strip()
+    raw = bytes(range(200, 240))
+    f.write_bytes(raw)
+    assert load_key(key_file=f).secret == raw
 
 
 def test_key_id_and_repr_never_show_the_key():

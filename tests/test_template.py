@@ -11,20 +11,26 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+from openpyxl.utils import quote_sheetname
 
 from evalstats.core.errors import InputError
-from evalstats.core.scheme import load_scheme
+from evalstats.core.scheme import load_scheme, normalize_label
 from evalstats.inputs.template import (
+    ENTRY_SHEETS,
     FIXED_TIMESTAMP,
     SHEET_ENTRY,
     SHEET_HELP,
     SHEET_LISTS,
+    TEMPLATE_TABLES,
+    default_template_name,
     response_headers,
+    template_headers,
     workbook_bytes,
     write_template,
 )
 
 SCHEME = load_scheme()
+LISTS_REF = quote_sheetname(SHEET_LISTS)
 HEADERS = [h for _, h in response_headers(SCHEME)]
 NAMES = ["党政办", "财政所", "建管站", "运管站"]
 UNITS = pd.DataFrame(
@@ -85,20 +91,23 @@ def test_drop_down_lists(template):
         assert str(dv.sqref) == f"{col}2:{col}5001"
         assert dv.allow_blank and dv.showErrorMessage and dv.errorStyle == "stop"
     # the unit list refers to the hidden lists sheet
-    assert dvs["B"].formula1 == "'lists'!$A$2:$A$5"
+    assert dvs["B"].formula1 == f"{LISTS_REF}!$A$2:$A$5"
     lists = wb[SHEET_LISTS]
     assert [lists.cell(row=r, column=1).value for r in range(2, 6)] == NAMES
     assert inline_values(dvs["C"]) == [g.label_zh for g in SCHEME.groups]
     levels = [v.label_zh for v in SCHEME.levels]
     assert levels[-1] == "不了解"  # valid levels and 不了解
     for col in "DEFGH":
-        assert inline_values(dvs[col]) == levels
+        # the labels, then the paper-form digits the reader accepts as well
+        assert inline_values(dvs[col]) == [*levels, "1", "2", "3", "4", "5"]
+        assert "满意 或 1" in dvs[col].prompt and "不了解 或 5" in dvs[col].prompt
+        assert len(dvs[col].prompt) <= 255 and len(dvs[col].promptTitle) <= 32
 
 
 def test_long_lists_and_unsafe_labels_use_the_lists_sheet(tmp_path):
     many = pd.DataFrame({"单位名称": [f"测试单位{i:03d}" for i in range(200)]})
     wb = load_workbook(write_template(tmp_path / "t.xlsx", cycle="C", units=many))
-    assert validations(wb[SHEET_ENTRY])["B"].formula1 == "'lists'!$A$2:$A$201"
+    assert validations(wb[SHEET_ENTRY])["B"].formula1 == f"{LISTS_REF}!$A$2:$A$201"
 
     text = load_scheme().to_dict()
     text["groups"][0]["label_zh"] = "企业,个体户"  # a comma would split an inline list
@@ -106,7 +115,7 @@ def test_long_lists_and_unsafe_labels_use_the_lists_sheet(tmp_path):
     path.write_text(_to_toml(text), encoding="utf-8")
     wb = load_workbook(write_template(tmp_path / "u.xlsx", cycle="C", units=UNITS, scheme=path))
     dv = validations(wb[SHEET_ENTRY])["C"]
-    assert dv.formula1 == "'lists'!$B$2:$B$5"
+    assert dv.formula1 == f"{LISTS_REF}!$B$2:$B$5"
     assert wb[SHEET_LISTS]["B2"].value == "企业,个体户"
 
 
@@ -145,7 +154,7 @@ def _to_toml(data: dict) -> str:
 def test_instructions_in_chinese_from_the_scheme(template):
     ws = load_workbook(template)[SHEET_HELP]
     text = "\n".join(str(r[0]) for r in ws.iter_rows(values_only=True) if r[0])
-    assert text.startswith("2026H1 政风行风测评 录入模板 填表说明")
+    assert text.startswith("2026年上半年 政风行风测评 测评表 录入模板 填表说明")
     for item in (*SCHEME.levels, *SCHEME.groups, *SCHEME.dimensions):
         assert item.label_zh in text
     assert "文本格式" in text and "留空" in text
@@ -313,7 +322,7 @@ def test_demo_units_give_the_town(tmp_path):
     write_demo(tmp_path)
     units = tmp_path / "data" / "raw" / "2026H1" / "units.csv"
     wb = load_workbook(write_template(tmp_path / "t.xlsx", cycle="2026H1", units=units))
-    assert validations(wb[SHEET_ENTRY])["B"].formula1 == "'lists'!$A$2:$A$25"
+    assert validations(wb[SHEET_ENTRY])["B"].formula1 == f"{LISTS_REF}!$A$2:$A$25"
 
 
 # ---------------------------------------------------------------------- errors
@@ -377,9 +386,9 @@ def test_units_file_problems_raise_input_error(tmp_path):
 
 
 # ---------------------------------------------------------------------- filled in
-def fill(template_path, out_path, rows):
+def fill(template_path, out_path, rows, *, sheet=SHEET_ENTRY):
     wb = load_workbook(template_path)
-    ws = wb[SHEET_ENTRY]
+    ws = wb[sheet]
     for r, values in enumerate(rows, start=2):
         for c, v in enumerate(values, start=1):
             ws.cell(row=r, column=c, value=v)
@@ -424,3 +433,234 @@ def test_filled_template_validates_clean(tmp_path, template):
     assert len(v.problems) == 0
     assert len(v.forms) == 4
     assert v.forms["form_id"].tolist() == ["123456789012345678", "H1-00002", "H1-00003", "0004"]
+
+
+# ---------------------------------------------------------------------- answers: labels or digits
+def validation_of(ws, ref: str):
+    """The data validation covering cell ``ref`` of ``ws`` (None: the cell has none)."""
+    return next((dv for dv in ws.data_validations.dataValidation if ref in dv.sqref), None)
+
+
+def excel_accepts(wb, ws, ref: str, typed) -> bool:
+    """Whether the validation rule of ``ref`` lets ``typed`` in, as Excel applies it.
+
+    ``typed`` is the value Excel stores for what the clerk typed: a number for ``1``, text
+    for ``满意``.  A list rule's inline items (``"满意,…,1"``) are numbers where they read as
+    numbers; a range's items are the cells' values; text compares case-insensitively.
+    Whole-number and date rules compare the number typed with their bounds.
+    """
+    dv = validation_of(ws, ref)
+    if dv is None:
+        return True
+
+    def key(value, *, inline: bool = False):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return ("number", float(value))
+        if inline:
+            try:
+                return ("number", float(value))
+            except ValueError:
+                pass
+        return ("text", str(value).casefold())
+
+    if dv.type == "list":
+        formula = dv.formula1
+        if formula.startswith('"'):
+            items = [key(v, inline=True) for v in formula[1:-1].split(",")]
+        else:
+            sheet, cells = formula.rsplit("!", 1)
+            block = wb[sheet.strip("'")][cells.replace("$", "")]
+            items = [key(c.value) for row in block for c in row]
+        return key(typed) in items
+    if isinstance(typed, dt.datetime):  # Excel stores a date as its serial number
+        typed = (typed - dt.datetime(1899, 12, 30)).days
+    if not isinstance(typed, int | float):
+        return False
+    if dv.type == "whole":
+        return typed == int(typed) and typed >= float(dv.formula1)
+    if dv.type == "date":
+        return float(dv.formula1) <= typed <= float(dv.formula2)
+    raise AssertionError(f"unexpected rule {dv.type}")
+
+
+def test_digit_answers_pass_the_answer_rule(template):
+    wb = load_workbook(template)
+    ws = wb[SHEET_ENTRY]
+    for col in "DEFGH":  # the five dimensions
+        for digit in (1, 2, 3, 4, 5):
+            assert excel_accepts(wb, ws, f"{col}2", digit)
+            assert excel_accepts(wb, ws, f"{col}5001", digit)
+        for label in ("满意", "比较满意", "基本满意", "不满意", "不了解"):
+            assert excel_accepts(wb, ws, f"{col}2", label)
+        for wrong in (0, 6, 1.5, "很好", "6"):
+            assert not excel_accepts(wb, ws, f"{col}2", wrong)
+    # the reader reads each digit as its level, so the rule and the reader agree
+    lookup = SCHEME.level_lookup()
+    assert [lookup[str(d)] for d in range(1, 6)] == [v.code for v in SCHEME.levels]
+    # groups and units stay lists of labels
+    assert excel_accepts(wb, ws, "C2", "群众") and not excel_accepts(wb, ws, "C2", 1)
+    assert excel_accepts(wb, ws, "B2", "建管站") and not excel_accepts(wb, ws, "B2", "JGZ")
+
+
+def test_a_range_list_keeps_digits_as_numbers(tmp_path):
+    # an answer list too long to be inline refers to the lists sheet: the digits there are
+    # numbers, so a typed 1 still matches
+    text = load_scheme().to_dict()
+    text["levels"][0]["label_zh"] = "满意" + "很" * 200
+    path = tmp_path / "s.toml"
+    path.write_text(_to_toml(text), encoding="utf-8")
+    wb = load_workbook(write_template(tmp_path / "t.xlsx", cycle="C", units=UNITS, scheme=path))
+    ws = wb[SHEET_ENTRY]
+    assert not validation_of(ws, "D2").formula1.startswith('"')
+    assert excel_accepts(wb, ws, "D2", 1) and excel_accepts(wb, ws, "D2", 5)
+    assert not excel_accepts(wb, ws, "D2", 6)
+
+
+# ---------------------------------------------------------------------- the other tables
+@pytest.mark.parametrize(
+    ("table", "sheet", "headers"),
+    [
+        ("forms_issued", "发放数", ["被评单位", "评议人类别", "发放数"]),
+        ("incidents", "一票否决事项", ["被评单位", "日期", "类别", "说明"]),
+        ("exclusions", "作废问卷", ["问卷编号", "原因"]),
+    ],
+)
+def test_table_templates_headers_and_sheets(tmp_path, table, sheet, headers):
+    wb = load_workbook(write_template(tmp_path / "t.xlsx", cycle="2026A", table=table, units=UNITS))
+    assert wb.sheetnames == [sheet, SHEET_HELP, SHEET_LISTS]
+    assert ENTRY_SHEETS[table] == sheet
+    assert [c.value for c in wb[sheet][1]] == headers == template_headers(table)
+    assert wb[sheet].freeze_panes == "A2"
+    # every header is one the reader accepts for that table
+    lookup = SCHEME.header_lookup(table)
+    assert all(normalize_label(h) in lookup for h in headers)
+    text = "\n".join(str(r[0]) for r in wb[SHEET_HELP].iter_rows(values_only=True) if r[0])
+    assert text.startswith(f"2026年度 政风行风测评 {sheet} 录入模板 填表说明")
+    assert f"{table}.xlsx" in text
+
+
+def test_forms_issued_template_rules(tmp_path):
+    wb = load_workbook(
+        write_template(tmp_path / "t.xlsx", cycle="C", table="forms_issued", units=UNITS)
+    )
+    ws = wb["发放数"]
+    assert sorted(validations(ws)) == ["A", "B", "C"]
+    assert validations(ws)["A"].formula1 == f"{LISTS_REF}!$A$2:$A$5"
+    assert inline_values(validations(ws)["B"]) == [g.label_zh for g in SCHEME.groups]
+    assert ws.column_dimensions["C"].number_format == "0"
+    assert excel_accepts(wb, ws, "C2", 0) and excel_accepts(wb, ws, "C2", 120)
+    assert not excel_accepts(wb, ws, "C2", -1) and not excel_accepts(wb, ws, "C2", 2.5)
+    assert not excel_accepts(wb, ws, "C2", "二十")
+
+
+def test_incidents_template_rules(tmp_path):
+    wb = load_workbook(
+        write_template(tmp_path / "t.xlsx", cycle="C", table="incidents", units=UNITS)
+    )
+    ws = wb["一票否决事项"]
+    assert sorted(validations(ws)) == ["A", "B", "C"]
+    assert ws.column_dimensions["B"].number_format == "yyyy-mm-dd"
+    assert excel_accepts(wb, ws, "B2", dt.datetime(2026, 3, 15))
+    assert not excel_accepts(wb, ws, "B2", "3月15号")
+    assert inline_values(validations(ws)["C"]) == [k.label_zh for k in SCHEME.incident_kinds]
+    assert excel_accepts(wb, ws, "C2", "媒体曝光查实")
+    assert not excel_accepts(wb, ws, "C2", "media_exposure")
+    assert ws.column_dimensions["D"].width == 40
+
+
+def test_exclusions_template_needs_no_units(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))  # no units file anywhere
+    wb = load_workbook(write_template(tmp_path / "t.xlsx", cycle="2026H2", table="exclusions"))
+    ws = wb["作废问卷"]
+    assert ws.column_dimensions["A"].number_format == "@"
+    assert validations(ws) == {}
+    with pytest.raises(FileNotFoundError):
+        write_template(tmp_path / "u.xlsx", cycle="2026H2", table="incidents")
+
+
+def test_unknown_table_refused(tmp_path):
+    with pytest.raises(ValueError) as info:
+        write_template(tmp_path / "t.xlsx", cycle="C", table="units", units=UNITS)
+    assert str(info.value) == (
+        "table must be one of 'responses', 'forms_issued', 'incidents', 'exclusions'; got 'units'"
+    )
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+@pytest.mark.parametrize("table", TEMPLATE_TABLES)
+def test_no_code_visible_to_the_clerk(tmp_path, table):
+    # the visible sheets hold Chinese words only: no scheme code (enterprise, satisfied,
+    # major_accident, …) and no English column name; file names are the one exception
+    wb = load_workbook(
+        write_template(tmp_path / "t.xlsx", cycle="2026H1", table=table, units=UNITS)
+    )
+    codes = {
+        x.code for x in (*SCHEME.levels, *SCHEME.groups, *SCHEME.dimensions, *SCHEME.incident_kinds)
+    } | {c for t in SCHEME.headers for c in SCHEME.headers[t]}
+    visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    assert [ws.title for ws in visible] == [ENTRY_SHEETS[table], SHEET_HELP]
+    for ws in visible:
+        for row in ws.iter_rows(values_only=True):
+            for value in row:
+                words = re.findall(r"[A-Za-z_]+", str(value or ""))
+                shown = {w for w in words if w not in ("xlsx", "csv", "Excel")}
+                assert not shown & codes, (ws.title, value)
+                assert shown <= set(TEMPLATE_TABLES) | {"responses", "units"}, (ws.title, value)
+
+
+def test_every_template_typed_in_validates_clean(tmp_path):
+    folder = tmp_path / "2026H1"
+    folder.mkdir()
+    UNITS.set_axis(["单位编码", "单位名称", "序列"], axis=1).to_csv(
+        folder / "units.csv", index=False
+    )
+    typed = {
+        # digits typed as Excel stores them (numbers), mixed with labels
+        "responses": [
+            *FILLED,
+            ["H1-00005", "党政办", "企业", 1, 2, 3, 4, 5, None, dt.datetime(2026, 6, 20), "王某"],
+        ],
+        "forms_issued": [
+            ["党政办", "企业", 10],
+            ["建管站", "社会义务监督员", 5],
+            ["运管站", "人大代表/政协委员", 3],
+            ["财政所", "群众", 1],
+        ],
+        "incidents": [["运管站", dt.datetime(2026, 3, 15), "媒体曝光查实", "群众反映，经核查属实"]],
+        "exclusions": [["0004", "字迹无法辨认"]],
+    }  # fmt: skip
+    for table, rows in typed.items():
+        blank = write_template(
+            tmp_path / f"{table}-blank.xlsx", cycle="2026H1", table=table, units=UNITS
+        )
+        fill(blank, folder / f"{table}.xlsx", rows, sheet=ENTRY_SHEETS[table])
+    from evalstats.inputs.validate import validate_cycle
+
+    v = validate_cycle(folder, raise_on_error=False)
+    assert v.ok, v.problems
+    assert len(v.problems) == 0, v.problems.to_string()
+    assert sorted(v.inputs["table"]) == sorted([*typed, "units"])
+    forms = v.forms.set_index("form_id")
+    assert "0004" not in forms.index  # excluded
+    assert len(forms) == 4
+    row = forms.loc["H1-00005"]
+    assert [str(row[d.code]) for d in SCHEME.dimensions] == [v_.code for v_ in SCHEME.levels]
+    assert v.incidents["kind"].tolist() == ["media_exposure"]
+    assert v.incidents["date"].tolist() == [pd.Timestamp("2026-03-15")]
+    assert v.forms_issued["issued"].sum() == 19
+
+
+def test_cli_template_table(tmp_path, monkeypatch):
+    from evalstats.run.cli import main
+
+    units = tmp_path / "units.csv"
+    UNITS.set_axis(["单位编码", "单位名称", "序列"], axis=1).to_csv(units, index=False)
+    monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
+    assert (
+        main(["template", "--cycle", "2026A", "--table", "incidents", "--units", str(units)]) == 0
+    )
+    out = tmp_path / "2026A_一票否决事项_录入模板.xlsx"
+    assert out.name == default_template_name("2026A", "incidents")
+    assert load_workbook(out).sheetnames[0] == "一票否决事项"
+    assert main(["template", "--cycle", "2026A", "--units", str(units)]) == 0
+    assert load_workbook(tmp_path / "2026A_录入模板.xlsx").sheetnames[0] == SHEET_ENTRY

@@ -1,4 +1,5 @@
-"""File helpers shared by every layer: the sha256 of a file, atomic writes, and fsync.
+"""File helpers shared by every layer: the sha256 of a file, atomic writes, fsync, and how a
+path is named in messages and tables.
 
 One home for them: the inputs' interim cache, the out-of-core backends, the report writer,
 the letters, the publisher and ``evalstats verify`` all hash and write files the same way.
@@ -20,7 +21,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import BinaryIO
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "fsync_tree",
     "relative",
     "sha256_file",
+    "slash_path",
 ]
 
 
@@ -130,6 +132,36 @@ def fsync_tree(folder: str | Path) -> None:
             finally:
                 os.close(fd)
         fsync_dir(dirpath)
+
+
+def slash_path(path: str | os.PathLike, *, flavour: type[PurePath] | None = None) -> str:
+    """A path as evalstats names it in messages, tables and manifests: its parts joined by ``/``.
+
+    One rule on every system, so a problem line, a published table or a manifest reads the
+    same on Windows and Linux (Windows accepts ``/`` in paths too): the backslashes of a
+    Windows path become ``/`` and a drive stays (``D:/测评/data``); a relative path stays
+    relative, as given; ``.`` parts and doubled or trailing separators are dropped.
+
+    Parameters
+    ----------
+    path : str or path-like
+    flavour : PurePath subclass, optional
+        How ``path`` is split into parts: this system's rules by default;
+        ``PureWindowsPath`` reads a Windows path on any system (for tests).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from pathlib import PureWindowsPath
+    >>> slash_path("data\\\\raw\\\\2026H1\\\\", flavour=PureWindowsPath)
+    'data/raw/2026H1'
+    >>> slash_path(r"D:\\测评\\data", flavour=PureWindowsPath), slash_path("./data//raw/")
+    ('D:/测评/data', 'data/raw')
+    """
+    return (flavour or PurePath)(path).as_posix()
 
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -1,6 +1,6 @@
 """The evaluation scheme: dimensions, levels, groups, series, grades, rules and header aliases.
 
-A scheme is a TOML file.  The defaults of DOMAIN.md ship inside the package
+A scheme is a TOML file.  The defaults (README: *How a unit is scored*) ship inside the package
 (``evalstats/schemes/default.toml``); a district passes its own with ``--scheme FILE``.
 :func:`load_scheme` validates the whole file and refuses a wrong one with a
 :class:`~evalstats.core.errors.SchemeError` naming the key.
@@ -702,9 +702,10 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
         label = f"<bundled>/{DEFAULT_SCHEME_NAME}"
     else:
         from evalstats.core.config import resolve_path
+        from evalstats.core.files import slash_path
 
         p = resolve_path(path)
-        label = str(path)
+        label = slash_path(path)  # as given, "/" between parts (summary.json is the same)
     try:
         raw = p.read_bytes()
     except FileNotFoundError:

@@ -14,7 +14,7 @@ one per dimension  the answer's level code (ordered Categorical ``scheme.level_d
 ``comment``        comment text or <NA> (str / object)
 ``submitted_at``   submission time or NaT (datetime64)
 ``collector``      collector or <NA> (str / object)
-``source_file``    the file the form came from, as the user named it (str)
+``source_file``    the form's file, as the user named it with ``/`` between its parts (str)
 ``source_row``     the row number the user sees in that file (int64)
 =================  ==========================================================================
 

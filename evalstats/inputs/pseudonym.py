@@ -17,7 +17,9 @@ The key is a secret of at least :data:`MIN_KEY_BYTES` bytes, from (first match):
 2. the environment variable ``EVALSTATS_PSEUDONYM_KEY`` (the key text);
 3. the environment variable ``EVALSTATS_PSEUDONYM_KEY_FILE`` (a file holding the key).
 
-Surrounding white space (a trailing newline) is not part of the key.  A key file must live
+Surrounding white space (a trailing newline) is not part of the key.  A key file saved as
+text with a byte-order mark (UTF-16 from Windows PowerShell 5's ``>``, UTF-8 from Notepad) is
+read as that text, so it gives the same key as the text itself.  A key file must live
 outside the project (the project root, any git working tree) and outside the data folder
 being read, so it is never committed, copied or published with the data.  Make one with::
 
@@ -47,6 +49,7 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
@@ -235,7 +238,31 @@ def _read_key_file(path, data_folders: Sequence) -> PseudonymKey:
         raise UsageError(
             f"cannot read the pseudonym key file {p} ({exc.strerror or exc}); {HOW_TO_SET}"
         ) from None
-    return PseudonymKey.from_secret(data, source=f"key file {p}")
+    return PseudonymKey.from_secret(_key_file_bytes(data), source=f"key file {p}")
+
+
+_TEXT_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _key_file_bytes(data: bytes) -> bytes:
+    """The key of a key file's bytes: a text file with a byte-order mark is read as text.
+
+    Windows PowerShell 5 writes ``>`` and ``Out-File`` as UTF-16 with a byte-order mark, and
+    Notepad may save UTF-8 with one: such a file is decoded and its text taken as UTF-8, so
+    the same key text gives the same key (and pseudonyms) however its file was saved, and as
+    ``EVALSTATS_PSEUDONYM_KEY``.  Any other file is its bytes.
+    """
+    for bom, codec in _TEXT_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec).encode("utf-8")
+            except UnicodeDecodeError:
+                return data
+    return data
 
 
 def load_key(

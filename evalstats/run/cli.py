@@ -101,7 +101,18 @@ def build_parser() -> argparse.ArgumentParser:
     # template
     tp = sub.add_parser("template", help="write the XLSX entry template for office staff")
     tp.add_argument("--cycle", required=True, help="cycle id, e.g. 2026H1")
-    tp.add_argument("--out", metavar="FILE", help="output .xlsx (default: <cycle>_录入模板.xlsx)")
+    tp.add_argument(
+        "--table",
+        choices=("responses", "forms_issued", "incidents", "exclusions"),
+        default="responses",
+        help="the input table (default responses); one workbook per table",
+    )
+    tp.add_argument(
+        "--out",
+        metavar="FILE",
+        help="output .xlsx (default: <cycle>_录入模板.xlsx; other tables "
+        "<cycle>_发放数|一票否决事项|作废问卷_录入模板.xlsx)",
+    )
     tp.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
     tp.add_argument(
         "--units", metavar="FILE", help="units file (default: data/raw/<cycle>/units.*)"
@@ -250,12 +261,12 @@ def cmd_demo(args) -> int:
 def cmd_template(args) -> int:
     from evalstats.core.config import resolve_path
     from evalstats.core.scheme import load_scheme
-    from evalstats.inputs.template import write_template
+    from evalstats.inputs.template import default_template_name, write_template
 
     scheme = load_scheme(args.scheme)
-    out = resolve_path(args.out) if args.out else resolve_path(f"{args.cycle}_录入模板.xlsx")
+    out = resolve_path(args.out or default_template_name(args.cycle, args.table))
     units = resolve_path(args.units) if args.units else None
-    path = write_template(out, cycle=args.cycle, scheme=scheme, units=units)
+    path = write_template(out, cycle=args.cycle, table=args.table, scheme=scheme, units=units)
     print(f"wrote {path}")
     return EXIT_OK
 

@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-import os
+import posixpath
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ import pandas as pd
 
 from evalstats.core.config import resolve_path
 from evalstats.core.errors import InputError
+from evalstats.core.files import slash_path
 from evalstats.core.options import check_shown
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.backends.choose import responses_file
@@ -261,7 +262,7 @@ class _Place:
     files: dict
 
     def display(self, fp: Path) -> str:
-        return os.path.join(self.shown_folder, fp.name) if self.shown_folder else fp.name
+        return posixpath.join(self.shown_folder, fp.name) if self.shown_folder else fp.name
 
     @property
     def shown(self) -> str:
@@ -278,8 +279,8 @@ def _arguments(path, scheme, cycle, memory_limit, raise_on_error, *, shown) -> _
     cycle = name if cycle is None else cycle
     if not isinstance(cycle, str) or not cycle.strip():
         raise ValueError(f"cycle must be a non-empty string; got {cycle!r}")
-    given = str(path) if shown is None else check_shown(shown)
-    shown_folder = given if resolve_path(path).is_dir() else os.path.dirname(given)
+    given = slash_path(path) if shown is None else check_shown(shown)  # "/" on every system
+    shown_folder = given if resolve_path(path).is_dir() else posixpath.dirname(given)
     files, _ = cycle_files(folder, display=shown_folder)
     return _Place(scheme, cycle, memory_limit, resp, folder, shown_folder, files)
 

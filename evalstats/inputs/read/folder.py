@@ -74,11 +74,12 @@ def find_cycle_files(folder) -> dict[str, Path]:
 def cycle_files(folder, *, display: str | None = None) -> tuple[dict[str, Path], pd.DataFrame]:
     """Like :func:`find_cycle_files`, returning ambiguity as problems instead of raising."""
     from evalstats.core.config import resolve_path
+    from evalstats.core.files import slash_path
 
     p = resolve_path(folder)
     if not p.is_dir():
         raise FileNotFoundError(f"not a folder: {folder}")
-    shown = display if display is not None else str(folder)
+    shown = display if display is not None else slash_path(folder)
     files: dict[str, Path] = {}
     problems = []
     for table, paths in cycle_candidates(p).items():

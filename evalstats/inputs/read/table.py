@@ -57,7 +57,8 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
     scheme : Scheme, str or Path, optional
         The scheme whose header aliases apply (default: the bundled scheme).
     display : str, optional
-        How to name the file in problems (default: ``path`` as given).
+        How to name the file in problems (default: ``path`` as given, with ``/`` between
+        its parts: :func:`evalstats.core.files.slash_path`).
 
     Returns
     -------
@@ -71,10 +72,11 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
     (2, None, 1473)
     """
     from evalstats.core.config import resolve_path
+    from evalstats.core.files import slash_path
 
     check_option("table", table, TABLES)
     scheme = resolve_scheme(scheme)
-    file = display if display is not None else str(path)
+    file = display if display is not None else slash_path(path)
     p = resolve_path(path)
     lookup = scheme.header_lookup(table)
     try:

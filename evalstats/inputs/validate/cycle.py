@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import pandas as pd
 
 from evalstats.core.config import resolve_path
 from evalstats.core.errors import InputError
+from evalstats.core.files import slash_path
 from evalstats.core.options import check_shown
 from evalstats.core.scheme import Scheme, normalize_label, resolve_scheme
 from evalstats.inputs import forms as _forms
@@ -178,19 +179,20 @@ class _Where:
         """How to name the input file ``fp`` in problems."""
         if self.single and fp == self.path:
             return self.shown
-        return os.path.join(self.shown_folder, fp.name) if self.shown_folder else fp.name
+        return posixpath.join(self.shown_folder, fp.name) if self.shown_folder else fp.name
 
 
 def _locate(path, col: ProblemCollector, shown: str | None) -> _Where:
     """The cycle folder and its input files (a responses file given replaces the folder's)."""
     p = resolve_path(path)
-    shown = str(path) if shown is None else check_shown(shown)
+    # inputs are named with "/" on every system (tables match)
+    shown = slash_path(path) if shown is None else slash_path(check_shown(shown))
     if p.is_dir():
         files, amb = cycle_files(p, display=shown)
         col.extend(amb)
         return _Where(p, p, shown, shown, False, files, amb)
     if p.is_file():
-        shown_folder = os.path.dirname(shown)
+        shown_folder = posixpath.dirname(shown)
         files, amb = cycle_files(p.parent, display=shown_folder or ".")
         col.extend(amb[~amb["reason"].str.contains("responses file")])
         files["responses"] = p

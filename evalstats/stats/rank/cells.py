@@ -3,7 +3,8 @@
 
 The bootstrap of :mod:`evalstats.stats.rank.uncertainty` works on these: one row per distinct
 pattern of a cycle × unit × group cell, and a composer that turns per-cell sums of points and
-valid answers into a composite per cycle × unit, as DOMAIN.md defines it.
+valid answers into a composite per cycle × unit, as the scheme defines it (README: *How a
+unit is scored*).
 
 Examples
 --------
@@ -150,9 +151,10 @@ def weight_matrix(rows: np.ndarray, cols: np.ndarray, weights, shape) -> sparse.
 class Composer:
     """Per-cell sums of points and valid answers -> composite per cycle × unit row.
 
-    Implements DOMAIN.md: score = Σ points / n_valid per cell; weighted_score = Σ_g w_g score_g
-    / Σ_{g with n_valid > 0} w_g; composite = Σ_d v_d weighted_score_d / Σ_{d with a weighted
-    score} v_d.  Vectorised over replicates (the last axis of ``sums``).
+    Implements the composite of the README (*How a unit is scored*): score = Σ points /
+    n_valid per cell; weighted_score = Σ_g w_g score_g / Σ_{g with n_valid > 0} w_g;
+    composite = Σ_d v_d weighted_score_d / Σ_{d with a weighted score} v_d.  Vectorised over
+    replicates (the last axis of ``sums``).
     """
 
     def __init__(self, cells: Cells, scheme: Scheme, perm: np.ndarray | None = None):

@@ -1,9 +1,9 @@
 """Named metrics, weighted scores and composites — from the tally, not from rows.
 
-Metrics (DOMAIN.md): ``n_forms``, ``n_valid``, ``n_unknown``, ``n_blank``, ``top_box_rate``,
-``satisfied_rate`` (with an interval), ``dissatisfied_rate``, ``share_of_all_votes`` and the
-``score`` (with an interval), for unit × group × dimension and any coarser grouping
-(:func:`metrics`); the group-weighted ``weighted_score`` per unit × dimension
+Metrics (README: *How a unit is scored*): ``n_forms``, ``n_valid``, ``n_unknown``,
+``n_blank``, ``top_box_rate``, ``satisfied_rate`` (with an interval), ``dissatisfied_rate``,
+``share_of_all_votes`` and the ``score`` (with an interval), for unit × group × dimension and
+any coarser grouping (:func:`metrics`); the group-weighted ``weighted_score`` per unit × dimension
 (:func:`weighted_scores`); the dimension-weighted ``composite`` per unit (:func:`composites`);
 the period-weighted ``composite_year`` (:func:`composite_year`); and the contract table
 ``tables/scores.csv`` (:func:`scores_table`).
