@@ -126,7 +126,7 @@ def annual(
         scheme=scheme,
         options=options,
         flagged=len(flagged),
-        annual=annual_summary(tables, change.comparison, scheme=scheme),
+        annual=annual_summary(tables, change.comparison, scheme=scheme, town=change.town),
     )
     tables, summary, public_counts, unpublished = apply_tier(
         "annual",

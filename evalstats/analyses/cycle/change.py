@@ -125,6 +125,9 @@ class CycleChange:
     composite_change : DataFrame
         :func:`composite_change` of every unit with a composite in the earlier cycle (Holm over
         those units): the change of the measure that decides grades.
+    town : DataFrame
+        One row: :func:`evalstats.stats.compare.compare_cycles` of the whole town (every unit,
+        group and dimension pooled; one test, so no adjustment): the leaders' brief's change.
     """
 
     previous_cycle: str
@@ -133,6 +136,7 @@ class CycleChange:
     weak_dimensions: pd.DataFrame = field(repr=False)
     comparison: pd.DataFrame = field(repr=False)
     composite_change: pd.DataFrame = field(repr=False)
+    town: pd.DataFrame = field(repr=False, default=None)
 
 
 def cycle_change(
@@ -183,6 +187,15 @@ def cycle_change(
         comparison=_with_names(comparison, info),
         composite_change=composite_change(
             before.composites, after.composites, confidence_level=confidence_level
+        ),
+        town=compare_cycles(
+            before.counts,
+            after.counts,
+            by=(),
+            scheme=scheme,
+            adjust="none",
+            alpha=ALPHA,
+            confidence_level=confidence_level,
         ),
     )
 

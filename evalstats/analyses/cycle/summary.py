@@ -189,9 +189,12 @@ def cycle_summary(
     }
 
 
-def annual_summary(tables: dict, comparison: pd.DataFrame, *, scheme: Scheme) -> dict:
+def annual_summary(
+    tables: dict, comparison: pd.DataFrame, *, scheme: Scheme, town: pd.DataFrame | None = None
+) -> dict:
     """The ``annual`` part of the summary: period weights, the weak units by verdict, the units
-    of one cycle, and the significant changes of ``comparison``.
+    of one cycle, the significant changes of ``comparison``, and the town's change since the
+    half-year (``town``, :attr:`~evalstats.analyses.cycle.change.CycleChange.town`).
 
     Examples
     --------
@@ -219,7 +222,52 @@ def annual_summary(tables: dict, comparison: pd.DataFrame, *, scheme: Scheme) ->
             "score_up": n_sig("score", 1),
             "score_down": n_sig("score", -1),
         },
+        "town_change": town_change(town),
     }
+
+
+TOWN_CHANGE_FIELDS = (
+    "cycle_before",
+    "satisfied_rate_before",
+    "satisfied_rate_after",
+    "rate_diff",
+    "rate_diff_ci_low",
+    "rate_diff_ci_high",
+    "rate_pvalue",
+    "rate_significant",
+    "score_before",
+    "score_after",
+    "score_diff",
+    "score_diff_ci_low",
+    "score_diff_ci_high",
+    "score_pvalue",
+    "score_significant",
+)
+"""The fields of ``town_change`` in ``summary.json`` (:func:`town_change`)."""
+
+
+def town_change(town: pd.DataFrame | None) -> dict | None:
+    """The town's change since the earlier cycle (:attr:`CycleChange.town`) as summary fields;
+    None without an earlier cycle.
+
+    Examples
+    --------
+    >>> town_change(None) is None
+    True
+    """
+    if town is None or len(town) == 0:
+        return None
+    row = town.iloc[0]
+    out = {}
+    for name in TOWN_CHANGE_FIELDS:
+        v = row[name]
+        if isinstance(v, np.bool_ | bool):
+            out[name] = bool(v)
+        elif isinstance(v, str):
+            out[name] = v
+        else:
+            out[name] = _num(v)
+    return out
 
 
 def tier_summary(summary: dict, tables: dict, tier: str, withheld=()) -> dict:
@@ -250,7 +298,9 @@ def tier_summary(summary: dict, tables: dict, tier: str, withheld=()) -> dict:
 
 
 __all__ = [
+    "TOWN_CHANGE_FIELDS",
     "annual_summary",
     "cycle_summary",
     "tier_summary",
+    "town_change",
 ]
