@@ -537,6 +537,13 @@ def _docx_bytes(b: Brief) -> bytes:
                 cells = table.add_row().cells
                 for cell, text in zip(cells, (s.series, str(s.units), s.top3, s.last), strict=True):
                     font(cell.paragraphs[0].add_run(text), 10.5)
+            table.autofit = False
+            widths = [Cm(w) for w in (2.4, 1.5, 8.6, 4.1)]
+            for column, width in zip(table.columns, widths, strict=True):
+                column.width = width  # the grid, which LibreOffice reads
+            for row in table.rows:  # the cells, which Word reads
+                for cell, width in zip(row.cells, widths, strict=True):
+                    cell.width = width
             continue
         for x in items:
             p = doc.add_paragraph()
