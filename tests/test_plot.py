@@ -466,11 +466,21 @@ def test_slope_shows_units_of_one_cycle_as_a_single_point():
         w for w in words if w.startswith("丙所 ") and w != "丙所 88.0"
     ]
     assert "丁中心 70.0" in words
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [
+    # the series are stacked, one panel each as wide as the printed page; the bottom one
+    # carries the cycle labels
+    assert fig.get_size_inches()[0] == plot.style.PRINT_WIDTH
+    assert [t.get_text() for t in fig.axes[-1].get_xticklabels()] == [
         "上半年测评（权重 0.4）",
         "年度测评（权重 0.6）",
     ]
     assert "单点：仅参加一次测评的单位" in words
+
+
+def test_figures_are_no_wider_than_the_printed_page():
+    """Printed at its own size, a figure's 8 pt labels print at 8 pt (issue 14: ≥ 7 pt)."""
+    fig = plot.style.new_figure(14, 3)
+    assert tuple(fig.get_size_inches()) == (plot.style.PRINT_WIDTH, 3)
+    assert plot.style.PRINT_WIDTH * 25.4 <= 210 - 2 * 12  # A4 less the report's margins
 
 
 def test_heatmap_writes_the_table_values_with_one_decimal():

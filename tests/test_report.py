@@ -469,6 +469,15 @@ def executed(tmp_path_factory):
     return path
 
 
+@pytest.mark.parametrize(("edition", "mark"), [("internal", "内部资料"), ("public", "公开版")])
+def test_html_marks_its_edition_on_every_printed_page(executed, tmp_path, edition, mark):
+    page = render_html(executed, tmp_path / "r.html", edition=edition).read_text("utf-8")
+    assert f'<div class="evalstats-edition"><span>{mark}</span></div>' in page
+    assert f'@top-right {{ content: "{mark}"; }}' in page
+    with pytest.raises(ValueError, match="edition must be one of"):
+        render_html(executed, tmp_path / "x.html", edition="draft")
+
+
 def test_html_has_no_code_and_is_safe(executed, tmp_path):
     out = render_html(executed, tmp_path / "report.html", title="<b>测评</b>")
     page = out.read_text("utf-8")
@@ -486,7 +495,9 @@ def test_html_has_no_code_and_is_safe(executed, tmp_path):
     assert "<script" not in page  # none from the template, none from the notebook
     assert "onerror" not in page
     assert "data:image/png;base64," in page and 'src="fig.png"' not in page
-    assert "@media print" in page and "size: A4" in page and "break-before: page" in page
+    assert "@media print" in page and "size: A4" in page and "counter(page)" in page
+    # no page break before every section (issue 14: 24 pages); page 1 ends after the brief
+    assert "break-before: page" not in page and ".evalstats-page-end" in page
     assert "Noto Sans CJK SC" in page and "Microsoft YaHei" in page
     assert "cdnjs" not in page and "require.js" not in page
 

@@ -441,6 +441,7 @@ def brief_markdown(b: Brief) -> str:
             lines += [f"- {e(x)}" for x in items]
         lines.append("")
     lines.append(f"<small>{e(b.note)}</small>")
+    lines.append('\n<div class="evalstats-page-end"></div>')  # the brief is page 1 in print
     return "\n".join(lines)
 
 

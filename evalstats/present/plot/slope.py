@@ -13,6 +13,7 @@ from matplotlib.lines import Line2D
 from evalstats.core.scheme import Scheme
 from evalstats.present.plot.ranking import legend_handles, unit_status
 from evalstats.present.plot.style import (
+    PRINT_WIDTH,
     STATUS_STYLE,
     check_frame,
     check_series,
@@ -86,13 +87,16 @@ def slope(
     pad = max(1.0, (y_hi - y_lo) * 0.06)
     # tall enough for one 8 pt label line per unit of the largest series (a city's 60-unit
     # series collapsed the layout at 6.5 in)
-    height = max(6.5, 1.0 + 0.2 * max(len(rows) for _, rows in blocks))
+    # one panel per series, stacked: each as wide as the printed page, so its labels print at
+    # 8 pt (side by side, three series printed at about 5 pt)
+    panel = max(2.6, 0.6 + 0.2 * max(len(rows) for _, rows in blocks))
+    height = panel * len(blocks) + 0.9
     reach = 0.8 if lang == "zh" else 1.15  # room for the labels beside the lines (data units)
     with themed():
-        fig = new_figure((2.2 + 2 * reach * 1.5) * len(blocks), height)
-        axes = fig.subplots(1, len(blocks), sharey=True, squeeze=False)[0]
+        fig = new_figure(PRINT_WIDTH, height)
+        axes = fig.subplots(len(blocks), 1, sharex=True, squeeze=False)[:, 0]
         # minimum label gap in data units: ~1.25 lines of 8 pt text on an axes ~70 % of the height
-        gap = 1.25 * 8 / (height * 0.7 * 72) * (y_hi - y_lo + 2 * pad)
+        gap = 1.25 * 8 / (panel * 0.7 * 72) * (y_hi - y_lo + 2 * pad)
         for ax, (code, rows) in zip(axes, blocks, strict=True):
             h1 = rows["composite_h1"].to_numpy(float)
             an = rows["composite_annual"].to_numpy(float)
@@ -127,8 +131,8 @@ def slope(
             ax.set_ylim(y_lo - pad, y_hi + pad)
             ax.yaxis.set_major_locator(value_locator())
             ax.grid(axis="x", visible=False)
-            ax.set_title(scheme_label(scheme, "series", code, lang), fontsize=10)
-        axes[0].set_ylabel(text["slope_axis"])
+            ax.set_title(scheme_label(scheme, "series", code, lang), loc="left", fontsize=10)
+            ax.set_ylabel(text["slope_axis"])
         drawn = pd.concat([b for _, b in blocks])
         handles, names = legend_handles(set(unit_status(drawn)), text)
         if drawn[["composite_h1", "composite_annual"]].isna().any(axis=None):

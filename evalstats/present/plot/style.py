@@ -225,8 +225,16 @@ def theme() -> None:
     )
 
 
+PRINT_WIDTH = 7.2
+"""Inches a figure may be wide: the text width of an A4 page in portrait with the report's
+margins (186 mm), so a figure prints at its own size and its 8 pt labels print at 8 pt."""
+
+
 def new_figure(width: float, height: float) -> Figure:
-    """A constrained-layout figure of ``width`` × ``height`` inches on its own Agg canvas."""
+    """A constrained-layout figure of at most :data:`PRINT_WIDTH` × ``height`` inches on its own
+    Agg canvas (a wider request is narrowed: printed, it would be shrunk, and its text with it).
+    """
+    width = min(float(width), PRINT_WIDTH)
     fig = Figure(figsize=(width, height), layout="constrained")
     # An Agg canvas caches its renderer.  Without one, every text-extent query (seaborn's
     # tick-label overlap check asks once per label) renders the whole figure afresh: the
@@ -381,6 +389,7 @@ __all__ = [
     "HEATMAP_VALUES",
     "LEVELS_BY",
     "PNG_DPI",
+    "PRINT_WIDTH",
     "RANK_SCORES",
     "RATE_VALUES",
     "STATUS_STYLE",

@@ -106,21 +106,22 @@ def render_html(
     title: str | None = None,
     lang: str = "zh",
     footer: str | None = None,
+    edition: str | None = None,
 ) -> Path:
     """Render an executed notebook as an HTML report without code, for reading and printing.
 
     nbconvert's ``HTMLExporter`` with the package's template (``evalstats/templates/
     evalstats_html``, built on JupyterLab's): no input cells, no prompts, code cells without
     output and cells tagged ``remove_cell`` left out, images embedded, ``<html lang="zh-CN">``
-    (or ``en``), a CJK font stack, and a print stylesheet (A4, a page break before each
-    ``h2``, tables and figures kept on one page where they fit, table headers repeated, no
-    output clipped).  The page loads nothing from the network (no require.js, MathJax or
-    mermaid).  As a last line of defence, ``<script>``, frames, objects, forms, ``on*``
-    event attributes and ``javascript:`` URLs are removed from the page, and so are control
-    characters (C0 and C1 controls other than tab, newline and carriage return, DEL, and the
-    bidirectional override and isolate characters).  Volatile metadata
-    is stripped first (:func:`strip_volatile`), so the same executed notebook gives the same
-    bytes.
+    (or ``en``), a CJK font stack, and a print stylesheet (A4, page numbers, the title and the
+    leaders' brief on page 1, headings kept with what follows, tables and figures kept on one
+    page where they fit, table headers repeated, no output clipped).  The page loads nothing
+    from the network (no require.js, MathJax or mermaid).  As a last line of defence,
+    ``<script>``, frames, objects, forms, ``on*`` event attributes and ``javascript:`` URLs are
+    removed from the page, and so are control characters (C0 and C1 controls other than tab,
+    newline and carriage return, DEL, and the bidirectional override and isolate characters).
+    Volatile metadata is stripped first (:func:`strip_volatile`), so the same executed notebook
+    gives the same bytes.
 
     Parameters
     ----------
@@ -135,6 +136,9 @@ def render_html(
         A note printed, escaped, at the foot of the page (``<footer class="evalstats-note">``,
         a paragraph per line) — the runner's method note on neutralised cells
         (:func:`evalstats.run.runner.safety_note`).
+    edition : {"internal", "public"}, optional
+        Marks the edition (内部资料 / 公开版) at the top of the page and in the top corner of
+        every printed page.
 
     Returns
     -------
@@ -178,11 +182,28 @@ def render_html(
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": meta, "evalstats_footer": notes}
     )
-    page = _safe_soup(body, lang)
+    page = _mark_edition(_safe_soup(body, lang), edition, lang)
     return atomic_write_bytes(resolve_path(html_path), page.encode("utf-8"))
 
 
+EDITION_MARKS = {"internal": ("内部资料", "Internal"), "public": ("公开版", "Public edition")}
+"""The words marking each edition (tier) on the page and on every printed page."""
+
+
+def _mark_edition(page: str, edition: str | None, lang: str) -> str:
+    """The edition's mark: a line atop the page and the printed pages' top-right corner."""
+    if edition is None:
+        return page
+    check_option("edition", edition, tuple(EDITION_MARKS))
+    mark = EDITION_MARKS[edition][0 if lang == "zh" else 1]
+    style = f'<style>@page {{ @top-right {{ content: "{mark}"; }} }}</style>'
+    banner = f'<div class="evalstats-edition"><span>{html.escape(mark)}</span></div>'
+    page = page.replace("</head>", style + "</head>", 1)
+    return re.sub(r"(<main[^>]*>)", lambda m: m.group(1) + banner, page, count=1)
+
+
 __all__ = [
+    "EDITION_MARKS",
     "HTML_LANG",
     "REMOVE_CELL_TAGS",
     "TEMPLATE_NAME",

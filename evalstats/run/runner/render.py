@@ -90,8 +90,12 @@ def render_report(
             f"{plan.notebook.name} wrote no tables (expected tables/*.csv in output_dir)"
         )
     neutralised = summary_neutralised(plan, staging, [p.stem for p in tables])
-    zh, en = _ANALYSIS_LABELS[plan.analysis]
-    title = f"{plan.cycle} {zh}分析报告" if plan.lang == "zh" else f"{plan.cycle} {en} report"
+    from evalstats.present.changes import cycle_label
+    from evalstats.run.runner.parameters import literal_default
+
+    cycle = cycle_label(plan.cycle, plan.lang, with_year=True)
+    title = f"{cycle}政风行风测评分析报告" if plan.lang == "zh" else f"Conduct evaluation: {cycle}"
+    tier = plan.params.get("tier", literal_default(plan.declared.get("tier")))
     with writing(plan.out, plan.shown_out):
         t = time.perf_counter()
         note("rendering the HTML report")
@@ -101,6 +105,7 @@ def render_report(
             title=title,
             lang=plan.lang,
             footer=safety_note(neutralised, lang=plan.lang),
+            edition=tier if tier in ("internal", "public") else None,
         )
         timings["html"] = time.perf_counter() - t
 
