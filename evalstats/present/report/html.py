@@ -25,6 +25,9 @@ from evalstats.present.report.safety import CONTROL_CHARS
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 TEMPLATE_NAME = "evalstats_html"
 REMOVE_CELL_TAGS = ("remove_cell", "remove-cell")
+DOCUMENTS = ("report", "letter")
+"""The page layouts :func:`render_html` knows: the report, and the feedback letter (公文-like
+type, A4 margins of GB/T 9704, page numbers, the annex on a new page)."""
 
 
 _UNSAFE_ELEMENTS = ("script", "iframe", "frame", "object", "embed", "applet", "base", "form")
@@ -106,6 +109,7 @@ def render_html(
     title: str | None = None,
     lang: str = "zh",
     footer: str | None = None,
+    document: str = "report",
 ) -> Path:
     """Render an executed notebook as an HTML report without code, for reading and printing.
 
@@ -135,6 +139,9 @@ def render_html(
         A note printed, escaped, at the foot of the page (``<footer class="evalstats-note">``,
         a paragraph per line) — the runner's method note on neutralised cells
         (:func:`evalstats.run.runner.safety_note`).
+    document : {"report", "letter"}
+        ``"letter"`` adds the feedback letter's stylesheet (``static/letter.css``: the classes
+        of :func:`evalstats.present.letters.html`, no page break before each ``h2``).
 
     Returns
     -------
@@ -145,6 +152,7 @@ def render_html(
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     check_option("lang", lang, LANGS)
+    document = check_option("document", document, DOCUMENTS)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None; got {type(title).__name__}")
     if footer is not None and not isinstance(footer, str):
@@ -176,13 +184,15 @@ def render_html(
     meta = {"name": src.stem, "path": str(src.parent)}
     notes = [ln for ln in (footer or "").splitlines() if ln.strip()]
     body, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": meta, "evalstats_footer": notes}
+        nb,
+        resources={"metadata": meta, "evalstats_footer": notes, "evalstats_document": document},
     )
     page = _safe_soup(body, lang)
     return atomic_write_bytes(resolve_path(html_path), page.encode("utf-8"))
 
 
 __all__ = [
+    "DOCUMENTS",
     "HTML_LANG",
     "REMOVE_CELL_TAGS",
     "TEMPLATE_NAME",
