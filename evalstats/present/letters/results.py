@@ -11,6 +11,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 from evalstats.present import format as _format
 from evalstats.present.letters.text import (
     HEADINGS,
@@ -114,6 +116,17 @@ def _result_sentence(p, lang) -> str:
     return s + (f"; grade: {grade.lower()}." if grade else ".")
 
 
+_ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b( ?)")
+
+
+def _dates_in_words(text: str, lang: str) -> str:
+    """ISO dates in a sentence written as the letter writes dates (``2026年9月14日``)."""
+    return _ISO_DATE.sub(
+        lambda m: _format.date_text(m.group(1), lang) + ("" if lang == "zh" else m.group(2)),
+        text,
+    )
+
+
 def _standing(p, lang) -> list:
     from evalstats.present.words import veto_sentence
 
@@ -124,8 +137,8 @@ def _standing(p, lang) -> list:
         words = STANDING[standing][lang_index(lang)].format(n=p.scheme.rules.top_n)
         out.append(("p", f"贵单位{words}。" if lang == "zh" else f"Your unit {words}."))
     veto = veto_sentence(h, lang=lang, scheme=p.scheme)
-    if veto:
-        out.append(("p", veto))
+    if veto:  # dates in words, as the letter writes them (2026年9月14日)
+        out.append(("p", _dates_in_words(veto, lang)))
     return out
 
 

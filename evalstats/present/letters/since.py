@@ -220,44 +220,29 @@ def _rectification(p, lang, head):
             )
         )
         return out
+    i = lang_index(lang)
+    why = join_words(
+        [
+            f"{scheme_label(p, 'dimensions', row.dimension, lang)}"
+            + (f"（{codes_text(WEAK_REASON, row.weak_reason, lang)}）", "")[i]
+            for row in r.itertuples(index=False)
+        ],
+        lang,
+    )
+    level = _level(r["confidence_level"].iloc[0])
     out.append(
         (
             "p",
-            f"{cycle_words(prev)}的薄弱项及本期变化："
+            f"{cycle_words(prev)}的薄弱项为{why}。它们本次的加权得分和测评得分变化见下表："
+            f"测评得分变化的{level}置信区间整体在0以上为“有所改善”，整体在0以下为“有所下降”，"
+            "否则为“变化不明显”。"
             if lang == "zh"
-            else f"Weak dimensions in {cycle_words(prev, 'en')} and their change since:",
+            else f"Weak dimensions in {cycle_words(prev, 'en')}: {why}. The table gives their "
+            f"weighted scores now and the change of their scores: “improved” when the {level} "
+            "confidence interval of the change lies wholly above 0, “declined” when wholly "
+            "below, else “no clear change”.",
         )
     )
-    i = lang_index(lang)
-    for row in r.itertuples(index=False):
-        name = scheme_label(p, "dimensions", row.dimension, lang)
-        verdict = VERDICT.get(str(row.verdict), (str(row.verdict),) * 2)[i]
-        level = _level(row.confidence_level)
-        still = (
-            ("本期仍为薄弱项", "still weak now")[i]
-            if bool(row.still_weak)
-            else ("本期已不是薄弱项", "no longer weak")[i]
-        )
-        if lang == "zh":
-            text = (
-                f"{name}：加权得分由上期的 {_score(row.weighted_score)}（序列中位数 "
-                f"{_score(row.series_median)}，{codes_text(WEAK_REASON, row.weak_reason, lang)}）"
-                f"变为本期的 {_score(row.weighted_score_after)}；测评得分由 "
-                f"{_score(row.score_before)} 变为 {_score(row.score_after)}，变化 "
-                f"{_signed(row.score_diff)}（{level} 置信区间 "
-                f"{_score(row.score_diff_ci_low)} 至 {_score(row.score_diff_ci_high)}），"
-                f"{verdict}；{still}。"
-            )
-        else:
-            text = (
-                f"{name}: weighted score {_score(row.weighted_score)} then (series median "
-                f"{_score(row.series_median)}, {codes_text(WEAK_REASON, row.weak_reason, lang)}), "
-                f"{_score(row.weighted_score_after)} now; score {_score(row.score_before)} to "
-                f"{_score(row.score_after)}, a change of {_signed(row.score_diff)} ({level} CI "
-                f"{_score(row.score_diff_ci_low)} to {_score(row.score_diff_ci_high)}): "
-                f"{verdict}; {still}."
-            )
-        out.append(("li", text))
     return out
 
 

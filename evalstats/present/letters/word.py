@@ -229,8 +229,10 @@ def _write_block(doc, kind: str, text: str, state: dict) -> None:
         fmt.line_spacing = Pt(35)
         fmt.space_before, fmt.space_after = Pt(12), Pt(18)
         _run(para, text, FONT_TITLE, 22)  # 二号
-    elif kind == "annex":
-        _run(_para(doc), text, FONT_HEADING, _BODY_PT)
+    elif kind == "annex":  # the annex starts a page
+        para = _para(doc)
+        para.paragraph_format.page_break_before = True
+        _run(para, text, FONT_HEADING, _BODY_PT)
     elif kind == "h2":
         para = doc.add_paragraph(style="Heading 2")
         para.paragraph_format.first_line_indent = Pt(2 * _BODY_PT)
@@ -260,8 +262,9 @@ def _write_block(doc, kind: str, text: str, state: dict) -> None:
         _border(para, "top")
         _border(para, "bottom")
         _run(para, text, FONT_BODY, 14)
-    else:
-        _run(_para(doc, indent_chars=2), text, FONT_BODY, _BODY_PT)
+    else:  # the closing paragraphs stay with the 落款: no signature alone on a page
+        para = _para(doc, indent_chars=2, keep=state.get("key") == "closing")
+        _run(para, text, FONT_BODY, _BODY_PT)
 
 
 def write_docx(
@@ -313,8 +316,7 @@ def write_docx(
     state = {"item": 0}
     for key in SECTIONS:
         parts = blocks(profile, key, lang, date=head)
-        if key == "annex":
-            doc.add_page_break()
+        state["key"] = key
         for kind, text in parts:
             _write_block(doc, kind, text, state)
         name = _TABLE_AFTER.get(key)
