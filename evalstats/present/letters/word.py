@@ -140,10 +140,36 @@ def _border(para, side: str) -> None:
     bdr.append(line)
 
 
+def _text_width(text: str) -> int:
+    """Width of a cell's text in half-ems: a Chinese character counts 2, others 1."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _column_widths(rows: list[list[str]], total_mm: float = 156.0) -> list[float]:
+    """Column widths (mm) in proportion to their longest cell (headers wrap: counted at half
+    their width), each at least 12 mm, summing to the text width."""
+    n = len(rows[0])
+    need = []
+    for j in range(n):
+        body = max((_text_width(r[j]) for r in rows[1:]), default=0)
+        need.append(max(body, _text_width(rows[0][j]) / 2, 4))
+    scale = total_mm / sum(need)
+    widths = [max(12.0, w * scale) for w in need]
+    extra = sum(widths) - total_mm
+    if extra > 0:  # take the excess back from the widest columns
+        wide = [j for j, w in enumerate(widths) if w > 12.0]
+        room = sum(widths[j] - 12.0 for j in wide)
+        for j in wide:
+            widths[j] -= extra * (widths[j] - 12.0) / room
+    return widths
+
+
 def _docx_table(doc, frame: pd.DataFrame) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     if not len(frame):
         return
@@ -153,11 +179,16 @@ def _docx_table(doc, frame: pd.DataFrame) -> None:
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     rows = [list(map(str, frame.columns))]
     rows += [["" if v is None else str(v) for v in values] for values in frame.itertuples(False)]
+    widths = [Mm(w) for w in _column_widths(rows)]
+    t.autofit = False
+    for j, column in enumerate(t.columns):
+        column.width = widths[j]
     for i, values in enumerate(rows):
         row = t.rows[0] if i == 0 else t.add_row()
         _row_flags(row, header=i == 0)
         for j, value in enumerate(values):
             cell = row.cells[j]
+            cell.width = widths[j]
             para = cell.paragraphs[0]
             fmt = para.paragraph_format
             fmt.line_spacing = 1.0
