@@ -134,7 +134,7 @@ def _standing(p, lang) -> list:
     out = []
     standing = str(h["standing"]) if not _missing(h["standing"]) else ""
     if standing in STANDING and standing != "veto":
-        words = STANDING[standing][lang_index(lang)].format(n=p.scheme.rules.top_n)
+        words = STANDING[standing][lang_index(lang)].format(n=numeral(p.scheme.rules.top_n, lang))
         out.append(("p", f"贵单位{words}。" if lang == "zh" else f"Your unit {words}."))
     veto = veto_sentence(h, lang=lang, scheme=p.scheme)
     if veto:  # dates in words, as the letter writes them (2026年9月14日)

@@ -88,7 +88,8 @@ def _veto_rule(s, lang) -> str:
     if lang == "zh":
         return (
             f"一票否决：测评期内发生{'、'.join(kinds)}等事项，或综合得分低于"
-            f"{_format.fixed(r.veto_threshold, 0)}分的，等次定为{grade}，不列入前{r.top_n}名。"
+            f"{_format.fixed(r.veto_threshold, 0)}分的，等次定为{grade}，"
+            f"不列入前{numeral(r.top_n)}名。"
         )
     return (
         f"Veto: an incident in the period ({', '.join(k.lower() for k in kinds)}, …) or a "
@@ -103,7 +104,7 @@ def _ranking_rule(s, lang) -> str:
     thr = _format.probability(r.last_min_probability)
     if lang == "zh":
         return (
-            f"排名：在同一序列内按综合得分排名，得分相同的名次并列。前{r.top_n}名在经验交流会上"
+            f"排名：在同一序列内按综合得分排名，得分相同的名次并列。前{numeral(r.top_n)}名在经验交流会上"
             f"介绍做法；排名最后的单位，经对测评表重抽样，为末位的概率不低于{thr}时认定为末位，"
             f"须查找问题、制定整改方案，年度等次最高为{cap}；概率低于{thr}时为“末位不可区分”，"
             "不认定为末位。"

@@ -293,8 +293,10 @@ def _write_block(doc, kind: str, text: str, state: dict) -> None:
         _border(para, "top")
         _border(para, "bottom")
         _run(para, text, FONT_BODY, 14)
-    else:  # the closing paragraphs stay with the 落款: no signature alone on a page
-        para = _para(doc, indent_chars=2, keep=state.get("key") == "closing")
+    else:  # the closing stays with the 落款 (no signature alone on a page); "…如下：" with
+        # what follows it
+        keep = state.get("key") == "closing" or text.endswith(("：", ":"))
+        para = _para(doc, indent_chars=2, keep=keep)
         _run(para, text, FONT_BODY, _BODY_PT)
 
 
