@@ -76,6 +76,7 @@ def test_notebook_committed_without_outputs():
         "n_resamples",
         "seed",
         "tier",
+        "letter_date",
     ]
     assert "profile.check_parameters(" in code[1].source
 
@@ -150,7 +151,8 @@ def test_batch_one_failing_unit_does_not_stop_the_others(batch):
     kept = list((out / "_failed").glob("2026A-letters-nope_unit-*.ipynb"))
     assert len(kept) == 1
     index = r.index.read_text("utf-8")
-    assert 'href="finance_office.html"' in index and 'href="land_office.docx"' in index
+    assert 'href="财政所.html"' in index and 'href="国土所.docx"' in index  # by name
+    assert [x.docx.name for x in r.letters] == ["财政所.docx", "国土所.docx"]
     assert "财政所" in index and "未能生成的反馈函" in index and "nope_unit" in index
     manifest = r.manifest.read_text("utf-8")
     assert '"failed"' in manifest and "nope_unit" in manifest
@@ -187,7 +189,8 @@ def test_batch_html_has_no_code_and_the_reports_numbers(batch):
     for marker in CODE_MARKERS:
         assert marker not in page, marker
     assert '<html lang="zh-CN"' in page and "@page" in page  # the A4 print stylesheet
-    assert "财政所" in page and "反馈函" in page
+    assert "margin: 37mm 26mm 35mm 28mm" in page and "letter-annex-start" in page
+    assert "财政所：" in page and "关于2026年度政风行风测评结果的反馈函" in page
     assert _composite_text("finance_office") in page
     assert "<script" not in page
 
@@ -196,12 +199,12 @@ def test_batch_docx(batch):
     _, r = batch
     path = r.letters[0].docx
     text = _docx_text(path)
-    assert "反馈函" in text and "财政所" in text
+    assert "关于2026年度政风行风测评结果的反馈函" in text and "财政所：" in text
     assert _composite_text("finance_office") in text
     assert "得分保留 2 位小数" in text  # the rounding note
     d = docx.Document(str(path))
     fonts = d.styles["Normal"].element.rPr.find(qn("w:rFonts"))
-    assert fonts.get(qn("w:eastAsia")) == letters.FONT_BODY
+    assert fonts.get(qn("w:eastAsia")) == letters.FONT_BODY == "仿宋"
     assert abs(d.sections[0].page_width.mm - 210) < 0.5
 
 
@@ -277,16 +280,16 @@ def test_comments_are_escaped(cycles):
 
 def test_sections_in_both_languages(cycles):
     p = profile.unit_profile("finance_office", cycle="2026A", analysis=cycles)
-    zh = letters.section(p, "headline")
-    assert zh.startswith("## 总体结果") and "财政所" not in zh
+    zh = letters.section(p, "result", date="2026-12-20")
+    assert zh.startswith("## 一、测评结果") and "财政所" not in zh
     h = p.headline.iloc[0]
     assert f"{h['composite']:.2f}".replace(".", "\\.") in zh
-    assert f"排名第 {int(h['rank'])}" in zh
-    en = letters.section(p, "headline", "en")
-    assert en.startswith("## Overall result") and f"rank {int(h['rank'])}" in en
+    assert f"排第{int(h['rank'])}名" in zh
+    en = letters.section(p, "result", "en", date="2026-12-20")
+    assert en.startswith("## 1\\. Your results") and f"rank {int(h['rank'])}" in en
     assert letters.section(p, "suppression") == ""  # internal tier: nothing withheld
-    assert letters.blocks(p, "title")[0][1] == "财政所2026年度政风行风测评反馈函"
-    with pytest.raises(ValueError, match=r"^key must be one of 'title', "):
+    assert letters.blocks(p, "title")[0][1] == "关于2026年度政风行风测评结果的反馈函"
+    with pytest.raises(ValueError, match=r"^key must be one of 'reference', 'title', "):
         letters.blocks(p, "nope")
     frame = letters.table_frame(p, "headline")
     assert dict(zip(frame.iloc[:, 0], frame.iloc[:, 1], strict=True))["年度综合得分"] == (
@@ -298,7 +301,8 @@ def test_write_docx_public(public, tmp_path):
     p = profile.unit_profile("land_office", cycle="2026A", analysis=public, tier="public")
     path = letters.write_docx(p, tmp_path / "x.docx", lang="en")
     text = _docx_text(path)
-    assert "Feedback letter" in text and "land_office" in text
+    assert "Feedback on the results of the 2026 annual evaluation" in text
+    assert "land_office" in text and "Public edition" in text
     assert "What is withheld to protect respondents" in text
 
 
@@ -306,6 +310,7 @@ def test_file_stem():
     assert letters_batch.file_stem("finance_office") == "finance_office"
     assert letters_batch.file_stem("../x").startswith("unit-")
     assert "/" not in letters_batch.file_stem("a/b")
+    assert letters_batch.file_stem("CON").startswith("unit-")  # a Windows device name
 
 
 def test_public_letter_names_the_scheme_protected_groups_and_the_report_reasons(public):
@@ -314,13 +319,13 @@ def test_public_letter_names_the_scheme_protected_groups_and_the_report_reasons(
     from evalstats.present.words import REASON_TEXT
 
     p = profile.unit_profile("land_office", cycle="2026A", analysis=public, tier="public")
-    zh = letters.closing._suppression(p, "zh")[0][1]
+    zh = letters.closing._suppression(p, "zh", None)[0][1]
     assert "社会义务监督员的分项结果不单独公布" in zh  # the bundled scheme protects supervisors
     rules = dataclasses.replace(p.scheme.rules, anonymity_groups=("supervisor", "deputy"))
     other = dataclasses.replace(p, scheme=dataclasses.replace(p.scheme, rules=rules))
     assert (
         "社会义务监督员、人大代表/政协委员的分项结果不单独公布"
-        in letters.closing._suppression(other, "zh")[0][1]
+        in letters.closing._suppression(other, "zh", None)[0][1]
     )
     # one wording of each suppression reason: the public report's
     assert letters.SUPPRESS_REASON["complementary"] == REASON_TEXT["complementary"]

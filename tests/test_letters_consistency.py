@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw"
 SEED = 11
 N = 500
+DATE = "2026-12-20"
 SHARED = ["unit", "rank", "rank_low", "rank_high", "p_last", "standing", "grade", "veto"]
 
 
@@ -75,17 +76,23 @@ def _check_profiles(a: analysis.Analysis, lt: pd.DataFrame, units=None) -> None:
             assert same, (unit, c, h[c], r[c])
         if pd.isna(r["rank"]) or bool(h["suppressed"]):
             continue
-        sentence = letters.blocks(p, "headline", "zh")[1][1]
-        assert f"排名第 {int(r['rank'])}" in sentence, sentence
-        assert f"名次区间 {int(r['rank_low'])} 至 {int(r['rank_high'])}" in sentence
-        assert f"为末位的概率为 {r['p_last']:.2f}" in sentence, sentence
-        assert f"{r['composite']:.2f}" in sentence
+        # the body states the row in plain words: composite, rank among the series, grade
+        result = letters.blocks(p, "result", "zh", date=DATE)
+        sentence = result[1][1]
+        assert f"排第{int(r['rank'])}名" in sentence, sentence
+        assert f"{r['composite']:.2f}分" in sentence
         if pd.notna(r["grade"]):
             assert f"等次为{a.scheme.label('grades', str(r['grade']), 'zh')}" in sentence
-        owed = letters.blocks(p, "owed", "zh")[1][1]
-        assert ("须在收到本函后制定整改方案" in owed) == bool(r["rectification_required"])
+        # the annex states its uncertainty: the rank interval and P(末位), as the report
+        detail = letters.blocks(p, "headline", "zh", date=DATE)[1][1]
+        assert f"名次区间为{letters.rank_text(r['rank_low'], r['rank_high'])}" in detail
+        assert f"为末位的概率为{r['p_last']:.2f}" in detail, detail
+        owed = letters.blocks(p, "owed", "zh", date=DATE)[1][1]
+        assert ("贵单位须制定整改方案" in owed) == bool(r["rectification_required"])
+        if r["rectification_required"]:
+            assert "于2027年1月19日前报送我办" in owed  # the reply deadline: 30 days
         if r["standing"] == "last":
-            assert "贵单位为序列末位。" in [t for _k, t in letters.blocks(p, "headline")]
+            assert "贵单位为本序列末位。" in [t for _k, t in result]
 
 
 # ---------------------------------------------------------------------- the demo
@@ -136,9 +143,9 @@ def test_small_year_vetoed_last_and_one_cycle_units(small_dir):
     _check_profiles(a, lt)
     p = profile.unit_profile("A2", cycle="2026A", analysis=a)
     assert p.changes.empty and p.composite_change.empty and p.previous.empty
-    assert "未参加2026年上半年测评" in letters.section(p, "changes")
+    assert "未参加2026年上半年测评" in letters.section(p, "changes", date=DATE)
     v = profile.unit_profile("B1", cycle="2026A", analysis=a)
-    assert any("一票否决" in t or "veto" in t for _k, t in letters.blocks(v, "headline"))
+    assert any("一票否决" in t for _k, t in letters.blocks(v, "result", date=DATE))
 
 
 def test_half_year_with_previous_cycle_keeps_its_tables(small_dir):

@@ -424,3 +424,95 @@ def test_identifier_header_colliding_with_another_column(tmp_path, default_text)
         f"{tmp_path / 'scheme.toml'}: scheme key 'headers.units.respondent_name': "
         "unknown column; dimensions are matched by their labels"
     )
+
+
+# ---------------------------------------------------------------- [letters] (issue 14 item 5)
+def test_letter_settings_defaults(scheme):
+    from evalstats.core.scheme import LetterSettings
+
+    s = scheme.letters
+    assert s == LetterSettings()  # the bundled file states the defaults
+    assert s.office == "示范镇政风行风测评工作领导小组办公室" and s.signed_by == s.office
+    assert s.reference(year=2026, number=12) == "示范行风办〔2026〕12号"
+    assert s.reply_days == 30 and s.date == "" and s.cc == ("镇党委办公室", "镇纪委")
+    assert "letters (反馈函):" in scheme.describe() and "  date                   —" in (
+        scheme.describe()
+    )
+
+
+def test_letter_settings_edited_and_optional(tmp_path, default_text):
+    text = default_text.replace('office_short = "示范行风办"', 'office_short = "辛行风办"')
+    text = text.replace('signature = ""', 'signature = "辛口镇人民政府"')
+    text = text.replace('cc = ["镇党委办公室", "镇纪委"]', "cc = []")
+    text = text.replace('date = ""', 'date = "2027-01-05"')
+    s = load_scheme(write(tmp_path, text)).letters
+    assert s.reference(year=2027, number=3) == "辛行风办〔2027〕3号"
+    assert s.signed_by == "辛口镇人民政府" and s.cc == () and s.date == "2027-01-05"
+    start = default_text.index("[letters]")
+    end = default_text.index("# ----", start)
+    without = default_text[:start] + default_text[end:]
+    from evalstats.core.scheme import LetterSettings
+
+    assert load_scheme(write(tmp_path, without, "bare.toml")).letters == LetterSettings()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "reason"),
+    [
+        (
+            'contact = "王某某"',
+            'contact = "王某某"\nfax = "1"',
+            "letters.fax",
+            "unknown key; the keys are office, office_short, number_pattern, first_number, "
+            "title, date, reply_days, contact, phone, signature, cc",
+        ),
+        (
+            'number_pattern = "{office_short}〔{year}〕{number}号"',
+            'number_pattern = "{office}〔{year}〕{number}号"',
+            "letters.number_pattern",
+            "unknown placeholder {office}; use {office_short}, {year}, {number}",
+        ),
+        (
+            'title = "关于{cycle_title}政风行风测评结果的反馈函"',
+            'title = "关于{cycle_title政风行风测评结果的反馈函"',
+            "letters.title",
+            "is not a valid pattern (expected '}' before end of string); "
+            "write {name} for a value, {{ for {",
+        ),
+        (
+            'date = ""',
+            'date = "2026/12/20"',
+            "letters.date",
+            "must be a date YYYY-MM-DD or \"\", got '2026/12/20'",
+        ),
+        (
+            "reply_days = 30",
+            "reply_days = -1",
+            "letters.reply_days",
+            "must be a whole number between 0 and 1000000, got -1",
+        ),
+        (
+            "reply_days = 30",
+            "reply_days = 30.5",
+            "letters.reply_days",
+            "must be a whole number, got 30.5",
+        ),
+        (
+            'office = "示范镇政风行风测评工作领导小组办公室"',
+            'office = ""',
+            "letters.office",
+            "must be a non-empty string, got ''",
+        ),
+        (
+            'cc = ["镇党委办公室", "镇纪委"]',
+            'cc = ["镇党委办公室", 3]',
+            "letters.cc[1]",
+            "must be a non-empty string, got 3",
+        ),
+        ('contact = "王某某"', "contact = 5", "letters.contact", "must be a string, got 5"),
+    ],
+)
+def test_wrong_letter_settings_name_the_key(tmp_path, default_text, old, new, key, reason):
+    assert old in default_text, old
+    msg = refused(tmp_path, default_text.replace(old, new, 1))
+    assert msg == f"{tmp_path / 'scheme.toml'}: scheme key '{key}': {reason}"

@@ -292,6 +292,9 @@ class UnitProfile:
         The quality flags about the unit, or about forms of it (a burst across units).
     suppressed : DataFrame
         ``SUPPRESSED_COLUMNS``: every cell withheld in the public tier and why (empty otherwise).
+    position : int
+        The unit's place in the cycle's units file (1 for the first): the stable order the
+        letters are numbered in (文号).
     """
 
     unit: str
@@ -318,6 +321,7 @@ class UnitProfile:
     comments: pd.DataFrame = field(repr=False)
     quality: pd.DataFrame = field(repr=False)
     suppressed: pd.DataFrame = field(repr=False)
+    position: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         """The figures the letter states: the unit's row of :func:`letters_table`."""
@@ -564,6 +568,7 @@ def unit_profile(
         comments=prof["comments"],
         quality=quality,
         suppressed=prof["suppressed"],
+        position=int(np.flatnonzero(analysis.units["unit"].astype(str).to_numpy() == unit)[0]) + 1,
     )
 
 
@@ -740,6 +745,7 @@ class ProfileParameters:
     n_resamples: int
     seed: int | None
     tier: str
+    letter_date: str = ""
 
 
 def check_parameters(
@@ -755,11 +761,13 @@ def check_parameters(
     n_resamples: int = 10_000,
     seed: int | None = None,
     tier: str = "internal",
+    letter_date: str = "",
 ) -> ProfileParameters:
     """Check the profile notebook's parameters; raise a clear error on the first bad one.
 
-    ``output_dir=""`` is ``reports/_lab/<cycle>/profiles/<unit>``.  ``previous_cycle`` is checked by
-    :func:`load_analysis` (``""`` derives it, ``"none"`` for no comparison).
+    ``output_dir=""`` is ``reports/_lab/<cycle>/profiles/<unit>``.  ``previous_cycle`` is checked
+    by :func:`load_analysis` (``""`` derives it, ``"none"`` for no comparison).  ``letter_date``
+    is the letter's date, ``YYYY-MM-DD`` (``""``: the scheme's ``[letters] date``, else today).
 
     Examples
     --------
@@ -786,6 +794,7 @@ def check_parameters(
     loaded = resolve_scheme(None if scheme in ("", None) else scheme)
     if not isinstance(output_dir, str | Path | None):
         raise TypeError(f"output_dir must be a path or ''; got {output_dir!r}")
+    letter_date = _check_letter_date(letter_date)
     from evalstats.core.config import scratch_dir
 
     out = (
@@ -805,7 +814,24 @@ def check_parameters(
         n_resamples=n_resamples,
         seed=seed,
         tier=tier,
+        letter_date=letter_date,
     )
+
+
+def _check_letter_date(value) -> str:
+    """``""`` or a date ``YYYY-MM-DD`` (a ``date`` is accepted and written so)."""
+    import datetime as _dt
+
+    if isinstance(value, _dt.date):
+        return value.isoformat()[:10]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return _dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise ValueError(f"letter_date must be a date YYYY-MM-DD or ''; got {value!r}")
 
 
 __all__ = [

@@ -20,19 +20,24 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 from typing import BinaryIO
 
 __all__ = [
+    "MAX_STEM_BYTES",
+    "WINDOWS_RESERVED_NAMES",
     "atomic_write",
     "atomic_write_bytes",
     "file_stem",
     "fsync_dir",
     "fsync_tree",
     "relative",
+    "safe_stem",
     "sha256_file",
     "slash_path",
+    "unit_file_stems",
 ]
 
 
@@ -165,18 +170,80 @@ def slash_path(path: str | os.PathLike, *, flavour: type[PurePath] | None = None
 
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MAX_STEM_BYTES = 100
+"""The longest file stem, in bytes of UTF-8 (a Chinese character is 3): room for a suffix, a
+folder and Windows' 260-character paths."""
+
+WINDOWS_RESERVED_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"]
+    + [f"{dev}{d}" for dev in ("COM", "LPT") for d in "123456789\u00b9\u00b2\u00b3"]
+)
+"""Device names Windows refuses as a file name, with or without an extension, in any case
+(``con.docx`` is the console): COM1–9, LPT1–9 and their superscript-digit forms."""
+
+_UNSAFE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f]')
+"""Characters Windows forbids in a name, C0 and C1 controls and DEL."""
+_SPACES = re.compile(r"(?:[\t\n\r\x0b\x0c]|[^\S\x00-\x1f\x7f-\x9f])+")
+"""White space (tabs and line breaks, Unicode spaces such as U+3000), not other controls."""
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-def file_stem(unit: str) -> str:
-    """The file name (without suffix) of a unit's files (letter, profile folder): its code
-    when that is a safe file name, else ``unit-<hash>``.
+def _cut(text: str, max_bytes: int) -> str:
+    """``text`` cut to at most ``max_bytes`` bytes of UTF-8, at a character boundary."""
+    raw = text.encode("utf-8")
+    if len(raw) <= max_bytes:
+        return text
+    return raw[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def safe_stem(text: str, *, max_bytes: int = MAX_STEM_BYTES, fallback: str = "unit") -> str:
+    """``text`` made a file stem that is safe on Windows and POSIX.
+
+    Unicode is normalised (NFC); the characters Windows forbids (``<>:"/\\|?*``), control
+    characters and lone surrogates become ``_``; runs of white space become one space; leading
+    dots and spaces, trailing dots and spaces go; the result is cut to ``max_bytes`` bytes of
+    UTF-8 (at a character boundary); a Windows device name (``CON``, ``prn.txt``, ``COM1``, …,
+    :data:`WINDOWS_RESERVED_NAMES`) gets a leading ``_``; an empty result is ``fallback``.
+    Chinese names stay as they are (``综治办`` → ``综治办``).
 
     Examples
     --------
-    >>> file_stem("finance_office"), file_stem("../x")
-    ('finance_office', 'unit-d6b96a97d147')
+    >>> safe_stem("综治办"), safe_stem("CON"), safe_stem("a/b: c?."), safe_stem(" .. ")
+    ('综治办', '_CON', 'a_b_ c_', 'unit')
     """
-    if _SAFE.match(unit) and unit not in (".", ".."):
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str; got {type(text).__name__}")
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 8:
+        raise ValueError(f"max_bytes must be a whole number >= 8; got {max_bytes!r}")
+    s = unicodedata.normalize("NFC", text)
+    s = "".join("_" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in s)
+    s = _UNSAFE_CHARS.sub("_", _SPACES.sub(" ", s))
+
+    def trim(x: str) -> str:
+        return x.lstrip(". ").rstrip(". ")
+
+    s = trim(_cut(trim(s), max_bytes - 1))  # room for a "_" before a device name
+    if not s:
+        s = fallback
+    if s.split(".", 1)[0].rstrip(" ").upper() in WINDOWS_RESERVED_NAMES:
+        s = "_" + s
+    return s
+
+
+def file_stem(unit: str) -> str:
+    """The file name (without suffix) of a unit's working files (profile folder, kept
+    notebooks): its code when that is a safe file name, else ``unit-<hash>``.
+
+    A safe code is ASCII letters, digits, ``_``, ``.`` and ``-`` (at most 64), starting with a
+    letter or digit, not ending in a dot and not a Windows device name (``con``, ``COM1``,
+    ``aux.x``).  The letters are named by the unit's name: :func:`unit_file_stems`.
+
+    Examples
+    --------
+    >>> file_stem("finance_office"), file_stem("../x"), file_stem("con")
+    ('finance_office', 'unit-d6b96a97d147', 'unit-1143da2bc54c')
+    """
+    if _CODE.match(unit) and safe_stem(unit) == unit:
         return unit
     return "unit-" + hashlib.sha256(unit.encode("utf-8")).hexdigest()[:12]
 
@@ -193,3 +260,43 @@ def relative(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return path.as_posix()
+def unit_file_stems(names: Mapping[str, str], *, max_bytes: int = MAX_STEM_BYTES) -> dict[str, str]:
+    """The file stem of each unit's letter, by the unit's name: ``{code: stem}``.
+
+    Each stem is :func:`safe_stem` of the unit's name (its code when the name is empty).  Units
+    whose stems clash after cleaning — Windows compares names without case, so ``ABC`` and
+    ``abc`` clash — get ``-`` and the first 8 hex digits of the sha256 of their code appended
+    (longer when that still clashes), so every unit of the mapping has its own stem, the same
+    from run to run whatever the order of ``names``.
+
+    Parameters
+    ----------
+    names : mapping of str to str
+        Unit code → unit name (all the units of the cycle, so that a clash is seen).
+    max_bytes : int
+        The longest stem in bytes of UTF-8 (:data:`MAX_STEM_BYTES`).
+
+    Examples
+    --------
+    >>> unit_file_stems({"governance_office": "综治办", "a": "x/y", "b": "x?y"})
+    {'governance_office': '综治办', 'a': 'x_y-ca978112', 'b': 'x_y-3e23e816'}
+    """
+    if not isinstance(names, Mapping):
+        raise TypeError(f"names must be a mapping of unit code to name; got {names!r}")
+    codes = sorted(str(c) for c in names)
+    base = {c: safe_stem(str(names[c] or "").strip() or c, max_bytes=max_bytes) for c in codes}
+    stems = dict(base)
+    width = 8
+    while True:
+        seen: dict[str, list[str]] = {}
+        for c in codes:
+            seen.setdefault(stems[c].casefold(), []).append(c)
+        clashing = [c for group in seen.values() if len(group) > 1 for c in group]
+        if not clashing:
+            return {str(c): stems[str(c)] for c in names}
+        if width > 64:  # pragma: no cover - distinct codes have distinct sha256
+            raise ValueError(f"cannot give distinct file names to units {clashing}")
+        for c in clashing:
+            tag = "-" + hashlib.sha256(c.encode("utf-8")).hexdigest()[:width]
+            stems[c] = safe_stem(base[c], max_bytes=max_bytes - len(tag)) + tag
+        width *= 2

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -118,6 +119,70 @@ class Rules:
     period_weights: MappingProxyType
 
 
+LETTER_NUMBER_FIELDS = ("office_short", "year", "number")
+"""The placeholders a ``[letters] number_pattern`` may use."""
+LETTER_TITLE_FIELDS = ("cycle_title",)
+"""The placeholders a ``[letters] title`` may use."""
+
+
+@dataclass(frozen=True)
+class LetterSettings:
+    """The ``[letters]`` table: who sends the feedback letters (反馈函) and how they are numbered.
+
+    Attributes
+    ----------
+    office : str
+        The issuing office (发文机关), named in the body and signing the letter.
+    office_short : str
+        Its short name (机关代字) in the reference number.
+    number_pattern : str
+        The reference number (文号), with ``{office_short}``, ``{year}`` (of the letter's date)
+        and ``{number}`` (the unit's place in the units file, from ``first_number``).
+    first_number : int
+        The number of the first unit's letter.
+    title : str
+        The letter's title, with ``{cycle_title}`` (``2026年度`` / ``2026年上半年``).
+    date : str
+        The letter's date, ``YYYY-MM-DD``; ``""`` for the day the letters are written (a
+        ``--date`` option wins over both).
+    reply_days : int
+        Days from the letter's date to the reply deadline (整改方案 / 情况 due).
+    contact, phone : str
+        The contact person and telephone named in the letter.
+    signature : str
+        The signature block (落款); ``""`` for ``office``.
+    cc : tuple of str
+        Copies to (抄送); empty for none.
+    """
+
+    office: str = "示范镇政风行风测评工作领导小组办公室"
+    office_short: str = "示范行风办"
+    number_pattern: str = "{office_short}〔{year}〕{number}号"
+    first_number: int = 1
+    title: str = "关于{cycle_title}政风行风测评结果的反馈函"
+    date: str = ""
+    reply_days: int = 30
+    contact: str = "王某某"
+    phone: str = "0000-12345678"
+    signature: str = ""
+    cc: tuple[str, ...] = ("镇党委办公室", "镇纪委")
+
+    @property
+    def signed_by(self) -> str:
+        """The signature block: ``signature``, else ``office``."""
+        return self.signature or self.office
+
+    def reference(self, *, year: int, number: int) -> str:
+        """The reference number (文号) of a letter.
+
+        Examples
+        --------
+        >>> LetterSettings().reference(year=2026, number=5)
+        '示范行风办〔2026〕5号'
+        """
+        return self.number_pattern.format(office_short=self.office_short, year=year, number=number)
+
+
 @dataclass(frozen=True)
 class Scheme:
     """A validated evaluation scheme.  Build it with :func:`load_scheme`."""
@@ -135,6 +200,7 @@ class Scheme:
     headers: MappingProxyType
     source: str
     sha256: str
+    letters: LetterSettings = field(default_factory=LetterSettings)
     _maps: MappingProxyType = field(repr=False, compare=False, default=None)
 
     # ------------------------------------------------------------------ code lists
@@ -271,6 +337,11 @@ class Scheme:
             f"  max_id_digits          {r.max_id_digits}",
             "  period_weights         "
             + ", ".join(f"{k}={v:g}" for k, v in r.period_weights.items()),
+            "letters (反馈函):",
+            *[
+                f"  {k:<22} {('、'.join(v) if isinstance(v, tuple) else str(v)) or '—'}"
+                for k, v in dataclasses.asdict(self.letters).items()
+            ],
             "respondent identifiers (replaced by keyed pseudonyms, never kept):",
             *[
                 f"  {c:<22} {', '.join(self.headers['responses'][c])}"
@@ -419,6 +490,7 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
     maps["series"] = MappingProxyType(_build_map(r, "series", series))
     maps["incident_kinds"] = MappingProxyType(_build_map(r, "incident_kinds", kinds))
     maps["_canonical"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    letters = _parse_letters(r, data)
     _refuse_unknown_keys(r, data, rd)
     return Scheme(
         name=name,
@@ -434,6 +506,7 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
         headers=MappingProxyType({k: MappingProxyType(v) for k, v in headers.items()}),
         source=source,
         sha256=sha,
+        letters=letters,
         _maps=MappingProxyType(maps),
     )
 
@@ -556,6 +629,63 @@ def _parse_period_weights(r: _Reader, rd: dict) -> dict[str, float]:
     return pweights
 
 
+def _check_pattern(r: _Reader, key: str, pattern: str, fields: tuple[str, ...]) -> None:
+    """A ``str.format`` pattern that uses only ``fields``."""
+    import string
+
+    try:
+        parsed = list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        r.fail(key, f"is not a valid pattern ({exc}); write {{name}} for a value, {{{{ for {{")
+    for _text, name, _spec, _conv in parsed:
+        if name is not None and name not in fields:
+            allowed = ", ".join("{" + f + "}" for f in fields)
+            r.fail(key, f"unknown placeholder {{{name}}}; use {allowed}")
+
+
+def _parse_letters(r: _Reader, data: dict) -> LetterSettings:
+    """The ``[letters]`` table (optional: :class:`LetterSettings`' defaults), every key checked."""
+    if "letters" not in data:
+        return LetterSettings()
+    ld = r.get(data, "letters", "letters", dict)
+    known = [f.name for f in dataclasses.fields(LetterSettings)]
+    unknown = sorted(set(ld) - set(known))
+    if unknown:
+        r.fail(f"letters.{unknown[0]}", f"unknown key; the keys are {', '.join(known)}")
+    default = LetterSettings()
+    values: dict[str, Any] = {}
+    for key in known:
+        if key not in ld:
+            continue
+        path = f"letters.{key}"
+        if key == "cc":
+            values[key] = r.strings(ld, key, path)
+        elif key in ("first_number", "reply_days"):
+            v = r.get(ld, key, path, int)
+            lo = 0 if key == "reply_days" else 1
+            if not lo <= v <= 10**6:
+                r.fail(path, f"must be a whole number between {lo} and 1000000, got {v}")
+            values[key] = v
+        elif key in ("date", "signature", "contact", "phone"):  # may be ""
+            v = ld[key]
+            if not isinstance(v, str):
+                r.fail(path, f"must be a string, got {v!r}")
+            values[key] = v.strip()
+        else:
+            values[key] = r.get(ld, key, path, str)
+    out = dataclasses.replace(default, **values)
+    _check_pattern(r, "letters.number_pattern", out.number_pattern, LETTER_NUMBER_FIELDS)
+    _check_pattern(r, "letters.title", out.title, LETTER_TITLE_FIELDS)
+    if out.date:
+        import datetime as _dt
+
+        try:
+            _dt.date.fromisoformat(out.date)
+        except ValueError:
+            r.fail("letters.date", f'must be a date YYYY-MM-DD or "", got {out.date!r}')
+    return out
+
+
 def _parse_headers(r: _Reader, data: dict, dims: list[Item]) -> tuple[dict, dict[str, Any]]:
     """The ``[headers]`` of each input table, and the normalised header → column maps."""
     hd = r.get(data, "headers", "headers", dict)
@@ -622,6 +752,7 @@ _KNOWN_TOP = (
     "incident_kinds",
     "rules",
     "headers",
+    "letters",
 )
 
 
@@ -731,12 +862,15 @@ def resolve_scheme(scheme: Scheme | str | Path | None) -> Scheme:
 __all__ = [
     "DEFAULT_SCHEME_NAME",
     "IDENTIFIER_COLUMNS",
+    "LETTER_NUMBER_FIELDS",
+    "LETTER_TITLE_FIELDS",
     "OPTIONAL_HEADERS",
     "REQUIRED_HEADERS",
     "TABLES",
     "WEIGHT_TOLERANCE",
     "Grade",
     "Item",
+    "LetterSettings",
     "Level",
     "Rules",
     "Scheme",

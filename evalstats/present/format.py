@@ -36,11 +36,14 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import numbers
 
 import numpy as np
 import pandas as pd
+
+from evalstats.core.cycles import parse_cycle
 
 __all__ = [
     "EXCEL_NUMBER_FORMATS",
@@ -50,6 +53,8 @@ __all__ = [
     "confidence_text",
     "count",
     "count_words",
+    "cycle_title",
+    "date_text",
     "fixed",
     "fixed_array",
     "interval",
@@ -318,3 +323,54 @@ def confidence_text(level) -> str:
         return MISSING
     pct = float(level) * 100
     return f"{fixed(pct, 0)}%" if pct == round(pct) else f"{fixed(pct, 1)}%"
+
+
+_CYCLE_TITLE = {
+    "zh": {"A": "{year}年度", "H1": "{year}年上半年", "H2": "{year}年下半年"},
+    "en": {
+        "A": "the {year} annual evaluation",
+        "H1": "the {year} half-year evaluation",
+        "H2": "the {year} second half-year evaluation",
+    },
+}
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def cycle_title(cycle, lang: str = "zh") -> str:
+    """A cycle as a title names it: ``"2026A"`` → ``2026年度``, ``"2026H1"`` → ``2026年上半年``
+    (never a code, never ``2026年年度``); a free id is returned as it is.
+
+    Examples
+    --------
+    >>> cycle_title("2026A"), cycle_title("2026H1"), cycle_title("2026H2", "en")
+    ('2026年度', '2026年上半年', 'the 2026 second half-year evaluation')
+    """
+    parsed = parse_cycle(cycle)
+    if parsed is None:
+        return str(cycle)
+    words = _CYCLE_TITLE["en" if lang == "en" else "zh"]
+    return words[parsed.part].format(year=parsed.year)
+
+
+def date_text(day, lang: str = "zh") -> str:
+    """A date in words: ``2026年9月14日`` / ``14 September 2026`` (no leading zeros, no ISO
+    form); ``—`` when missing.  Takes a ``date``, a ``datetime``/``Timestamp`` or ``YYYY-MM-DD``.
+
+    Examples
+    --------
+    >>> date_text("2026-09-04"), date_text("2026-09-04", "en")
+    ('2026年9月4日', '4 September 2026')
+    """
+    if is_missing(day) or day == "":
+        return MISSING
+    if isinstance(day, str):
+        day = _dt.date.fromisoformat(day.strip()[:10])
+    elif isinstance(day, _dt.datetime | pd.Timestamp):
+        day = day.date()
+    elif not isinstance(day, _dt.date):
+        raise TypeError(f"day must be a date or YYYY-MM-DD; got {day!r}")
+    if lang == "en":
+        return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"

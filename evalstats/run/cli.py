@@ -135,8 +135,9 @@ def add_letters_parser(subparsers) -> argparse.ArgumentParser:
         "letters",
         help="write a feedback letter (反馈函) per unit: HTML and Word, with an index",
         description="Execute notebooks/unit_profile.ipynb for every unit of a cycle (or the "
-        "units given) and publish <out>/<cycle>/letters/: <unit>.html (no code, A4 print "
-        "stylesheet), <unit>.docx, index.html and manifest.json; the previous letters are "
+        "units given) and publish <out>/<cycle>/letters/: <name>.html (no code, A4 print "
+        "stylesheet) and <name>.docx named by the unit's name, index.html, letters.csv and "
+        "manifest.json; the previous letters are "
         "kept as letters.previous-<run time>.  One unit failing does not stop the others.  "
         "Exit 0 done, 1 invalid data, 2 usage error, 3 a unit's letter failed (the others "
         "are published; the failed notebooks are kept under <out>/_failed/).",
@@ -159,6 +160,12 @@ def add_letters_parser(subparsers) -> argparse.ArgumentParser:
         default="internal",
         help="internal (everything, default) or public (small cells and the supervisor "
         "breakdown withheld)",
+    )
+    lp.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="the letters' date (default: the scheme's [letters] date, else today); the reply "
+        "deadline follows from it",
     )
     lp.add_argument(
         "--jobs", type=int, metavar="N", help="kernels in parallel (default: the cores)"

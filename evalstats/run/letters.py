@@ -1,13 +1,16 @@
 """The letters batch: ``evalstats letters`` — one feedback letter (反馈函) per unit, published.
 
 :func:`write_letters` (``evalstats letters --cycle C [--units U1,U2,…] [--data DIR] [--out DIR]
-[--lang zh|en] [--tier internal|public] [--jobs N]``) executes the profile notebook once per unit
-and publishes ``<out>/<cycle>/letters/``: ``<unit>.html``, ``<unit>.docx``, ``index.html``
-linking them, ``notebooks/<unit>.ipynb`` (the executed notebooks), ``figures/<unit>/`` and
-``manifest.json``.  It publishes as the cycle runner does (:mod:`evalstats.run.publish`):
-inputs hashed and validated before any kernel starts (invalid data: exit 1, nothing written), the
-``(cycle, "letters")`` lock, a staging folder under ``<out>/.staging/``, and the atomic
-publication that keeps the previous letters as ``letters.previous-<run time>``.
+[--lang zh|en] [--tier internal|public] [--date YYYY-MM-DD] [--jobs N]``) executes the profile
+notebook once per unit and publishes ``<out>/<cycle>/letters/``: ``<name>.html`` and
+``<name>.docx`` named by the unit's name (``综治办.docx``; safe on Windows and distinct per unit:
+:func:`evalstats.core.files.unit_file_stems`), ``index.html`` linking them, ``letters.csv``
+(one row per unit, with its code), ``notebooks/<code>.ipynb`` (the executed notebooks),
+``figures/<code>/`` and ``manifest.json``.  It publishes as the cycle runner does
+(:mod:`evalstats.run.publish`): inputs hashed and validated before any kernel starts (invalid
+data: exit 1, nothing written), the ``(cycle, "letters")`` lock, a staging folder under
+``<out>/.staging/``, and the atomic publication that keeps the previous letters as
+``letters.previous-<run time>``.
 
 Speed: kernel start-up and imports, and scoring the cycle with its bootstrap ranking, are the
 costs.  The batch starts ``--jobs`` kernels (default: the machine's cores, at most the number of
@@ -46,7 +49,13 @@ from pathlib import Path
 import pandas as pd
 
 from evalstats.core.errors import InputError, RunError, UsageError
-from evalstats.core.files import atomic_write_bytes, file_stem, relative, sha256_file
+from evalstats.core.files import (
+    atomic_write_bytes,
+    file_stem,
+    relative,
+    sha256_file,
+    unit_file_stems,
+)
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS, TIERS
 from evalstats.present.letters import cycle_words
@@ -81,7 +90,7 @@ TABLE_FILE = "letters.csv"
 KIND = "letters"
 CELL_TIMEOUT = 600
 KERNEL_READY_TIMEOUT = 120
-BATCH_PARAMETERS = {"unit": "--units", "tier": "--tier"}
+BATCH_PARAMETERS = {"unit": "--units", "tier": "--tier", "letter_date": "--date"}
 """Notebook parameters the batch sets itself (besides the runner's)."""
 
 
@@ -159,6 +168,7 @@ class _Batch:
     tier: str
     units: tuple
     names: dict = field(default_factory=dict)
+    stems: dict = field(default_factory=dict)
     jobs: int = 1
     notebook_source: str = "file"
 
@@ -182,7 +192,9 @@ def _check_units(units) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def _plan(cycle, *, units, data, scheme, out, lang, tier, jobs, parameters, notebook) -> _Batch:
+def _plan(
+    cycle, *, units, data, scheme, out, lang, tier, date, jobs, parameters, notebook
+) -> _Batch:
     from evalstats.analyses.profile import resolve_previous_cycle
     from evalstats.core.config import PROJECT_SCHEME, project_root, resolve_path
     from evalstats.core.scheme import load_scheme, project_scheme_path
@@ -223,6 +235,7 @@ def _plan(cycle, *, units, data, scheme, out, lang, tier, jobs, parameters, note
         scheme=relative(scheme_file, root) if scheme_file else "",
         language=lang,
         tier=tier,
+        letter_date=_check_date(date, scheme_obj),
     )
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return _Batch(
@@ -242,6 +255,17 @@ def _plan(cycle, *, units, data, scheme, out, lang, tier, jobs, parameters, note
         jobs=jobs or max(1, cpus or 1),
         notebook_source=found.source,
     )
+
+
+def _check_date(date, scheme) -> str:
+    """The letters' date as ``YYYY-MM-DD``: ``--date``, else the scheme's, else today — fixed
+    once for the whole batch, so every letter of a run bears the same date."""
+    from evalstats.present.letters import letter_date
+
+    try:
+        return letter_date(date, settings=scheme.letters).isoformat()
+    except (TypeError, ValueError):
+        raise UsageError(f"--date must be a date YYYY-MM-DD; got {date!r}") from None
 
 
 def _validate(batch: _Batch):
@@ -352,14 +376,21 @@ async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, stagin
             return _Outcome(unit, False, msg, time.perf_counter() - t0, False, executed)
     name = batch.names.get(unit, unit)
     title = (
-        f"{name} {cycle_words(batch.cycle)}反馈函"
+        f"{name}：{cycle_words(batch.cycle)}政风行风测评结果反馈函"
         if batch.lang == "zh"
-        else f"Feedback letter: {unit}, {cycle_words(batch.cycle, 'en')}"
+        else f"Feedback letter: {name}, {cycle_words(batch.cycle, 'en')}"
     )
+    published = batch.stems.get(unit, stem)
     await asyncio.to_thread(
-        report.render_html, executed, staging / f"{stem}.html", title=title, lang=batch.lang
+        report.render_html,
+        executed,
+        staging / f"{published}.html",
+        title=title,
+        lang=batch.lang,
+        document="letter",
+        edition=batch.tier,
     )
-    os.replace(letter, staging / f"{stem}.docx")
+    os.replace(letter, staging / f"{published}.docx")
     if (work / "figures").is_dir():
         (staging / "figures").mkdir(exist_ok=True)
         os.replace(work / "figures", staging / "figures" / stem)
@@ -454,7 +485,7 @@ def _index_html(batch: _Batch, outcomes: Mapping[str, _Outcome], started) -> str
         name = batch.names.get(unit, "")
         if o is not None and o.ok:
             k += 1
-            stem = e(file_stem(unit), quote=True)
+            stem = e(batch.stems.get(unit, file_stem(unit)), quote=True)
             rows.append(
                 f"<tr><td>{k}</td><td>{e(name)}</td><td>{e(unit)}</td>"
                 f'<td><a href="{stem}.html">{stem}.html</a></td>'
@@ -558,6 +589,7 @@ def write_letters(
     out: str | Path | None = None,
     lang: str = "zh",
     tier: str = "internal",
+    date: str | None = None,
     jobs: int | None = None,
     parameters: Mapping[str, object] | None = None,
     notebook: str | Path | None = None,
@@ -577,6 +609,9 @@ def write_letters(
     lang : {"zh", "en"}
     tier : {"internal", "public"}
         ``"public"``: the public report's suppression rules (:mod:`evalstats.analyses.profile`).
+    date : str, optional
+        The letters' date, ``YYYY-MM-DD`` (default: the scheme's ``[letters] date``, else
+        today); the reply deadline is the scheme's ``reply_days`` after it.
     jobs : int, optional
         Kernels run in parallel (default: the machine's cores).
     parameters : mapping, optional
@@ -613,13 +648,15 @@ def write_letters(
         out=out,
         lang=lang,
         tier=tier,
+        date=date,
         jobs=jobs,
         parameters=parameters,
         notebook=notebook,
     )
     before, names = _validate(batch)
     chosen = batch.units or tuple(names)
-    batch = _Batch(**{**batch.__dict__, "units": chosen, "names": names})
+    stems = unit_file_stems({u: names.get(u, u) for u in (*names, *chosen)})
+    batch = _Batch(**{**batch.__dict__, "units": chosen, "names": names, "stems": stems})
     timings = {"validate": time.perf_counter() - t_start}
 
     out, shown_out = batch.out, batch.shown_out
@@ -692,8 +729,8 @@ def _letters(batch: _Batch, target: Path, outcomes: Mapping[str, _Outcome]) -> l
         Letter(
             unit=u,
             unit_name=batch.names.get(u, ""),
-            html=target / f"{file_stem(u)}.html",
-            docx=target / f"{file_stem(u)}.docx",
+            html=target / f"{batch.stems[u]}.html",
+            docx=target / f"{batch.stems[u]}.docx",
             notebook=target / "notebooks" / f"{file_stem(u)}.ipynb",
             seconds=outcomes[u].seconds,
         )
@@ -718,6 +755,7 @@ def cmd_letters(args) -> int:
             out=args.out,
             lang=args.lang,
             tier=args.tier,
+            date=getattr(args, "date", None),
             jobs=args.jobs,
             parameters=_run.parse_parameters(args.parameters),
             notebook=args.notebook,

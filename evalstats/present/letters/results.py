@@ -1,22 +1,27 @@
-"""The letter's sections on this cycle's result: title, opening, the headline (composite, rank,
-rank interval, P(末位), grade, standing, veto, whether the unit must rectify), the dimensions
-against the series median, and the levels.
+"""The letter's sections on this cycle's result: 文号, title, salutation and opening; the body's
+result in plain words (forms, composite, rank among the series' units, grade, 前三 / 末位 /
+一票否决, the dimensions against the series median, the votes as the office quotes them); and
+the annex's detail (intervals, rank interval, P(末位), what "clearly" means, weak dimensions).
 
 Examples
 --------
 >>> from evalstats.present.letters import blocks
->>> blocks(p, "headline", "en")  # doctest: +SKIP
+>>> blocks(p, "result", "en")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import re
+
 from evalstats.present import format as _format
 from evalstats.present.letters.text import (
-    REQUIRED,
+    HEADINGS,
     STANDING,
     WEAK_REASON,
     cycle_words,
     lang_index,
+    numeral,
+    rank_text,
     unit_display,
 )
 from evalstats.present.narrative import (  # one set
@@ -34,107 +39,151 @@ _int = _format.count
 _level = _format.confidence_text
 
 
-def _title(p, lang):
-    if lang == "zh":
-        return [("title", f"{unit_display(p, lang)}{cycle_words(p.cycle)}政风行风测评反馈函")]
-    return [("title", f"Feedback letter: {unit_display(p, lang)}, {cycle_words(p.cycle, 'en')}")]
+def _reference(p, lang, head):
+    out = [("ref", head.reference)]
+    if p.tier == "public":
+        out.insert(0, ("mark", "公开版" if lang == "zh" else "Public edition"))
+    return out
 
 
-def _opening(p, lang):
-    series = scheme_label(p, "series", p.series, lang)
+def _title(p, lang, head):
+    return [("title", head.title)]
+
+
+def _salutation(p, lang, head):
     if lang == "zh":
-        tier = "（公开版）" if p.tier == "public" else ""
+        return [("salutation", f"{p.unit_name or p.unit}：")]
+    return [("salutation", f"To {unit_display(p, lang)}:")]
+
+
+def _opening(p, lang, head):
+    if lang == "zh":
         return [
-            ("p", f"致：{p.unit_name or p.unit}（{series}序列）"),
-            ("p", f"现将{cycle_words(p.cycle)}政风行风测评中贵单位的结果反馈如下{tier}。"),
+            (
+                "p",
+                f"我办组织开展了{cycle_words(p.cycle)}政风行风测评。现将贵单位的测评结果及"
+                "有关要求函告如下。",
+            )
         ]
-    tier = " (public edition)" if p.tier == "public" else ""
     return [
-        ("p", f"To: {unit_display(p, lang)} ({series} series)"),
-        ("p", f"These are your unit's results in {cycle_words(p.cycle, 'en')}{tier}."),
+        (
+            "p",
+            f"We have carried out {cycle_words(p.cycle, 'en')}. These are your unit's results "
+            "and what is asked of it.",
+        )
     ]
 
 
-def _headline_sentence(p, lang) -> str:
-    """The sentence that states the letter's row (:attr:`UnitProfile.letter`): composite, rank,
-    rank interval, P(末位) and grade — for an annual cycle, the combined year's."""
+def _result_sentence(p, lang) -> str:
+    """The sentence that states the letter's row (:attr:`UnitProfile.letter`) in plain words:
+    forms, composite (for an annual cycle the combined year's, with its two parts), rank among
+    the units of the series, grade."""
     h = p.headline.iloc[0]
     series = scheme_label(p, "series", p.series, lang)
     grade = scheme_label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else ""
     tied = ("（并列）" if lang == "zh" else " (tied)") if bool(h["tied"]) else ""
-    level = _level(h["confidence_level"])
     year = p.year.iloc[0] if len(p.year) else None
-    ci = (_score(h["composite_ci_low"]), _score(h["composite_ci_high"]))
+    ranked = not _missing(h["rank"])
     if lang == "zh":
-        s = f"贵单位本期回收有效测评表 {_int(h['n_forms'])} 份，"
+        s = f"本次测评收回涉及贵单位的有效测评表{_int(h['n_forms'])}份。"
         if year is not None:
             s += (
-                f"年终测评综合得分 {_score(year['composite_annual'])}；按上半年 "
-                f"{_level(year['weight_half_year'])}、"
-                f"年终 {_level(year['weight_annual'])} 合成，"
-                f"年度综合得分 {_score(h['composite'])}（{level} 置信区间 {ci[0]} 至 {ci[1]}）"
+                f"贵单位年度综合得分{_score(h['composite'])}分（上半年"
+                f"{_score(year['composite_h1'])}分、年终{_score(year['composite_annual'])}分，"
+                f"分别按{_level(year['weight_half_year'])}和{_level(year['weight_annual'])}"
+                "合成）"
             )
         else:
-            s += f"综合得分 {_score(h['composite'])}（{level} 置信区间 {ci[0]} 至 {ci[1]}）"
-        if not _missing(h["rank"]):
-            s += (
-                f"，在{series}序列 {int(h['n_ranked'])} 个单位中"
-                f"{'年度' if year is not None else ''}排名第 {int(h['rank'])}{tied}"
-                f"（名次区间 {int(h['rank_low'])} 至 {int(h['rank_high'])}），"
-                f"为末位的概率为 {_prob(h['p_last'])}"
-            )
-        return s + (f"，{'年度' if year is not None else ''}等次为{grade}。" if grade else "。")
-    s = f"Your unit returned {_int(h['n_forms'])} valid forms; "
+            s += f"贵单位综合得分{_score(h['composite'])}分"
+        if ranked:
+            s += f"，在{series}序列{int(h['n_ranked'])}个单位中排第{int(h['rank'])}名{tied}"
+        elif bool(h["veto"]):
+            s += f"，因一票否决不参加{series}序列排名"
+        return s + (f"，等次为{grade}。" if grade else "。")
+    s = f"Your unit returned {_int(h['n_forms'])} valid forms. "
     if year is not None:
         s += (
-            f"its year-end composite is {_score(year['composite_annual'])}; combined with "
-            f"weights {_level(year['weight_half_year'])} (half-year) and "
-            f"{_level(year['weight_annual'])} (year-end), its composite of the year is "
-            f"{_score(h['composite'])} ({level} CI {ci[0]} to {ci[1]})"
+            f"Its composite of the year is {_score(h['composite'])} (half-year "
+            f"{_score(year['composite_h1'])}, year-end {_score(year['composite_annual'])}, "
+            f"weighted {_level(year['weight_half_year'])} and {_level(year['weight_annual'])})"
         )
     else:
-        s += f"its composite is {_score(h['composite'])} ({level} CI {ci[0]} to {ci[1]})"
-    if not _missing(h["rank"]):
-        s += (
-            f", rank {int(h['rank'])}{tied} of {int(h['n_ranked'])} in the {series} series"
-            f"{' for the year' if year is not None else ''} (rank interval "
-            f"{int(h['rank_low'])} to {int(h['rank_high'])}), with a probability of "
-            f"{_prob(h['p_last'])} of being truly last"
-        )
-    word = "grade of the year" if year is not None else "grade"
-    return s + (f"; {word}: {grade.lower()}." if grade else ".")
+        s += f"Its composite is {_score(h['composite'])}"
+    if ranked:
+        s += f", rank {int(h['rank'])}{tied} of {int(h['n_ranked'])} in the {series} series"
+    elif bool(h["veto"]):
+        s += f"; as it is vetoed, it is not ranked in the {series} series"
+    return s + (f"; grade: {grade.lower()}." if grade else ".")
 
 
-def _headline(p, lang):
+_ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b( ?)")
+
+
+def _dates_in_words(text: str, lang: str) -> str:
+    """ISO dates in a sentence written as the letter writes dates (``2026年9月14日``)."""
+    return _ISO_DATE.sub(
+        lambda m: _format.date_text(m.group(1), lang) + ("" if lang == "zh" else m.group(2)),
+        text,
+    )
+
+
+def _standing(p, lang) -> list:
     from evalstats.present.words import veto_sentence
 
     h = p.headline.iloc[0]
+    out = []
+    standing = str(h["standing"]) if not _missing(h["standing"]) else ""
+    if standing in STANDING and standing != "veto":
+        words = STANDING[standing][lang_index(lang)].format(n=numeral(p.scheme.rules.top_n, lang))
+        out.append(("p", f"贵单位{words}。" if lang == "zh" else f"Your unit {words}."))
+    veto = veto_sentence(h, lang=lang, scheme=p.scheme)
+    if veto:  # dates in words, as the letter writes them (2026年9月14日)
+        out.append(("p", _dates_in_words(veto, lang)))
+    return out
+
+
+def _result(p, lang, head):
+    h = p.headline.iloc[0]
+    heading = ("h2", HEADINGS["result"][lang_index(lang)])
     if bool(h["suppressed"]):
         text = (
             "贵单位回收的测评表少于公布下限，公开版不公布其得分。"
             if lang == "zh"
             else "Fewer forms than the publication threshold: the public edition shows no score."
         )
-        return [("p", text)]
-    out = [("p", _headline_sentence(p, lang))]
-    standing = str(h["standing"]) if not _missing(h["standing"]) else ""
-    if standing in STANDING and standing != "veto":
-        words = STANDING[standing][lang_index(lang)]
-        out.append(("p", f"贵单位{words}。" if lang == "zh" else f"Your unit {words}."))
-    veto = veto_sentence(h, lang=lang, scheme=p.scheme)
-    if veto:
-        out.append(("p", veto))
-    if bool(h["rectification_required"]):
-        why = codes_text(REQUIRED, h["required_because"], lang, p)
-        out.append(
-            (
-                "p",
-                f"根据本期结果，贵单位须制定整改方案（原因：{why}）。"
-                if lang == "zh"
-                else f"On these results your unit must draw up a rectification plan ({why}).",
-            )
-        )
+        return [heading, ("p", text)]
+    out = [heading, ("p", _result_sentence(p, lang)), *_standing(p, lang)]
+    out.extend(_dimensions_plain(p, lang))
+    out.extend(_levels_plain(p, lang))
     return out
+
+
+def _headline(p, lang, head):
+    """Annex: the composite's interval, the rank interval and P(末位), and the rule behind them."""
+    h = p.headline.iloc[0]
+    if bool(h["suppressed"]):
+        return []
+    level = _level(h["confidence_level"])
+    ci = _format.interval(
+        h["composite_ci_low"], h["composite_ci_high"], sep="至" if lang == "zh" else " to "
+    )
+    ranks = rank_text(h["rank_low"], h["rank_high"], lang)
+    thr = _prob(p.scheme.rules.last_min_probability)
+    if lang == "zh":
+        s = f"综合得分{_score(h['composite'])}分，其{level}置信区间为{ci}分"
+        if not _missing(h["rank"]):
+            s += (
+                f"；按对测评表的重抽样，贵单位在序列中的名次区间为{ranks}，"
+                f"为末位的概率为{_prob(h['p_last'])}（不低于{thr}时认定为末位）"
+            )
+        return [("p", s + "。")]
+    s = f"The composite is {_score(h['composite'])} ({level} confidence interval {ci})"
+    if not _missing(h["rank"]):
+        s += (
+            f"; resampling the forms gives {ranks} in the series and a probability of "
+            f"{_prob(h['p_last'])} of being truly last (named last from {thr})"
+        )
+    return [("p", s + ".")]
 
 
 def _dimension_words(p, lang):
@@ -154,38 +203,43 @@ def _dimension_words(p, lang):
     return above, below, same
 
 
-def _dimensions(p, lang):
+def _dimensions_plain(p, lang) -> list:
+    """Body: which dimensions stand clearly above / below the series, in plain words."""
     above, below, same = _dimension_words(p, lang)
-    out = []
+    if not (above or below or same):
+        return []
     if lang == "zh":
         parts = []
         if above:
-            parts.append(f"{join_words(above, lang)}得分明显高于序列中位数")
+            parts.append(f"{join_words(above, lang)}明显好于本序列中位水平")
         if below:
-            parts.append(f"{join_words(below, lang)}得分明显低于序列中位数")
+            parts.append(f"{join_words(below, lang)}明显低于本序列中位水平")
         if same:
-            parts.append(f"{join_words(same, lang)}与序列中位数无明显差别")
-        if parts:
-            out.append(
-                ("p", "；".join(parts) + "（“明显”指得分的置信区间整体在中位数之上或之下）。")
-            )
-    else:
-        parts = []
-        if above:
-            parts.append(f"clearly above the series median: {join_words(above, lang)}")
-        if below:
-            parts.append(f"clearly below the series median: {join_words(below, lang)}")
-        if same:
-            parts.append(f"not clearly different from the series median: {join_words(same, lang)}")
-        if parts:
-            out.append(
-                (
-                    "p",
-                    "Dimension scores — "
-                    + "; ".join(parts)
-                    + " (“clearly”: the score's interval lies wholly above or below the median).",
-                )
-            )
+            parts.append(f"{join_words(same, lang)}与本序列中位水平无明显差别")
+        return [("p", "从五项评议内容看，" + "；".join(parts) + "。")]
+    parts = []
+    if above:
+        parts.append(f"clearly better than the series median: {join_words(above, lang)}")
+    if below:
+        parts.append(f"clearly below the series median: {join_words(below, lang)}")
+    if same:
+        parts.append(f"about the series median: {join_words(same, lang)}")
+    return [("p", "By dimension — " + "; ".join(parts) + ".")]
+
+
+def _dimensions(p, lang, head):
+    """Annex: what "clearly" means, and the weak dimensions with their figures."""
+    level = _level(p.confidence_level)
+    out = [
+        (
+            "p",
+            f"“明显好于（低于）本序列中位水平”指该项加权得分的{level}置信区间整体在本序列各单位"
+            "该项得分的中位数之上（之下）。"
+            if lang == "zh"
+            else f"“Clearly above (below) the series median”: the {level} confidence interval "
+            "of the weighted score lies wholly above (below) the median of the series' units.",
+        )
+    ]
     w = p.weak
     if len(w):
         out.append(("p", "本期薄弱项：" if lang == "zh" else "Weak dimensions this time:"))
@@ -194,10 +248,10 @@ def _dimensions(p, lang):
             why = codes_text(WEAK_REASON, r.weak_reason, lang)
             if lang == "zh":
                 text = (
-                    f"{name}：加权得分 {_score(r.weighted_score)}，序列中位数 "
-                    f"{_score(r.series_median)}（{why}）；不满意 {_int(r.n_dissatisfied)} 票，"
-                    f"占该项总评议票数 {_pct(r.share_of_all_votes)}"
-                    f"（共 {_int(r.n_all_votes)} 票）。"
+                    f"{name}：加权得分{_score(r.weighted_score)}分，序列中位数"
+                    f"{_score(r.series_median)}分（{why}）；不满意{_int(r.n_dissatisfied)}票，"
+                    f"占该项总评议票数的{_pct(r.share_of_all_votes)}"
+                    f"（共{_int(r.n_all_votes)}票）。"
                 )
             else:
                 text = (
@@ -207,12 +261,11 @@ def _dimensions(p, lang):
                     f"{_int(r.n_all_votes)} answers on it."
                 )
             out.append(("li", text))
-    else:
-        out.append(("p", "本期无薄弱项。" if lang == "zh" else "No weak dimension this time."))
     return out
 
 
-def _levels(p, lang):
+def _levels_plain(p, lang):
+    """Body: the votes as the office quotes them (占总评议票数), with their denominators."""
     lv = p.levels[p.levels["dimension"] == "all"]
     if not len(lv):
         return []
@@ -231,9 +284,9 @@ def _levels(p, lang):
         return [
             (
                 "p",
-                f"{len(p.scheme.dimension_codes)} 项评议内容合计有效票 {n_valid:,} 票，满意率"
-                f"（{names}合计）{_pct(rate)}；不满意 {n_dis:,} 票，占总评议票数 "
-                f"{_pct(share)}（共 {n_all:,} 票，含“不了解”和未填写）。",
+                f"{numeral(len(p.scheme.dimension_codes))}项评议内容合计评议票{n_all:,}票（含“不了解”和"
+                f"未填写），其中有效票{n_valid:,}票；满意率（{names}合计占有效票）为"
+                f"{_pct(rate)}；不满意{n_dis:,}票，占总评议票数的{_pct(share)}。",
             )
         ]
     return [
@@ -246,9 +299,25 @@ def _levels(p, lang):
     ]
 
 
+def _levels(p, lang, head):
+    """Annex: the table of levels carries the figures; nothing to add in words."""
+    return [
+        (
+            "p",
+            "各项评议内容中各评价等级所占有效票的比例，以及“不了解”和未填写的票数："
+            if lang == "zh"
+            else "The share of valid answers at each level, by dimension, and the counts of "
+            "“don't know” and blank answers:",
+        )
+    ]
+
+
 BUILDERS = {
+    "reference": _reference,
     "title": _title,
+    "salutation": _salutation,
     "opening": _opening,
+    "result": _result,
     "headline": _headline,
     "dimensions": _dimensions,
     "levels": _levels,

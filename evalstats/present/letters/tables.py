@@ -23,12 +23,10 @@ from evalstats.present.letters.text import (
     SUPPRESS_REASON,
     TABLES,
     VERDICT,
-    WEAK_REASON,
-    interval_text,
     lang_index,
+    rank_text,
 )
 from evalstats.present.narrative import (  # one set
-    codes_text,
     join_words,
     scheme_label,
 )
@@ -55,21 +53,23 @@ def _headline_frame(p, lang):
     v = ("结果", "Result")[i]
     grade = scheme_label(p, "grades", h["grade"], lang) if not _missing(h["grade"]) else "—"
     standing = str(h["standing"]) if not _missing(h["standing"]) else ""
-    rank = "—" if _missing(h["rank"]) else f"{int(h['rank'])} / {int(h['n_ranked'])}"
+    if _missing(h["rank"]):
+        rank = ("—（一票否决）", "— (vetoed)")[i] if bool(h["veto"]) else "—"
+    else:
+        n = int(h["n_ranked"])
+        rank = (f"第{int(h['rank'])}名（共{n}个单位）", f"{int(h['rank'])} of {n}")[i]
     score = "composite_year" if len(p.year) else "composite"
     rows = [
         (_labels.column_label("series", lang), scheme_label(p, "series", p.series, lang)),
         (("有效测评表", "Valid forms")[i], _int(h["n_forms"])),
         (_labels.column_label(score, lang), _score(h["composite"])),
         (
-            _labels.column_label(score, lang) + ("置信区间", ", CI")[i],
-            interval_text(h["composite_ci_low"], h["composite_ci_high"], lang=lang),
+            _labels.column_label(score, lang)
+            + (f"（{_level(h['confidence_level'])}置信区间）", " (confidence interval)")[i],
+            _format.interval(h["composite_ci_low"], h["composite_ci_high"]),
         ),
         (("序列内名次", "Rank in series")[i], rank),
-        (
-            ("名次区间", "Rank interval")[i],
-            interval_text(h["rank_low"], h["rank_high"], fmt=_int, lang=lang),
-        ),
+        (("名次区间", "Rank interval")[i], rank_text(h["rank_low"], h["rank_high"], lang)),
         (_labels.column_label("p_last", lang), _prob(h["p_last"])),
         (
             _labels.column_label("standing", lang),
@@ -114,8 +114,8 @@ def _dimensions_frame(p, lang):
                 scheme_label(p, "dimensions", dim, lang) if dim != "all" else ("合计", "All")[i]
             ),
             _labels.column_label("weighted_score", lang): _score(a["weighted_score"]),
-            ("置信区间", "CI")[i]: interval_text(
-                a["weighted_score_ci_low"], a["weighted_score_ci_high"], lang=lang
+            ("置信区间", "Confidence interval")[i]: _format.interval(
+                a["weighted_score_ci_low"], a["weighted_score_ci_high"]
             ),
             ("序列中位数", "Series median")[i]: _score(a["weighted_score_series_median"]),
         }
@@ -171,8 +171,8 @@ def _changes_frame(p, lang):
                 ("上期得分", "Score before")[i]: _score(r.score_before),
                 ("本期得分", "Score now")[i]: _score(r.score_after),
                 ("变化", "Change")[i]: _signed(r.score_diff),
-                ("置信区间", "CI")[i]: interval_text(
-                    r.score_diff_ci_low, r.score_diff_ci_high, lang=lang
+                ("置信区间", "Confidence interval")[i]: _format.interval(
+                    r.score_diff_ci_low, r.score_diff_ci_high
                 ),
                 ("校正P值", "Adjusted p")[i]: _p(r.score_pvalue_adjusted),
                 ("校正后显著", "Significant")[i]: (
@@ -197,14 +197,10 @@ def _rectification_frame(p, lang):
                     p, "dimensions", row.dimension, lang
                 ),
                 ("上期加权得分", "Weighted score before")[i]: _score(row.weighted_score),
-                ("序列中位数", "Series median")[i]: _score(row.series_median),
-                ("认定依据", "Why weak")[i]: codes_text(WEAK_REASON, row.weak_reason, lang),
                 ("本期加权得分", "Weighted score now")[i]: _score(row.weighted_score_after),
-                ("上期测评得分", "Score before")[i]: _score(row.score_before),
-                ("本期测评得分", "Score now")[i]: _score(row.score_after),
                 ("测评得分变化", "Score change")[i]: _signed(row.score_diff),
-                ("置信区间", "CI")[i]: interval_text(
-                    row.score_diff_ci_low, row.score_diff_ci_high, lang=lang
+                ("置信区间", "Confidence interval")[i]: _format.interval(
+                    row.score_diff_ci_low, row.score_diff_ci_high
                 ),
                 ("结论", "Verdict")[i]: VERDICT.get(str(row.verdict), (row.verdict,) * 2)[i],
                 ("本期仍为薄弱项", "Still weak")[i]: yes if row.still_weak else no,

@@ -11,7 +11,6 @@ Examples
 
 from __future__ import annotations
 
-from evalstats.core.cycles import parse_cycle
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
 from evalstats.present import format as _format
@@ -23,20 +22,37 @@ from evalstats.present.words import REASON_TEXT
 # numbers: the one formatter (evalstats.present.format)
 _score = _format.score
 
-SECTIONS = (
+BODY = (
+    "reference",
     "title",
+    "salutation",
     "opening",
+    "result",
+    "owed",
+    "changes",
+    "comments",
+    "closing",
+    "signature",
+)
+"""The letter itself, in order: 文号, title, salutation, opening, the four numbered parts in
+plain words (result; what must be rectified and by when; what changed since the last cycle;
+the comments received), closing (contact, 特此函告) and 落款."""
+ANNEX = (
+    "annex",
+    "rules",
     "headline",
     "dimensions",
     "levels",
-    "changes",
+    "tests",
     "rectification",
-    "comments",
-    "owed",
     "quality",
     "suppression",
     "method",
 )
+"""The annex 附件：评分规则与方法说明, after the 落款: the scheme's rules, then the unit's
+figures with their intervals, tests and notes (the statistics stay here, out of the body)."""
+SECTIONS = (*BODY, *ANNEX, "cc")
+"""Every section in order; ``cc`` (抄送, the 版记) closes the document."""
 TABLES = (
     "headline",
     "dimensions",
@@ -52,24 +68,37 @@ TABLES = (
 DASH = "–"
 
 HEADINGS = {
-    "headline": ("总体结果", "Overall result"),
-    "dimensions": ("各项得分", "Scores by dimension"),
+    "result": ("一、测评结果", "1. Your results"),
+    "owed": ("二、整改要求", "2. What must be rectified"),
+    "changes": ("三、与上次测评相比", "3. Since the last evaluation"),
+    "comments": ("四、收到的意见", "4. Comments received"),
+    "rules": ("评分规则", "Scoring rules"),
+    "headline": ("测评结果明细", "Your results in detail"),
+    "dimensions": ("各项评议内容得分", "Scores by dimension"),
     "levels": ("评价等级分布", "Distribution of ratings"),
-    "changes": ("与上期相比", "Change since the previous evaluation"),
-    "rectification": ("上期整改事项的成效", "Last evaluation's rectification items"),
-    "comments": ("意见建议", "Comments"),
-    "owed": ("须落实的整改", "Rectification owed"),
+    "tests": ("与上次测评的比较及检验", "Change since the last evaluation, with tests"),
+    "rectification": ("上次薄弱项的整改成效", "Last evaluation's weak dimensions"),
     "quality": ("数据质量", "Data quality"),
     "suppression": ("信息保护说明", "What is withheld to protect respondents"),
     "method": ("说明", "Notes"),
 }
+"""Section headings: the body's are numbered here (一、…); the annex's are numbered in order
+of the sections present (:func:`evalstats.present.letters.blocks`)."""
+ANNEX_TITLE = ("评分规则与方法说明", "Scoring rules and method")
+"""The annex's title, announced in the body as 附件：评分规则与方法说明."""
+FIGURES = {
+    "dimensions": ("各类评议人对各项评议内容的评分", "Scores by respondent group and dimension"),
+    "levels": ("各项评议内容的评价等级分布", "Distribution of ratings by dimension"),
+}
+"""The letter's figures, by the section that discusses them, and their captions (图1 …)."""
+ZH_NUMERALS = "一二三四五六七八九十"
 STANDING = {
-    "top3": ("位列序列前三", "is in the top 3 of its series"),
-    "last": ("为序列末位", "is last in its series"),
+    "top3": ("位列本序列前{n}名", "is in the top {n} of its series"),
+    "last": ("为本序列末位", "is last in its series"),
     "last_not_distinguishable": (
-        "名次居序列最后，但为末位的概率不高，与相邻单位不可区分",
-        "is ranked last in its series, but with a low probability of being truly last: "
-        "not distinguishable from its neighbours",
+        "名次居本序列最后，但与相邻单位的差距在测评误差范围之内，按规定不认定为末位",
+        "is ranked last in its series, but within the margin of error of its neighbours: "
+        "by the rules it is not named last",
     ),
     "veto": ("被一票否决", "is vetoed"),
 }
@@ -109,22 +138,45 @@ def interval_text(low, high, fmt=_score, lang: str = "zh") -> str:
 
 
 def cycle_words(cycle: str, lang: str = "zh") -> str:
-    """Words for a cycle: ``"2026A"`` → ``"2026年度"`` / ``"the 2026 annual evaluation"``.
+    """Words for a cycle: ``"2026A"`` → ``"2026年度"`` / ``"the 2026 annual evaluation"``
+    (the one formatter, :func:`evalstats.present.format.cycle_title`).
 
     Examples
     --------
     >>> cycle_words("2026H1"), cycle_words("2026A", "en")
     ('2026年上半年', 'the 2026 annual evaluation')
     """
-    from evalstats.present.changes import cycle_label
+    return _format.cycle_title(cycle, LANGS[lang_index(lang)])
 
-    i = lang_index(lang)
-    parsed = parse_cycle(cycle)
-    if parsed is None:
-        return str(cycle)
-    if i == 1:
-        return cycle_label(cycle, "en", with_year=True)
-    return f"{parsed.year}" + {"A": "年度", "H1": "年上半年", "H2": "年下半年"}[parsed.part]
+
+def rank_text(low, high, lang: str = "zh") -> str:
+    """A rank interval in words: ``第8名`` when it is one rank, else ``第7至9名``
+    (``rank 8`` / ``ranks 7 to 9``); ``—`` when missing.
+
+    Examples
+    --------
+    >>> rank_text(8, 8), rank_text(7.0, 9), rank_text(2, 3, "en")
+    ('第8名', '第7至9名', 'ranks 2 to 3')
+    """
+    if _format.is_missing(low) or _format.is_missing(high):
+        return _format.MISSING
+    lo, hi = int(low), int(high)
+    if lang == "en":
+        return f"rank {lo}" if lo == hi else f"ranks {lo} to {hi}"
+    return f"第{lo}名" if lo == hi else f"第{lo}至{hi}名"
+
+
+def numeral(n: int, lang: str = "zh") -> str:
+    """A heading number: ``一``…``十`` (then digits) / ``1``….
+
+    Examples
+    --------
+    >>> numeral(3), numeral(12), numeral(3, "en")
+    ('三', '12', '3')
+    """
+    if lang == "zh" and 1 <= n <= len(ZH_NUMERALS):
+        return ZH_NUMERALS[n - 1]
+    return str(n)
 
 
 def unit_display(p, lang: str) -> str:
@@ -135,7 +187,11 @@ def unit_display(p, lang: str) -> str:
 
 
 __all__ = [
+    "ANNEX",
+    "ANNEX_TITLE",
+    "BODY",
     "DASH",
+    "FIGURES",
     "HEADINGS",
     "REQUIRED",
     "SECTIONS",
@@ -144,8 +200,11 @@ __all__ = [
     "TABLES",
     "VERDICT",
     "WEAK_REASON",
+    "ZH_NUMERALS",
     "cycle_words",
     "interval_text",
     "lang_index",
+    "numeral",
+    "rank_text",
     "unit_display",
 ]

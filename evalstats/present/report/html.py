@@ -25,6 +25,9 @@ from evalstats.present.report.safety import CONTROL_CHARS
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 TEMPLATE_NAME = "evalstats_html"
 REMOVE_CELL_TAGS = ("remove_cell", "remove-cell")
+DOCUMENTS = ("report", "letter")
+"""The page layouts :func:`render_html` knows: the report, and the feedback letter (公文-like
+type, A4 margins of GB/T 9704, page numbers, the annex on a new page)."""
 
 
 _UNSAFE_ELEMENTS = ("script", "iframe", "frame", "object", "embed", "applet", "base", "form")
@@ -107,6 +110,7 @@ def render_html(
     lang: str = "zh",
     footer: str | None = None,
     edition: str | None = None,
+    document: str = "report",
 ) -> Path:
     """Render an executed notebook as an HTML report without code, for reading and printing.
 
@@ -139,6 +143,9 @@ def render_html(
     edition : {"internal", "public"}, optional
         Marks the edition (内部资料 / 公开版) at the top of the page and in the top corner of
         every printed page.
+    document : {"report", "letter"}
+        ``"letter"`` adds the feedback letter's stylesheet (``static/letter.css``: the classes
+        of :func:`evalstats.present.letters.html`, no page break before each ``h2``).
 
     Returns
     -------
@@ -149,6 +156,7 @@ def render_html(
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     check_option("lang", lang, LANGS)
+    document = check_option("document", document, DOCUMENTS)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None; got {type(title).__name__}")
     if footer is not None and not isinstance(footer, str):
@@ -180,7 +188,8 @@ def render_html(
     meta = {"name": src.stem, "path": str(src.parent)}
     notes = [ln for ln in (footer or "").splitlines() if ln.strip()]
     body, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": meta, "evalstats_footer": notes}
+        nb,
+        resources={"metadata": meta, "evalstats_footer": notes, "evalstats_document": document},
     )
     page = _mark_edition(_safe_soup(body, lang), edition, lang)
     return atomic_write_bytes(resolve_path(html_path), page.encode("utf-8"))
@@ -203,6 +212,7 @@ def _mark_edition(page: str, edition: str | None, lang: str) -> str:
 
 
 __all__ = [
+    "DOCUMENTS",
     "EDITION_MARKS",
     "HTML_LANG",
     "REMOVE_CELL_TAGS",
