@@ -257,7 +257,9 @@ def test_cmd_letters_exit_codes(monkeypatch, tmp_path, capsys):
     ns = build_parser().parse_args(
         ["letters", "--cycle", "2026A", "--tier", "public", "--jobs", "2"]
     )
-    assert (ns.tier, ns.jobs, ns.lang) == ("public", 2, "zh")
+    assert (ns.tier, ns.jobs, ns.lang) == ("public", 2, None)  # letters in Chinese: zh
+    ns = build_parser().parse_args(["letters", "--cycle", "2026A", "--lang", "en"])
+    assert ns.lang == "en"
 
 
 # ---------------------------------------------------------------------- words and tables

@@ -286,6 +286,9 @@ _OS_ZH = {
 }
 
 
+_SCHEME_ZH = {"missing key": "缺少这个键"}
+
+
 def _input_text(exc: InputError, lang: str) -> str:
     """An InputError's problems, one line each (the first 20), in ``lang``."""
     from evalstats.inputs.validate import format_problems
@@ -340,7 +343,7 @@ def error_text(exc: BaseException, lang: str) -> str:
         if exc.reason == "not found":
             return f"{where}找不到方案文件"
         what = "方案文件" if exc.key == "-" else f"方案键 '{exc.key}'"
-        return f"{where}{what}有误：{exc.reason}"
+        return f"{where}{what}：{_SCHEME_ZH.get(exc.reason, exc.reason)}"
     if isinstance(exc, EvalstatsError):
         return exc.text(lang)
     if isinstance(exc, KeyboardInterrupt):
