@@ -261,3 +261,20 @@ def test_error_text_of_os_errors():
     assert console.error_text(exc, "zh") == "a.csv: 找不到这个文件或文件夹"
     assert console.error_text(exc, "en") == "a.csv: No such file or directory"
     assert console.error_text(KeyboardInterrupt(), "en") == "interrupted"
+
+
+def test_files_written_do_not_follow_the_console_language(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
+    forms = [list(f) for f in FORMS]
+    forms[1][HEADER.index("服务质量")] = "满 意"  # clean, with a warning-free oddity
+    make_cycle(tmp_path / "2026H1", [*forms, forms[0]])  # a form typed twice: a warning row
+    zh = cli(["validate", "2026H1", "--interim", "zh"], cwd=tmp_path)
+    en = cli(["validate", "2026H1", "--interim", "en"], cwd=tmp_path, env={"EVALSTATS_LANG": "en"})
+    assert (zh.returncode, en.returncode) == (0, 0)
+    assert "问卷重复录入" in zh.stdout.decode() and "form typed twice" in en.stdout.decode()
+    written = sorted(p.name for p in (tmp_path / "zh").iterdir())
+    assert "problems.parquet" in written and written == sorted(
+        p.name for p in (tmp_path / "en").iterdir()
+    )
+    for name in written:
+        assert (tmp_path / "zh" / name).read_bytes() == (tmp_path / "en" / name).read_bytes(), name

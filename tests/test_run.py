@@ -424,9 +424,9 @@ def test_invalid_data_exits_1_and_publishes_nothing(demo, tmp_path, monkeypatch)
     assert not (out / "_failed").exists()
     # no report: only the run's log, beside where the report would be, ending with the error
     assert [p.name for p in (out / "2026A").iterdir()] == ["annual.log"]
-    last = (out / "2026A" / "annual.log").read_text(encoding="utf-8").splitlines()[-1]
-    assert " ERROR evalstats.run: " in last and "(很好)" not in last
-    assert "(很好)" in (out / "2026A" / "annual.log").read_text(encoding="utf-8")
+    text = (out / "2026A" / "annual.log").read_text(encoding="utf-8")
+    assert " ERROR evalstats.run: " in text
+    assert "responses.xlsx:3:" in text.split(" ERROR evalstats.run: ")[1]
     assert list((out / ".staging").iterdir()) == []
     assert tree_hashes(demo) == before
 
@@ -935,6 +935,37 @@ def test_published_layout(story):
     assert r.to_frame()["kind"].tolist() == ["html", "workbook", "manifest", "table", "figure"]
     # nothing else at the top of the output folder; staging and locks are hidden folders
     assert sorted(p.name for p in story.out.iterdir()) == [".locks", ".staging", "2026A", "2026H1"]
+
+
+def test_run_logs_are_written_beside_the_reports(story):
+    from evalstats.run.verify import verify_report
+
+    half = story.out / "2026H1" / "half-year.log"
+    annual = story.out / "2026A" / "annual.log"
+    # beside the report folders (<out>/<cycle>/<analysis>.log), never inside them
+    assert not [p for p in story.out.rglob("*.log") if p not in (half, annual)]
+    assert verify_report(story.result.report_dir).ok  # the log is not among the hashed files
+    # the half-year pair ran three times: killed, refused the lock, published; the lines of
+    # each run start with its id and the time, appended in turn
+    lines = half.read_text("utf-8").splitlines()
+    ids = list(dict.fromkeys(ln.split()[0] for ln in lines))
+    assert len(ids) == 3 and all(len(i) == 8 for i in ids)
+    killed, refused, published = ([ln for ln in lines if ln.startswith(i)] for i in ids)
+    for run in (killed, refused, published):
+        assert "2026H1 half-year" in run[0] and run[0].split()[4] == "evalstats.run:"
+    assert "ERROR" in refused[-1] and "2026H1-half-year.lock" in refused[-1]
+    assert "ERROR" not in "".join(killed + published)
+    m = json.loads(story.result.manifest.read_text("utf-8"))
+    assert m["run_id"] == ids[2]  # the id of the log is the manifest's
+    assert str(story.result.report_dir) in published[-1]
+    # the annual run through the command line, in English (--lang en)
+    alines = annual.read_text("utf-8").splitlines()
+    am = json.loads((story.out / "2026A" / "annual" / "manifest.json").read_text("utf-8"))
+    assert {ln.split()[0] for ln in alines} == {am["run_id"]}
+    assert alines[0].endswith(
+        f"INFO evalstats.run: run {am['run_id']}: 2026A annual "
+        f"(evalstats {m['versions']['evalstats']})"
+    )
 
 
 def test_leftover_staging_cleaned_and_previous_report_kept(story):

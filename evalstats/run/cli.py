@@ -71,9 +71,27 @@ def build_parser(*, lang: str = "zh") -> argparse.ArgumentParser:
     add_console_options(p, lang=lang)
     p.set_defaults(lang=None, verbose=False, quiet=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    scheme_file = t("方案 TOML 文件（默认：内置方案）", "a scheme TOML file (default: bundled)")
+    _add_scheme_parser(sub, t)
+    _add_validate_parser(sub, t)
+    _add_demo_parser(sub, t)
+    _add_template_parser(sub, t)
+    from evalstats.run.runner import add_run_parser
 
-    # scheme
+    add_run_parser(sub, lang=lang)
+    add_letters_parser(sub, lang=lang)
+    from evalstats.run.verify import add_verify_parser
+
+    add_verify_parser(sub, lang=lang)
+    return p
+
+
+def _scheme_file(t) -> str:
+    return t("方案 TOML 文件（默认：内置方案）", "a scheme TOML file (default: bundled)")
+
+
+def _add_scheme_parser(sub, t) -> None:
+    lang = t("zh", "en")
+    scheme_file = _scheme_file(t)
     sp = sub.add_parser(
         "scheme", help=t("显示正在使用的测评方案", "show the evaluation scheme in effect")
     )
@@ -92,7 +110,10 @@ def build_parser(*, lang: str = "zh") -> argparse.ArgumentParser:
         ),
     )
 
-    # validate
+
+def _add_validate_parser(sub, t) -> None:
+    lang = t("zh", "en")
+    scheme_file = _scheme_file(t)
     vp = sub.add_parser(
         "validate",
         help=t(
@@ -139,7 +160,9 @@ def build_parser(*, lang: str = "zh") -> argparse.ArgumentParser:
     vp.add_argument("--no-progress", action="store_true", help=t("不显示进度条", "no progress bar"))
     add_console_options(vp, lang=lang)
 
-    # demo
+
+def _add_demo_parser(sub, t) -> None:
+    lang = t("zh", "en")
     dp = sub.add_parser(
         "demo",
         help=t(
@@ -199,7 +222,10 @@ def build_parser(*, lang: str = "zh") -> argparse.ArgumentParser:
     )
     add_console_options(dp, lang=lang)
 
-    # template
+
+def _add_template_parser(sub, t) -> None:
+    lang = t("zh", "en")
+    scheme_file = _scheme_file(t)
     tp = sub.add_parser(
         "template",
         help=t(
@@ -227,14 +253,6 @@ def build_parser(*, lang: str = "zh") -> argparse.ArgumentParser:
         ),
     )
     add_console_options(tp, lang=lang)
-    from evalstats.run.runner import add_run_parser
-
-    add_run_parser(sub, lang=lang)
-    add_letters_parser(sub, lang=lang)
-    from evalstats.run.verify import add_verify_parser
-
-    add_verify_parser(sub, lang=lang)
-    return p
 
 
 def add_letters_parser(subparsers, *, lang: str = "zh") -> argparse.ArgumentParser:

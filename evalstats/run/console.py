@@ -10,7 +10,8 @@
   cannot show (a GBK console and a rare character) instead of raising UnicodeEncodeError.
 - **Logging.** Messages go through the ``evalstats`` logger and its children;
   :func:`configure` puts a handler on stderr (``evalstats: message``) at INFO, DEBUG with
-  ``--verbose``, WARNING with ``--quiet``.  :func:`run_log` appends a run's lines to a log file
+  ``--verbose``, WARNING with ``--quiet``; the steps of a run (:data:`STEP`) show there only
+  with the progress bars or ``--verbose``.  :func:`run_log` appends a run's lines to a log file
   beside its report, each line starting with the run id and the time.
 - **Progress.** :func:`show_progress`: bars only when stderr is a terminal (or forced with
   ``EVALSTATS_PROGRESS=1``), never with ``--quiet`` or ``--no-progress``.
@@ -43,6 +44,7 @@ __all__ = [
     "LANG_ENV",
     "LOGGER",
     "PROGRESS_ENV",
+    "STEP",
     "ConsoleHandler",
     "add_console_options",
     "configure",
@@ -176,12 +178,26 @@ def safe_streams(streams: Sequence | None = None) -> None:
 
 
 # ---------------------------------------------------------------------- logging
-class ConsoleHandler(logging.StreamHandler):
-    """A handler on whatever ``sys.stderr`` is when a record is emitted (``evalstats: …``)."""
+STEP = {"step": True}
+"""``extra`` of a record that tells a step of a run (``log.info(text, extra=STEP)``): shown
+at the console with the progress bars (or with ``--verbose``), always written to the run's log."""
 
-    def __init__(self):
+
+class ConsoleHandler(logging.StreamHandler):
+    """A handler on whatever ``sys.stderr`` is when a record is emitted (``evalstats: …``).
+
+    Records marked as steps (:data:`STEP`) pass only when ``show_steps`` is true.
+    """
+
+    def __init__(self, *, show_steps: bool = False):
         super().__init__(sys.stderr)
         self.setFormatter(logging.Formatter("evalstats: %(message)s"))
+        self.show_steps = show_steps
+
+    def filter(self, record):
+        if getattr(record, "step", False) and not self.show_steps:
+            return False
+        return super().filter(record)
 
     @property
     def stream(self):
@@ -204,8 +220,9 @@ def configure(args=None, *, lang: str | None = None) -> str:
     logger = logging.getLogger(LOGGER)
     for h in [h for h in logger.handlers if isinstance(h, ConsoleHandler)]:
         logger.removeHandler(h)
-    handler = ConsoleHandler()
-    if getattr(args, "verbose", False):
+    verbose = bool(getattr(args, "verbose", False))
+    handler = ConsoleHandler(show_steps=verbose or show_progress(args))
+    if verbose:
         handler.setLevel(logging.DEBUG)
     elif getattr(args, "quiet", False):
         handler.setLevel(logging.WARNING)
@@ -229,10 +246,8 @@ def run_log(path: Path, run_id: str) -> Iterator[logging.Handler]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(path, mode="a", encoding="utf-8")
-    except OSError as exc:
-        logger.warning(
-            pick(current_lang(), f"无法写日志文件 {path}（{exc}）", f"cannot write {path} ({exc})")
-        )
+    except OSError as exc:  # the output folder is not writable: the run says so itself
+        logger.debug("cannot write the run's log %s (%s)", path, exc)
         yield logging.NullHandler()
         return
     handler.setFormatter(

@@ -55,7 +55,15 @@ from evalstats.core.vocab import LANGS, TIERS
 from evalstats.present.letters import cycle_words
 from evalstats.run import publish
 from evalstats.run import runner as _run
-from evalstats.run.console import configure, current_lang, error_text, pick, run_log, show_progress
+from evalstats.run.console import (
+    STEP,
+    configure,
+    current_lang,
+    error_text,
+    pick,
+    run_log,
+    show_progress,
+)
 
 __all__ = [
     "BATCH_PARAMETERS",
@@ -621,7 +629,8 @@ def write_letters(
             _say(
                 f"运行 {run_id}：{batch.cycle} 反馈函（evalstats {__version__}）",
                 f"run {run_id}: {batch.cycle} letters (evalstats {__version__})",
-            )
+            ),
+            extra=STEP,
         )
         result = _write(batch, run_id, progress=progress, t_start=t_start, started=started)
         log.info(
@@ -630,7 +639,8 @@ def write_letters(
                 f"（{len(result.failed)} 份失败，用时 {result.seconds:.1f} 秒）",
                 f"published {len(result.letters)} letter(s) in {result.folder} "
                 f"({len(result.failed)} failed, {result.seconds:.1f} s)",
-            )
+            ),
+            extra=STEP,
         )
         for unit, error in result.failed.items():
             log.warning(_say(f"{unit} 的反馈函失败：{error}", f"letter of {unit} failed: {error}"))
@@ -647,7 +657,8 @@ def _write(batch: _Batch, run_id: str, *, progress: bool, t_start: float, starte
         _say(
             f"检查 {'、'.join(f.name for f in batch.folders)}（{batch.data_dir}）",
             f"validating {', '.join(f.name for f in batch.folders)} in {batch.data_dir}",
-        )
+        ),
+        extra=STEP,
     )
     before, names = _validate(batch)
     chosen = batch.units or tuple(names)
@@ -672,7 +683,8 @@ def _write(batch: _Batch, run_id: str, *, progress: bool, t_start: float, starte
             _say(
                 f"为 {len(chosen)} 个单位写反馈函（{batch.jobs} 个内核并行）",
                 f"writing the letters of {len(chosen)} unit(s) ({batch.jobs} kernels)",
-            )
+            ),
+            extra=STEP,
         )
         try:
             t = time.perf_counter()

@@ -101,6 +101,26 @@ def add_run_parser(subparsers, *, lang: str = "zh") -> argparse.ArgumentParser:
             "are refused",
         ),
     )
+    _add_backend_options(rp, t)
+    rp.add_argument(
+        "--notebook", metavar="FILE", help=t("改用另一个笔记本", "run another notebook")
+    )
+    rp.add_argument("--no-progress", action="store_true", help=t("不显示进度条", "no progress bar"))
+    add_console_options(
+        rp,
+        lang=lang,
+        lang_help=t(
+            "报告和界面的语言：zh 或 en（报告默认用笔记本自己的语言；环境变量 "
+            "EVALSTATS_LANG 只改界面）",
+            "language of the report and the console: zh or en (the report's default: the "
+            "notebook's; EVALSTATS_LANG changes the console only)",
+        ),
+    )
+    return rp
+
+
+def _add_backend_options(rp, t) -> None:
+    """``--backend``, ``--scheduler`` and ``--memory-limit``."""
     rp.add_argument(
         "--backend",
         choices=("pandas", "auto", "duckdb", "dask"),
@@ -127,21 +147,6 @@ def add_run_parser(subparsers, *, lang: str = "zh") -> argparse.ArgumentParser:
             "DuckDB memory limit, e.g. 4GB (duckdb, dask)",
         ),
     )
-    rp.add_argument(
-        "--notebook", metavar="FILE", help=t("改用另一个笔记本", "run another notebook")
-    )
-    rp.add_argument("--no-progress", action="store_true", help=t("不显示进度条", "no progress bar"))
-    add_console_options(
-        rp,
-        lang=lang,
-        lang_help=t(
-            "报告和界面的语言：zh 或 en（报告默认用笔记本自己的语言；环境变量 "
-            "EVALSTATS_LANG 只改界面）",
-            "language of the report and the console: zh or en (the report's default: the "
-            "notebook's; EVALSTATS_LANG changes the console only)",
-        ),
-    )
-    return rp
 
 
 def shown_path(path: Path) -> str:

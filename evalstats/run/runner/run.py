@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalstats.core.version import __version__
-from evalstats.run.console import current_lang, pick, run_log
+from evalstats.run.console import STEP, current_lang, pick, run_log
 from evalstats.run.publish import (
     MANIFEST_FILE,
     FileLock,
@@ -179,7 +179,8 @@ def run_analysis(
             _say(
                 f"运行 {run_id}：{plan.cycle} {plan.analysis}（evalstats {__version__}）",
                 f"run {run_id}: {plan.cycle} {plan.analysis} (evalstats {__version__})",
-            )
+            ),
+            extra=STEP,
         )
         log.debug("plan: notebook %s, data %s, out %s", plan.notebook, plan.data_dir, plan.out)
         rendered, previous = _run(plan, run_id, progress=progress, t_start=t_start, started=started)
@@ -188,7 +189,8 @@ def run_analysis(
             _say(
                 f"已发布 {plan.target}（用时 {result.seconds:.1f} 秒）",
                 f"published {plan.target} in {result.seconds:.1f} s",
-            )
+            ),
+            extra=STEP,
         )
     return result
 
@@ -215,7 +217,8 @@ def _run(plan: RunPlan, run_id: str, *, progress: bool, t_start: float, started)
         _say(
             f"检查 {'、'.join(plan.cycles)}（{plan.data_dir}）",
             f"validating {', '.join(plan.cycles)} in {plan.data_dir}",
-        )
+        ),
+        extra=STEP,
     )
     require_key(plan)
     # Step 2 runs in a thread while the kernel starts and works (the second core): invalid
@@ -254,7 +257,7 @@ _NOTES_ZH = {
 
 def _note(text: str) -> None:
     """A step of the rendering (:func:`render_report`'s ``note``), in the console's language."""
-    log.info(_say(_NOTES_ZH.get(text, text), text))
+    log.info(_say(_NOTES_ZH.get(text, text), text), extra=STEP)
 
 
 def _lock(plan: RunPlan, started, checking: Checking) -> FileLock:
@@ -294,7 +297,7 @@ def _stage_and_publish(
     timings: dict[str, float] = {}
     t = time.perf_counter()
     nb = relative(plan.notebook, plan.root)
-    log.info(_say(f"执行 {nb}（{plan.cycle}）", f"executing {nb} for {plan.cycle}"))
+    log.info(_say(f"执行 {nb}（{plan.cycle}）", f"executing {nb} for {plan.cycle}"), extra=STEP)
     params = {**plan.params, "output_dir": str(staging)}
     run_notebook(
         plan,
@@ -332,7 +335,7 @@ def _stage_and_publish(
     )
     pause("manifest")
 
-    log.info(_say(f"发布 {plan.target}", f"publishing {plan.target}"))
+    log.info(_say(f"发布 {plan.target}", f"publishing {plan.target}"), extra=STEP)
     previous = publish_staged(staging, plan.target, out=plan.out, shown_out=plan.shown_out)
     return rendered, previous
 
