@@ -240,20 +240,22 @@ def test_verbose_logs_debug_and_quiet_only_warnings(bad_cycle, capsys, monkeypat
 def test_run_log_appends_lines_with_the_run_id(tmp_path):
     path = tmp_path / "2026A" / "annual.log"
     log = logging.getLogger("evalstats.run")
+    console.configure(lang="zh")  # the error is logged in the console's language
     with console.run_log(path, "0a1b2c3d"):
         log.info("one")
     with pytest.raises(UsageError), console.run_log(path, "4e5f6071"):
         log.debug("two")
-        raise UsageError("bad", zh="不对")
+        raise UsageError("bad\nsecond line", zh="不对\n第二行")
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert [ln.split()[0] for ln in lines] == ["0a1b2c3d", "4e5f6071", "4e5f6071"]
+    assert [ln.split()[0] for ln in lines] == ["0a1b2c3d", "4e5f6071", "4e5f6071", "4e5f6071"]
     assert lines[0].endswith("INFO evalstats.run: one")
     assert lines[1].endswith("DEBUG evalstats.run: two")
     assert lines[2].endswith("ERROR evalstats.run: 不对")
+    assert lines[3].endswith("ERROR evalstats.run:   第二行")  # every line starts with the id
     # the time follows the id
     assert lines[0].split()[1].count("-") == 2 and lines[0].split()[2].count(":") == 2
     log.info("after")  # the file handler is gone
-    assert len(path.read_text(encoding="utf-8").splitlines()) == 3
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 4
 
 
 def test_error_text_of_os_errors():

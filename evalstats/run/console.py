@@ -234,6 +234,24 @@ def configure(args=None, *, lang: str | None = None) -> str:
     return lang
 
 
+class _RunFormatter(logging.Formatter):
+    """``<run id> <time> <LEVEL> <logger>: message``; every line of a message of several lines
+    (input problems, a failed cell) starts the same way, so a run's lines can be picked out."""
+
+    def __init__(self, run_id: str):
+        super().__init__(datefmt="%Y-%m-%d %H:%M:%S%z")
+        self.run_id = run_id
+
+    def format(self, record):
+        head = f"{self.run_id} {self.formatTime(record, self.datefmt)} {record.levelname} "
+        head += f"{record.name}:"
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        first, *more = text.split("\n")
+        return "\n".join([f"{head} {first}", *(f"{head}   {line}" for line in more)])
+
+
 @contextlib.contextmanager
 def run_log(path: Path, run_id: str) -> Iterator[logging.Handler]:
     """Append the ``evalstats`` logger's records to ``path`` while the block runs.
@@ -250,12 +268,7 @@ def run_log(path: Path, run_id: str) -> Iterator[logging.Handler]:
         logger.debug("cannot write the run's log %s (%s)", path, exc)
         yield logging.NullHandler()
         return
-    handler.setFormatter(
-        logging.Formatter(
-            f"{run_id} %(asctime)s %(levelname)s %(name)s: %(message)s",
-            datefmt="%Y-%m-%d %H:%M:%S%z",
-        )
-    )
+    handler.setFormatter(_RunFormatter(run_id))
     handler.setLevel(logging.DEBUG)
     previous = logger.level
     if logger.level == logging.NOTSET or logger.level > logging.DEBUG:
