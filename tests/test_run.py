@@ -424,9 +424,10 @@ def test_invalid_data_exits_1_and_publishes_nothing(demo, tmp_path, monkeypatch)
     assert not (out / "_failed").exists()
     # no report: only the run's log, beside where the report would be, ending with the error
     assert [p.name for p in (out / "2026A").iterdir()] == ["annual.log"]
-    text = (out / "2026A" / "annual.log").read_text(encoding="utf-8")
-    assert " ERROR evalstats.run: " in text
-    assert "responses.xlsx:3:" in text.split(" ERROR evalstats.run: ")[1]
+    lines = (out / "2026A" / "annual.log").read_text(encoding="utf-8").splitlines()
+    errors = [ln for ln in lines if " ERROR evalstats.run: " in ln]
+    assert any("responses.xlsx:3:" in ln and "(很好)" in ln for ln in errors)
+    assert len({ln.split()[0] for ln in lines}) == 1  # every line starts with the run id
     assert list((out / ".staging").iterdir()) == []
     assert tree_hashes(demo) == before
 

@@ -3,6 +3,11 @@
 Exit codes: 0 success (warnings allowed), 1 invalid input data, 2 usage or configuration error,
 3 an unexpected internal error (a bug: please report it with ``--debug`` output).
 Bad data never produces a Python traceback; ``--debug`` shows one for internal errors.
+
+The console speaks Chinese unless ``--lang en`` (any command) or ``EVALSTATS_LANG=en``;
+``--verbose`` and ``--quiet`` set how much is logged; progress bars only on a terminal
+(:mod:`evalstats.run.console`).  Problem reasons in Chinese come from one catalogue keyed by
+the problem's code (:mod:`evalstats.inputs.validate.reasons`).
 """
 
 from __future__ import annotations
