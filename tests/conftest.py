@@ -26,3 +26,8 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+# The console's language and progress bars are the tests' to choose: a developer's
+# EVALSTATS_LANG=en or EVALSTATS_PROGRESS=1 must not change what the tests see.
+for _name in ("EVALSTATS_LANG", "EVALSTATS_PROGRESS"):
+    os.environ.pop(_name, None)

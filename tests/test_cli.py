@@ -36,14 +36,18 @@ def test_scheme_show_toml_roundtrips(capsys, tmp_path):
 def test_bad_scheme_is_usage_error(capsys, tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text("[scheme]\nname = 'x'\n", encoding="utf-8")
-    assert main(["scheme", "show", "--scheme", str(p)]) == 2
+    assert main(["scheme", "show", "--scheme", str(p), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert err == f"evalstats: {p}: scheme key 'dimensions': missing key\n"
+    assert main(["scheme", "show", "--scheme", str(p)]) == 2
+    assert capsys.readouterr().err == f"evalstats: {p}：方案键 'dimensions'：缺少这个键\n"
 
 
 def test_missing_scheme_file(capsys, tmp_path):
-    assert main(["scheme", "show", "--scheme", str(tmp_path / "x.toml")]) == 2
+    assert main(["scheme", "show", "--scheme", str(tmp_path / "x.toml"), "--lang", "en"]) == 2
     assert capsys.readouterr().err == f"evalstats: {tmp_path / 'x.toml'}: scheme file: not found\n"
+    assert main(["scheme", "show", "--scheme", str(tmp_path / "x.toml")]) == 2
+    assert capsys.readouterr().err == f"evalstats: {tmp_path / 'x.toml'}：找不到方案文件\n"
 
 
 def test_unknown_option_is_usage_error(capsys):
@@ -68,8 +72,10 @@ def test_verify_command(capsys, tmp_path):
         main(["verify", "reports/x", "--lang", "fr"])
     assert info.value.code == 2
     capsys.readouterr()
-    assert main(["verify", str(tmp_path / "none")]) == 2
+    assert main(["verify", str(tmp_path / "none"), "--lang", "en"]) == 2
     assert capsys.readouterr().err == (f"evalstats: {tmp_path / 'none'}: no such report folder\n")
+    assert main(["verify", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err == f"evalstats: {tmp_path / 'none'}：没有这个报告文件夹\n"
 
 
 # ---------------------------------------------------------------------- fast start
@@ -110,7 +116,8 @@ def test_the_letters_command_is_listed_and_parsed_in_full(capsys, monkeypatch):
     from evalstats.run.cli import build_parser
 
     monkeypatch.setenv("COLUMNS", "200")  # one line per command in the help
-    assert "write a feedback letter (反馈函) per unit" in build_parser().format_help()
+    assert "write a feedback letter (反馈函) per unit" in build_parser(lang="en").format_help()
+    assert "为每个单位写一份反馈函" in build_parser().format_help()
     with pytest.raises(SystemExit) as info:
         main(["letters", "--help"])
     assert info.value.code == 0

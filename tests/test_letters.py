@@ -161,6 +161,21 @@ def test_batch_one_failing_unit_does_not_stop_the_others(batch):
     assert frame["status"].tolist() == ["ok", "ok", "failed"]
 
 
+def test_batch_writes_its_log_beside_the_letters(batch):
+    import json
+
+    out, r = batch
+    log = out / "2026A" / "letters.log"
+    assert not list(r.folder.rglob("*.log"))  # beside the letters folder, not inside it
+    lines = log.read_text("utf-8").splitlines()
+    run_id = json.loads(r.manifest.read_text("utf-8"))["run_id"]
+    assert lines and all(ln.startswith(f"{run_id} ") for ln in lines)
+    assert "2026A" in lines[0] and any(str(r.folder) in ln for ln in lines)
+    # the failed unit, named with its error
+    warned = [ln for ln in lines if " WARNING evalstats.run.letters: " in ln]
+    assert warned and "nope_unit" in warned[0]
+
+
 def test_batch_letters_csv_holds_the_reports_figures(batch, tmp_path):
     # letters.csv gathers the row each letter states; it is the report's table for those units,
     # byte for byte, and its figures are the report's final_grades (the combined year)
@@ -261,7 +276,9 @@ def test_cmd_letters_exit_codes(monkeypatch, tmp_path, capsys):
     ns = build_parser().parse_args(
         ["letters", "--cycle", "2026A", "--tier", "public", "--jobs", "2"]
     )
-    assert (ns.tier, ns.jobs, ns.lang) == ("public", 2, "zh")
+    assert (ns.tier, ns.jobs, ns.lang) == ("public", 2, None)  # letters in Chinese: zh
+    ns = build_parser().parse_args(["letters", "--cycle", "2026A", "--lang", "en"])
+    assert ns.lang == "en"
 
 
 # ---------------------------------------------------------------------- words and tables

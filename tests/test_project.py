@@ -38,7 +38,7 @@ def test_init_makes_the_folder_and_keeps_what_is_there(tmp_path, capsys):
     target = tmp_path / "测评"
     assert main(["init", str(target)]) == 0
     out = capsys.readouterr().out
-    assert "wrote notebooks/half_year.ipynb" in out and "wrote 使用说明.md" in out
+    assert "已写出 notebooks/half_year.ipynb" in out and "已写出 使用说明.md" in out
     for rel in PROJECT:
         assert (target / rel).exists(), rel
     for job in NOTEBOOK_FILES:

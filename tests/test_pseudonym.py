@@ -524,7 +524,10 @@ def test_raw_identifiers_never_appear_anywhere(root, capsys, monkeypatch):
     assert needles_in(format_summary(v)) == []
     # the command line: captured stdout and stderr of `evalstats validate`
     capsys.readouterr()
-    assert cli.main(["validate", "data/raw/2026H1", "--interim", str(root / "iv")]) == 0
+    assert (
+        cli.main(["validate", "data/raw/2026H1", "--interim", str(root / "iv"), "--lang", "en"])
+        == 0
+    )
     captured = capsys.readouterr()
     assert needles_in(captured.out + captured.err) == []
     assert "replaced by keyed pseudonyms in column respondent" in captured.out
@@ -547,9 +550,14 @@ def test_raw_identifiers_never_appear_in_problems(root, monkeypatch):
         assert needles_in(info.value.problems.astype(str).to_csv()) == []
         buf_out, buf_err = io.StringIO(), io.StringIO()
         with redirect_stdout(buf_out), redirect_stderr(buf_err):
-            assert cli.main(["validate", "data/raw/2026H1", "--no-write"]) == 1
+            assert cli.main(["validate", "data/raw/2026H1", "--no-write", "--lang", "en"]) == 1
         assert needles_in(buf_out.getvalue() + buf_err.getvalue()) == []
         assert "responses.csv:6:被评单位: unknown unit" in buf_out.getvalue()  # still reported
+        buf_out, buf_err = io.StringIO(), io.StringIO()
+        with redirect_stdout(buf_out), redirect_stderr(buf_err):
+            assert cli.main(["validate", "data/raw/2026H1", "--no-write"]) == 1
+        assert needles_in(buf_out.getvalue() + buf_err.getvalue()) == []
+        assert "responses.csv:6:被评单位: 未知单位：" in buf_out.getvalue()  # in Chinese too
 
 
 def test_no_key_drops_identifiers_with_one_warning(root):

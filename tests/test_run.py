@@ -421,7 +421,13 @@ def test_invalid_data_exits_1_and_publishes_nothing(demo, tmp_path, monkeypatch)
         run_analysis("annual", cycle="2026A", data=demo, out=out, notebook=FIXTURE, progress=False)
     assert "responses.xlsx:3:" in str(info.value) and "(很好)" in str(info.value)
     assert info.value.problems["severity"].eq("error").sum() == 1
-    assert not (out / "2026A").exists() and not (out / "_failed").exists()
+    assert not (out / "_failed").exists()
+    # no report: only the run's log, beside where the report would be, ending with the error
+    assert [p.name for p in (out / "2026A").iterdir()] == ["annual.log"]
+    lines = (out / "2026A" / "annual.log").read_text(encoding="utf-8").splitlines()
+    errors = [ln for ln in lines if " ERROR evalstats.run: " in ln]
+    assert any("responses.xlsx:3:" in ln and "(很好)" in ln for ln in errors)
+    assert len({ln.split()[0] for ln in lines}) == 1  # every line starts with the run id
     assert list((out / ".staging").iterdir()) == []
     assert tree_hashes(demo) == before
 
@@ -706,11 +712,53 @@ def test_cmd_run_exit_codes(monkeypatch, capsys, exc, code, message):
         raise exc
 
     monkeypatch.setattr(command, "run_analysis", fail)
-    assert cli(["run", "annual", "--cycle", "2026A"]) == code
+    assert cli(["run", "annual", "--cycle", "2026A", "--lang", "en"]) == code
     assert capsys.readouterr().err == message
 
 
-def test_cmd_run_invalid_data_exits_1(demo, capsys, no_kernel):
+def test_cmd_run_says_the_common_errors_in_chinese(monkeypatch, capsys, tmp_path):
+    errors = [
+        (
+            NotebookFailed(
+                notebook_name="annual.ipynb",
+                cell_index=4,
+                exec_count=3,
+                source="ranking = rank_units(x)\n",
+                ename="KeyError",
+                evalue="'unit'",
+                notebook=Path("reports/_failed/a.ipynb"),
+            ),
+            3,
+            "evalstats: annual.ipynb 在第 4 个单元格出错（In [3]: `ranking = rank_units(x)`）\n"
+            "KeyError: 'unit'\n执行过的笔记本保存在 reports/_failed/a.ipynb；"
+            "已发布的报告没有改动\n",
+        ),
+        (RunUsageError("bad", zh="不对"), 2, "evalstats: 不对\n"),
+    ]
+    monkeypatch.setattr(publish, "LOCK_WAIT_SECONDS", 0.0)
+    lock = publish.acquire_lock(tmp_path, "2026A", "annual", what="run of 2026A annual")
+    try:
+        publish.acquire_lock(tmp_path, "2026A", "annual", what="run of 2026A annual")
+    except RunLocked as exc:
+        errors.append((exc, 2, None))
+    finally:
+        lock.release()
+    for exc, code, message in errors:
+
+        def fail(*args, exc=exc, **kwargs):
+            raise exc
+
+        monkeypatch.setattr(command, "run_analysis", fail)
+        assert cli(["run", "annual", "--cycle", "2026A"]) == code
+        err = capsys.readouterr().err
+        if message is None:  # the lock: who holds it, and what to do
+            assert err.startswith("evalstats: 2026A annual 已有另一个运行正在进行（锁文件 ")
+            assert err.endswith("请等它结束后再运行\n")
+        else:
+            assert err == message
+
+
+def test_cmd_run_invalid_data_exits_1(demo, capsys, no_kernel, monkeypatch):
     units = demo / "2026A" / "units.csv"
     text = units.read_bytes().decode("utf-8-sig")
     units.write_text(text.replace("行政管理", "不存在的序列", 1), encoding="utf-8")
@@ -718,6 +766,12 @@ def test_cmd_run_invalid_data_exits_1(demo, capsys, no_kernel):
     assert cli([*argv, "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("evalstats: ") and "不存在的序列" in err
+    assert "未知的单位序列；应为以下之一：" in err
+    assert err.endswith("evalstats: 数据有错：没有写出或改动任何报告。\n")
+    monkeypatch.setenv("EVALSTATS_LANG", "en")  # the console in English, the report as it was
+    assert cli([*argv, "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown series; expected one of" in err and "不存在的序列" in err
     assert err.endswith("invalid data: no report was written or changed.\n")
 
 
@@ -884,6 +938,37 @@ def test_published_layout(story):
     assert sorted(p.name for p in story.out.iterdir()) == [".locks", ".staging", "2026A", "2026H1"]
 
 
+def test_run_logs_are_written_beside_the_reports(story):
+    from evalstats.run.verify import verify_report
+
+    half = story.out / "2026H1" / "half-year.log"
+    annual = story.out / "2026A" / "annual.log"
+    # beside the report folders (<out>/<cycle>/<analysis>.log), never inside them
+    assert not [p for p in story.out.rglob("*.log") if p not in (half, annual)]
+    assert verify_report(story.result.report_dir).ok  # the log is not among the hashed files
+    # the half-year pair ran three times: killed, refused the lock, published; the lines of
+    # each run start with its id and the time, appended in turn
+    lines = half.read_text("utf-8").splitlines()
+    ids = list(dict.fromkeys(ln.split()[0] for ln in lines))
+    assert len(ids) == 3 and all(len(i) == 8 for i in ids)
+    killed, refused, published = ([ln for ln in lines if ln.startswith(i)] for i in ids)
+    for run in (killed, refused, published):
+        assert "2026H1 half-year" in run[0] and run[0].split()[4] == "evalstats.run:"
+    assert "ERROR" in refused[-1] and "2026H1-half-year.lock" in refused[-1]
+    assert "ERROR" not in "".join(killed + published)
+    m = json.loads(story.result.manifest.read_text("utf-8"))
+    assert m["run_id"] == ids[2]  # the id of the log is the manifest's
+    assert str(story.result.report_dir) in published[-1]
+    # the annual run through the command line, in English (--lang en)
+    alines = annual.read_text("utf-8").splitlines()
+    am = json.loads((story.out / "2026A" / "annual" / "manifest.json").read_text("utf-8"))
+    assert {ln.split()[0] for ln in alines} == {am["run_id"]}
+    assert alines[0].endswith(
+        f"INFO evalstats.run: run {am['run_id']}: 2026A annual "
+        f"(evalstats {m['versions']['evalstats']})"
+    )
+
+
 def test_leftover_staging_cleaned_and_previous_report_kept(story):
     r = story.result
     assert r.previous_dir == story.out / "2026H1" / "half-year.previous-20260102T030405"
@@ -1027,7 +1112,13 @@ def test_public_run_with_identifiers_and_no_key_stops_before_reading(
     assert "responses.xlsx has respondent identifier columns (评议人姓名, 联系电话)" in message
     assert "no pseudonym key is set; the data were not read" in message
     assert "EVALSTATS_PSEUDONYM_KEY" in message
-    assert read == [] and not out.exists()
+    assert read == []
+    # nothing written but the run's log, which says why it stopped
+    assert [p.relative_to(out).as_posix() for p in out.rglob("*")] == [
+        "2026H1",
+        "2026H1/half-year.log",
+    ]
+    assert "EVALSTATS_PSEUDONYM_KEY" in (out / "2026H1" / "half-year.log").read_text("utf-8")
     assert tree_hashes(data) == before
 
 

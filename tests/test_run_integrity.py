@@ -311,10 +311,12 @@ def test_killed_at_every_step_a_whole_report_and_the_next_run_cleans_up(
 
     # a usage error changes nothing (it stops before the lock)
     log = tmp_path / "usage.log"
-    assert server.run([*argv, "-p", "colour=red"], log) == 2
+    assert server.run([*argv, "-p", "colour=red", "--lang", "en"], log) == 2
     assert log.read_text("utf-8").startswith(
         "evalstats: run_fixture.ipynb does not declare the parameter(s) 'colour'"
     )
+    assert server.run([*argv, "-p", "colour=red"], log) == 2
+    assert log.read_text("utf-8").startswith("evalstats: run_fixture.ipynb 没有声明参数 'colour'")
     assert not target.exists()
 
     # a failing notebook (real kernel): it first finishes the interrupted publication,
@@ -345,7 +347,7 @@ def test_two_cycles_at_once_and_the_same_pair_refused(server, data, tmp_path, ca
     raw, _ = data
     out = tmp_path / "reports"
     go = tmp_path / "go"
-    logs = {k: tmp_path / f"{k}.log" for k in ("h1", "a", "again")}
+    logs = {k: tmp_path / f"{k}.log" for k in ("h1", "a", "again", "again-zh")}
     env = {PAUSE: f"staged:{go}"}
     h1 = server.start(argv_for(raw, out, "2026H1"), logs["h1"], env=env)
     a = server.start(argv_for(raw, out, "2026A"), logs["a"], env=env)
@@ -353,7 +355,8 @@ def test_two_cycles_at_once_and_the_same_pair_refused(server, data, tmp_path, ca
         # both hold their cycle's lock and have a staging folder at the same moment
         wait_for(logs["h1"], "paused at staged", h1)
         wait_for(logs["a"], "paused at staged", a)
-        refused = server.run(argv_for(raw, out, "2026H1"), logs["again"])
+        refused = server.run(argv_for(raw, out, "2026H1", "--lang", "en"), logs["again"])
+        refused_zh = server.run(argv_for(raw, out, "2026H1"), logs["again-zh"])
     finally:
         go.touch()
     assert refused == 2
@@ -364,6 +367,13 @@ def test_two_cycles_at_once_and_the_same_pair_refused(server, data, tmp_path, ca
         + rf"pid {h1} since \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d\)\n",
         message,
     ), message
+    # the same refusal in Chinese (the default), naming the lock and its holder
+    zh = logs["again-zh"].read_text("utf-8")
+    assert refused_zh == 2
+    assert zh.startswith(
+        f"evalstats: 2026H1 half-year 已有另一个运行正在进行（锁文件 {lock}; pid {h1} "
+    )
+    assert zh.endswith("）；请等它结束后再运行\n")
     assert server.wait(h1) == 0, logs["h1"].read_text("utf-8")
     assert server.wait(a) == 0, logs["a"].read_text("utf-8")
     for cycle in ("2026H1", "2026A"):
@@ -494,7 +504,8 @@ def test_report_held_open_by_excel(published, monkeypatch, capsys, exchange):
     )
     assert tree_hashes(target) == before
     assert list((out / ".staging").iterdir()) == []
-    assert sorted(p.name for p in target.parent.iterdir()) == ["half-year"]
+    # beside the report only its log (<out>/<cycle>/<analysis>.log)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["half-year", "half-year.log"]
 
 
 def test_read_only_output_location(published, capsys):
@@ -529,10 +540,12 @@ def test_inputs_unchanged_by_refused_runs(tmp_path, monkeypatch, capsys):
         assert main([*argv_for(raw, out, "2026A"), "-p", "seed=x"]) == 2  # usage error
         assert main([*argv_for(raw, out, "2026A"), "--scheme", str(tmp_path / "no.toml")]) == 2
     assert tree_hashes(raw) == hashes
-    assert not (out / "2026A").exists() and not (out / "_failed").exists()
+    # nothing but the run's log: the invalid-data run wrote why it stopped
+    assert [p.name for p in (out / "2026A").iterdir()] == ["half-year.log"]
+    assert not (out / "_failed").exists()
     assert not out.exists() or list((out / ".staging").iterdir()) == []
     err = capsys.readouterr().err
-    assert "invalid data: no report was written or changed." in err and "Traceback" not in err
+    assert "数据有错：没有写出或改动任何报告。" in err and "Traceback" not in err
 
 
 # ---------------------------------------------------------------------- reproducible

@@ -18,12 +18,14 @@ from evalstats.core.errors import InputError
 from evalstats.core.scheme import load_scheme
 from evalstats.inputs.forms import form_columns
 from evalstats.inputs.validate import (
+    REASONS,
     ValidatedCycle,
     check_cycle,
     format_problems,
     format_summary,
     validate_cycle,
 )
+from evalstats.inputs.validate.reasons import ANY, match_reason
 
 LEVEL = (
     "unknown level; expected one of 满意, 比较满意, 基本满意, 不满意, 不了解 "
@@ -44,15 +46,32 @@ def root(tmp_path, monkeypatch):
     return tmp_path
 
 
+def without_chinese(problems) -> list[tuple[str, str]]:
+    """(code, reason) of the problems whose English wording has no specific Chinese text in the
+    catalogue (:mod:`evalstats.inputs.validate.reasons`): matched by nothing, or only by the
+    code's catch-all entry."""
+    out = []
+    for code, reason in zip(problems["code"], problems["reason"], strict=True):
+        found = match_reason(code, reason)
+        if found is None or found[0].en == ANY:
+            out.append((code, reason))
+    return out
+
+
 def lines(root: Path, target: str = "2026H1", **kw) -> list[str]:
-    """The problem lines of ``target``; asserts the raw inputs are left byte-identical."""
+    """The problem lines of ``target``; asserts the raw inputs are left byte-identical, and
+    that every problem has its Chinese reason."""
     with unchanged(root):
-        return format_problems(check_cycle(target, **kw))
+        problems = check_cycle(target, **kw)
+    assert without_chinese(problems) == []
+    return format_problems(problems)
 
 
 def validated(root: Path, target: str = "2026H1", **kw) -> ValidatedCycle:
     with unchanged(root):
-        return validate_cycle(target, raise_on_error=False, **kw)
+        v = validate_cycle(target, raise_on_error=False, **kw)
+    assert without_chinese(v.problems) == []
+    return v
 
 
 def with_form(i: int, **changes) -> list:
@@ -543,6 +562,17 @@ def test_summary_and_format(root):
         "units: 3 (2 with forms)",
         "problems: 0 errors, 1 warnings",
     ]
+    assert format_summary(v, lang="zh").splitlines() == [
+        "本期 2026H1（方案 default）",
+        f"  测评表数据：{R}（编码 gb18030，表头在第 1 行，4 行）",
+        "  单位名单：2026H1/units.csv（编码 utf-8，表头在第 1 行，3 行）",
+        "  作废名单：2026H1/exclusions.csv（编码 utf-8，表头在第 1 行，1 行）",
+        "测评表：读入 4 份，重复录入 1 份（只计一次），作废 1 份，计入 2 份",
+        "  按评议人类别：企业 1，社会义务监督员 0，群众 1，人大代表/政协委员 0",
+        "答案：满意 2，比较满意 2，基本满意 2，不满意 2，不了解 1，未填 1",
+        "单位：3 个（2 个有测评表）",
+        "问题：错误 0 个，警告 1 个",
+    ]
 
 
 def test_every_row_is_accounted_for(root):
@@ -789,3 +819,75 @@ def test_html_card_is_short_escaped_and_names_the_problems(root):
     clean = dataclasses.replace(v, problems=v.problems.iloc[0:0], cycle="<b>2026H1")
     card = clean._repr_html_()
     assert "有效 valid" in card and "<ul>" not in card and "&lt;b&gt;2026H1" in card
+
+
+# ---------------------------------------------------------------------- reasons in Chinese
+def emitted_codes() -> set[str]:
+    """Every problem code written in the package's source: ``code="…"`` keywords, the codes
+    of read failures (``_Failure(reason, "code")``), of the out-of-core judge
+    (``cells(column, mask, severity, reason, "code")``) and of problem rows written as lists."""
+    import ast
+
+    import evalstats
+
+    codes = set()
+    for path in Path(evalstats.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                for kw in node.keywords:
+                    if kw.arg == "code" and isinstance(kw.value, ast.Constant):
+                        codes.add(kw.value.value)
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                last = node.args[-1] if node.args else None
+                if isinstance(last, ast.Constant) and isinstance(last.value, str):
+                    if name == "_Failure" or (name == "cells" and len(node.args) == 5):
+                        codes.add(last.value)
+            if isinstance(node, ast.List) and len(node.elts) == 7:
+                first, last = node.elts[0], node.elts[-1]
+                if (
+                    isinstance(first, ast.Constant)
+                    and first.value in ("error", "warning")
+                    and isinstance(last, ast.Constant)
+                ):
+                    codes.add(last.value)
+    return {c for c in codes if isinstance(c, str)}
+
+
+def test_every_code_the_validators_write_has_a_chinese_reason():
+    codes = emitted_codes()
+    # the scan finds the codes (a scan that found nothing would pass vacuously)
+    assert {"unknown_level", "wrong_format", "undecodable", "identifiers_dropped"} <= codes
+    assert len(codes) >= 35
+    assert sorted(codes - set(REASONS)) == []
+    assert sorted(set(REASONS) - codes) == []  # no entry for a code nobody writes
+    for code, entries in REASONS.items():
+        assert entries[-1].en == ANY, code  # a catch-all last: a Chinese text whatever happens
+        for entry in entries:
+            assert entry.zh and not any("a" <= ch <= "z" for ch in entry.zh.split("{")[0][:2])
+
+
+def test_chinese_problem_lines_fill_in_the_dynamic_parts(root):
+    forms = [with_form(0, 服务质量="很满意"), with_form(1, 被评单位="U9"), FORMS[2], FORMS[2]]
+    folder = make_cycle(root / "2026H1", forms)
+    issued = [
+        ["被评单位", "评议人类别", "发放数"],
+        ["U03", "社会义务监督员", "1"],
+        ["U03", "火星人", "1"],
+    ]
+    write_csv(folder / "forms_issued.csv", issued)
+    v = validated(root)
+    f = "2026H1/forms_issued.csv"
+    assert format_problems(v.problems, lang="zh") == [
+        f"{f}:3:评议人类别: 未知的评议人类别；应为以下之一：企业, 社会义务监督员, 群众, "
+        "人大代表/政协委员 (火星人)",
+        f"{R}:2:服务质量: 无法识别的评价等次；应为以下之一：满意, 比较满意, 基本满意, 不满意, "
+        "不了解（或数字 1, 2, 3, 4, 5） (很满意)",
+        f"{R}:3:被评单位: 未知单位：既不是 2026H1/units.csv 中的单位编码，"
+        "也不是其中的单位名称 (U9)",
+        f"{R}:5:问卷编号: 问卷重复录入：与第 4 行的编号和答案都相同，只计一次 (A003)",
+        "2026H1/units.csv:3:单位编码: 该单位在测评表数据中没有任何测评表 (U02)",
+    ]
+    # the table itself keeps the English reasons and the codes
+    assert v.problems["reason"].str.startswith("unknown level").sum() == 1
+    assert format_problems(v.problems)[0].endswith("人大代表/政协委员 (火星人)")
+    assert "unknown respondent group; expected one of" in format_problems(v.problems)[0]

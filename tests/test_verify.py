@@ -254,8 +254,15 @@ def test_usage_errors(publish, tmp_path, capsys):
         with pytest.raises(UsageError) as info:
             verify_report(path)
         assert str(info.value) == message
-        code, lines, err = verify_cli(path, capsys)
+        code, lines, err = verify_cli(path, capsys, "--lang", "en")
         assert (code, lines, err) == (2, [], f"evalstats: {message}\n")
+    # in Chinese where the message has its Chinese text
+    assert verify_cli(tmp_path / "nowhere", capsys)[2] == (
+        f"evalstats: {tmp_path / 'nowhere'}：没有这个报告文件夹\n"
+    )
+    assert verify_cli(empty, capsys)[2] == (
+        f"evalstats: {empty} 中没有 manifest.json：它不是 evalstats run 发布的报告\n"
+    )
 
 
 def test_difference_kinds_and_describe():

@@ -23,7 +23,32 @@ PROBLEM_COLUMNS = ["severity", "file", "row", "column", "value", "reason", "code
 
 
 class EvalstatsError(Exception):
-    """Base class of the errors evalstats raises on purpose."""
+    """Base class of the errors evalstats raises on purpose.
+
+    Parameters
+    ----------
+    *args
+        As for :class:`Exception`: the message (English).
+    zh : str, optional
+        The message in Chinese, shown at a Chinese console (:meth:`text`).
+
+    Examples
+    --------
+    >>> e = UsageError("--data x: no such folder", zh="--data x：没有这个文件夹")
+    >>> e.text("zh"), e.text("en")
+    ('--data x：没有这个文件夹', '--data x: no such folder')
+    """
+
+    zh: str | None = None
+
+    def __init__(self, *args, zh: str | None = None):
+        super().__init__(*args)
+        if zh is not None:
+            self.zh = zh
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` ("zh" or "en"): the Chinese one when there is one."""
+        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 class SchemeError(EvalstatsError):

@@ -260,6 +260,8 @@ def relative(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return path.as_posix()
+
+
 def unit_file_stems(names: Mapping[str, str], *, max_bytes: int = MAX_STEM_BYTES) -> dict[str, str]:
     """The file stem of each unit's letter, by the unit's name: ``{code: stem}``.
 

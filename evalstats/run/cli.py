@@ -3,16 +3,35 @@
 Exit codes: 0 success (warnings allowed), 1 invalid input data, 2 usage or configuration error,
 3 an unexpected internal error (a bug: please report it with ``--debug`` output).
 Bad data never produces a Python traceback; ``--debug`` shows one for internal errors.
+
+The console speaks Chinese unless ``--lang en`` (any command) or ``EVALSTATS_LANG=en``;
+``--verbose`` and ``--quiet`` set how much is logged; progress bars only on a terminal
+(:mod:`evalstats.run.console`).  Problem reasons in Chinese come from one catalogue keyed by
+the problem's code (:mod:`evalstats.inputs.validate.reasons`).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import logging
 import sys
 
 from evalstats.core.errors import EvalstatsError, InputError, SchemeError, UsageError
 from evalstats.core.version import __version__
-from evalstats.core.vocab import LANGS, TIERS
+from evalstats.core.vocab import TIERS
+from evalstats.run.console import (
+    add_console_options,
+    configure,
+    console_lang,
+    current_lang,
+    error_text,
+    lang_of,
+    pick,
+    show_progress,
+)
+
+log = logging.getLogger("evalstats.cli")
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -27,148 +46,320 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, lang: str = "zh") -> argparse.ArgumentParser:
     """The ``evalstats`` argument parser; building it imports no pandas, scipy or matplotlib.
+
+    ``lang`` is the language of the descriptions and help of our options (argparse's own
+    words, ``usage:`` and ``options:``, stay as they are).
 
     Examples
     --------
     >>> build_parser().parse_args(["scheme", "show"]).command
     'scheme'
+    >>> build_parser().parse_args(["validate", "x", "--lang", "en", "-q"]).quiet
+    True
     """
+    t = functools.partial(pick, lang)
     p = argparse.ArgumentParser(
         prog="evalstats",
-        description="Survey analysis for government-conduct evaluations (政风行风测评).",
+        description=t(
+            "政风行风测评（民主评议）问卷的统计分析。",
+            "Survey analysis for government-conduct evaluations (政风行风测评).",
+        ),
     )
     p.add_argument("--version", action="version", version=f"evalstats {__version__}")
-    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help=t("内部错误时显示 Python 回溯信息", "show tracebacks of internal errors"),
+    )
+    add_console_options(p, lang=lang)
+    p.set_defaults(lang=None, verbose=False, quiet=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _add_scheme_parser(sub, t)
+    _add_validate_parser(sub, t)
+    _add_demo_parser(sub, t)
+    _add_template_parser(sub, t)
+    from evalstats.run.init import add_init_parser
+    from evalstats.run.runner import add_run_parser
 
-    # scheme
-    sp = sub.add_parser("scheme", help="show the evaluation scheme in effect")
+    add_init_parser(sub, lang=lang)
+    add_run_parser(sub, lang=lang)
+    add_letters_parser(sub, lang=lang)
+    from evalstats.run.verify import add_verify_parser
+
+    add_verify_parser(sub, lang=lang)
+    return p
+
+
+def _scheme_file(t) -> str:
+    return t("方案 TOML 文件（默认：内置方案）", "a scheme TOML file (default: bundled)")
+
+
+def _add_scheme_parser(sub, t) -> None:
+    lang = t("zh", "en")
+    scheme_file = _scheme_file(t)
+    sp = sub.add_parser(
+        "scheme", help=t("显示正在使用的测评方案", "show the evaluation scheme in effect")
+    )
+    add_console_options(sp, lang=lang)
     ssub = sp.add_subparsers(dest="scheme_command", metavar="ACTION")
-    show = ssub.add_parser("show", help="print the scheme in effect")
-    show.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
-    show.add_argument("--lang", choices=LANGS, default="zh", help="label language")
-    show.add_argument("--toml", action="store_true", help="print the scheme file itself")
+    show = ssub.add_parser("show", help=t("打印正在使用的方案", "print the scheme in effect"))
+    show.add_argument("--scheme", metavar="FILE", help=scheme_file)
+    show.add_argument(
+        "--toml", action="store_true", help=t("打印方案文件本身", "print the scheme file itself")
+    )
+    add_console_options(
+        show,
+        lang=lang,
+        lang_help=t(
+            "标签和界面的语言（默认 zh）", "language of the labels and the console (default zh)"
+        ),
+    )
 
-    # validate
+
+def _add_validate_parser(sub, t) -> None:
+    lang = t("zh", "en")
+    scheme_file = _scheme_file(t)
     vp = sub.add_parser(
         "validate",
-        help="read and validate a cycle folder or one responses file",
-        description="Validate a cycle folder (data/raw/<cycle>/) or one responses file. Prints "
-        "one line per problem, file:row:column: reason (value), then a summary. Exit 0 when "
-        "clean (warnings allowed), 1 for invalid data, 2 for a usage error.",
+        help=t(
+            "读取并检查一期数据文件夹或一个测评表文件",
+            "read and validate a cycle folder or one responses file",
+        ),
+        description=t(
+            "检查一期数据文件夹（data/raw/<期次>/）或一个测评表文件。每个问题打印一行："
+            "文件:行:列: 原因 (值)，最后打印汇总。没有错误（可以有警告）退出码 0，"
+            "数据有错 1，用法错误 2。",
+            "Validate a cycle folder (data/raw/<cycle>/) or one responses file. Prints "
+            "one line per problem, file:row:column: reason (value), then a summary. Exit 0 when "
+            "clean (warnings allowed), 1 for invalid data, 2 for a usage error.",
+        ),
     )
-    vp.add_argument("path", help="cycle folder or responses file")
-    vp.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
-    vp.add_argument("--cycle", help="cycle id (default: the folder name)")
+    vp.add_argument("path", help=t("期次文件夹或测评表文件", "cycle folder or responses file"))
+    vp.add_argument("--scheme", metavar="FILE", help=scheme_file)
+    vp.add_argument(
+        "--cycle", help=t("期次编号（默认：文件夹名）", "cycle id (default: the folder name)")
+    )
     vp.add_argument(
         "--interim",
         metavar="DIR",
-        help="where to write the validated tables (default: data/interim/<cycle>/)",
+        help=t(
+            "检查后的表格写到哪里（默认：data/interim/<期次>/）",
+            "where to write the validated tables (default: data/interim/<cycle>/)",
+        ),
     )
-    vp.add_argument("--no-write", action="store_true", help="check only; write nothing")
+    vp.add_argument(
+        "--no-write",
+        action="store_true",
+        help=t("只检查，不写任何文件", "check only; write nothing"),
+    )
     vp.add_argument(
         "--key-file",
         metavar="FILE",
-        help="pseudonym key file for respondent names/phones, kept outside the project "
-        "(default: $EVALSTATS_PSEUDONYM_KEY or $EVALSTATS_PSEUDONYM_KEY_FILE)",
+        help=t(
+            "评议人姓名/电话的化名密钥文件，放在项目之外"
+            "（默认：$EVALSTATS_PSEUDONYM_KEY 或 $EVALSTATS_PSEUDONYM_KEY_FILE）",
+            "pseudonym key file for respondent names/phones, kept outside the project "
+            "(default: $EVALSTATS_PSEUDONYM_KEY or $EVALSTATS_PSEUDONYM_KEY_FILE)",
+        ),
     )
+    vp.add_argument("--no-progress", action="store_true", help=t("不显示进度条", "no progress bar"))
+    add_console_options(vp, lang=lang)
 
-    # demo
+
+def _add_demo_parser(sub, t) -> None:
+    lang = t("zh", "en")
     dp = sub.add_parser(
         "demo",
-        help="write the demo data (or a large synthetic cycle for benchmarks)",
-        description="Write cycle folders into the data root --out (the folder holding cycle "
-        "folders; default data/raw): without --forms the demo town's cycles <out>/2026H1 and "
-        "<out>/2026A; with --forms N one large synthetic cycle <out>/<--cycle>.",
+        help=t(
+            "写出演示数据（或供基准测试用的大型合成数据）",
+            "write the demo data (or a large synthetic cycle for benchmarks)",
+        ),
+        description=t(
+            "把期次文件夹写到数据根目录 --out（放各期文件夹的文件夹，默认 data/raw）："
+            "不带 --forms 写演示镇的 <out>/2026H1 和 <out>/2026A；"
+            "带 --forms N 写一期大型合成数据 <out>/<--cycle>。",
+            "Write cycle folders into the data root --out (the folder holding cycle folders; "
+            "default data/raw): without --forms the demo town's cycles <out>/2026H1 and "
+            "<out>/2026A; with --forms N one large synthetic cycle <out>/<--cycle>.",
+        ),
     )
     dp.add_argument(
-        "--out", metavar="DIR", help="the data root: the folder of cycle folders (default data/raw)"
+        "--out",
+        metavar="DIR",
+        help=t(
+            "数据根目录：放各期文件夹的文件夹（默认 data/raw）",
+            "the data root: the folder of cycle folders (default data/raw)",
+        ),
     )
-    dp.add_argument("--forms", type=_positive_int, metavar="N", help="write N synthetic forms")
-    dp.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    dp.add_argument(
+        "--forms",
+        type=_positive_int,
+        metavar="N",
+        help=t("写 N 份合成测评表", "write N synthetic forms"),
+    )
+    dp.add_argument(
+        "--seed",
+        type=int,
+        default=2026,
+        help=t("随机种子（默认 2026）", "random seed (default 2026)"),
+    )
     dp.add_argument("--format", choices=("csv", "parquet"), default="csv", dest="fmt")
-    dp.add_argument("--cycle", default="2026L", help="cycle id of a large cycle (default 2026L)")
-    dp.add_argument("--if-absent", action="store_true", help="leave existing cycle folders alone")
-    dp.add_argument("--overwrite", action="store_true", help="replace existing demo folders")
+    dp.add_argument(
+        "--cycle",
+        default="2026L",
+        help=t("大型数据的期次编号（默认 2026L）", "cycle id of a large cycle (default 2026L)"),
+    )
+    dp.add_argument(
+        "--if-absent",
+        action="store_true",
+        help=t("已有的期次文件夹保持不动", "leave existing cycle folders alone"),
+    )
+    dp.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=t("替换已有的演示文件夹", "replace existing demo folders"),
+    )
     dp.add_argument(
         "--with-identifiers",
         action="store_true",
-        help="add respondent name and phone columns to the demo (to try pseudonyms)",
+        help=t(
+            "在演示数据中加入评议人姓名和电话列（用来试化名）",
+            "add respondent name and phone columns to the demo (to try pseudonyms)",
+        ),
     )
+    add_console_options(dp, lang=lang)
 
-    # template
-    tp = sub.add_parser("template", help="write the XLSX entry template for office staff")
-    tp.add_argument("--cycle", required=True, help="cycle id, e.g. 2026H1")
+
+def _add_template_parser(sub, t) -> None:
+    lang = t("zh", "en")
+    scheme_file = _scheme_file(t)
+    tp = sub.add_parser(
+        "template",
+        help=t(
+            "写出给录入人员用的 XLSX 录入模板", "write the XLSX entry template for office staff"
+        ),
+    )
+    tp.add_argument(
+        "--cycle", required=True, help=t("期次编号，如 2026H1", "cycle id, e.g. 2026H1")
+    )
     tp.add_argument(
         "--table",
         choices=("responses", "forms_issued", "incidents", "exclusions"),
         default="responses",
-        help="the input table (default responses); one workbook per table",
+        help=t(
+            "录入的表（默认 responses）；每张表一个工作簿",
+            "the input table (default responses); one workbook per table",
+        ),
     )
     tp.add_argument(
         "--out",
         metavar="FILE",
-        help="output .xlsx (default: <cycle>_录入模板.xlsx; other tables "
-        "<cycle>_发放数|一票否决事项|作废问卷_录入模板.xlsx)",
+        help=t(
+            "输出的 .xlsx（默认：<期次>_录入模板.xlsx；其他表为 "
+            "<期次>_发放数|一票否决事项|作废问卷_录入模板.xlsx）",
+            "output .xlsx (default: <cycle>_录入模板.xlsx; other tables "
+            "<cycle>_发放数|一票否决事项|作废问卷_录入模板.xlsx)",
+        ),
     )
-    tp.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
+    tp.add_argument("--scheme", metavar="FILE", help=scheme_file)
     tp.add_argument(
-        "--units", metavar="FILE", help="units file (default: data/raw/<cycle>/units.*)"
+        "--units",
+        metavar="FILE",
+        help=t(
+            "单位名单文件（默认：data/raw/<期次>/units.*）",
+            "units file (default: data/raw/<cycle>/units.*)",
+        ),
     )
-    from evalstats.run.init import add_init_parser
-    from evalstats.run.runner import add_run_parser
-
-    add_init_parser(sub)
-    add_run_parser(sub)
-    add_letters_parser(sub)
-    from evalstats.run.verify import add_verify_parser
-
-    add_verify_parser(sub)
-    return p
+    add_console_options(tp, lang=lang)
 
 
-def add_letters_parser(subparsers) -> argparse.ArgumentParser:
-    """Add the ``letters`` subcommand (:mod:`evalstats.run.letters`) to the subparsers."""
+def add_letters_parser(subparsers, *, lang: str = "zh") -> argparse.ArgumentParser:
+    """Add the ``letters`` subcommand (:mod:`evalstats.run.letters`) to the subparsers.
+
+    ``lang`` is the language of the help texts.
+    """
+    t = functools.partial(pick, lang)
     lp = subparsers.add_parser(
         "letters",
-        help="write a feedback letter (反馈函) per unit: HTML and Word, with an index",
-        description="Execute notebooks/unit_profile.ipynb for every unit of a cycle (or the "
-        "units given) and publish <out>/<cycle>/letters/: <name>.html (no code, A4 print "
-        "stylesheet) and <name>.docx named by the unit's name, index.html, letters.csv and "
-        "manifest.json; the previous letters are "
-        "kept as letters.previous-<run time>.  One unit failing does not stop the others.  "
-        "Exit 0 done, 1 invalid data, 2 usage error, 3 a unit's letter failed (the others "
-        "are published; the failed notebooks are kept under <out>/_failed/).",
+        help=t(
+            "为每个单位写一份反馈函：HTML 和 Word，附索引",
+            "write a feedback letter (反馈函) per unit: HTML and Word, with an index",
+        ),
+        description=t(
+            "对一期的每个单位（或指定的单位）执行 notebooks/unit_profile.ipynb，并发布 "
+            "<out>/<期次>/letters/：<单位>.html（不含代码，A4 打印样式）、<单位>.docx、"
+            "index.html 和 manifest.json；原有的反馈函保留为 letters.previous-<运行时间>。"
+            "一个单位失败不影响其他单位。退出码 0 完成，1 数据有错，2 用法错误，3 有单位的"
+            "反馈函失败（其余的照常发布；失败的笔记本保存在 <out>/_failed/）。运行日志追加到 "
+            "<out>/<期次>/letters.log。",
+            "Execute notebooks/unit_profile.ipynb for every unit of a cycle (or the "
+            "units given) and publish <out>/<cycle>/letters/: <unit>.html (no code, A4 print "
+            "stylesheet), <unit>.docx, index.html and manifest.json; the previous letters are "
+            "kept as letters.previous-<run time>.  One unit failing does not stop the others.  "
+            "Exit 0 done, 1 invalid data, 2 usage error, 3 a unit's letter failed (the others "
+            "are published; the failed notebooks are kept under <out>/_failed/).  The run's "
+            "log is appended to <out>/<cycle>/letters.log.",
+        ),
     )
-    lp.add_argument("--cycle", help="cycle id, e.g. 2026A (default: the --data cycle folder)")
     lp.add_argument(
-        "--units", metavar="U1,U2,…", help="unit codes, comma-separated (default: every unit)"
+        "--cycle",
+        help=t(
+            "期次编号，如 2026A（默认：--data 给出的期次文件夹）",
+            "cycle id, e.g. 2026A (default: the --data cycle folder)",
+        ),
+    )
+    lp.add_argument(
+        "--units",
+        metavar="U1,U2,…",
+        help=t(
+            "单位编码，用逗号分隔（默认：所有单位）",
+            "unit codes, comma-separated (default: every unit)",
+        ),
     )
     lp.add_argument(
         "--data",
         metavar="DIR",
-        help="folder of cycle folders (default data/raw), or a cycle folder",
+        help=t(
+            "存放各期文件夹的文件夹（默认 data/raw），或某一期的文件夹",
+            "folder of cycle folders (default data/raw), or a cycle folder",
+        ),
     )
-    lp.add_argument("--scheme", metavar="FILE", help="a scheme TOML file (default: bundled)")
-    lp.add_argument("--out", metavar="DIR", help="reports folder (default reports)")
-    lp.add_argument("--lang", choices=LANGS, default="zh", help="letter language (default zh)")
+    lp.add_argument(
+        "--scheme",
+        metavar="FILE",
+        help=t("方案 TOML 文件（默认：内置方案）", "a scheme TOML file (default: bundled)"),
+    )
+    lp.add_argument(
+        "--out",
+        metavar="DIR",
+        help=t("报告文件夹（默认 reports）", "reports folder (default reports)"),
+    )
     lp.add_argument(
         "--tier",
         choices=TIERS,
         default="internal",
-        help="internal (everything, default) or public (small cells and the supervisor "
-        "breakdown withheld)",
+        help=t(
+            "internal（全部内容，默认）或 public（隐去小单元格和监督员分类）",
+            "internal (everything, default) or public (small cells and the supervisor "
+            "breakdown withheld)",
+        ),
     )
     lp.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
-        help="the letters' date (default: the scheme's [letters] date, else today); the reply "
-        "deadline follows from it",
+        help=t(
+            "反馈函日期（默认：方案 [letters] 中的日期，否则为当天）；回复期限据此推算",
+            "the letters' date (default: the scheme's [letters] date, else today); the reply "
+            "deadline follows from it",
+        ),
     )
     lp.add_argument(
-        "--jobs", type=int, metavar="N", help="kernels in parallel (default: the cores)"
+        "--jobs",
+        type=int,
+        metavar="N",
+        help=t("并行的内核数（默认：CPU 核数）", "kernels in parallel (default: the cores)"),
     )
     lp.add_argument(
         "-p",
@@ -177,10 +368,25 @@ def add_letters_parser(subparsers) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="set a notebook parameter (previous_cycle, seed, n_resamples, confidence_level)",
+        help=t(
+            "设置笔记本参数（previous_cycle、seed、n_resamples、confidence_level）",
+            "set a notebook parameter (previous_cycle, seed, n_resamples, confidence_level)",
+        ),
     )
-    lp.add_argument("--notebook", metavar="FILE", help="use another profile notebook")
-    lp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    lp.add_argument(
+        "--notebook",
+        metavar="FILE",
+        help=t("改用另一个单位画像笔记本", "use another profile notebook"),
+    )
+    lp.add_argument("--no-progress", action="store_true", help=t("不显示进度条", "no progress bar"))
+    add_console_options(
+        lp,
+        lang=lang,
+        lang_help=t(
+            "反馈函和界面的语言：zh（默认）或 en",
+            "language of the letters and the console: zh (default) or en",
+        ),
+    )
     return lp
 
 
@@ -188,8 +394,9 @@ def add_letters_parser(subparsers) -> argparse.ArgumentParser:
 def cmd_scheme(args) -> int:
     from evalstats.core.scheme import load_scheme
 
+    lang = lang_of(args)
     if args.scheme_command != "show":
-        raise UsageError("say 'evalstats scheme show'")
+        raise UsageError("say 'evalstats scheme show'", zh="请用 'evalstats scheme show'")
     scheme = load_scheme(args.scheme)
     if args.toml:
         from evalstats.core.config import resolve_path
@@ -198,8 +405,23 @@ def cmd_scheme(args) -> int:
         path = resolve_path(args.scheme) if args.scheme else default_scheme_path()
         print(path.read_text(encoding="utf-8-sig"), end="")
     else:
-        print(scheme.describe(lang=args.lang))
+        print(scheme.describe(lang=lang))
     return EXIT_OK
+
+
+def _validation_bar(args, lang: str):
+    """The step bar of ``evalstats validate`` (drawn only when stderr is a terminal and the
+    validation takes more than a second)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        desc=pick(lang, "检查", "validating"),
+        unit=pick(lang, "步", "step"),
+        delay=1.0,
+        file=sys.stderr,
+        disable=not show_progress(args),
+        leave=False,
+    )
 
 
 def cmd_validate(args) -> int:
@@ -208,32 +430,45 @@ def cmd_validate(args) -> int:
     from evalstats.inputs.interim import write_interim
     from evalstats.inputs.validate import format_problems, format_summary, validate_cycle
 
+    lang = lang_of(args)
     scheme = load_scheme(args.scheme)
     path = resolve_path(args.path)
     if not path.exists():
-        raise UsageError(f"{args.path}: no such file or folder")
-    validated = validate_cycle(
-        args.path,
-        scheme=scheme,
-        cycle=args.cycle,
-        raise_on_error=False,
-        key_file=args.key_file,
-    )
-    for line in format_problems(validated.problems):
+        raise UsageError(
+            f"{args.path}: no such file or folder", zh=f"{args.path}：没有这个文件或文件夹"
+        )
+    log.debug("validating %s (resolved %s)", args.path, path)
+    with _validation_bar(args, lang) as bar:
+        validated = validate_cycle(
+            args.path,
+            scheme=scheme,
+            cycle=args.cycle,
+            raise_on_error=False,
+            key_file=args.key_file,
+            progress=bar,
+        )
+    for line in format_problems(validated.problems, lang=lang):
         print(line)
-    print(format_summary(validated))
+    print(format_summary(validated, lang=lang))
     if not validated.ok:
-        print("invalid: fix the errors above; nothing was written.")
+        print(
+            pick(
+                lang,
+                "数据有错：请改正上面的错误；没有写出任何文件。",
+                "invalid: fix the errors above; nothing was written.",
+            )
+        )
         return EXIT_INVALID
     if not args.no_write:
         out = write_interim(validated, resolve_path(args.interim) if args.interim else None)
-        print(f"validated tables written to {out}")
+        print(pick(lang, f"检查后的表格已写到 {out}", f"validated tables written to {out}"))
     return EXIT_OK
 
 
 def cmd_demo(args) -> int:
     from evalstats.core.config import raw_dir, resolve_path
 
+    lang = lang_of(args)
     data_root = resolve_path(args.out) if args.out else raw_dir()
     if args.forms is not None:
         from evalstats.inputs.demo import write_large
@@ -246,7 +481,13 @@ def cmd_demo(args) -> int:
             cycle=args.cycle,
             overwrite=args.overwrite,
         )
-        print(f"wrote {args.forms:,} forms ({args.fmt}) to {path}")
+        print(
+            pick(
+                lang,
+                f"已把 {args.forms:,} 份测评表（{args.fmt}）写到 {path}",
+                f"wrote {args.forms:,} forms ({args.fmt}) to {path}",
+            )
+        )
         return EXIT_OK
     from evalstats.inputs.demo import write_demo
 
@@ -259,9 +500,16 @@ def cmd_demo(args) -> int:
     )
     if written:
         for p in written:
-            print(f"wrote {p}")
+            print(pick(lang, f"已写出 {p}", f"wrote {p}"))
     else:
-        print(f"demo data already present under {data_root}; left untouched")
+        raw = data_root
+        print(
+            pick(
+                lang,
+                f"{raw} 下已有演示数据；没有改动",
+                f"demo data already present under {raw}; left untouched",
+            )
+        )
     return EXIT_OK
 
 
@@ -274,8 +522,14 @@ def cmd_template(args) -> int:
     out = resolve_path(args.out or default_template_name(args.cycle, args.table))
     units = resolve_path(args.units) if args.units else None
     path = write_template(out, cycle=args.cycle, table=args.table, scheme=scheme, units=units)
-    print(f"wrote {path}")
+    print(pick(lang_of(args), f"已写出 {path}", f"wrote {path}"))
     return EXIT_OK
+
+
+def cmd_init(args) -> int:
+    from evalstats.run.init import cmd_init as init
+
+    return init(args)
 
 
 def cmd_run(args) -> int:
@@ -288,12 +542,6 @@ def cmd_verify(args) -> int:
     from evalstats.run.verify import cmd_verify as verify
 
     return verify(args)
-
-
-def cmd_init(args) -> int:
-    from evalstats.run.init import cmd_init as init
-
-    return init(args)
 
 
 def cmd_letters(args) -> int:
@@ -315,9 +563,21 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``evalstats`` console script."""
-    parser = build_parser()
+    """Entry point of the ``evalstats`` console script.
+
+    The console language comes from ``--lang`` or ``EVALSTATS_LANG`` before the parser is
+    built (:func:`evalstats.run.console.console_lang`), so the help is in that language too.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    configure(lang="zh")  # safe streams and a handler, whatever happens next
+    try:
+        lang = console_lang(argv)
+    except UsageError as exc:
+        print(f"evalstats: {exc.text('zh')}\nevalstats: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    parser = build_parser(lang=lang)
     args = parser.parse_args(argv)
+    configure(args, lang=lang)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -325,37 +585,54 @@ def main(argv: list[str] | None = None) -> int:
         parser.parse_args(["scheme", "--help"])
     try:
         return COMMANDS[args.command](args)
-    except InputError as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    except (SchemeError, UsageError) as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except EvalstatsError as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    except (
-        FileExistsError,
-        FileNotFoundError,
-        PermissionError,
-        IsADirectoryError,
-        NotADirectoryError,
-    ) as exc:
-        name = f"{exc.filename}: " if exc.filename else ""
-        print(f"evalstats: {name}{exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("evalstats: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        log.error(error_text(exc, lang))
         return 130
     except Exception as exc:
-        if args.debug:
-            raise
-        print(
-            f"evalstats: internal error ({type(exc).__name__}: {exc}). "
-            "This is a bug in evalstats; run again with --debug and report the output.",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+        code = exit_code(exc)
+        if code is None:
+            if args.debug:
+                raise
+            log.error(
+                pick(
+                    current_lang(),
+                    f"内部错误（{type(exc).__name__}: {exc}）。这是 evalstats 的缺陷；"
+                    "请加 --debug 再运行一次，并把输出报告给维护者。",
+                    f"internal error ({type(exc).__name__}: {exc}). "
+                    "This is a bug in evalstats; run again with --debug and report the output.",
+                )
+            )
+            return EXIT_INTERNAL
+        log.error(error_text(exc, lang))
+        return code
+
+
+_OS_ERRORS = (
+    FileExistsError,
+    FileNotFoundError,
+    PermissionError,
+    IsADirectoryError,
+    NotADirectoryError,
+)
+
+
+def exit_code(exc: BaseException) -> int | None:
+    """The exit code of an error a command let through; None for an internal error (a bug).
+
+    Examples
+    --------
+    >>> exit_code(UsageError("x")), exit_code(FileNotFoundError()), exit_code(KeyError())
+    (2, 2, None)
+    """
+    if isinstance(exc, InputError):
+        return EXIT_INVALID
+    if isinstance(exc, SchemeError | UsageError):
+        return EXIT_USAGE
+    if isinstance(exc, EvalstatsError):
+        return EXIT_INVALID
+    if isinstance(exc, _OS_ERRORS):
+        return EXIT_USAGE
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover
@@ -374,5 +651,6 @@ __all__ = [
     "cmd_template",
     "cmd_validate",
     "cmd_verify",
+    "exit_code",
     "main",
 ]

@@ -182,32 +182,50 @@ def init_project(folder=".", *, demo: bool = False, seed: int = 2026) -> InitRes
     return InitResult(root, tuple(written), tuple(kept), tuple(cycles))
 
 
-def add_init_parser(subparsers):
-    """Add the ``init`` subcommand to the subparsers of ``evalstats``."""
+def add_init_parser(subparsers, *, lang: str = "zh"):
+    """Add the ``init`` subcommand to the subparsers of ``evalstats`` (help in ``lang``)."""
+    from evalstats.run.console import add_console_options
+
+    zh = lang == "zh"
     ip = subparsers.add_parser(
         "init",
-        help="make a working folder for an office (data/raw, reports, notebooks, scheme.toml)",
-        description="Make a working folder: data/raw/ (cycle folders), reports/, notebooks/ "
+        help="建立本单位的工作文件夹（data/raw、reports、notebooks、scheme.toml）"
+        if zh
+        else "make a working folder for an office (data/raw, reports, notebooks, scheme.toml)",
+        description="建立工作文件夹：data/raw/（各期数据）、reports/（报告）、notebooks/（供 "
+        "JupyterLab 打开的笔记本副本）、scheme.toml（测评方案副本，可修改；本文件夹中的命令都"
+        "使用它）和 使用说明.md。已有的文件不会被覆盖。"
+        if zh
+        else "Make a working folder: data/raw/ (cycle folders), reports/, notebooks/ "
         "(copies to open in JupyterLab), scheme.toml (a copy of the bundled scheme to edit; "
         "every command run in the folder uses it) and 使用说明.md.  Existing files are kept.",
     )
-    ip.add_argument("folder", nargs="?", default=".", help="the folder (default: current)")
-    ip.add_argument("--demo", action="store_true", help="also write the demo cycles")
-    ip.add_argument("--seed", type=int, default=2026, help="seed of the demo data")
+    ip.add_argument(
+        "folder", nargs="?", default=".", help="文件夹（默认：当前）" if zh else "the folder"
+    )
+    ip.add_argument(
+        "--demo", action="store_true", help="同时写出演示数据" if zh else "also write the demo"
+    )
+    ip.add_argument("--seed", type=int, default=2026, help="演示数据的随机种子" if zh else "seed")
+    add_console_options(ip, lang=lang)
     return ip
 
 
 def cmd_init(args) -> int:
     """``evalstats init``: make the folder and say what was made and what was kept."""
+    from evalstats.run.console import lang_of, pick
+
+    lang = lang_of(args)
     made = init_project(args.folder, demo=args.demo, seed=args.seed)
+    rel = lambda p: p.relative_to(made.root).as_posix()  # noqa: E731
     for p in made.written:
-        print(f"wrote {p.relative_to(made.root).as_posix()}")
+        print(pick(lang, f"已写出 {rel(p)}", f"wrote {rel(p)}"))
     for p in made.demo:
-        print(f"wrote {p.relative_to(made.root).as_posix()}/ (demo cycle)")
+        print(pick(lang, f"已写出 {rel(p)}/（演示数据）", f"wrote {rel(p)}/ (demo cycle)"))
     if made.kept:
-        names = ", ".join(p.relative_to(made.root).as_posix() for p in made.kept)
-        print(f"kept (already there): {names}")
-    print(f"working folder: {made.root}")
+        names = ", ".join(rel(p) for p in made.kept)
+        print(pick(lang, f"已有，未改动：{names}", f"kept (already there): {names}"))
+    print(pick(lang, f"工作文件夹：{made.root}", f"working folder: {made.root}"))
     if args.folder not in (".", ""):
-        print(f"next: cd {args.folder}")
+        print(pick(lang, f"下一步：cd {args.folder}", f"next: cd {args.folder}"))
     return 0

@@ -37,7 +37,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 import html
+import logging
 import os
 import shutil
 import sys
@@ -57,10 +59,20 @@ from evalstats.core.files import (
     unit_file_stems,
 )
 from evalstats.core.options import check_option
+from evalstats.core.version import __version__
 from evalstats.core.vocab import LANGS, TIERS
 from evalstats.present.letters import cycle_words
 from evalstats.run import publish
 from evalstats.run import runner as _run
+from evalstats.run.console import (
+    STEP,
+    configure,
+    current_lang,
+    error_text,
+    pick,
+    run_log,
+    show_progress,
+)
 
 __all__ = [
     "BATCH_PARAMETERS",
@@ -88,6 +100,7 @@ ROW_FILE = "letter.csv"
 TABLE_FILE = "letters.csv"
 """Every letter's row, gathered by the batch: ``letters/letters.csv``."""
 KIND = "letters"
+log = logging.getLogger("evalstats.run.letters")
 CELL_TIMEOUT = 600
 KERNEL_READY_TIMEOUT = 120
 BATCH_PARAMETERS = {"unit": "--units", "tier": "--tier", "letter_date": "--date"}
@@ -409,8 +422,8 @@ async def _run_units(batch: _Batch, staging: Path, *, progress: bool) -> dict[st
     n = max(1, min(batch.jobs, len(batch.units)))
     bar = tqdm(
         total=len(batch.units),
-        desc="letters",
-        unit="unit",
+        desc=_say("反馈函", "letters"),
+        unit=_say("个单位", "unit"),
         disable=not progress,
         file=sys.stderr,
     )
@@ -653,6 +666,43 @@ def write_letters(
         parameters=parameters,
         notebook=notebook,
     )
+    run_id = publish.new_run_id()
+    with run_log(_run.log_path(batch.out, batch.cycle, KIND), run_id):
+        log.info(
+            _say(
+                f"运行 {run_id}：{batch.cycle} 反馈函（evalstats {__version__}）",
+                f"run {run_id}: {batch.cycle} letters (evalstats {__version__})",
+            ),
+            extra=STEP,
+        )
+        result = _write(batch, run_id, progress=progress, t_start=t_start, started=started)
+        log.info(
+            _say(
+                f"已发布 {len(result.letters)} 份反馈函到 {result.folder}"
+                f"（{len(result.failed)} 份失败，用时 {result.seconds:.1f} 秒）",
+                f"published {len(result.letters)} letter(s) in {result.folder} "
+                f"({len(result.failed)} failed, {result.seconds:.1f} s)",
+            ),
+            extra=STEP,
+        )
+        for unit, error in result.failed.items():
+            log.warning(_say(f"{unit} 的反馈函失败：{error}", f"letter of {unit} failed: {error}"))
+    return result
+
+
+def _say(zh: str, en: str) -> str:
+    return pick(current_lang(), zh, en)
+
+
+def _write(batch: _Batch, run_id: str, *, progress: bool, t_start: float, started):
+    """Validate, run the units under the lock, publish (the body of :func:`write_letters`)."""
+    log.info(
+        _say(
+            f"检查 {'、'.join(f.name for f in batch.folders)}（{batch.data_dir}）",
+            f"validating {', '.join(f.name for f in batch.folders)} in {batch.data_dir}",
+        ),
+        extra=STEP,
+    )
     before, names = _validate(batch)
     chosen = batch.units or tuple(names)
     stems = unit_file_stems({u: names.get(u, u) for u in (*names, *chosen)})
@@ -670,7 +720,16 @@ def write_letters(
     )
     target = out / batch.cycle / KIND
     try:
-        staging, token = publish.new_staging(out, batch.cycle, KIND, shown_out=shown_out)
+        staging, token = publish.new_staging(
+            out, batch.cycle, KIND, shown_out=shown_out, token=run_id
+        )
+        log.info(
+            _say(
+                f"为 {len(chosen)} 个单位写反馈函（{batch.jobs} 个内核并行）",
+                f"writing the letters of {len(chosen)} unit(s) ({batch.jobs} kernels)",
+            ),
+            extra=STEP,
+        )
         try:
             t = time.perf_counter()
             outcomes = asyncio.run(_run_units(batch, staging, progress=progress))
@@ -680,12 +739,16 @@ def write_letters(
             kept = _keep_failed(batch, outcomes, failed, started)
             if len(failed) == len(chosen):
                 lines = "; ".join(f"{u}: {e}" for u, e in failed.items())
-                raise RunError(f"no letter could be written ({lines}); nothing was published")
+                raise RunError(
+                    f"no letter could be written ({lines}); nothing was published",
+                    zh=f"没有一份反馈函写成（{lines}）；没有发布任何内容",
+                )
             changed = publish.changed_inputs(before, list(before))
             if changed:
                 raise publish.InputsChanged(
                     "input files changed during the run, the letters were not published: "
-                    + ", ".join(changed)
+                    + ", ".join(changed),
+                    zh="运行期间输入文件有改动，反馈函没有发布：" + "、".join(changed),
                 )
             index = staging / "index.html"
             atomic_write_bytes(index, _index_html(batch, outcomes, started).encode("utf-8"))
@@ -743,9 +806,15 @@ def _letters(batch: _Batch, target: Path, outcomes: Mapping[str, _Outcome]) -> l
 
 
 def cmd_letters(args) -> int:
-    """The ``evalstats letters`` command; return the exit code (0, 1, 2 or 3)."""
+    """The ``evalstats letters`` command; return the exit code (0, 1, 2 or 3).
+
+    ``--lang`` chooses the letters' language and the console's (``EVALSTATS_LANG`` only the
+    console's: the letters are in Chinese unless ``--lang en``).
+    """
     from evalstats.core.errors import SchemeError
 
+    lang = configure(args)
+    t = functools.partial(pick, lang)
     try:
         result = write_letters(
             args.cycle,
@@ -753,37 +822,50 @@ def cmd_letters(args) -> int:
             data=args.data,
             scheme=args.scheme,
             out=args.out,
-            lang=args.lang,
+            lang=getattr(args, "lang", None) or "zh",
             tier=args.tier,
             date=getattr(args, "date", None),
             jobs=args.jobs,
             parameters=_run.parse_parameters(args.parameters),
             notebook=args.notebook,
-            progress=not args.no_progress,
+            progress=show_progress(args),
         )
     except InputError as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
-        print("invalid data: no letter was written.", file=sys.stderr)
+        log.error(error_text(exc, lang))
+        log.error(t("数据有错：没有写出任何反馈函。", "invalid data: no letter was written."))
         return 1
     except publish.InputsChanged as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
+        log.error(error_text(exc, lang))
         return 1
     except (UsageError, SchemeError, publish.RunLocked, publish.OutputError, ValueError) as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
+        log.error(error_text(exc, lang))
         return 2
     except RunError as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
+        log.error(error_text(exc, lang))
         return 3
     r = result
     shown = _run.shown_path
-    print(f"{len(r.letters)} letter(s) for {r.cycle} published in {shown(r.folder)}/")
-    print(f"  index:     {shown(r.index)}")
-    print(f"  manifest:  {shown(r.manifest)}")
+    print(
+        t(
+            f"{r.cycle} 的 {len(r.letters)} 份反馈函已发布在 {shown(r.folder)}/",
+            f"{len(r.letters)} letter(s) for {r.cycle} published in {shown(r.folder)}/",
+        )
+    )
+    print(t(f"  索引：    {shown(r.index)}", f"  index:     {shown(r.index)}"))
+    print(t(f"  清单：    {shown(r.manifest)}", f"  manifest:  {shown(r.manifest)}"))
     if r.previous_dir is not None:
-        print(f"previous letters kept in {shown(r.previous_dir)}/")
+        print(
+            t(
+                f"原有的反馈函保留在 {shown(r.previous_dir)}/",
+                f"previous letters kept in {shown(r.previous_dir)}/",
+            )
+        )
     if r.failed:
-        print(f"{len(r.failed)} letter(s) failed:", file=sys.stderr)
+        print(
+            t(f"{len(r.failed)} 份反馈函失败：", f"{len(r.failed)} letter(s) failed:"),
+            file=sys.stderr,
+        )
         for unit, error in r.failed.items():
             print(f"  {unit}: {error}", file=sys.stderr)
-    print(f"done in {r.seconds:.1f} s")
+    print(t(f"用时 {r.seconds:.1f} 秒", f"done in {r.seconds:.1f} s"))
     return 3 if r.failed else 0

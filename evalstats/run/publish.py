@@ -119,6 +119,7 @@ __all__ = [
     "local_now",
     "lock_path",
     "marker_of",
+    "new_run_id",
     "new_staging",
     "output_entries",
     "package_versions",
@@ -552,18 +553,28 @@ def acquire_lock(
     if not acquired:
         owner = lock.owner()
         by = f"; {owner}" if owner else ""
-        raise RunLocked(f"another {what} is in progress (lock {lock.path}{by})")
+        raise RunLocked(
+            f"another {what} is in progress (lock {lock.path}{by})",
+            zh=f"{cycle} {analysis} 已有另一个运行正在进行（锁文件 {lock.path}{by}）；"
+            "请等它结束后再运行",
+        )
     started = started or local_now()
     lock.note_owner(f"pid {os.getpid()} since {started.isoformat()}")
     return lock
 
 
+def new_run_id() -> str:
+    """A run's id: eight random hex digits (its staging folder's token, ``run_id`` in the
+    manifest, the first word of each line of its log)."""
+    return secrets.token_hex(4)
+
+
 def new_staging(
-    out: Path, cycle: str, analysis: str, *, shown_out: str | None = None
+    out: Path, cycle: str, analysis: str, *, shown_out: str | None = None, token: str | None = None
 ) -> tuple[Path, str]:
     """Settle stale staging (:func:`clean_staging`; the caller holds this pair's lock), then
     make and return a fresh staging folder ``<out>/.staging/<cycle>-<analysis>-<token>`` and
-    its token.
+    its token (``token``: the run's id chosen before, eight hex digits; default a new one).
 
     Examples
     --------
@@ -577,7 +588,7 @@ def new_staging(
     with writing(out, shown_out):
         (out / ".staging").mkdir(parents=True, exist_ok=True)
         clean_staging(out, held=(cycle, analysis))
-        token = secrets.token_hex(4)
+        token = token or new_run_id()
         staging = out / ".staging" / f"{cycle}-{analysis}-{token}"
         staging.mkdir()
     return staging, token

@@ -213,7 +213,8 @@ def _read_manifest(folder: Path, shown: str) -> dict:
     path = folder / MANIFEST_FILE
     if not path.is_file():
         raise UsageError(
-            f"{shown} has no {MANIFEST_FILE}: it is not a report published by evalstats run"
+            f"{shown} has no {MANIFEST_FILE}: it is not a report published by evalstats run",
+            zh=f"{shown} 中没有 {MANIFEST_FILE}：它不是 evalstats run 发布的报告",
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -264,7 +265,7 @@ def verify_report(folder: str | Path) -> Verification:
     shown = str(folder)
     folder = resolve_path(folder)
     if not folder.is_dir():
-        raise UsageError(f"{shown}: no such report folder")
+        raise UsageError(f"{shown}: no such report folder", zh=f"{shown}：没有这个报告文件夹")
     if _is_staging(folder):
         raise UsageError(
             f"{shown} is a staging folder of a run that has not published, not a report; "
@@ -351,29 +352,54 @@ def _shown_input(path: Path, data_dir: Path) -> str:
 
 
 # ====================================================================== command line
-def add_verify_parser(subparsers):
-    """Add the ``verify`` subcommand to ``evalstats``' subparsers; return its parser."""
+def add_verify_parser(subparsers, *, lang: str = "zh"):
+    """Add the ``verify`` subcommand to ``evalstats``' subparsers; return its parser.
+
+    ``lang`` is the language of the help texts.
+    """
+    from evalstats.run.console import add_console_options, pick
+
     vp = subparsers.add_parser(
         "verify",
-        help="check a published report against its manifest (inputs, scheme, notebook, files)",
-        description="Hash again the input files, the scheme, the notebook and every file of a "
-        "published report, compare with its manifest.json and say what changed. Exit 0 when "
-        "everything matches, 1 when anything differs, 2 for a usage error (no such folder, "
-        "no manifest, a staging folder).",
+        help=pick(
+            lang,
+            "按清单核对已发布的报告（输入、方案、笔记本、文件）",
+            "check a published report against its manifest (inputs, scheme, notebook, files)",
+        ),
+        description=pick(
+            lang,
+            "重新计算输入文件、方案、笔记本和已发布报告中每个文件的哈希，与 manifest.json "
+            "比较，并说明哪些有改动。全部相符退出码 0，有不同 1，用法错误 2（没有这个文件夹、"
+            "没有清单、是暂存文件夹）。",
+            "Hash again the input files, the scheme, the notebook and every file of a "
+            "published report, compare with its manifest.json and say what changed. Exit 0 "
+            "when everything matches, 1 when anything differs, 2 for a usage error (no such "
+            "folder, no manifest, a staging folder).",
+        ),
     )
-    vp.add_argument("report", help="the report folder, e.g. reports/2026H1/half-year")
-    vp.add_argument("--lang", choices=LANGS, default="zh", help="language (default zh)")
+    vp.add_argument(
+        "report",
+        help=pick(
+            lang,
+            "报告文件夹，如 reports/2026H1/half-year",
+            "the report folder, e.g. reports/2026H1/half-year",
+        ),
+    )
+    add_console_options(vp, lang=lang)
     return vp
 
 
 def cmd_verify(args) -> int:
     """The ``evalstats verify`` command; return the exit code (0 match, 1 differ, 2 usage)."""
+    from evalstats.run.console import error_text, lang_of
+
+    lang = lang_of(args)
     try:
         result = verify_report(args.report)
     except UsageError as exc:
-        print(f"evalstats: {exc}", file=sys.stderr)
+        print(f"evalstats: {error_text(exc, lang)}", file=sys.stderr)
         return 2
-    for line in result.lines(lang=args.lang):
+    for line in result.lines(lang=lang):
         print(line)
     return 0 if result.ok else 1
 

@@ -15,7 +15,8 @@ points), :mod:`~evalstats.inputs.validate.responses` (the responses table),
 :mod:`~evalstats.inputs.validate.tables` (units, exclusions, forms issued, incidents),
 :mod:`~evalstats.inputs.validate.identifiers` (respondent identifiers),
 :mod:`~evalstats.inputs.validate.columns` (column helpers),
-:mod:`~evalstats.inputs.validate.problems` (gathering and printing problems) and
+:mod:`~evalstats.inputs.validate.problems` (gathering and printing problems),
+:mod:`~evalstats.inputs.validate.reasons` (the problems' reasons in Chinese, by code) and
 :mod:`~evalstats.inputs.validate.result` (:class:`ValidatedCycle`).
 
 Every input row ends in exactly one place: the forms table, the voided forms, the duplicates
@@ -44,6 +45,7 @@ from evalstats.inputs.validate.problems import (
     format_problems,
     sort_problems,
 )
+from evalstats.inputs.validate.reasons import REASONS, reason_text, translate_problems
 from evalstats.inputs.validate.responses import SCI_ID
 from evalstats.inputs.validate.result import HasProblems, ValidatedCycle, format_summary
 from evalstats.inputs.validate.tables import (
@@ -61,6 +63,7 @@ __all__ = [
     "INPUTS_INT_COLUMNS",
     "OPTIONAL_COLUMNS",
     "OPTIONAL_INPUTS",
+    "REASONS",
     "SCI_ID",
     "SEVERITIES",
     "HasProblems",
@@ -71,8 +74,10 @@ __all__ = [
     "format_summary",
     "inputs_row",
     "parse_dates",
+    "reason_text",
     "returned_problems",
     "sort_problems",
+    "translate_problems",
     "validate_cycle",
     "validate_exclusions",
     "validate_incidents",

@@ -44,7 +44,15 @@ from evalstats.inputs.validate.tables import (
 
 
 def validate_cycle(
-    path, *, scheme=None, cycle=None, raise_on_error=True, key=None, key_file=None, shown=None
+    path,
+    *,
+    scheme=None,
+    cycle=None,
+    raise_on_error=True,
+    key=None,
+    key_file=None,
+    shown=None,
+    progress=None,
 ) -> ValidatedCycle:
     """Read and validate a cycle's inputs, reporting every problem at once.
 
@@ -72,6 +80,10 @@ def validate_cycle(
         How to name ``path`` in problems and in the ``inputs`` table (default: as given).  The
         analyses pass the cycle folder relative to the data root (``2026H1``), so no machine
         path reaches a published table.
+    progress : tqdm-like, optional
+        A progress bar (an object with tqdm's ``total``, ``update``, ``set_postfix_str`` and
+        ``refresh``) that gets one step per input file read (the file's name shown while it
+        is read; reading is most of the time of a large cycle) and one per check of a table.
 
     Returns
     -------
@@ -113,16 +125,21 @@ def validate_cycle(
     col = ProblemCollector()
     where = _locate(path, col, shown)
     cycle = _cycle_id(cycle, where.folder)
-    raws = {
-        t: read_table(fp, table=t, scheme=scheme, display=where.display(fp))
-        for t, fp in where.files.items()
-    }
+    step = _Steps(progress, total=len(where.files) + _CHECKS)
+    raws = {}
+    for t, fp in where.files.items():
+        step.start(fp.name)
+        raws[t] = read_table(fp, table=t, scheme=scheme, display=where.display(fp))
+        step.done()
+    step.start("")
     ident = _protect(raws, scheme, col, folder=where.folder, key=key, key_file=key_file)
     inputs = _inputs_table(raws)
     _check_responses_present(raws, where, col)
     units = _units(raws, scheme, where, col)
+    step.done()
     raw = raws.get("responses")
     units, r = _responses(raw, scheme, units, col)
+    step.done()
     if r is not None:
         r["respondent"] = ident.respondent
     exclusions = validate_exclusions(
@@ -132,6 +149,7 @@ def validate_cycle(
         col,
     )
     counted = _split_forms(raw, r, exclusions, scheme=scheme, cycle=cycle, units=units)
+    step.done()
     issued, issued_info = validate_issued(
         raws.get("forms_issued"), scheme, units.lookup, units.cats, col
     )
@@ -141,6 +159,7 @@ def validate_cycle(
     if units.file is not None and r is not None and len(units.table):
         _units_without_forms(raws["units"], units, counted, r, col)
     problems = redact(col.frame(), ident)
+    step.done()
     result = ValidatedCycle(
         cycle=cycle,
         forms=counted.forms,
@@ -163,6 +182,28 @@ def validate_cycle(
 
 
 # ---------------------------------------------------------------------------- the steps
+_CHECKS = 4
+"""Steps of :func:`validate_cycle` after reading: units, responses, forms, the other tables."""
+
+
+class _Steps:
+    """Ticks of a caller's progress bar (or nothing, without one)."""
+
+    def __init__(self, bar, *, total: int):
+        self.bar = bar
+        if bar is not None:
+            bar.total = total
+            bar.refresh()
+
+    def start(self, label: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(label)
+
+    def done(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+
 @dataclass(frozen=True)
 class _Where:
     """Where a cycle's inputs are and how the user named them."""

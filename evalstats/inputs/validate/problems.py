@@ -20,6 +20,7 @@ import pandas as pd
 
 from evalstats.core.errors import PROBLEM_COLUMNS, format_problem
 from evalstats.inputs.read import RawTable, problem, problems_frame, row_objects
+from evalstats.inputs.validate.reasons import translate_problems
 
 SEVERITIES = ("error", "warning")
 
@@ -87,17 +88,23 @@ def sort_problems(problems: pd.DataFrame) -> pd.DataFrame:
     return problems.iloc[order].reset_index(drop=True)
 
 
-def format_problems(problems: pd.DataFrame) -> list[str]:
+def format_problems(problems: pd.DataFrame, *, lang: str = "en") -> list[str]:
     """One line per problem, ``file:row:column: reason (value)``; errors, then warnings.
+
+    ``lang="zh"`` gives the reason in Chinese (:mod:`evalstats.inputs.validate.reasons`, what
+    ``evalstats validate`` prints by default); the problems table itself stays English.
 
     Examples
     --------
     >>> format_problems(check_cycle("data/raw/2026H1"))[:1]  # doctest: +SKIP
     ['data/raw/2026H1/responses.xlsx:57:问卷编号: form typed twice: ... (H1-0041)']
+    >>> format_problems(check_cycle("data/raw/2026H1"), lang="zh")[0][-40:]  # doctest: +SKIP
+    '问卷重复录入：与第 1107 行的编号和答案都相同，只计一次 (H1-01105)'
     """
     if problems is None or len(problems) == 0:
         return []
-    return [format_problem(p) for p in sort_problems(problems).itertuples(index=False)]
+    shown = translate_problems(sort_problems(problems), lang=lang)
+    return [format_problem(p) for p in shown.itertuples(index=False)]
 
 
 __all__ = ["SEVERITIES", "ProblemCollector", "format_problems", "sort_problems"]

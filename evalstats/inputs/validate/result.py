@@ -16,8 +16,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evalstats.core.errors import format_problem
+from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme
+from evalstats.core.vocab import LANGS
 from evalstats.inputs import forms as _forms
+from evalstats.inputs.validate.reasons import WORDS
 
 
 class HasProblems:
@@ -216,8 +219,19 @@ def _label_or_code(scheme: Scheme, kind: str, code) -> str:
         return str(code)
 
 
-def format_summary(validated: ValidatedCycle) -> str:
-    """A short readable summary of a validated cycle (what ``evalstats validate`` prints)."""
+def format_summary(validated: ValidatedCycle, *, lang: str = "en") -> str:
+    """A short readable summary of a validated cycle (what ``evalstats validate`` prints).
+
+    ``lang="zh"`` writes it in Chinese, with the scheme's Chinese labels of groups and levels
+    (the console's default).
+
+    Examples
+    --------
+    >>> print(format_summary(validate_cycle("data/raw/2026H1"), lang="zh"))  # doctest: +SKIP
+    本期 2026H1（方案 ...）
+    """
+    if check_option("lang", lang, LANGS) == "zh":
+        return _summary_zh(validated)
     s = validated.summary()
     lines = [f"cycle {s['cycle']} (scheme {s['scheme']})"]
     for t in validated.inputs.itertuples(index=False):
@@ -246,6 +260,44 @@ def format_summary(validated: ValidatedCycle) -> str:
         )
         lines.append(f"respondent identifiers ({', '.join(validated.identifiers)}): {what}")
     lines.append(f"problems: {s['errors']:,} errors, {s['warnings']:,} warnings")
+    return "\n".join(lines)
+
+
+def _summary_zh(validated: ValidatedCycle) -> str:
+    """:func:`format_summary` in Chinese."""
+    s = validated.summary()
+    scheme = validated.scheme
+    group_zh = {g.code: g.label_zh for g in scheme.groups}
+    level_zh = {v.code: v.label_zh for v in scheme.levels} | {"blank": "未填"}
+    lines = [f"本期 {s['cycle']}（方案 {s['scheme']}）"]
+    for t in validated.inputs.itertuples(index=False):
+        where = []
+        if isinstance(t.encoding, str):
+            where.append(f"编码 {t.encoding}")
+        if isinstance(t.sheet, str):
+            where.append(f"工作表 {t.sheet}")
+        if t.header_row is not None and not pd.isna(t.header_row):
+            where.append(f"表头在第 {int(t.header_row)} 行")
+        where.append(f"{int(t.rows):,} 行")
+        lines.append(f"  {WORDS.get(t.table, t.table)}：{t.file}（{'，'.join(where)}）")
+    lines.append(
+        f"测评表：读入 {s['forms_read']:,} 份，重复录入 {s['duplicates_collapsed']:,} 份"
+        f"（只计一次），作废 {s['voided']:,} 份，计入 {s['forms_counted']:,} 份"
+    )
+    by_group = "，".join(f"{group_zh.get(g, g)} {n:,}" for g, n in s["forms_by_group"].items())
+    lines.append(f"  按评议人类别：{by_group}")
+    answers = "，".join(f"{level_zh.get(k, k)} {n:,}" for k, n in s["answers"].items())
+    lines.append(f"答案：{answers}")
+    lines.append(f"单位：{s['units']:,} 个（{s['units_with_forms']:,} 个有测评表）")
+    if validated.identifiers:
+        kid = validated.pseudonym_key_id
+        what = (
+            f"已换成带密钥的化名，在 respondent 列（密钥编号 {kid}）"
+            if kid is not None
+            else "已删除（没有化名密钥）"
+        )
+        lines.append(f"评议人身份信息（{'、'.join(validated.identifiers)}）：{what}")
+    lines.append(f"问题：错误 {s['errors']:,} 个，警告 {s['warnings']:,} 个")
     return "\n".join(lines)
 
 

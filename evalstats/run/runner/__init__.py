@@ -67,7 +67,7 @@ from evalstats.run.publish import (
     RunLocked,
     clean_staging,
 )
-from evalstats.run.runner.command import add_run_parser, cmd_run, shown_path
+from evalstats.run.runner.command import add_run_parser, cmd_run, shown_path, summary_lines
 from evalstats.run.runner.errors import NotebookFailed, RunUsageError
 from evalstats.run.runner.execute import KERNEL_NAME, kernel_manager_class
 from evalstats.run.runner.folders import Notebook, cycle_folder, find_notebook, resolve_data
@@ -81,7 +81,7 @@ from evalstats.run.runner.parameters import (
 )
 from evalstats.run.runner.plan import ANALYSES, NOTEBOOK_FILE, NOTEBOOKS
 from evalstats.run.runner.render import HTML_FILE, SUMMARY_FILE, SUMMARY_NEUTRALISED, safety_note
-from evalstats.run.runner.run import RunResult, run_analysis
+from evalstats.run.runner.run import RunResult, log_path, run_analysis
 from evalstats.run.runner.tables import TABLE_ORDER, read_table
 
 # with names re-exported from evalstats.run.publish, where they live (the runner's errors,
@@ -115,6 +115,7 @@ __all__ = [
     "derive_half_year_cycle",
     "find_notebook",
     "kernel_manager_class",
+    "log_path",
     "notebook_parameters",
     "parse_parameters",
     "read_table",
@@ -122,4 +123,5 @@ __all__ = [
     "run_analysis",
     "safety_note",
     "shown_path",
+    "summary_lines",
 ]

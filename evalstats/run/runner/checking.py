@@ -110,5 +110,8 @@ def hash_and_validate(
     }
     changed = [str(p) for p, sha in read.items() if p in before and before[p][0] != sha]
     if changed:
-        raise InputsChanged("input files changed while they were read: " + ", ".join(changed))
+        raise InputsChanged(
+            "input files changed while they were read: " + ", ".join(changed),
+            zh="读取期间输入文件有改动：" + "、".join(changed),
+        )
     return before

@@ -100,7 +100,9 @@ def checked_cycle(cycle) -> str:
     try:
         return check_cycle(cycle)
     except ValueError as e:
-        raise RunUsageError(str(e)) from None
+        raise RunUsageError(
+            str(e), zh=f"期次编号不对：{cycle!r}（应写成如 2026H1、2026A）"
+        ) from None
 
 
 def _is_cycle_folder(path: Path) -> bool:
@@ -119,16 +121,21 @@ def resolve_data(data, cycle: str | None, *, root: Path) -> tuple[Path, str]:
 
     base = resolve_path(data, root=root) if data is not None else root / "data" / "raw"
     if data is not None and not base.is_dir():
-        raise RunUsageError(f"--data {data}: no such folder")
+        raise RunUsageError(f"--data {data}: no such folder", zh=f"--data {data}：没有这个文件夹")
     if data is not None and _is_cycle_folder(base):
         if cycle is not None and cycle != base.name:
             raise RunUsageError(
                 f"--data {data} is the folder of cycle {base.name!r} but --cycle is {cycle!r}; "
-                "give the folder of cycle folders, or a matching --cycle"
+                "give the folder of cycle folders, or a matching --cycle",
+                zh=f"--data {data} 是期次 {base.name!r} 的文件夹，但 --cycle 是 {cycle!r}；"
+                "请给出存放各期文件夹的上级文件夹，或与之相符的 --cycle",
             )
         return base.parent, checked_cycle(base.name)
     if cycle is None:
-        raise RunUsageError("--cycle is required (or give a cycle folder as --data)")
+        raise RunUsageError(
+            "--cycle is required (or give a cycle folder as --data)",
+            zh="缺少 --cycle（或用 --data 给出某一期的文件夹）",
+        )
     return base, checked_cycle(cycle)
 
 
@@ -139,5 +146,9 @@ def cycle_folder(data_dir: Path, cycle: str, hint: str = "") -> Path:
     if not folder.is_dir():
         found = sorted(p.name for p in data_dir.iterdir() if _is_cycle_folder(p))
         have = ", ".join(found) if found else "none"
-        raise RunUsageError(f"no cycle folder {folder} (cycles in {data_dir}: {have}){hint}")
+        have_zh = "、".join(found) if found else "无"
+        raise RunUsageError(
+            f"no cycle folder {folder} (cycles in {data_dir}: {have}){hint}",
+            zh=f"没有期次文件夹 {folder}（{data_dir} 中已有的期次：{have_zh}）{hint}",
+        )
     return folder

@@ -61,9 +61,12 @@ def parse_parameters(items: Iterable[str]) -> dict[str, str]:
         name, sep, value = str(item).partition("=")
         name = name.strip()
         if not sep or not _NAME_RE.match(name):
-            raise RunUsageError(f"-p expects name=value (a Python name); got {item!r}")
+            raise RunUsageError(
+                f"-p expects name=value (a Python name); got {item!r}",
+                zh=f"-p 应写成 名称=值（名称为 Python 变量名）；收到的是 {item!r}",
+            )
         if name in out:
-            raise RunUsageError(f"parameter {name!r} given twice")
+            raise RunUsageError(f"parameter {name!r} given twice", zh=f"参数 {name!r} 给了两次")
         out[name] = value
     return out
 
@@ -137,7 +140,9 @@ def _coerce(name: str, value, param: Mapping):
     declared = f"{name}: {annotation}" if annotation != "None" else name
     raise RunUsageError(
         f"parameter {name!r} must be {article} {kind} (the notebook declares "
-        f"`{declared} = {param.get('default')}`); got {shown!r}"
+        f"`{declared} = {param.get('default')}`); got {shown!r}",
+        zh=f"参数 {name!r} 应为 {kind} 类型（笔记本中声明为 "
+        f"`{declared} = {param.get('default')}`）；收到的是 {shown!r}",
     )
 
 
@@ -159,7 +164,8 @@ def check_parameters(
     if runner:
         n = runner[0]
         raise RunUsageError(
-            f"parameter {n!r} is set by the runner; use {RUNNER_PARAMETERS[n]} instead of -p"
+            f"parameter {n!r} is set by the runner; use {RUNNER_PARAMETERS[n]} instead of -p",
+            zh=f"参数 {n!r} 由运行程序设置；请用 {RUNNER_PARAMETERS[n]}，不要用 -p",
         )
     unknown = [n for n in user if n not in declared]
     if unknown:
@@ -167,7 +173,9 @@ def check_parameters(
         settable = ", ".join(n for n in names if n not in RUNNER_PARAMETERS) or "(none)"
         raise RunUsageError(
             f"{notebook.name} does not declare the parameter(s) {listed}; "
-            f"parameters you can set with -p: {settable}"
+            f"parameters you can set with -p: {settable}",
+            zh=f"{notebook.name} 没有声明参数 {listed}；可以用 -p 设置的参数："
+            + ("、".join(n for n in names if n not in RUNNER_PARAMETERS) or "（无）"),
         )
     return {n: _coerce(n, v, declared[n]) for n, v in user.items()}
 
@@ -203,7 +211,7 @@ def notebook_parameters(notebook: str | Path) -> dict[str, dict]:
 
     path = Path(notebook)
     if not path.is_file():
-        raise RunUsageError(f"notebook not found: {path}")
+        raise RunUsageError(f"notebook not found: {path}", zh=f"找不到笔记本：{path}")
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types for a bad file

@@ -16,14 +16,15 @@ Examples
 
 from __future__ import annotations
 
-import functools
-import sys
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from evalstats.core.files import relative
+from evalstats.core.version import __version__
+from evalstats.run.console import STEP, current_lang, pick, run_log
 from evalstats.run.publish import (
     MANIFEST_FILE,
     FileLock,
@@ -32,6 +33,7 @@ from evalstats.run.publish import (
     changed_inputs,
     discard_staging,
     local_now,
+    new_run_id,
     new_staging,
     pause,
     publish_staged,
@@ -42,7 +44,9 @@ from evalstats.run.runner.manifest import write_run_manifest
 from evalstats.run.runner.plan import NOTEBOOK_FILE, RunPlan, make_plan, require_key, with_backend
 from evalstats.run.runner.render import HTML_FILE, Rendered, render_report
 
-__all__ = ["RunResult", "run_analysis"]
+__all__ = ["RunResult", "log_path", "run_analysis"]
+
+log = logging.getLogger("evalstats.run")
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,10 @@ def run_analysis(
     notebook : str or Path, optional
         Another notebook (default ``notebooks/half_year.ipynb`` / ``annual.ipynb``).
     progress : bool, default True
-        Show papermill's progress bar and the runner's steps on stderr.
+        Show papermill's progress bar on stderr.  The runner's steps are logged (logger
+        ``evalstats.run``): to the console of ``evalstats run``, and always appended to the
+        run's log ``<out>/<cycle>/<analysis>.log`` (:func:`log_path`), beside the report
+        folder, each line starting with the run id (the manifest's ``run_id``) and the time.
     lang : {"zh", "en"}, optional
         Report language, passed as the notebook's ``language`` (default: the notebook's own).
     backend : {"pandas", "auto", "duckdb", "dask"}, default "pandas"
@@ -166,8 +173,53 @@ def run_analysis(
         lang=lang,
     )
     plan = with_backend(plan, backend=backend, scheduler=scheduler, memory_limit=memory_limit)
+    run_id = new_run_id()
+    with run_log(log_path(plan.out, plan.cycle, plan.analysis), run_id):
+        log.info(
+            _say(
+                f"运行 {run_id}：{plan.cycle} {plan.analysis}（evalstats {__version__}）",
+                f"run {run_id}: {plan.cycle} {plan.analysis} (evalstats {__version__})",
+            ),
+            extra=STEP,
+        )
+        log.debug("plan: notebook %s, data %s, out %s", plan.notebook, plan.data_dir, plan.out)
+        rendered, previous = _run(plan, run_id, progress=progress, t_start=t_start, started=started)
+        result = _result(plan, rendered, previous, t_start)
+        log.info(
+            _say(
+                f"已发布 {plan.target}（用时 {result.seconds:.1f} 秒）",
+                f"published {plan.target} in {result.seconds:.1f} s",
+            ),
+            extra=STEP,
+        )
+    return result
 
-    _step(progress, f"validating {', '.join(plan.cycles)} in {plan.data_dir}")
+
+def log_path(out: Path, cycle: str, analysis: str) -> Path:
+    """The log of a cycle's runs of ``analysis``: ``<out>/<cycle>/<analysis>.log``, beside the
+    report folder (not inside it: ``evalstats verify`` hashes the report folder).
+
+    Examples
+    --------
+    >>> log_path(Path("reports"), "2026A", "annual").as_posix()
+    'reports/2026A/annual.log'
+    """
+    return Path(out) / cycle / f"{analysis}.log"
+
+
+def _say(zh: str, en: str) -> str:
+    return pick(current_lang(), zh, en)
+
+
+def _run(plan: RunPlan, run_id: str, *, progress: bool, t_start: float, started):
+    """Steps 2 to 8 under the lock; returns what was rendered and the replaced report."""
+    log.info(
+        _say(
+            f"检查 {'、'.join(plan.cycles)}（{plan.data_dir}）",
+            f"validating {', '.join(plan.cycles)} in {plan.data_dir}",
+        ),
+        extra=STEP,
+    )
     require_key(plan)
     # Step 2 runs in a thread while the kernel starts and works (the second core): invalid
     # data still ends the run with exit 1 and nothing published, whatever the kernel did.
@@ -175,10 +227,12 @@ def run_analysis(
     lock = _lock(plan, started, checking)
     try:
         pause("locked")
-        staging, token = new_staging(plan.out, plan.cycle, plan.analysis, shown_out=plan.shown_out)
+        staging, token = new_staging(
+            plan.out, plan.cycle, plan.analysis, shown_out=plan.shown_out, token=run_id
+        )
         try:
             pause("staged")
-            rendered, previous = _stage_and_publish(
+            return _stage_and_publish(
                 plan,
                 staging,
                 token,
@@ -193,12 +247,17 @@ def run_analysis(
             raise
     finally:
         lock.release()
-    return _result(plan, rendered, previous, t_start)
 
 
-def _step(progress: bool, text: str) -> None:
-    if progress:
-        print(f"evalstats run: {text}", file=sys.stderr, flush=True)
+_NOTES_ZH = {
+    "rendering the HTML report": "生成网页报告",
+    "writing the workbook": "写工作簿",
+}
+
+
+def _note(text: str) -> None:
+    """A step of the rendering (:func:`render_report`'s ``note``), in the console's language."""
+    log.info(_say(_NOTES_ZH.get(text, text), text), extra=STEP)
 
 
 def _lock(plan: RunPlan, started, checking: Checking) -> FileLock:
@@ -237,7 +296,8 @@ def _stage_and_publish(
     """
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    _step(progress, f"executing {plan.notebook_recorded} for {plan.cycle}")
+    nb = plan.notebook_recorded
+    log.info(_say(f"执行 {nb}（{plan.cycle}）", f"executing {nb} for {plan.cycle}"), extra=STEP)
     params = {**plan.params, "output_dir": relative(staging, plan.root)}
     run_notebook(
         plan,
@@ -252,15 +312,14 @@ def _stage_and_publish(
     timings["validate"] = checking.seconds
     pause("executed")
 
-    rendered = render_report(
-        plan, staging, timings=timings, note=functools.partial(_step, progress)
-    )
+    rendered = render_report(plan, staging, timings=timings, note=_note)
     pause("rendered")
     changed = changed_inputs(before, list(before))
     if changed:
         raise InputsChanged(
             "input files changed during the run, the report was not published: "
-            + ", ".join(changed)
+            + ", ".join(changed),
+            zh="运行期间输入文件有改动，报告没有发布：" + "、".join(changed),
         )
     timings["total_before_publish"] = time.perf_counter() - t_start
     write_run_manifest(
@@ -276,7 +335,7 @@ def _stage_and_publish(
     )
     pause("manifest")
 
-    _step(progress, f"publishing {plan.target}")
+    log.info(_say(f"发布 {plan.target}", f"publishing {plan.target}"), extra=STEP)
     previous = publish_staged(staging, plan.target, out=plan.out, shown_out=plan.shown_out)
     return rendered, previous
 

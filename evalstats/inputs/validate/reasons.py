@@ -1,0 +1,454 @@
+"""The reasons of validation problems in Chinese: one catalogue, keyed by the problem's ``code``.
+
+Every problem row carries an English ``reason`` (kept in the problems table, the interim files
+and the workbook: codes and reasons written to files stay English) and a short ``code``.  At the
+console the reason is shown in the user's language: :data:`REASONS` holds, for each code, the
+English wordings the validators write (a regular expression whose named groups are the dynamic
+parts: expected labels, rows, counts, file names) and the Chinese text they fill in.  The last
+entry of each code matches any wording, so every problem has a Chinese text even if an English
+wording changes; ``tests/test_validate.py`` checks that every wording written by the validators
+finds its specific entry.
+
+Examples
+--------
+>>> reason_text("unknown_unit", "unknown unit: neither a code nor a name in the units file",
+...             lang="zh")
+'未知单位：既不是单位名单文件中的单位编码，也不是其中的单位名称'
+>>> reason_text("duplicate_form", "form typed twice: same id and answers as row 7; counted once",
+...             lang="zh")
+'问卷重复录入：与第 7 行的编号和答案都相同，只计一次'
+>>> reason_text("duplicate_form", "form typed twice: same id and answers as row 7; counted once",
+...             lang="en")
+'form typed twice: same id and answers as row 7; counted once'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from evalstats.core.options import check_option
+from evalstats.core.vocab import LANGS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One English wording of a problem and its Chinese text.
+
+    Attributes
+    ----------
+    en : str
+        Regular expression the whole English reason matches; its named groups are the
+        dynamic parts.
+    zh : str
+        The Chinese reason, with ``{group}`` fields filled from the English one (a field whose
+        value is in :data:`WORDS` is shown in Chinese).
+    """
+
+    en: str
+    zh: str
+
+
+ANY = ".*"
+"""The wording of a code's last, catch-all entry."""
+
+WORDS = {
+    # table names (the file kinds of a cycle folder)
+    "responses": "测评表数据",
+    "units": "单位名单",
+    "forms_issued": "发放份数",
+    "incidents": "事件记录",
+    "exclusions": "作废名单",
+    # what sniffing a binary file found (evalstats.inputs.read.formats.sniff_binary)
+    "it is an Excel workbook (a zip file); rename it to .xlsx": (
+        "它是 Excel 工作簿（zip 文件）；请改名为 .xlsx"
+    ),
+    "it is an old Excel (.xls) or Word (.doc) file; save it as .xlsx": (
+        "它是旧版 Excel（.xls）或 Word（.doc）文件；请另存为 .xlsx"
+    ),
+    "it is a PDF document; save the table as .xlsx or .csv": (
+        "它是 PDF 文档；请把表格另存为 .xlsx 或 .csv"
+    ),
+    'it is UTF-16 text (Excel "Unicode Text"); save it as "CSV UTF-8" or .xlsx': (
+        "它是 UTF-16 文本（Excel 的“Unicode 文本”）；请另存为“CSV UTF-8”或 .xlsx"
+    ),
+    "it is a Word (RTF) document; save the table as .xlsx or .csv": (
+        "它是 Word（RTF）文档；请把表格另存为 .xlsx 或 .csv"
+    ),
+}
+"""English values of dynamic parts that are shown in Chinese."""
+
+_FILE_KINDS = r"(?P<names>[^)]*)"
+
+REASONS: dict[str, tuple[Reason, ...]] = {
+    "blank_value": (
+        Reason(r"blank (?P<what>.+)", "此项为空，必须填写"),
+        Reason(ANY, "此项为空，必须填写"),
+    ),
+    "id_precision": (
+        Reason(
+            r"form id lost precision in Excel \(stored as a number; more than (?P<n>\d+) digits "
+            r"cannot be kept\); format the column as text and retype the ids",
+            "问卷编号在 Excel 中丢失了精度（存成了数字，超过 {n} 位的数字无法保留）；"
+            "请把该列设为文本格式后重新录入编号",
+        ),
+        Reason(ANY, "问卷编号在 Excel 中丢失了精度；请把该列设为文本格式后重新录入编号"),
+    ),
+    "unknown_unit": (
+        Reason(
+            r"unknown unit: neither a code nor a name in the units file",
+            "未知单位：既不是单位名单文件中的单位编码，也不是其中的单位名称",
+        ),
+        Reason(
+            r"unknown unit: neither a code nor a name in (?P<file>.+)",
+            "未知单位：既不是 {file} 中的单位编码，也不是其中的单位名称",
+        ),
+        Reason(ANY, "未知单位：单位名单中没有这个编码或名称"),
+    ),
+    "unknown_group": (
+        Reason(
+            r"unknown respondent group; expected one of (?P<expected>.+)",
+            "未知的评议人类别；应为以下之一：{expected}",
+        ),
+        Reason(ANY, "未知的评议人类别"),
+    ),
+    "unknown_level": (
+        Reason(
+            r"unknown level; expected one of (?P<labels>.+?) \(or the digits (?P<digits>.+)\)",
+            "无法识别的评价等次；应为以下之一：{labels}（或数字 {digits}）",
+        ),
+        Reason(
+            r"unknown level; expected one of (?P<labels>.+)",
+            "无法识别的评价等次；应为以下之一：{labels}",
+        ),
+        Reason(ANY, "无法识别的评价等次"),
+    ),
+    "bad_datetime": (
+        Reason(
+            r"cannot read this as a date and time \(write e\.g\. (?P<example>.+)\)",
+            "无法识别为日期时间（请写成如 {example} 的格式）",
+        ),
+        Reason(ANY, "无法识别为日期时间"),
+    ),
+    "bad_date": (
+        Reason(
+            r"cannot read this as a date \(write e\.g\. (?P<example>.+)\)",
+            "无法识别为日期（请写成如 {example} 的格式）",
+        ),
+        Reason(ANY, "无法识别为日期"),
+    ),
+    "conflicting_duplicate": (
+        Reason(
+            r"same form id as row (?P<row>\d+) but different answers",
+            "与第 {row} 行的问卷编号相同，但答案不同（两份都不计入）",
+        ),
+        Reason(ANY, "问卷编号重复，但答案不同（两份都不计入）"),
+    ),
+    "duplicate_form": (
+        Reason(
+            r"form typed twice: same id and answers as row (?P<row>\d+); counted once",
+            "问卷重复录入：与第 {row} 行的编号和答案都相同，只计一次",
+        ),
+        Reason(ANY, "问卷重复录入，只计一次"),
+    ),
+    "duplicate_unit": (
+        Reason(r"duplicate unit code \(also row (?P<row>\d+)\)", "单位编码重复（第 {row} 行也有）"),
+        Reason(ANY, "单位编码重复"),
+    ),
+    "duplicate_name": (
+        Reason(
+            r"two units share this name \(also row (?P<row>\d+)\); names must be unique",
+            "两个单位同名（第 {row} 行也有）；单位名称不能重复",
+        ),
+        Reason(ANY, "两个单位同名；单位名称不能重复"),
+    ),
+    "unknown_series": (
+        Reason(
+            r"unknown series; expected one of (?P<expected>.+)",
+            "未知的单位序列；应为以下之一：{expected}",
+        ),
+        Reason(ANY, "未知的单位序列"),
+    ),
+    "ambiguous_unit": (
+        Reason(
+            r"this name is also the code of unit (?P<unit>.+); a unit typed this way would be "
+            r"ambiguous",
+            "这个名称同时是单位 {unit} 的编码；按它填写的单位无法分辨",
+        ),
+        Reason(ANY, "这个名称同时是另一个单位的编码；按它填写的单位无法分辨"),
+    ),
+    "unknown_excluded_id": (
+        Reason(
+            r"excluded form id not found in the responses",
+            "作废名单中的这个问卷编号在测评表数据中找不到",
+        ),
+        Reason(ANY, "作废名单中的这个问卷编号在测评表数据中找不到"),
+    ),
+    "duplicate_exclusion": (
+        Reason(
+            r"form id listed twice \(also row (?P<row>\d+)\)", "问卷编号列了两次（第 {row} 行也有）"
+        ),
+        Reason(ANY, "问卷编号列了两次"),
+    ),
+    "bad_count": (
+        Reason(r"forms issued must be a whole number, 0 or more", "发放份数必须是 0 或正整数"),
+        Reason(ANY, "份数必须是 0 或正整数"),
+    ),
+    "duplicate_row": (
+        Reason(
+            r"unit and group listed twice \(also row (?P<row>\d+)\)",
+            "同一单位和评议人类别列了两次（第 {row} 行也有）",
+        ),
+        Reason(ANY, "同一单位和评议人类别列了两次"),
+    ),
+    "unknown_kind": (
+        Reason(
+            r"unknown incident kind; expected one of (?P<expected>.+)",
+            "未知的事件类型；应为以下之一：{expected}",
+        ),
+        Reason(ANY, "未知的事件类型"),
+    ),
+    "returned_above_issued": (
+        Reason(
+            r"(?P<got>\d+) returned for (?P<unit>.+) × (?P<group>.+), more than the (?P<n>\d+) "
+            r"issued",
+            "{unit} × {group} 收回 {got} 份，多于发放的 {n} 份",
+        ),
+        Reason(ANY, "收回的份数多于发放的份数"),
+    ),
+    "issued_missing": (
+        Reason(
+            r"no forms-issued count for this unit and group \((?P<got>\d+) forms returned\); "
+            r"response rate unknown",
+            "这个单位和评议人类别没有发放份数（收回 {got} 份）；回收率无法计算",
+        ),
+        Reason(ANY, "这个单位和评议人类别没有发放份数；回收率无法计算"),
+    ),
+    "missing_file": (
+        Reason(
+            rf"no (?P<table>\w+) file \(expected {_FILE_KINDS}\)",
+            "缺少{table}文件（应为 {names}）",
+        ),
+        Reason(
+            rf"no (?P<table>\w+) file \(expected {_FILE_KINDS}\); the out-of-core scan needs it",
+            "缺少{table}文件（应为 {names}）；外存计算需要它",
+        ),
+        Reason(r"file not found", "找不到文件"),
+        Reason(ANY, "缺少文件"),
+    ),
+    "no_units_file": (
+        Reason(
+            r"no units file next to the responses file: unit codes cannot be checked",
+            "测评表数据文件旁边没有单位名单文件：无法核对单位编码",
+        ),
+        Reason(ANY, "没有单位名单文件：无法核对单位编码"),
+    ),
+    "unit_without_forms": (
+        Reason(r"unit has no forms in the responses", "该单位在测评表数据中没有任何测评表"),
+        Reason(ANY, "该单位没有任何测评表"),
+    ),
+    "unknown_column": (
+        Reason(
+            r"unknown column is ignored \(column (?P<letter>[A-Z]+)\)",
+            "无法识别的列，已忽略（第 {letter} 列）",
+        ),
+        Reason(ANY, "无法识别的列，已忽略"),
+    ),
+    "duplicate_column": (
+        Reason(
+            r"duplicated column: column (?P<a>[A-Z]+) means the same as column (?P<b>[A-Z]+) "
+            r"\((?P<header>.*)\)",
+            "重复的列：第 {a} 列与第 {b} 列（{header}）含义相同",
+        ),
+        Reason(ANY, "重复的列"),
+    ),
+    "missing_column": (
+        Reason(r"required column is missing \((?P<code>\w+)\)", "缺少必需的列（{code}）"),
+        Reason(
+            r"no unit-name column \(accepted headers: (?P<accepted>.+)\)",
+            "没有单位名称列（可用的表头：{accepted}）",
+        ),
+        Reason(ANY, "缺少必需的列"),
+    ),
+    "headerless_column": (
+        Reason(r"values in a column without a header are ignored", "没有表头的列中的数据已忽略"),
+        Reason(ANY, "没有表头的列中的数据已忽略"),
+    ),
+    "ambiguous_file": (
+        Reason(
+            r"more than one (?P<table>\w+) file; keep only one",
+            "有不止一个{table}文件；只能保留一个",
+        ),
+        Reason(ANY, "同一种文件有不止一个；只能保留一个"),
+    ),
+    "unreadable": (
+        Reason(r"cannot open the file \((?P<why>.+)\)", "无法打开文件（{why}）"),
+        Reason(
+            r"cannot read this CSV out of core \((?P<why>.+)\); check the file with the pandas "
+            r"backend \(evalstats validate\), which names the row",
+            "无法以外存方式读取这个 CSV（{why}）；请用 evalstats validate（pandas 后端）"
+            "检查该文件，它会指出出错的行",
+        ),
+        Reason(ANY, "无法读取文件"),
+    ),
+    "wrong_format": (
+        Reason(
+            r"cannot read a (?P<suffix>\.\w+) file; save the table as \.xlsx or \.csv",
+            "无法读取 {suffix} 文件；请把表格另存为 .xlsx 或 .csv",
+        ),
+        Reason(
+            r"cannot read this file as Parquet \((?P<why>.+)\)",
+            "无法按 Parquet 格式读取这个文件（{why}）",
+        ),
+        Reason(
+            r"cannot read this file as (?P<suffix>\.\w+): it looks like CSV text; rename it to "
+            r"\.csv",
+            "无法按 {suffix} 格式读取这个文件：它看起来是 CSV 文本；请改名为 .csv",
+        ),
+        Reason(
+            r"cannot read this file as a spreadsheet \((?P<why>.+)\); save it as \.xlsx",
+            "无法按电子表格读取这个文件（{why}）；请另存为 .xlsx",
+        ),
+        Reason(
+            r"cannot read this file as CSV: it contains binary data; save it as \.xlsx or CSV",
+            "无法按 CSV 读取这个文件：其中有二进制数据；请另存为 .xlsx 或 CSV",
+        ),
+        Reason(r"cannot read this file as CSV: (?P<why>.+)", "无法按 CSV 读取这个文件：{why}"),
+        Reason(ANY, "文件格式不对，无法读取；请另存为 .xlsx 或 .csv"),
+    ),
+    "empty_file": (
+        Reason(r"the file is empty", "文件是空的"),
+        Reason(
+            r"the workbook has no data \(every sheet is empty\)",
+            "工作簿中没有数据（每个工作表都是空的）",
+        ),
+        Reason(ANY, "文件是空的"),
+    ),
+    "no_header": (
+        Reason(
+            r"no header row found: no row of the first (?P<n>\d+) names a known column "
+            r"\(expected (?P<expected>.+)\)",
+            "找不到表头行：前 {n} 行中没有一行含有可识别的列名（应有 {expected}）",
+        ),
+        Reason(ANY, "找不到表头行"),
+    ),
+    "undecodable": (
+        Reason(
+            r"cannot decode the file: it is neither UTF-8 nor GBK/GB18030 text "
+            r"\(byte (?P<byte>0x[0-9a-f]+) at offset (?P<offset>\d+)\); save it as UTF-8 CSV "
+            r"or \.xlsx",
+            "无法解码文件：既不是 UTF-8 也不是 GBK/GB18030 文本（第 {offset} 字节处为 {byte}）；"
+            "请另存为 UTF-8 CSV 或 .xlsx",
+        ),
+        Reason(ANY, "无法解码文件；请另存为 UTF-8 CSV 或 .xlsx"),
+    ),
+    "no_data": (
+        Reason(r"no data rows below the header", "表头下面没有数据行"),
+        Reason(ANY, "没有数据行"),
+    ),
+    "identifiers_dropped": (
+        Reason(
+            r"respondent identifiers are dropped: no pseudonym key is set\. (?P<how>.+)",
+            "评议人身份信息（姓名、电话）已删除：没有设置化名密钥。如要以带密钥的化名保留"
+            "（respondent 列），请把环境变量 EVALSTATS_PSEUDONYM_KEY_FILE 设为项目之外的"
+            "密钥文件（或把 EVALSTATS_PSEUDONYM_KEY 设为至少 16 字节的密钥）",
+        ),
+        Reason(ANY, "评议人身份信息（姓名、电话）已删除：没有设置化名密钥"),
+    ),
+}
+"""Problem code → its English wordings and their Chinese texts, the catch-all last."""
+
+_COMPILED = {code: [(re.compile(r.en, re.S), r) for r in rs] for code, rs in REASONS.items()}
+_COLUMN_LETTER = re.compile(r"\(column (?P<letter>[A-Z]+)\)")
+
+
+def match_reason(code: str, reason: str) -> tuple[Reason, dict] | None:
+    """The catalogue entry the English ``reason`` of a ``code`` matches, and its fields.
+
+    None when the code is not in the catalogue.  A reason no specific wording matches gets the
+    code's catch-all entry (its ``en`` is :data:`ANY`).
+
+    Examples
+    --------
+    >>> entry, fields = match_reason("duplicate_unit", "duplicate unit code (also row 4)")
+    >>> fields
+    {'row': '4'}
+    """
+    for pattern, entry in _COMPILED.get(code, ()):
+        m = pattern.fullmatch(reason)
+        if m:
+            return entry, m.groupdict()
+    return None
+
+
+def reason_text(code, reason, *, lang: str = "zh") -> str:
+    """The reason of a problem in ``lang``: the English ``reason`` itself, or its Chinese text.
+
+    A code the catalogue does not know keeps its English reason (the test of this module
+    holds every code the validators write).
+
+    Examples
+    --------
+    >>> reason_text("no_data", "no data rows below the header")
+    '表头下面没有数据行'
+    """
+    lang = check_option("lang", lang, LANGS)
+    if lang == "en" or not isinstance(code, str) or not isinstance(reason, str):
+        return reason
+    found = match_reason(code, reason)
+    if found is None:
+        return reason
+    entry, fields = found
+    return entry.zh.format(**{k: WORDS.get(v, v) for k, v in fields.items()})
+
+
+def column_text(column, *, lang: str = "zh"):
+    """A problem's column in ``lang``: a header as written is kept; the name given to a column
+    without a header, ``(column F)``, reads ``（第 F 列）`` in Chinese.
+
+    Examples
+    --------
+    >>> column_text("(column F)"), column_text("问卷编号")
+    ('（第 F 列）', '问卷编号')
+    """
+    if lang != "zh" or not isinstance(column, str):
+        return column
+    m = _COLUMN_LETTER.fullmatch(column)
+    return f"（第 {m['letter']} 列）" if m else column
+
+
+def translate_problems(problems: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """A copy of a problems table with ``reason`` (and headerless ``column`` names) in ``lang``.
+
+    The ``code`` column is unchanged; ``lang="en"`` returns the table as it is.
+
+    Examples
+    --------
+    >>> translate_problems(check_cycle("data/raw/2026H1"))["reason"][0]  # doctest: +SKIP
+    '问卷重复录入：与第 57 行的编号和答案都相同，只计一次'
+    """
+    lang = check_option("lang", lang, LANGS)
+    if lang == "en" or problems is None or len(problems) == 0:
+        return problems
+    out = problems.copy()
+    out["reason"] = [
+        reason_text(c, r, lang=lang) for c, r in zip(out["code"], out["reason"], strict=True)
+    ]
+    out["column"] = [column_text(c, lang=lang) for c in out["column"]]
+    return out
+
+
+__all__ = [
+    "ANY",
+    "REASONS",
+    "WORDS",
+    "Reason",
+    "column_text",
+    "match_reason",
+    "reason_text",
+    "translate_problems",
+]
