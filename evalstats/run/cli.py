@@ -303,6 +303,21 @@ def add_letters_parser(subparsers, *, lang: str = "zh") -> argparse.ArgumentPars
             "log is appended to <out>/<cycle>/letters.log.",
         ),
     )
+    _add_letters_inputs(lp, t)
+    _add_letters_options(lp, t)
+    add_console_options(
+        lp,
+        lang=lang,
+        lang_help=t(
+            "反馈函和界面的语言：zh（默认）或 en",
+            "language of the letters and the console: zh (default) or en",
+        ),
+    )
+    return lp
+
+
+def _add_letters_inputs(lp, t) -> None:
+    """``letters``: which cycle and units, from which data and scheme, into which folder."""
     lp.add_argument(
         "--cycle",
         help=t(
@@ -336,6 +351,10 @@ def add_letters_parser(subparsers, *, lang: str = "zh") -> argparse.ArgumentPars
         metavar="DIR",
         help=t("报告文件夹（默认 reports）", "reports folder (default reports)"),
     )
+
+
+def _add_letters_options(lp, t) -> None:
+    """``letters``: the edition, the date, the kernels, the notebook and its parameters."""
     lp.add_argument(
         "--tier",
         choices=TIERS,
@@ -379,15 +398,6 @@ def add_letters_parser(subparsers, *, lang: str = "zh") -> argparse.ArgumentPars
         help=t("改用另一个单位画像笔记本", "use another profile notebook"),
     )
     lp.add_argument("--no-progress", action="store_true", help=t("不显示进度条", "no progress bar"))
-    add_console_options(
-        lp,
-        lang=lang,
-        lang_help=t(
-            "反馈函和界面的语言：zh（默认）或 en",
-            "language of the letters and the console: zh (default) or en",
-        ),
-    )
-    return lp
 
 
 # ---------------------------------------------------------------------- commands
