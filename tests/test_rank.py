@@ -549,9 +549,7 @@ def test_annual_cap_on_confirmed_last_only():
 def test_rank_units_end_to_end_with_uncertainty_columns():
     forms = small_case()
     c = composite_table(forms, dict.fromkeys("ABCD", "administration"))
-    t = rank_units(
-        c, patterns=patterns_of(forms), rng=5, n_resamples=1000, scheme=NO_VETO_LINE
-    )
+    t = rank_units(c, patterns=patterns_of(forms), rng=5, n_resamples=1000, scheme=NO_VETO_LINE)
     assert list(t.columns) == RANKING_COLUMNS
     assert t["p_last"].between(0, 1).all() and t["p_top3"].between(0, 1).all()
     assert (t["rank_low"] <= t["rank_high"]).all()

@@ -109,6 +109,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "grade": ("等次", "Grade"),
     "veto": ("一票否决", "Veto"),
     "veto_reason": ("否决原因", "Veto reason"),
+    "veto_note": ("否决事项说明", "Veto incident note"),
     "n_resamples": ("重抽样次数", "Resamples"),
     # tests and comparisons (evalstats.stats.compare)
     "test": ("检验", "Test"),
@@ -328,6 +329,9 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
     "p_last_unavailable": ("末位概率不可得", "P(last) unavailable"),
     "last_grade_cap_withheld": ("末位封顶未执行", "last-place grade cap withheld"),
     "no_composite": ("无综合得分", "no composite"),
+    "series_changed": ("序列有变化", "series changed"),
+    "vetoed_before": ("前期一票否决", "vetoed earlier"),
+    "vetoed_after": ("后期一票否决", "vetoed later"),
 }
 """Flag code (before an optional ``:detail``) → ``(zh, en)`` text; flags join with ``;``."""
 

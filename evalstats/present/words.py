@@ -8,7 +8,8 @@ one wording for every view:
 
 * :data:`STANDING_TEXT`, :data:`REASON_TEXT`, :data:`CHECK_LABELS` — code → ``(zh, en)``;
 * :func:`standing_text` — 前三 / 末位 / 末位（无法区分）;
-* :func:`veto_sentence` — why a unit is vetoed (一票否决);
+* :func:`veto_sentence` — why a unit is vetoed (一票否决), with the incident's 说明;
+* :func:`rank_text` — a rank as shown, "—（一票否决）" for a vetoed unit (not ranked);
 * :func:`alpha_sentence` — Cronbach's alpha and what it means;
 * :func:`describe_suppression` — what the public edition withholds, and why;
 * :func:`describe_quality` and :func:`describe_quality_comparison` — the data-quality flags and
@@ -44,11 +45,14 @@ __all__ = [
     "CHECK_LABELS",
     "REASON_TEXT",
     "STANDING_TEXT",
+    "VETOED_RANK_TEXT",
     "alpha_sentence",
     "describe_quality",
     "describe_quality_comparison",
     "describe_suppression",
+    "rank_text",
     "standing_text",
+    "veto_rectification_item",
     "veto_sentence",
 ]
 
@@ -90,45 +94,35 @@ def standing_text(code, lang: str = "zh") -> str:
 
 
 # ====================================================================== veto
+VETOED_RANK_TEXT = ("—（一票否决）", "— (vetoed)")
+"""How the rank of a vetoed unit is shown: it is not ranked (:func:`evalstats.stats.rank.rank_units`,
+DOMAIN.md "Grades, ranking, veto")."""
+
+
+def rank_text(rank, veto=False, lang: str = "zh") -> str:
+    """A rank as shown in a table: the number, ``VETOED_RANK_TEXT`` for a vetoed unit, ``—``
+    for a unit without a rank (no score).
+
+    Examples
+    --------
+    >>> rank_text(3), rank_text(None, True), rank_text(None, True, "en"), rank_text(None)
+    ('3', '—（一票否决）', '— (vetoed)', '—')
+    """
+    lang = check_option("lang", lang, LANGS)
+    if veto is not None and not (not isinstance(veto, str) and pd.isna(veto)) and bool(veto):
+        return VETOED_RANK_TEXT[0 if lang == "zh" else 1]
+    text = _text(rank)
+    return "—" if text == "" else str(int(float(text)))
+
+
 def _two_decimals_below(text: str, threshold: float) -> str:
     value = float(text)
     shown = fixed(value, 2)
     return shown if round(value, 2) < threshold else text
 
 
-def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str:
-    """A sentence for a report from a ranking row's ``veto_reason``.
-
-    Parameters
-    ----------
-    row : Mapping or Series
-        Holds ``veto_reason`` (as written by :func:`evalstats.stats.rank.apply_veto`).
-    lang : {"zh", "en"}
-    scheme : Scheme, path or None
-        For the incident labels.
-
-    Returns
-    -------
-    str
-        ``""`` when the unit is not vetoed.  Scores are shown to 2 decimals unless that would
-        read as not below the threshold.
-
-    Examples
-    --------
-    >>> r = {"veto_reason": "incident:major_accident 2026-09-12;composite_below_threshold:57.3<60"}
-    >>> veto_sentence(r)
-    '一票否决：2026-09-12 发生重大责任事故；综合得分 57.30 低于否决线 60 分。'
-    >>> veto_sentence(r, lang="en")
-    'Vetoed: major liability accident on 2026-09-12; composite 57.30 below the veto threshold 60.'
-    """
-    check_option("lang", lang, LANGS)
-    scheme = resolve_scheme(scheme)
-    try:
-        text = row["veto_reason"]
-    except (KeyError, TypeError, IndexError):
-        raise TypeError("row must be a mapping or Series with a 'veto_reason' entry") from None
-    if text is None or (not isinstance(text, str) and pd.isna(text)) or text == "":
-        return ""
+def _veto_parts(text: str, lang: str, scheme: Scheme) -> list[str]:
+    """The reasons of a ``veto_reason`` in words, one per reason."""
     parts = []
     for reason in str(text).split(";"):
         code, _, detail = reason.partition(":")
@@ -157,9 +151,91 @@ def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str
                 f"veto_reason has an unknown reason {reason!r}; "
                 f"known: {_rank.INCIDENT_REASON!r}, {_rank.THRESHOLD_REASON!r}"
             )
+    return parts
+
+
+def veto_rectification_item(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str:
+    """What a vetoed unit is told to rectify: the incident (date, kind, 说明) — never its
+    score — or, for a score below the veto line, the reasons for that score.
+
+    Parameters
+    ----------
+    row : Mapping or Series
+        Holds ``veto_reason`` and optionally ``veto_note`` (a ranking row).
+    lang : {"zh", "en"}
+    scheme : Scheme, path or None
+
+    Returns
+    -------
+    str
+        ``""`` when the unit is not vetoed.
+
+    Examples
+    --------
+    >>> r = {"veto_reason": "incident:media_exposure 2026-09-14", "veto_note": "违规审批"}
+    >>> veto_rectification_item(r)
+    '一票否决事项的整改：2026-09-14 发生媒体曝光查实（违规审批）'
+    >>> veto_rectification_item(r, lang="en")
+    'rectify the incident that vetoed your unit: verified media exposure on 2026-09-14 (违规审批)'
+    """
+    check_option("lang", lang, LANGS)
+    scheme = resolve_scheme(scheme)
+    text = _text(row.get("veto_reason") if hasattr(row, "get") else None)
+    if text == "":
+        return ""
+    parts = _veto_parts(text, lang, scheme)
+    note = _text(row.get("veto_note")).strip().rstrip("。.;；")
     if lang == "zh":
-        return "一票否决：" + "；".join(parts) + "。"
-    return "Vetoed: " + "; ".join(parts) + "."
+        return "一票否决事项的整改：" + "；".join(parts) + (f"（{note}）" if note else "")
+    return (
+        "rectify the incident that vetoed your unit: "
+        + "; ".join(parts)
+        + (f" ({note})" if note else "")
+    )
+
+
+def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str:
+    """A sentence for a report from a ranking row's ``veto_reason`` (and ``veto_note``).
+
+    Parameters
+    ----------
+    row : Mapping or Series
+        Holds ``veto_reason`` (as written by :func:`evalstats.stats.rank.apply_veto`) and
+        optionally ``veto_note`` (the incidents' 说明), which is quoted after the reasons.
+    lang : {"zh", "en"}
+    scheme : Scheme, path or None
+        For the incident labels.
+
+    Returns
+    -------
+    str
+        ``""`` when the unit is not vetoed.  Scores are shown to 2 decimals unless that would
+        read as not below the threshold.
+
+    Examples
+    --------
+    >>> r = {"veto_reason": "incident:major_accident 2026-09-12;composite_below_threshold:57.3<60"}
+    >>> veto_sentence(r)
+    '一票否决：2026-09-12 发生重大责任事故；综合得分 57.30 低于否决线 60 分。'
+    >>> veto_sentence(r, lang="en")
+    'Vetoed: major liability accident on 2026-09-12; composite 57.30 below the veto threshold 60.'
+    >>> veto_sentence({"veto_reason": "incident:major_accident 2026-09-12", "veto_note": "仓库失火"})
+    '一票否决：2026-09-12 发生重大责任事故。说明：仓库失火。'
+    """
+    check_option("lang", lang, LANGS)
+    scheme = resolve_scheme(scheme)
+    try:
+        text = row["veto_reason"]
+    except (KeyError, TypeError, IndexError):
+        raise TypeError("row must be a mapping or Series with a 'veto_reason' entry") from None
+    if text is None or (not isinstance(text, str) and pd.isna(text)) or text == "":
+        return ""
+    parts = _veto_parts(str(text), lang, scheme)
+    note = _text(row.get("veto_note") if hasattr(row, "get") else None).strip()
+    note = note.rstrip("。.;；")
+    if lang == "zh":
+        return "一票否决：" + "；".join(parts) + "。" + (f"说明：{note}。" if note else "")
+    return "Vetoed: " + "; ".join(parts) + "." + (f" Note: {note}." if note else "")
 
 
 # ====================================================================== reliability

@@ -97,7 +97,9 @@ In the annual analysis every table above describes the year-end cycle, except:
     The table for the assessment of staff: ``cycle, unit, unit_name, series, composite_h1,
     composite_annual, composite_year, composite_year_ci_low, composite_year_ci_high,
     weight_half_year, weight_annual, rank, rank_low, rank_high, p_last, standing, grade,
-    veto, veto_reason, flags`` — every unit of either cycle.
+    veto, veto_reason, veto_note, flags`` — every unit of either cycle.  A vetoed unit has no
+    rank (DOMAIN.md "Grades, ranking, veto"; :func:`evalstats.stats.rank.rank_units`): it is
+    listed after the ranked units of its series, and top 3 and 末位 are decided without it.
 ``comparison``
     :func:`evalstats.stats.compare.compare_cycles` half-year → year-end per unit × dimension
     (Newcombe intervals for the satisfied rate, Welch intervals for the score, Holm-adjusted
@@ -155,7 +157,8 @@ In the annual analysis every table above describes the year-end cycle, except:
     deciding score: the composite, or ``composite_year`` for the annual analysis; ``last``
     lists the last-ranked unit(s), ``standing`` ``"last"`` or ``"last_not_distinguishable"``).
 ``vetoed``
-    ``[{"unit", "unit_name", "series", "veto_reason"}]``.
+    ``[{"unit", "unit_name", "series", "veto_reason", "veto_note"}]`` (``veto_note``: the
+    incidents' 说明).  A vetoed unit is in no ``top3`` and no ``last`` list.
 ``grades``
     Units per grade code (from ``ranking``).
 ``quality``

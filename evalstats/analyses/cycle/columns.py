@@ -183,6 +183,7 @@ FINAL_GRADES_COLUMNS = [
     "grade",
     "veto",
     "veto_reason",
+    "veto_note",
     "flags",
 ]
 FOLLOWUP_COLUMNS = [

@@ -21,6 +21,7 @@ from evalstats.present.narrative import (  # one set
     join_words,
     scheme_label,
 )
+from evalstats.present.words import veto_rectification_item
 
 # numbers: the one formatter (evalstats.present.format)
 _level = _format.confidence_text
@@ -97,6 +98,9 @@ def _owed(p, lang):
                 "本期无须整改事项。" if lang == "zh" else "Nothing to rectify this time.",
             )
         ]
+    vetoed = bool(h["veto"])
+    if vetoed:  # the incident is what a vetoed unit rectifies, not its score (issue 14)
+        out.append(("li", veto_rectification_item(h, lang=lang, scheme=p.scheme)))
     if weak:
         out.append(
             (
@@ -115,7 +119,7 @@ def _owed(p, lang):
                 else f"an answer to each of the {n_comments} comment(s) above",
             )
         )
-    if required and not weak and not n_comments:
+    if required and not vetoed and not weak and not n_comments:
         out.append(
             (
                 "li",

@@ -90,6 +90,12 @@ def _ranges(low: pd.Series, high: pd.Series, fmt) -> list[str]:
     return [_format.interval(lo, hi, fmt=fmt) for lo, hi in zip(low, high, strict=True)]
 
 
+def _ranks(rank: pd.Series, veto, lang: str) -> list[str]:
+    """Ranks as shown: a vetoed unit is not ranked (:func:`evalstats.present.words.rank_text`)."""
+    veto = [False] * len(rank) if veto is None else list(veto)
+    return [_words.rank_text(x, v, lang) for x, v in zip(rank, veto, strict=True)]
+
+
 def _cycle_words(a, lang: str) -> tuple[str, str]:
     """Short words for the half-year and the year-end cycle of an annual analysis."""
     first = cycle_label(a.options.get("half_year_cycle") or a.cycle, lang)
@@ -117,7 +123,7 @@ def _ranking_view(a, lang: str, *, final: bool = False) -> tuple[pd.DataFrame, d
     level = _level(a.options["confidence_level"])
     view[col] = r[col]
     view["_ci"] = _ranges(r[f"{col}_ci_low"], r[f"{col}_ci_high"], _score)
-    view["rank"] = r["rank"]
+    view["rank"] = _ranks(r["rank"], r["veto"], lang)
     view["_rank_interval"] = _ranges(r["rank_low"], r["rank_high"], _int)
     for c in ("p_last", "standing", "grade"):
         view[c] = r[c]
@@ -278,7 +284,8 @@ def _rank_movement_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
         "standing_before": (f"{before}定位", f"Standing, {before}")[i],
         "standing_after": (f"{after}定位", f"Standing, {after}")[i],
     }
-    return a.tables["rank_movement"][
+    m = a.tables["rank_movement"]
+    view = m[
         [
             "unit_name",
             "series",
@@ -288,7 +295,12 @@ def _rank_movement_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
             "standing_before",
             "standing_after",
         ]
-    ], heads
+    ].copy()
+    flags = m["flags"].astype(object).fillna("").astype(str).str.split(";")
+    for when in ("before", "after"):
+        vetoed = flags.map(lambda f, w=when: f"vetoed_{w}" in f)
+        view[f"rank_{when}"] = _ranks(m[f"rank_{when}"], vetoed, lang)
+    return view, heads
 
 
 def _weak_units_followup_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
