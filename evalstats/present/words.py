@@ -95,8 +95,8 @@ def standing_text(code, lang: str = "zh") -> str:
 
 # ====================================================================== veto
 VETOED_RANK_TEXT = ("—（一票否决）", "— (vetoed)")
-"""How the rank of a vetoed unit is shown: it is not ranked (:func:`evalstats.stats.rank.rank_units`,
-DOMAIN.md "Grades, ranking, veto")."""
+"""How the rank of a vetoed unit is shown: it is not ranked
+(:func:`evalstats.stats.rank.rank_units`, DOMAIN.md "Grades, ranking, veto")."""
 
 
 def rank_text(rank, veto=False, lang: str = "zh") -> str:
@@ -219,8 +219,8 @@ def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str
     '一票否决：2026-09-12 发生重大责任事故；综合得分 57.30 低于否决线 60 分。'
     >>> veto_sentence(r, lang="en")
     'Vetoed: major liability accident on 2026-09-12; composite 57.30 below the veto threshold 60.'
-    >>> veto_sentence({"veto_reason": "incident:major_accident 2026-09-12", "veto_note": "仓库失火"})
-    '一票否决：2026-09-12 发生重大责任事故。说明：仓库失火。'
+    >>> veto_sentence({"veto_reason": "incident:major_accident 2026-09-12", "veto_note": "失火"})
+    '一票否决：2026-09-12 发生重大责任事故。说明：失火。'
     """
     check_option("lang", lang, LANGS)
     scheme = resolve_scheme(scheme)

@@ -64,8 +64,8 @@ def rank_movement(ranking_before: pd.DataFrame, ranking_after: pd.DataFrame) -> 
         ``"after_only"``) and ``flags`` (``series_changed`` when the unit changed series, so
         its ranks are not comparable; ``vetoed_before`` / ``vetoed_after`` when a ranking has
         a ``veto`` column and the unit is vetoed there — it is not ranked, see
-        :func:`evalstats.stats.rank.rank_units` — joined by ``;``).  Rows by series (after's, else before's), then
-        ``rank_after``, then ``rank_before``, then unit.
+        :func:`evalstats.stats.rank.rank_units` — joined by ``;``).  Rows by series (after's,
+        else before's), then ``rank_after``, then ``rank_before``, then unit.
 
     Examples
     --------
