@@ -24,7 +24,7 @@ import json
 import math
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -101,6 +101,29 @@ class Grade(Item):
 
 
 @dataclass(frozen=True)
+class WeakRule:
+    """When a unit's dimension is *weak* (an item of the 整改清单): ``[rules.weak]``.
+
+    A dimension of a unit is weak only when its weighted score is below the median of its
+    series on that dimension — never at or above it — and either
+
+    * ``score_interval_below_median``: the upper end of its score's confidence interval is
+      below that median (clearly below, not by chance); or
+    * it has at least ``min_dissatisfied`` 不满意 answers, its 不满意率 reaches the
+      ``dissatisfied_quantile`` quantile of the series' 不满意率 on that dimension (0.75: the
+      top quarter) and, with ``dissatisfied_interval_above_median``, the lower end of that
+      rate's confidence interval is above the series' median 不满意率.
+
+    A scheme without ``[rules.weak]`` gets these defaults.
+    """
+
+    score_interval_below_median: bool = True
+    min_dissatisfied: int = 3
+    dissatisfied_quantile: float = 0.75
+    dissatisfied_interval_above_median: bool = True
+
+
+@dataclass(frozen=True)
 class Rules:
     """Thresholds and rules of the scheme."""
 
@@ -117,6 +140,7 @@ class Rules:
     confidence_level: float
     max_id_digits: int
     period_weights: MappingProxyType
+    weak: WeakRule = WeakRule()
 
 
 @dataclass(frozen=True)
@@ -272,6 +296,7 @@ class Scheme:
             f"  max_id_digits          {r.max_id_digits}",
             "  period_weights         "
             + ", ".join(f"{k}={v:g}" for k, v in r.period_weights.items()),
+            "  weak                   " + ", ".join(f"{k}={v}" for k, v in asdict(r.weak).items()),
             "respondent identifiers (replaced by keyed pseudonyms, never kept):",
             *[
                 f"  {c:<22} {', '.join(self.headers['responses'][c])}"
@@ -534,10 +559,39 @@ def _parse_rules(
         confidence_level=number("confidence_level", 1e-9, 1 - 1e-9),
         max_id_digits=number("max_id_digits", 1, 100, int),
         period_weights=MappingProxyType(pweights),
+        weak=_parse_weak(r, rd),
     )
     if not 0 < rules.confidence_level < 1:  # pragma: no cover - number() checks the range
         r.fail("rules.confidence_level", "must be strictly between 0 and 1")
     return rules
+
+
+def _parse_weak(r: _Reader, rd: dict) -> WeakRule:
+    """``rules.weak`` (optional: the defaults of :class:`WeakRule`)."""
+    default = WeakRule()
+    if "weak" not in rd:
+        return default
+    wd = r.get(rd, "weak", "rules.weak", dict)
+    known = [f.name for f in fields(WeakRule)]
+    unknown = sorted(set(wd) - set(known))
+    if unknown:
+        r.fail(f"rules.weak.{unknown[0]}", f"unknown key; keys are {known}")
+    values = {
+        key: r.get(wd, key, f"rules.weak.{key}", kind, default=getattr(default, key))
+        for key, kind in (
+            ("score_interval_below_median", bool),
+            ("min_dissatisfied", int),
+            ("dissatisfied_quantile", float),
+            ("dissatisfied_interval_above_median", bool),
+        )
+    }
+    if values["min_dissatisfied"] < 1:
+        n = values["min_dissatisfied"]
+        r.fail("rules.weak.min_dissatisfied", f"must be at least 1, got {n}")
+    if not 0 <= values["dissatisfied_quantile"] <= 1:
+        q = values["dissatisfied_quantile"]
+        r.fail("rules.weak.dissatisfied_quantile", f"must be between 0 and 1, got {q:g}")
+    return WeakRule(**values)
 
 
 def _parse_period_weights(r: _Reader, rd: dict) -> dict[str, float]:
@@ -720,6 +774,7 @@ __all__ = [
     "Level",
     "Rules",
     "Scheme",
+    "WeakRule",
     "default_scheme_path",
     "load_scheme",
     "normalize_label",

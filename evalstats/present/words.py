@@ -10,6 +10,7 @@ one wording for every view:
 * :func:`standing_text` — 前三 / 末位 / 末位（无法区分）;
 * :func:`veto_sentence` — why a unit is vetoed (一票否决), with the incident's 说明;
 * :func:`rank_text` — a rank as shown, "—（一票否决）" for a vetoed unit (not ranked);
+* :func:`weak_rule_text` — the scheme's weak-item rule (``[rules.weak]``) in words;
 * :func:`alpha_sentence` — Cronbach's alpha and what it means;
 * :func:`describe_suppression` — what the public edition withholds, and why;
 * :func:`describe_quality` and :func:`describe_quality_comparison` — the data-quality flags and
@@ -54,6 +55,7 @@ __all__ = [
     "standing_text",
     "veto_rectification_item",
     "veto_sentence",
+    "weak_rule_text",
 ]
 
 
@@ -236,6 +238,73 @@ def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str
     if lang == "zh":
         return "一票否决：" + "；".join(parts) + "。" + (f"说明：{note}。" if note else "")
     return "Vetoed: " + "; ".join(parts) + "." + (f" Note: {note}." if note else "")
+
+
+# ====================================================================== weak items
+def weak_rule_text(
+    scheme: Scheme | None = None, *, lang: str = "zh", confidence_level: float | None = None
+) -> str:
+    """The weak-item rule of the scheme (``[rules.weak]``,
+    :func:`evalstats.stats.weak.weak_reasons`) in words, for the report and the letters.
+
+    Parameters
+    ----------
+    scheme : Scheme, path or None
+    lang : {"zh", "en"}
+    confidence_level : float, optional
+        The level of the intervals (default ``scheme.rules.confidence_level``).
+
+    Examples
+    --------
+    >>> weak_rule_text()[:44]
+    '薄弱项的认定：某单位某项评议内容的加权得分低于本序列各单位该项得分的中位数（处于或高于中'
+    >>> "at least 3 dissatisfied answers" in weak_rule_text(lang="en")
+    True
+    """
+    lang = check_option("lang", lang, LANGS)
+    scheme = resolve_scheme(scheme)
+    rule = scheme.rules.weak
+    level = confidence_text(
+        scheme.rules.confidence_level if confidence_level is None else confidence_level
+    )
+    top = confidence_text(1 - rule.dissatisfied_quantile)
+    if lang == "zh":
+        ways = []
+        if rule.score_interval_below_median:
+            ways.append(f"其 {level} 置信区间上限仍低于该中位数")
+        high = f"该项至少有 {rule.min_dissatisfied} 票不满意，不满意率处于本序列前 {top}"
+        if rule.dissatisfied_interval_above_median:
+            high += f"，且不满意率的 {level} 置信区间下限高于本序列该项不满意率的中位数"
+        ways.append(high)
+        lead = (
+            "薄弱项的认定：某单位某项评议内容的加权得分低于本序列各单位该项得分的中位数"
+            "（处于或高于中位数的，不认定为薄弱项），并且"
+        )
+        if len(ways) == 1:
+            return f"{lead}{ways[0]}。"
+        return f"{lead}符合下列之一：{ways[0]}；或{ways[1]}。"
+    ways = []
+    if rule.score_interval_below_median:
+        ways.append(
+            f"the upper end of its score's {level} confidence interval is below that median"
+        )
+    high = (
+        f"it has at least {rule.min_dissatisfied} dissatisfied answers, a dissatisfied rate in "
+        f"the top {top} of its series"
+    )
+    if rule.dissatisfied_interval_above_median:
+        high += (
+            f", and the lower end of that rate's {level} confidence interval above the series' "
+            "median dissatisfied rate"
+        )
+    ways.append(high)
+    lead = (
+        "A dimension is weak for a unit only when its weighted score is below the median of that "
+        "dimension over the units of its series (at or above the median it is never weak), and "
+    )
+    if len(ways) == 1:
+        return f"{lead}{ways[0]}."
+    return f"{lead}either {ways[0]}, or {ways[1]}."
 
 
 # ====================================================================== reliability

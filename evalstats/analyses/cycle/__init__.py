@@ -34,14 +34,21 @@ Tables of the half-year analysis
 ``weak_dimensions``
     One row per weak unit × dimension: ``cycle, unit, unit_name, series, dimension,
     weighted_score, weighted_score_ci_low, weighted_score_ci_high, series_median, n_valid,
-    n_dissatisfied, dissatisfied_rate, share_of_all_votes, n_all_votes, weak_reason,
-    confidence_level``.  A dimension of a unit is *weak* when
+    n_dissatisfied, dissatisfied_rate, dissatisfied_ci_low, dissatisfied_ci_high,
+    series_median_dissatisfied_rate, series_high_dissatisfied_rate, share_of_all_votes,
+    n_all_votes, weak_reason, confidence_level``.  The rule is the scheme's ``[rules.weak]``
+    (:func:`evalstats.stats.weak.weak_reasons`; in words:
+    :func:`evalstats.present.words.weak_rule_text`): a dimension is weak only when its
+    weighted score is below the median of its series on that dimension — never at or above
+    it — and
 
     * ``below_series_median``: the upper bound of its weighted score's interval is below
-      the median weighted score of that dimension over the units of its series — the unit
-      is credibly below the typical unit of its series there, not just below by chance; or
-    * ``highest_dissatisfied_in_series``: its 不满意率 (``dissatisfied_rate``) is the highest
-      of its series on that dimension (ties all count) and at least one answer is 不满意.
+      that median — credibly below the typical unit of its series, not by chance; or
+    * ``high_dissatisfied_rate``: it has at least ``min_dissatisfied`` 不满意 answers, its
+      不满意率 reaches the ``dissatisfied_quantile`` of its series' rates
+      (``series_high_dissatisfied_rate``) and the lower bound of the rate's interval
+      (``dissatisfied_ci_low``, the scores' level and method) is above the series' median
+      rate (``series_median_dissatisfied_rate``).
 
     ``weak_reason`` names the rule(s), joined by ``;``.  ``n_dissatisfied`` counts the answers
     in ``scheme.rules.dissatisfied_levels``; ``n_all_votes`` all answers (so that

@@ -17,13 +17,14 @@ Examples
 from __future__ import annotations
 
 from evalstats.core.vocab import ANALYSIS_KINDS
+from evalstats.stats.weak import WEAK_RULES as _WEAK_RULES
 
 KINDS = ANALYSIS_KINDS
 ALL = "all"
 BLANK = "blank"
 ADJUST = "holm"
 ALPHA = 0.05
-WEAK_RULES = ("below_series_median", "highest_dissatisfied_in_series")
+WEAK_RULES = _WEAK_RULES  # evalstats.stats.weak: the rule's reason codes
 OUTPUT_FOLDERS = {"half_year": "half-year", "annual": "annual"}
 
 HALF_YEAR_TABLES = (
@@ -99,6 +100,10 @@ WEAK_COLUMNS = [
     "n_valid",
     "n_dissatisfied",
     "dissatisfied_rate",
+    "dissatisfied_ci_low",
+    "dissatisfied_ci_high",
+    "series_median_dissatisfied_rate",
+    "series_high_dissatisfied_rate",
     "share_of_all_votes",
     "n_all_votes",
     "weak_reason",

@@ -24,7 +24,7 @@ from evalstats.present.narrative.text import (
     score_name,
     unit_label,
 )
-from evalstats.present.words import veto_sentence
+from evalstats.present.words import veto_sentence, weak_rule_text
 
 # numbers: the one formatter (evalstats.present.format)
 _score = _format.score
@@ -160,22 +160,13 @@ def weak_dimensions(a, lang: str = "zh") -> str:
     """Weak dimensions per unit, with their dissatisfied counts and denominators."""
     lang = check_lang(lang)
     w = a.tables["weak_dimensions"]
-    level = _level(a.options["confidence_level"])
+    rule = weak_rule_text(a.scheme, lang=lang, confidence_level=a.options["confidence_level"])
     if lang == "zh":
-        rule = (
-            "括号内为该项加权得分、序列中位数、不满意票数占该项全部评价票数的比例。"
-            "薄弱项的认定：某单位某项评议内容的加权得分，其 "
-            f"{level} 区间上限仍低于本序列各单位该项得分的中位数（明显低于序列一般水平），"
-            "或该项不满意率为本序列最高（且至少有 1 张不满意票）。"
-        )
+        rule = "括号内为该项加权得分、序列中位数、不满意票数占该项全部评价票数的比例。" + rule
     else:
         rule = (
             "In brackets: the weighted score, the series median, and the dissatisfied answers "
-            "over all answers on that dimension. A dimension is weak for a unit when the upper "
-            "bound of its weighted score's "
-            f"{level} interval is still below the median of that dimension over the units of "
-            "its series (clearly below the series' typical level), or when its dissatisfied "
-            "rate is the highest of its series (with at least one dissatisfied answer)."
+            "over all answers on that dimension. " + rule
         )
     if not len(w):
         return compose(
