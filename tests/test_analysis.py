@@ -760,13 +760,13 @@ def test_headline_is_the_top_and_last_unit_of_each_series(h1, year):
         assert len(head) == 2 * len(a.scheme.series_codes)  # no ties in the demo
         for series, part in r.groupby("series", observed=True):
             got = head[head["series"] == series].set_index("position")
-            eligible = part[~part["veto"]]
+            eligible = part[~part["veto"]]  # a vetoed unit is not ranked (issue 14)
             best = eligible.loc[eligible[a.score_column].idxmax()]
-            worst = part.loc[part[a.score_column].idxmin()]
+            worst = eligible.loc[eligible[a.score_column].idxmin()]
             assert got.loc["top", "unit"] == best["unit"]
             assert got.loc["last", "unit"] == worst["unit"]
             assert got.loc["last", "score"] == worst[a.score_column]
-            assert got.loc["last", "rank"] == len(part)
+            assert got.loc["last", "rank"] == len(eligible)
             assert got.loc["top", "score_ci_low"] == best[f"{a.score_column}_ci_low"]
             assert got.loc["last", "standing"] == worst["standing"]
     assert "land_office" not in year.headline()["unit"].tolist()
