@@ -101,6 +101,18 @@ class Grade(Item):
 
 
 @dataclass(frozen=True)
+class CommentKind(Item):
+    """A kind of comment (意见类别: 批评, 建议, 表扬, 意见) and the keywords that sort a comment
+    into it (``[[comment_kinds]]``; see :func:`evalstats.stats.comments.comment_kinds`)."""
+
+    keywords: tuple[str, ...] = ()
+
+
+COMMENT_FALLBACK_KIND = "other"
+"""The kind of a comment that no keyword sorts (意见); every scheme lists it."""
+
+
+@dataclass(frozen=True)
 class WeakRule:
     """When a unit's dimension is *weak* (an item of the 整改清单): ``[rules.weak]``.
 
@@ -161,6 +173,7 @@ class Scheme:
     source: str
     sha256: str
     _maps: MappingProxyType = field(repr=False, compare=False, default=None)
+    comment_kinds: tuple[CommentKind, ...] = ()
 
     # ------------------------------------------------------------------ code lists
     @property
@@ -238,6 +251,10 @@ class Scheme:
     def incident_kind_for(self, value: Any) -> str | None:
         """Incident-kind code for a typed kind, or None."""
         return self._lookup("incident_kinds", value)
+
+    def comment_kind_for(self, value: Any) -> str | None:
+        """Comment-kind code for a typed kind (批评, 建议, 表扬, 意见, a code or alias), or None."""
+        return self._lookup("comment_kinds", value)
 
     def level_lookup(self) -> dict[str, str]:
         """The whole normalised-text → level-code map (for vectorised matching)."""
@@ -444,6 +461,8 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
     maps["groups"] = MappingProxyType(_build_map(r, "groups", groups))
     maps["series"] = MappingProxyType(_build_map(r, "series", series))
     maps["incident_kinds"] = MappingProxyType(_build_map(r, "incident_kinds", kinds))
+    comment_kinds = _parse_comment_kinds(r, data)
+    maps["comment_kinds"] = MappingProxyType(_build_map(r, "comment_kinds", comment_kinds))
     maps["_canonical"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
     _refuse_unknown_keys(r, data, rd)
     return Scheme(
@@ -461,7 +480,28 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
         source=source,
         sha256=sha,
         _maps=MappingProxyType(maps),
+        comment_kinds=tuple(comment_kinds),
     )
+
+
+def _parse_comment_kinds(r: _Reader, data: dict) -> list[CommentKind]:
+    """``[[comment_kinds]]`` (optional: the bundled scheme's), ``other`` among them, keywords
+    non-empty strings."""
+    if "comment_kinds" not in data:
+        bundled = tomllib.loads(default_scheme_path().read_text(encoding="utf-8-sig"))
+        data = {"comment_kinds": bundled["comment_kinds"]}
+    out = []
+    for item, e, path in _items(r, data, "comment_kinds", weighted=False):
+        words = r.strings(e, "keywords", f"{path}.keywords") if "keywords" in e else ()
+        out.append(CommentKind(**item, keywords=tuple(words)))
+    codes = [k.code for k in out]
+    if COMMENT_FALLBACK_KIND not in codes:
+        r.fail(
+            "comment_kinds",
+            f"must list the kind {COMMENT_FALLBACK_KIND!r} (a comment no keyword sorts); "
+            f"kinds are {codes}",
+        )
+    return out
 
 
 def _parse_levels(r: _Reader, data: dict) -> list[Level]:
@@ -675,6 +715,7 @@ _KNOWN_TOP = (
     "series",
     "grades",
     "incident_kinds",
+    "comment_kinds",
     "rules",
     "headers",
 )
@@ -763,12 +804,14 @@ def resolve_scheme(scheme: Scheme | str | Path | None) -> Scheme:
 
 
 __all__ = [
+    "COMMENT_FALLBACK_KIND",
     "DEFAULT_SCHEME_NAME",
     "IDENTIFIER_COLUMNS",
     "OPTIONAL_HEADERS",
     "REQUIRED_HEADERS",
     "TABLES",
     "WEIGHT_TOLERANCE",
+    "CommentKind",
     "Grade",
     "Item",
     "Level",

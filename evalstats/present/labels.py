@@ -18,7 +18,11 @@ Examples
 --------
 >>> import pandas as pd
 >>> from evalstats.present.labels import present
->>> t = pd.DataFrame({"dimension": ["efficiency", "all"], "satisfied_rate": [0.9337, 1.0],
+>>> t = pd.DataFrame({
+    "action": {
+        "rectify": ("须整改", "to rectify"),
+        "feedback": ("反馈参考", "feedback"),
+    },"dimension": ["efficiency", "all"], "satisfied_rate": [0.9337, 1.0],
 ...                   "score": [88.125, 90.0], "low_confidence": [True, False]})
 >>> present(t).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
 {'评议内容': ['办事效率', '合计'], '满意率': ['93.4%', '100.0%'], '测评得分': ['88.12', '90.00'],
@@ -110,6 +114,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "veto": ("一票否决", "Veto"),
     "veto_reason": ("否决原因", "Veto reason"),
     "veto_note": ("否决事项说明", "Veto incident note"),
+    "comment_kind": ("意见类别", "Comment kind"),
+    "action": ("处理", "Action"),
     "n_resamples": ("重抽样次数", "Resamples"),
     # tests and comparisons (evalstats.stats.compare)
     "test": ("检验", "Test"),
@@ -343,6 +349,7 @@ SCHEME_COLUMNS: dict[str, str] = {
     "series": "series",
     "grade": "grades",
     "kind": "incident_kinds",
+    "comment_kind": "comment_kinds",
 }
 """Column → the scheme's list whose labels it shows."""
 

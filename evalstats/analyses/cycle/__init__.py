@@ -74,21 +74,27 @@ Tables of the half-year analysis
     :func:`evalstats.stats.quality.with_and_without`; the official tables use every valid form).
 ``rectification``
     The rectification list (整改清单), one row per unit × weak dimension and per comment about
-    the unit: ``cycle, unit, unit_name, series, rank, standing, grade, <score>, veto,
-    rectification_required, required_because, item, dimension, weighted_score,
-    series_median, n_valid, n_dissatisfied, dissatisfied_rate, weak_reason, group, form_id,
-    comment`` (``<score>`` is ``composite``, or ``composite_year`` in the annual analysis).
-    ``rectification_required`` is True for a unit that stands ``last`` or
-    ``last_not_distinguishable`` in its series, is vetoed, or whose grade is below
-    ``scheme.rules.last_grade_cap`` (良好 by default); ``required_because`` names the
-    reasons (``last``, ``last_not_distinguishable``, ``veto``, ``grade:<code>``, joined by
-    ``;``).  ``item`` is ``"weak_dimension"`` or ``"comment"`` (``""`` for a unit that must
-    rectify but has neither).  Units that must rectify come first, then by series, rank and
-    unit; a unit's weak dimensions before its comments.
+    the unit that is not praise: ``cycle, unit, unit_name, series, rank, standing, grade,
+    <score>, veto, rectification_required, required_because, action, item, dimension,
+    weighted_score, series_median, n_valid, n_dissatisfied, dissatisfied_rate, weak_reason,
+    group, form_id, comment, comment_kind`` (``<score>`` is ``composite``, or
+    ``composite_year`` in the annual analysis).  ``rectification_required`` is True for a unit
+    that stands ``last`` or ``last_not_distinguishable`` in its series, is vetoed, or whose
+    grade is below ``scheme.rules.last_grade_cap`` (良好 by default); ``required_because``
+    names the reasons (``last``, ``last_not_distinguishable``, ``veto``, ``grade:<code>``,
+    joined by ``;``).  ``item`` is ``"weak_dimension"`` or ``"comment"`` (``""`` for a unit that
+    must rectify but has neither).  ``action`` is ``rectify`` (须整改: every row of a unit that
+    must rectify, and every weak dimension) or ``feedback`` (反馈参考: the other units'
+    comments); praise (``comment_kind = "praise"``) is never listed.  Rows: units that
+    must rectify first, then the other rows to rectify, then feedback; within each by series,
+    rank and unit; a unit's weak dimensions before its comments.
 ``comments``
-    Every comment: ``cycle, unit, unit_name, series, group, form_id, comment,
-    dissatisfied_dimensions, flagged`` (the dimensions the form rated 不满意, joined by
-    ``;``; ``flagged``: the form is one that bursts or near duplicates mark).
+    Every comment: ``cycle, unit, unit_name, series, group, form_id, comment, comment_kind,
+    dissatisfied_dimensions, flagged`` (``comment_kind``: ``criticism`` 批评, ``suggestion`` 建议,
+    ``praise`` 表扬 or ``other`` 意见, by the scheme's ``[[comment_kinds]]`` keywords —
+    :func:`evalstats.stats.comments.comment_kinds`; ``dissatisfied_dimensions``: the dimensions
+    the form rated 不满意, joined by ``;``; ``flagged``: the form is one that bursts or near
+    duplicates mark).
 
 Tables added by the annual analysis
 -----------------------------------

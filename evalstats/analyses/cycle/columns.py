@@ -26,6 +26,8 @@ ADJUST = "holm"
 ALPHA = 0.05
 WEAK_RULES = _WEAK_RULES  # evalstats.stats.weak: the rule's reason codes
 OUTPUT_FOLDERS = {"half_year": "half-year", "annual": "annual"}
+ACTIONS = ("rectify", "feedback")
+"""``action`` of a 整改清单 row: 须整改 (must be rectified) or 反馈参考 (feedback only)."""
 
 HALF_YEAR_TABLES = (
     "response",
@@ -148,6 +150,7 @@ COMMENT_COLUMNS = [
     "group",
     "form_id",
     "comment",
+    "comment_kind",
     "dissatisfied_dimensions",
     "flagged",
 ]
@@ -156,6 +159,7 @@ RECTIFICATION_TAIL = [
     "veto",
     "rectification_required",
     "required_because",
+    "action",
     "item",
     "dimension",
     "weighted_score",
@@ -167,6 +171,7 @@ RECTIFICATION_TAIL = [
     "group",
     "form_id",
     "comment",
+    "comment_kind",
 ]
 FINAL_GRADES_COLUMNS = [
     "cycle",
@@ -274,6 +279,7 @@ ONE_CYCLE_COLUMNS = [
 
 
 __all__ = [
+    "ACTIONS",
     "ADJUST",
     "ALL",
     "ALPHA",

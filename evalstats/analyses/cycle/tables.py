@@ -38,6 +38,7 @@ from evalstats.analyses.cycle.frames import (
 )
 from evalstats.core.scheme import Scheme
 from evalstats.stats import quality as _quality
+from evalstats.stats.comments import comment_kinds
 from evalstats.stats.compare import group_homogeneity
 from evalstats.stats.multitest import adjust_pvalues
 from evalstats.stats.reliability import alpha_by
@@ -363,6 +364,13 @@ def comments_table(validated, *, flagged: pd.Index | None = None) -> pd.DataFram
             "group": str_series(f["group"].astype(str).to_numpy()),
             "form_id": str_series(ids.to_numpy()),
             "comment": str_series(f["comment"].astype(str).str.strip().to_numpy()),
+            "comment_kind": str_series(
+                comment_kinds(
+                    f["comment"].astype(str).str.strip().to_numpy(),
+                    typed=f["comment_kind"].to_numpy() if "comment_kind" in f else None,
+                    scheme=scheme,
+                ).to_numpy()
+            ),
             "dissatisfied_dimensions": str_series(join_codes(masks, len(f))),
             "flagged": flag.astype(bool),
         }

@@ -136,15 +136,22 @@ def vetoes(a, lang: str = "zh") -> str:
         return compose(a, "veto", lang, text)
     lines = []
     for row in v.itertuples(index=False):
+        note = getattr(row, "veto_note", "")
         sentence = escape(
-            veto_sentence({"veto_reason": row.veto_reason}, lang=lang, scheme=a.scheme)
+            veto_sentence(
+                {"veto_reason": row.veto_reason, "veto_note": note}, lang=lang, scheme=a.scheme
+            )
         )
         grade = escape(scheme_label(a, "grades", row.grade, lang))
         if lang == "zh":
-            lines.append(f"{unit_label(row, lang)}：{sentence}等次定为{grade}，不进入前三。")
+            lines.append(
+                f"{unit_label(row, lang)}：{sentence}等次定为{grade}，不参加名次排列，"
+                "不进入前三，也不作末位。"
+            )
         else:
             lines.append(
-                f"{unit_label(row, lang)}: {sentence} Graded {grade.lower()}; not in the top 3."
+                f"{unit_label(row, lang)}: {sentence} Graded {grade.lower()}; not ranked, so "
+                "neither in the top 3 nor last."
             )
     intro = (
         f"{len(v)} 个单位被一票否决（发生否决事项，或综合得分低于否决线 "
@@ -204,13 +211,18 @@ def rectification(a, lang: str = "zh") -> str:
     if lang == "zh":
         rule = (
             f"须制定整改方案的单位：本序列末位（含末位不可区分）、被一票否决、或等次低于{escape(cap)}"
-            "的单位。整改清单逐单位列出薄弱项（含不满意票数）和意见建议原文，供反馈整改。"
+            "的单位。整改清单分两部分：“须整改”列出这些单位的全部事项，以及其他单位按薄弱项规则"
+            "认定的薄弱项；“反馈参考”列出其他单位收到的批评、建议和意见，供其参考改进，"
+            "不要求制定整改方案。表扬意见不列入整改清单。"
         )
     else:
         rule = (
             "Units that must draw up a rectification plan: last (or last, not distinguishable) "
-            f"in their series, vetoed, or graded below {escape(cap).lower()}. The list gives each "
-            "unit's weak dimensions (with the dissatisfied counts) and its comments verbatim."
+            f"in their series, vetoed, or graded below {escape(cap).lower()}. The list has two "
+            "parts: *to rectify* — every item of those units, and the weak dimensions (by the "
+            "weak-item rule) of any other unit; *feedback* — the criticism, suggestions and "
+            "other comments the other units received, for them to consider, with no plan "
+            "required. Praise is never on the list."
         )
     if not len(req):
         none = "没有单位须整改。" if lang == "zh" else "No unit must rectify."
@@ -253,7 +265,9 @@ def rectification(a, lang: str = "zh") -> str:
             text += ": " + "; ".join(quoted) if quoted else ""
             text += f"; {more} more in the list." if more > 0 else "."
         lines.append(text)
-    others = t.loc[~t["rectification_required"], "unit"].nunique()
+    rest = t[~t["rectification_required"]]
+    weak_units = rest.loc[rest["action"] == "rectify", "unit"].nunique() if "action" in t else 0
+    others = rest.loc[rest["action"] != "rectify", "unit"].nunique() if "action" in t else 0
     if is_public(a):
         note = (
             "公开版的整改清单只列薄弱项，意见建议原文仅供内部反馈使用。"
@@ -262,13 +276,22 @@ def rectification(a, lang: str = "zh") -> str:
             "passed on internally."
         )
         return compose(a, "rectification", lang, rule, bullets(lines), note)
-    tail = (
-        f"另有 {others} 个单位有薄弱项或意见建议，一并列入整改清单供反馈。"
-        if lang == "zh"
-        else f"{_n(others, 'other unit')} with weak dimensions or comments are listed too, "
-        "for feedback."
+    tail = []
+    if weak_units:
+        tail.append(
+            f"另有 {weak_units} 个单位的薄弱项列入“须整改”。"
+            if lang == "zh"
+            else f"The weak dimensions of {_n(weak_units, 'other unit')} are to be rectified too."
+        )
+    if others:
+        tail.append(
+            f"{others} 个单位收到的批评、建议和意见列入“反馈参考”。"
+            if lang == "zh"
+            else f"The comments of {_n(others, 'unit')} are listed for feedback."
+        )
+    return compose(
+        a, "rectification", lang, rule, bullets(lines), ("" if lang == "zh" else " ").join(tail)
     )
-    return compose(a, "rectification", lang, rule, bullets(lines), tail if others else "")
 
 
 __all__ = [

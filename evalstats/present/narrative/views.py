@@ -224,11 +224,14 @@ def _quality_changes_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
     ], {}
 
 
-def _rectification_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
+def _rectification_view(a, lang: str, action: str | None = None) -> tuple[pd.DataFrame, dict]:
     r = a.tables["rectification"]
+    if action is not None and "action" in r.columns:
+        r = r[r["action"].astype(str) == action]
     view = r[
         [
             "unit_name",
+            "rank",
             "required_because",
             "item",
             "dimension",
@@ -238,14 +241,30 @@ def _rectification_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
             "comment",
         ]
     ].copy()
+    view["rank"] = _ranks(r["rank"], r["veto"], lang)
+    if "comment_kind" in r.columns:
+        view.insert(view.columns.get_loc("comment"), "comment_kind", r["comment_kind"])
     view["required_because"] = _translate(view["required_because"], REQUIRED_TEXT, lang, a)
     view["item"] = _translate(view["item"], ITEM_TEXT, lang)
     return view, {}
 
 
+def _rectify_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
+    return _rectification_view(a, lang, "rectify")
+
+
+def _feedback_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
+    view, heads = _rectification_view(a, lang, "feedback")
+    # feedback rows are comments of units that need not rectify: no reason, no weak item
+    return view.drop(columns=["required_because", "dimension", "n_dissatisfied"]), heads
+
+
 def _comments_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
     c = a.tables["comments"]
-    view = c[["unit_name", "group", "form_id", "comment", "dissatisfied_dimensions"]].copy()
+    cols = ["unit_name", "group", "form_id", "comment", "dissatisfied_dimensions"]
+    if "comment_kind" in c.columns:
+        cols.insert(3, "comment_kind")
+    view = c[cols].copy()
     view["dissatisfied_dimensions"] = _dim_list(view["dissatisfied_dimensions"], a, lang)
     return view, {}
 
@@ -364,6 +383,8 @@ TABLE_VIEWS = (
     "quality",
     "quality_changes",
     "rectification",
+    "rectification_rectify",
+    "rectification_feedback",
     "comments",
     "comparison",
     "rank_movement",
@@ -371,7 +392,14 @@ TABLE_VIEWS = (
     "one_cycle_units",
     "suppressed",
 )
-"""Tables :func:`table` can show."""
+"""Tables :func:`table` can show (``rectification_rectify`` and ``rectification_feedback`` are
+the two parts of the ``rectification`` table: 须整改 and 反馈参考)."""
+
+VIEW_SOURCES = {
+    "rectification_rectify": "rectification",
+    "rectification_feedback": "rectification",
+}
+"""The analysis table a view shows, where its name is not the table's."""
 
 
 _VIEWS = {
@@ -385,6 +413,8 @@ _VIEWS = {
     "quality": _quality_view,
     "quality_changes": _quality_changes_view,
     "rectification": _rectification_view,
+    "rectification_rectify": _rectify_view,
+    "rectification_feedback": _feedback_view,
     "comments": _comments_view,
     "comparison": _comparison_view,
     "rank_movement": _rank_movement_view,
