@@ -176,9 +176,9 @@ def veto_rectification_item(row, *, lang: str = "zh", scheme: Scheme | None = No
     --------
     >>> r = {"veto_reason": "incident:media_exposure 2026-09-14", "veto_note": "违规审批"}
     >>> veto_rectification_item(r)
-    '一票否决事项的整改：2026-09-14 发生媒体曝光查实（违规审批）'
+    '整改一票否决事项：2026-09-14 发生媒体曝光查实（违规审批）'
     >>> veto_rectification_item(r, lang="en")
-    'rectify the incident that vetoed your unit: verified media exposure on 2026-09-14 (违规审批)'
+    'rectify the incident behind the veto: verified media exposure on 2026-09-14 (违规审批)'
     """
     check_option("lang", lang, LANGS)
     scheme = resolve_scheme(scheme)
@@ -188,11 +188,9 @@ def veto_rectification_item(row, *, lang: str = "zh", scheme: Scheme | None = No
     parts = _veto_parts(text, lang, scheme)
     note = _text(row.get("veto_note")).strip().rstrip("。.;；")
     if lang == "zh":
-        return "一票否决事项的整改：" + "；".join(parts) + (f"（{note}）" if note else "")
+        return "整改一票否决事项：" + "；".join(parts) + (f"（{note}）" if note else "")
     return (
-        "rectify the incident that vetoed your unit: "
-        + "; ".join(parts)
-        + (f" ({note})" if note else "")
+        "rectify the incident behind the veto: " + "; ".join(parts) + (f" ({note})" if note else "")
     )
 
 

@@ -24,7 +24,7 @@ from evalstats.present.narrative.text import (
     score_name,
     unit_label,
 )
-from evalstats.present.words import veto_sentence, weak_rule_text
+from evalstats.present.words import veto_rectification_item, veto_sentence, weak_rule_text
 
 # numbers: the one formatter (evalstats.present.format)
 _score = _format.score
@@ -77,12 +77,16 @@ def ranking(a, lang: str = "zh") -> str:
         ranked = part["rank"].notna()
         max_rank = part.loc[ranked, "rank"].max() if ranked.any() else None
         last = part[part["standing"].isin(["last", "last_not_distinguishable"])]
+        vetoed = [unit_label(v, lang) for v in part[part["veto"].astype(bool)].itertuples()]
         if lang == "zh":
             tops_text = join_words(tops, lang) or "（无）"
-            text = f"**{label}**（{info['units']} 个单位）：前三为{tops_text}。"
+            out = f"，其中{join_words(vetoed, lang)}被一票否决、不参加排名" if vetoed else ""
+            text = f"**{label}**（{info['units']} 个单位{out}）：前三为{tops_text}。"
         else:
+            out = f"; {join_words(vetoed, lang)} vetoed, not ranked" if vetoed else ""
             text = (
-                f"**{label}** ({info['units']} units): top 3 {join_words(tops, lang) or '(none)'}."
+                f"**{label}** ({info['units']} units{out}): top 3 "
+                f"{join_words(tops, lang) or '(none)'}."
             )
         for t in last.itertuples(index=False):
             interval = f"{_int(t.rank_low)}–{_int(t.rank_high)}"
@@ -228,9 +232,16 @@ def rectification(a, lang: str = "zh") -> str:
         none = "没有单位须整改。" if lang == "zh" else "No unit must rectify."
         return compose(a, "rectification", lang, rule, none)
     lines = []
-    for _unit_code, part in req.groupby("unit", sort=False):
+    vetoes_by_unit = a.tables["ranking"].set_index(a.tables["ranking"]["unit"].astype(str))
+    for unit_code, part in req.groupby("unit", sort=False):
         first = part.iloc[0]
         why = codes_text(REQUIRED_TEXT, first["required_because"], lang, a)
+        incident = ""
+        if bool(first["veto"]) and str(unit_code) in vetoes_by_unit.index:
+            item = veto_rectification_item(
+                vetoes_by_unit.loc[str(unit_code)], lang=lang, scheme=a.scheme
+            )
+            incident = escape(item) + ("；" if lang == "zh" else "; ")
         dims = part[part["item"] == "weak_dimension"]
         coms = part[part["item"] == "comment"]
         if is_public(a):
@@ -250,17 +261,19 @@ def rectification(a, lang: str = "zh") -> str:
         more = len(coms) - len(quoted)
         if is_public(a):
             text = (
-                f"**{unit_label(first, lang)}**（{why}）：薄弱项 {d_txt or '无'}。"
+                f"**{unit_label(first, lang)}**（{why}）：{incident}薄弱项 {d_txt or '无'}。"
                 if lang == "zh"
-                else f"**{unit_label(first, lang)}** ({why}): weak dimensions {d_txt or 'none'}."
+                else f"**{unit_label(first, lang)}** ({why}): {incident}weak dimensions "
+                f"{d_txt or 'none'}."
             )
         elif lang == "zh":
-            text = f"**{unit_label(first, lang)}**（{why}）：薄弱项 {d_txt or '无'}"
+            text = f"**{unit_label(first, lang)}**（{why}）：{incident}薄弱项 {d_txt or '无'}"
             text += f"；意见建议 {len(coms)} 条" if len(coms) else "；无意见建议"
             text += "：" + "；".join(quoted) if quoted else ""
             text += f"；另有 {more} 条见整改清单。" if more > 0 else "。"
         else:
-            text = f"**{unit_label(first, lang)}** ({why}): weak dimensions {d_txt or 'none'}"
+            text = f"**{unit_label(first, lang)}** ({why}): {incident}weak dimensions "
+            text += d_txt or "none"
             text += f"; {_n(len(coms), 'comment')}" if len(coms) else "; no comments"
             text += ": " + "; ".join(quoted) if quoted else ""
             text += f"; {more} more in the list." if more > 0 else "."
