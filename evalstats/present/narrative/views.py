@@ -256,7 +256,8 @@ def _rectify_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
 def _feedback_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
     view, heads = _rectification_view(a, lang, "feedback")
     # feedback rows are comments of units that need not rectify: no reason, no weak item
-    return view.drop(columns=["required_because", "dimension", "n_dissatisfied"]), heads
+    drop = ["required_because", "item", "dimension", "n_dissatisfied", "dissatisfied_rate"]
+    return view.drop(columns=drop), heads
 
 
 def _comments_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
