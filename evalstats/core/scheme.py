@@ -50,7 +50,7 @@ replaces them by keyed pseudonyms (:mod:`evalstats.inputs.pseudonym`) or drops t
 are
 never kept.  A scheme that does not list their headers gets the bundled defaults (so a
 district's older scheme file still recognises them); an empty list turns one off."""
-OPTIONAL_HEADERS = {"responses": IDENTIFIER_COLUMNS}
+OPTIONAL_HEADERS = {"responses": (*IDENTIFIER_COLUMNS, "comment_kind")}
 
 
 def normalize_label(value: Any) -> str:

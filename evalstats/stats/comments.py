@@ -28,8 +28,8 @@ def _sorted_kinds(comments, typed, scheme: Scheme) -> pd.Series:
     texts = pd.Series(comments, dtype=object) if not isinstance(comments, pd.Series) else comments
     if typed is None:
         typed = pd.Series([None] * len(texts), index=texts.index, dtype=object)
-    elif not isinstance(typed, pd.Series):
-        typed = pd.Series(list(typed), index=texts.index, dtype=object)
+    else:
+        typed = list(typed)
     if len(typed) != len(texts):
         raise ValueError(
             f"typed has {len(typed)} values for {len(texts)} comments; pass one per comment"
