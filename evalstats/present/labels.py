@@ -18,11 +18,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> from evalstats.present.labels import present
->>> t = pd.DataFrame({
-    "action": {
-        "rectify": ("须整改", "to rectify"),
-        "feedback": ("反馈参考", "feedback"),
-    },"dimension": ["efficiency", "all"], "satisfied_rate": [0.9337, 1.0],
+>>> t = pd.DataFrame({"dimension": ["efficiency", "all"], "satisfied_rate": [0.9337, 1.0],
 ...                   "score": [88.125, 90.0], "low_confidence": [True, False]})
 >>> present(t).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
 {'评议内容': ['办事效率', '合计'], '满意率': ['93.4%', '100.0%'], '测评得分': ['88.12', '90.00'],
@@ -273,6 +269,10 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
 
 # ---------------------------------------------------------------------- code values
 VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "action": {
+        "rectify": ("须整改", "To rectify"),
+        "feedback": ("反馈参考", "Feedback"),
+    },
     "standing": {
         "top3": ("前三", "Top 3"),
         "last": ("末位", "Last"),
