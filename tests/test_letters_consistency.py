@@ -136,7 +136,12 @@ def test_small_year_vetoed_last_and_one_cycle_units(small_dir):
     by = lt.set_index("unit")
     assert bool(by.loc["B1", "veto"]) and by.loc["B1", "grade"] == "poor"
     assert bool(by.loc["B1", "rectification_required"])
-    assert (lt["standing"] == "last").any() or (lt["standing"] == "last_not_distinguishable").any()
+    # issue 14: a vetoed unit is not ranked, so it is neither in the top 3 nor last
+    assert pd.isna(by.loc["B1", "rank"]) and by.loc["B1", "standing"] == ""
+    ranked = report.tables["ranking"].dropna(subset=["rank"])
+    for _series, part in ranked.groupby("series"):
+        lasts = part["standing"].isin(["last", "last_not_distinguishable"])
+        assert lasts.any() == (len(part) > a.scheme.rules.top_n)
     one = report.tables["one_cycle_units"]
     assert one["unit"].tolist() == ["A2"]
     assert by.loc["A2", "composite"] == one["composite_year"].iloc[0]

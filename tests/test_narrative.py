@@ -194,19 +194,31 @@ def test_tables_for_the_report(h1, year):
 
 
 def test_long_tables_are_cut_with_a_caption_but_rankings_never(h1):
-    full = narrative.table_frame(h1, "rectification", "zh")
+    full = narrative.table_frame(h1, "rectification_rectify", "zh")
     assert len(full) > 5
-    cut = narrative.table(h1, "rectification", "zh", max_rows=5)
+    cut = narrative.table(h1, "rectification_rectify", "zh", max_rows=5)
     assert len(cut.data) == 5
     assert cut.caption == (
         f"仅显示前 5 行，共 {len(full):,} 行；"
         "完整的表见 Excel 工作簿与 tables/ 文件夹（rectification）。"
     )
     assert "<caption>仅显示前 5 行" in cut.to_html()
-    en = narrative.table(h1, "rectification", "en", max_rows=5)
+    en = narrative.table(h1, "rectification_rectify", "en", max_rows=5)
     assert en.caption.startswith(f"First 5 of {len(full):,} rows; the whole table")
-    assert narrative.table(h1, "rectification", "zh", max_rows=None).caption is None
-    assert len(narrative.table(h1, "rectification", "zh", max_rows=None).data) == len(full)
+    whole = narrative.table(h1, "rectification_rectify", "zh", max_rows=None)
+    assert whole.caption is None and len(whole.data) == len(full)
+    # the 整改清单 is shown in two parts: 须整改, then 反馈参考 (issue 14)
+    parts = narrative.table(h1, "rectification", "zh", max_rows=5)
+    assert isinstance(parts, narrative.Parts)
+    assert [h for h, _ in parts.parts] == ["须整改", "反馈参考（无须制定整改方案，供单位参考改进）"]
+    assert len(parts.parts[0][1].data) == 5
+    rect = h1.tables["rectification"]
+    n_feedback = int((rect["action"] == "feedback").sum())
+    feedback = narrative.table(h1, "rectification", "zh", max_rows=None).parts[1][1]
+    assert len(feedback.data) == n_feedback > 0
+    html = parts.to_html()
+    assert html.index("<h4>须整改</h4>") < html.index("<h4>反馈参考")
+    assert len(narrative.table_frame(h1, "rectification", "zh")) == len(rect)
     ranking = narrative.table(h1, "ranking", "zh", max_rows=5)
     assert len(ranking.data) == len(h1.tables["ranking"]) and ranking.caption is None
     for bad in (0, -1, 2.5, True):

@@ -20,7 +20,8 @@ SCORES_COLUMNS = (
 ).split(", ")
 RANKING_COLUMNS = (
     "cycle, unit, unit_name, series, composite, composite_ci_low, composite_ci_high, rank, "
-    "rank_low, rank_high, p_last, p_top3, tied, standing, grade, veto, veto_reason, flags"
+    "rank_low, rank_high, p_last, p_top3, tied, standing, grade, veto, veto_reason, veto_note, "
+    "flags"
 ).split(", ")
 
 
@@ -61,8 +62,11 @@ def test_every_unit_ranked_once(demo):
 def test_annual_rank_decided_on_composite_year(demo):
     *_, year = demo
     for _, s in year.groupby("series"):
-        s = s.sort_values("rank")
-        assert np.all(np.diff(s["composite_year"].to_numpy()) <= 0)
+        ranked = s[s["rank"].notna()].sort_values("rank")
+        assert np.all(np.diff(ranked["composite_year"].to_numpy()) <= 0)
+        # a vetoed unit is not ranked and comes after the ranked units (issue 14)
+        assert s["rank"].isna().to_numpy().tolist() == s["veto"].to_numpy().tolist()
+        assert s["veto"].tolist() == sorted(s["veto"].tolist())
 
 
 def test_incident_vetoes_the_year(demo):

@@ -3,6 +3,7 @@ uncertainty."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -26,6 +27,9 @@ from evalstats.stats.rank.cells import _point_composites
 from evalstats.stats.rank.uncertainty import _rank_uncertainty
 
 S = load_scheme()
+# The small random cases score below the veto line (60); where a test is about the ranking
+# mechanics rather than the veto, it ranks them under a scheme without a veto line.
+NO_VETO_LINE = dataclasses.replace(S, rules=dataclasses.replace(S.rules, veto_threshold=-1.0))
 DIMS = list(S.dimension_codes)
 GROUPS = list(S.group_codes)
 POINTS = {lv.code: lv.points for lv in S.levels if lv.valid}
@@ -236,14 +240,53 @@ def test_veto_by_incident_forces_grade_and_leaves_top3_next_moves_up():
             "note": ["fire"],
         }
     )
-    t = rank_units(c, incidents=inc).set_index("unit")
+    t = rank_units(c, incidents=inc)
+    # issue 14: a vetoed unit has no rank and is listed after the ranked units of its series
+    assert t["unit"].tolist() == ["B", "C", "D", "E", "A"]
+    t = t.set_index("unit")
     assert t.loc["A", "veto"] and t.loc["A", "grade"] == "poor"
     assert t.loc["A", "veto_reason"] == "incident:major_accident 2026-09-12"
-    assert t.loc["A", "rank"] == 1  # still ranked on its score
-    assert t.loc["A", "standing"] == ""
+    assert t.loc["A", "veto_note"] == "fire"
+    assert pd.isna(t.loc["A", "rank"]) and t.loc["A", "standing"] == ""
+    assert t["rank"].tolist()[:4] == [1, 2, 3, 4]  # the others are ranked among themselves
     assert list(t.index[t["standing"] == "top3"]) == ["B", "C", "D"]  # D moved up
     assert not t.loc["B", "veto"] and t.loc["B", "veto_reason"] == ""
+    assert t.loc["B", "veto_note"] == ""
     assert t["veto"].dtype == bool and t["tied"].dtype == bool
+
+
+def test_vetoed_unit_is_never_last_and_others_decide_p_last():
+    # issue 14 item 2: 末位 and P(末位) are decided among the units that are not vetoed
+    c = ranking_input([97.0, 95.0, 93.0, 91.0, 50.0])  # E vetoed by its score (< 60)
+    t = rank_units(c).set_index("unit")
+    assert t.loc["E", "veto"] and pd.isna(t.loc["E", "rank"]) and t.loc["E", "standing"] == ""
+    assert t.loc["D", "rank"] == 4 and t.loc["D", "standing"] == "last_not_distinguishable"
+    # with the bootstrap: the vetoed unit's forms do not enter, so D is clearly last
+    from evalstats.core.scheme import load_scheme
+
+    dims = list(load_scheme().dimension_codes)
+    levels = {"A": "satisfied", "B": "satisfied", "C": "fairly_satisfied"}
+    levels |= {"D": "basically_satisfied", "E": "dissatisfied", "F": "fairly_satisfied"}
+    pats = pd.DataFrame(
+        [
+            {"cycle": "2026H1", "unit": u, "group": "enterprise", **dict.fromkeys(dims, lv)}
+            | {"count": 40}
+            for u, lv in levels.items()
+        ]
+    )
+    units = pd.DataFrame({"cycle": "2026H1", "unit": list("ABCDEF"), "series": "enforcement"})
+    comps = units.assign(composite=[100.0, 99.0, 80.0, 60.5, 0.0, 79.0])
+    inc = pd.DataFrame({"unit": ["A"], "kind": ["major_accident"], "note": ["fire"]})
+    r = rank_units(comps, patterns=pats, incidents=inc, n_resamples=200, rng=1)
+    r = r.set_index("unit")
+    assert r.loc[["A", "E"], "veto"].all()
+    assert r.loc[["A", "E"], ["rank", "rank_low", "rank_high"]].isna().all().all()
+    assert r.loc[["A", "E"], ["p_last", "p_top3"]].isna().all().all()
+    assert r.loc["D", "p_last"] == 1.0 and r.loc["D", "standing"] == "last"
+    assert r.loc["B", "rank"] == 1 and r.loc["B", "p_top3"] == 1.0
+    assert r.index[r["standing"] == "top3"].tolist() == ["B", "C", "F"]
+    assert r.index.tolist() == ["B", "C", "F", "D", "A", "E"]
+    assert "no_rank_uncertainty" not in ";".join(r["flags"])
 
 
 def test_veto_by_threshold_with_readable_reason():
@@ -399,8 +442,8 @@ def test_unit_without_composite_gets_no_rank_and_a_flag():
     assert pd.isna(t.loc["B", "rank"]) and pd.isna(t.loc["B", "grade"])
     assert t.loc["B", "flags"] == "missing_group:deputy;no_composite"
     assert t.loc["B", "standing"] == "" and not t.loc["B", "tied"]
-    assert t["rank"].dropna().tolist() == [1, 2, 3]
-    assert list(t.index) == ["A", "C", "D", "B"]  # unranked last
+    assert t["rank"].dropna().tolist() == [1, 2]  # D is vetoed: not ranked
+    assert list(t.index) == ["A", "C", "B", "D"]  # unranked last, by unit code
     # a unit with no forms but an incident is vetoed all the same
     c2 = ranking_input([90.0, np.nan])
     t2 = rank_units(c2, incidents=pd.DataFrame({"unit": ["B"], "kind": ["other"]}))
@@ -427,12 +470,19 @@ def test_last_standing_follows_p_last_and_threshold():
     forms = clear_last_case()
     c = composite_table(forms, dict.fromkeys("ABCD", "enforcement"))
     pats = patterns_of(forms)
-    t = rank_units(c, patterns=pats, rng=1, n_resamples=2000).set_index("unit")
+    t = rank_units(c, patterns=pats, rng=1, n_resamples=2000, scheme=NO_VETO_LINE)
+    t = t.set_index("unit")
     assert t.loc["D", "standing"] == "last" and t.loc["D", "p_last"] == 1.0
     assert t.loc["D", "rank_low"] == 4 and t.loc["D", "rank_high"] == 4
-    assert t.loc["D", "veto"]  # 0 points + a few 100s: under 60
     assert t.loc["A", "p_top3"] == 1.0 and t.loc["D", "p_top3"] == 0.0
-    t2 = rank_units(c, patterns=pats, rng=1, n_resamples=2000, last_min_probability=1.0)
+    # under the default scheme D (0 points + a few 100s) is under 60: vetoed, not ranked,
+    # and 末位 is decided among A, B and C
+    v = rank_units(c, patterns=pats, rng=1, n_resamples=2000).set_index("unit")
+    assert v.loc["D", "veto"] and pd.isna(v.loc["D", "rank"]) and pd.isna(v.loc["D", "p_last"])
+    assert v.loc["C", "rank"] == 3 and v.loc["C", "p_last"] == 1.0
+    t2 = rank_units(
+        c, patterns=pats, rng=1, n_resamples=2000, last_min_probability=1.0, scheme=NO_VETO_LINE
+    )
     assert t2.set_index("unit").loc["D", "standing"] == "last"  # p_last == 1 reaches 1.0
     # a vague last: five supervisors each, C at 60 and D at 76
     spec = [
@@ -499,7 +549,7 @@ def test_annual_cap_on_confirmed_last_only():
 def test_rank_units_end_to_end_with_uncertainty_columns():
     forms = small_case()
     c = composite_table(forms, dict.fromkeys("ABCD", "administration"))
-    t = rank_units(c, patterns=patterns_of(forms), rng=5, n_resamples=1000)
+    t = rank_units(c, patterns=patterns_of(forms), rng=5, n_resamples=1000, scheme=NO_VETO_LINE)
     assert list(t.columns) == RANKING_COLUMNS
     assert t["p_last"].between(0, 1).all() and t["p_top3"].between(0, 1).all()
     assert (t["rank_low"] <= t["rank_high"]).all()
@@ -1054,7 +1104,7 @@ def test_end_to_end_with_tally_and_score():
     units = pd.DataFrame({"unit": list("ABCD"), "name": list("abcd"), "series": "enforcement"})
     pats = tally.pattern_counts(forms)
     comp = score.composites(tally.tally(forms), units=units, patterns=pats)
-    t = rank_units(comp, patterns=pats, n_resamples=500, rng=1)
+    t = rank_units(comp, patterns=pats, n_resamples=500, rng=1, scheme=NO_VETO_LINE)
     assert list(t.columns[: len(RANKING_COLUMNS)]) == RANKING_COLUMNS
     point = _point_composites(pats).set_index("unit")["composite"]
     np.testing.assert_allclose(t.set_index("unit")["composite"], point[t["unit"]], rtol=1e-12)

@@ -474,7 +474,7 @@ def test_no_header_row(root):
     assert lines(root) == [
         f"{R}: no header row found: no row of the first 50 names a known column (expected "
         "问卷编号, 被评单位, 评议人类别, 意见建议, 填表时间, 收集人, 政务公开, 依法行政, "
-        "办事效率, 服务质量, 清正廉洁)"
+        "办事效率, 服务质量, 清正廉洁, 意见类别)"
     ]
 
 

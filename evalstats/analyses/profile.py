@@ -132,6 +132,7 @@ HEADLINE_COLUMNS = [
     "grade",
     "veto",
     "veto_reason",
+    "veto_note",
     "flags",
     "n_forms",
     "rectification_required",

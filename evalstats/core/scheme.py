@@ -25,7 +25,7 @@ import json
 import math
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -50,7 +50,7 @@ replaces them by keyed pseudonyms (:mod:`evalstats.inputs.pseudonym`) or drops t
 are
 never kept.  A scheme that does not list their headers gets the bundled defaults (so a
 district's older scheme file still recognises them); an empty list turns one off."""
-OPTIONAL_HEADERS = {"responses": IDENTIFIER_COLUMNS}
+OPTIONAL_HEADERS = {"responses": (*IDENTIFIER_COLUMNS, "comment_kind")}
 
 
 def normalize_label(value: Any) -> str:
@@ -101,6 +101,41 @@ class Grade(Item):
 
 
 @dataclass(frozen=True)
+class CommentKind(Item):
+    """A kind of comment (意见类别: 批评, 建议, 表扬, 意见) and the keywords that sort a comment
+    into it (``[[comment_kinds]]``; see :func:`evalstats.stats.comments.comment_kinds`)."""
+
+    keywords: tuple[str, ...] = ()
+
+
+COMMENT_FALLBACK_KIND = "other"
+"""The kind of a comment that no keyword sorts (意见); every scheme lists it."""
+
+
+@dataclass(frozen=True)
+class WeakRule:
+    """When a unit's dimension is *weak* (an item of the 整改清单): ``[rules.weak]``.
+
+    A dimension of a unit is weak only when its weighted score is below the median of its
+    series on that dimension — never at or above it — and either
+
+    * ``score_interval_below_median``: the upper end of its score's confidence interval is
+      below that median (clearly below, not by chance); or
+    * it has at least ``min_dissatisfied`` 不满意 answers, its 不满意率 reaches the
+      ``dissatisfied_quantile`` quantile of the series' 不满意率 on that dimension (0.75: the
+      top quarter) and, with ``dissatisfied_interval_above_median``, the lower end of that
+      rate's confidence interval is above the series' median 不满意率.
+
+    A scheme without ``[rules.weak]`` gets these defaults.
+    """
+
+    score_interval_below_median: bool = True
+    min_dissatisfied: int = 3
+    dissatisfied_quantile: float = 0.75
+    dissatisfied_interval_above_median: bool = True
+
+
+@dataclass(frozen=True)
 class Rules:
     """Thresholds and rules of the scheme."""
 
@@ -117,6 +152,7 @@ class Rules:
     confidence_level: float
     max_id_digits: int
     period_weights: MappingProxyType
+    weak: WeakRule = WeakRule()
 
 
 LETTER_NUMBER_FIELDS = ("office_short", "year", "number")
@@ -202,6 +238,7 @@ class Scheme:
     sha256: str
     letters: LetterSettings = field(default_factory=LetterSettings)
     _maps: MappingProxyType = field(repr=False, compare=False, default=None)
+    comment_kinds: tuple[CommentKind, ...] = ()
 
     # ------------------------------------------------------------------ code lists
     @property
@@ -280,6 +317,10 @@ class Scheme:
         """Incident-kind code for a typed kind, or None."""
         return self._lookup("incident_kinds", value)
 
+    def comment_kind_for(self, value: Any) -> str | None:
+        """Comment-kind code for a typed kind (批评, 建议, 表扬, 意见, a code or alias), or None."""
+        return self._lookup("comment_kinds", value)
+
     def level_lookup(self) -> dict[str, str]:
         """The whole normalised-text → level-code map (for vectorised matching)."""
         return dict(self._maps["levels"])
@@ -337,10 +378,11 @@ class Scheme:
             f"  max_id_digits          {r.max_id_digits}",
             "  period_weights         "
             + ", ".join(f"{k}={v:g}" for k, v in r.period_weights.items()),
+            "  weak                   " + ", ".join(f"{k}={v}" for k, v in asdict(r.weak).items()),
             "letters (反馈函):",
             *[
                 f"  {k:<22} {('、'.join(v) if isinstance(v, tuple) else str(v)) or '—'}"
-                for k, v in dataclasses.asdict(self.letters).items()
+                for k, v in asdict(self.letters).items()
             ],
             "respondent identifiers (replaced by keyed pseudonyms, never kept):",
             *[
@@ -489,6 +531,8 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
     maps["groups"] = MappingProxyType(_build_map(r, "groups", groups))
     maps["series"] = MappingProxyType(_build_map(r, "series", series))
     maps["incident_kinds"] = MappingProxyType(_build_map(r, "incident_kinds", kinds))
+    comment_kinds = _parse_comment_kinds(r, data)
+    maps["comment_kinds"] = MappingProxyType(_build_map(r, "comment_kinds", comment_kinds))
     maps["_canonical"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
     letters = _parse_letters(r, data)
     _refuse_unknown_keys(r, data, rd)
@@ -508,7 +552,28 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
         sha256=sha,
         letters=letters,
         _maps=MappingProxyType(maps),
+        comment_kinds=tuple(comment_kinds),
     )
+
+
+def _parse_comment_kinds(r: _Reader, data: dict) -> list[CommentKind]:
+    """``[[comment_kinds]]`` (optional: the bundled scheme's), ``other`` among them, keywords
+    non-empty strings."""
+    if "comment_kinds" not in data:
+        bundled = tomllib.loads(default_scheme_path().read_text(encoding="utf-8-sig"))
+        data = {"comment_kinds": bundled["comment_kinds"]}
+    out = []
+    for item, e, path in _items(r, data, "comment_kinds", weighted=False):
+        words = r.strings(e, "keywords", f"{path}.keywords") if "keywords" in e else ()
+        out.append(CommentKind(**item, keywords=tuple(words)))
+    codes = [k.code for k in out]
+    if COMMENT_FALLBACK_KIND not in codes:
+        r.fail(
+            "comment_kinds",
+            f"must list the kind {COMMENT_FALLBACK_KIND!r} (a comment no keyword sorts); "
+            f"kinds are {codes}",
+        )
+    return out
 
 
 def _parse_levels(r: _Reader, data: dict) -> list[Level]:
@@ -606,10 +671,39 @@ def _parse_rules(
         confidence_level=number("confidence_level", 1e-9, 1 - 1e-9),
         max_id_digits=number("max_id_digits", 1, 100, int),
         period_weights=MappingProxyType(pweights),
+        weak=_parse_weak(r, rd),
     )
     if not 0 < rules.confidence_level < 1:  # pragma: no cover - number() checks the range
         r.fail("rules.confidence_level", "must be strictly between 0 and 1")
     return rules
+
+
+def _parse_weak(r: _Reader, rd: dict) -> WeakRule:
+    """``rules.weak`` (optional: the defaults of :class:`WeakRule`)."""
+    default = WeakRule()
+    if "weak" not in rd:
+        return default
+    wd = r.get(rd, "weak", "rules.weak", dict)
+    known = [f.name for f in fields(WeakRule)]
+    unknown = sorted(set(wd) - set(known))
+    if unknown:
+        r.fail(f"rules.weak.{unknown[0]}", f"unknown key; keys are {known}")
+    values = {
+        key: r.get(wd, key, f"rules.weak.{key}", kind, default=getattr(default, key))
+        for key, kind in (
+            ("score_interval_below_median", bool),
+            ("min_dissatisfied", int),
+            ("dissatisfied_quantile", float),
+            ("dissatisfied_interval_above_median", bool),
+        )
+    }
+    if values["min_dissatisfied"] < 1:
+        n = values["min_dissatisfied"]
+        r.fail("rules.weak.min_dissatisfied", f"must be at least 1, got {n}")
+    if not 0 <= values["dissatisfied_quantile"] <= 1:
+        q = values["dissatisfied_quantile"]
+        r.fail("rules.weak.dissatisfied_quantile", f"must be between 0 and 1, got {q:g}")
+    return WeakRule(**values)
 
 
 def _parse_period_weights(r: _Reader, rd: dict) -> dict[str, float]:
@@ -750,6 +844,7 @@ _KNOWN_TOP = (
     "series",
     "grades",
     "incident_kinds",
+    "comment_kinds",
     "rules",
     "headers",
     "letters",
@@ -860,6 +955,7 @@ def resolve_scheme(scheme: Scheme | str | Path | None) -> Scheme:
 
 
 __all__ = [
+    "COMMENT_FALLBACK_KIND",
     "DEFAULT_SCHEME_NAME",
     "IDENTIFIER_COLUMNS",
     "LETTER_NUMBER_FIELDS",
@@ -868,12 +964,14 @@ __all__ = [
     "REQUIRED_HEADERS",
     "TABLES",
     "WEIGHT_TOLERANCE",
+    "CommentKind",
     "Grade",
     "Item",
     "LetterSettings",
     "Level",
     "Rules",
     "Scheme",
+    "WeakRule",
     "default_scheme_path",
     "load_scheme",
     "normalize_label",

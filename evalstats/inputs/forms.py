@@ -12,6 +12,8 @@ column             meaning / dtype
 one per dimension  the answer's level code (ordered Categorical ``scheme.level_dtype``;
                    NaN = blank).  Columns named by ``scheme.dimension_codes``.
 ``comment``        comment text or <NA> (str / object)
+``comment_kind``   only when the responses have the optional 意见类别 column: the kind staff
+                   typed, a ``scheme.comment_kinds`` code or <NA> (object); after ``comment``
 ``submitted_at``   submission time or NaT (datetime64)
 ``collector``      collector or <NA> (str / object)
 ``source_file``    the form's file, as the user named it with ``/`` between its parts (str)

@@ -109,6 +109,9 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "grade": ("等次", "Grade"),
     "veto": ("一票否决", "Veto"),
     "veto_reason": ("否决原因", "Veto reason"),
+    "veto_note": ("否决事项说明", "Veto incident note"),
+    "comment_kind": ("意见类别", "Comment kind"),
+    "action": ("处理", "Action"),
     "n_resamples": ("重抽样次数", "Resamples"),
     # tests and comparisons (evalstats.stats.compare)
     "test": ("检验", "Test"),
@@ -266,6 +269,10 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
 
 # ---------------------------------------------------------------------- code values
 VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "action": {
+        "rectify": ("须整改", "To rectify"),
+        "feedback": ("反馈参考", "Feedback"),
+    },
     "standing": {
         "top3": ("前三", "Top 3"),
         "last": ("末位", "Last"),
@@ -328,6 +335,9 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
     "p_last_unavailable": ("末位概率不可得", "P(last) unavailable"),
     "last_grade_cap_withheld": ("末位封顶未执行", "last-place grade cap withheld"),
     "no_composite": ("无综合得分", "no composite"),
+    "series_changed": ("序列有变化", "series changed"),
+    "vetoed_before": ("前期一票否决", "vetoed earlier"),
+    "vetoed_after": ("后期一票否决", "vetoed later"),
 }
 """Flag code (before an optional ``:detail``) → ``(zh, en)`` text; flags join with ``;``."""
 
@@ -339,6 +349,7 @@ SCHEME_COLUMNS: dict[str, str] = {
     "series": "series",
     "grade": "grades",
     "kind": "incident_kinds",
+    "comment_kind": "comment_kinds",
 }
 """Column → the scheme's list whose labels it shows."""
 

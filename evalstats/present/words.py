@@ -8,7 +8,9 @@ one wording for every view:
 
 * :data:`STANDING_TEXT`, :data:`REASON_TEXT`, :data:`CHECK_LABELS` — code → ``(zh, en)``;
 * :func:`standing_text` — 前三 / 末位 / 末位（无法区分）;
-* :func:`veto_sentence` — why a unit is vetoed (一票否决);
+* :func:`veto_sentence` — why a unit is vetoed (一票否决), with the incident's 说明;
+* :func:`rank_text` — a rank as shown, "—（一票否决）" for a vetoed unit (not ranked);
+* :func:`weak_rule_text` — the scheme's weak-item rule (``[rules.weak]``) in words;
 * :func:`alpha_sentence` — Cronbach's alpha and what it means;
 * :func:`describe_suppression` — what the public edition withholds, and why;
 * :func:`describe_quality` and :func:`describe_quality_comparison` — the data-quality flags and
@@ -44,12 +46,16 @@ __all__ = [
     "CHECK_LABELS",
     "REASON_TEXT",
     "STANDING_TEXT",
+    "VETOED_RANK_TEXT",
     "alpha_sentence",
     "describe_quality",
     "describe_quality_comparison",
     "describe_suppression",
+    "rank_text",
     "standing_text",
+    "veto_rectification_item",
     "veto_sentence",
+    "weak_rule_text",
 ]
 
 
@@ -90,45 +96,35 @@ def standing_text(code, lang: str = "zh") -> str:
 
 
 # ====================================================================== veto
+VETOED_RANK_TEXT = ("—（一票否决）", "— (vetoed)")
+"""How the rank of a vetoed unit is shown: it is not ranked
+(:func:`evalstats.stats.rank.rank_units`, DOMAIN.md "Grades, ranking, veto")."""
+
+
+def rank_text(rank, veto=False, lang: str = "zh") -> str:
+    """A rank as shown in a table: the number, ``VETOED_RANK_TEXT`` for a vetoed unit, ``—``
+    for a unit without a rank (no score).
+
+    Examples
+    --------
+    >>> rank_text(3), rank_text(None, True), rank_text(None, True, "en"), rank_text(None)
+    ('3', '—（一票否决）', '— (vetoed)', '—')
+    """
+    lang = check_option("lang", lang, LANGS)
+    if veto is not None and not (not isinstance(veto, str) and pd.isna(veto)) and bool(veto):
+        return VETOED_RANK_TEXT[0 if lang == "zh" else 1]
+    text = _text(rank)
+    return "—" if text == "" else str(int(float(text)))
+
+
 def _two_decimals_below(text: str, threshold: float) -> str:
     value = float(text)
     shown = fixed(value, 2)
     return shown if round(value, 2) < threshold else text
 
 
-def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str:
-    """A sentence for a report from a ranking row's ``veto_reason``.
-
-    Parameters
-    ----------
-    row : Mapping or Series
-        Holds ``veto_reason`` (as written by :func:`evalstats.stats.rank.apply_veto`).
-    lang : {"zh", "en"}
-    scheme : Scheme, path or None
-        For the incident labels.
-
-    Returns
-    -------
-    str
-        ``""`` when the unit is not vetoed.  Scores are shown to 2 decimals unless that would
-        read as not below the threshold.
-
-    Examples
-    --------
-    >>> r = {"veto_reason": "incident:major_accident 2026-09-12;composite_below_threshold:57.3<60"}
-    >>> veto_sentence(r)
-    '一票否决：2026-09-12 发生重大责任事故；综合得分 57.30 低于否决线 60 分。'
-    >>> veto_sentence(r, lang="en")
-    'Vetoed: major liability accident on 2026-09-12; composite 57.30 below the veto threshold 60.'
-    """
-    check_option("lang", lang, LANGS)
-    scheme = resolve_scheme(scheme)
-    try:
-        text = row["veto_reason"]
-    except (KeyError, TypeError, IndexError):
-        raise TypeError("row must be a mapping or Series with a 'veto_reason' entry") from None
-    if text is None or (not isinstance(text, str) and pd.isna(text)) or text == "":
-        return ""
+def _veto_parts(text: str, lang: str, scheme: Scheme) -> list[str]:
+    """The reasons of a ``veto_reason`` in words, one per reason."""
     parts = []
     for reason in str(text).split(";"):
         code, _, detail = reason.partition(":")
@@ -157,9 +153,156 @@ def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str
                 f"veto_reason has an unknown reason {reason!r}; "
                 f"known: {_rank.INCIDENT_REASON!r}, {_rank.THRESHOLD_REASON!r}"
             )
+    return parts
+
+
+def veto_rectification_item(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str:
+    """What a vetoed unit is told to rectify: the incident (date, kind, 说明) — never its
+    score — or, for a score below the veto line, the reasons for that score.
+
+    Parameters
+    ----------
+    row : Mapping or Series
+        Holds ``veto_reason`` and optionally ``veto_note`` (a ranking row).
+    lang : {"zh", "en"}
+    scheme : Scheme, path or None
+
+    Returns
+    -------
+    str
+        ``""`` when the unit is not vetoed.
+
+    Examples
+    --------
+    >>> r = {"veto_reason": "incident:media_exposure 2026-09-14", "veto_note": "违规审批"}
+    >>> veto_rectification_item(r)
+    '整改一票否决事项：2026-09-14 发生媒体曝光查实（违规审批）'
+    >>> veto_rectification_item(r, lang="en")
+    'rectify the incident behind the veto: verified media exposure on 2026-09-14 (违规审批)'
+    """
+    check_option("lang", lang, LANGS)
+    scheme = resolve_scheme(scheme)
+    text = _text(row.get("veto_reason") if hasattr(row, "get") else None)
+    if text == "":
+        return ""
+    parts = _veto_parts(text, lang, scheme)
+    note = _text(row.get("veto_note")).strip().rstrip("。.;；")
     if lang == "zh":
-        return "一票否决：" + "；".join(parts) + "。"
-    return "Vetoed: " + "; ".join(parts) + "."
+        return "整改一票否决事项：" + "；".join(parts) + (f"（{note}）" if note else "")
+    return (
+        "rectify the incident behind the veto: " + "; ".join(parts) + (f" ({note})" if note else "")
+    )
+
+
+def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str:
+    """A sentence for a report from a ranking row's ``veto_reason`` (and ``veto_note``).
+
+    Parameters
+    ----------
+    row : Mapping or Series
+        Holds ``veto_reason`` (as written by :func:`evalstats.stats.rank.apply_veto`) and
+        optionally ``veto_note`` (the incidents' 说明), which is quoted after the reasons.
+    lang : {"zh", "en"}
+    scheme : Scheme, path or None
+        For the incident labels.
+
+    Returns
+    -------
+    str
+        ``""`` when the unit is not vetoed.  Scores are shown to 2 decimals unless that would
+        read as not below the threshold.
+
+    Examples
+    --------
+    >>> r = {"veto_reason": "incident:major_accident 2026-09-12;composite_below_threshold:57.3<60"}
+    >>> veto_sentence(r)
+    '一票否决：2026-09-12 发生重大责任事故；综合得分 57.30 低于否决线 60 分。'
+    >>> veto_sentence(r, lang="en")
+    'Vetoed: major liability accident on 2026-09-12; composite 57.30 below the veto threshold 60.'
+    >>> veto_sentence({"veto_reason": "incident:major_accident 2026-09-12", "veto_note": "失火"})
+    '一票否决：2026-09-12 发生重大责任事故。说明：失火。'
+    """
+    check_option("lang", lang, LANGS)
+    scheme = resolve_scheme(scheme)
+    try:
+        text = row["veto_reason"]
+    except (KeyError, TypeError, IndexError):
+        raise TypeError("row must be a mapping or Series with a 'veto_reason' entry") from None
+    if text is None or (not isinstance(text, str) and pd.isna(text)) or text == "":
+        return ""
+    parts = _veto_parts(str(text), lang, scheme)
+    note = _text(row.get("veto_note") if hasattr(row, "get") else None).strip()
+    note = note.rstrip("。.;；")
+    if lang == "zh":
+        return "一票否决：" + "；".join(parts) + "。" + (f"说明：{note}。" if note else "")
+    return "Vetoed: " + "; ".join(parts) + "." + (f" Note: {note}." if note else "")
+
+
+# ====================================================================== weak items
+def weak_rule_text(
+    scheme: Scheme | None = None, *, lang: str = "zh", confidence_level: float | None = None
+) -> str:
+    """The weak-item rule of the scheme (``[rules.weak]``,
+    :func:`evalstats.stats.weak.weak_reasons`) in words, for the report and the letters.
+
+    Parameters
+    ----------
+    scheme : Scheme, path or None
+    lang : {"zh", "en"}
+    confidence_level : float, optional
+        The level of the intervals (default ``scheme.rules.confidence_level``).
+
+    Examples
+    --------
+    >>> weak_rule_text()[:44]
+    '薄弱项的认定：某单位某项评议内容的加权得分低于本序列各单位该项得分的中位数（处于或高于中'
+    >>> "at least 3 dissatisfied answers" in weak_rule_text(lang="en")
+    True
+    """
+    lang = check_option("lang", lang, LANGS)
+    scheme = resolve_scheme(scheme)
+    rule = scheme.rules.weak
+    level = confidence_text(
+        scheme.rules.confidence_level if confidence_level is None else confidence_level
+    )
+    top = confidence_text(1 - rule.dissatisfied_quantile)
+    if lang == "zh":
+        ways = []
+        if rule.score_interval_below_median:
+            ways.append(f"其 {level} 置信区间上限仍低于该中位数")
+        high = f"该项至少有 {rule.min_dissatisfied} 票不满意，不满意率处于本序列前 {top}"
+        if rule.dissatisfied_interval_above_median:
+            high += f"，且不满意率的 {level} 置信区间下限高于本序列该项不满意率的中位数"
+        ways.append(high)
+        lead = (
+            "薄弱项的认定：某单位某项评议内容的加权得分低于本序列各单位该项得分的中位数"
+            "（处于或高于中位数的，不认定为薄弱项），并且"
+        )
+        if len(ways) == 1:
+            return f"{lead}{ways[0]}。"
+        return f"{lead}符合下列之一：{ways[0]}；或{ways[1]}。"
+    ways = []
+    if rule.score_interval_below_median:
+        ways.append(
+            f"the upper end of its score's {level} confidence interval is below that median"
+        )
+    high = (
+        f"it has at least {rule.min_dissatisfied} dissatisfied answers, a dissatisfied rate in "
+        f"the top {top} of its series"
+    )
+    if rule.dissatisfied_interval_above_median:
+        high += (
+            f", and the lower end of that rate's {level} confidence interval above the series' "
+            "median dissatisfied rate"
+        )
+    ways.append(high)
+    lead = (
+        "A dimension is weak for a unit only when its weighted score is below the median of that "
+        "dimension over the units of its series (at or above the median it is never weak), and "
+    )
+    if len(ways) == 1:
+        return f"{lead}{ways[0]}."
+    return f"{lead}either {ways[0]}, or {ways[1]}."
 
 
 # ====================================================================== reliability

@@ -34,14 +34,21 @@ Tables of the half-year analysis
 ``weak_dimensions``
     One row per weak unit × dimension: ``cycle, unit, unit_name, series, dimension,
     weighted_score, weighted_score_ci_low, weighted_score_ci_high, series_median, n_valid,
-    n_dissatisfied, dissatisfied_rate, share_of_all_votes, n_all_votes, weak_reason,
-    confidence_level``.  A dimension of a unit is *weak* when
+    n_dissatisfied, dissatisfied_rate, dissatisfied_ci_low, dissatisfied_ci_high,
+    series_median_dissatisfied_rate, series_high_dissatisfied_rate, share_of_all_votes,
+    n_all_votes, weak_reason, confidence_level``.  The rule is the scheme's ``[rules.weak]``
+    (:func:`evalstats.stats.weak.weak_reasons`; in words:
+    :func:`evalstats.present.words.weak_rule_text`): a dimension is weak only when its
+    weighted score is below the median of its series on that dimension — never at or above
+    it — and
 
     * ``below_series_median``: the upper bound of its weighted score's interval is below
-      the median weighted score of that dimension over the units of its series — the unit
-      is credibly below the typical unit of its series there, not just below by chance; or
-    * ``highest_dissatisfied_in_series``: its 不满意率 (``dissatisfied_rate``) is the highest
-      of its series on that dimension (ties all count) and at least one answer is 不满意.
+      that median — credibly below the typical unit of its series, not by chance; or
+    * ``high_dissatisfied_rate``: it has at least ``min_dissatisfied`` 不满意 answers, its
+      不满意率 reaches the ``dissatisfied_quantile`` of its series' rates
+      (``series_high_dissatisfied_rate``) and the lower bound of the rate's interval
+      (``dissatisfied_ci_low``, the scores' level and method) is above the series' median
+      rate (``series_median_dissatisfied_rate``).
 
     ``weak_reason`` names the rule(s), joined by ``;``.  ``n_dissatisfied`` counts the answers
     in ``scheme.rules.dissatisfied_levels``; ``n_all_votes`` all answers (so that
@@ -67,21 +74,27 @@ Tables of the half-year analysis
     :func:`evalstats.stats.quality.with_and_without`; the official tables use every valid form).
 ``rectification``
     The rectification list (整改清单), one row per unit × weak dimension and per comment about
-    the unit: ``cycle, unit, unit_name, series, rank, standing, grade, <score>, veto,
-    rectification_required, required_because, item, dimension, weighted_score,
-    series_median, n_valid, n_dissatisfied, dissatisfied_rate, weak_reason, group, form_id,
-    comment`` (``<score>`` is ``composite``, or ``composite_year`` in the annual analysis).
-    ``rectification_required`` is True for a unit that stands ``last`` or
-    ``last_not_distinguishable`` in its series, is vetoed, or whose grade is below
-    ``scheme.rules.last_grade_cap`` (良好 by default); ``required_because`` names the
-    reasons (``last``, ``last_not_distinguishable``, ``veto``, ``grade:<code>``, joined by
-    ``;``).  ``item`` is ``"weak_dimension"`` or ``"comment"`` (``""`` for a unit that must
-    rectify but has neither).  Units that must rectify come first, then by series, rank and
-    unit; a unit's weak dimensions before its comments.
+    the unit that is not praise: ``cycle, unit, unit_name, series, rank, standing, grade,
+    <score>, veto, rectification_required, required_because, action, item, dimension,
+    weighted_score, series_median, n_valid, n_dissatisfied, dissatisfied_rate, weak_reason,
+    group, form_id, comment, comment_kind`` (``<score>`` is ``composite``, or
+    ``composite_year`` in the annual analysis).  ``rectification_required`` is True for a unit
+    that stands ``last`` or ``last_not_distinguishable`` in its series, is vetoed, or whose
+    grade is below ``scheme.rules.last_grade_cap`` (良好 by default); ``required_because``
+    names the reasons (``last``, ``last_not_distinguishable``, ``veto``, ``grade:<code>``,
+    joined by ``;``).  ``item`` is ``"weak_dimension"`` or ``"comment"`` (``""`` for a unit that
+    must rectify but has neither).  ``action`` is ``rectify`` (须整改: every row of a unit that
+    must rectify, and every weak dimension) or ``feedback`` (反馈参考: the other units'
+    comments); praise (``comment_kind = "praise"``) is never listed.  Rows: units that
+    must rectify first, then the other rows to rectify, then feedback; within each by series,
+    rank and unit; a unit's weak dimensions before its comments.
 ``comments``
-    Every comment: ``cycle, unit, unit_name, series, group, form_id, comment,
-    dissatisfied_dimensions, flagged`` (the dimensions the form rated 不满意, joined by
-    ``;``; ``flagged``: the form is one that bursts or near duplicates mark).
+    Every comment: ``cycle, unit, unit_name, series, group, form_id, comment, comment_kind,
+    dissatisfied_dimensions, flagged`` (``comment_kind``: ``criticism`` 批评, ``suggestion`` 建议,
+    ``praise`` 表扬 or ``other`` 意见, by the scheme's ``[[comment_kinds]]`` keywords —
+    :func:`evalstats.stats.comments.comment_kinds`; ``dissatisfied_dimensions``: the dimensions
+    the form rated 不满意, joined by ``;``; ``flagged``: the form is one that bursts or near
+    duplicates mark).
 
 Tables added by the annual analysis
 -----------------------------------
@@ -97,7 +110,9 @@ In the annual analysis every table above describes the year-end cycle, except:
     The table for the assessment of staff: ``cycle, unit, unit_name, series, composite_h1,
     composite_annual, composite_year, composite_year_ci_low, composite_year_ci_high,
     weight_half_year, weight_annual, rank, rank_low, rank_high, p_last, standing, grade,
-    veto, veto_reason, flags`` — every unit of either cycle.
+    veto, veto_reason, veto_note, flags`` — every unit of either cycle.  A vetoed unit has no
+    rank (DOMAIN.md "Grades, ranking, veto"; :func:`evalstats.stats.rank.rank_units`): it is
+    listed after the ranked units of its series, and top 3 and 末位 are decided without it.
 ``comparison``
     :func:`evalstats.stats.compare.compare_cycles` half-year → year-end per unit × dimension
     (Newcombe intervals for the satisfied rate, Welch intervals for the score, Holm-adjusted
@@ -155,7 +170,8 @@ In the annual analysis every table above describes the year-end cycle, except:
     deciding score: the composite, or ``composite_year`` for the annual analysis; ``last``
     lists the last-ranked unit(s), ``standing`` ``"last"`` or ``"last_not_distinguishable"``).
 ``vetoed``
-    ``[{"unit", "unit_name", "series", "veto_reason"}]``.
+    ``[{"unit", "unit_name", "series", "veto_reason", "veto_note"}]`` (``veto_note``: the
+    incidents' 说明).  A vetoed unit is in no ``top3`` and no ``last`` list.
 ``grades``
     Units per grade code (from ``ranking``).
 ``quality``

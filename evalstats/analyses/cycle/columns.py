@@ -17,14 +17,17 @@ Examples
 from __future__ import annotations
 
 from evalstats.core.vocab import ANALYSIS_KINDS
+from evalstats.stats.weak import WEAK_RULES as _WEAK_RULES
 
 KINDS = ANALYSIS_KINDS
 ALL = "all"
 BLANK = "blank"
 ADJUST = "holm"
 ALPHA = 0.05
-WEAK_RULES = ("below_series_median", "highest_dissatisfied_in_series")
+WEAK_RULES = _WEAK_RULES  # evalstats.stats.weak: the rule's reason codes
 OUTPUT_FOLDERS = {"half_year": "half-year", "annual": "annual"}
+ACTIONS = ("rectify", "feedback")
+"""``action`` of a 整改清单 row: 须整改 (must be rectified) or 反馈参考 (feedback only)."""
 
 HALF_YEAR_TABLES = (
     "response",
@@ -99,6 +102,10 @@ WEAK_COLUMNS = [
     "n_valid",
     "n_dissatisfied",
     "dissatisfied_rate",
+    "dissatisfied_ci_low",
+    "dissatisfied_ci_high",
+    "series_median_dissatisfied_rate",
+    "series_high_dissatisfied_rate",
     "share_of_all_votes",
     "n_all_votes",
     "weak_reason",
@@ -143,6 +150,7 @@ COMMENT_COLUMNS = [
     "group",
     "form_id",
     "comment",
+    "comment_kind",
     "dissatisfied_dimensions",
     "flagged",
 ]
@@ -151,6 +159,7 @@ RECTIFICATION_TAIL = [
     "veto",
     "rectification_required",
     "required_because",
+    "action",
     "item",
     "dimension",
     "weighted_score",
@@ -162,6 +171,7 @@ RECTIFICATION_TAIL = [
     "group",
     "form_id",
     "comment",
+    "comment_kind",
 ]
 FINAL_GRADES_COLUMNS = [
     "cycle",
@@ -183,6 +193,7 @@ FINAL_GRADES_COLUMNS = [
     "grade",
     "veto",
     "veto_reason",
+    "veto_note",
     "flags",
 ]
 FOLLOWUP_COLUMNS = [
@@ -268,6 +279,7 @@ ONE_CYCLE_COLUMNS = [
 
 
 __all__ = [
+    "ACTIONS",
     "ADJUST",
     "ALL",
     "ALPHA",

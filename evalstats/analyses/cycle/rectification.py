@@ -4,6 +4,16 @@
 vetoed, or graded below ``scheme.rules.last_grade_cap``); the report's list, the half-year
 follow-up and the letters all read it.
 
+The list (整改清单, :func:`rectification_table`) separates what must be rectified from what is
+only fed back, in its ``action`` column (``ACTIONS``):
+
+* ``rectify`` (须整改): every row of a unit that must rectify (``rectification_required``:
+  末位, 一票否决, or a grade below the cap), and every weak item (``weak_dimension``, by the
+  scheme's ``[rules.weak]``) of any unit;
+* ``feedback`` (反馈参考): the other units' comments (批评, 建议, 意见), worth telling them.
+
+Praise (表扬, ``comment_kind = "praise"``) is never listed: it is feedback the letters carry.
+
 Examples
 --------
 >>> a = half_year("2026H1", n_resamples=200, seed=1)  # doctest: +SKIP
@@ -16,9 +26,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalstats.analyses.cycle.columns import RECTIFICATION_HEAD, RECTIFICATION_TAIL
+from evalstats.analyses.cycle.columns import ACTIONS, RECTIFICATION_HEAD, RECTIFICATION_TAIL
 from evalstats.analyses.cycle.frames import join_codes, series_rank, str_series
 from evalstats.core.scheme import Scheme
+
+PRAISE = "praise"  # the comment kind that is never an item to rectify
 
 
 def rectification_needed(ranking: pd.DataFrame, *, scheme: Scheme) -> pd.DataFrame:
@@ -84,8 +96,9 @@ def rectification_table(
             "weak_reason",
         ]
     ]
-    com = comments.assign(item="comment", unit=comments["unit"].astype(str))[
-        ["unit", "item", "group", "form_id", "comment"]
+    com = comments[comments["comment_kind"].astype(str) != PRAISE]  # never to rectify
+    com = com.assign(item="comment", unit=com["unit"].astype(str))[
+        ["unit", "item", "group", "form_id", "comment", "comment_kind"]
     ]
     d_order = {d: i for i, d in enumerate(scheme.dimension_codes)}
     dims = dims.assign(_item=0, _sub=dims["dimension"].map(d_order).to_numpy())
@@ -95,8 +108,10 @@ def rectification_table(
     listed = rows["item"].notna() | rows["rectification_required"]
     rows = rows[listed].copy()
     rows["item"] = rows["item"].fillna("")
+    rectify = rows["rectification_required"].to_numpy() | (rows["item"] == "weak_dimension")
+    rows["action"] = np.where(rectify, ACTIONS[0], ACTIONS[1])
     rows = rows.assign(
-        _req=(~rows["rectification_required"]).astype(int),
+        _req=(rows["action"] != ACTIONS[0]).astype(int) + (~rows["rectification_required"]),
         _s=series_rank(rows["series"], scheme),
         _r=rows["rank"].astype("Float64").fillna(np.inf).to_numpy(np.float64),
         _item=rows["_item"].fillna(-1),
@@ -104,7 +119,7 @@ def rectification_table(
     ).sort_values(["_req", "_s", "_r", "unit", "_item", "_sub"], kind="stable")
     for c in ("n_valid", "n_dissatisfied"):
         rows[c] = pd.array(rows[c], dtype="Float64").astype("Int64")
-    for c in ("dimension", "weak_reason", "group", "form_id", "comment"):
+    for c in ("dimension", "weak_reason", "group", "form_id", "comment", "comment_kind"):
         rows[c] = rows[c].astype(object).where(rows[c].notna(), "").astype("str")
     for c in ("item", "required_because", "standing", "cycle", "unit", "unit_name", "series"):
         rows[c] = rows[c].astype(object).fillna("").astype("str")

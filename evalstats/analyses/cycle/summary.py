@@ -172,6 +172,7 @@ def cycle_summary(
                 "unit_name": str(r.unit_name),
                 "series": str(r.series),
                 "veto_reason": str(r.veto_reason),
+                "veto_note": str(r.veto_note),
             }
             for r in vetoed.itertuples(index=False)
         ],

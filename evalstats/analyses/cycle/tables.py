@@ -28,7 +28,6 @@ from evalstats.analyses.cycle.columns import (
     RELIABILITY_COLUMNS,
     RESPONSE_COLUMNS,
     WEAK_COLUMNS,
-    WEAK_RULES,
 )
 from evalstats.analyses.cycle.frames import (
     dissatisfied_mask,
@@ -39,9 +38,11 @@ from evalstats.analyses.cycle.frames import (
 )
 from evalstats.core.scheme import Scheme
 from evalstats.stats import quality as _quality
+from evalstats.stats.comments import comment_kinds
 from evalstats.stats.compare import group_homogeneity
 from evalstats.stats.multitest import adjust_pvalues
 from evalstats.stats.reliability import alpha_by
+from evalstats.stats.weak import weak_reasons
 
 
 def response_table(validated) -> pd.DataFrame:
@@ -224,7 +225,8 @@ def _dissatisfied_counts(counts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
 
 
 def weak_dimensions(scores: pd.DataFrame, counts: pd.DataFrame, *, scheme: Scheme) -> pd.DataFrame:
-    """The weak unit × dimensions of one cycle (rules in the package docstring).
+    """The weak unit × dimensions of one cycle, by the scheme's rule
+    (:func:`evalstats.stats.weak.weak_reasons`, ``[rules.weak]``).
 
     Parameters
     ----------
@@ -237,21 +239,22 @@ def weak_dimensions(scores: pd.DataFrame, counts: pd.DataFrame, *, scheme: Schem
     Returns
     -------
     DataFrame
-        ``WEAK_COLUMNS``, one row per weak unit × dimension, in the scores table's order.
+        ``WEAK_COLUMNS``, one row per weak unit × dimension, in the scores table's order; the
+        不满意率 interval has the scores' level and method (``confidence_level``,
+        ``ci_method``).
     """
     s = scores
     rows = s[(s["unit"] != ALL) & (s["group"] == ALL) & (s["dimension"] != ALL)].copy()
-    keys = [rows["cycle"], rows["series"], rows["dimension"]]
-    rows["series_median"] = rows["weighted_score"].groupby(keys).transform("median")
     dis = _dissatisfied_counts(counts, scheme)
     idx = pd.MultiIndex.from_arrays([rows["unit"].astype(str), rows["dimension"].astype(str)])
     rows["n_dissatisfied"] = dis.reindex(idx).fillna(0).to_numpy(np.int64)
     rows["n_all_votes"] = (rows["n_valid"] + rows["n_unknown"] + rows["n_blank"]).astype(np.int64)
-    below = (rows["weighted_score_ci_high"] < rows["series_median"]).to_numpy()
-    top_dis = rows["dissatisfied_rate"].groupby(keys).transform("max")
-    highest = ((rows["n_dissatisfied"] > 0) & (rows["dissatisfied_rate"] >= top_dis)).to_numpy()
-    rows["weak_reason"] = join_codes({WEAK_RULES[0]: below, WEAK_RULES[1]: highest}, len(rows))
-    out = rows[below | highest].reset_index(drop=True)
+    level = float(rows["confidence_level"].iloc[0]) if len(rows) else 0.95
+    method = str(rows["ci_method"].iloc[0]) if len(rows) and "ci_method" in rows else "wilson"
+    decided = weak_reasons(rows, scheme=scheme, confidence_level=level, method=method)
+    for c in decided.columns:
+        rows[c] = decided[c].to_numpy()
+    out = rows[rows["weak_reason"] != ""].reset_index(drop=True)
     out["weak_reason"] = out["weak_reason"].astype("str")
     return out[WEAK_COLUMNS]
 
@@ -361,6 +364,13 @@ def comments_table(validated, *, flagged: pd.Index | None = None) -> pd.DataFram
             "group": str_series(f["group"].astype(str).to_numpy()),
             "form_id": str_series(ids.to_numpy()),
             "comment": str_series(f["comment"].astype(str).str.strip().to_numpy()),
+            "comment_kind": str_series(
+                comment_kinds(
+                    f["comment"].astype(str).str.strip().to_numpy(),
+                    typed=f["comment_kind"].to_numpy() if "comment_kind" in f else None,
+                    scheme=scheme,
+                ).to_numpy()
+            ),
             "dissatisfied_dimensions": str_series(join_codes(masks, len(f))),
             "flagged": flag.astype(bool),
         }

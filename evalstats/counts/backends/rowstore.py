@@ -325,7 +325,12 @@ class RowStore:
         data["submitted_at"] = pd.Series(t, dtype="datetime64[ns]")
         data["source_file"] = pd.Series(np.full(n, scanned.source.file, dtype=object), dtype=object)
         data["source_row"] = pd.Series(f["row"].to_numpy(np.int64), dtype="int64")
-        return pd.DataFrame(data)[form_columns(scheme)]
+        out = pd.DataFrame(data)[form_columns(scheme)]
+        if "comment_kind" in f:  # the optional 意见类别, after the comment (as validate_cycle)
+            kinds = pd.Series(f["comment_kind"].to_numpy(dtype=object), dtype=object)
+            kinds[kinds.isna().to_numpy()] = None
+            out.insert(out.columns.get_loc("comment") + 1, "comment_kind", kinds)
+        return out
 
 
 __all__ = ["NULL_KEY", "RowStore", "text_map"]

@@ -35,7 +35,7 @@ CSV_BATCH_BYTES = 1 << 24
 """Bytes of CSV read per block when a CSV is staged."""
 KEYS = ("form_id", "unit", "group")
 """The key columns of the responses (besides the answers)."""
-EXTRA = ("comment", "collector", "submitted_at")
+EXTRA = ("comment", "comment_kind", "collector", "submitted_at")
 """Responses columns read besides the keys and the answers (by the row checks, never counted)."""
 
 

@@ -23,7 +23,7 @@ from evalstats.inputs.read import RawTable
 from evalstats.inputs.validate.problems import ProblemCollector
 
 OPTIONAL_COLUMNS = {
-    "responses": ("comment", "submitted_at", "collector"),
+    "responses": ("comment", "comment_kind", "submitted_at", "collector"),
     "units": (),
     "forms_issued": (),
     "incidents": ("note",),

@@ -67,6 +67,7 @@ def validate_responses(
     )
     group_pos, group_bad = _map_groups(raw, scheme, found, col)
     levels, keys, level_bad = _map_levels(raw, scheme, found, col)
+    kinds, kind_bad = _map_comment_kinds(raw, scheme, found, col)
     submitted, date_bad = _parse_submitted(raw, found, col)
     answers = pd.DataFrame({"u": unit_pos, "g": group_pos} | keys)
     in_conflict, dup_later, dup_first_row = _find_duplicates(
@@ -81,7 +82,8 @@ def validate_responses(
         "submitted": submitted,
         "comment": column_values(raw, found.get("comment")),
         "collector": column_values(raw, found.get("collector")),
-        "err": fid_bad | unit_bad | group_bad | level_bad | date_bad | in_conflict,
+        "comment_kind": kinds,
+        "err": fid_bad | unit_bad | group_bad | level_bad | date_bad | kind_bad | in_conflict,
         "dup_later": dup_later,
         "dup_first_row": dup_first_row,
     }
@@ -174,6 +176,28 @@ def _map_groups(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollecto
         code="unknown_group",
     )
     return group_pos, blank | unknown
+
+
+def _map_comment_kinds(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector):
+    """The optional 意见类别 column: kind codes (None where blank, or without the column) and
+    the rows whose kind is not one of the scheme's ``comment_kinds`` (an error)."""
+    n = len(raw.frame)
+    if "comment_kind" not in found:
+        return None, np.zeros(n, bool)
+    typed = column_values(raw, found["comment_kind"])
+    codes = np.array([scheme.comment_kind_for(v) for v in typed], dtype=object)
+    blank = pd.isna(typed) | np.array([str(v).strip() == "" for v in typed], dtype=bool)
+    unknown = ~blank & pd.isna(codes)
+    expected = ", ".join(k.label_zh for k in scheme.comment_kinds)
+    col.cells(
+        raw,
+        found["comment_kind"],
+        unknown,
+        severity="error",
+        reason=f"unknown comment kind; expected one of {expected}",
+        code="unknown_comment_kind",
+    )
+    return codes, unknown
 
 
 def _map_levels(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector):
@@ -291,6 +315,12 @@ def build_forms(raw: RawTable, r: dict, positions, *, scheme: Scheme, cycle: str
     data["source_file"] = pd.Series(np.full(len(positions), raw.file, dtype=object), dtype=object)
     data["source_row"] = pd.Series(raw.row_numbers[positions], dtype="int64")
     out = pd.DataFrame(data)[_forms.form_columns(scheme)]
+    if r.get("comment_kind") is not None:  # the optional 意见类别, after the comment
+        out.insert(
+            out.columns.get_loc("comment") + 1,
+            "comment_kind",
+            pd.Series(r["comment_kind"][positions], dtype=object),
+        )
     if r.get("respondent") is not None:
         out.insert(
             out.columns.get_loc("collector") + 1,

@@ -27,6 +27,7 @@ from evalstats.present.narrative import (  # one set
     join_words,
     scheme_label,
 )
+from evalstats.present.words import veto_rectification_item
 
 # numbers: the one formatter (evalstats.present.format)
 _level = _format.confidence_text
@@ -192,6 +193,9 @@ def _owed(p, lang, head):
                 else "Nothing to rectify this time.",
             ),
         ]
+    vetoed = bool(h["veto"])
+    if vetoed:  # the incident is what a vetoed unit rectifies, not its score (issue 14)
+        out.append(("li", veto_rectification_item(h, lang=lang, scheme=p.scheme)))
     if weak:
         out.append(("li", _weak_item(p, lang)))
     if n_comments:
@@ -203,7 +207,7 @@ def _owed(p, lang, head):
                 else f"an answer to each of the {n_comments} comment(s) in part 4",
             )
         )
-    if required and not weak and not n_comments:
+    if required and not vetoed and not weak and not n_comments:
         out.append(
             (
                 "li",

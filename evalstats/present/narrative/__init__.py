@@ -75,8 +75,10 @@ from evalstats.present.narrative.outline import (
 from evalstats.present.narrative.results import ranking, rectification, vetoes, weak_dimensions
 from evalstats.present.narrative.tables import (
     DISPLAY_MAX_ROWS,
+    PARTS,
     WHOLE_TABLES,
     Note,
+    Parts,
     table,
     table_frame,
 )
@@ -112,6 +114,7 @@ __all__ = [
     "METHOD_TEXT",
     "MINUS",
     "NOT_PUBLISHED",
+    "PARTS",
     "REQUIRED_TEXT",
     "STANDING_TEXT",
     "TABLE_VIEWS",
@@ -120,6 +123,7 @@ __all__ = [
     "WHOLE_TABLES",
     "YEAR_END_SECTIONS",
     "Note",
+    "Parts",
     "changes",
     "codes_text",
     "comments",

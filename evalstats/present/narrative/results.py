@@ -24,7 +24,7 @@ from evalstats.present.narrative.text import (
     score_name,
     unit_label,
 )
-from evalstats.present.words import veto_sentence
+from evalstats.present.words import veto_rectification_item, veto_sentence, weak_rule_text
 
 # numbers: the one formatter (evalstats.present.format)
 _score = _format.score
@@ -77,12 +77,16 @@ def ranking(a, lang: str = "zh") -> str:
         ranked = part["rank"].notna()
         max_rank = part.loc[ranked, "rank"].max() if ranked.any() else None
         last = part[part["standing"].isin(["last", "last_not_distinguishable"])]
+        vetoed = [unit_label(v, lang) for v in part[part["veto"].astype(bool)].itertuples()]
         if lang == "zh":
             tops_text = join_words(tops, lang) or "（无）"
-            text = f"**{label}**（{info['units']} 个单位）：前三为{tops_text}。"
+            out = f"，其中{join_words(vetoed, lang)}被一票否决、不参加排名" if vetoed else ""
+            text = f"**{label}**（{info['units']} 个单位{out}）：前三为{tops_text}。"
         else:
+            out = f"; {join_words(vetoed, lang)} vetoed, not ranked" if vetoed else ""
             text = (
-                f"**{label}** ({info['units']} units): top 3 {join_words(tops, lang) or '(none)'}."
+                f"**{label}** ({info['units']} units{out}): top 3 "
+                f"{join_words(tops, lang) or '(none)'}."
             )
         for t in last.itertuples(index=False):
             interval = f"{_int(t.rank_low)}–{_int(t.rank_high)}"
@@ -136,15 +140,22 @@ def vetoes(a, lang: str = "zh") -> str:
         return compose(a, "veto", lang, text)
     lines = []
     for row in v.itertuples(index=False):
+        note = getattr(row, "veto_note", "")
         sentence = escape(
-            veto_sentence({"veto_reason": row.veto_reason}, lang=lang, scheme=a.scheme)
+            veto_sentence(
+                {"veto_reason": row.veto_reason, "veto_note": note}, lang=lang, scheme=a.scheme
+            )
         )
         grade = escape(scheme_label(a, "grades", row.grade, lang))
         if lang == "zh":
-            lines.append(f"{unit_label(row, lang)}：{sentence}等次定为{grade}，不进入前三。")
+            lines.append(
+                f"{unit_label(row, lang)}：{sentence}等次定为{grade}，不参加名次排列，"
+                "不进入前三，也不作末位。"
+            )
         else:
             lines.append(
-                f"{unit_label(row, lang)}: {sentence} Graded {grade.lower()}; not in the top 3."
+                f"{unit_label(row, lang)}: {sentence} Graded {grade.lower()}; not ranked, so "
+                "neither in the top 3 nor last."
             )
     intro = (
         f"{len(v)} 个单位被一票否决（发生否决事项，或综合得分低于否决线 "
@@ -160,22 +171,13 @@ def weak_dimensions(a, lang: str = "zh") -> str:
     """Weak dimensions per unit, with their dissatisfied counts and denominators."""
     lang = check_lang(lang)
     w = a.tables["weak_dimensions"]
-    level = _level(a.options["confidence_level"])
+    rule = weak_rule_text(a.scheme, lang=lang, confidence_level=a.options["confidence_level"])
     if lang == "zh":
-        rule = (
-            "括号内为该项加权得分、序列中位数、不满意票数占该项全部评价票数的比例。"
-            "薄弱项的认定：某单位某项评议内容的加权得分，其 "
-            f"{level} 区间上限仍低于本序列各单位该项得分的中位数（明显低于序列一般水平），"
-            "或该项不满意率为本序列最高（且至少有 1 张不满意票）。"
-        )
+        rule = "括号内为该项加权得分、序列中位数、不满意票数占该项全部评价票数的比例。" + rule
     else:
         rule = (
             "In brackets: the weighted score, the series median, and the dissatisfied answers "
-            "over all answers on that dimension. A dimension is weak for a unit when the upper "
-            "bound of its weighted score's "
-            f"{level} interval is still below the median of that dimension over the units of "
-            "its series (clearly below the series' typical level), or when its dissatisfied "
-            "rate is the highest of its series (with at least one dissatisfied answer)."
+            "over all answers on that dimension. " + rule
         )
     if not len(w):
         return compose(
@@ -213,21 +215,33 @@ def rectification(a, lang: str = "zh") -> str:
     if lang == "zh":
         rule = (
             f"须制定整改方案的单位：本序列末位（含末位不可区分）、被一票否决、或等次低于{escape(cap)}"
-            "的单位。整改清单逐单位列出薄弱项（含不满意票数）和意见建议原文，供反馈整改。"
+            "的单位。整改清单分两部分：“须整改”列出这些单位的全部事项，以及其他单位按薄弱项规则"
+            "认定的薄弱项；“反馈参考”列出其他单位收到的批评、建议和意见，供其参考改进，"
+            "不要求制定整改方案。表扬意见不列入整改清单。"
         )
     else:
         rule = (
             "Units that must draw up a rectification plan: last (or last, not distinguishable) "
-            f"in their series, vetoed, or graded below {escape(cap).lower()}. The list gives each "
-            "unit's weak dimensions (with the dissatisfied counts) and its comments verbatim."
+            f"in their series, vetoed, or graded below {escape(cap).lower()}. The list has two "
+            "parts: *to rectify* — every item of those units, and the weak dimensions (by the "
+            "weak-item rule) of any other unit; *feedback* — the criticism, suggestions and "
+            "other comments the other units received, for them to consider, with no plan "
+            "required. Praise is never on the list."
         )
     if not len(req):
         none = "没有单位须整改。" if lang == "zh" else "No unit must rectify."
         return compose(a, "rectification", lang, rule, none)
     lines = []
-    for _unit_code, part in req.groupby("unit", sort=False):
+    vetoes_by_unit = a.tables["ranking"].set_index(a.tables["ranking"]["unit"].astype(str))
+    for unit_code, part in req.groupby("unit", sort=False):
         first = part.iloc[0]
         why = codes_text(REQUIRED_TEXT, first["required_because"], lang, a)
+        incident = ""
+        if bool(first["veto"]) and str(unit_code) in vetoes_by_unit.index:
+            item = veto_rectification_item(
+                vetoes_by_unit.loc[str(unit_code)], lang=lang, scheme=a.scheme
+            )
+            incident = escape(item) + ("；" if lang == "zh" else "; ")
         dims = part[part["item"] == "weak_dimension"]
         coms = part[part["item"] == "comment"]
         if is_public(a):
@@ -247,22 +261,26 @@ def rectification(a, lang: str = "zh") -> str:
         more = len(coms) - len(quoted)
         if is_public(a):
             text = (
-                f"**{unit_label(first, lang)}**（{why}）：薄弱项 {d_txt or '无'}。"
+                f"**{unit_label(first, lang)}**（{why}）：{incident}薄弱项 {d_txt or '无'}。"
                 if lang == "zh"
-                else f"**{unit_label(first, lang)}** ({why}): weak dimensions {d_txt or 'none'}."
+                else f"**{unit_label(first, lang)}** ({why}): {incident}weak dimensions "
+                f"{d_txt or 'none'}."
             )
         elif lang == "zh":
-            text = f"**{unit_label(first, lang)}**（{why}）：薄弱项 {d_txt or '无'}"
+            text = f"**{unit_label(first, lang)}**（{why}）：{incident}薄弱项 {d_txt or '无'}"
             text += f"；意见建议 {len(coms)} 条" if len(coms) else "；无意见建议"
             text += "：" + "；".join(quoted) if quoted else ""
             text += f"；另有 {more} 条见整改清单。" if more > 0 else "。"
         else:
-            text = f"**{unit_label(first, lang)}** ({why}): weak dimensions {d_txt or 'none'}"
+            text = f"**{unit_label(first, lang)}** ({why}): {incident}weak dimensions "
+            text += d_txt or "none"
             text += f"; {_n(len(coms), 'comment')}" if len(coms) else "; no comments"
             text += ": " + "; ".join(quoted) if quoted else ""
             text += f"; {more} more in the list." if more > 0 else "."
         lines.append(text)
-    others = t.loc[~t["rectification_required"], "unit"].nunique()
+    rest = t[~t["rectification_required"]]
+    weak_units = rest.loc[rest["action"] == "rectify", "unit"].nunique() if "action" in t else 0
+    others = rest.loc[rest["action"] != "rectify", "unit"].nunique() if "action" in t else 0
     if is_public(a):
         note = (
             "公开版的整改清单只列薄弱项，意见建议原文仅供内部反馈使用。"
@@ -271,13 +289,22 @@ def rectification(a, lang: str = "zh") -> str:
             "passed on internally."
         )
         return compose(a, "rectification", lang, rule, bullets(lines), note)
-    tail = (
-        f"另有 {others} 个单位有薄弱项或意见建议，一并列入整改清单供反馈。"
-        if lang == "zh"
-        else f"{_n(others, 'other unit')} with weak dimensions or comments are listed too, "
-        "for feedback."
+    tail = []
+    if weak_units:
+        tail.append(
+            f"另有 {weak_units} 个单位的薄弱项列入“须整改”。"
+            if lang == "zh"
+            else f"The weak dimensions of {_n(weak_units, 'other unit')} are to be rectified too."
+        )
+    if others:
+        tail.append(
+            f"{others} 个单位收到的批评、建议和意见列入“反馈参考”。"
+            if lang == "zh"
+            else f"The comments of {_n(others, 'unit')} are listed for feedback."
+        )
+    return compose(
+        a, "rectification", lang, rule, bullets(lines), ("" if lang == "zh" else " ").join(tail)
     )
-    return compose(a, "rectification", lang, rule, bullets(lines), tail if others else "")
 
 
 __all__ = [

@@ -22,7 +22,7 @@ from evalstats.present.narrative.text import (
     check_lang,
     is_public,
 )
-from evalstats.present.narrative.views import TABLE_VIEWS
+from evalstats.present.narrative.views import TABLE_VIEWS, VIEW_SOURCES
 from evalstats.present.narrative.views import view as table_view
 
 
@@ -33,12 +33,47 @@ class Note(str):
         return str(self)
 
 
+class Parts:
+    """A table shown in parts, each under its heading (the 整改清单: 须整改, then 反馈参考).
+
+    ``parts`` holds ``(heading, Styler or Note)`` pairs; notebooks display it as HTML.
+    """
+
+    def __init__(self, parts):
+        self.parts = list(parts)
+
+    def _repr_html_(self) -> str:
+        out = []
+        for heading, part in self.parts:
+            out.append(f"<h4>{html.escape(heading)}</h4>")
+            if isinstance(part, Note):
+                out.append(f"<p>{html.escape(str(part))}</p>")
+            else:
+                out.append(part.to_html())
+        return "\n".join(out)
+
+    def to_html(self) -> str:
+        return self._repr_html_()
+
+
+PARTS = {
+    "rectification": (
+        ("rectification_rectify", ("须整改", "To rectify")),
+        (
+            "rectification_feedback",
+            ("反馈参考（无须制定整改方案，供单位参考改进）", "Feedback (no plan required)"),
+        ),
+    ),
+}
+"""Tables :func:`table` shows in parts: name → ``(view, (zh heading, en heading))`` pairs."""
+
+
 def table_frame(a, name: str, lang: str = "zh") -> pd.DataFrame:
     """The display copy (:func:`evalstats.present.labels.present`) of a table for the report body;
     empty for a table the analysis does not hold (``comments`` in the public tier)."""
     lang = check_lang(lang)
     name = check_option("name", name, TABLE_VIEWS)
-    if name not in a.tables:
+    if VIEW_SOURCES.get(name, name) not in a.tables:
         return pd.DataFrame()
     view, headers = table_view(a, name, lang)
     return _labels.present(
@@ -107,8 +142,9 @@ def table(a, name: str, lang: str = "zh", *, max_rows: int | None = DISPLAY_MAX_
 
     Returns
     -------
-    pandas.io.formats.style.Styler or Note
-        A :class:`Note` saying so when the table has no rows.
+    pandas.io.formats.style.Styler, Note or Parts
+        A :class:`Note` saying so when the table has no rows; for the tables of
+        :data:`PARTS` (the 整改清单) a :class:`Parts` of one table per part.
 
     Examples
     --------
@@ -120,7 +156,12 @@ def table(a, name: str, lang: str = "zh", *, max_rows: int | None = DISPLAY_MAX_
         isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1
     ):
         raise ValueError(f"max_rows must be a positive integer or None; got {max_rows!r}")
-    if name not in a.tables:
+    if name in PARTS and name in a.tables and "action" in a.tables[name].columns:
+        i = 0 if lang == "zh" else 1
+        return Parts(
+            (heading[i], table(a, part, lang, max_rows=max_rows)) for part, heading in PARTS[name]
+        )
+    if VIEW_SOURCES.get(name, name) not in a.tables:
         if name == "suppressed" and not is_public(a):
             return Note(
                 "（内部版未抑制任何单元格。）"
@@ -143,14 +184,17 @@ def table(a, name: str, lang: str = "zh", *, max_rows: int | None = DISPLAY_MAX_
         percent_columns=_percent_columns(view),
     )
     if cut:
-        styler.set_caption(html.escape(_cut_caption(max_rows, total, name, lang)))
+        source = VIEW_SOURCES.get(name, name)
+        styler.set_caption(html.escape(_cut_caption(max_rows, total, source, lang)))
     return styler
 
 
 __all__ = [
     "DISPLAY_MAX_ROWS",
+    "PARTS",
     "WHOLE_TABLES",
     "Note",
+    "Parts",
     "table",
     "table_frame",
 ]

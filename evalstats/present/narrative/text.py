@@ -60,7 +60,10 @@ STANDING_TEXT = {
 }
 WEAK_REASON_TEXT = {
     "below_series_median": ("明显低于序列中位数", "clearly below the series median"),
-    "highest_dissatisfied_in_series": ("不满意率为序列最高", "highest dissatisfied rate in series"),
+    "high_dissatisfied_rate": (
+        "不满意率明显高于序列一般水平",
+        "dissatisfied rate clearly above the series' typical level",
+    ),
 }
 ITEM_TEXT = {
     "weak_dimension": ("薄弱项", "weak dimension"),

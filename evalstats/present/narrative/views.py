@@ -90,6 +90,12 @@ def _ranges(low: pd.Series, high: pd.Series, fmt) -> list[str]:
     return [_format.interval(lo, hi, fmt=fmt) for lo, hi in zip(low, high, strict=True)]
 
 
+def _ranks(rank: pd.Series, veto, lang: str) -> list[str]:
+    """Ranks as shown: a vetoed unit is not ranked (:func:`evalstats.present.words.rank_text`)."""
+    veto = [False] * len(rank) if veto is None else list(veto)
+    return [_words.rank_text(x, v, lang) for x, v in zip(rank, veto, strict=True)]
+
+
 def _cycle_words(a, lang: str) -> tuple[str, str]:
     """Short words for the half-year and the year-end cycle of an annual analysis."""
     first = cycle_label(a.options.get("half_year_cycle") or a.cycle, lang)
@@ -117,7 +123,7 @@ def _ranking_view(a, lang: str, *, final: bool = False) -> tuple[pd.DataFrame, d
     level = _level(a.options["confidence_level"])
     view[col] = r[col]
     view["_ci"] = _ranges(r[f"{col}_ci_low"], r[f"{col}_ci_high"], _score)
-    view["rank"] = r["rank"]
+    view["rank"] = _ranks(r["rank"], r["veto"], lang)
     view["_rank_interval"] = _ranges(r["rank_low"], r["rank_high"], _int)
     for c in ("p_last", "standing", "grade"):
         view[c] = r[c]
@@ -218,11 +224,14 @@ def _quality_changes_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
     ], {}
 
 
-def _rectification_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
+def _rectification_view(a, lang: str, action: str | None = None) -> tuple[pd.DataFrame, dict]:
     r = a.tables["rectification"]
+    if action is not None and "action" in r.columns:
+        r = r[r["action"].astype(str) == action]
     view = r[
         [
             "unit_name",
+            "rank",
             "required_because",
             "item",
             "dimension",
@@ -232,14 +241,31 @@ def _rectification_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
             "comment",
         ]
     ].copy()
+    view["rank"] = _ranks(r["rank"], r["veto"], lang)
+    if "comment_kind" in r.columns:
+        view.insert(view.columns.get_loc("comment"), "comment_kind", r["comment_kind"])
     view["required_because"] = _translate(view["required_because"], REQUIRED_TEXT, lang, a)
     view["item"] = _translate(view["item"], ITEM_TEXT, lang)
     return view, {}
 
 
+def _rectify_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
+    return _rectification_view(a, lang, "rectify")
+
+
+def _feedback_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
+    view, heads = _rectification_view(a, lang, "feedback")
+    # feedback rows are comments of units that need not rectify: no reason, no weak item
+    drop = ["required_because", "item", "dimension", "n_dissatisfied", "dissatisfied_rate"]
+    return view.drop(columns=drop), heads
+
+
 def _comments_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
     c = a.tables["comments"]
-    view = c[["unit_name", "group", "form_id", "comment", "dissatisfied_dimensions"]].copy()
+    cols = ["unit_name", "group", "form_id", "comment", "dissatisfied_dimensions"]
+    if "comment_kind" in c.columns:
+        cols.insert(3, "comment_kind")
+    view = c[cols].copy()
     view["dissatisfied_dimensions"] = _dim_list(view["dissatisfied_dimensions"], a, lang)
     return view, {}
 
@@ -278,7 +304,8 @@ def _rank_movement_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
         "standing_before": (f"{before}定位", f"Standing, {before}")[i],
         "standing_after": (f"{after}定位", f"Standing, {after}")[i],
     }
-    return a.tables["rank_movement"][
+    m = a.tables["rank_movement"]
+    view = m[
         [
             "unit_name",
             "series",
@@ -288,7 +315,12 @@ def _rank_movement_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
             "standing_before",
             "standing_after",
         ]
-    ], heads
+    ].copy()
+    flags = m["flags"].astype(object).fillna("").astype(str).str.split(";")
+    for when in ("before", "after"):
+        vetoed = flags.map(lambda f, w=when: f"vetoed_{w}" in f)
+        view[f"rank_{when}"] = _ranks(m[f"rank_{when}"], vetoed, lang)
+    return view, heads
 
 
 def _weak_units_followup_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
@@ -352,6 +384,8 @@ TABLE_VIEWS = (
     "quality",
     "quality_changes",
     "rectification",
+    "rectification_rectify",
+    "rectification_feedback",
     "comments",
     "comparison",
     "rank_movement",
@@ -359,7 +393,14 @@ TABLE_VIEWS = (
     "one_cycle_units",
     "suppressed",
 )
-"""Tables :func:`table` can show."""
+"""Tables :func:`table` can show (``rectification_rectify`` and ``rectification_feedback`` are
+the two parts of the ``rectification`` table: 须整改 and 反馈参考)."""
+
+VIEW_SOURCES = {
+    "rectification_rectify": "rectification",
+    "rectification_feedback": "rectification",
+}
+"""The analysis table a view shows, where its name is not the table's."""
 
 
 _VIEWS = {
@@ -373,6 +414,8 @@ _VIEWS = {
     "quality": _quality_view,
     "quality_changes": _quality_changes_view,
     "rectification": _rectification_view,
+    "rectification_rectify": _rectify_view,
+    "rectification_feedback": _feedback_view,
     "comments": _comments_view,
     "comparison": _comparison_view,
     "rank_movement": _rank_movement_view,

@@ -33,6 +33,18 @@ MOVEMENT_COLUMNS = [
 ]
 
 
+def _flags(changed, vetoed_before, vetoed_after) -> np.ndarray:
+    """``series_changed;vetoed_before;vetoed_after`` (those that hold) per row."""
+    parts = [
+        np.where(changed, "series_changed", ""),
+        np.where(vetoed_before, "vetoed_before", ""),
+        np.where(vetoed_after, "vetoed_after", ""),
+    ]
+    return np.array(
+        [";".join(p for p in row if p) for row in zip(*parts, strict=True)], dtype=object
+    )
+
+
 def rank_movement(ranking_before: pd.DataFrame, ranking_after: pd.DataFrame) -> pd.DataFrame:
     """Rank and standing of every unit in two rankings, and how far it moved.
 
@@ -50,8 +62,10 @@ def rank_movement(ranking_before: pd.DataFrame, ranking_after: pd.DataFrame) -> 
         (positive: moved up; <NA> unless ranked in both in the same series),
         ``standing_before``, ``standing_after``, ``present`` (``"both"``, ``"before_only"``,
         ``"after_only"``) and ``flags`` (``series_changed`` when the unit changed series, so
-        its ranks are not comparable).  Rows by series (after's, else before's), then
-        ``rank_after``, then ``rank_before``, then unit.
+        its ranks are not comparable; ``vetoed_before`` / ``vetoed_after`` when a ranking has
+        a ``veto`` column and the unit is vetoed there — it is not ranked, see
+        :func:`evalstats.stats.rank.rank_units` — joined by ``;``).  Rows by series (after's,
+        else before's), then ``rank_after``, then ``rank_before``, then unit.
 
     Examples
     --------
@@ -86,6 +100,11 @@ def rank_movement(ranking_before: pd.DataFrame, ranking_after: pd.DataFrame) -> 
                 "series": r["series"].astype(str).to_numpy(),
                 "rank": pd.array(r["rank"], dtype="Float64").astype("Int64"),
                 "standing": r["standing"].astype(object).fillna("").astype(str).to_numpy(),
+                "veto": (
+                    r["veto"].astype(object).fillna(False).astype(bool).to_numpy()
+                    if "veto" in r
+                    else False
+                ),
             }
         )
         frames.append(f)
@@ -110,7 +129,11 @@ def rank_movement(ranking_before: pd.DataFrame, ranking_after: pd.DataFrame) -> 
             "standing_before": m["standing_before"].fillna("").astype(str),
             "standing_after": m["standing_after"].fillna("").astype(str),
             "present": pd.Categorical(present, categories=list(PRESENT)),
-            "flags": np.where(changed, "series_changed", ""),
+            "flags": _flags(
+                changed,
+                m["veto_before"].fillna(False).astype(bool).to_numpy(),
+                m["veto_after"].fillna(False).astype(bool).to_numpy(),
+            ),
         }
     )
     order = out.assign(

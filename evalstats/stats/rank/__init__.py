@@ -36,6 +36,7 @@ from evalstats.stats.rank.resample import LARGE_CELL_THRESHOLD
 from evalstats.stats.rank.uncertainty import UNCERTAINTY_COLUMNS, rank_uncertainty
 from evalstats.stats.rank.veto import (
     INCIDENT_REASON,
+    NOTE_SEPARATOR,
     THRESHOLD_REASON,
     VETO_COLUMNS,
     apply_veto,
@@ -44,6 +45,7 @@ from evalstats.stats.rank.veto import (
 __all__ = [
     "INCIDENT_REASON",
     "LARGE_CELL_THRESHOLD",
+    "NOTE_SEPARATOR",
     "RANKING_COLUMNS",
     "STANDINGS",
     "THRESHOLD_REASON",

@@ -53,6 +53,7 @@ RANKING_COLUMNS = [
     "grade",
     "veto",
     "veto_reason",
+    "veto_note",
     "flags",
 ]
 STANDINGS = ("top3", "last", "last_not_distinguishable", "")
@@ -135,19 +136,29 @@ def rank_units(
 
     Notes
     -----
+    *The veto rule* (DOMAIN.md, "Grades, ranking, veto": a vetoed unit leaves the top 3;
+    issue 14 item 2).  A vetoed unit (:func:`apply_veto`: an incident, or a score below
+    ``scheme.rules.veto_threshold``) is **not ranked**: its ``rank``, ``rank_low``,
+    ``rank_high``, ``p_last`` and ``p_top3`` are empty, its ``standing`` is ``""``, its grade
+    is ``scheme.rules.veto_grade`` and it is listed after the ranked units of its series
+    (reports show its rank as "—（一票否决）").  Everything else — ranks, ties, top 3, 末位,
+    ``p_last``, ``p_top3`` and rank intervals — is decided among the units that are not
+    vetoed, as if the vetoed ones were not in the series.  This is the one place that rule is
+    applied: every table built on the ranking (final grades, the year-end cycle's ranking,
+    rank movement, the summary's top 3 and 末位, the rectification list, the letters)
+    reads it from here.
+
     * Ranks are within cycle × series, highest score first; ties share the lowest rank
       (min-rank) and are marked ``tied``.  A unit without a score has no rank, no grade
       (unless vetoed by an incident) and the flag ``no_composite``.
     * Grades by :func:`grade_for` on the unrounded score; a vetoed unit gets
       ``scheme.rules.veto_grade`` (:func:`apply_veto`).
-    * ``standing``: ``top3`` for a unit that is not vetoed and ranks ``<= top_n`` among the
-      units that are not vetoed (a vetoed unit leaves the top 3 and the next moves up; ties
-      at the boundary all enter).  Otherwise, the unit(s) with the lowest score of a series
-      in which not every unit ties are last-ranked: ``last`` when ``p_last >=
+    * ``standing``: ``top3`` for a ranked unit with rank ``<= top_n`` (ties at the boundary
+      all enter).  Otherwise, the ranked unit(s) with the lowest score of a series in which
+      not every ranked unit ties are last-ranked: ``last`` when ``p_last >=
       last_min_probability``, else ``last_not_distinguishable`` (also when ``p_last`` is
-      unknown, flagged ``p_last_unavailable``).  Vetoed units take part in the ranking of
-      scores, so a vetoed unit can be last.  Everyone else: ``""``.
-    * ``p_top3`` is computed with the vetoed units excluded from the top n, as the standing.
+      unknown, flagged ``p_last_unavailable``).  Everyone else: ``""``.
+    * ``veto_reason`` and ``veto_note`` (the incidents' 说明) say why a unit is vetoed.
 
     Examples
     --------
@@ -159,10 +170,11 @@ def rank_units(
        A     1 False                     top3 excellent False
        B     2  True                     top3 excellent False
        C     2  True                     top3 excellent False
-       D     4 False                               good False
-       E     5 False last_not_distinguishable      poor  True
+       D     4 False last_not_distinguishable      good False
+       E  <NA> False                               poor  True
 
-    Without ``patterns`` there is no ``p_last``, so E's last place is not confirmed.
+    E is vetoed (composite below 60): no rank, listed last.  Without ``patterns`` there is no
+    ``p_last``, so D's last place is not confirmed.
     """
     scheme = resolve_scheme(scheme)
     opts = _check_options(
@@ -185,11 +197,11 @@ def rank_units(
     veto = apply_veto(df, incidents=incidents, scheme=scheme, score_column=score_column)
     vetoed = veto["veto"].to_numpy()
     gcodes = _grade_codes(x, vetoed, df.index, scheme)
-    places = _places(df, x, has, vetoed, scheme)
+    places = _places(df, x, has & ~vetoed, scheme)
     unc = _Uncertainty.empty(len(df))
     if patterns is not None:
         unc = _uncertainty(df, patterns, vetoed, opts=opts, scheme=scheme)
-        _add_flag(flags, has & ~unc.found, "no_rank_uncertainty")
+        _add_flag(flags, has & ~vetoed & ~unc.found, "no_rank_uncertainty")
     standing = _standing(places, unc.p_last, opts=opts, gcodes=gcodes, flags=flags, scheme=scheme)
     _add_flag(flags, ~has, "no_composite")
     out = df.copy()
@@ -203,6 +215,7 @@ def rank_units(
     out["grade"] = pd.Categorical.from_codes(gcodes, dtype=grade_dtype(scheme))
     out["veto"] = vetoed.astype(bool)
     out["veto_reason"] = veto["veto_reason"].to_numpy()
+    out["veto_note"] = veto["veto_note"].to_numpy()
     out["flags"] = pd.array(flags, dtype=object)
     return _sorted(out, places.rank, scheme)
 
@@ -326,23 +339,24 @@ def _grade_codes(x, vetoed, index, scheme: Scheme) -> np.ndarray:
     return gcodes
 
 
-def _places(df, x, has, vetoed, scheme: Scheme) -> _Places:
-    """Min-ranks within cycle × series; ties; the last-ranked and the top n (not vetoed)."""
+def _places(df, x, ranked, scheme: Scheme) -> _Places:
+    """Min-ranks within cycle × series among the ``ranked`` rows (a score, not vetoed; the
+    others get no rank); ties; the last-ranked and the top n."""
     keys = [df["cycle"].astype(str), df["series"].astype(str)]
-    score = pd.Series(x, index=df.index)
+    score = pd.Series(x, index=df.index).where(ranked)
     rank = score.groupby(keys).rank(method="min", ascending=False)
-    rank_e = score.where(~vetoed).groupby(keys).rank(method="min", ascending=False)
     max_rank = rank.groupby(keys).transform("max")
-    n_at = rank.groupby([*keys, rank]).transform("size") if has.any() else rank
-    tied = has & (pd.Series(n_at, index=df.index).fillna(0).to_numpy() > 1)
-    bottom = has & (rank == max_rank).to_numpy() & (max_rank > 1).to_numpy()
-    top = has & ~vetoed & (rank_e <= scheme.rules.top_n).to_numpy()
+    n_at = rank.groupby([*keys, rank]).transform("size") if ranked.any() else rank
+    tied = ranked & (pd.Series(n_at, index=df.index).fillna(0).to_numpy() > 1)
+    bottom = ranked & (rank == max_rank).to_numpy() & (max_rank > 1).to_numpy()
+    top = ranked & (rank <= scheme.rules.top_n).to_numpy()
     bottom &= ~top
     return _Places(rank, tied, bottom, top)
 
 
 def _uncertainty(df, patterns, vetoed, *, opts: _Options, scheme: Scheme) -> _Uncertainty:
-    """:func:`rank_uncertainty` per cycle, aligned with the rows of ``df``."""
+    """:func:`rank_uncertainty` per cycle among the units not vetoed, aligned with the rows of
+    ``df`` (vetoed rows stay empty)."""
     unc = _Uncertainty.empty(len(df))
     p_last, p_top, r_lo, r_hi, found = (
         unc.p_last,
@@ -352,15 +366,18 @@ def _uncertainty(df, patterns, vetoed, *, opts: _Options, scheme: Scheme) -> _Un
         unc.found,
     )
     for cyc, idx in df.groupby(df["cycle"].astype(str), sort=True).indices.items():
+        idx = idx[~vetoed[idx]]
+        if len(idx) == 0:
+            continue
         part = df.loc[idx]
         units = part[["unit", "series"]]
-        excl = part.loc[vetoed[idx], "unit"].astype(str)
         if opts.combined:
             pats = patterns
             kw = {"cycle_weights": opts.cycle_weights, "combined_cycle": cyc}
         else:
             pats = patterns[patterns["cycle"].astype(str) == cyc]
             kw = {}
+        pats = pats[pats["unit"].astype(str).isin(set(part["unit"].astype(str)))]
         res = rank_uncertainty(
             pats,
             units=units,
@@ -368,7 +385,6 @@ def _uncertainty(df, patterns, vetoed, *, opts: _Options, scheme: Scheme) -> _Un
             n_resamples=opts.n_resamples,
             confidence_level=opts.level,
             rng=opts.gen,
-            exclude_from_top=excl,
             large_cell_threshold=opts.large_cell_threshold,
             **kw,
         )

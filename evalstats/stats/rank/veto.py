@@ -15,11 +15,12 @@ import pandas as pd
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.stats.rank.checks import check_frame, check_numeric
 
-__all__ = ["INCIDENT_REASON", "THRESHOLD_REASON", "VETO_COLUMNS", "apply_veto"]
+__all__ = ["INCIDENT_REASON", "NOTE_SEPARATOR", "THRESHOLD_REASON", "VETO_COLUMNS", "apply_veto"]
 
-VETO_COLUMNS = ["cycle", "unit", "veto", "veto_reason"]
+VETO_COLUMNS = ["cycle", "unit", "veto", "veto_reason", "veto_note"]
 INCIDENT_REASON = "incident"
 THRESHOLD_REASON = "composite_below_threshold"
+NOTE_SEPARATOR = "；"  # joins the 说明 of several incidents (notes are typed in Chinese)
 
 
 def _format_below(value: float, threshold: float) -> str:
@@ -41,6 +42,12 @@ def _incident_kind(kind, scheme: Scheme) -> str:
             f"allowed: {allowed}"
         )
     return code
+
+
+def _incident_note(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return " ".join(str(value).split())
 
 
 def _incident_date(value) -> str:
@@ -81,12 +88,15 @@ def apply_veto(
     Returns
     -------
     DataFrame
-        ``cycle, unit, veto, veto_reason`` aligned with ``composites`` (same index).
+        ``cycle, unit, veto, veto_reason, veto_note`` aligned with ``composites`` (same
+        index).
         ``veto_reason`` is ``""`` for a unit that is not vetoed, else the reasons joined by
         ``;``: ``incident:<kind code> <YYYY-MM-DD>`` per incident (by date, then kind) and
         ``composite_below_threshold:<score><<threshold>`` (the score written with as few
         digits as still show it is below).  :func:`evalstats.present.words.veto_sentence`
-        turns it into words.
+        turns it into words.  ``veto_note`` holds the incidents' 说明 (``note``; blanks
+        left out), in the order of ``veto_reason``, joined by ``NOTE_SEPARATOR`` (``"；"``),
+        so that the report and the letters can name what happened; ``""`` without a note.
 
     Examples
     --------
@@ -104,6 +114,7 @@ def apply_veto(
     cycles = composites["cycle"].astype(str).to_numpy()
     units = composites["unit"].astype(str).to_numpy()
     reasons: list[list[str]] = [[] for _ in range(len(composites))]
+    notes: list[list[str]] = [[] for _ in range(len(composites))]
 
     if incidents is not None:
         check_frame("incidents", incidents, ["unit", "kind"])
@@ -122,6 +133,15 @@ def apply_veto(
                     ],
                     dtype=object,
                 ),
+                "note": pd.Series(
+                    [
+                        _incident_note(v)
+                        for v in (
+                            incidents["note"] if "note" in incidents else [None] * len(incidents)
+                        )
+                    ],
+                    dtype=object,
+                ),
             }
         )
         if "cycle" in incidents.columns:
@@ -134,9 +154,11 @@ def apply_veto(
         keyed = "cycle" in inc.columns
         for row in inc.itertuples(index=False):  # incidents are few: a loop is fine
             key = (row.cycle, row.unit) if keyed else row.unit
-            by_unit.setdefault(key, []).append(row.text)
+            by_unit.setdefault(key, []).append((row.text, row.note))
         for i, (c, u) in enumerate(zip(cycles, units, strict=True)):
-            reasons[i].extend(by_unit.get((c, u) if keyed else u, []))
+            found = by_unit.get((c, u) if keyed else u, [])
+            reasons[i].extend(text for text, _ in found)
+            notes[i].extend(note for _, note in found if note)
 
     below = np.flatnonzero(score < threshold)  # NaN compares False: no composite, no veto
     for i in below:
@@ -147,5 +169,6 @@ def apply_veto(
         composites["unit"].to_numpy(),
         np.array([bool(r) for r in reasons], dtype=bool),
         pd.array(text, dtype=object),
+        pd.array([NOTE_SEPARATOR.join(n) for n in notes], dtype=object),
     ]
     return pd.DataFrame(dict(zip(VETO_COLUMNS, values, strict=True)), index=composites.index)
