@@ -233,9 +233,7 @@ def _vetoes(a, lang: str) -> tuple[str, ...]:
         text = veto_sentence(v, lang=lang, scheme=a.scheme)
         for head in ("一票否决：", "Vetoed: ", "vetoed: "):  # the section says so already
             text = text.removeprefix(head)
-        out.append(
-            f"{name}{'：' if lang == 'zh' else ': '}{veto_sentence(v, lang=lang, scheme=a.scheme)}"
-        )
+        out.append(f"{name}{'：' if lang == 'zh' else ': '}{text}")
     return tuple(out)
 
 
@@ -349,16 +347,14 @@ def _comment_counts(a) -> dict:
     n = 0 if c is None else len(c)
     if n == 0:
         return {"zh": "本期未收到意见建议。", "en": "No comments were received."}
-    if "kind" in c:
-        counts = c["kind"].astype(str).value_counts()
-        words = {
-            "criticism": "批评意见",
-            "suggestion": "建议",
-            "praise": "表扬",
-            "other": "其他意见",
-        }
-        parts_zh = [f"{words.get(k, k)} {v} 条" for k, v in counts.items()]
-        parts_en = [f"{v} {k}" for k, v in counts.items()]
+    if "comment_kind" in c:
+        counts = c["comment_kind"].astype(str).value_counts()
+        order = [k.code for k in a.scheme.comment_kinds]
+        keys = [k for k in order if k in counts.index]
+        keys += [k for k in counts.index if k not in order]
+        label = {k.code: (k.label_zh, k.label_en.lower()) for k in a.scheme.comment_kinds}
+        parts_zh = [f"{label.get(k, (k, k))[0]} {counts[k]} 条" for k in keys]
+        parts_en = [f"{counts[k]} {label.get(k, (k, k))[1]}" for k in keys]
         return {
             "zh": f"收到意见建议 {n} 条，其中{'、'.join(parts_zh)}。",
             "en": f"{n} comments were received ({', '.join(parts_en)}).",
