@@ -139,18 +139,17 @@ def scheme_label(a, kind: str, code, lang: str) -> str:
 
 
 def unit_label(row, lang: str) -> str:
-    """A unit's display name (escaped): its name in Chinese, its code in English."""
+    """A unit's display name (escaped): its name, in either language (the office's own name
+    for it; a code is never shown when there is a name)."""
     name = getattr(row, "unit_name", "") if not isinstance(row, dict) else row.get("unit_name")
     code = getattr(row, "unit", "") if not isinstance(row, dict) else row.get("unit")
-    if lang == "zh" and isinstance(name, str) and name:
+    if isinstance(name, str) and name.strip():
         return escape(name)
-    if lang == "en" and isinstance(name, str) and name and name != code:
-        return f"{escape(code)} ({escape(name)})"
     return escape(code)
 
 
 def _quoted_levels(a, lang: str, keep) -> str:
-    q = ("“{}”", "“{}”")[0 if lang == "zh" else 1]
+    q = ("“{}”", '"{}"')[0 if lang == "zh" else 1]  # curly quotes print at CJK width
     words = [q.format(escape(v.label(lang))) for v in a.scheme.levels if keep(v)]
     if lang == "zh":
         return "、".join(words)

@@ -310,9 +310,10 @@ def setup(lang, scheme):
 
 # ====================================================================== labels
 def unit_labels(units: pd.Series, names: pd.Series | None, lang: str) -> list[str]:
-    """Chinese name for ``zh`` (code when the name is missing), the code for ``en``."""
+    """The units' names, in either language (the code only where a name is missing): an
+    English edition names units as the office does, never by a code."""
     codes = units.astype(str).tolist()
-    if lang == "en" or names is None:
+    if names is None:
         return codes
     out = []
     for code, name in zip(codes, names.tolist(), strict=True):
