@@ -169,7 +169,7 @@ def test_typed_twice_lists_each_id_once_with_its_rows():
         ],
     )
     assert flags["reason"][0] == (
-        "Form F1 of U1 (党政办) × Enterprises / service users was typed 3 times with the same "
+        "Form F1 of U1 (党政办) × Enterprises was typed 3 times with the same "
         "answers (rows 2, 9, 12 of r.csv); it is counted once."
     )
     assert (
@@ -471,7 +471,7 @@ def test_full_satisfaction_top_box_every_dimension_at_least_n():
         ],
     )
     assert flags["reason"][0] == (
-        "All 150 valid answers on the 30 forms for U5 (文化站) × Enterprises / service users are "
+        "All 150 valid answers on the 30 forms for U5 (文化站) × Enterprises are "
         "“Satisfied” (top box), with at least 30 valid answers in every item (threshold 30); a "
         "100 % result on this many answers is rare in honest data."
     )
