@@ -614,8 +614,8 @@ def test_pause_hook(monkeypatch, capsys, tmp_path):
 
 def test_safety_note():
     assert runmod.safety_note({"rectification": 3, "scores": 0}) == (
-        "安全处理：表格中共有 3 个文本单元格（rectification 3）以 = + - @（含全角 ＝＋－＠）、"
-        "制表符或回车开头或含控制字符，已在 tables/*.csv 与 Excel 工作簿中加单引号或删除"
+        "安全处理：表格中共有 3 个文本单元格（整改清单 3）以 = + - @（含全角 ＝＋－＠）、"
+        "制表符或回车开头或含控制字符，已在表格文件（CSV）与 Excel 工作簿中加单引号或删除"
         "控制字符，不会被当作公式执行。本页中的意见原样转义显示，不会执行。"
     )
     assert runmod.safety_note({"scores": 0}, lang="en") == (

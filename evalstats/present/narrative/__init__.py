@@ -98,6 +98,7 @@ from evalstats.present.narrative.text import (
     YEAR_END_SECTIONS,
     codes_text,
     join_words,
+    not_published,
     scheme_label,
 )
 from evalstats.present.narrative.views import TABLE_VIEWS
@@ -134,6 +135,7 @@ __all__ = [
     "levels",
     "method",
     "movement",
+    "not_published",
     "one_cycle",
     "overview",
     "quality",

@@ -18,9 +18,9 @@ from evalstats.core.options import check_option
 from evalstats.present import labels as _labels
 from evalstats.present.narrative.text import (
     EXTRA_HEADERS,
-    NOT_PUBLISHED,
     check_lang,
     is_public,
+    not_published,
 )
 from evalstats.present.narrative.views import TABLE_VIEWS, VIEW_SOURCES
 from evalstats.present.narrative.views import view as table_view
@@ -168,7 +168,8 @@ def table(a, name: str, lang: str = "zh", *, max_rows: int | None = DISPLAY_MAX_
                 if lang == "zh"
                 else "(The internal edition withholds nothing.)"
             )
-        return Note(NOT_PUBLISHED[0 if lang == "zh" else 1])
+        label = _labels.TABLE_LABELS.get(VIEW_SOURCES.get(name, name), (name, name))
+        return Note(not_published(label[0 if lang == "zh" else 1], lang))
     view, headers = table_view(a, name, lang)
     if not len(view):
         return Note("（本表无内容。）" if lang == "zh" else "(Nothing to show in this table.)")

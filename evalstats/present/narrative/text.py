@@ -228,9 +228,21 @@ def is_public(a) -> bool:
 
 
 NOT_PUBLISHED = (
-    "（公开版不公布本表：其内容仅供内部使用。）",
-    "(Not in the public edition: for internal use only.)",
+    "（公开版不公布“{table}”表：其内容仅供内部使用。）",
+    '(The table "{table}" is not in the public edition: it is for internal use only.)',
 )
+
+
+def not_published(table: str, lang: str) -> str:
+    """The note standing where a table the public edition leaves out would be; it names the
+    table, so it is never read as a note on the table shown above it.
+
+    Examples
+    --------
+    >>> not_published("剔除标记问卷后的变化", "zh")
+    '（公开版不公布“剔除标记问卷后的变化”表：其内容仅供内部使用。）'
+    """
+    return NOT_PUBLISHED[0 if lang == "zh" else 1].format(table=escape(table))
 
 
 REQUIRED_TEXT = {
@@ -264,6 +276,7 @@ __all__ = [
     "invalid_levels",
     "is_public",
     "join_words",
+    "not_published",
     "satisfied_levels",
     "scheme_label",
     "score_name",

@@ -368,7 +368,19 @@ def _suppressed_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
     unit = view["unit"].astype(str)
     view["unit"] = unit.map(names).fillna(unit).replace(_privacy.ANY, anyone).astype(str)
     view["group"] = view["group"].astype(str).replace(_privacy.ANY, anyone)
-    view["columns"] = view["columns"].astype(str).replace(_privacy.ANY, anyone)
+    view["columns"] = (
+        view["columns"]
+        .astype(str)
+        .map(
+            lambda cols: (
+                anyone
+                if cols == _privacy.ANY
+                else ("、" if i == 0 else ", ").join(
+                    _labels.column_label(c, lang, scheme=a.scheme) for c in cols.split(";") if c
+                )
+            )
+        )
+    )  # the columns by their labels: no code in a published page
     view["reason"] = view["reason"].map(lambda r: _words.REASON_TEXT.get(r, (r, r))[i])
     return view, {"unit": ("单位", "Unit")[i], "columns": ("列", "Columns")[i]}
 

@@ -201,12 +201,16 @@ def safety_note(
         )
         return text + shown if page else _unlabelled(text)
     total = sum(neutralised.values())
-    parts = [f"{name} {n}" for name, n in neutralised.items() if n]
+    from evalstats.present.labels import TABLE_LABELS
+
+    i = 0 if zh else 1
+    label = {name: TABLE_LABELS.get(name, (name, name))[i] for name in neutralised}
+    parts = [f"{label[name]} {n}" for name, n in neutralised.items() if n]
     if zh:
         where = f"（{'，'.join(parts)}）" if parts else ""
         text = (
             f"安全处理：表格中共有 {total} 个文本单元格{where}以 = + - @（含全角 ＝＋－＠）、"
-            "制表符或回车开头或含控制字符，已在 tables/*.csv 与 Excel 工作簿中加单引号或删除"
+            "制表符或回车开头或含控制字符，已在表格文件（CSV）与 Excel 工作簿中加单引号或删除"
             "控制字符，不会被当作公式执行。"
         )
     else:
