@@ -59,3 +59,34 @@ def test_interval_and_confidence_level():
     assert f.interval(0.81, 0.9, fmt=f.percent, sep=" 至 ") == "81.0% 至 90.0%"
     assert f.interval(None, 3) == "—"
     assert [f.confidence_text(x) for x in (0.95, 0.975, 0.9, None)] == ["95%", "97.5%", "90%", "—"]
+
+
+# ---------------------------------------------------------------------- cycle titles and dates
+@pytest.mark.parametrize(
+    ("cycle", "zh", "en"),
+    [
+        ("2026A", "2026年度", "the 2026 annual evaluation"),
+        ("2026H1", "2026年上半年", "the 2026 half-year evaluation"),
+        ("2025H2", "2025年下半年", "the 2025 second half-year evaluation"),
+        ("pilot", "pilot", "pilot"),
+    ],
+)
+def test_cycle_title(cycle, zh, en):
+    from evalstats.present.format import cycle_title
+
+    assert cycle_title(cycle) == zh and cycle_title(cycle, "en") == en
+    assert "年年度" not in cycle_title(cycle)
+
+
+def test_date_text():
+    import datetime as dt
+
+    from evalstats.present.format import date_text
+
+    assert date_text("2026-09-14") == "2026年9月14日"
+    assert date_text(dt.date(2027, 1, 5)) == "2027年1月5日"
+    assert date_text(pd.Timestamp("2026-12-20 10:30")) == "2026年12月20日"
+    assert date_text(dt.date(2027, 1, 5), "en") == "5 January 2027"
+    assert date_text(None) == date_text("") == "—"
+    with pytest.raises(TypeError, match=r"^day must be a date or YYYY-MM-DD; got 5$"):
+        date_text(5)

@@ -36,11 +36,14 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import numbers
 
 import numpy as np
 import pandas as pd
+
+from evalstats.core.cycles import parse_cycle
 
 __all__ = [
     "EXCEL_NUMBER_FORMATS",
@@ -50,15 +53,19 @@ __all__ = [
     "confidence_text",
     "count",
     "count_words",
+    "cycle_title",
+    "date_text",
     "fixed",
     "fixed_array",
     "interval",
     "is_missing",
+    "number",
     "p_text",
     "percent",
     "probability",
     "pvalue",
     "pvalue_array",
+    "rank_range",
     "score",
     "signed",
     "with_minus",
@@ -318,3 +325,99 @@ def confidence_text(level) -> str:
         return MISSING
     pct = float(level) * 100
     return f"{fixed(pct, 0)}%" if pct == round(pct) else f"{fixed(pct, 1)}%"
+
+
+_CYCLE_TITLE = {
+    "zh": {"A": "{year}年度", "H1": "{year}年上半年", "H2": "{year}年下半年"},
+    "en": {
+        "A": "the {year} annual evaluation",
+        "H1": "the {year} half-year evaluation",
+        "H2": "the {year} second half-year evaluation",
+    },
+}
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def cycle_title(cycle, lang: str = "zh") -> str:
+    """A cycle as a title names it: ``"2026A"`` → ``2026年度``, ``"2026H1"`` → ``2026年上半年``
+    (never a code, never ``2026年年度``); a free id is returned as it is.
+
+    Examples
+    --------
+    >>> cycle_title("2026A"), cycle_title("2026H1"), cycle_title("2026H2", "en")
+    ('2026年度', '2026年上半年', 'the 2026 second half-year evaluation')
+    """
+    parsed = parse_cycle(cycle)
+    if parsed is None:
+        return str(cycle)
+    words = _CYCLE_TITLE["en" if lang == "en" else "zh"]
+    return words[parsed.part].format(year=parsed.year)
+
+
+def date_text(day, lang: str = "zh") -> str:
+    """A date in words: ``2026年9月14日`` / ``14 September 2026`` (no leading zeros, no ISO
+    form); ``—`` when missing.  Takes a ``date``, a ``datetime``/``Timestamp`` or ``YYYY-MM-DD``.
+
+    Examples
+    --------
+    >>> date_text("2026-09-04"), date_text("2026-09-04", "en")
+    ('2026年9月4日', '4 September 2026')
+    """
+    if is_missing(day) or day == "":
+        return MISSING
+    if isinstance(day, str):
+        day = _dt.date.fromisoformat(day.strip()[:10])
+    elif isinstance(day, _dt.datetime | pd.Timestamp):
+        day = day.date()
+    elif not isinstance(day, _dt.date):
+        raise TypeError(f"day must be a date or YYYY-MM-DD; got {day!r}")
+    if lang == "en":
+        return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def number(x) -> str:
+    """A number of a rule as the scheme states it: no trailing zeros, at most 6 significant
+    digits (``100``, ``62.5``, ``0.4``); a true minus sign; ``—`` when missing.
+
+    For the values a user typed into a scheme (points, thresholds); measured values use
+    :func:`score` and :func:`percent`.
+
+    Examples
+    --------
+    >>> number(100.0), number(62.5), number(-5), number(0.4), number(None)
+    ('100', '62.5', '−5', '0.4', '—')
+    """
+    if is_missing(x):
+        return MISSING
+    v = float(x)
+    if math.isinf(v):
+        return "∞" if v > 0 else MINUS + "∞"
+    text = f"{v:.6g}"
+    if "e" in text:  # 1e+06 and the like: write the digits out
+        text = f"{v:.6f}".rstrip("0").rstrip(".")
+    return with_minus("0" if text == "-0" else text)
+
+
+def rank_range(low, high, lang: str = "zh", *, prose: bool = False) -> str:
+    """A rank interval: ``第8名`` when it is one rank (never ``8–8``), else ``第6至8名``;
+    in English ``8`` / ``6–8`` in a table, ``rank 8`` / ``ranks 6 to 8`` in a sentence
+    (``prose=True``); ``—`` when either end is missing.
+
+    Examples
+    --------
+    >>> rank_range(8, 8), rank_range(6.0, 8), rank_range(6, 8, "en")
+    ('第8名', '第6至8名', '6–8')
+    >>> rank_range(8, 8, "en"), rank_range(6, 8, "en", prose=True), rank_range(None, 3)
+    ('8', 'ranks 6 to 8', '—')
+    """
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    lo, hi = int(low), int(high)
+    if lang == "en":
+        if prose:
+            return f"rank {lo}" if lo == hi else f"ranks {lo} to {hi}"
+        return str(lo) if lo == hi else f"{lo}–{hi}"
+    return f"第{lo}名" if lo == hi else f"第{lo}至{hi}名"

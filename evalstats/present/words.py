@@ -7,8 +7,10 @@ table's ``reason``, a flags table's ``check``, an
 one wording for every view:
 
 * :data:`STANDING_TEXT`, :data:`REASON_TEXT`, :data:`CHECK_LABELS` — code → ``(zh, en)``;
-* :func:`standing_text` — 前三 / 末位 / 末位（无法区分）;
+* :func:`standing_text` — 前三 / 末位 / 末位不可区分 (the terms of
+  :mod:`evalstats.present.glossary`);
 * :func:`veto_sentence` — why a unit is vetoed (一票否决);
+* :func:`weak_rule_text` — the weak-item rule in words;
 * :func:`alpha_sentence` — Cronbach's alpha and what it means;
 * :func:`describe_suppression` — what the public edition withholds, and why;
 * :func:`describe_quality` and :func:`describe_quality_comparison` — the data-quality flags and
@@ -20,9 +22,9 @@ results are :mod:`evalstats.present.changes`.
 Examples
 --------
 >>> veto_sentence({"veto_reason": "incident:major_accident 2026-09-12"}, lang="en")
-'Vetoed: major liability accident on 2026-09-12.'
+'Vetoed: major liability accident on 12 September 2026.'
 >>> standing_text("last_not_distinguishable"), REASON_TEXT["below_threshold"][1]
-('末位（无法区分）', 'fewer respondents than the threshold')
+('末位不可区分', 'fewer respondents than the threshold')
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ import pandas as pd
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.vocab import LANGS
-from evalstats.present.format import confidence_text, count, fixed, score
+from evalstats.present.format import confidence_text, count, date_text, fixed, score
+from evalstats.present.glossary import CODE_TERMS, ci_words
 from evalstats.stats import privacy as _privacy
 from evalstats.stats import quality as _quality
 from evalstats.stats import rank as _rank
@@ -50,6 +53,7 @@ __all__ = [
     "describe_suppression",
     "standing_text",
     "veto_sentence",
+    "weak_rule_text",
 ]
 
 
@@ -66,12 +70,8 @@ def _whole(value) -> str:
 
 
 # ====================================================================== standings
-STANDING_TEXT = {
-    "top3": ("前三", "top 3"),
-    "last": ("末位", "last"),
-    "last_not_distinguishable": ("末位（无法区分）", "last (not distinguishable)"),
-}
-"""Standing code (:data:`evalstats.stats.rank.STANDINGS`) → ``(zh, en)``."""
+STANDING_TEXT = {k: CODE_TERMS["standing"][k] for k in ("top3", "last", "last_not_distinguishable")}
+"""Standing code (:data:`evalstats.stats.rank.STANDINGS`) → ``(zh, en)``: the glossary's terms."""
 
 
 def standing_text(code, lang: str = "zh") -> str:
@@ -117,10 +117,10 @@ def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str
     --------
     >>> r = {"veto_reason": "incident:major_accident 2026-09-12;composite_below_threshold:57.3<60"}
     >>> veto_sentence(r)
-    '一票否决：2026-09-12 发生重大责任事故；综合得分 57.30 低于否决线 60 分。'
+    '一票否决：2026年9月12日发生重大责任事故；综合得分 57.30 低于否决线 60 分。'
     >>> veto_sentence(r, lang="en")
-    'Vetoed: major liability accident on 2026-09-12; composite 57.30 below the veto threshold 60.'
-    """
+    'Vetoed: major liability accident on 12 September 2026; composite 57.30 below the veto threshold 60.'
+    """  # noqa: E501
     check_option("lang", lang, LANGS)
     scheme = resolve_scheme(scheme)
     try:
@@ -138,8 +138,13 @@ def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str
                 label = scheme.label("incident_kinds", kind, lang)
             except KeyError:
                 raise ValueError(f"veto_reason names unknown incident kind {kind!r}") from None
+            if date:
+                try:  # a date typed in words stays as typed
+                    date = date_text(date, lang)
+                except ValueError:
+                    pass
             if lang == "zh":
-                parts.append(f"{date} 发生{label}" if date else f"发生{label}")
+                parts.append(f"{date}发生{label}" if date else f"发生{label}")
             else:
                 parts.append(f"{label.lower()} on {date}" if date else label.lower())
         elif code == _rank.THRESHOLD_REASON:
@@ -160,6 +165,48 @@ def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str
     if lang == "zh":
         return "一票否决：" + "；".join(parts) + "。"
     return "Vetoed: " + "; ".join(parts) + "."
+
+
+# ====================================================================== weak items
+def weak_rule_text(
+    scheme: Scheme | None = None, *, lang: str = "zh", confidence_level: float | None = None
+) -> str:
+    """The weak-item rule (薄弱项) in words, for the report, the rules and the letters.
+
+    The rule of :func:`evalstats.analyses.cycle.weak_dimensions`: a unit's dimension is weak
+    when the upper end of its weighted score's confidence interval is below the median of its
+    series on that dimension, or when its 不满意率 is the highest of its series (with at
+    least one 不满意 answer).
+
+    Parameters
+    ----------
+    scheme : Scheme, path or None
+    lang : {"zh", "en"}
+    confidence_level : float, optional
+        The level of the intervals (default ``scheme.rules.confidence_level``).
+
+    Examples
+    --------
+    >>> weak_rule_text()[:40]
+    '薄弱项的认定：某单位某项评议内容加权得分的 95% 置信区间上限仍低于本序'
+    """
+    lang = check_option("lang", lang, LANGS)
+    scheme = resolve_scheme(scheme)
+    level = scheme.rules.confidence_level if confidence_level is None else confidence_level
+    ci = ci_words(level, lang)
+    dis = "、".join(scheme.label("levels", c, lang) for c in scheme.rules.dissatisfied_levels)
+    if lang == "zh":
+        return (
+            f"薄弱项的认定：某单位某项评议内容加权得分的 {ci}上限仍低于本序列各单位该项得分"
+            f"的中位数（明显低于序列一般水平），或该项不满意率为本序列最高（且至少有 1 张"
+            f"{dis}票）。"
+        )
+    return (
+        f"A dimension is weak for a unit when the upper end of its weighted score's {ci} is "
+        "still below the median of that dimension over the units of its series (clearly "
+        "below the series' typical level), or when its dissatisfied rate is the highest of "
+        f"its series (with at least one {dis.lower()} answer)."
+    )
 
 
 # ====================================================================== reliability
@@ -212,7 +259,7 @@ def alpha_sentence(r: AlphaResult, lang: str = "zh") -> str:
     >>> items = pd.DataFrame({"A": [3, 2, 4, 3, 4], "B": [4, 3, 4, 2, 4],
     ...                       "C": [3, 4, 5, 3, 4]})
     >>> print(alpha_sentence(cronbach_alpha(items)).split("。")[0])
-    三项评议内容的内部一致性 α = 0.73（95% CI −0.35 至 0.97，n = 5 份完整问卷）
+    三项评议内容的内部一致性 α = 0.73（95% 置信区间 −0.35 至 0.97，n = 5 份完整问卷）
     """
     if not isinstance(r, AlphaResult):
         raise TypeError(f"r must be an AlphaResult; got {type(r).__name__}")
@@ -230,7 +277,7 @@ def _sentence_zh(r: AlphaResult) -> str:
         )
     head = (
         f"{k}项评议内容的内部一致性 α = {_fixed2(r.alpha)}"
-        f"（{confidence_text(r.confidence_level)} CI {_fixed2(r.ci_low)} 至 "
+        f"（{ci_words(r.confidence_level)} {_fixed2(r.ci_low)} 至 "
         f"{_fixed2(r.ci_high)}，n = {count(r.n)} {forms}）。"
     )
     meaning = (

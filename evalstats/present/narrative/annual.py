@@ -91,7 +91,8 @@ def changes(a, lang: str = "zh") -> str:
     level = _level(a.options["confidence_level"])
     if lang == "zh":
         intro = (
-            f"逐单位逐项比较年终与上半年（共 {tested} 项）：满意率差值用 Newcombe {level} 区间，"
+            f"逐单位逐项比较年终与上半年（共 {tested} 项）：满意率差值用 Newcombe "
+            f"{level} 置信区间，"
             "得分差值用 Welch t 区间；p 值经 Holm 法校正。校正后满意率显著上升 "
             f"{sc['rate_up']} 项、下降 {sc['rate_down']} 项；得分显著上升 {sc['score_up']} 项、"
             f"下降 {sc['score_down']} 项。"
@@ -176,7 +177,7 @@ def followup(a, lang: str = "zh") -> str:
         )
     if lang == "zh":
         intro = (
-            f"{h}须整改的 {len(f)} 个单位，比较其年终与上半年的综合得分（{level} 区间）："
+            f"{h}须整改的 {len(f)} 个单位，比较其年终与上半年的综合得分（{level} 置信区间）："
             "区间全在 0 以上为“有所改善”，全在 0 以下为“有所下降”，跨 0 为“变化不明显”。"
             "每个单位单独判断；"
             "若要同时断言多个单位都改善了，应看表中 Holm 校正后的 p 值。"
@@ -205,7 +206,7 @@ def followup(a, lang: str = "zh") -> str:
             word = "提高" if d > 0 else "降低"
             text = (
                 f"{unit_label(r, lang)}（上半年{why}）：综合得分 {_score(r.composite_h1)} → "
-                f"{_score(r.composite_annual)}，{word} {_score(abs(d))} 分（{level} CI "
+                f"{_score(r.composite_annual)}，{word} {_score(abs(d))} 分（{level} 置信区间 "
                 f"{_score(r.composite_diff_ci_low)} 至 {_score(r.composite_diff_ci_high)}），"
                 f"{verdict}"
             )

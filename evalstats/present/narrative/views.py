@@ -124,7 +124,7 @@ def _ranking_view(a, lang: str, *, final: bool = False) -> tuple[pd.DataFrame, d
     if final:
         view["veto"] = r["veto"].astype(bool)
     heads = {
-        "_ci": (f"{level} 区间", f"{level} interval")[i],
+        "_ci": (f"{level} 置信区间", f"{level} interval")[i],
         "_rank_interval": ("名次区间", "Rank interval")[i],
     }
     if a.kind == "annual":

@@ -23,6 +23,7 @@ from evalstats.core.errors import RunError
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
 from evalstats.run.publish import MANIFEST_FILE, writing
+from evalstats.run.runner.parameters import literal_default
 from evalstats.run.runner.plan import NOTEBOOK_FILE, RunPlan
 from evalstats.run.runner.tables import ordered_tables, read_table
 
@@ -83,6 +84,8 @@ def render_report(
         The staging folder cannot be written.
     """
     from evalstats.present import report
+    from evalstats.present.format import cycle_title
+    from evalstats.present.rules import rules_text
 
     tables = ordered_tables(sorted((staging / "tables").glob("*.csv")))
     if not tables:
@@ -90,8 +93,12 @@ def render_report(
             f"{plan.notebook.name} wrote no tables (expected tables/*.csv in output_dir)"
         )
     neutralised = summary_neutralised(plan, staging, [p.stem for p in tables])
-    zh, en = _ANALYSIS_LABELS[plan.analysis]
-    title = f"{plan.cycle} {zh}分析报告" if plan.lang == "zh" else f"{plan.cycle} {en} report"
+    tier = plan.params.get("tier", literal_default(plan.declared.get("tier"))) or "internal"
+    title = (
+        f"{cycle_title(plan.cycle)}政风行风测评分析报告"
+        if plan.lang == "zh"
+        else f"Conduct evaluation report: {cycle_title(plan.cycle, 'en')}"
+    )
     with writing(plan.out, plan.shown_out):
         t = time.perf_counter()
         note("rendering the HTML report")
@@ -114,6 +121,7 @@ def render_report(
             lang=plan.lang,
             notes=_workbook_notes(plan),
             safety_text=safety_note(neutralised, lang=plan.lang, page=False),
+            rules=rules_text(plan.scheme, lang=plan.lang, kind=plan.analysis, edition=tier),
         )
         timings["workbook"] = time.perf_counter() - t
     return Rendered(tables=tables, workbook=workbook, neutralised=neutralised)
