@@ -188,7 +188,7 @@ def weak_rule_text(
     Examples
     --------
     >>> weak_rule_text()[:40]
-    '薄弱项的认定：某单位某项评议内容加权得分的 95% 置信区间上限仍低于本序'
+    '薄弱项的认定：某单位某项评议内容加权得分的 95% 置信区间上限仍低于本序列各单'
     """
     lang = check_option("lang", lang, LANGS)
     scheme = resolve_scheme(scheme)
