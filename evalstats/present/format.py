@@ -68,6 +68,7 @@ __all__ = [
     "rank_range",
     "score",
     "signed",
+    "weight",
     "with_minus",
 ]
 
@@ -399,6 +400,20 @@ def number(x) -> str:
     if "e" in text:  # 1e+06 and the like: write the digits out
         text = f"{v:.6f}".rstrip("0").rstrip(".")
     return with_minus("0" if text == "-0" else text)
+
+
+def weight(x) -> str:
+    """A weight (a fraction of 1) as the percentage the scheme means: ``40%``, ``12.5%``,
+    ``7%`` — no decimals the scheme did not type (:func:`number` of ``x × 100``).
+
+    Examples
+    --------
+    >>> weight(0.4), weight(0.125), weight(0.07), weight(None)
+    ('40%', '12.5%', '7%', '—')
+    """
+    if is_missing(x):
+        return MISSING
+    return number(float(x) * 100) + "%"
 
 
 def rank_range(low, high, lang: str = "zh", *, prose: bool = False) -> str:

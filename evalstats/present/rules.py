@@ -79,9 +79,7 @@ class RulesSection:
     rows: tuple[tuple[str, ...], ...] = ()
 
 
-def _pct(weight) -> str:
-    """A weight as a percentage as typed: ``40%``, ``12.5%``, ``7%`` (0.07, not ``7.0%``)."""
-    return _format.number(float(weight) * 100) + "%"
+_pct = _format.weight  # 40%, 12.5%, 7%
 
 
 def _num(x) -> str:

@@ -42,19 +42,20 @@ def year_result(a, lang: str = "zh") -> str:
     h, y = a.options["half_year_cycle"], a.cycle
     hl, yl = cycle_text(a, h, lang), cycle_text(a, y, lang)
     cap = escape(scheme_label(a, "grades", a.scheme.rules.last_grade_cap, lang))
+    wh, wa = _format.weight(w["half_year"]), _format.weight(w["annual"])
     if lang == "zh":
         text = (
-            f"年度综合得分 = {hl}综合得分 × {_pct(w['half_year'])} + 年终（{y}）综合得分 × "
-            f"{_pct(w['annual'])}。这一权重是方案文件中的设定（一种假设，不是规定），可以修改。"
+            f"年度综合得分 = {hl}测评的综合得分 × {wh} + 年终测评的综合得分 × {wa}。"
+            "这一权重是测评方案的设定，可以在方案中修改。"
             "年度的名次、等次和一票否决都按年度综合得分判定；全年任何时间发生的否决事项都计入；"
             f"年度末位单位的等次最高为{cap}。"
             "只参加了一期测评的单位按其参加的那一期计算（权重 100%）。"
         )
     else:
         text = (
-            f"The year composite = composite of {hl} × {_pct(w['half_year'])} + composite of "
-            f"the year end ({yl}) × {_pct(w['annual'])}. These weights are a setting of the "
-            "scheme file (an assumption, not a rule) and can be changed. Rank, grade and veto "
+            f"The year composite = composite of {hl} × {wh} + composite of "
+            f"the year end ({yl}) × {wa}. These weights are a setting of the "
+            "scheme and can be changed there. Rank, grade and veto "
             "of the year are decided on the year composite; an incident at any time of the "
             f"year vetoes; the year's last unit is graded at most {cap.lower()}. A unit rated "
             "in one cycle only is judged on that cycle (weight 100%)."

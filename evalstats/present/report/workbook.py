@@ -417,9 +417,9 @@ def about_row_height(key: str, text: str, *, widths=ABOUT_WIDTHS) -> float:
     Examples
     --------
     >>> about_row_height("评分规则", ""), about_row_height("x", "一" * 120)
-    (16.0, 48.0)
+    (16.0, 64.0)
     """
-    usable = [max(w - 4.0, 1.0) * 0.9 for w in widths]
+    usable = [max(w - 4.0, 1.0) * 0.8 for w in widths]
     need = 0
     for part, usable_width in ((key, usable[0]), (text, usable[1])):
         lines = sum(

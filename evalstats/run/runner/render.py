@@ -232,11 +232,13 @@ def _unlabelled(text: str) -> str:
 def _workbook_notes(plan: RunPlan) -> dict[str, object]:
     """Rows of the workbook's first sheet.  No run time: the same inputs give the same bytes
     (the run time is in ``manifest.json``)."""
+    from evalstats.present.format import cycle_title
+
     cycle, scheme, seed, lang = plan.cycle, plan.scheme, plan.seed, plan.lang
     zh, en = _ANALYSIS_LABELS[plan.analysis]
     if lang == "zh":
         notes = {
-            "测评周期": cycle,
+            "测评周期": f"{cycle_title(cycle)}（{cycle}）",
             "分析": zh,
             "评议方案": f"{scheme.name}（版本 {scheme.version}）",
         }
@@ -248,7 +250,7 @@ def _workbook_notes(plan: RunPlan) -> dict[str, object]:
         )
         return notes
     notes = {
-        "Cycle": cycle,
+        "Cycle": f"{cycle_title(cycle, 'en')} ({cycle})",
         "Analysis": en,
         "Scheme": f"{scheme.name} (version {scheme.version})",
     }
