@@ -98,6 +98,7 @@ def test_english_and_editions():
         en["ranking"]
     )
     assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in _text(s)) for s in en.values())
+    assert not any(q in _text(s) for s in en.values() for q in "“”")  # Latin quotes
     zh_public = _section(SCHEME, "samples", edition="public")
     assert _text(zh_public).startswith("有效票少于 30 张") and "本报告为公开版" in _text(zh_public)
 
@@ -141,7 +142,7 @@ def test_renderings():
 def test_a_district_scheme_names_itself():
     own = dataclasses.replace(SCHEME, name="东城区2027", version="3")
     assert "（“东城区2027”，版本 3）" in rules_intro(own)
-    assert "(“东城区2027”, version 3)" in rules_intro(own, lang="en")
+    assert '("东城区2027", version 3)' in rules_intro(own, lang="en")
 
 
 # ---------------------------------------------------------------------- properties
@@ -209,14 +210,14 @@ def test_grade_band_follows_the_scheme(low):
         ("veto", {"veto_grade": "fair"}, "等次定为一般", "grade is fair"),
         ("samples", {"low_confidence_n": 25}, "有效票少于 25 张", "fewer than 25 valid answers"),
         ("samples", {"anonymity_min": 7}, "依据少于 7 名评议人", "fewer than 7 respondents"),
-        ("samples", {"anonymity_groups": ()}, "数字不公布（以“—”表示）。", "shown (“—”)."),
+        ("samples", {"anonymity_groups": ()}, "数字不公布（以“—”表示）。", 'shown ("—").'),
         ("samples", {"confidence_level": 0.9}, "均为 90% 置信区间", "are 90% confidence intervals"),
         ("weak", {"confidence_level": 0.9}, "90% 置信区间上限", "weighted score's 90% CI"),
         (
             "levels",
             {"dissatisfied_levels": ("basically_satisfied",)},
             "不满意率 = “基本满意”的票数",
-            "dissatisfied rate = “Basically satisfied” answers",
+            'dissatisfied rate = "Basically satisfied" answers',
         ),
     ],
 )

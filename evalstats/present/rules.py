@@ -96,7 +96,8 @@ def _join(items, lang: str, *, conj: str = "and") -> str:
 
 
 def _quoted(items, lang: str) -> str:
-    return _join([f"“{t}”" for t in items], lang)
+    q = ("“", "”") if lang == "zh" else ('"', '"')  # Latin quotes in English (not CJK width)
+    return _join([f"{q[0]}{t}{q[1]}" for t in items], lang)
 
 
 # ====================================================================== sections
@@ -248,14 +249,14 @@ def _ranking(s: Scheme, lang: str, kind: str) -> RulesSection:
         text = (
             f"Units are ranked within their series ({series}) by composite, highest first; "
             f"units with the same score tie and share a rank. A vetoed unit is not ranked: "
-            f"its rank shows as “{vetoed}” and it is listed after the other units of its "
+            f'its rank shows as "{vetoed}" and it is listed after the other units of its '
             f"series; the top {r.top_n} and the last are decided among the others.",
             f"Top {r.top_n}: the units ranked {r.top_n} or better in their series (ties at "
             "the boundary all enter); they present their practice at an exchange meeting.",
             "Last: the unit with the lowest score of its series. So that chance is not taken "
             "for fact, each unit's forms are resampled with replacement to estimate the "
             f"probability P(last) that it is truly last: with P(last) of at least {thr} it is "
-            f"named last; below {thr} it is shown as “{_glossary.term('last_nd', lang)}” "
+            f'named last; below {thr} it is shown as "{_glossary.term("last_nd", lang)}" '
             "together with the units that might equally be last, and is not named last.",
             "A last unit finds the causes and draws up a rectification plan; "
             + (
@@ -323,7 +324,7 @@ def _samples(s: Scheme, lang: str, edition: str) -> RulesSection:
             f"Cells with fewer than {n} valid answers are marked low-confidence and are "
             f"indicative only. Intervals in the report are {level} confidence intervals."
         ]
-        public = f"no figure resting on fewer than {k} respondents is shown (“—”)" + (
+        public = f'no figure resting on fewer than {k} respondents is shown ("—")' + (
             f"; ratings by {protected} are not shown unit by unit" if protected else ""
         )
         text.append(
@@ -420,7 +421,7 @@ def rules_intro(scheme: Scheme | str | None = None, *, lang: str = "zh") -> str:
             f"以下规则取自本次测评所用的测评方案（{name}，版本 {s.version}）；"
             "换用其他方案时，规则随之改变。"
         )
-    name = "the bundled default" if bundled else f"“{s.name}”"
+    name = "the bundled default" if bundled else f'"{s.name}"'
     return (
         f"These rules are those of the scheme in effect ({name}, version {s.version}); "
         "another scheme states its own."
