@@ -105,7 +105,10 @@ def test_no_variant_in_the_report(analyses):
         assert found == [], f"{a.kind}: {found}"
 
 
-CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?:[;:][a-z0-9_:]+)*$|^[a-z]+(?:;[a-z_:]+)+$")
+CODE = re.compile(
+    r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?:[;:][a-z0-9_:]+)*$|^[a-z]+(?:;[a-z_:]+)+$"
+    r"|^[a-z0-9]+(?:-[a-z0-9]+)+$|^[a-z_]+(?: vs [a-z_0-9]+)+$|random tables"
+)
 IDENTIFIERS = {"unit", "cycle", "form_id", "form_ids", "collector", "respondent", "source_file"}
 
 
@@ -121,3 +124,32 @@ def test_workbook_values_are_words(analyses):
                 values = {v for v in shown[column].dropna().unique() if isinstance(v, str)}
                 codes = sorted(v for v in values if CODE.match(v) or v in {"last", "top3"})
                 assert codes == [], f"{a.kind} {name}.{column}: {codes[:5]}"
+
+
+def test_workbook_words_for_composed_values():
+    """What a CSV read back holds: text booleans, a test's compared groups and its note."""
+    t = pd.DataFrame(
+        {
+            "rate_significant": ["False", "True", None],
+            "labels": ["enterprise vs supervisor", "2026A vs 2026H1", "public vs deputy"],
+            "note": ["10000 random tables with the observed margins", "", "free text"],
+            "rate_test": ["score-z"] * 3,
+            "score_test": ["welch-t"] * 3,
+        }
+    )
+    shown = relabel(t)
+    assert shown["rate_significant"].tolist()[:2] == ["否", "是"]
+    assert pd.isna(shown["rate_significant"].iloc[2])
+    assert shown["labels"].tolist() == [
+        "企业、社会义务监督员",
+        "2026年度、2026年上半年",
+        "群众、人大代表/政协委员",
+    ]
+    assert shown["note"].tolist() == ["10,000 张边际相同的随机表（蒙特卡罗法）", "", "free text"]
+    assert set(shown["rate_test"]) == {"score 法 z 检验"} and set(shown["score_test"]) == {
+        "Welch t 检验"
+    }
+    assert (
+        relabel(t, lang="en")["labels"].tolist()[0]
+        == "Enterprises / service users, Volunteer supervisors"
+    )

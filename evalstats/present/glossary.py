@@ -91,6 +91,13 @@ CODE_TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "kruskal_wallis": ("Kruskal–Wallis 检验", "Kruskal–Wallis test"),
         "mann_whitney": ("Mann–Whitney 检验", "Mann–Whitney test"),
     },
+    "rate_test": {
+        "score-z": ("score 法 z 检验", "score z test"),
+        "miettinen-nurminen-score": ("Miettinen–Nurminen score 检验", "Miettinen–Nurminen score"),
+    },
+    "score_test": {
+        "welch-t": ("Welch t 检验", "Welch t test"),
+    },
     "effect_size_name": {
         "cramers_v": ("Cramér's V", "Cramér's V"),
     },

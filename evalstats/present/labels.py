@@ -221,6 +221,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "weak_dimensions_h1": ("上半年薄弱项", "Weak dimensions, half-year"),
     "weak_dimensions_annual": ("年终薄弱项", "Weak dimensions, year-end"),
     "weak_dimensions_improved": ("已改善的薄弱项", "Weak dimensions improved"),
+    "in_units_h1": ("上半年在册", "Listed at the half-year"),
+    "in_units_annual": ("年终在册", "Listed at the year end"),
     "standing_h1": ("上半年定位", "Standing, half-year"),
     "standing_annual": ("年终定位", "Standing, year-end"),
     "standing_year": ("年度定位", "Standing, year"),
@@ -536,13 +538,45 @@ def _value_mapper(column: str, scheme: Scheme, i: int):
         )
     if base in CODE_COLUMNS:
         return lambda v: _worded(base, v, scheme, i)
+    if base in KEY_COLUMNS:
+        return lambda v: ALL_LABELS[i] if v == "all" else v
+    return _text_mapper(base, scheme, i)
+
+
+def _text_mapper(base: str, scheme: Scheme, i: int):
+    """The words of the columns that hold composed text: flags, veto reasons, the compared
+    groups of a test (``a vs b``) and a test's note; None for any other column."""
     if base == "flags":
         return lambda v: _flag_text(v, scheme, i)
     if base == "veto_reason":
         return lambda v: _veto_text(v, scheme, i)
-    if base in KEY_COLUMNS:
-        return lambda v: ALL_LABELS[i] if v == "all" else v
+    if base == "labels":
+        return lambda v: ("、" if i == 0 else ", ").join(
+            _compared_label(scheme, part, i) for part in v.split(" vs ")
+        )
+    if base == "note":
+        return lambda v: _note_text(v, i)
     return None
+
+
+_RANDOM_TABLES = re.compile(r"^(\d+) random tables with the observed margins$")
+
+
+def _note_text(text: str, i: int) -> str:
+    """A test's note in ``lang`` (the Monte-Carlo note of the χ² test), else as it is."""
+    m = _RANDOM_TABLES.match(text)
+    if m and i == 0:
+        return f"{_format.count(int(m.group(1)))} 张边际相同的随机表（蒙特卡罗法）"
+    return text
+
+
+def _compared_label(scheme: Scheme, code: str, i: int) -> str:
+    for kind in ("groups", "dimensions", "series"):
+        try:
+            return scheme.label(kind, code, LANGS[i])
+        except KeyError:
+            continue
+    return _format.cycle_title(code, LANGS[i])
 
 
 def value_label(column: str, value, *, scheme: Scheme | None = None, lang: str = "zh"):
@@ -575,6 +609,15 @@ def _map_codes(s: pd.Series, mapper) -> pd.Series:
     out = s.map(table)
     keep = ~s.isin(list(table))
     return out.where(~keep, s).astype(object)
+
+
+def _text_booleans(s: pd.Series) -> bool:
+    """A text column holding only ``"True"`` / ``"False"`` (a nullable boolean read back
+    from CSV)."""
+    if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        return False
+    values = set(s.dropna().unique().tolist())
+    return bool(values) and values <= {"True", "False"}
 
 
 def relabel(
@@ -613,8 +656,9 @@ def relabel(
     out = df.copy()
     for pos, column in enumerate(df.columns):
         s = df.iloc[:, pos]
-        if pd.api.types.is_bool_dtype(s.dtype):
+        if pd.api.types.is_bool_dtype(s.dtype) or _text_booleans(s):
             labels = {True: BOOL_LABELS[True][i], False: BOOL_LABELS[False][i]}
+            labels |= {"True": labels[True], "False": labels[False]}
             new = s.astype(object).map(labels).where(s.notna(), None)
             out.isetitem(pos, new.astype(object))
             continue
