@@ -131,6 +131,7 @@ def test_workbook_words_for_composed_values():
     t = pd.DataFrame(
         {
             "rate_significant": ["False", "True", None],
+            "score_significant": [True, False, None],
             "labels": ["enterprise vs supervisor", "2026A vs 2026H1", "public vs deputy"],
             "note": ["10000 random tables with the observed margins", "", "free text"],
             "rate_test": ["score-z"] * 3,
@@ -140,6 +141,7 @@ def test_workbook_words_for_composed_values():
     shown = relabel(t)
     assert shown["rate_significant"].tolist()[:2] == ["否", "是"]
     assert pd.isna(shown["rate_significant"].iloc[2])
+    assert shown["score_significant"].tolist()[:2] == ["是", "否"]
     assert shown["labels"].tolist() == [
         "企业、社会义务监督员",
         "2026年度、2026年上半年",

@@ -612,12 +612,15 @@ def _map_codes(s: pd.Series, mapper) -> pd.Series:
 
 
 def _text_booleans(s: pd.Series) -> bool:
-    """A text column holding only ``"True"`` / ``"False"`` (a nullable boolean read back
-    from CSV)."""
+    """An object or text column holding only booleans or ``"True"`` / ``"False"`` (a
+    nullable boolean read back from CSV)."""
     if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
         return False
-    values = set(s.dropna().unique().tolist())
-    return bool(values) and values <= {"True", "False"}
+    values = s.dropna().unique().tolist()
+    return bool(values) and all(
+        isinstance(v, bool | np.bool_) or (isinstance(v, str) and v in ("True", "False"))
+        for v in values
+    )
 
 
 def relabel(
