@@ -622,7 +622,7 @@ def test_result_frame_and_frozen():
 def test_sentences():
     up = rate_difference(56, 70, 48, 80, labels=("2026A", "2026H1"))
     assert result_sentence(up, subject="办事效率满意率") == (
-        "办事效率满意率年度比上半年高 20.0 个百分点（95% CI 5.2 至 33.4），"
+        "办事效率满意率年度比上半年高 20.0 个百分点（95% 置信区间 5.2 至 33.4），"
         "差异有统计学意义（p = 0.008）。"
     )
     assert result_sentence(up, "en", subject="the satisfied rate for efficiency") == (
@@ -632,14 +632,14 @@ def test_sentences():
     )
     down = rate_difference(48, 80, 56, 70, labels=("2026A", "2025A"), confidence_level=0.9)
     assert result_sentence(down) == (
-        "满意率2026年年度比2025年年度低 20.0 个百分点（90% CI −31.4 至 −7.7），"
+        "满意率2026年度比2025年度低 20.0 个百分点（90% 置信区间 −31.4 至 −7.7），"
         "差异有统计学意义（p = 0.008）。"
     )
     assert "差异无统计学意义" in result_sentence(down, alpha=0.001)
     same = rate_difference(5, 10, 10, 20, labels=("B", "A"))
     assert (
         result_sentence(same)
-        == "满意率B与A持平（95% CI −33.1 至 33.1），差异无统计学意义（p = 1.000）。"
+        == "满意率B与A持平（95% 置信区间 −33.1 至 33.1），差异无统计学意义（p = 1.000）。"
     )
     chi = chi2_homogeneity(REF.AGRESTI_2007_TABLE_2_5)
     assert result_sentence(chi) == (
@@ -678,7 +678,7 @@ def test_describe_changes(cycles):
     pp = row["rate_diff"] * 100
     word = "高" if pp > 0 else "低"
     assert zh.iloc[0].startswith(
-        f"U1的政务公开满意率年度比上半年{word} {abs(pp):.1f} 个百分点（95% CI "
+        f"U1的政务公开满意率年度比上半年{word} {abs(pp):.1f} 个百分点（95% 置信区间 "
     )
     assert zh.iloc[0].endswith(f"Holm 校正后 p = {row['rate_pvalue_adjusted']:.3f}）。")
     only = t.index[t["present"] == "before_only"][0]

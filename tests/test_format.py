@@ -90,3 +90,36 @@ def test_date_text():
     assert date_text(None) == date_text("") == "—"
     with pytest.raises(TypeError, match=r"^day must be a date or YYYY-MM-DD; got 5$"):
         date_text(5)
+
+
+# ---------------------------------------------------------------------- ranks and rule numbers
+@pytest.mark.parametrize(
+    ("low", "high", "zh", "en", "en_prose"),
+    [
+        (8, 8, "第8名", "8", "rank 8"),
+        (6.0, 8.0, "第6至8名", "6–8", "ranks 6 to 8"),
+        (1, 24, "第1至24名", "1–24", "ranks 1 to 24"),
+        (None, 3, "—", "—", "—"),
+        (float("nan"), float("nan"), "—", "—", "—"),
+    ],
+)
+def test_rank_range(low, high, zh, en, en_prose):
+    assert f.rank_range(low, high) == zh
+    assert f.rank_range(low, high, "en") == en
+    assert f.rank_range(low, high, "en", prose=True) == en_prose
+    assert "–" not in zh and " 至 " not in zh
+
+
+def test_number_as_the_scheme_states_it():
+    assert [f.number(x) for x in (100.0, 80, 62.5, 0.4, -5, 0.0, -0.0)] == [
+        "100",
+        "80",
+        "62.5",
+        "0.4",
+        "−5",
+        "0",
+        "0",
+    ]
+    assert f.number(0.07 * 100) == "7"  # not 7.000000000000001
+    assert f.number(1_000_000) == "1000000" and f.number(None) == "—"
+    assert f.number(float("inf")) == "∞"

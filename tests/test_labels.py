@@ -119,7 +119,7 @@ def test_value_labels():
     for code, zh, en in [
         ("top3", "前三", "Top 3"),
         ("last", "末位", "Last"),
-        ("last_not_distinguishable", "末位（不可区分）", "Last (not distinguishable)"),
+        ("last_not_distinguishable", "末位不可区分", "Last, not distinguishable"),
     ]:
         assert value_label("standing", code) == zh
         assert value_label("standing", code, lang="en") == en
@@ -144,7 +144,7 @@ def test_flags_and_veto_reasons_in_words():
     flags = "group_missing:deputy;pooled_variance:supervisor;low_confidence;one_cycle_only:2026H1"
     assert value_label("flags", flags) == (
         "缺少评议人类别：人大代表/政协委员；借用合并方差：社会义务监督员；样本偏少；"
-        "仅一期有数据：2026H1"
+        "仅一期有数据：2026年上半年"
     )
     assert value_label("flags", "dimension_no_valid:integrity;new_flag", lang="en") == (
         "no valid answer for dimension: Honesty and integrity; new_flag"
@@ -152,7 +152,7 @@ def test_flags_and_veto_reasons_in_words():
     # rank.veto_sentence's own docstring example
     reason = "incident:major_accident 2026-09-12;composite_below_threshold:57.3<60"
     assert value_label("veto_reason", reason) == (
-        "一票否决：2026-09-12 发生重大责任事故；综合得分 57.30 低于否决线 60 分。"
+        "一票否决：2026年9月12日发生重大责任事故；综合得分 57.30 低于否决线 60 分。"
     )
     assert value_label("veto_reason", "not a reason") == "not a reason"
 
@@ -265,11 +265,11 @@ def test_present_exact_strings():
         "满意率变化": ["0.0%", "2.5%", "50.0%", "−50.0%"],  # one formatter: true minus
         "P值": ["<0.001", "0.001", "0.023", "—"],
         "样本偏少": ["是", "否", "是", "否"],
-        "定位": ["前三", "", "末位", "末位（不可区分）"],
+        "定位": ["前三", "", "末位", "末位不可区分"],
     }
     en = present(df, lang="en", decimals=1)
     assert en["Score"].tolist() == ["88.1", "90.0", "—", "0.0"]
-    assert en["Standing"].tolist() == ["Top 3", "", "Last", "Last (not distinguishable)"]
+    assert en["Standing"].tolist() == ["Top 3", "", "Last", "Last, not distinguishable"]
     assert en["Low confidence"].tolist() == ["Yes", "No", "Yes", "No"]
 
 
@@ -290,7 +290,7 @@ def test_present_demo_ranking(demo):
     _, h1, _, _ = demo
     out = present(h1.ranking)
     assert len(out) == len(h1.ranking)
-    assert set(out["定位"]) <= {"前三", "末位", "末位（不可区分）", ""}
+    assert set(out["定位"]) <= {"前三", "末位", "末位不可区分", ""}
     assert set(out["等次"]) <= {"优秀", "良好", "一般", "较差"}
     assert out["综合得分"].str.fullmatch(r"\d+\.\d\d").all()
     assert out["末位概率"].str.fullmatch(r"\d+\.\d%").all()

@@ -66,8 +66,9 @@ def test_ranking_sentences(h1):
     gov = r[r["unit"] == "governance_office"].iloc[0]
     assert (
         f"末位：综治办（综合得分 {gov['composite']:.2f}，P(末位) = {gov['p_last']:.2f}，"
-        f"名次区间 {gov['rank_low']}–{gov['rank_high']}）" in zh
+        f"名次区间 第{gov['rank_low']}名）" in zh  # one rank: 第8名, never 8–8
     )
+    assert gov["rank_low"] == gov["rank_high"]
     enf = r[(r["series"] == "enforcement") & (r["standing"] == "last_not_distinguishable")]
     row = enf.iloc[0]
     assert (
@@ -145,11 +146,11 @@ def test_changes_and_followup(year):
     follow = narrative.followup(year, "zh")
     assert (
         f"综合得分 {gov['composite_h1']:.2f} → {gov['composite_annual']:.2f}，提高 "
-        f"{gov['composite_diff']:.2f} 分（95% CI {gov['composite_diff_ci_low']:.2f} 至 "
+        f"{gov['composite_diff']:.2f} 分（95% 置信区间 {gov['composite_diff_ci_low']:.2f} 至 "
         f"{gov['composite_diff_ci_high']:.2f}）" in follow
     )
     year_text = narrative.year_result(year, "zh")
-    assert "× 40.0%" in year_text and "× 60.0%" in year_text
+    assert "× 40%" in year_text and "× 60%" in year_text
     assert "退役军人服务站" in narrative.one_cycle(year, "zh")
 
 
@@ -182,7 +183,7 @@ def test_tables_for_the_report(h1, year):
                 frame = narrative.table_frame(a, name, "en")
                 assert len(frame.columns) > 0
     frame = narrative.table_frame(h1, "ranking", "zh")
-    assert "末位概率" in frame.columns and "95% 区间" in frame.columns
+    assert "末位概率" in frame.columns and "95% 置信区间" in frame.columns
     gov = frame[frame["单位名称"] == "综治办"].iloc[0]
     r = h1.tables["ranking"]
     p = r.loc[r["unit"] == "governance_office", "p_last"].iloc[0]

@@ -17,6 +17,7 @@ from evalstats.analyses import cycle as analysis
 from evalstats.analyses.cycle import ANNUAL_TABLES, HALF_YEAR_TABLES, PUBLIC_HALF_YEAR_TABLES
 from evalstats.core.resources import packaged_notebook
 from evalstats.core.scheme import load_scheme
+from evalstats.present.glossary import find_variants
 from evalstats.present.report import write_csv
 from evalstats.stats.privacy import check_public
 
@@ -117,6 +118,8 @@ def test_half_year_on_the_demo(tmp_path):
     ]
     text = _outputs(nb)
     assert "## 分序列排名" in text and "综治办" in text and "末位不可区分" in text
+    assert "## 评分规则" in text and "| 满意 | 1 | 100 | 是 | 是 |" in text
+    assert find_variants(text) == []  # one term per concept (present/glossary.py)
     assert json.loads((out / "summary.json").read_text("utf-8"))["n_resamples"] == 500
 
 
@@ -129,6 +132,7 @@ def test_annual_on_the_demo(tmp_path):
     assert grades.loc[grades["unit"] == "land_office", "grade"].item() == "poor"
     text = _outputs(nb)
     assert "## Ranking of the year within series" in text and "Vetoed:" in text
+    assert "## Scoring rules" in text and "| Excellent | 90 or more |" in text
 
 
 def test_half_year_on_a_small_cycle(tmp_path):

@@ -337,9 +337,9 @@ def test_chinese_labels_from_the_scheme_and_unit_names():
         ["丙所（并列）", "u_e（并列）", "丁中心"],
     ]
     words = texts(figs["ranking"])
-    assert "P(末位)=0.90  名次区间 1–2" in words
-    assert "P(末位)=0.32  名次区间 1–3" in words
-    for label in ("前三", "末位", "末位（不可区分）", "一票否决", "其他"):
+    assert "P(末位)=0.90  名次区间 第1至2名" in words
+    assert "P(末位)=0.32  名次区间 第1至3名" in words
+    for label in ("前三", "末位", "末位不可区分", "一票否决", "其他"):
         assert label in words
     assert "综合得分（点：估计值；横线：95% 置信区间）" in words
 

@@ -348,10 +348,10 @@ def test_veto_sentence_zh_en():
     row = {"veto_reason": "incident:major_accident 2026-09-12;composite_below_threshold:57.3<60"}
     assert (
         veto_sentence(row)
-        == "一票否决：2026-09-12 发生重大责任事故；综合得分 57.30 低于否决线 60 分。"
+        == "一票否决：2026年9月12日发生重大责任事故；综合得分 57.30 低于否决线 60 分。"
     )
     assert veto_sentence(row, lang="en") == (
-        "Vetoed: major liability accident on 2026-09-12; composite 57.30 below the veto "
+        "Vetoed: major liability accident on 12 September 2026; composite 57.30 below the veto "
         "threshold 60."
     )
     # two decimals would read 60.00: the sentence keeps the digits that show it is below

@@ -270,7 +270,7 @@ def _result(alpha, low, high, n=1820, k=5, policy="listwise"):
 def test_sentence_zh_good():
     s = alpha_sentence(_result(0.86, 0.84, 0.88))
     assert s.startswith(
-        "五项评议内容的内部一致性 α = 0.86（95% CI 0.84 至 0.88，n = 1,820 份完整问卷）。"
+        "五项评议内容的内部一致性 α = 0.86（95% 置信区间 0.84 至 0.88，n = 1,820 份完整问卷）。"
     )
     assert "越接近 1" in s
     assert s.endswith("α 在 0.7 至 0.95 之间，内部一致性良好。")

@@ -751,6 +751,7 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
         titles,
         rows_per_table=rows_per_table,
         notes=notes,
+        rules=None,
         neutralised=neutralised,
         truncated=truncated,
         lang=LANGS[i],
@@ -761,13 +762,14 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
     for r, (key, value) in enumerate(rows, start=3):
         k = about.cell(row=r, column=1, value=neutralize_text(key))
         k.font = bold
-        k.alignment = Alignment(vertical="top")
+        k.alignment = Alignment(vertical="top", wrap_text=True)
         k.data_type = "s"
         v = about.cell(row=r, column=2, value=neutralize_text(value)[:EXCEL_MAX_CHARS])
         v.alignment = wrap
         v.data_type = "s"
-    about.column_dimensions["A"].width = 16.0
-    about.column_dimensions["B"].width = 100.0
+        about.row_dimensions[r].height = workbook.about_row_height(key, v.value)
+    about.column_dimensions["A"].width = workbook.ABOUT_WIDTHS[0]
+    about.column_dimensions["B"].width = workbook.ABOUT_WIDTHS[1]
     workbook._setup_print(about, landscape=False)
     Path(path).write_bytes(workbook_bytes(wb))
     return Path(path)

@@ -1019,7 +1019,7 @@ def test_html_and_workbook(story):
     html = story.result.html.read_text("utf-8")
     assert "党政办" in html  # a unit name, from the displayed table
     assert "validate_cycle(" not in html  # no code
-    assert "<title>2026H1 半年测评分析报告</title>" in html
+    assert "<title>2026年上半年政风行风测评分析报告</title>" in html
     assert runmod.safety_note(None) in html  # the method note at the foot of the page
     wb = load_workbook(story.result.workbook)
     assert len(wb.sheetnames) == 2

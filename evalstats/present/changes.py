@@ -17,7 +17,7 @@ Examples
 --------
 >>> from evalstats.stats.compare import rate_difference
 >>> print(result_sentence(rate_difference(90, 100, 80, 100, labels=("2026A", "2026H1"))))
-满意率年度比上半年高 10.0 个百分点（95% CI 0.0 至 19.9），差异有统计学意义（p = 0.048）。
+满意率年度比上半年高 10.0 个百分点（95% 置信区间 0.0 至 19.9），差异有统计学意义（p = 0.048）。
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from evalstats.core.cycles import parse_cycle
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.vocab import LANGS
-from evalstats.present.format import confidence_text, fixed, fixed_array, p_text
+from evalstats.present.format import confidence_text, cycle_title, fixed, fixed_array, p_text
+from evalstats.present.glossary import TERMS
 from evalstats.stats.compare import TestResult
 from evalstats.stats.multitest import check_alpha
 
@@ -81,16 +82,17 @@ def cycle_label(cycle: str, lang: str = "zh", *, with_year: bool = False) -> str
     --------
     >>> cycle_label("2026A"), cycle_label("2025H1", "en", with_year=True)
     ('年度', 'the 2025 half-year evaluation')
+    >>> cycle_label("2026A", with_year=True)
+    '2026年度'
+
     """
     lang = check_option("lang", lang, LANGS)
     parsed = parse_cycle(cycle)
     if parsed is None:
         return str(cycle)
-    year, part = parsed.year, parsed.part
-    word = CYCLE_WORDS[lang][part]
-    if not with_year:
-        return word
-    return f"{year}年{word}" if lang == "zh" else word.replace("the ", f"the {year} ", 1)
+    if with_year:
+        return cycle_title(cycle, lang)
+    return CYCLE_WORDS[lang][parsed.part]
 
 
 def _pair_labels(first: str, second: str, lang: str) -> tuple[str, str]:
@@ -160,7 +162,7 @@ def _difference_sentences(d: _Differences, *, lang: str, unit: str) -> np.ndarra
             subject + first + "与" + second + "持平",
             subject + first + "比" + second + word + " " + mag + " " + u,
         )
-        ci = "（" + level_txt + "% CI " + lo + " 至 " + hi + "）"
+        ci = "（" + level_txt + f"% {TERMS['confidence_interval'][0]} " + lo + " 至 " + hi + "）"
         verdict = (
             "，差异" + np.where(yes, "有", "无").astype(object) + "统计学意义（" + ptxt + "）。"
         )
@@ -392,7 +394,7 @@ def describe_changes(
 
     Examples
     --------
-    A row reads like "U03 办事效率满意率年度比上半年高 4.1 个百分点（95% CI −1.2 至 9.4），
+    A row reads like "U03 办事效率满意率年度比上半年高 4.1 个百分点（95% 置信区间 −1.2 至 9.4），
     差异无统计学意义（Holm 校正后 p = 0.620）。".
     """
     lang = check_option("lang", lang, LANGS)

@@ -59,13 +59,16 @@ __all__ = [
     "fixed_array",
     "interval",
     "is_missing",
+    "number",
     "p_text",
     "percent",
     "probability",
     "pvalue",
     "pvalue_array",
+    "rank_range",
     "score",
     "signed",
+    "weight",
     "with_minus",
 ]
 
@@ -374,3 +377,62 @@ def date_text(day, lang: str = "zh") -> str:
     if lang == "en":
         return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def number(x) -> str:
+    """A number of a rule as the scheme states it: no trailing zeros, at most 6 significant
+    digits (``100``, ``62.5``, ``0.4``); a true minus sign; ``—`` when missing.
+
+    For the values a user typed into a scheme (points, thresholds); measured values use
+    :func:`score` and :func:`percent`.
+
+    Examples
+    --------
+    >>> number(100.0), number(62.5), number(-5), number(0.4), number(None)
+    ('100', '62.5', '−5', '0.4', '—')
+    """
+    if is_missing(x):
+        return MISSING
+    v = float(x)
+    if math.isinf(v):
+        return "∞" if v > 0 else MINUS + "∞"
+    text = f"{v:.6g}"
+    if "e" in text:  # 1e+06 and the like: write the digits out
+        text = f"{v:.6f}".rstrip("0").rstrip(".")
+    return with_minus("0" if text == "-0" else text)
+
+
+def weight(x) -> str:
+    """A weight (a fraction of 1) as the percentage the scheme means: ``40%``, ``12.5%``,
+    ``7%`` — no decimals the scheme did not type (:func:`number` of ``x × 100``).
+
+    Examples
+    --------
+    >>> weight(0.4), weight(0.125), weight(0.07), weight(None)
+    ('40%', '12.5%', '7%', '—')
+    """
+    if is_missing(x):
+        return MISSING
+    return number(float(x) * 100) + "%"
+
+
+def rank_range(low, high, lang: str = "zh", *, prose: bool = False) -> str:
+    """A rank interval: ``第8名`` when it is one rank (never ``8–8``), else ``第6至8名``;
+    in English ``8`` / ``6–8`` in a table, ``rank 8`` / ``ranks 6 to 8`` in a sentence
+    (``prose=True``); ``—`` when either end is missing.
+
+    Examples
+    --------
+    >>> rank_range(8, 8), rank_range(6.0, 8), rank_range(6, 8, "en")
+    ('第8名', '第6至8名', '6–8')
+    >>> rank_range(8, 8, "en"), rank_range(6, 8, "en", prose=True), rank_range(None, 3)
+    ('8', 'ranks 6 to 8', '—')
+    """
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    lo, hi = int(low), int(high)
+    if lang == "en":
+        if prose:
+            return f"rank {lo}" if lo == hi else f"ranks {lo} to {hi}"
+        return str(lo) if lo == hi else f"{lo}–{hi}"
+    return f"第{lo}名" if lo == hi else f"第{lo}至{hi}名"

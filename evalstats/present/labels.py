@@ -38,6 +38,7 @@ from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.vocab import LANGS
 from evalstats.present import format as _format
+from evalstats.present.glossary import CODE_TERMS, code_term
 from evalstats.present.words import veto_sentence
 
 MISSING = _format.MISSING
@@ -222,6 +223,15 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "verdict": ("结论", "Verdict"),
     "weak_dimensions_h1": ("上半年薄弱项", "Weak dimensions, half-year"),
     "weak_dimensions_annual": ("年终薄弱项", "Weak dimensions, year-end"),
+    "weak_dimensions_improved": ("已改善的薄弱项", "Weak dimensions improved"),
+    "in_units_h1": ("上半年在册", "Listed at the half-year"),
+    "in_units_annual": ("年终在册", "Listed at the year end"),
+    "standing_h1": ("上半年定位", "Standing, half-year"),
+    "standing_annual": ("年终定位", "Standing, year-end"),
+    "standing_year": ("年度定位", "Standing, year"),
+    "grade_h1": ("上半年等次", "Grade, half-year"),
+    "grade_annual": ("年终等次", "Grade, year-end"),
+    "grade_year": ("年度等次", "Grade, year"),
     "cycle_present": ("有数据的期次", "Cycle with forms"),
     # the public tier (evalstats.stats.privacy)
     "n_flags": ("标记项数", "Flags raised"),
@@ -267,16 +277,22 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
 }
 """Table name (``tables/<name>.csv``) → ``(zh, en)`` sheet name of the workbook."""
 
+
 # ---------------------------------------------------------------------- code values
+def _capitalised(pairs: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """The glossary's words as table cells: the English capitalised."""
+    return {k: (zh, en[:1].upper() + en[1:]) for k, (zh, en) in pairs.items()}
+
+
 VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "action": {
         "rectify": ("须整改", "To rectify"),
         "feedback": ("反馈参考", "Feedback"),
     },
     "standing": {
-        "top3": ("前三", "Top 3"),
-        "last": ("末位", "Last"),
-        "last_not_distinguishable": ("末位（不可区分）", "Last (not distinguishable)"),
+        **_capitalised(
+            {k: CODE_TERMS["standing"][k] for k in ("top3", "last", "last_not_distinguishable")}
+        ),
         "": ("", ""),
     },
     "present": {
@@ -314,9 +330,23 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 }
 """Column → code → ``(zh, en)`` for the code columns the package writes.
 
-A column named ``<base>_before``, ``<base>_after`` or ``<base>_excl_flagged`` uses the labels of
-``<base>``.  Codes not listed are shown as they are.
+A column named ``<base>_before``, ``<base>_after``, ``<base>_excl_flagged``, ``<base>_h1``,
+``<base>_annual`` or ``<base>_year`` uses the labels of ``<base>``.  Codes not listed are
+shown as they are.  The columns of :data:`CODE_COLUMNS` take the glossary's words.
 """
+
+CODE_COLUMNS = tuple(c for c in CODE_TERMS if c not in VALUE_LABELS)
+"""Columns whose codes (one, or several joined by ``;``) take the words of
+:data:`evalstats.present.glossary.CODE_TERMS` (``weak_reason``, ``item``, ``verdict``,
+``test``, ``required_because``, …)."""
+DIMENSION_LIST_COLUMNS = (
+    "weak_dimensions",
+    "weak_dimensions_h1",
+    "weak_dimensions_annual",
+    "weak_dimensions_improved",
+    "dissatisfied_dimensions",
+)
+"""Columns holding dimension codes joined by ``;``: shown as the labels joined by ``、``."""
 
 BOOL_LABELS: dict[bool, tuple[str, str]] = {True: ("是", "Yes"), False: ("否", "No")}
 ALL_LABELS: tuple[str, str] = ("合计", "All")
@@ -356,7 +386,7 @@ SCHEME_COLUMNS: dict[str, str] = {
 KEY_COLUMNS = ("cycle", "unit", "group", "dimension", "series", "level", "item")
 """Columns in which ``"all"`` means a pooled row (shown as :data:`ALL_LABELS`)."""
 
-_SUFFIXES = ("_before", "_after", "_excl_flagged")
+_SUFFIXES = ("_before", "_after", "_excl_flagged", "_h1", "_annual", "_year")
 _PERCENT_RE = re.compile(
     r"^(?:(?:.+_)?rate(?:_before|_after|_excl_flagged)?"
     r"|(?:.+_)?rate_diff(?:_ci_low|_ci_high)?"
@@ -459,7 +489,7 @@ def _flag_text(text: str, scheme: Scheme, i: int) -> str:
         pair = FLAG_LABELS.get(code)
         label = pair[i] if pair else code
         if sep:
-            shown = detail
+            shown = _format.cycle_title(detail, LANGS[i])  # a cycle in words, else as it is
             for kind in ("groups", "dimensions"):
                 try:
                     shown = scheme.label(kind, detail, LANGS[i])
@@ -478,6 +508,21 @@ def _veto_text(text: str, scheme: Scheme, i: int) -> str:
         return text
 
 
+def _worded(column: str, code: str, scheme: Scheme, i: int) -> str:
+    """The glossary's words for the code(s) of ``column``; English capitalised (a table cell)."""
+    text = code_term(column, code, LANGS[i], scheme=scheme)
+    if i == 0 or not isinstance(text, str) or not text[:1].isascii():
+        return text
+    return text[:1].upper() + text[1:]
+
+
+def _scheme_label_or_code(scheme: Scheme, kind: str, code: str, i: int) -> str:
+    try:
+        return scheme.label(kind, code, LANGS[i])
+    except KeyError:
+        return code
+
+
 def _value_mapper(column: str, scheme: Scheme, i: int):
     """A function code → label for ``column``, or None when the column holds no codes."""
     base = _base(column)
@@ -491,20 +536,58 @@ def _value_mapper(column: str, scheme: Scheme, i: int):
                 return BLANK_LEVEL_LABELS[i]
             try:
                 return scheme.label(kind, v, LANGS[i])
-            except KeyError:
-                return v
+            except KeyError:  # e.g. the rectification list's item: weak_dimension, comment
+                return _worded(base, v, scheme, i) if base in CODE_TERMS else v
 
         return scheme_label
     if base in VALUE_LABELS:
         table = VALUE_LABELS[base]
         return lambda v: table[v][i] if v in table else v
+    if column in DIMENSION_LIST_COLUMNS:
+        return lambda v: ("、" if i == 0 else ", ").join(
+            _scheme_label_or_code(scheme, "dimensions", c, i) for c in v.split(";") if c
+        )
+    if base in CODE_COLUMNS:
+        return lambda v: _worded(base, v, scheme, i)
+    if base in KEY_COLUMNS:
+        return lambda v: ALL_LABELS[i] if v == "all" else v
+    return _text_mapper(base, scheme, i)
+
+
+def _text_mapper(base: str, scheme: Scheme, i: int):
+    """The words of the columns that hold composed text: flags, veto reasons, the compared
+    groups of a test (``a vs b``) and a test's note; None for any other column."""
     if base == "flags":
         return lambda v: _flag_text(v, scheme, i)
     if base == "veto_reason":
         return lambda v: _veto_text(v, scheme, i)
-    if base in KEY_COLUMNS:
-        return lambda v: ALL_LABELS[i] if v == "all" else v
+    if base == "labels":
+        return lambda v: ("、" if i == 0 else ", ").join(
+            _compared_label(scheme, part, i) for part in v.split(" vs ")
+        )
+    if base == "note":
+        return lambda v: _note_text(v, i)
     return None
+
+
+_RANDOM_TABLES = re.compile(r"^(\d+) random tables with the observed margins$")
+
+
+def _note_text(text: str, i: int) -> str:
+    """A test's note in ``lang`` (the Monte-Carlo note of the χ² test), else as it is."""
+    m = _RANDOM_TABLES.match(text)
+    if m and i == 0:
+        return f"{_format.count(int(m.group(1)))} 张边际相同的随机表（蒙特卡罗法）"
+    return text
+
+
+def _compared_label(scheme: Scheme, code: str, i: int) -> str:
+    for kind in ("groups", "dimensions", "series"):
+        try:
+            return scheme.label(kind, code, LANGS[i])
+        except KeyError:
+            continue
+    return _format.cycle_title(code, LANGS[i])
 
 
 def value_label(column: str, value, *, scheme: Scheme | None = None, lang: str = "zh"):
@@ -513,7 +596,7 @@ def value_label(column: str, value, *, scheme: Scheme | None = None, lang: str =
     Examples
     --------
     >>> value_label("standing", "last_not_distinguishable")
-    '末位（不可区分）'
+    '末位不可区分'
     >>> value_label("group", "deputy", lang="en"), value_label("flags", "pooled_variance:deputy")
     ('Deputies and CPPCC members', '借用合并方差：人大代表/政协委员')
     """
@@ -537,6 +620,18 @@ def _map_codes(s: pd.Series, mapper) -> pd.Series:
     out = s.map(table)
     keep = ~s.isin(list(table))
     return out.where(~keep, s).astype(object)
+
+
+def _text_booleans(s: pd.Series) -> bool:
+    """An object or text column holding only booleans or ``"True"`` / ``"False"`` (a
+    nullable boolean read back from CSV)."""
+    if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        return False
+    values = s.dropna().unique().tolist()
+    return bool(values) and all(
+        isinstance(v, bool | np.bool_) or (isinstance(v, str) and v in ("True", "False"))
+        for v in values
+    )
 
 
 def relabel(
@@ -575,8 +670,9 @@ def relabel(
     out = df.copy()
     for pos, column in enumerate(df.columns):
         s = df.iloc[:, pos]
-        if pd.api.types.is_bool_dtype(s.dtype):
+        if pd.api.types.is_bool_dtype(s.dtype) or _text_booleans(s):
             labels = {True: BOOL_LABELS[True][i], False: BOOL_LABELS[False][i]}
+            labels |= {"True": labels[True], "False": labels[False]}
             new = s.astype(object).map(labels).where(s.notna(), None)
             out.isetitem(pos, new.astype(object))
             continue
@@ -749,7 +845,9 @@ def style(
 __all__ = [
     "ALL_LABELS",
     "BOOL_LABELS",
+    "CODE_COLUMNS",
     "COLUMN_LABELS",
+    "DIMENSION_LIST_COLUMNS",
     "FLAG_LABELS",
     "FORMATS",
     "LANGS",

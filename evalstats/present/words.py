@@ -7,7 +7,8 @@ table's ``reason``, a flags table's ``check``, an
 one wording for every view:
 
 * :data:`STANDING_TEXT`, :data:`REASON_TEXT`, :data:`CHECK_LABELS` — code → ``(zh, en)``;
-* :func:`standing_text` — 前三 / 末位 / 末位（无法区分）;
+* :func:`standing_text` — 前三 / 末位 / 末位不可区分 (the terms of
+  :mod:`evalstats.present.glossary`);
 * :func:`veto_sentence` — why a unit is vetoed (一票否决), with the incident's 说明;
 * :func:`rank_text` — a rank as shown, "—（一票否决）" for a vetoed unit (not ranked);
 * :func:`weak_rule_text` — the scheme's weak-item rule (``[rules.weak]``) in words;
@@ -22,9 +23,9 @@ results are :mod:`evalstats.present.changes`.
 Examples
 --------
 >>> veto_sentence({"veto_reason": "incident:major_accident 2026-09-12"}, lang="en")
-'Vetoed: major liability accident on 2026-09-12.'
+'Vetoed: major liability accident on 12 September 2026.'
 >>> standing_text("last_not_distinguishable"), REASON_TEXT["below_threshold"][1]
-('末位（无法区分）', 'fewer respondents than the threshold')
+('末位不可区分', 'fewer respondents than the threshold')
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ import pandas as pd
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.vocab import LANGS
-from evalstats.present.format import confidence_text, count, fixed, score
+from evalstats.present.format import confidence_text, count, date_text, fixed, score
+from evalstats.present.glossary import CODE_TERMS, ci_words
 from evalstats.stats import privacy as _privacy
 from evalstats.stats import quality as _quality
 from evalstats.stats import rank as _rank
@@ -72,12 +74,8 @@ def _whole(value) -> str:
 
 
 # ====================================================================== standings
-STANDING_TEXT = {
-    "top3": ("前三", "top 3"),
-    "last": ("末位", "last"),
-    "last_not_distinguishable": ("末位（无法区分）", "last (not distinguishable)"),
-}
-"""Standing code (:data:`evalstats.stats.rank.STANDINGS`) → ``(zh, en)``."""
+STANDING_TEXT = {k: CODE_TERMS["standing"][k] for k in ("top3", "last", "last_not_distinguishable")}
+"""Standing code (:data:`evalstats.stats.rank.STANDINGS`) → ``(zh, en)``: the glossary's terms."""
 
 
 def standing_text(code, lang: str = "zh") -> str:
@@ -134,8 +132,13 @@ def _veto_parts(text: str, lang: str, scheme: Scheme) -> list[str]:
                 label = scheme.label("incident_kinds", kind, lang)
             except KeyError:
                 raise ValueError(f"veto_reason names unknown incident kind {kind!r}") from None
+            if date:
+                try:  # a date typed in words stays as typed
+                    date = date_text(date, lang)
+                except ValueError:
+                    pass
             if lang == "zh":
-                parts.append(f"{date} 发生{label}" if date else f"发生{label}")
+                parts.append(f"{date}发生{label}" if date else f"发生{label}")
             else:
                 parts.append(f"{label.lower()} on {date}" if date else label.lower())
         elif code == _rank.THRESHOLD_REASON:
@@ -355,7 +358,7 @@ def alpha_sentence(r: AlphaResult, lang: str = "zh") -> str:
     >>> items = pd.DataFrame({"A": [3, 2, 4, 3, 4], "B": [4, 3, 4, 2, 4],
     ...                       "C": [3, 4, 5, 3, 4]})
     >>> print(alpha_sentence(cronbach_alpha(items)).split("。")[0])
-    三项评议内容的内部一致性 α = 0.73（95% CI −0.35 至 0.97，n = 5 份完整问卷）
+    三项评议内容的内部一致性 α = 0.73（95% 置信区间 −0.35 至 0.97，n = 5 份完整问卷）
     """
     if not isinstance(r, AlphaResult):
         raise TypeError(f"r must be an AlphaResult; got {type(r).__name__}")
@@ -373,7 +376,7 @@ def _sentence_zh(r: AlphaResult) -> str:
         )
     head = (
         f"{k}项评议内容的内部一致性 α = {_fixed2(r.alpha)}"
-        f"（{confidence_text(r.confidence_level)} CI {_fixed2(r.ci_low)} 至 "
+        f"（{ci_words(r.confidence_level)} {_fixed2(r.ci_low)} 至 "
         f"{_fixed2(r.ci_high)}，n = {count(r.n)} {forms}）。"
     )
     meaning = (

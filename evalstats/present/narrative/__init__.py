@@ -63,6 +63,7 @@ from evalstats.present.narrative.checks import (
     method,
     quality,
     reliability,
+    rules,
     suppression,
 )
 from evalstats.present.narrative.forms import comments, levels, overview, title
@@ -142,6 +143,7 @@ __all__ = [
     "ranking",
     "rectification",
     "reliability",
+    "rules",
     "scheme_label",
     "section",
     "sections",

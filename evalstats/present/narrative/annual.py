@@ -42,19 +42,20 @@ def year_result(a, lang: str = "zh") -> str:
     h, y = a.options["half_year_cycle"], a.cycle
     hl, yl = cycle_text(a, h, lang), cycle_text(a, y, lang)
     cap = escape(scheme_label(a, "grades", a.scheme.rules.last_grade_cap, lang))
+    wh, wa = _format.weight(w["half_year"]), _format.weight(w["annual"])
     if lang == "zh":
         text = (
-            f"年度综合得分 = {hl}综合得分 × {_pct(w['half_year'])} + 年终（{y}）综合得分 × "
-            f"{_pct(w['annual'])}。这一权重是方案文件中的设定（一种假设，不是规定），可以修改。"
+            f"年度综合得分 = {hl}测评的综合得分 × {wh} + 年终测评的综合得分 × {wa}。"
+            "这一权重是测评方案的设定，可以在方案中修改。"
             "年度的名次、等次和一票否决都按年度综合得分判定；全年任何时间发生的否决事项都计入；"
             f"年度末位单位的等次最高为{cap}。"
             "只参加了一期测评的单位按其参加的那一期计算（权重 100%）。"
         )
     else:
         text = (
-            f"The year composite = composite of {hl} × {_pct(w['half_year'])} + composite of "
-            f"the year end ({yl}) × {_pct(w['annual'])}. These weights are a setting of the "
-            "scheme file (an assumption, not a rule) and can be changed. Rank, grade and veto "
+            f"The year composite = composite of {hl} × {wh} + composite of "
+            f"the year end ({yl}) × {wa}. These weights are a setting of the "
+            "scheme and can be changed there. Rank, grade and veto "
             "of the year are decided on the year composite; an incident at any time of the "
             f"year vetoes; the year's last unit is graded at most {cap.lower()}. A unit rated "
             "in one cycle only is judged on that cycle (weight 100%)."
@@ -91,7 +92,8 @@ def changes(a, lang: str = "zh") -> str:
     level = _level(a.options["confidence_level"])
     if lang == "zh":
         intro = (
-            f"逐单位逐项比较年终与上半年（共 {tested} 项）：满意率差值用 Newcombe {level} 区间，"
+            f"逐单位逐项比较年终与上半年（共 {tested} 项）：满意率差值用 Newcombe "
+            f"{level} 置信区间，"
             "得分差值用 Welch t 区间；p 值经 Holm 法校正。校正后满意率显著上升 "
             f"{sc['rate_up']} 项、下降 {sc['rate_down']} 项；得分显著上升 {sc['score_up']} 项、"
             f"下降 {sc['score_down']} 项。"
@@ -176,7 +178,7 @@ def followup(a, lang: str = "zh") -> str:
         )
     if lang == "zh":
         intro = (
-            f"{h}须整改的 {len(f)} 个单位，比较其年终与上半年的综合得分（{level} 区间）："
+            f"{h}须整改的 {len(f)} 个单位，比较其年终与上半年的综合得分（{level} 置信区间）："
             "区间全在 0 以上为“有所改善”，全在 0 以下为“有所下降”，跨 0 为“变化不明显”。"
             "每个单位单独判断；"
             "若要同时断言多个单位都改善了，应看表中 Holm 校正后的 p 值。"
@@ -205,7 +207,7 @@ def followup(a, lang: str = "zh") -> str:
             word = "提高" if d > 0 else "降低"
             text = (
                 f"{unit_label(r, lang)}（上半年{why}）：综合得分 {_score(r.composite_h1)} → "
-                f"{_score(r.composite_annual)}，{word} {_score(abs(d))} 分（{level} CI "
+                f"{_score(r.composite_annual)}，{word} {_score(abs(d))} 分（{level} 置信区间 "
                 f"{_score(r.composite_diff_ci_low)} 至 {_score(r.composite_diff_ci_high)}），"
                 f"{verdict}"
             )

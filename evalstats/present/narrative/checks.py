@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from evalstats.present import format as _format
 from evalstats.present import labels as _labels
+from evalstats.present import rules as _rules
 from evalstats.present import words as _words
 from evalstats.present.changes import result_sentence
 from evalstats.present.narrative.text import (
@@ -247,10 +248,20 @@ def method(a, lang: str = "zh") -> str:
     return compose(a, "method", lang, text)
 
 
+def rules(a, lang: str = "zh") -> str:
+    """The scoring rules (评分规则) of the scheme in effect (:func:`evalstats.present.rules.
+    rules_text`): every number read from ``a.scheme``, the edition from ``a.tier``."""
+    lang = check_lang(lang)
+    sections = _rules.rules_text(a.scheme, lang=lang, kind=a.kind, edition=a.tier)
+    intro = _rules.rules_intro(a.scheme, lang=lang)
+    return compose(a, "rules", lang, _rules.rules_markdown(sections, intro=intro))
+
+
 __all__ = [
     "group_differences",
     "method",
     "quality",
     "reliability",
+    "rules",
     "suppression",
 ]

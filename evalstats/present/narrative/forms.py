@@ -67,9 +67,10 @@ def overview(a, lang: str = "zh") -> str:
             f"被评单位 {_int(s['units']['listed'])} 个，分属 {n_series} 个序列。"
             f"全镇 {_int(town['n_valid'])} 个有效评价"
             f"（不含{invalid_levels(a, lang)}和未填写）的满意率为 "
-            f"{_pct(town['satisfied_rate'])}（{level} CI {_pct(town['satisfied_ci_low'])} 至 "
+            f"{_pct(town['satisfied_rate'])}（{level} 置信区间 {_pct(town['satisfied_ci_low'])} 至 "
             f"{_pct(town['satisfied_ci_high'])}），测评得分 {_score(town['score'])} 分"
-            f"（{level} CI {_score(town['score_ci_low'])} 至 {_score(town['score_ci_high'])}）。"
+            f"（{level} 置信区间 {_score(town['score_ci_low'])} 至 "
+            f"{_score(town['score_ci_high'])}）。"
             f"满意率 = {satisfied_levels(a, lang)}的票数 ÷ 有效票数。"
         )
     else:

@@ -24,6 +24,7 @@ from evalstats.present.narrative.checks import (
     method,
     quality,
     reliability,
+    rules,
     suppression,
 )
 from evalstats.present.narrative.forms import comments, levels, overview
@@ -44,6 +45,7 @@ HALF_YEAR_SECTIONS = (
     "rectification",
     "comments",
     "suppression",
+    "rules",
     "method",
 )
 ANNUAL_SECTIONS = (
@@ -64,6 +66,7 @@ ANNUAL_SECTIONS = (
     "rectification",
     "comments",
     "suppression",
+    "rules",
     "method",
 )
 _SECTION_FUNCTIONS = {
@@ -78,6 +81,7 @@ _SECTION_FUNCTIONS = {
     "rectification": rectification,
     "comments": comments,
     "suppression": suppression,
+    "rules": rules,
     "method": method,
     "year": year_result,
     "final_grades": final_grades,

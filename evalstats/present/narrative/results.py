@@ -89,7 +89,7 @@ def ranking(a, lang: str = "zh") -> str:
                 f"{join_words(tops, lang) or '(none)'}."
             )
         for t in last.itertuples(index=False):
-            interval = f"{_int(t.rank_low)}–{_int(t.rank_high)}"
+            interval = _format.rank_range(t.rank_low, t.rank_high, lang, prose=True)
             if t.standing == "last":
                 text += (
                     f"末位：{unit_label(t, lang)}（{sname} {_score(getattr(t, col))}，"

@@ -21,6 +21,7 @@ from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
 from evalstats.present import format as _format
 from evalstats.present.changes import cycle_label
+from evalstats.present.glossary import CODE_TERMS
 from evalstats.present.labels import COLUMN_LABELS
 
 ALL = "all"
@@ -46,40 +47,19 @@ HEADINGS = {
     "rectification": ("整改清单", "Rectification list"),
     "comments": ("意见建议", "Comments"),
     "suppression": ("发布范围", "Publication tier"),
+    "rules": ("评分规则", "Scoring rules"),
     "method": ("方法说明", "Notes on method"),
 }
 """Section key → ``(zh, en)`` heading."""
 YEAR_END_SECTIONS = ("overview", "levels", "weak", "groups", "reliability", "quality", "comments")
 """Sections that describe the year-end cycle in the annual report (their heading says so)."""
 
-STANDING_TEXT = {
-    "top3": ("前三", "top 3"),
-    "last": ("末位", "last"),
-    "last_not_distinguishable": ("末位不可区分", "last, not distinguishable"),
-    "veto": ("一票否决", "vetoed"),
-}
-WEAK_REASON_TEXT = {
-    "below_series_median": ("明显低于序列中位数", "clearly below the series median"),
-    "high_dissatisfied_rate": (
-        "不满意率明显高于序列一般水平",
-        "dissatisfied rate clearly above the series' typical level",
-    ),
-}
-ITEM_TEXT = {
-    "weak_dimension": ("薄弱项", "weak dimension"),
-    "comment": ("意见建议", "comment"),
-    "": ("", ""),
-}
-METHOD_TEXT = {
-    "asymptotic": ("渐近 χ² 分布", "asymptotic"),
-    "monte-carlo": ("蒙特卡罗", "Monte-Carlo"),
-}
-VERDICT_TEXT = {
-    "improved": ("有所改善", "improved"),
-    "declined": ("有所下降", "declined"),
-    "no_clear_change": ("变化不明显", "no clear change"),
-    "absent": ("年终无数据", "no year-end data"),
-}
+# the words of code values: the glossary's (evalstats.present.glossary.CODE_TERMS)
+STANDING_TEXT = CODE_TERMS["standing"]
+WEAK_REASON_TEXT = CODE_TERMS["weak_reason"]
+ITEM_TEXT = {**CODE_TERMS["item"], "": ("", "")}
+METHOD_TEXT = CODE_TERMS["method"]
+VERDICT_TEXT = CODE_TERMS["verdict"]
 EXTRA_HEADERS = {
     k: COLUMN_LABELS[k]
     for k in (

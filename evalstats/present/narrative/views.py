@@ -124,13 +124,16 @@ def _ranking_view(a, lang: str, *, final: bool = False) -> tuple[pd.DataFrame, d
     view[col] = r[col]
     view["_ci"] = _ranges(r[f"{col}_ci_low"], r[f"{col}_ci_high"], _score)
     view["rank"] = _ranks(r["rank"], r["veto"], lang)
-    view["_rank_interval"] = _ranges(r["rank_low"], r["rank_high"], _int)
+    view["_rank_interval"] = [
+        _format.rank_range(lo, hi, lang)
+        for lo, hi in zip(r["rank_low"], r["rank_high"], strict=True)
+    ]
     for c in ("p_last", "standing", "grade"):
         view[c] = r[c]
     if final:
         view["veto"] = r["veto"].astype(bool)
     heads = {
-        "_ci": (f"{level} 区间", f"{level} interval")[i],
+        "_ci": (f"{level} 置信区间", f"{level} interval")[i],
         "_rank_interval": ("名次区间", "Rank interval")[i],
     }
     if a.kind == "annual":

@@ -17,6 +17,7 @@ from evalstats.present.plot.style import (
     GROUP_VALUES,
     check_frame,
     cl_text,
+    cycle_heading,
     keep_data,
     new_figure,
     one_cycle,
@@ -93,7 +94,11 @@ def group_comparison(
         _dimension_axis(ax, dims, scheme=scheme, lang=lang, text=text)
         ax.set_xlabel(text["ci_axis"].format(what=text[value], cl=cl_text(rows)))
         fig.legend(handles, names, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
-        fig.suptitle(text["group_title"].format(cycle=cycle, where=where, what=text[value]))
+        fig.suptitle(
+            text["group_title"].format(
+                cycle=cycle_heading(cycle, lang), where=where, what=text[value]
+            )
+        )
     drawn = rows[rows["dimension"].astype(str).isin(dims) & rows["group"].astype(str).isin(groups)]
     return keep_data(fig, drawn)
 

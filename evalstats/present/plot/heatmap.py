@@ -17,6 +17,7 @@ from evalstats.present.plot.style import (
     HEATMAP_VALUES,
     RATE_VALUES,
     check_frame,
+    cycle_heading,
     keep_data,
     new_figure,
     one_cycle,
@@ -119,7 +120,10 @@ def heatmap(
             _annotate_cells(ax, values)
         cbar = fig.colorbar(axes[0].collections[0], ax=list(axes), shrink=0.6, pad=0.02)
         cbar.set_label(text[value])
-        fig.suptitle(text["heatmap_title"].format(cycle=cycle, what=text[value]), fontsize=12)
+        fig.suptitle(
+            text["heatmap_title"].format(cycle=cycle_heading(cycle, lang), what=text[value]),
+            fontsize=12,
+        )
     return keep_data(fig, rows)
 
 

@@ -19,6 +19,7 @@ from evalstats.present.plot.style import (
     UNITS_COLUMNS,
     check_frame,
     check_series,
+    cycle_heading,
     keep_data,
     new_figure,
     one_cycle,
@@ -211,7 +212,9 @@ def levels_diverging(
             + text["right_note"].format(unknown=not_valid, blank=text[BLANK]),
             fontsize=9,
         )
-        fig.suptitle(text[f"levels_title_{by}"].format(cycle=cycle), fontsize=12)
+        fig.suptitle(
+            text[f"levels_title_{by}"].format(cycle=cycle_heading(cycle, lang)), fontsize=12
+        )
         fig.legend(handles, names, loc="outside lower center", ncol=len(names), frameon=False)
     return keep_data(fig, counts)
 

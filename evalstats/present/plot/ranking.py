@@ -11,12 +11,14 @@ from matplotlib.lines import Line2D
 
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme
+from evalstats.present.format import rank_range
 from evalstats.present.plot.style import (
     RANK_SCORES,
     STATUS_STYLE,
     check_frame,
     check_series,
     cl_text,
+    cycle_heading,
     keep_data,
     new_figure,
     one_cycle,
@@ -140,14 +142,14 @@ def ranking_intervals(
                 if pd.notna(p):
                     parts.append(text["p_last"].format(p=p))
                 if pd.notna(r0) and pd.notna(r1):
-                    parts.append(text["rank_range"].format(lo=int(r0), hi=int(r1)))
+                    parts.append(text["rank_range"].format(ranks=rank_range(r0, r1, lang)))
                 ax.text(1.01, yi, "  ".join(parts), transform=tr, va="center", fontsize=8)
             ax.set_title(scheme_label(scheme, "series", code, lang), loc="left", fontsize=10)
         what = text[score_column]
         axes[-1].set_xlabel(text["ci_axis"].format(what=what, cl=cl_text(ranking)))
         handles, names = legend_handles(all_status, text)
         fig.legend(handles, names, loc="outside lower center", ncol=len(names), frameon=False)
-        fig.suptitle(text["ranking_title"].format(cycle=cycle), fontsize=12)
+        fig.suptitle(text["ranking_title"].format(cycle=cycle_heading(cycle, lang)), fontsize=12)
     return keep_data(fig, pd.concat([b for _, b in blocks]))
 
 

@@ -17,6 +17,7 @@ from evalstats.present.plot.style import (
     STATUS_STYLE,
     check_frame,
     check_series,
+    cycle_heading,
     keep_data,
     new_figure,
     one_cycle,
@@ -139,7 +140,7 @@ def slope(
             handles.append(Line2D([], [], color=".4", marker="o", ls="", ms=5))
             names.append(text["slope_note"])
         fig.legend(handles, names, loc="outside lower center", ncol=len(names), frameon=False)
-        fig.suptitle(text["slope_title"].format(cycle=cycle), fontsize=12)
+        fig.suptitle(text["slope_title"].format(cycle=cycle_heading(cycle, lang)), fontsize=12)
     return keep_data(fig, drawn)
 
 

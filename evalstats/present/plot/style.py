@@ -24,6 +24,8 @@ from evalstats.core.options import check_option
 from evalstats.core.resources import package_dir
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.vocab import LANGS
+from evalstats.present.format import cycle_title
+from evalstats.present.glossary import TERMS
 
 FONT_FILE = package_dir("fonts") / "NotoSansSC-evalstats.otf"
 FONT_FAMILY = "Noto Sans CJK SC"
@@ -54,10 +56,10 @@ STATUS_STYLE = {
 
 TEXT = {
     "zh": {
-        BLANK: "空白",
+        BLANK: TERMS["blank"][0],
         "status_top3": "前三",
         "status_": "其他",
-        "status_last_not_distinguishable": "末位（不可区分）",
+        "status_last_not_distinguishable": TERMS["last_nd"][0],
         "status_last": "末位",
         "status_veto": "一票否决",
         "tied": "（并列）",
@@ -65,11 +67,11 @@ TEXT = {
         "satisfied_levels": "满意各级",
         "right_note": "右侧：n 为有效回答数；{unknown}与{blank}不计入比例，列出份数",
         "no_valid": "无有效回答",
-        "levels_title_dimension": "{cycle} 各评议内容的评价等级分布",
-        "levels_title_unit": "{cycle} 各单位的评价等级分布",
-        "ranking_title": "{cycle} 各序列排名及不确定性",
+        "levels_title_dimension": "{cycle}各评议内容的评价等级分布",
+        "levels_title_unit": "{cycle}各单位的评价等级分布",
+        "ranking_title": "{cycle}各序列排名及不确定性",
         "p_last": "P(末位)={p:.2f}",
-        "rank_range": "名次区间 {lo}–{hi}",
+        "rank_range": "名次区间 {ranks}",
         "ci_axis": "{what}（点：估计值；横线：{cl}置信区间）",
         "composite": "综合得分",
         "composite_year": "年度综合得分",
@@ -79,14 +81,14 @@ TEXT = {
         "top_box_rate": "“满意”占比（%）",
         "dissatisfied_rate": "不满意率（%）",
         "all_dimensions": "全部评议内容",
-        "heatmap_title": "{cycle} 各单位分项{what}",
+        "heatmap_title": "{cycle}各单位分项{what}",
         "slope_h1": "上半年测评",
         "slope_annual": "年度测评",
         "weight": "（权重 {w:g}）",
         "slope_axis": "综合得分",
-        "slope_title": "{cycle} 上半年→年度综合得分",
+        "slope_title": "{cycle}综合得分：上半年→年度",
         "slope_note": "单点：仅参加一次测评的单位",
-        "group_title": "{cycle} {where}各类评议人{what}",
+        "group_title": "{cycle}{where}各类评议人{what}",
         "town": "全镇",
         "group_n": "{label}（{n} 份）",
         "low_confidence": "空心：有效回答少于 {n} 个（低可信度）",
@@ -107,7 +109,7 @@ TEXT = {
         "levels_title_unit": "{cycle}: answer levels by unit",
         "ranking_title": "{cycle}: ranking within series, with uncertainty",
         "p_last": "P(last)={p:.2f}",
-        "rank_range": "rank {lo}–{hi}",
+        "rank_range": "rank {ranks}",
         "ci_axis": "{what} (dot: estimate; bar: {cl}confidence interval)",
         "composite": "Composite score",
         "composite_year": "Annual composite score",
@@ -292,6 +294,19 @@ def one_cycle(name: str, frame: pd.DataFrame) -> str:
     return cycles[0]
 
 
+def cycle_heading(cycle: str, lang: str = "zh") -> str:
+    """A cycle as a figure title names it (:func:`evalstats.present.format.cycle_title`):
+    ``2026年上半年`` / ``The 2026 half-year evaluation`` — never the code.
+
+    Examples
+    --------
+    >>> cycle_heading("2026A"), cycle_heading("2026H1", "en")
+    ('2026年度', 'The 2026 half-year evaluation')
+    """
+    text = cycle_title(cycle, lang)
+    return text[:1].upper() + text[1:] if lang == "en" else text
+
+
 def check_series(series, scheme: Scheme):
     """``series`` checked against the scheme's series codes (None passes)."""
     if series is None:
@@ -401,6 +416,7 @@ __all__ = [
     "check_frame",
     "check_series",
     "cl_text",
+    "cycle_heading",
     "figure_data",
     "keep_data",
     "new_figure",

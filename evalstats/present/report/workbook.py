@@ -8,8 +8,9 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from evalstats.present.report.cells import (
 )
 from evalstats.present.report.files import check_tables, with_index
 from evalstats.present.report.safety import CONTROL_CHARS, QUOTE, neutralize, neutralize_text
+from evalstats.present.rules import RULES_HEADING, RulesSection, rules_plain
 
 SHEET_NAME_MAX = 31
 NUMBER_FORMATS = EXCEL_NUMBER_FORMATS
@@ -80,14 +82,17 @@ def sheet_title(name: str, taken: set[str] | None = None) -> str:
 
 
 def _about_rows(
-    tables, titles, *, rows_per_table, notes, neutralised, truncated, lang: str
+    tables, titles, *, rows_per_table, notes, rules, neutralised, truncated, lang: str
 ) -> list[tuple[str, str]]:
-    """The About sheet's rows: the notes, the rounding note, the sheets and their CSV files,
-    the cells neutralised and cut, the package version."""
+    """The About sheet's rows: the notes, the scoring rules, the rounding note, the sheets and
+    their CSV files, the cells neutralised and cut, the package version."""
     zh = lang == "zh"
     rows: list[tuple[str, str]] = []
     for key, value in (notes or {}).items():
         rows.append((str(key), "" if value is None else str(value)))
+    if rules:
+        rows.append((RULES_HEADING[0 if zh else 1], ""))
+        rows += [(sec.heading, rules_plain(sec, lang=lang)) for sec in rules]
     rows.append(("数值说明" if zh else "Numbers", rounding_note(lang)))
     listing = [
         f"{titles[name]}：tables/{name}.csv（{rows_per_table[name]} 行）"
@@ -143,6 +148,7 @@ def write_workbook(
     sheet_names: Mapping[str, str] | None = None,
     notes: Mapping[str, object] | None = None,
     safety_text: str | None = None,
+    rules: Sequence[RulesSection] | None = None,
 ) -> Path:
     """Write the tables as one formatted Excel workbook, for reading and printing.
 
@@ -182,6 +188,9 @@ def write_workbook(
         :func:`write_tables` are inert already, so that count would be 0; the runner states
         instead how many cells were neutralised when the tables were written
         (:func:`evalstats.run.runner.safety_note`).
+    rules : sequence of RulesSection, optional
+        The scoring rules (:func:`evalstats.present.rules.rules_text`), listed on the first
+        sheet under 评分规则 / Scoring rules, one row per section, after ``notes``.
 
     Returns
     -------
@@ -219,6 +228,8 @@ def write_workbook(
 
     i = LANGS.index(check_option("lang", lang, LANGS))
     tables = _check_arguments(tables, sheet_names=sheet_names, notes=notes, safety_text=safety_text)
+    if rules is not None and not all(isinstance(r, RulesSection) for r in rules):
+        raise TypeError("rules must be a sequence of RulesSection (see rules_text)")
     scheme = resolve_scheme(scheme)
     _check_sizes(tables)
 
@@ -243,6 +254,7 @@ def write_workbook(
         titles,
         rows_per_table={name: s.n_rows for name, s in zip(tables, sheets, strict=True)},
         notes=notes,
+        rules=rules,
         neutralised=sum(s.neutralised for s in sheets),
         truncated=sum(s.truncated for s in sheets),
         lang=LANGS[i],
@@ -388,8 +400,38 @@ def _sheet_column(ws, shown: pd.DataFrame, *, col: int, how: str, lang: str, loo
     return SheetColumn(how in ("text", "bool"), values, wrapped, style, blank), cut
 
 
+ABOUT_WIDTHS = (20.0, 96.0)
+"""Widths of the About sheet's two columns (label, text), in Excel character units."""
+ABOUT_LINE_HEIGHT = 16.0
+"""Height in points of one line of the About sheet's text (11 pt, CJK included)."""
+
+
+def about_row_height(key: str, text: str, *, widths=ABOUT_WIDTHS) -> float:
+    """The height (points) a row of the About sheet needs to show all its text wrapped.
+
+    Rows are given their height (Excel does not grow a row for wrapped text it did not
+    write): each line of ``text`` takes ``ceil(width / usable)`` lines of the text column,
+    a CJK character counting two (:func:`evalstats.present.report.cells.display_width`),
+    with a margin so that a font slightly wider than Excel's unit does not cut the last line.
+
+    Examples
+    --------
+    >>> about_row_height("评分规则", ""), about_row_height("x", "一" * 120)
+    (16.0, 64.0)
+    """
+    usable = [max(w - 4.0, 1.0) * 0.8 for w in widths]
+    need = 0
+    for part, usable_width in ((key, usable[0]), (text, usable[1])):
+        lines = sum(
+            max(1, math.ceil(display_width(line) / usable_width)) for line in str(part).split("\n")
+        )
+        need = max(need, lines)
+    return ABOUT_LINE_HEIGHT * max(need, 1)
+
+
 def _about_sheet(about, rows: list[tuple[str, str]], *, lang: str, look: _Look) -> list:
-    """Fill the About sheet (a title, then ``rows`` of label and text); its cells, in order."""
+    """Fill the About sheet (a title, then ``rows`` of label and text, each row as high as its
+    wrapped text); its cells, in order."""
     from openpyxl.styles import Alignment, Font
 
     title = "工作簿说明" if lang == "zh" else "About this workbook"
@@ -398,14 +440,15 @@ def _about_sheet(about, rows: list[tuple[str, str]], *, lang: str, look: _Look) 
     for r, (key, value) in enumerate(rows, start=3):
         k = about.cell(row=r, column=1, value=neutralize_text(key))
         k.font = look.bold
-        k.alignment = Alignment(vertical="top")
+        k.alignment = Alignment(vertical="top", wrap_text=True)
         k.data_type = "s"
         v = about.cell(row=r, column=2, value=neutralize_text(value)[:EXCEL_MAX_CHARS])
         v.alignment = look.wrap
         v.data_type = "s"
+        about.row_dimensions[r].height = about_row_height(key, v.value)
         about_cells += [k, v]
-    about.column_dimensions["A"].width = 16.0
-    about.column_dimensions["B"].width = 100.0
+    about.column_dimensions["A"].width = ABOUT_WIDTHS[0]
+    about.column_dimensions["B"].width = ABOUT_WIDTHS[1]
     _setup_print(about, landscape=False)
     return about_cells
 
@@ -434,8 +477,11 @@ def _register_styles(wb, about_cells: list, sheets: list[_Sheet]) -> dict:
 
 
 __all__ = [
+    "ABOUT_LINE_HEIGHT",
+    "ABOUT_WIDTHS",
     "NUMBER_FORMATS",
     "SHEET_NAME_MAX",
+    "about_row_height",
     "sheet_title",
     "write_workbook",
 ]

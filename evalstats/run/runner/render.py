@@ -23,6 +23,7 @@ from evalstats.core.errors import RunError
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
 from evalstats.run.publish import MANIFEST_FILE, writing
+from evalstats.run.runner.parameters import literal_default
 from evalstats.run.runner.plan import NOTEBOOK_FILE, RunPlan
 from evalstats.run.runner.tables import ordered_tables, read_table
 
@@ -83,6 +84,8 @@ def render_report(
         The staging folder cannot be written.
     """
     from evalstats.present import report
+    from evalstats.present.format import cycle_title
+    from evalstats.present.rules import rules_text
 
     tables = ordered_tables(sorted((staging / "tables").glob("*.csv")))
     if not tables:
@@ -90,12 +93,12 @@ def render_report(
             f"{plan.notebook.name} wrote no tables (expected tables/*.csv in output_dir)"
         )
     neutralised = summary_neutralised(plan, staging, [p.stem for p in tables])
-    from evalstats.present.changes import cycle_label
-    from evalstats.run.runner.parameters import literal_default
-
-    cycle = cycle_label(plan.cycle, plan.lang, with_year=True)
-    title = f"{cycle}政风行风测评分析报告" if plan.lang == "zh" else f"Conduct evaluation: {cycle}"
-    tier = plan.params.get("tier", literal_default(plan.declared.get("tier")))
+    tier = plan.params.get("tier", literal_default(plan.declared.get("tier"))) or "internal"
+    title = (
+        f"{cycle_title(plan.cycle)}政风行风测评分析报告"
+        if plan.lang == "zh"
+        else f"Conduct evaluation report: {cycle_title(plan.cycle, 'en')}"
+    )
     with writing(plan.out, plan.shown_out):
         t = time.perf_counter()
         note("rendering the HTML report")
@@ -119,6 +122,7 @@ def render_report(
             lang=plan.lang,
             notes=_workbook_notes(plan),
             safety_text=safety_note(neutralised, lang=plan.lang, page=False),
+            rules=rules_text(plan.scheme, lang=plan.lang, kind=plan.analysis, edition=tier),
         )
         timings["workbook"] = time.perf_counter() - t
     return Rendered(tables=tables, workbook=workbook, neutralised=neutralised)
@@ -233,11 +237,13 @@ def _unlabelled(text: str) -> str:
 def _workbook_notes(plan: RunPlan) -> dict[str, object]:
     """Rows of the workbook's first sheet.  No run time: the same inputs give the same bytes
     (the run time is in ``manifest.json``)."""
+    from evalstats.present.format import cycle_title
+
     cycle, scheme, seed, lang = plan.cycle, plan.scheme, plan.seed, plan.lang
     zh, en = _ANALYSIS_LABELS[plan.analysis]
     if lang == "zh":
         notes = {
-            "测评周期": cycle,
+            "测评周期": f"{cycle_title(cycle)}（{cycle}）",
             "分析": zh,
             "评议方案": f"{scheme.name}（版本 {scheme.version}）",
         }
@@ -249,7 +255,7 @@ def _workbook_notes(plan: RunPlan) -> dict[str, object]:
         )
         return notes
     notes = {
-        "Cycle": cycle,
+        "Cycle": f"{cycle_title(cycle, 'en')} ({cycle})",
         "Analysis": en,
         "Scheme": f"{scheme.name} (version {scheme.version})",
     }
