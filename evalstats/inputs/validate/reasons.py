@@ -212,6 +212,13 @@ REASONS: dict[str, tuple[Reason, ...]] = {
         ),
         Reason(ANY, "未知的事件类型"),
     ),
+    "unknown_comment_kind": (
+        Reason(
+            r"unknown comment kind; expected one of (?P<expected>.+)",
+            "未知的意见类别；应为以下之一：{expected}",
+        ),
+        Reason(ANY, "未知的意见类别"),
+    ),
     "returned_above_issued": (
         Reason(
             r"(?P<got>\d+) returned for (?P<unit>.+) × (?P<group>.+), more than the (?P<n>\d+) "
