@@ -153,5 +153,5 @@ def test_workbook_words_for_composed_values():
     }
     assert (
         relabel(t, lang="en")["labels"].tolist()[0]
-        == "Enterprises / service users, Volunteer supervisors"
+        == "Enterprises, Volunteer supervisors"
     )

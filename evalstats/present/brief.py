@@ -98,11 +98,9 @@ def _unit_names(a, units, lang: str) -> list[str]:
 
 
 def _title(a, lang: str) -> str:
-    c = cycle_label(a.cycle, lang, with_year=True)
     if lang == "zh":
-        name = c if a.kind != "annual" else c.replace("年度", "") + "年度"
-        return f"{name.replace('年年度', '年度')}政风行风测评结果简报"
-    return f"Conduct evaluation {c}: leaders' brief"
+        return f"{fmt.cycle_title(a.cycle)}政风行风测评结果简报"
+    return f"Conduct evaluation, {fmt.cycle_title(a.cycle, 'en')}: leaders' brief"
 
 
 def _facts(a, lang: str) -> tuple[str, ...]:
