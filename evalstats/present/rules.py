@@ -384,7 +384,7 @@ def rules_text(
     >>> from evalstats.core.scheme import load_scheme
     >>> s = rules_text(load_scheme(), lang="en", kind="annual")
     >>> s[1].rows[0]
-    ('Respondent group', 'Enterprises / service users', '40%')
+    ('Respondent group', 'Enterprises', '40%')
     >>> s[2].paragraphs[0][:46]
     'Composite of the year = the half-year evaluati'
     """
