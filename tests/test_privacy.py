@@ -496,7 +496,7 @@ def test_public_narrative_quotes_no_withheld_number(small_units):
     assert "本报告为公开版" in text and "This is the public edition" in text
     assert "公开版不公布原文" in text and "办事慢" not in text
     note = narrative.table(public, "comments", "zh")
-    assert str(note) == "（公开版不公布本表：其内容仅供内部使用。）"
+    assert str(note) == "（公开版不公布“意见建议”表：其内容仅供内部使用。）"  # names the table
     shown = narrative.table_frame(public, "suppressed", "en")
     assert "fewer respondents than the threshold" in set(shown["Reason"])
     assert "本报告为内部版" in narrative.sections(internal, "zh")["suppression"]

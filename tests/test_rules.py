@@ -212,7 +212,7 @@ def test_grade_band_follows_the_scheme(low):
         ("samples", {"anonymity_min": 7}, "依据少于 7 名评议人", "fewer than 7 respondents"),
         ("samples", {"anonymity_groups": ()}, "数字不公布（以“—”表示）。", 'shown ("—").'),
         ("samples", {"confidence_level": 0.9}, "均为 90% 置信区间", "are 90% confidence intervals"),
-        ("weak", {"confidence_level": 0.9}, "90% 置信区间上限", "weighted score's 90% CI"),
+        ("weak", {"confidence_level": 0.9}, "90% 置信区间上限", "score's 90% confidence interval"),
         (
             "levels",
             {"dissatisfied_levels": ("basically_satisfied",)},

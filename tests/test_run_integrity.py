@@ -655,7 +655,7 @@ def test_hostile_comments_counted_in_manifest_and_html(hostile):
     summary = json.loads((hostile.report_dir / "summary.json").read_text("utf-8"))
     assert summary["neutralised_cells"] == {"comments": len(HOSTILE)}
     page = hostile.html.read_text("utf-8")
-    assert f"安全处理：表格中共有 {len(HOSTILE)} 个文本单元格（comments {len(HOSTILE)}）" in page
+    assert f"安全处理：表格中共有 {len(HOSTILE)} 个文本单元格（意见建议 {len(HOSTILE)}）" in page
     assert '<footer class="evalstats-note">' in page
 
 
