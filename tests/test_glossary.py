@@ -151,7 +151,4 @@ def test_workbook_words_for_composed_values():
     assert set(shown["rate_test"]) == {"score 法 z 检验"} and set(shown["score_test"]) == {
         "Welch t 检验"
     }
-    assert (
-        relabel(t, lang="en")["labels"].tolist()[0]
-        == "Enterprises, Volunteer supervisors"
-    )
+    assert relabel(t, lang="en")["labels"].tolist()[0] == "Enterprises, Volunteer supervisors"
