@@ -223,6 +223,11 @@ def summary_lines(r: RunResult, *, lang: str = "zh") -> list[str]:
             f"{r.cycle} {r.analysis} report published in {shown_path(r.report_dir)}/",
         ),
         t(f"  网页报告：{shown_path(r.html)}", f"  HTML:      {shown_path(r.html)}"),
+    ]
+    brief = r.report_dir / "brief.html"
+    if brief.is_file():  # the leaders' brief, when the notebook wrote one
+        lines.append(t(f"  领导简报：{shown_path(brief)}", f"  brief:     {shown_path(brief)}"))
+    lines += [
         t(f"  工作簿：  {shown_path(r.workbook)}", f"  workbook:  {shown_path(r.workbook)}"),
         t(
             f"  表格：    {shown_path(r.report_dir / 'tables')}/（{names}）",
