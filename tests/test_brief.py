@@ -106,3 +106,13 @@ def test_the_public_brief_is_marked_public():
     a = analysis.half_year("2026H1", data_dir=DATA, n_resamples=50, seed=1, tier="public")
     assert brief(a).edition == "公开版"
     assert brief(a, lang="en").edition == "Public edition"
+
+
+def test_the_note_names_the_schemes_satisfied_levels(half_year):
+    """The satisfied rate's definition comes from the scheme (all three satisfied levels of the
+    bundled scheme; the brief once named only two)."""
+    note = brief(half_year).note
+    sat = [v.label("zh") for v in half_year.scheme.levels if v.valid and v.satisfied]
+    assert sat == ["满意", "比较满意", "基本满意"]
+    assert "、".join(f"“{x}”" for x in sat) + "票数占有效票数" in note
+    assert "（不含“不了解”和未填写）" in note

@@ -33,7 +33,14 @@ from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
 from evalstats.present import format as fmt
 from evalstats.present.changes import cycle_label
-from evalstats.present.narrative.text import REQUIRED_TEXT, codes_text, join_words
+from evalstats.present.narrative.text import (
+    ALL,
+    REQUIRED_TEXT,
+    codes_text,
+    invalid_levels,
+    join_words,
+    satisfied_levels,
+)
 from evalstats.present.words import veto_sentence
 
 __all__ = [
@@ -44,13 +51,13 @@ __all__ = [
     "brief_html",
     "brief_markdown",
     "evaluation_paragraph",
+    "second_level",
     "write_brief",
 ]
 
 BRIEF_FILES = ("brief.html", "brief.docx")
 """The files :func:`write_brief` writes into a report folder."""
 
-ALL = "all"
 SERIES_COLUMNS = (("序列", "单位数", "前三名", "末位"), ("Series", "Units", "Top 3", "Last"))
 EDITION = {"internal": ("内部资料", "Internal"), "public": ("公开版", "Public edition")}
 
@@ -280,6 +287,7 @@ def evaluation_paragraph(a, *, lang: str = "zh") -> str:
     dims = [d for d in scheme.dimension_codes if d in set(t["dimension"])]
     sat = {v.code for v in scheme.levels if v.satisfied}
     dis = set(scheme.rules.dissatisfied_levels)
+    second = second_level(scheme)  # 比较满意 in the default scheme
     rates, n_dis, share_dis, share_fair, n_all = {}, {}, {}, {}, {}
     for d in dims:
         part = t[t["dimension"] == d]
@@ -290,7 +298,7 @@ def evaluation_paragraph(a, *, lang: str = "zh") -> str:
         n_dis[d] = int(dis_rows["count"].sum())
         n_all[d] = int(part["n_all"].iloc[0]) if len(part) else 0
         share_dis[d] = n_dis[d] / n_all[d] if n_all[d] else np.nan
-        fair = part[part["level"] == "fairly_satisfied"]
+        fair = part[part["level"] == second.code]
         share_fair[d] = float(fair["count"].sum() / n_all[d]) if n_all[d] else np.nan
     median = float(np.median(list(rates.values()))) if rates else np.nan
     good = [d for d in dims if rates[d] >= median]
@@ -314,7 +322,7 @@ def evaluation_paragraph(a, *, lang: str = "zh") -> str:
         if fair_vals:
             lo, hi = min(fair_vals), max(fair_vals)
             parts.append(
-                f"；{len(dims)}个评议内容中“比较满意”各占该项总评议票数的 "
+                f"；{len(dims)}个评议内容中“{second.label('zh')}”各占该项总评议票数的 "
                 f"{fmt.interval(lo, hi, fmt=fmt.percent)}"
             )
         parts.append(f"。{comments['zh']}")
@@ -334,6 +342,22 @@ def evaluation_paragraph(a, *, lang: str = "zh") -> str:
         )
     parts.append(f". {comments['en']}")
     return "".join(parts)
+
+
+def second_level(scheme):
+    """The valid level just below the scheme's top box (比较满意 in the bundled scheme): the
+    level the office's summary quotes the share of.
+
+    Examples
+    --------
+    >>> from evalstats.core.scheme import load_scheme
+    >>> second_level(load_scheme()).label("zh")
+    '比较满意'
+    """
+    valid = [v for v in scheme.levels if v.valid]
+    codes = [v.code for v in valid]
+    top = codes.index(scheme.rules.top_box_level)
+    return valid[min(top + 1, len(valid) - 1)]
 
 
 def _zh_count(n: int) -> str:
@@ -382,14 +406,15 @@ def brief(a, *, lang: str = "zh") -> Brief:
     lang = check_option("lang", lang, LANGS)
     tier = a.summary.get("tier", "internal")
     edition = EDITION.get(tier, EDITION["internal"])[0 if lang == "zh" else 1]
+    sat, unknown = satisfied_levels(a, lang), invalid_levels(a, lang)
     note = _t(
         lang,
-        "注：满意率为“满意”“比较满意”票数占有效票数（不含“不了解”和未填写）的比例；"
-        "某项的总评议票数为该项全部答案（含“不了解”和未填写）。置信区间为 "
+        f"注：满意率为{sat}票数占有效票数（不含{unknown}和未填写）的比例；"
+        f"某项的总评议票数为该项全部答案（含{unknown}和未填写）。置信区间为 "
         f"{fmt.confidence_text(a.summary['confidence_level'])}。得分保留两位小数、比例保留一位小数，"
         "名次和等次按未舍入的数值确定。",
-        "Note: the satisfied rate is the share of satisfied and fairly satisfied answers among "
-        "valid answers (don't-know and blanks excluded); a dimension's votes are all answers "
+        f"Note: the satisfied rate is the share of {sat} answers among valid answers "
+        f"({unknown} and blanks excluded); a dimension's votes are all answers "
         "given on it. Scores to 2 decimals, rates to 1; ranks and grades are decided on "
         "unrounded values.",
     )
