@@ -39,10 +39,16 @@ def test_sections_in_both_languages(h1, year):
     assert narrative.sections(h1, "en")["overview"].startswith("## Overview\n\n")
     assert narrative.sections(year, "zh")["overview"].startswith("## 总体情况（年终测评）")
     assert narrative.sections(year, "zh")["ranking"].startswith("## 年度排名（分序列）")
-    assert narrative.title(h1, "zh") == "# 2026年上半年政风行风测评分析报告"
-    assert narrative.title(year, "en") == (
+    assert narrative.title(h1, "zh", date="2026-12-20") == (
+        "# 2026年上半年政风行风测评分析报告\n\n"
+        '<p class="evalstats-byline">示范镇政风行风测评工作领导小组办公室　2026年12月20日</p>'
+    )
+    assert narrative.title(year, "en", date="2027-01-05").splitlines()[0] == (
         "# Conduct evaluation report: the 2026 annual evaluation"
     )
+    assert "5 January 2027" in narrative.title(year, "en", date="2027-01-05")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        narrative.title(h1, "zh", date="20261220")
 
 
 def test_overview_numbers_come_from_the_tables(h1):

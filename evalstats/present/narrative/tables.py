@@ -182,7 +182,7 @@ def table_frame(a, name: str, lang: str = "zh") -> pd.DataFrame:
     name = check_option("name", name, TABLE_VIEWS)
     if VIEW_SOURCES.get(name, name) not in a.tables:
         return pd.DataFrame()
-    view, headers = table_view(a, name, lang)
+    view, headers = _shown_view(a, name, lang)
     return _labels.present(
         view,
         scheme=a.scheme,
@@ -190,6 +190,16 @@ def table_frame(a, name: str, lang: str = "zh") -> pd.DataFrame:
         labels=_headers(view, headers, lang),
         percent_columns=_percent_columns(view),
     )
+
+
+def _shown_view(a, name: str, lang: str):
+    """The view of a table; in the public edition without the columns it withholds in every
+    row (a column of dashes only says nothing, e.g. the 抑制说明's form counts)."""
+    view, headers = table_view(a, name, lang)
+    if is_public(a) and len(view):
+        blank = view.isna() | view.astype(str).eq("")
+        view = view.loc[:, ~blank.all()]
+    return view, headers
 
 
 def _percent_columns(view: pd.DataFrame) -> list[str]:
@@ -276,7 +286,7 @@ def table(a, name: str, lang: str = "zh", *, max_rows: int | None = DISPLAY_MAX_
             )
         label = _labels.TABLE_LABELS.get(VIEW_SOURCES.get(name, name), (name, name))
         return Note(not_published(label[0 if lang == "zh" else 1], lang))
-    view, headers = table_view(a, name, lang)
+    view, headers = _shown_view(a, name, lang)
     if not len(view):
         return Note(empty_note(name, lang))
     total = len(view)
