@@ -106,6 +106,14 @@ def test_the_public_brief_is_marked_public():
     a = analysis.half_year("2026H1", data_dir=DATA, n_resamples=50, seed=1, tier="public")
     assert brief(a).edition == "公开版"
     assert brief(a, lang="en").edition == "Public edition"
+    # the public edition holds no comments, only their number: the brief never says none
+    # were received when some were (it did)
+    internal = analysis.half_year("2026H1", data_dir=DATA, n_resamples=50, seed=1)
+    n = len(internal.tables["comments"])
+    assert n > 0 and a.summary["comments"] == n
+    text = brief_markdown(brief(a))
+    assert "未收到意见建议" not in text
+    assert f"收到意见建议 {n} 条（原文不对外公布，已转交各单位）。" in text
 
 
 def test_the_note_names_the_schemes_satisfied_levels(half_year):

@@ -61,3 +61,18 @@ def test_the_public_edition_shows_no_code_path_or_identifier(public):
 def test_a_table_left_out_is_named_where_it_would_be(public):
     note = narrative.table(public, "quality_changes", "zh")
     assert isinstance(note, Note) and "剔除标记问卷后的变化" in note and "公开版不公布" in note
+
+
+def test_the_public_edition_drops_the_columns_it_withholds_in_every_row(public):
+    """A column of dashes only says nothing (the 抑制说明 table showed its form counts as "—"
+    in every row); the internal edition keeps its columns."""
+    raw = narrative.views.view(public, "suppressed", "zh")[0]
+    emptied = [c for c in raw.columns if raw[c].isna().all()]
+    assert emptied, "the demo's public edition withholds a whole column of the 抑制说明"
+    shown = narrative.table_frame(public, "suppressed", "zh")
+    assert len(shown.columns) == len(raw.columns) - len(emptied)
+    for name in ("response", "ranking", "levels", "rectification_rectify", "suppressed"):
+        frame = narrative.table_frame(public, name, "zh")
+        if len(frame):
+            blank = frame.isna() | frame.astype(str).isin(["", "—"])
+            assert not blank.all().any(), (name, list(frame.columns[blank.all()]))

@@ -39,10 +39,16 @@ def test_sections_in_both_languages(h1, year):
     assert narrative.sections(h1, "en")["overview"].startswith("## Overview\n\n")
     assert narrative.sections(year, "zh")["overview"].startswith("## 总体情况（年终测评）")
     assert narrative.sections(year, "zh")["ranking"].startswith("## 年度排名（分序列）")
-    assert narrative.title(h1, "zh") == "# 2026年上半年政风行风测评分析报告"
-    assert narrative.title(year, "en") == (
+    assert narrative.title(h1, "zh", date="2026-12-20") == (
+        "# 2026年上半年政风行风测评分析报告\n\n"
+        '<p class="evalstats-byline">示范镇政风行风测评工作领导小组办公室　2026年12月20日</p>'
+    )
+    assert narrative.title(year, "en", date="2027-01-05").splitlines()[0] == (
         "# Conduct evaluation report: the 2026 annual evaluation"
     )
+    assert "5 January 2027" in narrative.title(year, "en", date="2027-01-05")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        narrative.title(h1, "zh", date="20261220")
 
 
 def test_overview_numbers_come_from_the_tables(h1):
@@ -191,7 +197,22 @@ def test_tables_for_the_report(h1, year):
     levels = narrative.table_frame(h1, "levels", "zh")
     assert list(levels.columns)[:2] == ["评议内容", "满意"]
     empty = narrative.table(year, "quality_changes", "zh")
-    assert isinstance(empty, narrative.Note) and empty._repr_markdown_() == "（本表无内容。）"
+    # an empty table's note names the table, so it never reads as a note on the one above
+    assert isinstance(empty, narrative.Note)
+    assert empty._repr_markdown_() == "（“剔除标记问卷后的变化”：本期没有。）"
+
+
+def test_detail_tables_give_way_on_paper_to_a_line_naming_their_sheet(year):
+    shown = narrative.table(year, "comparison", "zh")
+    assert isinstance(shown, narrative.OnScreen)
+    rows = len(narrative.table_frame(year, "comparison", "zh"))
+    page = shown._repr_html_()
+    screen, paper = page.split('<p class="evalstats-print-only">')
+    assert screen.startswith('<div class="evalstats-screen-only">') and "<table" in screen
+    note = f"（本表共 {rows:,} 行，打印时从略，见 Excel 工作簿“前后比较”表或报告电子版。）"
+    assert paper == note + "</p>"
+    # a table outside PRINT_DETAIL prints as it shows
+    assert "evalstats-print-only" not in narrative.table(year, "final_grades", "zh").to_html()
 
 
 def test_long_tables_are_cut_with_a_caption_but_rankings_never(h1):
@@ -200,12 +221,12 @@ def test_long_tables_are_cut_with_a_caption_but_rankings_never(h1):
     cut = narrative.table(h1, "rectification_rectify", "zh", max_rows=5)
     assert len(cut.data) == 5
     assert cut.caption == (
-        f"仅显示前 5 行，共 {len(full):,} 行；"
-        "完整的表见 Excel 工作簿与 tables/ 文件夹（rectification）。"
+        f"仅显示前 5 行，共 {len(full):,} 行；完整的表见 Excel 工作簿“整改清单”表。"
     )
     assert "<caption>仅显示前 5 行" in cut.to_html()
     en = narrative.table(h1, "rectification_rectify", "en", max_rows=5)
     assert en.caption.startswith(f"First 5 of {len(full):,} rows; the whole table")
+    assert "/" not in cut.caption and "rectification" not in cut.caption  # no file, no code
     whole = narrative.table(h1, "rectification_rectify", "zh", max_rows=None)
     assert whole.caption is None and len(whole.data) == len(full)
     # the 整改清单 is shown in two parts: 须整改, then 反馈参考 (issue 14)

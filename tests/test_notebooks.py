@@ -38,6 +38,7 @@ PARAMETERS = [
     "backend",
     "memory_limit",
     "scheduler",
+    "report_date",
 ]
 SEED = 20260101
 N_RESAMPLES = 500  # as _run

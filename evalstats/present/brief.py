@@ -366,6 +366,14 @@ def _zh_count(n: int) -> str:
 
 def _comment_counts(a) -> dict:
     c = a.tables.get("comments")
+    if c is None:  # the public edition holds no comments table, only their number
+        n = int(a.summary.get("comments", 0) or 0)
+        if n:
+            return {
+                "zh": f"收到意见建议 {n} 条（原文不对外公布，已转交各单位）。",
+                "en": f"{n} comments were received (not quoted in the public edition; "
+                "passed on to the units).",
+            }
     n = 0 if c is None else len(c)
     if n == 0:
         return {"zh": "本期未收到意见建议。", "en": "No comments were received."}

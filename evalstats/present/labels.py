@@ -791,6 +791,11 @@ def rounding_note(lang: str = "zh", *, decimals: int = 2) -> str:
     )
 
 
+NOWRAP_CHARS = 12
+"""A column whose longest shown value has at most this many characters is not wrapped in a
+report table (a unit name, a number, an interval such as ``81.46–95.14``)."""
+
+
 def style(
     df: pd.DataFrame,
     *,
@@ -823,6 +828,13 @@ def style(
         if column_format(df.columns[pos], df.iloc[:, pos].dtype, percent_columns=percent_columns)
         in ("percent", "pvalue", "integer", "decimal")
     ]
+    # a short value (a name, a number, an interval "81.46–95.14") stays on one line, so a row
+    # prints as one line; long text (comments, reasons) wraps
+    short = {
+        p
+        for p in range(shown.shape[1])
+        if shown.iloc[:, p].astype(str).str.len().max(skipna=True) <= NOWRAP_CHARS
+    }
     digest = hashlib.sha256(shown.to_csv(index=False).encode("utf-8")).hexdigest()[:12]
     styler = shown.style
     styler.set_uuid(f"evalstats{digest}")
@@ -833,7 +845,8 @@ def style(
         [
             {
                 "selector": f"td.col{p}, th.col_heading.col{p}",
-                "props": "text-align: right;" if p in numeric else "text-align: left;",
+                "props": ("text-align: right;" if p in numeric else "text-align: left;")
+                + (" white-space: nowrap;" if p in short else ""),
             }
             for p in range(df.shape[1])
         ],
@@ -852,6 +865,7 @@ __all__ = [
     "FORMATS",
     "LANGS",
     "MISSING",
+    "NOWRAP_CHARS",
     "SCHEME_COLUMNS",
     "TABLE_LABELS",
     "VALUE_LABELS",

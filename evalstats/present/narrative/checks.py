@@ -245,7 +245,7 @@ def method(a, lang: str = "zh") -> str:
             f"Scheme: {escape(sch['name'])} (version {escape(sch['version'])}, SHA-256 "
             f"{sch['sha256'][:12]}…)."
         )
-    return compose(a, "method", lang, text)
+    return annex(compose(a, "method", lang, text))
 
 
 def rules(a, lang: str = "zh") -> str:
@@ -254,10 +254,27 @@ def rules(a, lang: str = "zh") -> str:
     lang = check_lang(lang)
     sections = _rules.rules_text(a.scheme, lang=lang, kind=a.kind, edition=a.tier)
     intro = _rules.rules_intro(a.scheme, lang=lang)
-    return compose(a, "rules", lang, _rules.rules_markdown(sections, intro=intro))
+    return annex(compose(a, "rules", lang, _rules.rules_markdown(sections, intro=intro)))
+
+
+def annex(markdown: str) -> str:
+    r"""A section the report prints as an annex, in smaller type (the rules and the method:
+    reference for whoever checks a number, not reading for every leader).
+
+    The section starts with an empty ``<div class="evalstats-annex">``; the print stylesheet
+    styles the output holding it (a wrapping ``<div>`` would not survive: the Markdown
+    renderer closes an HTML block at the first blank line).
+
+    Examples
+    --------
+    >>> annex("## 方法说明\n\n正文")
+    '<div class="evalstats-annex"></div>\n\n## 方法说明\n\n正文'
+    """
+    return f'<div class="evalstats-annex"></div>\n\n{markdown}'
 
 
 __all__ = [
+    "annex",
     "group_differences",
     "method",
     "quality",

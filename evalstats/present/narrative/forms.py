@@ -9,6 +9,8 @@ Examples
 
 from __future__ import annotations
 
+import html
+
 from evalstats.present import format as _format
 from evalstats.present.narrative.text import (
     ALL,
@@ -30,15 +32,42 @@ _n = _format.count_words
 _level = _format.confidence_text
 
 
-def title(a, lang: str = "zh") -> str:
-    """The report's title (a ``#`` heading)."""
+def title(a, lang: str = "zh", *, date=None) -> str:
+    """The report's title block: the title (a ``#`` heading) and a line naming the issuing
+    office (the scheme's ``[letters] office``) and the report's date in words.
+
+    Parameters
+    ----------
+    a : Analysis
+    lang : {"zh", "en"}
+    date : date or str, optional
+        The report's date (``YYYY-MM-DD``); default the scheme's ``[letters] date``, else
+        today (:func:`evalstats.present.letters.header.letter_date`, as for the letters).
+
+    Examples
+    --------
+    >>> print(title(a, "zh", date="2026-12-20"))  # doctest: +SKIP
+    # 2026年度政风行风测评分析报告
+    <BLANKLINE>
+    <p class="evalstats-byline">示范镇政风行风测评工作领导小组办公室　2026年12月20日</p>
+    """
     lang = check_lang(lang)
     c = cycle_text(a, a.cycle, lang)
     if lang == "zh":
         kind = "年度" if a.kind == "annual" else ""
         name = c if a.kind != "annual" else c.replace("年度", "")
-        return f"# {name}{kind}政风行风测评分析报告"
-    return f"# Conduct evaluation report: {c}"
+        heading = f"# {name}{kind}政风行风测评分析报告"
+    else:
+        heading = f"# Conduct evaluation report: {c}"
+    # the letters' date rule (given, else [letters] date, else today); imported here, as the
+    # letters package imports the narrative
+    from evalstats.present.letters.header import letter_date
+
+    settings = a.scheme.letters
+    day = _format.date_text(letter_date(date, settings=settings), lang)
+    office = settings.office.strip()
+    line = f"{office}{'　' if lang == 'zh' else ' · '}{day}" if office else day
+    return f'{heading}\n\n<p class="evalstats-byline">{html.escape(line)}</p>'
 
 
 def overview(a, lang: str = "zh") -> str:

@@ -56,6 +56,113 @@ class Parts:
         return self._repr_html_()
 
 
+class OnScreen:
+    """A table or figure shown on screen whose place on paper is taken by one line saying where
+    it is.
+
+    The printed report keeps to what its reader acts on (:data:`PRINT_DETAIL`); a long detail
+    table or a second figure of the same numbers would add pages without adding a decision.
+    ``_repr_html_`` gives the item inside ``<div class="evalstats-screen-only">`` and the line
+    in ``<p class="evalstats-print-only">`` (the report's print stylesheet shows one or the
+    other).  ``shown`` is anything with a ``to_html()``: a Styler, a saved figure
+    (:class:`evalstats.present.plot.SavedFigure`).
+    """
+
+    def __init__(self, shown, note: str):
+        if not callable(getattr(shown, "to_html", None)):
+            raise TypeError(f"shown must have a to_html(); got {type(shown).__name__}")
+        self.shown = shown
+        self.note = str(note)
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<div class="evalstats-screen-only">{self.shown.to_html()}</div>\n'
+            f'<p class="evalstats-print-only">{html.escape(self.note)}</p>'
+        )
+
+    def to_html(self) -> str:
+        return self._repr_html_()
+
+
+PRINT_DETAIL: dict[str, tuple[str, str] | None] = {
+    "comparison": None,
+    "rank_movement": None,
+    "weak_units_followup": None,
+    "group_differences": None,
+    "reliability": None,
+    "quality": None,
+    "levels_by_unit": ("各单位的评价等级分布", "Answer levels by unit"),
+}
+"""Tables (→ ``None``: labelled by their workbook sheet) and figures (→ their ``(zh, en)``
+title) the printed report leaves out; each is whole on screen, and a table in the workbook.
+
+Their section's text states what they show: the changes that are real, the largest rank
+moves, each weak unit's follow-up, the group differences that are real, the reliability by
+group, every data-quality flag by kind; the groups' rates are in their figure, the levels of
+every unit in the heatmap and the weak items.  On paper each gives way to a line saying where
+it is, so the demo's annual report prints in at most 12 A4 pages."""
+
+
+def print_note(name: str, rows: int | None = None, lang: str = "zh") -> str:
+    """The line standing on paper for a table or figure of :data:`PRINT_DETAIL`: a table's
+    names its workbook sheet (by label) and its number of ``rows``.
+
+    Examples
+    --------
+    >>> print_note("rank_movement", 30)
+    '（本表共 30 行，打印时从略，见 Excel 工作簿“名次变化”表或报告电子版。）'
+    >>> print_note("comparison", 1, "en")[:40]
+    '(1 row, not printed: see the sheet "Comp'
+    >>> print_note("levels_by_unit")
+    '（“各单位的评价等级分布”图打印时从略，见报告电子版。）'
+    """
+    lang = check_lang(lang)
+    name = check_option("name", name, tuple(PRINT_DETAIL))
+    i = 0 if lang == "zh" else 1
+    figure = PRINT_DETAIL[name]
+    if figure is not None:
+        if lang == "zh":
+            return f"（“{figure[0]}”图打印时从略，见报告电子版。）"
+        return f'(The figure "{figure[1]}" is not printed: see the report on screen.)'
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
+        raise ValueError(f"rows must be the table's number of rows; got {rows!r}")
+    sheet = _labels.TABLE_LABELS.get(VIEW_SOURCES.get(name, name), (name, name))[i]
+    if lang == "zh":
+        return f"（本表共 {rows:,} 行，打印时从略，见 Excel 工作簿“{sheet}”表或报告电子版。）"
+    noun = "row" if rows == 1 else "rows"
+    return (
+        f'({rows:,} {noun}, not printed: see the sheet "{sheet}" of the Excel workbook '
+        "or the report on screen.)"
+    )
+
+
+def screen_only(shown, name: str, lang: str = "zh") -> OnScreen:
+    """A figure of :data:`PRINT_DETAIL` for the report body: whole on screen, a line on paper.
+
+    Examples
+    --------
+    >>> saved = plot.save_figure(fig, out, "levels_by_unit")  # doctest: +SKIP
+    >>> screen_only(saved, "levels_by_unit", "zh")  # doctest: +SKIP
+    """
+    return OnScreen(shown, print_note(name, lang=lang))
+
+
+def empty_note(name: str, lang: str = "zh") -> str:
+    """The note standing for a table with no rows: it names the table, so it never reads as a
+    note on what is above it.
+
+    Examples
+    --------
+    >>> empty_note("quality_changes")
+    '（“剔除标记问卷后的变化”：本期没有。）'
+    """
+    lang = check_lang(lang)
+    label = _labels.TABLE_LABELS.get(VIEW_SOURCES.get(name, name), (name, name))
+    if lang == "zh":
+        return f"（“{label[0]}”：本期没有。）"
+    return f'("{label[1]}": none in this cycle.)'
+
+
 PARTS = {
     "rectification": (
         ("rectification_rectify", ("须整改", "To rectify")),
@@ -75,7 +182,7 @@ def table_frame(a, name: str, lang: str = "zh") -> pd.DataFrame:
     name = check_option("name", name, TABLE_VIEWS)
     if VIEW_SOURCES.get(name, name) not in a.tables:
         return pd.DataFrame()
-    view, headers = table_view(a, name, lang)
+    view, headers = _shown_view(a, name, lang)
     return _labels.present(
         view,
         scheme=a.scheme,
@@ -83,6 +190,16 @@ def table_frame(a, name: str, lang: str = "zh") -> pd.DataFrame:
         labels=_headers(view, headers, lang),
         percent_columns=_percent_columns(view),
     )
+
+
+def _shown_view(a, name: str, lang: str):
+    """The view of a table; in the public edition without the columns it withholds in every
+    row (a column of dashes only says nothing, e.g. the 抑制说明's form counts)."""
+    view, headers = table_view(a, name, lang)
+    if is_public(a) and len(view):
+        blank = view.isna() | view.astype(str).eq("")
+        view = view.loc[:, ~blank.all()]
+    return view, headers
 
 
 def _percent_columns(view: pd.DataFrame) -> list[str]:
@@ -114,14 +231,13 @@ WHOLE_TABLES = frozenset({"ranking", "final_grades", "rank_movement"})
 
 
 def _cut_caption(shown: int, total: int, name: str, lang: str) -> str:
+    # the sheet by its label: a Chinese document names no file or folder
+    sheet = _labels.TABLE_LABELS.get(name, (name, name))
     if lang == "zh":
-        return (
-            f"仅显示前 {shown:,} 行，共 {total:,} 行；完整的表见 Excel 工作簿"
-            f"与 tables/ 文件夹（{name}）。"
-        )
+        return f"仅显示前 {shown:,} 行，共 {total:,} 行；完整的表见 Excel 工作簿“{sheet[0]}”表。"
     return (
-        f"First {shown:,} of {total:,} rows; the whole table is in the Excel workbook "
-        f"and the tables/ folder ({name})."
+        f'First {shown:,} of {total:,} rows; the whole table is in the sheet "{sheet[1]}" '
+        "of the Excel workbook."
     )
 
 
@@ -170,9 +286,9 @@ def table(a, name: str, lang: str = "zh", *, max_rows: int | None = DISPLAY_MAX_
             )
         label = _labels.TABLE_LABELS.get(VIEW_SOURCES.get(name, name), (name, name))
         return Note(not_published(label[0 if lang == "zh" else 1], lang))
-    view, headers = table_view(a, name, lang)
+    view, headers = _shown_view(a, name, lang)
     if not len(view):
-        return Note("（本表无内容。）" if lang == "zh" else "(Nothing to show in this table.)")
+        return Note(empty_note(name, lang))
     total = len(view)
     cut = max_rows is not None and name not in WHOLE_TABLES and total > max_rows
     if cut:
@@ -187,15 +303,22 @@ def table(a, name: str, lang: str = "zh", *, max_rows: int | None = DISPLAY_MAX_
     if cut:
         source = VIEW_SOURCES.get(name, name)
         styler.set_caption(html.escape(_cut_caption(max_rows, total, source, lang)))
+    if name in PRINT_DETAIL:
+        return OnScreen(styler, print_note(name, total, lang))
     return styler
 
 
 __all__ = [
     "DISPLAY_MAX_ROWS",
     "PARTS",
+    "PRINT_DETAIL",
     "WHOLE_TABLES",
     "Note",
+    "OnScreen",
     "Parts",
+    "empty_note",
+    "print_note",
+    "screen_only",
     "table",
     "table_frame",
 ]

@@ -16,6 +16,7 @@ from evalstats.present.plot.style import (
     ALL,
     HEATMAP_VALUES,
     RATE_VALUES,
+    ROW_HEIGHT,
     check_frame,
     cycle_heading,
     keep_data,
@@ -88,7 +89,9 @@ def heatmap(
     n_rows = len(units)
     wide_labels = lang == "en"
     with themed():
-        fig = new_figure(10, 1.6 + 0.3 * n_rows + 0.4 * len(blocks) + (0.3 if wide_labels else 0))
+        fig = new_figure(
+            10, 1.4 + ROW_HEIGHT * n_rows + 0.35 * len(blocks) + (0.3 if wide_labels else 0)
+        )
         axes = fig.subplots(
             len(blocks), 1, sharex=True, squeeze=False, height_ratios=[len(b) for _, b in blocks]
         )[:, 0]

@@ -15,6 +15,7 @@ from evalstats.core.scheme import Scheme
 from evalstats.present.plot.style import (
     BLANK,
     LEVELS_BY,
+    ROW_HEIGHT,
     TALLY_COLUMNS,
     UNITS_COLUMNS,
     check_frame,
@@ -193,7 +194,7 @@ def levels_diverging(
 
     n_rows = sum(len(b[1]) for b in blocks)
     with themed():
-        fig = new_figure(10, 1.6 + 0.34 * n_rows + 0.45 * len(blocks))
+        fig = new_figure(10, 1.4 + ROW_HEIGHT * n_rows + 0.4 * len(blocks))
         axes = fig.subplots(
             len(blocks), 1, sharex=True, squeeze=False, height_ratios=[len(b[1]) for b in blocks]
         )[:, 0]

@@ -14,6 +14,7 @@ from evalstats.core.scheme import Scheme
 from evalstats.present.format import rank_range
 from evalstats.present.plot.style import (
     RANK_SCORES,
+    ROW_HEIGHT,
     STATUS_STYLE,
     check_frame,
     check_series,
@@ -100,7 +101,7 @@ def ranking_intervals(
     n_rows = sum(len(b) for _, b in blocks)
     all_status = set(unit_status(ranking if series is None else blocks[0][1]))
     with themed():
-        fig = new_figure(9.5, 1.4 + 0.3 * n_rows + 0.55 * len(blocks))
+        fig = new_figure(9.5, 1.2 + ROW_HEIGHT * n_rows + 0.45 * len(blocks))
         axes = fig.subplots(
             len(blocks), 1, sharex=True, squeeze=False, height_ratios=[len(b) for _, b in blocks]
         )[:, 0]

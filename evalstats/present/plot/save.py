@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import matplotlib as mpl
@@ -33,6 +34,16 @@ class SavedFigure(list):
         data = png.read_bytes()
         width = int.from_bytes(data[16:20], "big")  # PNG IHDR: width, big-endian
         return data, {"width": round(width * INLINE_DPI / PNG_DPI)}
+
+    def to_html(self) -> str:
+        """The PNG as an ``<img>`` with the data inline, at the width a notebook shows it
+        (for a figure shown inside other HTML, e.g. on screen only); empty without a PNG."""
+        shown = self._repr_png_()
+        if shown is None:
+            return ""
+        data, meta = shown
+        encoded = base64.b64encode(data).decode("ascii")
+        return f'<img src="data:image/png;base64,{encoded}" width="{meta["width"]}" alt="">'
 
 
 def save_figure(

@@ -90,7 +90,7 @@ def slope(
     # series collapsed the layout at 6.5 in)
     # one panel per series, stacked: each as wide as the printed page, so its labels print at
     # 8 pt (side by side, three series printed at about 5 pt)
-    panel = max(2.6, 0.6 + 0.2 * max(len(rows) for _, rows in blocks))
+    panel = max(2.2, 0.5 + 0.17 * max(len(rows) for _, rows in blocks))
     height = panel * len(blocks) + 0.9
     reach = 0.8 if lang == "zh" else 1.15  # room for the labels beside the lines (data units)
     with themed():
