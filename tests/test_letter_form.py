@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import re
 
 import docx
@@ -16,6 +17,7 @@ from evalstats.analyses import profile
 from evalstats.core.scheme import LetterSettings
 from evalstats.present import format as fmt
 from evalstats.present import letters
+from evalstats.present.rules import rules_text
 
 DATE = "2026-12-20"
 DEADLINE = "2027年1月19日"  # 30 days later (the bundled scheme's reply_days)
@@ -191,6 +193,74 @@ def test_html_sections_are_escaped_and_classed(annual):
     assert str(letters.caption("dimensions")) == (
         '<p class="letter-caption">图1　各类评议人对各项评议内容的评分</p>'
     )
+
+
+# ---------------------------------------------------------------------- the annex's rules
+def _report_rules(a, lang) -> str:
+    """The report's rules section as plain text (Markdown escapes and entities undone)."""
+    from evalstats.present.narrative import checks
+
+    md = checks.rules(a, lang)
+    return html.unescape(re.sub(r"\\(.)", r"\1", md))
+
+
+def _letter_rules(p, lang) -> list[tuple[str, str]]:
+    """The annex's rules: its sentences with the (一)-lead removed, and its row lines."""
+    out = []
+    for kind, text in letters.blocks(p, "rules", lang, date=DATE)[1:]:  # after the heading
+        text = re.sub(r"^（[一二三四五六七八九十]+）[^。]+。|^\(\d+\) [^.]+\. ", "", text)
+        out.append((kind, text))
+    return out
+
+
+def _as_report(text: str, lang: str) -> str:
+    """A letter's sentence as the report says it (the document names itself)."""
+    if lang == "zh":
+        return text.replace("本函", "本报告").replace("文中", "报告中")
+    for mine, its in (("This letter", "This report"), ("in the letter", "in the report")):
+        text = text.replace(mine, its)
+    return text.replace("(the letter shows", "(the report shows")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("tier", ["internal", "public"])
+def test_annex_rules_are_the_reports_sentences(annual, public, tier, lang):
+    a = annual if tier == "internal" else public
+    p = profile.unit_profile("governance_office", cycle="2026A", analysis=a, tier=tier)
+    report = _report_rules(a, lang)
+    paragraphs = [t for k, t in _letter_rules(p, lang) if k == "p"]
+    assert len(paragraphs) >= 10
+    for text in paragraphs:
+        assert _as_report(text, lang) in report, text
+    # the tables: every row of the report's tables is a line of the annex
+    rows = [t for k, t in _letter_rules(p, lang) if k == "li"]
+    assert ("优秀：90 分及以上" if lang == "zh" else "Excellent: 90 or more") in rows
+    assert len(rows) == sum(len(s.rows) for s in rules_text(a.scheme, lang=lang))
+    # the annex says which edition the reader holds, naming the letter
+    mark = {
+        "internal": ("本函为内部资料", "This letter is for internal use"),
+        "public": ("本函为公开版", "This is the public edition"),
+    }[tier][lang == "en"]
+    assert mark in " ".join(paragraphs)
+
+
+def test_another_scheme_changes_the_letter_and_the_report_alike(annual):
+    s = annual.scheme
+    grades = tuple(dataclasses.replace(g, min=95) if g.min == 90 else g for g in s.grades)
+    rules = dataclasses.replace(s.rules, veto_threshold=55)
+    other = dataclasses.replace(s, grades=grades, rules=rules)
+    a = dataclasses.replace(annual, scheme=other)
+    p = profile.unit_profile("governance_office", cycle="2026A", analysis=annual)
+    q = dataclasses.replace(p, scheme=other)
+    for scheme_a, scheme_p, new, old in ((annual, p, False, True), (a, q, True, False)):
+        report = _report_rules(scheme_a, "zh")
+        letter = " ".join(t for _k, t in _letter_rules(scheme_p, "zh"))
+        for text in (report, letter):
+            assert ("95 分及以上" in text) is new and ("低于 55 分" in text) is new
+            assert ("不足 95 分" in text) is new and ("不足 90 分" in text) is old
+            assert ("低于 60 分" in text) is old
+        for text in (t for k, t in _letter_rules(scheme_p, "zh") if k == "p"):
+            assert _as_report(text, "zh") in report, text
 
 
 # ---------------------------------------------------------------------- the Word letter
