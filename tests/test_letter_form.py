@@ -47,10 +47,11 @@ def test_title_block_salutation_and_signature(annual):
     p = profile.unit_profile("governance_office", cycle="2026A", analysis=annual)
     body = body_text(p)
     kinds = [k for k, _ in body]
-    assert body[0] == ("ref", "示范行风办〔2026〕5号")  # the 5th unit of the units file
-    assert body[1] == ("title", "关于2026年度政风行风测评结果的反馈函")
-    assert body[2] == ("salutation", "综治办：")
-    assert not any("致：" in t or "序列）" in t for _k, t in body[:4])
+    assert body[0] == ("mark", "内部资料")  # the edition, as the public letter's 公开版
+    assert body[1] == ("ref", "示范行风办〔2026〕5号")  # the 5th unit of the units file
+    assert body[2] == ("title", "关于2026年度政风行风测评结果的反馈函")
+    assert body[3] == ("salutation", "综治办：")
+    assert not any("致：" in t or "序列）" in t for _k, t in body[:5])
     headings = [t for k, t in body if k == "h2"]
     assert headings == ["一、测评结果", "二、整改要求", "三、与上次测评相比", "四、收到的意见"]
     assert ("p", "特此函告。") in body
@@ -70,7 +71,7 @@ def test_title_block_salutation_and_signature(annual):
 def test_half_year_title_and_numbering(half_year):
     p = profile.unit_profile("party_office", cycle="2026H1", analysis=half_year)
     assert letters.blocks(p, "title")[0][1] == "关于2026年上半年政风行风测评结果的反馈函"
-    assert letters.blocks(p, "reference", date="2027-01-03")[0][1] == "示范行风办〔2027〕1号"
+    assert letters.blocks(p, "reference", date="2027-01-03")[-1][1] == "示范行风办〔2027〕1号"
 
 
 def test_the_scheme_decides_office_number_and_copies(annual):
@@ -89,7 +90,7 @@ def test_the_scheme_decides_office_number_and_copies(annual):
     )
     q = dataclasses.replace(p, scheme=dataclasses.replace(p.scheme, letters=mine))
     body = body_text(q, date=None)  # the scheme's date
-    assert letters.blocks(q, "reference")[0][1] == "辛行风函〔2027〕22号"  # the 2nd unit
+    assert letters.blocks(q, "reference")[-1][1] == "辛行风函〔2027〕22号"  # the 2nd unit
     assert body[-2:] == [("sign", "辛口镇人民政府"), ("sign", "2027年1月5日")]
     closing = letters.blocks(q, "closing")[0][1]
     assert "2027年1月20日前" in closing and "联系电话：022-0000" in closing
@@ -308,6 +309,28 @@ def test_docx_page_numbers(word):
     footer = word.sections[0].footer._element.xml
     assert "PAGE" in footer and 'w:fldCharType="begin"' in footer
     assert "— " in word.sections[0].footer.paragraphs[0].text
+
+
+def test_docx_edition_on_every_page(word, public, tmp_path):
+    """内部资料 / 公开版 small at the top right of every printed page, the first included, and
+    in the title block (issue 14 item 6)."""
+    for doc, mark in ((word, "内部资料"), (None, "公开版")):
+        if doc is None:
+            p = profile.unit_profile(
+                "finance_office", cycle="2026A", analysis=public, tier="public"
+            )
+            doc = docx.Document(str(letters.write_docx(p, tmp_path / "财政所.docx", date=DATE)))
+        sec = doc.sections[0]
+        assert not sec.different_first_page_header_footer  # one header, every page
+        head = sec.header.paragraphs
+        assert [x.text for x in head] == [mark]
+        assert head[0].alignment == 2  # right
+        assert head[0].runs[0].font.size.pt <= 11
+        assert doc.paragraphs[0].text == mark  # the title block too
+        assert "PAGE" in sec.footer._element.xml
+    en = profile.unit_profile("finance_office", cycle="2026A", analysis=public, tier="public")
+    doc = docx.Document(str(letters.write_docx(en, tmp_path / "en.docx", lang="en", date=DATE)))
+    assert doc.sections[0].header.paragraphs[0].text == "Public edition"
 
 
 def test_docx_tables_repeat_headers_keep_rows_and_align_numbers(word):

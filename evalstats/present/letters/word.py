@@ -1,10 +1,11 @@
 """The Word letter (python-docx) in 公文 style, after GB/T 9704: A4 with margins 3.7 / 3.5 /
 2.8 / 2.6 cm (top, bottom, left, right), body in 仿宋 三号 (16 pt) on a 28 pt line, headings in
-黑体, the title centred in 小标宋, all text black, page numbers ``— 1 —`` at the foot; the
-annex on a new page; tables in 小四 (五号 when wide) with a header row repeated on every page,
-rows that do not split and numbers right-aligned; figures where the annex discusses them, with
-captions (图1 …).  Fonts are named in the East-Asian slot (``w:eastAsia``), which Word on the
-office's machines resolves; elsewhere (LibreOffice) a similar font is substituted.
+黑体, the title centred in 小标宋, all text black, page numbers ``— 1 —`` at the foot and the
+edition (内部资料 / 公开版, :mod:`evalstats.present.wordpage`) small at the top right of every
+page; the annex on a new page; tables in 小四 (五号 when wide) with a header row repeated on
+every page, rows that do not split and numbers right-aligned; figures where the annex discusses
+them, with captions (图1 …).  Fonts are named in the East-Asian slot (``w:eastAsia``), which
+Word on the office's machines resolves; elsewhere (LibreOffice) a similar font is substituted.
 
 Examples
 --------
@@ -26,11 +27,17 @@ from evalstats.present.letters.header import letter_header
 from evalstats.present.letters.sections import blocks
 from evalstats.present.letters.tables import table_frame
 from evalstats.present.letters.text import FIGURES, SECTIONS, lang_index
+from evalstats.present.wordpage import (
+    FONT_LATIN,
+    east_asian,
+    edition_header,
+    edition_mark,
+    page_number_footer,
+)
 
 FONT_BODY = "仿宋"
 FONT_HEADING = "黑体"
 FONT_TITLE = "方正小标宋简体"
-FONT_LATIN = "Times New Roman"
 
 _BODY_PT = 16  # 三号
 _LINE_PT = 28
@@ -49,22 +56,6 @@ _TABLE_AFTER = {
 """Annex section → the table printed after its words."""
 
 
-def _east_asian(run_or_style, font: str, latin: str = FONT_LATIN) -> None:
-    """Set the Latin and the East-Asian font (``w:eastAsia``) of a run or a style."""
-    from docx.oxml.ns import qn
-
-    run_or_style.font.name = latin
-    el = run_or_style.element
-    rpr = el.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(fonts)
-    fonts.set(qn("w:eastAsia"), font)
-    fonts.set(qn("w:ascii"), latin)
-    fonts.set(qn("w:hAnsi"), latin)
-
-
 def _run(para, text: str, font: str, size: float, *, bold: bool = False):
     from docx.shared import Pt, RGBColor
 
@@ -72,7 +63,7 @@ def _run(para, text: str, font: str, size: float, *, bold: bool = False):
     run.font.size = Pt(size)
     run.font.bold = bold
     run.font.color.rgb = RGBColor(0, 0, 0)
-    _east_asian(run, font)
+    east_asian(run, font)
     return run
 
 
@@ -86,32 +77,6 @@ def _para(doc, *, align=None, indent_chars: float = 0, size: float = _BODY_PT, k
     fmt.first_line_indent = Pt(size * indent_chars) if indent_chars else None
     fmt.keep_with_next = keep
     return para
-
-
-def _page_number_footer(section) -> None:
-    """``— PAGE —`` centred at the foot of every page (宋体 四号)."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    para = section.footer.paragraphs[0]
-    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(para, "— ", "宋体", 14)
-    run = _run(para, "", "宋体", 14)
-    for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        else:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        run._r.append(el)
-        if kind == "separate":
-            t = OxmlElement("w:t")
-            t.text = "1"
-            run._r.append(t)
-    _run(para, " —", "宋体", 14)
 
 
 def _row_flags(row, *, header: bool) -> None:
@@ -213,8 +178,9 @@ def _figure(doc, path: Path, caption: str) -> None:
     _run(cap, caption, FONT_HEADING, 14)
 
 
-def _setup(doc) -> None:
-    """A4, 公文 margins, 仿宋 三号 on a 28 pt line, black; page numbers."""
+def _setup(doc, edition: str, lang: str) -> None:
+    """A4, 公文 margins, 仿宋 三号 on a 28 pt line, black; page numbers at the foot and the
+    edition's mark at the top right of every page."""
     from docx.shared import Mm, Pt, RGBColor
 
     sec = doc.sections[0]
@@ -223,7 +189,7 @@ def _setup(doc) -> None:
     sec.left_margin, sec.right_margin = Mm(28), Mm(26)
     sec.footer_distance = Mm(20)
     normal = doc.styles["Normal"]
-    _east_asian(normal, FONT_BODY)
+    east_asian(normal, FONT_BODY)
     normal.font.size = Pt(_BODY_PT)
     normal.font.color.rgb = RGBColor(0, 0, 0)
     fmt = normal.paragraph_format
@@ -231,7 +197,7 @@ def _setup(doc) -> None:
     fmt.space_before = fmt.space_after = Pt(0)
     fmt.widow_control = True
     heading = doc.styles["Heading 2"]
-    _east_asian(heading, FONT_HEADING)
+    east_asian(heading, FONT_HEADING)
     heading.font.size = Pt(_BODY_PT)
     heading.font.bold = False
     heading.font.italic = False
@@ -240,7 +206,8 @@ def _setup(doc) -> None:
     heading.paragraph_format.space_after = Pt(0)
     heading.paragraph_format.line_spacing = Pt(_LINE_PT)
     heading.paragraph_format.keep_with_next = True
-    _page_number_footer(sec)
+    page_number_footer(sec)
+    edition_header(sec, edition_mark(edition, lang=lang))
 
 
 def _write_block(doc, kind: str, text: str, state: dict) -> None:
@@ -343,7 +310,7 @@ def write_docx(
         raise ValueError(f"figures has unknown section(s) {unknown}; use {sorted(FIGURES)}")
     head = letter_header(profile, date=date, lang=lang)
     doc = docx.Document()
-    _setup(doc)
+    _setup(doc, profile.tier, lang)
     doc.core_properties.title = head.title
     doc.core_properties.author = head.office
     state = {"item": 0}
