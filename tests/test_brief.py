@@ -138,6 +138,10 @@ def test_the_public_brief_is_marked_public():
     a = analysis.half_year("2026H1", data_dir=DATA, n_resamples=50, seed=1, tier="public")
     assert brief(a).edition == "公开版"
     assert brief(a, lang="en").edition == "Public edition"
+    # the public edition withholds the comments, not the fact of them
+    assert "comments" not in a.tables and a.summary["comments"] > 0
+    assert f"收到意见建议 {a.summary['comments']} 条。" in brief(a).paragraph
+    assert "未收到" not in brief(a).paragraph
 
 
 def test_the_note_names_the_schemes_satisfied_levels(half_year):

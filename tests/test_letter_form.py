@@ -186,6 +186,13 @@ def test_html_sections_are_escaped_and_classed(annual):
     assert '<p class="letter-sign">2026年12月20日</p>' in page
     assert "letter-annex-start" in letters.html(p, "annex")
     assert letters.html(p, "suppression") == ""
+    rules = letters.html(p, "rules", date=DATE)  # the rules' tables as tables, escaped
+    assert '<table class="evalstats-table letter-table"><tr><th class="col0">等次</th>' in rules
+    assert '<tr><td class="col0 text">优秀</td><td class="col1 text">90 分及以上</td></tr>' in rules
+    assert '<td class="col1 text">企业</td><td class="col2">40%</td>' in rules  # a number
+    assert rules.count("<style>") == 1 and "td.text { text-align: left;" in rules
+    md = letters.section(p, "rules", date=DATE)
+    assert "\n\n| 等次 | 年度综合得分 |\n| --- | --- |\n| 优秀 | 90 分及以上 |" in md
     hostile = dataclasses.replace(
         p, comments=p.comments.assign(comment="<script>alert(1)</script>")
     )
@@ -233,10 +240,13 @@ def test_annex_rules_are_the_reports_sentences(annual, public, tier, lang):
     assert len(paragraphs) >= 10
     for text in paragraphs:
         assert _as_report(text, lang) in report, text
-    # the tables: every row of the report's tables is a line of the annex
-    rows = [t for k, t in _letter_rules(p, lang) if k == "li"]
-    assert ("优秀：90 分及以上" if lang == "zh" else "Excellent: 90 or more") in rows
-    assert len(rows) == sum(len(s.rows) for s in rules_text(a.scheme, lang=lang))
+    # the tables: the report's tables, header and rows
+    rows = [
+        tuple(t.split(letters.CELL_SEP)) for k, t in _letter_rules(p, lang) if k in ("th", "td")
+    ]
+    sections = rules_text(a.scheme, lang=lang, kind="annual")
+    assert rows == [r for s in sections if s.header for r in (s.header, *s.rows)]
+    assert ("优秀", "90 分及以上") in rows or ("Excellent", "90 or more") in rows
     # the annex says which edition the reader holds, naming the letter
     mark = {
         "internal": ("本函为内部资料", "This letter is for internal use"),
@@ -355,6 +365,9 @@ def test_docx_annex_after_a_page_break_and_figures_captioned_in_place(word):
     cap2 = texts.index("图2　各项评议内容的评价等级分布")
     assert texts.index("三、各项评议内容得分") < cap1 < texts.index("四、评价等级分布") < cap2
     assert "graphic" in word.paragraphs[cap1 - 1]._p.xml  # the picture right above its caption
+    grades = next(t for t in word.tables if t.rows[0].cells[0].text == "等次")  # the rules'
+    assert [c.text for c in grades.rows[1].cells] == ["优秀", "90 分及以上"]
+    assert texts.index("一、评分规则") < texts.index("三、各项评议内容得分")
     assert texts[-1] == "抄送：镇党委办公室，镇纪委。"
     body = "\n".join(texts[:annex])
     assert not STATISTICS.search(body), STATISTICS.search(body)

@@ -379,11 +379,13 @@ def _zh_count(n: int) -> str:
 
 
 def _comment_counts(a) -> dict:
+    """The comments received, by kind where the table has them.  The public edition withholds
+    the comments table, not the fact of them: its count comes from the summary."""
     c = a.tables.get("comments")
-    n = 0 if c is None else len(c)
+    n = len(c) if c is not None else int(a.summary.get("comments") or 0)
     if n == 0:
         return {"zh": "本期未收到意见建议。", "en": "No comments were received."}
-    if "comment_kind" in c:
+    if c is not None and "comment_kind" in c:
         counts = c["comment_kind"].astype(str).value_counts()
         order = [k.code for k in a.scheme.comment_kinds]
         keys = [k for k in order if k in counts.index]

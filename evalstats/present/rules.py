@@ -12,7 +12,8 @@ render them:
 
 * :func:`rules_markdown` — the report's section (``narrative.rules``), Markdown with tables;
 * :func:`rules_plain` — plain text (the workbook's 说明 sheet, a Word paragraph);
-* :func:`rules_lines` — a section's table one row a line (the letter's annex lists them).
+* the letters' annex lays the sections out as its own blocks, tables included
+  (:mod:`evalstats.present.letters.rules`).
 
 The same sentences go into the report, the workbook and the letters' annex (附件：评分规则与方法
 说明); ``document`` only names the document the reader holds (本报告 / 本函).
@@ -46,7 +47,6 @@ __all__ = [
     "RULES_HEADING",
     "RulesSection",
     "rules_intro",
-    "rules_lines",
     "rules_markdown",
     "rules_plain",
     "rules_text",
@@ -491,39 +491,24 @@ def rules_markdown(
     return "\n\n".join(blocks)
 
 
-def rules_lines(section: RulesSection, *, lang: str = "zh") -> list[str]:
-    """A section's table as plain lines, one row a line (``优秀：90 分及以上``); ``[]`` when
-    the section has no table.
-
-    Examples
-    --------
-    >>> rules_lines(rules_text()[3])[0]
-    '优秀：90 分及以上'
-    >>> rules_lines(rules_text()[0])[0]
-    '满意：卷面数字 1，分值 100，计为满意 是，计入有效票 是'
-    """
-    lang = check_option("lang", lang, LANGS)
-    if not isinstance(section, RulesSection):
-        raise TypeError(f"section must be a RulesSection; got {type(section).__name__}")
-    colon, comma = ("：", "，") if lang == "zh" else (": ", ", ")
-    lines = []
-    for row in section.rows:
-        if len(section.header) == 3 and section.key == "weights":
-            lines.append(f"{row[0]} {row[1]}{colon}{row[2]}")
-            continue
-        pairs = [f"{h} {c}" for h, c in zip(section.header[1:], row[1:], strict=True)]
-        lines.append(f"{row[0]}{colon}{comma.join(pairs) if len(row) > 2 else row[1]}")
-    return lines
-
-
 def rules_plain(section: RulesSection, *, lang: str = "zh") -> str:
     """One section as plain text (a workbook cell, a Word paragraph): its paragraphs, then its
-    table one row a line (:func:`rules_lines`).
+    table one row a line (``优秀：90 分及以上``).
 
     Examples
     --------
     >>> print(rules_plain(rules_text()[1]).splitlines()[-1])
     评议内容 清正廉洁：20%
     """
-    lines = rules_lines(section, lang=lang)
-    return "\n".join([*section.paragraphs, *lines])
+    lang = check_option("lang", lang, LANGS)
+    if not isinstance(section, RulesSection):
+        raise TypeError(f"section must be a RulesSection; got {type(section).__name__}")
+    colon, comma = ("：", "，") if lang == "zh" else (": ", ", ")
+    lines = list(section.paragraphs)
+    for row in section.rows:
+        if len(section.header) == 3 and section.key == "weights":
+            lines.append(f"{row[0]} {row[1]}{colon}{row[2]}")
+            continue
+        pairs = [f"{h} {c}" for h, c in zip(section.header[1:], row[1:], strict=True)]
+        lines.append(f"{row[0]}{colon}{comma.join(pairs) if len(row) > 2 else row[1]}")
+    return "\n".join(lines)

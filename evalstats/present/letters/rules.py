@@ -4,7 +4,8 @@ The sentences are :func:`evalstats.present.rules.rules_text`'s — the ones the 
 workbook print — for the letter's scheme, cycle kind and edition, naming the letter (本函) where
 the report names itself.  Only the layout is the letter's: each part of the rules opens with a
 公文 third-level heading run into its first sentence (``（一）评价等级与计分。测评表的…``), its
-table follows one row a line (:func:`~evalstats.present.rules.rules_lines`).
+table follows as ``th`` / ``td`` blocks (:data:`~evalstats.present.letters.sections.CELL_SEP`
+between the cells), which the Word and the HTML letter print as a table.
 
 Examples
 --------
@@ -14,8 +15,12 @@ Examples
 
 from __future__ import annotations
 
-from evalstats.present.letters.text import numeral
-from evalstats.present.rules import rules_intro, rules_lines, rules_text
+from evalstats.present.letters.text import CELL_SEP, numeral
+from evalstats.present.rules import rules_intro, rules_text
+
+
+def _cells(values) -> str:
+    return CELL_SEP.join(" ".join(str(v).split()) for v in values)  # no separator inside a cell
 
 
 def _rules(p, lang, head):
@@ -26,7 +31,9 @@ def _rules(p, lang, head):
         first, *rest = sec.paragraphs
         out.append(("p", lead + first))
         out += [("p", text) for text in rest]
-        out += [("li", line) for line in rules_lines(sec, lang=lang)]
+        if sec.header:
+            out.append(("th", _cells(sec.header)))
+            out += [("td", _cells(row)) for row in sec.rows]
     return out
 
 

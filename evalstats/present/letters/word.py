@@ -15,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from evalstats.core.vocab import LANGS
 from evalstats.present.letters.header import letter_header
 from evalstats.present.letters.sections import blocks
 from evalstats.present.letters.tables import table_frame
-from evalstats.present.letters.text import FIGURES, SECTIONS, lang_index
+from evalstats.present.letters.text import CELL_SEP, FIGURES, NUMBER_CELL, SECTIONS, lang_index
 from evalstats.present.wordpage import (
     FONT_LATIN,
     east_asian,
@@ -43,8 +42,6 @@ _BODY_PT = 16  # 三号
 _LINE_PT = 28
 _TABLE_PT = 12  # 小四
 _WIDE_TABLE_PT = 10.5  # 五号, for tables of more than six columns
-_NUMBER = re.compile(r"^[\s+\-−—–]*[\d,.]+%?(\s*(至|to|–|/)\s*[\d,.−\-]+%?)?$")
-"""A cell that is a number, a percentage or an interval of them: right-aligned."""
 _TABLE_AFTER = {
     "headline": "headline",
     "dimensions": "dimensions",
@@ -161,7 +158,7 @@ def _docx_table(doc, frame: pd.DataFrame) -> None:
             fmt.keep_with_next = i < len(rows) - 1 and len(rows) <= 12  # short tables: one page
             if i == 0:
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            elif j > 0 and _NUMBER.match(value):
+            elif j > 0 and NUMBER_CELL.match(value):
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             _run(para, value, FONT_HEADING if i == 0 else FONT_BODY, size)
     _para(doc, size=8)  # a little space after the table
@@ -267,6 +264,13 @@ def _write_block(doc, kind: str, text: str, state: dict) -> None:
         _run(para, text, FONT_BODY, _BODY_PT)
 
 
+def _flush_rows(doc, state: dict) -> None:
+    """Print the ``th`` / ``td`` blocks gathered so far as one table."""
+    rows = state.pop("rows", [])
+    if rows:
+        _docx_table(doc, pd.DataFrame(rows[1:], columns=rows[0]))
+
+
 def write_docx(
     profile,
     path,
@@ -318,7 +322,13 @@ def write_docx(
         parts = blocks(profile, key, lang, date=head)
         state["key"] = key
         for kind, text in parts:
+            if kind != "td":
+                _flush_rows(doc, state)
+            if kind in ("th", "td"):  # a table inside the words (the rules' tables)
+                state.setdefault("rows", []).append(text.split(CELL_SEP))
+                continue
             _write_block(doc, kind, text, state)
+        _flush_rows(doc, state)
         name = _TABLE_AFTER.get(key)
         if name and parts:
             _docx_table(doc, table_frame(profile, name, lang))
