@@ -102,6 +102,38 @@ def test_write_brief_html_and_word(annual, tmp_path):
     assert brief_html(brief(annual, lang="en")).count("<h2>") == 5
 
 
+def test_the_word_brief_has_the_letters_title_block_and_page_furniture(annual, tmp_path):
+    """Edition, title, issuing office and the date in words, as the letters show them; the
+    edition at the top right of every page and the page number at the foot."""
+    import dataclasses
+
+    import docx
+
+    paths = write_brief(annual, tmp_path, date="2026-12-20")
+    doc = docx.Document(str(paths[1]))
+    texts = [p.text for p in doc.paragraphs]
+    office = annual.scheme.letters.office
+    assert texts[:3] == [
+        "内部资料",
+        "2026年度政风行风测评结果简报",
+        f"{office}\u3000\u30002026年12月20日",
+    ]
+    sec = doc.sections[0]
+    assert [p.text for p in sec.header.paragraphs] == ["内部资料"]
+    assert sec.header.paragraphs[0].alignment == 2 and not sec.different_first_page_header_footer
+    assert "PAGE" in sec.footer._element.xml and sec.footer.paragraphs[0].text == "— 1 —"
+    page = paths[0].read_text("utf-8")
+    assert f'<p class="issued">{office}\u3000\u30002026年12月20日</p>' in page
+    # a scheme without an issuing office: the date alone; its own date when none is given
+    letters = dataclasses.replace(annual.scheme.letters, office="", date="2027-01-05")
+    other = dataclasses.replace(annual, scheme=dataclasses.replace(annual.scheme, letters=letters))
+    b = brief(other)
+    assert (b.office, b.date) == ("", "2027年1月5日")
+    assert brief(other, lang="en", date="2026-12-20").date == "20 December 2026"
+    doc = docx.Document(str(write_brief(other, tmp_path / "x")[1]))
+    assert doc.paragraphs[2].text == "2027年1月5日"
+
+
 def test_the_public_brief_is_marked_public():
     a = analysis.half_year("2026H1", data_dir=DATA, n_resamples=50, seed=1, tier="public")
     assert brief(a).edition == "公开版"

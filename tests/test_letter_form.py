@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import re
 
 import docx
@@ -16,6 +17,7 @@ from evalstats.analyses import profile
 from evalstats.core.scheme import LetterSettings
 from evalstats.present import format as fmt
 from evalstats.present import letters
+from evalstats.present.rules import rules_text
 
 DATE = "2026-12-20"
 DEADLINE = "2027年1月19日"  # 30 days later (the bundled scheme's reply_days)
@@ -45,10 +47,11 @@ def test_title_block_salutation_and_signature(annual):
     p = profile.unit_profile("governance_office", cycle="2026A", analysis=annual)
     body = body_text(p)
     kinds = [k for k, _ in body]
-    assert body[0] == ("ref", "示范行风办〔2026〕5号")  # the 5th unit of the units file
-    assert body[1] == ("title", "关于2026年度政风行风测评结果的反馈函")
-    assert body[2] == ("salutation", "综治办：")
-    assert not any("致：" in t or "序列）" in t for _k, t in body[:4])
+    assert body[0] == ("mark", "内部资料")  # the edition, as the public letter's 公开版
+    assert body[1] == ("ref", "示范行风办〔2026〕5号")  # the 5th unit of the units file
+    assert body[2] == ("title", "关于2026年度政风行风测评结果的反馈函")
+    assert body[3] == ("salutation", "综治办：")
+    assert not any("致：" in t or "序列）" in t for _k, t in body[:5])
     headings = [t for k, t in body if k == "h2"]
     assert headings == ["一、测评结果", "二、整改要求", "三、与上次测评相比", "四、收到的意见"]
     assert ("p", "特此函告。") in body
@@ -68,7 +71,7 @@ def test_title_block_salutation_and_signature(annual):
 def test_half_year_title_and_numbering(half_year):
     p = profile.unit_profile("party_office", cycle="2026H1", analysis=half_year)
     assert letters.blocks(p, "title")[0][1] == "关于2026年上半年政风行风测评结果的反馈函"
-    assert letters.blocks(p, "reference", date="2027-01-03")[0][1] == "示范行风办〔2027〕1号"
+    assert letters.blocks(p, "reference", date="2027-01-03")[-1][1] == "示范行风办〔2027〕1号"
 
 
 def test_the_scheme_decides_office_number_and_copies(annual):
@@ -87,7 +90,7 @@ def test_the_scheme_decides_office_number_and_copies(annual):
     )
     q = dataclasses.replace(p, scheme=dataclasses.replace(p.scheme, letters=mine))
     body = body_text(q, date=None)  # the scheme's date
-    assert letters.blocks(q, "reference")[0][1] == "辛行风函〔2027〕22号"  # the 2nd unit
+    assert letters.blocks(q, "reference")[-1][1] == "辛行风函〔2027〕22号"  # the 2nd unit
     assert body[-2:] == [("sign", "辛口镇人民政府"), ("sign", "2027年1月5日")]
     closing = letters.blocks(q, "closing")[0][1]
     assert "2027年1月20日前" in closing and "联系电话：022-0000" in closing
@@ -183,6 +186,13 @@ def test_html_sections_are_escaped_and_classed(annual):
     assert '<p class="letter-sign">2026年12月20日</p>' in page
     assert "letter-annex-start" in letters.html(p, "annex")
     assert letters.html(p, "suppression") == ""
+    rules = letters.html(p, "rules", date=DATE)  # the rules' tables as tables, escaped
+    assert '<table class="evalstats-table letter-table"><tr><th class="col0">等次</th>' in rules
+    assert '<tr><td class="col0 text">优秀</td><td class="col1 text">90 分及以上</td></tr>' in rules
+    assert '<td class="col1 text">企业</td><td class="col2">40%</td>' in rules  # a number
+    assert rules.count("<style>") == 1 and "td.text { text-align: left;" in rules
+    md = letters.section(p, "rules", date=DATE)
+    assert "\n\n| 等次 | 年度综合得分 |\n| --- | --- |\n| 优秀 | 90 分及以上 |" in md
     hostile = dataclasses.replace(
         p, comments=p.comments.assign(comment="<script>alert(1)</script>")
     )
@@ -191,6 +201,77 @@ def test_html_sections_are_escaped_and_classed(annual):
     assert str(letters.caption("dimensions")) == (
         '<p class="letter-caption">图1　各类评议人对各项评议内容的评分</p>'
     )
+
+
+# ---------------------------------------------------------------------- the annex's rules
+def _report_rules(a, lang) -> str:
+    """The report's rules section as plain text (Markdown escapes and entities undone)."""
+    from evalstats.present.narrative import checks
+
+    md = checks.rules(a, lang)
+    return html.unescape(re.sub(r"\\(.)", r"\1", md))
+
+
+def _letter_rules(p, lang) -> list[tuple[str, str]]:
+    """The annex's rules: its sentences with the (一)-lead removed, and its row lines."""
+    out = []
+    for kind, text in letters.blocks(p, "rules", lang, date=DATE)[1:]:  # after the heading
+        text = re.sub(r"^（[一二三四五六七八九十]+）[^。]+。|^\(\d+\) [^.]+\. ", "", text)
+        out.append((kind, text))
+    return out
+
+
+def _as_report(text: str, lang: str) -> str:
+    """A letter's sentence as the report says it (the document names itself)."""
+    if lang == "zh":
+        return text.replace("本函", "本报告").replace("文中", "报告中")
+    for mine, its in (("This letter", "This report"), ("in the letter", "in the report")):
+        text = text.replace(mine, its)
+    return text.replace("(the letter shows", "(the report shows")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("tier", ["internal", "public"])
+def test_annex_rules_are_the_reports_sentences(annual, public, tier, lang):
+    a = annual if tier == "internal" else public
+    p = profile.unit_profile("governance_office", cycle="2026A", analysis=a, tier=tier)
+    report = _report_rules(a, lang)
+    paragraphs = [t for k, t in _letter_rules(p, lang) if k == "p"]
+    assert len(paragraphs) >= 10
+    for text in paragraphs:
+        assert _as_report(text, lang) in report, text
+    # the tables: the report's tables, header and rows
+    rows = [
+        tuple(t.split(letters.CELL_SEP)) for k, t in _letter_rules(p, lang) if k in ("th", "td")
+    ]
+    sections = rules_text(a.scheme, lang=lang, kind="annual")
+    assert rows == [r for s in sections if s.header for r in (s.header, *s.rows)]
+    assert ("优秀", "90 分及以上") in rows or ("Excellent", "90 or more") in rows
+    # the annex says which edition the reader holds, naming the letter
+    mark = {
+        "internal": ("本函为内部资料", "This letter is for internal use"),
+        "public": ("本函为公开版", "This is the public edition"),
+    }[tier][lang == "en"]
+    assert mark in " ".join(paragraphs)
+
+
+def test_another_scheme_changes_the_letter_and_the_report_alike(annual):
+    s = annual.scheme
+    grades = tuple(dataclasses.replace(g, min=95) if g.min == 90 else g for g in s.grades)
+    rules = dataclasses.replace(s.rules, veto_threshold=55)
+    other = dataclasses.replace(s, grades=grades, rules=rules)
+    a = dataclasses.replace(annual, scheme=other)
+    p = profile.unit_profile("governance_office", cycle="2026A", analysis=annual)
+    q = dataclasses.replace(p, scheme=other)
+    for scheme_a, scheme_p, new, old in ((annual, p, False, True), (a, q, True, False)):
+        report = _report_rules(scheme_a, "zh")
+        letter = " ".join(t for _k, t in _letter_rules(scheme_p, "zh"))
+        for text in (report, letter):
+            assert ("95 分及以上" in text) is new and ("低于 55 分" in text) is new
+            assert ("不足 95 分" in text) is new and ("不足 90 分" in text) is old
+            assert ("低于 60 分" in text) is old
+        for text in (t for k, t in _letter_rules(scheme_p, "zh") if k == "p"):
+            assert _as_report(text, "zh") in report, text
 
 
 # ---------------------------------------------------------------------- the Word letter
@@ -240,6 +321,28 @@ def test_docx_page_numbers(word):
     assert "— " in word.sections[0].footer.paragraphs[0].text
 
 
+def test_docx_edition_on_every_page(word, public, tmp_path):
+    """内部资料 / 公开版 small at the top right of every printed page, the first included, and
+    in the title block (issue 14 item 6)."""
+    for doc, mark in ((word, "内部资料"), (None, "公开版")):
+        if doc is None:
+            p = profile.unit_profile(
+                "finance_office", cycle="2026A", analysis=public, tier="public"
+            )
+            doc = docx.Document(str(letters.write_docx(p, tmp_path / "财政所.docx", date=DATE)))
+        sec = doc.sections[0]
+        assert not sec.different_first_page_header_footer  # one header, every page
+        head = sec.header.paragraphs
+        assert [x.text for x in head] == [mark]
+        assert head[0].alignment == 2  # right
+        assert head[0].runs[0].font.size.pt <= 11
+        assert doc.paragraphs[0].text == mark  # the title block too
+        assert "PAGE" in sec.footer._element.xml
+    en = profile.unit_profile("finance_office", cycle="2026A", analysis=public, tier="public")
+    doc = docx.Document(str(letters.write_docx(en, tmp_path / "en.docx", lang="en", date=DATE)))
+    assert doc.sections[0].header.paragraphs[0].text == "Public edition"
+
+
 def test_docx_tables_repeat_headers_keep_rows_and_align_numbers(word):
     assert len(word.tables) >= 4
     for t in word.tables:
@@ -262,6 +365,9 @@ def test_docx_annex_after_a_page_break_and_figures_captioned_in_place(word):
     cap2 = texts.index("图2　各项评议内容的评价等级分布")
     assert texts.index("三、各项评议内容得分") < cap1 < texts.index("四、评价等级分布") < cap2
     assert "graphic" in word.paragraphs[cap1 - 1]._p.xml  # the picture right above its caption
+    grades = next(t for t in word.tables if t.rows[0].cells[0].text == "等次")  # the rules'
+    assert [c.text for c in grades.rows[1].cells] == ["优秀", "90 分及以上"]
+    assert texts.index("一、评分规则") < texts.index("三、各项评议内容得分")
     assert texts[-1] == "抄送：镇党委办公室，镇纪委。"
     body = "\n".join(texts[:annex])
     assert not STATISTICS.search(body), STATISTICS.search(body)

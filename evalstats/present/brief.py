@@ -33,6 +33,7 @@ from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
 from evalstats.present import format as fmt
 from evalstats.present.changes import cycle_label
+from evalstats.present.letters.header import letter_date
 from evalstats.present.narrative.text import (
     ALL,
     REQUIRED_TEXT,
@@ -40,6 +41,13 @@ from evalstats.present.narrative.text import (
     invalid_levels,
     join_words,
     satisfied_levels,
+)
+from evalstats.present.report.html import EDITION_MARKS
+from evalstats.present.wordpage import (
+    east_asian,
+    edition_header,
+    edition_mark,
+    page_number_footer,
 )
 from evalstats.present.words import veto_sentence
 
@@ -59,7 +67,6 @@ BRIEF_FILES = ("brief.html", "brief.docx")
 """The files :func:`write_brief` writes into a report folder."""
 
 SERIES_COLUMNS = (("序列", "单位数", "前三名", "末位"), ("Series", "Units", "Top 3", "Last"))
-EDITION = {"internal": ("内部资料", "Internal"), "public": ("公开版", "Public edition")}
 
 
 @dataclass(frozen=True)
@@ -74,11 +81,18 @@ class SeriesLine:
 
 @dataclass(frozen=True)
 class Brief:
-    """The leaders' brief in words (:func:`brief`), ready for any view."""
+    """The leaders' brief in words (:func:`brief`), ready for any view.
+
+    ``edition`` is the edition's mark (内部资料 / 公开版), ``office`` the issuing office of the
+    scheme's ``[letters]`` (``""`` when the scheme leaves it empty) and ``date`` the date in
+    words (2026年12月20日): the title block the letters show.
+    """
 
     lang: str
     title: str
     edition: str
+    office: str
+    date: str
     facts: tuple[str, ...]
     series: tuple[SeriesLine, ...]
     vetoes: tuple[str, ...]
@@ -365,6 +379,8 @@ def _zh_count(n: int) -> str:
 
 
 def _comment_counts(a) -> dict:
+    """The comments received, by kind where the table has them.  The public edition withholds
+    the comments table, not the fact of them: its count comes from the summary."""
     c = a.tables.get("comments")
     if c is None:  # the public edition holds no comments table, only their number
         n = int(a.summary.get("comments", 0) or 0)
@@ -377,7 +393,7 @@ def _comment_counts(a) -> dict:
     n = 0 if c is None else len(c)
     if n == 0:
         return {"zh": "本期未收到意见建议。", "en": "No comments were received."}
-    if "comment_kind" in c:
+    if c is not None and "comment_kind" in c:
         counts = c["comment_kind"].astype(str).value_counts()
         order = [k.code for k in a.scheme.comment_kinds]
         keys = [k for k in order if k in counts.index]
@@ -392,7 +408,7 @@ def _comment_counts(a) -> dict:
     return {"zh": f"收到意见建议 {n} 条。", "en": f"{n} comments were received."}
 
 
-def brief(a, *, lang: str = "zh") -> Brief:
+def brief(a, *, lang: str = "zh", date=None) -> Brief:
     """The leaders' brief of an analysis (:class:`Brief`).
 
     Parameters
@@ -400,6 +416,9 @@ def brief(a, *, lang: str = "zh") -> Brief:
     a : Analysis
         A half-year or annual analysis (:mod:`evalstats.analyses.cycle`).
     lang : {"zh", "en"}
+    date : date or str, optional
+        The brief's date (``YYYY-MM-DD``); default the scheme's ``[letters] date``, else today
+        (:func:`evalstats.present.letters.letter_date`, as the letters are dated).
 
     Returns
     -------
@@ -413,7 +432,9 @@ def brief(a, *, lang: str = "zh") -> Brief:
     """
     lang = check_option("lang", lang, LANGS)
     tier = a.summary.get("tier", "internal")
-    edition = EDITION.get(tier, EDITION["internal"])[0 if lang == "zh" else 1]
+    edition = edition_mark(tier if tier in EDITION_MARKS else "internal", lang=lang)
+    settings = a.scheme.letters
+    day = fmt.date_text(letter_date(date, settings=settings), lang)
     sat, unknown = satisfied_levels(a, lang), invalid_levels(a, lang)
     note = _t(
         lang,
@@ -430,6 +451,8 @@ def brief(a, *, lang: str = "zh") -> Brief:
         lang=lang,
         title=_title(a, lang),
         edition=edition,
+        office=settings.office.strip(),
+        date=day,
         facts=_facts(a, lang),
         series=_series_lines(a, lang),
         vetoes=_vetoes(a, lang),
@@ -477,8 +500,8 @@ CSS = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif;
        font-size: 11pt; line-height: 1.55; color: #000; max-width: 178mm; margin: 0 auto; }
 h1 { font-size: 17pt; text-align: center; margin: 0 0 2mm 0; }
-.edition { text-align: center; font-size: 10pt; margin-bottom: 5mm; }
-.edition span { border: 1px solid #000; padding: 0 2mm; }
+.edition { font-size: 11pt; font-weight: bold; margin-bottom: 3mm; }
+.issued { text-align: center; font-size: 10.5pt; margin: 0 0 5mm 0; }
 h2 { font-size: 12pt; margin: 4mm 0 1mm 0; }
 p, li { margin: 0 0 1mm 0; }
 ul { margin: 0; padding-left: 6mm; }
@@ -489,11 +512,18 @@ th { background: #eee; }
 """
 
 
+def _issued(b: Brief) -> str:
+    """The title block's second line: the issuing office (when the scheme names one) and the
+    date, as the letters sign them."""
+    return ("\u3000\u3000" if b.lang == "zh" else ", ").join(x for x in (b.office, b.date) if x)
+
+
 def brief_html(b: Brief) -> str:
     """The brief as a standalone HTML page that prints on one A4 sheet."""
     e = html.escape
     z = b.lang == "zh"
-    body = [f"<h1>{e(b.title)}</h1>", f'<div class="edition"><span>{e(b.edition)}</span></div>']
+    body = [f'<div class="edition">{e(b.edition)}</div>', f"<h1>{e(b.title)}</h1>"]
+    body.append(f'<p class="issued">{e(_issued(b))}</p>')
     for head, items, series in _sections(b):
         body.append(f"<h2>{e(head)}</h2>")
         if series is not None:
@@ -528,7 +558,6 @@ def _docx_bytes(b: Brief) -> bytes:
 
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
     doc = Document()
@@ -536,20 +565,25 @@ def _docx_bytes(b: Brief) -> bytes:
     sec.page_width, sec.page_height = Cm(21), Cm(29.7)
     sec.top_margin, sec.bottom_margin = Cm(2.2), Cm(2)
     sec.left_margin = sec.right_margin = Cm(2.2)
+    sec.header_distance, sec.footer_distance = Cm(1.2), Cm(1)
+    edition_header(sec, b.edition)  # every printed page, as the letters
+    page_number_footer(sec, size=10.5)
     z = b.lang == "zh"
 
     def font(run, size, bold=False, east="仿宋"):
         run.font.size = Pt(size)
         run.font.bold = bold
-        run.font.name = "Times New Roman"
-        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east)
+        east_asian(run, east)
 
+    p = doc.add_paragraph()  # the title block: edition, title, office and date
+    font(p.add_run(b.edition), 12, False, "黑体")
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     font(p.add_run(b.title), 18, True, "黑体")
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    font(p.add_run(f"【{b.edition}】"), 11, False, "黑体")
+    p.paragraph_format.space_after = Pt(6)
+    font(p.add_run(_issued(b)), 12)
     for head, items, series in _sections(b):
         p = doc.add_paragraph()
         p.paragraph_format.space_before = Pt(6)
@@ -584,8 +618,11 @@ def _docx_bytes(b: Brief) -> bytes:
     return buf.getvalue()
 
 
-def write_brief(a, output_dir, *, lang: str = "zh") -> list[Path]:
+def write_brief(a, output_dir, *, lang: str = "zh", date=None) -> list[Path]:
     """Write ``brief.html`` and ``brief.docx`` of analysis ``a`` into ``output_dir``.
+
+    ``date`` as for :func:`brief`.  The Word brief carries the edition's mark at the top right
+    of every page and the page number at the foot (:mod:`evalstats.present.wordpage`).
 
     Examples
     --------
@@ -594,7 +631,7 @@ def write_brief(a, output_dir, *, lang: str = "zh") -> list[Path]:
     """
     from evalstats.core.config import resolve_path
 
-    b = brief(a, lang=lang)
+    b = brief(a, lang=lang, date=date)
     out = resolve_path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     html_path, docx_path = out / BRIEF_FILES[0], out / BRIEF_FILES[1]

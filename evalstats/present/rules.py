@@ -11,7 +11,12 @@ It returns :class:`RulesSection` items (a heading, paragraphs, an optional table
 render them:
 
 * :func:`rules_markdown` — the report's section (``narrative.rules``), Markdown with tables;
-* :func:`rules_plain` — plain text (the workbook's 说明 sheet, a Word paragraph).
+* :func:`rules_plain` — plain text (the workbook's 说明 sheet, a Word paragraph);
+* the letters' annex lays the sections out as its own blocks, tables included
+  (:mod:`evalstats.present.letters.rules`).
+
+The same sentences go into the report, the workbook and the letters' annex (附件：评分规则与方法
+说明); ``document`` only names the document the reader holds (本报告 / 本函).
 
 Examples
 --------
@@ -36,6 +41,7 @@ from evalstats.present import glossary as _glossary
 from evalstats.present.words import weak_rule_text
 
 __all__ = [
+    "DOCUMENTS",
     "EDITIONS",
     "KINDS",
     "RULES_HEADING",
@@ -52,6 +58,12 @@ EDITIONS = ("internal", "public")
 """The editions: 内部资料 shows every number; 公开版 withholds small cells."""
 RULES_HEADING = ("评分规则", "Scoring rules")
 """The heading of the rules section, ``(zh, en)``."""
+DOCUMENTS = {
+    "report": ("本报告", "This report", "报告中", "the report"),
+    "letter": ("本函", "This letter", "文中", "the letter"),
+}
+"""The document the rules are stated in → how the text names it ``(zh this, en this, zh in
+it, en it)``: the report (and its workbook) or a feedback letter's annex."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +181,7 @@ def _weights(s: Scheme, lang: str) -> RulesSection:
     return RulesSection("weights", _heading("weights", lang), paragraphs, header, tuple(rows))
 
 
-def _period(s: Scheme, lang: str, kind: str) -> RulesSection:
+def _period(s: Scheme, lang: str, kind: str, doc: tuple) -> RulesSection:
     w = s.rules.period_weights
     h, a = _pct(w["half_year"]), _pct(w["annual"])
     if lang == "zh":
@@ -179,7 +191,7 @@ def _period(s: Scheme, lang: str, kind: str) -> RulesSection:
             "年度结果即被否决。这一权重是测评方案的设定，不是固定规定。"
         ]
         if kind == "half_year":
-            text.append("本报告为上半年测评，只用上半年的数据；年度合成在年终测评后进行。")
+            text.append(f"{doc[0]}为上半年测评，只用上半年的数据；年度合成在年终测评后进行。")
     else:
         text = [
             f"Composite of the year = the half-year evaluation's composite × {h} + the "
@@ -189,13 +201,13 @@ def _period(s: Scheme, lang: str, kind: str) -> RulesSection:
         ]
         if kind == "half_year":
             text.append(
-                "This report covers the half-year evaluation only; the year is combined after "
+                f"{doc[1]} covers the half-year evaluation only; the year is combined after "
                 "the year-end evaluation."
             )
     return RulesSection("period", _heading("period", lang), tuple(text))
 
 
-def _grades(s: Scheme, lang: str, kind: str) -> RulesSection:
+def _grades(s: Scheme, lang: str, kind: str, doc: tuple) -> RulesSection:
     zh = lang == "zh"
     rows = []
     for i, g in enumerate(s.grades):
@@ -211,13 +223,14 @@ def _grades(s: Scheme, lang: str, kind: str) -> RulesSection:
     if zh:
         text = (
             f"等次按{score}划分如下；等次和名次均按未经舍入的得分确定"
-            "（报告中得分保留 2 位小数，可能显示为临界值）。",
+            f"（{doc[2]}得分保留 2 位小数，可能显示为临界值）。",
         )
         header = ("等次", score)
     else:
         text = (
             f"Grades by the {score.lower()}, as below; grades and ranks are decided on the "
-            "unrounded values (reports show 2 decimals, so a score may show as the threshold).",
+            f"unrounded values ({doc[3]} shows 2 decimals, so a score may show as the "
+            "threshold).",
         )
         header = ("Grade", score)
     return RulesSection("grades", _heading("grades", lang), text, header, tuple(rows))
@@ -301,7 +314,7 @@ def _weak(s: Scheme, lang: str) -> RulesSection:
     return RulesSection("weak", _heading("weak", lang), (weak_rule_text(s, lang=lang),))
 
 
-def _samples(s: Scheme, lang: str, edition: str) -> RulesSection:
+def _samples(s: Scheme, lang: str, edition: str, doc: tuple) -> RulesSection:
     r = s.rules
     n, k = _format.count(r.low_confidence_n), _format.count(r.anonymity_min)
     level = _format.confidence_text(r.confidence_level)
@@ -309,20 +322,20 @@ def _samples(s: Scheme, lang: str, edition: str) -> RulesSection:
     if lang == "zh":
         text = [
             f"有效票少于 {n} 张的单元格标为“样本偏少”，结果仅供参考。"
-            f"报告中的区间均为 {level} 置信区间。"
+            f"{doc[2]}的区间均为 {level} 置信区间。"
         ]
         public = f"依据少于 {k} 名评议人的数字不公布（以“—”表示）" + (
             f"；{protected}的评价不按单位分项公布" if protected else ""
         )
         text.append(
-            f"本报告为公开版：{public}。"
+            f"{doc[0]}为公开版：{public}。"
             if edition == "public"
-            else f"本报告为内部资料，显示全部数字。对外公布的公开版中，{public}。"
+            else f"{doc[0]}为内部资料，显示全部数字。对外公布的公开版中，{public}。"
         )
     else:
         text = [
             f"Cells with fewer than {n} valid answers are marked low-confidence and are "
-            f"indicative only. Intervals in the report are {level} confidence intervals."
+            f"indicative only. Intervals in {doc[3]} are {level} confidence intervals."
         ]
         public = f'no figure resting on fewer than {k} respondents is shown ("—")' + (
             f"; ratings by {protected} are not shown unit by unit" if protected else ""
@@ -330,7 +343,7 @@ def _samples(s: Scheme, lang: str, edition: str) -> RulesSection:
         text.append(
             f"This is the public edition: {public}."
             if edition == "public"
-            else f"This report is for internal use and shows every figure. In the public "
+            else f"{doc[1]} is for internal use and shows every figure. In the public "
             f"edition, {public}."
         )
     return RulesSection("samples", _heading("samples", lang), tuple(text))
@@ -359,6 +372,7 @@ def rules_text(
     lang: str = "zh",
     kind: str = "half_year",
     edition: str = "internal",
+    document: str = "report",
 ) -> list[RulesSection]:
     """The rules of ``scheme`` in words: a list of :class:`RulesSection`.
 
@@ -372,6 +386,9 @@ def rules_text(
         The analysis: the annual one decides on the composite of the year.
     edition : {"internal", "public"}
         Says which edition the reader holds (the anonymity rule applies to the public one).
+    document : {"report", "letter"}
+        The document the rules are printed in (:data:`DOCUMENTS`): the sentences are the same,
+        only the words naming the document change (本报告为公开版 / 本函为公开版).
 
     Returns
     -------
@@ -391,16 +408,17 @@ def rules_text(
     lang = check_option("lang", lang, LANGS)
     kind = check_option("kind", kind.replace("-", "_") if isinstance(kind, str) else kind, KINDS)
     edition = check_option("edition", edition, EDITIONS)
+    doc = DOCUMENTS[check_option("document", document, tuple(DOCUMENTS))]
     s = resolve_scheme(scheme)
     return [
         _levels(s, lang),
         _weights(s, lang),
-        _period(s, lang, kind),
-        _grades(s, lang, kind),
+        _period(s, lang, kind, doc),
+        _grades(s, lang, kind, doc),
         _ranking(s, lang, kind),
         _veto(s, lang, kind),
         _weak(s, lang),
-        _samples(s, lang, edition),
+        _samples(s, lang, edition, doc),
     ]
 
 

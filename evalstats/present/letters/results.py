@@ -29,6 +29,7 @@ from evalstats.present.narrative import (  # one set
     join_words,
     scheme_label,
 )
+from evalstats.present.wordpage import edition_mark
 
 # numbers: the one formatter (evalstats.present.format)
 _missing = _format.is_missing
@@ -40,10 +41,7 @@ _level = _format.confidence_text
 
 
 def _reference(p, lang, head):
-    out = [("ref", head.reference)]
-    if p.tier == "public":
-        out.insert(0, ("mark", "公开版" if lang == "zh" else "Public edition"))
-    return out
+    return [("mark", edition_mark(p.tier, lang=lang)), ("ref", head.reference)]
 
 
 def _title(p, lang, head):

@@ -3,8 +3,10 @@ Markdown (:func:`section`) or as HTML with the letter's classes (:func:`html`, f
 and its A4 print stylesheet).
 
 A block is ``(kind, text)``: ``"mark"`` (公开版), ``"ref"`` (文号), ``"title"``,
-``"salutation"``, ``"h2"`` (a heading), ``"p"``, ``"li"``, ``"annex-note"`` (附件：…),
-``"sign"`` (落款 and date), ``"annex"`` (the annex's label) and ``"cc"`` (抄送).
+``"salutation"``, ``"h2"`` (a heading), ``"p"``, ``"li"``, ``"th"`` / ``"td"`` (a table's
+header and rows, the cells separated by :data:`~evalstats.present.letters.text.CELL_SEP`),
+``"annex-note"`` (附件：…), ``"sign"`` (落款 and date), ``"annex"`` (the annex's label) and
+``"cc"`` (抄送).
 
 Examples
 --------
@@ -24,8 +26,10 @@ from evalstats.present.letters import closing, results, rules, since
 from evalstats.present.letters.header import LetterHeader, letter_header
 from evalstats.present.letters.text import (
     ANNEX,
+    CELL_SEP,
     FIGURES,
     HEADINGS,
+    NUMBER_CELL,
     SECTIONS,
     lang_index,
     numeral,
@@ -100,6 +104,14 @@ def section(profile, key: str, lang: str = "zh", *, date=None) -> str:
     lines = []
     prefix = {"title": "# ", "h2": "## ", "li": "- ", "annex": "# "}
     for kind, text in blocks(profile, key, lang, date=date):
+        if kind in ("th", "td"):
+            cells = [_md(c) for c in text.split(CELL_SEP)]
+            if kind == "th" and lines:
+                lines.append("")
+            lines.append("| " + " | ".join(cells) + " |")
+            if kind == "th":
+                lines.append("|" + " --- |" * len(cells))
+            continue
         if lines and (kind != "li" or not lines[-1].startswith("- ")):
             lines.append("")
         lines.append(prefix.get(kind, "") + _md(text))
@@ -128,27 +140,55 @@ class LetterHTML(str):
         return str(self)
 
 
-def _html_section(profile, key: str, lang: str, date) -> str:
-    out, items = [], []
+_TABLE_STYLE = (
+    "<style>.jp-RenderedHTMLCommon table.letter-table td.text, table.letter-table td.text "
+    "{ text-align: left; white-space: normal; }</style>"
+)
+"""Text cells of the letter's own tables left-aligned (the letter's stylesheet right-aligns
+table cells, for numbers)."""
 
-    def flush():
-        if items:
+
+def _html_row(kind: str, text: str) -> str:
+    """A ``th`` / ``td`` block as a table row: cells ``col<j>``, text cells also ``text``
+    (left-aligned, :data:`_TABLE_STYLE`), numbers right-aligned."""
+    tag = "th" if kind == "th" else "td"
+    cells = []
+    for j, c in enumerate(text.split(CELL_SEP)):
+        cls = f"col{j}" + (" text" if tag == "td" and not NUMBER_CELL.match(c) else "")
+        cells.append(f'<{tag} class="{cls}">{_html.escape(" ".join(c.split()))}</{tag}>')
+    return f"<tr>{''.join(cells)}</tr>"
+
+
+def _html_section(profile, key: str, lang: str, date) -> str:
+    out, items, rows = [], [], []
+
+    def flush(kind: str) -> None:
+        """Close the list or the table open before a block of ``kind``."""
+        if items and kind != "li":
             out.append('<ul class="letter-list">' + "".join(items) + "</ul>")
             items.clear()
+        if rows and kind != "td":
+            out.append('<table class="evalstats-table letter-table">' + "".join(rows) + "</table>")
+            rows.clear()
 
     for kind, text in blocks(profile, key, lang, date=date):
+        flush(kind)
+        if kind in ("th", "td"):
+            rows.append(_html_row(kind, text))
+            continue
         tag, cls = _TAGS[kind]
         element = f'<{tag} class="{cls}">{_html.escape(" ".join(str(text).split()))}</{tag}>'
-        if kind == "li":
-            items.append(element)
-            continue
-        flush()
-        out.append(element)
-    flush()
+        (items if kind == "li" else out).append(element)
+    flush("")
     if not out:
         return ""
     extra = " letter-annex-start" if key == "annex" else ""
-    return f'<section class="letter letter-section-{key}{extra}">' + "".join(out) + "</section>"
+    style = _TABLE_STYLE if any(x.startswith("<table") for x in out) else ""
+    return (
+        f'<section class="letter letter-section-{key}{extra}">{style}'
+        + "".join(out)
+        + ("</section>")
+    )
 
 
 def html(profile, keys, lang: str = "zh", *, date=None) -> LetterHTML:

@@ -11,6 +11,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
 from evalstats.present import format as _format
@@ -66,6 +68,11 @@ TABLES = (
 
 
 DASH = "–"
+CELL_SEP = "\t"
+"""Between the cells of a ``th`` / ``td`` block (a row of a table inside a section's words)."""
+NUMBER_CELL = re.compile(r"^[\s+\-−—–]*[\d,.]+%?(\s*(至|to|–|/)\s*[\d,.−\-]+%?)?$")
+"""A table cell that is a number, a percentage or an interval of them: right-aligned (the
+Word and the HTML letter); other cells are text, left-aligned."""
 
 HEADINGS = {
     "result": ("一、测评结果", "1. Your results"),
@@ -190,9 +197,11 @@ __all__ = [
     "ANNEX",
     "ANNEX_TITLE",
     "BODY",
+    "CELL_SEP",
     "DASH",
     "FIGURES",
     "HEADINGS",
+    "NUMBER_CELL",
     "REQUIRED",
     "SECTIONS",
     "STANDING",

@@ -1,10 +1,11 @@
 """The Word letter (python-docx) in 公文 style, after GB/T 9704: A4 with margins 3.7 / 3.5 /
 2.8 / 2.6 cm (top, bottom, left, right), body in 仿宋 三号 (16 pt) on a 28 pt line, headings in
-黑体, the title centred in 小标宋, all text black, page numbers ``— 1 —`` at the foot; the
-annex on a new page; tables in 小四 (五号 when wide) with a header row repeated on every page,
-rows that do not split and numbers right-aligned; figures where the annex discusses them, with
-captions (图1 …).  Fonts are named in the East-Asian slot (``w:eastAsia``), which Word on the
-office's machines resolves; elsewhere (LibreOffice) a similar font is substituted.
+黑体, the title centred in 小标宋, all text black, page numbers ``— 1 —`` at the foot and the
+edition (内部资料 / 公开版, :mod:`evalstats.present.wordpage`) small at the top right of every
+page; the annex on a new page; tables in 小四 (五号 when wide) with a header row repeated on
+every page, rows that do not split and numbers right-aligned; figures where the annex discusses
+them, with captions (图1 …).  Fonts are named in the East-Asian slot (``w:eastAsia``), which
+Word on the office's machines resolves; elsewhere (LibreOffice) a similar font is substituted.
 
 Examples
 --------
@@ -14,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,19 +25,23 @@ from evalstats.core.vocab import LANGS
 from evalstats.present.letters.header import letter_header
 from evalstats.present.letters.sections import blocks
 from evalstats.present.letters.tables import table_frame
-from evalstats.present.letters.text import FIGURES, SECTIONS, lang_index
+from evalstats.present.letters.text import CELL_SEP, FIGURES, NUMBER_CELL, SECTIONS, lang_index
+from evalstats.present.wordpage import (
+    FONT_LATIN,
+    east_asian,
+    edition_header,
+    edition_mark,
+    page_number_footer,
+)
 
 FONT_BODY = "仿宋"
 FONT_HEADING = "黑体"
 FONT_TITLE = "方正小标宋简体"
-FONT_LATIN = "Times New Roman"
 
 _BODY_PT = 16  # 三号
 _LINE_PT = 28
 _TABLE_PT = 12  # 小四
 _WIDE_TABLE_PT = 10.5  # 五号, for tables of more than six columns
-_NUMBER = re.compile(r"^[\s+\-−—–]*[\d,.]+%?(\s*(至|to|–|/)\s*[\d,.−\-]+%?)?$")
-"""A cell that is a number, a percentage or an interval of them: right-aligned."""
 _TABLE_AFTER = {
     "headline": "headline",
     "dimensions": "dimensions",
@@ -49,22 +53,6 @@ _TABLE_AFTER = {
 """Annex section → the table printed after its words."""
 
 
-def _east_asian(run_or_style, font: str, latin: str = FONT_LATIN) -> None:
-    """Set the Latin and the East-Asian font (``w:eastAsia``) of a run or a style."""
-    from docx.oxml.ns import qn
-
-    run_or_style.font.name = latin
-    el = run_or_style.element
-    rpr = el.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(fonts)
-    fonts.set(qn("w:eastAsia"), font)
-    fonts.set(qn("w:ascii"), latin)
-    fonts.set(qn("w:hAnsi"), latin)
-
-
 def _run(para, text: str, font: str, size: float, *, bold: bool = False):
     from docx.shared import Pt, RGBColor
 
@@ -72,7 +60,7 @@ def _run(para, text: str, font: str, size: float, *, bold: bool = False):
     run.font.size = Pt(size)
     run.font.bold = bold
     run.font.color.rgb = RGBColor(0, 0, 0)
-    _east_asian(run, font)
+    east_asian(run, font)
     return run
 
 
@@ -86,32 +74,6 @@ def _para(doc, *, align=None, indent_chars: float = 0, size: float = _BODY_PT, k
     fmt.first_line_indent = Pt(size * indent_chars) if indent_chars else None
     fmt.keep_with_next = keep
     return para
-
-
-def _page_number_footer(section) -> None:
-    """``— PAGE —`` centred at the foot of every page (宋体 四号)."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    para = section.footer.paragraphs[0]
-    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(para, "— ", "宋体", 14)
-    run = _run(para, "", "宋体", 14)
-    for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        else:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        run._r.append(el)
-        if kind == "separate":
-            t = OxmlElement("w:t")
-            t.text = "1"
-            run._r.append(t)
-    _run(para, " —", "宋体", 14)
 
 
 def _row_flags(row, *, header: bool) -> None:
@@ -196,7 +158,7 @@ def _docx_table(doc, frame: pd.DataFrame) -> None:
             fmt.keep_with_next = i < len(rows) - 1 and len(rows) <= 12  # short tables: one page
             if i == 0:
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            elif j > 0 and _NUMBER.match(value):
+            elif j > 0 and NUMBER_CELL.match(value):
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             _run(para, value, FONT_HEADING if i == 0 else FONT_BODY, size)
     _para(doc, size=8)  # a little space after the table
@@ -213,8 +175,9 @@ def _figure(doc, path: Path, caption: str) -> None:
     _run(cap, caption, FONT_HEADING, 14)
 
 
-def _setup(doc) -> None:
-    """A4, 公文 margins, 仿宋 三号 on a 28 pt line, black; page numbers."""
+def _setup(doc, edition: str, lang: str) -> None:
+    """A4, 公文 margins, 仿宋 三号 on a 28 pt line, black; page numbers at the foot and the
+    edition's mark at the top right of every page."""
     from docx.shared import Mm, Pt, RGBColor
 
     sec = doc.sections[0]
@@ -223,7 +186,7 @@ def _setup(doc) -> None:
     sec.left_margin, sec.right_margin = Mm(28), Mm(26)
     sec.footer_distance = Mm(20)
     normal = doc.styles["Normal"]
-    _east_asian(normal, FONT_BODY)
+    east_asian(normal, FONT_BODY)
     normal.font.size = Pt(_BODY_PT)
     normal.font.color.rgb = RGBColor(0, 0, 0)
     fmt = normal.paragraph_format
@@ -231,7 +194,7 @@ def _setup(doc) -> None:
     fmt.space_before = fmt.space_after = Pt(0)
     fmt.widow_control = True
     heading = doc.styles["Heading 2"]
-    _east_asian(heading, FONT_HEADING)
+    east_asian(heading, FONT_HEADING)
     heading.font.size = Pt(_BODY_PT)
     heading.font.bold = False
     heading.font.italic = False
@@ -240,7 +203,8 @@ def _setup(doc) -> None:
     heading.paragraph_format.space_after = Pt(0)
     heading.paragraph_format.line_spacing = Pt(_LINE_PT)
     heading.paragraph_format.keep_with_next = True
-    _page_number_footer(sec)
+    page_number_footer(sec)
+    edition_header(sec, edition_mark(edition, lang=lang))
 
 
 def _write_block(doc, kind: str, text: str, state: dict) -> None:
@@ -300,6 +264,13 @@ def _write_block(doc, kind: str, text: str, state: dict) -> None:
         _run(para, text, FONT_BODY, _BODY_PT)
 
 
+def _flush_rows(doc, state: dict) -> None:
+    """Print the ``th`` / ``td`` blocks gathered so far as one table."""
+    rows = state.pop("rows", [])
+    if rows:
+        _docx_table(doc, pd.DataFrame(rows[1:], columns=rows[0]))
+
+
 def write_docx(
     profile,
     path,
@@ -343,7 +314,7 @@ def write_docx(
         raise ValueError(f"figures has unknown section(s) {unknown}; use {sorted(FIGURES)}")
     head = letter_header(profile, date=date, lang=lang)
     doc = docx.Document()
-    _setup(doc)
+    _setup(doc, profile.tier, lang)
     doc.core_properties.title = head.title
     doc.core_properties.author = head.office
     state = {"item": 0}
@@ -351,7 +322,13 @@ def write_docx(
         parts = blocks(profile, key, lang, date=head)
         state["key"] = key
         for kind, text in parts:
+            if kind != "td":
+                _flush_rows(doc, state)
+            if kind in ("th", "td"):  # a table inside the words (the rules' tables)
+                state.setdefault("rows", []).append(text.split(CELL_SEP))
+                continue
             _write_block(doc, kind, text, state)
+        _flush_rows(doc, state)
         name = _TABLE_AFTER.get(key)
         if name and parts:
             _docx_table(doc, table_frame(profile, name, lang))
