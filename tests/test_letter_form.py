@@ -104,7 +104,7 @@ def test_default_date_is_today(annual):
     p = profile.unit_profile("finance_office", cycle="2026A", analysis=annual)
     today = dt.date.today()
     assert letters.blocks(p, "signature")[1][1] == fmt.date_text(today)
-    assert letters.letter_date(None) == today
+    assert fmt.document_date(None) == today
     with pytest.raises(ValueError, match=r"^date must be a date YYYY-MM-DD; got '2026-13-01'$"):
         letters.blocks(p, "signature", date="2026-13-01")
 

@@ -41,7 +41,7 @@ def test_sections_in_both_languages(h1, year):
     assert narrative.sections(year, "zh")["ranking"].startswith("## 年度排名（分序列）")
     assert narrative.title(h1, "zh", date="2026-12-20") == (
         "# 2026年上半年政风行风测评分析报告\n\n"
-        '<p class="evalstats-byline">示范镇政风行风测评工作领导小组办公室　2026年12月20日</p>'
+        '<p class="evalstats-byline">示范镇政风行风测评工作领导小组办公室　　2026年12月20日</p>'
     )
     assert narrative.title(year, "en", date="2027-01-05").splitlines()[0] == (
         "# Conduct evaluation report: the 2026 annual evaluation"

@@ -66,7 +66,7 @@ def test_demo_annual_report_prints_on_at_most_12_a4_pages(tmp_path):
     page = page[page.index("<main") :]
     # the title block: title, office and date in words, the edition; then the brief
     assert "2026年度政风行风测评分析报告" in page
-    assert "示范镇政风行风测评工作领导小组办公室　2026年12月20日" in page
+    assert "示范镇政风行风测评工作领导小组办公室　　2026年12月20日" in page
     assert (
         page.index("内部资料")
         < page.index("领导简报")

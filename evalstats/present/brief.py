@@ -33,7 +33,6 @@ from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
 from evalstats.present import format as fmt
 from evalstats.present.changes import cycle_label
-from evalstats.present.letters.header import letter_date
 from evalstats.present.narrative.text import (
     ALL,
     REQUIRED_TEXT,
@@ -418,7 +417,7 @@ def brief(a, *, lang: str = "zh", date=None) -> Brief:
     lang : {"zh", "en"}
     date : date or str, optional
         The brief's date (``YYYY-MM-DD``); default the scheme's ``[letters] date``, else today
-        (:func:`evalstats.present.letters.letter_date`, as the letters are dated).
+        (:func:`evalstats.present.format.document_date`, as the letters are dated).
 
     Returns
     -------
@@ -434,7 +433,7 @@ def brief(a, *, lang: str = "zh", date=None) -> Brief:
     tier = a.summary.get("tier", "internal")
     edition = edition_mark(tier if tier in EDITION_MARKS else "internal", lang=lang)
     settings = a.scheme.letters
-    day = fmt.date_text(letter_date(date, settings=settings), lang)
+    day = fmt.date_text(fmt.document_date(date, settings=settings), lang)
     sat, unknown = satisfied_levels(a, lang), invalid_levels(a, lang)
     note = _t(
         lang,
@@ -515,7 +514,7 @@ th { background: #eee; }
 def _issued(b: Brief) -> str:
     """The title block's second line: the issuing office (when the scheme names one) and the
     date, as the letters sign them."""
-    return ("\u3000\u3000" if b.lang == "zh" else ", ").join(x for x in (b.office, b.date) if x)
+    return fmt.issued_line(b.office, b.date, b.lang)
 
 
 def brief_html(b: Brief) -> str:

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from evalstats.core.cycles import parse_cycle
+from evalstats.core.scheme import LetterSettings
 
 __all__ = [
     "EXCEL_NUMBER_FORMATS",
@@ -55,10 +56,12 @@ __all__ = [
     "count_words",
     "cycle_title",
     "date_text",
+    "document_date",
     "fixed",
     "fixed_array",
     "interval",
     "is_missing",
+    "issued_line",
     "number",
     "p_text",
     "percent",
@@ -377,6 +380,51 @@ def date_text(day, lang: str = "zh") -> str:
     if lang == "en":
         return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def document_date(date=None, *, settings: LetterSettings | None = None) -> _dt.date:
+    """The date of a letter, report or brief: ``date`` (a ``date`` or ``YYYY-MM-DD``), else
+    the settings' ``date`` (the scheme's ``[letters] date``), else today — one rule for every
+    document of a run, so they carry the same date.
+
+    Examples
+    --------
+    >>> document_date(None, settings=LetterSettings(date="2027-01-05"))
+    datetime.date(2027, 1, 5)
+    >>> document_date("20261220")
+    Traceback (most recent call last):
+    ...
+    ValueError: date must be a date YYYY-MM-DD; got '20261220'
+    """
+    if date is None or (isinstance(date, str) and not date.strip()):
+        date = (settings or LetterSettings()).date or _dt.date.today()
+    if isinstance(date, _dt.datetime):
+        return date.date()
+    if isinstance(date, _dt.date):
+        return date
+    if isinstance(date, str):
+        try:
+            if len(date.strip()) != 10:
+                raise ValueError
+            return _dt.date.fromisoformat(date.strip())
+        except ValueError:
+            raise ValueError(f"date must be a date YYYY-MM-DD; got {date!r}") from None
+    raise TypeError(f"date must be a date or a YYYY-MM-DD string; got {date!r}")
+
+
+def issued_line(office: str, date_words: str, lang: str = "zh") -> str:
+    """The line under a document's title (report, brief, letter): the issuing office (omitted
+    when empty) and the date in words (:func:`date_text`).
+
+    Examples
+    --------
+    >>> issued_line("示范镇政风行风测评工作领导小组办公室", date_text("2026-12-20"))
+    '示范镇政风行风测评工作领导小组办公室\u3000\u30002026年12月20日'
+    >>> issued_line("", date_text("2026-12-20", "en"), "en")
+    '20 December 2026'
+    """
+    sep = "\u3000\u3000" if lang == "zh" else ", "
+    return sep.join(x for x in (str(office or "").strip(), date_words) if x)
 
 
 def number(x) -> str:

@@ -50,6 +50,7 @@ __all__ = [
     "rules_markdown",
     "rules_plain",
     "rules_text",
+    "scheme_title",
 ]
 
 KINDS = ("half_year", "annual")
@@ -422,6 +423,25 @@ def rules_text(
     ]
 
 
+def scheme_title(scheme: Scheme | str | None = None, *, lang: str = "zh") -> str:
+    """The scheme in effect named for a document: ``默认方案，版本 1`` for the bundled one, else
+    its own name in quotes and its version (a document names no file or code).
+
+    Examples
+    --------
+    >>> scheme_title(), scheme_title(lang="en")
+    ('默认方案，版本 1', 'the bundled default, version 1')
+    """
+    lang = check_option("lang", lang, LANGS)
+    s = resolve_scheme(scheme)
+    bundled = s.name == "default"
+    if lang == "zh":
+        name = "默认方案" if bundled else f"“{s.name}”"
+        return f"{name}，版本 {s.version}"
+    name = "the bundled default" if bundled else f'"{s.name}"'
+    return f"{name}, version {s.version}"
+
+
 def rules_intro(scheme: Scheme | str | None = None, *, lang: str = "zh") -> str:
     """The sentence before the rules: which scheme they come from.
 
@@ -430,20 +450,10 @@ def rules_intro(scheme: Scheme | str | None = None, *, lang: str = "zh") -> str:
     >>> rules_intro()
     '以下规则取自本次测评所用的测评方案（默认方案，版本 1）；换用其他方案时，规则随之改变。'
     """
-    lang = check_option("lang", lang, LANGS)
-    s = resolve_scheme(scheme)
-    bundled = s.name == "default"
+    name = scheme_title(scheme, lang=lang)
     if lang == "zh":
-        name = "默认方案" if bundled else f"“{s.name}”"
-        return (
-            f"以下规则取自本次测评所用的测评方案（{name}，版本 {s.version}）；"
-            "换用其他方案时，规则随之改变。"
-        )
-    name = "the bundled default" if bundled else f'"{s.name}"'
-    return (
-        f"These rules are those of the scheme in effect ({name}, version {s.version}); "
-        "another scheme states its own."
-    )
+        return f"以下规则取自本次测评所用的测评方案（{name}）；换用其他方案时，规则随之改变。"
+    return f"These rules are those of the scheme in effect ({name}); another scheme states its own."
 
 
 def _md_cell(text: str) -> str:

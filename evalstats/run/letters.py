@@ -273,10 +273,10 @@ def _plan(
 def _check_date(date, scheme) -> str:
     """The letters' date as ``YYYY-MM-DD``: ``--date``, else the scheme's, else today — fixed
     once for the whole batch, so every letter of a run bears the same date."""
-    from evalstats.present.letters import letter_date
+    from evalstats.present.format import document_date
 
     try:
-        return letter_date(date, settings=scheme.letters).isoformat()
+        return document_date(date, settings=scheme.letters).isoformat()
     except (TypeError, ValueError):
         raise UsageError(f"--date must be a date YYYY-MM-DD; got {date!r}") from None
 

@@ -37,7 +37,7 @@ Examples
 from __future__ import annotations
 
 from evalstats.present.letters.closing import COMMENT_KINDS, comment_kind
-from evalstats.present.letters.header import LetterHeader, letter_date, letter_header
+from evalstats.present.letters.header import LetterHeader, letter_header
 from evalstats.present.letters.sections import LetterHTML, blocks, caption, html, section
 from evalstats.present.letters.tables import table, table_frame, write_letter_row
 from evalstats.present.letters.text import (
@@ -93,7 +93,6 @@ __all__ = [
     "comment_kind",
     "cycle_words",
     "html",
-    "letter_date",
     "letter_header",
     "rank_text",
     "section",

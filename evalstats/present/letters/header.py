@@ -8,7 +8,7 @@ a unit's number does not depend on which units a run writes.
 
 Examples
 --------
->>> letter_date("2026-12-20")
+>>> document_date("2026-12-20")
 datetime.date(2026, 12, 20)
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from evalstats.core.scheme import LetterSettings
 from evalstats.present import format as _format
+from evalstats.present.format import document_date
 
 
 @dataclass(frozen=True)
@@ -50,35 +50,6 @@ class LetterHeader:
     cc: tuple[str, ...]
 
 
-def letter_date(date=None, *, settings: LetterSettings | None = None) -> _dt.date:
-    """The letter's date: ``date`` (a ``date`` or ``YYYY-MM-DD``), else the settings' ``date``,
-    else today.
-
-    Examples
-    --------
-    >>> letter_date(None, settings=LetterSettings(date="2027-01-05"))
-    datetime.date(2027, 1, 5)
-    >>> letter_date("20261220")
-    Traceback (most recent call last):
-    ...
-    ValueError: date must be a date YYYY-MM-DD; got '20261220'
-    """
-    if date is None or (isinstance(date, str) and not date.strip()):
-        date = (settings or LetterSettings()).date or _dt.date.today()
-    if isinstance(date, _dt.datetime):
-        return date.date()
-    if isinstance(date, _dt.date):
-        return date
-    if isinstance(date, str):
-        try:
-            if len(date.strip()) != 10:
-                raise ValueError
-            return _dt.date.fromisoformat(date.strip())
-        except ValueError:
-            raise ValueError(f"date must be a date YYYY-MM-DD; got {date!r}") from None
-    raise TypeError(f"date must be a date or a YYYY-MM-DD string; got {date!r}")
-
-
 def letter_header(profile, *, date=None, lang: str = "zh") -> LetterHeader:
     """The header of ``profile``'s letter (see the module docstring).
 
@@ -89,7 +60,7 @@ def letter_header(profile, *, date=None, lang: str = "zh") -> LetterHeader:
     ('示范行风办〔2026〕5号', datetime.date(2027, 1, 19))
     """
     s = profile.scheme.letters
-    day = letter_date(date, settings=s)
+    day = document_date(date, settings=s)
     number = s.first_number + max(int(profile.position), 1) - 1
     cycle = _format.cycle_title(profile.cycle, lang)
     title = (
@@ -110,6 +81,5 @@ def letter_header(profile, *, date=None, lang: str = "zh") -> LetterHeader:
 
 __all__ = [
     "LetterHeader",
-    "letter_date",
     "letter_header",
 ]

@@ -233,8 +233,7 @@ def method(a, lang: str = "zh") -> str:
             f"排名不确定性用 {_int(o['n_resamples'])} 次测评表重抽样，随机种子 {seed}"
             "（同样的数据和种子得到完全相同的结果）。有效评价少于 "
             f"{a.scheme.rules.low_confidence_n} 票的格子标为“样本偏少”。评测方案："
-            f"{escape(sch['name'])}（版本 {escape(sch['version'])}，"
-            f"SHA-256 {sch['sha256'][:12]}…）。"
+            f"{escape(_rules.scheme_title(a.scheme, lang=lang))}（校验码 {sch['sha256'][:12]}）。"
         )
     else:
         text = (
@@ -242,8 +241,8 @@ def method(a, lang: str = "zh") -> str:
             f"{escape(ci)}; ranking uncertainty from {_int(o['n_resamples'])} resamples of the "
             f"forms, seed {seed} (same data and seed, same results). Cells with fewer than "
             f"{a.scheme.rules.low_confidence_n} valid answers are marked low-confidence. "
-            f"Scheme: {escape(sch['name'])} (version {escape(sch['version'])}, SHA-256 "
-            f"{sch['sha256'][:12]}…)."
+            f"Scheme: {escape(_rules.scheme_title(a.scheme, lang=lang))} (checksum "
+            f"{sch['sha256'][:12]})."
         )
     return annex(compose(a, "method", lang, text))
 

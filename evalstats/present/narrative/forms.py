@@ -42,14 +42,14 @@ def title(a, lang: str = "zh", *, date=None) -> str:
     lang : {"zh", "en"}
     date : date or str, optional
         The report's date (``YYYY-MM-DD``); default the scheme's ``[letters] date``, else
-        today (:func:`evalstats.present.letters.header.letter_date`, as for the letters).
+        today (:func:`evalstats.present.format.document_date`, as for the letters).
 
     Examples
     --------
     >>> print(title(a, "zh", date="2026-12-20"))  # doctest: +SKIP
     # 2026年度政风行风测评分析报告
     <BLANKLINE>
-    <p class="evalstats-byline">示范镇政风行风测评工作领导小组办公室　2026年12月20日</p>
+    <p class="evalstats-byline">示范镇政风行风测评工作领导小组办公室　　2026年12月20日</p>
     """
     lang = check_lang(lang)
     c = cycle_text(a, a.cycle, lang)
@@ -59,14 +59,9 @@ def title(a, lang: str = "zh", *, date=None) -> str:
         heading = f"# {name}{kind}政风行风测评分析报告"
     else:
         heading = f"# Conduct evaluation report: {c}"
-    # the letters' date rule (given, else [letters] date, else today); imported here, as the
-    # letters package imports the narrative
-    from evalstats.present.letters.header import letter_date
-
     settings = a.scheme.letters
-    day = _format.date_text(letter_date(date, settings=settings), lang)
-    office = settings.office.strip()
-    line = f"{office}{'　' if lang == 'zh' else ' · '}{day}" if office else day
+    day = _format.date_text(_format.document_date(date, settings=settings), lang)
+    line = _format.issued_line(settings.office, day, lang)
     return f'{heading}\n\n<p class="evalstats-byline">{html.escape(line)}</p>'
 
 
