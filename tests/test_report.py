@@ -474,6 +474,11 @@ def test_html_marks_its_edition_on_every_printed_page(executed, tmp_path, editio
     page = render_html(executed, tmp_path / "r.html", edition=edition).read_text("utf-8")
     assert f'<div class="evalstats-edition"><span>{mark}</span></div>' in page
     assert f'@top-right {{ content: "{mark}"; }}' in page
+    # a letter marks its edition in its own title block (公文), so no banner repeats it
+    letter = render_html(executed, tmp_path / "l.html", edition=edition, document="letter")
+    letter_page = letter.read_text("utf-8")
+    assert 'class="evalstats-edition"' not in letter_page[letter_page.index("<body") :]
+    assert f'@top-right {{ content: "{mark}"; }}' in letter_page
     with pytest.raises(ValueError, match="edition must be one of"):
         render_html(executed, tmp_path / "x.html", edition="draft")
 

@@ -141,8 +141,8 @@ def render_html(
         a paragraph per line) — the runner's method note on neutralised cells
         (:func:`evalstats.run.runner.safety_note`).
     edition : {"internal", "public"}, optional
-        Marks the edition (内部资料 / 公开版) at the top of the page and in the top corner of
-        every printed page.
+        Marks the edition (内部资料 / 公开版) in the top corner of every printed page, and at the
+        top of a report's page (a letter shows it in its own title block).
     document : {"report", "letter"}
         ``"letter"`` adds the feedback letter's stylesheet (``static/letter.css``: the classes
         of :func:`evalstats.present.letters.html`, no page break before each ``h2``).
@@ -191,7 +191,7 @@ def render_html(
         nb,
         resources={"metadata": meta, "evalstats_footer": notes, "evalstats_document": document},
     )
-    page = _mark_edition(_safe_soup(body, lang), edition, lang)
+    page = _mark_edition(_safe_soup(body, lang), edition, lang, banner=document == "report")
     return atomic_write_bytes(resolve_path(html_path), page.encode("utf-8"))
 
 
@@ -199,16 +199,19 @@ EDITION_MARKS = {"internal": ("内部资料", "Internal"), "public": ("公开版
 """The words marking each edition (tier) on the page and on every printed page."""
 
 
-def _mark_edition(page: str, edition: str | None, lang: str) -> str:
-    """The edition's mark: a line atop the page and the printed pages' top-right corner."""
+def _mark_edition(page: str, edition: str | None, lang: str, *, banner: bool = True) -> str:
+    """The edition's mark in the printed pages' top-right corner, and (``banner``) a line atop
+    the page; a letter carries it in its own title block (公文: the mark above the 文号)."""
     if edition is None:
         return page
     check_option("edition", edition, tuple(EDITION_MARKS))
     mark = EDITION_MARKS[edition][0 if lang == "zh" else 1]
     style = f'<style>@page {{ @top-right {{ content: "{mark}"; }} }}</style>'
-    banner = f'<div class="evalstats-edition"><span>{html.escape(mark)}</span></div>'
     page = page.replace("</head>", style + "</head>", 1)
-    return re.sub(r"(<main[^>]*>)", lambda m: m.group(1) + banner, page, count=1)
+    if not banner:
+        return page
+    line = f'<div class="evalstats-edition"><span>{html.escape(mark)}</span></div>'
+    return re.sub(r"(<main[^>]*>)", lambda m: m.group(1) + line, page, count=1)
 
 
 __all__ = [
