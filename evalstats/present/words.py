@@ -179,9 +179,9 @@ def veto_rectification_item(row, *, lang: str = "zh", scheme: Scheme | None = No
     --------
     >>> r = {"veto_reason": "incident:media_exposure 2026-09-14", "veto_note": "违规审批"}
     >>> veto_rectification_item(r)
-    '整改一票否决事项：2026-09-14 发生媒体曝光查实（违规审批）'
+    '整改一票否决事项：2026年9月14日发生媒体曝光查实（违规审批）'
     >>> veto_rectification_item(r, lang="en")
-    'rectify the incident behind the veto: verified media exposure on 2026-09-14 (违规审批)'
+    'rectify the incident behind the veto: verified media exposure on 14 September 2026 (违规审批)'
     """
     check_option("lang", lang, LANGS)
     scheme = resolve_scheme(scheme)
@@ -219,11 +219,11 @@ def veto_sentence(row, *, lang: str = "zh", scheme: Scheme | None = None) -> str
     --------
     >>> r = {"veto_reason": "incident:major_accident 2026-09-12;composite_below_threshold:57.3<60"}
     >>> veto_sentence(r)
-    '一票否决：2026-09-12 发生重大责任事故；综合得分 57.30 低于否决线 60 分。'
-    >>> veto_sentence(r, lang="en")
-    'Vetoed: major liability accident on 2026-09-12; composite 57.30 below the veto threshold 60.'
+    '一票否决：2026年9月12日发生重大责任事故；综合得分 57.30 低于否决线 60 分。'
+    >>> veto_sentence(r, lang="en")[:55]
+    'Vetoed: major liability accident on 12 September 2026; '
     >>> veto_sentence({"veto_reason": "incident:major_accident 2026-09-12", "veto_note": "失火"})
-    '一票否决：2026-09-12 发生重大责任事故。说明：失火。'
+    '一票否决：2026年9月12日发生重大责任事故。说明：失火。'
     """
     check_option("lang", lang, LANGS)
     scheme = resolve_scheme(scheme)

@@ -5,7 +5,8 @@ Examples
 >>> from evalstats.inputs.read.raw import column_letter, problem
 >>> column_letter(26)
 'AA'
->>> problem("error", "r.csv", 3, None, None, "file not found", "missing_file")["code"]
+>>> problem("error", "r.csv", row=3, column=None, value=None, reason="file not found",
+...         code="missing_file")["code"]
 'missing_file'
 """
 

@@ -8,7 +8,8 @@ Examples
 --------
 >>> from evalstats.inputs.validate.problems import ProblemCollector
 >>> col = ProblemCollector()
->>> col.add("error", "r.csv", 3, "被评单位", "U9", "unknown unit", "unknown_unit")
+>>> col.add("error", "r.csv", row=3, column="被评单位", value="U9", reason="unknown unit",
+...         code="unknown_unit")
 >>> col.frame()[["row", "code"]].to_dict("records")
 [{'row': 3, 'code': 'unknown_unit'}]
 """

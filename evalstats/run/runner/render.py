@@ -8,7 +8,7 @@ note on hostile text (:func:`safety_note`).
 Examples
 --------
 >>> safety_note({"ranking": 2}, lang="en", page=False)[:44]
-'2 text cell(s) of the tables (ranking 2) beg'
+'2 text cell(s) of the tables (Ranking 2) beg'
 """
 
 from __future__ import annotations
@@ -184,8 +184,8 @@ def safety_note(
 
     Examples
     --------
-    >>> safety_note({"rectification": 3, "scores": 0}, lang="en")[:60]
-    'Safe exports: 3 text cell(s) of the tables (rectification 3)'
+    >>> safety_note({"rectification": 3, "scores": 0}, lang="en")[:65]
+    'Safe exports: 3 text cell(s) of the tables (Rectification list 3)'
     """
     check_option("lang", lang, LANGS)
     zh = lang == "zh"
