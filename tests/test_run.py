@@ -820,7 +820,7 @@ def story(tmp_path_factory):
     code = (
         "import sys\nfrom evalstats.run.runner import run_analysis\n"
         "run_analysis('half-year', cycle='2026H1', data=sys.argv[1], out=sys.argv[2], "
-        "notebook=sys.argv[3], parameters={'sleep': 120}, progress=False)\n"
+        "notebook=sys.argv[3], parameters={'sleep': 3600}, progress=False)\n"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code, str(data), str(out), str(FIXTURE)],
@@ -830,7 +830,7 @@ def story(tmp_path_factory):
     )
     kernels: list[int] = []
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a kernel start on a loaded 2-core machine
         while not list((out / ".staging").glob("2026H1-half-year-*/tables/ranking.csv")):
             assert proc.poll() is None, "the run to be killed ended early"
             assert time.monotonic() < deadline, "the run to be killed never wrote its tables"
