@@ -8,12 +8,14 @@ from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# 2-core CI machines vary in speed: no per-example deadline, modest example counts.
+# 2-core CI machines vary in speed: no per-example deadline, modest example counts.  A failure
+# prints the blob that reproduces it (``@reproduce_failure``), locally as in CI.
 settings.register_profile(
     "default",
     deadline=None,
     max_examples=50,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
 )
 # CI draws the same examples on every run (no example database, a fixed seed): a property that
 # fails there fails on every run and is a bug to fix, never a coin toss.  Locally the examples are
@@ -25,7 +27,14 @@ settings.register_profile(
     database=None,
     print_blob=True,
 )
-settings.load_profile("ci" if os.environ.get("CI") else "default")
+PROFILE = "ci" if os.environ.get("CI") else "default"
+settings.load_profile(PROFILE)
+
+
+def pytest_report_header(config):
+    """Which hypothesis profile drew the examples (``ci``: fixed; ``default``: fresh)."""
+    return f"evalstats tests: hypothesis profile {PROFILE!r} (CI={os.environ.get('CI', '')!r})"
+
 
 # The console's language and progress bars are the tests' to choose: a developer's
 # EVALSTATS_LANG=en or EVALSTATS_PROGRESS=1 must not change what the tests see.

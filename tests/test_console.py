@@ -32,6 +32,30 @@ def cli(args: list[str], *, cwd: Path, env: dict | None = None) -> subprocess.Co
     )
 
 
+def in_process(
+    args: list[str], *, cwd: Path, capsys, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """``main(ARGS)`` in this interpreter, run in ``cwd`` with ``env`` added, its output as bytes.
+
+    The same command line as :func:`cli` without starting a fresh interpreter (about a second
+    each); every command keeps at least one test through :func:`cli`, the console script's own
+    path.  A parser error's ``SystemExit`` becomes the return code, as in a process.
+    """
+    capsys.readouterr()
+    with pytest.MonkeyPatch.context() as mp:
+        for k in ("EVALSTATS_LANG", "EVALSTATS_PROGRESS"):
+            mp.delenv(k, raising=False)
+        for k, v in (env or {}).items():
+            mp.setenv(k, v)
+        mp.chdir(cwd)
+        try:
+            code = main(args)
+        except SystemExit as exc:
+            code = exc.code
+    got = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, got.out.encode("utf-8"), got.err.encode("utf-8"))
+
+
 @pytest.fixture
 def bad_cycle(tmp_path, monkeypatch):
     """A cycle folder with an unknown level and an unknown unit that holds a character outside
@@ -63,7 +87,7 @@ def test_console_lang_option_wins_over_the_variable():
     assert console.console_lang(["--lang", "fr"], environ={}) == "zh"
 
 
-def test_validate_speaks_chinese_by_default_and_english_on_request(bad_cycle):
+def test_validate_speaks_chinese_by_default_and_english_on_request(bad_cycle, capsys):
     zh = cli(["validate", "2026H1", "--no-write"], cwd=bad_cycle)
     assert zh.returncode == 1
     out = zh.stdout.decode("utf-8")
@@ -72,39 +96,42 @@ def test_validate_speaks_chinese_by_default_and_english_on_request(bad_cycle):
     assert "问题：错误 2 个，警告 1 个" in out
     assert out.endswith("数据有错：请改正上面的错误；没有写出任何文件。\n")
     for env, args in (({}, ["--lang", "en"]), ({"EVALSTATS_LANG": "en"}, []), ({}, ["--lang=en"])):
-        en = cli(["validate", "2026H1", "--no-write", *args], cwd=bad_cycle, env=env)
+        en = in_process(
+            ["validate", "2026H1", "--no-write", *args], cwd=bad_cycle, env=env, capsys=capsys
+        )
         assert en.returncode == 1
         text = en.stdout.decode("utf-8")
         assert "2026H1/responses.csv:2:服务质量: unknown level; expected one of" in text
         assert text.endswith("invalid: fix the errors above; nothing was written.\n")
     # the option wins over the variable
-    both = cli(
+    both = in_process(
         ["validate", "2026H1", "--no-write", "--lang", "zh"],
         cwd=bad_cycle,
         env={"EVALSTATS_LANG": "en"},
+        capsys=capsys,
     )
     assert "无法识别的评价等次" in both.stdout.decode("utf-8")
 
 
-def test_a_bad_language_is_refused_clearly(bad_cycle):
+def test_a_bad_language_is_refused_clearly(bad_cycle, capsys):
     proc = cli(["validate", "2026H1"], cwd=bad_cycle, env={"EVALSTATS_LANG": "fr"})
     assert proc.returncode == 2 and proc.stdout == b""
     assert proc.stderr.decode("utf-8") == (
         "evalstats: 环境变量 EVALSTATS_LANG 只能是 zh（中文）或 en（英文）；现在是 'fr'\n"
         "evalstats: EVALSTATS_LANG must be zh or en; got 'fr'\n"
     )
-    proc = cli(["validate", "2026H1", "--lang", "fr"], cwd=bad_cycle)
+    proc = in_process(["validate", "2026H1", "--lang", "fr"], cwd=bad_cycle, capsys=capsys)
     assert proc.returncode == 2
     assert "argument --lang: invalid choice: 'fr' (choose from 'zh', 'en')" in proc.stderr.decode()
 
 
-def test_usage_errors_and_missing_folders_follow_the_language(bad_cycle):
-    proc = cli(["validate", "nowhere"], cwd=bad_cycle)
+def test_usage_errors_and_missing_folders_follow_the_language(bad_cycle, capsys):
+    proc = in_process(["validate", "nowhere"], cwd=bad_cycle, capsys=capsys)
     assert (proc.returncode, proc.stderr.decode()) == (
         2,
         "evalstats: nowhere：没有这个文件或文件夹\n",
     )
-    proc = cli(["validate", "nowhere", "--lang", "en"], cwd=bad_cycle)
+    proc = in_process(["validate", "nowhere", "--lang", "en"], cwd=bad_cycle, capsys=capsys)
     assert proc.stderr.decode() == "evalstats: nowhere: no such file or folder\n"
     proc = cli(["run", "annual", "--data", "nowhere", "--cycle", "2026A"], cwd=bad_cycle)
     assert (proc.returncode, proc.stderr.decode()) == (
@@ -113,16 +140,16 @@ def test_usage_errors_and_missing_folders_follow_the_language(bad_cycle):
     )
     fixture = Path(__file__).parent / "fixtures" / "run_fixture.ipynb"
     argv = ["run", "annual", "--cycle", "2026A", "--data", ".", "--notebook", str(fixture)]
-    proc = cli(argv, cwd=bad_cycle)
+    proc = in_process(argv, cwd=bad_cycle, capsys=capsys)
     assert proc.returncode == 2
     assert proc.stderr.decode() == (
         f"evalstats: 没有期次文件夹 {bad_cycle / '2026A'}（{bad_cycle} 中已有的期次：2026H1）\n"
     )
-    proc = cli(argv, cwd=bad_cycle, env={"EVALSTATS_LANG": "en"})
+    proc = in_process(argv, cwd=bad_cycle, env={"EVALSTATS_LANG": "en"}, capsys=capsys)
     assert proc.stderr.decode() == (
         f"evalstats: no cycle folder {bad_cycle / '2026A'} (cycles in {bad_cycle}: 2026H1)\n"
     )
-    proc = cli([*argv, "-p", "seed"], cwd=bad_cycle)
+    proc = in_process([*argv, "-p", "seed"], cwd=bad_cycle, capsys=capsys)
     assert proc.stderr.decode() == (
         "evalstats: -p 应写成 名称=值（名称为 Python 变量名）；收到的是 'seed'\n"
     )
@@ -198,14 +225,17 @@ def test_safe_streams_replaces_only_where_needed():
 
 
 # ---------------------------------------------------------------------- progress and logging
-def test_quiet_prints_no_progress(bad_cycle):
+def test_quiet_prints_no_progress(bad_cycle, capsys):
     forced = {"EVALSTATS_PROGRESS": "1"}
     shown = cli(["validate", "2026H1", "--no-write"], cwd=bad_cycle, env=forced)
     assert "检查" in shown.stderr.decode() and "步" in shown.stderr.decode()  # the bar, forced
-    quiet = cli(["validate", "2026H1", "--no-write", "--quiet"], cwd=bad_cycle, env=forced)
+    quiet = in_process(
+        ["validate", "2026H1", "--no-write", "--quiet"], cwd=bad_cycle, env=forced, capsys=capsys
+    )
     assert quiet.stderr == b""
     assert quiet.stdout == shown.stdout  # the problems and the summary are not progress
-    plain = cli(["validate", "2026H1", "--no-write"], cwd=bad_cycle)  # stderr is not a terminal
+    # stderr is not a terminal
+    plain = in_process(["validate", "2026H1", "--no-write"], cwd=bad_cycle, capsys=capsys)
     assert plain.stderr == b""
 
 

@@ -758,11 +758,14 @@ def test_cmd_run_says_the_common_errors_in_chinese(monkeypatch, capsys, tmp_path
             assert err == message
 
 
-def test_cmd_run_invalid_data_exits_1(demo, capsys, no_kernel, monkeypatch):
+def test_cmd_run_invalid_data_exits_1(demo, capsys, no_kernel, monkeypatch, tmp_path):
     units = demo / "2026A" / "units.csv"
     text = units.read_bytes().decode("utf-8-sig")
     units.write_text(text.replace("行政管理", "不存在的序列", 1), encoding="utf-8")
+    # --out in tmp_path: the default (the project's reports/) would get this run's lock and log
+    out = tmp_path / "reports"
     argv = ["run", "half-year", "--data", str(demo / "2026A"), "--notebook", str(FIXTURE)]
+    argv += ["--out", str(out)]
     assert cli([*argv, "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("evalstats: ") and "不存在的序列" in err
@@ -773,6 +776,7 @@ def test_cmd_run_invalid_data_exits_1(demo, capsys, no_kernel, monkeypatch):
     err = capsys.readouterr().err
     assert "unknown series; expected one of" in err and "不存在的序列" in err
     assert err.endswith("invalid data: no report was written or changed.\n")
+    assert not (out / "2026A" / "half-year").exists()
 
 
 def test_run_parser_options():
@@ -820,7 +824,7 @@ def story(tmp_path_factory):
     code = (
         "import sys\nfrom evalstats.run.runner import run_analysis\n"
         "run_analysis('half-year', cycle='2026H1', data=sys.argv[1], out=sys.argv[2], "
-        "notebook=sys.argv[3], parameters={'sleep': 120}, progress=False)\n"
+        "notebook=sys.argv[3], parameters={'sleep': 3600}, progress=False)\n"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code, str(data), str(out), str(FIXTURE)],
@@ -830,7 +834,7 @@ def story(tmp_path_factory):
     )
     kernels: list[int] = []
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a kernel start on a loaded 2-core machine
         while not list((out / ".staging").glob("2026H1-half-year-*/tables/ranking.csv")):
             assert proc.poll() is None, "the run to be killed ended early"
             assert time.monotonic() < deadline, "the run to be killed never wrote its tables"

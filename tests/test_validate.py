@@ -690,7 +690,7 @@ def id_cycle(root: Path, header_extra=("评议人姓名", "联系电话"), extra
     return make_cycle(root / "2026H1", forms, header=[*HEADER, *header_extra])
 
 
-def test_identifiers_become_a_respondent_column(root, no_key_env):
+def test_identifiers_become_a_respondent_column(root, no_key_env, tmp_path_factory):
     from evalstats.inputs.pseudonym import PseudonymKey, pseudonymize
 
     folder = id_cycle(root)
@@ -715,7 +715,7 @@ def test_identifiers_become_a_respondent_column(root, no_key_env):
         f"pseudonyms in column respondent (key id {key.key_id})"
     )
     # a single responses file, and a key given as a key file outside the project
-    keyfile = Path(tempfile.mkdtemp()) / "k"
+    keyfile = tmp_path_factory.mktemp("key") / "k"  # a folder of its own, outside the project
     keyfile.write_text(ID_KEY, encoding="utf-8")
     w = validated(root, "2026H1/responses.csv", key_file=keyfile)
     assert w.forms["respondent"].tolist() == v.forms["respondent"].tolist()
