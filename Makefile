@@ -40,9 +40,10 @@ format: $(TSTAMP)
 	$(BIN)/ruff format evalstats tests benchmarks
 	$(BIN)/ruff check --fix evalstats tests benchmarks
 
+# the suite on every core (pytest-xdist; a file's tests stay on one worker, so its fixtures are
+# shared as written), the wheel-in-a-fresh-venv test (-m install) among them
 test: lint
-	$(BIN)/python -m pytest -q
-	$(BIN)/python -m pytest -q -m install
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "install or not install"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
