@@ -148,7 +148,7 @@ def test_workbook_words_for_composed_values():
         "群众、人大代表/政协委员",
     ]
     assert shown["note"].tolist() == ["10,000 张边际相同的随机表（蒙特卡罗法）", "", "free text"]
-    assert set(shown["rate_test"]) == {"score 法 z 检验"} and set(shown["score_test"]) == {
+    assert set(shown["rate_test"]) == {"比分法 z 检验"} and set(shown["score_test"]) == {
         "Welch t 检验"
     }
     assert relabel(t, lang="en")["labels"].tolist()[0] == "Enterprises, Volunteer supervisors"

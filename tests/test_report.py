@@ -347,8 +347,11 @@ def test_workbook_sheets_headers_formats_print(tmp_path, ranking):
     assert ws.print_title_rows == "$1:$1"
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
-    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    # too wide for one page at 70 %: 80 % on several pages, cycle to series repeated on each
+    assert ws.page_setup.scale == 80 and not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_cols == "$A:$D" and ws.page_setup.pageOrder == "overThenDown"
+    narrow = wb["意见建议"]  # fits one page at 100 %
+    assert narrow.page_setup.scale == 100 and narrow.print_title_cols is None
     sc = wb["得分"]
     sh = {c.value: c.column for c in sc[1]}
     assert sc.cell(2, sh["满意率"]).number_format == "0.0%"
@@ -367,11 +370,13 @@ def test_workbook_sheets_headers_formats_print(tmp_path, ranking):
 def test_workbook_widths_count_cjk_double(tmp_path):
     df = pd.DataFrame({"unit": ["abcdef"], "unit_name": ["城管执法中队"], "comment": ["x" * 300]})
     ws = load_workbook(write_workbook({"comments": df}, tmp_path / "w.xlsx"))["意见建议"]
-    # header 单位编码 is 8 wide, the code 6: 8 + 2; 城管执法中队 is 12 wide: 12 + 2
-    assert ws.column_dimensions["A"].width == 10
+    # header 单位编码 is 8 wide and wraps (half: 4), the code 6: 6 + 2; 城管执法中队 is 12
+    # wide: 12 + 2; the comment wraps within 30: 12 lines of 16 pt
+    assert ws.column_dimensions["A"].width == 8
     assert ws.column_dimensions["B"].width == 14
-    assert ws.column_dimensions["C"].width == 60  # capped, and wrapped
+    assert ws.column_dimensions["C"].width == 32  # capped, and wrapped
     assert ws["C2"].alignment.wrap_text
+    assert ws.row_dimensions[2].height == 192  # 300 / (30 / 1.1): 11 lines and a bit: 12
 
 
 def test_workbook_hostile_text_is_inert(tmp_path):
@@ -680,8 +685,15 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
 
     from evalstats.inputs.template import workbook_bytes
     from evalstats.present import report
-    from evalstats.present.labels import LANGS, TABLE_LABELS, column_format, column_label, relabel
-    from evalstats.present.report import cells, files, workbook
+    from evalstats.present.labels import (
+        LANGS,
+        TABLE_LABELS,
+        column_format,
+        column_label,
+        for_language,
+        relabel,
+    )
+    from evalstats.present.report import cells, files, layout, workbook
 
     i = LANGS.index(lang)
     scheme = None
@@ -703,7 +715,7 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
     truncated = 0
     rows_per_table = {}
     for name, raw in tables.items():
-        raw = files.with_index(raw)
+        raw = for_language(files.with_index(raw), lang)
         ws = wb.create_sheet(titles[name])
         rows_per_table[name] = len(raw)
         shown = relabel(raw, scheme=scheme, lang=lang)
@@ -739,16 +751,25 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
                     cell.number_format = fmt
                 width = _old_numeric_width(values, how)
             header_width = cells.display_width(str(shown.columns[col - 1]))
-            full = max(width, header_width) + 2
-            ws.column_dimensions[get_column_letter(col)].width = float(min(max(full, 8), 60))
-            if full > 60:
+            # the one width rule (evalstats.present.report.layout), not a copy of it
+            text = how in ("text", "bool")
+            col_width, wrapped = layout.column_width(width, header_width, text=text)
+            ws.column_dimensions[get_column_letter(col)].width = col_width
+            if wrapped and values:
                 for r in range(2, len(values) + 2):
                     ws.cell(row=r, column=col).alignment = wrap
+                if text:
+                    lines = workbook.wrapped_lines(shown.iloc[:, col - 1], col_width)
+                    for r, n in enumerate(lines.tolist(), start=2):
+                        if n > 1:
+                            old = ws.row_dimensions[r].height or 0
+                            ws.row_dimensions[r].height = max(old, layout.row_height(n))
         ws.freeze_panes = "A2"
         if raw.shape[1]:
             ws.auto_filter.ref = f"A1:{get_column_letter(raw.shape[1])}{len(raw) + 1}"
-        ws.print_title_rows = "1:1"
-        workbook._setup_print(ws)
+        workbook.sheet_layout(
+            ws, [str(h) for h in shown.columns], keys=[str(c) for c in raw.columns]
+        )
     title = "工作簿说明" if i == 0 else "About this workbook"
     about.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
     rows = workbook._about_rows(
@@ -775,7 +796,7 @@ def _old_write_workbook(tables, path, *, lang="zh", sheet_names=None, notes=None
         about.row_dimensions[r].height = workbook.about_row_height(key, v.value)
     about.column_dimensions["A"].width = workbook.ABOUT_WIDTHS[0]
     about.column_dimensions["B"].width = workbook.ABOUT_WIDTHS[1]
-    workbook._setup_print(about, landscape=False)
+    layout.apply_print_layout(about, workbook.ABOUT_LAYOUT, header_rows=None)
     Path(path).write_bytes(workbook_bytes(wb))
     return Path(path)
 
@@ -813,7 +834,16 @@ def _sheet_state(ws) -> dict:
         "freeze": ws.freeze_panes,
         "filter": ws.auto_filter.ref,
         "title_rows": ws.print_title_rows,
-        "page": (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight),
+        "title_cols": ws.print_title_cols,
+        "heights": {k: d.height for k, d in ws.row_dimensions.items() if d.height},
+        "page": (
+            setup.orientation,
+            setup.paperSize,
+            setup.fitToWidth,
+            setup.fitToHeight,
+            setup.scale,
+            setup.pageOrder,
+        ),
         "fit": ws.sheet_properties.pageSetUpPr.fitToPage,
         "margins": (margins.left, margins.right, margins.top, margins.bottom),
         "header_footer": (ws.oddHeader.center.text, ws.oddFooter.center.text),
@@ -904,9 +934,9 @@ def test_workbook_same_as_cell_by_cell_writer_varied_and_read_back(
 
     wide = pd.DataFrame(
         {
-            # a header wider than 60 wraps a numeric column: its empty cells get the wrap
+            # a number wider than 60 wraps a numeric column: its empty cells get the wrap
             # alone, its values the format and the wrap
-            "x" * 70: [np.nan, 1.5, np.nan, 2.0],
+            "x" * 70: [np.nan, 1.5, np.nan, 1e70],
             "comment": ["y" * 80, None, "", "z"],
             "empty_numbers": [np.nan] * 4,
         }

@@ -92,7 +92,7 @@ CODE_TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "mann_whitney": ("Mann–Whitney 检验", "Mann–Whitney test"),
     },
     "rate_test": {
-        "score-z": ("score 法 z 检验", "score z test"),
+        "score-z": ("比分法 z 检验", "score z test"),
         "miettinen-nurminen-score": ("Miettinen–Nurminen score 检验", "Miettinen–Nurminen score"),
     },
     "score_test": {

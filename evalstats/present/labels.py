@@ -39,7 +39,8 @@ from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.vocab import LANGS
 from evalstats.present import format as _format
 from evalstats.present.glossary import CODE_TERMS, code_term
-from evalstats.present.words import veto_sentence
+from evalstats.present.words import REASON_TEXT, veto_sentence
+from evalstats.stats.privacy import ANY
 
 MISSING = _format.MISSING
 """What :func:`present` shows for a missing number."""
@@ -209,6 +210,10 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "valid": ("有效问卷数", "Valid forms"),
     "voided": ("作废份数", "Voided"),
     "series_median": ("序列中位数", "Series median"),
+    "dissatisfied_ci_low": ("不满意率下限", "Dissatisfied rate, CI low"),
+    "dissatisfied_ci_high": ("不满意率上限", "Dissatisfied rate, CI high"),
+    "series_median_dissatisfied_rate": ("序列不满意率中位数", "Series median dissatisfied rate"),
+    "series_high_dissatisfied_rate": ("序列不满意率高位线", "Series high dissatisfied rate"),
     "n_all_votes": ("总评议票数", "All answers"),
     "weak_reason": ("认定依据", "Why weak"),
     "significant": ("校正后显著", "Significant (adjusted)"),
@@ -351,6 +356,12 @@ DIMENSION_LIST_COLUMNS = (
 BOOL_LABELS: dict[bool, tuple[str, str]] = {True: ("是", "Yes"), False: ("否", "No")}
 ALL_LABELS: tuple[str, str] = ("合计", "All")
 """Label of the ``"all"`` row of a pooled grouping key (``unit``, ``group``, …)."""
+ANY_LABELS: tuple[str, str] = ("全部", "Every")
+"""Label of :data:`evalstats.stats.privacy.ANY` (``*``: every table, unit, column… of a
+row of the ``suppressed`` table)."""
+LANGUAGE_TWINS: dict[str, str] = {"reason": "reason_zh"}
+"""A column of English text → its Chinese twin (the quality flags' ``reason``): a view in
+one language shows one of the two, under the first one's header (:func:`for_language`)."""
 BLANK_LEVEL_LABELS: tuple[str, str] = ("未填写", "Blank")
 
 FLAG_LABELS: dict[str, tuple[str, str]] = {
@@ -390,9 +401,13 @@ _SUFFIXES = ("_before", "_after", "_excl_flagged", "_h1", "_annual", "_year")
 _PERCENT_RE = re.compile(
     r"^(?:(?:.+_)?rate(?:_before|_after|_excl_flagged)?"
     r"|(?:.+_)?rate_diff(?:_ci_low|_ci_high)?"
-    r"|satisfied_ci_(?:low|high)|share_of_all_votes|p_last|p_top\d+|weight_.+)$"
+    r"|(?:dis)?satisfied_ci_(?:low|high)|share_of_all_votes|p_last|p_top\d+|weight_.+)$"
 )
 _PVALUE_RE = re.compile(r"^(?:.+_)?pvalue(?:_adjusted)?$")
+_WHOLE_RE = re.compile(
+    r"^(?:rank(?:_(?:low|high|before|after|excl_flagged|h1|annual))?|n_.+|count)$"
+)
+"""Ranks and counts: whole numbers even when read back as floats (a missing rank)."""
 FORMATS = ("percent", "pvalue", "integer", "decimal", "bool", "datetime", "text")
 
 
@@ -443,8 +458,10 @@ def column_format(column, dtype, *, percent_columns: Collection[str] | None = No
 
     ``"percent"`` for rates, shares, their intervals and differences, probabilities of a
     standing, weights and the confidence level; ``"pvalue"`` for ``pvalue`` and ``*_pvalue``
-    (adjusted or not); ``"integer"`` for integer columns (counts, ranks); ``"decimal"`` for
-    other numbers (scores, statistics); ``"bool"``; ``"datetime"``; ``"text"`` otherwise.
+    (adjusted or not); ``"integer"`` for integer columns and for ranks and counts (``rank``,
+    ``rank_low``…, ``n_*``, ``count``: whole numbers, even as floats with a missing value);
+    ``"decimal"`` for other numbers (scores, statistics);
+    ``"bool"``; ``"datetime"``; ``"text"`` otherwise.
 
     Parameters
     ----------
@@ -474,7 +491,7 @@ def column_format(column, dtype, *, percent_columns: Collection[str] | None = No
             return "percent"
     elif _PERCENT_RE.match(name) or name == "confidence_level":
         return "percent"
-    if pd.api.types.is_integer_dtype(dtype):
+    if pd.api.types.is_integer_dtype(dtype) or _WHOLE_RE.match(name):
         return "integer"
     return "decimal"
 
@@ -532,6 +549,8 @@ def _value_mapper(column: str, scheme: Scheme, i: int):
         def scheme_label(v):
             if v == "all" and base in KEY_COLUMNS:
                 return ALL_LABELS[i]
+            if v == ANY:
+                return ANY_LABELS[i]
             if kind == "levels" and v == "blank":
                 return BLANK_LEVEL_LABELS[i]
             try:
@@ -550,13 +569,14 @@ def _value_mapper(column: str, scheme: Scheme, i: int):
     if base in CODE_COLUMNS:
         return lambda v: _worded(base, v, scheme, i)
     if base in KEY_COLUMNS:
-        return lambda v: ALL_LABELS[i] if v == "all" else v
+        return lambda v: ALL_LABELS[i] if v == "all" else ANY_LABELS[i] if v == ANY else v
     return _text_mapper(base, scheme, i)
 
 
 def _text_mapper(base: str, scheme: Scheme, i: int):
     """The words of the columns that hold composed text: flags, veto reasons, the compared
-    groups of a test (``a vs b``) and a test's note; None for any other column."""
+    groups of a test (``a vs b``), a test's note, and the ``suppressed`` table's reason,
+    table and column codes; None for any other column."""
     if base == "flags":
         return lambda v: _flag_text(v, scheme, i)
     if base == "veto_reason":
@@ -567,6 +587,20 @@ def _text_mapper(base: str, scheme: Scheme, i: int):
         )
     if base == "note":
         return lambda v: _note_text(v, i)
+    if base == "reason":  # a reason code of the suppressed table; a sentence stays
+        return lambda v: REASON_TEXT[v][i] if v in REASON_TEXT else v
+    if base == "table":
+        return lambda v: (
+            ANY_LABELS[i] if v == ANY else TABLE_LABELS[v][i] if v in TABLE_LABELS else v
+        )
+    if base == "columns":  # column codes joined by ";"
+        return lambda v: (
+            ANY_LABELS[i]
+            if v == ANY
+            else ("、" if i == 0 else ", ").join(
+                column_label(c, LANGS[i], scheme=scheme) for c in v.split(";") if c
+            )
+        )
     return None
 
 
@@ -632,6 +666,29 @@ def _text_booleans(s: pd.Series) -> bool:
         isinstance(v, bool | np.bool_) or (isinstance(v, str) and v in ("True", "False"))
         for v in values
     )
+
+
+def for_language(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``df`` with one column of each :data:`LANGUAGE_TWINS` pair: in Chinese the twin's text
+    under the English column's name (so its header and place), in English the English column
+    alone.  A table without both columns is returned as it is.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"reason": ["Typed twice"], "reason_zh": ["重复录入"], "n": [1]})
+    >>> for_language(df, "zh").to_dict("list"), list(for_language(df, "en"))
+    ({'reason': ['重复录入'], 'n': [1]}, ['reason', 'n'])
+    """
+    i = _lang(lang)
+    out = df
+    for english, chinese in LANGUAGE_TWINS.items():
+        if english in out.columns and chinese in out.columns:
+            out = out.copy()
+            if i == 0:
+                out[english] = out[chinese]
+            out = out.drop(columns=[chinese])
+    return out
 
 
 def relabel(
@@ -857,6 +914,7 @@ def style(
 
 __all__ = [
     "ALL_LABELS",
+    "ANY_LABELS",
     "BOOL_LABELS",
     "CODE_COLUMNS",
     "COLUMN_LABELS",
@@ -864,6 +922,7 @@ __all__ = [
     "FLAG_LABELS",
     "FORMATS",
     "LANGS",
+    "LANGUAGE_TWINS",
     "MISSING",
     "NOWRAP_CHARS",
     "SCHEME_COLUMNS",
@@ -871,6 +930,7 @@ __all__ = [
     "VALUE_LABELS",
     "column_format",
     "column_label",
+    "for_language",
     "present",
     "relabel",
     "rounding_note",

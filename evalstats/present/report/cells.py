@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from evalstats.present.format import count, fixed, percent, pvalue
+from evalstats.present.report.layout import LINE_PT, ROW_MAX_PT
 
 EXCEL_MAX_CHARS = 32_767
 EXCEL_MAX_ROWS = 1_048_576
@@ -81,6 +82,37 @@ def _max_display_width(texts: list[str], limit: int = 200) -> int:
         line_start = np.maximum.accumulate(np.where(newline, total, 0), axis=1)
         best = max(best, int((total - line_start).max(initial=0)))
     return best
+
+
+def text_extents(texts: list[str], limit: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Per text: its display width summed over its lines (CJK counting two) and its number of
+    line breaks, from its first ``limit`` characters; vectorised as :func:`display_width`.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in text_extents(["财政所 ok", "a\\nbc", ""])]
+    [[9, 3, 0], [0, 1, 0]]
+    """
+    widths = np.zeros(len(texts), dtype=np.int64)
+    breaks = np.zeros(len(texts), dtype=np.int64)
+    cut = operator.itemgetter(slice(0, limit))
+    wide_bmp = _wide_bmp()
+    for start in range(0, len(texts), _WIDTH_CHUNK):
+        arr = np.array(list(map(cut, texts[start : start + _WIDTH_CHUNK])), dtype=str)
+        if arr.dtype.itemsize == 0:
+            continue
+        codes = arr.view(np.uint32).reshape(len(arr), -1)
+        wide = wide_bmp[codes & 0xFFFF]
+        astral = codes > 0xFFFF
+        if astral.any():
+            found = codes[astral]
+            wide[astral] = [unicodedata.east_asian_width(chr(c)) in "WF" for c in found.tolist()]
+        newline = codes == 10
+        width = np.where(newline | (codes == 0), 0, wide.astype(np.int64) + 1)
+        stop = start + len(arr)
+        widths[start:stop] = width.sum(axis=1)
+        breaks[start:stop] = newline.sum(axis=1)
+    return widths, breaks
 
 
 def _numeric_width(x: np.ndarray, how: str, decimals: int = 2) -> int:
@@ -142,7 +174,9 @@ class SheetColumn:
     text), None where the cell is missing.  ``style`` is a detached cell with the style of
     the cells that have a value (number format, wrap alignment; None: no style); ``blank``
     the style of the missing cells of a wrapped column (wrap only, no number format: the
-    cell-by-cell writer formatted only the cells it wrote a value to).
+    cell-by-cell writer formatted only the cells it wrote a value to).  ``lines``: per row, the
+    lines a wrapped column's cell takes (None: one each); a row is given the height of its
+    tallest cell (:func:`evalstats.present.report.layout.row_height`).
     """
 
     text: bool
@@ -152,6 +186,7 @@ class SheetColumn:
     blank: object
     style_id: int = 0
     blank_id: int = 0
+    lines: np.ndarray | None = None
 
     def register_order(self) -> list[tuple[int, str]]:
         """``(first data row, "style" or "blank")`` of the styles the column's cells use."""
@@ -248,7 +283,19 @@ def _rows_xml(columns: list[SheetColumn], start: int, stop: int) -> tuple[str, i
             cells = np.where(present, filled, "")
             any_cell |= present
         grid[:, col] = cells
-    grid[any_cell, 0] = '<row r="' + numbers[any_cell] + '">'
+    lines = [c.lines[start:stop] for c in columns if c.lines is not None]
+    tall = np.maximum.reduce(lines) if lines else np.ones(n, dtype=np.int64)
+    heights = np.minimum(LINE_PT * np.maximum(tall, 1), ROW_MAX_PT).astype(np.int64)
+    opening = np.where(
+        tall > 1,
+        '<row r="'
+        + numbers
+        + '" ht="'
+        + heights.astype(str).astype(object)
+        + '" customHeight="1">',
+        '<row r="' + numbers + '">',
+    )
+    grid[any_cell, 0] = opening[any_cell]
     grid[any_cell, -1] = "</row>"
     last = int(np.flatnonzero(any_cell)[-1]) + start + 2 if any_cell.any() else 0
     return "".join(grid.ravel().tolist()), last
@@ -304,4 +351,5 @@ __all__ = [
     "number_column",
     "sheet_rewrite",
     "text_column",
+    "text_extents",
 ]

@@ -27,6 +27,7 @@ from evalstats.present.labels import (
     TABLE_LABELS,
     column_format,
     column_label,
+    for_language,
     relabel,
     rounding_note,
 )
@@ -39,8 +40,19 @@ from evalstats.present.report.cells import (
     number_column,
     sheet_rewrite,
     text_column,
+    text_extents,
 )
 from evalstats.present.report.files import check_tables, with_index
+from evalstats.present.report.layout import (
+    CJK_EXTRA,
+    PAD,
+    PrintLayout,
+    apply_print_layout,
+    column_width,
+    print_layout,
+    row_height,
+    text_lines,
+)
 from evalstats.present.report.safety import CONTROL_CHARS, QUOTE, neutralize, neutralize_text
 from evalstats.present.rules import RULES_HEADING, RulesSection, rules_plain
 
@@ -126,19 +138,6 @@ def _about_rows(
     return rows
 
 
-def _setup_print(ws, *, landscape: bool = True) -> None:
-    from openpyxl.worksheet.page import PageMargins
-
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.oddHeader.center.text = "&A"
-    ws.oddFooter.center.text = "&P / &N"
-
-
 def write_workbook(
     tables: Mapping[str, pd.DataFrame],
     path: str | Path,
@@ -158,8 +157,13 @@ def write_workbook(
     code values as labels (:func:`evalstats.present.labels.relabel`), unrounded numbers with number
     formats (scores ``0.00``, rates ``0.0%``, counts ``#,##0``, p-values ``0.000`` or
     ``<0.001``), a bold frozen header row with an autofilter, column widths from the content
-    (CJK characters count double; long text wraps), and print settings: A4 landscape, fit to
-    one page wide, header row repeated on every page, sheet name and page numbers.
+    (:func:`evalstats.present.report.layout.column_width`: CJK characters count double, headers
+    wrap onto two lines, long text wraps within 30 and its rows are given their height), and
+    print settings (:func:`evalstats.present.report.layout.print_layout`): A4, portrait or
+    landscape at a stated scale of at least 70 % (text at 7.7 pt or more), a sheet too wide for
+    that on several pages wide with its unit columns repeated, the header row repeated on every
+    page, sheet name and page numbers.  Codes in a Chinese sheet become words: a column of
+    English text shows its Chinese twin (:func:`evalstats.present.labels.for_language`).
 
     Text is neutralised (:func:`neutralize`).  A text longer than Excel's cell limit (32,767
     characters) is cut in the workbook only, with a marker, and counted on the first sheet.
@@ -342,7 +346,7 @@ def _table_sheet(ws, raw: pd.DataFrame, *, scheme, lang: str, look: _Look) -> _S
     (:mod:`evalstats.present.report.cells`); widths, frozen header, filter, print setup."""
     from openpyxl.utils import get_column_letter
 
-    raw = with_index(raw)
+    raw = for_language(with_index(raw), lang)
     shown = relabel(raw, scheme=scheme, lang=lang)
     shown.columns = [column_label(c, lang, scheme=scheme) for c in raw.columns]
     shown, neutralised = neutralize(shown)
@@ -363,9 +367,32 @@ def _table_sheet(ws, raw: pd.DataFrame, *, scheme, lang: str, look: _Look) -> _S
     ws.freeze_panes = "A2"
     if raw.shape[1]:
         ws.auto_filter.ref = f"A1:{get_column_letter(raw.shape[1])}{len(raw) + 1}"
-    ws.print_title_rows = "1:1"
-    _setup_print(ws)
+    sheet_layout(ws, [str(h) for h in shown.columns], keys=[str(c) for c in raw.columns])
     return _Sheet(ws, headers, columns, len(raw), neutralised, truncated)
+
+
+def sheet_layout(ws, headers: Sequence[str], *, keys: Sequence[str] = ()) -> PrintLayout:
+    """Give a table sheet whose column widths are set its header row's height (the tallest
+    wrapped header) and its print layout (:func:`evalstats.present.report.layout.print_layout`,
+    ``keys``: the table's column names); the layout.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> ws.column_dimensions["A"].width = 10.0
+    >>> sheet_layout(ws, ["综合得分下限是否有效"]).orientation, ws.row_dimensions[1].height
+    ('portrait', 48.0)
+    """
+    from openpyxl.utils import get_column_letter
+
+    widths = [ws.column_dimensions[get_column_letter(c)].width for c in range(1, len(headers) + 1)]
+    lines = [text_lines(display_width(h), w) for h, w in zip(headers, widths, strict=True)]
+    if max(lines, default=1) > 1:
+        ws.row_dimensions[1].height = row_height(max(lines))
+    layout = print_layout(widths, keys=keys)
+    apply_print_layout(ws, layout)
+    return layout
 
 
 def _sheet_column(ws, shown: pd.DataFrame, *, col: int, how: str, lang: str, look: _Look):
@@ -387,9 +414,13 @@ def _sheet_column(ws, shown: pd.DataFrame, *, col: int, how: str, lang: str, loo
             style = Cell(ws, value=first)
             style.number_format = NUMBER_FORMATS[how]
     header_width = display_width(str(shown.columns[col - 1]))
-    full = max(width, header_width) + 2
-    ws.column_dimensions[get_column_letter(col)].width = float(min(max(full, 8), 60))
-    wrapped = full > 60 and len(values) > 0
+    text = how in ("text", "bool")
+    col_width, wrapped = column_width(width, header_width, text=text)
+    ws.column_dimensions[get_column_letter(col)].width = col_width
+    wrapped = wrapped and len(values) > 0
+    lines = None
+    if wrapped and text:
+        lines = wrapped_lines(s, col_width)
     if wrapped:
         blank = Cell(ws)
         blank.alignment = look.wrap
@@ -397,11 +428,35 @@ def _sheet_column(ws, shown: pd.DataFrame, *, col: int, how: str, lang: str, loo
             style.alignment = look.wrap
         elif how in ("text", "bool"):
             style = blank
-    return SheetColumn(how in ("text", "bool"), values, wrapped, style, blank), cut
+    return SheetColumn(text, values, wrapped, style, blank, lines=lines), cut
 
 
-ABOUT_WIDTHS = (20.0, 96.0)
-"""Widths of the About sheet's two columns (label, text), in Excel character units."""
+def wrapped_lines(s: pd.Series, width: float):
+    """Per cell of a wrapped text column of ``width``: the lines its text takes (1 when
+    missing), CJK counting two (:func:`evalstats.present.report.layout.text_lines`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> wrapped_lines(pd.Series(["一" * 30, None, "a\\nb"]), 32.0).tolist()
+    [3, 1, 2]
+    """
+    import numpy as np
+
+    present = s.notna().to_numpy(dtype=bool)
+    texts = [str(v) for v in s.to_numpy(dtype=object)[present]]
+    widths, breaks = text_extents(texts)
+    usable = max(width - PAD, 1.0) / CJK_EXTRA
+    lines = np.ones(len(s), dtype=np.int64)
+    lines[present] = np.maximum(1, np.ceil(widths / usable).astype(np.int64) + breaks)
+    return lines
+
+
+ABOUT_WIDTHS = (14.0, 60.0)
+"""Widths of the About sheet's two columns (label, text), in Excel character units: together
+they fit a portrait A4 page at 100 % (:func:`evalstats.present.report.layout.printable_width`)."""
+ABOUT_LAYOUT = print_layout(ABOUT_WIDTHS)
+"""The About sheet prints portrait at 100 % (its widths fit the page)."""
 ABOUT_LINE_HEIGHT = 16.0
 """Height in points of one line of the About sheet's text (11 pt, CJK included)."""
 
@@ -417,9 +472,9 @@ def about_row_height(key: str, text: str, *, widths=ABOUT_WIDTHS) -> float:
     Examples
     --------
     >>> about_row_height("评分规则", ""), about_row_height("x", "一" * 120)
-    (16.0, 64.0)
+    (16.0, 80.0)
     """
-    usable = [max(w - 4.0, 1.0) * 0.8 for w in widths]
+    usable = [max(w - PAD, 1.0) / CJK_EXTRA for w in widths]
     need = 0
     for part, usable_width in ((key, usable[0]), (text, usable[1])):
         lines = sum(
@@ -449,7 +504,7 @@ def _about_sheet(about, rows: list[tuple[str, str]], *, lang: str, look: _Look) 
         about_cells += [k, v]
     about.column_dimensions["A"].width = ABOUT_WIDTHS[0]
     about.column_dimensions["B"].width = ABOUT_WIDTHS[1]
-    _setup_print(about, landscape=False)
+    apply_print_layout(about, ABOUT_LAYOUT, header_rows=None)
     return about_cells
 
 
@@ -477,11 +532,14 @@ def _register_styles(wb, about_cells: list, sheets: list[_Sheet]) -> dict:
 
 
 __all__ = [
+    "ABOUT_LAYOUT",
     "ABOUT_LINE_HEIGHT",
     "ABOUT_WIDTHS",
     "NUMBER_FORMATS",
     "SHEET_NAME_MAX",
     "about_row_height",
+    "sheet_layout",
     "sheet_title",
+    "wrapped_lines",
     "write_workbook",
 ]
