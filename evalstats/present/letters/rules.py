@@ -29,7 +29,8 @@ def _levels_rule(s, lang) -> str:
     pts = ", ".join(f"{v.label('en').lower()} {_format.fixed(v.points, 0)}" for v in valid)
     out = f"Points per level: {pts}"
     if invalid:
-        out += f"; “{'”, “'.join(invalid)}” and blanks are not valid answers"
+        quoted = ", ".join(_format.quote(v, "en") for v in invalid)
+        out += f"; {quoted} and blanks are not valid answers"
     return out + f". The satisfied rate counts {', '.join(sat).lower()} among valid answers."
 
 
@@ -114,7 +115,7 @@ def _ranking_rule(s, lang) -> str:
         f"present their practice at an exchange meeting; the last unit is named last when "
         f"resampling the forms gives it a probability of at least {thr} of being truly last — "
         f"it then draws up a rectification plan and its grade of the year is at most "
-        f"{cap.lower()}; below {thr} it is “not distinguishable” and not named last."
+        f'{cap.lower()}; below {thr} it is "not distinguishable" and not named last.'
     )
 
 
