@@ -123,7 +123,7 @@ def prepare_forms(forms: pd.DataFrame, scheme: Scheme, units) -> QualityData:
         Forms of a cycle (:mod:`evalstats.inputs.forms`), ``form_id`` required.
     scheme : Scheme
     units : DataFrame or None
-        ``unit, name, series``: names for the sentences.
+        ``unit, name, series`` (and optionally ``name_en``): names for the sentences.
 
     Returns
     -------
