@@ -639,7 +639,7 @@ def test_sentences():
     same = rate_difference(5, 10, 10, 20, labels=("B", "A"))
     assert (
         result_sentence(same)
-        == "满意率B与A持平（95% 置信区间 −33.1 至 33.1），差异无统计学意义（p = 1.000）。"
+        == "满意率B与A持平（95% 置信区间 −33.1 至 33.1），差异无统计学意义（p = 1.00）。"
     )
     chi = chi2_homogeneity(REF.AGRESTI_2007_TABLE_2_5)
     assert result_sentence(chi) == (
@@ -651,13 +651,13 @@ def test_sentences():
     kw = kruskal_counts(REF.FAGERLAND_TABLE_7_6)
     assert result_sentence(kw, "en", subject="efficiency ratings") == (
         "The difference between units in efficiency ratings is statistically significant "
-        "(Kruskal–Wallis H = 9.16, df = 2, p = 0.010)."
+        "(Kruskal–Wallis H = 9.16, df = 2, p = 0.01)."
     )
     mw = TestResult(
         "mann_whitney", 10.0, 0.5, np.nan, "asymptotic", 20, 0.6, labels=("2026A", "2026H1")
     )
     assert result_sentence(mw) == (
-        "评价等级年度与上半年的分布差异无统计学意义（Mann–Whitney 检验，p = 0.500）；"
+        "评价等级年度与上半年的分布差异无统计学意义（Mann–Whitney 检验，p = 0.50）；"
         "随机抽取的一份年度答案好于上半年答案的概率为 0.60（0.5 为无差别）。"
     )
     tr = trend_test(REF.SMOKERS_K, REF.SMOKERS_N)
@@ -680,7 +680,8 @@ def test_describe_changes(cycles):
     assert zh.iloc[0].startswith(
         f"U1的政务公开满意率年度比上半年{word} {abs(pp):.1f} 个百分点（95% 置信区间 "
     )
-    assert zh.iloc[0].endswith(f"Holm 校正后 p = {row['rate_pvalue_adjusted']:.3f}）。")
+    assert row["rate_pvalue_adjusted"] == 1.0
+    assert zh.iloc[0].endswith("Holm 校正后 p = 1.00）。")  # two decimals from 0.01 (APA 6.36)
     only = t.index[t["present"] == "before_only"][0]
     assert zh[only] == "U3仅有上半年的测评表，无法比较。"
     names = pd.DataFrame({"unit": ["U4"], "name": ["丁所"]})

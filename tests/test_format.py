@@ -40,18 +40,46 @@ def test_signed_changes():
 
 
 def test_one_pvalue_rule_for_cells_and_sentences():
-    # issue 12: "p < 0.001" here, "<0.001" there -- one rule, with and without the "p"
-    values = [0.62, 0.02, 0.001, 0.000999, 0.0, None]
-    assert f.pvalue_array(values).tolist() == ["0.620", "0.020", "0.001", "<0.001", "<0.001", "—"]
+    # issue 12: "p < 0.001" here, "<0.001" there -- one rule, with and without the "p";
+    # issue 14 item 7 (APA 7th ed., 6.36): two decimals from 0.01, three below, then the bound
+    values = [0.62, 0.02, 0.0100, 0.0099, 0.0042, 0.001, 0.000999, 0.0, 1.0, None]
+    assert f.pvalue_array(values).tolist() == [
+        "0.62",
+        "0.02",
+        "0.01",
+        "0.010",
+        "0.004",
+        "0.001",
+        "<0.001",
+        "<0.001",
+        "1.00",
+        "—",
+    ]
     assert [f.p_text(v) for v in values] == [
-        "p = 0.620",
-        "p = 0.020",
+        "p = 0.62",
+        "p = 0.02",
+        "p = 0.01",
+        "p = 0.010",
+        "p = 0.004",
         "p = 0.001",
         "p < 0.001",
         "p < 0.001",
+        "p = 1.00",
         "p = —",
     ]
-    assert f.EXCEL_NUMBER_FORMATS["pvalue"] == '[<0.001]"<0.001";0.000'
+    assert [f.pvalue(v) for v in (0.6204, 0.0042, 2.2e-05, float("nan"))] == [
+        "0.62",
+        "0.004",
+        "<0.001",
+        "—",
+    ]
+    # the workbook's number format shows the same cells
+    assert f.EXCEL_NUMBER_FORMATS["pvalue"] == '[<0.001]"<0.001";[<0.01]0.000;0.00'
+
+
+def test_quote_is_latin_in_english():
+    assert f.quote("满意") == "“满意”"
+    assert f.quote("Satisfied", "en") == '"Satisfied"'
 
 
 def test_interval_and_confidence_level():

@@ -322,7 +322,9 @@ def test_write_docx_public(public, tmp_path):
     path = letters.write_docx(p, tmp_path / "x.docx", lang="en")
     text = _docx_text(path)
     assert "Feedback on the results of the 2026 annual evaluation" in text
-    assert "land_office" in text and "Public edition" in text
+    # issue 14 item 8: the unit by its English name (units file name_en), never its code
+    assert "To Land and Resources Office:" in text and "Public edition" in text
+    assert "land_office" not in text
     assert "What is withheld to protect respondents" in text
 
 

@@ -169,7 +169,7 @@ def test_typed_twice_lists_each_id_once_with_its_rows():
         ],
     )
     assert flags["reason"][0] == (
-        "Form F1 of U1 (党政办) × Enterprises was typed 3 times with the same "
+        "Form F1 of 党政办 × Enterprises was typed 3 times with the same "
         "answers (rows 2, 9, 12 of r.csv); it is counted once."
     )
     assert (
@@ -216,8 +216,8 @@ def test_near_duplicate_same_varied_pattern_and_comment():
         ],
     )
     assert flags["reason"][0] == (
-        "2 forms for U1 (党政办) × The public have the same answers Satisfied/Fairly satisfied/"
-        "Satisfied/Satisfied/Don't know and the same comment “窗口办事拖拉，希望改进。”: N1, N2."
+        "2 forms for 党政办 × The public have the same answers Satisfied/Fairly satisfied/"
+        'Satisfied/Satisfied/Don\'t know and the same comment "窗口办事拖拉，希望改进。": N1, N2.'
     )
     assert flags["reason_zh"][0] == (
         "党政办（群众）有 2 份问卷答案完全相同（答案依次为 满意/比较满意/满意/满意/不了解），"
@@ -261,7 +261,7 @@ def test_near_duplicate_same_collector_chained_within_the_window():
     ]
     assert flags["reason_zh"][0] == (
         "司法所（企业）有 3 份问卷答案完全相同"
-        "（答案依次为 比较满意/基本满意/满意/不满意/（空白）），"
+        "（答案依次为 比较满意/基本满意/满意/不满意/（未填写）），"
         "且由张某在 2026-06-10 09:00 至 2026-06-10 09:01:50 先后收回"
         "（间隔不超过 1 分钟）：T1、T2、T3。"
     )
@@ -337,8 +337,8 @@ def test_straight_lining_binomial_holm_against_the_cycle_share():
         ],
     )
     assert flags["reason"][0].startswith(
-        "18 of the 20 forms for U1 (党政办) (90.0%) give the same level to every item, against "
-        "34.0% of all forms of the cycle (one-sided exact binomial test, Holm-adjusted p = "
+        "18 of the 20 forms for 党政办 (90.0%) give the same level to every item, against "
+        "34.0% of all forms of the cycle (one-sided exact binomial test, Holm-adjusted p ≤ 0.05)."
     )
     assert flags["reason_zh"][1].startswith(
         "收集人cU1收回的 20 份问卷中有 18 份（90.0%）各项答案完全相同"
@@ -383,8 +383,8 @@ def test_burst_from_one_collector_within_the_window():
         ],
     )
     assert flags["reason"][0] == (
-        "10 forms with identical answers (all 5 answers “Satisfied”) were collected by 王某 "
-        "between 2026-06-10 09:00 and 2026-06-10 09:30 (30 min), for U4 (城管中队); up to 10 "
+        '10 forms with identical answers (all 5 answers "Satisfied") were collected by 王某 '
+        "between 2026-06-10 09:00 and 2026-06-10 09:30 (30 min), for 城管中队; up to 10 "
         "within one 30 min window (threshold 10)."
     )
     assert flags["reason_zh"][0] == (
@@ -417,7 +417,7 @@ def test_burst_across_units_from_one_collector():
     assert as_records(flags, ["unit", "group", "collector", "n_forms"]) == [
         {"unit": "", "group": "", "collector": "甲", "n_forms": 10}
     ]
-    assert "for U1 (党政办), U2 (财政所)" in flags["reason"][0]
+    assert "for 党政办, 财政所;" in flags["reason"][0]
 
 
 def test_burst_regardless_of_collector_and_reported_once():
@@ -471,8 +471,8 @@ def test_full_satisfaction_top_box_every_dimension_at_least_n():
         ],
     )
     assert flags["reason"][0] == (
-        "All 150 valid answers on the 30 forms for U5 (文化站) × Enterprises are "
-        "“Satisfied” (top box), with at least 30 valid answers in every item (threshold 30); a "
+        "All 150 valid answers on the 30 forms for 文化站 × Enterprises are "
+        '"Satisfied" (top box), with at least 30 valid answers in every item (threshold 30); a '
         "100 % result on this many answers is rare in honest data."
     )
     # one 不了解 leaves integrity with 29 valid answers: no flag
@@ -747,7 +747,7 @@ def test_describe_quality_orders_warnings_first(demo):
         "The data-quality checks raised 7 flag(s): forms typed twice: 3; straight-lining: 3; "
         "bursts of identical forms: 1."
     )
-    assert text[1].startswith("15 forms with identical answers (all 5 answers “Satisfied”)")
+    assert text[1].startswith('15 forms with identical answers (all 5 answers "Satisfied")')
     assert text[-1].startswith("3 form(s) were typed twice and are counted once: ")
 
 

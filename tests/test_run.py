@@ -619,8 +619,8 @@ def test_safety_note():
         "控制字符，不会被当作公式执行。本页中的意见原样转义显示，不会执行。"
     )
     assert runmod.safety_note({"scores": 0}, lang="en") == (
-        "Safe exports: 0 text cell(s) of the tables began with = + - @ (or full-width "
-        "＝＋－＠), a tab or a carriage return, or held control characters: in tables/*.csv "
+        "Safe exports: 0 text cell(s) of the tables began with = + - @ (or their full-width "
+        "forms), a tab or a carriage return, or held control characters: in tables/*.csv "
         "and the Excel workbook they got a leading apostrophe or lost the control characters, "
         "so no cell runs as a formula. Comments on this page are shown as escaped text and "
         "never run."

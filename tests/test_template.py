@@ -580,9 +580,10 @@ def test_exclusions_template_needs_no_units(tmp_path, monkeypatch):
 
 def test_unknown_table_refused(tmp_path):
     with pytest.raises(ValueError) as info:
-        write_template(tmp_path / "t.xlsx", cycle="C", table="units", units=UNITS)
+        write_template(tmp_path / "t.xlsx", cycle="C", table="comments", units=UNITS)
     assert str(info.value) == (
-        "table must be one of 'responses', 'forms_issued', 'incidents', 'exclusions'; got 'units'"
+        "table must be one of 'responses', 'units', 'forms_issued', 'incidents', 'exclusions'; "
+        "got 'comments'"
     )
     assert not (tmp_path / "t.xlsx").exists()
 
@@ -611,10 +612,16 @@ def test_no_code_visible_to_the_clerk(tmp_path, table):
 def test_every_template_typed_in_validates_clean(tmp_path):
     folder = tmp_path / "2026H1"
     folder.mkdir()
-    UNITS.set_axis(["单位编码", "单位名称", "序列"], axis=1).to_csv(
-        folder / "units.csv", index=False
-    )
     typed = {
+        # the units file from its template too, English names optional (issue 14 item 8)
+        "units": [
+            [*row, en]
+            for row, en in zip(
+                UNITS.to_numpy().tolist(),
+                ["Party and Government Office", " Finance Office ", None, None],
+                strict=True,
+            )
+        ],
         # digits typed as Excel stores them (numbers), mixed with labels
         "responses": [
             *FILLED,
@@ -639,7 +646,13 @@ def test_every_template_typed_in_validates_clean(tmp_path):
     v = validate_cycle(folder, raise_on_error=False)
     assert v.ok, v.problems
     assert len(v.problems) == 0, v.problems.to_string()
-    assert sorted(v.inputs["table"]) == sorted([*typed, "units"])
+    assert sorted(v.inputs["table"]) == sorted(typed)
+    assert v.units["name_en"].tolist() == [
+        "Party and Government Office",
+        "Finance Office",
+        None,
+        None,
+    ]
     forms = v.forms.set_index("form_id")
     assert "0004" not in forms.index  # excluded
     assert len(forms) == 4

@@ -237,6 +237,8 @@ class UnitProfile:
     Attributes
     ----------
     unit, unit_name, series, cycle : str
+    unit_name_en : str
+        The unit's English name from the units file (``name_en``); ``""`` without one.
     previous_cycle : str
         ``""`` when there is no comparison.
     tier : {"internal", "public"}
@@ -323,6 +325,7 @@ class UnitProfile:
     quality: pd.DataFrame = field(repr=False)
     suppressed: pd.DataFrame = field(repr=False)
     position: int = 0
+    unit_name_en: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """The figures the letter states: the unit's row of :func:`letters_table`."""
@@ -513,7 +516,7 @@ def unit_profile(
         )
     _check_analysis(analysis, cycle=cycle, tier=tier)
     scheme = analysis.scheme
-    name, series = _name_and_series(analysis, unit)
+    name, series, name_en = _name_and_series(analysis, unit)
     cur = analysis.scored[cycle]
     tables = analysis.tables
 
@@ -570,6 +573,7 @@ def unit_profile(
         quality=quality,
         suppressed=prof["suppressed"],
         position=int(np.flatnonzero(analysis.units["unit"].astype(str).to_numpy() == unit)[0]) + 1,
+        unit_name_en=name_en,
     )
 
 
@@ -593,8 +597,9 @@ def _check_analysis(analysis, *, cycle: str, tier: str) -> None:
         raise ValueError(f"analysis is of tier {analysis.tier!r}, not {tier!r}")
 
 
-def _name_and_series(analysis: Analysis, unit: str) -> tuple[str, str]:
-    """The unit's name and series; a clear error when it is not a unit of the cycle."""
+def _name_and_series(analysis: Analysis, unit: str) -> tuple[str, str, str]:
+    """The unit's name, series and English name (``""`` without one); a clear error when it
+    is not a unit of the cycle."""
     units = analysis.units
     codes = units["unit"].astype(str)
     if unit not in set(codes):
@@ -603,7 +608,9 @@ def _name_and_series(analysis: Analysis, unit: str) -> tuple[str, str]:
             f"unit {unit!r} is not a unit of cycle {analysis.cycle!r} (units: {shown})"
         )
     info = units[codes == unit].iloc[0]
-    return str(info["name"]), str(info["series"])
+    name_en = info.get("name_en")
+    name_en = "" if name_en is None or pd.isna(name_en) else " ".join(str(name_en).split())
+    return str(info["name"]), str(info["series"]), name_en
 
 
 def _unit_comments(analysis: Analysis, unit: str, pseudonymise) -> pd.DataFrame:

@@ -50,7 +50,9 @@ replaces them by keyed pseudonyms (:mod:`evalstats.inputs.pseudonym`) or drops t
 are
 never kept.  A scheme that does not list their headers gets the bundled defaults (so a
 district's older scheme file still recognises them); an empty list turns one off."""
-OPTIONAL_HEADERS = {"responses": (*IDENTIFIER_COLUMNS, "comment_kind")}
+OPTIONAL_HEADERS = {"responses": (*IDENTIFIER_COLUMNS, "comment_kind"), "units": ("name_en",)}
+"""Optional columns of an input table: the identifiers and the comment kind typed by staff
+(responses), a unit's English name shown by the English edition (units, ``name_en``)."""
 
 
 def normalize_label(value: Any) -> str:

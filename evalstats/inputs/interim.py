@@ -7,7 +7,7 @@
 ``forms_long.parquet``     the long view, one row per form × dimension
 ``voided.parquet``         forms voided by the office, with ``reason``
 ``duplicates.parquet``     copies of forms typed twice (counted once)
-``units.parquet``          ``unit, name, series``
+``units.parquet``          ``unit, name, series, name_en``
 ``exclusions.parquet``     ``form_id, reason`` as listed
 ``incidents.parquet``      ``unit, date, kind, note``
 ``forms_issued.parquet``   ``unit, group, issued`` (only when a forms-issued file was given)

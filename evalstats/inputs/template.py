@@ -251,12 +251,13 @@ def _unit_names(units, cycle: str, scheme: Scheme) -> list[str]:
 
 
 # ---------------------------------------------------------------------- the tables
-TEMPLATE_TABLES = ("responses", "forms_issued", "incidents", "exclusions")
+TEMPLATE_TABLES = ("responses", "units", "forms_issued", "incidents", "exclusions")
 """The input tables a template can be written for (``table=``), one workbook each."""
 
 #: The entry sheet's name per table (what the clerk sees on the tab).
 ENTRY_SHEETS = {
     "responses": SHEET_ENTRY,
+    "units": "被评单位",
     "forms_issued": "发放数",
     "incidents": "一票否决事项",
     "exclusions": "作废问卷",
@@ -313,6 +314,16 @@ def _columns(table: str, scheme: Scheme, names: list[str]) -> list[_Column]:
             _Column("form_id", _first_header(scheme, table, "form_id"), "id"),
             _Column("reason", _first_header(scheme, table, "reason"), "text"),
         ]
+    if table == "units":
+        series = tuple(s.label_zh for s in scheme.series)
+        cols = [
+            _Column("unit", _first_header(scheme, table, "unit"), "id"),
+            _Column("name", _first_header(scheme, table, "name"), "plain"),
+            _Column("series", _first_header(scheme, table, "series"), "list", series),
+        ]
+        if scheme.headers[table].get("name_en"):  # optional: the English edition's names
+            cols.append(_Column("name_en", _first_header(scheme, table, "name_en"), "plain"))
+        return cols
     unit = _Column("unit", _first_header(scheme, table, "unit"), "list", tuple(names), "", False)
     if table == "responses":
         levels = tuple(level_choices(scheme))
@@ -489,6 +500,23 @@ def _help_responses(scheme: Scheme, h: dict[str, str]) -> list[str]:
     ]
 
 
+def _help_units(scheme: Scheme, h: dict[str, str]) -> list[str]:
+    lines = [
+        f"在“{ENTRY_SHEETS['units']}”工作表中录入，每一行是本期参加测评的一个单位。",
+        f"{h['unit']}：单位的编码，用英文字母、数字和下划线；每个单位唯一，各期保持不变"
+        "（跨期比较按编码对应）。",
+        f"{h['name']}：单位的中文名称，如 财政所；报告和反馈函中都用这个名称，不能重复。",
+        f"{h['series']}：从下拉列表中选择，可选：",
+        *[f"    {s.label_zh}" for s in scheme.series],
+    ]
+    if "name_en" in h:
+        lines.append(
+            f"{h['name_en']}（可不填）：单位的英文名称，英文版报告和反馈函中使用；不填的，"
+            "英文版也用中文名称。填写的英文名称不能重复。"
+        )
+    return [*lines, *_save_as("units")]
+
+
 def _help_forms_issued(scheme: Scheme, h: dict[str, str]) -> list[str]:
     return [
         f"在“{ENTRY_SHEETS['forms_issued']}”工作表中录入，每一行是一个单位向一类评议人"
@@ -526,6 +554,7 @@ def _help_exclusions(scheme: Scheme, h: dict[str, str]) -> list[str]:
 
 _HELP = {
     "responses": _help_responses,
+    "units": _help_units,
     "forms_issued": _help_forms_issued,
     "incidents": _help_incidents,
     "exclusions": _help_exclusions,
@@ -642,7 +671,8 @@ def write_template(
     """Write the XLSX entry template of one input table for ``cycle``.
 
     One workbook per table, because the reader takes each table from its own file
-    (``responses.xlsx``, ``forms_issued.xlsx``, ``incidents.xlsx``, ``exclusions.xlsx``).
+    (``responses.xlsx``, ``units.xlsx``, ``forms_issued.xlsx``, ``incidents.xlsx``,
+    ``exclusions.xlsx``).
 
     Parameters
     ----------
@@ -652,10 +682,12 @@ def write_template(
     cycle : str
         The cycle, e.g. ``"2026H1"``; named in the instructions and used to find the units
         file when ``units`` is None.
-    table : {"responses", "forms_issued", "incidents", "exclusions"}, optional
+    table : {"responses", "units", "forms_issued", "incidents", "exclusions"}, optional
         The input table (default ``"responses"``): its headers as the reader accepts them
-        (Chinese), drop-down lists for units, groups, answers (labels and paper digits 1–5)
-        and incident kinds, date columns formatted as dates, id columns as text.
+        (Chinese), drop-down lists for units, groups, series, answers (labels and paper digits
+        1–5) and incident kinds, date columns formatted as dates, id columns as text.  The
+        units template has the optional English-name column (``name_en``) the English edition
+        shows.
     scheme : Scheme, str, Path or None, optional
         The evaluation scheme (default: the bundled one).  Headers, group, level and
         incident-kind labels come from it.
@@ -663,7 +695,7 @@ def write_template(
         The units: a table with a unit-name column (``name`` or any accepted units header such
         as ``单位名称``), or a units file (.csv or .xlsx).  None looks for
         ``data/raw/<cycle>/units.csv`` (or ``.xlsx``) under the project root.  Not needed (and
-        not read) for ``exclusions``.
+        not read) for ``units`` and ``exclusions``.
     rows : int, optional
         Number of entry rows that carry the drop-down lists (default 5000).
 
@@ -680,7 +712,7 @@ def write_template(
         The units file cannot be read (missing, wrong type, undecodable) or has no
         unit-name column; the problems are in ``problems``.
     ValueError
-        ``table`` is not one of the four; the units table has no unit-name column or no
+        ``table`` is not one of the five; the units table has no unit-name column or no
         names; ``rows`` is not positive.
 
     Examples
@@ -696,6 +728,10 @@ def write_template(
     ...     path = write_template(f"{d}/i.xlsx", cycle="2026A", table="incidents", units=units)
     ...     [c.value for c in load_workbook(path)["一票否决事项"][1]]
     ['被评单位', '日期', '类别', '说明']
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = write_template(f"{d}/u.xlsx", cycle="2026A", table="units")
+    ...     [c.value for c in load_workbook(path)["被评单位"][1]]
+    ['单位编码', '单位名称', '序列', '英文名称']
     """
     if not isinstance(cycle, str) or not cycle.strip():
         raise ValueError(f"cycle must be a non-empty string; got {cycle!r}")
@@ -703,7 +739,7 @@ def write_template(
     if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
         raise ValueError(f"rows must be a positive whole number; got {rows!r}")
     scheme = resolve_scheme(scheme)
-    names = [] if table == "exclusions" else _unit_names(units, cycle, scheme)
+    names = [] if table in ("units", "exclusions") else _unit_names(units, cycle, scheme)
     columns = _columns(table, scheme, names)
 
     wb = Workbook()

@@ -33,6 +33,7 @@ from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
 from evalstats.present import format as fmt
 from evalstats.present.changes import cycle_label
+from evalstats.present.names import in_language
 from evalstats.present.narrative.text import (
     ALL,
     REQUIRED_TEXT,
@@ -294,6 +295,7 @@ def evaluation_paragraph(a, *, lang: str = "zh") -> str:
     >>> evaluation_paragraph(a)[:12]  # doctest: +SKIP
     '从本期问卷评议情况看，全镇在'
     """
+    a = in_language(a, lang)
     lang = check_option("lang", lang, LANGS)
     t = _town_levels(a)
     scheme = a.scheme
@@ -429,6 +431,7 @@ def brief(a, *, lang: str = "zh", date=None) -> Brief:
     >>> [s.last for s in b.series][:1]  # doctest: +SKIP
     ['综治办']
     """
+    a = in_language(a, lang)
     lang = check_option("lang", lang, LANGS)
     tier = a.summary.get("tier", "internal")
     edition = edition_mark(tier if tier in EDITION_MARKS else "internal", lang=lang)

@@ -10,14 +10,14 @@ them in Chinese or English:
 * :func:`describe_changes` — one sentence per row of a ``compare_cycles`` table;
 * :func:`cycle_label` — a cycle id in words (``2026H1`` → 上半年).
 
-Numbers are formatted by :mod:`evalstats.present.format` (true minus sign, ``p = 0.020`` /
+Numbers are formatted by :mod:`evalstats.present.format` (true minus sign, ``p = 0.02`` /
 ``p < 0.001``); rounding happens here, never in the statistics.
 
 Examples
 --------
 >>> from evalstats.stats.compare import rate_difference
 >>> print(result_sentence(rate_difference(90, 100, 80, 100, labels=("2026A", "2026H1"))))
-满意率年度比上半年高 10.0 个百分点（95% 置信区间 0.0 至 19.9），差异有统计学意义（p = 0.048）。
+满意率年度比上半年高 10.0 个百分点（95% 置信区间 0.0 至 19.9），差异有统计学意义（p = 0.05）。
 """
 
 from __future__ import annotations
@@ -395,7 +395,7 @@ def describe_changes(
     Examples
     --------
     A row reads like "U03 办事效率满意率年度比上半年高 4.1 个百分点（95% 置信区间 −1.2 至 9.4），
-    差异无统计学意义（Holm 校正后 p = 0.620）。".
+    差异无统计学意义（Holm 校正后 p = 0.62）。".
     """
     lang = check_option("lang", lang, LANGS)
     metric = check_option("metric", metric, METRICS)

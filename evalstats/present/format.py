@@ -13,15 +13,18 @@ The rules
   sign ``−`` (U+2212), never a hyphen; no negative zero (``−0.00`` shows as ``0.00``).
 * Scores to 2 decimals; rates and shares as percentages to 1 decimal (``93.4%``);
   probabilities (``P(末位)``) to 2 decimals.
-* p-values, one rule: three decimals, and below 0.001 the bound.  In a table cell under a
-  p-value header: ``0.020`` / ``<0.001``; in a sentence: ``p = 0.020`` / ``p < 0.001``
-  (:func:`pvalue` and :func:`p_text` — the same rule, with and without the ``p``).  The
-  workbook's number format shows the cell form.
+* p-values, one rule (APA 7th ed., section 6.36): two decimals from 0.01 up (``0.02``,
+  ``0.62``), three below 0.01 (``0.004``), and below 0.001 the bound.  In a table cell under
+  a p-value header: ``0.02`` / ``0.004`` / ``<0.001``; in a sentence: ``p = 0.02`` /
+  ``p < 0.001`` (:func:`pvalue` and :func:`p_text` — the same rule, with and without the
+  ``p``).  The workbook's number format shows the cell form.
 * Signed changes with ``+`` / ``−`` (``+1.25``; zero unsigned).
 * Counts with thousands separators (``1,234``).
 * Intervals as ``low–high`` (en dash) or ``low 至 high`` / ``low to high`` in sentences.
 * A missing number (None, NaN, ``pd.NA``) as ``—`` (:data:`MISSING`); infinities as ``∞`` /
   ``−∞``.
+* A quoted word in a sentence (:func:`quote`): “…” in Chinese, straight "…" in English (curly
+  quotes print at CJK width in a CJK font).
 
 Every function takes a scalar and returns a ``str``; :func:`fixed_array` and
 :func:`pvalue_array` are the vectorised forms for whole columns (object arrays of ``str``).
@@ -31,7 +34,7 @@ Examples
 >>> score(-0.004), percent(0.93449), signed(1.254), probability(0.987), count(12345)
 ('0.00', '93.4%', '+1.25', '0.99', '12,345')
 >>> pvalue(0.0004), p_text(0.0004), p_text(0.02), interval(80.5, 90, fmt=score)
-('<0.001', 'p < 0.001', 'p = 0.020', '80.50–90.00')
+('<0.001', 'p < 0.001', 'p = 0.02', '80.50–90.00')
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ __all__ = [
     "MINUS",
     "MISSING",
     "P_BOUND",
+    "P_THREE_DECIMALS",
     "confidence_text",
     "count",
     "count_words",
@@ -68,6 +72,7 @@ __all__ = [
     "probability",
     "pvalue",
     "pvalue_array",
+    "quote",
     "rank_range",
     "score",
     "signed",
@@ -81,9 +86,12 @@ MISSING = "—"
 """How a missing number is shown."""
 P_BOUND = 0.001
 """p-values below this are shown as the bound (``<0.001`` / ``p < 0.001``)."""
+P_THREE_DECIMALS = 0.01
+"""p-values below this (and from :data:`P_BOUND` up) are shown to three decimals, the others
+to two (APA 7th ed., section 6.36)."""
 EXCEL_NUMBER_FORMATS = {
     "percent": "0.0%",
-    "pvalue": '[<0.001]"<0.001";0.000',
+    "pvalue": '[<0.001]"<0.001";[<0.01]0.000;0.00',
     "integer": "#,##0",
     "decimal": "0.00",
     "datetime": "yyyy-mm-dd hh:mm",
@@ -228,42 +236,66 @@ def probability(x) -> str:
 
 
 def pvalue_array(values) -> np.ndarray:
-    """p-values as table cells: ``0.020``, ``<0.001``, ``—`` (object array).
+    """p-values as table cells: ``0.02``, ``0.004``, ``<0.001``, ``—`` (object array).
+
+    Two decimals from 0.01 up, three from 0.001 to 0.01, below 0.001 the bound ``<0.001``,
+    as the APA Publication Manual asks (7th ed., 2020, section 6.36: "report exact p values
+    ... to two or three decimal places ... report p values less than .001 as p < .001").
+
+    References
+    ----------
+    1. American Psychological Association (2020). *Publication Manual of the American
+       Psychological Association*, 7th ed., section 6.36 (Statistics in Text).
 
     Examples
     --------
-    >>> pvalue_array([0.02, 0.0004, None]).tolist()
-    ['0.020', '<0.001', '—']
+    >>> pvalue_array([0.02, 0.6204, 0.0042, 0.0004, None]).tolist()
+    ['0.02', '0.62', '0.004', '<0.001', '—']
     """
     x = _as_floats(values)
-    out = fixed_array(x, 3)
+    out = fixed_array(x, 2)
+    three = np.isfinite(x) & (x < P_THREE_DECIMALS)
+    out[three] = fixed_array(x[three], 3)
     out[np.isfinite(x) & (x < P_BOUND)] = f"<{P_BOUND:g}"
     return out
 
 
 def pvalue(x) -> str:
-    """A p-value as a table cell: ``0.020``, ``<0.001`` or ``—``.
+    """A p-value as a table cell: ``0.02``, ``0.004``, ``<0.001`` or ``—`` (the rule of
+    :func:`pvalue_array`: APA 7th ed., section 6.36).
 
     Examples
     --------
-    >>> pvalue(0.6204), pvalue(0.00002)
-    ('0.620', '<0.001')
+    >>> pvalue(0.6204), pvalue(0.0042), pvalue(0.00002)
+    ('0.62', '0.004', '<0.001')
     """
     return MISSING if is_missing(x) else str(pvalue_array([x])[0])
 
 
 def p_text(x) -> str:
-    """A p-value in a sentence: ``p = 0.020``, ``p < 0.001`` or ``p = —``.
+    """A p-value in a sentence: ``p = 0.02``, ``p = 0.004``, ``p < 0.001`` or ``p = —``.
 
-    The same rule as :func:`pvalue`, with the ``p``.
+    The same rule as :func:`pvalue` (APA 7th ed., section 6.36), with the ``p``.
 
     Examples
     --------
-    >>> p_text(0.62), p_text(1e-5), p_text(None)
-    ('p = 0.620', 'p < 0.001', 'p = —')
+    >>> p_text(0.62), p_text(0.0042), p_text(1e-5), p_text(None)
+    ('p = 0.62', 'p = 0.004', 'p < 0.001', 'p = —')
     """
     cell = pvalue(x)
     return f"p < {cell[1:]}" if cell.startswith("<") else f"p = {cell}"
+
+
+def quote(text, lang: str = "zh") -> str:
+    """``text`` in quotation marks: “…” in Chinese, straight "…" in English (curly quotes
+    print at CJK width in the report's CJK font).
+
+    Examples
+    --------
+    >>> quote("末位不可区分"), quote("Satisfied", "en")
+    ('“末位不可区分”', '"Satisfied"')
+    """
+    return f"“{text}”" if lang == "zh" else f'"{text}"'
 
 
 def count(x) -> str:

@@ -11,8 +11,9 @@ table turns into something to read:
 * :func:`relabel` — codes → labels, numbers untouched (what the Excel workbook shows, with
   number formats doing the rounding);
 * :func:`present` — a display copy: labels, headers, and numbers as strings — scores to two
-  decimals, rates as percentages to one decimal, p-values as ``"<0.001"`` or three decimals.
-  This is where rounding happens and nowhere else; :func:`rounding_note` says so in words.
+  decimals, rates as percentages to one decimal, p-values as ``"<0.001"``, three decimals below
+  0.01, else two (:func:`evalstats.present.format.pvalue`). This is where rounding happens and
+  nowhere else; :func:`rounding_note` says so in words.
 
 Examples
 --------
@@ -52,6 +53,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "unit": ("单位编码", "Unit code"),
     "unit_name": ("单位名称", "Unit"),
     "name": ("名称", "Name"),
+    "name_en": ("英文名称", "English name"),
     "series": ("序列", "Series"),
     "group": ("评议人类别", "Respondent group"),
     "dimension": ("评议内容", "Dimension"),
@@ -61,7 +63,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     # metrics (evalstats.stats.score)
     "n_forms": ("回收问卷数", "Forms returned"),
     "n_valid": ("有效票数", "Valid answers"),
-    "n_unknown": ("“不了解”票数", "“Don't know” answers"),
+    "n_unknown": ("“不了解”票数", '"Don\'t know" answers'),
     "n_blank": ("未填写票数", "Blank answers"),
     "n_issued": ("发放问卷数", "Forms issued"),
     "n_voided": ("作废问卷数", "Forms voided"),
@@ -767,12 +769,12 @@ def present(
 ) -> pd.DataFrame:
     """A display copy of a tidy table: labels for codes and headers, numbers as strings.
 
-    Scores and other numbers are shown with ``decimals`` decimals (default 2); rates, shares,
-    their intervals and differences, ``p_last`` / ``p_top3``, weights and the confidence level
-    as percentages with one decimal (``"93.4%"``); p-values with three decimals, or
-    ``"<0.001"``; integers with thousands separators; booleans as 是 / 否; a missing number as
-    ``"—"``.  Nothing else in the package rounds: grades and ranks are decided on the unrounded
-    values (see :func:`rounding_note`).
+    Scores and other numbers are shown with ``decimals`` decimals (default 2); rates, shares, their
+    intervals and differences, ``p_last`` / ``p_top3``, weights and the confidence level as
+    percentages with one decimal (``"93.4%"``); p-values with two decimals, three below 0.01, or
+    ``"<0.001"`` (:func:`evalstats.present.format.pvalue`); integers with thousands separators;
+    booleans as 是 / 否; a missing number as ``"—"``. Nothing else in the package rounds: grades and
+    ranks are decided on the unrounded values (see :func:`rounding_note`).
 
     Parameters
     ----------

@@ -109,8 +109,7 @@ def _join(items, lang: str, *, conj: str = "and") -> str:
 
 
 def _quoted(items, lang: str) -> str:
-    q = ("“", "”") if lang == "zh" else ('"', '"')  # Latin quotes in English (not CJK width)
-    return _join([f"{q[0]}{t}{q[1]}" for t in items], lang)
+    return _join([_format.quote(t, lang) for t in items], lang)
 
 
 # ====================================================================== sections

@@ -527,7 +527,7 @@ def describe_suppression(log: pd.DataFrame, *, scheme: Scheme, lang: str = "zh")
         return text + "详见“抑制说明”表。"
     text = (
         f"This is the public edition: no figure resting on fewer than {k} respondents is shown "
-        "(“—”); each unit is shown pooled over all its respondents, never broken down by "
+        '("—"); each unit is shown pooled over all its respondents, never broken down by '
         f"respondent group ({', '.join(prot)} number only a few per unit, so a breakdown could "
         "reveal how one person rated), and the groups are compared town-wide only; comments, "
         "form ids, collectors and the figures without the flagged forms are for internal use "
@@ -687,7 +687,7 @@ def _change_sentence(cmp: QualityComparison, r, lang: str) -> str:
     parts.append(f"综合得分 {c0} → {c1}" if zh else f"composite {c0} → {c1}")
     if zh:
         return f"{_text(r.unit_name) or r.unit}：" + "，".join(parts) + "。"
-    return f"{r.unit}: " + ", ".join(parts) + "."
+    return f"{_text(r.unit_name) or r.unit}: " + ", ".join(parts) + "."
 
 
 def _grade(scheme, code, lang: str) -> str:

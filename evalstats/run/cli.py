@@ -246,7 +246,7 @@ def _add_template_parser(sub, t) -> None:
     )
     tp.add_argument(
         "--table",
-        choices=("responses", "forms_issued", "incidents", "exclusions"),
+        choices=("responses", "units", "forms_issued", "incidents", "exclusions"),
         default="responses",
         help=t(
             "录入的表（默认 responses）；每张表一个工作簿",
@@ -258,9 +258,9 @@ def _add_template_parser(sub, t) -> None:
         metavar="FILE",
         help=t(
             "输出的 .xlsx（默认：<期次>_录入模板.xlsx；其他表为 "
-            "<期次>_发放数|一票否决事项|作废问卷_录入模板.xlsx）",
+            "<期次>_被评单位|发放数|一票否决事项|作废问卷_录入模板.xlsx）",
             "output .xlsx (default: <cycle>_录入模板.xlsx; other tables "
-            "<cycle>_发放数|一票否决事项|作废问卷_录入模板.xlsx)",
+            "<cycle>_被评单位|发放数|一票否决事项|作废问卷_录入模板.xlsx)",
         ),
     )
     tp.add_argument("--scheme", metavar="FILE", help=scheme_file)

@@ -180,7 +180,8 @@ class _Batch:
     lang: str
     tier: str
     units: tuple
-    names: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)  # unit → its (Chinese) name: files, letters.csv
+    shown: dict = field(default_factory=dict)  # unit → its name in ``lang``: titles, index
     stems: dict = field(default_factory=dict)
     jobs: int = 1
     notebook_source: str = "file"
@@ -282,15 +283,18 @@ def _check_date(date, scheme) -> str:
 
 
 def _validate(batch: _Batch):
-    """Hash the inputs and validate the cycle(s) before any kernel starts."""
+    """Hash the inputs and validate the cycle(s) before any kernel starts; the inputs' hashes,
+    the units' names and their names in the batch's language
+    (:func:`evalstats.present.names.unit_names`)."""
     from evalstats.inputs.validate import validate_cycle
+    from evalstats.present.names import unit_names
 
     files = publish.input_files(list(batch.folders), [batch.scheme_file])
     before = publish.hash_inputs(files)
     validated = [validate_cycle(f, scheme=batch.scheme, cycle=f.name) for f in batch.folders]
     units = validated[0].units
     names = dict(zip(units["unit"].astype(str), units["name"].astype(str), strict=False))
-    return before, names
+    return before, names, unit_names(units, batch.lang)
 
 
 def _reset_cell():
@@ -387,7 +391,7 @@ async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, stagin
         if not needed.is_file():
             msg = f"{batch.notebook.name} wrote no {needed.name} in output_dir"
             return _Outcome(unit, False, msg, time.perf_counter() - t0, False, executed)
-    name = batch.names.get(unit, unit)
+    name = batch.shown.get(unit) or batch.names.get(unit, unit)
     title = (
         f"{name}：{cycle_words(batch.cycle)}政风行风测评结果反馈函"
         if batch.lang == "zh"
@@ -495,7 +499,7 @@ def _index_html(batch: _Batch, outcomes: Mapping[str, _Outcome], started) -> str
     k = 0
     for unit in batch.units:
         o = outcomes.get(unit)
-        name = batch.names.get(unit, "")
+        name = batch.shown.get(unit) or batch.names.get(unit, "")
         if o is not None and o.ok:
             k += 1
             stem = e(batch.stems.get(unit, file_stem(unit)), quote=True)
@@ -703,10 +707,12 @@ def _write(batch: _Batch, run_id: str, *, progress: bool, t_start: float, starte
         ),
         extra=STEP,
     )
-    before, names = _validate(batch)
+    before, names, shown = _validate(batch)
     chosen = batch.units or tuple(names)
     stems = unit_file_stems({u: names.get(u, u) for u in (*names, *chosen)})
-    batch = _Batch(**{**batch.__dict__, "units": chosen, "names": names, "stems": stems})
+    batch = _Batch(
+        **{**batch.__dict__, "units": chosen, "names": names, "shown": shown, "stems": stems}
+    )
     timings = {"validate": time.perf_counter() - t_start}
 
     out, shown_out = batch.out, batch.shown_out

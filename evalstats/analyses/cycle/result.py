@@ -88,7 +88,7 @@ class Analysis:
 
     @property
     def units(self) -> pd.DataFrame:
-        """The units of the cycle analysed (``unit, name, series``)."""
+        """The units of the cycle analysed (``unit, name, series, name_en``)."""
         return self.validated[self.cycle].units
 
     @property

@@ -343,7 +343,9 @@ def _read_tables(place: _Place, src: StagedSource, col) -> _Tables:
     if "units" in raws:
         units, unit_lookup, unit_rows = V.validate_units(raws["units"], scheme, col)
     else:
-        units = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("unit", "name", "series")})
+        units = pd.DataFrame(
+            {c: pd.Series([], dtype=object) for c in ("unit", "name", "series", "name_en")}
+        )
         unit_lookup, unit_rows = {}, np.zeros(0, np.int64)
     units_file = raws["units"].file if "units" in raws else None
     inputs = _inputs(src, raws)

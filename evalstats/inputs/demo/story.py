@@ -563,6 +563,8 @@ def _cycle_files(
             hu["series"][0]: [scheme.series[u.series % len(scheme.series)].label_zh for u in units],
         }
     )
+    if hu.get("name_en"):  # the English names, under the scheme's first header for them
+        units_table[hu["name_en"][0]] = [u.name_en for u in units]
     files["units.csv"] = csv_bytes(units_table, bom=spec.units_bom)
 
     # forms issued: returned / a response rate of 70-95 %, never below returned

@@ -39,6 +39,40 @@ class _Unit:
     weak_shift: tuple[float, float] = (0.0, 0.0)
     cycles: tuple[str, ...] = DEMO_CYCLES
 
+    @property
+    def name_en(self) -> str:
+        """The unit's English name (the units file's optional ``name_en`` column)."""
+        return NAMES_EN[self.code]
+
+
+# The English names the demo's units file carries (shown by the English edition).
+NAMES_EN = {
+    "party_office": "Party and Government Office",
+    "finance_office": "Finance Office",
+    "economic_office": "Economic Development Office",
+    "social_affairs": "Social Affairs Office",
+    "governance_office": "Comprehensive Governance Office",
+    "statistics_station": "Statistics Station",
+    "family_planning": "Family Planning Office",
+    "civil_affairs": "Civil Affairs Office",
+    "justice_office": "Justice Office",
+    "urban_management": "Urban Management Squad",
+    "work_safety": "Work Safety Station",
+    "construction_station": "Construction Management Station",
+    "transport_station": "Transport Management Station",
+    "land_office": "Land and Resources Office",
+    "environment_station": "Environmental Protection Station",
+    "labour_security": "Labour and Social Security Office",
+    "investment_centre": "Investment Service Centre",
+    "labour_service_centre": "Labour Service Centre",
+    "culture_station": "Culture Station",
+    "agritech_station": "Agricultural Technology Station",
+    "health_centre": "Township Health Centre",
+    "water_station": "Water Conservancy Station",
+    "citizen_service_centre": "Citizen Service Centre",
+    "forestry_station": "Forestry Station",
+    "veterans_station": "Veterans Service Station",
+}
 
 TOWN = (
     _Unit("party_office", "党政办", _ADMIN),

@@ -352,7 +352,9 @@ def _responses(raw: RawTable | None, scheme: Scheme, units: _Units, col: Problem
             units_file=units.file,
         )
     if units.table is None:
-        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("unit", "name", "series")})
+        empty = pd.DataFrame(
+            {c: pd.Series([], dtype=object) for c in ("unit", "name", "series", "name_en")}
+        )
         units = dataclasses.replace(units, table=empty)
     return units, r
 

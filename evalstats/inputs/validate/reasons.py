@@ -164,6 +164,10 @@ REASONS: dict[str, tuple[Reason, ...]] = {
             r"two units share this name \(also row (?P<row>\d+)\); names must be unique",
             "两个单位同名（第 {row} 行也有）；单位名称不能重复",
         ),
+        Reason(
+            r"two units share this English name \(also row (?P<row>\d+)\); names must be unique",
+            "两个单位的英文名称相同（第 {row} 行也有）；英文名称不能重复",
+        ),
         Reason(ANY, "两个单位同名；单位名称不能重复"),
     ),
     "unknown_series": (

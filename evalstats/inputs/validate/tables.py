@@ -38,8 +38,11 @@ INPUTS_INT_COLUMNS = ("size", "header_row", "rows")
 
 
 def validate_units(raw: RawTable, scheme: Scheme, col: ProblemCollector):
-    """The units table (``unit, name, series``) from its raw table; problems go to ``col``.
-    Shared with the out-of-core backends (:mod:`evalstats.counts.backends`).
+    """The units table (``unit, name, series, name_en``) from its raw table; problems go to
+    ``col``.  Shared with the out-of-core backends (:mod:`evalstats.counts.backends`).
+
+    ``name_en`` is the optional English name the English edition shows (None where the file
+    has no such column or the cell is blank); when typed, two units may not share it.
 
     Returns (units, lookup of typed code or name → unit code, row of each unit).
     """
@@ -48,6 +51,7 @@ def validate_units(raw: RawTable, scheme: Scheme, col: ProblemCollector):
             "unit": pd.Series([], dtype=object),
             "name": pd.Series([], dtype=object),
             "series": pd.Series([], dtype=object),
+            "name_en": pd.Series([], dtype=object),
         }
     )
     col.extend(raw.problems)
@@ -78,12 +82,14 @@ def validate_units(raw: RawTable, scheme: Scheme, col: ProblemCollector):
             code="duplicate_name",
         )
     series = _series(raw, scheme, found, col)
+    names_en = _english_names(raw, found.get("name_en"), col)
     lookup = _unit_lookup(raw, found, col, keep=keep)
     units = pd.DataFrame(
         {
             "unit": pd.Series(codes[keep], dtype=object),
             "name": pd.Series(names[keep], dtype=object),
             "series": pd.Series(series[keep], dtype=object),
+            "name_en": pd.Series(names_en[keep], dtype=object),
         }
     )
     return units, lookup, raw.row_numbers[keep]
@@ -104,6 +110,30 @@ def _unique_cells(
     reason = np.array([repeated.format(row=r) for r in first_row], object)
     col.cells(raw, label, repeat, severity="error", reason=reason, code=code)
     return blank, repeat
+
+
+def _english_names(raw: RawTable, label: str | None, col: ProblemCollector) -> np.ndarray:
+    """The optional English names: trimmed, None when blank; a name typed twice is an error."""
+    values = column_values(raw, label)
+    out = np.array(
+        [" ".join(str(v).split()) if v is not None and not pd.isna(v) else None for v in values],
+        dtype=object,
+    )
+    out[out == ""] = None
+    if label is None:
+        return out
+    typed = np.array([v is not None for v in out], bool)
+    keys = np.array([normalize_label(v) if v is not None else None for v in out], object)
+    repeat, first_row, *_ = first_row_of(keys, typed, raw.row_numbers)
+    reason = np.array(
+        [
+            f"two units share this English name (also row {r}); names must be unique"
+            for r in first_row
+        ],
+        object,
+    )
+    col.cells(raw, label, repeat, severity="error", reason=reason, code="duplicate_name")
+    return out
 
 
 def _series(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector) -> np.ndarray:

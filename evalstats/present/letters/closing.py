@@ -43,8 +43,8 @@ def _comment_line(p, row, lang) -> str:
         names = join_words([scheme_label(p, "dimensions", c, lang) for c in dims], lang)
         extra.append(f"评为不满意：{names}" if lang == "zh" else f"rated dissatisfied: {names}")
     if lang == "zh":
-        return f"“{text}”" + (f"（{'；'.join(extra)}）" if extra else "")
-    return f"“{text}”" + (f" ({'; '.join(extra)})" if extra else "")
+        return _format.quote(text) + (f"（{'；'.join(extra)}）" if extra else "")
+    return _format.quote(text, "en") + (f" ({'; '.join(extra)})" if extra else "")
 
 
 COMMENT_KINDS = {
@@ -320,7 +320,7 @@ def _suppression(p, lang, head):
             (
                 "p",
                 f"This is the public edition: no cell resting on fewer than {k} respondents is "
-                f"shown (“—”), there is no breakdown for {prot} alone, and comments do not say "
+                f'shown ("—"), there is no breakdown for {prot} alone, and comments do not say '
                 "who made them, so that no one's rating can be inferred.",
             )
         ]

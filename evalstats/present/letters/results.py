@@ -234,7 +234,7 @@ def _dimensions(p, lang, head):
             f"“明显好于（低于）本序列中位水平”指该项加权得分的{level}置信区间整体在本序列各单位"
             "该项得分的中位数之上（之下）。"
             if lang == "zh"
-            else f"“Clearly above (below) the series median”: the {level} confidence interval "
+            else f'"Clearly above (below) the series median": the {level} confidence interval '
             "of the weighted score lies wholly above (below) the median of the series' units.",
         )
     ]
@@ -292,7 +292,7 @@ def _levels_plain(p, lang):
             "p",
             f"Over the {len(p.scheme.dimension_codes)} dimensions: {n_valid:,} valid answers, "
             f"satisfied rate ({names}) {_pct(rate)}; {n_dis:,} dissatisfied answers, "
-            f"{_pct(share)} of all {n_all:,} answers (including “don't know” and blanks).",
+            f'{_pct(share)} of all {n_all:,} answers (including "don\'t know" and blanks).',
         )
     ]
 
@@ -305,7 +305,7 @@ def _levels(p, lang, head):
             "各项评议内容中各评价等级所占有效票的比例，以及“不了解”和未填写的票数："
             if lang == "zh"
             else "The share of valid answers at each level, by dimension, and the counts of "
-            "“don't know” and blank answers:",
+            '"don\'t know" and blank answers:',
         )
     ]
 

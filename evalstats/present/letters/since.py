@@ -238,9 +238,9 @@ def _rectification(p, lang, head):
             "否则为“变化不明显”。"
             if lang == "zh"
             else f"Weak dimensions in {cycle_words(prev, 'en')}: {why}. The table gives their "
-            f"weighted scores now and the change of their scores: “improved” when the {level} "
-            "confidence interval of the change lies wholly above 0, “declined” when wholly "
-            "below, else “no clear change”.",
+            f'weighted scores now and the change of their scores: "improved" when the {level} '
+            'confidence interval of the change lies wholly above 0, "declined" when wholly '
+            'below, else "no clear change".',
         )
     )
     return out

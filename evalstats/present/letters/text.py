@@ -187,10 +187,19 @@ def numeral(n: int, lang: str = "zh") -> str:
 
 
 def unit_display(p, lang: str) -> str:
-    """A unit as the letter names it: its name in Chinese; ``code (name)`` in English."""
-    if lang == "zh" or not p.unit_name or p.unit_name == p.unit:
-        return p.unit_name or p.unit
-    return f"{p.unit} ({p.unit_name})"
+    """A unit as the letter names it: its name; in English its English name from the units
+    file (``name_en``), else its Chinese name — never its code while it has a name.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> p = SimpleNamespace(unit="land_office", unit_name="国土所",
+    ...                     unit_name_en="Land and Resources Office")
+    >>> unit_display(p, "zh"), unit_display(p, "en")
+    ('国土所', 'Land and Resources Office')
+    """
+    english = getattr(p, "unit_name_en", "") if lang == "en" else ""
+    return english or p.unit_name or p.unit
 
 
 __all__ = [

@@ -237,7 +237,9 @@ def _write_block(doc, kind: str, text: str, state: dict) -> None:
     elif kind == "li":
         state["item"] += 1
         para = _para(doc, indent_chars=2)
-        _run(para, f"（{state['item']}）{text}", FONT_BODY, _BODY_PT)
+        n = state["item"]
+        number = f"（{n}）" if state.get("lang", "zh") == "zh" else f"({n}) "
+        _run(para, number + text, FONT_BODY, _BODY_PT)
     elif kind == "annex-note":  # kept on the page of the 落款
         _para(doc, keep=True)
         _run(_para(doc, indent_chars=2, keep=True), text, FONT_BODY, _BODY_PT)
@@ -317,7 +319,7 @@ def write_docx(
     _setup(doc, profile.tier, lang)
     doc.core_properties.title = head.title
     doc.core_properties.author = head.office
-    state = {"item": 0}
+    state = {"item": 0, "lang": lang}  # items numbered （1） in Chinese, (1) in English
     for key in SECTIONS:
         parts = blocks(profile, key, lang, date=head)
         state["key"] = key

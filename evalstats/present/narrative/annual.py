@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from evalstats.present import format as _format
 from evalstats.present.changes import describe_changes
+from evalstats.present.names import in_language
 from evalstats.present.narrative.text import (
     REQUIRED_TEXT,
     VERDICT_TEXT,
@@ -37,6 +38,7 @@ _level = _format.confidence_text
 
 def year_result(a, lang: str = "zh") -> str:
     """How the annual result is combined from the two cycles (weights stated)."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     w = a.summary["annual"]["period_weights"]
     h, y = a.options["half_year_cycle"], a.cycle
@@ -65,6 +67,7 @@ def year_result(a, lang: str = "zh") -> str:
 
 def final_grades(a, lang: str = "zh") -> str:
     """The grades of the year (the table that goes to the assessment of staff)."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     g = a.summary["grades"]
     parts = [
@@ -85,6 +88,7 @@ def final_grades(a, lang: str = "zh") -> str:
 
 def changes(a, lang: str = "zh") -> str:
     """Changes per unit and dimension since the half-year (adjusted tests)."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     c = a.tables["comparison"]
     sc = a.summary["annual"]["significant_changes"]
@@ -133,6 +137,7 @@ def changes(a, lang: str = "zh") -> str:
 
 def movement(a, lang: str = "zh") -> str:
     """Largest rank movements from the half-year to the year end."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     m = a.tables["rank_movement"]
     moved = m[m["movement"].notna()].copy()
@@ -165,6 +170,7 @@ def movement(a, lang: str = "zh") -> str:
 
 def followup(a, lang: str = "zh") -> str:
     """Whether each of the half-year's weak units improved."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     f = a.tables["weak_units_followup"]
     h = cycle_text(a, a.options["half_year_cycle"], lang)
@@ -186,8 +192,8 @@ def followup(a, lang: str = "zh") -> str:
     else:
         intro = (
             f"For the {_n(len(f), 'unit')} that had to rectify in {h}, the year-end composite "
-            f"against the half-year's ({level} interval): wholly above 0 reads “improved”, "
-            "wholly below “declined”, across 0 “no clear change”. Each unit is judged on its "
+            f'against the half-year\'s ({level} interval): wholly above 0 reads "improved", '
+            'wholly below "declined", across 0 "no clear change". Each unit is judged on its '
             "own; for a claim about all of them at once use the Holm-adjusted p-values in the "
             "table."
         )
@@ -249,6 +255,7 @@ def followup(a, lang: str = "zh") -> str:
 
 def one_cycle(a, lang: str = "zh") -> str:
     """Units present in one cycle only."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     t = a.tables["one_cycle_units"]
     if not len(t):

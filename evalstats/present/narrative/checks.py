@@ -14,6 +14,7 @@ from evalstats.present import labels as _labels
 from evalstats.present import rules as _rules
 from evalstats.present import words as _words
 from evalstats.present.changes import result_sentence
+from evalstats.present.names import in_language
 from evalstats.present.narrative.text import (
     ALL,
     bullets,
@@ -38,6 +39,7 @@ _level = _format.confidence_text
 
 def group_differences(a, lang: str = "zh") -> str:
     """χ² tests between respondent groups (:meth:`evalstats.stats.compare.TestResult.sentence`)."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     g = a.tables["group_differences"]
     tested = g[g["pvalue"].notna()]
@@ -142,6 +144,7 @@ def reliability(a, lang: str = "zh") -> str:
 def quality(a, lang: str = "zh") -> str:
     """Data-quality flags (:func:`evalstats.present.words.describe_quality`) and what excluding the
     flagged forms would change."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     if is_public(a):
         return compose(a, "quality", lang, _public_quality(a, lang))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 
 from evalstats.present import format as _format
+from evalstats.present.names import in_language
 from evalstats.present.narrative.text import (
     ALL,
     check_lang,
@@ -169,7 +170,7 @@ def levels(a, lang: str = "zh") -> str:
         if unknown is not None and len(unknown):
             u = unknown.sort_values("share_of_all_votes", ascending=False).iloc[0]
             text += (
-                f" “{escape(a.scheme.levels[-1].label_en)}” is most frequent on "
+                f" {_format.quote(escape(a.scheme.levels[-1].label_en), 'en')} is most frequent on "
                 f"{escape(scheme_label(a, 'dimensions', u['dimension'], lang))} "
                 f"({_int(u['count'])} "
                 f"answers, {_pct(u['share_of_all_votes'])} of all its answers)."
@@ -179,6 +180,7 @@ def levels(a, lang: str = "zh") -> str:
 
 def comments(a, lang: str = "zh") -> str:
     """How many comments, about how many units."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     if is_public(a):
         n = a.summary.get("comments", 0)

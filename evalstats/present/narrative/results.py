@@ -10,6 +10,7 @@ Examples
 from __future__ import annotations
 
 from evalstats.present import format as _format
+from evalstats.present.names import in_language
 from evalstats.present.narrative.text import (
     MAX_COMMENTS_QUOTED,
     REQUIRED_TEXT,
@@ -52,13 +53,14 @@ def _ranking_explanation(a, lang: str) -> str:
         "and the composites re-ranked within the series each time. P(last) is the share of "
         f"resamples in which the unit comes last; the rank interval holds {level} of its ranks. "
         f"A last place is called only when P(last) reaches {thr}; below that the bottom units "
-        "are within sampling error of each other and the report says “last, not "
-        "distinguishable” instead of presenting it as fact."
+        'are within sampling error of each other and the report says "last, not '
+        'distinguishable" instead of presenting it as fact.'
     )
 
 
 def ranking(a, lang: str = "zh") -> str:
     """Per series: the top 3 and the last place (or "not distinguishable"), with p_last."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     r = a.tables["ranking"]
     col = a.score_column
@@ -132,6 +134,7 @@ def ranking(a, lang: str = "zh") -> str:
 
 def vetoes(a, lang: str = "zh") -> str:
     """Vetoed units and why (:func:`evalstats.present.words.veto_sentence`)."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     r = a.tables["ranking"]
     v = r[r["veto"].astype(bool)]
@@ -169,6 +172,7 @@ def vetoes(a, lang: str = "zh") -> str:
 
 def weak_dimensions(a, lang: str = "zh") -> str:
     """Weak dimensions per unit, with their dissatisfied counts and denominators."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     w = a.tables["weak_dimensions"]
     rule = weak_rule_text(a.scheme, lang=lang, confidence_level=a.options["confidence_level"])
@@ -208,6 +212,7 @@ def weak_dimensions(a, lang: str = "zh") -> str:
 
 def rectification(a, lang: str = "zh") -> str:
     """Who must rectify and why, with their weak dimensions and comments quoted."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     t = a.tables["rectification"]
     req = t[t["rectification_required"]]
@@ -257,7 +262,7 @@ def rectification(a, lang: str = "zh") -> str:
             ],
             lang,
         )
-        quoted = ["“" + escape(c) + "”" for c in coms["comment"].head(MAX_COMMENTS_QUOTED)]
+        quoted = [_format.quote(escape(c), lang) for c in coms["comment"].head(MAX_COMMENTS_QUOTED)]
         more = len(coms) - len(quoted)
         if is_public(a):
             text = (

@@ -16,6 +16,7 @@ import pandas as pd
 
 from evalstats.core.options import check_option
 from evalstats.present import labels as _labels
+from evalstats.present.names import in_language
 from evalstats.present.narrative.text import (
     EXTRA_HEADERS,
     check_lang,
@@ -178,6 +179,7 @@ PARTS = {
 def table_frame(a, name: str, lang: str = "zh") -> pd.DataFrame:
     """The display copy (:func:`evalstats.present.labels.present`) of a table for the report body;
     empty for a table the analysis does not hold (``comments`` in the public tier)."""
+    a = in_language(a, lang)
     lang = check_lang(lang)
     name = check_option("name", name, TABLE_VIEWS)
     if VIEW_SOURCES.get(name, name) not in a.tables:
@@ -266,6 +268,7 @@ def table(a, name: str, lang: str = "zh", *, max_rows: int | None = DISPLAY_MAX_
     --------
     >>> table(a, "comments", "en", max_rows=50)  # doctest: +SKIP
     """
+    a = in_language(a, lang)
     lang = check_lang(lang)
     name = check_option("name", name, TABLE_VIEWS)
     if max_rows is not None and (

@@ -129,8 +129,7 @@ def unit_label(row, lang: str) -> str:
 
 
 def _quoted_levels(a, lang: str, keep) -> str:
-    q = ("“{}”", '"{}"')[0 if lang == "zh" else 1]  # curly quotes print at CJK width
-    words = [q.format(escape(v.label(lang))) for v in a.scheme.levels if keep(v)]
+    words = [_format.quote(escape(v.label(lang)), lang) for v in a.scheme.levels if keep(v)]
     if lang == "zh":
         return "、".join(words)
     return ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1]

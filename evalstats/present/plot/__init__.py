@@ -18,9 +18,10 @@ lacks fall back to DejaVu Sans, which matplotlib always ships.  Every figure fun
 Labels
 ------
 Dimension, level, group and series labels come from the scheme in the chosen ``lang``.  Units
-are labelled by their Chinese name (``unit_name``) with ``lang="zh"`` and by their code with
-``lang="en"``: the units table holds no English names, and the codes are English identifiers
-that match the CSV tables.  A unit without a name is shown by its code in both languages.
+are labelled by the ``unit_name`` of the table drawn: the office's (Chinese) name in the
+tables as computed; the English edition draws from :func:`evalstats.present.names.in_language`,
+whose ``unit_name`` is the units file's English name (``name_en``), else the Chinese name.  A
+unit without a name is shown by its code in both languages.
 
 The data behind a figure
 ------------------------

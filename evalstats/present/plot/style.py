@@ -331,8 +331,8 @@ def setup(lang, scheme):
 
 # ====================================================================== labels
 def unit_labels(units: pd.Series, names: pd.Series | None, lang: str) -> list[str]:
-    """The units' names, in either language (the code only where a name is missing): an
-    English edition names units as the office does, never by a code."""
+    """The units' names as given (the code only where a name is missing): an English figure
+    gets English names from :func:`evalstats.present.names.in_language`, never a code."""
     codes = units.astype(str).tolist()
     if names is None:
         return codes

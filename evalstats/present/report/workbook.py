@@ -31,6 +31,7 @@ from evalstats.present.labels import (
     relabel,
     rounding_note,
 )
+from evalstats.present.names import with_unit_names
 from evalstats.present.report.cells import (
     EXCEL_MAX_CHARS,
     EXCEL_MAX_COLUMNS,
@@ -148,6 +149,7 @@ def write_workbook(
     notes: Mapping[str, object] | None = None,
     safety_text: str | None = None,
     rules: Sequence[RulesSection] | None = None,
+    unit_names: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the tables as one formatted Excel workbook, for reading and printing.
 
@@ -155,9 +157,9 @@ def write_workbook(
     the sheets with their CSV files, how many text cells were neutralised, and the package
     version.  Then one sheet per table: headers from :data:`evalstats.present.labels.COLUMN_LABELS`,
     code values as labels (:func:`evalstats.present.labels.relabel`), unrounded numbers with number
-    formats (scores ``0.00``, rates ``0.0%``, counts ``#,##0``, p-values ``0.000`` or
-    ``<0.001``), a bold frozen header row with an autofilter, column widths from the content
-    (:func:`evalstats.present.report.layout.column_width`: CJK characters count double, headers
+    formats (scores ``0.00``, rates ``0.0%``, counts ``#,##0``, p-values ``0.00``, below 0.01
+    ``0.000``, below 0.001 ``<0.001``), a bold frozen header row with an autofilter, column
+    widths from the content (:func:`evalstats.present.report.layout.column_width`: CJK characters count double, headers
     wrap onto two lines, long text wraps within 30 and its rows are given their height), and
     print settings (:func:`evalstats.present.report.layout.print_layout`): A4, portrait or
     landscape at a stated scale of at least 70 % (text at 7.7 pt or more), a sheet too wide for
@@ -195,6 +197,10 @@ def write_workbook(
     rules : sequence of RulesSection, optional
         The scoring rules (:func:`evalstats.present.rules.rules_text`), listed on the first
         sheet under 评分规则 / Scoring rules, one row per section, after ``notes``.
+    unit_names : mapping of str to str, optional
+        Unit code → the name the sheets show in ``unit_name`` columns
+        (:func:`evalstats.present.names.unit_names`: the English edition's English names);
+        default the tables' own names.
 
     Returns
     -------
@@ -232,6 +238,8 @@ def write_workbook(
 
     i = LANGS.index(check_option("lang", lang, LANGS))
     tables = _check_arguments(tables, sheet_names=sheet_names, notes=notes, safety_text=safety_text)
+    if unit_names:
+        tables = {name: with_unit_names(t, unit_names) for name, t in tables.items()}
     if rules is not None and not all(isinstance(r, RulesSection) for r in rules):
         raise TypeError("rules must be a sequence of RulesSection (see rules_text)")
     scheme = resolve_scheme(scheme)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalstats.core.errors import RunError
+from evalstats.core.errors import EvalstatsError, RunError
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
 from evalstats.run.publish import MANIFEST_FILE, writing
@@ -33,6 +33,7 @@ __all__ = [
     "SUMMARY_NEUTRALISED",
     "Rendered",
     "render_report",
+    "report_unit_names",
     "safety_note",
     "summary_neutralised",
 ]
@@ -123,9 +124,39 @@ def render_report(
             notes=_workbook_notes(plan),
             safety_text=safety_note(neutralised, lang=plan.lang, page=False),
             rules=rules_text(plan.scheme, lang=plan.lang, kind=plan.analysis, edition=tier),
+            unit_names=report_unit_names(plan),
         )
         timings["workbook"] = time.perf_counter() - t
     return Rendered(tables=tables, workbook=workbook, neutralised=neutralised)
+
+
+def report_unit_names(plan: RunPlan) -> dict[str, str]:
+    """Unit code → the name the workbook of an English run shows: the units files' English
+    names (``name_en``), else their Chinese names; ``{}`` for a Chinese run (the tables'
+    own names) or when no units file can be read (the report's notebook has said why).
+
+    The analysed cycle's units file wins over the half-year's (an annual run reads both).
+    """
+    if plan.lang == "zh":
+        return {}
+    from evalstats.inputs.read import find_cycle_files
+    from evalstats.inputs.read import read_table as read_input
+    from evalstats.inputs.validate import validate_units
+    from evalstats.inputs.validate.problems import ProblemCollector
+    from evalstats.present.names import unit_names
+
+    names: dict[str, str] = {}
+    for folder in reversed(plan.folders):
+        try:
+            file = find_cycle_files(folder).get("units")
+            if file is None:
+                continue
+            raw = read_input(file, table="units", scheme=plan.scheme)
+        except (OSError, EvalstatsError):
+            continue
+        units, *_ = validate_units(raw, plan.scheme, ProblemCollector())
+        names |= unit_names(units, plan.lang)
+    return names
 
 
 def summary_neutralised(plan: RunPlan, staging: Path, names: Sequence[str]) -> dict | None:
@@ -200,7 +231,7 @@ def safety_note(
             "已在开头加单引号，控制字符已删除；分析笔记本没有报告处理的单元格数。"
             if zh
             else "Safe exports: text cells of the tables that began with = + - @ (or "
-            "full-width ＝＋－＠), a tab or a carriage return got a leading apostrophe and "
+            "their full-width forms), a tab or a carriage return got a leading apostrophe and "
             "control characters were removed; the notebook did not report how many."
         )
         return text + shown if page else _unlabelled(text)
@@ -221,7 +252,7 @@ def safety_note(
         where = f" ({', '.join(parts)})" if parts else ""
         text = (
             f"Safe exports: {total} text cell(s) of the tables{where} began with = + - @ (or "
-            "full-width ＝＋－＠), a tab or a carriage return, or held control characters: in "
+            "their full-width forms), a tab or a carriage return, or held control characters: in "
             "tables/*.csv and the Excel workbook they got a leading apostrophe or lost the "
             "control characters, so no cell runs as a formula."
         )

@@ -217,7 +217,7 @@ def near_duplicate(d: QualityData, window: pd.Timedelta, min_chars: int) -> list
         if "comment" in basis:
             text = basis["comment"]["text"]
             shown = text if len(text) <= 40 else text[:40] + "…"
-            en.append(f"the same comment “{shown}”")
+            en.append(f'the same comment "{shown}"')
             zh.append(f"意见建议相同（“{shown}”）")
         collector = ""
         if "time" in basis:

@@ -133,7 +133,7 @@ def full_satisfaction(d: QualityData, n_min: int, level: str, stats=None) -> lis
             if level == "top_box":
                 top = s.label("levels", s.rules.top_box_level, "en")
                 top_zh = s.label("levels", s.rules.top_box_level, "zh")
-                what_en, what_zh = f"are “{top}” (top box)", f"全部为“{top_zh}”"
+                what_en, what_zh = f'are "{top}" (top box)', f"全部为“{top_zh}”"
             else:
                 sat = [v for v in s.levels if v.valid and v.satisfied]
                 what_en = "count as satisfied (" + "/".join(v.label_en for v in sat) + ")"

@@ -16,7 +16,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,7 @@ class QualityData:
     collectors: list  # collector names, sorted
     time: np.ndarray | None  # datetime64[ns] (NaT missing); None without the column
     names: dict  # unit code -> Chinese name
+    names_en: dict = field(default_factory=dict)  # unit code -> English name
 
 
 def combine_codes(*codes: np.ndarray) -> np.ndarray:
@@ -122,7 +123,7 @@ def prepare_forms(forms: pd.DataFrame, scheme: Scheme, units) -> QualityData:
         Forms of a cycle (:mod:`evalstats.inputs.forms`), ``form_id`` required.
     scheme : Scheme
     units : DataFrame or None
-        ``unit, name, series``: names for the sentences.
+        ``unit, name, series`` (and optionally ``name_en``): names for the sentences.
 
     Returns
     -------
@@ -173,10 +174,17 @@ def prepare_forms(forms: pd.DataFrame, scheme: Scheme, units) -> QualityData:
     time = None
     if "submitted_at" in forms.columns:
         time = pd.to_datetime(forms["submitted_at"]).to_numpy(dtype="datetime64[ns]")
-    names = {}
+    names, names_en = {}, {}
     if units is not None:
         u = check_units_table(units)
         names = {c: n for c, n in zip(u["unit"], u["name"], strict=True) if n}
+        if "name_en" in units:
+            english = units["name_en"].astype(object).where(units["name_en"].notna(), "")
+            names_en = {
+                str(c): " ".join(str(n).split())
+                for c, n in zip(units["unit"], english, strict=True)
+                if str(n).strip()
+            }
     return QualityData(
         forms=forms,
         scheme=scheme,
@@ -194,6 +202,7 @@ def prepare_forms(forms: pd.DataFrame, scheme: Scheme, units) -> QualityData:
         collectors=collectors,
         time=time,
         names=names,
+        names_en=names_en,
     )
 
 

@@ -161,10 +161,10 @@ def straight_lining(
                     pvalue_adjusted=pa,
                     reason=f"{kk} of {who_en} ({share:.1%}) give the same level to every item, "
                     f"against {p0:.1%} of all forms of the cycle (one-sided exact binomial test, "
-                    f"{adj_en} p = {pa:.2g}). {caveat_en}: look at how the forms were collected "
+                    f"{adj_en} p ≤ {alpha:g}). {caveat_en}: look at how the forms were collected "
                     "before drawing a conclusion.",
                     reason_zh=f"{who_zh}中有 {kk} 份（{share:.1%}）各项答案完全相同，全部问卷为 "
-                    f"{p0:.1%}（单侧精确二项检验，{adj_zh} p = {pa:.2g}）。{caveat_zh}，"
+                    f"{p0:.1%}（单侧精确二项检验，{adj_zh} p ≤ {alpha:g}）。{caveat_zh}，"
                     "应先核实问卷收集过程再下结论。",
                 )
             )

@@ -19,19 +19,23 @@ from evalstats.stats.quality.source import QualityData
 
 
 def unit_text(d: QualityData, code: str, lang: str) -> str:
-    """A unit as a reason names it: its name in Chinese, ``code (name)`` in English.
+    """A unit as a reason names it: its name; in English its English name (the units file's
+    ``name_en``), else its Chinese name.  The code only for a unit without a name.
 
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> d = SimpleNamespace(names={"U1": "党政办"})
-    >>> unit_text(d, "U1", "zh"), unit_text(d, "U1", "en"), unit_text(d, "U2", "en")
-    ('党政办', 'U1 (党政办)', 'U2')
+    >>> d = SimpleNamespace(names={"U1": "党政办", "U3": "财政所"},
+    ...                     names_en={"U1": "Party and Government Office"})
+    >>> unit_text(d, "U1", "zh"), unit_text(d, "U1", "en"), unit_text(d, "U3", "en")
+    ('党政办', 'Party and Government Office', '财政所')
+    >>> unit_text(d, "U2", "en")
+    'U2'
     """
     name = d.names.get(code)
-    if lang == "zh":
-        return name or code
-    return f"{code} ({name})" if name else code
+    if lang == "en":
+        name = getattr(d, "names_en", {}).get(code) or name
+    return name or code
 
 
 def group_text(d: QualityData, code: str, lang: str) -> str:
@@ -56,17 +60,17 @@ def pattern_text(d: QualityData, row: np.ndarray, lang: str) -> str:
     >>> from types import SimpleNamespace
     >>> from evalstats.core.scheme import load_scheme
     >>> pattern_text(SimpleNamespace(scheme=load_scheme()), np.zeros(5, int), "en")
-    'all 5 answers “Satisfied”'
+    'all 5 answers "Satisfied"'
     """
     s = d.scheme
     labels = [
-        ("（空白）" if lang == "zh" else "(blank)") if c < 0 else s.levels[c].label(lang)
+        ("（未填写）" if lang == "zh" else "(blank)") if c < 0 else s.levels[c].label(lang)
         for c in row.tolist()
     ]
     if len(set(labels)) == 1:
         if lang == "zh":
             return f"{len(labels)} 项均为“{labels[0]}”"
-        return f"all {len(labels)} answers “{labels[0]}”"
+        return f'all {len(labels)} answers "{labels[0]}"'
     sep = "/"
     return f"答案依次为 {sep.join(labels)}" if lang == "zh" else f"answers {sep.join(labels)}"
 
