@@ -159,8 +159,9 @@ def write_workbook(
     code values as labels (:func:`evalstats.present.labels.relabel`), unrounded numbers with number
     formats (scores ``0.00``, rates ``0.0%``, counts ``#,##0``, p-values ``0.00``, below 0.01
     ``0.000``, below 0.001 ``<0.001``), a bold frozen header row with an autofilter, column
-    widths from the content (:func:`evalstats.present.report.layout.column_width`: CJK characters count double, headers
-    wrap onto two lines, long text wraps within 30 and its rows are given their height), and
+    widths from the content (:func:`evalstats.present.report.layout.column_width`: CJK
+    characters count double, headers wrap onto two lines, long text wraps within 30 and its
+    rows are given their height), and
     print settings (:func:`evalstats.present.report.layout.print_layout`): A4, portrait or
     landscape at a stated scale of at least 70 % (text at 7.7 pt or more), a sheet too wide for
     that on several pages wide with its unit columns repeated, the header row repeated on every
