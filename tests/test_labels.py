@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -357,3 +358,21 @@ def test_public_tier_columns_have_labels():
     cols = {*PUBLIC_QUALITY_COLUMNS, *SUPPRESSED_COLUMNS, *VIOLATION_COLUMNS}
     assert sorted(c for c in cols if c not in COLUMN_LABELS) == []
     assert column_label("n_flags", "en") == "Flags raised"
+
+
+def test_style_keeps_single_words_on_one_line_and_lets_spaced_text_wrap():
+    """An interval or a Chinese name prints on one line (a row per unit); an English name with
+    spaces wraps, so a wide English table stays within the printed page (it was cut off)."""
+    df = pd.DataFrame(
+        {
+            "unit_name": ["Comprehensive Governance Office", "Finance Office"],
+            "composite": [82.0, 90.14],
+            "interval": ["76.91–87.09", "86.72–93.29"],
+            "series_zh": ["行政管理", "公共服务"],
+            "comment": ["这是一条很长的意见建议，超过了十二个字符。", "短"],
+        }
+    )
+    css = style(df).to_html()
+    nowrap = {int(m) for m in re.findall(r"td\.col(\d+) \{[^}]*nowrap", css)}
+    assert nowrap == {1, 2, 3}
+    assert not re.findall(r"th\.col_heading\.col\d+ \{[^}]*nowrap", css)  # headers wrap

@@ -851,8 +851,9 @@ def rounding_note(lang: str = "zh", *, decimals: int = 2) -> str:
 
 
 NOWRAP_CHARS = 12
-"""A column whose longest shown value has at most this many characters is not wrapped in a
-report table (a unit name, a number, an interval such as ``81.46–95.14``)."""
+"""A column whose shown values are single words of at most this many characters is not
+wrapped in a report table (a Chinese unit name, a number, an interval such as ``81.46–95.14``,
+``第4至7名``); values with spaces (English names) wrap, so a table stays within the page."""
 
 
 def style(
@@ -893,21 +894,27 @@ def style(
         p
         for p in range(shown.shape[1])
         if shown.iloc[:, p].astype(str).str.len().max(skipna=True) <= NOWRAP_CHARS
+        and not shown.iloc[:, p].astype(str).str.contains(r"\s", regex=True).any()
     }
+    align_cols = range(df.shape[1])
     digest = hashlib.sha256(shown.to_csv(index=False).encode("utf-8")).hexdigest()[:12]
     styler = shown.style
     styler.set_uuid(f"evalstats{digest}")
     styler = styler.hide(axis="index").format(escape="html", na_rep="")
     styler = styler.format_index(escape="html", axis=1)
     styler.set_table_attributes('class="evalstats-table"')
+    align = {p: "text-align: right;" if p in numeric else "text-align: left;" for p in align_cols}
     styler.set_table_styles(
         [
+            {"selector": f"th.col_heading.col{p}", "props": align[p]}  # headers may wrap
+            for p in align_cols
+        ]
+        + [
             {
-                "selector": f"td.col{p}, th.col_heading.col{p}",
-                "props": ("text-align: right;" if p in numeric else "text-align: left;")
-                + (" white-space: nowrap;" if p in short else ""),
+                "selector": f"td.col{p}",
+                "props": align[p] + (" white-space: nowrap;" if p in short else ""),
             }
-            for p in range(df.shape[1])
+            for p in align_cols
         ],
         overwrite=True,
     )
