@@ -66,6 +66,7 @@ def _data_strings(a) -> list[str]:
         out |= set(q["collector"].dropna().astype(str))
     r = a.tables["ranking"]
     out |= set(r["veto_note"].dropna().astype(str)) if "veto_note" in r else set()
+    out.add(a.scheme.letters.office)  # the issuing office under the title, as the scheme names it
     return sorted((s for s in out if s), key=len, reverse=True)
 
 
