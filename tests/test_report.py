@@ -669,7 +669,7 @@ def _old_numeric_width(values: list, how: str, decimals: int = 2) -> int:
     if how == "percent":
         text = f"{big * 100:.1f}%"
     elif how == "pvalue":
-        text = "0.000"
+        text = "<0.001"
     elif how == "integer":
         text = f"{int(big):,}"
     else:

@@ -126,8 +126,8 @@ def _numeric_width(x: np.ndarray, how: str, decimals: int = 2) -> int:
     neg = bool((finite < 0).any())
     if how == "percent":
         text = percent(big)
-    elif how == "pvalue":
-        text = pvalue(0.5)
+    elif how == "pvalue":  # the widest form a p-value takes: <0.001
+        text = max((pvalue(p) for p in (0.5, 0.005, 0.0001)), key=len)
     elif how == "integer":
         text = count(big)
     else:
