@@ -21,6 +21,7 @@ from evalstats.present import format as _format
 from evalstats.present import labels as _labels
 from evalstats.present import words as _words
 from evalstats.present.changes import cycle_label
+from evalstats.present.names import unit_names
 from evalstats.present.narrative.text import (
     ALL,
     ITEM_TEXT,
@@ -197,6 +198,13 @@ def _reliability_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
     }
 
 
+def _unit_shown(a, units: pd.Series, lang: str) -> pd.Series:
+    """Unit codes as the view names them (:func:`evalstats.present.names.unit_names`); a code
+    that is no unit (``*``, ``all``) as it is."""
+    names = unit_names(a.units, lang)
+    return pd.Series([names.get(u, u) for u in units.astype(str)], index=units.index, dtype=str)
+
+
 def _quality_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
     i = 0 if lang == "zh" else 1
     q = a.tables["quality"]
@@ -204,9 +212,7 @@ def _quality_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
         return q[["check", "severity", "n_flags", "n_forms"]], {}
     reason = "reason_zh" if lang == "zh" else "reason"
     view = q[["check", "severity", "unit", "group", "collector", "n_forms", reason]].copy()
-    names = a.units.assign(unit=a.units["unit"].astype(str)).set_index("unit")["name"]
-    unit = view["unit"].astype(str)
-    view["unit"] = unit.map(names).fillna(unit).astype(str)
+    view["unit"] = _unit_shown(a, view["unit"], lang)
     return view, {reason: ("说明", "Reason")[i], "unit": ("单位", "Unit")[i]}
 
 
@@ -367,9 +373,7 @@ def _suppressed_view(a, lang: str) -> tuple[pd.DataFrame, dict]:
     view["table"] = view["table"].map(
         lambda n: _labels.TABLE_LABELS.get(n, (n, n))[i] if n != _privacy.ANY else anyone
     )
-    names = a.units.assign(unit=a.units["unit"].astype(str)).set_index("unit")["name"]
-    unit = view["unit"].astype(str)
-    view["unit"] = unit.map(names).fillna(unit).replace(_privacy.ANY, anyone).astype(str)
+    view["unit"] = _unit_shown(a, view["unit"], lang).replace(_privacy.ANY, anyone)
     view["group"] = view["group"].astype(str).replace(_privacy.ANY, anyone)
     view["columns"] = (
         view["columns"]
