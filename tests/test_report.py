@@ -329,7 +329,9 @@ def test_workbook_sheets_headers_formats_print(tmp_path, ranking):
     assert wb.sheetnames == ["说明", "得分", "排名", "意见建议"]
     ws = wb["排名"]
     headers = [c.value for c in ws[1]]
-    assert headers[:6] == ["测评周期", "单位编码", "单位名称", "序列", "综合得分", "综合得分下限"]
+    # a document names units and states its one cycle once (说明): no code columns
+    assert headers[:4] == ["单位名称", "序列", "综合得分", "综合得分下限"]
+    assert "测评周期" not in headers and "单位编码" not in headers
     assert {"末位概率", "名次区间下限", "定位", "等次", "一票否决"} <= set(headers)
     col = {h: i + 1 for i, h in enumerate(headers)}
     row = 2
@@ -347,9 +349,9 @@ def test_workbook_sheets_headers_formats_print(tmp_path, ranking):
     assert ws.print_title_rows == "$1:$1"
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
-    # too wide for one page at 70 %: 80 % on several pages, cycle to series repeated on each
+    # too wide for one page at 70 %: 80 % on several pages, unit name and series repeated on each
     assert ws.page_setup.scale == 80 and not ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_title_cols == "$A:$D" and ws.page_setup.pageOrder == "overThenDown"
+    assert ws.print_title_cols == "$A:$B" and ws.page_setup.pageOrder == "overThenDown"
     narrow = wb["意见建议"]  # fits one page at 100 %
     assert narrow.page_setup.scale == 100 and narrow.print_title_cols is None
     sc = wb["得分"]
@@ -368,7 +370,8 @@ def test_workbook_sheets_headers_formats_print(tmp_path, ranking):
 
 
 def test_workbook_widths_count_cjk_double(tmp_path):
-    df = pd.DataFrame({"unit": ["abcdef"], "unit_name": ["城管执法中队"], "comment": ["x" * 300]})
+    # a unit code without its name stays (with its name beside it, the name stands for it)
+    df = pd.DataFrame({"unit": ["abcdef"], "collector": ["城管执法中队"], "comment": ["x" * 300]})
     ws = load_workbook(write_workbook({"comments": df}, tmp_path / "w.xlsx"))["意见建议"]
     # header 单位编码 is 8 wide and wraps (half: 4), the code 6: 6 + 2; 城管执法中队 is 12
     # wide: 12 + 2; the comment wraps within 30: 12 lines of 16 pt
@@ -382,7 +385,8 @@ def test_workbook_widths_count_cjk_double(tmp_path):
 def test_workbook_hostile_text_is_inert(tmp_path):
     path = write_workbook({"comments": comments_table()}, tmp_path / "h.xlsx")
     ws = load_workbook(path)["意见建议"]
-    values = [ws.cell(r, 3).value for r in range(2, len(HOSTILE) + 2)]
+    col = [c.value for c in ws[1]].index("意见建议") + 1
+    values = [ws.cell(r, col).value for r in range(2, len(HOSTILE) + 2)]
     assert all(ws.cell(r, c).data_type != "f" for r in range(1, 10) for c in range(1, 5))
     assert values[0] == "'=1+2"
     assert values[1] == "'＋86 138 0000 0000"
@@ -412,8 +416,8 @@ def test_workbook_byte_identical_and_english(tmp_path, ranking):
         write_workbook(tables, tmp_path / "en.xlsx", lang="en", sheet_names={"ranking": "R/1"})
     )
     assert en.sheetnames == ["About", "R1", "Scores"]
-    assert [c.value for c in en["R1"][1]][:4] == ["Cycle", "Unit code", "Unit", "Series"]
-    assert en["R1"]["D2"].value == "Administrative management"
+    assert [c.value for c in en["R1"][1]][:2] == ["Unit", "Series"]
+    assert en["R1"]["B2"].value == "Administrative management"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

@@ -670,10 +670,15 @@ def _text_booleans(s: pd.Series) -> bool:
     )
 
 
+CODE_TWINS = {"unit": "unit_name"}
+"""A code column → the column naming the same thing, which a document shows instead."""
+
+
 def for_language(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """``df`` with one column of each :data:`LANGUAGE_TWINS` pair: in Chinese the twin's text
-    under the English column's name (so its header and place), in English the English column
-    alone.  A table without both columns is returned as it is.
+    """``df`` as a document shows it: one column of each :data:`LANGUAGE_TWINS` pair (in
+    Chinese the twin's text under the English column's name, so its header and place; in
+    English the English column alone), no code column whose name is beside it
+    (:data:`CODE_TWINS`) and no ``cycle`` column holding one cycle.
 
     Examples
     --------
@@ -681,6 +686,9 @@ def for_language(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     >>> df = pd.DataFrame({"reason": ["Typed twice"], "reason_zh": ["重复录入"], "n": [1]})
     >>> for_language(df, "zh").to_dict("list"), list(for_language(df, "en"))
     ({'reason': ['重复录入'], 'n': [1]}, ['reason', 'n'])
+    >>> units = pd.DataFrame({"cycle": "2026A", "unit": ["u1", "u2"], "unit_name": ["甲", "乙"]})
+    >>> list(for_language(units, "zh"))
+    ['unit_name']
     """
     i = _lang(lang)
     out = df
@@ -690,7 +698,12 @@ def for_language(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             if i == 0:
                 out[english] = out[chinese]
             out = out.drop(columns=[chinese])
-    return out
+    # a unit is named, not coded, in a document; a table of one cycle does not repeat its code
+    # on every row (the 说明 sheet names the cycle)
+    codes = [c for c, named in CODE_TWINS.items() if c in out.columns and named in out.columns]
+    if "cycle" in out.columns and len(out) and out["cycle"].nunique(dropna=False) == 1:
+        codes.append("cycle")
+    return out.drop(columns=codes) if codes else out
 
 
 def relabel(
@@ -926,6 +939,7 @@ __all__ = [
     "ANY_LABELS",
     "BOOL_LABELS",
     "CODE_COLUMNS",
+    "CODE_TWINS",
     "COLUMN_LABELS",
     "DIMENSION_LIST_COLUMNS",
     "FLAG_LABELS",
