@@ -28,15 +28,15 @@ from typing import BinaryIO
 
 __all__ = [
     "MAX_STEM_BYTES",
-    "NotRegularFileError",
     "WINDOWS_RESERVED_NAMES",
+    "NotRegularFileError",
     "atomic_write",
     "atomic_write_bytes",
     "check_output_folder",
     "file_stem",
-    "inside",
     "fsync_dir",
     "fsync_tree",
+    "inside",
     "relative",
     "safe_stem",
     "sha256_file",
@@ -410,7 +410,8 @@ def check_output_folder(
         raise UsageError(
             f"{head}: the output folder is the root of a file system ({real}); "
             "choose a folder of its own, e.g. reports",
-            zh=f"{head_zh}：输出文件夹是文件系统的根目录（{real}）；请另选一个专用文件夹，如 reports",
+            zh=f"{head_zh}：输出文件夹是文件系统的根目录（{real}）；"
+            "请另选一个专用文件夹，如 reports",
         )
     if _is_home(real):
         raise UsageError(

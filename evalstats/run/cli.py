@@ -509,7 +509,6 @@ def cmd_validate(args) -> int:
 
 def cmd_demo(args) -> int:
     from evalstats.core.config import raw_dir, resolve_path
-
     from evalstats.core.files import check_output_folder
 
     lang = lang_of(args)
