@@ -65,12 +65,30 @@ def cycle_candidates(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-_REFUSED = {
-    "not_a_file": "is a folder or a special file (a FIFO, a device), not a file; it is not "
-    "read: remove or rename it",
-    "link_outside": "is a link to a file outside the cycle folder; copy the file into the "
-    "cycle folder instead",
-}
+def _refused_problem(entry: Path, why: str, shown: str) -> dict:
+    """The problem of an entry :func:`refused_entries` gives (the link's target never named)."""
+    where = f"{shown}/{entry.name}"
+    if why == "link_outside":
+        return problem(
+            "error",
+            where,
+            row=None,
+            column=None,
+            value=None,
+            reason="is a link to a file outside the cycle folder; copy the file into the "
+            "cycle folder instead",
+            code="link_outside",
+        )
+    return problem(
+        "error",
+        where,
+        row=None,
+        column=None,
+        value=None,
+        reason="is a folder or a special file (a FIFO, a device), not a file; it is not read: "
+        "remove or rename it",
+        code="not_a_file",
+    )
 
 
 def find_cycle_files(folder) -> dict[str, Path]:
@@ -94,7 +112,9 @@ def find_cycle_files(folder) -> dict[str, Path]:
     Raises
     ------
     evalstats.core.errors.InputError
-        Two files hold the same table (for example ``responses.xlsx`` and ``responses.csv``).
+        Two files hold the same table (for example ``responses.xlsx`` and ``responses.csv``),
+        or an entry named as a table is a folder, a special file or a link leading out of the
+        folder (:func:`refused_entries`).
     FileNotFoundError
         ``folder`` is not a folder.
 
@@ -121,18 +141,7 @@ def cycle_files(folder, *, display: str | None = None) -> tuple[dict[str, Path],
         raise FileNotFoundError(f"not a folder: {folder}")
     shown = display if display is not None else slash_path(folder)
     files: dict[str, Path] = {}
-    problems = [
-        problem(
-            "error",
-            f"{shown}/{entry.name}",
-            row=None,
-            column=None,
-            value=None,
-            reason=_REFUSED[code],
-            code=code,
-        )
-        for entry, code in refused_entries(p)
-    ]
+    problems = [_refused_problem(entry, why, shown) for entry, why in refused_entries(p)]
     for table, paths in cycle_candidates(p).items():
         if len(paths) == 1:
             files[table] = paths[0]
