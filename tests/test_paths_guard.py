@@ -289,3 +289,16 @@ def test_a_run_on_a_cycle_with_a_link_out_stops_before_writing(project, tmp_path
     assert code == 1, got
     assert "forms_issued.csv: 是指向期次文件夹之外的链接" in got.out + got.err
     assert not (tmp_path / "reports" / "2026H1" / "half-year").exists()
+
+
+def test_validate_of_one_file_guards_its_folder(project, tmp_path, capsys):
+    from evalstats.core.files import check_output_folder
+
+    responses = tmp_path / "sent" / "responses.xlsx"
+    responses.parent.mkdir()
+    shutil.copy(project / "data" / "raw" / "2026H1" / "responses.xlsx", responses)
+    argv = ["validate", str(responses), "--cycle", "2026H1", "--interim"]
+    err = refused([*argv, str(responses.parent / "tables"), "--lang", "en"], capsys)
+    assert "the output folder lies inside the cycle folder" in err
+    with pytest.raises(UsageError, match="contains the cycle folder"):
+        check_output_folder(tmp_path, cycle_folders=[responses.parent])

@@ -364,9 +364,9 @@ def check_output_folder(
 
     The one check every writing command calls before it makes anything (``run``, ``letters``,
     ``validate --interim``, ``demo``, ``init``): the output folder may not be a filesystem root,
-    nor the user's home folder itself, and — when ``data_dir`` (the data folder in use) is given
-    — may not be, contain or lie inside ``data_dir``, any folder in it, or any of
-    ``cycle_folders``.  Links are followed on both sides.
+    nor the user's home folder itself, nor be, contain or lie inside ``data_dir`` (the data
+    folder in use, when given), any folder in it, or any of ``cycle_folders``.  Links are
+    followed on both sides.
 
     Parameters
     ----------
@@ -419,16 +419,15 @@ def check_output_folder(
             "choose a folder of its own, e.g. reports",
             zh=f"{head_zh}：输出文件夹就是您的主目录（{real}）；请另选一个专用文件夹，如 reports",
         )
-    if data_dir is None:
-        return Path(out)
     folders = [Path(f) for f in cycle_folders]
-    base = Path(data_dir)
-    if base.is_dir():
+    base = Path(data_dir) if data_dir is not None else None
+    if base is not None and base.is_dir():
         folders += [p for p in sorted(base.iterdir()) if p.is_dir()]
     cycle, data = ("the cycle folder", "期次文件夹"), ("the data folder", "数据文件夹")
     # the most telling first: "is the cycle folder X" before "lies inside the data folder"
     checks = [(cycle, f, ("is", "lies inside")) for f in folders]
-    checks += [(data, base, ("is", "lies inside", "contains"))]
+    if base is not None:
+        checks += [(data, base, ("is", "lies inside", "contains"))]
     checks += [(cycle, f, ("contains",)) for f in folders]
     for (en, zh), folder, relations in checks:
         how = _relation(real, Path(os.path.realpath(folder)))

@@ -452,9 +452,10 @@ def _interim_folder(args, path):
             ) from None
     if args.no_write or not args.interim:
         return None
+    # a cycle folder: it and the folder holding it (the data folder); one file: its folder
     folder = path if path.is_dir() else path.parent
     interim = resolve_path(args.interim)
-    for data_dir in (folder.parent, raw_dir()):
+    for data_dir in (folder.parent if path.is_dir() else None, raw_dir()):
         check_output_folder(
             interim,
             shown=args.interim,
