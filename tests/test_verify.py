@@ -324,6 +324,16 @@ def _input(name, role=None):
             "方案文件",
         ),
         (
+            lambda m: m.update(data_dir="/", cycles=["etc"]) or _input("etc/shadow")(m),
+            "names the data folder '/', which is not a data folder",
+            "数据文件夹",
+        ),
+        (
+            lambda m: m.update(data_dir="/etc", cycles=["2026H1"]) or _input("shadow")(m),
+            "names the input 'shadow', which is not a file of a cycle folder (<cycle>/<file>)",
+            "输入文件",
+        ),
+        (
             lambda m: m.update(cycles=["../../../etc"]),
             "names the cycle '../../../etc', which is not a cycle id",
             "期次",
@@ -412,3 +422,22 @@ def test_verify_of_a_manifest_naming_dev_zero_ends_quickly(publish):
     )
     assert proc.returncode == 1, proc.stderr
     assert "the manifest is not trustworthy" in proc.stderr
+
+
+def test_a_letters_style_manifest_is_still_trusted(publish, tmp_path):
+    """The letters record the scheme file without a ``role`` and the previous cycle's files:
+    both are files a manifest may name."""
+    from evalstats.core.scheme import default_scheme_path
+
+    scheme = tmp_path / "district.toml"
+    shutil.copy(default_scheme_path(), scheme)
+    folder = publish(scheme=scheme)
+
+    def letters_like(m):
+        for item in m["inputs"]:
+            item.pop("role", None)
+        m["inputs"].append({"path": "2025H2/units.csv", "sha256": "0" * 64, "size": 1})
+
+    _forge(folder, letters_like)
+    v = verify_report(folder)
+    assert [(d.kind, d.path) for d in v.differences] == [("input_missing", "2025H2/units.csv")]

@@ -250,7 +250,9 @@ def _read_manifest(folder: Path, shown: str) -> dict:
 
 def _untrusted(shown: str, role: str, named, why: str, why_zh: str) -> UntrustedManifest:
     role_zh = {"output": "报告文件", "input": "输入文件", "scheme": "方案文件"}.get(role, "文件")
-    role_zh = {"notebook": "笔记本", "cycle": "期次"}.get(role, role_zh)
+    role_zh = {"notebook": "笔记本", "cycle": "期次", "data folder": "数据文件夹"}.get(
+        role, role_zh
+    )
     return UntrustedManifest(
         f"{shown}/{MANIFEST_FILE} names the {role} {named!r}, {why}: the manifest is not "
         "trustworthy; nothing was checked against it",
@@ -296,22 +298,56 @@ def _checked_path(shown: str, role: str, named, base: Path | None, *, suffix=Non
     return path
 
 
+def _is_scheme_entry(item: Mapping) -> bool:
+    """The scheme file among a manifest's inputs: ``role`` ``scheme`` (reports), or an absolute
+    ``.toml`` path (the letters' manifests record it without a role)."""
+    named = item.get("path")
+    if item.get("role") == "scheme":
+        return True
+    return isinstance(named, str) and named.endswith(".toml") and Path(named).is_absolute()
+
+
+def _in_a_cycle_folder(named: str) -> bool:
+    """True for ``<cycle id>/<file>``: how the runner and the letters record a data input."""
+    parts = PurePosixPath(named).parts
+    if len(parts) != 2:
+        return False
+    try:
+        check_cycle(parts[0])
+    except ValueError:
+        return False
+    return True
+
+
 def _check_manifest(m: dict, shown: str, folder: Path, data_dir: Path, root: Path) -> None:
-    """Refuse, before anything is hashed, a manifest naming a file it may not name."""
-    for cycle in m.get("cycles", [m.get("cycle")]):
-        if cycle is None:
-            continue
+    """Refuse, before anything is hashed, a manifest naming a file it may not name: a data
+    input is ``<cycle>/<file>`` inside a data folder that is not a filesystem root."""
+    cycles = [c for c in m.get("cycles", [m.get("cycle")]) if c is not None]
+    for cycle in cycles:
         try:
             check_cycle(cycle)
         except ValueError:
             raise _untrusted(
                 shown, "cycle", cycle, "which is not a cycle id", "不是期次编号"
             ) from None
+    if not data_dir.is_absolute() or data_dir.parent == data_dir:
+        raise _untrusted(
+            shown, "data folder", str(data_dir), "which is not a data folder", "不是数据文件夹"
+        )
     for item in m["inputs"]:
-        if item.get("role") == "scheme":
-            _checked_path(shown, "scheme", item.get("path"), None, suffix=".toml")
-        else:
-            _checked_path(shown, "input", item.get("path"), data_dir)
+        named = item.get("path")
+        if _is_scheme_entry(item):
+            _checked_path(shown, "scheme", named, None, suffix=".toml")
+            continue
+        _checked_path(shown, "input", named, data_dir)
+        if not _in_a_cycle_folder(named):
+            raise _untrusted(
+                shown,
+                "input",
+                named,
+                "which is not a file of a cycle folder (<cycle>/<file>)",
+                "不是期次文件夹中的文件（<期次>/<文件>）",
+            )
     notebook = m.get("notebook")
     if notebook and notebook.get("source") != "package":
         named = notebook.get("path")
