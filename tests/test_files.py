@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
@@ -12,8 +13,10 @@ from hypothesis import strategies as st
 from evalstats.core.files import (
     MAX_STEM_BYTES,
     WINDOWS_RESERVED_NAMES,
+    NotRegularFileError,
     file_stem,
     safe_stem,
+    sha256_file,
     unit_file_stems,
 )
 
@@ -140,3 +143,17 @@ def test_unit_file_stems_safe_and_distinct(names):
         assert_safe_name(stem)
     assert len({s.casefold() for s in stems.values()}) == len(stems)
     assert unit_file_stems(dict(sorted(names.items()))) == stems
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_sha256_file_refuses_a_fifo_a_device_and_a_folder_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "pipe")  # opening it for reading would block without O_NONBLOCK
+    with pytest.raises(NotRegularFileError):
+        sha256_file(tmp_path / "pipe")
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(NotRegularFileError):
+            sha256_file("/dev/zero")  # would be read for ever
+    with pytest.raises(IsADirectoryError):
+        sha256_file(tmp_path)
+    (tmp_path / "a").write_bytes(b"abc")
+    assert sha256_file(tmp_path / "a").startswith("ba7816bf")

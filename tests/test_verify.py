@@ -16,6 +16,7 @@ import pytest
 
 from evalstats.core.errors import UsageError
 from evalstats.run import runner as runmod
+from evalstats.run import verify as run_verify
 from evalstats.run.cli import main
 from evalstats.run.runner import run as run_step
 from evalstats.run.verify import KINDS, Difference, verify_report
@@ -272,3 +273,171 @@ def test_difference_kinds_and_describe():
     assert d.describe() == "报告文件缺失：tables/scores.csv（清单记录的 sha256 ab12）"
     with pytest.raises(ValueError, match=r"^lang must be one of 'zh', 'en'; got 'fr'$"):
         d.describe(lang="fr")
+
+
+# ---------------------------------------------------------------------- what a manifest may name
+def _forge(folder: Path, change) -> None:
+    """Rewrite the report's manifest with ``change(manifest)`` applied."""
+    path = folder / "manifest.json"
+    m = json.loads(path.read_text("utf-8"))
+    change(m)
+    path.write_text(json.dumps(m), encoding="utf-8")
+
+
+def _output(name):
+    return lambda m: m["outputs"].append({"path": name, "sha256": "0" * 64, "bytes": 1})
+
+
+def _input(name, role=None):
+    entry = {"path": name, "sha256": "0" * 64, "bytes": 1}
+    if role:
+        entry["role"] = role
+    return lambda m: m["inputs"].append(entry)
+
+
+@pytest.mark.parametrize(
+    ("change", "en", "zh"),
+    [
+        (
+            _output("/dev/zero"),
+            "names the output '/dev/zero', which is not a plain path",
+            "报告文件",
+        ),
+        (
+            _output("../../raw/2026H1/units.csv"),
+            "names the output '../../raw/2026H1/units.csv'",
+            "报告文件",
+        ),
+        (
+            _input("/etc/shadow"),
+            "names the input '/etc/shadow', which is not a plain path",
+            "输入文件",
+        ),
+        (
+            _input("2026H1/../../../../etc/shadow"),
+            "names the input '2026H1/../../../../etc/shadow'",
+            "输入文件",
+        ),
+        (
+            _input("/etc/shadow", "scheme"),
+            "names the scheme '/etc/shadow', which is not a .toml file",
+            "方案文件",
+        ),
+        (
+            lambda m: m.update(data_dir="/", cycles=["etc"]) or _input("etc/shadow")(m),
+            "names the data folder '/', which is not a data folder",
+            "数据文件夹",
+        ),
+        (
+            lambda m: m.update(data_dir="/etc", cycles=["2026H1"]) or _input("shadow")(m),
+            "names the input 'shadow', which is not a file of a cycle folder (<cycle>/<file>)",
+            "输入文件",
+        ),
+        (
+            lambda m: m.update(cycles=["../../../etc"]),
+            "names the cycle '../../../etc', which is not a cycle id",
+            "期次",
+        ),
+        (
+            lambda m: m["notebook"].update(path="/etc/shadow", source="file"),
+            "names the notebook '/etc/shadow', which is not a .ipynb file",
+            "笔记本",
+        ),
+    ],
+)
+def test_a_manifest_naming_files_outside_its_roots_is_not_trusted(
+    publish, capsys, monkeypatch, change, en, zh
+):
+    folder = publish()
+    _forge(folder, change)
+    hashed = []
+    real = run_verify.sha256_file
+    monkeypatch.setattr(run_verify, "sha256_file", lambda p: hashed.append(p) or real(p))
+    with pytest.raises(run_verify.UntrustedManifest, match="the manifest is not trustworthy"):
+        verify_report(folder)
+    code, lines, err = verify_cli(folder, capsys, "--lang", "en")
+    assert (code, lines) == (1, [])
+    assert err.startswith(f"evalstats: {folder}/manifest.json {en}"), err
+    assert err.endswith(": the manifest is not trustworthy; nothing was checked against it\n")
+    code, lines, err = verify_cli(folder, capsys)
+    assert (code, lines) == (1, [])
+    assert f"中记录的{zh} " in err and "这份清单不可信，没有据它核对任何文件" in err
+    assert hashed == []  # nothing hashed: never /etc/shadow, never /dev/zero
+
+
+def test_links_devices_and_fifos_in_the_report_folder_are_not_read(publish, capsys, tmp_path):
+    import os
+
+    folder = publish()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET", encoding="utf-8")
+    (folder / "tables" / "leak.csv").symlink_to(secret)
+    _forge(folder, _output("tables/leak.csv"))
+    code, _, err = verify_cli(folder, capsys, "--lang", "en")
+    assert code == 1 and "a link leading out of" in err and "SECRET" not in err
+    (folder / "tables" / "leak.csv").unlink()
+    (folder / "tables" / "zero.csv").symlink_to("/dev/zero")
+    _forge(folder, _output("tables/zero.csv"))
+    code, _, err = verify_cli(folder, capsys, "--lang", "en")
+    assert code == 1 and "names the output 'tables/leak.csv'" not in err
+    assert "a link leading out of" in err
+    (folder / "tables" / "zero.csv").unlink()
+    (tmp_path / "zero.toml").symlink_to("/dev/zero")
+    _forge(folder, _input(str(tmp_path / "zero.toml"), "scheme"))
+    code, _, err = verify_cli(folder, capsys, "--lang", "en")
+    assert code == 1 and "which is not a regular file (a folder, device or FIFO)" in err
+    _forge(folder, lambda m: m["inputs"].pop())
+    os.mkfifo(folder / "tables" / "pipe.csv")
+    _forge(folder, _output("tables/pipe.csv"))
+    code, _, err = verify_cli(folder, capsys, "--lang", "en")
+    assert code == 1
+    assert "'tables/pipe.csv', which is not a regular file (a folder, device or FIFO)" in err
+
+
+def test_an_extra_link_out_of_the_report_folder_is_listed_not_hashed(publish, tmp_path):
+    folder = publish()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET", encoding="utf-8")
+    (folder / "extra.csv").symlink_to(secret)
+    v = verify_report(folder)
+    assert [(d.kind, d.path, d.found_sha256) for d in v.differences] == [
+        ("output_extra", "extra.csv", None)
+    ]
+
+
+def test_verify_of_a_manifest_naming_dev_zero_ends_quickly(publish):
+    """In a child process with a time limit: on the old code this read /dev/zero for ever."""
+    import subprocess
+    import sys
+
+    folder = publish()
+    _forge(folder, _output("/dev/zero"))
+    _forge(folder, lambda m: m["outputs"].append({"path": "zero", "sha256": "0", "bytes": 1}))
+    (folder / "zero").symlink_to("/dev/zero")
+    proc = subprocess.run(
+        [sys.executable, "-m", "evalstats", "verify", str(folder), "--lang", "en"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "the manifest is not trustworthy" in proc.stderr
+
+
+def test_a_letters_style_manifest_is_still_trusted(publish, tmp_path):
+    """The letters record the scheme file without a ``role`` and the previous cycle's files:
+    both are files a manifest may name."""
+    from evalstats.core.scheme import default_scheme_path
+
+    scheme = tmp_path / "district.toml"
+    shutil.copy(default_scheme_path(), scheme)
+    folder = publish(scheme=scheme)
+
+    def letters_like(m):
+        for item in m["inputs"]:
+            item.pop("role", None)
+        m["inputs"].append({"path": "2025H2/units.csv", "sha256": "0" * 64, "size": 1})
+
+    _forge(folder, letters_like)
+    v = verify_report(folder)
+    assert [(d.kind, d.path) for d in v.differences] == [("input_missing", "2025H2/units.csv")]

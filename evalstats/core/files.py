@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 import secrets
+import stat
 import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
@@ -28,11 +29,14 @@ from typing import BinaryIO
 __all__ = [
     "MAX_STEM_BYTES",
     "WINDOWS_RESERVED_NAMES",
+    "NotRegularFileError",
     "atomic_write",
     "atomic_write_bytes",
+    "check_output_folder",
     "file_stem",
     "fsync_dir",
     "fsync_tree",
+    "inside",
     "relative",
     "safe_stem",
     "sha256_file",
@@ -41,8 +45,16 @@ __all__ = [
 ]
 
 
+class NotRegularFileError(OSError):
+    """A path names a device, a FIFO, a socket or a folder where a regular file was expected."""
+
+
 def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks of ``chunk`` bytes (1 MiB).
+    """Hex sha256 of a regular file, read in chunks of ``chunk`` bytes (1 MiB).
+
+    The file is opened without blocking and checked to be a regular file before a byte is read:
+    a FIFO or a device (``/dev/zero``) raises :class:`NotRegularFileError` (a folder,
+    :class:`IsADirectoryError`) instead of blocking or reading forever.
 
     Examples
     --------
@@ -53,7 +65,13 @@ def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
     'e3b0c44298fc'
     """
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb", closefd=True) as fh:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "is a folder, not a file", str(path))
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(22, "not a regular file", str(path))
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
@@ -302,3 +320,126 @@ def unit_file_stems(names: Mapping[str, str], *, max_bytes: int = MAX_STEM_BYTES
             tag = "-" + hashlib.sha256(c.encode("utf-8")).hexdigest()[:width]
             stems[c] = safe_stem(base[c], max_bytes=max_bytes - len(tag)) + tag
         width *= 2
+
+
+def inside(path: str | os.PathLike, folder: str | os.PathLike) -> bool:
+    """True when ``path`` is ``folder`` or lies inside it, links followed (both resolved).
+
+    Examples
+    --------
+    >>> inside("/a/b/../c", "/a"), inside("/a/../b", "/a"), inside("/a", "/a")
+    (True, False, True)
+    """
+    p, f = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
+    return p == f or f in p.parents
+
+
+def _relation(path: Path, folder: Path) -> str | None:
+    """``"is"``, ``"lies inside"``, ``"contains"`` or None: how ``path`` stands to ``folder``."""
+    if path == folder:
+        return "is"
+    if folder in path.parents:
+        return "lies inside"
+    if path in folder.parents:
+        return "contains"
+    return None
+
+
+def _is_home(path: Path) -> bool:
+    try:
+        return path == Path(os.path.realpath(Path.home()))
+    except (KeyError, RuntimeError):  # no home folder known
+        return False
+
+
+def check_output_folder(
+    out: str | os.PathLike,
+    *,
+    shown: str | None = None,
+    option: str = "--out",
+    data_dir: str | os.PathLike | None = None,
+    cycle_folders=(),
+) -> Path:
+    """Refuse a folder a command would write into when it is a system folder or holds inputs.
+
+    The one check every writing command calls before it makes anything (``run``, ``letters``,
+    ``validate --interim``, ``demo``, ``init``): the output folder may not be a filesystem root,
+    nor the user's home folder itself, nor be, contain or lie inside ``data_dir`` (the data
+    folder in use, when given), any folder in it, or any of ``cycle_folders``.  Links are
+    followed on both sides.
+
+    Parameters
+    ----------
+    out : path
+        The output folder (absolute; it need not exist).
+    shown : str, optional
+        How the user wrote it (default ``out``); named in the message with ``option``.
+    option : str, default "--out"
+        The option that gave it.
+    data_dir : path, optional
+        The data folder in use (the folder of cycle folders).
+    cycle_folders : iterable of path
+        The cycle folders in use (they may be links to folders elsewhere).
+
+    Returns
+    -------
+    Path
+        ``out`` as given.
+
+    Raises
+    ------
+    UsageError
+        The folder is refused; the message names it and says why (exit 2).
+
+    Examples
+    --------
+    >>> check_output_folder("/srv/reports", data_dir="/srv/data/raw")
+    PosixPath('/srv/reports')
+    >>> try:
+    ...     check_output_folder("/srv/data/raw/2026H1", data_dir="/srv/data/raw")
+    ... except ValueError as e:
+    ...     print(str(e).split(";")[0])
+    --out /srv/data/raw/2026H1: the output folder lies inside the data folder /srv/data/raw
+    """
+    from evalstats.core.errors import UsageError
+
+    shown = str(out) if shown is None else shown
+    real = Path(os.path.realpath(out))
+    head, head_zh = f"{option} {shown}", f"{option} {shown}"
+    if real.parent == real:
+        raise UsageError(
+            f"{head}: the output folder is the root of a file system ({real}); "
+            "choose a folder of its own, e.g. reports",
+            zh=f"{head_zh}：输出文件夹是文件系统的根目录（{real}）；"
+            "请另选一个专用文件夹，如 reports",
+        )
+    if _is_home(real):
+        raise UsageError(
+            f"{head}: the output folder is your home folder itself ({real}); "
+            "choose a folder of its own, e.g. reports",
+            zh=f"{head_zh}：输出文件夹就是您的主目录（{real}）；请另选一个专用文件夹，如 reports",
+        )
+    folders = [Path(f) for f in cycle_folders]
+    base = Path(data_dir) if data_dir is not None else None
+    if base is not None and base.is_dir():
+        folders += [p for p in sorted(base.iterdir()) if p.is_dir()]
+    cycle, data = ("the cycle folder", "期次文件夹"), ("the data folder", "数据文件夹")
+    # the most telling first: "is the cycle folder X" before "lies inside the data folder"
+    checks = [(cycle, f, ("is", "lies inside")) for f in folders]
+    if base is not None:
+        checks += [(data, base, ("is", "lies inside", "contains"))]
+    checks += [(cycle, f, ("contains",)) for f in folders]
+    for (en, zh), folder, relations in checks:
+        how = _relation(real, Path(os.path.realpath(folder)))
+        if how not in relations:
+            continue
+        how_zh, tail_zh = {"is": ("就是", ""), "lies inside": ("位于", " 之内")}.get(
+            how, ("包含了", "")
+        )
+        raise UsageError(
+            f"{head}: the output folder {how} {en} {folder}; nothing is ever written into "
+            "the inputs: choose another folder, e.g. reports",
+            zh=f"{head_zh}：输出文件夹{how_zh}{zh} {folder}{tail_zh}；"
+            "输入数据的文件夹里绝不写入任何文件：请另选一个文件夹，如 reports",
+        )
+    return Path(out)

@@ -46,8 +46,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evalstats.core.config import interim_dir, resolve_path
-from evalstats.core.errors import InputError
-from evalstats.core.files import sha256_file
+from evalstats.core.errors import InputError, UsageError
+from evalstats.core.files import inside, sha256_file
 
 MANIFEST = "manifest.json"
 PARQUET_OPTIONS = {
@@ -83,6 +83,28 @@ def _jsonable(value):
     return value
 
 
+def _default_target(cycle: str) -> Path:
+    """``data/interim/<cycle>``, for a cycle id only: never a folder outside ``data/interim``."""
+    from evalstats.core.cycles import check_cycle
+
+    try:
+        cycle = check_cycle(cycle)
+    except ValueError as exc:
+        raise UsageError(
+            f"cannot write the validated tables: {exc}; give --cycle, or --interim DIR",
+            zh=f"无法写出检查后的表格：期次编号不对：{cycle!r}（应写成如 2026H1、2026A）；"
+            "请用 --cycle 给出期次编号，或用 --interim 指定文件夹",
+        ) from None
+    base = interim_dir()
+    target = base / cycle
+    if not inside(target, base) or os.path.realpath(target) == os.path.realpath(base):
+        raise UsageError(
+            f"cannot write the validated tables: {target} is not inside {base}",
+            zh=f"无法写出检查后的表格：{target} 不在 {base} 之内",
+        )
+    return target
+
+
 def write_interim(validated, out_dir=None) -> Path:
     """Write a validated cycle as Parquet tables plus ``manifest.json``.
 
@@ -106,6 +128,10 @@ def write_interim(validated, out_dir=None) -> Path:
         ``validated`` still has errors.
     FileExistsError
         ``out_dir`` exists, is not empty and is not an evalstats interim folder.
+    UsageError
+        No ``out_dir`` and the cycle is not a cycle id
+        (:func:`evalstats.core.cycles.check_cycle`), so its folder would not lie in
+        ``data/interim`` (``../../..``).
     TypeError
         ``validated`` is not a ValidatedCycle.
 
@@ -122,7 +148,7 @@ def write_interim(validated, out_dir=None) -> Path:
         raise TypeError(f"validated must be a ValidatedCycle; got {type(validated).__name__}")
     if not validated.ok:
         raise InputError(validated.problems)
-    target = interim_dir(validated.cycle) if out_dir is None else resolve_path(out_dir)
+    target = _default_target(validated.cycle) if out_dir is None else resolve_path(out_dir)
     if target.exists() and not target.is_dir():
         raise FileExistsError(f"{target} exists and is not a folder")
     if target.is_dir() and any(target.iterdir()) and not (target / MANIFEST).is_file():

@@ -434,6 +434,38 @@ def _validation_bar(args, lang: str):
     )
 
 
+def _interim_folder(args, path):
+    """``validate``'s ``--interim`` folder, checked before anything is read (None: the default,
+    ``data/interim/<cycle>``, which :func:`evalstats.inputs.interim.write_interim` checks);
+    a ``--cycle`` that is not a cycle id is refused here."""
+    from evalstats.core.config import raw_dir, resolve_path
+    from evalstats.core.cycles import check_cycle
+    from evalstats.core.files import check_output_folder
+
+    if args.cycle is not None:
+        try:
+            check_cycle(args.cycle)
+        except ValueError as exc:
+            raise UsageError(
+                f"--cycle: {exc}",
+                zh=f"--cycle：期次编号不对：{args.cycle!r}（应写成如 2026H1、2026A）",
+            ) from None
+    if args.no_write or not args.interim:
+        return None
+    # a cycle folder: it and the folder holding it (the data folder); one file: its folder
+    folder = path if path.is_dir() else path.parent
+    interim = resolve_path(args.interim)
+    for data_dir in (folder.parent if path.is_dir() else None, raw_dir()):
+        check_output_folder(
+            interim,
+            shown=args.interim,
+            option="--interim",
+            data_dir=data_dir,
+            cycle_folders=[folder],
+        )
+    return interim
+
+
 def cmd_validate(args) -> int:
     from evalstats.core.config import resolve_path
     from evalstats.core.scheme import load_scheme
@@ -447,6 +479,7 @@ def cmd_validate(args) -> int:
         raise UsageError(
             f"{args.path}: no such file or folder", zh=f"{args.path}：没有这个文件或文件夹"
         )
+    interim = _interim_folder(args, path)
     log.debug("validating %s (resolved %s)", args.path, path)
     with _validation_bar(args, lang) as bar:
         validated = validate_cycle(
@@ -470,16 +503,18 @@ def cmd_validate(args) -> int:
         )
         return EXIT_INVALID
     if not args.no_write:
-        out = write_interim(validated, resolve_path(args.interim) if args.interim else None)
+        out = write_interim(validated, interim)
         print(pick(lang, f"检查后的表格已写到 {out}", f"validated tables written to {out}"))
     return EXIT_OK
 
 
 def cmd_demo(args) -> int:
     from evalstats.core.config import raw_dir, resolve_path
+    from evalstats.core.files import check_output_folder
 
     lang = lang_of(args)
     data_root = resolve_path(args.out) if args.out else raw_dir()
+    check_output_folder(data_root, shown=args.out or "data/raw")
     if args.forms is not None:
         from evalstats.inputs.demo import write_large
 

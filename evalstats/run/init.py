@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalstats.core.errors import UsageError
+from evalstats.core.files import check_output_folder
 
 __all__ = ["InitResult", "add_init_parser", "cmd_init", "init_project"]
 
@@ -132,7 +133,8 @@ def init_project(folder=".", *, demo: bool = False, seed: int = 2026) -> InitRes
     Raises
     ------
     UsageError
-        ``folder`` is a file, or cannot be created.
+        ``folder`` is a file, a filesystem root or the home folder itself
+        (:func:`evalstats.core.files.check_output_folder`), or cannot be created.
 
     Examples
     --------
@@ -148,6 +150,7 @@ def init_project(folder=".", *, demo: bool = False, seed: int = 2026) -> InitRes
     if not isinstance(demo, bool):
         raise TypeError(f"demo must be True or False; got {demo!r}")
     root = Path(folder).expanduser().resolve()
+    check_output_folder(root, shown=str(folder), option="init")
     if root.exists() and not root.is_dir():
         raise UsageError(f"{folder}: exists and is not a folder")
     try:

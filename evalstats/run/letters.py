@@ -53,6 +53,7 @@ import pandas as pd
 from evalstats.core.errors import InputError, RunError, UsageError
 from evalstats.core.files import (
     atomic_write_bytes,
+    check_output_folder,
     file_stem,
     relative,
     sha256_file,
@@ -251,6 +252,9 @@ def _plan(
         tier=tier,
         letter_date=_check_date(date, scheme_obj),
     )
+    out_dir = resolve_path(out, root=root) if out is not None else root / "reports"
+    shown_out = str(out) if out is not None else "reports"
+    check_output_folder(out_dir, shown=shown_out, data_dir=data_dir, cycle_folders=folders)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return _Batch(
         cycle=cycle,
@@ -261,8 +265,8 @@ def _plan(
         params=params,
         scheme=scheme_obj,
         scheme_file=scheme_file,
-        out=resolve_path(out, root=root) if out is not None else root / "reports",
-        shown_out=str(out) if out is not None else "reports",
+        out=out_dir,
+        shown_out=shown_out,
         lang=lang,
         tier=tier,
         units=_check_units(units) or (),

@@ -36,13 +36,16 @@ Examples
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from evalstats.core.errors import UsageError
-from evalstats.core.files import sha256_file
+from evalstats.core.cycles import check_cycle
+from evalstats.core.errors import EvalstatsError, UsageError
+from evalstats.core.files import inside, sha256_file
 from evalstats.core.options import check_option
 from evalstats.core.vocab import LANGS
 from evalstats.run.publish import MANIFEST_FILE, STAGING_RE, input_files
@@ -77,6 +80,14 @@ _TEXT = {
     "output_extra": ("多出的文件（清单中没有）", "extra file, not in the manifest"),
 }
 _EN_ADDED = " (not in the manifest; a rerun would read it)"
+
+
+class UntrustedManifest(EvalstatsError):
+    """A manifest names a file it may not name: an output outside the report folder, an input
+    outside the data folder, a ``..``, a link leading out, a device or FIFO (``/dev/zero``).
+
+    Nothing is hashed against such a manifest: ``evalstats verify`` stops with exit 1.
+    """
 
 
 @dataclass(frozen=True)
@@ -201,6 +212,12 @@ def _sha256_or_none(path: Path) -> str | None:
         return None
 
 
+def _extra_sha256(folder: Path, rel: str) -> str | None:
+    """The sha256 of an extra file of the report folder; None for a link leading out of it."""
+    path = folder / rel
+    return _sha256_or_none(path) if inside(path, folder) else None
+
+
 def _is_staging(folder: Path) -> bool:
     if ".staging" in folder.parts:
         return True
@@ -231,6 +248,116 @@ def _read_manifest(folder: Path, shown: str) -> dict:
     return manifest
 
 
+def _untrusted(shown: str, role: str, named, why: str, why_zh: str) -> UntrustedManifest:
+    role_zh = {"output": "报告文件", "input": "输入文件", "scheme": "方案文件"}.get(role, "文件")
+    role_zh = {"notebook": "笔记本", "cycle": "期次", "data folder": "数据文件夹"}.get(
+        role, role_zh
+    )
+    return UntrustedManifest(
+        f"{shown}/{MANIFEST_FILE} names the {role} {named!r}, {why}: the manifest is not "
+        "trustworthy; nothing was checked against it",
+        zh=f"{shown}/{MANIFEST_FILE} 中记录的{role_zh} {named!r}{why_zh}：这份清单不可信，"
+        "没有据它核对任何文件",
+    )
+
+
+def _checked_path(shown: str, role: str, named, base: Path | None, *, suffix=None) -> Path:
+    """The file a manifest entry names, refused (:class:`UntrustedManifest`) unless it is a
+    plain path — relative and without ``..`` when ``base`` is given, and then inside ``base``,
+    links followed — with the expected ``suffix``, and, when it exists, a regular file."""
+    if not isinstance(named, str) or not named or "\x00" in named:
+        raise _untrusted(shown, role, named, "which is not a file name", "不是文件名")
+    pure = PurePosixPath(named.replace("\\", "/"))
+    if base is not None and (pure.is_absolute() or ".." in pure.parts or Path(named).is_absolute()):
+        raise _untrusted(
+            shown, role, named, f"which is not a plain path inside {base}", f"不在 {base} 之内"
+        )
+    if suffix is not None and pure.suffix.lower() != suffix:
+        raise _untrusted(shown, role, named, f"which is not a {suffix} file", f"不是 {suffix} 文件")
+    path = Path(named) if base is None else base / named
+    if base is not None and not inside(path, base):
+        raise _untrusted(
+            shown, role, named, f"a link leading out of {base}", f"是指向 {base} 之外的链接"
+        )
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return path  # missing: reported as such
+    except OSError as exc:
+        raise _untrusted(
+            shown, role, named, f"which cannot be read ({exc.strerror})", "无法读取"
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise _untrusted(
+            shown,
+            role,
+            named,
+            "which is not a regular file (a folder, device or FIFO)",
+            "不是普通文件（是文件夹、设备或管道）",
+        )
+    return path
+
+
+def _is_scheme_entry(item: Mapping) -> bool:
+    """The scheme file among a manifest's inputs: ``role`` ``scheme`` (reports), or an absolute
+    ``.toml`` path (the letters' manifests record it without a role)."""
+    named = item.get("path")
+    if item.get("role") == "scheme":
+        return True
+    return isinstance(named, str) and named.endswith(".toml") and Path(named).is_absolute()
+
+
+def _in_a_cycle_folder(named: str) -> bool:
+    """True for ``<cycle id>/<file>``: how the runner and the letters record a data input."""
+    parts = PurePosixPath(named).parts
+    if len(parts) != 2:
+        return False
+    try:
+        check_cycle(parts[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _check_manifest(m: dict, shown: str, folder: Path, data_dir: Path, root: Path) -> None:
+    """Refuse, before anything is hashed, a manifest naming a file it may not name: a data
+    input is ``<cycle>/<file>`` inside a data folder that is not a filesystem root."""
+    cycles = [c for c in m.get("cycles", [m.get("cycle")]) if c is not None]
+    for cycle in cycles:
+        try:
+            check_cycle(cycle)
+        except ValueError:
+            raise _untrusted(
+                shown, "cycle", cycle, "which is not a cycle id", "不是期次编号"
+            ) from None
+    if not data_dir.is_absolute() or data_dir.parent == data_dir:
+        raise _untrusted(
+            shown, "data folder", str(data_dir), "which is not a data folder", "不是数据文件夹"
+        )
+    for item in m["inputs"]:
+        named = item.get("path")
+        if _is_scheme_entry(item):
+            _checked_path(shown, "scheme", named, None, suffix=".toml")
+            continue
+        _checked_path(shown, "input", named, data_dir)
+        if not _in_a_cycle_folder(named):
+            raise _untrusted(
+                shown,
+                "input",
+                named,
+                "which is not a file of a cycle folder (<cycle>/<file>)",
+                "不是期次文件夹中的文件（<期次>/<文件>）",
+            )
+    notebook = m.get("notebook")
+    if notebook and notebook.get("source") != "package":
+        named = notebook.get("path")
+        absolute = isinstance(named, str) and Path(named).is_absolute()
+        base = None if absolute else root
+        _checked_path(shown, "notebook", named, base, suffix=".ipynb")
+    for o in m["outputs"]:
+        _checked_path(shown, "output", o.get("path"), folder)
+
+
 def _compare(kind: str, shown: str, recorded: str, path: Path) -> Difference | None:
     found = _sha256_or_none(path)
     if found is None:
@@ -259,6 +386,12 @@ def verify_report(folder: str | Path) -> Verification:
     UsageError
         No such folder; a staging folder (a run that has not published); no manifest, or a
         manifest that is not JSON or not a report manifest.
+    UntrustedManifest
+        The manifest names an output that is not a regular file inside the report folder, a
+        data input that is not one inside the recorded data folder (``..``, an absolute path,
+        a link leading out, ``/dev/zero``), a scheme that is not a ``.toml`` file or a
+        notebook that is not an ``.ipynb`` file, or a cycle that is not a cycle id: nothing
+        is hashed (exit 1).
     """
     from evalstats.core.config import project_root, resolve_path
 
@@ -274,6 +407,7 @@ def verify_report(folder: str | Path) -> Verification:
     m = _read_manifest(folder, shown)
     root = Path(m.get("project_root") or project_root())
     data_dir = Path(m["data_dir"])
+    _check_manifest(m, shown, folder, data_dir, root)
     diffs: list[Difference] = []
 
     # inputs (the scheme file, when one was given, is among them with role "scheme")
@@ -328,7 +462,7 @@ def verify_report(folder: str | Path) -> Verification:
         if p.is_file() and not p.name.startswith(OFFICE_LOCK_PREFIX)
     )
     diffs += [
-        Difference("output_extra", rel, None, _sha256_or_none(folder / rel))
+        Difference("output_extra", rel, None, _extra_sha256(folder, rel))
         for rel in on_disk
         if rel not in listed and rel != MANIFEST_FILE
     ]
@@ -399,6 +533,9 @@ def cmd_verify(args) -> int:
     except UsageError as exc:
         print(f"evalstats: {error_text(exc, lang)}", file=sys.stderr)
         return 2
+    except UntrustedManifest as exc:
+        print(f"evalstats: {error_text(exc, lang)}", file=sys.stderr)
+        return 1
     for line in result.lines(lang=lang):
         print(line)
     return 0 if result.ok else 1
@@ -407,6 +544,7 @@ def cmd_verify(args) -> int:
 __all__ = [
     "KINDS",
     "Difference",
+    "UntrustedManifest",
     "Verification",
     "add_verify_parser",
     "cmd_verify",

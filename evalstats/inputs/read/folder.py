@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalstats.core.files import inside
 from evalstats.core.scheme import TABLES
 from evalstats.inputs.read.formats import INPUT_EXTENSIONS
 from evalstats.inputs.read.raw import problem, problems_frame
@@ -20,17 +21,74 @@ from evalstats.inputs.read.raw import problem, problems_frame
 OPTIONAL_TABLES = ("forms_issued", "incidents", "exclusions")
 
 
+def _named_as_input(p: Path) -> bool:
+    """True for a name an input table would have (``exclusions.csv``), not ``~$`` or hidden."""
+    if p.name.startswith(("~$", ".")):
+        return False
+    return p.stem.lower() in TABLES and p.suffix.lower() in INPUT_EXTENSIONS
+
+
+def refused_entries(folder: Path) -> list[tuple[Path, str]]:
+    """The entries of ``folder`` named as an input table that are never read, with the reason
+    code: ``not_a_file`` (a folder, a FIFO, a device named ``exclusions.csv``) or
+    ``link_outside`` (a link leading out of the cycle folder; its target is never opened).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> (d / "exclusions.csv").mkdir()
+    >>> [(p.name, why) for p, why in refused_entries(d)]
+    [('exclusions.csv', 'not_a_file')]
+    """
+    out = []
+    for p in sorted(folder.iterdir()):
+        if not _named_as_input(p):
+            continue
+        if p.is_symlink() and not inside(p, folder):
+            out.append((p, "link_outside"))
+        elif not p.is_file():
+            out.append((p, "not_a_file"))
+    return out
+
+
 def cycle_candidates(folder: Path) -> dict[str, list[Path]]:
     """Table name → the files of ``folder`` that could hold it (by stem and extension; no
-    ``~$`` or hidden files).  Shared with :mod:`evalstats.inputs.pseudonym`."""
+    ``~$`` or hidden files; no entry of :func:`refused_entries`).  Shared with
+    :mod:`evalstats.inputs.pseudonym`."""
     found: dict[str, list[Path]] = {t: [] for t in TABLES}
+    refused = {p for p, _ in refused_entries(folder)}
     for p in sorted(folder.iterdir()):
-        if not p.is_file() or p.name.startswith(("~$", ".")):
+        if p in refused or not p.is_file() or not _named_as_input(p):
             continue
-        stem, suffix = p.stem.lower(), p.suffix.lower()
-        if stem in found and suffix in INPUT_EXTENSIONS:
-            found[stem].append(p)
+        found[p.stem.lower()].append(p)
     return found
+
+
+def _refused_problem(entry: Path, why: str, shown: str) -> dict:
+    """The problem of an entry :func:`refused_entries` gives (the link's target never named)."""
+    where = f"{shown}/{entry.name}"
+    if why == "link_outside":
+        return problem(
+            "error",
+            where,
+            row=None,
+            column=None,
+            value=None,
+            reason="is a link to a file outside the cycle folder; copy the file into the "
+            "cycle folder instead",
+            code="link_outside",
+        )
+    return problem(
+        "error",
+        where,
+        row=None,
+        column=None,
+        value=None,
+        reason="is a folder or a special file (a FIFO, a device), not a file; it is not read: "
+        "remove or rename it",
+        code="not_a_file",
+    )
 
 
 def find_cycle_files(folder) -> dict[str, Path]:
@@ -54,7 +112,9 @@ def find_cycle_files(folder) -> dict[str, Path]:
     Raises
     ------
     evalstats.core.errors.InputError
-        Two files hold the same table (for example ``responses.xlsx`` and ``responses.csv``).
+        Two files hold the same table (for example ``responses.xlsx`` and ``responses.csv``),
+        or an entry named as a table is a folder, a special file or a link leading out of the
+        folder (:func:`refused_entries`).
     FileNotFoundError
         ``folder`` is not a folder.
 
@@ -81,7 +141,7 @@ def cycle_files(folder, *, display: str | None = None) -> tuple[dict[str, Path],
         raise FileNotFoundError(f"not a folder: {folder}")
     shown = display if display is not None else slash_path(folder)
     files: dict[str, Path] = {}
-    problems = []
+    problems = [_refused_problem(entry, why, shown) for entry, why in refused_entries(p)]
     for table, paths in cycle_candidates(p).items():
         if len(paths) == 1:
             files[table] = paths[0]
@@ -101,4 +161,10 @@ def cycle_files(folder, *, display: str | None = None) -> tuple[dict[str, Path],
     return files, problems_frame(problems)
 
 
-__all__ = ["OPTIONAL_TABLES", "cycle_candidates", "cycle_files", "find_cycle_files"]
+__all__ = [
+    "OPTIONAL_TABLES",
+    "cycle_candidates",
+    "cycle_files",
+    "find_cycle_files",
+    "refused_entries",
+]

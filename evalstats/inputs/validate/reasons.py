@@ -289,6 +289,22 @@ REASONS: dict[str, tuple[Reason, ...]] = {
         Reason(r"values in a column without a header are ignored", "没有表头的列中的数据已忽略"),
         Reason(ANY, "没有表头的列中的数据已忽略"),
     ),
+    "not_a_file": (
+        Reason(
+            r"is a folder or a special file \(a FIFO, a device\), not a file; it is not read: "
+            r"remove or rename it",
+            "是文件夹或特殊文件（管道、设备），不是普通文件，不会读取：请删除或改名",
+        ),
+        Reason(ANY, "不是普通文件"),
+    ),
+    "link_outside": (
+        Reason(
+            r"is a link to a file outside the cycle folder; copy the file into the cycle "
+            r"folder instead",
+            "是指向期次文件夹之外的链接；请把文件复制到期次文件夹中",
+        ),
+        Reason(ANY, "是指向期次文件夹之外的链接"),
+    ),
     "ambiguous_file": (
         Reason(
             r"more than one (?P<table>\w+) file; keep only one",

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalstats.core.files import relative
+from evalstats.core.files import check_output_folder, relative
 from evalstats.core.options import check_option
 from evalstats.core.resources import NOTEBOOK_FILES
 from evalstats.core.vocab import LANGS
@@ -99,7 +99,9 @@ def make_plan(analysis, cycle, *, data, scheme, out, parameters, notebook, lang)
     Raises
     ------
     RunUsageError
-        Bad cycle, missing cycle folder or notebook, undeclared or mistyped parameter.
+        Bad cycle, missing cycle folder or notebook, undeclared or mistyped parameter; an
+        output folder that is a system folder or holds the inputs
+        (:func:`evalstats.core.files.check_output_folder`).
     SchemeError
         The scheme file is invalid.
     """
@@ -150,6 +152,9 @@ def make_plan(analysis, cycle, *, data, scheme, out, parameters, notebook, lang)
     if lang:
         params["language"] = lang
     report_lang = lang or literal_default(declared.get("language"))
+    out_dir = resolve_path(out, root=root) if out is not None else root / "reports"
+    shown_out = str(out) if out is not None else "reports"
+    check_output_folder(out_dir, shown=shown_out, data_dir=data_dir, cycle_folders=folders)
     return RunPlan(
         analysis=analysis,
         cycle=cycle,
@@ -163,8 +168,8 @@ def make_plan(analysis, cycle, *, data, scheme, out, parameters, notebook, lang)
         params=params,
         scheme=scheme_obj,
         scheme_file=scheme_file,
-        out=resolve_path(out, root=root) if out is not None else root / "reports",
-        shown_out=str(out) if out is not None else "reports",
+        out=out_dir,
+        shown_out=shown_out,
         lang=report_lang if report_lang in LANGS else "zh",
         seed=params.get("seed", literal_default(declared.get("seed"))),
     )
