@@ -299,9 +299,11 @@ def test_files_written_do_not_follow_the_console_language(tmp_path, monkeypatch)
     monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
     forms = [list(f) for f in FORMS]
     forms[1][HEADER.index("服务质量")] = "满 意"  # clean, with a warning-free oddity
-    make_cycle(tmp_path / "2026H1", [*forms, forms[0]])  # a form typed twice: a warning row
-    zh = cli(["validate", "2026H1", "--interim", "zh"], cwd=tmp_path)
-    en = cli(["validate", "2026H1", "--interim", "en"], cwd=tmp_path, env={"EVALSTATS_LANG": "en"})
+    # the cycle in data/raw and the validated tables beside it, never inside the data folder
+    make_cycle(tmp_path / "data" / "raw" / "2026H1", [*forms, forms[0]])  # typed twice: a warning
+    cycle = "data/raw/2026H1"
+    zh = cli(["validate", cycle, "--interim", "zh"], cwd=tmp_path)
+    en = cli(["validate", cycle, "--interim", "en"], cwd=tmp_path, env={"EVALSTATS_LANG": "en"})
     assert (zh.returncode, en.returncode) == (0, 0)
     assert "问卷重复录入" in zh.stdout.decode() and "form typed twice" in en.stdout.decode()
     written = sorted(p.name for p in (tmp_path / "zh").iterdir())
