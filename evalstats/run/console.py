@@ -56,6 +56,7 @@ __all__ = [
     "pick",
     "run_log",
     "safe_streams",
+    "say",
     "show_progress",
 ]
 
@@ -151,6 +152,18 @@ def current_lang() -> str:
         return env_lang() or "zh"
     except UsageError:
         return "zh"
+
+
+def say(zh: str, en: str) -> str:
+    """``zh`` or ``en`` in the console's language (:func:`current_lang`): how the runner and
+    the letters batch word their steps.
+
+    Examples
+    --------
+    >>> say("检查", "validating") in ("检查", "validating")
+    True
+    """
+    return pick(current_lang(), zh, en)
 
 
 # ---------------------------------------------------------------------- output

@@ -68,10 +68,10 @@ from evalstats.run import runner as _run
 from evalstats.run.console import (
     STEP,
     configure,
-    current_lang,
     error_text,
     pick,
     run_log,
+    say,
     show_progress,
 )
 
@@ -430,8 +430,8 @@ async def _run_units(batch: _Batch, staging: Path, *, progress: bool) -> dict[st
     n = max(1, min(batch.jobs, len(batch.units)))
     bar = tqdm(
         total=len(batch.units),
-        desc=_say("反馈函", "letters"),
-        unit=_say("个单位", "unit"),
+        desc=say("反馈函", "letters"),
+        unit=say("个单位", "unit"),
         disable=not progress,
         file=sys.stderr,
     )
@@ -677,7 +677,7 @@ def write_letters(
     run_id = publish.new_run_id()
     with run_log(_run.log_path(batch.out, batch.cycle, KIND), run_id):
         log.info(
-            _say(
+            say(
                 f"运行 {run_id}：{batch.cycle} 反馈函（evalstats {__version__}）",
                 f"run {run_id}: {batch.cycle} letters (evalstats {__version__})",
             ),
@@ -685,7 +685,7 @@ def write_letters(
         )
         result = _write(batch, run_id, progress=progress, t_start=t_start, started=started)
         log.info(
-            _say(
+            say(
                 f"已发布 {len(result.letters)} 份反馈函到 {result.folder}"
                 f"（{len(result.failed)} 份失败，用时 {result.seconds:.1f} 秒）",
                 f"published {len(result.letters)} letter(s) in {result.folder} "
@@ -694,18 +694,14 @@ def write_letters(
             extra=STEP,
         )
         for unit, error in result.failed.items():
-            log.warning(_say(f"{unit} 的反馈函失败：{error}", f"letter of {unit} failed: {error}"))
+            log.warning(say(f"{unit} 的反馈函失败：{error}", f"letter of {unit} failed: {error}"))
     return result
-
-
-def _say(zh: str, en: str) -> str:
-    return pick(current_lang(), zh, en)
 
 
 def _write(batch: _Batch, run_id: str, *, progress: bool, t_start: float, started):
     """Validate, run the units under the lock, publish (the body of :func:`write_letters`)."""
     log.info(
-        _say(
+        say(
             f"检查 {'、'.join(f.name for f in batch.folders)}（{batch.data_dir}）",
             f"validating {', '.join(f.name for f in batch.folders)} in {batch.data_dir}",
         ),
@@ -734,7 +730,7 @@ def _write(batch: _Batch, run_id: str, *, progress: bool, t_start: float, starte
             out, batch.cycle, KIND, shown_out=shown_out, token=run_id
         )
         log.info(
-            _say(
+            say(
                 f"为 {len(chosen)} 个单位写反馈函（{batch.jobs} 个内核并行）",
                 f"writing the letters of {len(chosen)} unit(s) ({batch.jobs} kernels)",
             ),

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from evalstats.core.files import relative
 from evalstats.core.version import __version__
-from evalstats.run.console import STEP, current_lang, pick, run_log
+from evalstats.run.console import STEP, run_log, say
 from evalstats.run.publish import (
     MANIFEST_FILE,
     FileLock,
@@ -176,7 +176,7 @@ def run_analysis(
     run_id = new_run_id()
     with run_log(log_path(plan.out, plan.cycle, plan.analysis), run_id):
         log.info(
-            _say(
+            say(
                 f"运行 {run_id}：{plan.cycle} {plan.analysis}（evalstats {__version__}）",
                 f"run {run_id}: {plan.cycle} {plan.analysis} (evalstats {__version__})",
             ),
@@ -186,7 +186,7 @@ def run_analysis(
         rendered, previous = _run(plan, run_id, progress=progress, t_start=t_start, started=started)
         result = _result(plan, rendered, previous, t_start)
         log.info(
-            _say(
+            say(
                 f"已发布 {plan.target}（用时 {result.seconds:.1f} 秒）",
                 f"published {plan.target} in {result.seconds:.1f} s",
             ),
@@ -207,14 +207,10 @@ def log_path(out: Path, cycle: str, analysis: str) -> Path:
     return Path(out) / cycle / f"{analysis}.log"
 
 
-def _say(zh: str, en: str) -> str:
-    return pick(current_lang(), zh, en)
-
-
 def _run(plan: RunPlan, run_id: str, *, progress: bool, t_start: float, started):
     """Steps 2 to 8 under the lock; returns what was rendered and the replaced report."""
     log.info(
-        _say(
+        say(
             f"检查 {'、'.join(plan.cycles)}（{plan.data_dir}）",
             f"validating {', '.join(plan.cycles)} in {plan.data_dir}",
         ),
@@ -257,7 +253,7 @@ _NOTES_ZH = {
 
 def _note(text: str) -> None:
     """A step of the rendering (:func:`render_report`'s ``note``), in the console's language."""
-    log.info(_say(_NOTES_ZH.get(text, text), text), extra=STEP)
+    log.info(say(_NOTES_ZH.get(text, text), text), extra=STEP)
 
 
 def _lock(plan: RunPlan, started, checking: Checking) -> FileLock:
@@ -297,7 +293,7 @@ def _stage_and_publish(
     timings: dict[str, float] = {}
     t = time.perf_counter()
     nb = plan.notebook_recorded
-    log.info(_say(f"执行 {nb}（{plan.cycle}）", f"executing {nb} for {plan.cycle}"), extra=STEP)
+    log.info(say(f"执行 {nb}（{plan.cycle}）", f"executing {nb} for {plan.cycle}"), extra=STEP)
     params = {**plan.params, "output_dir": relative(staging, plan.root)}
     run_notebook(
         plan,
@@ -335,7 +331,7 @@ def _stage_and_publish(
     )
     pause("manifest")
 
-    log.info(_say(f"发布 {plan.target}", f"publishing {plan.target}"), extra=STEP)
+    log.info(say(f"发布 {plan.target}", f"publishing {plan.target}"), extra=STEP)
     previous = publish_staged(staging, plan.target, out=plan.out, shown_out=plan.shown_out)
     return rendered, previous
 
