@@ -398,3 +398,18 @@ def test_letter_date_parameter_and_option(tmp_path):
 
     ns = build_parser().parse_args(["letters", "--cycle", "2026A", "--date", DATE])
     assert ns.date == DATE
+
+
+def test_the_dimension_sentence_counts_the_schemes_dimensions(annual):
+    """ "从五项评议内容看" was written into the code; a scheme of four contents says 四项."""
+    import dataclasses
+
+    def sentence(q):
+        texts = [b[1] for b in letters.blocks(q, "result") if b[0] == "p"]
+        return next(t for t in texts if "评议内容看，" in t)
+
+    p = profile.unit_profile("governance_office", cycle="2026A", analysis=annual)
+    assert sentence(p).startswith("从五项评议内容看，")
+    s = p.scheme
+    four = dataclasses.replace(p, scheme=dataclasses.replace(s, dimensions=s.dimensions[:4]))
+    assert sentence(four).startswith("从四项评议内容看，")

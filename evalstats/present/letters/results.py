@@ -214,7 +214,8 @@ def _dimensions_plain(p, lang) -> list:
             parts.append(f"{join_words(below, lang)}明显低于本序列中位水平")
         if same:
             parts.append(f"{join_words(same, lang)}与本序列中位水平无明显差别")
-        return [("p", "从五项评议内容看，" + "；".join(parts) + "。")]
+        n = numeral(len(p.scheme.dimension_codes), lang)  # from the scheme, not "五项"
+        return [("p", f"从{n}项评议内容看，" + "；".join(parts) + "。")]
     parts = []
     if above:
         parts.append(f"clearly better than the series median: {join_words(above, lang)}")
