@@ -200,6 +200,12 @@ def cycle_change(
     )
 
 
+def _mapped_text(keys: pd.Series, mapping) -> pd.Series:
+    """``keys.map(mapping)`` as text, ``""`` where unmapped (an empty mapping maps to float NaN)."""
+    mapped = keys.map(mapping).astype(object)
+    return str_series(mapped.where(mapped.notna(), "").to_numpy())
+
+
 def _codes_by_unit(weak: pd.DataFrame) -> pd.Series:
     if not len(weak):
         return pd.Series(dtype=object)
@@ -242,8 +248,8 @@ def weak_units_followup(
     )
     out["verdict"] = str_series(np.where(verdict == "", "no_clear_change", verdict))
     wh, wa = _codes_by_unit(weak_h1), _codes_by_unit(weak_annual)
-    out["weak_dimensions_h1"] = str_series(out["unit"].map(wh).fillna("").to_numpy())
-    out["weak_dimensions_annual"] = str_series(out["unit"].map(wa).fillna("").to_numpy())
+    out["weak_dimensions_h1"] = _mapped_text(out["unit"], wh)
+    out["weak_dimensions_annual"] = _mapped_text(out["unit"], wa)
     c = comparison
     up = c[c["score_diff_ci_low"] > 0]
     up_keys = set(zip(up["unit"].astype(str), up["dimension"].astype(str), strict=True))
@@ -256,16 +262,12 @@ def weak_units_followup(
             )
         ]
     ]
-    out["weak_dimensions_improved"] = str_series(
-        out["unit"].map(_codes_by_unit(improved)).fillna("").to_numpy()
-    )
+    out["weak_dimensions_improved"] = _mapped_text(out["unit"], _codes_by_unit(improved))
     own = annual.ranking.set_index(annual.ranking["unit"].astype(str))
     year = year_ranking.set_index(year_ranking["unit"].astype(str))
-    out["standing_annual"] = str_series(out["unit"].map(own["standing"]).fillna("").to_numpy())
-    out["standing_year"] = str_series(out["unit"].map(year["standing"]).fillna("").to_numpy())
-    out["grade_year"] = str_series(
-        out["unit"].map(year["grade"].astype(object)).fillna("").to_numpy()
-    )
+    out["standing_annual"] = _mapped_text(out["unit"], own["standing"])
+    out["standing_year"] = _mapped_text(out["unit"], year["standing"])
+    out["grade_year"] = _mapped_text(out["unit"], year["grade"].astype(object))
     return out[FOLLOWUP_COLUMNS]
 
 
@@ -305,8 +307,8 @@ def _with_names(table: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     pos = list(out.columns).index("unit") + 1
     unit = out["unit"].astype(str)
-    out.insert(pos, "unit_name", str_series(unit.map(info["unit_name"]).fillna("").to_numpy()))
-    out.insert(pos + 1, "series", str_series(unit.map(info["series"]).fillna("").to_numpy()))
+    out.insert(pos, "unit_name", _mapped_text(unit, info["unit_name"]))
+    out.insert(pos + 1, "series", _mapped_text(unit, info["series"]))
     return out
 
 
