@@ -158,14 +158,17 @@ def fixed_array(values, decimals: int = 2, *, scale: float = 1.0, suffix: str = 
     ['1.00', '0.00', '—', '−2.50']
     >>> fixed_array([0.9345], 1, scale=100.0, suffix="%").tolist()
     ['93.5%']
+    >>> fixed_array([1e308], 0, scale=100.0).tolist()
+    ['∞']
     """
     if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
         raise ValueError(f"decimals must be a non-negative whole number; got {decimals!r}")
-    x = _as_floats(values)
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge value scaled shows as ∞
+        x = _as_floats(values) * scale
     out = np.full(x.shape, MISSING, dtype=object)
     ok = np.isfinite(x)
     if ok.any():
-        text = np.char.mod(f"%.{decimals}f", x[ok] * scale)
+        text = np.char.mod(f"%.{decimals}f", x[ok])
         zero = "0" if decimals == 0 else "0." + "0" * decimals
         text = np.where(text == "-" + zero, zero, text)
         text = np.char.replace(text, "-", MINUS)

@@ -97,8 +97,8 @@ def sheet_title(name: str, taken: set[str] | None = None) -> str:
 def _about_rows(
     tables, titles, *, rows_per_table, notes, rules, neutralised, truncated, lang: str
 ) -> list[tuple[str, str]]:
-    """The About sheet's rows: the notes, the scoring rules, the rounding note, the sheets and
-    their CSV files, the cells neutralised and cut, the package version."""
+    """The About sheet's rows: the notes, the scoring rules, the rounding note, the sheets (and,
+    in English, their CSV files), the cells neutralised and cut, the package version."""
     zh = lang == "zh"
     rows: list[tuple[str, str]] = []
     for key, value in (notes or {}).items():
@@ -107,12 +107,18 @@ def _about_rows(
         rows.append((RULES_HEADING[0 if zh else 1], ""))
         rows += [(sec.heading, rules_plain(sec, lang=lang)) for sec in rules]
     rows.append(("数值说明" if zh else "Numbers", rounding_note(lang)))
+    # a Chinese document names no file or path: the sheets and their rows only, and one sentence
+    # on where the same data is kept for statistics software (the English edition lists the files)
     listing = [
-        f"{titles[name]}：tables/{name}.csv（{rows_per_table[name]} 行）"
+        f"{titles[name]}：{rows_per_table[name]} 行"
         if zh
         else f"{titles[name]}: tables/{name}.csv ({rows_per_table[name]} rows)"
         for name in tables
     ]
+    if zh and listing:
+        listing.append(
+            "每张工作表的数据另存为同名数据文件（逗号分隔文本，UTF-8），随报告一并保存，供统计软件读取。"
+        )
     rows.append(("工作表" if zh else "Sheets", "\n".join(listing)))
     if zh:
         text = (
