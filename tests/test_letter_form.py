@@ -100,6 +100,24 @@ def test_the_scheme_decides_office_number_and_copies(annual):
     assert letters.blocks(q, "signature", date=DATE)[1][1] == "2026年12月20日"
 
 
+def test_english_letter_names_the_office_in_english(annual):
+    p = profile.unit_profile("finance_office", cycle="2026A", analysis=annual)
+    s = p.scheme.letters
+    body = body_text(p, lang="en")
+    assert body[-2] == ("sign", s.office_en)  # the bundled scheme's English office
+    closing = " ".join(t for _k, t in letters.blocks(p, "closing", "en", date=DATE))
+    assert s.contact_en in closing and s.contact not in closing
+    assert letters.blocks(p, "cc", "en", date=DATE) == [
+        ("cc", "Copies to: " + ", ".join(s.cc_en) + ".")
+    ]
+    han = re.compile(r"[\u4e00-\u9fff]")
+    assert not [t for k, t in body if k in ("sign", "salutation", "title") and han.search(t)]
+    # a scheme without English texts: the Chinese ones, never the demo's English office
+    bare = dataclasses.replace(s, office_en="", contact_en="", cc_en=())
+    q = dataclasses.replace(p, scheme=dataclasses.replace(p.scheme, letters=bare))
+    assert body_text(q, lang="en")[-2] == ("sign", s.office)
+
+
 def test_default_date_is_today(annual):
     p = profile.unit_profile("finance_office", cycle="2026A", analysis=annual)
     before = dt.date.today()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 
@@ -431,7 +432,14 @@ def test_letter_settings_defaults(scheme):
     from evalstats.core.scheme import LetterSettings
 
     s = scheme.letters
-    assert s == LetterSettings()  # the bundled file states the defaults
+    # the bundled file states the defaults, and the demo office's English texts (a scheme that
+    # leaves them out gets "" and its English documents name the Chinese office, never the demo's)
+    english = ("office_en", "signature_en", "contact_en", "cc_en")
+    assert s == dataclasses.replace(LetterSettings(), **{k: getattr(s, k) for k in english})
+    assert LetterSettings().office_en == "" and LetterSettings().cc_en == ()
+    assert s.in_language("en").office == s.office_en != s.office
+    assert s.in_language("en").signed_by == s.office_en  # signature_en "" → office_en
+    assert s.in_language("zh") is s
     assert s.office == "示范镇政风行风测评工作领导小组办公室" and s.signed_by == s.office
     assert s.reference(year=2026, number=12) == "示范行风办〔2026〕12号"
     assert s.reply_days == 30 and s.date == "" and s.cc == ("镇党委办公室", "镇纪委")
@@ -464,7 +472,8 @@ def test_letter_settings_edited_and_optional(tmp_path, default_text):
             'contact = "王某某"\nfax = "1"',
             "letters.fax",
             "unknown key; the keys are office, office_short, number_pattern, first_number, "
-            "title, date, reply_days, contact, phone, signature, cc",
+            "title, date, reply_days, contact, phone, signature, cc, office_en, signature_en, "
+            "contact_en, cc_en",
         ),
         (
             'number_pattern = "{office_short}〔{year}〕{number}号"',

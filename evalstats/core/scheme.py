@@ -191,6 +191,18 @@ class LetterSettings:
         The signature block (落款); ``""`` for ``office``.
     cc : tuple of str
         Copies to (抄送); empty for none.
+    office_en, signature_en, contact_en : str
+        The same in English documents; ``""`` for the Chinese text (like a unit's ``name_en``).
+    cc_en : tuple of str
+        Copies to, in English documents; empty for ``cc`` as written.
+
+    Examples
+    --------
+    >>> s = LetterSettings(office_en="Demo Town Conduct Evaluation Office")
+    >>> s.in_language("en").office, s.in_language("zh").office
+    ('Demo Town Conduct Evaluation Office', '示范镇政风行风测评工作领导小组办公室')
+    >>> s.in_language("en").contact  # no English name given: the Chinese one
+    '王某某'
     """
 
     office: str = "示范镇政风行风测评工作领导小组办公室"
@@ -204,6 +216,23 @@ class LetterSettings:
     phone: str = "0000-12345678"
     signature: str = ""
     cc: tuple[str, ...] = ("镇党委办公室", "镇纪委")
+    office_en: str = ""
+    signature_en: str = ""
+    contact_en: str = ""
+    cc_en: tuple[str, ...] = ()
+
+    def in_language(self, lang: str) -> LetterSettings:
+        """These settings as a document in ``lang`` names them: in English the ``*_en`` texts
+        that are given replace the Chinese ones; in Chinese the settings as they are."""
+        if lang != "en":
+            return self
+        return dataclasses.replace(
+            self,
+            office=self.office_en or self.office,
+            signature=self.signature_en or self.signature,
+            contact=self.contact_en or self.contact,
+            cc=self.cc_en or self.cc,
+        )
 
     @property
     def signed_by(self) -> str:
@@ -754,7 +783,7 @@ def _parse_letters(r: _Reader, data: dict) -> LetterSettings:
         if key not in ld:
             continue
         path = f"letters.{key}"
-        if key == "cc":
+        if key in ("cc", "cc_en"):
             values[key] = r.strings(ld, key, path)
         elif key in ("first_number", "reply_days"):
             v = r.get(ld, key, path, int)
@@ -762,7 +791,8 @@ def _parse_letters(r: _Reader, data: dict) -> LetterSettings:
             if not lo <= v <= 10**6:
                 r.fail(path, f"must be a whole number between {lo} and 1000000, got {v}")
             values[key] = v
-        elif key in ("date", "signature", "contact", "phone"):  # may be ""
+        elif key in ("date", "signature", "contact", "phone", *_ENGLISH_LETTER_TEXTS):
+            # may be ""
             v = ld[key]
             if not isinstance(v, str):
                 r.fail(path, f"must be a string, got {v!r}")
@@ -780,6 +810,9 @@ def _parse_letters(r: _Reader, data: dict) -> LetterSettings:
         except ValueError:
             r.fail("letters.date", f'must be a date YYYY-MM-DD or "", got {out.date!r}')
     return out
+
+
+_ENGLISH_LETTER_TEXTS = ("office_en", "signature_en", "contact_en")
 
 
 def _parse_headers(r: _Reader, data: dict, dims: list[Item]) -> tuple[dict, dict[str, Any]]:

@@ -435,7 +435,7 @@ def brief(a, *, lang: str = "zh", date=None) -> Brief:
     lang = check_option("lang", lang, LANGS)
     tier = a.summary.get("tier", "internal")
     edition = edition_mark(tier if tier in EDITION_MARKS else "internal", lang=lang)
-    settings = a.scheme.letters
+    settings = a.scheme.letters.in_language(lang)
     day = fmt.date_text(fmt.document_date(date, settings=settings), lang)
     sat, unknown = satisfied_levels(a, lang), invalid_levels(a, lang)
     note = _t(

@@ -59,7 +59,7 @@ def letter_header(profile, *, date=None, lang: str = "zh") -> LetterHeader:
     >>> h.reference, h.deadline  # doctest: +SKIP
     ('示范行风办〔2026〕5号', datetime.date(2027, 1, 19))
     """
-    s = profile.scheme.letters
+    s = profile.scheme.letters.in_language(lang)
     day = document_date(date, settings=s)
     number = s.first_number + max(int(profile.position), 1) - 1
     cycle = _format.cycle_title(profile.cycle, lang)

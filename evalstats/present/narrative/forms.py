@@ -60,7 +60,7 @@ def title(a, lang: str = "zh", *, date=None) -> str:
         heading = f"# {name}{kind}政风行风测评分析报告"
     else:
         heading = f"# Conduct evaluation report: {c}"
-    settings = a.scheme.letters
+    settings = a.scheme.letters.in_language(lang)
     day = _format.date_text(_format.document_date(date, settings=settings), lang)
     line = _format.issued_line(settings.office, day, lang)
     return f'{heading}\n\n<p class="evalstats-byline">{html.escape(line)}</p>'
