@@ -480,3 +480,78 @@ def test_a_letters_style_manifest_is_still_trusted(publish, tmp_path):
     _forge(folder, letters_like)
     v = verify_report(folder)
     assert [(d.kind, d.path) for d in v.differences] == [("input_missing", "2025H2/units.csv")]
+
+
+# ---------------------------------------------------------------------- the check code (校验码)
+def _rehash(folder: Path, *names: str) -> None:
+    def change(m):
+        for o in m["outputs"]:
+            if o["path"] in names:
+                o["sha256"] = sha(folder / o["path"])
+                o["size"] = (folder / o["path"]).stat().st_size
+
+    _forge(folder, change)
+
+
+def test_an_edited_table_with_its_hash_rewritten_is_caught(publish, capsys):
+    """Issue 15: edit a table, rewrite its sha256 and size in manifest.json — main said 一致."""
+    folder = publish()
+    table = folder / "tables" / "ranking.csv"
+    table.write_bytes(table.read_bytes().replace(b"a,3", b"a,4"))
+    _rehash(folder, "tables/ranking.csv")
+    v = verify_report(folder)
+    assert [d.kind for d in v.differences] == ["check_code_changed"] * 3
+    code, lines, _ = verify_cli(folder, capsys)
+    assert code == 1 and lines[-1] == "不一致：发现 3 处与清单不同（见上）。"
+
+
+def test_a_document_without_its_check_code(publish, capsys):
+    folder = publish()
+    summary = folder / "summary.json"
+    s = json.loads(summary.read_text("utf-8"))
+    code = s.pop("tables_digest")
+    summary.write_text(json.dumps(s), "utf-8")
+    _rehash(folder, "summary.json")
+    v = verify_report(folder)
+    assert v.differences == (Difference("check_code_missing", "summary.json", None, code),)
+    assert verify_cli(folder, capsys)[1][2] == f"缺少校验码：summary.json（按表格重算为 {code}）"
+
+
+def test_a_comment_cannot_forge_the_footer(publish):
+    """The code is read from the footer's own line, not from text earlier on the page."""
+    folder = publish()
+    html = folder / "report.html"
+    text = html.read_text("utf-8")
+    fake = '<footer class="evalstats-note"><p>校验码 000000000000：x</p></footer>'
+    html.write_text(text.replace("<main", fake + "<main", 1), "utf-8")
+    assert html.read_text("utf-8").count('<footer class="evalstats-note">') == 2
+    _rehash(folder, "report.html")
+    assert run_verify.carried_check_codes(folder, ["report.html"])["report.html"] != "0" * 12
+    assert verify_report(folder).ok
+
+
+def test_a_report_made_before_check_codes(publish, capsys):
+    """Documents without any check code (older reports): the tables are checked against the
+    manifest only, and verify says so."""
+    import openpyxl
+
+    folder = publish()
+    code = json.loads((folder / "summary.json").read_text("utf-8"))["tables_digest"]
+    summary = folder / "summary.json"
+    s = json.loads(summary.read_text("utf-8"))
+    del s["tables_digest"]
+    summary.write_text(json.dumps(s), "utf-8")
+    html = folder / "report.html"
+    html.write_text(html.read_text("utf-8").replace(f"校验码 {code}", "旧版"), "utf-8")
+    book = folder / "report_2026H1_half-year.xlsx"
+    wb = openpyxl.load_workbook(book)
+    for row in wb.worksheets[0].iter_rows(max_col=2):
+        if row[0].value == "校验码":
+            row[0].value, row[1].value = None, None
+    wb.save(book)
+    _rehash(folder, "summary.json", "report.html", book.name)
+    v = verify_report(folder)
+    assert v.ok and not v.check_code_carried
+    code, lines, _ = verify_cli(folder, capsys)
+    assert code == 0
+    assert lines[2] == "这份报告的文件没有校验码（生成于校验码之前）：表格只按清单核对。"
