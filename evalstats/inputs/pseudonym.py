@@ -99,17 +99,8 @@ DROPPED_REASON = (
 # ---------------------------------------------------------------------------- the key
 @dataclass(frozen=True, repr=False)
 class PseudonymKey(SecretKey):
-    """A validated pseudonym key (:class:`evalstats.core.keys.SecretKey` under :data:`KEY_RULES`).
-
-    Its repr and str show only the fingerprint and the source.
-
-    Attributes
-    ----------
-    secret : bytes
-        The key (never printed).
-    source : str
-        Where it came from, e.g. ``"environment variable EVALSTATS_PSEUDONYM_KEY"``.
-    """
+    """A validated pseudonym key: a :class:`evalstats.core.keys.SecretKey` (``secret``,
+    ``source``, ``key_id``; printed as its fingerprint only) under :data:`KEY_RULES`."""
 
     RULES: ClassVar[KeyRules] = KEY_RULES
 
@@ -122,16 +113,8 @@ def load_key(
 ) -> PseudonymKey | None:
     """The pseudonym key in effect, or None when none is configured.
 
-    :func:`evalstats.core.keys.load_secret_key` under :data:`KEY_RULES`.
-
-    Parameters
-    ----------
-    key : PseudonymKey, str or bytes, optional
-        An explicit key (text is UTF-8 encoded).  Default: the environment (see below).
-    key_file : str or Path, optional
-        An explicit key file (relative paths resolve from the working directory).
-    data_folders : sequence of str or Path, optional
-        Folders being read; a key file inside one of them is refused.
+    :func:`evalstats.core.keys.load_secret_key` under :data:`KEY_RULES`: ``key`` (text or
+    bytes), ``key_file`` and ``data_folders`` (a key file inside one is refused) as there.
 
     Returns
     -------

@@ -1,8 +1,11 @@
 """Check a published report against its manifest: ``evalstats verify reports/<cycle>/<analysis>``.
 
 A report's ``manifest.json`` (written by :mod:`evalstats.run.runner`) records the sha256 of every
-input file, of the scheme, of the notebook and of every output.  :func:`verify_report` hashes
-them again and lists each difference:
+input file, of the scheme, of the notebook and of every output.  :func:`verify_report` checks
+the manifest's signature first (:mod:`evalstats.run.signing`: valid, forged, stripped, another
+key's, or — without a key — that it cannot be checked), hashes the files again, recomputes the
+tables' check code (校验码) and compares it with the one the HTML report, the workbook and
+``summary.json`` carry, and lists each difference:
 
 ============== ============================================================================
 kind           meaning
@@ -15,7 +18,14 @@ scheme_missing the scheme file the run read is gone
 notebook_*     the same for the analysis notebook
 output_*       a report file changed or missing; ``output_extra``: a file of the report
                folder that the manifest does not list
+check_code_*   a document carries a check code the tables do not give (a table edited
+               after the report was made, even with its hash rewritten in the manifest),
+               or carries none while the others do
 ============== ============================================================================
+
+Without a signing key this finds accidental change and a table edited alone; it cannot find a
+forger who rewrites the tables, the documents and the manifest together — only the signature
+can, and only with the key.
 
 Paths are read as the runner records them: data inputs relative to ``data_dir``, the scheme
 file absolute, the notebook relative to ``project_root`` (the root of the run; the current
@@ -742,13 +752,19 @@ def add_verify_parser(subparsers, *, lang: str = "zh"):
         ),
         description=pick(
             lang,
-            "重新计算输入文件、方案、笔记本和已发布报告中每个文件的哈希，与 manifest.json "
-            "比较，并说明哪些有改动。全部相符退出码 0，有不同 1，用法错误 2（没有这个文件夹、"
-            "没有清单、是暂存文件夹）。",
-            "Hash again the input files, the scheme, the notebook and every file of a "
-            "published report, compare with its manifest.json and say what changed. Exit 0 "
-            "when everything matches, 1 when anything differs, 2 for a usage error (no such "
-            "folder, no manifest, a staging folder).",
+            "先核对清单的签名（设置了 EVALSTATS_SIGNING_KEY 或 EVALSTATS_SIGNING_KEY_FILE 时），"
+            "再重新计算输入文件、方案、笔记本和已发布报告中每个文件的哈希，与 manifest.json "
+            "比较，并按表格重算校验码，与网页报告、工作簿和 summary.json 中的比较，说明哪些有"
+            "改动。没有签名密钥时只能发现意外改动和单独改动的表格。全部相符退出码 0，有不同或"
+            "签名不成立 1，用法错误 2（没有这个文件夹、没有清单、是暂存文件夹、密钥不合规）。",
+            "Check the manifest's signature first (with EVALSTATS_SIGNING_KEY or "
+            "EVALSTATS_SIGNING_KEY_FILE set), then hash again the input files, the scheme, the "
+            "notebook and every file of a published report, compare with its manifest.json, "
+            "recompute the tables' check code and compare it with the one the HTML report, the "
+            "workbook and summary.json carry, and say what changed. Without a signing key it "
+            "detects accidental change and a table edited alone only. Exit 0 when everything "
+            "matches, 1 when anything differs or the signature does not hold, 2 for a usage "
+            "error (no such folder, no manifest, a staging folder, a bad key).",
         ),
     )
     vp.add_argument(
