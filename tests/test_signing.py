@@ -215,12 +215,16 @@ def test_edited_table_with_rewritten_hash_is_caught_unsigned(publish, capsys):
         f"校验码与表格不符：report.html（其中的校验码 {old}，按表格重算 {new}：表格在报告生成后"
         "被改动）"
     )
-    assert lines[-1] == "不一致：发现 3 处与清单不同（见上）。"
+    assert lines[-1] == "不一致：发现 3 处不符（见上），其中 3 处是文件中的校验码与表格不符。"
     code, lines, _ = verify_cli(folder, capsys, "--lang", "en")
     assert code == 1
     assert lines[2] == (
         f"check code does not match the tables: report.html (carries {old}, the tables give "
         f"{new}: a table was changed after the report was made)"
+    )
+    assert (
+        lines[-1]
+        == "3 difference(s) (listed above), 3 of them a check code the tables no longer give."
     )
 
 

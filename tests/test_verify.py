@@ -183,7 +183,7 @@ def test_outputs_changed_missing_extra(publish, capsys):
         f"{new_code}：表格在报告生成后被改动）",
         f"校验码与表格不符：summary.json（其中的校验码 {old_code}，按表格重算 {new_code}："
         "表格在报告生成后被改动）",
-        "不一致：发现 5 处与清单不同（见上）。",
+        "不一致：发现 5 处不符（见上），其中 2 处是文件中的校验码与表格不符。",
     ]
     assert verify_cli(folder, capsys, "--lang", "en")[1][2:5] == [
         f"output changed: tables/ranking.csv (sha256 {old_table} → {sha(table)})",
@@ -502,7 +502,10 @@ def test_an_edited_table_with_its_hash_rewritten_is_caught(publish, capsys):
     v = verify_report(folder)
     assert [d.kind for d in v.differences] == ["check_code_changed"] * 3
     code, lines, _ = verify_cli(folder, capsys)
-    assert code == 1 and lines[-1] == "不一致：发现 3 处与清单不同（见上）。"
+    assert (
+        code == 1
+        and lines[-1] == "不一致：发现 3 处不符（见上），其中 3 处是文件中的校验码与表格不符。"
+    )
 
 
 def test_a_document_without_its_check_code(publish, capsys):

@@ -261,6 +261,14 @@ class Verification:
                 else "not trustworthy: the manifest's signature does not hold (see above); it "
                 f"proves nothing about the report.{more}"
             )
+        elif code_changed:
+            b = sum(d.kind.startswith("check_code") for d in self.differences)
+            out.append(
+                f"不一致：发现 {n} 处不符（见上），其中 {b} 处是文件中的校验码与表格不符。"
+                if zh
+                else f"{n} difference(s) (listed above), {b} of them a check code the tables "
+                "no longer give."
+            )
         else:
             out.append(
                 f"不一致：发现 {n} 处与清单不同（见上）。"

@@ -202,7 +202,8 @@ def render_html(
     page = _mark_edition(_safe_soup(body, lang), edition, lang, banner=document == "report")
     if check_code is not None:
         label = CHECK_CODE_LABELS[0 if lang == "zh" else 1]
-        style = f'<style>@page {{ @bottom-left {{ content: "{label} {check_code}"; }} }}</style>'
+        corner = f'content: "{label} {check_code}"; font-size: 9pt;'
+        style = f"<style>@page {{ @bottom-left {{ {corner} }} }}</style>"
         page = page.replace("</head>", style + "</head>", 1)
     return atomic_write_bytes(resolve_path(html_path), page.encode("utf-8"))
 
