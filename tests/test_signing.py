@@ -131,9 +131,9 @@ def carried_codes(folder: Path) -> dict[str, str]:
     about = {r[0]: r[1] for r in wb.worksheets[0].iter_rows(max_col=2, values_only=True)}
     return {
         "summary": json.loads((folder / "summary.json").read_text("utf-8"))["tables_digest"],
-        "footer": re.search(r"<p>校验码 ([0-9a-f]+)：", footer).group(1),
-        "page": re.search(r'@bottom-left \{ content: "校验码 ([0-9a-f]+)"', html).group(1),
-        "workbook": re.match(r"([0-9a-f]+)（", about["校验码"]).group(1),
+        "footer": re.search(r"<p>表格校验码 ([0-9a-f]+)：", footer).group(1),
+        "page": re.search(r'@bottom-left \{ content: "表格校验码 ([0-9a-f]+)"', html).group(1),
+        "workbook": re.match(r"([0-9a-f]+)（", about["表格校验码"]).group(1),
     }
 
 
@@ -190,7 +190,7 @@ def test_check_code_in_every_document(publish, capsys):
     v = verify_report(folder)
     assert v.ok and v.check_code == code and v.check_code_carried
     assert verify_cli(folder, capsys)[1][2] == (
-        f"校验码 {code}：与网页报告、工作簿和 summary.json 中的相符。"
+        f"表格校验码 {code}：与网页报告、工作簿和 summary.json 中的相符。"
     )
 
 
@@ -212,19 +212,18 @@ def test_edited_table_with_rewritten_hash_is_caught_unsigned(publish, capsys):
     code, lines, err = verify_cli(folder, capsys)
     assert (code, err) == (1, "")
     assert lines[2] == (
-        f"校验码与表格不符：report.html（其中的校验码 {old}，按表格重算 {new}：表格在报告生成后"
-        "被改动）"
+        f"表格校验码不符：report.html（其中为 {old}，按表格重算为 {new}：表格在报告生成后被改动）"
     )
-    assert lines[-1] == "不一致：发现 3 处不符（见上），其中 3 处是文件中的校验码与表格不符。"
+    assert lines[-1] == "不一致：发现 3 处不符（见上），其中 3 处是表格校验码不符。"
     code, lines, _ = verify_cli(folder, capsys, "--lang", "en")
     assert code == 1
     assert lines[2] == (
-        f"check code does not match the tables: report.html (carries {old}, the tables give "
+        f"tables check code does not match: report.html (carries {old}, the tables give "
         f"{new}: a table was changed after the report was made)"
     )
     assert (
         lines[-1]
-        == "3 difference(s) (listed above), 3 of them a check code the tables no longer give."
+        == "3 difference(s) (listed above), 3 of them a tables check code that no longer matches."
     )
 
 
@@ -257,7 +256,7 @@ def forge_everything(folder: Path) -> None:
     html.write_text(html.read_text("utf-8").replace(old, new), "utf-8")
     wb = openpyxl.load_workbook(folder / WORKBOOK)
     for row in wb.worksheets[0].iter_rows(max_col=2):
-        if row[0].value == "校验码":
+        if row[0].value == "表格校验码":
             row[1].value = row[1].value.replace(old, new)
     wb.save(folder / WORKBOOK)
     rehash(folder, TABLE, "summary.json", "report.html", WORKBOOK)

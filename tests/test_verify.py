@@ -73,8 +73,8 @@ UNSIGNED = (
 def code_line(folder: Path, lang: str = "zh") -> str:
     code = json.loads((folder / "summary.json").read_text("utf-8"))["tables_digest"]
     if lang == "zh":
-        return f"校验码 {code}：与网页报告、工作簿和 summary.json 中的相符。"
-    return f"check code {code}: the same in the HTML report, the workbook and summary.json."
+        return f"表格校验码 {code}：与网页报告、工作簿和 summary.json 中的相符。"
+    return f"tables check code {code}: the same in the HTML report, the workbook and summary.json."
 
 
 def verify_cli(folder, capsys, *extra) -> tuple[int, list[str], str]:
@@ -179,11 +179,11 @@ def test_outputs_changed_missing_extra(publish, capsys):
         f"报告文件已改动：tables/ranking.csv（sha256 {old_table} → {sha(table)}）",
         f"报告文件缺失：report.html（清单记录的 sha256 {old_html}）",
         "多出的文件（清单中没有）：tables/extra.csv",
-        f"校验码与表格不符：report_2026H1_half-year.xlsx（其中的校验码 {old_code}，按表格重算 "
+        f"表格校验码不符：report_2026H1_half-year.xlsx（其中为 {old_code}，按表格重算为 "
         f"{new_code}：表格在报告生成后被改动）",
-        f"校验码与表格不符：summary.json（其中的校验码 {old_code}，按表格重算 {new_code}："
+        f"表格校验码不符：summary.json（其中为 {old_code}，按表格重算为 {new_code}："
         "表格在报告生成后被改动）",
-        "不一致：发现 5 处不符（见上），其中 2 处是文件中的校验码与表格不符。",
+        "不一致：发现 5 处不符（见上），其中 2 处是表格校验码不符。",
     ]
     assert verify_cli(folder, capsys, "--lang", "en")[1][2:5] == [
         f"output changed: tables/ranking.csv (sha256 {old_table} → {sha(table)})",
@@ -482,7 +482,7 @@ def test_a_letters_style_manifest_is_still_trusted(publish, tmp_path):
     assert [(d.kind, d.path) for d in v.differences] == [("input_missing", "2025H2/units.csv")]
 
 
-# ---------------------------------------------------------------------- the check code (校验码)
+# ---------------------------------------------------------------------- the check code (表格校验码)
 def _rehash(folder: Path, *names: str) -> None:
     def change(m):
         for o in m["outputs"]:
@@ -502,10 +502,7 @@ def test_an_edited_table_with_its_hash_rewritten_is_caught(publish, capsys):
     v = verify_report(folder)
     assert [d.kind for d in v.differences] == ["check_code_changed"] * 3
     code, lines, _ = verify_cli(folder, capsys)
-    assert (
-        code == 1
-        and lines[-1] == "不一致：发现 3 处不符（见上），其中 3 处是文件中的校验码与表格不符。"
-    )
+    assert code == 1 and lines[-1] == "不一致：发现 3 处不符（见上），其中 3 处是表格校验码不符。"
 
 
 def test_a_document_without_its_check_code(publish, capsys):
@@ -517,7 +514,9 @@ def test_a_document_without_its_check_code(publish, capsys):
     _rehash(folder, "summary.json")
     v = verify_report(folder)
     assert v.differences == (Difference("check_code_missing", "summary.json", None, code),)
-    assert verify_cli(folder, capsys)[1][2] == f"缺少校验码：summary.json（按表格重算为 {code}）"
+    assert (
+        verify_cli(folder, capsys)[1][2] == f"缺少表格校验码：summary.json（按表格重算为 {code}）"
+    )
 
 
 def test_a_comment_cannot_forge_the_footer(publish):
@@ -525,7 +524,7 @@ def test_a_comment_cannot_forge_the_footer(publish):
     folder = publish()
     html = folder / "report.html"
     text = html.read_text("utf-8")
-    fake = '<footer class="evalstats-note"><p>校验码 000000000000：x</p></footer>'
+    fake = '<footer class="evalstats-note"><p>表格校验码 000000000000：x</p></footer>'
     html.write_text(text.replace("<main", fake + "<main", 1), "utf-8")
     assert html.read_text("utf-8").count('<footer class="evalstats-note">') == 2
     _rehash(folder, "report.html")
@@ -545,11 +544,11 @@ def test_a_report_made_before_check_codes(publish, capsys):
     del s["tables_digest"]
     summary.write_text(json.dumps(s), "utf-8")
     html = folder / "report.html"
-    html.write_text(html.read_text("utf-8").replace(f"校验码 {code}", "旧版"), "utf-8")
+    html.write_text(html.read_text("utf-8").replace(f"表格校验码 {code}", "旧版"), "utf-8")
     book = folder / "report_2026H1_half-year.xlsx"
     wb = openpyxl.load_workbook(book)
     for row in wb.worksheets[0].iter_rows(max_col=2):
-        if row[0].value == "校验码":
+        if row[0].value == "表格校验码":
             row[0].value, row[1].value = None, None
     wb.save(book)
     _rehash(folder, "summary.json", "report.html", book.name)
@@ -557,4 +556,4 @@ def test_a_report_made_before_check_codes(publish, capsys):
     assert v.ok and not v.check_code_carried
     code, lines, _ = verify_cli(folder, capsys)
     assert code == 0
-    assert lines[2] == "这份报告的文件没有校验码（生成于校验码之前）：表格只按清单核对。"
+    assert lines[2] == "这份报告的文件没有表格校验码（早于表格校验码）：表格只按清单核对。"

@@ -1,4 +1,4 @@
-"""Signed manifests and the tables' check code (校验码) of a published report.
+"""Signed manifests and the tables' check code (表格校验码) of a published report.
 
 Two protections, checked by ``evalstats verify`` (:mod:`evalstats.run.verify`):
 

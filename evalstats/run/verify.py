@@ -4,7 +4,7 @@ A report's ``manifest.json`` (written by :mod:`evalstats.run.runner`) records th
 input file, of the scheme, of the notebook and of every output.  :func:`verify_report` checks
 the manifest's signature first (:mod:`evalstats.run.signing`: valid, forged, stripped, another
 key's, or — without a key — that it cannot be checked), hashes the files again, recomputes the
-tables' check code (校验码) and compares it with the one the HTML report, the workbook and
+tables' check code (表格校验码) and compares it with the one the HTML report, the workbook and
 ``summary.json`` carry, and lists each difference:
 
 ============== ============================================================================
@@ -102,8 +102,8 @@ _TEXT = {
     "output_changed": ("报告文件已改动", "output changed"),
     "output_missing": ("报告文件缺失", "output missing"),
     "output_extra": ("多出的文件（清单中没有）", "extra file, not in the manifest"),
-    "check_code_changed": ("校验码与表格不符", "check code does not match the tables"),
-    "check_code_missing": ("缺少校验码", "check code missing"),
+    "check_code_changed": ("表格校验码不符", "tables check code does not match"),
+    "check_code_missing": ("缺少表格校验码", "tables check code missing"),
 }
 _EN_ADDED = " (not in the manifest; a rerun would read it)"
 
@@ -149,7 +149,7 @@ class Difference:
             return f"{label}: {self.path}{_EN_ADDED}"
         if self.kind == "check_code_changed":
             return (
-                f"{label}：{self.path}（其中的校验码 {self.recorded_sha256}，按表格重算 "
+                f"{label}：{self.path}（其中为 {self.recorded_sha256}，按表格重算为 "
                 f"{self.found_sha256}：表格在报告生成后被改动）"
                 if zh
                 else f"{label}: {self.path} (carries {self.recorded_sha256}, the tables give "
@@ -264,10 +264,10 @@ class Verification:
         elif code_changed:
             b = sum(d.kind.startswith("check_code") for d in self.differences)
             out.append(
-                f"不一致：发现 {n} 处不符（见上），其中 {b} 处是文件中的校验码与表格不符。"
+                f"不一致：发现 {n} 处不符（见上），其中 {b} 处是表格校验码不符。"
                 if zh
-                else f"{n} difference(s) (listed above), {b} of them a check code the tables "
-                "no longer give."
+                else f"{n} difference(s) (listed above), {b} of them a tables check code "
+                "that no longer matches."
             )
         else:
             out.append(
@@ -282,15 +282,15 @@ class Verification:
         code = self.check_code
         if self.check_code_carried:
             return (
-                f"校验码 {code}：与网页报告、工作簿和 summary.json 中的相符。"
+                f"表格校验码 {code}：与网页报告、工作簿和 summary.json 中的相符。"
                 if zh
-                else f"check code {code}: the same in the HTML report, the workbook and "
+                else f"tables check code {code}: the same in the HTML report, the workbook and "
                 "summary.json."
             )
         return (
-            "这份报告的文件没有校验码（生成于校验码之前）：表格只按清单核对。"
+            "这份报告的文件没有表格校验码（早于表格校验码）：表格只按清单核对。"
             if zh
-            else "the report's documents carry no check code (made before it existed): the "
+            else "the report's documents carry no tables check code (made before it existed): the "
             "tables are checked against the manifest only."
         )
 
@@ -660,10 +660,10 @@ MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
 def carried_check_codes(folder: Path, outputs: list[str]) -> dict[str, str | None]:
     """The check code each document of the report carries (None: it carries none).
 
-    The documents are ``report.html`` (its footer's 校验码 / Check code line), the workbook
-    (the 校验码 / Check code row of its first sheet) and ``summary.json`` (``tables_digest``),
-    those of them the manifest lists in ``outputs`` and the folder holds.  A document that
-    cannot be read, or is larger than :data:`MAX_DOCUMENT_BYTES`, carries none.
+    The documents are ``report.html`` (its footer's 表格校验码 / Tables check code line), the
+    workbook (that row of its first sheet) and ``summary.json`` (``tables_digest``), those of
+    them the manifest lists in ``outputs`` and the folder holds.  A document that cannot be
+    read, or is larger than :data:`MAX_DOCUMENT_BYTES`, carries none.
 
     Examples
     --------
@@ -717,7 +717,7 @@ def _html_code(path: Path) -> str | None:
 
 
 def _workbook_code(path: Path) -> str | None:
-    """The code on the 校验码 / Check code row of the workbook's first sheet."""
+    """The code on the 表格校验码 / Tables check code row of the workbook's first sheet."""
     import openpyxl
 
     from evalstats.present.report.html import CHECK_CODE_LABELS
@@ -762,7 +762,7 @@ def add_verify_parser(subparsers, *, lang: str = "zh"):
             lang,
             "先核对清单的签名（设置了 EVALSTATS_SIGNING_KEY 或 EVALSTATS_SIGNING_KEY_FILE 时），"
             "再重新计算输入文件、方案、笔记本和已发布报告中每个文件的哈希，与 manifest.json "
-            "比较，并按表格重算校验码，与网页报告、工作簿和 summary.json 中的比较，说明哪些有"
+            "比较，并按表格重算表格校验码，与网页报告、工作簿和 summary.json 中的比较，说明哪些有"
             "改动。没有签名密钥时只能发现意外改动和单独改动的表格。全部相符退出码 0，有不同或"
             "签名不成立 1，用法错误 2（没有这个文件夹、没有清单、是暂存文件夹、密钥不合规）。",
             "Check the manifest's signature first (with EVALSTATS_SIGNING_KEY or "

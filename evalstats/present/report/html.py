@@ -148,7 +148,7 @@ def render_html(
         ``"letter"`` adds the feedback letter's stylesheet (``static/letter.css``: the classes
         of :func:`evalstats.present.letters.html`, no page break before each ``h2``).
     check_code : str, optional
-        The tables' check code (校验码, :func:`evalstats.run.signing.tables_digest`): the last
+        The tables' check code (表格校验码, :func:`evalstats.run.signing.tables_digest`): the last
         line of the footer (:func:`check_code_line`) and the bottom-left corner of every
         printed page, where ``evalstats verify`` and an official find it.
 
@@ -208,9 +208,9 @@ def render_html(
     return atomic_write_bytes(resolve_path(html_path), page.encode("utf-8"))
 
 
-CHECK_CODE_LABELS = ("校验码", "Check code")
+CHECK_CODE_LABELS = ("表格校验码", "Tables check code")
 """How the tables' check code is labelled (Chinese, English documents)."""
-CHECK_CODE_RE = re.compile(r"^(?:校验码|Check code) ([0-9a-f]{6,64})(?:[：:]|$)")
+CHECK_CODE_RE = re.compile(r"^(?:表格校验码|Tables check code) ([0-9a-f]{6,64})(?:[：:]|$)")
 """The footer line of :func:`check_code_line` (its code in group 1)."""
 
 
@@ -226,7 +226,7 @@ def check_code_line(code: str, *, lang: str = "zh") -> str:
     Examples
     --------
     >>> check_code_line("0123456789ab")[:16]
-    '校验码 0123456789ab'
+    '表格校验码 0123456789ab'
     >>> CHECK_CODE_RE.match(check_code_line("0123456789ab", lang="en")).group(1)
     '0123456789ab'
     """

@@ -4,7 +4,7 @@ The notebook wrote ``tables/*.csv``, ``figures/`` and ``summary.json`` into the 
 :func:`render_report` checks them (:func:`summary_neutralised`), renders the executed notebook as
 ``report.html`` and writes the workbook from the tables read back.  Both carry the report's
 note on hostile text (:func:`safety_note`) and, like ``summary.json``, the tables' check code
-(校验码, :func:`record_check_code`) that ``evalstats verify`` recomputes.
+(表格校验码, :func:`record_check_code`) that ``evalstats verify`` recomputes.
 
 Examples
 --------
