@@ -225,7 +225,7 @@ def check_code_line(code: str, *, lang: str = "zh") -> str:
 
     Examples
     --------
-    >>> check_code_line("0123456789ab")[:16]
+    >>> check_code_line("0123456789ab")[:18]
     '表格校验码 0123456789ab'
     >>> CHECK_CODE_RE.match(check_code_line("0123456789ab", lang="en")).group(1)
     '0123456789ab'
