@@ -63,7 +63,7 @@ def publish(tmp_path, monkeypatch):
     raw = tmp_path / "raw"
     shutil.copytree(DEMO / "2026H1", raw / "2026H1")
 
-    def run(key: str | None = None) -> Path:
+    def run(key: str | None = None, lang: str | None = None) -> Path:
         if key is not None:
             monkeypatch.setenv(KEY_ENV, key)
         try:
@@ -74,6 +74,7 @@ def publish(tmp_path, monkeypatch):
                 out=tmp_path / "reports",
                 progress=False,
                 notebook=FIXTURE,
+                lang=lang,
             )
         finally:
             monkeypatch.delenv(KEY_ENV, raising=False)
@@ -192,6 +193,19 @@ def test_check_code_in_every_document(publish, capsys):
     assert verify_cli(folder, capsys)[1][2] == (
         f"表格校验码 {code}：与网页报告、工作簿和 summary.json 中的相符。"
     )
+
+
+def test_check_code_of_an_english_report(publish):
+    from evalstats.run.verify import carried_check_codes
+
+    folder = publish(lang="en")
+    code = expected_code(folder)
+    html = (folder / "report.html").read_text("utf-8")
+    assert f"<p>Tables check code {code}: a digest of the tables" in html
+    assert f'@bottom-left {{ content: "Tables check code {code}"' in html
+    docs = ["report.html", WORKBOOK, "summary.json"]
+    assert carried_check_codes(folder, docs) == dict.fromkeys(docs, code)
+    assert verify_report(folder).ok
 
 
 # ---------------------------------------------------------------------- tampering
