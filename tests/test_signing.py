@@ -472,6 +472,10 @@ def test_the_key_is_never_printed_or_written(publish, tmp_path, capsys, monkeypa
     got = capsys.readouterr()
     assert code == 0, got.err
     folder = tmp_path / "reports" / "2026H1" / "half-year"
+    # the run names the signature and the key's fingerprint, never the key
+    assert f"  签名：    {folder / 'manifest.sig'}（HMAC-SHA256，密钥指纹 {key_id(KEY)}）" in (
+        got.out.splitlines()
+    )
     assert verify_report(folder).signature.status == "valid"
     assert main(["verify", str(folder)]) == 0
     assert main(["verify", str(folder), "--lang", "en"]) == 0

@@ -74,7 +74,7 @@ from evalstats.run.console import (
     say,
     show_progress,
 )
-from evalstats.run.signing import load_signing_key
+from evalstats.run.signing import load_signing_key, signed_line
 
 __all__ = [
     "BATCH_PARAMETERS",
@@ -862,6 +862,9 @@ def cmd_letters(args) -> int:
     )
     print(t(f"  索引：    {shown(r.index)}", f"  index:     {shown(r.index)}"))
     print(t(f"  清单：    {shown(r.manifest)}", f"  manifest:  {shown(r.manifest)}"))
+    signed = signed_line(r.manifest, shown, lang=lang)
+    if signed is not None:
+        print(signed)
     if r.previous_dir is not None:
         print(
             t(

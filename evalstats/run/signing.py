@@ -72,6 +72,7 @@ __all__ = [
     "sign_manifest",
     "signature_hex",
     "signature_record",
+    "signed_line",
     "tables_digest",
 ]
 
@@ -180,6 +181,30 @@ def sign_manifest(path: Path, key: SigningKey) -> Path:
     manifest = json.loads(Path(path).read_text(encoding="utf-8"))
     sig = Path(path).with_name(SIGNATURE_FILE)
     return atomic_write_bytes(sig, (signature_hex(manifest, key) + "\n").encode("ascii"))
+
+
+def signed_line(manifest_path: Path, shown, *, lang: str = "zh") -> str | None:
+    """The console's line naming a published manifest's signature file (as ``shown(path)``
+    prints a path) and its key fingerprint; None when the manifest is not signed.
+
+    Examples
+    --------
+    >>> signed_line(Path("/nowhere/manifest.json"), str) is None
+    True
+    """
+    try:
+        record = json.loads(Path(manifest_path).read_text(encoding="utf-8")).get(SIGNATURE_RECORD)
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(record, Mapping) or not isinstance(record.get("key_id"), str):
+        return None
+    sig = shown(Path(manifest_path).with_name(SIGNATURE_FILE))
+    kid = record["key_id"]
+    return (
+        f"  签名：    {sig}（{ALGORITHM}，密钥指纹 {kid}）"
+        if lang == "zh"
+        else f"  signature: {sig} ({ALGORITHM}, key fingerprint {kid})"
+    )
 
 
 # ====================================================================== checking
