@@ -21,13 +21,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalstats.core.errors import InputError, UsageError
+from evalstats.core.keys import hmac_digests
 from evalstats.inputs.interim import write_interim
 from evalstats.inputs.pseudonym import (
     HOW_TO_SET,
     KEY_ENV,
     KEY_FILE_ENV,
     PseudonymKey,
-    hmac_digests,
     identifiers_present,
     load_key,
     normalize_identifiers,

@@ -58,6 +58,25 @@ def publish(tmp_path, monkeypatch):
     return run
 
 
+UNSIGNED = (
+    "没有签名，也没有设置签名密钥（EVALSTATS_SIGNING_KEY / EVALSTATS_SIGNING_KEY_FILE），"
+    "无法核对签名：以下核对只能发现意外改动和单独改动的表格，不能发现能改写整个文件夹的人"
+    "所作的伪造。",
+    "not signed, and no signing key is set (EVALSTATS_SIGNING_KEY / "
+    "EVALSTATS_SIGNING_KEY_FILE): the signature cannot be checked; this check detects "
+    "accidental change and a table edited alone only, not a forgery by someone who can write "
+    "the whole folder.",
+)
+"""What verify says first of an unsigned report checked without a key (the README's promise)."""
+
+
+def code_line(folder: Path, lang: str = "zh") -> str:
+    code = json.loads((folder / "summary.json").read_text("utf-8"))["tables_digest"]
+    if lang == "zh":
+        return f"表格校验码 {code}：与网页报告、工作簿和 summary.json 中的相符。"
+    return f"tables check code {code}: the same in the HTML report, the workbook and summary.json."
+
+
 def verify_cli(folder, capsys, *extra) -> tuple[int, list[str], str]:
     capsys.readouterr()
     code = main(["verify", str(folder), *extra])
@@ -77,12 +96,16 @@ def test_a_report_as_published_matches(publish, capsys):
     assert (code, err) == (0, "")
     assert lines == [
         f"核对报告 {folder}（2026H1 半年测评，运行于 {started}）",
+        UNSIGNED[0],
+        code_line(folder),
         "一致：清单记录的 4 个输入文件、评议方案、分析笔记本和 5 个报告文件都没有改动。",
     ]
     code, lines, err = verify_cli(folder, capsys, "--lang", "en")
     assert (code, err) == (0, "")
     assert lines == [
         f"checking the report {folder} (2026H1 half-year, run {started})",
+        UNSIGNED[1],
+        code_line(folder, "en"),
         "everything matches: the 4 input file(s), the scheme, the notebook and the 5 report "
         "file(s) are as the manifest records.",
     ]
@@ -109,17 +132,21 @@ def test_inputs_changed_missing_added(publish, capsys):
     code, lines, err = verify_cli(folder, capsys)
     assert (code, err) == (1, "")
     assert lines[1:] == [
+        UNSIGNED[0],
         f"输入文件已改动：2026H1/units.csv（sha256 {old_units} → {sha(units)}）",
         f"输入文件缺失：2026H1/forms_issued.csv（清单记录的 sha256 {old_issued}）",
         "新增的输入文件（清单中没有，重新运行会读到它）：2026H1/responses_late.csv",
+        code_line(folder),
         "不一致：发现 3 处与清单不同（见上）。",
     ]
     code, lines, _ = verify_cli(folder, capsys, "--lang", "en")
     assert code == 1
     assert lines[1:] == [
+        UNSIGNED[1],
         f"input changed: 2026H1/units.csv (sha256 {old_units} → {sha(units)})",
         f"input missing: 2026H1/forms_issued.csv (recorded sha256 {old_issued})",
         "input added: 2026H1/responses_late.csv (not in the manifest; a rerun would read it)",
+        code_line(folder, "en"),
         "3 difference(s) from the manifest (listed above).",
     ]
 
@@ -128,31 +155,43 @@ def test_outputs_changed_missing_extra(publish, capsys):
     folder = publish()
     table = folder / "tables" / "ranking.csv"
     old_table, old_html = sha(table), sha(folder / "report.html")
+    old_code = json.loads((folder / "summary.json").read_text("utf-8"))["tables_digest"]
     table.write_bytes(table.read_bytes().replace(b"a,3", b"a,4"))
     (folder / "report.html").unlink()
     (folder / "tables" / "extra.csv").write_text("x\n1\n")
     v = verify_report(folder)
+    # the edited table and the added one no longer give the check code the workbook and
+    # summary.json carry (the missing report.html is reported once, as missing)
     assert [(d.kind, d.path) for d in v.differences] == [
         ("output_changed", "tables/ranking.csv"),
         ("output_missing", "report.html"),
         ("output_extra", "tables/extra.csv"),
+        ("check_code_changed", "report_2026H1_half-year.xlsx"),
+        ("check_code_changed", "summary.json"),
     ]
     assert v.differences[0].recorded_sha256 == old_table != v.differences[0].found_sha256
+    new_code = v.check_code
+    assert v.differences[-1].recorded_sha256 == old_code != new_code
     code, lines, _ = verify_cli(folder, capsys)
     assert code == 1
     assert lines[1:] == [
+        UNSIGNED[0],
         f"报告文件已改动：tables/ranking.csv（sha256 {old_table} → {sha(table)}）",
         f"报告文件缺失：report.html（清单记录的 sha256 {old_html}）",
         "多出的文件（清单中没有）：tables/extra.csv",
-        "不一致：发现 3 处与清单不同（见上）。",
+        f"表格校验码不符：report_2026H1_half-year.xlsx（其中为 {old_code}，按表格重算为 "
+        f"{new_code}：表格在报告生成后被改动）",
+        f"表格校验码不符：summary.json（其中为 {old_code}，按表格重算为 {new_code}："
+        "表格在报告生成后被改动）",
+        "不一致：发现 5 处不符（见上），其中 2 处是表格校验码不符。",
     ]
-    assert verify_cli(folder, capsys, "--lang", "en")[1][1:4] == [
+    assert verify_cli(folder, capsys, "--lang", "en")[1][2:5] == [
         f"output changed: tables/ranking.csv (sha256 {old_table} → {sha(table)})",
         f"output missing: report.html (recorded sha256 {old_html})",
         "extra file, not in the manifest: tables/extra.csv",
     ]
     frame = v.to_frame()
-    assert frame["kind"].tolist() == ["output_changed", "output_missing", "output_extra"]
+    assert frame["kind"].tolist()[:3] == ["output_changed", "output_missing", "output_extra"]
     assert frame["found_sha256"].iloc[2] == sha(folder / "tables" / "extra.csv")
 
 
@@ -167,13 +206,13 @@ def test_scheme_file_changed_then_missing(publish, tmp_path, capsys):
     scheme.write_text(scheme.read_text("utf-8") + "\n# edited\n", encoding="utf-8")
     [d] = verify_report(folder).differences
     assert d == Difference("scheme_changed", str(scheme), old, sha(scheme))
-    assert verify_cli(folder, capsys)[1][1] == (
+    assert verify_cli(folder, capsys)[1][2] == (
         f"评议方案已改动：{scheme}（sha256 {old} → {sha(scheme)}）"
     )
     scheme.unlink()
     [d] = verify_report(folder).differences
     assert d == Difference("scheme_missing", str(scheme), old, None)
-    assert verify_cli(folder, capsys, "--lang", "en")[1][1] == (
+    assert verify_cli(folder, capsys, "--lang", "en")[1][2] == (
         f"scheme missing: {scheme} (recorded sha256 {old})"
     )
 
@@ -198,7 +237,7 @@ def test_notebook_changed_then_missing(publish, tmp_path, capsys):
     notebook.write_bytes(notebook.read_bytes().replace(b"Runner fixture", b"Runner fixturE"))
     [d] = verify_report(folder).differences
     assert d == Difference("notebook_changed", notebook.as_posix(), old, sha(notebook))
-    assert verify_cli(folder, capsys)[1][1] == (
+    assert verify_cli(folder, capsys)[1][2] == (
         f"分析笔记本已改动：{notebook.as_posix()}（sha256 {old} → {sha(notebook)}）"
     )
     notebook.unlink()
@@ -441,3 +480,80 @@ def test_a_letters_style_manifest_is_still_trusted(publish, tmp_path):
     _forge(folder, letters_like)
     v = verify_report(folder)
     assert [(d.kind, d.path) for d in v.differences] == [("input_missing", "2025H2/units.csv")]
+
+
+# ---------------------------------------------------------------------- the check code (表格校验码)
+def _rehash(folder: Path, *names: str) -> None:
+    def change(m):
+        for o in m["outputs"]:
+            if o["path"] in names:
+                o["sha256"] = sha(folder / o["path"])
+                o["size"] = (folder / o["path"]).stat().st_size
+
+    _forge(folder, change)
+
+
+def test_an_edited_table_with_its_hash_rewritten_is_caught(publish, capsys):
+    """Issue 15: edit a table, rewrite its sha256 and size in manifest.json — main said 一致."""
+    folder = publish()
+    table = folder / "tables" / "ranking.csv"
+    table.write_bytes(table.read_bytes().replace(b"a,3", b"a,4"))
+    _rehash(folder, "tables/ranking.csv")
+    v = verify_report(folder)
+    assert [d.kind for d in v.differences] == ["check_code_changed"] * 3
+    code, lines, _ = verify_cli(folder, capsys)
+    assert code == 1 and lines[-1] == "不一致：发现 3 处不符（见上），其中 3 处是表格校验码不符。"
+
+
+def test_a_document_without_its_check_code(publish, capsys):
+    folder = publish()
+    summary = folder / "summary.json"
+    s = json.loads(summary.read_text("utf-8"))
+    code = s.pop("tables_digest")
+    summary.write_text(json.dumps(s), "utf-8")
+    _rehash(folder, "summary.json")
+    v = verify_report(folder)
+    assert v.differences == (Difference("check_code_missing", "summary.json", None, code),)
+    assert (
+        verify_cli(folder, capsys)[1][2] == f"缺少表格校验码：summary.json（按表格重算为 {code}）"
+    )
+
+
+def test_a_comment_cannot_forge_the_footer(publish):
+    """The code is read from the footer's own line, not from text earlier on the page."""
+    folder = publish()
+    html = folder / "report.html"
+    text = html.read_text("utf-8")
+    fake = '<footer class="evalstats-note"><p>表格校验码 000000000000：x</p></footer>'
+    html.write_text(text.replace("<main", fake + "<main", 1), "utf-8")
+    assert html.read_text("utf-8").count('<footer class="evalstats-note">') == 2
+    _rehash(folder, "report.html")
+    assert run_verify.carried_check_codes(folder, ["report.html"])["report.html"] != "0" * 12
+    assert verify_report(folder).ok
+
+
+def test_a_report_made_before_check_codes(publish, capsys):
+    """Documents without any check code (older reports): the tables are checked against the
+    manifest only, and verify says so."""
+    import openpyxl
+
+    folder = publish()
+    code = json.loads((folder / "summary.json").read_text("utf-8"))["tables_digest"]
+    summary = folder / "summary.json"
+    s = json.loads(summary.read_text("utf-8"))
+    del s["tables_digest"]
+    summary.write_text(json.dumps(s), "utf-8")
+    html = folder / "report.html"
+    html.write_text(html.read_text("utf-8").replace(f"表格校验码 {code}", "旧版"), "utf-8")
+    book = folder / "report_2026H1_half-year.xlsx"
+    wb = openpyxl.load_workbook(book)
+    for row in wb.worksheets[0].iter_rows(max_col=2):
+        if row[0].value == "表格校验码":
+            row[0].value, row[1].value = None, None
+    wb.save(book)
+    _rehash(folder, "summary.json", "report.html", book.name)
+    v = verify_report(folder)
+    assert v.ok and not v.check_code_carried
+    code, lines, _ = verify_cli(folder, capsys)
+    assert code == 0
+    assert lines[2] == "这份报告的文件没有表格校验码（早于表格校验码）：表格只按清单核对。"

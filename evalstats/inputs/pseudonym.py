@@ -25,6 +25,9 @@ being read, so it is never committed, copied or published with the data.  Make o
 
     python -c "import secrets; print(secrets.token_hex(32))" > ~/.config/evalstats/pseudonym.key
 
+These rules are those of every key of the package, read in one place
+(:mod:`evalstats.core.keys`, :data:`KEY_RULES`).
+
 Keep the key for as long as pseudonyms must stay comparable across cycles (a new key gives
 every respondent a new pseudonym).  The manifest records only :attr:`PseudonymKey.key_id`, a
 fingerprint that does not reveal the key.
@@ -49,12 +52,11 @@ Examples
 
 from __future__ import annotations
 
-import codecs
-import hashlib
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -62,6 +64,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from evalstats.core.errors import UsageError
+from evalstats.core.keys import KeyRules, SecretKey, hmac_digests, load_secret_key
 from evalstats.core.options import check_option
 
 KEY_ENV = "EVALSTATS_PSEUDONYM_KEY"
@@ -76,193 +79,30 @@ NAME_PLACEHOLDERS = frozenset(
 )
 REDACTED = "<redacted>"
 REPEATED_COLUMNS = ["cycle", "unit", "respondent", "n_forms", "form_ids", "source_rows"]
-HOW_TO_SET = (
-    f"set {KEY_ENV} to a secret of at least {MIN_KEY_BYTES} bytes, or {KEY_FILE_ENV} to a key "
-    "file outside the project (make one with: "
-    'python -c "import secrets; print(secrets.token_hex(32))" > ~/.config/evalstats/pseudonym.key)'
+
+KEY_RULES = KeyRules(
+    name="pseudonym key",
+    env=KEY_ENV,
+    file_env=KEY_FILE_ENV,
+    min_bytes=MIN_KEY_BYTES,
+    example="~/.config/evalstats/pseudonym.key",
 )
+"""The pseudonym key's rules (:mod:`evalstats.core.keys` reads every key by them)."""
+HOW_TO_SET = KEY_RULES.how_to_set
 
 DROPPED_REASON = (
     "respondent identifiers are dropped: no pseudonym key is set. To keep them as keyed "
     f"pseudonyms (column respondent), {HOW_TO_SET}"
 )
 
-_BLOCK = 64  # SHA-256 block size (RFC 2104: B)
-_KEY_ID_MESSAGE = b"evalstats key id"
-
-
-# ---------------------------------------------------------------------------- HMAC core
-def hmac_digests(messages: Iterable[bytes], secret: bytes) -> list[bytes]:
-    """HMAC-SHA256 of each message under ``secret`` (RFC 2104), 32 bytes each.
-
-    The inner and outer hash states are computed once and copied per message, which is about
-    2.5× faster than :func:`hmac.digest` per message for short messages.
-
-    Parameters
-    ----------
-    messages : iterable of bytes
-    secret : bytes
-        The key (any length; keys longer than the block are hashed first, as RFC 2104 says).
-
-    Returns
-    -------
-    list of bytes
-
-    References
-    ----------
-    .. [1] Krawczyk, Bellare, Canetti (1997). HMAC: Keyed-Hashing for Message Authentication.
-       RFC 2104.
-    .. [2] Nystrom (2005). Identifiers and Test Vectors for HMAC-SHA-224, HMAC-SHA-256,
-       HMAC-SHA-384, and HMAC-SHA-512. RFC 4231 (test vectors).
-
-    Examples
-    --------
-    >>> hmac_digests([b"what do ya want for nothing?"], b"Jefe")[0].hex()[:16]  # RFC 4231 #2
-    '5bdcc146bf60754e'
-    """
-    if not isinstance(secret, bytes | bytearray):
-        raise TypeError(f"secret must be bytes; got {type(secret).__name__}")
-    k = bytes(secret)
-    if len(k) > _BLOCK:
-        k = hashlib.sha256(k).digest()
-    k = k.ljust(_BLOCK, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in k))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
-    out = []
-    for m in messages:
-        a = inner.copy()
-        a.update(m)
-        b = outer.copy()
-        b.update(a.digest())
-        out.append(b.digest())
-    return out
-
 
 # ---------------------------------------------------------------------------- the key
 @dataclass(frozen=True, repr=False)
-class PseudonymKey:
-    """A validated pseudonym key.  Its repr and str show only the fingerprint and the source.
+class PseudonymKey(SecretKey):
+    """A validated pseudonym key: a :class:`evalstats.core.keys.SecretKey` (``secret``,
+    ``source``, ``key_id``; printed as its fingerprint only) under :data:`KEY_RULES`."""
 
-    Attributes
-    ----------
-    secret : bytes
-        The key (never printed).
-    source : str
-        Where it came from, e.g. ``"environment variable EVALSTATS_PSEUDONYM_KEY"``.
-    """
-
-    secret: bytes = field(repr=False)
-    source: str = "the key argument"
-
-    @classmethod
-    def from_secret(cls, secret: str | bytes, *, source: str = "the key argument"):
-        """A key from text (UTF-8) or bytes; refuses an empty or too short key.
-
-        Raises
-        ------
-        UsageError
-            The key is empty or shorter than :data:`MIN_KEY_BYTES` bytes.
-        TypeError
-            ``secret`` is neither str nor bytes.
-        """
-        if isinstance(secret, str):
-            data = secret.strip().encode("utf-8")
-        elif isinstance(secret, bytes | bytearray):
-            data = bytes(secret).strip()
-        else:
-            kind = type(secret).__name__
-            raise TypeError(f"key must be str, bytes or a PseudonymKey; got {kind}")
-        if not data:
-            raise UsageError(f"the pseudonym key from {source} is empty; {HOW_TO_SET}")
-        if len(data) < MIN_KEY_BYTES:
-            raise UsageError(
-                f"the pseudonym key from {source} is too short ({len(data)} bytes); use at "
-                f"least {MIN_KEY_BYTES} bytes: {HOW_TO_SET}"
-            )
-        return cls(data, source)
-
-    @property
-    def key_id(self) -> str:
-        """A 12-hex-digit fingerprint, HMAC(key, ``b"evalstats key id"``): safe to record."""
-        return hmac_digests([_KEY_ID_MESSAGE], self.secret)[0].hex()[:12]
-
-    def __repr__(self) -> str:
-        return f"PseudonymKey(key_id={self.key_id!r}, source={self.source!r})"
-
-    __str__ = __repr__
-
-
-def _project_roots() -> list[Path]:
-    """Folders a key file must not be inside: the project root (when it is a project)."""
-    from evalstats.core.config import project_root
-
-    root = project_root()
-    if os.environ.get("EVALSTATS_ROOT") or (root / "data").is_dir() or (root / ".git").exists():
-        return [root.resolve()]
-    return []
-
-
-def _git_tree(path: Path) -> Path | None:
-    for folder in path.parents:
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
-def _read_key_file(path, data_folders: Sequence) -> PseudonymKey:
-    p = Path(path).expanduser().resolve()
-    for folder in data_folders:
-        f = Path(folder).expanduser().resolve()
-        if p.is_relative_to(f):
-            raise UsageError(
-                f"the pseudonym key file {p} is inside the data folder {f}; keep it outside the "
-                "data and the project (e.g. ~/.config/evalstats/pseudonym.key), so it is never "
-                "copied or published with the data"
-            )
-    for root in _project_roots():
-        if p.is_relative_to(root):
-            raise UsageError(
-                f"the pseudonym key file {p} is inside the project folder {root}; keep it "
-                "outside the project (e.g. ~/.config/evalstats/pseudonym.key), so it is never "
-                "committed, copied or published"
-            )
-    tree = _git_tree(p)
-    if tree is not None:
-        raise UsageError(
-            f"the pseudonym key file {p} is inside the git working tree {tree}; keep it outside "
-            "any repository (e.g. ~/.config/evalstats/pseudonym.key), so it is never committed"
-        )
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise UsageError(
-            f"cannot read the pseudonym key file {p} ({exc.strerror or exc}); {HOW_TO_SET}"
-        ) from None
-    return PseudonymKey.from_secret(_key_file_bytes(data), source=f"key file {p}")
-
-
-_TEXT_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def _key_file_bytes(data: bytes) -> bytes:
-    """The key of a key file's bytes: a text file with a byte-order mark is read as text.
-
-    Windows PowerShell 5 writes ``>`` and ``Out-File`` as UTF-16 with a byte-order mark, and
-    Notepad may save UTF-8 with one: such a file is decoded and its text taken as UTF-8, so
-    the same key text gives the same key (and pseudonyms) however its file was saved, and as
-    ``EVALSTATS_PSEUDONYM_KEY``.  Any other file is its bytes.
-    """
-    for bom, codec in _TEXT_BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(codec).encode("utf-8")
-            except UnicodeDecodeError:
-                return data
-    return data
+    RULES: ClassVar[KeyRules] = KEY_RULES
 
 
 def load_key(
@@ -273,14 +113,8 @@ def load_key(
 ) -> PseudonymKey | None:
     """The pseudonym key in effect, or None when none is configured.
 
-    Parameters
-    ----------
-    key : PseudonymKey, str or bytes, optional
-        An explicit key (text is UTF-8 encoded).  Default: the environment (see below).
-    key_file : str or Path, optional
-        An explicit key file (relative paths resolve from the working directory).
-    data_folders : sequence of str or Path, optional
-        Folders being read; a key file inside one of them is refused.
+    :func:`evalstats.core.keys.load_secret_key` under :data:`KEY_RULES`: ``key`` (text or
+    bytes), ``key_file`` and ``data_folders`` (a key file inside one is refused) as there.
 
     Returns
     -------
@@ -301,25 +135,7 @@ def load_key(
     >>> load_key("a secret of at least sixteen bytes")
     PseudonymKey(key_id='83b895d4155d', source='the key argument')
     """
-    if key is not None and key_file is not None:
-        raise ValueError("give key or key_file, not both")
-    if isinstance(key, PseudonymKey):
-        return key
-    if key is not None:
-        return PseudonymKey.from_secret(key)
-    if key_file is not None:
-        return _read_key_file(key_file, data_folders)
-    text = os.environ.get(KEY_ENV)
-    path = os.environ.get(KEY_FILE_ENV)
-    if text is not None and path is not None:
-        raise UsageError(f"both {KEY_ENV} and {KEY_FILE_ENV} are set; set only one of them")
-    if text is not None:
-        return PseudonymKey.from_secret(text, source=f"environment variable {KEY_ENV}")
-    if path is not None:
-        if not path.strip():
-            raise UsageError(f"{KEY_FILE_ENV} is set but empty; {HOW_TO_SET}")
-        return _read_key_file(path, data_folders)
-    return None
+    return load_secret_key(PseudonymKey, key, key_file=key_file, data_folders=data_folders)
 
 
 def _as_key(key) -> PseudonymKey:
@@ -659,6 +475,7 @@ __all__ = [
     "HOW_TO_SET",
     "KEY_ENV",
     "KEY_FILE_ENV",
+    "KEY_RULES",
     "KINDS",
     "KIND_OF_COLUMN",
     "MIN_KEY_BYTES",
@@ -668,7 +485,6 @@ __all__ = [
     "REPEATED_COLUMNS",
     "PseudonymKey",
     "dropped_problem",
-    "hmac_digests",
     "identifiers_present",
     "load_key",
     "normalize_identifiers",

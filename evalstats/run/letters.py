@@ -74,6 +74,7 @@ from evalstats.run.console import (
     say,
     show_progress,
 )
+from evalstats.run.signing import load_signing_key, signed_line
 
 __all__ = [
     "BATCH_PARAMETERS",
@@ -674,6 +675,7 @@ def write_letters(
         parameters=parameters,
         notebook=notebook,
     )
+    key = load_signing_key(data_folders=[batch.data_dir])
     run_id = publish.new_run_id()
     with run_log(_run.log_path(batch.out, batch.cycle, KIND), run_id):
         log.info(
@@ -683,7 +685,7 @@ def write_letters(
             ),
             extra=STEP,
         )
-        result = _write(batch, run_id, progress=progress, t_start=t_start, started=started)
+        result = _write(batch, run_id, progress=progress, t_start=t_start, started=started, key=key)
         log.info(
             say(
                 f"已发布 {len(result.letters)} 份反馈函到 {result.folder}"
@@ -698,8 +700,9 @@ def write_letters(
     return result
 
 
-def _write(batch: _Batch, run_id: str, *, progress: bool, t_start: float, started):
-    """Validate, run the units under the lock, publish (the body of :func:`write_letters`)."""
+def _write(batch: _Batch, run_id: str, *, progress: bool, t_start: float, started, key=None):
+    """Validate, run the units under the lock, publish (the body of :func:`write_letters`);
+    ``key`` signs the manifest (:mod:`evalstats.run.signing`)."""
     log.info(
         say(
             f"检查 {'、'.join(f.name for f in batch.folders)}（{batch.data_dir}）",
@@ -772,7 +775,7 @@ def _write(batch: _Batch, run_id: str, *, progress: bool, t_start: float, starte
                 kept=kept,
             )
             manifest["outputs"] = publish.output_entries(staging)
-            publish.write_manifest(manifest, staging, out=out, shown_out=shown_out)
+            publish.write_manifest(manifest, staging, out=out, shown_out=shown_out, key=key)
             previous = publish.publish_staged(staging, target, out=out, shown_out=shown_out)
         except BaseException:
             publish.discard_staging(out, staging, batch.cycle, KIND, token)
@@ -859,6 +862,9 @@ def cmd_letters(args) -> int:
     )
     print(t(f"  索引：    {shown(r.index)}", f"  index:     {shown(r.index)}"))
     print(t(f"  清单：    {shown(r.manifest)}", f"  manifest:  {shown(r.manifest)}"))
+    signed = signed_line(r.manifest, shown, lang=lang)
+    if signed is not None:
+        print(signed)
     if r.previous_dir is not None:
         print(
             t(

@@ -10,7 +10,8 @@ of this module:
    run's staging folder ``<out>/.staging/<cycle>-<analysis>-<token>/``;
 3. the caller writes its outputs there, checks its inputs did not change
    (:func:`hash_inputs`, :func:`changed_inputs`) and writes ``manifest.json``
-   (:func:`write_manifest`, with :func:`output_entries`, :func:`package_versions`);
+   (:func:`write_manifest`, with :func:`output_entries`, :func:`package_versions`), signed
+   with ``manifest.sig`` when a signing key is set (:mod:`evalstats.run.signing`);
 4. :func:`publish_staged` marks and moves the staging folder into place, keeping an older
    folder as ``<analysis>.previous-<its run time>``; on any failure :func:`discard_staging`
    removes the staging folder or finishes / undoes a publication that had begun.
@@ -625,10 +626,14 @@ def output_entries(folder: Path) -> list[dict]:
 
 
 def write_manifest(
-    manifest: Mapping, staging: Path, *, out: Path, shown_out: str | None = None
+    manifest: Mapping, staging: Path, *, out: Path, shown_out: str | None = None, key=None
 ) -> Path:
     """Write ``manifest`` as ``<staging>/manifest.json`` and flush the staging folder to disk
     (the last step before :func:`publish_staged`); return the manifest's path.
+
+    With a signing ``key`` (:class:`evalstats.run.signing.SigningKey`) the manifest records
+    the key's fingerprint (its ``signature`` record) and is signed: ``manifest.sig`` beside it
+    (:func:`evalstats.run.signing.sign_manifest`).
 
     Examples
     --------
@@ -638,9 +643,15 @@ def write_manifest(
     'manifest.json'
     """
     from evalstats.present.report import write_json
+    from evalstats.run import signing
 
+    manifest = dict(manifest)
+    if key is not None:
+        manifest[signing.SIGNATURE_RECORD] = signing.signature_record(key)
     with writing(out, shown_out):
-        path = write_json(dict(manifest), staging / MANIFEST_FILE)
+        path = write_json(manifest, staging / MANIFEST_FILE)
+        if key is not None:
+            signing.sign_manifest(path, key)
         fsync_tree(staging)
     return path
 

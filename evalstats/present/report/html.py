@@ -111,6 +111,7 @@ def render_html(
     footer: str | None = None,
     edition: str | None = None,
     document: str = "report",
+    check_code: str | None = None,
 ) -> Path:
     """Render an executed notebook as an HTML report without code, for reading and printing.
 
@@ -146,6 +147,10 @@ def render_html(
     document : {"report", "letter"}
         ``"letter"`` adds the feedback letter's stylesheet (``static/letter.css``: the classes
         of :func:`evalstats.present.letters.html`, no page break before each ``h2``).
+    check_code : str, optional
+        The tables' check code (表格校验码, :func:`evalstats.run.signing.tables_digest`): the last
+        line of the footer (:func:`check_code_line`) and the bottom-left corner of every
+        printed page, where ``evalstats verify`` and an official find it.
 
     Returns
     -------
@@ -187,12 +192,55 @@ def render_html(
     )
     meta = {"name": src.stem, "path": str(src.parent)}
     notes = [ln for ln in (footer or "").splitlines() if ln.strip()]
+    if check_code is not None:
+        check_code = _checked_code(check_code)
+        notes.append(check_code_line(check_code, lang=lang))
     body, _ = exporter.from_notebook_node(
         nb,
         resources={"metadata": meta, "evalstats_footer": notes, "evalstats_document": document},
     )
     page = _mark_edition(_safe_soup(body, lang), edition, lang, banner=document == "report")
+    if check_code is not None:
+        label = CHECK_CODE_LABELS[0 if lang == "zh" else 1]
+        corner = f'content: "{label} {check_code}"; font-size: 9pt;'
+        style = f"<style>@page {{ @bottom-left {{ {corner} }} }}</style>"
+        page = page.replace("</head>", style + "</head>", 1)
     return atomic_write_bytes(resolve_path(html_path), page.encode("utf-8"))
+
+
+CHECK_CODE_LABELS = ("表格校验码", "Tables check code")
+"""How the tables' check code is labelled (Chinese, English documents)."""
+CHECK_CODE_RE = re.compile(r"^(?:表格校验码|Tables check code) ([0-9a-f]{6,64})(?:[：:]|$)")
+"""The footer line of :func:`check_code_line` (its code in group 1)."""
+
+
+def _checked_code(code: str) -> str:
+    if not isinstance(code, str) or not re.fullmatch(r"[0-9a-f]{6,64}", code):
+        raise ValueError(f"check_code must be 6 to 64 lower-case hex digits; got {code!r}")
+    return code
+
+
+def check_code_line(code: str, *, lang: str = "zh") -> str:
+    """The footer's line showing the tables' check code, and what it is for.
+
+    Examples
+    --------
+    >>> check_code_line("0123456789ab")[:18]
+    '表格校验码 0123456789ab'
+    >>> CHECK_CODE_RE.match(check_code_line("0123456789ab", lang="en")).group(1)
+    '0123456789ab'
+    """
+    check_option("lang", lang, LANGS)
+    if lang == "zh":
+        return (
+            f"{CHECK_CODE_LABELS[0]} {code}：表格文件（tables/*.csv）的摘要，工作簿首页和 "
+            "summary.json 中相同；用 evalstats verify 按表格重算核对，表格被改动时与此不符。"
+        )
+    return (
+        f"{CHECK_CODE_LABELS[1]} {code}: a digest of the tables (tables/*.csv), the same on "
+        "the workbook's first sheet and in summary.json; evalstats verify recomputes it from "
+        "the tables, and an edited table no longer matches."
+    )
 
 
 EDITION_MARKS = {"internal": ("内部资料", "Internal"), "public": ("公开版", "Public edition")}
@@ -215,11 +263,14 @@ def _mark_edition(page: str, edition: str | None, lang: str, *, banner: bool = T
 
 
 __all__ = [
+    "CHECK_CODE_LABELS",
+    "CHECK_CODE_RE",
     "DOCUMENTS",
     "EDITION_MARKS",
     "HTML_LANG",
     "REMOVE_CELL_TAGS",
     "TEMPLATE_NAME",
+    "check_code_line",
     "escape_markdown",
     "render_html",
     "strip_volatile",

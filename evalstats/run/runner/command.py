@@ -27,6 +27,7 @@ from evalstats.run.runner.errors import RunUsageError
 from evalstats.run.runner.parameters import parse_parameters
 from evalstats.run.runner.plan import ANALYSES
 from evalstats.run.runner.run import RunResult, run_analysis
+from evalstats.run.signing import signed_line
 
 __all__ = ["add_run_parser", "cmd_run", "shown_path", "summary_lines"]
 
@@ -245,6 +246,9 @@ def summary_lines(r: RunResult, *, lang: str = "zh") -> list[str]:
     lines.append(
         t(f"  清单：    {shown_path(r.manifest)}", f"  manifest:  {shown_path(r.manifest)}")
     )
+    signed = signed_line(r.manifest, shown_path, lang=lang)
+    if signed is not None:
+        lines.append(signed)
     if r.previous_dir is not None:
         lines.append(
             t(

@@ -32,6 +32,7 @@ from evalstats.run.publish import (
 )
 from evalstats.run.runner.errors import NotebookFailed
 from evalstats.run.runner.plan import RunPlan
+from evalstats.run.signing import kernel_environment
 
 __all__ = ["KERNEL_NAME", "kernel_manager_class", "run_notebook"]
 
@@ -46,7 +47,9 @@ def kernel_manager_class():
     user's ``~/.local/share/jupyter/kernels`` and only then the environment's own kernelspec,
     so a user-level ``python3`` spec pointing at another Python would run the notebook
     without evalstats (or with another version of it).  This manager ignores kernelspec
-    files and launches ipykernel with ``sys.executable``.
+    files and launches ipykernel with ``sys.executable``.  The kernel's environment lacks the
+    signing key's variables (:func:`evalstats.run.signing.kernel_environment`): a notebook
+    never sees the key that signs its report.
     """
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
     from jupyter_client import AsyncKernelManager
@@ -65,6 +68,10 @@ def kernel_manager_class():
                     resource_dir=str(RESOURCES),
                 )
             return self._kernel_spec
+
+        async def start_kernel(self, **kw):
+            kw["env"] = kernel_environment(kw.get("env") or os.environ)
+            return await super().start_kernel(**kw)
 
     return CurrentPythonKernelManager
 

@@ -42,6 +42,7 @@ def write_run_manifest(
     timings: dict,
     neutralised: dict | None,
     identifiers: dict | None = None,
+    key=None,
 ) -> Path:
     """Step 7: ``manifest.json`` — inputs, scheme, parameters, versions, timings, outputs.
 
@@ -71,6 +72,8 @@ def write_run_manifest(
         Table → text cells neutralised (``summary.json``).
     identifiers : dict, optional
         Cycle → the respondent-identifier summary of its validation.
+    key : SigningKey, optional
+        The signing key (:mod:`evalstats.run.signing`): the manifest is signed with it.
 
     Returns
     -------
@@ -117,4 +120,4 @@ def write_run_manifest(
         "respondent_identifiers": identifiers,
         "outputs": output_entries(staging),
     }
-    return write_manifest(manifest, staging, out=plan.out, shown_out=plan.shown_out)
+    return write_manifest(manifest, staging, out=plan.out, shown_out=plan.shown_out, key=key)

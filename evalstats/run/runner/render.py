@@ -3,7 +3,8 @@
 The notebook wrote ``tables/*.csv``, ``figures/`` and ``summary.json`` into the staging folder;
 :func:`render_report` checks them (:func:`summary_neutralised`), renders the executed notebook as
 ``report.html`` and writes the workbook from the tables read back.  Both carry the report's
-note on hostile text (:func:`safety_note`).
+note on hostile text (:func:`safety_note`) and, like ``summary.json``, the tables' check code
+(表格校验码, :func:`record_check_code`) that ``evalstats verify`` recomputes.
 
 Examples
 --------
@@ -26,12 +27,14 @@ from evalstats.run.publish import MANIFEST_FILE, writing
 from evalstats.run.runner.parameters import literal_default
 from evalstats.run.runner.plan import NOTEBOOK_FILE, RunPlan
 from evalstats.run.runner.tables import ordered_tables, read_table
+from evalstats.run.signing import TABLES_DIGEST, tables_digest
 
 __all__ = [
     "HTML_FILE",
     "SUMMARY_FILE",
     "SUMMARY_NEUTRALISED",
     "Rendered",
+    "record_check_code",
     "render_report",
     "report_unit_names",
     "safety_note",
@@ -94,6 +97,7 @@ def render_report(
             f"{plan.notebook.name} wrote no tables (expected tables/*.csv in output_dir)"
         )
     neutralised = summary_neutralised(plan, staging, [p.stem for p in tables])
+    code = record_check_code(staging)
     tier = plan.params.get("tier", literal_default(plan.declared.get("tier"))) or "internal"
     title = (
         f"{cycle_title(plan.cycle)}政风行风测评分析报告"
@@ -110,6 +114,7 @@ def render_report(
             lang=plan.lang,
             footer=safety_note(neutralised, lang=plan.lang),
             edition=tier if tier in ("internal", "public") else None,
+            check_code=code,
         )
         timings["html"] = time.perf_counter() - t
 
@@ -121,13 +126,31 @@ def render_report(
             workbook,
             scheme=plan.scheme,
             lang=plan.lang,
-            notes=_workbook_notes(plan),
+            notes=_workbook_notes(plan, code),
             safety_text=safety_note(neutralised, lang=plan.lang, page=False),
             rules=rules_text(plan.scheme, lang=plan.lang, kind=plan.analysis, edition=tier),
             unit_names=report_unit_names(plan),
         )
         timings["workbook"] = time.perf_counter() - t
     return Rendered(tables=tables, workbook=workbook, neutralised=neutralised)
+
+
+def record_check_code(staging: Path) -> str:
+    """The tables' check code (:func:`evalstats.run.signing.tables_digest`), written into
+    ``summary.json`` as ``tables_digest`` before the HTML and the workbook show it.
+
+    The notebook has written its tables and ``summary.json``; nothing changes the tables after
+    this step, so the code the documents carry is the code of the published tables.
+    """
+    from evalstats.present.report import write_json
+
+    code = tables_digest(staging)
+    path = staging / SUMMARY_FILE
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(summary, dict):
+        summary[TABLES_DIGEST] = code
+        write_json(summary, path)
+    return code
 
 
 def report_unit_names(plan: RunPlan) -> dict[str, str]:
@@ -265,10 +288,11 @@ def _unlabelled(text: str) -> str:
     return rest[:1].upper() + rest[1:]
 
 
-def _workbook_notes(plan: RunPlan) -> dict[str, object]:
+def _workbook_notes(plan: RunPlan, code: str) -> dict[str, object]:
     """Rows of the workbook's first sheet.  No run time: the same inputs give the same bytes
-    (the run time is in ``manifest.json``)."""
+    (the run time is in ``manifest.json``).  ``code`` is the tables' check code."""
     from evalstats.present.format import cycle_title
+    from evalstats.present.report.html import CHECK_CODE_LABELS
 
     cycle, scheme, seed, lang = plan.cycle, plan.scheme, plan.seed, plan.lang
     zh, en = _ANALYSIS_LABELS[plan.analysis]
@@ -284,6 +308,10 @@ def _workbook_notes(plan: RunPlan) -> dict[str, object]:
             f"运行时间、输入文件与输出文件的 sha256 见同一文件夹的 {MANIFEST_FILE}；"
             "用 evalstats verify 核对"
         )
+        notes[CHECK_CODE_LABELS[0]] = (
+            f"{code}（表格文件 tables/*.csv 的摘要；evalstats verify 按表格重算核对，"
+            "表格被改动时与此不符）"
+        )
         return notes
     notes = {
         "Cycle": f"{cycle_title(cycle, 'en')} ({cycle})",
@@ -295,5 +323,9 @@ def _workbook_notes(plan: RunPlan) -> dict[str, object]:
     notes["Manifest"] = (
         f"run time and sha256 of the input and output files: {MANIFEST_FILE} in this folder; "
         "check them with evalstats verify"
+    )
+    notes[CHECK_CODE_LABELS[1]] = (
+        f"{code} (a digest of the tables, tables/*.csv; evalstats verify recomputes it, and an "
+        "edited table no longer matches)"
     )
     return notes

@@ -1,7 +1,8 @@
 """The cycle run: :func:`run_analysis` — steps 1 to 8, each a call to the module that owns it.
 
 The steps (:mod:`evalstats.run.runner` tells them in full): 1 :mod:`~evalstats.run.runner.plan`,
-2 :mod:`~evalstats.run.runner.checking` (in a thread), 3–4 the lock and staging of
+2 :mod:`~evalstats.run.runner.checking` (in a thread; the signing key of
+:mod:`evalstats.run.signing` is read before it), 3–4 the lock and staging of
 :mod:`evalstats.run.publish`, 5 :mod:`~evalstats.run.runner.execute`,
 6 :mod:`~evalstats.run.runner.render`, 7 :mod:`~evalstats.run.runner.manifest`, 8 the
 publication (:func:`evalstats.run.publish.publish_staged`).
@@ -43,6 +44,7 @@ from evalstats.run.runner.execute import run_notebook
 from evalstats.run.runner.manifest import write_run_manifest
 from evalstats.run.runner.plan import NOTEBOOK_FILE, RunPlan, make_plan, require_key, with_backend
 from evalstats.run.runner.render import HTML_FILE, Rendered, render_report
+from evalstats.run.signing import load_signing_key
 
 __all__ = ["RunResult", "log_path", "run_analysis"]
 
@@ -217,6 +219,7 @@ def _run(plan: RunPlan, run_id: str, *, progress: bool, t_start: float, started)
         extra=STEP,
     )
     require_key(plan)
+    key = load_signing_key(data_folders=[plan.data_dir])
     # Step 2 runs in a thread while the kernel starts and works (the second core): invalid
     # data still ends the run with exit 1 and nothing published, whatever the kernel did.
     checking = Checking(plan)
@@ -236,6 +239,7 @@ def _run(plan: RunPlan, run_id: str, *, progress: bool, t_start: float, started)
                 progress=progress,
                 t_start=t_start,
                 started=started,
+                key=key,
             )
         except BaseException as exc:
             discard_staging(plan.out, staging, plan.cycle, plan.analysis, token)
@@ -284,10 +288,12 @@ def _stage_and_publish(
     progress: bool,
     t_start: float,
     started,
+    key=None,
 ) -> tuple[Rendered, Path | None]:
     """Steps 5–8 in the staging folder: execute, render, manifest, publish.
 
-    ``t_start`` is the run's ``perf_counter`` start, ``started`` its local start time.
+    ``t_start`` is the run's ``perf_counter`` start, ``started`` its local start time,
+    ``key`` the signing key (:mod:`evalstats.run.signing`) or None.
     Returns what was rendered and where the replaced report went (or None).
     """
     timings: dict[str, float] = {}
@@ -328,6 +334,7 @@ def _stage_and_publish(
         timings=timings,
         neutralised=rendered.neutralised,
         identifiers=checking.identifiers,
+        key=key,
     )
     pause("manifest")
 
