@@ -14,6 +14,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -1030,7 +1031,11 @@ def test_html_and_workbook(story):
     about = {r[0]: r[1] for r in wb[wb.sheetnames[0]].iter_rows(values_only=True) if r[0]}
     assert "运行时间" not in about  # the same inputs give the same workbook
     assert about["安全处理"] == runmod.safety_note(None, page=False)
-    assert about["清单"].startswith("运行时间、输入文件与输出文件的 sha256 见同一文件夹")
+    assert about["清单"].startswith("运行时间及各输入、输出文件的校验值记在报告文件夹的清单文件中")
+    assert about["测评周期"] == "2026年上半年" and about["评议方案"] == "默认方案，版本 1"
+    # a Chinese document names no file, path, command or code
+    shown = " ".join(f"{k} {v}" for k, v in about.items() if k != "生成工具")  # the tool's name
+    assert not re.findall(r"\.csv|\.json|tables/|evalstats|sha256|2026H1|default", shown)
     ranking = pd.read_csv(story.result.tables[0], encoding="utf-8-sig")
     assert wb[wb.sheetnames[1]].max_row == len(ranking) + 1
 

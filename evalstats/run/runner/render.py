@@ -293,30 +293,31 @@ def _workbook_notes(plan: RunPlan, code: str) -> dict[str, object]:
     (the run time is in ``manifest.json``).  ``code`` is the tables' check code."""
     from evalstats.present.format import cycle_title
     from evalstats.present.report.html import CHECK_CODE_LABELS
+    from evalstats.present.rules import scheme_title
 
     cycle, scheme, seed, lang = plan.cycle, plan.scheme, plan.seed, plan.lang
     zh, en = _ANALYSIS_LABELS[plan.analysis]
     if lang == "zh":
+        # a Chinese document names no file, path, command or code (the English edition does)
         notes = {
-            "测评周期": f"{cycle_title(cycle)}（{cycle}）",
+            "测评周期": cycle_title(cycle),
             "分析": zh,
-            "评议方案": f"{scheme.name}（版本 {scheme.version}）",
+            "评议方案": scheme_title(scheme),
         }
         if seed is not None:
             notes["随机种子"] = seed
         notes["清单"] = (
-            f"运行时间、输入文件与输出文件的 sha256 见同一文件夹的 {MANIFEST_FILE}；"
-            "用 evalstats verify 核对"
+            "运行时间及各输入、输出文件的校验值记在报告文件夹的清单文件中，"
+            "用本软件的核对功能可查出文件有无改动"
         )
         notes[CHECK_CODE_LABELS[0]] = (
-            f"{code}（表格文件 tables/*.csv 的摘要；evalstats verify 按表格重算核对，"
-            "表格被改动时与此不符）"
+            f"{code}（全部数据表的摘要；核对时按数据表重算，数据表被改动则与此不符）"
         )
         return notes
     notes = {
         "Cycle": f"{cycle_title(cycle, 'en')} ({cycle})",
         "Analysis": en,
-        "Scheme": f"{scheme.name} (version {scheme.version})",
+        "Scheme": scheme_title(scheme, lang="en"),
     }
     if seed is not None:
         notes["Random seed"] = seed
