@@ -152,7 +152,8 @@ def test_a_stray_quote_with_more_than_128_kb_after_it_names_its_row(project, cap
 
 
 def test_an_unclosed_quote_near_the_end_is_an_error_not_rows_swallowed(project, capsys):
-    # before: the parser failed, the csv module made the last two rows one field: exit 0
+    # before: the parser failed, the csv module made the last two rows one field; the messages
+    # named a blank unit and group on row 4, not the quote
     folder = make_cycle(cycle(project))
     (folder / "responses.csv").write_bytes(
         csv_bytes([HEADER, *FORMS[:2]])
@@ -273,7 +274,9 @@ def test_a_sheet_inflating_to_1_gib_is_refused_before_the_reader(project, bomb):
 
 
 def test_a_bomb_that_lies_about_its_size_is_stopped_by_the_counting_stream(project, bomb):
-    # the zip says 1,000 bytes; the sheet inflates to 1 GiB.  Before: SIGABRT in the reader
+    # the zip says 1,000 bytes; the sheet inflates to 1 GiB.  Before: calamine refused it as
+    # well (XmlError: File is larger than its declared size, exit 1); now the counting stream
+    # stops it at the declared size, before calamine (the part's checksum then fails)
     folder = make_cycle(cycle(project), fmt="xlsx")
     shutil.copy(bomb, folder / "responses.xlsx")
     _declare(folder / "responses.xlsx", 1000)
@@ -284,7 +287,7 @@ def test_a_bomb_that_lies_about_its_size_is_stopped_by_the_counting_stream(proje
 
 
 def test_a_sheet_whose_used_range_reaches_xfd1048576_is_refused(project):
-    # before: the reader allocated 17 billion cells: SIGABRT
+    # before: "memory allocation of 549755813888 bytes failed" (the dense range), SIGABRT
     folder = cycle(project)
     make_cycle(folder, fmt="xlsx")
     wb = openpyxl.load_workbook(folder / "responses.xlsx")
@@ -332,6 +335,7 @@ def test_two_sheets_with_the_header_are_refused_naming_both(project, capsys):
     ) in out
     code, out = validate(project, capsys, lang="zh")
     assert "不止一个工作表有表头行（旧表, 新表）" in out
+    assert '（[sheets] responses = "旧表"）' in out  # the key stays as the scheme writes it
     # named in the scheme: that sheet is read
     code, out = validate(
         project,
@@ -369,6 +373,11 @@ def test_data_only_on_a_hidden_sheet_are_refused_naming_it(project, capsys):
         "responses.xlsx: the data are on hidden sheet 数据; unhide it in Excel or WPS, or name "
         'it in the scheme ([sheets] responses = "数据")'
     ) in out
+    code, out = validate(project, capsys, lang="zh")
+    assert (
+        "数据在隐藏的工作表 数据 上；请在 Excel 或 WPS 中取消隐藏，或在方案中指定它"
+        '（[sheets] responses = "数据"）' in out
+    )
     code, out = validate(
         project,
         capsys,

@@ -433,26 +433,26 @@ REASONS: dict[str, tuple[Reason, ...]] = {
         Reason(
             r"more than one sheet has the header row \((?P<names>[^)]+)\); delete the stale copy "
             r"or name the sheet to read in the scheme "
-            r'\(\[sheets\] (?P<table>\w+) = "(?P<first>.+)"\)',
+            r'\((?P<key>\[sheets\] \w+) = "(?P<first>.+)"\)',
             "不止一个工作表有表头行（{names}）；请删除过时的副本，或在方案中指定要读取的工作表"
-            '（[sheets] {table} = "{first}"）',
+            '（{key} = "{first}"）',
         ),
         Reason(ANY, "不止一个工作表有表头行；请删除过时的副本，或在方案的 [sheets] 中指定工作表"),
     ),
     "hidden_sheet": (
         Reason(
             r"the data are on hidden sheet (?P<sheet>.+); unhide it in Excel or WPS, or name it "
-            r'in the scheme \(\[sheets\] (?P<table>\w+) = "(?P<again>.+)"\)',
+            r'in the scheme \((?P<key>\[sheets\] \w+) = "(?P<again>.+)"\)',
             "数据在隐藏的工作表 {sheet} 上；请在 Excel 或 WPS 中取消隐藏，或在方案中指定它"
-            '（[sheets] {table} = "{again}"）',
+            '（{key} = "{again}"）',
         ),
         Reason(ANY, "数据在隐藏的工作表上；请取消隐藏，或在方案的 [sheets] 中指定它"),
     ),
     "no_such_sheet": (
         Reason(
-            r"no sheet named (?P<sheet>.+) \(\[sheets\] (?P<table>\w+) in the scheme\); the "
+            r"no sheet named (?P<sheet>.+) \((?P<key>\[sheets\] \w+) in the scheme\); the "
             r"sheets are (?P<names>.*)",
-            "没有名为 {sheet} 的工作表（方案的 [sheets] {table}）；工作簿中的工作表有：{names}",
+            "没有名为 {sheet} 的工作表（方案的 {key}）；工作簿中的工作表有：{names}",
         ),
         Reason(ANY, "方案的 [sheets] 指定的工作表不存在"),
     ),
