@@ -25,6 +25,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evalstats.core.reading import ReadLimits
 from evalstats.core.resources import default_scheme_path
@@ -35,7 +37,7 @@ from _corpus import FORMS, HEADER, csv_bytes, make_cycle, write_xlsx
 
 BOM = b"\xef\xbb\xbf"
 MEMORY = 1536 << 20  # RLIMIT_AS of the bomb subprocesses
-PEAK_MIB = 400  # peak RSS a bomb may reach: the interpreter with pandas and pyarrow + a little
+PEAK_MIB = 250  # peak RSS a bomb may reach: ~130 MiB of interpreter, pandas and pyarrow + margin
 
 
 # ---------------------------------------------------------------------- the project
@@ -431,3 +433,55 @@ def test_the_limits_in_the_bundled_schemes_comments_are_the_defaults():
 
     assert set(table) == set(ReadLimits.__dataclass_fields__)
     assert parse_limits(table, fail=fail) == ReadLimits()
+
+
+# ---------------------------------------------------------------------- the scan itself
+FIELD = st.text(alphabet=["a", "中", ",", '"', "\n", " ", "1"], max_size=6)
+
+
+@given(st.lists(st.lists(FIELD, min_size=1, max_size=6), min_size=1, max_size=12))
+def test_the_scan_counts_records_and_fields_as_the_csv_module_reads_them(rows):
+    import csv
+    import io
+
+    from evalstats.core.reading import ReadLimits
+    from evalstats.inputs.read.bounds import scan_csv
+
+    body = csv_bytes(rows)
+    records = list(csv.reader(io.StringIO(body.decode(), newline="")))
+    widest = max(len(r) for r in records)
+    scan = scan_csv(body, ReadLimits(columns=widest))
+    assert scan.breach is None
+    assert scan.records == len(records)
+    if widest > 1:
+        scan = scan_csv(body, ReadLimits(columns=widest - 1))
+        assert len(records[scan.breach.row - 1]) > widest - 1
+        assert "too many fields in one row" in scan.breach.reason
+
+
+@given(st.lists(st.text(alphabet=["a", ",", '"', "\n"], max_size=8), min_size=1, max_size=8))
+def test_stray_quotes_are_read_as_the_parser_reads_them(lines):
+    # raw lines, quotes anywhere: either the scan agrees with the csv module on the records, or
+    # it names an unclosed quote where the csv module ran to the end of the file inside one
+    import csv
+    import io
+
+    from evalstats.core.reading import ReadLimits
+    from evalstats.inputs.read.bounds import scan_csv
+
+    body = "\n".join(lines).encode() + b"\n"
+    scan = scan_csv(body, ReadLimits())
+    records = list(csv.reader(io.StringIO(body.decode(), newline="")))
+    if scan.breach is not None:
+        assert scan.breach.code == "unclosed_quote"
+        with pytest.raises(csv.Error, match="unexpected end of data"):
+            list(csv.reader(io.StringIO(body.decode(), newline=""), strict=True))
+    else:
+        assert scan.records == len(records)
+
+
+def test_the_header_peek_does_not_open_a_bomb(bomb):
+    # the pseudonym check reads the header before validation: it must not inflate the bomb
+    from evalstats.inputs.read import read_header
+
+    assert read_header(bomb, table="responses") == {}
