@@ -55,9 +55,9 @@ def over_limit(key: str, value: int | None, limit: int) -> str:
 
     Examples
     --------
-    >>> over_limit("columns", 200000, 1000)
-    'too many fields in one row: 200,000 fields, more than the limit of 1,000 (limits.columns in the scheme)'
-    """  # noqa: E501
+    >>> over_limit("rows", 12, 10)
+    'too many rows: 12 rows, more than the limit of 10 (limits.rows in the scheme)'
+    """
     what, unit = LIMIT_WORDS[key]
     found = f"{value:,} {unit}, more" if value is not None else f"{unit}: more"
     return f"{what}: {found} than the limit of {limit:,} (limits.{key} in the scheme)"
@@ -135,12 +135,14 @@ def scan_csv(body: bytes, limits: ReadLimits) -> CsvScan:
             Breach(unclosed_quote(row, len(body) - pos), row, code="unclosed_quote"), (), 0
         )
     if st.rec_start < len(body):  # a last record without a newline
+        row = st.records + 1
         breach = _record_checks(
-            st, limits, fields=st.commas + 1, nbytes=len(body) - st.rec_start
-        ) or _field_check(len(body) - st.last_sep - 1, st.records + 1, limits)
+            limits, row=row, fields=st.commas + 1, nbytes=len(body) - st.rec_start
+        ) or _field_check(len(body) - st.last_sep - 1, row, limits)
         if breach:
             return CsvScan(breach, (), st.records)
         st.records += 1
+        st.widest = max(st.widest, st.commas + 1)
     return _finish(st, limits)
 
 
@@ -151,8 +153,8 @@ def _finish(st: _State, limits: ReadLimits) -> CsvScan:
     return CsvScan(None, tuple(st.boms), st.records)
 
 
-def _record_checks(st: _State, limits: ReadLimits, *, fields: int, nbytes: int):
-    row = st.records + 1
+def _record_checks(limits: ReadLimits, *, row: int, fields: int, nbytes: int):
+    """The limits of one record (``row``: its 1-based number)."""
     if fields > limits.columns:
         return Breach(over_limit("columns", fields, limits.columns), row)
     if nbytes > limits.row_bytes:
@@ -215,13 +217,11 @@ def _chunk(body: bytes, start: int, end: int, st: _State, limits: ReadLimits):
     if len(nl_at):
         ends = seps[nl_at] + start  # global positions of the record-ending newlines
         nbytes = np.diff(ends, prepend=st.rec_start - 1)
-        fields = np.diff(nl_at, prepend=-1) - 1 + 1  # commas between the newlines, + 1
+        fields = np.diff(nl_at, prepend=-1)  # commas between the newlines, + 1
         fields[0] += st.commas
-        for i in (int(np.argmax(fields)), int(np.argmax(nbytes))):
-            st_rec = st.records
-            st.records += i
-            breach = _record_checks(st, limits, fields=int(fields[i]), nbytes=int(nbytes[i]))
-            st.records = st_rec
+        for i in (int(np.argmax(fields)), int(np.argmax(nbytes))):  # the widest, the longest
+            row = st.records + i + 1
+            breach = _record_checks(limits, row=row, fields=int(fields[i]), nbytes=int(nbytes[i]))
             if breach:
                 return breach
         _boms(ends, st)
@@ -234,7 +234,8 @@ def _chunk(body: bytes, start: int, end: int, st: _State, limits: ReadLimits):
     else:
         st.commas += len(seps)
     if end - st.rec_start > limits.row_bytes:  # a record still open past the row limit
-        return Breach(over_limit("row_bytes", end - st.rec_start, limits.row_bytes), None)
+        reason = over_limit("row_bytes", end - st.rec_start, limits.row_bytes)
+        return Breach(reason, st.records + 1)
     return True
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from evalstats.core.reading import MIB
 from evalstats.inputs.read.cells import cell_text
 from evalstats.inputs.read.header import HEADER_SEARCH_ROWS
 
@@ -106,7 +107,7 @@ def _csv_head(body: bytes) -> list[list[str]]:
     return records[:HEADER_SEARCH_ROWS]
 
 
-def read_csv_grid(body: bytes, *, field_bytes: int = 1 << 20) -> tuple[pd.DataFrame, int]:
+def read_csv_grid(body: bytes, *, field_bytes: int = MIB) -> tuple[pd.DataFrame, int]:
     """All records of UTF-8 CSV bytes as a frame of str with positional columns.
 
     The fast path is pandas' C parser; a record with more fields than any of the first 50

@@ -239,7 +239,8 @@ def _parquet_layout(data: bytes) -> _Layout | _Failure:
 
 def _sheet_layout(data: bytes, suffix: str, lookup, *, expected, how: _How) -> _Layout | _Failure:
     """A workbook: checked against the limits (zip parts, used ranges) before calamine reads
-    it; then the one worksheet with a header row (:func:`~evalstats.inputs.read.sheets.choose_sheet`)."""  # noqa: E501
+    it; then the worksheet with the header row (:func:`.sheets.choose_sheet`), whose formula
+    cells must carry saved values."""
     infos, breach = inspect_workbook(data, how.limits)
     if breach is not None:
         return _Failure(breach.reason, breach.code, row=breach.row)

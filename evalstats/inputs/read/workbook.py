@@ -183,7 +183,8 @@ def _stream(zf, info, limits: ReadLimits, sheet: SheetInfo | None):
                     carry = b""
                 rows, columns = _used_range(text, rows, columns, formulas)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        reason = f"cannot read this file as a spreadsheet ({type(exc).__name__}: {exc}); save it as .xlsx"  # noqa: E501
+        why = f"{type(exc).__name__}: {exc}"
+        reason = f"cannot read this file as a spreadsheet ({why}); save it as .xlsx"
         return Breach(reason, None, code="wrong_format")
     if sheet is None:
         return None
