@@ -357,6 +357,34 @@ def test_two_sheets_with_the_header_are_refused_naming_both(project, capsys):
     )
 
 
+def test_a_sheet_naming_one_column_beside_the_table_is_not_a_second_table(project, capsys):
+    # a glossary sheet with a cell 问卷编号 is no rival to the sheet holding the forms
+    folder = cycle(project)
+    make_cycle(folder)
+    (folder / "responses.csv").unlink()
+    glossary = [["列名", "说明"], ["问卷编号", "每张测评表的编号"]]
+    write_xlsx(
+        folder / "responses.xlsx", [HEADER, *FORMS], sheet="数据", extra_sheets=[("说明", glossary)]
+    )
+    code, out = validate(project, capsys, "--no-write")
+    assert code == 0, out
+    assert "sheet 数据" in out
+
+
+def test_a_filled_in_template_is_read_from_its_form_sheet(project, capsys):
+    # the template has a 填表说明 sheet and a hidden 下拉选项 sheet whose first row names columns
+    make_cycle(cycle(project))
+    (cycle(project) / "responses.csv").unlink()
+    assert main(["template", "--cycle", "2026H1", "--out", "t.xlsx"]) == 0
+    wb = openpyxl.load_workbook("t.xlsx")
+    assert [ws.sheet_state for ws in wb.worksheets].count("hidden") >= 1
+    for r in FORMS:
+        wb.worksheets[0].append(r)
+    wb.save(cycle(project) / "responses.xlsx")
+    code, out = validate(project, capsys, "--no-write")
+    assert code == 0, out
+
+
 def test_data_only_on_a_hidden_sheet_are_refused_naming_it(project, capsys):
     # before: "the workbook has no data (every sheet is empty)"
     folder = cycle(project)

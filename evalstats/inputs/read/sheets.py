@@ -1,7 +1,8 @@
 """Which worksheet of a workbook holds the table (:func:`choose_sheet`).
 
 The rule: the sheet the scheme names (``[sheets] responses = "汇总"``), hidden or not; else the
-one visible worksheet with a header row.  Two visible sheets with the header are refused,
+one visible worksheet whose header row names at least two known columns (else the first naming
+one, as :func:`~evalstats.inputs.read.header.find_header` does).  Two such sheets are refused,
 naming both (a stale copy beside the real one is a common office mistake, and guessing would
 count the wrong forms).  Data only on a hidden sheet are refused too, naming the sheet: a hidden
 sheet is usually an old copy or a lookup list, so it is read only when the user says so, by
@@ -25,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evalstats.inputs.read.cells import cell_text
-from evalstats.inputs.read.header import find_header
+from evalstats.inputs.read.header import find_header, known_columns
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,18 @@ def choose_sheet(
         if (hdr := find_header(rows, lookup)) is not None
     ]
     shown = [s for s in with_header if s[1]]
-    if len(shown) > 1:
-        names = ", ".join(s[0] for s in shown)
+    # a table names at least two known columns; a sheet naming one (a glossary, a note) only
+    # counts when no sheet names two
+    tables = [s for s in shown if len(_named(s[2], s[3], lookup)) >= 2] or shown[:1]
+    if len(tables) > 1:
+        names = ", ".join(s[0] for s in tables)
         reason = (
             f"more than one sheet has the header row ({names}); delete the stale copy or name "
-            f'the sheet to read in the scheme ([sheets] {table} = "{shown[0][0]}")'
+            f'the sheet to read in the scheme ([sheets] {table} = "{tables[0][0]}")'
         )
         return SheetRefusal(reason, code="ambiguous_sheet")
-    if shown:
-        name, _, rows, hdr = shown[0]
+    if tables:
+        name, _, rows, hdr = tables[0]
         return SheetChoice(name, rows, hdr)
     if with_header:
         name = with_header[0][0]
@@ -102,6 +106,12 @@ def choose_sheet(
     if not any(any(cell_text(c) for c in r) for _, rows in visible for r in rows):
         return SheetRefusal("the workbook has no data (every sheet is empty)", code="empty_file")
     return SheetRefusal("", code="no_header", sheet=visible[0][0] if visible else None)
+
+
+def _named(rows: list, header: tuple[int, int], lookup) -> set[str]:
+    """The known columns the header rows ``header`` (first, last) name."""
+    first, last = header
+    return set().union(*(known_columns(rows[i], lookup) for i in range(first, last + 1)))
 
 
 __all__ = ["SheetChoice", "SheetRefusal", "choose_sheet"]
