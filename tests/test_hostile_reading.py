@@ -513,3 +513,27 @@ def test_the_header_peek_does_not_open_a_bomb(bomb):
     from evalstats.inputs.read import read_header
 
     assert read_header(bomb, table="responses") == {}
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        b'<c s="0" r="XFD900000" t="inlineStr"><is><t>x</t></is></c>',  # r not the first
+        b'<c r="XFD900000" t="inlineStr"><is><t>x</t></is></c>',
+    ],
+)
+def test_the_used_range_is_found_whatever_the_attribute_order(tmp_path, cell):
+    from evalstats.inputs.read.workbook import inspect_workbook
+
+    path = write_xlsx(tmp_path / "r.xlsx", [HEADER, *FORMS])
+    with zipfile.ZipFile(path) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    parts[SHEET] = parts[SHEET].replace(
+        b"</row></sheetData>", b'</row><row r="5">' + cell + b"</row></sheetData>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    infos, breach = inspect_workbook(path.read_bytes(), ReadLimits())
+    assert breach is None
+    assert (infos["Sheet1"].rows, infos["Sheet1"].columns) == (900_000, 16_384)
