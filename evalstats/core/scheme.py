@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from evalstats.core.errors import SchemeError
+from evalstats.core.reading import ReadLimits, parse_limits, parse_sheets
 from evalstats.core.resources import DEFAULT_SCHEME_NAME, default_scheme_path
 
 WEIGHT_TOLERANCE = 1e-9
@@ -270,6 +271,8 @@ class Scheme:
     letters: LetterSettings = field(default_factory=LetterSettings)
     _maps: MappingProxyType = field(repr=False, compare=False, default=None)
     comment_kinds: tuple[CommentKind, ...] = ()
+    limits: ReadLimits = field(default_factory=ReadLimits)  # [limits]: core.reading
+    sheets: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # [sheets]
 
     # ------------------------------------------------------------------ code lists
     @property
@@ -567,6 +570,7 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
     maps["_canonical"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
     letters = _parse_letters(r, data)
     _refuse_unknown_keys(r, data, rd)
+    sheets = parse_sheets(data.get("sheets", {}), tables=TABLES, fail=r.fail)
     return Scheme(
         name=name,
         version=str(meta.get("version", "1")),
@@ -584,6 +588,8 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
         letters=letters,
         _maps=MappingProxyType(maps),
         comment_kinds=tuple(comment_kinds),
+        limits=parse_limits(data.get("limits", {}), fail=r.fail),
+        sheets=sheets,
     )
 
 
@@ -883,6 +889,8 @@ _KNOWN_TOP = (
     "rules",
     "headers",
     "letters",
+    "limits",
+    "sheets",
 )
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from evalstats.core.reading import MIB
 from evalstats.inputs.read.cells import cell_text
 from evalstats.inputs.read.header import HEADER_SEARCH_ROWS
 
@@ -106,7 +107,7 @@ def _csv_head(body: bytes) -> list[list[str]]:
     return records[:HEADER_SEARCH_ROWS]
 
 
-def read_csv_grid(body: bytes) -> tuple[pd.DataFrame, int]:
+def read_csv_grid(body: bytes, *, field_bytes: int = MIB) -> tuple[pd.DataFrame, int]:
     """All records of UTF-8 CSV bytes as a frame of str with positional columns.
 
     The fast path is pandas' C parser; a record with more fields than any of the first 50
@@ -129,15 +130,21 @@ def read_csv_grid(body: bytes) -> tuple[pd.DataFrame, int]:
             encoding="utf-8",
             engine="c",
         )
-    except pd.errors.ParserError:
-        records = list(csv.reader(_io.StringIO(body.decode("utf-8"), newline="")))
+    except pd.errors.ParserError:  # the limits were checked (bounds.scan_csv): this fits
+        saved = csv.field_size_limit(field_bytes)
+        try:
+            records = list(csv.reader(_io.StringIO(body.decode("utf-8"), newline="")))
+        except csv.Error as exc:
+            raise ValueError(str(exc)) from None
+        finally:
+            csv.field_size_limit(saved)
         width = max(len(r) for r in records)
         grid = pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype=object)
     return grid, width
 
 
-def read_sheet_grid(data: bytes) -> tuple[list[tuple[str, list[list]]], str | None]:
-    """(sheet name, rows) of every visible worksheet, or ([], reason)."""
+def read_sheet_grid(data: bytes) -> tuple[list[tuple[str, bool, list[list]]], str | None]:
+    """(sheet name, visible, rows) of every worksheet, hidden ones too, or ([], reason)."""
     from python_calamine import CalamineWorkbook
 
     try:
@@ -146,15 +153,14 @@ def read_sheet_grid(data: bytes) -> tuple[list[tuple[str, list[list]]], str | No
         return [], f"{type(exc).__name__}: {exc}"
     sheets = []
     for meta in wb.sheets_metadata:
-        if str(meta.visible).rsplit(".", 1)[-1].lower() != "visible":
-            continue
         if str(meta.typ).rsplit(".", 1)[-1].lower() != "worksheet":
             continue
+        visible = str(meta.visible).rsplit(".", 1)[-1].lower() == "visible"
         try:
             rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
         except Exception as exc:  # pragma: no cover - damaged sheet
             return [], f"{type(exc).__name__}: {exc}"
-        sheets.append((meta.name, rows))
+        sheets.append((meta.name, visible, rows))
     return sheets, None
 
 

@@ -17,7 +17,8 @@ from evalstats.inputs.read.cells import cell_text
 HEADER_SEARCH_ROWS = 50
 
 
-def _header_matches(cells, lookup: Mapping[str, str]) -> set[str]:
+def known_columns(cells, lookup: Mapping[str, str]) -> set[str]:
+    """The column codes that ``cells`` (one row) name as headers."""
     codes = set()
     for c in cells:
         if c is None:
@@ -35,7 +36,7 @@ def find_header(rows: list[list], lookup: Mapping[str, str]) -> tuple[int, int] 
     one).  The row below joins it when it names further known columns where the header row is
     blank or unknown (a merged two-row header such as 评议内容 over the dimension columns).
     """
-    counts = [len(_header_matches(r, lookup)) for r in rows[:HEADER_SEARCH_ROWS]]
+    counts = [len(known_columns(r, lookup)) for r in rows[:HEADER_SEARCH_ROWS]]
     first = next((i for i, n in enumerate(counts) if n >= 2), None)
     if first is None:
         first = next((i for i, n in enumerate(counts) if n >= 1), None)
@@ -44,10 +45,10 @@ def find_header(rows: list[list], lookup: Mapping[str, str]) -> tuple[int, int] 
     last = first
     if first + 1 < len(rows):
         top, below = rows[first], rows[first + 1]
-        top_codes = _header_matches(top, lookup)
+        top_codes = known_columns(top, lookup)
         filled = [c for c in below if cell_text(c) not in (None, "")]
-        new = _header_matches(below, lookup) - top_codes
-        known = [c for c in filled if _header_matches([c], lookup)]
+        new = known_columns(below, lookup) - top_codes
+        known = [c for c in filled if known_columns([c], lookup)]
         if new and len(known) * 2 >= len(filled):
             last = first + 1
     return first, last
@@ -82,4 +83,10 @@ def expected_headers(scheme: Scheme, table: str) -> str:
     return ", ".join(names)
 
 
-__all__ = ["HEADER_SEARCH_ROWS", "combine_headers", "expected_headers", "find_header"]
+__all__ = [
+    "HEADER_SEARCH_ROWS",
+    "combine_headers",
+    "expected_headers",
+    "find_header",
+    "known_columns",
+]

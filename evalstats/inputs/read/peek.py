@@ -21,6 +21,7 @@ from evalstats.core.options import check_option
 from evalstats.core.scheme import TABLES, normalize_label, resolve_scheme
 from evalstats.inputs.read.formats import PARQUET_EXTENSIONS, SPREADSHEET_EXTENSIONS, sniff_binary
 from evalstats.inputs.read.header import HEADER_SEARCH_ROWS, combine_headers, find_header
+from evalstats.inputs.read.workbook import inspect_workbook
 
 
 def _decode_line(line: bytes) -> str:
@@ -105,7 +106,7 @@ def read_header(path, *, table: str, scheme=None) -> dict[str, str | None]:
             except (pa.ArrowException, OSError):
                 return {}
         elif suffix in SPREADSHEET_EXTENSIONS:
-            headers = _sheet_header(p, lookup)
+            headers = _sheet_header(p, lookup, scheme.limits)
         else:
             with open(p, "rb") as fh:
                 rows = _csv_header_rows(fh)
@@ -124,9 +125,18 @@ def read_header(path, *, table: str, scheme=None) -> dict[str, str | None]:
     return out
 
 
-def _sheet_header(p: Path, lookup) -> list[str]:
+def _sheet_header(p: Path, lookup, limits) -> list[str]:
+    """The header of the first visible sheet that has one; nothing for a workbook past the
+    scheme's limits (:func:`~evalstats.inputs.read.workbook.inspect_workbook`, which reads the
+    file once more, bounded): :func:`read_table` then says why."""
     from python_calamine import CalamineWorkbook
 
+    if p.stat().st_size > limits.file_bytes:
+        return []
+    infos, breach = inspect_workbook(p.read_bytes(), limits)
+    too_big = any(i.rows * i.columns > limits.cells for i in infos.values())
+    if breach is not None or too_big:
+        return []
     try:
         wb = CalamineWorkbook.from_path(str(p))
     except Exception:  # calamine raises several error types for unreadable files

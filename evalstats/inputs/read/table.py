@@ -12,6 +12,8 @@ from __future__ import annotations
 import codecs
 import hashlib
 import math
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -20,8 +22,10 @@ import numpy as np
 import pandas as pd
 
 from evalstats.core.options import check_option
+from evalstats.core.reading import ReadLimits
 from evalstats.core.scheme import TABLES, normalize_label, resolve_scheme
-from evalstats.inputs.read.cells import cell_text, normalize_column
+from evalstats.inputs.read.bounds import over_limit, scan_csv, strip_boms
+from evalstats.inputs.read.cells import normalize_column
 from evalstats.inputs.read.formats import (
     PARQUET_EXTENSIONS,
     SPREADSHEET_EXTENSIONS,
@@ -39,6 +43,8 @@ from evalstats.inputs.read.header import (
     find_header,
 )
 from evalstats.inputs.read.raw import RawTable, column_letter, empty_raw, problem, problems_frame
+from evalstats.inputs.read.sheets import SheetRefusal, choose_sheet
+from evalstats.inputs.read.workbook import inspect_workbook
 
 FREE_TEXT_COLUMNS = frozenset({"comment", "note", "reason", "name"})
 
@@ -79,18 +85,36 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
     file = display if display is not None else slash_path(path)
     p = resolve_path(path)
     lookup = scheme.header_lookup(table)
+    limits = scheme.limits
     try:
         with open(p, "rb") as fh:  # read-only, read once
-            data = fh.read()
+            size = os.fstat(fh.fileno()).st_size
+            if size > limits.file_bytes:  # never read: the limit is checked before
+                reason = over_limit("file_bytes", size, limits.file_bytes)
+                return _failed(_Source(table, file, None, size), _Failure(reason, "over_limit"))
+            data = _read_at_most(fh, limits.file_bytes + 1)
     except OSError as exc:
         return empty_raw(table, file, [_open_problem(file, exc)])
     source = _Source(table, file, hashlib.sha256(data).hexdigest(), len(data))
+    if len(data) > limits.file_bytes:  # grew while read
+        reason = over_limit("file_bytes", len(data), limits.file_bytes)
+        return _failed(source, _Failure(reason, "over_limit"))
+    how = _How(limits, scheme.sheets.get(table), table)
     layout = _layout(
-        data, p.suffix.lower(), lookup, expected=lambda: expected_headers(scheme, table)
+        data, p.suffix.lower(), lookup, expected=lambda: expected_headers(scheme, table), how=how
     )
     if isinstance(layout, _Failure):
         return _failed(source, layout)
     return _raw_table(source, layout, lookup)
+
+
+def _read_at_most(fh, n: int) -> bytes:
+    """At most ``n`` bytes of ``fh``, read in chunks (``read(n)`` would reserve ``n`` at once)."""
+    parts, total = [], 0
+    while total < n and (chunk := fh.read(min(1 << 24, n - total))):
+        parts.append(chunk)
+        total += len(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 @dataclass(frozen=True)
@@ -99,8 +123,17 @@ class _Source:
 
     table: str
     file: str
-    sha256: str
+    sha256: str | None
     size: int
+
+
+@dataclass(frozen=True)
+class _How:
+    """How to read: the scheme's limits, the sheet it names for the table (or None)."""
+
+    limits: ReadLimits
+    sheet: str | None
+    table: str
 
 
 @dataclass(frozen=True)
@@ -114,6 +147,7 @@ class _Layout:
     numeric_pos: dict | None = None  # spreadsheets: numeric-cell masks by column position
     encoding: str | None = None
     sheet: str | None = None
+    warnings: tuple = ()  # problem rows (dicts) learnt while reading: BOMs removed
 
 
 @dataclass(frozen=True)
@@ -170,7 +204,7 @@ def _failed(source: _Source, failure: _Failure) -> RawTable:
     )
 
 
-def _layout(data: bytes, suffix: str, lookup, *, expected) -> _Layout | _Failure:
+def _layout(data: bytes, suffix: str, lookup, *, expected, how: _How) -> _Layout | _Failure:
     """The file's grid and header by its format (``expected``: the headers to name when
     none is found)."""
     if suffix in (".doc", ".docx", ".pdf", ".wps", ".et", ".numbers"):
@@ -182,8 +216,8 @@ def _layout(data: bytes, suffix: str, lookup, *, expected) -> _Layout | _Failure
     if suffix in PARQUET_EXTENSIONS:
         return _parquet_layout(data)
     if suffix in SPREADSHEET_EXTENSIONS:
-        return _sheet_layout(data, suffix, lookup, expected=expected)
-    return _csv_layout(data, lookup, expected=expected)
+        return _sheet_layout(data, suffix, lookup, expected=expected, how=how)
+    return _csv_layout(data, lookup, expected=expected, how=how)
 
 
 def _no_header(expected) -> str:
@@ -203,8 +237,17 @@ def _parquet_layout(data: bytes) -> _Layout | _Failure:
     return _Layout(grid, headers, 0)
 
 
-def _sheet_layout(data: bytes, suffix: str, lookup, *, expected) -> _Layout | _Failure:
-    """A workbook: the first visible worksheet with a header row."""
+def _sheet_layout(data: bytes, suffix: str, lookup, *, expected, how: _How) -> _Layout | _Failure:
+    """A workbook: checked against the limits (zip parts, used ranges) before calamine reads
+    it; then the worksheet with the header row (:func:`.sheets.choose_sheet`), whose formula
+    cells must carry saved values."""
+    infos, breach = inspect_workbook(data, how.limits)
+    if breach is not None:
+        return _Failure(breach.reason, breach.code, row=breach.row)
+    for info in infos.values():
+        failure = _range_failure(info, how.limits)
+        if failure is not None:
+            return failure
     sheets, err = read_sheet_grid(data)
     if err is not None:
         if sniff_binary(data) is None and b"\x00" not in data[:4096]:
@@ -212,23 +255,45 @@ def _sheet_layout(data: bytes, suffix: str, lookup, *, expected) -> _Layout | _F
         else:
             reason = f"cannot read this file as a spreadsheet ({err}); save it as .xlsx"
         return _Failure(reason, "wrong_format")
-    found = None
-    for name, rows in sheets:
-        hdr = find_header(rows, lookup)
-        if hdr is not None:
-            found = (name, rows, hdr)
-            break
-    if found is None:
-        if not any(any(cell_text(c) for c in r) for _, rows in sheets for r in rows):
-            return _Failure("the workbook has no data (every sheet is empty)", "empty_file")
-        return _Failure(_no_header(expected), "no_header", sheet=sheets[0][0] if sheets else None)
-    sheet, rows, (first, last) = found
+    chosen = choose_sheet(sheets, lookup, named=how.sheet, table=how.table)
+    if isinstance(chosen, SheetRefusal):
+        reason = _no_header(expected) if chosen.code == "no_header" else chosen.reason
+        return _Failure(reason, chosen.code, sheet=chosen.sheet)
+    sheet, rows, (first, last) = chosen.name, chosen.rows, chosen.header
+    info = infos.get(sheet)
+    if info is not None and info.formulas:
+        return _formula_failure(info, last)
     headers = combine_headers(rows, first, last, max(len(r) for r in rows[first : last + 1]))
     grid, numeric_pos = grid_from_rows(rows, last + 1)
     return _Layout(grid, headers, last, numeric_pos=numeric_pos, sheet=sheet)
 
 
-def _csv_layout(data: bytes, lookup, *, expected) -> _Layout | _Failure:
+def _range_failure(info, limits: ReadLimits) -> _Failure | None:
+    """A worksheet whose used range passes a limit, before the reader allocates it."""
+    for key, value in (
+        ("rows", info.rows),
+        ("columns", info.columns),
+        ("cells", info.rows * info.columns),
+    ):
+        if value > getattr(limits, key):
+            reason = f"{over_limit(key, value, getattr(limits, key))}: sheet {info.name}"
+            return _Failure(reason, "over_limit", sheet=info.name)
+    return None
+
+
+def _formula_failure(info, header: int) -> _Failure:
+    """Formula cells without a saved value: the reader would see blanks."""
+    refs = info.formulas
+    shown = ", ".join(refs[:10]) + (", …" if len(refs) > 10 else "")
+    reason = (
+        f"formula without a saved value in {len(refs):,} cells ({info.name}!{shown}); the "
+        f"reader would see blanks: open the file in Excel or WPS and save it"
+    )
+    row = int(re.sub(r"[A-Z]", "", refs[0]))
+    return _Failure(reason, "formula_without_value", row=row, sheet=info.name)
+
+
+def _csv_layout(data: bytes, lookup, *, expected, how: _How) -> _Layout | _Failure:
     """A CSV file: decoded (UTF-8, UTF-8 with BOM, GB18030), its header below any titles."""
     why = sniff_binary(data)
     if why is not None:
@@ -246,7 +311,17 @@ def _csv_layout(data: bytes, lookup, *, expected) -> _Layout | _Failure:
             f"(byte 0x{data[bad]:02x} at offset {bad}); save it as UTF-8 CSV or .xlsx"
         )
         return _Failure(reason, "undecodable", row=line)
-    grid_all, width = read_csv_grid(body)
+    scan = scan_csv(body, how.limits)  # before the parser builds anything
+    if scan.breach is not None:
+        return _Failure(
+            scan.breach.reason, scan.breach.code, row=scan.breach.row, encoding=encoding
+        )
+    if scan.bom_rows:
+        body = strip_boms(body)
+    try:
+        grid_all, width = read_csv_grid(body, field_bytes=how.limits.field_bytes)
+    except ValueError as exc:
+        return _Failure(f"cannot read this file as CSV: {exc}", "wrong_format", encoding=encoding)
     del body
     head_rows = [
         [None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in r]
@@ -259,13 +334,30 @@ def _csv_layout(data: bytes, lookup, *, expected) -> _Layout | _Failure:
     headers = combine_headers(head_rows, first, last, width)
     grid = grid_all.iloc[last + 1 :].reset_index(drop=True)
     grid.columns = range(grid.shape[1])
-    return _Layout(grid, headers, last, encoding=encoding)
+    return _Layout(grid, headers, last, encoding=encoding, warnings=_bom_warnings(scan.bom_rows))
+
+
+def _bom_warnings(rows) -> tuple:
+    """One warning per row that started with a byte-order mark (two files joined)."""
+    return tuple(
+        problem(
+            "warning",
+            None,
+            row=row,
+            column=None,
+            value=None,
+            reason="a byte-order mark (BOM) starts this row: two files were joined into one; "
+            "the mark was removed",
+            code="bom_in_file",
+        )
+        for row in rows
+    )
 
 
 def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
     """The table of a file read: columns named, cells normalised, blank rows dropped."""
     file, last = source.file, layout.last
-    problems: list = []
+    problems: list = [{**w, "file": file} for w in layout.warnings]
     frame, columns, written, letters, numeric, row_numbers = _assemble(
         source.table,
         layout.grid,

@@ -79,8 +79,26 @@ WORDS = {
     "it is a Word (RTF) document; save the table as .xlsx or .csv": (
         "它是 Word（RTF）文档；请把表格另存为 .xlsx 或 .csv"
     ),
+    # what passed a reading limit, and its unit (evalstats.inputs.read.bounds.LIMIT_WORDS)
+    "the file is too large": "文件太大",
+    "too many fields in one row": "一行的字段太多",
+    "a field too long": "有一个字段太长",
+    "a row too long": "有一行太长",
+    "too many rows": "行数太多",
+    "too many cells (rows × columns)": "单元格太多（行数 × 列数）",
+    "a part of the workbook inflates too much": "工作簿中的一个部件解压后太大",
+    "bytes": "字节",
+    "fields": "个字段",
+    "rows": "行",
+    "cells": "个单元格",
 }
 """English values of dynamic parts that are shown in Chinese."""
+
+_LIMIT = (
+    r"(?P<what>[^:]+): (?P<value>[\d,]+) (?P<unit>\w+), more than the limit of (?P<limit>[\d,]+) "
+    r"\((?P<key>limits\.\w+) in the scheme\)"
+)
+_LIMIT_ZH = "{what}：{value} {unit}，超过上限 {limit}（方案的 {key}）"
 
 _FILE_KINDS = r"(?P<names>[^)]*)"
 
@@ -372,6 +390,80 @@ REASONS: dict[str, tuple[Reason, ...]] = {
             "请另存为 UTF-8 CSV 或 .xlsx",
         ),
         Reason(ANY, "无法解码文件；请另存为 UTF-8 CSV 或 .xlsx"),
+    ),
+    "over_limit": (
+        Reason(_LIMIT, _LIMIT_ZH + "；文件没有读取"),
+        Reason(
+            _LIMIT + r": sheet (?P<sheet>.+)", "工作表 {sheet}：" + _LIMIT_ZH + "；文件没有读取"
+        ),
+        Reason(_LIMIT + r": (?P<part>[^ ]+)", _LIMIT_ZH + "：{part}；文件没有读取"),
+        Reason(
+            r"(?P<what>[^:]+): (?P<unit>\w+): more than the limit of (?P<limit>[\d,]+) "
+            r"\((?P<key>limits\.\w+) in the scheme\)(?:: (?P<part>[^ ]+))?",
+            "{what}：超过上限 {limit} {unit}（方案的 {key}）；文件没有读取",
+        ),
+        Reason(
+            r"a part of the workbook \((?P<part>[^)]+)\) inflates (?P<ratio>[\d,]+) times its "
+            r"compressed size, more than the limit of (?P<limit>[\d,]+) \(limits\.zip_ratio "
+            r"in the scheme\); it is padding, not a table",
+            "工作簿中的部件 {part} 解压后是压缩大小的 {ratio} 倍，超过上限 {limit}"
+            "（方案的 limits.zip_ratio）；这是填充数据，不是表格；文件没有读取",
+        ),
+        Reason(ANY, "文件超过了读取上限（方案的 [limits]），没有读取"),
+    ),
+    "unclosed_quote": (
+        Reason(
+            r'unclosed quote: the " that opens a field in this row is never closed, so the rest '
+            r"of the file \((?P<rest>[\d,]+) bytes\) would be one field; remove the quote or "
+            r"close it",
+            '引号没有闭合：这一行有一个字段以英文双引号 " 开头，但没有对应的结束引号，文件其余部分'
+            "（{rest} 字节）都会被当成一个字段；请删掉这个引号或补上结束引号",
+        ),
+        Reason(ANY, "引号没有闭合；请删掉这个引号或补上结束引号"),
+    ),
+    "bom_in_file": (
+        Reason(
+            r"a byte-order mark \(BOM\) starts this row: two files were joined into one; the "
+            r"mark was removed",
+            "这一行开头有字节顺序标记（BOM）：两个文件被拼接成了一个；该标记已删除",
+        ),
+        Reason(ANY, "这一行开头有字节顺序标记（BOM），已删除"),
+    ),
+    "ambiguous_sheet": (
+        Reason(
+            r"more than one sheet has the header row \((?P<names>[^)]+)\); delete the stale copy "
+            r"or name the sheet to read in the scheme "
+            r'\((?P<key>\[sheets\] \w+) = "(?P<first>.+)"\)',
+            "不止一个工作表有表头行（{names}）；请删除过时的副本，或在方案中指定要读取的工作表"
+            '（{key} = "{first}"）',
+        ),
+        Reason(ANY, "不止一个工作表有表头行；请删除过时的副本，或在方案的 [sheets] 中指定工作表"),
+    ),
+    "hidden_sheet": (
+        Reason(
+            r"the data are on hidden sheet (?P<sheet>.+); unhide it in Excel or WPS, or name it "
+            r'in the scheme \((?P<key>\[sheets\] \w+) = "(?P<again>.+)"\)',
+            "数据在隐藏的工作表 {sheet} 上；请在 Excel 或 WPS 中取消隐藏，或在方案中指定它"
+            '（{key} = "{again}"）',
+        ),
+        Reason(ANY, "数据在隐藏的工作表上；请取消隐藏，或在方案的 [sheets] 中指定它"),
+    ),
+    "no_such_sheet": (
+        Reason(
+            r"no sheet named (?P<sheet>.+) \((?P<key>\[sheets\] \w+) in the scheme\); the "
+            r"sheets are (?P<names>.*)",
+            "没有名为 {sheet} 的工作表（方案的 {key}）；工作簿中的工作表有：{names}",
+        ),
+        Reason(ANY, "方案的 [sheets] 指定的工作表不存在"),
+    ),
+    "formula_without_value": (
+        Reason(
+            r"formula without a saved value in (?P<n>[\d,]+) cells \((?P<cells>.+)\); the "
+            r"reader would see blanks: open the file in Excel or WPS and save it",
+            "{n} 个单元格是公式但没有保存计算结果（{cells}），读取时会变成空白：请用 Excel 或 WPS "
+            "打开这个文件并保存",
+        ),
+        Reason(ANY, "有公式单元格没有保存计算结果；请用 Excel 或 WPS 打开这个文件并保存"),
     ),
     "no_data": (
         Reason(r"no data rows below the header", "表头下面没有数据行"),
