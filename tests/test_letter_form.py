@@ -14,7 +14,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from evalstats.analyses import profile
-from evalstats.core.scheme import LetterSettings
+from evalstats.core.letter_settings import LetterSettings
 from evalstats.present import format as fmt
 from evalstats.present import letters
 from evalstats.present.rules import rules_text

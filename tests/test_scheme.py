@@ -429,7 +429,7 @@ def test_identifier_header_colliding_with_another_column(tmp_path, default_text)
 
 # ---------------------------------------------------------------- [letters] (issue 14 item 5)
 def test_letter_settings_defaults(scheme):
-    from evalstats.core.scheme import LetterSettings
+    from evalstats.core.letter_settings import LetterSettings
 
     s = scheme.letters
     # the bundled file states the defaults, and the demo office's English texts (a scheme that
@@ -459,7 +459,7 @@ def test_letter_settings_edited_and_optional(tmp_path, default_text):
     start = default_text.index("[letters]")
     end = default_text.index("# ----", start)
     without = default_text[:start] + default_text[end:]
-    from evalstats.core.scheme import LetterSettings
+    from evalstats.core.letter_settings import LetterSettings
 
     assert load_scheme(write(tmp_path, without, "bare.toml")).letters == LetterSettings()
 

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from evalstats.core.cycles import parse_cycle
-from evalstats.core.scheme import LetterSettings
+from evalstats.core.letter_settings import LetterSettings
 
 __all__ = [
     "EXCEL_NUMBER_FORMATS",

@@ -1,5 +1,5 @@
 """Who sends a letter, when, and under which number: the scheme's ``[letters]`` settings
-(:class:`evalstats.core.scheme.LetterSettings`) applied to one unit's letter.
+(:class:`evalstats.core.letter_settings.LetterSettings`) applied to one unit's letter.
 
 The date is the ``date`` given (``evalstats letters --date``), else the scheme's
 ``[letters] date``, else today; the reply deadline is ``reply_days`` after it; the reference
