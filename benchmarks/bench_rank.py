@@ -3,6 +3,7 @@
 Run::
 
     .venv/bin/python benchmarks/bench_rank.py [--units 200] [--resamples 10000] [--naive-reps 5]
+                                              [--scales 1,8,80]
 
 Synthetic data: ``--units`` units of 45-79 forms each (mean about 62) in 4 groups (enterprise
 ~45 %, 5 supervisors, public ~35 %, deputies the rest), 3 series, a latent unit quality plus a
@@ -11,11 +12,16 @@ per-form "halo", about 4 % 不了解 and 1.5 % blank answers.  Times :func:`rank
 run, a naive baseline that resamples form rows with pandas (``groupby(["unit", "group"])
 .sample(frac=1, replace=True)`` then groupby means, weights, composite and ranks) for a few
 replicates, scaled per replicate.  Goals (issue 3): under 2 s and at least 100× faster.
+
+``--scales`` repeats the timing with the forms of every unit multiplied (1, 8, 80: about 12k,
+99k and 1M forms; issue 16's goal: at most 1 s at each, flat across sizes), printing the wall
+and CPU time (``time.process_time``, both threads) and the load average with each.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -32,21 +38,24 @@ DIMS = list(SCHEME.dimension_codes)
 GROUPS = list(SCHEME.group_codes)
 
 
-def make_forms(n_units: int, seed: int = 2026) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Synthetic validated forms and units tables."""
+def make_forms(
+    n_units: int, seed: int = 2026, scale: float = 1.0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Synthetic validated forms and units tables (``scale``: forms per unit multiplied, the
+    5 supervisors kept)."""
     rng = np.random.default_rng(seed)
     units = [f"U{i:03d}" for i in range(n_units)]
     quality = rng.normal(0.0, 0.6, n_units)
     unit_idx, group_idx = [], []
     for i in range(n_units):
-        total = int(rng.integers(45, 80))
+        total = int(int(rng.integers(45, 80)) * scale)
         sizes = {"enterprise": int(total * 0.45), "supervisor": 5, "public": int(total * 0.35)}
         sizes["deputy"] = max(1, total - sum(sizes.values()))
         for g, n in sizes.items():
-            unit_idx += [i] * n
-            group_idx += [GROUPS.index(g)] * n
-    unit = np.array(unit_idx)
-    group = np.array(group_idx)
+            unit_idx.append(np.full(n, i))
+            group_idx.append(np.full(n, GROUPS.index(g)))
+    unit = np.concatenate(unit_idx)
+    group = np.concatenate(group_idx)
     n = len(unit)
     halo = rng.normal(0.0, 1.0, n)
     data = {
@@ -110,7 +119,10 @@ def main(argv=None) -> int:
     ap.add_argument("--resamples", type=int, default=10_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--naive-reps", type=int, default=5)
+    ap.add_argument("--scales", default="", help="forms per unit multiplied, e.g. 1,8,80")
     args = ap.parse_args(argv)
+    if args.scales:
+        return sizes(args)
 
     forms, units = make_forms(args.units)
     t0 = time.perf_counter()
@@ -161,6 +173,29 @@ def main(argv=None) -> int:
     print(f"largest p_last: {worst['unit']} ({worst['series']}) {worst['p_last']:.3f}")
     ok = fast < 2.0 and speedup >= 100
     print(f"goals (< 2 s and >= 100×): {'met' if ok else 'NOT met'}")
+    return 0
+
+
+def sizes(args) -> int:
+    """Wall and CPU time of rank_uncertainty at each scale of the forms per unit."""
+    print(f"# load {os.getloadavg()} at start; median of {args.repeats} after a warm-up")
+    for scale in (float(x) for x in args.scales.split(",") if x):
+        forms, units = make_forms(args.units, scale=scale)
+        patterns = patterns_of(forms)
+        cell = patterns.groupby(["unit", "group"], observed=True)["count"].sum()
+        rank_uncertainty(patterns, units=units, n_resamples=200, rng=0)  # warm-up
+        wall, cpu = [], []
+        for i in range(args.repeats):
+            w0, c0 = time.perf_counter(), time.process_time()
+            rank_uncertainty(patterns, units=units, n_resamples=args.resamples, rng=i)
+            wall.append(time.perf_counter() - w0)
+            cpu.append(time.process_time() - c0)
+        print(
+            f"{len(forms):>9,} forms ({len(patterns):,} patterns, cells {cell.min()}-{cell.max()}):"
+            f" {args.resamples} resamples {statistics.median(wall):.2f} s wall, "
+            f"{statistics.median(cpu):.2f} s CPU; load {os.getloadavg()}",
+            flush=True,
+        )
     return 0
 
 

@@ -1,153 +1,234 @@
-"""Benchmark: ``evalstats.counts.tally`` against a plain ``np.bincount`` and a naive pandas melt.
+"""Benchmark: ``evalstats.counts.tally`` on the table ``validate_cycle`` produces.
 
-Generates a synthetic validated forms table in memory (Categorical codes: 200 units, the
-scheme's groups and dimensions, ~2 % blanks, a str ``cycle`` column as in the forms contract),
-checks that the three methods give the same counts, then times each (median of ``--repeats``
-runs after an untimed warm-up) and prints the ratios against the plain bincount measured at the
-same size in the same run.  See ``../shared/bench/ANCHORS.md`` for the anchors (10M forms:
-plain bincount ≈ 0.10 s, naive melt ≈ 3.7 s).
+Writes a cycle folder (``benchmarks/bench_validate.py``'s generator: 24 units, the default
+headers, ~3 % blanks, 不了解 answers, a comment column) with ``--base`` forms to a temp folder,
+validates it once with :func:`evalstats.inputs.validate.validate_cycle` and repeats that validated
+table (``pd.concat``, which keeps every dtype and shares the same string objects) up to each size
+of ``--sizes``.  So the tally reads what users' runs give it: Categorical codes and the
+``cycle`` column exactly as validation builds it.
+
+In the same process, on the same codes (read in place, ``Categorical.codes``), it times two
+baselines of the anchor (``../shared/bench/ANCHORS.md``): a *plain* ``np.bincount`` (one int key
+array over all rows, one bincount per dimension) and a *chunked* one (the same in row chunks of
+2**18 with int16 keys); checks that the tally's counts equal theirs; and prints the tally's
+ratio to each.  Times are the median of ``--repeats`` runs after an untimed warm-up, as CPU
+time of the process (``time.process_time``: the tally and the baselines run on one thread, and
+CPU time is what a shared machine's load disturbs least) and as wall time.  ``--object-cycle``
+adds a row with ``cycle`` as an object column (what ``validate_cycle`` built before issue 16).
+
+Memory: the peak of numpy's allocations during one call (``tracemalloc``), against the table's
+real size: the shallow size of every column (codes, int64, one pointer per row of an object
+column) plus each distinct string object once (``memory_usage(deep=True)`` counts a shared
+string once per row: 5-10× too much for a validated table).  The load average is printed at the
+start and with every size.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_tally.py [--sizes 1e6,1e7] [--repeats 5] [--no-melt]
+    .venv/bin/python benchmarks/bench_tally.py [--sizes 1e5,1e6,1e7] [--base 100000]
+                                               [--repeats 5] [--object-cycle]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
+import tempfile
 import time
+import tracemalloc
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_validate import generate
+
 from evalstats.core.scheme import load_scheme
 from evalstats.counts.tally import tally
 
-UNITS = 200
-SEED = 20260101
+CHUNK = 1 << 18
 
 
-def make_forms(n: int, scheme, seed: int = SEED) -> pd.DataFrame:
-    """Synthetic validated forms table with ``n`` rows (only the columns the tally reads)."""
-    rng = np.random.default_rng(seed)
-    units = [f"U{i:03d}" for i in range(UNITS)]
-    size = rng.dirichlet(np.full(UNITS, 4.0))
-    unit = rng.choice(UNITS, size=n, p=size).astype(np.int16)
-    w = np.array(list(scheme.group_weights.values()))
-    group = rng.choice(len(w), size=n, p=w / w.sum()).astype(np.int8)
-    nl = len(scheme.level_codes)
-    p_level = np.linspace(2.0, 1.0, nl)
-    p_level = 0.98 * p_level / p_level.sum()
-    cols = {
-        "cycle": pd.array(np.full(n, "2026H1", dtype=object), dtype="str"),
-        "unit": pd.Categorical.from_codes(unit, categories=units),
-        "group": pd.Categorical.from_codes(group, categories=list(scheme.group_codes)),
-    }
-    for d in scheme.dimension_codes:
-        lv = rng.choice(nl + 1, size=n, p=[*p_level, 0.02]).astype(np.int8)
-        lv[lv == nl] = -1
-        cols[d] = pd.Categorical.from_codes(lv, dtype=scheme.level_dtype)
-    return pd.DataFrame(cols)
+def validated_forms(n_base: int) -> pd.DataFrame:
+    """``validate_cycle``'s forms table of a generated cycle of ``n_base`` forms."""
+    from evalstats.inputs.validate import validate_cycle
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "2026H1"
+        generate(folder, n_base)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return validate_cycle(folder, raise_on_error=False).forms
+
+
+def repeat_to(forms: pd.DataFrame, n: int) -> pd.DataFrame:
+    """``forms`` repeated (then cut) to ``n`` rows; dtypes and shared strings kept."""
+    k = -(-n // len(forms))
+    out = pd.concat([forms] * k, ignore_index=True) if k > 1 else forms
+    return out.iloc[:n].reset_index(drop=True) if len(out) != n else out
+
+
+def real_size(forms: pd.DataFrame) -> int:
+    """Bytes the table really holds: shallow column sizes + each distinct string once."""
+    total = 0
+    seen: set[int] = set()
+    for name in forms.columns:
+        col = forms[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            total += col.array.codes.nbytes + int(col.cat.categories.memory_usage(deep=True))
+        elif col.dtype == object:
+            values = col.to_numpy()
+            total += values.nbytes
+            for v in values:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    total += sys.getsizeof(v)
+        else:
+            total += int(col.memory_usage(index=False, deep=True))
+    return total
+
+
+def codes_of(forms: pd.DataFrame, scheme):
+    return (
+        forms["unit"].array.codes,
+        forms["group"].array.codes,
+        [forms[d].array.codes for d in scheme.dimension_codes],
+        len(forms["unit"].cat.categories),
+    )
 
 
 def plain_bincount(forms: pd.DataFrame, scheme) -> np.ndarray:
-    """The anchor's plain method: int key per (unit, group, level), one bincount per dimension."""
-    nu = len(forms["unit"].cat.categories)
-    ng = len(scheme.group_codes)
-    nl = len(scheme.level_codes) + 1
+    """Anchor c: one int key per (unit, group, level) over all rows, a bincount per dimension."""
+    unit, group, levels, nu = codes_of(forms, scheme)
+    ng, nl = len(scheme.group_codes), len(scheme.level_codes) + 1
     nbins = nu * ng * nl
-    base = forms["unit"].cat.codes.to_numpy().astype(np.int16)
+    base = unit.astype(np.int16)
     base *= ng
-    base += forms["group"].cat.codes.to_numpy()
+    base += group
     base *= nl
     base += 1
     key = np.empty_like(base)
-    out = np.empty((len(scheme.dimension_codes), nbins), np.int64)
-    for j, d in enumerate(scheme.dimension_codes):
-        np.add(base, forms[d].cat.codes.to_numpy(), out=key)
+    out = np.empty((len(levels), nbins), np.int64)
+    for j, lv in enumerate(levels):
+        np.add(base, lv, out=key)
         out[j] = np.bincount(key, minlength=nbins)
     return out
 
 
-def naive_melt(forms: pd.DataFrame, scheme) -> pd.Series:
-    """Naive pandas: melt to one row per answer, then groupby size."""
-    long = forms.melt(
-        id_vars=["cycle", "unit", "group"],
-        value_vars=list(scheme.dimension_codes),
-        var_name="dimension",
-        value_name="level",
-    )
-    return long.groupby(["cycle", "unit", "group", "dimension", "level"], observed=True).size()
+def chunked_bincount(forms: pd.DataFrame, scheme) -> np.ndarray:
+    """Anchor c′: the same in row chunks of 2**18 with int16 keys (memory O(chunk))."""
+    unit, group, levels, nu = codes_of(forms, scheme)
+    ng, nl = len(scheme.group_codes), len(scheme.level_codes) + 1
+    nbins = nu * ng * nl
+    n = len(unit)
+    out = np.zeros((len(levels), nbins), np.int64)
+    chunk = max(1, min(CHUNK, n))
+    base = np.empty(chunk, np.int16)
+    key = np.empty(chunk, np.int16)
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        b, k = base[: e - s], key[: e - s]
+        np.multiply(unit[s:e], ng, out=b, dtype=np.int16)
+        b += group[s:e]
+        b *= nl
+        b += 1
+        for j, lv in enumerate(levels):
+            np.add(b, lv[s:e], out=k, dtype=np.int16)
+            out[j] += np.bincount(k, minlength=nbins)
+    return out
 
 
-def time_it(fn, repeats: int):
-    fn()  # warm-up, untimed
-    times = []
+def check_same(t: pd.DataFrame, ref: np.ndarray, scheme, nu: int) -> None:
+    nd, nl, ng = len(scheme.dimension_codes), len(scheme.level_codes), len(scheme.group_codes)
+    dense = t["count"].to_numpy().reshape(nu, ng, nd, nl + 1)
+    want = ref.reshape(nd, nu, ng, nl + 1).transpose(1, 2, 0, 3)
+    blank_last = np.concatenate([want[..., 1:], want[..., :1]], axis=-1)
+    if not np.array_equal(dense, blank_last):
+        raise SystemExit("evalstats.counts.tally and the bincount disagree")
+
+
+def timed(fn, repeats: int) -> tuple[float, float]:
+    """(median CPU seconds, median wall seconds) after an untimed warm-up."""
+    fn()
+    cpu, wall = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        c0, w0 = time.process_time(), time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    return statistics.median(cpu), statistics.median(wall)
 
 
-def check_same(forms, scheme, t, plain, melt) -> None:
-    nd, nl = len(scheme.dimension_codes), len(scheme.level_codes)
-    dense = t["count"].to_numpy().reshape(UNITS, len(scheme.group_codes), nd, nl + 1)
-    ref = plain.reshape(nd, UNITS, len(scheme.group_codes), nl + 1).transpose(1, 2, 0, 3)
-    if not np.array_equal(dense[..., :nl], ref[..., 1:]) or not np.array_equal(
-        dense[..., nl], ref[..., 0]
-    ):
-        raise SystemExit("evalstats.counts.tally and plain bincount disagree")
-    if melt is not None:
-        tt = t[t["level"] != "blank"].set_index(["unit", "group", "dimension", "level"])["count"]
-        m = melt.droplevel("cycle")
-        m.index = m.index.set_names(["unit", "group", "dimension", "level"])
-        mm = m.reset_index()
-        mm["level"] = mm["level"].astype(str)
-        mm["dimension"] = mm["dimension"].astype(str)
-        mm = mm.set_index(["unit", "group", "dimension", "level"])[0]
-        got = tt[tt > 0]
-        got.index = pd.MultiIndex.from_arrays(
-            [got.index.get_level_values(i).astype(str) for i in range(4)]
-        )
-        mm.index = pd.MultiIndex.from_arrays(
-            [mm.index.get_level_values(i).astype(str) for i in range(4)]
-        )
-        if not got.sort_index().equals(mm.sort_index().astype(np.int64)):
-            raise SystemExit("evalstats.counts.tally and naive melt disagree")
+def peak_bytes(fn) -> int:
+    """Peak of the numpy/Python allocations made during one call of ``fn``."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def load() -> str:
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1e5,1e6,1e7", help="numbers of forms, comma-separated")
+    ap.add_argument("--base", type=int, default=100_000, help="forms validated from the file")
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--no-melt", action="store_true", help="skip the naive pandas melt")
+    ap.add_argument("--object-cycle", action="store_true", help="also time cycle as object")
     args = ap.parse_args(argv)
     scheme = load_scheme()
     sizes = [int(float(x)) for x in args.sizes.split(",") if x]
+    print(f"# {load()} at start; validating {args.base:,} generated forms", flush=True)
+    t0 = time.perf_counter()
+    base = validated_forms(args.base)
     print(
-        f"{'forms':>10} {'plain bincount':>15} {'evalstats.counts.tally':>16} {'naive melt':>12} "
-        f"{'tally/plain':>12} {'melt/plain':>11} {'melt/tally':>11}"
+        f"# validate_cycle: {time.perf_counter() - t0:.1f} s; cycle dtype {base['cycle'].dtype}, "
+        f"unit codes {base['unit'].array.codes.dtype}; times: median of {args.repeats}, "
+        "CPU (wall) ms",
+        flush=True,
     )
+    print(
+        f"{'forms':>10} {'table MiB':>9} {'plain':>15} {'chunked':>15} {'tally':>15} "
+        f"{'/plain':>12} {'/chunked':>12} {'tally +MiB':>10} {'+% table':>8} {'chunked +MiB':>12}"
+        "  load"
+    )
+    variants = [("", None)]
+    if args.object_cycle:
+        variants.append((" (cycle object)", object))
     for n in sizes:
-        forms = make_forms(n, scheme)
-        t = tally(forms, scheme)
-        plain = plain_bincount(forms, scheme)
-        melt = None if args.no_melt else naive_melt(forms, scheme)
-        check_same(forms, scheme, t, plain, melt)
-        del melt
-        t_plain = time_it(lambda f=forms: plain_bincount(f, scheme), args.repeats)
-        t_tally = time_it(lambda f=forms: tally(f, scheme), args.repeats)
-        if args.no_melt:
-            t_melt = float("nan")
-        else:
-            t_melt = time_it(lambda f=forms: naive_melt(f, scheme), max(1, min(args.repeats, 3)))
-        print(
-            f"{n:>10.0e} {t_plain * 1e3:>12.1f} ms {t_tally * 1e3:>13.1f} ms "
-            f"{t_melt * 1e3:>9.0f} ms {t_tally / t_plain:>11.2f}x {t_melt / t_plain:>10.1f}x "
-            f"{t_melt / t_tally:>10.1f}x"
-        )
+        forms = repeat_to(base, n)
+        nu = len(forms["unit"].cat.categories)
+        check_same(tally(forms, scheme), chunked_bincount(forms, scheme), scheme, nu)
+        check_same(tally(forms, scheme), plain_bincount(forms, scheme), scheme, nu)
+        size = real_size(forms)
+        plain = timed(lambda f=forms: plain_bincount(f, scheme), args.repeats)
+        chunked = timed(lambda f=forms: chunked_bincount(f, scheme), args.repeats)
+        chunked_extra = peak_bytes(lambda f=forms: chunked_bincount(f, scheme))
+        for label, cycle_dtype in variants:
+            f = forms
+            if cycle_dtype is object:
+                f = forms.assign(cycle=pd.Series(np.full(n, str(forms["cycle"].iloc[0]), object)))
+            t = timed(lambda f=f: tally(f, scheme), args.repeats)
+            extra = peak_bytes(lambda f=f: tally(f, scheme))
+            print(
+                f"{n:>10.0e} {size / 2**20:>9.1f} "
+                f"{plain[0] * 1e3:>7.1f} ({plain[1] * 1e3:>5.0f}) "
+                f"{chunked[0] * 1e3:>7.1f} ({chunked[1] * 1e3:>5.0f}) "
+                f"{t[0] * 1e3:>7.1f} ({t[1] * 1e3:>5.0f}) "
+                f"{t[0] / plain[0]:>5.2f}x ({t[1] / plain[1]:.2f}) "
+                f"{t[0] / chunked[0]:>5.2f}x ({t[1] / chunked[1]:.2f}) "
+                f"{extra / 2**20:>10.1f} {100 * extra / size:>7.1f}% {chunked_extra / 2**20:>12.1f}"
+                f"  {load()}{label}",
+                flush=True,
+            )
+        del forms
 
 
 if __name__ == "__main__":

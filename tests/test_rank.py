@@ -814,6 +814,54 @@ def test_large_cells_mixed_with_small_cells_and_reproducible():
         assert (approx[col] - exact[col]).abs().max() <= 1, col
 
 
+def near_threshold_case(seed=1):
+    """6 units × 4 groups × 64–120 forms (just at and above ``LARGE_CELL_THRESHOLD``): mostly
+    满意, a few 不满意 (skewed cell sums, where the normal approximation is weakest), half the
+    forms giving one answer on every dimension."""
+    rng = np.random.default_rng(seed)
+    levels = np.array([*S.level_codes, None], dtype=object)
+    frames = []
+    for i, unit in enumerate("ABCDEF"):
+        for g in GROUPS:
+            n = int(rng.integers(LARGE_CELL_THRESHOLD, 121))
+            p = np.array([0.80 - 0.01 * i, 0.08, 0.04, 0.02 + 0.01 * i, 0.03, 0.03])
+            lv = rng.choice(len(levels), size=(n, len(DIMS)), p=p / p.sum())
+            same = rng.random(n) < 0.5
+            lv[same] = lv[same, :1]
+            frame = pd.DataFrame(levels[lv], columns=DIMS)
+            frames.append(frame.assign(cycle="2026H1", unit=unit, group=g))
+    forms = pd.concat(frames, ignore_index=True)
+    for d in DIMS:
+        forms[d] = pd.Categorical(forms[d], dtype=S.level_dtype)
+    forms["unit"] = pd.Categorical(forms["unit"])
+    forms["group"] = pd.Categorical(forms["group"], categories=GROUPS)
+    return patterns_of(forms)
+
+
+def test_cells_at_the_threshold_agree_with_exact_resampling():
+    # the smallest cells the default threshold sends to the normal approximation
+    pats = near_threshold_case()
+    sizes = pats.groupby(["unit", "group"], observed=True)["count"].sum()
+    assert sizes.min() >= LARGE_CELL_THRESHOLD and sizes.max() <= 120
+    units = pd.DataFrame({"unit": list("ABCDEF"), "series": "enforcement"})
+    n = 6000
+    exact = rank_uncertainty(pats, units=units, n_resamples=n, rng=1, large_cell_threshold=None)
+    approx = rank_uncertainty(pats, units=units, n_resamples=n, rng=2)
+    exact, approx = exact.set_index("unit"), approx.set_index("unit")
+    assert (exact["p_last"].between(0.05, 0.95)).sum() >= 2  # uncertain enough to test
+    for col in ("p_last", "p_top3"):
+        agree(approx[col].to_dict(), exact[col].to_dict(), n, n)
+    for col in ("rank_low", "rank_high"):
+        assert (approx[col] - exact[col]).abs().max() <= 1, col
+    below = rank_uncertainty(  # one form fewer than the threshold everywhere: all exact
+        pats, units=units, n_resamples=200, rng=2, large_cell_threshold=int(sizes.max()) + 1
+    )
+    exact_again = rank_uncertainty(
+        pats, units=units, n_resamples=200, rng=2, large_cell_threshold=None
+    )
+    pd.testing.assert_frame_equal(below, exact_again)
+
+
 def test_constant_large_cell_is_exact_and_cell_without_valid_answers_drops_out():
     # a 1,000-form cell where every form says 不了解 has no valid answer in any replicate;
     # B's other group decides its composite, exactly as on the exact path

@@ -233,6 +233,86 @@ def test_tally_to_array_ignores_row_order():
     assert dense.shape == (1, 3, 4, 5, 6) and cycles == ["2026H1"] and units == ["U1", "U2", "U3"]
 
 
+@st.composite
+def coded_forms(draw):
+    """Forms whose columns take every shape the tally reads: cycle as one- or many-category
+    Categorical (unused categories too), pyarrow ``str`` or object; categories of group and
+    levels in another order than the scheme's; 1 to 3,000 units (dimension blocks of 5, 3+2,
+    2+2+1 and 1 each, 2- and 4-byte keys)."""
+    n = draw(st.integers(0, 90))
+    seed = draw(st.integers(0, 2**32 - 1))
+    n_units = draw(st.sampled_from([1, 2, 3, 7, 40, 200, 3000]))
+    cycles = draw(st.sampled_from([("2026H1",), ("2026H1", "2026A"), ("2027A", "2026H2", "2026A")]))
+    rng = np.random.default_rng(seed)
+    units = [f"U{i:04d}" for i in range(n_units)]
+    cyc = rng.choice(list(cycles), n)
+    kind = draw(st.sampled_from(["categorical", "categorical_extra", "str", "object"]))
+    if kind == "categorical":
+        cycle = pd.Categorical(cyc, categories=list(cycles))
+    elif kind == "categorical_extra":  # a category without forms, before the others
+        cycle = pd.Categorical(cyc, categories=["2099A", *cycles])
+    else:
+        cycle = pd.array(cyc, dtype="str" if kind == "str" else object)
+    groups = draw(st.permutations(GROUPS))
+    data = {
+        "cycle": cycle,
+        "unit": pd.Categorical.from_codes(rng.integers(0, n_units, n), categories=units),
+        "group": pd.Categorical(rng.choice(GROUPS, n), categories=groups),
+    }
+    for d in DIMS:
+        levels = draw(st.permutations(LEVELS))
+        values = np.array([*LEVELS, None], dtype=object)[rng.integers(0, len(LEVELS) + 1, n)]
+        data[d] = pd.Categorical(values, categories=levels, ordered=draw(st.booleans()))
+    return pd.DataFrame(data)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(forms=coded_forms(), chunk=st.sampled_from([1, 7, 64, 1 << 18]))
+def test_tally_equals_naive_on_every_column_shape(forms, chunk):
+    """The bincount tally (dimension blocks, per-chunk category maps, codes read in place)
+    equals a melt + groupby count on tables of every shape it reads, in any chunking."""
+    old = tally_module.CHUNK_ROWS
+    tally_module.CHUNK_ROWS = chunk
+    try:
+        t = tally(forms)
+    finally:
+        tally_module.CHUNK_ROWS = old
+    assert list(t.columns) == TALLY_COLUMNS
+    assert t["count"].sum() == len(forms) * len(DIMS)
+    cycles = sorted({str(c) for c in forms["cycle"]})
+    assert list(t["cycle"].unique()) == cycles  # the cycles with forms, sorted
+    if len(forms):
+        ref = naive_tally(forms.assign(cycle=forms["cycle"].astype(str)))
+        pd.testing.assert_series_equal(as_series(t), ref, check_names=False)
+    via_patterns = tally_from_patterns(pattern_counts(forms))
+    # DataFrame.equals: same values and dtypes (assert_frame_equal takes seconds at 3,000 units)
+    assert via_patterns.equals(t) and via_patterns.dtypes.equals(t.dtypes)
+
+
+def test_dimension_blocks_keep_int16_keys():
+    assert tally_module.dimension_blocks(5, 200 * 4 * 6, 6) == [[0, 1], [2, 3], [4]]
+    assert tally_module.dimension_blocks(5, 24 * 4 * 6, 6) == [[0, 1, 2], [3, 4]]
+    assert tally_module.dimension_blocks(5, 1 * 4 * 6, 6) == [[0, 1, 2, 3, 4]]
+    assert tally_module.dimension_blocks(5, 3000 * 4 * 6, 6) == [[0], [1], [2], [3], [4]]
+    assert tally_module.dimension_blocks(4, 3 * 4 * 6, 6) == [[0, 1, 2, 3]]
+    assert tally_module.dimension_blocks(0, 10, 6) == []
+    for nd, nbins, nl in [(5, 4800, 6), (7, 96, 6), (3, 40, 9)]:
+        for block in tally_module.dimension_blocks(nd, nbins, nl):
+            assert nbins * nl ** (len(block) - 1) < 2**15
+
+
+def test_tally_reads_the_categoricals_codes_in_place():
+    forms = random_forms(50, 3)
+    forms["cycle"] = pd.Categorical(forms["cycle"])
+    for col in ("cycle", "unit", "group", *DIMS):
+        assert np.shares_memory(tally_module.own_codes(forms[col]), forms[col].array.codes)
+    codes = tally_module.check_forms(forms, SCHEME)
+    assert np.shares_memory(codes.unit, forms["unit"].array.codes)
+    assert all(
+        np.shares_memory(lv, forms[d].array.codes) for lv, d in zip(codes.levels, DIMS, strict=True)
+    )
+
+
 # ---------------------------------------------------------------------- bad arguments
 def test_errors_forms_type_and_columns():
     with pytest.raises(TypeError) as e:

@@ -59,47 +59,100 @@ def _all_equal_to_first(col: pd.Series) -> bool:
     return bool((col == first).all())
 
 
-def category_codes(col: pd.Series, name: str, categories) -> np.ndarray:
-    """Integer codes of Categorical ``col`` against ``categories`` (-1 = missing)."""
+def own_codes(col: pd.Series) -> np.ndarray:
+    """The codes of Categorical ``col`` as stored: a read-only view, never a copy.
+
+    ``col.cat.codes`` builds a new Series (a copy of the codes); a tally of 10M forms
+    would copy each of its columns.
+
+    Examples
+    --------
+    >>> own_codes(pd.Series(pd.Categorical(["b", "a", None]))).tolist()
+    [1, 0, -1]
+    """
+    return col.array.codes
+
+
+def category_lut(col: pd.Series, name: str, categories) -> np.ndarray | None:
+    """How to turn the codes of Categorical ``col`` into positions in ``categories``.
+
+    Returns None when the categories are the same list (the codes are the positions), else
+    a lookup table ``lut`` with ``lut[code]`` the position (``lut[-1]`` = -1, missing).
+    TypeError if ``col`` is not Categorical, ValueError naming categories not in
+    ``categories``.
+
+    Examples
+    --------
+    >>> col = pd.Series(pd.Categorical(["b", "a"], categories=["b", "a"]))
+    >>> category_lut(col, "x", ["a", "b"]).tolist()
+    [1, 0, -1]
+    """
     if not isinstance(col.dtype, pd.CategoricalDtype):
         raise TypeError(f"forms[{name!r}] must be a Categorical column; got dtype {col.dtype}")
     cats = list(col.cat.categories)
-    codes = col.cat.codes.to_numpy()
     categories = list(categories)
     if cats == categories:
-        return codes
+        return None
     idx = pd.Index(categories).get_indexer(cats)
     unknown = [c for c, i in zip(cats, idx, strict=True) if i < 0]
     if unknown:
         raise ValueError(
             f"forms[{name!r}] has categories not in the scheme: {unknown}; allowed: {categories}"
         )
-    lut = np.append(idx, -1).astype(codes.dtype if len(categories) < 127 else np.int32)
-    return lut[codes]  # code -1 picks the appended -1
+    return np.append(idx, -1).astype(np.int8 if len(categories) < 127 else np.int32)
 
 
-def _cycle_codes(col: pd.Series) -> tuple[np.ndarray | None, list[str]]:
-    """(codes or None when there is one cycle, sorted cycle ids)."""
-    n = len(col)
-    if n == 0:
+def category_codes(col: pd.Series, name: str, categories) -> np.ndarray:
+    """Integer codes of Categorical ``col`` against ``categories`` (-1 = missing).
+
+    The column's own codes (no copy) when its categories are ``categories``.
+
+    Examples
+    --------
+    >>> col = pd.Series(pd.Categorical(["b", None], categories=["b", "a"]))
+    >>> category_codes(col, "x", ["a", "b"]).tolist()
+    [1, -1]
+    """
+    lut = category_lut(col, name, categories)
+    codes = own_codes(col)
+    return codes if lut is None else lut[codes]  # code -1 picks the appended -1
+
+
+def _cycle_slots(col: pd.Series) -> tuple[np.ndarray | None, list[str]]:
+    """(codes, or None when there is one slot; the cycle id of each code) of ``col``.
+
+    A Categorical column gives its own codes and categories (one slot per category, used or
+    not: no pass over the rows beyond the check for missing values); another column is
+    compared with its first value (pyarrow ``str``: in C) and factorized when it varies.
+    """
+    if len(col) == 0:
         return None, []
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy()
+        codes = own_codes(col)
         if codes.min() < 0:
             raise ValueError("forms['cycle'] has missing values")
-        used = np.flatnonzero(np.bincount(codes, minlength=len(col.cat.categories)))
-        cats = [str(col.cat.categories[i]) for i in used]
-        order = np.argsort(cats, kind="stable")
-        lut = np.full(len(col.cat.categories), -1, np.int16)
-        lut[used[order]] = np.arange(len(used), dtype=np.int16)
-        cycles = [cats[i] for i in order]
-        return (None if len(cycles) == 1 else lut[codes]), cycles
+        slots = [str(c) for c in col.cat.categories]
+        return (None if len(slots) == 1 else codes), slots
     if _all_equal_to_first(col):
         return None, [str(col.iloc[0])]
     codes, uniques = pd.factorize(col, sort=True)
     if (codes < 0).any():
         raise ValueError("forms['cycle'] has missing values")
     return codes.astype(np.int16), [str(u) for u in uniques]
+
+
+def _cycle_codes(col: pd.Series) -> tuple[np.ndarray | None, list[str]]:
+    """(codes or None when there is one cycle, sorted cycle ids)."""
+    codes, slots = _cycle_slots(col)
+    if codes is None:
+        return None, slots
+    used = np.flatnonzero(np.bincount(codes, minlength=len(slots)))
+    order = np.argsort([slots[i] for i in used], kind="stable")
+    if len(used) == 1:
+        return None, [slots[used[0]]]
+    lut = np.full(len(slots), -1, np.int16)
+    lut[used[order]] = np.arange(len(used), dtype=np.int16)
+    return lut[codes], [slots[used[i]] for i in order]
 
 
 class FormCodes(NamedTuple):
@@ -127,9 +180,8 @@ class FormCodes(NamedTuple):
     levels: list
 
 
-def check_forms(forms, scheme: Scheme) -> FormCodes:
-    """Check a validated forms table (DataFrame with ``cycle, unit, group`` and the scheme's
-    dimensions); TypeError / ValueError naming what is missing.  Shared by the statistics."""
+def _check_columns(forms, scheme: Scheme) -> None:
+    """TypeError / ValueError for a forms table without the columns (or dtypes) of one."""
     if not isinstance(forms, pd.DataFrame):
         raise TypeError(f"forms must be a pandas DataFrame; got {type(forms).__name__}")
     need = ["cycle", "unit", "group", *scheme.dimension_codes]
@@ -140,14 +192,34 @@ def check_forms(forms, scheme: Scheme) -> FormCodes:
         raise TypeError(
             f"forms['unit'] must be a Categorical column; got dtype {forms['unit'].dtype}"
         )
-    units = list(forms["unit"].cat.categories)
-    unit = forms["unit"].cat.codes.to_numpy()
-    group = category_codes(forms["group"], "group", scheme.group_codes)
-    levels = [category_codes(forms[d], d, scheme.level_codes) for d in scheme.dimension_codes]
+
+
+def _check_no_missing(unit: np.ndarray, group: np.ndarray) -> None:
     if len(unit) and unit.min() < 0:
         raise ValueError("forms['unit'] has missing values")
     if len(group) and group.min() < 0:
         raise ValueError("forms['group'] has missing values")
+
+
+def check_forms(forms, scheme: Scheme) -> FormCodes:
+    """Check a validated forms table (DataFrame with ``cycle, unit, group`` and the scheme's
+    dimensions); TypeError / ValueError naming what is missing.  Shared by the statistics.
+
+    The codes are the columns' own (read-only views) wherever their categories are the
+    scheme's.
+
+    Examples
+    --------
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> check_forms(empty_forms(units=["U01"]), resolve_scheme(None)).units
+    ['U01']
+    """
+    _check_columns(forms, scheme)
+    units = list(forms["unit"].cat.categories)
+    unit = own_codes(forms["unit"])
+    group = category_codes(forms["group"], "group", scheme.group_codes)
+    levels = [category_codes(forms[d], d, scheme.level_codes) for d in scheme.dimension_codes]
+    _check_no_missing(unit, group)
     cyc, cycles = _cycle_codes(forms["cycle"])
     return FormCodes(cyc, cycles, units, unit, group, levels)
 
@@ -165,6 +237,75 @@ def key_dtype(nbins: int):
     if nbins < 2**31:
         return np.int32
     return np.int64
+
+
+def dimension_blocks(n_dimensions: int, nbins: int, n_levels: int) -> list[list[int]]:
+    """Dimensions counted together: consecutive blocks whose joint keys stay ``int16``.
+
+    A block of ``k`` dimensions is counted with one ``np.bincount`` over ``nbins ·
+    n_levels**(k-1)`` bins (each dimension's counts are then sums over the others' levels),
+    which does the counting pass once instead of ``k`` times; the keys stay 2-byte integers,
+    so the bins stay small enough for the processor's cache.
+
+    Examples
+    --------
+    >>> dimension_blocks(5, 200 * 4 * 6, 6)  # 200 units: pairs
+    [[0, 1], [2, 3], [4]]
+    >>> dimension_blocks(5, 24 * 4 * 6, 6)  # 24 units: three and two
+    [[0, 1, 2], [3, 4]]
+    """
+    if n_dimensions < 1:
+        return []
+    k = 1
+    while k < n_dimensions and key_dtype(nbins * n_levels**k) is np.int16:
+        k += 1
+    n_blocks = -(-n_dimensions // k)
+    return [b.tolist() for b in np.array_split(np.arange(n_dimensions), n_blocks) if len(b)]
+
+
+def _part(codes: np.ndarray, lut: np.ndarray | None, s: int, e: int) -> np.ndarray:
+    return codes[s:e] if lut is None else lut[codes[s:e]]
+
+
+def _bincounts(keys: list, levels: list, *, n: int, nl: int) -> np.ndarray:
+    """``out[dimension, base · nl + 1 + level]``: counts of the key columns' combined code
+    ``base`` (``keys``: ``(codes, lut, size)``, most significant first) and each dimension's
+    level (``levels``: ``(codes, lut)``; code -1, blank, lands in slot 0), in row chunks.
+    """
+    nbase = int(np.prod([size for _, _, size in keys]))
+    nd = len(levels)
+    out = np.zeros((nd, nbase * nl), np.int64)
+    blocks = dimension_blocks(nd, nbase * nl, nl)
+    widest = nbase * nl ** max((len(b) for b in blocks), default=1)
+    kdt = key_dtype(widest)
+    acc = [np.zeros(nbase * nl ** len(b), np.int64) for b in blocks]
+    chunk = max(1, min(CHUNK_ROWS, n))
+    base = np.empty(chunk, kdt)
+    key = np.empty(chunk, kdt)
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        b, k = base[: e - s], key[: e - s]
+        (c0, lut0, _), (c1, lut1, size1) = keys[0], keys[1]
+        np.multiply(_part(c0, lut0, s, e), size1, out=b, dtype=kdt)
+        b += _part(c1, lut1, s, e)
+        for codes, lut, size in keys[2:]:
+            b *= size
+            b += _part(codes, lut, s, e)
+        b *= nl
+        b += 1
+        for block, counts in zip(blocks, acc, strict=True):
+            np.add(b, _part(*levels[block[0]], s, e), out=k, dtype=kdt)
+            for j in block[1:]:
+                k *= nl
+                k += _part(*levels[j], s, e)
+                k += 1
+            counts += np.bincount(k, minlength=len(counts))
+    for block, counts in zip(blocks, acc, strict=True):
+        joint = counts.reshape(nbase, *([nl] * len(block)))
+        for i, j in enumerate(block):
+            others = tuple(1 + t for t in range(len(block)) if t != i)
+            out[j] = joint.sum(axis=others).reshape(-1) if others else counts
+    return out
 
 
 # ---------------------------------------------------------------------- building frames
@@ -210,9 +351,13 @@ def tally(forms: pd.DataFrame, scheme: Scheme | None = None) -> pd.DataFrame:
 
     Notes
     -----
-    Integer codes are combined into one key per row and counted with ``np.bincount``, one
-    dimension at a time, in row chunks of 2**18 (memory O(chunk); see
-    ``benchmarks/bench_tally.py``).
+    The Categoricals' own codes are read in place (never copied; categories in another order
+    than the scheme's are mapped chunk by chunk), combined into one integer key per row and
+    counted with ``np.bincount`` in row chunks of 2**18 (memory O(chunk)); dimensions whose
+    joint keys fit 2-byte integers share one count (:func:`dimension_blocks`).  A
+    Categorical ``cycle`` (as :func:`~evalstats.inputs.validate.validate_cycle` builds it) costs
+    no pass over the rows beyond the check for missing values; a ``str`` one is compared with
+    its first value in C; an object one row by row.  See ``benchmarks/bench_tally.py``.
 
     Examples
     --------
@@ -221,33 +366,38 @@ def tally(forms: pd.DataFrame, scheme: Scheme | None = None) -> pd.DataFrame:
     (0, 6)
     """
     scheme = resolve_scheme(scheme)
-    cyc, cycles, units, unit, group, levels = check_forms(forms, scheme)
-    nc, nu, ng, nd = len(cycles), len(units), len(scheme.group_codes), len(levels)
+    _check_columns(forms, scheme)
+    units = list(forms["unit"].cat.categories)
+    unit = own_codes(forms["unit"])
+    group_lut = category_lut(forms["group"], "group", scheme.group_codes)
+    levels = [
+        (own_codes(forms[d]), category_lut(forms[d], d, scheme.level_codes))
+        for d in scheme.dimension_codes
+    ]
+    group = own_codes(forms["group"])
+    _check_no_missing(unit, group)  # a missing value is code -1 whatever the categories
+    cyc, slots = _cycle_slots(forms["cycle"])
+    nu, ng, nd = len(units), len(scheme.group_codes), len(levels)
     nl = len(scheme.level_codes) + 1  # slot 0 = blank while counting
-    nbins = max(nc, 1) * nu * ng * nl
-    kdt = key_dtype(nbins)
-    out = np.zeros((nd, nbins), np.int64)
+    ns = 1 if cyc is None else len(slots)
+    keys = [(unit, None, nu), (group, group_lut, ng)]
+    if cyc is not None:
+        keys.insert(0, (cyc, None, ns))
     n = len(unit)
-    if n and nbins:
-        chunk = max(1, min(CHUNK_ROWS, n))
-        base = np.empty(chunk, kdt)
-        key = np.empty(chunk, kdt)
-        for s in range(0, n, chunk):
-            e = min(n, s + chunk)
-            b, k = base[: e - s], key[: e - s]
-            if cyc is None:
-                np.multiply(unit[s:e], ng, out=b, dtype=kdt)
-            else:
-                np.multiply(cyc[s:e], nu, out=b, dtype=kdt)
-                b += unit[s:e]
-                b *= ng
-            b += group[s:e]
-            b *= nl
-            b += 1
-            for j in range(nd):
-                np.add(b, levels[j][s:e], out=k, dtype=kdt)
-                out[j] += np.bincount(k, minlength=nbins)
-    dense = out.reshape(nd, max(nc, 1), nu, ng, nl)[:, :nc]
+    if n and nu:
+        out = _bincounts(keys, levels, n=n, nl=nl)
+    else:
+        out = np.zeros((nd, ns * nu * ng * nl), np.int64)
+    dense = out.reshape(nd, ns, nu, ng, nl)
+    if cyc is None:
+        cycles = slots
+    else:  # the categories with forms, sorted
+        per_slot = dense[0].sum(axis=(1, 2, 3)) if nd else np.bincount(cyc, minlength=ns)
+        used = np.flatnonzero(per_slot)
+        used = used[np.argsort([slots[i] for i in used], kind="stable")]
+        dense = dense[:, used]
+        cycles = [slots[i] for i in used]
+    dense = dense[:, : len(cycles)]
     dense = np.concatenate([dense[..., 1:], dense[..., :1]], axis=-1)  # blank last
     dense = dense.transpose(1, 2, 3, 0, 4)
     return tally_frame(dense, cycles, units, scheme)
@@ -482,8 +632,11 @@ __all__ = [
     "add_tallies",
     "categorical_from_codes",
     "category_codes",
+    "category_lut",
     "check_forms",
+    "dimension_blocks",
     "key_dtype",
+    "own_codes",
     "pattern_counts",
     "pattern_frame",
     "string_array",

@@ -5,7 +5,8 @@ One row per counted form (forms typed twice are counted once; voided forms are n
 =================  ==========================================================================
 column             meaning / dtype
 =================  ==========================================================================
-``cycle``          cycle id, e.g. ``"2026H1"`` (str)
+``cycle``          cycle id, e.g. ``"2026H1"`` (Categorical of that one id from
+                   ``validate_cycle``; str accepted)
 ``form_id``        form id as typed, normalised text (str)
 ``unit``           unit code (Categorical; categories: the units file's codes, in its order)
 ``group``          respondent group code (Categorical; categories: ``scheme.group_codes``)

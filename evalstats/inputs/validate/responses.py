@@ -300,7 +300,7 @@ def build_forms(raw: RawTable, r: dict, positions, *, scheme: Scheme, cycle: str
     """
     dims = scheme.dimension_codes
     data = {
-        "cycle": pd.Series(np.full(len(positions), cycle, dtype=object), dtype=object),
+        "cycle": pd.Categorical.from_codes(np.zeros(len(positions), np.int8), categories=[cycle]),
         "form_id": pd.Series(r["fid"][positions], dtype=object),
         "unit": pd.Categorical.from_codes(r["unit_pos"][positions], categories=list(unit_cats)),
         "group": pd.Categorical.from_codes(

@@ -102,7 +102,7 @@ def rank_uncertainty(
     large_cell_threshold : int or None
         Cells with at least this many forms are not resampled but have their replicate sums
         drawn from the normal approximation of the bootstrap (Notes, *Large cells*); ``None``
-        resamples every cell.  The default, ``LARGE_CELL_THRESHOLD`` = 200, leaves cells of a
+        resamples every cell.  The default, ``LARGE_CELL_THRESHOLD`` = 64, leaves cells of a
         usual cycle (up to ~60 forms) on the exact resampling.
 
     Returns
@@ -142,12 +142,15 @@ def rank_uncertainty(
     for resampled cells, and small cells in the same unit (the 5-form supervisor groups)
     stay on exact resampling.  *The threshold:* the leading error of the normal approximation
     of a standardised sum is the Edgeworth term ``γ / (6 √n)`` (``γ``: skewness of one form's
-    score), at most ``1 / (6 √200) ≈ 0.012`` in tail probabilities at ``n = 200`` for
+    score), at most ``1 / (6 √64) ≈ 0.02`` in tail probabilities at ``n = 64`` for
     ``|γ| <= 1``, typical of 4-level satisfaction answers; the composite is a weighted mean over
     many cells, which shrinks it further.  ``tests/test_rank.py`` checks that ``p_last``,
-    ``p_top3`` and the rank intervals agree with exact resampling on cells of 400–800 forms.
-    The approximation makes the cost per large cell and replicate ``O(D²)`` instead of
-    ``O(n)``: for 1,000,000 forms in 800 cells it removes the resampling of the forms.
+    ``p_top3`` and the rank intervals agree with exact resampling on cells of 64–120 forms
+    (mostly 满意, a few 不满意: skewed sums) and of 400–800 forms.  The approximation makes the
+    cost per large cell and replicate ``O(D²)`` instead of ``O(n)``, so the cost of a ranking
+    is bounded by that of cells just under the threshold, whatever the number of forms (64 was
+    chosen by measuring both; see ``LARGE_CELL_THRESHOLD`` in
+    :mod:`~evalstats.stats.rank.resample`).
 
     *Ranks.*  Within each series (and cycle) of every replicate, units are ranked highest
     composite first, ties sharing the lowest rank (min-rank, as the official ranking).  A
