@@ -58,6 +58,7 @@ from evalstats.inputs.validate.tables import (
     validate_issued,
     validate_units,
 )
+from evalstats.inputs.validate.values import check_today, scored_answer_problems
 
 __all__ = [
     "INPUTS_INT_COLUMNS",
@@ -70,12 +71,14 @@ __all__ = [
     "ProblemCollector",
     "ValidatedCycle",
     "check_cycle",
+    "check_today",
     "format_problems",
     "format_summary",
     "inputs_row",
     "parse_dates",
     "reason_text",
     "returned_problems",
+    "scored_answer_problems",
     "sort_problems",
     "translate_problems",
     "validate_cycle",
