@@ -166,7 +166,7 @@ def visible_text(text: str) -> str:
 
     Examples
     --------
-    >>> visible_text("办事\x07拖拉")
+    >>> visible_text("办事\\x07拖拉")
     '办事<U+0007>拖拉'
     """
     return _UNSAFE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
