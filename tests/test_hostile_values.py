@@ -198,9 +198,15 @@ def test_the_out_of_core_scan_reports_the_same_problems(tmp_path):
             [*FORMS[2][:2], "火星人", *FORMS[2][3:]],
         ],
         "incidents": None,
+        "values": [
+            [*FORMS[0], HOSTILE, "2099-01-01 10:00", "王\u202e某"],
+            [*FORMS[1], "好", "2026年7月11日", ""],
+            [*FORMS[2], "", "2026-07-10 23:59", ""],
+        ],
     }
+    header = {"values": [*COMMENTED, "收集人"]}
     for name, forms in cases.items():
-        folder = make_cycle(tmp_path / name / "2026H1", forms)
+        folder = make_cycle(tmp_path / name / "2026H1", forms, header=header.get(name, HEADER))
         if name == "incidents":
             write_csv(
                 folder / "incidents.csv",
@@ -217,6 +223,13 @@ def test_the_out_of_core_scan_reports_the_same_problems(tmp_path):
         key = ["severity", "file", "row", "column", "reason", "code"]
         assert a[key].astype(str).values.tolist() == b[key].astype(str).values.tolist(), name
         assert len(a), name
+        if name == "values":
+            assert a["code"].tolist() == [
+                "future_date",
+                "unsafe_text",
+                "unsafe_text",
+                "future_date",
+            ]
         if name == "incidents":
             assert s.incidents["unit"].tolist() == ["U03"]
             assert sorted(a["code"]) == ["future_incident", "incident_outside_cycle"]

@@ -45,6 +45,7 @@ from evalstats.counts.backends.duckdb import (
 from evalstats.counts.backends.judge import judge_rows
 from evalstats.counts.backends.labels import label_codes
 from evalstats.counts.backends.source import KEYS, StagedSource, stage_source
+from evalstats.counts.backends.values import value_problems
 from evalstats.inputs.read import cycle_files, read_table
 from evalstats.inputs.validate import HasProblems
 
@@ -219,7 +220,7 @@ def scan(
     src = _stage(place, tmp, col)
     tables = _read_tables(place, src, col)
     codes = _code_functions(place.scheme, tables)
-    found = _query_rows(place, src, tables, codes, threads=threads, tmp=tmp)
+    found = _query_rows(place, src, tables, codes, threads=threads, tmp=tmp, col=col, today=today)
     labels = LabelMaps(found.raw_labels, codes, tables.unit_cats, tables.unit_lookup)
     judged = judge_rows(
         found.interest,
@@ -407,9 +408,12 @@ def _bad_rows_where(dims) -> str:
     return f"({bad}) AND NOT ({blank_all})"
 
 
-def _query_rows(place: _Place, src, tables: _Tables, codes: dict, *, threads, tmp) -> _Found:
+def _query_rows(
+    place: _Place, src, tables: _Tables, codes: dict, *, threads, tmp, col, today
+) -> _Found:
     """The distinct raw labels, the rows of interest (problems, ids typed twice, voided forms)
-    and the rows per unit × group, queried in DuckDB."""
+    and the rows per unit × group, queried in DuckDB; the value checks of the submission
+    times and the free text (:func:`~evalstats.counts.backends.values.value_problems`)."""
     scheme = place.scheme
     con = connect(place.memory_limit, threads, tmp)
     try:
@@ -429,6 +433,7 @@ def _query_rows(place: _Place, src, tables: _Tables, codes: dict, *, threads, tm
         con.unregister("_excl_df")
         forms_ug = _forms_by_unit_group(con, sql, len(tables.unit_cats), len(scheme.group_codes))
         scored_u = _scored_by_unit(con, sql, len(tables.unit_cats), len(scheme.valid_level_codes))
+        value_problems(src, con=con, sql=sql, col=col, today=today)
     finally:
         con.close()
     interest = (
