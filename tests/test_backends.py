@@ -248,12 +248,17 @@ def test_empty_when_every_form_is_voided(tmp_path):
     folder = _write_cycle(
         tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]], exclusions=["1"]
     )
-    _, counts, patterns = _expected(folder)
-    got = count_cycle(folder, backend="duckdb")
+    v, counts, patterns = _expected(folder)
+    got = count_cycle(folder, backend="duckdb", raise_on_error=False)
     pd.testing.assert_frame_equal(got.counts, counts)
     pd.testing.assert_frame_equal(got.patterns, patterns)
     assert got.validated.voided["source_row"].tolist() == [2]
     assert np.asarray(got.counts["count"]).sum() == 0
+    # nothing left to score: an error on both paths (issue 15), the same problem
+    assert v.problems["code"].tolist()[0] == "no_scored_answer"
+    assert got.validated.problems.equals(v.problems)
+    with pytest.raises(InputError, match="no form of the cycle has a scored answer"):
+        count_cycle(folder, backend="duckdb")
 
 
 def _notebook(path, extra=""):

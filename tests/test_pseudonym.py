@@ -568,7 +568,10 @@ def test_no_key_drops_identifiers_with_one_warning(root):
     assert format_problems(v.problems) == [
         "data/raw/2026H1/responses.csv:1:评议人姓名, 联系电话: respondent identifiers are "
         "dropped: no pseudonym key is set. To keep them as keyed pseudonyms (column "
-        f"respondent), {HOW_TO_SET}"
+        f"respondent), {HOW_TO_SET}",
+        # U03's one form is voided: it has nothing to score (issue 15)
+        "data/raw/2026H1/units.csv:4:单位编码: unit has 1 form but no scored answer (every "
+        "answer 不了解 or blank, or its forms voided): it gets no score or rank (无综合得分) (U03)",
     ]
 
 

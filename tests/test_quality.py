@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
+from evalstats.core.errors import InputError
 from evalstats.core.scheme import load_scheme
 from evalstats.inputs.demo import write_demo
 from evalstats.inputs.validate import validate_cycle
@@ -994,6 +995,11 @@ def test_counted_cycle_gives_the_same_flags(tmp_path_factory, rows, dup, void):
     from evalstats.counts.backends import count_cycle
 
     folder = _q_cycle(tmp_path_factory.mktemp("q") / "2026Q", rows, dup, void)
+    if dup and void and len(rows) == 1:  # the one form voided: nothing to score (issue 15)
+        for path in (validate_cycle, lambda f: count_cycle(f, backend="duckdb")):
+            with pytest.raises(InputError, match="no form of the cycle has a scored answer"):
+                path(folder)
+        return
     v = validate_cycle(folder)
     counted = count_cycle(folder, backend="duckdb", keep_rows=True)
     try:

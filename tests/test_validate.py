@@ -281,7 +281,10 @@ def test_unknown_excluded_id_and_voided_form(root):
         folder / "exclusions.csv", [["问卷编号", "原因"], ["A009", "重复"], ["A002", "字迹不清"]]
     )
     assert lines(root) == [
-        "2026H1/exclusions.csv:2:问卷编号: excluded form id not found in the responses (A009)"
+        "2026H1/exclusions.csv:2:问卷编号: excluded form id not found in the responses (A009)",
+        # U02's one form is voided: it has nothing to score (issue 15: said, not silent)
+        "2026H1/units.csv:3:单位编码: unit has 1 form but no scored answer (every answer 不了解 "
+        "or blank, or its forms voided): it gets no score or rank (无综合得分) (U02)",
     ]
     v = validated(root)
     assert v.voided[["form_id", "reason"]].values.tolist() == [["A002", "字迹不清"]]
@@ -560,7 +563,8 @@ def test_summary_and_format(root):
         "answers: satisfied 2, fairly_satisfied 2, basically_satisfied 2, dissatisfied 2, "
         "unknown 1, blank 1",
         "units: 3 (2 with forms)",
-        "problems: 0 errors, 1 warnings",
+        # the duplicate, and U03 whose one form is voided: nothing to score (issue 15)
+        "problems: 0 errors, 2 warnings",
     ]
     assert format_summary(v, lang="zh").splitlines() == [
         "本期 2026H1（方案 default）",
@@ -571,7 +575,7 @@ def test_summary_and_format(root):
         "  按评议人类别：企业 1，社会义务监督员 0，群众 1，人大代表/政协委员 0",
         "答案：满意 2，比较满意 2，基本满意 2，不满意 2，不了解 1，未填 1",
         "单位：3 个（2 个有测评表）",
-        "问题：错误 0 个，警告 1 个",
+        "问题：错误 0 个，警告 2 个",
     ]
 
 
@@ -697,7 +701,10 @@ def test_identifiers_become_a_respondent_column(root, no_key_env, tmp_path_facto
     write_csv(folder / "exclusions.csv", [["问卷编号", "原因"], ["A002", "作废"]])
     key = PseudonymKey.from_secret(ID_KEY)
     v = validated(root, key=key)
-    assert v.ok and format_problems(v.problems) == []
+    # U02's one form is voided: a warning that it has nothing to score (issue 15), no other
+    assert v.ok and v.problems[["code", "value"]].values.tolist() == [
+        ["unit_without_scored_answer", "U02"]
+    ]
     cols = form_columns(v.scheme)
     assert list(v.forms.columns) == [*cols[:-2], "respondent", *cols[-2:]]
     phone = pseudonymize(["13800138000"], key, kind="phone")[0]

@@ -15,6 +15,9 @@ id                 kind          half-year    previous cycle
 ``2026L``, free    ``None``      —            —
 =================  ============  ===========  ================
 
+A standard cycle covers a period (:func:`cycle_period`): ``H1`` January–June, ``H2``
+July–December, ``A`` the whole year.
+
 Examples
 --------
 >>> parse_cycle("2026A")
@@ -27,6 +30,7 @@ CycleId(year=2026, part='A')
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -35,6 +39,7 @@ __all__ = [
     "CycleId",
     "check_cycle",
     "cycle_kind",
+    "cycle_period",
     "cycle_year",
     "half_year_of",
     "parse_cycle",
@@ -95,6 +100,31 @@ def cycle_kind(cycle) -> str | None:
     """
     parsed = parse_cycle(cycle)
     return parsed.kind if parsed else None
+
+
+def cycle_period(cycle) -> tuple[dt.date, dt.date] | None:
+    """The first and last day a standard cycle covers, None for a free id.
+
+    ``H1`` is January to June, ``H2`` July to December, ``A`` (the annual evaluation) the
+    whole year — an incident at any time of the year vetoes the year's result.  Validation
+    refuses an incident dated outside its cycle's period.
+
+    Examples
+    --------
+    >>> cycle_period("2026H1")
+    (datetime.date(2026, 1, 1), datetime.date(2026, 6, 30))
+    >>> cycle_period("2026A")[1], cycle_period("2026L")
+    (datetime.date(2026, 12, 31), None)
+    """
+    parsed = parse_cycle(cycle)
+    if parsed is None:
+        return None
+    y = parsed.year
+    if parsed.part == "H1":
+        return dt.date(y, 1, 1), dt.date(y, 6, 30)
+    if parsed.part == "H2":
+        return dt.date(y, 7, 1), dt.date(y, 12, 31)
+    return dt.date(y, 1, 1), dt.date(y, 12, 31)
 
 
 def cycle_year(cycle) -> int | None:

@@ -47,12 +47,16 @@ header is row 1, the first form row 2; CSV: the record number, title and blank l
 * voided forms (``exclusions``): not counted, listed in ``voided``; an excluded id not in the
   responses is an error;
 * the units, forms-issued, incidents and exclusions files (small: read in memory with the
-  same code as ``validate_cycle``), returned above issued, units without forms.
+  same code as ``validate_cycle``; incidents after the reference date ``today`` or outside the
+  cycle's period are errors), returned above issued, units without forms;
+* the values (:mod:`evalstats.inputs.validate.values`, the same code): no scored answer in the
+  cycle (an error) or for a unit (a warning), submission times after ``today`` and control
+  characters in the comments and collectors (warnings).
 
-It does *not* check the comment, submitted-at or collector columns (a CSV is staged with them
-and the keys and answers only, never with a respondent-identifier column; with identifier
-columns and no pseudonym key the scan gives validate_cycle's ``identifiers_dropped``
-warning), does not drop rows
+It does *not* check that the comment kind, submitted-at and collector cells are well formed (a
+CSV is staged with them and the keys and answers only, never with a respondent-identifier
+column; with identifier columns and no pseudonym key the scan gives validate_cycle's
+``identifiers_dropped`` warning), does not drop rows
 that are blank in every column *except* those it reads, and needs a units file.  Rows are
 streamed: memory does not grow with the number of forms, except for the GROUP BY over form ids
 that finds ids typed twice, which DuckDB spills to disk beyond ``memory_limit``.
@@ -69,6 +73,8 @@ Modules
     the DuckDB connection and the SQL over the staged responses
 :mod:`~evalstats.counts.backends.judge`
     ``validate_cycle``'s per-row rules on the few rows of interest
+:mod:`~evalstats.counts.backends.values`
+    ``validate_cycle``'s value checks of the submission times and the free text
 :mod:`~evalstats.counts.backends.scan`
     the out-of-core validation scan (:func:`scan_cycle`)
 :mod:`~evalstats.counts.backends.rowstore`

@@ -82,6 +82,7 @@ def count_cycle(
     raise_on_error: bool = True,
     keep_rows: bool = False,
     shown: str | None = None,
+    today=None,
 ) -> CycleCounts:
     """Validate a cycle and count it with a backend: the tally and the pattern counts.
 
@@ -113,6 +114,9 @@ def count_cycle(
     shown : str, optional
         How to name ``path`` in problems and tables (default: as given); see
         :func:`~evalstats.inputs.validate.validate_cycle`.
+    today : date, datetime or str, optional
+        The reference date of the validation (default: the machine's); see
+        :func:`~evalstats.inputs.validate.validate_cycle`.
 
     Returns
     -------
@@ -141,7 +145,7 @@ def count_cycle(
         raise TypeError(f"keep_rows must be True or False; got {keep_rows!r}")
     backend = check_backend(backend, path, scheduler)
     options = _Options(
-        scheme, cycle, memory_limit, threads, scheduler, patterns, raise_on_error, shown
+        scheme, cycle, memory_limit, threads, scheduler, patterns, raise_on_error, shown, today
     )
     if backend == "pandas":
         return _count_in_memory(path, options)
@@ -159,6 +163,7 @@ def count_cycle(
             raise_on_error=raise_on_error,
             tmp=holder.name,
             shown=shown,
+            today=today,
         )
         counts, pat = _count_scanned(scanned, backend, options)
         if keep_rows:
@@ -181,6 +186,7 @@ class _Options:
     patterns: bool
     raise_on_error: bool
     shown: str | None
+    today: object = None
 
 
 def _count_in_memory(path, options: _Options) -> CycleCounts:
@@ -196,6 +202,7 @@ def _count_in_memory(path, options: _Options) -> CycleCounts:
         cycle=options.cycle,
         raise_on_error=options.raise_on_error,
         shown=options.shown,
+        today=options.today,
     )
     pat = pattern_counts(v.forms, v.scheme) if options.patterns else None
     return CycleCounts(v.cycle, "pandas", tally(v.forms, v.scheme), pat, v)

@@ -45,6 +45,7 @@ from evalstats.counts.backends.duckdb import (
 from evalstats.counts.backends.judge import judge_rows
 from evalstats.counts.backends.labels import label_codes
 from evalstats.counts.backends.source import KEYS, StagedSource, stage_source
+from evalstats.counts.backends.values import value_problems
 from evalstats.inputs.read import cycle_files, read_table
 from evalstats.inputs.validate import HasProblems
 
@@ -147,6 +148,7 @@ def scan_cycle(
     memory_limit=None,
     threads: int | None = None,
     raise_on_error: bool = True,
+    today=None,
 ) -> ScannedCycle:
     """Validate a large cycle out of core with DuckDB, reporting every problem with its row.
 
@@ -165,6 +167,10 @@ def scan_cycle(
         DuckDB threads (default: all cores).
     raise_on_error : bool, default True
         Raise :class:`~evalstats.core.errors.InputError` when a problem is an error.
+    today : date, datetime or str, optional
+        The reference date (default: the machine's), as for
+        :func:`~evalstats.inputs.validate.validate_cycle`: an incident dated after it or
+        outside the cycle's period is an error.
 
     Returns
     -------
@@ -191,11 +197,12 @@ def scan_cycle(
             threads=threads,
             raise_on_error=raise_on_error,
             tmp=tmp,
+            today=today,
         )
 
 
 def scan(
-    path, *, scheme, cycle, memory_limit, threads, raise_on_error, tmp, shown=None
+    path, *, scheme, cycle, memory_limit, threads, raise_on_error, tmp, shown=None, today=None
 ) -> ScannedCycle:
     """:func:`scan_cycle` with its staged files in the folder ``tmp``, which the caller keeps
     (:func:`~evalstats.counts.backends.count.count_cycle` counts from them afterwards).
@@ -208,11 +215,12 @@ def scan(
     from evalstats.inputs import validate as V
 
     place = _arguments(path, scheme, cycle, memory_limit, raise_on_error, shown=shown)
+    today = V.check_today(today)
     col = V.ProblemCollector()
     src = _stage(place, tmp, col)
     tables = _read_tables(place, src, col)
     codes = _code_functions(place.scheme, tables)
-    found = _query_rows(place, src, tables, codes, threads=threads, tmp=tmp)
+    found = _query_rows(place, src, tables, codes, threads=threads, tmp=tmp, col=col, today=today)
     labels = LabelMaps(found.raw_labels, codes, tables.unit_cats, tables.unit_lookup)
     judged = judge_rows(
         found.interest,
@@ -224,8 +232,9 @@ def scan(
     )
     kept = _kept(place, tables, found, judged, col)
     issued, incidents = _issued_and_units(
-        place, tables, labels=labels, found=found, kept=kept, col=col
+        place, tables, labels=labels, found=found, kept=kept, col=col, today=today
     )
+    _scored(place, tables, found, kept, col)
     scanned = ScannedCycle(
         cycle=place.cycle,
         scheme=place.scheme,
@@ -376,6 +385,7 @@ class _Found:
     n_rows: int
     interest: pd.DataFrame
     forms_ug: np.ndarray
+    scored_u: np.ndarray  # rows per unit with at least one scored answer (gross)
 
 
 def _bad_rows_where(dims) -> str:
@@ -398,9 +408,12 @@ def _bad_rows_where(dims) -> str:
     return f"({bad}) AND NOT ({blank_all})"
 
 
-def _query_rows(place: _Place, src, tables: _Tables, codes: dict, *, threads, tmp) -> _Found:
+def _query_rows(
+    place: _Place, src, tables: _Tables, codes: dict, *, threads, tmp, col, today
+) -> _Found:
     """The distinct raw labels, the rows of interest (problems, ids typed twice, voided forms)
-    and the rows per unit × group, queried in DuckDB."""
+    and the rows per unit × group, queried in DuckDB; the value checks of the submission
+    times and the free text (:func:`~evalstats.counts.backends.values.value_problems`)."""
     scheme = place.scheme
     con = connect(place.memory_limit, threads, tmp)
     try:
@@ -419,6 +432,8 @@ def _query_rows(place: _Place, src, tables: _Tables, codes: dict, *, threads, tm
         void_rows = fetch_rows(con, sql, "form_id IN (SELECT form_id FROM _excl_df)")
         con.unregister("_excl_df")
         forms_ug = _forms_by_unit_group(con, sql, len(tables.unit_cats), len(scheme.group_codes))
+        scored_u = _scored_by_unit(con, sql, len(tables.unit_cats), len(scheme.valid_level_codes))
+        value_problems(src, con=con, sql=sql, col=col, today=today)
     finally:
         con.close()
     interest = (
@@ -427,7 +442,7 @@ def _query_rows(place: _Place, src, tables: _Tables, codes: dict, *, threads, tm
         .sort_values("row", kind="stable")
         .reset_index(drop=True)
     )
-    return _Found(raw_labels, n_rows, interest, forms_ug)
+    return _Found(raw_labels, n_rows, interest, forms_ug, scored_u)
 
 
 @dataclass(frozen=True)
@@ -484,7 +499,9 @@ def _kept(place: _Place, tables: _Tables, found: _Found, r: dict, col) -> _Kept:
     return _Kept(exclusions, voided, duplicates, uncounted_codes)
 
 
-def _issued_and_units(place, tables: _Tables, *, labels: LabelMaps, found: _Found, kept, col):
+def _issued_and_units(
+    place, tables: _Tables, *, labels: LabelMaps, found: _Found, kept, col, today
+):
     """``(forms issued, incidents)`` validated: returned above issued and the units without
     forms reported."""
     from evalstats.inputs import validate as V
@@ -497,7 +514,9 @@ def _issued_and_units(place, tables: _Tables, *, labels: LabelMaps, found: _Foun
     if issued is not None:
         have = _returned(found.forms_ug, kept.uncounted, unit_cats, scheme.group_codes)
         V.returned_problems(raws["forms_issued"], issued, issued_info, have, col)
-    incidents = V.validate_incidents(raws.get("incidents"), scheme, unit_lookup, unit_cats, col)
+    incidents = V.validate_incidents(
+        raws.get("incidents"), scheme, unit_lookup, unit_cats, col, cycle=place.cycle, today=today
+    )
     attempted = {unit_cats[c] for c in labels.codes["unit"](labels.raw["unit"]) if c >= 0}
     if tables.units_file is not None and len(units):
         ucol = raws["units"].column_for("unit")
@@ -513,6 +532,55 @@ def _issued_and_units(place, tables: _Tables, *, labels: LabelMaps, found: _Foun
                     code="unit_without_forms",
                 )
     return issued, incidents
+
+
+def _scored_by_unit(con, sql: SqlFragments, nu: int, n_valid: int) -> np.ndarray:
+    """Rows per unit (codes) with at least one scored answer: a level among the scheme's
+    first ``n_valid`` (the valid levels come first)."""
+    dims = sql.dims
+    inner = ", ".join(f"{sql.col(d)} AS l{k}" for k, d in enumerate(dims))
+    joins = " ".join(
+        f"LEFT JOIN map_level m{k} ON a.l{k} IS NOT DISTINCT FROM m{k}.raw"
+        for k in range(len(dims))
+    )
+    any_valid = " OR ".join(f"(m{k}.code >= 0 AND m{k}.code < {n_valid})" for k in range(len(dims)))
+    q = (
+        f"SELECT mu.code AS u, sum(a.n)::BIGINT AS n FROM (SELECT {sql.col('unit')} AS u, "
+        f"{inner}, count(*) AS n FROM {sql.agg_from} GROUP BY ALL) a "
+        f"LEFT JOIN map_unit mu ON a.u IS NOT DISTINCT FROM mu.raw {joins} "
+        f"WHERE mu.code >= 0 AND ({any_valid}) GROUP BY ALL"
+    )
+    f = con.execute(q).fetch_df()
+    out = np.zeros(nu, np.int64)
+    np.add.at(out, f["u"].to_numpy(np.int64), f["n"].to_numpy(np.int64))
+    return out
+
+
+def _scored(place: _Place, tables: _Tables, found: _Found, kept: _Kept, col) -> None:
+    """No scored answer in the cycle (an error), or for a unit with forms (a warning), as
+    :func:`~evalstats.inputs.validate.validate_cycle` reports them: the gross rows with a scored
+    answer less the uncounted ones (errors, voided forms, later copies)."""
+    from evalstats.inputs import validate as V
+
+    scheme, unc = place.scheme, kept.uncounted
+    n_valid = len(scheme.valid_level_codes)
+    net = found.scored_u.copy()
+    levels = np.asarray(unc["levels"])  # dimension × uncounted row
+    if levels.ndim == 2 and levels.shape[1]:
+        has_valid = ((levels >= 0) & (levels < n_valid)).any(axis=0)
+        np.subtract.at(net, unc["unit"][(unc["unit"] >= 0) & has_valid], 1)
+    returned: dict = {}
+    for (u, _), n in _returned(found.forms_ug, unc, tables.unit_cats, scheme.group_codes).items():
+        returned[u] = returned.get(u, 0) + n
+    V.scored_answer_problems(
+        {u: int(n) for u, n in zip(tables.unit_cats, net, strict=True)},
+        returned,
+        col,
+        responses_file=place.shown,
+        units_raw=tables.raws.get("units"),
+        units=tables.units,
+        unit_rows=tables.unit_rows,
+    )
 
 
 def _forms_by_unit_group(con, sql: SqlFragments, nu: int, ng: int) -> np.ndarray:

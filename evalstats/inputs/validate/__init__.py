@@ -58,6 +58,12 @@ from evalstats.inputs.validate.tables import (
     validate_issued,
     validate_units,
 )
+from evalstats.inputs.validate.values import (
+    check_today,
+    future_submissions,
+    scored_answer_problems,
+    unsafe_text_problems,
+)
 
 __all__ = [
     "INPUTS_INT_COLUMNS",
@@ -70,14 +76,18 @@ __all__ = [
     "ProblemCollector",
     "ValidatedCycle",
     "check_cycle",
+    "check_today",
     "format_problems",
     "format_summary",
+    "future_submissions",
     "inputs_row",
     "parse_dates",
     "reason_text",
     "returned_problems",
+    "scored_answer_problems",
     "sort_problems",
     "translate_problems",
+    "unsafe_text_problems",
     "validate_cycle",
     "validate_exclusions",
     "validate_incidents",

@@ -41,6 +41,12 @@ from evalstats.inputs.validate.tables import (
     validate_issued,
     validate_units,
 )
+from evalstats.inputs.validate.values import (
+    check_today,
+    future_submissions,
+    scored_answer_problems,
+    unsafe_text_problems,
+)
 
 
 def validate_cycle(
@@ -53,6 +59,7 @@ def validate_cycle(
     key_file=None,
     shown=None,
     progress=None,
+    today=None,
 ) -> ValidatedCycle:
     """Read and validate a cycle's inputs, reporting every problem at once.
 
@@ -84,6 +91,10 @@ def validate_cycle(
         A progress bar (an object with tqdm's ``total``, ``update``, ``set_postfix_str`` and
         ``refresh``) that gets one step per input file read (the file's name shown while it
         is read; reading is most of the time of a large cycle) and one per check of a table.
+    today : date, datetime or str, optional
+        The reference date (the run's date; default: the machine's date).  A submission time
+        after it is a warning; an incident dated after it, or outside the cycle's period
+        (:func:`evalstats.core.cycles.cycle_period`), is an error.
 
     Returns
     -------
@@ -120,6 +131,7 @@ def validate_cycle(
     (True, 1469, [None, 'gb18030'])
     """
     scheme = resolve_scheme(scheme)
+    today = check_today(today)
     if not isinstance(raise_on_error, bool):
         raise TypeError(f"raise_on_error must be True or False; got {raise_on_error!r}")
     col = ProblemCollector()
@@ -142,6 +154,7 @@ def validate_cycle(
     step.done()
     if r is not None:
         r["respondent"] = ident.respondent
+        _check_values(raw, r, col, today=today)
     exclusions = validate_exclusions(
         raws.get("exclusions"),
         scheme,
@@ -155,9 +168,13 @@ def validate_cycle(
     )
     if issued is not None and r is not None:
         _check_returned(raws["forms_issued"], issued, issued_info, counted, col)
-    incidents = validate_incidents(raws.get("incidents"), scheme, units.lookup, units.cats, col)
+    incidents = validate_incidents(
+        raws.get("incidents"), scheme, units.lookup, units.cats, col, cycle=cycle, today=today
+    )
     if units.file is not None and r is not None and len(units.table):
         _units_without_forms(raws["units"], units, counted, r, col)
+    if r is not None:
+        _check_scored(raw, raws.get("units"), units, counted, scheme=scheme, col=col)
     problems = redact(col.frame(), ident)
     step.done()
     result = ValidatedCycle(
@@ -442,6 +459,40 @@ def _units_without_forms(
             )
 
 
+def _check_values(raw: RawTable, r: dict, col: ProblemCollector, *, today) -> None:
+    """Submission times after ``today`` (a warning) and free text holding control characters
+    (a warning naming them): :mod:`evalstats.inputs.validate.values`."""
+    found = r["found"]
+    if "submitted_at" in found:
+        future_submissions(raw, found["submitted_at"], r["submitted"], col, today=today)
+    for code in ("comment", "collector"):
+        unsafe_text_problems(raw, found.get(code), col)
+
+
+def _check_scored(raw, units_raw, units: _Units, counted: _Counted, *, scheme: Scheme, col) -> None:
+    """No scored answer in the cycle (an error), or for a unit with forms (a warning)."""
+    forms = counted.forms
+    valid = list(scheme.valid_level_codes)
+    any_valid = np.zeros(len(forms), bool)
+    for d in scheme.dimension_codes:
+        any_valid |= forms[d].isin(valid).to_numpy(dtype=bool)
+    scored = forms.loc[any_valid, "unit"].astype(object).value_counts().to_dict()
+    returned = (
+        pd.concat([forms["unit"].astype(object), counted.voided["unit"].astype(object)])
+        .value_counts()
+        .to_dict()
+    )
+    scored_answer_problems(
+        {k: int(v) for k, v in scored.items()},
+        {k: int(v) for k, v in returned.items()},
+        col,
+        responses_file=raw.file,
+        units_raw=units_raw if units.file is not None else None,
+        units=units.table if units.file is not None else None,
+        unit_rows=units.rows,
+    )
+
+
 def _check_returned(raw, issued, info, counted: _Counted, col):
     """Returned forms (counted + voided) above forms issued, per unit × group."""
     returned = (
@@ -453,7 +504,9 @@ def _check_returned(raw, issued, info, counted: _Counted, col):
     returned_problems(raw, issued, info, have, col)
 
 
-def check_cycle(path, *, scheme=None, cycle=None, key=None, key_file=None) -> pd.DataFrame:
+def check_cycle(
+    path, *, scheme=None, cycle=None, key=None, key_file=None, today=None
+) -> pd.DataFrame:
     """The problems table of :func:`validate_cycle` (never raises for bad data).
 
     Examples
@@ -461,7 +514,13 @@ def check_cycle(path, *, scheme=None, cycle=None, key=None, key_file=None) -> pd
     >>> check_cycle("data/raw/2026H1").query("severity == 'error'")  # doctest: +SKIP
     """
     return validate_cycle(
-        path, scheme=scheme, cycle=cycle, raise_on_error=False, key=key, key_file=key_file
+        path,
+        scheme=scheme,
+        cycle=cycle,
+        raise_on_error=False,
+        key=key,
+        key_file=key_file,
+        today=today,
     ).problems
 
 

@@ -478,6 +478,65 @@ REASONS: dict[str, tuple[Reason, ...]] = {
         ),
         Reason(ANY, "评议人身份信息（姓名、电话）已删除：没有设置化名密钥"),
     ),
+    # values that read well but cannot be right (evalstats.inputs.validate.values)
+    "future_date": (
+        Reason(
+            r"submitted after the run date (?P<today>[\d-]+): check the date typed",
+            "填表时间晚于运行日期 {today}：请核对录入的日期",
+        ),
+        Reason(ANY, "填表时间晚于运行日期：请核对录入的日期"),
+    ),
+    "future_incident": (
+        Reason(
+            r"incident dated after the run date (?P<today>[\d-]+); a future incident cannot "
+            r"veto a unit",
+            "事件日期晚于运行日期 {today}；未来的事件不能对单位一票否决",
+        ),
+        Reason(ANY, "事件日期晚于运行日期；未来的事件不能对单位一票否决"),
+    ),
+    "incident_outside_cycle": (
+        Reason(
+            r"incident dated outside the cycle (?P<cycle>\S+) \((?P<start>[\d-]+) to "
+            r"(?P<end>[\d-]+)\); it cannot veto this cycle's units",
+            "事件日期不在本期 {cycle} 的测评期间（{start} 至 {end}）内；不能对本期单位一票否决",
+        ),
+        Reason(ANY, "事件日期不在本期的测评期间内；不能对本期单位一票否决"),
+    ),
+    "unsafe_text": (
+        Reason(
+            r"holds control or invisible characters \((?P<chars>.+)\); the report, letters "
+            r"and figures show the text without them",
+            "含有控制字符或不可见字符（{chars}）；报告、反馈函和图中显示的是去掉这些字符后的文字",
+        ),
+        Reason(ANY, "含有控制字符或不可见字符；报告、反馈函和图中显示的是去掉这些字符后的文字"),
+    ),
+    "unsafe_name": (
+        Reason(
+            r"holds control or invisible characters \((?P<chars>.+)\); a unit's code or name "
+            r"is an identifier: retype it without them",
+            "含有控制字符或不可见字符（{chars}）；单位编码和名称是标识，请去掉这些字符后重新录入",
+        ),
+        Reason(ANY, "含有控制字符或不可见字符；单位编码和名称是标识，请重新录入"),
+    ),
+    "no_scored_answer": (
+        Reason(
+            r"no form of the cycle has a scored answer \((?P<n>\d+) forms returned: every "
+            r"answer is 不了解 or blank, or every form is voided\); there is nothing to score "
+            r"or rank",
+            "本期没有一份测评表有计分的回答（收回 {n} 份：全部回答都是“不了解”或未填，"
+            "或全部作废）；无法计分和排名",
+        ),
+        Reason(ANY, "本期没有一份测评表有计分的回答；无法计分和排名"),
+    ),
+    "unit_without_scored_answer": (
+        Reason(
+            r"unit has (?P<n>\d+) forms? but no scored answer \(every answer 不了解 or blank, "
+            r"or its forms voided\): it gets no score or rank \(无综合得分\)",
+            "该单位有 {n} 份测评表，但没有计分的回答（全部是“不了解”或未填，或已作废）："
+            "不计分、不排名（无综合得分）",
+        ),
+        Reason(ANY, "该单位没有计分的回答：不计分、不排名（无综合得分）"),
+    ),
 }
 """Problem code → its English wordings and their Chinese texts, the catch-all last."""
 

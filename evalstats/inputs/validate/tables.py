@@ -32,6 +32,11 @@ from evalstats.inputs.validate.columns import (
     usable,
 )
 from evalstats.inputs.validate.problems import ProblemCollector
+from evalstats.inputs.validate.values import (
+    check_today,
+    incident_date_problems,
+    unsafe_text_problems,
+)
 
 OPTIONAL_INPUTS = ("forms_issued", "incidents", "exclusions")
 INPUTS_INT_COLUMNS = ("size", "header_row", "rows")
@@ -71,8 +76,10 @@ def validate_units(raw: RawTable, scheme: Scheme, col: ProblemCollector):
             repeated="duplicate unit code (also row {row})",
             code="duplicate_unit",
         )
-        keep = ~(blank | repeat) & ~pd.isna(codes)
+        unsafe = unsafe_text_problems(raw, found["unit"], col, identifier=True)
+        keep = ~(blank | repeat | unsafe) & ~pd.isna(codes)
     if "name" in found:
+        unsafe_text_problems(raw, found["name"], col, identifier=True)
         _unique_cells(
             raw,
             found["name"],
@@ -122,6 +129,7 @@ def _english_names(raw: RawTable, label: str | None, col: ProblemCollector) -> n
     out[out == ""] = None
     if label is None:
         return out
+    unsafe_text_problems(raw, label, col, identifier=True)
     typed = np.array([v is not None for v in out], bool)
     keys = np.array([normalize_label(v) if v is not None else None for v in out], object)
     repeat, first_row, *_ = first_row_of(keys, typed, raw.row_numbers)
@@ -206,6 +214,7 @@ def validate_exclusions(raw: RawTable | None, scheme, all_ids: set, col: Problem
         return empty
     ids = column_values(raw, found["form_id"])
     reasons = column_values(raw, found.get("reason"))
+    unsafe_text_problems(raw, found.get("reason"), col)
     blank = pd.isna(ids)
     col.cells(
         raw, found["form_id"], blank, severity="error", reason="blank form id", code="blank_value"
@@ -320,9 +329,17 @@ def validate_issued(raw, scheme, unit_lookup, unit_cats, col):
     return out, info
 
 
-def validate_incidents(raw, scheme, unit_lookup, unit_cats, col):
+def validate_incidents(raw, scheme, unit_lookup, unit_cats, col, *, cycle=None, today=None):
     """The incidents table (``unit, date, kind, note``); problems go to ``col``.  Shared with
-    the out-of-core backends."""
+    the out-of-core backends.
+
+    An incident dated after ``today`` (the run's date; default the machine's) or outside the
+    period of ``cycle`` (:func:`evalstats.core.cycles.cycle_period`; no period check without
+    a cycle or for a free id) is an error and is not kept: it cannot veto a unit
+    (:func:`~evalstats.inputs.validate.values.incident_date_problems`).  A note holding control
+    characters is a warning.
+    """
+    today = check_today(today)
     empty = pd.DataFrame(
         {
             "unit": pd.Series([], dtype=object),
@@ -362,6 +379,8 @@ def validate_incidents(raw, scheme, unit_lookup, unit_cats, col):
         reason="cannot read this as a date (write e.g. 2026-03-15)",
         code="bad_date",
     )
+    out_of_time = incident_date_problems(raw, found["date"], dates, col, cycle=cycle, today=today)
+    unsafe_text_problems(raw, found.get("note"), col)
     kind_pos, kfc = category_positions(
         column_values(raw, found["kind"]),
         scheme.lookup("incident_kinds"),
@@ -384,7 +403,7 @@ def validate_incidents(raw, scheme, unit_lookup, unit_cats, col):
         reason=f"unknown incident kind; expected one of {expected}",
         code="unknown_kind",
     )
-    keep = (unit_pos >= 0) & ~np.isnat(dates) & (kind_pos >= 0)
+    keep = (unit_pos >= 0) & ~np.isnat(dates) & ~out_of_time & (kind_pos >= 0)
     kinds = np.asarray([k.code for k in scheme.incident_kinds], dtype=object)
     return pd.DataFrame(
         {

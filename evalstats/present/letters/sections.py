@@ -21,6 +21,7 @@ import html as _html
 import re
 
 from evalstats.core.options import check_option
+from evalstats.core.text import document_text
 from evalstats.core.vocab import LANGS
 from evalstats.present.letters import closing, results, rules, since
 from evalstats.present.letters.header import LetterHeader, letter_header
@@ -68,8 +69,9 @@ def _annex_heading(profile, key: str, lang: str, head: LetterHeader) -> str:
 def blocks(profile, key: str, lang: str = "zh", *, date=None) -> list[tuple[str, str]]:
     """A section of the letter as plain-text blocks ``(kind, text)`` (module docstring).
 
-    The text is not escaped.  A section without content (``suppression`` in the internal
-    tier, ``tests`` without a previous cycle) is ``[]``.
+    The text is not escaped; it holds no control character, bidi override or zero-width mark
+    (:func:`evalstats.core.text.document_text`).  A section without content (``suppression``
+    in the internal tier, ``tests`` without a previous cycle) is ``[]``.
 
     Parameters
     ----------
@@ -86,7 +88,13 @@ def blocks(profile, key: str, lang: str = "zh", *, date=None) -> list[tuple[str,
     lang = LANGS[i]
     key = check_option("key", key, SECTIONS)
     head = _header(profile, date, lang)
-    body = _BUILDERS[key](profile, lang, head)
+    # free text (comments, names, notes) reaches the Word and HTML letters only through here:
+    # without control characters, bidi overrides or zero-width marks (python-docx refuses C0
+    # controls; U+202E reorders what the unit reads)
+    body = [
+        (kind, document_text(text) if isinstance(text, str) else text)
+        for kind, text in _BUILDERS[key](profile, lang, head)
+    ]
     if not body or key not in _NUMBERED:
         return body
     return [("h2", _annex_heading(profile, key, lang, head)), *body]

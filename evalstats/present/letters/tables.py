@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalstats.core.options import check_option
+from evalstats.core.text import document_text
 from evalstats.core.vocab import LANGS
 from evalstats.present import format as _format
 from evalstats.present import labels as _labels
@@ -285,10 +286,14 @@ def table_frame(profile, name: str, lang: str = "zh") -> pd.DataFrame:
 
     Scores are shown to two decimals, rates as percentages to one decimal, probabilities to two
     decimals, withheld and missing numbers as "—" (:func:`evalstats.present.labels.rounding_note`).
+    Text holds no control character, bidi override or zero-width mark
+    (:func:`evalstats.core.text.document_text`).
     """
     lang = LANGS[lang_index(lang)]
     name = check_option("name", name, TABLES)
-    return _FRAMES[name](profile, lang)
+    frame = _FRAMES[name](profile, lang)
+    # free text (a comment) without control characters, bidi overrides or zero-width marks
+    return frame.map(lambda v: document_text(v) if isinstance(v, str) else v)
 
 
 class _Note(str):

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalstats.core.files import atomic_write
+from evalstats.core.text import document_text
 from evalstats.core.vocab import LANGS
 from evalstats.present.letters.header import letter_header
 from evalstats.present.letters.sections import blocks
@@ -56,7 +57,7 @@ _TABLE_AFTER = {
 def _run(para, text: str, font: str, size: float, *, bold: bool = False):
     from docx.shared import Pt, RGBColor
 
-    run = para.add_run(text)
+    run = para.add_run(document_text(text))  # python-docx refuses control characters
     run.font.size = Pt(size)
     run.font.bold = bold
     run.font.color.rgb = RGBColor(0, 0, 0)

@@ -8,7 +8,9 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter
 
+from evalstats.core.text import document_text
 from evalstats.present.plot.style import PNG_DPI, SVG_HASHSALT, figure_data
 
 # ====================================================================== saving
@@ -46,12 +48,67 @@ class SavedFigure(list):
         return f'<img src="data:image/png;base64,{encoded}" width="{meta["width"]}" alt="">'
 
 
+def _safe_texts(fig: Figure) -> None:
+    """Every text of ``fig`` — titles, labels, legends, annotations and the tick labels any
+    formatter gives — without the characters a document must not carry
+    (:func:`evalstats.core.text.document_text`: control characters, bidi overrides such as
+    U+202E, zero-width marks), so neither the PNG nor the SVG (which keeps each text in a
+    comment) shows them."""
+    from matplotlib.text import Text
+
+    for t in fig.findobj(Text):
+        text = t.get_text()
+        if isinstance(text, str) and document_text(text) != text:
+            t.set_text(document_text(text))
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for get, put in (
+                (axis.get_major_formatter, axis.set_major_formatter),
+                (axis.get_minor_formatter, axis.set_minor_formatter),
+            ):
+                f = get()
+                if not isinstance(f, _SafeFormatter):
+                    put(_SafeFormatter(f))
+
+
+class _SafeFormatter(Formatter):
+    """A tick formatter whose labels are :func:`~evalstats.core.text.document_text` of the
+    labels of the formatter it wraps (fixed labels, categories, functions alike)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def set_axis(self, axis):
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def __call__(self, x, pos=None):
+        return document_text(str(self.inner(x, pos)))
+
+    def format_ticks(self, values):
+        return [document_text(str(v)) for v in self.inner.format_ticks(values)]
+
+    def format_data(self, value):
+        return document_text(str(self.inner.format_data(value)))
+
+    def format_data_short(self, value):
+        return document_text(str(self.inner.format_data_short(value)))
+
+    def get_offset(self):
+        return document_text(str(self.inner.get_offset()))
+
+    def set_locs(self, locs):
+        self.inner.set_locs(locs)
+
+
 def save_figure(
     fig: Figure, out_dir: str | Path, name: str, *, data: pd.DataFrame | None = None
 ) -> SavedFigure:
     """Write ``<name>.png`` (150 dpi), ``<name>.svg`` and the figure's data; close ``fig``.
 
-    The PNG carries no ``Software`` entry; the SVG no date, fixed element ids
+    Texts are shown without control characters, bidi overrides or zero-width marks
+    (:func:`evalstats.core.text.document_text`).  The PNG carries no ``Software`` entry; the
+    SVG no date, fixed element ids
     (``svg.hashsalt``) and text as paths, so it shows the same without the font installed.
     The rows the figure was drawn from (``data``, else :func:`figure_data`) go to
     ``<name>.csv`` (:func:`evalstats.present.report.write_csv`: UTF-8 with BOM, full precision).
@@ -96,6 +153,7 @@ def save_figure(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     png, svg = out / f"{name}.png", out / f"{name}.svg"
+    _safe_texts(fig)
     try:
         with mpl.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}):
             fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})

@@ -22,6 +22,8 @@ import re
 
 import pandas as pd
 
+from evalstats.core.text import UNSAFE_CHARS
+
 FORMULA_PREFIXES = "=+-@＝＋－＠"
 """First non-blank characters that make a spreadsheet read a cell as a formula."""
 DANGEROUS_STARTS = "\t\r"
@@ -29,15 +31,10 @@ DANGEROUS_STARTS = "\t\r"
 QUOTE = "'"
 
 
-# C0 controls except \n (tab and CR are turned into a space and \n before this), DEL, C1
-# controls, the bidirectional embedding / override / isolate controls (they reorder what a
-# reader sees) and the two non-characters XML refuses.  Written so that both Python's re and
-# pyarrow's RE2 accept it.
-CONTROL_CHARS = (
-    "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
-    + "".join(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
-    + "\ufffe\uffff]"
-)
+# the characters a document must not carry: C0 controls but \t \n \r (tab and CR are turned
+# into a space and \n before this), DEL, C1 controls, bidi controls, invisible / zero-width marks
+# and U+FFFE / U+FFFF — one rule for every document (evalstats.core.text)
+CONTROL_CHARS = UNSAFE_CHARS
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
