@@ -110,6 +110,24 @@ def test_a_submission_after_the_run_date_is_a_warning(capsys, tmp_path):
     assert "responses.csv:3:" not in text
 
 
+def test_many_problems_of_one_kind_are_summed_up_unless_all(capsys, tmp_path):
+    # a whole export typed with a wrong year: 45 warnings of one kind are 20 lines and one sum
+    forms = [[f"B{i:03d}", "U01", "企业", *FORMS[0][3:], "", "2099-01-01 10:00"] for i in range(45)]
+    folder = make_cycle(tmp_path / "2026H1", forms, header=COMMENTED)
+    code, text = _validate(capsys, folder)
+    assert code == 0
+    assert text.count("submitted after the run date") == 21  # 20 lines, then the sum
+    assert (
+        f"{folder}/responses.csv: ... and 25 more warnings of this kind (submitted after the "
+        "run date"
+    ) in text
+    assert "rows 22-46" in text and "(add --all to list every problem)" in text
+    code, text = _validate(capsys, folder, "--all")
+    assert text.count("submitted after the run date") == 45 and "--all" not in text
+    code, text = _validate(capsys, folder, "--lang", "zh")
+    assert "……另有 25 个同类警告（填表时间晚于运行日期" in text and "在第 22–46 行" in text
+
+
 def test_an_incident_after_the_run_date_is_an_error(capsys, tmp_path):
     folder = make_cycle(tmp_path / "2026H1")
     write_csv(

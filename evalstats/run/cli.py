@@ -118,6 +118,10 @@ def _add_scheme_parser(sub, t) -> None:
     )
 
 
+PROBLEMS_PER_KIND = 20
+"""``evalstats validate`` lists at most this many problems of each kind unless ``--all``."""
+
+
 def _add_validate_parser(sub, t) -> None:
     lang = t("zh", "en")
     scheme_file = _scheme_file(t)
@@ -153,6 +157,16 @@ def _add_validate_parser(sub, t) -> None:
         "--no-write",
         action="store_true",
         help=t("只检查，不写任何文件", "check only; write nothing"),
+    )
+    vp.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_problems",
+        help=t(
+            f"列出每一个问题（默认每类最多列 {PROBLEMS_PER_KIND} 个，其余汇成一行）",
+            f"list every problem (default: at most {PROBLEMS_PER_KIND} of each kind, the rest "
+            "summed up in one line)",
+        ),
     )
     vp.add_argument(
         "--key-file",
@@ -490,8 +504,12 @@ def cmd_validate(args) -> int:
             key_file=args.key_file,
             progress=bar,
         )
-    for line in format_problems(validated.problems, lang=lang):
+    per_kind = None if args.all_problems else PROBLEMS_PER_KIND
+    lines = format_problems(validated.problems, lang=lang, per_kind=per_kind)
+    for line in lines:
         print(line)
+    if per_kind is not None and len(lines) < len(validated.problems):
+        print(pick(lang, "（加 --all 列出每一个问题）", "(add --all to list every problem)"))
     print(format_summary(validated, lang=lang))
     if not validated.ok:
         print(
@@ -686,6 +704,7 @@ if __name__ == "__main__":  # pragma: no cover
 
 __all__ = [
     "COMMANDS",
+    "PROBLEMS_PER_KIND",
     "add_letters_parser",
     "build_parser",
     "cmd_demo",

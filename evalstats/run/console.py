@@ -336,12 +336,11 @@ def _input_text(exc: InputError, lang: str) -> str:
 
     problems = exc.problems
     errors = problems[problems["severity"] == "error"] if len(problems) else problems
-    lines = format_problems(errors, lang=lang)
+    lines = format_problems(errors, lang=lang, per_kind=10)  # one kind does not hide the rest
     more = len(lines) - 20
-    head = pick(
-        lang, f"输入数据有 {len(lines)} 个错误：", f"{len(lines)} problem(s) in the input data:"
-    )
-    tail = [pick(lang, f"……另有 {more} 个", f"... and {more} more")] if more > 0 else []
+    n = len(errors)
+    head = pick(lang, f"输入数据有 {n:,} 个错误：", f"{n:,} problem(s) in the input data:")
+    tail = [pick(lang, f"……另有 {more} 行", f"... and {more} more lines")] if more > 0 else []
     return "\n".join([head, *lines[:20], *tail])
 
 
