@@ -207,18 +207,29 @@ def test_two_distributions_fit_is_safe():
     assert (v.group, v.verdict, v.solutions) == ("supervisor", "safe", 2)
 
 
+def _rounded(t: pd.DataFrame) -> pd.DataFrame:
+    """Scores to 2 decimals, rates to 3 (a percentage to 1 decimal), as the documents print."""
+    t = t.copy()
+    for c in t.columns:
+        if "score" in c:
+            t[c] = [f"{float(v):.2f}" if v else v for v in t[c]]
+        elif "rate" in c or "share" in c or c.endswith(("_ci_low", "_ci_high")):
+            t[c] = [f"{float(v):.3f}" if v else v for v in t[c]]
+    return t
+
+
 def test_precision_is_part_of_the_release():
-    """A weighted score to 16 digits pins the deputy; rounded to a whole point it does not."""
-    t = {
-        "enterprise": {"satisfied": 12, "fairly_satisfied": 8},
-        "deputy": {"basically_satisfied": 1},
-        "public": {"satisfied": 3, "dissatisfied": 2},
-    }
-    exact = block_from_counts(t, scheme=SCHEME, publish=["counts", "weighted_score"])
-    rounded = block_from_counts(t, scheme=SCHEME, publish=["counts", "weighted_score"], decimals=0)
-    targets = ["deputy"]
-    assert audit_block(exact, scheme=SCHEME, targets=targets)[0].verdict == "pinned"
-    assert audit_block(rounded, scheme=SCHEME, targets=targets)[0].verdict == "safe"
+    """The report alone (group sizes known): its 16-digit weighted scores pin the supervisors and
+    the deputy of 党政办 on three dimensions; printed as the documents print them, nothing is
+    pinned — but the letter's public group beside them pins every dimension again."""
+    exact = audit_release(_release(letter=False), scheme=SCHEME, sizes=SIZES)
+    pinned = exact.loc[exact["verdict"] == "pinned", "dimension"].unique().tolist()
+    assert pinned == ["transparency", "service", "integrity"]
+    rounded = {"levels": _read("levels.csv"), "scores": _rounded(_read("scores.csv"))}
+    assert (audit_release(rounded, scheme=SCHEME, sizes=SIZES)["verdict"] == "safe").all()
+    rounded["letter_groups"] = _rounded(_read("letter_groups.csv"))
+    both = audit_release(rounded, scheme=SCHEME, sizes=SIZES)
+    assert (both["verdict"] == "pinned").all()
 
 
 def test_half_unit():
@@ -264,7 +275,7 @@ def test_command_finds_the_pinned_cells_without_printing_answers(tmp_path, capsy
     code = main(["audit-public", *_folders(tmp_path, letter=True), "--lang", "en"])
     out = capsys.readouterr().out
     assert code == 1
-    assert out.count("pinned") == 10
+    assert out.count("\tpinned\n") == 10
     assert "party_office\tdeputy\ttransparency\t1\tpinned" in out
     assert "60" not in out.replace("2026H1", "")  # no recovered answer or score is printed
     assert "10 pinned or inconsistent" in out

@@ -89,6 +89,13 @@ AUDIT_COLUMNS = ["cycle", "unit", "dimension", "group", "n_forms", "verdict", "s
 """Columns of :func:`audit_release`'s result; ``solutions`` is the number of different scores
 of the group that fit (``2`` means two or more)."""
 _TOL = 1e-9
+_GAP = 1e-3
+"""A target's points in two tables differ when they differ by more than this (level points are
+whole or decimal numbers of a few places, so two different sums differ by far more)."""
+QUICK_SPLITS = 25
+"""Splits tried by a quick (not exhaustive) audit, the true one first."""
+QUICK_SECONDS = 0.05
+"""Seconds per search of a quick audit (a search cut short finds nothing: cautious)."""
 MAX_SPLITS = 20000
 """Most splits of a block's invalid answers enumerated; beyond, the block is reported pinned
 (the audit does not claim safety it has not proved)."""
@@ -268,22 +275,45 @@ def _weight(g, ls) -> float:
 
 
 
-def _least(a, lo, hi, obj) -> float | None:
-    """The least ``obj · y`` over the whole-number solutions ``y >= 0`` (None: none fits)."""
+def _solve(a, lo, hi, upper, extra=None, limit=None) -> np.ndarray | None:
+    """A whole-number solution ``0 <= y <= upper`` of ``lo <= a y <= hi`` (and of the
+    ``extra`` row ``(coef, low, high)``), or None when there is none (HiGHS branch and bound
+    proves it)."""
+    if extra is not None:
+        a = np.vstack([a, extra[0]])
+        lo = np.append(lo, extra[1])
+        hi = np.append(hi, extra[2])
     n = a.shape[1]
     res = milp(
-        obj,
+        np.zeros(n),
         constraints=LinearConstraint(a, lo - 1e-7, hi + 1e-7),
         integrality=np.ones(n),
-        bounds=Bounds(np.zeros(n), np.full(n, np.inf)),
-        options={"presolve": True},
+        bounds=Bounds(np.zeros(n), upper),
+        options={} if limit is None else {"time_limit": limit},
     )
     if res.status != 0 or res.x is None:
         return None
-    return float(obj @ np.round(res.x))
+    return np.round(res.x)
 
 
-def audit_block(block: Block, *, scheme: Scheme, targets: Sequence[str] | None = None) -> list:
+def _other_score(a, lo, hi, upper, obj, points, limit=None) -> bool:
+    """Whether a solution gives the target (points ``obj · y``) points other than ``points``
+    (``limit``: seconds per search; a search cut short finds nothing)."""
+    gap = _GAP
+    return (
+        _solve(a, lo, hi, upper, (obj, -np.inf, points - gap), limit) is not None
+        or _solve(a, lo, hi, upper, (obj, points + gap, np.inf), limit) is not None
+    )
+
+
+def audit_block(
+    block: Block,
+    *,
+    scheme: Scheme,
+    targets: Sequence[str] | None = None,
+    start: Mapping[str, int] | None = None,
+    exhaustive: bool = True,
+) -> list:
     """The :class:`Verdict` of each target group of ``block``.
 
     Parameters
@@ -293,6 +323,13 @@ def audit_block(block: Block, *, scheme: Scheme, targets: Sequence[str] | None =
     targets : sequence of str, optional
         Groups to audit (default: the groups not shown that are protected or below the
         threshold).
+    start : mapping of group to int, optional
+        A split of valid answers to try first (the true one, when the auditor knows it: a safe
+        group is then usually shown safe by the first split).
+    exhaustive : bool
+        False: try ``start`` and the next :data:`QUICK_SPLITS` splits only, and call a group not
+        shown safe there ``pinned`` (a quick, cautious decision for choosing what to withhold;
+        the release is then audited exhaustively).
 
     Returns
     -------
@@ -327,27 +364,34 @@ def audit_block(block: Block, *, scheme: Scheme, targets: Sequence[str] | None =
     found: dict = {g: set() for g in targets}
     feasible = False
     V = len(ls["valid"])
-    for n in _splits(block, groups, exact_valid):
-        a, lo, hi, col = _rows(block, groups, n, ls)
+    splits = _splits(block, groups, exact_valid)
+    if start is not None:
+        first = {g: int(start.get(g, 0)) for g in groups}
+        splits = itertools.chain([first], (n for n in splits if n != first))
+        if not exhaustive:  # the true split and the next few
+            splits = itertools.islice(splits, QUICK_SPLITS)
+    for n in splits:
         todo = [g for g in targets if len(found[g]) < 2]
         if not todo:
             break
+        a, lo, hi, col = _rows(block, groups, n, ls)
+        upper = np.repeat([float(block.n_forms[g]) for g in groups], V)
+        y = _solve(a, lo, hi, upper, limit=None if exhaustive else QUICK_SECONDS)
+        if y is None:
+            continue  # this split fits no table
+        feasible = True
         for g in todo:
             if n[g] == 0:
-                if _least(a, lo, hi, np.zeros(a.shape[1])) is None:
-                    break  # this split fits no table: try the next
-                feasible = True
                 found[g].add(None)
                 continue
             obj = np.zeros(len(groups) * V)
             for j, v in enumerate(ls["valid"]):
                 obj[col[(g, v)]] = ls["points"][j]
-            low = _least(a, lo, hi, obj)
-            if low is None:
-                break  # this split fits no table: try the next
-            feasible = True
-            high = -_least(a, lo, hi, -obj)
-            found[g].update({round(low / n[g], 9), round(high / n[g], 9)})
+            points = float(obj @ y)
+            found[g].add(round(points / n[g], 9))
+            limit = None if exhaustive else QUICK_SECONDS
+            if len(found[g]) < 2 and _other_score(a, lo, hi, upper, obj, points, limit):
+                found[g].add("another")
     out = []
     for g in targets:
         verdict = "inconsistent" if not feasible else ("safe" if len(found[g]) >= 2 else "pinned")
@@ -378,7 +422,9 @@ def _ratio_facts(kind, groups, levels, num, den, decimals) -> list:
 
 
 def _group_facts(counts: dict, groups, n_forms: int, ls, publish, decimals) -> list:
-    """The facts a row pooling ``groups`` publishes (``counts``: level -> count, pooled)."""
+    """The facts a row pooling ``groups`` publishes (``counts``: level -> count, pooled;
+    ``decimals``: (scores, rates))."""
+    decimals, rate_decimals = decimals
     valid = ls["valid"]
     nv = sum(counts.get(v, 0) for v in valid)
     out = [Fact("n_valid", tuple(groups), (), nv, nv)]
@@ -387,9 +433,9 @@ def _group_facts(counts: dict, groups, n_forms: int, ls, publish, decimals) -> l
     if "rates" in publish and nv:
         for name in ("top_box", "satisfied", "dissatisfied"):
             hit = sum(counts.get(v, 0) for v in ls[name])
-            out += _ratio_facts("rate", groups, ls[name], hit, nv, decimals)
+            out += _ratio_facts("rate", groups, ls[name], hit, nv, rate_decimals)
         hit = sum(counts.get(v, 0) for v in ls["dissatisfied"])
-        out += _ratio_facts("share", groups, ls["dissatisfied"], hit, n_forms, decimals)
+        out += _ratio_facts("share", groups, ls["dissatisfied"], hit, n_forms, rate_decimals)
     if "score" in publish and nv:
         pts = sum(counts.get(v, 0) * p for v, p in zip(valid, ls["points"], strict=True))
         out += _ratio_facts("score", groups, (), pts, nv, decimals)
@@ -403,6 +449,7 @@ def block_from_counts(
     publish: Sequence[str] = ("counts", "rates", "score", "weighted_score"),
     shown: Mapping[str, Sequence[str]] | None = None,
     decimals: int | None = None,
+    rate_decimals: int | None = None,
     cycle: str = "",
     unit: str = "u",
     dimension: str = "d",
@@ -421,7 +468,9 @@ def block_from_counts(
     shown : mapping of group to sequence of str, optional
         Groups published on their own (as a public letter does), with what they publish.
     decimals : int, optional
-        Decimals of the published rates and scores (default: full precision).
+        Decimals of the published scores (default: full precision).
+    rate_decimals : int, optional
+        Decimals of the published rates (default: ``decimals``).
 
     Returns
     -------
@@ -443,7 +492,8 @@ def block_from_counts(
         for v, c in counts[g].items():
             pooled[v] = pooled.get(v, 0) + int(c)
     publish = set(publish)
-    facts = _group_facts(pooled, groups, sum(n_forms.values()), ls, publish, decimals)
+    places = (decimals, decimals if rate_decimals is None else rate_decimals)
+    facts = _group_facts(pooled, groups, sum(n_forms.values()), ls, publish, places)
     if "weighted_score" in publish:
         w = {g: float(scheme.group_weights.get(g, 0.0)) for g in groups}
         scores = {}
@@ -458,7 +508,7 @@ def block_from_counts(
             iv = _interval(_fmt(value, decimals))
             facts.append(Fact("weighted", tuple(groups), (), *iv))
     for g, what in (shown or {}).items():
-        facts += _group_facts(dict(counts[g]), [g], n_forms[g], ls, set(what), decimals)
+        facts += _group_facts(dict(counts[g]), [g], n_forms[g], ls, set(what), places)
     return Block(cycle, unit, dimension, n_forms, facts, set(shown or {}))
 
 
@@ -578,6 +628,7 @@ def audit_release(
     *,
     scheme: Scheme,
     sizes: Mapping[tuple, Mapping[str, int]],
+    starts: Mapping[tuple, Mapping[str, int]] | None = None,
 ) -> pd.DataFrame:
     """Audit a release: one row per withheld protected or small group × unit × dimension.
 
@@ -585,6 +636,10 @@ def audit_release(
     ----------
     tables, scheme, sizes
         As for :func:`blocks_from_tables`.
+    starts : mapping of (cycle, unit, dimension) to (mapping of group to int), optional
+        The true valid answers per group, when the auditor knows them (:func:`truth_of`):
+        tried first, so that a safe group is usually shown safe at once.  The verdicts do not
+        depend on it.
 
     Returns
     -------
@@ -606,21 +661,184 @@ def audit_release(
     for b in blocks_from_tables(tables, scheme=scheme, sizes=sizes).values():
         if not b.n_forms:
             continue
-        rows += [tuple(v.__dict__.values()) for v in audit_block(b, scheme=scheme)]
+        start = (starts or {}).get((b.cycle, b.unit, b.dimension))
+        verdicts = audit_block(b, scheme=scheme, start=start)
+        rows += [tuple(v.__dict__.values()) for v in verdicts]
     out = pd.DataFrame(rows, columns=AUDIT_COLUMNS)
     return out.astype({"n_forms": "int64", "solutions": "int64"})
+
+
+def audit_tally(
+    counts: pd.DataFrame,
+    *,
+    scheme: Scheme,
+    shown: Sequence[str] = (),
+    decimals: int | None = None,
+    rate_decimals: int | None = None,
+    weighted: bool = True,
+    exhaustive: bool = True,
+) -> list:
+    """Audit one unit's release from its true tally, before it is published.
+
+    The unit's pooled row publishes its level counts, rates, score and group-weighted score
+    (as the public report does); each group of ``shown`` publishes its valid answers, rates and
+    score (as a public letter does); scores at ``decimals``, rates at ``rate_decimals``.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        ``group, dimension, level, count`` of one unit (the tally: every level, zeros kept).
+    scheme : Scheme
+    shown : sequence of str
+        The groups published on their own.
+    decimals, rate_decimals : int, optional
+        Published precision (default: full).
+    weighted : bool
+        Whether the group-weighted score of each dimension is published.
+    exhaustive : bool
+        As for :func:`audit_block` (the true split is tried first).
+
+    Returns
+    -------
+    list of Verdict
+        One per dimension × target group (:func:`audit_block`).
+
+    Examples
+    --------
+    >>> from evalstats.core.scheme import load_scheme
+    >>> c = pd.DataFrame({"group": ["public", "deputy"], "dimension": "service",
+    ...                   "level": ["satisfied", "dissatisfied"], "count": [5, 1]})
+    >>> [v.verdict for v in audit_tally(c, scheme=load_scheme())]  # the weighted score says who
+    ['pinned']
+    """
+    out = []
+    for dim, part in counts.groupby(counts["dimension"].astype(str), sort=False):
+        if dim not in scheme.dimension_codes:
+            continue
+        world: dict = {}
+        for r in part.itertuples(index=False):
+            if int(r.count):
+                world.setdefault(str(r.group), {})[str(r.level)] = int(r.count)
+        block = block_from_counts(
+            world,
+            scheme=scheme,
+            publish=("counts", "rates", "score", *(("weighted_score",) if weighted else ())),
+            shown={g: ("rates", "score") for g in shown if g in world},
+            decimals=decimals,
+            rate_decimals=rate_decimals,
+            dimension=dim,
+        )
+        valid = set(_level_sets(scheme)["valid"])
+        truth = {g: sum(c for v, c in x.items() if v in valid) for g, x in world.items()}
+        out += audit_block(block, scheme=scheme, start=truth, exhaustive=exhaustive)
+    return out
+
+
+def truth_of(counts: pd.DataFrame, *, scheme: Scheme) -> tuple[dict, dict]:
+    """Group sizes and true valid answers of a tally, for :func:`audit_release`.
+
+    Returns
+    -------
+    (dict, dict)
+        ``sizes``: ``(cycle, unit) -> {group: forms}``; ``starts``: ``(cycle, unit, dimension)
+        -> {group: valid answers}``.
+    """
+    valid = set(_level_sets(scheme)["valid"])
+    c = counts[counts["unit"].astype(str) != ALL]
+    c = c.assign(
+        _valid=np.where(c["level"].astype(str).isin(valid), c["count"].to_numpy(), 0),
+        _cycle=c["cycle"].astype(str),
+        _unit=c["unit"].astype(str),
+        _group=c["group"].astype(str),
+        _dim=c["dimension"].astype(str),
+    )
+    per = c.groupby(["_cycle", "_unit", "_dim", "_group"], sort=False)[["count", "_valid"]].sum()
+    sizes: dict = {}
+    starts: dict = {}
+    for (cyc, unit, dim, group), r in per.iterrows():
+        if int(r["count"]):
+            sizes.setdefault((cyc, unit), {})[group] = int(r["count"])
+        starts.setdefault((cyc, unit, dim), {})[group] = int(r["_valid"])
+    return sizes, starts
+
+
+def pinned_units(
+    counts: pd.DataFrame,
+    *,
+    scheme: Scheme,
+    decimals: int | None = None,
+    rate_decimals: int | None = None,
+    skip_weighted: Iterable[str] = (),
+) -> list[str]:
+    """The units of a cycle's tally whose pooled rows would pin a withheld group.
+
+    Exact (:func:`audit_tally`, exhaustive), with the true split tried first; the answer is
+    kept for the process by the tally's content (a public analysis recomputed in the same
+    process, e.g. by the letters, does not audit again).
+
+    Parameters
+    ----------
+    counts : DataFrame
+        The cycle's tally (``unit, group, dimension, level, count``).
+    scheme : Scheme
+    decimals, rate_decimals : int, optional
+        The published precision of scores and rates.
+    skip_weighted : iterable of str
+        Units whose group-weighted scores are not published anyway.
+
+    Returns
+    -------
+    list of str
+        Sorted unit codes.
+    """
+    skip = tuple(sorted({str(u) for u in skip_weighted}))
+    key = (
+        int(pd.util.hash_pandas_object(counts.astype(str), index=False).sum()),
+        scheme.sha256,
+        decimals,
+        rate_decimals,
+        skip,
+    )
+    if key not in _PINNED:
+        _PINNED[key] = _pinned_units(counts, scheme, decimals, rate_decimals, set(skip))
+    return list(_PINNED[key])
+
+
+_PINNED: dict = {}
+
+
+def _pinned_units(counts, scheme, decimals, rate_decimals, skip) -> list[str]:
+    out = []
+    for unit, part in counts.groupby(counts["unit"].astype(str), sort=False):
+        if unit == ALL:
+            continue
+        verdicts = audit_tally(
+            part,
+            scheme=scheme,
+            decimals=decimals,
+            rate_decimals=rate_decimals,
+            weighted=unit not in skip,
+        )
+        if any(v.verdict != "safe" for v in verdicts):
+            out.append(unit)
+    return sorted(out)
 
 
 __all__ = [
     "AUDIT_COLUMNS",
     "MAX_SPLITS",
+    "QUICK_SECONDS",
+    "QUICK_SPLITS",
     "VERDICTS",
     "Block",
     "Fact",
     "Verdict",
     "audit_block",
     "audit_release",
+    "audit_tally",
     "block_from_counts",
     "blocks_from_tables",
     "half_unit",
+    "pinned_units",
+    "truth_of",
 ]
