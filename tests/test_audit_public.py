@@ -73,8 +73,8 @@ def _brute_deputy(dimension: str) -> set:
     basic = (100 * sat + 80 * (ok - sat) - pts) // 20
     public = [sat, ok - sat - basic, basic, round(float(g["dissatisfied_rate"]) * nv)]
     rest = [int(lv[v]) - p for v, p in zip(VALID, public, strict=True)]
-    invalid = sum(int(lv[v]) for v in ("unknown", "blank")) - int(g["n_unknown"]) - int(
-        g["n_blank"]
+    invalid = (
+        sum(int(lv[v]) for v in ("unknown", "blank")) - int(g["n_unknown"]) - int(g["n_blank"])
     )
     fits = set()
     cats = [*VALID, "invalid"]
@@ -89,7 +89,7 @@ def _brute_deputy(dimension: str) -> set:
             for name, x in (("enterprise", x_e), ("supervisor", x_s), ("deputy", x_d)):
                 n = sum(x[:4])
                 if n:
-                    scores[name] = sum(c * POINTS[v] for c, v in zip(x, VALID)) / n
+                    scores[name] = sum(c * POINTS[v] for c, v in zip(x, VALID, strict=False)) / n
             scores["public"] = pts / nv
             num = sum(SCHEME.group_weights[k] * s for k, s in scores.items())
             den = sum(SCHEME.group_weights[k] for k in scores)
@@ -264,7 +264,12 @@ def _folders(tmp_path: Path, *, letter: bool) -> list[str]:
     )
     heads = "".join(
         f"<th>{label} (n={n})</th>"
-        for label, n in (("企业", 25), ("社会义务监督员", 5), ("群众", 52), ("人大代表/政协委员", 1))
+        for label, n in (
+            ("企业", 25),
+            ("社会义务监督员", 5),
+            ("群众", 52),
+            ("人大代表/政协委员", 1),
+        )
     )
     (letters / "党政办.html").write_text(f"<table><tr>{heads}</tr></table>", encoding="utf-8")
     (letters / "letters.csv").write_text("unit\nparty_office\n", encoding="utf-8")
@@ -292,3 +297,75 @@ def test_command_report_without_sizes_audits_nothing(tmp_path, capsys):
     code = main(["audit-public", *_folders(tmp_path, letter=False), "--lang", "en"])
     assert code == 0
     assert "0 cells audited" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ the fix and the gate
+DATA = Path(__file__).resolve().parents[1] / "data" / "raw"
+GOLDEN = Path(__file__).parent / "golden" / "tables" / "public"
+
+
+def test_round_public_and_summary():
+    from evalstats.stats.privacy.precision import round_public, round_summary
+
+    t = pd.DataFrame(
+        {"score": [88.60759493670886], "dissatisfied_ci_low": [0.0123456], "n_valid": [79]}
+    )
+    assert round_public(t).iloc[0].tolist() == [88.61, 0.012, 79]
+    assert round_summary({"town": {"satisfied_rate": 0.95833, "pvalue": 0.12345}}) == {
+        "town": {"satisfied_rate": 0.958, "pvalue": 0.12345}
+    }
+
+
+@pytest.mark.parametrize("cycle, kind", [("2026H1", "half_year")])
+def test_demo_public_report_passes_the_audit(cycle, kind):
+    """The demo's public tables (the golden set, as published) fit at least two scores of every
+    withheld supervisor and small group, with the true group sizes known to the attacker."""
+    from evalstats.counts.tally import tally
+    from evalstats.inputs.validate import validate_cycle
+    from evalstats.run.audit import read_release
+    from evalstats.stats.privacy.audit import truth_of
+
+    v = validate_cycle(DATA / cycle, scheme=SCHEME, cycle=cycle)
+    sizes, starts = truth_of(tally(v.forms, scheme=SCHEME), scheme=SCHEME)
+    tables, _ = read_release([GOLDEN / cycle / kind], scheme=SCHEME)
+    result = audit_release(tables, scheme=SCHEME, sizes=sizes, starts=starts)
+    assert len(result) >= 200
+    assert (result["verdict"] == "safe").all(), result[result["verdict"] != "safe"]
+
+
+def test_check_release_refuses_without_naming_answers(tmp_path):
+    from evalstats.core.errors import RunError
+    from evalstats.run.audit import check_release
+
+    with pytest.raises(RunError) as err:
+        check_release(_folders(tmp_path, letter=True), scheme=SCHEME)
+    text = str(err.value)
+    assert "nothing was published" in text and "party_office, group deputy" in text
+    assert "可被唯一推算" in err.value.text("zh")
+    assert "100" not in text and "60" not in text.replace("2026H1", "")
+
+
+def test_public_letter_of_party_office_shows_no_group():
+    """The letter of 党政办 showed the public's scores; with them the audit pins the deputy, so
+    the public letter now shows no group of the unit."""
+    from evalstats.analyses.profile import unit_profile
+
+    p = unit_profile(
+        "party_office",
+        cycle="2026H1",
+        data_dir=DATA,
+        n_resamples=200,
+        seed=1,
+        tier="public",
+        previous_cycle="none",
+    )
+    groups = p.dimensions[p.dimensions["group"] != "all"]
+    assert groups["score"].isna().all() and groups["suppressed"].all()
+    assert set(p.scores["group"]) == {"all"}
+    reasons = p.suppressed.loc[p.suppressed["group"] == "public", "reason"]
+    assert set(reasons) == {"complementary"}
+    assert (
+        p.dimensions.loc[p.dimensions["group"] == "all", "weighted_score"]
+        .round(2)
+        .equals(p.dimensions.loc[p.dimensions["group"] == "all", "weighted_score"])
+    )

@@ -130,10 +130,20 @@ def pinned_message(result: pd.DataFrame, *, lang: str = "zh") -> str:
 
 
 def check_release(
-    folders: Iterable[str | Path], *, scheme: Scheme, sizes: Mapping | None = None, lang="zh"
+    folders: Iterable[str | Path],
+    *,
+    scheme: Scheme,
+    sizes: Mapping | None = None,
+    starts: Mapping | None = None,
 ) -> pd.DataFrame:
-    """Audit a release before it is published; :class:`RunError` if a cell is pinned."""
-    result = audit_folders(folders, scheme=scheme, sizes=sizes)
+    """Audit a release before it is published; :class:`RunError` if a cell is pinned.
+
+    ``sizes`` and ``starts``: the true group sizes and valid answers
+    (:func:`~evalstats.stats.privacy.audit.truth_of`; the verdicts do not depend on
+    ``starts``, only the time).
+    """
+    tables, found = read_release(folders, scheme=scheme, sizes=sizes)
+    result = audit_release(tables, scheme=scheme, sizes=found, starts=starts)
     if (result["verdict"] != "safe").any():
         detail = pinned_message(result, lang="en")
         raise RunError(
@@ -141,6 +151,70 @@ def check_release(
             zh="公开版未通过信息保护审核，未发布任何文件：\n" + pinned_message(result, lang="zh"),
         )
     return result
+
+
+def audit_before_publish(
+    staging: Path,
+    *,
+    scheme: Scheme,
+    data_folders: Iterable[Path],
+    cycles: Iterable[str],
+    related: Iterable[Path] = (),
+) -> pd.DataFrame:
+    """The gate of a public report or public letters: audit ``staging`` together with the
+    ``related`` public folders already published (the same cycle's letters or report, earlier
+    cycles), with the true group sizes from the data; :class:`RunError` if a cell is pinned,
+    and then nothing is published.
+    """
+    from evalstats.counts.tally import tally
+    from evalstats.inputs.validate import validate_cycle
+    from evalstats.stats.privacy.audit import truth_of
+
+    sizes: dict = {}
+    starts: dict = {}
+    for folder, cycle in zip(data_folders, cycles, strict=True):
+        v = validate_cycle(folder, scheme=scheme, cycle=cycle)
+        s, st = truth_of(tally(v.forms, scheme=scheme), scheme=scheme)
+        sizes.update(s)
+        starts.update(st)
+    folders = [staging, *(p for p in related if Path(p).is_dir() and _is_public(Path(p)))]
+    return check_release(folders, scheme=scheme, sizes=sizes, starts=starts)
+
+
+def audit_run(plan, staging: Path) -> pd.DataFrame | None:
+    """The runner's gate (:mod:`evalstats.run.runner.run`): a public report is audited with
+    the public letters and reports of its cycles already in ``plan.out`` before it is
+    published; None for an internal report."""
+    from evalstats.run.runner.parameters import literal_default
+
+    tier = plan.params.get("tier", literal_default(plan.declared.get("tier")))
+    if tier != "public":
+        return None
+    related = [
+        Path(plan.out) / c / kind
+        for c in plan.cycles
+        for kind in ("letters", "half-year", "annual")
+        if Path(plan.out) / c / kind != Path(plan.target)
+    ]
+    return audit_before_publish(
+        staging,
+        scheme=plan.scheme,
+        data_folders=plan.folders,
+        cycles=plan.cycles,
+        related=related,
+    )
+
+
+def _is_public(folder: Path) -> bool:
+    """Whether a published folder is of the public tier (its manifest says so)."""
+    import json
+
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    tier = manifest.get("tier") or manifest.get("parameters", {}).get("tier")
+    return tier == "public"
 
 
 def cmd_audit_public(args) -> int:
@@ -168,7 +242,9 @@ def cmd_audit_public(args) -> int:
 
 
 __all__ = [
+    "audit_before_publish",
     "audit_folders",
+    "audit_run",
     "check_release",
     "cmd_audit_public",
     "pinned_message",

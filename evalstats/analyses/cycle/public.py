@@ -32,10 +32,10 @@ from evalstats.analyses.cycle.summary import tier_summary
 from evalstats.core.scheme import Scheme
 from evalstats.inputs.validate import ValidatedCycle
 from evalstats.stats import privacy as _privacy
-from evalstats.stats.privacy import audit as _audit
-from evalstats.stats.privacy import precision as _precision
 from evalstats.stats import quality as _quality
 from evalstats.stats.pipeline import CycleScores
+from evalstats.stats.privacy import audit as _audit
+from evalstats.stats.privacy import precision as _precision
 
 _SCORE_NUMBERS = (
     "composite",

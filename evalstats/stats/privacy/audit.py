@@ -196,18 +196,16 @@ def _splits(block: Block, groups: list, pooled_valid: Iterable[Fact]):
     for f in pooled_valid:
         gs = _members(f, groups)
         if len(gs) == 1:
-            fixed[gs[0]] = int(round(f.low))
+            fixed[gs[0]] = round(f.low)
         else:
-            sums.append((gs, int(round(f.low))))
+            sums.append((gs, round(f.low)))
     ranges = [[fixed[g]] if g in fixed else range(block.n_forms[g] + 1) for g in groups]
     free = [i for i, g in enumerate(groups) if g not in fixed]
     if sums:  # the pooled n_valid bounds how many answers the free groups may lack
         gs, total = max(sums, key=lambda s: len(s[0]))
         missing = sum(block.n_forms[g] for g in gs) - total
         ranges = [
-            range(max(0, block.n_forms[g] - missing), block.n_forms[g] + 1)
-            if i in free
-            else r
+            range(max(0, block.n_forms[g] - missing), block.n_forms[g] + 1) if i in free else r
             for i, (g, r) in enumerate(zip(groups, ranges, strict=True))
         ]
     count = 0
@@ -237,32 +235,41 @@ def _rows(block: Block, groups: list, n: dict, ls: dict):
             c[col[(g, v)]] = 1.0
         add(c, n[g], n[g])
     for f in block.facts:
-        gs = _members(f, groups)
-        nv = sum(n[g] for g in gs)
-        c = np.zeros(G * V)
-        if f.kind in ("count", "rate", "share"):
-            for g in gs:
-                for v in f.levels:
-                    c[col[(g, v)]] = 1.0
-            base = {"count": 1.0, "rate": nv, "share": sum(block.n_forms[g] for g in gs)}
-            add(c, f.low * base[f.kind], f.high * base[f.kind])
-        elif f.kind == "score":
-            if nv == 0:
-                continue  # no valid answer: no score published (a missing number)
-            for g in gs:
-                for j, v in enumerate(ls["valid"]):
-                    c[col[(g, v)]] = ls["points"][j]
-            add(c, f.low * nv, f.high * nv)
-        elif f.kind == "weighted":
-            w = {g: _weight(g, ls) for g in groups if n[g] > 0}
-            total = sum(w.values())
-            if not total:
-                continue
-            for g in w:
-                for j, v in enumerate(ls["valid"]):
-                    c[col[(g, v)]] = w[g] / total * ls["points"][j] / n[g]
-            add(c, f.low, f.high)
+        row = _fact_row(f, block, groups, n, ls=ls, col=col)
+        if row is not None:
+            add(*row)
     return np.array(rows), np.array(lo), np.array(hi), col
+
+
+def _fact_row(f: Fact, block: Block, groups: list, n: dict, *, ls: dict, col: dict):
+    """``(coefficients, low, high)`` of one fact for valid answers ``n`` (None: nothing to
+    say, e.g. a score of no valid answer)."""
+    gs = _members(f, groups)
+    nv = sum(n[g] for g in gs)
+    c = np.zeros(len(groups) * len(ls["valid"]))
+    if f.kind in ("count", "rate", "share"):
+        for g in gs:
+            for v in f.levels:
+                c[col[(g, v)]] = 1.0
+        base = {"count": 1.0, "rate": nv, "share": sum(block.n_forms[g] for g in gs)}
+        return c, f.low * base[f.kind], f.high * base[f.kind]
+    if f.kind == "score":
+        if nv == 0:
+            return None  # no valid answer: no score published (a missing number)
+        for g in gs:
+            for j, v in enumerate(ls["valid"]):
+                c[col[(g, v)]] = ls["points"][j]
+        return c, f.low * nv, f.high * nv
+    if f.kind == "weighted":
+        w = {g: _weight(g, ls) for g in groups if n[g] > 0}
+        total = sum(w.values())
+        if not total:
+            return None
+        for g in w:
+            for j, v in enumerate(ls["valid"]):
+                c[col[(g, v)]] = w[g] / total * ls["points"][j] / n[g]
+        return c, f.low, f.high
+    return None  # n_valid: used by the splits
 
 
 def _members(f: Fact, groups: list) -> list:
@@ -274,8 +281,7 @@ def _weight(g, ls) -> float:
     return float(ls["weights"].get(g, 0.0))
 
 
-
-def _solve(a, lo, hi, upper, extra=None, limit=None) -> np.ndarray | None:
+def _solve(a, lo, hi, upper, *, extra=None, limit=None) -> np.ndarray | None:
     """A whole-number solution ``0 <= y <= upper`` of ``lo <= a y <= hi`` (and of the
     ``extra`` row ``(coef, low, high)``), or None when there is none (HiGHS branch and bound
     proves it)."""
@@ -296,13 +302,13 @@ def _solve(a, lo, hi, upper, extra=None, limit=None) -> np.ndarray | None:
     return np.round(res.x)
 
 
-def _other_score(a, lo, hi, upper, obj, points, limit=None) -> bool:
+def _other_score(a, lo, hi, upper, obj, *, points, limit=None) -> bool:
     """Whether a solution gives the target (points ``obj · y``) points other than ``points``
     (``limit``: seconds per search; a search cut short finds nothing)."""
     gap = _GAP
     return (
-        _solve(a, lo, hi, upper, (obj, -np.inf, points - gap), limit) is not None
-        or _solve(a, lo, hi, upper, (obj, points + gap, np.inf), limit) is not None
+        _solve(a, lo, hi, upper, extra=(obj, -np.inf, points - gap), limit=limit) is not None
+        or _solve(a, lo, hi, upper, extra=(obj, points + gap, np.inf), limit=limit) is not None
     )
 
 
@@ -354,9 +360,7 @@ def audit_block(
         k = int(scheme.rules.anonymity_min)
         prot = set(scheme.rules.anonymity_groups)
         targets = [
-            g
-            for g in groups
-            if g not in block.shown and (g in prot or block.n_forms[g] < k)
+            g for g in groups if g not in block.shown and (g in prot or block.n_forms[g] < k)
         ]
     if not targets:
         return []
@@ -390,7 +394,9 @@ def audit_block(
             points = float(obj @ y)
             found[g].add(round(points / n[g], 9))
             limit = None if exhaustive else QUICK_SECONDS
-            if len(found[g]) < 2 and _other_score(a, lo, hi, upper, obj, points, limit):
+            if len(found[g]) < 2 and _other_score(
+                a, lo, hi, upper, obj, points=points, limit=limit
+            ):
                 found[g].add("another")
     out = []
     for g in targets:
@@ -414,14 +420,14 @@ def _fmt(value: float, decimals: int | None) -> str:
     return repr(float(value)) if decimals is None else f"{value:.{decimals}f}"
 
 
-def _ratio_facts(kind, groups, levels, num, den, decimals) -> list:
+def _ratio_facts(kind, groups, levels, num, den, *, decimals) -> list:
     if den == 0:
         return []
     iv = _interval(_fmt(num / den, decimals))
     return [Fact(kind, tuple(groups), tuple(levels), *iv)] if iv else []
 
 
-def _group_facts(counts: dict, groups, n_forms: int, ls, publish, decimals) -> list:
+def _group_facts(counts: dict, groups, n_forms: int, ls, *, publish, decimals) -> list:
     """The facts a row pooling ``groups`` publishes (``counts``: level -> count, pooled;
     ``decimals``: (scores, rates))."""
     decimals, rate_decimals = decimals
@@ -429,16 +435,20 @@ def _group_facts(counts: dict, groups, n_forms: int, ls, publish, decimals) -> l
     nv = sum(counts.get(v, 0) for v in valid)
     out = [Fact("n_valid", tuple(groups), (), nv, nv)]
     if "counts" in publish:
-        out += [Fact("count", tuple(groups), (v,), counts.get(v, 0), counts.get(v, 0)) for v in valid]
+        out += [
+            Fact("count", tuple(groups), (v,), counts.get(v, 0), counts.get(v, 0)) for v in valid
+        ]
     if "rates" in publish and nv:
         for name in ("top_box", "satisfied", "dissatisfied"):
             hit = sum(counts.get(v, 0) for v in ls[name])
-            out += _ratio_facts("rate", groups, ls[name], hit, nv, rate_decimals)
+            out += _ratio_facts("rate", groups, ls[name], hit, nv, decimals=rate_decimals)
         hit = sum(counts.get(v, 0) for v in ls["dissatisfied"])
-        out += _ratio_facts("share", groups, ls["dissatisfied"], hit, n_forms, rate_decimals)
+        out += _ratio_facts(
+            "share", groups, ls["dissatisfied"], hit, n_forms, decimals=rate_decimals
+        )
     if "score" in publish and nv:
         pts = sum(counts.get(v, 0) * p for v, p in zip(valid, ls["points"], strict=True))
-        out += _ratio_facts("score", groups, (), pts, nv, decimals)
+        out += _ratio_facts("score", groups, (), pts, nv, decimals=decimals)
     return out
 
 
@@ -493,14 +503,18 @@ def block_from_counts(
             pooled[v] = pooled.get(v, 0) + int(c)
     publish = set(publish)
     places = (decimals, decimals if rate_decimals is None else rate_decimals)
-    facts = _group_facts(pooled, groups, sum(n_forms.values()), ls, publish, places)
+    facts = _group_facts(
+        pooled, groups, sum(n_forms.values()), ls, publish=publish, decimals=places
+    )
     if "weighted_score" in publish:
         w = {g: float(scheme.group_weights.get(g, 0.0)) for g in groups}
         scores = {}
         for g in groups:
             nv = sum(counts[g].get(v, 0) for v in ls["valid"])
             if nv:
-                pts = sum(counts[g].get(v, 0) * p for v, p in zip(ls["valid"], ls["points"]))
+                pts = sum(
+                    counts[g].get(v, 0) * p for v, p in zip(ls["valid"], ls["points"], strict=True)
+                )
                 scores[g] = pts / nv
         total = sum(w[g] for g in scores)
         if total:
@@ -508,7 +522,9 @@ def block_from_counts(
             iv = _interval(_fmt(value, decimals))
             facts.append(Fact("weighted", tuple(groups), (), *iv))
     for g, what in (shown or {}).items():
-        facts += _group_facts(dict(counts[g]), [g], n_forms[g], ls, set(what), places)
+        facts += _group_facts(
+            dict(counts[g]), [g], n_forms[g], ls, publish=set(what), decimals=places
+        )
     return Block(cycle, unit, dimension, n_forms, facts, set(shown or {}))
 
 
@@ -530,7 +546,7 @@ def _text(t: pd.DataFrame, col: str, default: str) -> list:
 def _count(text) -> int | None:
     """A published whole number (None when missing)."""
     iv = _interval(text)
-    return None if iv is None else int(round((iv[0] + iv[1]) / 2))
+    return None if iv is None else round((iv[0] + iv[1]) / 2)
 
 
 def _row_facts(r: dict, group: str, ls: dict) -> list:

@@ -13,8 +13,8 @@ Examples
 >>> import pandas as pd
 >>> t = pd.DataFrame({"unit": ["u"], "score": [88.60759493670886], "satisfied_rate": [0.96202],
 ...                   "p_last": [0.9971]})
->>> round_public(t).iloc[0].tolist()
-['u', 88.61, 0.962, 0.9971]
+>>> round_public(t).to_dict("records")
+[{'unit': 'u', 'score': 88.61, 'satisfied_rate': 0.962, 'p_last': 0.9971}]
 """
 
 from __future__ import annotations
