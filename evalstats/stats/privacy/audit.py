@@ -72,7 +72,11 @@ are published, the groups are not:
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import itertools
+import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -281,6 +285,35 @@ def _weight(g, ls) -> float:
     return float(ls["weights"].get(g, 0.0))
 
 
+@contextlib.contextmanager
+def _quiet_stdout():
+    """The process's standard output (file descriptor 1) silenced: HiGHS 1.x prints a debug
+    line from C++ ("HighsMipSolverData::transformNewIntegerFeasibleSolution") on some problems,
+    which a notebook kernel would capture into a published letter."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no descriptor 1 (embedded interpreters)
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        _flush_c_stdout()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
+def _flush_c_stdout() -> None:
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # pragma: no cover - no C library to flush
+        pass
+
+
 def _solve(a, lo, hi, upper, *, extra=None, limit=None) -> np.ndarray | None:
     """A whole-number solution ``0 <= y <= upper`` of ``lo <= a y <= hi`` (and of the
     ``extra`` row ``(coef, low, high)``), or None when there is none (HiGHS branch and bound
@@ -290,13 +323,14 @@ def _solve(a, lo, hi, upper, *, extra=None, limit=None) -> np.ndarray | None:
         lo = np.append(lo, extra[1])
         hi = np.append(hi, extra[2])
     n = a.shape[1]
-    res = milp(
-        np.zeros(n),
-        constraints=LinearConstraint(a, lo - 1e-7, hi + 1e-7),
-        integrality=np.ones(n),
-        bounds=Bounds(np.zeros(n), upper),
-        options={} if limit is None else {"time_limit": limit},
-    )
+    with _quiet_stdout():
+        res = milp(
+            np.zeros(n),
+            constraints=LinearConstraint(a, lo - 1e-7, hi + 1e-7),
+            integrality=np.ones(n),
+            bounds=Bounds(np.zeros(n), upper),
+            options={} if limit is None else {"time_limit": limit},
+        )
     if res.status != 0 or res.x is None:
         return None
     return np.round(res.x)
