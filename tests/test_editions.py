@@ -4,13 +4,11 @@ and table the half-year notebook displays, rendered as the report renders it."""
 from __future__ import annotations
 
 import dataclasses
-
-import pandas as pd
-
 import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
