@@ -722,6 +722,7 @@ __all__ = [
     "COMMANDS",
     "add_letters_parser",
     "build_parser",
+    "cmd_audit_public",
     "cmd_demo",
     "cmd_init",
     "cmd_letters",
