@@ -109,7 +109,10 @@ def test_notebook_through_papermill_public_tier(tmp_path):
     assert "社会义务监督员：5 个单元格未公布" in shown  # the supervisor cells, withheld
     assert "社会义务监督员 (n=5)" in shown
     assert (tmp_path / "out" / "letter.docx").is_file()
-    assert (tmp_path / "out" / "figures" / "groups.png").is_file()
+    # the integer audit (issue 15) withholds every group of this unit in the public letter
+    # (its group scores beside the weighted scores would pin the supervisors): no group figure
+    assert not (tmp_path / "out" / "figures" / "groups.png").exists()
+    assert (tmp_path / "out" / "figures" / "levels.png").is_file()
     # the supervisor scores of this unit (internal tier) appear nowhere in the public letter
     internal = profile.unit_profile("land_office", cycle="2026A", n_resamples=N_RESAMPLES, seed=7)
     d = internal.dimensions

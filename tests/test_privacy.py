@@ -436,7 +436,14 @@ def test_public_cycle_withholds_small_and_complementary_units(small_units):
         ("B5", "group_not_published"),  # supervisors only
         ("B4", "complementary"),  # smallest unit left in its series
         ("B4", "few_groups"),  # rated by two groups
+        # the exact integer audit (issue 15): these units' group-weighted scores, printed to
+        # 2 decimals beside their level counts, pin a withheld group's score
+        *((u, "complementary") for u in ("A2", "A3", "B1", "B2")),
     }
+    weighted = public.tables["scores"]
+    pinned = weighted["unit"].isin(["A2", "A3", "B1", "B2"])
+    assert weighted.loc[pinned, "weighted_score"].isna().all()
+    assert weighted.loc[pinned, "score"].notna().all()
     lv = public.tables["levels"]
     for unit in ("A4", "A1", "B4", "B5"):
         assert lv.loc[lv["unit"] == unit, "count"].isna().all()
@@ -455,7 +462,8 @@ def test_public_ranking_is_the_internal_ranking(small_units):
         pd.testing.assert_series_equal(a[c], b[c])
     own = b["unit"].isin(["A4", "B5"])  # withheld for their own sake
     assert b.loc[own, "composite"].isna().all()
-    pd.testing.assert_series_equal(a.loc[~own, "composite"], b.loc[~own, "composite"])
+    # published precision (issue 15): the public composite is the internal one to 2 decimals
+    pd.testing.assert_series_equal(a.loc[~own, "composite"].round(2), b.loc[~own, "composite"])
 
 
 def test_public_cycle_passes_the_checker_and_an_unmasked_one_fails(small_units):

@@ -94,6 +94,8 @@ from evalstats.core.options import (
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.core.vocab import LANGS, TIERS
 from evalstats.stats import privacy as _privacy
+from evalstats.stats.privacy import audit as _audit
+from evalstats.stats.privacy import precision as _precision
 from evalstats.stats.privacy import suppress_small_cells
 
 ALL = "all"
@@ -400,6 +402,7 @@ def _suppress(prof: dict, scheme: Scheme, unit: str, series: str) -> None:
         zip(plan["group"], zip(plan["published"], plan["reason"], strict=True), strict=True)
     )
     whole = not status[ALL][0]
+    _audit_groups(status, prof["counts"], scheme, whole=whole)
     hide = d["group"].map(lambda g: whole or not status.get(g, (True, ""))[0]).to_numpy(bool)
     for row in d.loc[hide & (d["group"] != ALL).to_numpy()].itertuples(index=False):
         reason = status[row.group][1] or status[ALL][1]
@@ -409,12 +412,14 @@ def _suppress(prof: dict, scheme: Scheme, unit: str, series: str) -> None:
     withheld_columns = DIMENSION_COLUMNS[5:-3]  # n_valid … weighted_score_series_median
     d = _privacy.mask_rows(d, hide, withheld_columns)
     d["suppressed"] = d["suppressed"].to_numpy(bool) | hide
-    prof["dimensions"] = d
+    prof["dimensions"] = _precision.round_public(d)
     keep_groups = {g for g, (shown, _r) in status.items() if shown and g != ALL}
     sc = prof["scores"]
-    prof["scores"] = sc[
-        ((sc["group"] == ALL) & (not whole)) | sc["group"].isin(keep_groups)
-    ].reset_index(drop=True)
+    prof["scores"] = _precision.round_public(
+        sc[((sc["group"] == ALL) & (not whole)) | sc["group"].isin(keep_groups)].reset_index(
+            drop=True
+        )
+    )
     counts = prof["counts"]
     pooled = counts.groupby(["cycle", "unit", "dimension", "level"], sort=False, observed=True)[
         "count"
@@ -442,6 +447,25 @@ def _suppress(prof: dict, scheme: Scheme, unit: str, series: str) -> None:
     prof["suppressed"] = pd.DataFrame(withheld, columns=SUPPRESSED_COLUMNS).astype(
         {"table": "str", "group": "str", "dimension": "str", "reason": "str"}
     )
+
+
+def _audit_groups(status: dict, counts: pd.DataFrame, scheme: Scheme, *, whole: bool) -> None:
+    """Withhold every group the letter would show when the exact integer audit pins a
+    withheld group's score from what the letter and the report publish at their printed
+    precision (:func:`evalstats.stats.privacy.audit.audit_tally`); ``status`` is updated."""
+    shown = [g for g, (pub, _r) in status.items() if pub and g != ALL]
+    if whole or not shown:
+        return
+    verdicts = _audit.audit_tally(
+        counts,
+        scheme=scheme,
+        shown=shown,
+        decimals=_precision.SCORE_DECIMALS,
+        rate_decimals=_precision.RATE_DECIMALS,
+    )
+    if any(v.verdict != "safe" for v in verdicts):
+        for g in shown:
+            status[g] = (False, "complementary")
 
 
 def _verdicts(low: np.ndarray, high: np.ndarray, present: np.ndarray) -> np.ndarray:

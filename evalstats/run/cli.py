@@ -89,7 +89,34 @@ def build_parser(*, lang: str = "zh") -> argparse.ArgumentParser:
     from evalstats.run.verify import add_verify_parser
 
     add_verify_parser(sub, lang=lang)
+    _add_audit_parser(sub, t)
     return p
+
+
+def _add_audit_parser(sub, t) -> None:
+    """``audit-public REPORT [LETTERS…]`` (:mod:`evalstats.run.audit`)."""
+    ap = sub.add_parser(
+        "audit-public",
+        help=t("公开版信息保护审核（整数推算）", "disclosure audit of a public release"),
+        description=t(
+            "把公开报告和公开反馈函（及更早各期的公开版）当作一次发布，检查能否由公布的数字"
+            "（按公布的精度）和“票数为整数”唯一推算出某单位某类评议人的评价。逐单元格列出"
+            "结论（不列出推算出的评价）；有可被推算的单元格时退出码为 1。",
+            "Treat a public report and public letters (and earlier cycles' public releases) as "
+            "one release and check whether a unit's group answers can be solved exactly from the "
+            "published numbers at their precision and whole-number counts. Prints each cell's "
+            "verdict (never the answers); exit 1 if a cell is pinned.",
+        ),
+    )
+    ap.add_argument("report", metavar="REPORT", help=t("公开报告文件夹", "public report folder"))
+    ap.add_argument(
+        "letters",
+        metavar="LETTERS",
+        nargs="*",
+        help=t("公开反馈函文件夹（可多个）", "public letters folders (any number)"),
+    )
+    ap.add_argument("--scheme", metavar="FILE", help=t("方案 TOML 文件", "scheme TOML file"))
+    add_console_options(ap, lang=t("zh", "en"))
 
 
 def _scheme_file(t) -> str:
@@ -613,7 +640,14 @@ def cmd_letters(args) -> int:
     return letters(args)
 
 
+def cmd_audit_public(args) -> int:
+    from evalstats.run.audit import cmd_audit_public as audit
+
+    return audit(args)
+
+
 COMMANDS = {
+    "audit-public": cmd_audit_public,
     "init": cmd_init,
     "run": cmd_run,
     "letters": cmd_letters,
@@ -707,6 +741,7 @@ __all__ = [
     "PROBLEMS_PER_KIND",
     "add_letters_parser",
     "build_parser",
+    "cmd_audit_public",
     "cmd_demo",
     "cmd_init",
     "cmd_letters",

@@ -65,6 +65,7 @@ from evalstats.core.vocab import LANGS, TIERS
 from evalstats.present.letters import cycle_words
 from evalstats.run import publish
 from evalstats.run import runner as _run
+from evalstats.run.audit import audit_before_publish
 from evalstats.run.console import (
     STEP,
     configure,
@@ -763,6 +764,14 @@ def _write(batch: _Batch, run_id: str, *, progress: bool, t_start: float, starte
             atomic_write_bytes(index, _index_html(batch, outcomes, started).encode("utf-8"))
             rows = [outcomes[u].row for u in chosen if outcomes[u].ok]
             atomic_write_bytes(staging / TABLE_FILE, letters_table_bytes(rows))
+            if batch.tier == "public":  # issue 15: the integer audit, with the cycle's reports
+                audit_before_publish(
+                    staging,
+                    scheme=batch.scheme,
+                    data_folders=batch.folders,
+                    cycles=[f.name for f in batch.folders],
+                    related=[out / batch.cycle / k for k in ("half-year", "annual")],
+                )
             timings["total_before_publish"] = time.perf_counter() - t_start
             manifest = _manifest(
                 batch,

@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,8 @@ from evalstats.inputs.validate import ValidatedCycle
 from evalstats.stats import privacy as _privacy
 from evalstats.stats import quality as _quality
 from evalstats.stats.pipeline import CycleScores
+from evalstats.stats.privacy import audit as _audit
+from evalstats.stats.privacy import precision as _precision
 
 _SCORE_NUMBERS = (
     "composite",
@@ -64,6 +66,10 @@ class _Plan:
     cells: pd.DataFrame
     few: list
     k: int
+    pinned: list = field(default_factory=list)
+    """Units whose group-weighted scores would pin a withheld group's score by the exact
+    integer audit (:func:`evalstats.stats.privacy.audit.pinned_units`): withheld like
+    ``few``'s, with reason ``complementary``."""
 
     def __post_init__(self):
         c = self.cells
@@ -118,12 +124,25 @@ class _Plan:
         return list(dict.fromkeys(out))
 
 
-def _plan(scores: pd.DataFrame, scheme: Scheme) -> _Plan:
+def _plan(scores: pd.DataFrame, scheme: Scheme, counts: pd.DataFrame | None = None) -> _Plan:
     cells = _privacy.report_cells(scores)
     plan = _privacy.protect(
         cells[["unit", "series", "group", "n_forms"]], scheme=scheme, publish=cells["publish"]
     )
-    return _Plan(plan, _privacy.few_group_units(scores), int(scheme.rules.anonymity_min))
+    few = _privacy.few_group_units(scores)
+    pinned = []
+    if counts is not None:  # the exact integer audit of the pooled rows, as published
+        pinned = _audit.pinned_units(
+            counts,
+            scheme=scheme,
+            decimals=_precision.SCORE_DECIMALS,
+            rate_decimals=_precision.RATE_DECIMALS,
+            skip_weighted=few,
+        )
+        pooled = plan[(plan["unit"] != ALL) & (plan["group"] == ALL)]
+        hidden = set(pooled.loc[~pooled["published"], "unit"].astype(str))
+        pinned = [u for u in pinned if u not in few and u not in hidden]
+    return _Plan(plan, few, int(scheme.rules.anonymity_min), pinned)
 
 
 def _value_columns(table: pd.DataFrame, keep=("n_forms", "confidence_level")) -> list[str]:
@@ -241,9 +260,10 @@ def _log_all(name: str, columns: str, threshold, reason: str) -> tuple:
 def _public_scores(scores: pd.DataFrame, plan: _Plan, log: list, *, units) -> pd.DataFrame:
     """Scores: group cells as the plan says; the weighted scores of few-group units withheld."""
     sc = _public_cell_table("scores", scores, plan, log)
-    few = np.isin(sc["unit"].astype(str), plan.few) & (sc["group"].astype(str) == ALL).to_numpy()
+    hidden = [*plan.few, *plan.pinned]
+    few = np.isin(sc["unit"].astype(str), hidden) & (sc["group"].astype(str) == ALL).to_numpy()
     sc = _privacy.mask_rows(sc, few, list(_WEIGHTED))
-    for u in plan.few:
+    for u in hidden:
         s = str(units.loc[units["unit"].astype(str) == u, "series"].astype(str).iloc[0])
         log.append(
             (
@@ -255,7 +275,7 @@ def _public_scores(scores: pd.DataFrame, plan: _Plan, log: list, *, units) -> pd
                 ";".join(_WEIGHTED),
                 plan._status.get((u, s, ALL), (0, "", pd.NA))[2],
                 plan.k,
-                "few_groups",
+                "few_groups" if u in plan.few else "complementary",
             )
         )
     return sc
@@ -267,11 +287,12 @@ def _public_weak(weak: pd.DataFrame, plan: _Plan, log: list, *, hidden_units, un
     w = _mask_units(
         "weak_dimensions", weak, plan.withheld_units, _value_columns(weak), log=log, plan=plan
     )
-    few_rows = w["unit"].astype(str).isin(plan.few).to_numpy()
+    few = set(plan.few) | set(plan.pinned)
+    few_rows = w["unit"].astype(str).isin(few).to_numpy()
     w = _privacy.mask_rows(w, few_rows, list(_WEIGHTED))
-    touched = set(w.loc[w["unit"].astype(str).isin(hidden_units | set(plan.few)), "series"])
+    touched = set(w.loc[w["unit"].astype(str).isin(hidden_units | few), "series"])
     info = unit_info(units)
-    touched |= {info.loc[u, "series"] for u in (hidden_units | set(plan.few)) if u in info.index}
+    touched |= {info.loc[u, "series"] for u in (hidden_units | few) if u in info.index}
     return _privacy.mask_rows(
         w, w["series"].astype(str).isin(touched).to_numpy(), ["series_median"]
     )
@@ -357,7 +378,7 @@ def public_tables(
     >>> "comments" in a.tables  # doctest: +SKIP
     False
     """
-    plan = _plan(scored.scores, scheme)
+    plan = _plan(scored.scores, scheme, scored.counts)
     log: list = []
     out = {}
     out["response"] = _public_cell_table(
@@ -367,7 +388,7 @@ def public_tables(
     out["levels"] = _public_cell_table("levels", lv.assign(group=ALL), plan, log, keep=())
     out["levels"] = out["levels"][LEVELS_COLUMNS]
     out["scores"] = _public_scores(tables["scores"], plan, log, units=v.units)
-    h1_plan = _plan(h1.scores, scheme) if h1 is not None else None
+    h1_plan = _plan(h1.scores, scheme, h1.counts) if h1 is not None else None
     hidden_units = set(plan.withheld_units) | (h1_plan.withheld_units if h1_plan else set())
     # whole-unit tables (not additive): only units withheld for their own sake
     own_units = set(plan.own_withheld_units) | (h1_plan.own_withheld_units if h1_plan else set())
@@ -427,6 +448,10 @@ def apply_tier(
         tables, public_counts, withheld = public_tables(
             kind, tables, scored, validated, scheme=scheme, h1=h1, score_column=score_column
         )
+        # published precision is part of the release (evalstats.stats.privacy.precision)
+        tables = {name: _precision.round_public(t) for name, t in tables.items()}
+        summary = tier_summary(summary, tables, tier, withheld)
+        return tables, _precision.round_summary(summary), public_counts, unpublished
     return tables, tier_summary(summary, tables, tier, withheld), public_counts, unpublished
 
 

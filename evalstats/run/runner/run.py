@@ -25,6 +25,7 @@ from pathlib import Path
 
 from evalstats.core.files import relative
 from evalstats.core.version import __version__
+from evalstats.run.audit import audit_run
 from evalstats.run.console import STEP, run_log, say
 from evalstats.run.publish import (
     MANIFEST_FILE,
@@ -323,6 +324,7 @@ def _stage_and_publish(
             + ", ".join(changed),
             zh="运行期间输入文件有改动，报告没有发布：" + "、".join(changed),
         )
+    audit_run(plan, staging)  # issue 15: a public report passes the integer audit, or no report
     timings["total_before_publish"] = time.perf_counter() - t_start
     write_run_manifest(
         plan,

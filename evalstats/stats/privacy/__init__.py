@@ -75,10 +75,16 @@ that must not be published (``internal_only``).
 
 Limits
 ------
-The exact check covers linear recovery (subtraction) of counts and the score relations above.
-It does not bound a withheld value by inequalities (a count between 0 and a published total) nor
-solve integer programmes over small counts; the pooled-only design keeps at least three unknown
-groups behind every published unit row, which is what such attacks would need to undo.  A unit
+:func:`check_public` covers linear recovery (subtraction) of counts and the score relations
+above.  The attacker who also uses that counts are whole numbers and that each answer is worth
+one of the level points is :mod:`evalstats.stats.privacy.audit` (issue 15: in the demo, the
+public report and the public letter of 党政办 gave back the deputy's five answers): an exact
+integer audit of each unit × dimension at the published precision
+(:mod:`evalstats.stats.privacy.precision`: public scores to 2 decimals, rates to 3).  Its
+decisions: a unit whose group-weighted scores would pin a withheld group has them withheld
+(``complementary``, like rule 4); a public letter shows no group of a unit when they would;
+the runner and the letters batch refuse to publish a public release the audit does not pass
+(``evalstats audit-public`` runs it on demand).  A unit
 rated by protected groups only is ranked like every unit, so its composite in the ranking is
 withheld (rank and grade stay).
 
