@@ -50,12 +50,42 @@ def kernel_manager_class():
     files and launches ipykernel with ``sys.executable``.  The kernel's environment lacks the
     signing key's variables (:func:`evalstats.run.signing.kernel_environment`): a notebook
     never sees the key that signs its report.
+
+    On POSIX the kernel talks over Unix sockets in a private temporary folder (ZeroMQ's
+    ``ipc`` transport) instead of TCP ports on localhost: kernels started at the same moment
+    (two cycles at once, ``letters --jobs``) cannot be handed the same free port between its
+    choice and its use, and no other local user can reach them.  The folder goes when the
+    kernel is shut down.
     """
+    import shutil
+    import tempfile
+
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
     from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpec
+    from traitlets import default
 
     class CurrentPythonKernelManager(AsyncKernelManager):
+        sockets_folder = None
+
+        @default("transport")
+        def _transport_default(self):
+            return "ipc" if os.name == "posix" else "tcp"
+
+        @default("ip")
+        def _ip_default(self):
+            if self.transport != "ipc":
+                return super()._ip_default()
+            if self.sockets_folder is None:
+                self.sockets_folder = tempfile.mkdtemp(prefix="evalstats-kernel-")
+            return os.path.join(self.sockets_folder, "kernel")
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart and self.sockets_folder is not None:
+                shutil.rmtree(self.sockets_folder, ignore_errors=True)
+                self.sockets_folder = None
+
         @property
         def kernel_spec(self):
             if self._kernel_spec is None:
