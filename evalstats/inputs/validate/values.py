@@ -210,31 +210,16 @@ def unsafe_text_problems(
     for i in np.flatnonzero(mask):
         found[i] = _char_names(unsafe_characters(values[i]))
         shown[i] = visible_text(values[i])
-    names = found
     if identifier:
-        reason = np.array(
-            [
-                f"holds control or invisible characters ({c}); a unit's code or name is an "
-                "identifier: retype it without them"
-                for c in names
-            ],
-            object,
-        )
-        col.cells(
-            raw, label, mask, severity="error", reason=reason, code="unsafe_name", values=shown
-        )
+        severity, code = "error", "unsafe_name"
+        after = "a unit's code or name is an identifier: retype it without them"
     else:
-        reason = np.array(
-            [
-                f"holds control or invisible characters ({c}); the report, letters and "
-                "figures show the text without them"
-                for c in names
-            ],
-            object,
-        )
-        col.cells(
-            raw, label, mask, severity="warning", reason=reason, code="unsafe_text", values=shown
-        )
+        severity, code = "warning", "unsafe_text"
+        after = "the report, letters and figures show the text without them"
+    reason = np.array(
+        [f"holds control or invisible characters ({c}); {after}" for c in found], object
+    )
+    col.cells(raw, label, mask, severity=severity, reason=reason, code=code, values=shown)
     return mask
 
 
