@@ -130,6 +130,10 @@ def carried_codes(folder: Path) -> dict[str, str]:
     footer = re.search(r'<footer class="evalstats-note">(.*?)</footer>', html, re.S).group(1)
     wb = openpyxl.load_workbook(folder / WORKBOOK)
     about = {r[0]: r[1] for r in wb.worksheets[0].iter_rows(max_col=2, values_only=True)}
+    # a Chinese document names no file, path or command beside the code itself
+    line = re.search(r"<p>(表格校验码 [0-9a-f]+：[^<]*)</p>", footer).group(1)
+    assert not re.search(r"[A-Za-z/*]", line.split("：", 1)[1]), line
+    assert not re.search(r"[A-Za-z/*]", about["表格校验码"].split("（", 1)[1]), about
     return {
         "summary": json.loads((folder / "summary.json").read_text("utf-8"))["tables_digest"],
         "footer": re.search(r"<p>表格校验码 ([0-9a-f]+)：", footer).group(1),
@@ -201,7 +205,7 @@ def test_check_code_of_an_english_report(publish):
     folder = publish(lang="en")
     code = expected_code(folder)
     html = (folder / "report.html").read_text("utf-8")
-    assert f"<p>Tables check code {code}: a digest of the tables" in html
+    assert f"<p>Tables check code {code}: a digest of all the data tables" in html
     assert f'@bottom-left {{ content: "Tables check code {code}"' in html
     docs = ["report.html", WORKBOOK, "summary.json"]
     assert carried_check_codes(folder, docs) == dict.fromkeys(docs, code)

@@ -233,13 +233,13 @@ def check_code_line(code: str, *, lang: str = "zh") -> str:
     check_option("lang", lang, LANGS)
     if lang == "zh":
         return (
-            f"{CHECK_CODE_LABELS[0]} {code}：表格文件（tables/*.csv）的摘要，工作簿首页和 "
-            "summary.json 中相同；用 evalstats verify 按表格重算核对，表格被改动时与此不符。"
+            f"{CHECK_CODE_LABELS[0]} {code}：全部数据表的摘要，与工作簿首页所载相同；"
+            "核对时按数据表重算，数据表被改动则与此不符。"
         )
     return (
-        f"{CHECK_CODE_LABELS[1]} {code}: a digest of the tables (tables/*.csv), the same on "
-        "the workbook's first sheet and in summary.json; evalstats verify recomputes it from "
-        "the tables, and an edited table no longer matches."
+        f"{CHECK_CODE_LABELS[1]} {code}: a digest of all the data tables, the same as on the "
+        "workbook's first sheet; checking recomputes it from the tables, and an edited table "
+        "no longer matches."
     )
 
 
