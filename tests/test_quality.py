@@ -175,7 +175,7 @@ def test_typed_twice_lists_each_id_once_with_its_rows():
     )
     assert (
         flags["reason_zh"][0]
-        == "问卷 F1（党政办，企业）以相同答案录入了 3 次（r.csv 第 2、9、12 行），只计一次。"
+        == "问卷 F1（党政办，企业）以相同答案录入了 3 次（原始数据第 2、9、12 行），只计一次。"
     )
     assert describe_quality(flags) == [
         "数据质量检查共发现 1 条标记：重复录入的问卷 1 条。",

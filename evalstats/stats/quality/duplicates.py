@@ -25,6 +25,7 @@ from evalstats.stats.quality.wording import (
     ids_text,
     ids_text_en,
     pattern_text,
+    source_text,
     time_text,
     unit_text,
 )
@@ -102,7 +103,7 @@ def typed_twice(d: QualityData, duplicates, voided) -> list[dict]:
         if lines:
             nums = ", ".join(str(x) for x in lines)
             where_en = f" (rows {nums}" + (f" of {file})" if file else ")")
-            where_zh = f"（{file} 第 {'、'.join(str(x) for x in lines)} 行）"
+            where_zh = f"（{source_text(file, 'zh')}第 {'、'.join(str(x) for x in lines)} 行）"
         who_en = f" of {unit_text(d, unit, 'en')} × {group_text(d, group, 'en')}" if unit else ""
         who_zh = f"（{unit_text(d, unit, 'zh')}，{group_text(d, group, 'zh')}）" if unit else ""
         rows.append(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalstats.inputs.validate.reasons import WORDS
 from evalstats.stats.quality.source import QualityData
 
 
@@ -36,6 +37,23 @@ def unit_text(d: QualityData, code: str, lang: str) -> str:
     if lang == "en":
         name = getattr(d, "names_en", {}).get(code) or name
     return name or code
+
+
+def source_text(file: str, lang: str) -> str:
+    """The input file a row number refers to, as a reason names it: in English its path in
+    the data folder; in Chinese the kind of table (a Chinese document names no file).
+
+    Examples
+    --------
+    >>> source_text("2026H1/responses.xlsx", "zh"), source_text("2026H1/responses.xlsx", "en")
+    ('测评表数据', '2026H1/responses.xlsx')
+    >>> source_text("", "zh")
+    '原始数据'
+    """
+    if lang == "en":
+        return file
+    stem = file.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
+    return WORDS.get(stem, "原始数据")
 
 
 def group_text(d: QualityData, code: str, lang: str) -> str:
@@ -133,6 +151,7 @@ __all__ = [
     "ids_text",
     "ids_text_en",
     "pattern_text",
+    "source_text",
     "time_text",
     "unit_text",
 ]
