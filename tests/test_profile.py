@@ -250,22 +250,25 @@ def test_public_tier_withholds_supervisors_and_small_cells(cycles, public):
 def test_public_tier_secondary_suppression_passes_the_checker(cycles, public):
     # land_office: 5 supervisors (never shown), 4 deputies (< 5) — and then the pooled and
     # the group-weighted score would solve those two groups from the two shown, so the
-    # smaller of the others (28 enterprises) is withheld as a complement.
+    # smaller of the others (28 enterprises) is withheld as a complement; the exact integer
+    # audit of the letter with the report then finds the public's figure pins a withheld
+    # group, so it is withheld too and the letter shows no group.
     p = profile.unit_profile("land_office", cycle="2026A", analysis=public, tier="public")
     why = p.suppressed.drop_duplicates("group").set_index("group")["reason"].to_dict()
     assert why == {
         "enterprise": "complementary",
         "supervisor": "supervisor_breakdown",
         "deputy": "fewer_than_threshold",
+        "public": "complementary",
     }
-    assert set(p.scores["group"]) == {"public", "all"}  # what the group figure draws
+    assert set(p.scores["group"]) == {"all"}  # no group figure: every group is withheld
     assert set(p.counts["group"]) == {"all"}  # the level figure: pooled over groups
     published = {n: t for n, t in p.tables.items() if n not in ("comments", "quality")}
     assert privacy.check_public({**published, "counts": p.counts}, scheme=p.scheme).empty
-    # the primary rule alone (enterprises shown) is caught by the checker
+    # the primary rule alone (enterprises and the public shown) is caught by the checker
     internal = profile.unit_profile("land_office", cycle="2026A", analysis=cycles)
     d = p.dimensions.copy()
-    ent = (d["group"] == "enterprise").to_numpy()
+    ent = d["group"].isin(["enterprise", "public"]).to_numpy()
     for c in ("n_valid", "score", "satisfied_rate"):
         d[c] = np.where(ent, internal.dimensions[c].to_numpy(np.float64), d[c].astype(float))
     v = privacy.check_public({"dimensions": d}, scheme=p.scheme)

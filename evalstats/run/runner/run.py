@@ -25,7 +25,6 @@ from pathlib import Path
 
 from evalstats.core.files import relative
 from evalstats.core.version import __version__
-from evalstats.run.audit import audit_run
 from evalstats.run.console import STEP, run_log, say
 from evalstats.run.publish import (
     MANIFEST_FILE,
@@ -324,6 +323,8 @@ def _stage_and_publish(
             + ", ".join(changed),
             zh="运行期间输入文件有改动，报告没有发布：" + "、".join(changed),
         )
+    from evalstats.run.audit import audit_run  # pandas and the solver: only when publishing
+
     audit_run(plan, staging)  # issue 15: a public report passes the integer audit, or no report
     timings["total_before_publish"] = time.perf_counter() - t_start
     write_run_manifest(
