@@ -211,15 +211,20 @@ def unsafe_text_problems(
         found[i] = _char_names(unsafe_characters(values[i]))
         shown[i] = visible_text(values[i])
     if identifier:
-        severity, code = "error", "unsafe_name"
         after = "a unit's code or name is an identifier: retype it without them"
     else:
-        severity, code = "warning", "unsafe_text"
         after = "the report, letters and figures show the text without them"
     reason = np.array(
         [f"holds control or invisible characters ({c}); {after}" for c in found], object
     )
-    col.cells(raw, label, mask, severity=severity, reason=reason, code=code, values=shown)
+    if identifier:
+        col.cells(
+            raw, label, mask, severity="error", reason=reason, code="unsafe_name", values=shown
+        )
+    else:
+        col.cells(
+            raw, label, mask, severity="warning", reason=reason, code="unsafe_text", values=shown
+        )
     return mask
 
 
