@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -41,32 +40,3 @@ def pytest_report_header(config):
 # EVALSTATS_LANG=en or EVALSTATS_PROGRESS=1 must not change what the tests see.
 for _name in ("EVALSTATS_LANG", "EVALSTATS_PROGRESS"):
     os.environ.pop(_name, None)
-
-
-# Scheduling (``make test`` runs ``--dist loadgroup``): a file's tests stay on one worker, so its
-# module fixtures are computed once, as with ``--dist loadfile``; and the files that analyse the
-# demo's public tier in the test process share one worker, so the exact integer audit of each
-# demo cycle (minutes of HiGHS in all; kept per process by
-# ``evalstats.stats.privacy.audit.pinned_units``) runs once instead of once per file.
-DEMO_PUBLIC_FILES = frozenset(
-    {
-        "test_analysis.py",
-        "test_audit_public.py",
-        "test_brief.py",
-        "test_editions.py",
-        "test_letter_form.py",
-        "test_letters_consistency.py",
-        "test_privacy.py",
-        "test_profile.py",
-    }
-)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Each test's xdist group: its file's, or ``demo-public`` (see above)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            name = item.path.name
-            group = "demo-public" if name in DEMO_PUBLIC_FILES else name
-            item.add_marker(pytest.mark.xdist_group(name=group))
