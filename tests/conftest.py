@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -40,3 +41,22 @@ def pytest_report_header(config):
 # EVALSTATS_LANG=en or EVALSTATS_PROGRESS=1 must not change what the tests see.
 for _name in ("EVALSTATS_LANG", "EVALSTATS_PROGRESS"):
     os.environ.pop(_name, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_cache(tmp_path_factory):
+    """One ``EVALSTATS_AUDIT_CACHE`` folder for the whole run, shared by the xdist workers and
+    every process they start (kernels, the command line): the exact integer audit of each demo
+    cycle's public tier (:func:`evalstats.stats.privacy.audit.pinned_units`, half a minute to
+    a minute of HiGHS) then runs once per suite instead of once per file and kernel.  Files are
+    named by content and written whole (renamed into place), so workers never read a partial
+    answer; pytest removes the folder with its old temporary folders."""
+    name = "EVALSTATS_AUDIT_CACHE"
+    if os.environ.get(name):  # a developer's own folder
+        yield
+        return
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    os.environ[name] = str(shared / "audit-cache")
+    yield
+    os.environ.pop(name, None)

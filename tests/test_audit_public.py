@@ -14,6 +14,7 @@ numbers at the published precision.
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -369,3 +370,43 @@ def test_public_letter_of_party_office_shows_no_group():
         .round(2)
         .equals(p.dimensions.loc[p.dimensions["group"] == "all", "weighted_score"])
     )
+
+
+def test_pinned_units_are_kept_in_the_audit_cache(tmp_path, monkeypatch):
+    """EVALSTATS_AUDIT_CACHE: the answer is written once, read by another process (here: the
+    per-process memory cleared and the audit made to fail), and an unreadable file is audited
+    again, never trusted."""
+    from evalstats.stats.privacy import audit as A
+
+    counts = pd.DataFrame(
+        {
+            "unit": ["u1", "u1", "u2", "u2", "u2"],
+            "group": ["public", "deputy", "public", "public", "supervisor"],
+            "dimension": "service",
+            "level": ["satisfied", "dissatisfied", "satisfied", "fairly_satisfied", "satisfied"],
+            "count": [5, 1, 6, 4, 5],
+        }
+    )
+    monkeypatch.setenv(A.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(A, "_PINNED", {})
+    first = A.pinned_units(counts, scheme=SCHEME, decimals=2, rate_decimals=3)
+    assert first == ["u1", "u2"]  # the weighted scores say what the deputy, the supervisors said
+    files = list((tmp_path / "cache").iterdir())
+    assert [f.name for f in files] == [A.cache_file(counts, key=(SCHEME.sha256, 2, 3, ())).name]
+    assert json.loads(files[0].read_text("utf-8")) == {"pinned": ["u1", "u2"]}
+
+    def no_audit(*args, **kwargs):
+        raise AssertionError("audited again")
+
+    monkeypatch.setattr(A, "_PINNED", {})
+    monkeypatch.setattr(A, "_pinned_units", no_audit)
+    shuffled = counts.sample(frac=1, random_state=1)  # the same tally in another row order
+    assert A.pinned_units(shuffled, scheme=SCHEME, decimals=2, rate_decimals=3) == ["u1", "u2"]
+    # another precision is another question
+    with pytest.raises(AssertionError, match="audited again"):
+        A.pinned_units(counts, scheme=SCHEME, decimals=1, rate_decimals=3)
+    # a damaged file is not trusted: audited again
+    files[0].write_text('{"pinned": "u1', encoding="utf-8")
+    monkeypatch.setattr(A, "_PINNED", {})
+    with pytest.raises(AssertionError, match="audited again"):
+        A.pinned_units(counts, scheme=SCHEME, decimals=2, rate_decimals=3)
