@@ -41,10 +41,9 @@ format: $(TSTAMP)
 	$(BIN)/ruff check --fix evalstats tests benchmarks
 
 # the suite on every core (pytest-xdist; a file's tests stay on one worker, so its fixtures are
-# shared as written; files in the order tests/conftest.py gives them, not by their number of
-# tests), the wheel-in-a-fresh-venv test (-m install) among them
+# shared as written), the wheel-in-a-fresh-venv test (-m install) among them
 test: lint
-	$(BIN)/python -m pytest -q -n auto --dist loadfile --no-loadscope-reorder -m "install or not install"
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "install or not install"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
