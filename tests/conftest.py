@@ -60,37 +60,3 @@ def audit_cache(tmp_path_factory):
     os.environ[name] = str(shared / "audit-cache")
     yield
     os.environ.pop(name, None)
-
-
-# Order of the files (``make test`` runs ``--dist loadfile``: files go to the workers in this
-# order): test_analysis.py first, as it analyses both demo cycles' public tier cold and fills the
-# audit cache (above), beside the longest test (the wheel in a fresh venv); the other files that
-# analyse the public tier last, when the cache holds the answers, so no two workers audit the
-# same cycle at the same moment.
-FIRST_FILES = ("test_analysis.py", "test_install.py")
-LAST_FILES = frozenset(
-    {
-        "test_audit_public.py",
-        "test_brief.py",
-        "test_editions.py",
-        "test_golden.py",
-        "test_letter_form.py",
-        "test_letters.py",
-        "test_letters_consistency.py",
-        "test_notebooks.py",
-        "test_privacy.py",
-        "test_profile.py",
-    }
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Files in the order above; each file's tests in their own order."""
-
-    def rank(item):
-        name = item.path.name
-        if name in FIRST_FILES:
-            return FIRST_FILES.index(name)
-        return len(FIRST_FILES) + (name in LAST_FILES)
-
-    items.sort(key=rank)
