@@ -191,10 +191,14 @@ def test_small_cells_agree_with_brute_force(groups, publish, decimals):
     block = block_from_counts(counts, scheme=SCHEME, publish=sorted(publish), decimals=decimals)
     sizes = {g: len(a) for g, a in groups}
     ordered = {g: sizes[g] for g in SCHEME.group_codes if g in sizes}
-    for v in audit_block(block, scheme=SCHEME, targets=list(ordered)):
+    truth = {g: sum(c for v, c in counts[g].items() if v in VALID) for g in counts}
+    plain = audit_block(block, scheme=SCHEME, targets=list(ordered))
+    # the true split first and the true table as its solution: the same verdicts
+    told = audit_block(block, scheme=SCHEME, targets=list(ordered), start=truth, table=counts)
+    for v, w in zip(plain, told, strict=True):
         expected = _brute(block, ordered, v.group)
-        assert v.solutions == expected, (v, counts, publish, decimals)
-        assert v.verdict == ("safe" if expected >= 2 else "pinned")
+        assert v.solutions == w.solutions == expected, (v, w, counts, publish, decimals)
+        assert v.verdict == w.verdict == ("safe" if expected >= 2 else "pinned")
 
 
 def test_two_distributions_fit_is_safe():

@@ -27,10 +27,12 @@ the block is a constraint (:class:`Fact`):
 
 For a fixed split of the block's invalid answers among the groups (so every ``N_g`` is fixed)
 all of these are linear, and the block is a small integer programme.  :func:`audit_block`
-enumerates the splits consistent with the published ``n_valid``; for each, it asks
-:func:`scipy.optimize.milp` (HiGHS) for the least and the greatest points a *target* group can
-have.  A target is a group not shown in the block that is protected (the scheme's
-``anonymity_groups``) or rests on fewer than ``anonymity_min`` forms.  It is ``safe`` when the
+enumerates the splits consistent with the published ``n_valid`` (the true one first when the
+auditor knows it, then those that change a target's valid answers); for each, it asks
+:func:`scipy.optimize.milp` (HiGHS) for a table, then for one giving each target a score other
+than the one it has seen (one programme with a binary variable choosing the side).  A target
+is a group not shown in the block that is protected (the scheme's ``anonymity_groups``) or
+rests on fewer than ``anonymity_min`` forms.  It is ``safe`` when the
 release fits at least two different scores of it (a different score is a different level
 distribution, and the group's mean answer is not isolated); else ``pinned``.  A block with
 published numbers that no whole-number table fits is ``inconsistent`` (the release was edited,
@@ -341,14 +343,139 @@ def _solve(a, lo, hi, upper, *, extra=None, limit=None) -> np.ndarray | None:
     return np.round(res.x)
 
 
-def _other_score(a, lo, hi, upper, obj, *, points, limit=None) -> bool:
-    """Whether a solution gives the target (points ``obj · y``) points other than ``points``
-    (``limit``: seconds per search; a search cut short finds nothing)."""
-    gap = _GAP
-    return (
-        _solve(a, lo, hi, upper, extra=(obj, -np.inf, points - gap), limit=limit) is not None
-        or _solve(a, lo, hi, upper, extra=(obj, points + gap, np.inf), limit=limit) is not None
+def _apart(a, lo, hi, upper, obj, *, points, limit=None) -> np.ndarray | None:
+    """A whole-number solution whose target points ``obj · y`` differ from ``points`` by more
+    than :data:`_GAP`, or None when there is none.
+
+    One integer programme with a binary ``b`` choosing the side (``b = 0``: at most ``points -
+    gap``; ``b = 1``: at least ``points + gap``; big-M rows), instead of one search per side:
+    a search that proves no other score exists is the audit's main cost, and one branch and
+    bound over both sides costs about as much as one of the two.  A solution is checked in
+    exact arithmetic on the rounded counts; one that fails the check (numerical slack in the
+    big-M rows) falls back to the two one-sided searches.
+    """
+    n = a.shape[1]
+    big = 2.0 * float(np.abs(obj) @ upper) + abs(points) + 1.0
+    rows = np.zeros((a.shape[0] + 2, n + 1))
+    rows[: a.shape[0], :n] = a
+    rows[-2, :n], rows[-2, n] = obj, -big  # obj·y - M b <= points - gap
+    rows[-1, :n], rows[-1, n] = obj, -big  # obj·y - M b >= points + gap - M
+    low = np.concatenate([lo - 1e-7, [-np.inf, points + _GAP - big]])
+    high = np.concatenate([hi + 1e-7, [points - _GAP, np.inf]])
+    with _quiet_stdout():
+        res = milp(
+            np.zeros(n + 1),
+            constraints=LinearConstraint(rows, low, high),
+            integrality=np.ones(n + 1),
+            bounds=Bounds(np.zeros(n + 1), np.append(upper, 1.0)),
+            options={} if limit is None else {"time_limit": limit},
+        )
+    if res.status != 0 or res.x is None:
+        return None
+    y = np.round(res.x[:n])
+    fits = np.all(a @ y >= lo - 1e-6) and np.all(a @ y <= hi + 1e-6)
+    if fits and abs(float(obj @ y) - points) > _GAP / 2:
+        return y
+    for extra in ((obj, -np.inf, points - _GAP), (obj, points + _GAP, np.inf)):
+        y = _solve(a, lo, hi, upper, extra=extra, limit=limit)
+        if y is not None:
+            return y
+    return None
+
+
+@dataclass
+class _Split:
+    """The integer programme of one split ``n`` (valid answers per group) of a block."""
+
+    n: dict
+    a: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    upper: np.ndarray
+    col: dict
+    obj: dict  # target group -> coefficients of its points
+
+    @classmethod
+    def of(cls, block: Block, groups: list, n: dict, ls: dict, targets) -> _Split:
+        a, lo, hi, col = _rows(block, groups, n, ls)
+        V = len(ls["valid"])
+        upper = np.repeat([float(block.n_forms[g]) for g in groups], V)
+        obj = {}
+        for g in targets:
+            obj[g] = np.zeros(len(groups) * V)
+            for j, v in enumerate(ls["valid"]):
+                obj[g][col[(g, v)]] = ls["points"][j]
+        return cls(n, a, lo, hi, upper, col, obj)
+
+    def score(self, g, y) -> float | None:
+        """Target ``g``'s score in table ``y`` (None: no valid answer in this split)."""
+        return None if self.n[g] == 0 else round(float(self.obj[g] @ y) / self.n[g], 9)
+
+    def known(self, table) -> np.ndarray | None:
+        """``table`` (group -> level -> count) as a solution, or None when it is not one."""
+        y = np.zeros(self.a.shape[1])
+        for (g, v), i in self.col.items():
+            y[i] = float(table.get(g, {}).get(v, 0))
+        for g in {g for g, _ in self.col}:
+            if sum(y[i] for (h, _), i in self.col.items() if h == g) != self.n[g]:
+                return None
+        fits = np.all(self.a @ y >= self.lo - 1e-7) and np.all(self.a @ y <= self.hi + 1e-7)
+        return y if fits else None
+
+    def solve(self, *, limit=None) -> np.ndarray | None:
+        return _solve(self.a, self.lo, self.hi, self.upper, limit=limit)
+
+    def other(self, g, known, *, limit=None) -> np.ndarray | None:
+        """A table giving target ``g`` a score other than ``known``, or None."""
+        if self.n[g] == 0 or known is None:  # any table of this split gives another score
+            return None if self.n[g] == 0 and known is None else self.solve(limit=limit)
+        points = known * self.n[g]
+        return _apart(self.a, self.lo, self.hi, self.upper, self.obj[g], points=points, limit=limit)
+
+
+def _ordered_splits(block, groups, targets, *, start, exhaustive):
+    """The splits of ``block``; with ``start``, it first, then those changing the targets'
+    valid answers (a different denominator is a different score), nearest first."""
+    splits = _splits(block, groups, [f for f in block.facts if f.kind == "n_valid"])
+    if start is None:
+        return splits
+    first = {g: int(start.get(g, 0)) for g in groups}
+    rest = sorted(
+        (n for n in splits if n != first),
+        key=lambda n: (
+            sum(n[g] == first[g] for g in targets),
+            sum(abs(n[g] - first[g]) for g in groups),
+        ),
     )
+    splits = itertools.chain([first], rest)
+    return splits if exhaustive else itertools.islice(splits, QUICK_SPLITS)
+
+
+def _search(split: _Split, found: dict, *, feasible: bool, table, limit) -> bool:
+    """Add to ``found`` (target -> scores seen) what ``split`` gives; whether it fits a table
+    (or an earlier split did)."""
+
+    def note(y):
+        for g in found:
+            if len(found[g]) < 2:
+                found[g].add(split.score(g, y))
+
+    if not feasible or sum(len(s) < 2 for s in found.values()) > 1:
+        # a table of the split first: the first split that fits one gives each target a score,
+        # and a split that fits none is then done with in one search, not one per target
+        y = split.known(table) if table is not None else None
+        if y is None:
+            y = split.solve(limit=limit)
+        if y is None:
+            return feasible  # this split fits no table
+        note(y)
+    for g in found:  # then a table of this split giving the target another score
+        if len(found[g]) < 2:
+            (known,) = found[g]
+            y = split.other(g, known, limit=limit)
+            if y is not None:
+                note(y)
+    return True
 
 
 def audit_block(
@@ -357,6 +484,7 @@ def audit_block(
     scheme: Scheme,
     targets: Sequence[str] | None = None,
     start: Mapping[str, int] | None = None,
+    table: Mapping[str, Mapping[str, int]] | None = None,
     exhaustive: bool = True,
 ) -> list:
     """The :class:`Verdict` of each target group of ``block``.
@@ -371,6 +499,9 @@ def audit_block(
     start : mapping of group to int, optional
         A split of valid answers to try first (the true one, when the auditor knows it: a safe
         group is then usually shown safe by the first split).
+    table : mapping of group to (mapping of level code to count), optional
+        The true answers, when the auditor knows them: used as the first split's table when
+        it fits every published number (it saves one search; the verdicts do not depend on it).
     exhaustive : bool
         False: try ``start`` and the next :data:`QUICK_SPLITS` splits only, and call a group not
         shown safe there ``pinned`` (a quick, cautious decision for choosing what to withhold;
@@ -403,40 +534,14 @@ def audit_block(
         ]
     if not targets:
         return []
-    exact_valid = [f for f in block.facts if f.kind == "n_valid"]
     found: dict = {g: set() for g in targets}
     feasible = False
-    V = len(ls["valid"])
-    splits = _splits(block, groups, exact_valid)
-    if start is not None:
-        first = {g: int(start.get(g, 0)) for g in groups}
-        splits = itertools.chain([first], (n for n in splits if n != first))
-        if not exhaustive:  # the true split and the next few
-            splits = itertools.islice(splits, QUICK_SPLITS)
-    for n in splits:
-        todo = [g for g in targets if len(found[g]) < 2]
-        if not todo:
+    limit = None if exhaustive else QUICK_SECONDS
+    for n in _ordered_splits(block, groups, targets, start=start, exhaustive=exhaustive):
+        if all(len(found[g]) >= 2 for g in targets):
             break
-        a, lo, hi, col = _rows(block, groups, n, ls)
-        upper = np.repeat([float(block.n_forms[g]) for g in groups], V)
-        y = _solve(a, lo, hi, upper, limit=None if exhaustive else QUICK_SECONDS)
-        if y is None:
-            continue  # this split fits no table
-        feasible = True
-        for g in todo:
-            if n[g] == 0:
-                found[g].add(None)
-                continue
-            obj = np.zeros(len(groups) * V)
-            for j, v in enumerate(ls["valid"]):
-                obj[col[(g, v)]] = ls["points"][j]
-            points = float(obj @ y)
-            found[g].add(round(points / n[g], 9))
-            limit = None if exhaustive else QUICK_SECONDS
-            if len(found[g]) < 2 and _other_score(
-                a, lo, hi, upper, obj, points=points, limit=limit
-            ):
-                found[g].add("another")
+        split = _Split.of(block, groups, n, ls, targets)
+        feasible = _search(split, found, feasible=feasible, table=table, limit=limit)
     out = []
     for g in targets:
         verdict = "inconsistent" if not feasible else ("safe" if len(found[g]) >= 2 else "pinned")
@@ -785,7 +890,7 @@ def audit_tally(
         )
         valid = set(_level_sets(scheme)["valid"])
         truth = {g: sum(c for v, c in x.items() if v in valid) for g, x in world.items()}
-        out += audit_block(block, scheme=scheme, start=truth, exhaustive=exhaustive)
+        out += audit_block(block, scheme=scheme, start=truth, table=world, exhaustive=exhaustive)
     return out
 
 
@@ -937,15 +1042,17 @@ def _pinned_units(counts, scheme, decimals, rate_decimals, skip) -> list[str]:
     for unit, part in counts.groupby(counts["unit"].astype(str), sort=False):
         if unit == ALL:
             continue
-        verdicts = audit_tally(
-            part,
-            scheme=scheme,
-            decimals=decimals,
-            rate_decimals=rate_decimals,
-            weighted=unit not in skip,
-        )
-        if any(v.verdict != "safe" for v in verdicts):
-            out.append(unit)
+        for _dim, block in part.groupby(part["dimension"].astype(str), sort=False):
+            verdicts = audit_tally(
+                block,
+                scheme=scheme,
+                decimals=decimals,
+                rate_decimals=rate_decimals,
+                weighted=unit not in skip,
+            )
+            if any(v.verdict != "safe" for v in verdicts):
+                out.append(unit)  # one withheld group pinned is enough to withhold the unit
+                break
     return sorted(out)
 
 
