@@ -47,7 +47,7 @@ for _name in ("EVALSTATS_LANG", "EVALSTATS_PROGRESS"):
 def audit_cache(tmp_path_factory):
     """One ``EVALSTATS_AUDIT_CACHE`` folder for the whole run, shared by the xdist workers and
     every process they start (kernels, the command line): the exact integer audit of each demo
-    cycle's public tier (:func:`evalstats.stats.privacy.audit.pinned_units`, half a minute to
+    cycle's public tier (:func:`evalstats.stats.privacy.pinned.pinned_units`, half a minute to
     a minute of HiGHS) then runs once per suite instead of once per file and kernel.  Files are
     named by content and written whole (renamed into place), so workers never read a partial
     answer; pytest removes the folder with its old temporary folders."""

@@ -380,7 +380,7 @@ def test_pinned_units_are_kept_in_the_audit_cache(tmp_path, monkeypatch):
     """EVALSTATS_AUDIT_CACHE: the answer is written once, read by another process (here: the
     per-process memory cleared and the audit made to fail), and an unreadable file is audited
     again, never trusted."""
-    from evalstats.stats.privacy import audit as A
+    from evalstats.stats.privacy import pinned as A
 
     counts = pd.DataFrame(
         {

@@ -972,6 +972,14 @@ def test_run_logs_are_written_beside_the_reports(story):
         f"INFO evalstats.run: run {am['run_id']}: 2026A annual "
         f"(evalstats {m['versions']['evalstats']})"
     )
+    # where the time went (issue 16): each step and the slowest cells, shown with --verbose
+    steps = [ln for ln in alines if "DEBUG evalstats.run: time by step: " in ln]
+    assert len(steps) == 1 and "executing the notebook" in steps[0], steps
+    assert "auditing the public tier" in steps[0] and "publishing" in steps[0]
+    slow = [ln.split("slowest cells: ")[1] for ln in alines if "slowest cells: " in ln]
+    assert len(slow) == 1 and slow[0].startswith("cell ") and slow[0].count(" s (") == 3, slow
+    assert {"execute", "validate", "audit", "total_before_publish"} <= set(am["timings_seconds"])
+    assert any("time by step: executing the notebook " in ln for ln in published)
 
 
 def test_leftover_staging_cleaned_and_previous_report_kept(story):

@@ -34,7 +34,7 @@ from evalstats.inputs.validate import ValidatedCycle
 from evalstats.stats import privacy as _privacy
 from evalstats.stats import quality as _quality
 from evalstats.stats.pipeline import CycleScores
-from evalstats.stats.privacy import audit as _audit
+from evalstats.stats.privacy import pinned as _pinned
 from evalstats.stats.privacy import precision as _precision
 
 _SCORE_NUMBERS = (
@@ -68,7 +68,7 @@ class _Plan:
     k: int
     pinned: list = field(default_factory=list)
     """Units whose group-weighted scores would pin a withheld group's score by the exact
-    integer audit (:func:`evalstats.stats.privacy.audit.pinned_units`): withheld like
+    integer audit (:func:`evalstats.stats.privacy.pinned.pinned_units`): withheld like
     ``few``'s, with reason ``complementary``."""
 
     def __post_init__(self):
@@ -132,7 +132,7 @@ def _plan(scores: pd.DataFrame, scheme: Scheme, counts: pd.DataFrame | None = No
     few = _privacy.few_group_units(scores)
     pinned = []
     if counts is not None:  # the exact integer audit of the pooled rows, as published
-        pinned = _audit.pinned_units(
+        pinned = _pinned.pinned_units(
             counts,
             scheme=scheme,
             decimals=_precision.SCORE_DECIMALS,

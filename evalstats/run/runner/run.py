@@ -25,7 +25,7 @@ from pathlib import Path
 
 from evalstats.core.files import relative
 from evalstats.core.version import __version__
-from evalstats.run.console import STEP, run_log, say
+from evalstats.run.console import STEP, current_lang, run_log, say
 from evalstats.run.publish import (
     MANIFEST_FILE,
     FileLock,
@@ -44,6 +44,7 @@ from evalstats.run.runner.execute import run_notebook
 from evalstats.run.runner.manifest import write_run_manifest
 from evalstats.run.runner.plan import NOTEBOOK_FILE, RunPlan, make_plan, require_key, with_backend
 from evalstats.run.runner.render import HTML_FILE, Rendered, render_report
+from evalstats.run.runner.timings import slowest_cells, timing_lines
 from evalstats.run.signing import load_signing_key
 
 __all__ = ["RunResult", "log_path", "run_analysis"]
@@ -325,7 +326,9 @@ def _stage_and_publish(
         )
     from evalstats.run.audit import audit_run  # pandas and the solver: only when publishing
 
+    t = time.perf_counter()
     audit_run(plan, staging)  # issue 15: a public report passes the integer audit, or no report
+    timings["audit"] = time.perf_counter() - t
     timings["total_before_publish"] = time.perf_counter() - t_start
     write_run_manifest(
         plan,
@@ -342,7 +345,12 @@ def _stage_and_publish(
     pause("manifest")
 
     log.info(say(f"发布 {plan.target}", f"publishing {plan.target}"), extra=STEP)
+    t = time.perf_counter()
     previous = publish_staged(staging, plan.target, out=plan.out, shown_out=plan.shown_out)
+    timings["publish"] = time.perf_counter() - t
+    cells = slowest_cells(plan.target / NOTEBOOK_FILE)
+    for line in timing_lines(timings, cells, lang=current_lang()):
+        log.debug(line)  # shown with --verbose, always in the run's log
     return rendered, previous
 
 

@@ -82,7 +82,8 @@ public report and the public letter of 党政办 gave back the deputy's five ans
 integer audit of each unit × dimension at the published precision
 (:mod:`evalstats.stats.privacy.precision`: public scores to 2 decimals, rates to 3).  Its
 decisions: a unit whose group-weighted scores would pin a withheld group has them withheld
-(``complementary``, like rule 4); a public letter shows no group of a unit when they would;
+(``complementary``, like rule 4; :mod:`evalstats.stats.privacy.pinned`, with its cache); a
+public letter shows no group of a unit when they would;
 the runner and the letters batch refuse to publish a public release the audit does not pass
 (``evalstats audit-public`` runs it on demand).  A unit
 rated by protected groups only is ranked like every unit, so its composite in the ranking is
