@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evalstats.analyses.cycle.summary import design_summary
 from evalstats.core.scheme import load_scheme
 from evalstats.counts.tally import pattern_counts, tally
 from evalstats.stats.design import (
@@ -381,6 +382,19 @@ def test_score_cycle_and_year_use_the_design_when_respondents_are_shared():
     alone = score_cycle(validated_of(h1.drop(columns="respondent"), series), n_resamples=200, rng=1)
     assert alone.design is None
     pd.testing.assert_frame_equal(s1.composites, alone.composites)
+    summary = design_summary(s1, scheme=S)
+    eff = design_effects(s1.design, scheme=S).set_index("metric")
+    assert summary == {
+        "kind": "respondents",
+        "respondents": 26,
+        "forms": 104,
+        "df": eff.loc["score", "df"],
+        "design_effect_satisfied_rate": eff.loc["satisfied_rate", "design_effect"],
+        "design_effect_score": eff.loc["score", "design_effect"],
+        "repeated_within_unit": False,
+    }
+    assert eff.loc["score", "design_effect"] > 1.5  # harsh and lenient raters: clustered
+    assert design_summary(alone, scheme=S) is None
     assert not s1.ranking["p_last"].equals(alone.ranking["p_last"])
     year = score_year(s1, s2, n_resamples=200, rng=1)
     assert year["p_last"].notna().all()
@@ -429,3 +443,50 @@ def test_missing_respondent_is_its_own_respondent():
     d = respondent_design(forms_of(rows), scheme=S)
     assert d.shared and d.n_clusters == 3
     assert np.bincount(d.stratum).tolist() == [0] * S.group_codes.index("public") + [3]
+
+
+# ---------------------------------------------------------------------- the report's method text
+def analysis_stub(design):
+    summary = {"scheme": {"sha256": "ab" * 32}}
+    if design is not None:
+        summary["design"] = design
+    return SimpleNamespace(
+        options={"method": "wilson", "seed": 7, "confidence_level": 0.95, "n_resamples": 10000},
+        summary=summary,
+        scheme=S,
+        kind="half_year",
+        tier="internal",
+    )
+
+
+DESIGN_SUMMARY = {
+    "kind": "respondents",
+    "respondents": 110,
+    "forms": 1934,
+    "df": 106.0,
+    "design_effect_satisfied_rate": 2.4427,
+    "design_effect_score": 2.6235,
+    "repeated_within_unit": False,
+}
+
+
+def test_method_text_states_the_design_and_its_effect():
+    from evalstats.present.narrative import method
+
+    zh = method(analysis_stub(DESIGN_SUMMARY), "zh")
+    assert "排名不确定性用 10,000 次评议人重抽样，随机种子 7" in zh
+    assert (
+        "抽样单位：本期同一评议人对多个单位作了评议（110 名评议人、1,934 张测评表），"
+        "因此以评议人而不是单张测评表为抽样单位。" in zh
+    )
+    assert "估计的设计效应：满意率 2.44，得分 2.62" in zh
+    assert "各单位自身的区间不变（每人对一个单位只评一张表）。" in zh
+    paragraph = zh.split("抽样单位：", 1)[1]
+    assert not any(w in paragraph for w in ("design", "respondent", "cluster", "_"))
+    en = method(analysis_stub(DESIGN_SUMMARY | {"repeated_within_unit": True}), "en")
+    assert "ranking uncertainty from 10,000 resamples of the respondents, seed 7" in en
+    assert "Estimated design effect: 2.44 for the satisfied rate and 2.62 for the score" in en
+    assert "Some respondents gave one unit several forms" in en
+    plain = method(analysis_stub(None), "zh")
+    assert "排名不确定性用 10,000 次测评表重抽样（每张测评表为一个抽样单位），随机种子 7" in plain
+    assert "抽样单位：" not in plain and "设计效应" not in plain
