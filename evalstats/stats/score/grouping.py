@@ -243,43 +243,13 @@ def grouped_metrics(
     st = cell_stats(S, lv)
     nv = st["n_valid"].astype(float)
     pooled = "dimension" not in by and D > 1
-    if not pooled:
-        se = np.sqrt(st["var_answer"] / nv)
-        df = nv - 1
-        n_eff = nv
-    elif patterns is None:
-        n_eff = nv / D
-        se = np.sqrt(st["var_answer"] / n_eff)
-        df = n_eff - 1
-    else:
-        se, df, n_eff = _pattern_variance(
-            patterns,
-            scheme,
-            cycles,
-            unit_cats,
-            by=by,
-            shape=shape,
-            ser_idx=ser_idx,
-            st=st,
-            lv=lv,
-            nkeys=nkeys,
-        )
-    effective = pooled
-    if design is not None and design.shared and ("unit" not in by or design.repeated_within_unit):
-        se, df, n_eff = _design_rows(
-            design,
-            scheme,
-            cycles,
-            unit_cats,
-            by=by,
-            shape=shape,
-            ser_idx=ser_idx,
-            st=st,
-            lv=lv,
-            nkeys=nkeys,
-            level=level,
-        )
-        effective = True
+    rows = dict(
+        scheme=scheme, cycles=cycles, unit_cats=unit_cats, by=by, shape=shape, ser_idx=ser_idx,
+        st=st, lv=lv, nkeys=nkeys,
+    )  # fmt: skip
+    se, df, n_eff, effective = _variances(
+        rows, pooled=pooled, patterns=patterns, design=design, level=level
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         k_eff = st["satisfied_rate"] * n_eff if effective else st["k_satisfied"]
     low, high = proportion_bounds(np.where(nv > 0, k_eff, np.nan), n_eff, method, level)
@@ -361,6 +331,28 @@ def _pattern_variance(patterns, scheme, cycles, unit_cats, *, by, shape, ser_idx
         n_eff = np.where((binom > 0) & (var_s > 0), np.minimum(M, binom / var_s), M.astype(float))
         n_eff = np.where(n_cl > 1, n_eff, n_cl)  # a single form: one effective answer
     return np.sqrt(var_y), n_cl - 1, n_eff
+
+
+def _variances(rows: dict, *, pooled, patterns, design, level):
+    """Standard error of the score, degrees of freedom, effective answers of the satisfied
+    rate and whether they are effective (not counted) answers, per row: answers independent
+    (one dimension), forms as clusters (pooled dimensions), or the design's respondents."""
+    st, D = rows["st"], len(rows["scheme"].dimension_codes)
+    nv = st["n_valid"].astype(float)
+    shared = design is not None and design.shared
+    if shared and ("unit" not in rows["by"] or design.repeated_within_unit):
+        se, df, n_eff = _design_rows(design, **rows, level=level)
+        return se, df, n_eff, True
+    if not pooled:
+        return np.sqrt(st["var_answer"] / nv), nv - 1, nv, False
+    if patterns is None:
+        n_eff = nv / D
+        return np.sqrt(st["var_answer"] / n_eff), n_eff - 1, n_eff, True
+    rest = {k: v for k, v in rows.items() if k not in ("scheme", "cycles", "unit_cats")}
+    se, df, n_eff = _pattern_variance(
+        patterns, rows["scheme"], rows["cycles"], rows["unit_cats"], **rest
+    )
+    return se, df, n_eff, True
 
 
 def _design_rows(design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level):
