@@ -490,3 +490,23 @@ def test_method_text_states_the_design_and_its_effect():
     plain = method(analysis_stub(None), "zh")
     assert "排名不确定性用 10,000 次测评表重抽样（每张测评表为一个抽样单位），随机种子 7" in plain
     assert "抽样单位：" not in plain and "设计效应" not in plain
+
+
+def test_a_respondent_with_several_forms_for_one_unit_makes_unit_rows_design_based():
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(6):
+        for unit in ("A", "A", "B"):  # two forms for A from every respondent
+            rows.append((f"p{i}", "public", unit, list(rng.choice(LEVELS[:4], len(DIMS)))))
+    forms = forms_of(rows)
+    design = respondent_design(forms, scheme=S)
+    assert design.shared and design.repeated_within_unit
+    counts = tally(forms, S)
+    by_unit = metrics(counts, by=("unit",), design=design).set_index("unit")
+    plain = metrics(counts, by=("unit",), patterns=pattern_counts(forms, S)).set_index("unit")
+    only_a = forms[forms["unit"] == "A"]
+    town_a = metrics(tally(only_a, S), by=(), design=respondent_design(only_a, scheme=S))
+    # unit A's row is the design-based figure of A's answers (every respondent rated A)
+    for col in ("score_ci_low", "score_ci_high", "satisfied_ci_low", "satisfied_ci_high"):
+        assert by_unit.loc["A", col] == pytest.approx(town_a[col].iloc[0], abs=1e-12)
+    assert by_unit.loc["A", "score_ci_low"] != pytest.approx(plain.loc["A", "score_ci_low"])

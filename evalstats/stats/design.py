@@ -132,27 +132,6 @@ class Design:
     def n_forms(self) -> int:
         return int(self.count.sum())
 
-    def select(self, cycles=None, units=None) -> Design:
-        """The rows of the given cycles and units (names); clusters and strata are kept."""
-        keep = np.ones(len(self.count), bool)
-        if cycles is not None:
-            keep &= np.isin(np.asarray(self.cycles, dtype=object)[self.cyc], list(cycles))
-        if units is not None:
-            keep &= np.isin(np.asarray(self.units, dtype=object)[self.unit], list(units))
-        return Design(
-            kind=self.kind,
-            cycles=self.cycles,
-            units=self.units,
-            cyc=self.cyc[keep],
-            unit=self.unit[keep],
-            group=self.group[keep],
-            cluster=self.cluster[keep],
-            levels=self.levels[keep],
-            count=self.count[keep],
-            stratum=self.stratum,
-            repeated_within_unit=self.repeated_within_unit,
-        )
-
 
 class _Codes(NamedTuple):
     """A forms (or patterns) table as codes: cycles and units named, levels blank-last."""
