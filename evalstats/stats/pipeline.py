@@ -26,6 +26,13 @@ import pandas as pd
 from evalstats.core.options import check_confidence_level
 from evalstats.core.scheme import Scheme
 from evalstats.counts.tally import pattern_counts, tally
+from evalstats.stats.design import (
+    RESPONDENT_COLUMN,
+    Design,
+    combine_designs,
+    forms_design,
+    respondent_design,
+)
 from evalstats.stats.rank import rank_units
 from evalstats.stats.score import composite_year, composites, scores_table
 
@@ -51,6 +58,9 @@ class CycleScores:
         The cycle's veto incidents, with a ``cycle`` column.
     units : DataFrame
     scheme : Scheme
+    design : Design or None
+        The forms' sampling design (:func:`evalstats.stats.design.respondent_design`); None
+        when scored from counts.
     """
 
     cycle: str
@@ -62,6 +72,7 @@ class CycleScores:
     incidents: pd.DataFrame
     units: pd.DataFrame
     scheme: Scheme
+    design: Design | None = None
 
 
 def _incidents_of(validated) -> pd.DataFrame:
@@ -115,6 +126,9 @@ def score_cycle(
         confidence_level=confidence_level,
         n_resamples=n_resamples,
         rng=rng,
+        design=(
+            respondent_design(forms, scheme=scheme) if RESPONDENT_COLUMN in forms.columns else None
+        ),
     )
 
 
@@ -180,7 +194,7 @@ def score_counts(
     )
 
 
-def _score(validated, counts, patterns, *, method, confidence_level, n_resamples, rng):
+def _score(validated, counts, patterns, *, method, confidence_level, n_resamples, rng, design=None):
     scheme = validated.scheme
     level = check_confidence_level(
         scheme.rules.confidence_level if confidence_level is None else confidence_level
@@ -192,6 +206,7 @@ def _score(validated, counts, patterns, *, method, confidence_level, n_resamples
         method=method,
         confidence_level=level,
         patterns=patterns,
+        design=design,
     )
     comp = composites(
         counts, units=validated.units, scheme=scheme, confidence_level=level, patterns=patterns
@@ -205,6 +220,7 @@ def _score(validated, counts, patterns, *, method, confidence_level, n_resamples
         n_resamples=n_resamples,
         confidence_level=level,
         rng=rng,
+        design=design,
     )
     return CycleScores(
         cycle=validated.cycle,
@@ -216,6 +232,7 @@ def _score(validated, counts, patterns, *, method, confidence_level, n_resamples
         incidents=incidents,
         units=validated.units,
         scheme=scheme,
+        design=design,
     )
 
 
@@ -275,7 +292,20 @@ def score_year(
         rng=rng,
         cap_last_grade=True,
         cycle_weights=weights,
+        design=_year_design(half_year, annual),
     )
+
+
+def _year_design(half_year: CycleScores, annual: CycleScores) -> Design | None:
+    """Both cycles' design when either has shared respondents (else None: forms as before)."""
+    parts = [half_year.design, annual.design]
+    if not any(d is not None and d.shared for d in parts):
+        return None
+    parts = [
+        d if d is not None else forms_design(c.patterns, scheme=c.scheme)
+        for d, c in zip(parts, (half_year, annual), strict=True)
+    ]
+    return combine_designs(*parts)
 
 
 __all__ = ["CycleScores", "score_counts", "score_cycle", "score_year"]

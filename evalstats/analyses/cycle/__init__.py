@@ -163,6 +163,16 @@ In the annual analysis every table above describes the year-end cycle, except:
 ``town``
     ``{"n_valid", "satisfied_rate", "satisfied_ci_low", "satisfied_ci_high", "score",
     "score_ci_low", "score_ci_high"}``: all answers of the cycle pooled (rates as fractions).
+    When forms share respondents the intervals are design-based (respondents as clusters,
+    groups as strata; :mod:`evalstats.stats.design`).
+``design``
+    Only when the (year-end) cycle's forms share respondents (a respondent with forms for
+    several units): ``{"kind": "respondents", "respondents", "forms", "df",
+    "design_effect_satisfied_rate", "design_effect_score", "repeated_within_unit"}`` — the
+    design effects of the town's figures (``repeated_within_unit``: a respondent gave one unit
+    several forms, so unit rows are design-based too;
+    :func:`evalstats.stats.design.design_effects`).  Absent otherwise: every form is its own
+    respondent.
 ``series``
     Per series code (scheme order): ``{"label_zh", "label_en", "units", "top3": [{"unit",
     "unit_name", "rank", "score"}], "last": [{"unit", "unit_name", "rank", "score",

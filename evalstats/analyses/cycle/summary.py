@@ -23,6 +23,7 @@ from evalstats.core.vocab import VERDICTS
 from evalstats.inputs.validate import ValidatedCycle
 from evalstats.stats import privacy as _privacy
 from evalstats.stats import quality as _quality
+from evalstats.stats.design import design_effects
 from evalstats.stats.pipeline import CycleScores
 
 
@@ -129,7 +130,7 @@ def cycle_summary(
     flags = tables["quality"]["check"].astype(str).value_counts()
     rect = tables["rectification"]
     required = rect.loc[rect["rectification_required"], "unit"].astype(str)
-    return {
+    out = {
         "analysis": kind,
         "cycle": validated.cycle,
         "half_year_cycle": options.get("half_year_cycle") or None,
@@ -187,6 +188,39 @@ def cycle_summary(
         "comments": len(tables["comments"]),
         "annual": annual,
         "tables": {name: len(t) for name, t in tables.items()},
+    }
+    design = design_summary(scored, scheme=scheme)
+    if design is not None:  # forms that share respondents only: otherwise as before
+        out["design"] = design
+    return out
+
+
+def design_summary(scored: CycleScores, *, scheme: Scheme) -> dict | None:
+    """The ``design`` part of the summary when the cycle's forms share respondents (else
+    None): respondents, forms, strata and the design effects of the town's satisfied rate and
+    score (:func:`evalstats.stats.design.design_effects`).
+
+    Examples
+    --------
+    >>> a = half_year("2026W", n_resamples=200, seed=1)  # doctest: +SKIP
+    >>> a.summary["design"]["kind"]  # doctest: +SKIP
+    'respondents'
+    """
+    design = scored.design
+    if design is None or not design.shared:
+        return None
+    eff = design_effects(design, scheme=scheme)
+    eff = eff[eff["cycle"] == scored.cycle].set_index("metric")
+    if not len(eff):
+        return None
+    return {
+        "kind": design.kind,
+        "respondents": _num(eff.loc["score", "n_respondents"]),
+        "forms": _num(eff.loc["score", "n_forms"]),
+        "df": _num(eff.loc["score", "df"]),
+        "design_effect_satisfied_rate": _num(eff.loc["satisfied_rate", "design_effect"]),
+        "design_effect_score": _num(eff.loc["score", "design_effect"]),
+        "repeated_within_unit": bool(design.repeated_within_unit),
     }
 
 
@@ -302,6 +336,7 @@ __all__ = [
     "TOWN_CHANGE_FIELDS",
     "annual_summary",
     "cycle_summary",
+    "design_summary",
     "tier_summary",
     "town_change",
 ]

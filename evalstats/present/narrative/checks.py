@@ -230,10 +230,11 @@ def method(a, lang: str = "zh") -> str:
     )
     level = _level(o["confidence_level"])
     sch = s["scheme"]
+    ranking, design = _design_text(s.get("design"), o["n_resamples"], lang)
     if lang == "zh":
         text = (
             f"{_labels.rounding_note(lang)}置信水平 {level}；满意率区间用 {escape(ci)}；"
-            f"排名不确定性用 {_int(o['n_resamples'])} 次测评表重抽样，随机种子 {seed}"
+            f"{ranking}随机种子 {seed}"
             "（同样的数据和种子得到完全相同的结果）。有效评价少于 "
             f"{a.scheme.rules.low_confidence_n} 票的格子标为“样本偏少”。评测方案："
             f"{escape(_rules.scheme_title(a.scheme, lang=lang))}（校验码 {sch['sha256'][:12]}）。"
@@ -241,13 +242,62 @@ def method(a, lang: str = "zh") -> str:
     else:
         text = (
             f"{_labels.rounding_note(lang)} Confidence level {level}; satisfied-rate intervals: "
-            f"{escape(ci)}; ranking uncertainty from {_int(o['n_resamples'])} resamples of the "
-            f"forms, seed {seed} (same data and seed, same results). Cells with fewer than "
+            f"{escape(ci)}; {ranking}"
+            f"seed {seed} (same data and seed, same results). Cells with fewer than "
             f"{a.scheme.rules.low_confidence_n} valid answers are marked low-confidence. "
             f"Scheme: {escape(_rules.scheme_title(a.scheme, lang=lang))} (checksum "
             f"{sch['sha256'][:12]})."
         )
+    if design:
+        text = f"{text}\n\n{design}"
     return annex(compose(a, "method", lang, text))
+
+
+def _design_text(design: dict | None, n_resamples, lang: str) -> tuple[str, str]:
+    """The ranking bootstrap's phrase and a paragraph on the sampling design: the sampling
+    unit, how pooled intervals are computed and the design effect (``summary["design"]``,
+    present only when forms share respondents; otherwise every form is its own respondent)."""
+    n = _int(n_resamples)
+    if not design:
+        if lang == "zh":
+            return f"排名不确定性用 {n} 次测评表重抽样（每张测评表为一个抽样单位），", ""
+        return (
+            f"ranking uncertainty from {n} resamples of the forms (each form a sampling unit), ",
+            "",
+        )
+    deff_rate = _format.fixed(design["design_effect_satisfied_rate"], 2)
+    deff_score = _format.fixed(design["design_effect_score"], 2)
+    resp, forms = _int(design["respondents"]), _int(design["forms"])
+    repeated = design.get("repeated_within_unit", False)
+    if lang == "zh":
+        units = (
+            "有评议人对同一单位填了多张表，各单位自身的区间也按评议人聚类计算。"
+            if repeated
+            else "各单位自身的区间不变（每人对一个单位只评一张表）。"
+        )
+        return f"排名不确定性用 {n} 次评议人重抽样，", (
+            f"抽样单位：本期同一评议人对多个单位作了评议（{resp} 名评议人、{forms} 张测评表），"
+            "因此以评议人而不是单张测评表为抽样单位。排名的重抽样在各评议人类别内整体抽取评议人，"
+            "一人评议的各单位同进同出；全镇、各序列等跨单位汇总的满意率和得分，区间按评议人聚类、"
+            f"按评议人类别分层计算。估计的设计效应：满意率 {deff_rate}，得分 {deff_score}，"
+            f"即方差分别是把每票当作相互独立时的 {deff_rate} 倍和 {deff_score} 倍。{units}"
+        )
+    units = (
+        "Some respondents gave one unit several forms, so each unit's rates and scores are "
+        "design-based too."
+        if repeated
+        else "Each unit's own intervals are unchanged (one form per respondent and unit)."
+    )
+    return f"ranking uncertainty from {n} resamples of the respondents, ", (
+        f"Sampling unit: the same respondents rated several units ({resp} respondents, "
+        f"{forms} forms), so the respondent, not the form, is the sampling unit. The ranking "
+        "resamples whole respondents within their groups (all units a respondent rated move "
+        "together); rates and scores pooled across units (town, series) have design-based "
+        "intervals with respondents as clusters and groups as strata. Estimated design "
+        f"effect: {deff_rate} for the satisfied rate and {deff_score} for the score, i.e. the "
+        "variance is that many times the variance if every answer were independent. "
+        f"{units}"
+    )
 
 
 def rules(a, lang: str = "zh") -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from evalstats.core.options import check_confidence_level, check_n_resamples, check_rng
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.stats.design import Design
 from evalstats.stats.rank.checks import (
     check_cycle_weights,
     check_frame,
@@ -88,6 +89,7 @@ def rank_units(
     cap_last_grade: bool | None = None,
     cycle_weights: Mapping[str, float] | None = None,
     large_cell_threshold: int | None = LARGE_CELL_THRESHOLD,
+    design: Design | None = None,
 ) -> pd.DataFrame:
     """The ranking table: ranks within series, grades, veto, top 3 / 末位 and their uncertainty.
 
@@ -125,6 +127,9 @@ def rank_units(
         Required with ``patterns`` when ``score_column`` is not ``"composite"``: the period
         weights that made ``score_column`` (e.g. ``{"2026H1": 0.4, "2026A": 0.6}``), so that
         the bootstrap resamples the forms of every cycle and combines them the same way.
+    design : Design, optional
+        The forms' sampling design (:mod:`evalstats.stats.design`), passed to
+        :func:`rank_uncertainty`: with shared respondents the bootstrap resamples respondents.
 
     Returns
     -------
@@ -200,7 +205,7 @@ def rank_units(
     places = _places(df, x, has & ~vetoed, scheme)
     unc = _Uncertainty.empty(len(df))
     if patterns is not None:
-        unc = _uncertainty(df, patterns, vetoed, opts=opts, scheme=scheme)
+        unc = _uncertainty(df, patterns, vetoed, opts=opts, scheme=scheme, design=design)
         _add_flag(flags, has & ~vetoed & ~unc.found, "no_rank_uncertainty")
     standing = _standing(places, unc.p_last, opts=opts, gcodes=gcodes, flags=flags, scheme=scheme)
     _add_flag(flags, ~has, "no_composite")
@@ -354,7 +359,9 @@ def _places(df, x, ranked, scheme: Scheme) -> _Places:
     return _Places(rank, tied, bottom, top)
 
 
-def _uncertainty(df, patterns, vetoed, *, opts: _Options, scheme: Scheme) -> _Uncertainty:
+def _uncertainty(
+    df, patterns, vetoed, *, opts: _Options, scheme: Scheme, design=None
+) -> _Uncertainty:
     """:func:`rank_uncertainty` per cycle among the units not vetoed, aligned with the rows of
     ``df`` (vetoed rows stay empty)."""
     unc = _Uncertainty.empty(len(df))
@@ -386,6 +393,7 @@ def _uncertainty(df, patterns, vetoed, *, opts: _Options, scheme: Scheme) -> _Un
             confidence_level=opts.level,
             rng=opts.gen,
             large_cell_threshold=opts.large_cell_threshold,
+            design=design,
             **kw,
         )
         res = res[res["n_resamples"] > 0].set_index("unit")

@@ -90,14 +90,27 @@ def rank_quantile(hist: np.ndarray, q: float) -> np.ndarray:
 
 
 def run_replicates(
-    cells, scheme, blocks, *, combine, n_resamples, gen, top_n, large_cell_threshold=None
+    cells,
+    scheme,
+    blocks,
+    *,
+    combine,
+    n_resamples,
+    gen,
+    top_n,
+    large_cell_threshold=None,
+    sampler=None,
 ) -> None:
     """Draw the replicates chunk by chunk (on up to ``_THREADS`` threads) into ``blocks``.
 
     Chunk ``i`` always uses its own generator seeded from ``gen``, and the counts are added in
-    chunk order, so the result does not depend on the number of threads.
+    chunk order, so the result does not depend on the number of threads.  ``sampler`` draws
+    the per-cell sums (default: :class:`~evalstats.stats.rank.resample.Resampler`, forms
+    within cells; :class:`~evalstats.stats.rank.clustered.RespondentResampler` when forms
+    share respondents).
     """
-    sampler = Resampler(cells, n_resamples, large_cell_threshold)
+    if sampler is None:
+        sampler = Resampler(cells, n_resamples, large_cell_threshold)
     compose = Composer(cells, scheme, sampler.perm)
     starts = list(range(0, n_resamples, sampler.chunk))
     seeds = gen.integers(0, 2**63, size=len(starts))

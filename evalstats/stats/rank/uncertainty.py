@@ -20,6 +20,7 @@ import pandas as pd
 
 from evalstats.core.options import check_confidence_level, check_n_resamples, check_rng
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.stats.design import Design
 from evalstats.stats.rank.cells import prepare_cells, weight_matrix
 from evalstats.stats.rank.checks import (
     check_cycle_weights,
@@ -27,6 +28,7 @@ from evalstats.stats.rank.checks import (
     check_large_cell_threshold,
     check_unit_codes,
 )
+from evalstats.stats.rank.clustered import RespondentResampler
 from evalstats.stats.rank.replicates import RankBlock, rank_quantile, run_replicates
 from evalstats.stats.rank.resample import LARGE_CELL_THRESHOLD
 from evalstats.stats.units import check_units_table
@@ -66,6 +68,7 @@ def rank_uncertainty(
     cycle_weights: Mapping[str, float] | None = None,
     combined_cycle: str | None = None,
     large_cell_threshold: int | None = LARGE_CELL_THRESHOLD,
+    design: Design | None = None,
 ) -> pd.DataFrame:
     """Probability of being last, of being in the top n, and a rank interval, by bootstrap.
 
@@ -104,6 +107,11 @@ def rank_uncertainty(
         drawn from the normal approximation of the bootstrap (Notes, *Large cells*); ``None``
         resamples every cell.  The default, ``LARGE_CELL_THRESHOLD`` = 64, leaves cells of a
         usual cycle (up to ~60 forms) on the exact resampling.
+    design : Design, optional
+        The sampling design of the same forms (:func:`evalstats.stats.design.respondent_design`;
+        for combined cycles, :func:`evalstats.stats.design.combine_designs`).  When forms share
+        respondents, respondents are resampled instead of forms (Notes, *Shared
+        respondents*); otherwise it changes nothing.
 
     Returns
     -------
@@ -152,6 +160,18 @@ def rank_uncertainty(
     chosen by measuring both; see ``LARGE_CELL_THRESHOLD`` in
     :mod:`~evalstats.stats.rank.resample`).
 
+    *Shared respondents.*  When one respondent returned forms for several units (``design``
+    of kind ``"respondents"``), the respondent is the sampling unit: each replicate draws, in
+    every stratum (cycle × respondent group), as many respondents as it has, uniformly with
+    replacement, and every cell's sums are the sums of the drawn respondents' answers to it —
+    the stratified cluster bootstrap (Davison & Hinkley 1997, ch. 3.8 [5]_), one draw for all
+    units at once, so a harsh respondent lowers every unit they rated in the same replicate
+    and the differences between units are as noisy as the data say.  A draw is a vector of
+    respondent weights (multinomial counts) applied to the per-respondent sums of each cell
+    (:class:`~evalstats.stats.rank.clustered.RespondentResampler`); the number of forms of a
+    cell varies between replicates.  Every cell is resampled exactly (no normal
+    approximation).  The rest (scores, composites, ranks) is as above.
+
     *Ranks.*  Within each series (and cycle) of every replicate, units are ranked highest
     composite first, ties sharing the lowest rank (min-rank, as the official ranking).  A
     unit is *last* in a replicate when its composite equals the lowest of its series, so
@@ -188,6 +208,8 @@ def rank_uncertainty(
     .. [3] Hall, P. & Miller, H. (2009). Using the bootstrap to quantify the authority of an
        empirical ranking. *Annals of Statistics* 37(6B), 3929–3959.
     .. [4] Hall, P. (1992). *The Bootstrap and Edgeworth Expansion*. Springer.
+    .. [5] Davison, A. C. & Hinkley, D. V. (1997). *Bootstrap Methods and their
+       Application*. Cambridge University Press.
 
     Examples
     --------
@@ -215,6 +237,7 @@ def rank_uncertainty(
         cycle_weights=cycle_weights,
         combined_cycle=combined_cycle,
         large_cell_threshold=large_cell_threshold,
+        design=design,
     )[0]
 
 
@@ -230,6 +253,7 @@ def _rank_uncertainty(
     cycle_weights,
     combined_cycle,
     large_cell_threshold=LARGE_CELL_THRESHOLD,
+    design=None,
 ) -> tuple[pd.DataFrame, list[RankBlock]]:
     """:func:`rank_uncertainty` and its blocks (for tests: ``extra_last`` per series)."""
     scheme = resolve_scheme(scheme)
@@ -244,6 +268,11 @@ def _rank_uncertainty(
     cells = prepare_cells(patterns, scheme)
     rows, combine = _ranking_rows(cells, table, weights=weights, combined_cycle=combined_cycle)
     blocks = _blocks(rows, excluded)
+    if design is not None and not isinstance(design, Design):
+        raise TypeError(f"design must be a Design; got {type(design).__name__}")
+    sampler = None
+    if len(cells.cell_row) and design is not None and design.shared:
+        sampler = RespondentResampler(cells, design, scheme, n_resamples)
     if len(cells.cell_row):
         run_replicates(
             cells,
@@ -254,6 +283,7 @@ def _rank_uncertainty(
             gen=gen,
             top_n=scheme.rules.top_n,
             large_cell_threshold=large_cell_threshold,
+            sampler=sampler,
         )
     out = _results(rows, blocks, n_resamples=n_resamples, level=level)
     out = _with_units_without_forms(out, table, rows["cycle"].to_numpy())

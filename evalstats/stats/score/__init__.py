@@ -43,6 +43,22 @@ tends to be with the others), so the answers are not independent:
 strata; Wolter 2007, ch. 6), otherwise the bound for perfect correlation,
 ``var_g ≤ (Σ_d a_gd · se_gd)²`` (conservative).
 
+*Shared respondents.*  When forms share respondents (a respondent rated several units: the
+matrix or online layout, or a ``respondent`` column; ``design=`` of kind ``"respondents"``,
+:func:`evalstats.stats.design.respondent_design`), a row pooled across units (series, town)
+holds several answers of one person, so the respondent is the sampling unit: the score's
+variance is the linearised variance of the ratio with respondents as clusters and their groups
+(per cycle) as strata, each row a domain of the whole design, no finite-population correction —
+what R ``survey::svymean`` gives under ``svydesign(ids = ~respondent, strata = ~group)`` — and
+the t interval uses the row's respondents minus strata as degrees of freedom (``degf`` of the
+design subset to the row).  The satisfied rate's interval is the chosen proportion interval on
+the Korn & Graubard (1998) effective sample size ``n* = p(1−p)/v · (t_{n−1}/t_{df})²`` (``n``
+valid answers), capped at ``n_valid``; with ``method="clopper-pearson"`` this is
+``svyciprop(method = "beta")``.  ``tests/reference/survey_cluster.py`` holds the R values.
+Rows of one unit keep the intervals above when each respondent gives the unit at most one form
+(then the unit's answers are one per respondent); if a respondent gave a unit several forms,
+every row is design-based.  Without shared respondents nothing changes.
+
 *Groups of one.*  A unit often has a single 人大代表 form: a cell with one valid answer has no
 variance of its own.  For weighted scores and composites it borrows the pooled within-unit
 variance of the same group × dimension over the cycle's units, ``Σ_u ss_u / Σ_u (n_u − 1)``

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
@@ -22,6 +23,7 @@ from evalstats.counts.tally import (
     categorical_from_codes,
     string_array,
 )
+from evalstats.stats.design import Design, answer_arrays, design_variance
 from evalstats.stats.intervals import (
     PROPORTION_METHODS,
     proportion_bounds,
@@ -82,6 +84,7 @@ def metrics(
     confidence_level: float = 0.95,
     patterns: pd.DataFrame | None = None,
     units: pd.DataFrame | None = None,
+    design: Design | None = None,
 ) -> pd.DataFrame:
     """Named metrics with confidence intervals for any grouping of a tally.
 
@@ -103,6 +106,11 @@ def metrics(
         for rows that pool dimensions, where they give the form-level variance.
     units : DataFrame, optional
         Columns ``unit, name, series``; needed for ``by`` with ``series``.
+    design : Design, optional
+        The sampling design of the same forms (:func:`evalstats.stats.design.respondent_design`).
+        When forms share respondents, rows pooled across units (and every row, if a respondent
+        gave one unit several forms) get design-based intervals (package docstring,
+        *Shared respondents*); otherwise it changes nothing.
 
     Returns
     -------
@@ -155,10 +163,13 @@ def metrics(
         level=level,
         patterns=patterns,
         units_df=units_df,
+        design=design,
     )
 
 
-def grouped_metrics(dense, cycles, unit_cats, scheme, *, by, method, level, patterns, units_df):
+def grouped_metrics(
+    dense, cycles, unit_cats, scheme, *, by, method, level, patterns, units_df, design=None
+):
     """:func:`metrics` of a dense tally whose options are already checked.
 
     Parameters
@@ -176,6 +187,8 @@ def grouped_metrics(dense, cycles, unit_cats, scheme, *, by, method, level, patt
         Answer-pattern counts of the same forms.
     units_df : DataFrame or None
         Checked units table (needed for ``series`` in ``by``).
+    design : Design or None
+        As in :func:`metrics`.
 
     Returns
     -------
@@ -230,31 +243,17 @@ def grouped_metrics(dense, cycles, unit_cats, scheme, *, by, method, level, patt
     st = cell_stats(S, lv)
     nv = st["n_valid"].astype(float)
     pooled = "dimension" not in by and D > 1
-    if not pooled:
-        se = np.sqrt(st["var_answer"] / nv)
-        df = nv - 1
-        n_eff = nv
-    elif patterns is None:
-        n_eff = nv / D
-        se = np.sqrt(st["var_answer"] / n_eff)
-        df = n_eff - 1
-    else:
-        se, df, n_eff = _pattern_variance(
-            patterns,
-            scheme,
-            cycles,
-            unit_cats,
-            by=by,
-            shape=shape,
-            ser_idx=ser_idx,
-            st=st,
-            lv=lv,
-            nkeys=nkeys,
-        )
+    rows = dict(
+        scheme=scheme, cycles=cycles, unit_cats=unit_cats, by=by, shape=shape, ser_idx=ser_idx,
+        st=st, lv=lv, nkeys=nkeys,
+    )  # fmt: skip
+    se, df, n_eff, effective = _variances(
+        rows, pooled=pooled, patterns=patterns, design=design, level=level
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
-        k_eff = st["satisfied_rate"] * n_eff if pooled else st["k_satisfied"]
+        k_eff = st["satisfied_rate"] * n_eff if effective else st["k_satisfied"]
     low, high = proportion_bounds(np.where(nv > 0, k_eff, np.nan), n_eff, method, level)
-    if pooled:  # effective counts: keep the interval around the rate
+    if effective:  # effective counts: keep the interval around the rate
         low = np.minimum(low, st["satisfied_rate"])
         high = np.maximum(high, st["satisfied_rate"])
     s_low, s_high = score_ci(st["score"], se, df, level, lv)
@@ -332,6 +331,69 @@ def _pattern_variance(patterns, scheme, cycles, unit_cats, *, by, shape, ser_idx
         n_eff = np.where((binom > 0) & (var_s > 0), np.minimum(M, binom / var_s), M.astype(float))
         n_eff = np.where(n_cl > 1, n_eff, n_cl)  # a single form: one effective answer
     return np.sqrt(var_y), n_cl - 1, n_eff
+
+
+def _variances(rows: dict, *, pooled, patterns, design, level):
+    """Standard error of the score, degrees of freedom, effective answers of the satisfied
+    rate and whether they are effective (not counted) answers, per row: answers independent
+    (one dimension), forms as clusters (pooled dimensions), or the design's respondents."""
+    st, D = rows["st"], len(rows["scheme"].dimension_codes)
+    nv = st["n_valid"].astype(float)
+    shared = design is not None and design.shared
+    if shared and ("unit" not in rows["by"] or design.repeated_within_unit):
+        se, df, n_eff = _design_rows(design, **rows, level=level)
+        return se, df, n_eff, True
+    if not pooled:
+        return np.sqrt(st["var_answer"] / nv), nv - 1, nv, False
+    if patterns is None:
+        n_eff = nv / D
+        return np.sqrt(st["var_answer"] / n_eff), n_eff - 1, n_eff, True
+    rest = {k: v for k, v in rows.items() if k not in ("scheme", "cycles", "unit_cats")}
+    se, df, n_eff = _pattern_variance(
+        patterns, rows["scheme"], rows["cycles"], rows["unit_cats"], **rest
+    )
+    return se, df, n_eff, True
+
+
+def _design_rows(design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level):
+    """Design-based standard error of the score, degrees of freedom and the effective number
+    of answers of the satisfied rate, per row (package docstring, *Shared respondents*)."""
+    row, dim, y, m, s = answer_arrays(design, lv)
+    cmap = pd.Index([str(c) for c in cycles]).get_indexer([str(c) for c in design.cycles])
+    umap = pd.Index([str(u) for u in unit_cats]).get_indexer([str(u) for u in design.units])
+    cyc = cmap[design.cyc[row]] if len(cmap) else design.cyc[row]
+    unit = umap[design.unit[row]] if len(umap) else design.unit[row]
+    if (cyc < 0).any() or (unit < 0).any():
+        raise ValueError("design does not match counts: cycles or units differ")
+    codes = {
+        "cycle": cyc,
+        "unit": unit,
+        "group": design.group[row],
+        "dimension": dim,
+        "series": ser_idx[unit],
+    }
+    mapped = codes["series"] >= 0 if "series" in by else np.ones(len(row), bool)
+    if by:
+        key = np.ravel_multi_index(tuple(np.where(mapped, codes[b], 0) for b in by), shape)
+    else:
+        key = np.zeros(len(row), np.int64)
+    key = np.where(mapped, key, -1)
+    cluster = design.cluster[row]
+    _, var_y, df = design_variance(key, cluster, y, m, stratum=design.stratum, nkeys=nkeys)
+    _, var_s, _ = design_variance(key, cluster, s, m, stratum=design.stratum, nkeys=nkeys)
+    M = np.bincount(key[key >= 0], weights=m[key >= 0], minlength=nkeys)
+    if not np.array_equal(np.rint(M).astype(np.int64), st["n_valid"]):
+        raise ValueError("design does not match counts: valid answers per row differ")
+    nv = st["n_valid"].astype(float)
+    P = st["satisfied_rate"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Korn & Graubard (1998): effective n, adjusted to the design's degrees of freedom
+        alpha = 1 - level
+        adj = (special.stdtrit(nv - 1, 1 - alpha / 2) / special.stdtrit(df, 1 - alpha / 2)) ** 2
+        binom = P * (1 - P)
+        n_eff = np.where((binom > 0) & (var_s > 0), np.minimum(nv, binom / var_s * adj), nv)
+        n_eff = np.where(df >= 1, n_eff, np.nan)
+    return np.sqrt(var_y), df, n_eff
 
 
 __all__ = [

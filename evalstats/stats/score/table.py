@@ -15,6 +15,7 @@ import pandas as pd
 
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.stats.design import Design
 from evalstats.stats.intervals import (
     PROPORTION_METHODS,
 )
@@ -62,6 +63,7 @@ def scores_table(
     method: str = "wilson",
     confidence_level: float = 0.95,
     patterns: pd.DataFrame | None = None,
+    design: Design | None = None,
 ) -> pd.DataFrame:
     """The contract table ``tables/scores.csv``.
 
@@ -82,6 +84,10 @@ def scores_table(
         Columns ``unit, name, series``.
     scheme, method, confidence_level, patterns
         As in :func:`metrics` (``patterns`` also feeds the composite's interval).
+    design : Design, optional
+        As in :func:`metrics`: with shared respondents the series and town rows get
+        design-based intervals (unit rows too where a respondent gave a unit several forms;
+        the weighted scores and composites keep theirs).
 
     Returns
     -------
@@ -116,6 +122,7 @@ def scores_table(
         method=method,
         level=level,
         patterns=patterns,
+        design=design,
     )
     out = _metric_rows(t)
     out = _with_weighted_scores(out, t)
@@ -148,6 +155,7 @@ class _Tally:
     method: str
     level: float
     patterns: pd.DataFrame | None
+    design: Design | None = None
 
 
 def _metric_rows(t: _Tally) -> pd.DataFrame:
@@ -165,6 +173,7 @@ def _metric_rows(t: _Tally) -> pd.DataFrame:
             level=t.level,
             patterns=t.patterns,
             units_df=t.units_df,
+            design=t.design,
         )
         for k in ("unit", "group", "dimension", "series"):
             f[k] = f[k].astype(str) if k in by else ALL

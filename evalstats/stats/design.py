@@ -1,0 +1,496 @@
+"""Who was sampled: the sampling design of a cycle's forms (:func:`respondent_design`).
+
+A form rates one unit.  Where one respondent returned several forms (a matrix sheet or an
+online survey rating many units, or a ``respondent`` column in the long layout showing one person
+rated several units) the respondent, not the form, is the sampling unit: their answers move
+together.  The design records, per respondent, the answer patterns they gave each unit, and
+the respondent's group as the stratum, which is what the ranking bootstrap
+(:mod:`evalstats.stats.rank`) and the pooled intervals (:mod:`evalstats.stats.score`) need:
+
+* ``kind = "forms"``: no respondent has more than one form (or there is no ``respondent``
+  column): every form is its own respondent and every number is computed as before;
+* ``kind = "respondents"``: forms share respondents; clusters are respondents, strata are
+  cycle × group, as R ``survey::svydesign(ids = ~respondent, strata = ~group)``.
+
+:func:`design_variance` gives the design-based (Taylor-linearised, cluster-robust) variance of
+ratio estimates such as a satisfied rate or a score over any grouping of the answers, and
+:func:`design_effects` the design effect of the town's figures, which the report states.
+
+Notes
+-----
+For a ratio ``R = Σ y / Σ m`` over the answers of a row (``y``: points or the satisfied
+indicator of an answer, ``m``: 1 for a valid answer), with respondents ``i`` in strata ``h``
+(``n_h`` respondents in the stratum, whether or not they answered in that row), the
+linearised variance is
+
+    v(R) = Σ_h n_h/(n_h − 1) Σ_{i ∈ h} (z_i − z̄_h)²,   z_i = (Y_i − R·M_i) / Σ M,
+
+``Y_i``, ``M_i`` the respondent's sums in the row (0 when the respondent gave none) — the
+with-replacement (no finite-population correction) estimator of Wolter (2007, ch. 6), as
+``svymean`` / ``svyratio`` compute it; a row that is a subset of the answers (a series, a
+group) is a domain of the whole design (Lumley 2010, ch. 2.3: the design is kept, not
+subset).  A stratum with a single respondent adds nothing (``options(survey.lonely.psu =
+"certainty")``).  Degrees of freedom: respondents − strata (``degf(design)``).
+
+The design effect (Kish 1965) is ``v(R)`` over the variance the same answers would have as a
+simple random sample of answers, ``s² / n`` (``s²`` the answers' variance with divisor
+``n − 1``), what the rows of one unit, group and dimension use.
+
+References
+----------
+.. [1] Kish L (1965). Survey Sampling. Wiley.
+.. [2] Wolter KM (2007). Introduction to Variance Estimation, 2nd ed. Springer.
+.. [3] Lumley T (2010). Complex Surveys: A Guide to Analysis Using R. Wiley.
+
+Examples
+--------
+>>> DESIGN_KINDS
+('forms', 'respondents')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.counts.tally import check_forms
+
+__all__ = [
+    "DESIGN_EFFECT_COLUMNS",
+    "DESIGN_KINDS",
+    "RESPONDENT_COLUMN",
+    "Design",
+    "answer_arrays",
+    "combine_designs",
+    "design_effects",
+    "design_variance",
+    "forms_design",
+    "respondent_design",
+]
+
+RESPONDENT_COLUMN = "respondent"
+DESIGN_KINDS = ("forms", "respondents")
+DESIGN_EFFECT_COLUMNS = [
+    "cycle",
+    "metric",
+    "estimate",
+    "se",
+    "se_srs",
+    "design_effect",
+    "n_valid",
+    "n_forms",
+    "n_respondents",
+    "df",
+]
+
+
+@dataclass(frozen=True)
+class Design:
+    """Respondents (clusters) and strata of one or more cycles, with their answer patterns.
+
+    One row ``p`` per distinct answer pattern of a respondent for a unit: ``cyc[p]``,
+    ``unit[p]`` (positions in ``cycles`` / ``units``), ``group[p]`` (scheme group order),
+    ``cluster[p]`` (the respondent), ``levels[p, d]`` (scheme level order, blank = number of
+    levels, as a tally) and ``count[p]`` (forms).  ``stratum[c]`` is the stratum of cluster
+    ``c`` (``cycle × group`` for respondents; ``cycle × unit × group`` when every form is its
+    own cluster, :func:`forms_design`).
+
+    Attributes
+    ----------
+    kind : {"forms", "respondents"}
+    repeated_within_unit : bool
+        Some respondent gave one unit more than one form (then unit-level rows are
+        design-based too).
+    """
+
+    kind: str
+    cycles: list
+    units: list
+    cyc: np.ndarray
+    unit: np.ndarray
+    group: np.ndarray
+    cluster: np.ndarray
+    levels: np.ndarray
+    count: np.ndarray
+    stratum: np.ndarray
+    repeated_within_unit: bool = False
+
+    @property
+    def shared(self) -> bool:
+        """Forms share respondents (the respondent is the sampling unit)."""
+        return self.kind == "respondents"
+
+    @property
+    def n_clusters(self) -> int:
+        return len(self.stratum)
+
+    @property
+    def n_forms(self) -> int:
+        return int(self.count.sum())
+
+
+class _Codes(NamedTuple):
+    """A forms (or patterns) table as codes: cycles and units named, levels blank-last."""
+
+    cycles: list
+    units: list
+    cyc: np.ndarray
+    unit: np.ndarray
+    group: np.ndarray
+    lv: np.ndarray  # [n, D]
+
+
+def _codes(frame: pd.DataFrame, scheme: Scheme) -> _Codes:
+    cyc, cycles, units, unit, group, levels = check_forms(frame, scheme)
+    n = len(unit)
+    cyc = np.zeros(n, np.int64) if cyc is None else np.asarray(cyc, np.int64)
+    nl = len(scheme.level_codes)
+    lv = np.stack([np.where(np.asarray(x) < 0, nl, x) for x in levels], axis=1)
+    return _Codes(
+        [str(c) for c in cycles],
+        list(units),
+        cyc,
+        np.asarray(unit, np.int64),
+        np.asarray(group, np.int64),
+        lv.astype(np.int64).reshape(n, len(levels)),
+    )
+
+
+def _lexsort_rows(*cols) -> tuple[np.ndarray, np.ndarray]:
+    """Order of the rows sorted by ``cols`` (first = primary key) and a mask of each new row."""
+    order = np.lexsort(tuple(reversed(cols)))
+    new = np.ones(len(order), bool)
+    if len(order) > 1:
+        new[1:] = np.column_stack([c[order][1:] != c[order][:-1] for c in cols]).any(axis=1)
+    return order, new
+
+
+def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> Design:
+    """The sampling design of validated forms: respondents as clusters when they share forms.
+
+    Parameters
+    ----------
+    forms : DataFrame
+        The validated forms table; an optional ``respondent`` column names each form's
+        respondent (missing: the form is its own respondent).  Respondents are matched within
+        a cycle.
+    scheme : Scheme, path or None
+
+    Returns
+    -------
+    Design
+        ``kind = "respondents"`` when some respondent has more than one form in a cycle,
+        otherwise ``kind = "forms"`` (each form its own cluster, strata the cycle × unit ×
+        group cells: every number as without the column).
+
+    Raises
+    ------
+    ValueError
+        A respondent appears in two groups of one cycle (the group is the stratum).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evalstats.core.scheme import load_scheme
+    >>> s = load_scheme()
+    >>> f = pd.DataFrame({"cycle": "2026H1", "form_id": ["1", "2"], "respondent": ["r1", "r1"],
+    ...     "unit": pd.Categorical(["A", "B"]),
+    ...     "group": pd.Categorical(["public"] * 2, categories=s.group_codes)}
+    ...     | {d: pd.Categorical(["satisfied"] * 2, dtype=s.level_dtype)
+    ...        for d in s.dimension_codes})
+    >>> d = respondent_design(f, scheme=s)
+    >>> d.kind, d.n_clusters, d.n_forms
+    ('respondents', 1, 2)
+    """
+    scheme = resolve_scheme(scheme)
+    f = _codes(forms, scheme)
+    n = len(f.unit)
+    shared = False
+    if RESPONDENT_COLUMN in forms.columns and n:
+        resp = forms[RESPONDENT_COLUMN].astype(object)
+        missing = resp.isna().to_numpy()
+        # a form without a respondent is its own respondent
+        labels = np.where(missing, "\x00" + pd.Series(np.arange(n)).astype(str), resp.astype(str))
+        key = pd.Series(f.cyc.astype(str)) + "\x1f" + pd.Series(labels)
+        rid, uniq = pd.factorize(key, sort=True)
+        shared = len(uniq) < n
+    if not shared:
+        return _forms_design(f, np.ones(n, np.int64))
+    ng = len(scheme.group_codes)
+    n_cl = int(rid.max()) + 1
+    strat_of = np.full(n_cl, -1, np.int64)
+    strat_of[rid] = f.cyc * ng + f.group
+    bad = strat_of[rid] != f.cyc * ng + f.group
+    if bad.any():
+        names = sorted(set(forms[RESPONDENT_COLUMN].astype(str).to_numpy()[bad]))[:5]
+        raise ValueError(
+            f"forms[{RESPONDENT_COLUMN!r}]: respondent(s) {names} appear in more than one "
+            "group of a cycle; a respondent belongs to one group"
+        )
+    _, per_unit_new = _lexsort_rows(rid, f.unit)
+    repeated = int(per_unit_new.sum()) < n
+    # one row per distinct pattern of a respondent × unit
+    order, new = _lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
+    first = np.flatnonzero(new)
+    pick = order[first]
+    return Design(
+        kind="respondents",
+        cycles=f.cycles,
+        units=f.units,
+        cyc=f.cyc[pick],
+        unit=f.unit[pick],
+        group=f.group[pick],
+        cluster=rid[pick].astype(np.int64),
+        levels=f.lv[pick],
+        count=np.diff(np.append(first, n)).astype(np.int64),
+        stratum=strat_of,
+        repeated_within_unit=repeated,
+    )
+
+
+def _forms_design(f: _Codes, count) -> Design:
+    """Every form its own cluster, each cycle × unit × group cell a stratum."""
+    count = np.asarray(count, np.int64)
+    row = np.repeat(np.arange(len(count)), count)
+    cluster = np.arange(len(row), dtype=np.int64)
+    ng = int(f.group.max()) + 1 if len(f.group) else 1
+    cell = (f.cyc[row] * max(len(f.units), 1) + f.unit[row]) * ng + f.group[row]
+    _, stratum = np.unique(cell, return_inverse=True)
+    return Design(
+        kind="forms",
+        cycles=f.cycles,
+        units=f.units,
+        cyc=f.cyc[row],
+        unit=f.unit[row],
+        group=f.group[row],
+        cluster=cluster,
+        levels=f.lv[row],
+        count=np.ones(len(row), np.int64),
+        stratum=stratum.astype(np.int64),
+        repeated_within_unit=False,
+    )
+
+
+def forms_design(patterns: pd.DataFrame, *, scheme: Scheme | None = None) -> Design:
+    """The forms design (every form its own cluster, strata the cells) from pattern counts.
+
+    For a cycle counted without its forms, or to combine with a respondents design of
+    another cycle (:func:`combine_designs`).
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> forms_design(pattern_counts(empty_forms())).n_clusters
+    0
+    """
+    scheme = resolve_scheme(scheme)
+    return _forms_design(_codes(patterns, scheme), patterns["count"].to_numpy())
+
+
+def combine_designs(first: Design, second: Design) -> Design:
+    """The design of two cycles' forms together (cycles are independent samples).
+
+    The kind is ``"respondents"`` when either is.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> d = forms_design(pattern_counts(empty_forms()))
+    >>> combine_designs(d, d).kind
+    'forms'
+    """
+    cycles = list(dict.fromkeys([*first.cycles, *second.cycles]))
+    units = list(dict.fromkeys([*map(str, first.units), *map(str, second.units)]))
+    parts = []
+    offset_cl = offset_st = 0
+    for d in (first, second):
+        cmap = np.array([cycles.index(c) for c in d.cycles], np.int64)
+        umap = np.array([units.index(str(u)) for u in d.units], np.int64)
+        parts.append(
+            (
+                cmap[d.cyc] if len(cmap) else d.cyc,
+                umap[d.unit] if len(umap) else d.unit,
+                d.group,
+                d.cluster + offset_cl,
+                d.levels,
+                d.count,
+                d.stratum + offset_st,
+            )
+        )
+        offset_cl += d.n_clusters
+        offset_st += int(d.stratum.max()) + 1 if len(d.stratum) else 0
+    cols = [np.concatenate(x) for x in zip(*parts, strict=True)]
+    return Design(
+        kind="respondents" if first.shared or second.shared else "forms",
+        cycles=cycles,
+        units=units,
+        cyc=cols[0],
+        unit=cols[1],
+        group=cols[2],
+        cluster=cols[3],
+        levels=cols[4],
+        count=cols[5],
+        stratum=np.concatenate([parts[0][6], parts[1][6]]),
+        repeated_within_unit=first.repeated_within_unit or second.repeated_within_unit,
+    )
+
+
+def design_variance(key, cluster, y, m, *, stratum, nkeys: int):
+    """Linearised variance of the ratios ``Σ y / Σ m`` per row ``key`` under a design.
+
+    Parameters
+    ----------
+    key : int array
+        The row (``0 .. nkeys - 1``) of each observation; negative: not in any row.
+    cluster : int array
+        The cluster (respondent) of each observation.
+    y, m : float arrays
+        Numerator and denominator contributions (already multiplied by counts).
+    stratum : int array
+        The stratum of each cluster (``stratum[c]``); every cluster of the design is counted
+        in its stratum's ``n_h`` (domains keep the design).
+    nkeys : int
+
+    Returns
+    -------
+    ratio, variance, df : arrays of length ``nkeys``
+        ``df``: the row's degrees of freedom, clusters with ``m > 0`` in the row minus their
+        strata (as ``degf`` of the design subset to the row).  The variance is NaN where the
+        row has no ``m`` or the design no stratum with two clusters.
+
+    Examples
+    --------
+    >>> r, v, n = design_variance(np.array([0, 0, 0, 0]), np.array([0, 1, 2, 3]),
+    ...     np.array([1., 0., 1., 1.]), np.ones(4), stratum=np.zeros(4, int), nkeys=1)
+    >>> float(r[0]), round(float(v[0]), 6), int(n[0])
+    (0.75, 0.0625, 3)
+    """
+    key = np.asarray(key, np.int64)
+    keep = key >= 0
+    key, cluster = key[keep], np.asarray(cluster, np.int64)[keep]
+    y, m = np.asarray(y, float)[keep], np.asarray(m, float)[keep]
+    stratum = np.asarray(stratum, np.int64)
+    n_cl = len(stratum)
+    kc = key * n_cl + cluster
+    uniq, inv = np.unique(kc, return_inverse=True)
+    Y = np.bincount(inv, weights=y, minlength=len(uniq))
+    M = np.bincount(inv, weights=m, minlength=len(uniq))
+    k_of, c_of = uniq // max(n_cl, 1), uniq % max(n_cl, 1)
+    TY = np.bincount(k_of, weights=Y, minlength=nkeys)
+    TM = np.bincount(k_of, weights=M, minlength=nkeys)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        R = TY / TM
+        z = (Y - np.nan_to_num(R)[k_of] * M) / TM[k_of]
+    n_strata = int(stratum.max()) + 1 if n_cl else 0
+    n_h = np.bincount(stratum, minlength=n_strata).astype(float)
+    h_of = stratum[c_of]
+    kh = k_of * n_strata + h_of
+    sz = np.bincount(kh, weights=z, minlength=nkeys * n_strata).reshape(nkeys, n_strata)
+    sz2 = np.bincount(kh, weights=z * z, minlength=nkeys * n_strata).reshape(nkeys, n_strata)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.where(n_h > 1, n_h / (n_h - 1), 0.0)
+        ss = sz2 - sz * sz / np.where(n_h > 0, n_h, 1.0)
+        var = (f * ss).sum(axis=1)
+    var = np.where((TM > 0) & ((n_h > 1).any() if n_strata else False), var, np.nan)
+    used = M > 0
+    n_with = np.bincount(k_of[used], minlength=nkeys)
+    n_st = (np.bincount(kh[used], minlength=nkeys * n_strata).reshape(nkeys, n_strata) > 0).sum(1)
+    return R, var, (n_with - n_st).astype(float)
+
+
+def answer_arrays(design: Design, lv, *, dims=None):
+    """Per answer of the design (pattern row × dimension): row, dimension, points, valid and
+    satisfied contributions (times the pattern's count).
+
+    ``lv`` is :class:`evalstats.stats.score.cells.Levels`-like (``points``, ``valid``,
+    ``satisfied`` per level in tally order).
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> class L: points = valid = satisfied = np.zeros(6)
+    >>> len(answer_arrays(forms_design(pattern_counts(empty_forms())), L)[0])
+    0
+    """
+    p, d = design.levels.shape
+    dims = np.arange(d) if dims is None else np.asarray(dims)
+    row = np.repeat(np.arange(p), len(dims))
+    dim = np.tile(dims, p)
+    code = design.levels[row, dim]
+    c = design.count[row].astype(float)
+    return (
+        row,
+        dim,
+        np.asarray(lv.points, float)[code] * c,
+        np.asarray(lv.valid, float)[code] * c,
+        np.asarray(lv.satisfied, float)[code] * c,
+    )
+
+
+def design_effects(design: Design, *, scheme: Scheme | None = None) -> pd.DataFrame:
+    """Design effects of each cycle's town-wide satisfied rate and score (all dimensions).
+
+    Returns
+    -------
+    DataFrame
+        ``cycle, metric, estimate, se, se_srs, design_effect, n_valid, n_forms,
+        n_respondents, df``; ``metric`` is ``satisfied_rate`` or ``score``; ``se`` the
+        design-based standard error (:func:`design_variance`), ``se_srs`` that of a simple
+        random sample of the same answers, ``design_effect = (se / se_srs)²`` (Kish; what
+        ``svymean(..., deff = "replace")`` reports), ``df`` respondents with a valid answer
+        minus their strata.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> list(design_effects(forms_design(pattern_counts(empty_forms()))).columns)[:4]
+    ['cycle', 'metric', 'estimate', 'se']
+    """
+    from evalstats.stats.score.cells import Levels
+
+    scheme = resolve_scheme(scheme)
+    row, _, y, m, s = answer_arrays(design, Levels(scheme))
+    nc = len(design.cycles)
+    key = design.cyc[row]
+    out = []
+    for metric, num in (("satisfied_rate", s), ("score", y)):
+        R, var, df = design_variance(
+            key, design.cluster[row], num, m, stratum=design.stratum, nkeys=nc
+        )
+        # simple random sample of answers: s² / n with s² around the ratio (divisor n - 1)
+        n = np.bincount(key, weights=m, minlength=nc)
+        sq = np.bincount(
+            key,
+            weights=np.where(m > 0, (num / np.where(m > 0, m, 1.0)) ** 2 * m, 0.0),
+            minlength=nc,
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s2 = (sq - n * R * R) / (n - 1)
+            v_srs = s2 / n
+            deff = var / v_srs
+        for c in range(nc):
+            in_c = design.cyc == c
+            clusters = np.unique(design.cluster[in_c])
+            out.append(
+                {
+                    "cycle": design.cycles[c],
+                    "metric": metric,
+                    "estimate": R[c],
+                    "se": np.sqrt(var[c]),
+                    "se_srs": np.sqrt(v_srs[c]),
+                    "design_effect": deff[c],
+                    "n_valid": int(n[c]),
+                    "n_forms": int(design.count[in_c].sum()),
+                    "n_respondents": len(clusters),
+                    "df": df[c],
+                }
+            )
+    return pd.DataFrame(out, columns=DESIGN_EFFECT_COLUMNS)

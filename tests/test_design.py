@@ -1,0 +1,512 @@
+"""The respondent-clustered design (issue 17 items 2-3): known answers from R ``survey``, the
+respondent bootstrap against a brute-force loop, and forms without shared respondents giving
+exactly today's numbers."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evalstats.analyses.cycle.summary import design_summary
+from evalstats.core.scheme import load_scheme
+from evalstats.counts.tally import pattern_counts, tally
+from evalstats.stats.design import (
+    combine_designs,
+    design_effects,
+    design_variance,
+    forms_design,
+    respondent_design,
+)
+from evalstats.stats.pipeline import score_cycle, score_year
+from evalstats.stats.rank import rank_uncertainty
+from evalstats.stats.rank.cells import prepare_cells
+from evalstats.stats.rank.clustered import RespondentResampler
+from evalstats.stats.score import metrics, scores_table
+
+_spec = importlib.util.spec_from_file_location(
+    "reference_survey_cluster", Path(__file__).parent / "reference" / "survey_cluster.py"
+)
+REF = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(REF)
+
+S = load_scheme()
+DIMS = list(S.dimension_codes)
+LEVELS = list(S.level_codes)
+POINTS = {lv.code: lv.points for lv in S.levels if lv.valid}
+
+
+# ---------------------------------------------------------------------- builders
+def forms_of(rows, cycle="2026H1"):
+    """Forms from ``[(respondent, group, unit, levels), ...]`` (levels: codes or None)."""
+    units = sorted({r[2] for r in rows})
+    out = pd.DataFrame(
+        {
+            "cycle": cycle,
+            "form_id": [f"{cycle}-{i}" for i in range(len(rows))],
+            "respondent": [r[0] for r in rows],
+            "unit": pd.Categorical([r[2] for r in rows], categories=units),
+            "group": pd.Categorical([r[1] for r in rows], categories=S.group_codes),
+        }
+    )
+    for j, d in enumerate(DIMS):
+        out[d] = pd.Categorical([r[3][j] for r in rows], dtype=S.level_dtype)
+    return out
+
+
+def reference_forms():
+    rows = []
+    for line in REF.FORMS:
+        resp, group, unit, digits = line.split()
+        levels = [None if c == "0" else LEVELS[int(c) - 1] for c in digits]
+        rows.append((resp, group, unit, levels))
+    return forms_of(rows)
+
+
+def units_table(series):
+    return pd.DataFrame(
+        {
+            "unit": list(series),
+            "name": [f"单位{u}" for u in series],
+            "series": list(series.values()),
+        }
+    )
+
+
+def severe_raters(n_units=4, sizes=None, seed=3, quality=None):
+    """Respondents in 4 groups who rate every unit; each respondent has a severity of their own
+    (a harsh rater marks every unit down), units differ a little in quality."""
+    rng = np.random.default_rng(seed)
+    sizes = sizes or {"enterprise": 8, "supervisor": 5, "public": 10, "deputy": 3}
+    units = [chr(ord("A") + i) for i in range(n_units)]
+    quality = quality or dict(zip(units, np.linspace(0.6, 0.3, n_units), strict=True))
+    rows = []
+    for g, n in sizes.items():
+        for i in range(n):
+            severity = rng.normal(0, 1.0)
+            for u in units:
+                q = rng.normal(size=len(DIMS)) * 0.6 + quality[u] - severity
+                codes = np.digitize(-q, [-0.8, 0.0, 0.9])  # 0 satisfied .. 3 dissatisfied
+                levels = [LEVELS[c] for c in codes]
+                if rng.random() < 0.05:
+                    levels[int(rng.integers(0, len(DIMS)))] = None
+                rows.append((f"{g}{i}", g, u, levels))
+    return forms_of(rows)
+
+
+# ---------------------------------------------------------------------- R survey known answers
+def test_town_rate_and_score_agree_with_r_survey():
+    forms = reference_forms()
+    design = respondent_design(forms, scheme=S)
+    assert design.kind == "respondents" and design.n_clusters == 16 and design.n_forms == 47
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    m = metrics(counts, by=(), patterns=pats, design=design, method="clopper-pearson").iloc[0]
+    assert m["satisfied_rate"] == pytest.approx(REF.TOWN_SATISFIED["estimate"], abs=1e-9)
+    assert m["score"] == pytest.approx(REF.TOWN_SCORE["estimate"], abs=1e-8)
+    assert (m["satisfied_ci_low"], m["satisfied_ci_high"]) == pytest.approx(
+        REF.TOWN_SATISFIED_BETA_CI, abs=1e-8
+    )
+    assert (m["score_ci_low"], m["score_ci_high"]) == pytest.approx(REF.TOWN_SCORE["ci"], abs=1e-8)
+    eff = design_effects(design, scheme=S).set_index("metric")
+    for metric, ref in (("satisfied_rate", REF.TOWN_SATISFIED), ("score", REF.TOWN_SCORE)):
+        assert eff.loc[metric, "estimate"] == pytest.approx(ref["estimate"], abs=1e-8)
+        assert eff.loc[metric, "se"] == pytest.approx(ref["se"], abs=1e-9)
+        assert eff.loc[metric, "design_effect"] == pytest.approx(ref["design_effect"], abs=1e-8)
+        assert eff.loc[metric, "df"] == REF.TOWN_SCORE["df"]
+    assert eff.loc["score", "n_respondents"] == 16 and eff.loc["score", "n_forms"] == 47
+
+
+def test_series_rows_are_domains_of_the_whole_design_as_in_r_survey():
+    forms = reference_forms()
+    design = respondent_design(forms, scheme=S)
+    m = metrics(
+        tally(forms, S),
+        by=("series",),
+        patterns=pattern_counts(forms, S),
+        design=design,
+        units=units_table(REF.SERIES),
+        method="clopper-pearson",
+    ).set_index("series")
+    row = m.loc["administration"]
+    ref_s, ref_y = REF.SERIES_AB_SATISFIED, REF.SERIES_AB_SCORE
+    assert row["satisfied_rate"] == pytest.approx(ref_s["estimate"], abs=1e-9)
+    assert (row["satisfied_ci_low"], row["satisfied_ci_high"]) == pytest.approx(
+        ref_s["ci"], abs=1e-8
+    )
+    assert row["score"] == pytest.approx(ref_y["estimate"], abs=1e-8)
+    assert (row["score_ci_low"], row["score_ci_high"]) == pytest.approx(ref_y["ci"], abs=1e-8)
+    # the standard errors themselves, through the public variance function
+    y, m_, s, key, cl = [], [], [], [], []
+    for p in range(len(design.count)):
+        unit = design.units[design.unit[p]]
+        for code in design.levels[p]:
+            valid = code < 4
+            y.append(POINTS[LEVELS[code]] if valid else 0.0)
+            s.append(float(valid and code <= 2))
+            m_.append(float(valid))
+            key.append(0 if REF.SERIES[str(unit)] == "administration" else -1)
+            cl.append(design.cluster[p])
+    for num, ref in ((s, ref_s), (y, ref_y)):
+        r, v, df = design_variance(key, cl, num, m_, stratum=design.stratum, nkeys=1)
+        assert r[0] == pytest.approx(ref["estimate"], abs=1e-9)
+        assert math.sqrt(v[0]) == pytest.approx(ref["se"], abs=1e-9)
+        assert df[0] == REF.SERIES_AB_SCORE["df"]
+
+
+def test_scores_table_routes_series_and_town_rows_through_the_design():
+    forms = reference_forms()
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    units = units_table(REF.SERIES)
+    design = respondent_design(forms, scheme=S)
+    with_design = scores_table(counts, units=units, patterns=pats, design=design)
+    plain = scores_table(counts, units=units, patterns=pats)
+    town = (with_design["unit"] == "all") & (with_design["series"] == "all")
+    town_all = town & (with_design["group"] == "all") & (with_design["dimension"] == "all")
+    row = with_design[town_all].iloc[0]
+    assert row["score_ci_low"] == pytest.approx(REF.TOWN_SCORE["ci"][0], abs=1e-8)
+    unit_rows = with_design["unit"] != "all"
+    # each respondent gives a unit at most one form: unit rows are unchanged
+    pd.testing.assert_frame_equal(with_design[unit_rows], plain[unit_rows])
+    # pooled rows: same estimates, design-based (here wider) intervals
+    pooled = ~unit_rows & (with_design["group"] == "all")
+    for col in ("n_forms", "n_valid", "satisfied_rate", "score"):
+        pd.testing.assert_series_equal(with_design.loc[pooled, col], plain.loc[pooled, col])
+    width = with_design["score_ci_high"] - with_design["score_ci_low"]
+    width0 = plain["score_ci_high"] - plain["score_ci_low"]
+    assert (width[town_all] > width0[town_all]).all()
+
+
+# ---------------------------------------------------------------------- respondent bootstrap
+def brute_force_respondent_p_last(forms, n_resamples, seed):
+    """Slow reference: draw respondents with replacement within their group, take all the
+    forms of the drawn respondents, recompute every composite plainly and find the last."""
+    rng = np.random.default_rng(seed)
+    pts = np.stack([forms[d].astype(object).map(POINTS).to_numpy(float) for d in DIMS], 1)
+    resp = forms["respondent"].to_numpy()
+    groups = forms["group"].astype(str).to_numpy()
+    units = sorted(forms["unit"].astype(str).unique())
+    unit_of = forms["unit"].astype(str).to_numpy()
+    by_group = {g: sorted(set(resp[groups == g])) for g in S.group_codes if (groups == g).any()}
+    gw, dw = S.group_weights, np.array([S.dimension_weights[d] for d in DIMS])
+    last = dict.fromkeys(units, 0)
+    for _ in range(n_resamples):
+        weight = {}
+        for members in by_group.values():
+            for i in rng.integers(0, len(members), len(members)):
+                weight[members[i]] = weight.get(members[i], 0) + 1
+        w = np.array([weight.get(r, 0) for r in resp], float)
+        comp = {}
+        for u in units:
+            num = np.zeros(len(DIMS))
+            den = np.zeros(len(DIMS))
+            for g in by_group:
+                sel = (unit_of == u) & (groups == g)
+                x, ww = pts[sel], w[sel]
+                nv = ((~np.isnan(x)) * ww[:, None]).sum(0)
+                sc = np.nansum(x * ww[:, None], 0) / np.maximum(nv, 1)
+                num += np.where(nv > 0, gw[g] * sc, 0)
+                den += np.where(nv > 0, gw[g], 0)
+            ws = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+            ok = ~np.isnan(ws)
+            comp[u] = (dw[ok] * ws[ok]).sum() / dw[ok].sum()
+        low = min(comp.values())
+        for u in units:
+            last[u] += comp[u] == low
+    return {u: c / n_resamples for u, c in last.items()}
+
+
+def agree(fast, slow, n_fast, n_slow):
+    for u in slow:
+        p, q = fast[u], slow[u]
+        pooled = (p * n_fast + q * n_slow) / (n_fast + n_slow)
+        se = math.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / n_fast + 1 / n_slow))
+        assert abs(p - q) <= 4 * se + 1e-12, (u, p, q, se)
+
+
+def test_p_last_agrees_with_brute_force_respondent_bootstrap():
+    forms = severe_raters(quality={"A": 0.5, "B": 0.3, "C": 0.25, "D": 0.25})
+    design = respondent_design(forms, scheme=S)
+    series = dict.fromkeys("ABCD", "administration")
+    n_fast, n_slow = 20_000, 1_000
+    r = rank_uncertainty(
+        pattern_counts(forms, S),
+        units=units_table(series),
+        n_resamples=n_fast,
+        rng=1,
+        design=design,
+    )
+    fast = dict(zip(r["unit"], r["p_last"], strict=True))
+    slow = brute_force_respondent_p_last(forms, n_slow, seed=2)
+    assert 0.05 < max(slow.values()) < 0.95  # uncertain enough to test
+    agree(fast, slow, n_fast, n_slow)
+    # and it is not the form bootstrap: resampling forms per unit ignores that a harsh
+    # respondent lowers every unit at once, so it is more uncertain about who is last
+    plain = rank_uncertainty(
+        pattern_counts(forms, S), units=units_table(series), n_resamples=n_fast, rng=1
+    )
+    assert max(fast.values()) > plain["p_last"].max() + 0.05
+
+
+def test_forms_design_through_the_respondent_sampler_is_the_form_bootstrap():
+    # every form its own respondent, strata = cells: the same distribution as Resampler
+    forms = severe_raters(sizes={"enterprise": 6, "supervisor": 4, "public": 5, "deputy": 2})
+    pats = pattern_counts(forms, S)
+    design = forms_design(pats, scheme=S)
+    cells = prepare_cells(pats, S)
+    sampler = RespondentResampler(cells, design, S, 10)
+    out = np.empty((len(cells.cell_row), sampler.f, sampler.chunk))
+    sums = sampler.draw(np.random.default_rng(0), 10, out)
+    # each replicate draws exactly n forms per cell
+    valid_counts = sums[:, len(DIMS) :].sum(axis=1)  # valid answers per cell, per replicate
+    n = np.bincount(cells.cell, weights=cells.count)
+    assert (valid_counts <= len(DIMS) * n[sampler.perm][:, None] + 1e-9).all()
+    series = dict.fromkeys("ABCD", "administration")
+    forced = design.__class__(**{**design.__dict__, "kind": "respondents"})
+    a = rank_uncertainty(
+        pats,
+        units=units_table(series),
+        n_resamples=20_000,
+        rng=3,
+        design=forced,
+        large_cell_threshold=None,
+    )
+    b = rank_uncertainty(
+        pats, units=units_table(series), n_resamples=20_000, rng=4, large_cell_threshold=None
+    )
+    agree(
+        dict(zip(a["unit"], a["p_last"], strict=True)),
+        dict(zip(b["unit"], b["p_last"], strict=True)),
+        20_000,
+        20_000,
+    )
+
+
+def test_respondent_bootstrap_is_seeded_and_ignores_row_order():
+    forms = severe_raters(n_units=3)
+    series = dict.fromkeys("ABC", "enforcement")
+    units = units_table(series)
+
+    def run(f, seed):
+        return rank_uncertainty(
+            pattern_counts(f, S),
+            units=units,
+            n_resamples=500,
+            rng=seed,
+            design=respondent_design(f, scheme=S),
+        )
+
+    first = run(forms, 7)
+    shuffled = forms.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, run(shuffled, 7))
+    assert not first.equals(run(forms, 8))
+
+
+# ---------------------------------------------------------------------- one form per respondent
+level_or_blank = st.sampled_from([*LEVELS, None])
+
+
+@st.composite
+def one_form_each(draw):
+    n_units = draw(st.integers(2, 4))
+    units = [f"U{i}" for i in range(n_units)]
+    rows = []
+    for u in units:
+        for g in draw(
+            st.lists(st.sampled_from(S.group_codes), min_size=1, max_size=4, unique=True)
+        ):
+            for _ in range(draw(st.integers(1, 5))):
+                rows.append((None, g, u, [draw(level_or_blank) for _ in DIMS]))
+    ids = draw(st.permutations(range(len(rows))))
+    rows = [(f"r{i}", g, u, lv) for i, (_, g, u, lv) in zip(ids, rows, strict=True)]
+    return forms_of(rows), dict(
+        zip(
+            units,
+            draw(
+                st.lists(
+                    st.sampled_from(["administration", "enforcement"]),
+                    min_size=n_units,
+                    max_size=n_units,
+                )
+            ),
+            strict=True,
+        )
+    )
+
+
+@settings(max_examples=10)
+@given(one_form_each(), st.integers(0, 2**32 - 1))
+def test_one_form_per_respondent_gives_exactly_the_form_results(case, seed):
+    forms, series = case
+    design = respondent_design(forms, scheme=S)
+    assert design.kind == "forms" and not design.shared
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    units = units_table(series)
+    pd.testing.assert_frame_equal(
+        scores_table(counts, units=units, patterns=pats, design=design),
+        scores_table(counts, units=units, patterns=pats),
+        check_exact=True,
+    )
+    pd.testing.assert_frame_equal(
+        rank_uncertainty(pats, units=units, n_resamples=50, rng=seed, design=design),
+        rank_uncertainty(pats, units=units, n_resamples=50, rng=seed),
+        check_exact=True,
+    )
+
+
+# ---------------------------------------------------------------------- pipeline and errors
+def validated_of(forms, series):
+    return SimpleNamespace(
+        cycle=str(forms["cycle"].iloc[0]),
+        forms=forms,
+        units=units_table(series),
+        scheme=S,
+        incidents=pd.DataFrame(columns=["unit", "date", "kind", "note"]),
+    )
+
+
+def test_score_cycle_and_year_use_the_design_when_respondents_are_shared():
+    series = dict.fromkeys("ABCD", "administration")
+    h1 = severe_raters(seed=5)
+    a = severe_raters(seed=6)
+    a["cycle"] = "2026A"
+    s1 = score_cycle(validated_of(h1, series), n_resamples=200, rng=1)
+    s2 = score_cycle(validated_of(a, series), n_resamples=200, rng=1)
+    assert s1.design.shared and s2.design.shared
+    alone = score_cycle(validated_of(h1.drop(columns="respondent"), series), n_resamples=200, rng=1)
+    assert alone.design is None
+    pd.testing.assert_frame_equal(s1.composites, alone.composites)
+    summary = design_summary(s1, scheme=S)
+    eff = design_effects(s1.design, scheme=S).set_index("metric")
+    assert summary == {
+        "kind": "respondents",
+        "respondents": 26,
+        "forms": 104,
+        "df": eff.loc["score", "df"],
+        "design_effect_satisfied_rate": eff.loc["satisfied_rate", "design_effect"],
+        "design_effect_score": eff.loc["score", "design_effect"],
+        "repeated_within_unit": False,
+    }
+    assert eff.loc["score", "design_effect"] > 1.5  # harsh and lenient raters: clustered
+    assert design_summary(alone, scheme=S) is None
+    assert not s1.ranking["p_last"].equals(alone.ranking["p_last"])
+    year = score_year(s1, s2, n_resamples=200, rng=1)
+    assert year["p_last"].notna().all()
+    # a year with one cycle without respondents: that cycle's forms are its clusters
+    mixed = combine_designs(forms_design(alone.patterns, scheme=S), s2.design)
+    assert mixed.shared and mixed.n_clusters == len(h1) + s2.design.n_clusters
+    year2 = score_year(alone, s2, n_resamples=200, rng=1)
+    assert year2["p_last"].notna().all()
+
+
+def test_respondent_in_two_groups_is_refused():
+    forms = forms_of(
+        [("x", "public", "A", ["satisfied"] * 5), ("x", "deputy", "B", ["satisfied"] * 5)]
+    )
+    with pytest.raises(ValueError) as e:
+        respondent_design(forms, scheme=S)
+    assert str(e.value) == (
+        "forms['respondent']: respondent(s) ['x'] appear in more than one group of a cycle; "
+        "a respondent belongs to one group"
+    )
+
+
+def test_design_that_does_not_match_is_refused():
+    forms = severe_raters(n_units=2)
+    other = respondent_design(severe_raters(n_units=2, seed=9), scheme=S)
+    units = units_table(dict.fromkeys("AB", "administration"))
+    pats = pattern_counts(forms, S)
+    with pytest.raises(ValueError) as e:
+        rank_uncertainty(pats, units=units, n_resamples=10, design=other)
+    assert str(e.value) == "design does not match patterns: the cells' answers differ"
+    with pytest.raises(ValueError) as e:
+        metrics(tally(forms, S), by=(), design=other)
+    assert str(e.value) == "design does not match counts: valid answers per row differ"
+    with pytest.raises(TypeError) as e:
+        rank_uncertainty(pats, units=units, n_resamples=10, design="x")
+    assert str(e.value) == "design must be a Design; got str"
+
+
+def test_missing_respondent_is_its_own_respondent():
+    rows = [
+        ("x", "public", "A", ["satisfied"] * 5),
+        ("x", "public", "B", ["satisfied"] * 5),
+        (None, "public", "A", ["dissatisfied"] * 5),
+        (None, "public", "B", ["unknown"] * 5),
+    ]
+    d = respondent_design(forms_of(rows), scheme=S)
+    assert d.shared and d.n_clusters == 3
+    assert np.bincount(d.stratum).tolist() == [0] * S.group_codes.index("public") + [3]
+
+
+# ---------------------------------------------------------------------- the report's method text
+def analysis_stub(design):
+    summary = {"scheme": {"sha256": "ab" * 32}}
+    if design is not None:
+        summary["design"] = design
+    return SimpleNamespace(
+        options={"method": "wilson", "seed": 7, "confidence_level": 0.95, "n_resamples": 10000},
+        summary=summary,
+        scheme=S,
+        kind="half_year",
+        tier="internal",
+    )
+
+
+DESIGN_SUMMARY = {
+    "kind": "respondents",
+    "respondents": 110,
+    "forms": 1934,
+    "df": 106.0,
+    "design_effect_satisfied_rate": 2.4427,
+    "design_effect_score": 2.6235,
+    "repeated_within_unit": False,
+}
+
+
+def test_method_text_states_the_design_and_its_effect():
+    from evalstats.present.narrative import method
+
+    zh = method(analysis_stub(DESIGN_SUMMARY), "zh")
+    assert "排名不确定性用 10,000 次评议人重抽样，随机种子 7" in zh
+    assert (
+        "抽样单位：本期同一评议人对多个单位作了评议（110 名评议人、1,934 张测评表），"
+        "因此以评议人而不是单张测评表为抽样单位。" in zh
+    )
+    assert "估计的设计效应：满意率 2.44，得分 2.62" in zh
+    assert "各单位自身的区间不变（每人对一个单位只评一张表）。" in zh
+    paragraph = zh.split("抽样单位：", 1)[1]
+    assert not any(w in paragraph for w in ("design", "respondent", "cluster", "_"))
+    en = method(analysis_stub(DESIGN_SUMMARY | {"repeated_within_unit": True}), "en")
+    assert "ranking uncertainty from 10,000 resamples of the respondents, seed 7" in en
+    assert "Estimated design effect: 2.44 for the satisfied rate and 2.62 for the score" in en
+    assert "Some respondents gave one unit several forms" in en
+    plain = method(analysis_stub(None), "zh")
+    assert "排名不确定性用 10,000 次测评表重抽样（每张测评表为一个抽样单位），随机种子 7" in plain
+    assert "抽样单位：" not in plain and "设计效应" not in plain
+
+
+def test_a_respondent_with_several_forms_for_one_unit_makes_unit_rows_design_based():
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(6):
+        for unit in ("A", "A", "B"):  # two forms for A from every respondent
+            rows.append((f"p{i}", "public", unit, list(rng.choice(LEVELS[:4], len(DIMS)))))
+    forms = forms_of(rows)
+    design = respondent_design(forms, scheme=S)
+    assert design.shared and design.repeated_within_unit
+    counts = tally(forms, S)
+    by_unit = metrics(counts, by=("unit",), design=design).set_index("unit")
+    plain = metrics(counts, by=("unit",), patterns=pattern_counts(forms, S)).set_index("unit")
+    only_a = forms[forms["unit"] == "A"]
+    town_a = metrics(tally(only_a, S), by=(), design=respondent_design(only_a, scheme=S))
+    # unit A's row is the design-based figure of A's answers (every respondent rated A)
+    for col in ("score_ci_low", "score_ci_high", "satisfied_ci_low", "satisfied_ci_high"):
+        assert by_unit.loc["A", col] == pytest.approx(town_a[col].iloc[0], abs=1e-12)
+    assert by_unit.loc["A", "score_ci_low"] != pytest.approx(plain.loc["A", "score_ci_low"])
