@@ -43,6 +43,7 @@ from evalstats.inputs.read.formats import (
 from evalstats.inputs.read.header import HEADER_SEARCH_ROWS, combine_headers, find_header
 from evalstats.inputs.read.peek import read_header
 from evalstats.inputs.read.raw import (
+    ColumnCodes,
     RawTable,
     column_letter,
     problem,
@@ -60,6 +61,7 @@ __all__ = [
     "OPTIONAL_TABLES",
     "PARQUET_EXTENSIONS",
     "SPREADSHEET_EXTENSIONS",
+    "ColumnCodes",
     "RawTable",
     "column_letter",
     "combine_headers",

@@ -20,15 +20,24 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from evalstats.core.options import check_option
 from evalstats.core.reading import ReadLimits
 from evalstats.core.scheme import TABLES, normalize_label, resolve_scheme
-from evalstats.inputs.read.bounds import over_limit, scan_csv, strip_boms
-from evalstats.inputs.read.cells import normalize_column
+from evalstats.inputs.read.bounds import (
+    may_parse_first,
+    over_limit,
+    parsed_within_limits,
+    scan_csv,
+    strip_boms,
+)
+from evalstats.inputs.read.cells import normalize_arrow_column, normalize_column
 from evalstats.inputs.read.formats import (
     PARQUET_EXTENSIONS,
     SPREADSHEET_EXTENSIONS,
+    arrow_csv_grid,
+    csv_width,
     decode_csv_bytes,
     grid_from_rows,
     read_csv_grid,
@@ -42,7 +51,14 @@ from evalstats.inputs.read.header import (
     expected_headers,
     find_header,
 )
-from evalstats.inputs.read.raw import RawTable, column_letter, empty_raw, problem, problems_frame
+from evalstats.inputs.read.raw import (
+    ColumnCodes,
+    RawTable,
+    column_letter,
+    empty_raw,
+    problem,
+    problems_frame,
+)
 from evalstats.inputs.read.sheets import SheetRefusal, choose_sheet
 from evalstats.inputs.read.workbook import inspect_workbook
 
@@ -311,17 +327,24 @@ def _csv_layout(data: bytes, lookup, *, expected, how: _How) -> _Layout | _Failu
             f"(byte 0x{data[bad]:02x} at offset {bad}); save it as UTF-8 CSV or .xlsx"
         )
         return _Failure(reason, "undecodable", row=line)
-    scan = scan_csv(body, how.limits)  # before the parser builds anything
-    if scan.breach is not None:
-        return _Failure(
-            scan.breach.reason, scan.breach.code, row=scan.breach.row, encoding=encoding
-        )
-    if scan.bom_rows:
-        body = strip_boms(body)
-    try:
-        grid_all, width = read_csv_grid(body, field_bytes=how.limits.field_bytes)
-    except ValueError as exc:
-        return _Failure(f"cannot read this file as CSV: {exc}", "wrong_format", encoding=encoding)
+    grid_all, width = _parse_first(body, how.limits)
+    if grid_all is None:
+        scan = scan_csv(body, how.limits)  # before the parser builds anything
+        if scan.breach is not None:
+            return _Failure(
+                scan.breach.reason, scan.breach.code, row=scan.breach.row, encoding=encoding
+            )
+        bom_rows = scan.bom_rows
+        if bom_rows:
+            body = strip_boms(body)
+        try:
+            grid_all, width = read_csv_grid(body, field_bytes=how.limits.field_bytes)
+        except ValueError as exc:
+            return _Failure(
+                f"cannot read this file as CSV: {exc}", "wrong_format", encoding=encoding
+            )
+    else:
+        bom_rows = ()
     del body
     head_rows = [
         [None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in r]
@@ -334,7 +357,24 @@ def _csv_layout(data: bytes, lookup, *, expected, how: _How) -> _Layout | _Failu
     headers = combine_headers(head_rows, first, last, width)
     grid = grid_all.iloc[last + 1 :].reset_index(drop=True)
     grid.columns = range(grid.shape[1])
-    return _Layout(grid, headers, last, encoding=encoding, warnings=_bom_warnings(scan.bom_rows))
+    return _Layout(grid, headers, last, encoding=encoding, warnings=_bom_warnings(bom_rows))
+
+
+def _parse_first(body: bytes, limits: ReadLimits) -> tuple[pd.DataFrame | None, int]:
+    """The grid of a plain CSV file parsed by pyarrow before the exact scan, when parsing
+    cannot pass the limits (:func:`.bounds.may_parse_first`) and no field or row can be too
+    long (:func:`.bounds.parsed_within_limits`); (None, 0) when the file must be scanned
+    first."""
+    width = csv_width(body)
+    if not may_parse_first(body, width, limits):
+        return None, 0
+    grid = arrow_csv_grid(body, width)
+    if grid is None:
+        return None, 0
+    lengths = [pc.binary_length(grid[j].array.__arrow_array__()).to_numpy() for j in grid.columns]
+    if not parsed_within_limits(lengths, limits):
+        return None, 0
+    return grid, width
 
 
 def _bom_warnings(rows) -> tuple:
@@ -358,7 +398,7 @@ def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
     """The table of a file read: columns named, cells normalised, blank rows dropped."""
     file, last = source.file, layout.last
     problems: list = [{**w, "file": file} for w in layout.warnings]
-    frame, columns, written, letters, numeric, row_numbers = _assemble(
+    frame, columns, written, letters, numeric, row_numbers, codes = _assemble(
         source.table,
         layout.grid,
         layout.headers,
@@ -395,6 +435,7 @@ def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
         written=MappingProxyType(written),
         letters=MappingProxyType(letters),
         numeric=MappingProxyType(numeric),
+        codes=MappingProxyType(codes),
     )
 
 
@@ -408,7 +449,7 @@ def _assemble(
     file: str,
     problems: list,
     numeric_by_pos=None,
-) -> tuple[pd.DataFrame, dict, dict, dict, dict, np.ndarray]:
+) -> tuple[pd.DataFrame, dict, dict, dict, dict, np.ndarray, dict]:
     """Name the grid's columns, normalise cells, drop fully blank rows and headerless blanks."""
     width = grid.shape[1] if len(grid.columns) else 0
     headers = headers + [""] * (width - len(headers))
@@ -417,27 +458,25 @@ def _assemble(
     letters: dict[str, str] = {}
     columns: dict[str, str | None] = {}
     data: dict[str, np.ndarray] = {}
+    codes: dict[str, ColumnCodes] = {}
+    filled_any = np.zeros(len(grid), bool)
     seen: set[str] = set()
     for j, head in enumerate(headers):
         letter = column_letter(j)
         code = lookup.get(normalize_label(head)) if head else None
-        values = (
-            normalize_column(grid[j], free_text=code in FREE_TEXT_COLUMNS)
-            if j < width
-            else np.full(len(grid), None, dtype=object)
-        )
+        values, coded, filled = _cells(grid, j, width, free_text=code in FREE_TEXT_COLUMNS)
         if not head:
-            filled = np.flatnonzero(pd.notna(values))
-            if len(filled) == 0:
+            first = np.flatnonzero(filled)[:1]
+            if len(first) == 0:
                 continue  # an empty, headerless column: spreadsheet padding
             label = f"(column {letter})"
             problems.append(
                 problem(
                     "warning",
                     file,
-                    row=int(first_data_row + filled[0]),
+                    row=int(first_data_row + first[0]),
                     column=label,
-                    value=values[filled[0]],
+                    value=values[first[0]],
                     reason="values in a column without a header are ignored",
                     code="headerless_column",
                 )
@@ -450,11 +489,9 @@ def _assemble(
         letters[label] = letter
         columns[label] = code
         data[label] = values
-    frame = (
-        pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()}, columns=labels)
-        if labels
-        else pd.DataFrame(index=grid.index)
-    )
+        filled_any |= filled
+        if coded is not None:
+            codes[label] = coded
     row_numbers = np.arange(first_data_row, first_data_row + len(grid), dtype=np.int64)
     numeric = {}
     if numeric_by_pos:
@@ -463,17 +500,27 @@ def _assemble(
             lab = pos.get(column_letter(j))
             if lab is not None:
                 numeric[lab] = mask
-    if labels:
-        keep = frame.notna().any(axis=1).to_numpy()
-        if not keep.all():
-            frame = frame.loc[keep].reset_index(drop=True)
-            row_numbers = row_numbers[keep]
-            numeric = {k: v[keep] for k, v in numeric.items()}
-    else:
-        frame = pd.DataFrame()
-        row_numbers = row_numbers[:0]
+    if not labels:
+        return pd.DataFrame(), columns, written, letters, {}, row_numbers[:0], {}
+    if not filled_any.all():  # fully blank rows are left out
+        keep = filled_any
+        data = {k: v[keep] for k, v in data.items()}
+        codes = {k: ColumnCodes(c.codes[keep], c.uniques) for k, c in codes.items()}
+        row_numbers = row_numbers[keep]
+        numeric = {k: v[keep] for k, v in numeric.items()}
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()}, columns=labels)
     numeric = {k: v for k, v in numeric.items() if v.any()}
-    return frame, columns, written, letters, numeric, row_numbers
+    return frame, columns, written, letters, numeric, row_numbers, codes
+
+
+def _cells(grid: pd.DataFrame, j: int, width: int, *, free_text: bool):
+    """Column ``j`` of the grid normalised: (cells, codes or None, mask of non-blank cells)."""
+    if j >= width:
+        return np.full(len(grid), None, dtype=object), None, np.zeros(len(grid), bool)
+    if isinstance(grid[j].dtype, pd.ArrowDtype):
+        return normalize_arrow_column(grid[j], free_text=free_text)
+    values = normalize_column(grid[j], free_text=free_text)
+    return values, None, pd.notna(values)
 
 
 __all__ = ["FREE_TEXT_COLUMNS", "read_table"]
