@@ -77,7 +77,7 @@ def normalize_arrow_column(
     sample = arr.slice(0, _SAMPLE)
     if n > _SAMPLE and pc.count_distinct(sample).as_py() * 2 > len(sample):
         norm = _normalized(arr, free_text=free_text)
-        filled = _bools(pc.not_equal(norm, ""))
+        filled = pc.binary_length(norm).fill_null(0).to_numpy(zero_copy_only=False) > 0
         out = norm.to_numpy(zero_copy_only=False).astype(object, copy=False)
         out[~filled] = None
         return out, None, filled

@@ -39,6 +39,18 @@ class ColumnCodes:
     codes: np.ndarray
     uniques: np.ndarray
 
+    def describes(self, column: pd.Series) -> bool:
+        """True when these codes are those of ``column`` (same length, same cells at its
+        first, middle and last rows): a frame replaced without its codes is factorised anew.
+        """
+        n = len(self.codes)
+        if n != len(column):
+            return False
+        at = np.unique([0, n // 2, n - 1]) if n else np.zeros(0, np.int64)
+        cells = column.to_numpy(dtype=object)[at]
+        mine = ColumnCodes(self.codes[at], self.uniques).values()
+        return all(a == b or (a is None and pd.isna(b)) for a, b in zip(mine, cells, strict=True))
+
     def values(self) -> np.ndarray:
         """The cells as an object array (None where blank)."""
         lut = np.empty(len(self.uniques) + 1, dtype=object)
@@ -123,7 +135,7 @@ class RawTable:
         array(['群众', '企业'], dtype=object)
         """
         got = self.codes.get(label)
-        if got is not None and len(got.codes) == len(self.frame):
+        if got is not None and got.describes(self.frame[label]):
             return got
         fcodes, uniques = pd.factorize(self.frame[label].to_numpy(dtype=object))
         return ColumnCodes(fcodes, np.asarray(uniques, dtype=object))

@@ -9,7 +9,6 @@ Examples
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import math
 import os
@@ -108,7 +107,7 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
             if size > limits.file_bytes:  # never read: the limit is checked before
                 reason = over_limit("file_bytes", size, limits.file_bytes)
                 return _failed(_Source(table, file, None, size), _Failure(reason, "over_limit"))
-            data = _read_at_most(fh, limits.file_bytes + 1)
+            data = _read_at_most(fh, limits.file_bytes + 1, expect=size)
     except OSError as exc:
         return empty_raw(table, file, [_open_problem(file, exc)])
     source = _Source(table, file, hashlib.sha256(data).hexdigest(), len(data))
@@ -124,9 +123,13 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
     return _raw_table(source, layout, lookup)
 
 
-def _read_at_most(fh, n: int) -> bytes:
-    """At most ``n`` bytes of ``fh``, read in chunks (``read(n)`` would reserve ``n`` at once)."""
+def _read_at_most(fh, n: int, *, expect: int = 0) -> bytes:
+    """At most ``n`` bytes of ``fh``, read in chunks (``read(n)`` would reserve ``n`` at once);
+    the ``expect`` bytes the file holds (``expect`` < ``n``) in one read, without a copy."""
     parts, total = [], 0
+    if 0 < expect < n:
+        parts.append(fh.read(expect))
+        total = len(parts[0])
     while total < n and (chunk := fh.read(min(1 << 24, n - total))):
         parts.append(chunk)
         total += len(chunk)
@@ -227,13 +230,17 @@ def _layout(data: bytes, suffix: str, lookup, *, expected, how: _How) -> _Layout
         return _Failure(
             f"cannot read a {suffix} file; save the table as .xlsx or .csv", "wrong_format"
         )
-    if not data.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+    if _BLANK_FILE.fullmatch(data):
         return _Failure("the file is empty", "empty_file")
     if suffix in PARQUET_EXTENSIONS:
         return _parquet_layout(data)
     if suffix in SPREADSHEET_EXTENSIONS:
         return _sheet_layout(data, suffix, lookup, expected=expected, how=how)
     return _csv_layout(data, lookup, expected=expected, how=how)
+
+
+_BLANK_FILE = re.compile(rb"[ \t\r\n\x00\xef\xbb\xbf]*")
+"""A file of nothing but blanks, NULs and byte-order-mark bytes (searched, not copied)."""
 
 
 def _no_header(expected) -> str:

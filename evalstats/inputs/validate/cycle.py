@@ -158,7 +158,7 @@ def validate_cycle(
     exclusions = validate_exclusions(
         raws.get("exclusions"),
         scheme,
-        set(r["fid"][~pd.isna(r["fid"])]) if r is not None else set(),
+        _form_ids(r) if r is not None and raws.get("exclusions") is not None else set(),
         col,
     )
     counted = _split_forms(raw, r, exclusions, scheme=scheme, cycle=cycle, units=units)
@@ -487,6 +487,11 @@ def _check_scored(raw, units_raw, units: _Units, counted: _Counted, *, scheme: S
         units=units.table if units.file is not None else None,
         unit_rows=units.rows,
     )
+
+
+def _form_ids(r: dict) -> set:
+    """The form ids read (a set of a million ids is built only when exclusions name ids)."""
+    return set(r["fid"][~pd.isna(r["fid"])])
 
 
 def _unit_counts(*units: pd.Series) -> dict:
