@@ -294,32 +294,43 @@ def _scan_with_csv(body: bytes, limits: ReadLimits) -> CsvScan:
 
 
 def may_parse_first(body: bytes, width: int, limits: ReadLimits) -> bool:
-    """True when ``body`` may be parsed before :func:`scan_csv` reads it.
+    """True when parsing ``body`` before :func:`scan_csv` reads it cannot allocate more than
+    the limits allow, whatever the file holds: ``width`` (the fields of the first records; a
+    parser refuses a record of another width) within ``limits.columns``, and the lines (an
+    upper bound on the records) within ``limits.rows`` and, times ``width``, within
+    ``limits.cells``.
 
-    That is when parsing cannot allocate more than the limits allow, whatever the file holds:
-    ``width`` (the fields of the first records; a parser refuses a record of another width)
-    within ``limits.columns``, and the lines (an upper bound on the records) within
-    ``limits.rows`` and, times ``width``, within ``limits.cells``.  Also the quotes pair up
-    (an odd number leaves a field open) and no row starts with a byte-order mark: those files
-    are scanned first, as before.  The field and row lengths are checked on the parsed cells
-    (:func:`parsed_within_limits`); the exact scan names the row when one could be too long.
+    The parsed file is used only when, besides, its quotes pair up (:func:`quotes_pair_up`),
+    no record starts with a byte-order mark and no field or row can be too long
+    (:func:`parsed_within_limits`); else the exact scan reads it, as before.
 
     Examples
     --------
     >>> may_parse_first(b"a,b\\n1,2\\n", 2, ReadLimits())
     True
-    >>> may_parse_first(b'a,b\\n"1,2\\n', 2, ReadLimits())
+    >>> may_parse_first(b"a,b\\n1,2\\n", 2, ReadLimits(cells=3))
     False
     """
     newline = b"\n" if b"\n" in body or b"\r" not in body else b"\r"
     lines = body.count(newline) + 1
-    return (
-        0 < width <= limits.columns
-        and lines <= limits.rows
-        and lines * width <= limits.cells
-        and body.count(b'"') % 2 == 0
-        and (b"\n" + BOM) not in body
-    )
+    return 0 < width <= limits.columns and lines <= limits.rows and lines * width <= limits.cells
+
+
+def quotes_pair_up(body: bytes) -> bool:
+    """True when ``body`` holds an even number of quote characters (an odd number leaves a
+    field open to the end of the file: :func:`scan_csv` names it).  Counted with numpy in
+    chunks, without the interpreter lock, so it runs beside the parser.
+
+    Examples
+    --------
+    >>> quotes_pair_up(b'a,"b""c"\\n'), quotes_pair_up(b'a,"b\\n')
+    (True, False)
+    """
+    a = np.frombuffer(body, dtype=np.uint8)
+    odd = 0
+    for start in range(0, len(a), _CHUNK):
+        odd ^= int(np.count_nonzero(a[start : start + _CHUNK] == _QUOTE)) & 1
+    return odd == 0
 
 
 def parsed_within_limits(lengths, limits: ReadLimits) -> bool:
@@ -361,6 +372,7 @@ __all__ = [
     "may_parse_first",
     "over_limit",
     "parsed_within_limits",
+    "quotes_pair_up",
     "scan_csv",
     "strip_boms",
     "unclosed_quote",

@@ -33,6 +33,10 @@ PARQUET_EXTENSIONS = (".parquet",)
 INPUT_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".parquet")
 CSV_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
 
+THREADS_FROM = 8 * MIB
+"""Files from this size on are parsed and checked on several cores (threads); smaller ones
+in the calling thread (a thread reserves address space: bounded processes have little)."""
+
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PDF_MAGIC = b"%PDF"
@@ -185,13 +189,15 @@ def arrow_csv_grid(body: bytes, width: int) -> pd.DataFrame | None:
     try:
         table = pcsv.read_csv(
             pa.py_buffer(body),
-            read_options=pcsv.ReadOptions(column_names=names, block_size=1 << 24),
+            read_options=pcsv.ReadOptions(
+                column_names=names, block_size=1 << 24, use_threads=len(body) >= THREADS_FROM
+            ),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except pa.ArrowException:  # a record of another width, bytes not UTF-8, no thread left
         return None
     dtype = pd.ArrowDtype(pa.string())
     return pd.DataFrame(
@@ -292,6 +298,7 @@ __all__ = [
     "INPUT_EXTENSIONS",
     "PARQUET_EXTENSIONS",
     "SPREADSHEET_EXTENSIONS",
+    "THREADS_FROM",
     "arrow_csv_grid",
     "csv_width",
     "decode_csv_bytes",

@@ -9,11 +9,13 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import math
 import os
 import re
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -25,9 +27,11 @@ from evalstats.core.options import check_option
 from evalstats.core.reading import ReadLimits
 from evalstats.core.scheme import TABLES, normalize_label, resolve_scheme
 from evalstats.inputs.read.bounds import (
+    BOM,
     may_parse_first,
     over_limit,
     parsed_within_limits,
+    quotes_pair_up,
     scan_csv,
     strip_boms,
 )
@@ -35,6 +39,7 @@ from evalstats.inputs.read.cells import normalize_arrow_column, normalize_column
 from evalstats.inputs.read.formats import (
     PARQUET_EXTENSIONS,
     SPREADSHEET_EXTENSIONS,
+    THREADS_FROM,
     arrow_csv_grid,
     csv_width,
     decode_csv_bytes,
@@ -110,17 +115,63 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
             data = _read_at_most(fh, limits.file_bytes + 1, expect=size)
     except OSError as exc:
         return empty_raw(table, file, [_open_problem(file, exc)])
-    source = _Source(table, file, hashlib.sha256(data).hexdigest(), len(data))
     if len(data) > limits.file_bytes:  # grew while read
         reason = over_limit("file_bytes", len(data), limits.file_bytes)
-        return _failed(source, _Failure(reason, "over_limit"))
+        return _failed(
+            _Source(table, file, _sha256(data), len(data)), _Failure(reason, "over_limit")
+        )
     how = _How(limits, scheme.sheets.get(table), table)
-    layout = _layout(
-        data, p.suffix.lower(), lookup, expected=lambda: expected_headers(scheme, table), how=how
-    )
+    with _Beside(len(data) >= THREADS_FROM) as beside:  # the hash beside the parse
+        sha = beside.submit(_sha256, data)
+        layout = _layout(
+            data,
+            p.suffix.lower(),
+            lookup,
+            expected=lambda: expected_headers(scheme, table),
+            how=how,
+        )
+        source = _Source(table, file, sha.result(), len(data))
+    del data  # the cells are in the layout's grid now
     if isinstance(layout, _Failure):
         return _failed(source, layout)
     return _raw_table(source, layout, lookup)
+
+
+class _Done:
+    """A result computed at once (what :class:`_Beside` gives without a thread)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+class _Beside:
+    """Work run on another core beside the caller's (``threads``), or at once in the caller's
+    thread (small files: no thread started)."""
+
+    def __init__(self, threads: bool):
+        self.pool = ThreadPoolExecutor(1) if threads else None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    def submit(self, fn, *args):
+        if self.pool is not None:
+            try:
+                return self.pool.submit(fn, *args)
+            except RuntimeError:  # no thread can be started (a bounded process): at once
+                pass
+        return _Done(fn(*args))
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _read_at_most(fh, n: int, *, expect: int = 0) -> bytes:
@@ -326,15 +377,21 @@ def _csv_layout(data: bytes, lookup, *, expected, how: _How) -> _Layout | _Failu
             "cannot read this file as CSV: it contains binary data; save it as .xlsx or CSV",
             "wrong_format",
         )
-    body, encoding, bad = decode_csv_bytes(data)
-    if body is None:
-        line = data[:bad].count(b"\n") + 1
-        reason = (
-            f"cannot decode the file: it is neither UTF-8 nor GBK/GB18030 text "
-            f"(byte 0x{data[bad]:02x} at offset {bad}); save it as UTF-8 CSV or .xlsx"
-        )
-        return _Failure(reason, "undecodable", row=line)
-    grid_all, width = _parse_first(body, how.limits)
+    grid_all, width, encoding, body = None, 0, "utf-8", data
+    tried = _utf8_head(data)  # UTF-8 without a BOM: pyarrow checks every cell is UTF-8
+    if tried:
+        grid_all, width = _parse_first(data, how.limits)
+    if grid_all is None:
+        body, encoding, bad = decode_csv_bytes(data)
+        if body is None:
+            line = data[:bad].count(b"\n") + 1
+            reason = (
+                f"cannot decode the file: it is neither UTF-8 nor GBK/GB18030 text "
+                f"(byte 0x{data[bad]:02x} at offset {bad}); save it as UTF-8 CSV or .xlsx"
+            )
+            return _Failure(reason, "undecodable", row=line)
+        if not tried or encoding != "utf-8":
+            grid_all, width = _parse_first(body, how.limits)
     if grid_all is None:
         scan = scan_csv(body, how.limits)  # before the parser builds anything
         if scan.breach is not None:
@@ -367,17 +424,34 @@ def _csv_layout(data: bytes, lookup, *, expected, how: _How) -> _Layout | _Failu
     return _Layout(grid, headers, last, encoding=encoding, warnings=_bom_warnings(bom_rows))
 
 
+def _utf8_head(data: bytes) -> bool:
+    """True when ``data`` has no byte-order mark and its first MiB reads as UTF-8."""
+    if data.startswith(BOM):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data[: 1 << 20], final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _parse_first(body: bytes, limits: ReadLimits) -> tuple[pd.DataFrame | None, int]:
     """The grid of a plain CSV file parsed by pyarrow before the exact scan, when parsing
-    cannot pass the limits (:func:`.bounds.may_parse_first`) and no field or row can be too
-    long (:func:`.bounds.parsed_within_limits`); (None, 0) when the file must be scanned
-    first."""
+    cannot pass the limits (:func:`.bounds.may_parse_first`), the quotes pair up (counted
+    on the other core meanwhile), no record starts with a byte-order mark and no field or
+    row can be too long (:func:`.bounds.parsed_within_limits`); (None, 0) when the file must
+    be scanned first."""
     width = csv_width(body)
     if not may_parse_first(body, width, limits):
         return None, 0
-    grid = arrow_csv_grid(body, width)
-    if grid is None:
-        return None, 0
+    with _Beside(len(body) >= THREADS_FROM) as beside:
+        paired = beside.submit(quotes_pair_up, body)
+        grid = arrow_csv_grid(body, width)
+        if grid is None or not paired.result():
+            return None, 0
+    first = grid[0].array.__arrow_array__()
+    if pc.any(pc.starts_with(first, BOM.decode("utf-8"))).as_py():
+        return None, 0  # two files joined: the scan finds the rows
     lengths = [pc.binary_length(grid[j].array.__arrow_array__()).to_numpy() for j in grid.columns]
     if not parsed_within_limits(lengths, limits):
         return None, 0
@@ -468,10 +542,13 @@ def _assemble(
     codes: dict[str, ColumnCodes] = {}
     filled_any = np.zeros(len(grid), bool)
     seen: set[str] = set()
+    kinds = [lookup.get(normalize_label(head)) if head else None for head in headers]
+    cells = _all_cells(grid, width, [k in FREE_TEXT_COLUMNS for k in kinds])
     for j, head in enumerate(headers):
         letter = column_letter(j)
-        code = lookup.get(normalize_label(head)) if head else None
-        values, coded, filled = _cells(grid, j, width, free_text=code in FREE_TEXT_COLUMNS)
+        code = kinds[j]
+        values, coded, filled = cells[j]
+        cells[j] = None  # the column's cells live on in the frame only
         if not head:
             first = np.flatnonzero(filled)[:1]
             if len(first) == 0:
@@ -520,13 +597,34 @@ def _assemble(
     return frame, columns, written, letters, numeric, row_numbers, codes
 
 
-def _cells(grid: pd.DataFrame, j: int, width: int, *, free_text: bool):
-    """Column ``j`` of the grid normalised: (cells, codes or None, mask of non-blank cells)."""
-    if j >= width:
-        return np.full(len(grid), None, dtype=object), None, np.zeros(len(grid), bool)
-    if isinstance(grid[j].dtype, pd.ArrowDtype):
-        return normalize_arrow_column(grid[j], free_text=free_text)
-    values = normalize_column(grid[j], free_text=free_text)
+def _all_cells(grid: pd.DataFrame, width: int, free_text: list[bool]) -> list:
+    """:func:`_cells` of every column of the grid (emptied), the columns shared among the
+    cores (pyarrow's kernels run without the interpreter lock)."""
+    n = len(grid)
+    columns = [grid.pop(j) if j < width else None for j in range(len(free_text))]
+    workers = min(len(columns), os.cpu_count() or 1, 4)
+    if workers < 2 or n < 10_000 or sum(c is not None for c in columns) < 2:
+        return [_cells(c, n, free_text=f) for c, f in zip(columns, free_text, strict=True)]
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            return list(
+                pool.map(
+                    lambda cf: _cells(cf[0], n, free_text=cf[1]),
+                    zip(columns, free_text, strict=True),
+                )
+            )
+    except RuntimeError:  # no thread can be started (a bounded process): one at a time
+        return [_cells(c, n, free_text=f) for c, f in zip(columns, free_text, strict=True)]
+
+
+def _cells(column: pd.Series | None, n: int, *, free_text: bool):
+    """A column of the grid normalised: (cells, codes or None, mask of non-blank cells);
+    ``n`` blanks for a column past the grid's width (None)."""
+    if column is None:
+        return np.full(n, None, dtype=object), None, np.zeros(n, bool)
+    if isinstance(column.dtype, pd.ArrowDtype):
+        return normalize_arrow_column(column, free_text=free_text)
+    values = normalize_column(column, free_text=free_text)
     return values, None, pd.notna(values)
 
 
