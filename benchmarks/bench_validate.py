@@ -15,9 +15,11 @@ with this script's own generator (24 units, every 10th typed by name, a comment 
 Then, in a fresh process: ``validate_cycle(folder)`` (what ``evalstats validate`` and the runs
 call) and ``pyarrow.csv.read_csv`` of ``responses.csv``, each ``--repeat`` times, alternating;
 the best of each and their ratio are printed, with the load average before and after (the
-machine is shared: a ratio is only fair at low load).  Memory: the growth of peak RSS during
-one validation against the forms table's real size (categorical codes and categories, object
-columns as pointers plus each distinct string once) and against the Arrow table read.
+machine is shared: a ratio is only fair at low load), and the CPU time of each (all threads:
+less sensitive to the load, but blind to how well the work uses the cores).  Memory: the
+growth of peak RSS during one validation against the forms table's real size (categorical
+codes and categories, object columns as pointers plus each distinct string once) and against
+the Arrow table read.
 """
 
 from __future__ import annotations
@@ -127,22 +129,24 @@ def measure(folder: str, repeat: int) -> dict:
     csv_file = str(Path(folder) / "responses.csv")
     load_before = os.getloadavg()
     v.validate_cycle(folder, raise_on_error=False)  # warm-up: imports, caches
-    validate_s, read_s = [], []
+    validate_s, read_s, validate_cpu, read_cpu = [], [], [], []
     res = table = None
     peak_growth = None
     for i in range(repeat):
         res = None
         reset = _reset_peak()
         base = _status_kb("VmRSS")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = v.validate_cycle(folder, raise_on_error=False)
         validate_s.append(time.perf_counter() - t0)
+        validate_cpu.append(time.process_time() - c0)
         if i == 0 and reset:
             peak_growth = (_status_kb("VmHWM") - base) * 1024
         table = None
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         table = pcsv.read_csv(csv_file)
         read_s.append(time.perf_counter() - t0)
+        read_cpu.append(time.process_time() - c0)
     forms_bytes = real_size(res.forms)
     return {
         "forms": len(res.forms),
@@ -150,6 +154,8 @@ def measure(folder: str, repeat: int) -> dict:
         "warnings": int((res.problems["severity"] == "warning").sum()),
         "validate_s": min(validate_s),
         "read_s": min(read_s),
+        "validate_cpu_s": min(validate_cpu),
+        "read_cpu_s": min(read_cpu),
         "validate_all_s": [round(x, 3) for x in validate_s],
         "read_all_s": [round(x, 3) for x in read_s],
         "forms_real_mib": forms_bytes / 2**20,
@@ -173,6 +179,11 @@ def _report(out: dict, *, size: int) -> None:
     )
     print(f"pyarrow.csv.read_csv  {out['read_s']:7.3f} s  (runs: {out['read_all_s']})")
     print(f"ratio                 {ratio:7.2f} x  (goal <= 5 x)")
+    cpu = out["validate_cpu_s"] / out["read_cpu_s"]
+    print(
+        f"CPU time (all threads): validate_cycle {out['validate_cpu_s']:.3f} s, read "
+        f"{out['read_cpu_s']:.3f} s, ratio {cpu:.2f} x"
+    )
     print(
         f"{size / 2**20:.1f} MiB file; forms table real size {out['forms_real_mib']:.1f} MiB, "
         f"Arrow table read {out['arrow_table_mib']:.1f} MiB"

@@ -444,7 +444,8 @@ def _units_without_forms(
 ) -> None:
     """A warning for each listed unit with no form in the responses (not even a bad one)."""
     have = set(_unit_counts(counted.forms["unit"], counted.voided["unit"]))
-    attempted = set(np.asarray(units.cats, dtype=object)[r["unit_pos"][r["unit_pos"] >= 0]])
+    typed = np.unique(r["unit_pos"][r["unit_pos"] >= 0])  # each unit typed, once
+    attempted = set(np.asarray(units.cats, dtype=object)[typed])
     ucol = raw.column_for("unit")
     for code, row in zip(units.table["unit"], units.rows, strict=True):
         if code not in have and code not in attempted:
@@ -474,8 +475,10 @@ def _check_scored(raw, units_raw, units: _Units, counted: _Counted, *, scheme: S
     forms = counted.forms
     valid = list(scheme.valid_level_codes)
     any_valid = np.zeros(len(forms), bool)
-    for d in scheme.dimension_codes:
-        any_valid |= forms[d].isin(valid).to_numpy(dtype=bool)
+    for d in scheme.dimension_codes:  # on the level codes: a valid level's position
+        levels = forms[d].cat
+        is_valid = np.append(levels.categories.isin(valid), False)  # -1 (blank): not valid
+        any_valid |= is_valid[levels.codes.to_numpy()]
     scored = _unit_counts(forms["unit"][any_valid])
     returned = _unit_counts(forms["unit"], counted.voided["unit"])
     scored_answer_problems(

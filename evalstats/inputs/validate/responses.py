@@ -320,7 +320,7 @@ def build_forms(raw: RawTable, r: dict, positions, *, scheme: Scheme, cycle: str
     data["collector"] = pd.Series(r["collector"][positions], dtype=object)
     data["source_file"] = pd.Series(np.full(len(positions), raw.file, dtype=object), dtype=object)
     data["source_row"] = pd.Series(raw.row_numbers[positions], dtype="int64")
-    out = pd.DataFrame(data)[_forms.form_columns(scheme)]
+    out = pd.DataFrame(data, columns=_forms.form_columns(scheme))  # in order: no second copy
     if r.get("comment_kind") is not None:  # the optional 意见类别, after the comment
         out.insert(
             out.columns.get_loc("comment") + 1,
