@@ -190,7 +190,7 @@ def arrow_csv_grid(body: bytes, width: int) -> pd.DataFrame | None:
         table = pcsv.read_csv(
             pa.py_buffer(body),
             read_options=pcsv.ReadOptions(
-                column_names=names, block_size=1 << 24, use_threads=len(body) >= THREADS_FROM
+                column_names=names, use_threads=len(body) >= THREADS_FROM
             ),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
