@@ -120,13 +120,14 @@ def real_size(frame: pd.DataFrame) -> int:
     return total
 
 
-def measure(folder: str, repeat: int) -> dict:
+def measure(folder: str, repeat: int, encoding: str = "utf-8") -> dict:
     """Run in a fresh process: time ``validate_cycle`` and ``pyarrow.csv.read_csv``."""
     import pyarrow.csv as pcsv
 
     import evalstats.inputs.validate as v
 
     csv_file = str(Path(folder) / "responses.csv")
+    read_options = pcsv.ReadOptions(encoding="gb18030" if encoding == "gbk" else "utf8")
     load_before = os.getloadavg()
     v.validate_cycle(folder, raise_on_error=False)  # warm-up: imports, caches
     validate_s, read_s, validate_cpu, read_cpu = [], [], [], []
@@ -144,7 +145,7 @@ def measure(folder: str, repeat: int) -> dict:
             peak_growth = (_status_kb("VmHWM") - base) * 1024
         table = None
         t0, c0 = time.perf_counter(), time.process_time()
-        table = pcsv.read_csv(csv_file)
+        table = pcsv.read_csv(csv_file, read_options=read_options)
         read_s.append(time.perf_counter() - t0)
         read_cpu.append(time.process_time() - c0)
     forms_bytes = real_size(res.forms)
@@ -207,7 +208,7 @@ def main(argv=None) -> int:
     ap.add_argument("--measure", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(args.measure, args.repeat)))
+        print(json.dumps(measure(args.measure, args.repeat, args.encoding)))
         return 0
     if args.source == "large" and args.encoding != "utf-8":
         ap.error("--source large writes UTF-8; use --source simple for another --encoding")
@@ -229,8 +230,10 @@ def main(argv=None) -> int:
             f"({args.source}); best of {args.repeat}",
             flush=True,
         )
+        command = [sys.executable, __file__, "--measure", str(folder)]
+        command += ["--repeat", str(args.repeat), "--encoding", args.encoding]
         out = subprocess.run(
-            [sys.executable, __file__, "--measure", str(folder), "--repeat", str(args.repeat)],
+            command,
             check=True,
             capture_output=True,
             text=True,
