@@ -8,8 +8,12 @@ file from being read (wrong format, undecodable bytes, no header, no rows) is a 
 rest.
 
 CSV files are decoded as UTF-8, UTF-8 with a byte-order mark, then GB18030 (a superset of GBK
-and GB2312), in that order; the encoding used is recorded.  Spreadsheets (.xlsx, .xlsm, .xls,
-.ods) are read with python-calamine, the engine behind ``pandas.read_excel(engine="calamine")``.
+and GB2312), in that order; the encoding used is recorded.  A CSV file is parsed by pyarrow
+(on every core) when parsing cannot pass the scheme's limits, else scanned against them first;
+its columns of few distinct values (answers, units, groups) come with their dictionary codes
+(:class:`ColumnCodes` in ``RawTable.codes``), so the checks map each distinct value once.
+Spreadsheets (.xlsx, .xlsm, .xls, .ods) are read with python-calamine, the engine behind
+``pandas.read_excel(engine="calamine")``.
 Raw inputs are opened read-only and read once; the SHA-256 is taken from the bytes parsed.
 
 The package holds one module per concept: :mod:`~evalstats.inputs.read.table` (:func:`read_table`),
@@ -43,6 +47,7 @@ from evalstats.inputs.read.formats import (
 from evalstats.inputs.read.header import HEADER_SEARCH_ROWS, combine_headers, find_header
 from evalstats.inputs.read.peek import read_header
 from evalstats.inputs.read.raw import (
+    ColumnCodes,
     RawTable,
     column_letter,
     problem,
@@ -60,6 +65,7 @@ __all__ = [
     "OPTIONAL_TABLES",
     "PARQUET_EXTENSIONS",
     "SPREADSHEET_EXTENSIONS",
+    "ColumnCodes",
     "RawTable",
     "column_letter",
     "combine_headers",

@@ -293,6 +293,72 @@ def _scan_with_csv(body: bytes, limits: ReadLimits) -> CsvScan:
     return CsvScan(None, tuple(boms), records)
 
 
+def may_parse_first(body: bytes, width: int, limits: ReadLimits) -> bool:
+    """True when parsing ``body`` before :func:`scan_csv` reads it cannot allocate more than
+    the limits allow, whatever the file holds: ``width`` (the fields of the first records; a
+    parser refuses a record of another width) within ``limits.columns``, and the lines (an
+    upper bound on the records) within ``limits.rows`` and, times ``width``, within
+    ``limits.cells``.
+
+    The parsed file is used only when, besides, its quotes pair up (:func:`quotes_pair_up`),
+    no record starts with a byte-order mark and no field or row can be too long
+    (:func:`parsed_within_limits`); else the exact scan reads it, as before.
+
+    Examples
+    --------
+    >>> may_parse_first(b"a,b\\n1,2\\n", 2, ReadLimits())
+    True
+    >>> may_parse_first(b"a,b\\n1,2\\n", 2, ReadLimits(cells=3))
+    False
+    """
+    newline = b"\n" if b"\n" in body or b"\r" not in body else b"\r"
+    lines = body.count(newline) + 1
+    return 0 < width <= limits.columns and lines <= limits.rows and lines * width <= limits.cells
+
+
+def quotes_pair_up(body: bytes) -> bool:
+    """True when ``body`` holds an even number of quote characters (an odd number leaves a
+    field open to the end of the file: :func:`scan_csv` names it).  Counted with numpy in
+    chunks, without the interpreter lock, so it runs beside the parser.
+
+    Examples
+    --------
+    >>> quotes_pair_up(b'a,"b""c"\\n'), quotes_pair_up(b'a,"b\\n')
+    (True, False)
+    """
+    a = np.frombuffer(body, dtype=np.uint8)
+    odd = 0
+    for start in range(0, len(a), _CHUNK):
+        odd ^= int(np.count_nonzero(a[start : start + _CHUNK] == _QUOTE)) & 1
+    return odd == 0
+
+
+def parsed_within_limits(lengths, limits: ReadLimits) -> bool:
+    """True when no field or row of a parsed file can pass ``limits``.
+
+    ``lengths`` holds, per column, the UTF-8 bytes of each parsed cell.  As written in the
+    file a field is at most ``2 × bytes + 3`` bytes (its quotes, each inner quote doubled, a
+    carriage return), a row at most the sum of its fields plus a separator after each.  When
+    a bound passes a limit the caller scans the file exactly (:func:`scan_csv`), which names
+    the row, or finds it within the limit after all.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> parsed_within_limits([np.array([3, 10]), np.array([1, 1])], ReadLimits())
+    True
+    >>> parsed_within_limits([np.array([3, 1 << 19])], ReadLimits())
+    False
+    """
+    row = None
+    for n in lengths:
+        raw = 2 * np.asarray(n, dtype=np.int64) + 4  # + the separator after the field
+        if len(raw) and int(raw.max()) - 1 > limits.field_bytes:
+            return False
+        row = raw if row is None else row + raw
+    return row is None or len(row) == 0 or int(row.max()) <= limits.row_bytes
+
+
 def strip_boms(body: bytes) -> bytes:
     """``body`` without the byte-order marks at the start of its lines."""
     return body.replace(b"\n" + BOM, b"\n")
@@ -303,7 +369,10 @@ __all__ = [
     "LIMIT_WORDS",
     "Breach",
     "CsvScan",
+    "may_parse_first",
     "over_limit",
+    "parsed_within_limits",
+    "quotes_pair_up",
     "scan_csv",
     "strip_boms",
     "unclosed_quote",

@@ -33,6 +33,10 @@ PARQUET_EXTENSIONS = (".parquet",)
 INPUT_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".parquet")
 CSV_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
 
+THREADS_FROM = 8 * MIB
+"""Files from this size on are parsed and checked on several cores (threads); smaller ones
+in the calling thread (a thread reserves address space: bounded processes have little)."""
+
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PDF_MAGIC = b"%PDF"
@@ -110,14 +114,27 @@ def _csv_head(body: bytes) -> list[list[str]]:
 def read_csv_grid(body: bytes, *, field_bytes: int = MIB) -> tuple[pd.DataFrame, int]:
     """All records of UTF-8 CSV bytes as a frame of str with positional columns.
 
-    The fast path is pandas' C parser; a record with more fields than any of the first 50
-    records (where the C parser would stop) falls back to the csv module, which never drops a
-    field.  Blank lines are kept as records, so frame position + 1 is the record number.
+    The fast path is pyarrow's multi-threaded parser (every column text, blank lines kept):
+    the frame's columns are then pyarrow-backed (``pandas.ArrowDtype``), which
+    :func:`evalstats.inputs.read.cells.normalize_arrow_column` dictionary-encodes without
+    making a Python object per cell.  A file pyarrow refuses (a record whose number of fields
+    differs from the first's) is read by pandas' C parser; a record with more fields than any
+    of the first 50 records (where the C parser would stop) falls back to the csv module,
+    which never drops a field.  Blank lines are kept as records, so frame position + 1 is the
+    record number.
+
+    Examples
+    --------
+    >>> grid, width = read_csv_grid(b"a,b\\n1,2\\n\\n3,4\\n")
+    >>> width, grid[0].tolist()
+    (2, ['a', '1', '', '3'])
     """
-    head = _csv_head(body)
-    width = max((len(r) for r in head), default=0)
+    width = csv_width(body)
     if width == 0:
         return pd.DataFrame(), 0
+    grid = arrow_csv_grid(body, width)
+    if grid is not None:
+        return grid, width
     try:
         grid = pd.read_csv(
             _io.BytesIO(body),
@@ -141,6 +158,51 @@ def read_csv_grid(body: bytes, *, field_bytes: int = MIB) -> tuple[pd.DataFrame,
         width = max(len(r) for r in records)
         grid = pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype=object)
     return grid, width
+
+
+def csv_width(body: bytes) -> int:
+    """The most fields in one of the first records of UTF-8 CSV bytes (0: no record).
+
+    Examples
+    --------
+    >>> csv_width(b"title\\na,b,c\\n1,2,3\\n")
+    3
+    """
+    return max((len(r) for r in _csv_head(body)), default=0)
+
+
+def arrow_csv_grid(body: bytes, width: int) -> pd.DataFrame | None:
+    """The records of UTF-8 CSV bytes read by pyarrow as text (pyarrow-backed columns), or
+    None when pyarrow cannot read every record as ``width`` fields (the other parsers of
+    :func:`read_csv_grid` then decide).
+
+    Examples
+    --------
+    >>> arrow_csv_grid(b"a,b\\n1,2\\n", 2)[1].tolist()
+    ['b', '2']
+    >>> arrow_csv_grid(b"a\\n1,2\\n", 1) is None
+    True
+    """
+    import pyarrow.csv as pcsv
+
+    names = [f"f{j}" for j in range(width)]
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pcsv.ReadOptions(
+                column_names=names, use_threads=len(body) >= THREADS_FROM
+            ),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowException:  # a record of another width, bytes not UTF-8, no thread left
+        return None
+    dtype = pd.ArrowDtype(pa.string())
+    return pd.DataFrame(
+        {j: pd.Series(table.column(j), dtype=dtype) for j in range(width)}, columns=range(width)
+    )
 
 
 def read_sheet_grid(data: bytes) -> tuple[list[tuple[str, bool, list[list]]], str | None]:
@@ -236,6 +298,9 @@ __all__ = [
     "INPUT_EXTENSIONS",
     "PARQUET_EXTENSIONS",
     "SPREADSHEET_EXTENSIONS",
+    "THREADS_FROM",
+    "arrow_csv_grid",
+    "csv_width",
     "decode_csv_bytes",
     "grid_from_rows",
     "read_csv_grid",

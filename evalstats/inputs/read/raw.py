@@ -23,6 +23,42 @@ from evalstats.core.errors import PROBLEM_COLUMNS
 
 
 @dataclass(frozen=True)
+class ColumnCodes:
+    """A column dictionary-encoded: ``uniques[codes[i]]`` is cell ``i``; code -1 is blank.
+
+    ``uniques`` holds each distinct non-blank cell text once (object array of str), in order
+    of first appearance or any other order; ``codes`` is an integer array, one per row.
+
+    Examples
+    --------
+    >>> c = ColumnCodes(np.array([0, -1, 1, 0]), np.array(["满意", "不满意"], dtype=object))
+    >>> c.values().tolist()
+    ['满意', None, '不满意', '满意']
+    """
+
+    codes: np.ndarray
+    uniques: np.ndarray
+
+    def describes(self, column: pd.Series) -> bool:
+        """True when these codes are those of ``column`` (same length, same cells at its
+        first, middle and last rows): a frame replaced without its codes is factorised anew.
+        """
+        n = len(self.codes)
+        if n != len(column):
+            return False
+        at = np.unique([0, n // 2, n - 1]) if n else np.zeros(0, np.int64)
+        cells = column.to_numpy(dtype=object)[at]
+        mine = ColumnCodes(self.codes[at], self.uniques).values()
+        return all(a == b or (a is None and pd.isna(b)) for a, b in zip(mine, cells, strict=True))
+
+    def values(self) -> np.ndarray:
+        """The cells as an object array (None where blank)."""
+        lut = np.empty(len(self.uniques) + 1, dtype=object)
+        lut[: len(self.uniques)] = self.uniques
+        return lut[self.codes]  # -1 picks the trailing None
+
+
+@dataclass(frozen=True)
 class RawTable:
     """One input table as read: text cells, headers as written, user-visible row numbers.
 
@@ -73,6 +109,7 @@ class RawTable:
     written: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     letters: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     numeric: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
+    codes: Mapping[str, ColumnCodes] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def ok(self) -> bool:
@@ -85,6 +122,23 @@ class RawTable:
             if c == code:
                 return col
         return None
+
+    def column_codes(self, label: str) -> ColumnCodes:
+        """The cells of frame column ``label`` as codes into their distinct values.
+
+        The codes read with the file when there are (``codes``), else ``pandas.factorize``
+        of the column.
+
+        Examples
+        --------
+        >>> raw.column_codes("评议人类别").uniques  # doctest: +SKIP
+        array(['群众', '企业'], dtype=object)
+        """
+        got = self.codes.get(label)
+        if got is not None and got.describes(self.frame[label]):
+            return got
+        fcodes, uniques = pd.factorize(self.frame[label].to_numpy(dtype=object))
+        return ColumnCodes(fcodes, np.asarray(uniques, dtype=object))
 
     def to_frame(self) -> pd.DataFrame:
         """The cells with a leading ``row`` column of user-visible row numbers."""
@@ -150,4 +204,12 @@ def empty_raw(table, file, problems, *, sha=None, size=None, encoding=None, shee
     )
 
 
-__all__ = ["RawTable", "column_letter", "empty_raw", "problem", "problems_frame", "row_objects"]
+__all__ = [
+    "ColumnCodes",
+    "RawTable",
+    "column_letter",
+    "empty_raw",
+    "problem",
+    "problems_frame",
+    "row_objects",
+]

@@ -15,20 +15,33 @@ import math
 import os
 import re
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from evalstats.core.options import check_option
 from evalstats.core.reading import ReadLimits
 from evalstats.core.scheme import TABLES, normalize_label, resolve_scheme
-from evalstats.inputs.read.bounds import over_limit, scan_csv, strip_boms
-from evalstats.inputs.read.cells import normalize_column
+from evalstats.inputs.read.bounds import (
+    BOM,
+    may_parse_first,
+    over_limit,
+    parsed_within_limits,
+    quotes_pair_up,
+    scan_csv,
+    strip_boms,
+)
+from evalstats.inputs.read.cells import normalize_arrow_column, normalize_column
 from evalstats.inputs.read.formats import (
     PARQUET_EXTENSIONS,
     SPREADSHEET_EXTENSIONS,
+    THREADS_FROM,
+    arrow_csv_grid,
+    csv_width,
     decode_csv_bytes,
     grid_from_rows,
     read_csv_grid,
@@ -42,7 +55,14 @@ from evalstats.inputs.read.header import (
     expected_headers,
     find_header,
 )
-from evalstats.inputs.read.raw import RawTable, column_letter, empty_raw, problem, problems_frame
+from evalstats.inputs.read.raw import (
+    ColumnCodes,
+    RawTable,
+    column_letter,
+    empty_raw,
+    problem,
+    problems_frame,
+)
 from evalstats.inputs.read.sheets import SheetRefusal, choose_sheet
 from evalstats.inputs.read.workbook import inspect_workbook
 
@@ -92,25 +112,75 @@ def read_table(path, *, table: str, scheme=None, display: str | None = None) -> 
             if size > limits.file_bytes:  # never read: the limit is checked before
                 reason = over_limit("file_bytes", size, limits.file_bytes)
                 return _failed(_Source(table, file, None, size), _Failure(reason, "over_limit"))
-            data = _read_at_most(fh, limits.file_bytes + 1)
+            data = _read_at_most(fh, limits.file_bytes + 1, expect=size)
     except OSError as exc:
         return empty_raw(table, file, [_open_problem(file, exc)])
-    source = _Source(table, file, hashlib.sha256(data).hexdigest(), len(data))
     if len(data) > limits.file_bytes:  # grew while read
         reason = over_limit("file_bytes", len(data), limits.file_bytes)
-        return _failed(source, _Failure(reason, "over_limit"))
+        return _failed(
+            _Source(table, file, _sha256(data), len(data)), _Failure(reason, "over_limit")
+        )
     how = _How(limits, scheme.sheets.get(table), table)
-    layout = _layout(
-        data, p.suffix.lower(), lookup, expected=lambda: expected_headers(scheme, table), how=how
-    )
+    with _Beside(len(data) >= THREADS_FROM) as beside:  # the hash beside the parse
+        sha = beside.submit(_sha256, data)
+        layout = _layout(
+            data,
+            p.suffix.lower(),
+            lookup,
+            expected=lambda: expected_headers(scheme, table),
+            how=how,
+        )
+        source = _Source(table, file, sha.result(), len(data))
+    del data  # the cells are in the layout's grid now
     if isinstance(layout, _Failure):
         return _failed(source, layout)
     return _raw_table(source, layout, lookup)
 
 
-def _read_at_most(fh, n: int) -> bytes:
-    """At most ``n`` bytes of ``fh``, read in chunks (``read(n)`` would reserve ``n`` at once)."""
+class _Done:
+    """A result computed at once (what :class:`_Beside` gives without a thread)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+class _Beside:
+    """Work run on another core beside the caller's (``threads``), or at once in the caller's
+    thread (small files: no thread started)."""
+
+    def __init__(self, threads: bool):
+        self.pool = ThreadPoolExecutor(1) if threads else None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    def submit(self, fn, *args):
+        if self.pool is not None:
+            try:
+                return self.pool.submit(fn, *args)
+            except RuntimeError:  # no thread can be started (a bounded process): at once
+                pass
+        return _Done(fn(*args))
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_at_most(fh, n: int, *, expect: int = 0) -> bytes:
+    """At most ``n`` bytes of ``fh``, read in chunks (``read(n)`` would reserve ``n`` at once);
+    the ``expect`` bytes the file holds (``expect`` < ``n``) in one read, without a copy."""
     parts, total = [], 0
+    if 0 < expect < n:
+        parts.append(fh.read(expect))
+        total = len(parts[0])
     while total < n and (chunk := fh.read(min(1 << 24, n - total))):
         parts.append(chunk)
         total += len(chunk)
@@ -211,13 +281,17 @@ def _layout(data: bytes, suffix: str, lookup, *, expected, how: _How) -> _Layout
         return _Failure(
             f"cannot read a {suffix} file; save the table as .xlsx or .csv", "wrong_format"
         )
-    if not data.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+    if _BLANK_FILE.fullmatch(data):
         return _Failure("the file is empty", "empty_file")
     if suffix in PARQUET_EXTENSIONS:
         return _parquet_layout(data)
     if suffix in SPREADSHEET_EXTENSIONS:
         return _sheet_layout(data, suffix, lookup, expected=expected, how=how)
     return _csv_layout(data, lookup, expected=expected, how=how)
+
+
+_BLANK_FILE = re.compile(rb"[ \t\r\n\x00\xef\xbb\xbf]*")
+"""A file of nothing but blanks, NULs and byte-order-mark bytes (searched, not copied)."""
 
 
 def _no_header(expected) -> str:
@@ -303,25 +377,38 @@ def _csv_layout(data: bytes, lookup, *, expected, how: _How) -> _Layout | _Failu
             "cannot read this file as CSV: it contains binary data; save it as .xlsx or CSV",
             "wrong_format",
         )
-    body, encoding, bad = decode_csv_bytes(data)
-    if body is None:
-        line = data[:bad].count(b"\n") + 1
-        reason = (
-            f"cannot decode the file: it is neither UTF-8 nor GBK/GB18030 text "
-            f"(byte 0x{data[bad]:02x} at offset {bad}); save it as UTF-8 CSV or .xlsx"
-        )
-        return _Failure(reason, "undecodable", row=line)
-    scan = scan_csv(body, how.limits)  # before the parser builds anything
-    if scan.breach is not None:
-        return _Failure(
-            scan.breach.reason, scan.breach.code, row=scan.breach.row, encoding=encoding
-        )
-    if scan.bom_rows:
-        body = strip_boms(body)
-    try:
-        grid_all, width = read_csv_grid(body, field_bytes=how.limits.field_bytes)
-    except ValueError as exc:
-        return _Failure(f"cannot read this file as CSV: {exc}", "wrong_format", encoding=encoding)
+    grid_all, width, encoding, body = None, 0, "utf-8", data
+    tried = _utf8_head(data)  # UTF-8 without a BOM: pyarrow checks every cell is UTF-8
+    if tried:
+        grid_all, width = _parse_first(data, how.limits)
+    if grid_all is None:
+        body, encoding, bad = decode_csv_bytes(data)
+        if body is None:
+            line = data[:bad].count(b"\n") + 1
+            reason = (
+                f"cannot decode the file: it is neither UTF-8 nor GBK/GB18030 text "
+                f"(byte 0x{data[bad]:02x} at offset {bad}); save it as UTF-8 CSV or .xlsx"
+            )
+            return _Failure(reason, "undecodable", row=line)
+        if not tried or encoding != "utf-8":
+            grid_all, width = _parse_first(body, how.limits)
+    if grid_all is None:
+        scan = scan_csv(body, how.limits)  # before the parser builds anything
+        if scan.breach is not None:
+            return _Failure(
+                scan.breach.reason, scan.breach.code, row=scan.breach.row, encoding=encoding
+            )
+        bom_rows = scan.bom_rows
+        if bom_rows:
+            body = strip_boms(body)
+        try:
+            grid_all, width = read_csv_grid(body, field_bytes=how.limits.field_bytes)
+        except ValueError as exc:
+            return _Failure(
+                f"cannot read this file as CSV: {exc}", "wrong_format", encoding=encoding
+            )
+    else:
+        bom_rows = ()
     del body
     head_rows = [
         [None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in r]
@@ -334,7 +421,41 @@ def _csv_layout(data: bytes, lookup, *, expected, how: _How) -> _Layout | _Failu
     headers = combine_headers(head_rows, first, last, width)
     grid = grid_all.iloc[last + 1 :].reset_index(drop=True)
     grid.columns = range(grid.shape[1])
-    return _Layout(grid, headers, last, encoding=encoding, warnings=_bom_warnings(scan.bom_rows))
+    return _Layout(grid, headers, last, encoding=encoding, warnings=_bom_warnings(bom_rows))
+
+
+def _utf8_head(data: bytes) -> bool:
+    """True when ``data`` has no byte-order mark and its first MiB reads as UTF-8."""
+    if data.startswith(BOM):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data[: 1 << 20], final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _parse_first(body: bytes, limits: ReadLimits) -> tuple[pd.DataFrame | None, int]:
+    """The grid of a plain CSV file parsed by pyarrow before the exact scan, when parsing
+    cannot pass the limits (:func:`.bounds.may_parse_first`), the quotes pair up (counted
+    on the other core meanwhile), no record starts with a byte-order mark and no field or
+    row can be too long (:func:`.bounds.parsed_within_limits`); (None, 0) when the file must
+    be scanned first."""
+    width = csv_width(body)
+    if not may_parse_first(body, width, limits):
+        return None, 0
+    with _Beside(len(body) >= THREADS_FROM) as beside:
+        paired = beside.submit(quotes_pair_up, body)
+        grid = arrow_csv_grid(body, width)
+        if grid is None or not paired.result():
+            return None, 0
+    first = grid[0].array.__arrow_array__()
+    if pc.any(pc.starts_with(first, BOM.decode("utf-8"))).as_py():
+        return None, 0  # two files joined: the scan finds the rows
+    lengths = [pc.binary_length(grid[j].array.__arrow_array__()).to_numpy() for j in grid.columns]
+    if not parsed_within_limits(lengths, limits):
+        return None, 0
+    return grid, width
 
 
 def _bom_warnings(rows) -> tuple:
@@ -358,7 +479,7 @@ def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
     """The table of a file read: columns named, cells normalised, blank rows dropped."""
     file, last = source.file, layout.last
     problems: list = [{**w, "file": file} for w in layout.warnings]
-    frame, columns, written, letters, numeric, row_numbers = _assemble(
+    frame, columns, written, letters, numeric, row_numbers, codes = _assemble(
         source.table,
         layout.grid,
         layout.headers,
@@ -395,6 +516,7 @@ def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
         written=MappingProxyType(written),
         letters=MappingProxyType(letters),
         numeric=MappingProxyType(numeric),
+        codes=MappingProxyType(codes),
     )
 
 
@@ -408,7 +530,7 @@ def _assemble(
     file: str,
     problems: list,
     numeric_by_pos=None,
-) -> tuple[pd.DataFrame, dict, dict, dict, dict, np.ndarray]:
+) -> tuple[pd.DataFrame, dict, dict, dict, dict, np.ndarray, dict]:
     """Name the grid's columns, normalise cells, drop fully blank rows and headerless blanks."""
     width = grid.shape[1] if len(grid.columns) else 0
     headers = headers + [""] * (width - len(headers))
@@ -417,27 +539,28 @@ def _assemble(
     letters: dict[str, str] = {}
     columns: dict[str, str | None] = {}
     data: dict[str, np.ndarray] = {}
+    codes: dict[str, ColumnCodes] = {}
+    filled_any = np.zeros(len(grid), bool)
     seen: set[str] = set()
+    kinds = [lookup.get(normalize_label(head)) if head else None for head in headers]
+    cells = _all_cells(grid, width, [k in FREE_TEXT_COLUMNS for k in kinds])
     for j, head in enumerate(headers):
         letter = column_letter(j)
-        code = lookup.get(normalize_label(head)) if head else None
-        values = (
-            normalize_column(grid[j], free_text=code in FREE_TEXT_COLUMNS)
-            if j < width
-            else np.full(len(grid), None, dtype=object)
-        )
+        code = kinds[j]
+        values, coded, filled = cells[j]
+        cells[j] = None  # the column's cells live on in the frame only
         if not head:
-            filled = np.flatnonzero(pd.notna(values))
-            if len(filled) == 0:
+            first = np.flatnonzero(filled)[:1]
+            if len(first) == 0:
                 continue  # an empty, headerless column: spreadsheet padding
             label = f"(column {letter})"
             problems.append(
                 problem(
                     "warning",
                     file,
-                    row=int(first_data_row + filled[0]),
+                    row=int(first_data_row + first[0]),
                     column=label,
-                    value=values[filled[0]],
+                    value=values[first[0]],
                     reason="values in a column without a header are ignored",
                     code="headerless_column",
                 )
@@ -450,11 +573,9 @@ def _assemble(
         letters[label] = letter
         columns[label] = code
         data[label] = values
-    frame = (
-        pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()}, columns=labels)
-        if labels
-        else pd.DataFrame(index=grid.index)
-    )
+        filled_any |= filled
+        if coded is not None:
+            codes[label] = coded
     row_numbers = np.arange(first_data_row, first_data_row + len(grid), dtype=np.int64)
     numeric = {}
     if numeric_by_pos:
@@ -463,17 +584,48 @@ def _assemble(
             lab = pos.get(column_letter(j))
             if lab is not None:
                 numeric[lab] = mask
-    if labels:
-        keep = frame.notna().any(axis=1).to_numpy()
-        if not keep.all():
-            frame = frame.loc[keep].reset_index(drop=True)
-            row_numbers = row_numbers[keep]
-            numeric = {k: v[keep] for k, v in numeric.items()}
-    else:
-        frame = pd.DataFrame()
-        row_numbers = row_numbers[:0]
+    if not labels:
+        return pd.DataFrame(), columns, written, letters, {}, row_numbers[:0], {}
+    if not filled_any.all():  # fully blank rows are left out
+        keep = filled_any
+        data = {k: v[keep] for k, v in data.items()}
+        codes = {k: ColumnCodes(c.codes[keep], c.uniques) for k, c in codes.items()}
+        row_numbers = row_numbers[keep]
+        numeric = {k: v[keep] for k, v in numeric.items()}
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()}, columns=labels)
     numeric = {k: v for k, v in numeric.items() if v.any()}
-    return frame, columns, written, letters, numeric, row_numbers
+    return frame, columns, written, letters, numeric, row_numbers, codes
+
+
+def _all_cells(grid: pd.DataFrame, width: int, free_text: list[bool]) -> list:
+    """:func:`_cells` of every column of the grid (emptied), the columns shared among the
+    cores (pyarrow's kernels run without the interpreter lock)."""
+    n = len(grid)
+    columns = [grid.pop(j) if j < width else None for j in range(len(free_text))]
+    workers = min(len(columns), os.cpu_count() or 1, 4)
+    if workers < 2 or n < 10_000 or sum(c is not None for c in columns) < 2:
+        return [_cells(c, n, free_text=f) for c, f in zip(columns, free_text, strict=True)]
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            return list(
+                pool.map(
+                    lambda cf: _cells(cf[0], n, free_text=cf[1]),
+                    zip(columns, free_text, strict=True),
+                )
+            )
+    except RuntimeError:  # no thread can be started (a bounded process): one at a time
+        return [_cells(c, n, free_text=f) for c, f in zip(columns, free_text, strict=True)]
+
+
+def _cells(column: pd.Series | None, n: int, *, free_text: bool):
+    """A column of the grid normalised: (cells, codes or None, mask of non-blank cells);
+    ``n`` blanks for a column past the grid's width (None)."""
+    if column is None:
+        return np.full(n, None, dtype=object), None, np.zeros(n, bool)
+    if isinstance(column.dtype, pd.ArrowDtype):
+        return normalize_arrow_column(column, free_text=free_text)
+    values = normalize_column(column, free_text=free_text)
+    return values, None, pd.notna(values)
 
 
 __all__ = ["FREE_TEXT_COLUMNS", "read_table"]

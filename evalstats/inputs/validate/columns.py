@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evalstats.core.scheme import Scheme, normalize_label
 from evalstats.inputs.read import RawTable
@@ -39,11 +41,34 @@ def category_positions(
     Only the unique values go through the Python-level lookup.
     """
     fcodes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return _positions(fcodes, uniques, lookup, categories), fcodes
+
+
+def column_positions(
+    raw: RawTable, label: str, lookup: dict, categories
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`category_positions` of the frame column ``label``, columnar: each distinct
+    value (:meth:`~evalstats.inputs.read.RawTable.column_codes`) is looked up once and the
+    integer codes carried; no Python object is touched per row.
+
+    Returns (positions with -1, codes of the distinct values with -1 for a blank cell).
+
+    Examples
+    --------
+    >>> pos, codes = column_positions(raw, "评议人类别", scheme.lookup("groups"),
+    ...                               scheme.group_codes)  # doctest: +SKIP
+    """
+    coded = raw.column_codes(label)
+    return _positions(coded.codes, coded.uniques, lookup, categories), coded.codes
+
+
+def _positions(fcodes: np.ndarray, uniques, lookup: dict, categories) -> np.ndarray:
+    """Position in ``categories`` of each code's value (its normalised label looked up)."""
     pos = {c: i for i, c in enumerate(categories)}
     lut = np.array(
         [pos.get(lookup.get(normalize_label(u)), -1) for u in uniques] + [-1], dtype=np.int32
     )
-    return lut[fcodes], fcodes
+    return lut[fcodes]
 
 
 def arrow_bool(arr) -> np.ndarray:
@@ -113,7 +138,14 @@ def usable(raw: RawTable) -> bool:
 
 
 def parse_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Text → datetime64[ns] (NaT for blank) and a mask of unparseable non-blank cells."""
+    """Text → datetime64[ns] (NaT for blank) and a mask of unparseable non-blank cells.
+
+    A column of ISO dates and times (``2026-06-30 14:05:00``) is read at once by pyarrow;
+    any other is parsed one distinct value at a time (``2026年6月30日 14时05分`` too).
+    """
+    fast = _iso_dates(values)
+    if fast is not None:
+        return fast, np.zeros(len(values), bool)
     fcodes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0:
         return np.full(len(values), np.datetime64("NaT", "ns")), np.zeros(len(values), bool)
@@ -139,6 +171,17 @@ def parse_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out = lut[fcodes]
     bad = (fcodes >= 0) & np.isnat(out)
     return out, bad
+
+
+def _iso_dates(values: np.ndarray) -> np.ndarray | None:
+    """Text cells (str or None) as datetime64[ns] when pyarrow reads every one as an ISO
+    date and time without a zone; None otherwise."""
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+        stamps = pc.cast(arr, pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    return np.asarray(stamps.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
 
 
 def _to_datetime(texts: pd.Index, fmt: str) -> pd.DatetimeIndex:
@@ -180,6 +223,7 @@ __all__ = [
     "arrow_bool",
     "category_positions",
     "check_columns",
+    "column_positions",
     "column_values",
     "first_row_of",
     "parse_dates",

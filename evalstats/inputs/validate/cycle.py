@@ -158,7 +158,7 @@ def validate_cycle(
     exclusions = validate_exclusions(
         raws.get("exclusions"),
         scheme,
-        set(r["fid"][~pd.isna(r["fid"])]) if r is not None else set(),
+        _form_ids(r) if r is not None and raws.get("exclusions") is not None else set(),
         col,
     )
     counted = _split_forms(raw, r, exclusions, scheme=scheme, cycle=cycle, units=units)
@@ -443,8 +443,9 @@ def _units_without_forms(
     raw: RawTable, units: _Units, counted: _Counted, r: dict, col: ProblemCollector
 ) -> None:
     """A warning for each listed unit with no form in the responses (not even a bad one)."""
-    have = set(counted.forms["unit"].dropna()) | set(counted.voided["unit"].dropna())
-    attempted = set(np.asarray(units.cats, dtype=object)[r["unit_pos"][r["unit_pos"] >= 0]])
+    have = set(_unit_counts(counted.forms["unit"], counted.voided["unit"]))
+    typed = np.unique(r["unit_pos"][r["unit_pos"] >= 0])  # each unit typed, once
+    attempted = set(np.asarray(units.cats, dtype=object)[typed])
     ucol = raw.column_for("unit")
     for code, row in zip(units.table["unit"], units.rows, strict=True):
         if code not in have and code not in attempted:
@@ -474,17 +475,15 @@ def _check_scored(raw, units_raw, units: _Units, counted: _Counted, *, scheme: S
     forms = counted.forms
     valid = list(scheme.valid_level_codes)
     any_valid = np.zeros(len(forms), bool)
-    for d in scheme.dimension_codes:
-        any_valid |= forms[d].isin(valid).to_numpy(dtype=bool)
-    scored = forms.loc[any_valid, "unit"].astype(object).value_counts().to_dict()
-    returned = (
-        pd.concat([forms["unit"].astype(object), counted.voided["unit"].astype(object)])
-        .value_counts()
-        .to_dict()
-    )
+    for d in scheme.dimension_codes:  # on the level codes: a valid level's position
+        levels = forms[d].cat
+        is_valid = np.append(levels.categories.isin(valid), False)  # -1 (blank): not valid
+        any_valid |= is_valid[levels.codes.to_numpy()]
+    scored = _unit_counts(forms["unit"][any_valid])
+    returned = _unit_counts(forms["unit"], counted.voided["unit"])
     scored_answer_problems(
-        {k: int(v) for k, v in scored.items()},
-        {k: int(v) for k, v in returned.items()},
+        scored,
+        returned,
         col,
         responses_file=raw.file,
         units_raw=units_raw if units.file is not None else None,
@@ -493,14 +492,35 @@ def _check_scored(raw, units_raw, units: _Units, counted: _Counted, *, scheme: S
     )
 
 
+def _form_ids(r: dict) -> set:
+    """The form ids read (a set of a million ids is built only when exclusions name ids)."""
+    return set(r["fid"][~pd.isna(r["fid"])])
+
+
+def _unit_counts(*units: pd.Series) -> dict:
+    """Forms per unit of the categorical ``units`` (same categories), counted on their codes:
+    the dict of ``value_counts`` of the units as objects (first seen first, then by count,
+    stable), without a Python object per form."""
+    cats = units[0].cat.categories
+    codes = np.concatenate([s.cat.codes.to_numpy() for s in units])
+    codes = codes[codes >= 0]
+    counts = np.bincount(codes, minlength=len(cats))
+    seen, first = np.unique(codes, return_index=True)
+    order = seen[np.argsort(first, kind="stable")]
+    ranked = pd.Series(counts[order], index=cats[order]).sort_values(ascending=False, kind="stable")
+    return {k: int(v) for k, v in ranked.items()}
+
+
 def _check_returned(raw, issued, info, counted: _Counted, col):
     """Returned forms (counted + voided) above forms issued, per unit × group."""
-    returned = (
-        pd.concat([counted.forms[["unit", "group"]], counted.voided[["unit", "group"]]])
-        .astype(object)
-        .value_counts()
-    )
-    have = {(u, g): int(n) for (u, g), n in returned.items()}
+    units = [counted.forms["unit"], counted.voided["unit"]]
+    groups = [counted.forms["group"], counted.voided["group"]]
+    u = np.concatenate([s.cat.codes.to_numpy() for s in units])
+    g = np.concatenate([s.cat.codes.to_numpy() for s in groups])
+    ucats, gcats = units[0].cat.categories, groups[0].cat.categories
+    both = (u >= 0) & (g >= 0)
+    n = np.bincount(u[both] * len(gcats) + g[both], minlength=len(ucats) * len(gcats))
+    have = {(ucats[k // len(gcats)], gcats[k % len(gcats)]): int(n[k]) for k in np.flatnonzero(n)}
     returned_problems(raw, issued, info, have, col)
 
 

@@ -73,7 +73,8 @@ def protect_identifiers(
     for lab in labels:
         frame[lab] = pd.Series(np.full(len(frame), None, dtype=object), index=frame.index)
     numeric = MappingProxyType({c: m for c, m in raw.numeric.items() if c not in labels})
-    protected = dataclasses.replace(raw, frame=frame, numeric=numeric)
+    kept = MappingProxyType({c: v for c, v in raw.codes.items() if c not in labels})
+    protected = dataclasses.replace(raw, frame=frame, numeric=numeric, codes=kept)
     if k is None:
         col.add(**_pseudonym.dropped_problem(raw.file, raw.header_row, headers))
         return protected, Identifiers(codes, raw.file, headers)

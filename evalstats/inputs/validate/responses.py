@@ -24,8 +24,8 @@ from evalstats.inputs import forms as _forms
 from evalstats.inputs.read import RawTable
 from evalstats.inputs.validate.columns import (
     arrow_bool,
-    category_positions,
     check_columns,
+    column_positions,
     column_values,
     first_row_of,
     parse_dates,
@@ -61,7 +61,7 @@ def validate_responses(
     if not usable(raw):
         return None
     found = check_columns(raw, scheme, ("form_id", "unit", "group", *scheme.dimension_codes), col)
-    fid, fid_bad, lost = _check_form_ids(raw, scheme, found, col)
+    fid, fcodes, fid_bad, lost = _check_form_ids(raw, scheme, found, col)
     unit_pos, unit_bad = _map_units(
         raw, found, col, lookup=unit_lookup, cats=unit_cats, file=units_file
     )
@@ -71,7 +71,7 @@ def validate_responses(
     submitted, date_bad = _parse_submitted(raw, found, col)
     answers = pd.DataFrame({"u": unit_pos, "g": group_pos} | keys)
     in_conflict, dup_later, dup_first_row = _find_duplicates(
-        raw, found, col, fid=fid, ok_id=~pd.isna(fid) & ~lost, answers=answers
+        raw, found, col, fid=fid, fcodes=fcodes, ok_id=(fcodes >= 0) & ~lost, answers=answers
     )
     return {
         "found": found,
@@ -90,16 +90,18 @@ def validate_responses(
 
 
 def _check_form_ids(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector):
-    """Form ids: (ids, rows with an error, ids that lost precision in Excel)."""
+    """Form ids: (ids, their codes (-1: blank), rows with an error, ids that lost precision
+    in Excel)."""
     n = len(raw.frame)
     fid = column_values(raw, found.get("form_id"))
-    if "form_id" not in found:
-        return fid, np.ones(n, bool), np.zeros(n, bool)  # named by the missing-column error
+    if "form_id" not in found:  # named by the missing-column error
+        return fid, np.full(n, -1, np.int64), np.ones(n, bool), np.zeros(n, bool)
     label = found["form_id"]
-    blank = pd.isna(fid)
+    coded = raw.column_codes(label)
+    fcodes, uniques = coded.codes, coded.uniques
+    blank = fcodes < 0
     col.cells(raw, label, blank, severity="error", reason="blank form id", code="blank_value")
     limit = scheme.rules.max_id_digits
-    fcodes, uniques = pd.factorize(fid, use_na_sentinel=True)
     u = pa.array(np.asarray(uniques, dtype=object), type=pa.string(), from_pandas=True)
     sci = arrow_bool(pc.match_substring_regex(u, f"^{SCI_ID}$"))
     long_digits = arrow_bool(
@@ -125,7 +127,7 @@ def _check_form_ids(raw: RawTable, scheme: Scheme, found: dict, col: ProblemColl
         code="id_precision",
         values=shown,
     )
-    return fid, blank | lost, lost
+    return fid, fcodes, blank | lost, lost
 
 
 def _map_units(raw: RawTable, found: dict, col: ProblemCollector, *, lookup, cats, file):
@@ -133,7 +135,7 @@ def _map_units(raw: RawTable, found: dict, col: ProblemCollector, *, lookup, cat
     n = len(raw.frame)
     if "unit" not in found:
         return np.full(n, -1, dtype=np.int32), np.ones(n, bool)
-    unit_pos, ufc = category_positions(column_values(raw, found["unit"]), lookup, cats)
+    unit_pos, ufc = column_positions(raw, found["unit"], lookup, cats)
     blank = ufc < 0
     unknown = (unit_pos < 0) & ~blank
     col.cells(raw, found["unit"], blank, severity="error", reason="blank unit", code="blank_value")
@@ -153,8 +155,8 @@ def _map_groups(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollecto
     n = len(raw.frame)
     if "group" not in found:
         return np.full(n, -1, dtype=np.int32), np.ones(n, bool)
-    group_pos, gfc = category_positions(
-        column_values(raw, found["group"]), scheme.lookup("groups"), scheme.group_codes
+    group_pos, gfc = column_positions(
+        raw, found["group"], scheme.lookup("groups"), scheme.group_codes
     )
     blank = gfc < 0
     unknown = (group_pos < 0) & ~blank
@@ -184,9 +186,11 @@ def _map_comment_kinds(raw: RawTable, scheme: Scheme, found: dict, col: ProblemC
     n = len(raw.frame)
     if "comment_kind" not in found:
         return None, np.zeros(n, bool)
-    typed = column_values(raw, found["comment_kind"])
-    codes = np.array([scheme.comment_kind_for(v) for v in typed], dtype=object)
-    blank = pd.isna(typed) | np.array([str(v).strip() == "" for v in typed], dtype=bool)
+    coded = raw.column_codes(found["comment_kind"])  # each distinct kind looked up once
+    kinds = [scheme.comment_kind_for(v) for v in coded.uniques]
+    codes = np.array([*kinds, None], dtype=object)[coded.codes]  # -1 (blank): None
+    blanks = [pd.isna(v) or str(v).strip() == "" for v in coded.uniques]
+    blank = np.array([*blanks, True], dtype=bool)[coded.codes]
     unknown = ~blank & pd.isna(codes)
     expected = ", ".join(k.label_zh for k in scheme.comment_kinds)
     col.cells(
@@ -218,9 +222,7 @@ def _map_levels(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollecto
             levels[d] = np.full(n, -1, dtype=np.int32)
             keys[d] = levels[d]
             continue
-        pos, lfc = category_positions(
-            column_values(raw, found[d]), level_lookup, scheme.level_codes
-        )
+        pos, lfc = column_positions(raw, found[d], level_lookup, scheme.level_codes)
         unknown = (pos < 0) & (lfc >= 0)
         col.cells(raw, found[d], unknown, severity="error", reason=lv_reason, code="unknown_level")
         err |= unknown
@@ -246,9 +248,12 @@ def _parse_submitted(raw: RawTable, found: dict, col: ProblemCollector):
     return submitted, bad
 
 
-def _find_duplicates(raw: RawTable, found: dict, col: ProblemCollector, *, fid, ok_id, answers):
+def _find_duplicates(
+    raw: RawTable, found: dict, col: ProblemCollector, *, fid, fcodes, ok_id, answers
+):
     """The same id twice: same answers (``answers``: unit, group and level keys per row) →
-    counted once; different answers → an error, and no copy is counted.
+    counted once; different answers → an error, and no copy is counted.  ``fcodes``: the
+    ids' codes (equal ids, equal codes).
 
     Returns (rows in conflict, later copies of a form typed twice, row of each one's first copy).
     """
@@ -258,7 +263,8 @@ def _find_duplicates(raw: RawTable, found: dict, col: ProblemCollector, *, fid, 
     dup_first_row = np.zeros(n, np.int64)
     if not ok_id.any():
         return in_conflict, dup_later, dup_first_row
-    multi = ok_id & pd.Series(fid).duplicated(keep=False).to_numpy() & ok_id
+    counts = np.bincount(fcodes[ok_id], minlength=int(fcodes.max()) + 1)
+    multi = ok_id & (counts[np.maximum(fcodes, 0)] > 1)
     if not multi.any():
         return in_conflict, dup_later, dup_first_row
     idx = np.flatnonzero(multi)
@@ -314,7 +320,7 @@ def build_forms(raw: RawTable, r: dict, positions, *, scheme: Scheme, cycle: str
     data["collector"] = pd.Series(r["collector"][positions], dtype=object)
     data["source_file"] = pd.Series(np.full(len(positions), raw.file, dtype=object), dtype=object)
     data["source_row"] = pd.Series(raw.row_numbers[positions], dtype="int64")
-    out = pd.DataFrame(data)[_forms.form_columns(scheme)]
+    out = pd.DataFrame(data, columns=_forms.form_columns(scheme))  # in order: no second copy
     if r.get("comment_kind") is not None:  # the optional 意见类别, after the comment
         out.insert(
             out.columns.get_loc("comment") + 1,

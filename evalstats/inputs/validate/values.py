@@ -199,24 +199,20 @@ def unsafe_text_problems(
     n = len(raw.frame)
     if label is None or n == 0:
         return np.zeros(n, bool)
-    values = raw.frame[label].to_numpy(dtype=object)
-    is_text = np.fromiter((isinstance(v, str) for v in values), bool, count=n)
-    texts = pa.array(np.where(is_text, values, None), type=pa.string(), from_pandas=True)
-    mask = arrow_bool(pc.match_substring_regex(texts, UNSAFE_CHARS))
+    mask = _unsafe_mask(raw, label)
     if not mask.any():
         return mask
-    found = np.full(n, "", dtype=object)
-    shown = values.copy()
-    for i in np.flatnonzero(mask):
-        found[i] = _char_names(unsafe_characters(values[i]))
-        shown[i] = visible_text(values[i])
+    values = raw.frame[label].to_numpy(dtype=object)
     if identifier:
         after = "a unit's code or name is an identifier: retype it without them"
     else:
         after = "the report, letters and figures show the text without them"
-    reason = np.array(
-        [f"holds control or invisible characters ({c}); {after}" for c in found], object
-    )
+    reason = np.full(n, "", dtype=object)
+    shown = values.copy()
+    for i in np.flatnonzero(mask):  # the few cells hit
+        found = _char_names(unsafe_characters(values[i]))
+        reason[i] = f"holds control or invisible characters ({found}); {after}"
+        shown[i] = visible_text(values[i])
     if identifier:
         col.cells(
             raw, label, mask, severity="error", reason=reason, code="unsafe_name", values=shown
@@ -226,6 +222,26 @@ def unsafe_text_problems(
             raw, label, mask, severity="warning", reason=reason, code="unsafe_text", values=shown
         )
     return mask
+
+
+def _unsafe_mask(raw: RawTable, label: str) -> np.ndarray:
+    """Cells of column ``label`` holding an unsafe character: each distinct text matched
+    once when the column was read dictionary-encoded, else the column at once in pyarrow."""
+    coded = raw.codes.get(label)
+    if coded is not None and len(coded.codes) == len(raw.frame):
+        hit = _unsafe_texts(coded.uniques)
+        return np.append(hit, False)[coded.codes]  # -1 (blank) picks the trailing False
+    return _unsafe_texts(raw.frame[label].to_numpy(dtype=object))
+
+
+def _unsafe_texts(values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` (str, None or anything else) are text holding an unsafe character."""
+    try:
+        texts = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not only text: only the str cells count
+        is_text = np.fromiter((isinstance(v, str) for v in values), bool, count=len(values))
+        texts = pa.array(np.where(is_text, values, None), type=pa.string(), from_pandas=True)
+    return arrow_bool(pc.match_substring_regex(texts, UNSAFE_CHARS))
 
 
 def scored_answer_problems(

@@ -1,0 +1,123 @@
+"""Validation as columnar work (issue 16): the pyarrow read with dictionary codes gives exactly
+the result of the row-by-row read (pandas' parser after the exact scan, object columns)."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from _corpus import HEADER, make_cycle
+
+from evalstats.core.scheme import load_scheme
+from evalstats.inputs.read import ColumnCodes, read_table
+from evalstats.inputs.read import formats as read_formats
+from evalstats.inputs.read import table as read_table_module
+from evalstats.inputs.validate import validate_cycle
+from evalstats.inputs.validate.identifiers import protect_identifiers
+from evalstats.inputs.validate.problems import ProblemCollector
+
+UNIT_TYPED = ["U01", " U02", "Ｕ０３", "建管站", "运管站 ", "U09", ""]
+GROUP_TYPED = ["企业", "群众", "社会义务监督员", " 企 业", "人大代表/政协委员", "路人", ""]
+LEVEL_TYPED = ["满意", "比较满意", "基本满意", "不满意", "不了解", "1", "２", "满 意", "很好", ""]
+COMMENTS = ["", "", "办事快", "态度\u202e好", "  多 谢  ", "改进\x07流程"]
+TIMES_ISO = ["2026-06-01 09:30:00", "2026-06-02", "2026-06-03T10:15", ""]
+TIMES_MIXED = [*TIMES_ISO, "2026年6月4日 14时05分", "明天"]
+
+
+def _forms(n: int, *, times, seed: int = 7) -> list[list[str]]:
+    """``n`` messy forms: aliases, digits, blanks, unknown values, copies typed twice."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        form = [
+            f"F{i:06d}" if i % 97 else "",
+            rng.choice(UNIT_TYPED),
+            rng.choice(GROUP_TYPED),
+            *(rng.choice(LEVEL_TYPED) for _ in range(5)),
+            rng.choice(COMMENTS),
+            rng.choice(times),
+            f"收集人{i % 3}",
+        ]
+        rows.append(form)
+        if i % 501 == 0:
+            rows.append(list(form))  # typed twice: a warning
+        if i % 703 == 0:
+            other = list(form)
+            other[3] = "不满意" if form[3] != "不满意" else "满意"
+            rows.append(other)  # same id, other answers: an error
+        if i % 1009 == 0:
+            rows.append([""] * len(form))  # a blank row
+    return rows
+
+
+def _row_by_row(monkeypatch) -> None:
+    """Read CSV files as before issue 16: no pyarrow parse, no dictionary codes."""
+    monkeypatch.setattr(read_formats, "arrow_csv_grid", lambda body, width: None)
+    monkeypatch.setattr(read_table_module, "arrow_csv_grid", lambda body, width: None)
+
+
+@pytest.mark.parametrize("times", [TIMES_ISO, TIMES_MIXED], ids=["iso-times", "mixed-times"])
+def test_columnar_validation_equals_the_row_by_row_one(tmp_path, monkeypatch, times):
+    monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
+    header = [*HEADER, "意见建议", "填表时间", "收集人"]
+    make_cycle(tmp_path / "2026H1", _forms(25_000, times=times), header=header)
+    raw = read_table(tmp_path / "2026H1" / "responses.csv", table="responses")
+    assert set(raw.codes) >= {"被评单位", "评议人类别", "政务公开", "意见建议", "收集人"}
+    assert "问卷编号" not in raw.codes  # mostly distinct: no dictionary
+    fast = validate_cycle("2026H1", raise_on_error=False, today="2026-12-31")
+    with monkeypatch.context() as m:
+        _row_by_row(m)
+        slow_raw = read_table(tmp_path / "2026H1" / "responses.csv", table="responses")
+        assert dict(slow_raw.codes) == {}
+        slow = validate_cycle("2026H1", raise_on_error=False, today="2026-12-31")
+    pd.testing.assert_frame_equal(raw.frame, slow_raw.frame)
+    np.testing.assert_array_equal(raw.row_numbers, slow_raw.row_numbers)
+    codes = set(fast.problems["code"])
+    assert {"unknown_unit", "unknown_group", "unknown_level", "blank_value"} <= codes
+    assert {"duplicate_form", "conflicting_duplicate", "unsafe_text"} <= codes
+    assert ("bad_datetime" in codes) == (times is TIMES_MIXED)
+    pd.testing.assert_frame_equal(fast.problems, slow.problems)
+    for name in ("forms", "voided", "duplicates", "units"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)
+    assert len(fast.forms) > 1000
+
+
+def test_codes_of_a_replaced_frame_are_not_used(tmp_path):
+    path = tmp_path / "responses.csv"
+    make_cycle(tmp_path, [["A1", "U01", "企业", *["满意"] * 5]] * 3)
+    raw = read_table(path, table="responses")
+    assert raw.column_codes("评议人类别").uniques.tolist() == ["企业"]
+    frame = raw.frame.copy()
+    frame["评议人类别"] = np.array(["群众", None, "群众"], dtype=object)
+    other = dataclasses.replace(raw, frame=frame)  # the codes of the old frame kept
+    got = other.column_codes("评议人类别")
+    assert got.values().tolist() == ["群众", None, "群众"]
+
+
+def test_column_codes_values():
+    c = ColumnCodes(np.array([1, -1, 0], dtype=np.int32), np.array(["a", "b"], dtype=object))
+    assert c.values().tolist() == ["b", None, "a"]
+    assert c.describes(pd.Series(["b", None, "a"], dtype=object))
+    assert not c.describes(pd.Series(["b", "x", "a"], dtype=object))
+    assert not c.describes(pd.Series(["b", None], dtype=object))
+
+
+def test_blanked_identifiers_keep_no_codes(tmp_path, monkeypatch):
+    from evalstats.inputs.pseudonym import KEY_ENV, KEY_FILE_ENV
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    header = [*HEADER, "评议人姓名"]
+    forms = [["A1", "U01", "企业", *["满意"] * 5, "张三"], ["A2", "U01", "企业", *["满意"] * 5, ""]]
+    make_cycle(tmp_path, forms, header=header)
+    raw = read_table(tmp_path / "responses.csv", table="responses")
+    assert "评议人姓名" in raw.codes
+    col = ProblemCollector()
+    scheme = load_scheme()
+    protected, _ = protect_identifiers(raw, scheme, col, key=None, key_file=None, folder=tmp_path)
+    assert "评议人姓名" not in protected.codes  # the names live on nowhere
+    assert protected.frame["评议人姓名"].isna().all()
+    assert protected.column_codes("评议人姓名").values().tolist() == [None, None]
