@@ -26,9 +26,9 @@ from evalstats.core.scheme import Scheme, normalize_label, resolve_scheme
 from evalstats.inputs import forms as _forms
 from evalstats.inputs import pseudonym as _pseudonym
 from evalstats.inputs.read import RawTable, cycle_files, read_table
+from evalstats.inputs.read.wide import WideMap, widen
 from evalstats.inputs.validate.columns import column_values, usable
 from evalstats.inputs.validate.identifiers import Identifiers, protect_identifiers, redact
-from evalstats.inputs.read.wide import WideMap, widen
 from evalstats.inputs.validate.problems import ProblemCollector, sort_problems
 from evalstats.inputs.validate.responses import build_forms, validate_responses
 from evalstats.inputs.validate.result import ValidatedCycle
