@@ -313,6 +313,17 @@ def _add_template_parser(sub, t) -> None:
             "units file (default: data/raw/<cycle>/units.*)",
         ),
     )
+    tp.add_argument(
+        "--layout",
+        choices=("long", "wide"),
+        default="long",
+        help=t(
+            "测评表的格式：long 每行一张表（默认）；wide 矩阵式，每行一位评议人、"
+            "每个单位×评议内容一列",
+            "responses layout: long, one row per form (default); wide, the matrix sheet, one "
+            "row per respondent and one column per unit × content",
+        ),
+    )
     add_console_options(tp, lang=lang)
 
 
@@ -608,10 +619,17 @@ def cmd_template(args) -> int:
     from evalstats.core.scheme import load_scheme
     from evalstats.inputs.template import default_template_name, write_template
 
+    if args.layout == "wide" and args.table != "responses":
+        raise UsageError(
+            f"--layout wide is a layout of the responses, not of --table {args.table}",
+            zh=f"--layout wide 只用于测评表（responses），不用于 --table {args.table}",
+        )
     scheme = load_scheme(args.scheme)
     out = resolve_path(args.out or default_template_name(args.cycle, args.table))
     units = resolve_path(args.units) if args.units else None
-    path = write_template(out, cycle=args.cycle, table=args.table, scheme=scheme, units=units)
+    path = write_template(
+        out, cycle=args.cycle, table=args.table, scheme=scheme, units=units, layout=args.layout
+    )
     print(pick(lang_of(args), f"已写出 {path}", f"wrote {path}"))
     return EXIT_OK
 

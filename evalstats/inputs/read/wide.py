@@ -12,6 +12,8 @@ removed and case folded, so ``－`` is ``-`` and ``：`` is ``:``):
 - ``<unit><sep><content>`` and ``<content><sep><unit>``, ``sep`` one of :data:`SEPARATORS`;
 - the unit or the content in brackets: ``政务公开（党政办）``, ``党政办(政务公开)``;
 - an optional question number in front: ``3.``, ``3、``, ``Q3_``, ``(3)``;
+- the unit and the content written together without a separator (``党政办政务公开``; the
+  header of a cell wrapped over two lines reads so), when a units file names the units;
 - a scheme with a single content: the unit alone (one overall level per unit).
 
 The unit is named by its code, name or English name (the units file's), the content by a
@@ -140,6 +142,11 @@ def parse_rating_header(
                 unit, content = unit_of(u), contents.get(c)
                 if unit is not None and content is not None:
                     found.add((unit, content))
+        if not found and units is not None:  # no separator: 党政办政务公开, 政务公开党政办
+            for i in range(1, len(t)):
+                for u, c in ((t[:i], t[i:]), (t[i:], t[:i])):
+                    if u in units and c in contents:
+                        found.add((units[u], contents[c]))
         if found:
             break
     return found
