@@ -270,6 +270,16 @@ def _add_demo_parser(sub, t) -> None:
             "add respondent name and phone columns to the demo (to try pseudonyms)",
         ),
     )
+    dp.add_argument(
+        "--layout",
+        choices=("long", "wide"),
+        default="long",
+        help=t(
+            "演示测评表的格式：long 每行一张表（默认）；wide 矩阵式，每行一位评议人",
+            "layout of the demo responses: long, one row per form (default); wide, one row "
+            "per respondent and one column per unit × content",
+        ),
+    )
     add_console_options(dp, lang=lang)
 
 
@@ -571,6 +581,12 @@ def cmd_demo(args) -> int:
     lang = lang_of(args)
     data_root = resolve_path(args.out) if args.out else raw_dir()
     check_output_folder(data_root, shown=args.out or "data/raw")
+    if args.layout == "wide" and (args.forms is not None or args.with_identifiers):
+        raise UsageError(
+            "--layout wide writes the demo town; it does not combine with --forms or "
+            "--with-identifiers",
+            zh="--layout wide 只用于演示镇数据，不能与 --forms 或 --with-identifiers 同用",
+        )
     if args.forms is not None:
         from evalstats.inputs.demo import write_large
 
@@ -598,6 +614,7 @@ def cmd_demo(args) -> int:
         if_absent=args.if_absent,
         overwrite=args.overwrite,
         with_identifiers=args.with_identifiers,
+        layout=args.layout,
     )
     if written:
         for p in written:
