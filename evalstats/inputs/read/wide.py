@@ -19,7 +19,8 @@ removed and case folded, so ``－`` is ``-`` and ``：`` is ``:``):
 The unit is named by its code, name or English name (the units file's), the content by a
 dimension's code, label or alias; a content naming the comment column (``意见建议``) makes a
 per-unit comment column.  A header that names two units or two contents is an error naming the
-column, never a guess.
+column, never a guess; so is a header naming two units or two contents
+(``建管站-运管站-政务公开``).
 
 Each row becomes one form per unit rated on it (a unit whose cells are all blank on that row is
 not a form for it): form id ``<row id>/<unit code>``, ``respondent`` the row id (the form id
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -62,6 +64,7 @@ SYNTHETIC_ROW_BASE = 1 << 40
 
 _NUMBER = re.compile(r"^(?:q?\d+(?:[.、_:)\-]|(?=\D))|\(\d+\))")
 _BRACKETS = re.compile(r"^(?P<outer>.+?)[(\[【〔](?P<inner>[^()\[\]【】〔〕]+)[)\]】〕]$")
+_TOKENS = re.compile("[" + re.escape("".join(SEPARATORS)) + r"()\[\]【】〔〕]")
 _ROW_REF = re.compile(r"(?<=row )(\d+)")
 
 
@@ -142,14 +145,33 @@ def parse_rating_header(
                 unit, content = unit_of(u), contents.get(c)
                 if unit is not None and content is not None:
                     found.add((unit, content))
-        if not found and units is not None:  # no separator: 党政办政务公开, 政务公开党政办
-            for i in range(1, len(t)):
-                for u, c in ((t[:i], t[i:]), (t[i:], t[:i])):
-                    if u in units and c in contents:
-                        found.add((units[u], contents[c]))
+        if not found and units is not None:
+            found = _joined(t, units, contents)
         if found:
             break
+    if not found and units is not None:
+        found = _several(texts[-1], units, contents)
     return found
+
+
+def _joined(t: str, units, contents) -> set[tuple[str, str]]:
+    """Unit and content written together without a separator: 党政办政务公开, 政务公开党政办."""
+    found = set()
+    for i in range(1, len(t)):
+        for u, c in ((t[:i], t[i:]), (t[i:], t[:i])):
+            if u in units and c in contents:
+                found.add((units[u], contents[c]))
+    return found
+
+
+def _several(t: str, units, contents) -> set[tuple[str, str]]:
+    """A header naming several units or contents (``建管站-运管站-政务公开``): every pair."""
+    tokens = [x for x in _TOKENS.split(t) if x]
+    named_units = {units[x] for x in tokens if x in units}
+    named = {contents[x] for x in tokens if x in contents}
+    if named_units and named and len(named_units) + len(named) > 2:
+        return {(u, c) for u in named_units for c in named}
+    return set()
 
 
 @dataclass(frozen=True)
@@ -254,6 +276,8 @@ def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
         found = parse_rating_header(
             raw.written[label], units=unit_lookup, contents=contents, single=single
         )
+        if unit_lookup is None:  # no units file: the unit as written, not case-folded
+            found = {(_as_written(raw.written[label], u), c) for u, c in found}
         if code == "comment" and not found:
             continue  # the row's comment
         head = raw.written[label]
@@ -299,6 +323,15 @@ def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
                 )
             )
     return _Columns(pairs, units, row_id, problems)
+
+
+def _as_written(header: str, key: str) -> str:
+    """The part of ``header`` that normalises to ``key`` (its case kept), else ``key``."""
+    text = "".join(unicodedata.normalize("NFKC", str(header)).split())
+    i = text.casefold().find(key)
+    if i < 0 or len(text.casefold()) != len(text):
+        return key
+    return text[i : i + len(key)]
 
 
 def is_wide(raw: RawTable, scheme: Scheme, unit_lookup=None) -> bool:
