@@ -390,8 +390,10 @@ def test_demo_in_the_wide_layout_validates(wide_demo):
     assert len(v.voided) == 1 and len(v.duplicates) > 0
 
 
-def test_long_demo_is_unchanged_by_the_layout_option():
-    assert demo_files(layout="long") == demo_files()
+def test_demo_layout_option_is_checked():
+    # the long demo itself is held byte for byte by tests/test_golden.py
+    with pytest.raises(ValueError, match="layout must be one of 'long', 'wide'; got 'matrix'"):
+        demo_files(layout="matrix")
     with pytest.raises(ValueError, match="with_identifiers=True is a feature of the long layout"):
         demo_files(layout="wide", with_identifiers=True)
 
