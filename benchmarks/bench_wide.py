@@ -4,7 +4,9 @@ Writes a cycle folder under ``--dir`` (default a new folder in /tmp, deleted unl
 ``units.csv`` with ``--units`` units and ``responses.csv`` with ``--respondents`` rows, each
 row a respondent's group and one column per unit × content (``U0001-政务公开`` …); a respondent
 leaves about ``--blank`` of the units blank.  Then, in a fresh subprocess under an address-space
-limit (``--limit-gib``), it times :func:`evalstats.inputs.validate.validate_cycle` and reports
+limit (``--limit-gib``), it times :func:`evalstats.inputs.validate.validate_cycle` (with the
+bundled scheme plus ``[limits] columns`` raised to fit the file: the default limit, 1,000
+columns, is below 200 units × 5 contents) and reports
 the peak resident memory of that process (``ru_maxrss``), the forms made and the file's size.
 
 Usage::
@@ -32,10 +34,20 @@ CONTENTS = ["政务公开", "依法行政", "办事效率", "服务质量", "清
 LEVELS = np.array(["满意", "比较满意", "基本满意", "不满意", "不了解", ""], dtype=object)
 
 
-def write_cycle(folder: Path, *, respondents: int, units: int, blank: float, seed: int) -> None:
-    """The wide cycle: units.csv and responses.csv (UTF-8)."""
+def write_cycle(folder: Path, *, respondents: int, units: int, blank: float, seed: int) -> Path:
+    """The wide cycle: units.csv and responses.csv (UTF-8); returns the scheme to read it with:
+    the bundled one with ``[limits] columns`` raised (its default, 1,000, is below the 1,002
+    columns of 200 units × 5 contents)."""
+    from evalstats.core.resources import default_scheme_path
+
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
+    scheme = folder.parent / "scheme.toml"
+    columns = max(1000, units * len(CONTENTS) + 10)
+    scheme.write_text(
+        default_scheme_path().read_text(encoding="utf-8") + f"\n[limits]\ncolumns = {columns}\n",
+        encoding="utf-8",
+    )
     codes = [f"U{i + 1:04d}" for i in range(units)]
     pd.DataFrame(
         {"单位编码": codes, "单位名称": [f"单位{i + 1}" for i in range(units)], "序列": "行政管理"}
@@ -53,6 +65,7 @@ def write_cycle(folder: Path, *, respondents: int, units: int, blank: float, see
             cell[skipped] = len(LEVELS) - 1
             cols[f"{u}-{c}"] = LEVELS[cell]
     pd.DataFrame(cols).to_csv(folder / "responses.csv", index=False)
+    return scheme
 
 
 CHILD = r"""
@@ -61,7 +74,7 @@ limit = int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 from evalstats.inputs.validate import validate_cycle
 t = time.perf_counter()
-v = validate_cycle(sys.argv[1], cycle="2026W", raise_on_error=False)
+v = validate_cycle(sys.argv[1], cycle="2026W", raise_on_error=False, scheme=sys.argv[3])
 seconds = time.perf_counter() - t
 print(json.dumps({
     "seconds": seconds,
@@ -86,7 +99,9 @@ def main(argv=None) -> int:
     base = Path(a.dir) if a.dir else Path(tempfile.mkdtemp(prefix="bench_wide_"))
     folder = base / "2026W"
     t = time.perf_counter()
-    write_cycle(folder, respondents=a.respondents, units=a.units, blank=a.blank, seed=a.seed)
+    scheme = write_cycle(
+        folder, respondents=a.respondents, units=a.units, blank=a.blank, seed=a.seed
+    )
     size = (folder / "responses.csv").stat().st_size
     print(
         f"wrote {folder} in {time.perf_counter() - t:.1f} s: {a.respondents:,} rows × "
@@ -94,7 +109,7 @@ def main(argv=None) -> int:
     )
     try:
         out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(folder), str(int(a.limit_gib * 2**30))],
+            [sys.executable, "-c", CHILD, str(folder), str(int(a.limit_gib * 2**30)), str(scheme)],
             capture_output=True,
             text=True,
             check=False,

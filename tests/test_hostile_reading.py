@@ -138,7 +138,7 @@ def test_a_row_of_thousands_of_empty_fields_is_refused_in_bounded_memory(project
     assert code == 1, out
     assert (
         f"data/raw/2026H1/responses.csv:5: too many fields in one row: {fields:,} fields, more "
-        "than the limit of 2,000 (limits.columns in the scheme)"
+        "than the limit of 1,000 (limits.columns in the scheme)"
     ) in out
     assert "internal error" not in out
     assert 0 < peak < PEAK_MIB

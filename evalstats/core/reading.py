@@ -47,9 +47,8 @@ class ReadLimits:
         so a larger file belongs to the out-of-core backends, which read ``responses`` on their
         own.
     columns : int
-        Fields of one row (columns of a sheet): 2,000.  The bundled scheme has 14 columns; a
-        wide (matrix) responses file of 200 units × 5 contents with a comment column per unit
-        has about 1,200.
+        Fields of one row (columns of a sheet): 1,000.  The bundled scheme has 14 columns; a
+        scheme with a hundred questions still fits ten times over.
     field_bytes : int
         Bytes of one CSV field: 1 MiB.  Excel keeps at most 32,767 characters in a cell (at
         most 192 KiB as quoted UTF-8 with every quote doubled).
@@ -75,7 +74,7 @@ class ReadLimits:
     """
 
     file_bytes: int = 1 << 30
-    columns: int = 2000
+    columns: int = 1000
     field_bytes: int = MIB
     row_bytes: int = 4 * MIB
     rows: int = 10_000_000
