@@ -155,7 +155,7 @@ def test_problems_name_the_wide_file_row_and_column(root):
     rows[1][2 + 5 + 2] = "很满意"  # W2, 运管站-办事效率 (row 3)
     rows[2][1] = "火星人"  # W3's group (row 4): one error, not one per form
     rows[0][2 + 10] = "6"  # W1, 综治办-政务公开 (row 2): the unit is rated by that cell
-    header = wide_header(extra=["备注"])
+    header = wide_header(extra=["政务公开"])  # a content without a unit: ignored, said so
     rows = [[*r, ""] for r in rows]
     write_csv(root / "2026H1" / "responses.csv", [header, *rows])
     write_csv(root / "2026H1" / "units.csv", UNITS)
@@ -165,7 +165,7 @@ def test_problems_name_the_wide_file_row_and_column(root):
         (2, "综治办-政务公开", "6", "unknown_level"),
         (3, "运管站-办事效率", "很满意", "unknown_level"),
         (4, "评议人类别", "火星人", "unknown_group"),
-        (1, "备注", None, "unknown_column"),
+        (1, "政务公开", None, "unknown_column"),
     ]
     assert set(v.problems["file"]) == {R}
     # the rows in error make no form; the others stay

@@ -268,6 +268,19 @@ def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
     row_id = raw.column_for("form_id")
     id_headers = {normalize_label(h) for h in ROW_ID_HEADERS}
     for label, code in raw.columns.items():
+        if code in ("unit", *scheme.dimension_codes):  # names no unit or no content here
+            problems.append(
+                problem(
+                    "warning",
+                    raw.file,
+                    row=raw.header_row,
+                    column=raw.written[label],
+                    value=None,
+                    reason=f"unknown column is ignored (column {raw.letters[label]})",
+                    code="unknown_column",
+                )
+            )
+            continue
         if code is not None and code != "comment":
             continue
         if code is None and row_id is None and normalize_label(raw.written[label]) in id_headers:
