@@ -150,7 +150,7 @@ def test_manifest_records_identifiers(tmp_path, monkeypatch):
         "key_id": key.key_id,
     }
     forms_out = pd.read_parquet(out / "forms.parquet")
-    assert list(forms_out.columns)[-3:] == ["respondent", "source_file", "source_row"]
+    assert list(forms_out.columns)[1:3] == ["form_id", "respondent"]  # after form_id (issue 17)
     assert forms_out["respondent"].nunique() == 1  # one phone number, typed two ways
     out2 = interim.write_interim(validate_cycle("data/raw/2026H1"), tmp_path / "nokey")
     m2 = json.loads((out2 / "manifest.json").read_text(encoding="utf-8"))

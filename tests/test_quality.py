@@ -881,7 +881,8 @@ def test_flagged_form_ids_bad_arguments():
         flagged_form_ids(flags, checks=("burst", "bursts"))
     assert str(exc.value) == (
         "checks must be one of 'typed_twice', 'near_duplicate', 'straight_lining', 'burst', "
-        "'full_satisfaction', 'response_rate'; got 'bursts'"
+        "'full_satisfaction', 'response_rate', 'straight_respondent', 'duplicate_respondent', "
+        "'blank_units'; got 'bursts'"
     )
     with pytest.raises(TypeError) as exc:
         flagged_form_ids(flags, checks=5)

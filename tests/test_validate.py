@@ -706,7 +706,8 @@ def test_identifiers_become_a_respondent_column(root, no_key_env, tmp_path_facto
         ["unit_without_scored_answer", "U02"]
     ]
     cols = form_columns(v.scheme)
-    assert list(v.forms.columns) == [*cols[:-2], "respondent", *cols[-2:]]
+    # the respondent column sits right after form_id (issue 17: one place whatever its source)
+    assert list(v.forms.columns) == [*cols[:2], "respondent", *cols[2:]]
     phone = pseudonymize(["13800138000"], key, kind="phone")[0]
     assert v.forms["respondent"].tolist() == [phone, phone]  # A001 and A003: one phone
     assert v.voided["respondent"].tolist() == [pseudonymize(["李四"], key)[0]]  # name only

@@ -56,9 +56,31 @@ replaces them by keyed pseudonyms (:mod:`evalstats.inputs.pseudonym`) or drops t
 are
 never kept.  A scheme that does not list their headers gets the bundled defaults (so a
 district's older scheme file still recognises them); an empty list turns one off."""
-OPTIONAL_HEADERS = {"responses": (*IDENTIFIER_COLUMNS, "comment_kind"), "units": ("name_en",)}
-"""Optional columns of an input table: the identifiers and the comment kind typed by staff
-(responses), a unit's English name shown by the English edition (units, ``name_en``)."""
+OPTIONAL_HEADERS = {
+    "responses": (*IDENTIFIER_COLUMNS, "comment_kind", "respondent"),
+    "units": ("name_en",),
+}
+"""Optional columns of an input table: the identifiers, the comment kind typed by staff and a
+respondent id (responses), a unit's English name shown by the English edition (units,
+``name_en``)."""
+RESPONDENT_HEADERS = (
+    "答卷人编号",
+    "受访者编号",
+    "答题人",
+    "答题人编号",
+    "评议人编号",
+    "respondent",
+    "respondent_id",
+    "respondent id",
+)
+"""Headers of the optional ``respondent`` column of the responses (an id of the person who
+filled the form, already anonymous: one person rating several units on several rows) when a
+scheme does not list ``headers.responses.respondent``."""
+LAYOUTS = ("auto", "long", "wide")
+"""How a responses file is laid out (scheme ``[layout] layout``): ``"long"`` one row per form,
+``"wide"`` one row per respondent and one column per unit × content (the matrix 测评表 and
+online-survey exports, :mod:`evalstats.inputs.read.wide`), ``"auto"`` (the default) wide when
+the file has no unit column and some headers name a unit and a content."""
 
 
 def normalize_label(value: Any) -> str:
@@ -185,6 +207,7 @@ class Scheme:
     comment_kinds: tuple[CommentKind, ...] = ()
     limits: ReadLimits = field(default_factory=ReadLimits)  # [limits]: core.reading
     sheets: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # [sheets]
+    layout: str = "auto"  # [layout] layout: one of LAYOUTS
 
     # ------------------------------------------------------------------ code lists
     @property
@@ -502,7 +525,20 @@ def _parse(data: dict, source: str, sha: str) -> Scheme:
         comment_kinds=tuple(comment_kinds),
         limits=parse_limits(data.get("limits", {}), fail=r.fail),
         sheets=sheets,
+        layout=_parse_layout(r, data),
     )
+
+
+def _parse_layout(r: _Reader, data: dict) -> str:
+    """``[layout] layout`` (optional): one of :data:`LAYOUTS`, default ``"auto"``."""
+    table = r.get(data, "layout", "layout", dict, default={})
+    unknown = sorted(set(table) - {"layout"})
+    if unknown:
+        r.fail(f"layout.{unknown[0]}", "unknown key; the section holds layout")
+    value = r.get(table, "layout", "layout.layout", str, default="auto")
+    if value not in LAYOUTS:
+        r.fail("layout.layout", f"must be one of {list(LAYOUTS)}, got {value!r}")
+    return value
 
 
 def _parse_comment_kinds(r: _Reader, data: dict) -> list[CommentKind]:
@@ -803,6 +839,7 @@ _KNOWN_TOP = (
     "letters",
     "limits",
     "sheets",
+    "layout",
 )
 
 
@@ -826,6 +863,8 @@ def _bundled_header_table() -> dict:
 def _bundled_headers(table: str, col: str) -> tuple[str, ...]:
     """Headers of an optional column in the bundled scheme (for schemes that omit it)."""
     values = _bundled_header_table().get(table, {}).get(col, [])
+    if not values and (table, col) == ("responses", "respondent"):
+        values = RESPONDENT_HEADERS
     return tuple(v.strip() for v in values if isinstance(v, str) and v.strip())
 
 
@@ -913,8 +952,10 @@ __all__ = [
     "COMMENT_FALLBACK_KIND",
     "DEFAULT_SCHEME_NAME",
     "IDENTIFIER_COLUMNS",
+    "LAYOUTS",
     "OPTIONAL_HEADERS",
     "REQUIRED_HEADERS",
+    "RESPONDENT_HEADERS",
     "TABLES",
     "WEIGHT_TOLERANCE",
     "CommentKind",

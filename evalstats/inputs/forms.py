@@ -7,7 +7,14 @@ column             meaning / dtype
 =================  ==========================================================================
 ``cycle``          cycle id, e.g. ``"2026H1"`` (Categorical of that one id from
                    ``validate_cycle``; str accepted)
-``form_id``        form id as typed, normalised text (str)
+``form_id``        form id as typed, normalised text (str); in the wide layout
+                   ``<row id>/<unit code>``
+``respondent``     only when the responses carry respondents: who filled the form (str,
+                   object; None where unknown, the form then being its own respondent).
+                   The wide layout's row id (:mod:`evalstats.inputs.read.wide`: one row
+                   = one respondent rating many units), a long file's respondent-id column
+                   (答卷人编号, 受访者编号, 答题人, ``respondent``), else the identifiers'
+                   keyed pseudonym (:mod:`evalstats.inputs.pseudonym`); after ``form_id``
 ``unit``           unit code (Categorical; categories: the units file's codes, in its order)
 ``group``          respondent group code (Categorical; categories: ``scheme.group_codes``)
 one per dimension  the answer's level code (ordered Categorical ``scheme.level_dtype``;

@@ -274,7 +274,8 @@ class _Column:
 
     code: str
     header: str
-    kind: str  # "id" (text format), "list", "date", "datetime", "count", "text" (long), "plain"
+    kind: str  # "id" (text format), "list", "rating" (wide), "date", "datetime", "count",
+    # "text" (long), "plain"
     choices: tuple = ()
     prompt: str = ""
     inline_ok: bool = True
@@ -357,6 +358,49 @@ def _columns(table: str, scheme: Scheme, names: list[str]) -> list[_Column]:
         _Column("date", _first_header(scheme, table, "date"), "date"),
         _Column("kind", _first_header(scheme, table, "kind"), "list", kinds),
         _Column("note", _first_header(scheme, table, "note"), "text"),
+    ]
+
+
+TEMPLATE_LAYOUTS = ("long", "wide")
+"""Layouts of the responses template (``layout=``): one row per form (``"long"``), or the
+matrix sheet, one row per respondent and one column per unit × content (``"wide"``, read by
+:mod:`evalstats.inputs.read.wide`)."""
+WIDE_SEPARATOR = "-"
+"""Between the unit's name and the content in a wide template's rating headers."""
+
+
+def wide_headers(scheme: Scheme, names: list[str]) -> list[tuple[str, str, str]]:
+    """The rating columns of the wide (matrix) template: ``(unit name, dimension code,
+    header)``, unit by unit in the units file's order, contents in the scheme's order.
+
+    Examples
+    --------
+    >>> from evalstats.core.scheme import load_scheme
+    >>> wide_headers(load_scheme(), ["财政所"])[0]
+    ('财政所', 'transparency', '财政所-政务公开')
+    """
+    return [
+        (n, d.code, f"{n}{WIDE_SEPARATOR}{d.label_zh}") for n in names for d in scheme.dimensions
+    ]
+
+
+def _wide_columns(scheme: Scheme, names: list[str]) -> list[_Column]:
+    """The columns of the wide (matrix) entry sheet: id, group, unit × content, then the
+    row's comment, time and collector."""
+    h = scheme.headers["responses"]
+    levels = tuple(level_choices(scheme))
+    prompt = _level_prompt(scheme) + "没有评议该单位的整组留空。"
+    groups = tuple(g.label_zh for g in scheme.groups)
+    return [
+        _Column("form_id", h["form_id"][0], "id"),
+        _Column("group", h["group"][0], "list", groups),
+        *[
+            _Column(code, head, "rating", levels, prompt)
+            for _, code, head in wide_headers(scheme, names)
+        ],
+        _Column("comment", h["comment"][0], "text"),
+        _Column("submitted_at", h["submitted_at"][0], "datetime"),
+        _Column("collector", h["collector"][0], "plain"),
     ]
 
 
@@ -500,6 +544,36 @@ def _help_responses(scheme: Scheme, h: dict[str, str]) -> list[str]:
     ]
 
 
+def _help_wide(scheme: Scheme, h: dict[str, str]) -> list[str]:
+    level_lines = [
+        f"    {v.label_zh}"
+        + (f"，或填纸质表上的数字 {v.digit}" if v.digit is not None else "")
+        + ("" if v.valid else "（不计入有效票，单独统计）")
+        for v in scheme.levels
+    ]
+    first = scheme.dimensions[0]
+    example = h.get(first.code, f"党政办{WIDE_SEPARATOR}{first.label_zh}")
+    return [
+        f"在“{SHEET_ENTRY}”工作表中录入，每一行录入一位评议人交回的一份矩阵式测评表"
+        "（一人评议多个单位）。",
+        f"{h['form_id']}：照抄测评表上的编号，每份表唯一；没有编号的按收回顺序编号。"
+        f"每个单位的测评记为“编号/单位编码”。",
+        f"{h['group']}：从下拉列表中选择，可选：",
+        *[f"    {g.label_zh}" for g in scheme.groups],
+        f"单位与评议内容：每列是一个单位的一项评议内容，列名如“{example}”。"
+        "每格从下拉列表中选择评价等次，也可以直接填纸质表上圈选的数字：",
+        *level_lines,
+        "   评议人没有评议的单位，该单位的各格全部留空，不计为该单位的测评表；"
+        "只漏填个别项目的，该项留空，不要自行补填。",
+        f"{h['comment']}：照录评议人写下的意见建议或批评意见，没有则留空；针对某个单位的"
+        f"意见，可以另加一列，列名写作“单位名称{WIDE_SEPARATOR}{h['comment']}”。",
+        f"{h['submitted_at']}：填表日期和时间，格式如 2026-06-18 09:30。",
+        f"{h['collector']}：回收该表的工作人员姓名。",
+        "不要改动列名中的单位名称和评议内容；增加单位时照同样格式增加列。",
+        "录入完成后保存为 .xlsx 文件，文件名为 responses.xlsx，放入本期数据文件夹。",
+    ]
+
+
 def _help_units(scheme: Scheme, h: dict[str, str]) -> list[str]:
     lines = [
         f"在“{ENTRY_SHEETS['units']}”工作表中录入，每一行是本期参加测评的一个单位。",
@@ -561,10 +635,12 @@ _HELP = {
 }
 
 
-def _help_rows(table: str, scheme: Scheme, cycle: str, columns: list[_Column]) -> list[str]:
+def _help_rows(
+    table: str, scheme: Scheme, cycle: str, columns: list[_Column], *, wide: bool = False
+) -> list[str]:
     """The instructions sheet's lines: a title, then numbered items (indented lines go on)."""
     h = {c.code: c.header for c in columns}
-    body = _HELP[table](scheme, h)
+    body = (_help_wide if wide else _HELP[table])(scheme, h)
     rules = "不要修改、删除或移动第一行的列名，不要插入合并单元格或小计行。"
     body = [body[0], rules, *body[1:]]
     title = f"{_cycle_words(cycle)} 政风行风测评 {ENTRY_SHEETS[table]} 录入模板 填表说明"
@@ -585,11 +661,31 @@ def _write_entry_sheet(ws, lists_ws, columns: list[_Column], rows: int) -> None:
     fill = PatternFill("solid", fgColor="DDEBF7")
     last_row = rows + 1
     list_col = 0
+    rating_dv = None
+    bands: list[str] = []
     for col, column in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=col, value=column.header)
         cell.font = bold
         cell.fill = fill
-        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        if column.kind == "rating":  # the wide sheet: one drop-down for every rating cell
+            letter = get_column_letter(col)
+            unit, _, content = column.header.rpartition(WIDE_SEPARATOR)
+            if not bands or unit != bands[-1]:
+                bands.append(unit)
+            cell.fill = _BAND_FILLS[len(bands) % 2]  # units told apart by alternating colours
+            width = max(_text_width(unit + WIDE_SEPARATOR), _text_width(content), 8)
+            ws.column_dimensions[letter].width = width + 0.5  # wraps after the separator
+            ws.column_dimensions[letter].alignment = Alignment(horizontal="center")
+            if rating_dv is None:
+                list_col += 1
+                rating_dv = _validation(
+                    list(column.choices), lists_ws, list_col, "评价等次", prompt=column.prompt
+                )
+                ws.add_data_validation(rating_dv)
+            rating_dv.add(f"{letter}2:{letter}{last_row}")
+            ws.row_dimensions[1].height = _WIDE_HEADER_HEIGHT
+            continue
         letter = get_column_letter(col)
         dim = ws.column_dimensions[letter]
         dim.width = _column_width(column)
@@ -615,17 +711,26 @@ def _write_entry_sheet(ws, lists_ws, columns: list[_Column], rows: int) -> None:
         if dv is not None:
             dv.add(f"{letter}2:{letter}{last_row}")
             ws.add_data_validation(dv)
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = "C2" if rating_dv is not None else "A2"  # wide: id and group stay
     ws.print_title_rows = "1:1"
-    _fit_to_width(ws, landscape=len(columns) > 4)
+    if rating_dv is not None:  # the matrix is printed over pages, the first columns repeated
+        ws.print_title_cols = "A:B"
+        _fit_to_width(ws, landscape=True, pages_wide=0)
+    else:
+        _fit_to_width(ws, landscape=len(columns) > 4)
 
 
-def _fit_to_width(ws, *, landscape: bool) -> None:
-    """Print ``ws`` on A4, one page wide, with the header row repeated on every page."""
+_BAND_FILLS = (PatternFill("solid", fgColor="DDEBF7"), PatternFill("solid", fgColor="FCE4D6"))
+_WIDE_HEADER_HEIGHT = 48.0  # the wide sheet's header row: 单位名称-评议内容 on up to 3 lines
+
+
+def _fit_to_width(ws, *, landscape: bool, pages_wide: int = 1) -> None:
+    """Print ``ws`` on A4, ``pages_wide`` pages wide (0: as many as needed), with the header
+    row repeated on every page."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = pages_wide
     ws.page_setup.fitToHeight = 0
     ws.page_margins.left = ws.page_margins.right = 0.5
 
@@ -667,6 +772,7 @@ def write_template(
     scheme: Scheme | str | Path | None = None,
     units: pd.DataFrame | str | Path | None = None,
     rows: int = 5000,
+    layout: str = "long",
 ) -> Path:
     """Write the XLSX entry template of one input table for ``cycle``.
 
@@ -698,6 +804,11 @@ def write_template(
         not read) for ``units`` and ``exclusions``.
     rows : int, optional
         Number of entry rows that carry the drop-down lists (default 5000).
+    layout : {"long", "wide"}, optional
+        The responses sheet's layout: one row per form (``"long"``, the default), or the
+        matrix sheet of 民主评议 and online surveys, one row per respondent with one column
+        per unit × content headed ``<unit name>-<content>`` (``"wide"``; only for
+        ``table="responses"``).
 
     Returns
     -------
@@ -736,11 +847,15 @@ def write_template(
     if not isinstance(cycle, str) or not cycle.strip():
         raise ValueError(f"cycle must be a non-empty string; got {cycle!r}")
     check_option("table", table, TEMPLATE_TABLES)
+    check_option("layout", layout, TEMPLATE_LAYOUTS)
+    if layout == "wide" and table != "responses":
+        raise ValueError(f"layout='wide' is a layout of the responses; got table={table!r}")
     if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
         raise ValueError(f"rows must be a positive whole number; got {rows!r}")
     scheme = resolve_scheme(scheme)
     names = [] if table in ("units", "exclusions") else _unit_names(units, cycle, scheme)
-    columns = _columns(table, scheme, names)
+    wide = layout == "wide"
+    columns = _wide_columns(scheme, names) if wide else _columns(table, scheme, names)
 
     wb = Workbook()
     ws = wb.active
@@ -751,7 +866,7 @@ def write_template(
     wb.properties.title = f"{_cycle_words(cycle)} 政风行风测评 {ENTRY_SHEETS[table]} 录入模板"
     _write_entry_sheet(ws, lists_ws, columns, rows)
 
-    _write_help_sheet(help_ws, _help_rows(table, scheme, cycle, columns))
+    _write_help_sheet(help_ws, _help_rows(table, scheme, cycle, columns, wide=wide))
 
     out = resolve_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -765,12 +880,15 @@ __all__ = [
     "SHEET_ENTRY",
     "SHEET_HELP",
     "SHEET_LISTS",
+    "TEMPLATE_LAYOUTS",
     "TEMPLATE_TABLES",
+    "WIDE_SEPARATOR",
     "default_template_name",
     "level_choices",
     "response_headers",
     "save_workbook",
     "template_headers",
+    "wide_headers",
     "workbook_bytes",
     "write_template",
 ]

@@ -319,6 +319,9 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "burst": ("集中提交", "Burst of forms"),
         "full_satisfaction": ("全部满意", "Full satisfaction"),
         "response_rate": ("回收率", "Response rate"),
+        "straight_respondent": ("评议人各单位同一等次", "Respondent straight-lining"),
+        "duplicate_respondent": ("评议人答案重复", "Duplicate respondents"),
+        "blank_units": ("评议人空着的单位", "Units left blank"),
     },
     "ci_method": {
         "wilson": ("Wilson 区间", "Wilson"),

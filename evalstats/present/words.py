@@ -557,6 +557,12 @@ CHECK_LABELS = {
     "burst": ("bursts of identical forms", "集中出现的相同问卷"),
     "full_satisfaction": ("100 % satisfaction on a large sample", "大样本满意率 100%"),
     "response_rate": ("low response rates", "回收率偏低"),
+    "straight_respondent": (
+        "respondents giving one level to every unit",
+        "对所有单位选同一等次的评议人",
+    ),
+    "duplicate_respondent": ("respondents with identical answers", "答案完全相同的评议人"),
+    "blank_units": ("units left blank by respondents", "评议人空着未评的单位"),
 }
 
 
@@ -589,7 +595,7 @@ def describe_quality(flags: pd.DataFrame, lang: str = "zh") -> list[str]:
         return ["未发现数据质量问题。" if zh else "No data-quality problem was found."]
     counts = flags["check"].value_counts()
     parts = []
-    for c in _quality.CHECKS:
+    for c in (*_quality.CHECKS, *_quality.RESPONDENT_CHECKS):
         if c in counts:
             label = CHECK_LABELS[c][1 if zh else 0]
             parts.append(f"{label} {counts[c]} 条" if zh else f"{label}: {counts[c]}")

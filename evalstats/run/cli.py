@@ -270,6 +270,16 @@ def _add_demo_parser(sub, t) -> None:
             "add respondent name and phone columns to the demo (to try pseudonyms)",
         ),
     )
+    dp.add_argument(
+        "--layout",
+        choices=("long", "wide"),
+        default="long",
+        help=t(
+            "演示测评表的格式：long 每行一张表（默认）；wide 矩阵式，每行一位评议人",
+            "layout of the demo responses: long, one row per form (default); wide, one row "
+            "per respondent and one column per unit × content",
+        ),
+    )
     add_console_options(dp, lang=lang)
 
 
@@ -311,6 +321,17 @@ def _add_template_parser(sub, t) -> None:
         help=t(
             "单位名单文件（默认：data/raw/<期次>/units.*）",
             "units file (default: data/raw/<cycle>/units.*)",
+        ),
+    )
+    tp.add_argument(
+        "--layout",
+        choices=("long", "wide"),
+        default="long",
+        help=t(
+            "测评表的格式：long 每行一张表（默认）；wide 矩阵式，每行一位评议人、"
+            "每个单位×评议内容一列",
+            "responses layout: long, one row per form (default); wide, the matrix sheet, one "
+            "row per respondent and one column per unit × content",
         ),
     )
     add_console_options(tp, lang=lang)
@@ -560,6 +581,12 @@ def cmd_demo(args) -> int:
     lang = lang_of(args)
     data_root = resolve_path(args.out) if args.out else raw_dir()
     check_output_folder(data_root, shown=args.out or "data/raw")
+    if args.layout == "wide" and (args.forms is not None or args.with_identifiers):
+        raise UsageError(
+            "--layout wide writes the demo town; it does not combine with --forms or "
+            "--with-identifiers",
+            zh="--layout wide 只用于演示镇数据，不能与 --forms 或 --with-identifiers 同用",
+        )
     if args.forms is not None:
         from evalstats.inputs.demo import write_large
 
@@ -587,6 +614,7 @@ def cmd_demo(args) -> int:
         if_absent=args.if_absent,
         overwrite=args.overwrite,
         with_identifiers=args.with_identifiers,
+        layout=args.layout,
     )
     if written:
         for p in written:
@@ -608,10 +636,17 @@ def cmd_template(args) -> int:
     from evalstats.core.scheme import load_scheme
     from evalstats.inputs.template import default_template_name, write_template
 
+    if args.layout == "wide" and args.table != "responses":
+        raise UsageError(
+            f"--layout wide is a layout of the responses, not of --table {args.table}",
+            zh=f"--layout wide 只用于测评表（responses），不用于 --table {args.table}",
+        )
     scheme = load_scheme(args.scheme)
     out = resolve_path(args.out or default_template_name(args.cycle, args.table))
     units = resolve_path(args.units) if args.units else None
-    path = write_template(out, cycle=args.cycle, table=args.table, scheme=scheme, units=units)
+    path = write_template(
+        out, cycle=args.cycle, table=args.table, scheme=scheme, units=units, layout=args.layout
+    )
     print(pick(lang_of(args), f"已写出 {path}", f"wrote {path}"))
     return EXIT_OK
 

@@ -223,7 +223,7 @@ def _public_quality(flags: pd.DataFrame, cycle: str) -> pd.DataFrame:
         n_flags=("check", "size"), n_forms=("n_forms", "sum")
     )
     out = out.reset_index()
-    order = {c: i for i, c in enumerate(_quality.CHECKS)}
+    order = {c: i for i, c in enumerate((*_quality.CHECKS, *_quality.RESPONDENT_CHECKS))}
     out = out.iloc[np.argsort(out["check"].map(order).fillna(len(order)).to_numpy(), kind="stable")]
     out.insert(0, "cycle", cycle)
     for c in ("cycle", "check", "severity"):

@@ -179,7 +179,8 @@ def cycle_summary(
         ],
         "grades": {g: int(grades.get(g, 0)) for g in scheme.grade_codes},
         "quality": {
-            "flags": {c: int(flags.get(c, 0)) for c in _quality.CHECKS},
+            "flags": {c: int(flags.get(c, 0)) for c in _quality.CHECKS}
+            | {c: int(flags[c]) for c in _quality.RESPONDENT_CHECKS if c in flags},
             "flagged_forms": int(flagged),
             "units_changed_without_flagged": len(tables["quality_changes"]),
         },

@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from evalstats.core.config import project_root, raw_dir, resolve_path
+from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.inputs.demo.town import (
     BLANK_P,
@@ -33,7 +34,8 @@ from evalstats.inputs.demo.town import (
     levels_from_latent,
     unknown_dim,
 )
-from evalstats.inputs.template import response_headers, workbook_bytes
+from evalstats.inputs.demo.wide import wide_responses
+from evalstats.inputs.template import TEMPLATE_LAYOUTS, response_headers, workbook_bytes
 
 
 @dataclass(frozen=True)
@@ -532,10 +534,30 @@ def _draw_cycle(spec, scheme, seed, unit_mu, h1):
     return rng, units, forms, void_row, comp
 
 
+def _long_responses(spec: _CycleSpec, scheme: Scheme, rng, *, units, forms) -> dict:
+    """The responses file of the long layout (one row per form): name -> bytes."""
+    table = _responses_table(forms, spec, units, scheme, rng)
+    if spec.responses == "xlsx":
+        return {"responses.xlsx": _responses_xlsx(table, spec.title)}
+    t = table.copy()
+    col = dict(response_headers(scheme))["submitted_at"]
+    t[col] = t[col].dt.strftime("%Y-%m-%d %H:%M")
+    return {"responses.csv": csv_bytes(t, encoding="gbk")}
+
+
 def _cycle_files(
-    spec: _CycleSpec, scheme: Scheme, rng, *, units, forms, void_row: int, id_rng=None
+    spec: _CycleSpec,
+    scheme: Scheme,
+    rng,
+    *,
+    units,
+    forms,
+    void_row: int,
+    id_rng=None,
+    layout: str = "long",
 ):
-    """All files of one demo cycle, name -> bytes (identifier columns when ``id_rng``)."""
+    """All files of one demo cycle, name -> bytes (identifier columns when ``id_rng``; the
+    responses one row per respondent with ``layout="wide"``)."""
     if id_rng is not None:
         forms = forms.copy()
         _add_identifiers(forms, id_rng)
@@ -543,17 +565,16 @@ def _cycle_files(
     avoid = forms["burst"].to_numpy().copy()
     avoid[void_row] = True
     returned = forms.groupby(["unit_i", "group_i"]).size()
-    forms = _typed_twice(forms, spec.duplicates, avoid, rng)
-
-    table = _responses_table(forms, spec, units, scheme, rng)
     files: dict[str, bytes] = {}
-    if spec.responses == "xlsx":
-        files["responses.xlsx"] = _responses_xlsx(table, spec.title)
+    if layout == "wide":
+        wide = wide_responses(
+            forms, units, scheme, cycle=spec.cycle, duplicates=spec.duplicates, rng=rng
+        )
+        void_id = wide.form_ids[void_row]
+        files["responses.csv"] = csv_bytes(wide.table)
     else:
-        t = table.copy()
-        col = dict(response_headers(scheme))["submitted_at"]
-        t[col] = t[col].dt.strftime("%Y-%m-%d %H:%M")
-        files["responses.csv"] = csv_bytes(t, encoding="gbk")
+        twice = _typed_twice(forms, spec.duplicates, avoid, rng)
+        files.update(_long_responses(spec, scheme, rng, units=units, forms=twice))
 
     hu = scheme.headers["units"]
     units_table = pd.DataFrame(
@@ -616,11 +637,14 @@ def demo_files(
     seed: int = 2026,
     scheme: Scheme | str | Path | None = None,
     with_identifiers: bool = False,
+    layout: str = "long",
 ) -> dict:
     """The demo data in memory: ``{cycle: {file name: bytes}}`` (what :func:`write_demo` writes).
 
     ``with_identifiers=True`` adds the respondents' names and phone numbers (see the module
-    notes); every other cell is unchanged.
+    notes); every other cell is unchanged.  ``layout="wide"`` writes the responses one row per
+    respondent, one column per unit × content (:mod:`evalstats.inputs.demo.wide`), as
+    ``responses.csv`` in both cycles; the other files are the long demo's.
 
     Examples
     --------
@@ -630,6 +654,9 @@ def demo_files(
     seed = check_seed(seed)
     if not isinstance(with_identifiers, bool):
         raise TypeError(f"with_identifiers must be True or False; got {with_identifiers!r}")
+    check_option("layout", layout, TEMPLATE_LAYOUTS)
+    if with_identifiers and layout == "wide":
+        raise ValueError("with_identifiers=True is a feature of the long layout; got layout='wide'")
     scheme = resolve_scheme(scheme)
     unit_mu = _unit_qualities(np.random.default_rng([seed, 0]))
     out, h1 = {}, {}
@@ -639,7 +666,14 @@ def demo_files(
             h1 = comp
         id_rng = np.random.default_rng([seed, 99, spec.index]) if with_identifiers else None
         out[spec.cycle] = _cycle_files(
-            spec, scheme, rng, units=units, forms=forms, void_row=void_row, id_rng=id_rng
+            spec,
+            scheme,
+            rng,
+            units=units,
+            forms=forms,
+            void_row=void_row,
+            id_rng=id_rng,
+            layout=layout,
         )
     return out
 
@@ -683,6 +717,7 @@ def write_demo(
     scheme: Scheme | str | Path | None = None,
     with_identifiers: bool = False,
     data_dir: str | Path | None = None,
+    layout: str = "long",
 ) -> list[Path]:
     """Write the demo cycles ``2026H1`` and ``2026A`` under ``<root>/data/raw/`` (or ``data_dir``).
 
@@ -707,6 +742,9 @@ def write_demo(
     data_dir : str or Path, optional
         The folder of cycle folders to write into instead of ``<root>/data/raw``
         (``evalstats demo --out DIR``); ``root`` is then not used.
+    layout : {"long", "wide"}, optional
+        The responses' layout: one row per form (default), or one row per respondent with one
+        column per unit × content (``evalstats demo --layout wide``; see :func:`demo_files`).
 
     Returns
     -------
@@ -748,7 +786,7 @@ def write_demo(
     todo = [(spec, folder) for spec, folder in targets if not (if_absent and folder.exists())]
     if not todo:
         return []
-    files = demo_files(seed=seed, scheme=scheme, with_identifiers=with_identifiers)
+    files = demo_files(seed=seed, scheme=scheme, with_identifiers=with_identifiers, layout=layout)
     written = []
     for spec, folder in todo:
         _publish(folder, files[spec.cycle], overwrite=overwrite)

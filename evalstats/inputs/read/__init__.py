@@ -20,8 +20,9 @@ The package holds one module per concept: :mod:`~evalstats.inputs.read.table` (:
 :mod:`~evalstats.inputs.read.formats` (CSV, workbook and Parquet grids),
 :mod:`~evalstats.inputs.read.header` (finding the header row),
 :mod:`~evalstats.inputs.read.cells` (cell text), :mod:`~evalstats.inputs.read.raw`
-(:class:`RawTable` and problem rows), :mod:`~evalstats.inputs.read.peek` (:func:`read_header`)
-and :mod:`~evalstats.inputs.read.folder` (a cycle folder's files).
+(:class:`RawTable` and problem rows), :mod:`~evalstats.inputs.read.peek` (:func:`read_header`),
+:mod:`~evalstats.inputs.read.folder` (a cycle folder's files) and
+:mod:`~evalstats.inputs.read.wide` (the wide layout, one row per respondent, made long).
 
 Examples
 --------

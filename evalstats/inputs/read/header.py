@@ -71,10 +71,10 @@ def combine_headers(rows: list[list], first: int, last: int, width: int) -> list
 
 
 def expected_headers(scheme: Scheme, table: str) -> str:
-    """The headers of ``table`` a user is expected to write, for a message (identifier columns
-    left out; the dimensions by their Chinese labels)."""
+    """The headers of ``table`` a user is expected to write, for a message (identifier and
+    respondent-id columns left out; the dimensions by their Chinese labels)."""
     dims = {d.code: d.label_zh for d in scheme.dimensions} if table == "responses" else {}
-    ids = set(scheme.identifier_columns)
+    ids = {*scheme.identifier_columns, "respondent"}
     names = [
         dims.get(code, aliases[0])
         for code, aliases in scheme.headers[table].items()

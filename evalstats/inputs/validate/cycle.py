@@ -26,9 +26,10 @@ from evalstats.core.scheme import Scheme, normalize_label, resolve_scheme
 from evalstats.inputs import forms as _forms
 from evalstats.inputs import pseudonym as _pseudonym
 from evalstats.inputs.read import RawTable, cycle_files, read_table
+from evalstats.inputs.read.wide import WideMap, widen
 from evalstats.inputs.validate.columns import column_values, usable
 from evalstats.inputs.validate.identifiers import Identifiers, protect_identifiers, redact
-from evalstats.inputs.validate.problems import ProblemCollector
+from evalstats.inputs.validate.problems import ProblemCollector, sort_problems
 from evalstats.inputs.validate.responses import build_forms, validate_responses
 from evalstats.inputs.validate.result import ValidatedCycle
 from evalstats.inputs.validate.tables import (
@@ -119,10 +120,16 @@ def validate_cycle(
     error naming both rows and no copy is counted.  Rows with an error are not in ``forms``.
 
     Identifier columns are emptied as soon as the file is read, before any check.  With a key
-    the forms (and voided forms) gain a ``respondent`` column after ``collector``: the phone
+    the forms (and voided forms) gain a ``respondent`` column after ``form_id``: the phone
     number's pseudonym, else the name's, None when both are blank.  Without a key the
     identifiers are dropped with one ``identifiers_dropped`` warning.  A problem's value in an
-    identifier column would show as ``<redacted>``.
+    identifier column would show as ``<redacted>``.  A responses file with a respondent-id
+    column (答卷人编号, 受访者编号, 答题人, ``respondent``) gives ``respondent`` from it instead.
+
+    A wide responses file (one row per respondent, one column per unit × content:
+    :mod:`evalstats.inputs.read.wide`) makes one form per unit rated on a row, with form id
+    ``<row id>/<unit>`` and ``respondent`` the row id; problems name the wide file's row and
+    column header, and ``source_row`` is the row in that file.
 
     Examples
     --------
@@ -149,11 +156,11 @@ def validate_cycle(
     _check_responses_present(raws, where, col)
     units = _units(raws, scheme, where, col)
     step.done()
-    raw = raws.get("responses")
+    raw, wide = _widen(raws.get("responses"), scheme, units)
     units, r = _responses(raw, scheme, units, col)
     step.done()
     if r is not None:
-        r["respondent"] = ident.respondent
+        r["respondent"] = _respondent(raw, ident, wide)
         _check_values(raw, r, col, today=today)
     exclusions = validate_exclusions(
         raws.get("exclusions"),
@@ -162,6 +169,8 @@ def validate_cycle(
         col,
     )
     counted = _split_forms(raw, r, exclusions, scheme=scheme, cycle=cycle, units=units)
+    if wide is not None:  # rows as the user sees them in the wide file
+        counted = _Counted(*(wide.restore_forms(t) for t in dataclasses.astuple(counted)))
     step.done()
     issued, issued_info = validate_issued(
         raws.get("forms_issued"), scheme, units.lookup, units.cats, col
@@ -176,6 +185,8 @@ def validate_cycle(
     if r is not None:
         _check_scored(raw, raws.get("units"), units, counted, scheme=scheme, col=col)
     problems = redact(col.frame(), ident)
+    if wide is not None:  # file, row and column header of the wide file
+        problems = sort_problems(wide.restore_problems(problems))
     step.done()
     result = ValidatedCycle(
         cycle=cycle,
@@ -189,7 +200,7 @@ def validate_cycle(
         problems=problems,
         inputs=inputs,
         scheme=scheme,
-        rows_read=0 if raw is None else len(raw.frame),
+        rows_read=0 if raw is None else len(raws["responses"].frame),
         identifiers=ident.codes,
         pseudonym_key_id=ident.key_id,
     )
@@ -374,6 +385,25 @@ def _responses(raw: RawTable | None, scheme: Scheme, units: _Units, col: Problem
         )
         units = dataclasses.replace(units, table=empty)
     return units, r
+
+
+def _widen(raw: RawTable | None, scheme: Scheme, units: _Units):
+    """A wide responses table (one row per respondent) as the long one, and its map back
+    (:mod:`evalstats.inputs.read.wide`); a long one as it is, with None."""
+    if raw is None or not usable(raw):
+        return raw, None
+    return widen(raw, scheme, units.lookup if units.file is not None else None)
+
+
+def _respondent(raw: RawTable, ident: Identifiers, wide: WideMap | None):
+    """Each row's respondent: the wide file's row id, else the responses' ``respondent``
+    column (blank → None), else the identifiers' pseudonym (None without a key)."""
+    if wide is not None:
+        return wide.respondent
+    label = raw.column_for("respondent")
+    if label is not None:
+        return column_values(raw, label)
+    return ident.respondent
 
 
 def _units_typed(raw: RawTable) -> _Units:

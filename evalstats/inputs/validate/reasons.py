@@ -303,6 +303,29 @@ REASONS: dict[str, tuple[Reason, ...]] = {
         ),
         Reason(ANY, "缺少必需的列"),
     ),
+    "ambiguous_header": (
+        Reason(
+            r"ambiguous column header: it can name (?P<named>.+); rename the column so that it "
+            r"names one unit and one content",
+            "列名有歧义：可以理解为 {named}；请修改列名，使其只指一个单位和一项评议内容",
+        ),
+        Reason(ANY, "列名有歧义"),
+    ),
+    "no_rating_columns": (
+        Reason(
+            r"wide layout: no column header names a unit and a content \(write e\.g\. "
+            r"(?P<example>.+)\)",
+            "矩阵式（宽表）格式：没有任何列名同时写明单位和评议内容（例如写作 {example}）",
+        ),
+        Reason(ANY, "矩阵式（宽表）格式：没有写明单位和评议内容的列"),
+    ),
+    "empty_wide_row": (
+        Reason(
+            r"no unit is rated on this row; the row makes no form",
+            "该行没有评议任何单位，不计为测评表",
+        ),
+        Reason(ANY, "该行没有评议任何单位"),
+    ),
     "headerless_column": (
         Reason(r"values in a column without a header are ignored", "没有表头的列中的数据已忽略"),
         Reason(ANY, "没有表头的列中的数据已忽略"),

@@ -329,7 +329,7 @@ def build_forms(raw: RawTable, r: dict, positions, *, scheme: Scheme, cycle: str
         )
     if r.get("respondent") is not None:
         out.insert(
-            out.columns.get_loc("collector") + 1,
+            out.columns.get_loc("form_id") + 1,
             "respondent",
             pd.Series(r["respondent"][positions], dtype=object),
         )

@@ -54,6 +54,14 @@ being a value of its own.  A pattern is *straight* when every answer is the same
     ``min_response_rate``.  Returned above issued is a validation error already and is not
     flagged again; :func:`response_rates` shows every rate.
 
+``straight_respondent`` (info), ``duplicate_respondent`` (warning), ``blank_units`` (info)
+    Only when the forms carry a ``respondent`` shared by several forms (the wide layout, or a
+    long file's respondent column): a respondent giving one level to every cell of every unit
+    rated; respondents with exactly the same varied answers on the same units; the share of
+    the cycle's units each respondent left blank.  See
+    :mod:`evalstats.stats.quality.respondents`; ``RESPONDENT_CHECKS`` names them, after
+    ``CHECKS`` in the table's order.
+
 The flags table
 ---------------
 Columns ``QUALITY_COLUMNS``: ``cycle, check, severity, unit, group, collector, form_ids,
@@ -109,6 +117,7 @@ from evalstats.stats.quality.comparison import (
 from evalstats.stats.quality.flags import (
     CHECKS,
     QUALITY_COLUMNS,
+    RESPONDENT_CHECKS,
     check_flags,
     flagged_form_ids,
 )
@@ -124,6 +133,7 @@ __all__ = [
     "CHANGE_COLUMNS",
     "CHECKS",
     "QUALITY_COLUMNS",
+    "RESPONDENT_CHECKS",
     "RESPONSE_RATE_COLUMNS",
     "QualityComparison",
     "check_flags",

@@ -1,7 +1,10 @@
 """Bursts: many identical forms in a short window, per collector and then per unit.
 
 See :mod:`evalstats.stats.quality` (check ``burst``).  Windows are found in one pass over the
-forms sorted by key and time (:func:`_window_runs`).
+forms sorted by key and time (:func:`_window_runs`).  Where one respondent rated many units
+(:func:`~evalstats.stats.quality.respondents.respondent_sheets`), the forms a respondent gave the
+same answers count once in the per-collector scan (one sheet, one submission), and a burst lists
+all of them.
 
 Examples
 --------
@@ -17,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from evalstats.stats.quality.flags import flag_row
+from evalstats.stats.quality.respondents import respondent_sheets
 from evalstats.stats.quality.source import QualityData, combine_codes, group_members
 from evalstats.stats.quality.wording import duration_text, pattern_text, time_text, unit_text
 
@@ -86,10 +90,14 @@ def burst(d: QualityData, minimum: int, window: pd.Timedelta) -> list[dict]:
         return []
     rel = np.where(has_t, (t - t[has_t].min()).astype(np.int64), 0)
     in_burst = np.zeros(len(t), bool)
+    sheet = respondent_sheets(d)  # one respondent's identical forms are one sheet
+    first = np.ones(len(t), bool)
+    if sheet is not None:
+        first = (sheet < 0) | ~pd.Series(sheet).duplicated().to_numpy()
     rows = []
     for stage in ("collector", "unit"):
         if stage == "collector":
-            pos = np.flatnonzero(has_t & (d.coll >= 0))
+            pos = np.flatnonzero(has_t & (d.coll >= 0) & first)
             second = d.coll[pos]
         else:
             pos = np.flatnonzero(has_t & ~in_burst)
@@ -103,6 +111,9 @@ def burst(d: QualityData, minimum: int, window: pd.Timedelta) -> list[dict]:
             continue
         for b, m in enumerate(group_members(label)):
             idx = pos[order[m]]
+            if sheet is not None and stage == "collector":  # each sheet's forms, all units
+                mine = sheet[idx][sheet[idx] >= 0]
+                idx = np.union1d(idx, np.flatnonzero(np.isin(sheet, mine) & (sheet >= 0)))
             in_burst[idx] = True
             rows.append(
                 _burst_row(d, stage, idx, peak=int(peaks[b]), minimum=minimum, window=window)

@@ -27,6 +27,7 @@ from evalstats.stats.quality.burst import burst
 from evalstats.stats.quality.counted import counted_flags
 from evalstats.stats.quality.duplicates import near_duplicate, typed_twice
 from evalstats.stats.quality.flags import flags_frame
+from evalstats.stats.quality.respondents import respondent_flags
 from evalstats.stats.quality.response import forms_response_rates, response_rate_flags
 from evalstats.stats.quality.satisfaction import full_satisfaction
 from evalstats.stats.quality.source import counted_cycle, prepare_forms, unpack_source
@@ -90,6 +91,8 @@ def quality_flags(
     full_satisfaction_n: int | None = None,
     full_satisfaction_level: str = "top_box",
     min_response_rate: float = 0.5,
+    respondent_min_units: int = 3,
+    max_blank_units: float = 0.5,
 ) -> pd.DataFrame:
     """Every data-quality check of a cycle as one tidy table, one row per flag.
 
@@ -130,6 +133,13 @@ def quality_flags(
         What 100 % means: every valid answer the top box (default) or counted satisfied.
     min_response_rate : float
         Response rates below this are flagged (default 0.5).
+    respondent_min_units : int
+        Fewest units a respondent rated for the ``straight_respondent`` check (default 3, at
+        least 2).  The respondent checks run only on forms whose ``respondent`` column shows
+        one person on several forms (:mod:`evalstats.stats.quality.respondents`).
+    max_blank_units : float
+        Share of a cycle's units left blank above which the ``blank_units`` row counts and
+        names a respondent (default 0.5).
 
     Returns
     -------
@@ -183,6 +193,8 @@ def quality_flags(
         "full_satisfaction_level", full_satisfaction_level, FULL_SATISFACTION_LEVELS
     )
     min_rate = _check_rate("min_response_rate", min_response_rate)
+    respondent_min_units = _check_int("respondent_min_units", respondent_min_units, 2)
+    max_blank = _check_rate("max_blank_units", max_blank_units)
 
     if counted is not None:
         return counted_flags(
@@ -211,6 +223,7 @@ def quality_flags(
         *burst(d, burst_min, window),
         *full_satisfaction(d, full_satisfaction_n, level),
         *response_rate_flags(d, forms_response_rates(d, forms_issued, voided), min_rate),
+        *respondent_flags(d, respondent_min_units, max_blank),
     ]
     return flags_frame(rows, d)
 

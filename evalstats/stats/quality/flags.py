@@ -30,7 +30,13 @@ CHECKS = (
     "full_satisfaction",
     "response_rate",
 )
+RESPONDENT_CHECKS = ("straight_respondent", "duplicate_respondent", "blank_units")
+"""Checks that need the forms' ``respondent`` (:mod:`evalstats.stats.quality.respondents`),
+after :data:`CHECKS` in the table's order; they give rows only when respondents share forms."""
 SEVERITY = {
+    "straight_respondent": "info",
+    "duplicate_respondent": "warning",
+    "blank_units": "info",
     "typed_twice": "info",
     "near_duplicate": "warning",
     "straight_lining": "info",
@@ -75,7 +81,7 @@ def check_checks(checks) -> tuple[str, ...]:
         raise TypeError(f"checks must be a sequence of check names; got {checks!r}")
     out = tuple(checks)
     for c in out:
-        check_option("checks", c, CHECKS)
+        check_option("checks", c, (*CHECKS, *RESPONDENT_CHECKS))
     return out
 
 
@@ -157,7 +163,9 @@ def flags_frame(rows: list[dict], d: QualityData) -> pd.DataFrame:
     key = pd.DataFrame(
         {
             "c": frame["cycle"].to_numpy(dtype=object),
-            "k": frame["check"].map({c: i for i, c in enumerate(CHECKS)}).to_numpy(),
+            "k": frame["check"]
+            .map({c: i for i, c in enumerate((*CHECKS, *RESPONDENT_CHECKS))})
+            .to_numpy(),
             "u": frame["unit"].map(lambda u: u_pos.get(u, big - 1) if u else big).to_numpy(),
             "g": frame["group"].map(lambda g: g_pos.get(g, big - 1) if g else big).to_numpy(),
             "o": frame["collector"].to_numpy(dtype=object),
@@ -239,6 +247,7 @@ __all__ = [
     "CHECKS",
     "DEFAULT_EXCLUDE",
     "QUALITY_COLUMNS",
+    "RESPONDENT_CHECKS",
     "SEVERITY",
     "check_checks",
     "check_flags",

@@ -1,0 +1,538 @@
+"""The wide layout: one row per respondent, one column per unit × content, made long.
+
+The matrix 测评表 of 民主评议 and online-survey exports have one row per respondent and one
+rating column per unit × content (``党政办—政务公开``, ``3、办事效率（财政所）``).
+:func:`widen` turns such a table into the long responses table the validation reads (one row
+per form: the respondent's answers about one unit) and a :class:`WideMap` that leads every
+problem and every form back to the original file, row and column header.
+
+Header forms (:func:`parse_rating_header`; matched after NFKC normalisation with white space
+removed and case folded, so ``－`` is ``-`` and ``：`` is ``:``):
+
+- ``<unit><sep><content>`` and ``<content><sep><unit>``, ``sep`` one of :data:`SEPARATORS`;
+- the unit or the content in brackets: ``政务公开（党政办）``, ``党政办(政务公开)``;
+- an optional question number in front: ``3.``, ``3、``, ``Q3_``, ``(3)``;
+- the unit and the content written together without a separator (``党政办政务公开``; the
+  header of a cell wrapped over two lines reads so), when a units file names the units;
+- a scheme with a single content: the unit alone (one overall level per unit).
+
+The unit is named by its code, name or English name (the units file's), the content by a
+dimension's code, label or alias; a content naming the comment column (``意见建议``) makes a
+per-unit comment column.  A header that names two units or two contents is an error naming the
+column, never a guess; so is a header naming two units or two contents
+(``建管站-运管站-政务公开``).
+
+Each row becomes one form per unit rated on it (a unit whose cells are all blank on that row is
+not a form for it): form id ``<row id>/<unit code>``, ``respondent`` the row id (the form id
+column, else :data:`ROW_ID_HEADERS`, else the row number); group, submission time, collector
+and comment come from the row (a unit's own comment column replaces the row's comment for its
+form).
+
+Examples
+--------
+>>> units = {"u01": "U01", "党政办": "U01", "u02": "U02"}
+>>> contents = {"政务公开": "transparency", "transparency": "transparency"}
+>>> parse_rating_header("3、党政办－政务公开", units=units, contents=contents)
+{('U01', 'transparency')}
+>>> parse_rating_header("政务公开（U02）", units=units, contents=contents)
+{('U02', 'transparency')}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from evalstats.core.scheme import Scheme, normalize_label
+from evalstats.inputs.read.raw import RawTable, problem, problems_frame
+
+SEPARATORS = ("-", "—", "–", "_", "/", "|", ":", "·", "・")
+"""Separators between the unit and the content of a rating header (after NFKC: ``－`` → ``-``,
+``：`` → ``:``, ``／`` → ``/``, ``｜`` → ``|``)."""
+ROW_ID_HEADERS = ("答卷编号", "答卷序号", "序号", "row_id", "row id", "no.")
+"""Headers of a wide file's row id when it has no form-id column (else the row number)."""
+SYNTHETIC_ROW_BASE = 1 << 40
+"""Row numbers of the long table made by :func:`widen` start here (one per form); the
+:class:`WideMap` turns them back into the original rows."""
+
+_NUMBER = re.compile(r"^(?:q?\d+(?:[.、_:)\-]|(?=\D))|\(\d+\))")
+_BRACKETS = re.compile(r"^(?P<outer>.+?)[(\[【〔](?P<inner>[^()\[\]【】〔〕]+)[)\]】〕]$")
+_TOKENS = re.compile("[" + re.escape("".join(SEPARATORS)) + r"()\[\]【】〔〕]")
+_ROW_REF = re.compile(r"(?<=row )(\d+)")
+
+
+def content_lookup(scheme: Scheme) -> dict[str, str]:
+    """Normalised content names → dimension code, and comment headers → ``"comment"``.
+
+    Examples
+    --------
+    >>> from evalstats.core.scheme import load_scheme
+    >>> content_lookup(load_scheme())["办事效率"]
+    'efficiency'
+    """
+    out = {}
+    for alias, code in scheme.header_lookup("responses").items():
+        if code == "comment":
+            out[alias] = "comment"
+    for d in scheme.dimensions:
+        for text in (d.code, d.label_zh, d.label_en, *d.aliases):
+            out[normalize_label(text)] = d.code
+    return out
+
+
+def _splits(text: str):
+    """(left, right) parts of ``text`` around each separator and bracket."""
+    m = _BRACKETS.match(text)
+    if m:
+        outer = m.group("outer").rstrip("".join(SEPARATORS))
+        yield outer, m.group("inner")
+    for i, ch in enumerate(text):
+        if ch in SEPARATORS and 0 < i < len(text) - 1:
+            yield text[:i], text[i + 1 :]
+
+
+def parse_rating_header(
+    header, *, units: Mapping[str, str] | None, contents: Mapping[str, str], single=None
+) -> set[tuple[str, str]]:
+    """The (unit, content) pairs a header can mean; empty when it names none.
+
+    Parameters
+    ----------
+    header : str
+        The header as written.
+    units : Mapping or None
+        Normalised unit code / name → unit code (None: no units file, any text is a unit).
+    contents : Mapping
+        :func:`content_lookup`.
+    single : str, optional
+        The scheme's only dimension code: a header naming a unit alone means that content.
+
+    Returns
+    -------
+    set of tuple
+        One pair for a clear header, two or more for an ambiguous one.
+
+    Examples
+    --------
+    >>> parse_rating_header("Q3_U01_transparency", units={"u01": "U01"},
+    ...                     contents={"transparency": "transparency"})
+    {('U01', 'transparency')}
+    """
+    text = normalize_label(header)
+    texts = [text]
+    m = _NUMBER.match(text)
+    if m and m.end() < len(text):
+        texts.append(text[m.end() :].lstrip("".join(SEPARATORS)))
+    found: set[tuple[str, str]] = set()
+
+    def unit_of(part):
+        if units is None:
+            return part if part and part not in contents else None
+        return units.get(part)
+
+    for t in texts:
+        if single is not None and units is not None and t in units:
+            found.add((units[t], single))
+        for left, right in _splits(t):
+            for u, c in ((left, right), (right, left)):
+                unit, content = unit_of(u), contents.get(c)
+                if unit is not None and content is not None:
+                    found.add((unit, content))
+        if not found and units is not None:
+            found = _joined(t, units, contents)
+        if found:
+            break
+    if not found and units is not None:
+        found = _several(texts[-1], units, contents)
+    return found
+
+
+def _joined(t: str, units, contents) -> set[tuple[str, str]]:
+    """Unit and content written together without a separator: 党政办政务公开, 政务公开党政办."""
+    found = set()
+    for i in range(1, len(t)):
+        for u, c in ((t[:i], t[i:]), (t[i:], t[:i])):
+            if u in units and c in contents:
+                found.add((units[u], contents[c]))
+    return found
+
+
+def _several(t: str, units, contents) -> set[tuple[str, str]]:
+    """A header naming several units or contents (``建管站-运管站-政务公开``): every pair."""
+    tokens = [x for x in _TOKENS.split(t) if x]
+    named_units = {units[x] for x in tokens if x in units}
+    named = {contents[x] for x in tokens if x in contents}
+    if named_units and named and len(named_units) + len(named) > 2:
+        return {(u, c) for u in named_units for c in named}
+    return set()
+
+
+@dataclass(frozen=True)
+class WideMap:
+    """How the long table made by :func:`widen` leads back to the wide file.
+
+    Attributes
+    ----------
+    file : str
+        The wide file as named in problems.
+    rows : numpy.ndarray
+        Original row number of each long row (form).
+    units : numpy.ndarray
+        Unit code of each long row.
+    respondent : numpy.ndarray
+        Respondent id (the row id, text) of each long row.
+    headers : Mapping[tuple[str, str], str]
+        (unit, content) → the column header as written.
+    long_columns : Mapping[str, str]
+        Header written in the long table → content code, for its per-unit columns.
+    """
+
+    file: str
+    rows: np.ndarray
+    units: np.ndarray
+    respondent: np.ndarray
+    headers: Mapping
+    long_columns: Mapping
+
+    def original_rows(self, rows) -> np.ndarray:
+        """Row numbers of the long table (and others) as the user sees them in the file."""
+        v = np.asarray(rows, dtype=np.int64)
+        syn = v >= SYNTHETIC_ROW_BASE
+        out = v.copy()
+        out[syn] = self.rows[v[syn] - SYNTHETIC_ROW_BASE]
+        return out
+
+    def restore_forms(self, frame: pd.DataFrame, columns=("source_row", "first_row")):
+        """``frame`` with its row-number columns (when present) as original rows."""
+        out = frame.copy()
+        for c in columns:
+            if c in out.columns and len(out):
+                out[c] = pd.Series(self.original_rows(out[c].to_numpy()), index=out.index)
+        return out
+
+    def restore_problems(self, problems: pd.DataFrame) -> pd.DataFrame:
+        """Problems of the long table named by the original row and column header.
+
+        A problem of a per-unit column (a content, a unit's comment) names that unit's column;
+        problems of a row's own cells, repeated once per form of the row, are kept once.
+        """
+        if len(problems) == 0:
+            return problems
+        out = problems.copy()
+        rows = pd.to_numeric(out["row"], errors="coerce").to_numpy(dtype=float)
+        hit = (out["file"] == self.file).to_numpy() & (rows >= SYNTHETIC_ROW_BASE)
+        idx = np.flatnonzero(hit)
+        k = rows[idx].astype(np.int64) - SYNTHETIC_ROW_BASE
+        new_rows = out["row"].to_numpy(dtype=object).copy()
+        new_cols = out["column"].to_numpy(dtype=object).copy()
+        for i, kk in zip(idx, k, strict=True):
+            new_rows[i] = int(self.rows[kk])
+            code = self.long_columns.get(new_cols[i])
+            if code is not None:
+                new_cols[i] = self.headers.get((self.units[kk], code), new_cols[i])
+        out["row"] = new_rows
+        out["column"] = new_cols
+        here = (out["file"] == self.file).to_numpy()
+        if here.any():
+            out.loc[here, "reason"] = [
+                _ROW_REF.sub(lambda m: str(self.original_rows([int(m.group(1))])[0]), str(r))
+                for r in out.loc[here, "reason"]
+            ]
+        key = out.astype(str)
+        return out[~key.duplicated()].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The rating columns found: (unit, content) → frame column, and the problems."""
+
+    pairs: dict
+    units: list  # unit codes in order of first column
+    row_id: str | None  # frame column of the row id
+    problems: list
+
+
+def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
+    contents = content_lookup(scheme)
+    single = scheme.dimension_codes[0] if len(scheme.dimension_codes) == 1 else None
+    pairs: dict[tuple[str, str], str] = {}
+    units: list[str] = []
+    problems = []
+    row_id = raw.column_for("form_id")
+    id_headers = {normalize_label(h) for h in ROW_ID_HEADERS}
+    for label, code in raw.columns.items():
+        if code in ("unit", *scheme.dimension_codes):  # names no unit or no content here
+            problems.append(
+                problem(
+                    "warning",
+                    raw.file,
+                    row=raw.header_row,
+                    column=raw.written[label],
+                    value=None,
+                    reason=f"unknown column is ignored (column {raw.letters[label]})",
+                    code="unknown_column",
+                )
+            )
+            continue
+        if code is not None and code != "comment":
+            continue
+        if code is None and row_id is None and normalize_label(raw.written[label]) in id_headers:
+            row_id = label
+            continue
+        found = parse_rating_header(
+            raw.written[label], units=unit_lookup, contents=contents, single=single
+        )
+        if unit_lookup is None:  # no units file: the unit as written, not case-folded
+            found = {(_as_written(raw.written[label], u), c) for u, c in found}
+        if code == "comment" and not found:
+            continue  # the row's comment
+        head = raw.written[label]
+        where = {"row": raw.header_row, "column": head, "value": None}
+        if len(found) > 1:
+            named = "; ".join(f"{u} × {c}" for u, c in sorted(found))
+            problems.append(
+                problem(
+                    "error",
+                    raw.file,
+                    **where,
+                    reason=f"ambiguous column header: it can name {named}; rename the column "
+                    "so that it names one unit and one content",
+                    code="ambiguous_header",
+                )
+            )
+        elif found:
+            pair = next(iter(found))
+            if pair in pairs:
+                first = pairs[pair]
+                problems.append(
+                    problem(
+                        "error",
+                        raw.file,
+                        **where,
+                        reason=f"duplicated column: column {raw.letters[label]} means the same "
+                        f"as column {raw.letters[first]} ({raw.written[first]})",
+                        code="duplicate_column",
+                    )
+                )
+            else:
+                pairs[pair] = label
+                if pair[0] not in units:
+                    units.append(pair[0])
+        else:
+            problems.append(
+                problem(
+                    "warning",
+                    raw.file,
+                    **where,
+                    reason=f"unknown column is ignored (column {raw.letters[label]})",
+                    code="unknown_column",
+                )
+            )
+    return _Columns(pairs, units, row_id, problems)
+
+
+def _as_written(header: str, key: str) -> str:
+    """The part of ``header`` that normalises to ``key`` (its case kept), else ``key``."""
+    text = "".join(unicodedata.normalize("NFKC", str(header)).split())
+    i = text.casefold().find(key)
+    if i < 0 or len(text.casefold()) != len(text):
+        return key
+    return text[i : i + len(key)]
+
+
+def is_wide(raw: RawTable, scheme: Scheme, unit_lookup=None) -> bool:
+    """Whether ``raw`` (a responses table) is in the wide layout: the scheme says so, or (with
+    ``layout = "auto"``) it has no unit column and some header names a unit and a content.
+
+    Examples
+    --------
+    >>> from evalstats.core.scheme import load_scheme
+    >>> from evalstats.inputs.read.raw import empty_raw
+    >>> is_wide(empty_raw("responses", "r.csv", []), load_scheme())
+    False
+    """
+    if scheme.layout != "auto":
+        return scheme.layout == "wide"
+    if raw.header_row is None or raw.column_for("unit") is not None:
+        return False
+    return any(
+        code in (None, "comment")
+        and any(
+            c != "comment"
+            for _, c in parse_rating_header(
+                raw.written[label],
+                units=unit_lookup or None,
+                contents=content_lookup(scheme),
+                single=scheme.dimension_codes[0] if len(scheme.dimension_codes) == 1 else None,
+            )
+        )
+        for label, code in raw.columns.items()
+    )
+
+
+def widen(raw: RawTable, scheme: Scheme, unit_lookup=None) -> tuple[RawTable, WideMap | None]:
+    """The long responses table of a wide one, and the map back; ``(raw, None)`` when ``raw``
+    is not wide (:func:`is_wide`).
+
+    Parameters
+    ----------
+    raw : RawTable
+        The responses as read (identifier columns already blanked).
+    scheme : Scheme
+    unit_lookup : Mapping, optional
+        Normalised unit code / name → unit code (the units file's); empty or None: no units
+        file, the text beside the content is the unit.
+
+    Returns
+    -------
+    tuple
+        The long :class:`RawTable` (one row per form; its row numbers start at
+        :data:`SYNTHETIC_ROW_BASE`) and its :class:`WideMap`.
+
+    Examples
+    --------
+    >>> long, wide = widen(raw, scheme, units.lookup)  # doctest: +SKIP
+    """
+    if raw.table != "responses" or not is_wide(raw, scheme, unit_lookup):
+        return raw, None
+    lookup = unit_lookup or None
+    cols = _find_columns(raw, scheme, lookup)
+    problems = [*raw.problems.to_dict("records"), *cols.problems]
+    if not cols.pairs:
+        problems.append(
+            problem(
+                "error",
+                raw.file,
+                row=raw.header_row,
+                column=None,
+                value=None,
+                reason="wide layout: no column header names a unit and a content (write e.g. "
+                "党政办-政务公开)",
+                code="no_rating_columns",
+            )
+        )
+    return _long_table(raw, scheme, cols, problems)
+
+
+def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
+    """The long table: one row per (row, unit) with some cell filled, in row order."""
+    n, units = len(raw.frame), cols.units
+    nu = len(units)
+    dims = list(scheme.dimension_codes)
+    filled = np.zeros((n, nu), bool)
+    for (u, _c), label in cols.pairs.items():
+        filled[:, units.index(u)] |= raw.frame[label].notna().to_numpy()
+    row_ids = _row_ids(raw, cols.row_id)
+    empty = ~filled.any(axis=1) if nu else np.ones(n, bool)
+    for i in np.flatnonzero(empty):
+        problems.append(
+            problem(
+                "warning",
+                raw.file,
+                row=int(raw.row_numbers[i]),
+                column=None,
+                value=None,
+                reason="no unit is rated on this row; the row makes no form",
+                code="empty_wide_row",
+            )
+        )
+    flat = np.flatnonzero(filled.ravel())
+    ii, jj = np.divmod(flat, max(nu, 1))
+    by_unit = np.split(np.argsort(jj, kind="stable"), np.cumsum(np.bincount(jj, minlength=nu)))
+
+    def gather(content):
+        """The long rows' cells of ``content`` (None where the unit has no such column)."""
+        out = np.full(len(flat), None, dtype=object)
+        for j, u in enumerate(units):
+            label = cols.pairs.get((u, content))
+            if label is not None:
+                pos = by_unit[j]
+                out[pos] = raw.frame[label].to_numpy(dtype=object)[ii[pos]]
+        return out
+
+    unit_arr = np.asarray(units, dtype=object)[jj] if nu else np.array([], object)
+    rid = row_ids[ii]
+    fid = np.full(len(flat), None, dtype=object)
+    ok = ~pd.isna(rid)
+    fid[ok] = rid[ok] + "/" + unit_arr[ok]
+    data, columns, written, letters = {}, {}, {}, {}
+
+    def add(label, code, values, head, letter):
+        data[label], columns[label], written[label], letters[label] = values, code, head, letter
+
+    id_head = raw.written[cols.row_id] if cols.row_id else "(row number)"
+    id_letter = raw.letters[cols.row_id] if cols.row_id else ""
+    add("问卷编号", "form_id", fid, id_head, id_letter)
+    add("被评单位", "unit", unit_arr, "(unit of the column header)", "")
+    long_columns = {}
+    for lab, code in raw.columns.items():
+        if code in (None, "form_id", "unit", "comment", *dims, *scheme.identifier_columns):
+            continue
+        add(lab, code, raw.frame[lab].to_numpy(dtype=object)[ii], raw.written[lab], "")
+    row_comment_label = next(
+        (
+            lab
+            for lab, c in raw.columns.items()
+            if c == "comment" and lab not in cols.pairs.values()
+        ),
+        None,
+    )
+    comment = gather("comment")
+    if row_comment_label is not None:
+        row_comment = raw.frame[row_comment_label].to_numpy(dtype=object)[ii]
+        has_own = np.array([(u, "comment") in cols.pairs for u in units], bool)[jj] if nu else ok
+        comment = np.where(has_own, comment, row_comment)
+    head = raw.written[row_comment_label] if row_comment_label else "意见建议"
+    add("意见建议", "comment", comment, head, "")
+    long_columns[head] = "comment"
+    for d in dims:
+        label = scheme.label("dimensions", d)
+        add(label, d, gather(d), label, "")
+        long_columns[label] = d
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
+    long = dataclasses.replace(
+        raw,
+        frame=frame,
+        columns=MappingProxyType(columns),
+        written=MappingProxyType(written),
+        letters=MappingProxyType(letters),
+        numeric=MappingProxyType({}),
+        row_numbers=SYNTHETIC_ROW_BASE + np.arange(len(flat), dtype=np.int64),
+        problems=problems_frame(problems),
+    )
+    headers = {pair: raw.written[lab] for pair, lab in cols.pairs.items()}
+    wide = WideMap(
+        file=raw.file,
+        rows=raw.row_numbers[ii],
+        units=unit_arr,
+        respondent=rid,
+        headers=MappingProxyType(headers),
+        long_columns=MappingProxyType(long_columns),
+    )
+    return long, wide
+
+
+def _row_ids(raw: RawTable, label: str | None) -> np.ndarray:
+    """Each row's id as text (None when blank): the id column, else the row number."""
+    if label is None:
+        return np.array([str(r) for r in raw.row_numbers], dtype=object)
+    return raw.frame[label].to_numpy(dtype=object).copy()
+
+
+__all__ = [
+    "ROW_ID_HEADERS",
+    "SEPARATORS",
+    "SYNTHETIC_ROW_BASE",
+    "WideMap",
+    "content_lookup",
+    "is_wide",
+    "parse_rating_header",
+    "widen",
+]
