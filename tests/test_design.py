@@ -405,16 +405,20 @@ def test_score_cycle_and_year_use_the_design_when_respondents_are_shared():
     assert year2["p_last"].notna().all()
 
 
-def test_respondent_in_two_groups_is_refused():
+def test_respondent_in_two_groups_is_one_respondent_in_each():
+    """Clusters nested in strata (R's nest = TRUE): one phone pseudonym that rated as a resident
+    and as a deputy is two respondents, never an error in the middle of an analysis."""
     forms = forms_of(
-        [("x", "public", "A", ["satisfied"] * 5), ("x", "deputy", "B", ["satisfied"] * 5)]
+        [
+            ("x", "public", "A", ["satisfied"] * 5),
+            ("x", "public", "B", ["dissatisfied"] * 5),
+            ("x", "deputy", "B", ["satisfied"] * 5),
+        ]
     )
-    with pytest.raises(ValueError) as e:
-        respondent_design(forms, scheme=S)
-    assert str(e.value) == (
-        "forms['respondent']: respondent(s) ['x'] appear in more than one group of a cycle; "
-        "a respondent belongs to one group"
-    )
+    d = respondent_design(forms, scheme=S)
+    assert d.kind == "respondents" and d.n_clusters == 2 and d.n_forms == 3
+    strata = {int(d.stratum[c]) for c in d.cluster}
+    assert len(strata) == 2  # each cluster in its own group's stratum
 
 
 def test_design_that_does_not_match_is_refused():

@@ -187,10 +187,10 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         otherwise ``kind = "forms"`` (each form its own cluster, strata the cycle × unit ×
         group cells: every number as without the column).
 
-    Raises
-    ------
-    ValueError
-        A respondent appears in two groups of one cycle (the group is the stratum).
+    Notes
+    -----
+    Clusters are nested in strata (R's ``svydesign(..., nest = TRUE)``): a respondent named in
+    two groups of one cycle counts as one respondent in each group.
 
     Examples
     --------
@@ -215,7 +215,16 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         missing = resp.isna().to_numpy()
         # a form without a respondent is its own respondent
         labels = np.where(missing, "\x00" + pd.Series(np.arange(n)).astype(str), resp.astype(str))
-        key = pd.Series(f.cyc.astype(str)) + "\x1f" + pd.Series(labels)
+        # clusters nested in strata (R's nest = TRUE): a respondent who rated in two groups of
+        # a cycle (a resident who also answered for an enterprise, one phone pseudonym) is one
+        # respondent in each group
+        key = (
+            pd.Series(f.cyc.astype(str))
+            + "\x1f"
+            + pd.Series(f.group.astype(str))
+            + "\x1f"
+            + pd.Series(labels)
+        )
         rid, uniq = pd.factorize(key, sort=True)
         shared = len(uniq) < n
     if not shared:
@@ -224,13 +233,6 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
     n_cl = int(rid.max()) + 1
     strat_of = np.full(n_cl, -1, np.int64)
     strat_of[rid] = f.cyc * ng + f.group
-    bad = strat_of[rid] != f.cyc * ng + f.group
-    if bad.any():
-        names = sorted(set(forms[RESPONDENT_COLUMN].astype(str).to_numpy()[bad]))[:5]
-        raise ValueError(
-            f"forms[{RESPONDENT_COLUMN!r}]: respondent(s) {names} appear in more than one "
-            "group of a cycle; a respondent belongs to one group"
-        )
     _, per_unit_new = _lexsort_rows(rid, f.unit)
     repeated = int(per_unit_new.sum()) < n
     # one row per distinct pattern of a respondent × unit
