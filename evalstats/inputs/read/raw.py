@@ -176,6 +176,25 @@ def problem(severity, file, *, row, column, value, reason, code) -> dict:
     }
 
 
+def unknown_column(raw: RawTable, label: str) -> dict:
+    """The warning that column ``label`` of ``raw`` names nothing the reader uses.
+
+    Examples
+    --------
+    >>> unknown_column(raw, "备注")["reason"]  # doctest: +SKIP
+    'unknown column is ignored (column F)'
+    """
+    return problem(
+        "warning",
+        raw.file,
+        row=raw.header_row,
+        column=raw.written[label],
+        value=None,
+        reason=f"unknown column is ignored (column {raw.letters[label]})",
+        code="unknown_column",
+    )
+
+
 def column_letter(index: int) -> str:
     """Spreadsheet column letter of a 0-based column index (0 → A, 26 → AA)."""
     letters = ""
@@ -212,4 +231,5 @@ __all__ = [
     "problem",
     "problems_frame",
     "row_objects",
+    "unknown_column",
 ]

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from evalstats.core.scheme import Scheme, normalize_label
-from evalstats.inputs.read.raw import RawTable, problem, problems_frame
+from evalstats.inputs.read.raw import RawTable, problem, problems_frame, unknown_column
 
 SEPARATORS = ("-", "—", "–", "_", "/", "|", ":", "·", "・")
 """Separators between the unit and the content of a rating header (after NFKC: ``－`` → ``-``,
@@ -269,17 +269,7 @@ def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
     id_headers = {normalize_label(h) for h in ROW_ID_HEADERS}
     for label, code in raw.columns.items():
         if code in ("unit", *scheme.dimension_codes):  # names no unit or no content here
-            problems.append(
-                problem(
-                    "warning",
-                    raw.file,
-                    row=raw.header_row,
-                    column=raw.written[label],
-                    value=None,
-                    reason=f"unknown column is ignored (column {raw.letters[label]})",
-                    code="unknown_column",
-                )
-            )
+            problems.append(unknown_column(raw, label))
             continue
         if code is not None and code != "comment":
             continue

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from evalstats.core.scheme import Scheme, normalize_label
 from evalstats.inputs.read import RawTable
+from evalstats.inputs.read.raw import unknown_column
 from evalstats.inputs.validate.problems import ProblemCollector
 
 OPTIONAL_COLUMNS = {
@@ -95,15 +96,7 @@ def check_columns(raw: RawTable, scheme: Scheme, required, col: ProblemCollector
     found: dict[str, str] = {}
     for label, code in raw.columns.items():
         if code is None:
-            col.add(
-                "warning",
-                raw.file,
-                row=raw.header_row,
-                column=raw.written[label],
-                value=None,
-                reason=f"unknown column is ignored (column {raw.letters[label]})",
-                code="unknown_column",
-            )
+            col.rows.append(unknown_column(raw, label))
         elif code in found:
             first = found[code]
             col.add(
