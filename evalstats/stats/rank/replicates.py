@@ -110,7 +110,7 @@ def run_replicates(
     chunk order, so the result does not depend on the number of threads.  BLAS runs on one
     thread meanwhile (``threadpoolctl``): the draws' matrix products are small (cells × 2D
     features × forms) and multithreaded OpenBLAS, on cores the workers already use, made them
-    30-40× slower on the demo (issue 16); the sums are of whole numbers, so exact either way.  ``sampler`` draws
+    30-40× slower on the demo at a load of 2 (issue 16).  ``sampler`` draws
     the per-cell sums (default: :class:`~evalstats.stats.rank.resample.Resampler`, forms
     within cells; :class:`~evalstats.stats.rank.clustered.RespondentResampler` when forms
     share respondents).
