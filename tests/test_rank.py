@@ -601,6 +601,26 @@ def agree(fast, slow, n_fast, n_slow):
         assert abs(p - q) <= 4 * se + 1e-12, (u, p, q, se)
 
 
+def test_replicates_run_blas_on_one_thread(monkeypatch):
+    """Issue 16: the draws' small matrix products ran 30-40x slower on OpenBLAS's own threads
+    beside the replicate workers; run_replicates limits BLAS to one thread while it draws."""
+    from threadpoolctl import threadpool_info
+
+    import evalstats.stats.rank.replicates as replicates
+
+    seen = []
+    tally = replicates.RankBlock.tally
+
+    def spy(self, comp, top_n):
+        seen.append({d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"})
+        return tally(self, comp, top_n)
+
+    monkeypatch.setattr(replicates.RankBlock, "tally", spy)
+    units = pd.DataFrame({"unit": list("ABCD"), "series": ["administration"] * 4})
+    rank_uncertainty(patterns_of(small_case()), units=units, n_resamples=200, rng=1)
+    assert seen and all(threads <= {1} for threads in seen)
+
+
 def test_p_last_agrees_with_brute_force_form_resampling():
     forms = small_case()
     series = dict.fromkeys("ABCD", "administration")

@@ -117,6 +117,25 @@ def test_control_characters_removed_newline_kept():
     assert neutralize_text("a\ud800b") == "a\ufffdb"
 
 
+# the characters the cleaning acts on, and letters, digits and blanks around them
+_NEUTRALIZE_ALPHABET = [
+    *"ab1好 \t\r\n=+-@＝＋－＠'",
+    "\x07", "\x1c", "\x85", "\xa0", "\u1680", "\u200b", "\u202e", "\u3000", "\ufffe",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(_NEUTRALIZE_ALPHABET), max_size=6), max_size=4))
+def test_neutralize_screen_keeps_every_change(texts):
+    """The screen that skips plain columns (issue 16) never skips a column the full cleaning
+    would change: object and str columns come out as cell-by-cell neutralize_text."""
+    for dtype in (object, "str"):
+        out, n = neutralize(pd.DataFrame({"c": pd.Series(texts, dtype=dtype)}))
+        expected = [neutralize_text(t) for t in texts]
+        assert out["c"].tolist() == expected
+        assert n == sum(e != t for e, t in zip(expected, texts, strict=True))
+
+
 def test_numbers_untouched_text_numbers_neutralised():
     df = pd.DataFrame(
         {

@@ -694,12 +694,27 @@ COMMANDS = {
 }
 
 
+def _skip_iri_grammars() -> None:
+    """Keep ``jsonschema`` from importing ``rfc3987_syntax`` in this process.
+
+    nbformat (papermill, nbconvert) imports jsonschema, whose optional ``iri`` format checker
+    imports ``rfc3987_syntax`` when installed (JupyterLab's dependencies bring it); its 1.1
+    release compiles 38 grammars at import, 2-3 s of every run (jsonschema issue 1392, fixed by
+    the lazy ``rfc3987-syntax2`` fork).  Neither nbformat nor evalstats checks IRI formats, so
+    the console script marks the module absent (``None`` in ``sys.modules``: its import raises
+    ImportError, which jsonschema expects); nothing changes once jsonschema is imported.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``evalstats`` console script.
 
     The console language comes from ``--lang`` or ``EVALSTATS_LANG`` before the parser is
     built (:func:`evalstats.run.console.console_lang`), so the help is in that language too.
     """
+    _skip_iri_grammars()
     argv = sys.argv[1:] if argv is None else list(argv)
     configure(lang="zh")  # safe streams and a handler, whatever happens next
     try:

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
@@ -247,6 +246,8 @@ def feldt_interval(alpha, n, k, *, confidence_level: float = 0.95):
     df1 = n - 1.0
     df2 = df1 * (np.asarray(k, np.float64) - 1.0)
     g = 1.0 - level
+    from scipy import stats  # here: the labels of this package need no scipy.stats
+
     with np.errstate(invalid="ignore"):
         upper_q = stats.f.ppf(1.0 - g / 2.0, df1, df2)
         lower_q = stats.f.ppf(g / 2.0, df1, df2)

@@ -36,6 +36,27 @@ QUOTE = "'"
 # and U+FFFE / U+FFFF — one rule for every document (evalstats.core.text)
 CONTROL_CHARS = UNSAFE_CHARS
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# a character that :func:`_clean_strings` removes or replaces, anywhere in a cell
+_CHANGED_CHARS = re.compile(CONTROL_CHARS + "|[\r\t\ud800-\udfff]")
+# distinct cells screened in Python before the vectorised work (a few string operations per
+# column cost more than the screen on the tables of a report, most of whose cells are plain)
+_SCREEN_MAX = 20_000
+
+
+def _may_change(sub: pd.Series) -> bool:
+    """False only when :func:`_clean_strings` leaves every cell of ``sub`` (str) as it is.
+
+    A cell can change only if it holds a character that is removed or replaced, or if its
+    first character is not a letter or digit (a formula prefix, a tab, a blank before one);
+    a letter or digit is neither whitespace nor a control, so it stays first.  Tested on
+    the distinct cells; a column with more than ``_SCREEN_MAX`` cells is not screened.
+    """
+    if len(sub) > _SCREEN_MAX:
+        return True
+    for v in sub.unique():
+        if v and (not v[0].isalnum() or _CHANGED_CHARS.search(v)):
+            return True
+    return False
 
 
 def _clean_strings(sub: pd.Series) -> pd.Series:
@@ -85,6 +106,8 @@ def _neutralize_strings(s: pd.Series) -> tuple[pd.Series, int]:
     if not present.any():
         return s, 0
     sub = s[present]
+    if not _may_change(sub):
+        return s, 0
     new = _clean_strings(sub)
     changed = (new != sub).to_numpy(dtype=bool)
     if not changed.any():
@@ -106,6 +129,8 @@ def _neutralize_objects(s: pd.Series) -> tuple[pd.Series, int]:
     if not mask.any():
         return s, 0
     sub = s[mask].astype(object)
+    if not _may_change(sub):
+        return s, 0
     new = _clean_strings(sub)
     changed = (new.to_numpy(dtype=object) != sub.to_numpy(dtype=object)).astype(bool)
     if not changed.any():

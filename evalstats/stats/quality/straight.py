@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom
 
 from evalstats.stats.multitest import adjust_pvalues
 from evalstats.stats.quality.flags import flag_row
@@ -122,6 +121,8 @@ def straight_lining(
             continue
         m = np.array([(m_u if kind == "unit" else m_c)[i] for kind, i in tests], np.int64)
         k = np.rint([(k_u if kind == "unit" else k_c)[i] for kind, i in tests]).astype(np.int64)
+        from scipy.stats import binom  # here: the labels of this package need no scipy.stats
+
         p = binom.sf(k - 1, m, p0)  # P(X >= k), X ~ Binomial(m, p0)
         adjusted = np.asarray(adjust_pvalues(p, method=adjust, alpha=alpha).adjusted, float)
         for (kind, key), kk, mm, pv, pa in zip(tests, k, m, p, adjusted, strict=True):

@@ -17,13 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from evalstats.stats.rank.cells import Composer
 from evalstats.stats.rank.resample import Resampler
 
 __all__ = ["RankBlock", "rank_quantile", "run_replicates"]
 
-# Worker threads for the replicates (numpy releases the GIL in the heavy calls).
+# Worker threads for the replicates (numpy releases the GIL in the heavy calls).  Each runs
+# BLAS on one thread (:func:`run_replicates`): the draws' many small matrix products are what
+# OpenBLAS would otherwise split over its own threads, on cores these workers already use.
 _THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
@@ -104,7 +107,10 @@ def run_replicates(
     """Draw the replicates chunk by chunk (on up to ``_THREADS`` threads) into ``blocks``.
 
     Chunk ``i`` always uses its own generator seeded from ``gen``, and the counts are added in
-    chunk order, so the result does not depend on the number of threads.  ``sampler`` draws
+    chunk order, so the result does not depend on the number of threads.  BLAS runs on one
+    thread meanwhile (``threadpoolctl``): the draws' matrix products are small (cells × 2D
+    features × forms) and multithreaded OpenBLAS, on cores the workers already use, made them
+    30-40× slower on the demo at a load of 2 (issue 16).  ``sampler`` draws
     the per-cell sums (default: :class:`~evalstats.stats.rank.resample.Resampler`, forms
     within cells; :class:`~evalstats.stats.rank.clustered.RespondentResampler` when forms
     share respondents).
@@ -130,7 +136,7 @@ def run_replicates(
         return [block.tally(comp, top_n) for block in blocks]
 
     threads = max(1, min(_THREADS, len(starts)))
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
         for counts in pool.map(work, range(len(starts))):  # results in chunk order
             for block, c in zip(blocks, counts, strict=True):
                 block.add(c)
