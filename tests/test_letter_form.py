@@ -111,11 +111,14 @@ def test_english_letter_names_the_office_in_english(annual):
         ("cc", "Copies to: " + ", ".join(s.cc_en) + ".")
     ]
     han = re.compile(r"[\u4e00-\u9fff]")
-    assert not [t for k, t in body if k in ("sign", "salutation", "title") and han.search(t)]
-    # a scheme without English texts: the Chinese ones, never the demo's English office
-    bare = dataclasses.replace(s, office_en="", contact_en="", cc_en=())
+    assert not [t for k, t in body if k in ("sign", "salutation", "title", "ref") and han.search(t)]
+    assert ("ref", "Shifan Xingfengban [2026] No. 2") in body  # the 2nd unit, in pinyin
+    # a scheme without English texts: the Chinese ones, never the demo's English office; the
+    # reference number as registered
+    bare = dataclasses.replace(s, office_en="", contact_en="", cc_en=(), office_short_en="")
     q = dataclasses.replace(p, scheme=dataclasses.replace(p.scheme, letters=bare))
     assert body_text(q, lang="en")[-2] == ("sign", s.office)
+    assert ("ref", "示范行风办〔2026〕2号") in body_text(q, lang="en")
 
 
 def test_default_date_is_today(annual):

@@ -434,7 +434,7 @@ def test_letter_settings_defaults(scheme):
     s = scheme.letters
     # the bundled file states the defaults, and the demo office's English texts (a scheme that
     # leaves them out gets "" and its English documents name the Chinese office, never the demo's)
-    english = ("office_en", "signature_en", "contact_en", "cc_en")
+    english = ("office_en", "signature_en", "contact_en", "cc_en", "office_short_en")
     assert s == dataclasses.replace(LetterSettings(), **{k: getattr(s, k) for k in english})
     assert LetterSettings().office_en == "" and LetterSettings().cc_en == ()
     assert s.in_language("en").office == s.office_en != s.office
@@ -442,6 +442,10 @@ def test_letter_settings_defaults(scheme):
     assert s.in_language("zh") is s
     assert s.office == "示范镇政风行风测评工作领导小组办公室" and s.signed_by == s.office
     assert s.reference(year=2026, number=12) == "示范行风办〔2026〕12号"
+    assert s.in_language("en").reference(year=2026, number=12) == "Shifan Xingfengban [2026] No. 12"
+    assert (
+        LetterSettings().in_language("en").reference(year=2026, number=1) == "示范行风办〔2026〕1号"
+    )
     assert s.reply_days == 30 and s.date == "" and s.cc == ("镇党委办公室", "镇纪委")
     assert "letters (反馈函):" in scheme.describe() and "  date                   —" in (
         scheme.describe()
@@ -473,13 +477,19 @@ def test_letter_settings_edited_and_optional(tmp_path, default_text):
             "letters.fax",
             "unknown key; the keys are office, office_short, number_pattern, first_number, "
             "title, date, reply_days, contact, phone, signature, cc, office_en, signature_en, "
-            "contact_en, cc_en",
+            "contact_en, cc_en, office_short_en, number_pattern_en",
         ),
         (
             'number_pattern = "{office_short}〔{year}〕{number}号"',
             'number_pattern = "{office}〔{year}〕{number}号"',
             "letters.number_pattern",
             "unknown placeholder {office}; use {office_short}, {year}, {number}",
+        ),
+        (
+            'number_pattern_en = "{office_short} [{year}] No. {number}"',
+            'number_pattern_en = "{office_short} [{year}] No. {n}"',
+            "letters.number_pattern_en",
+            "unknown placeholder {n}; use {office_short}, {year}, {number}",
         ),
         (
             'title = "关于{cycle_title}政风行风测评结果的反馈函"',

@@ -54,6 +54,12 @@ class LetterSettings:
         The same in English documents; ``""`` for the Chinese text (like a unit's ``name_en``).
     cc_en : tuple of str
         Copies to, in English documents; empty for ``cc`` as written.
+    office_short_en : str
+        The short name in an English document's reference number (e.g. the pinyin of the
+        机关代字); ``""`` keeps the Chinese reference number as registered, unchanged.
+    number_pattern_en : str
+        The reference number in English documents where ``office_short_en`` is given, with the
+        placeholders of ``number_pattern``.
 
     Examples
     --------
@@ -62,6 +68,11 @@ class LetterSettings:
     ('Demo Town Conduct Evaluation Office', '示范镇政风行风测评工作领导小组办公室')
     >>> s.in_language("en").contact  # no English name given: the Chinese one
     '王某某'
+    >>> s.in_language("en").reference(year=2026, number=5)  # nor a short name: as registered
+    '示范行风办〔2026〕5号'
+    >>> t = LetterSettings(office_short_en="Shifan Xingfengban").in_language("en")
+    >>> t.reference(year=2026, number=5)
+    'Shifan Xingfengban [2026] No. 5'
     """
 
     office: str = "示范镇政风行风测评工作领导小组办公室"
@@ -79,14 +90,21 @@ class LetterSettings:
     signature_en: str = ""
     contact_en: str = ""
     cc_en: tuple[str, ...] = ()
+    office_short_en: str = ""
+    number_pattern_en: str = "{office_short} [{year}] No. {number}"
 
     def in_language(self, lang: str) -> LetterSettings:
         """These settings as a document in ``lang`` names them: in English the ``*_en`` texts
-        that are given replace the Chinese ones; in Chinese the settings as they are."""
+        that are given replace the Chinese ones; in Chinese the settings as they are. The
+        reference number is English only where ``office_short_en`` is given."""
         if lang != "en":
             return self
+        short = {}
+        if self.office_short_en:
+            short = {"office_short": self.office_short_en, "number_pattern": self.number_pattern_en}
         return dataclasses.replace(
             self,
+            **short,
             office=self.office_en or self.office,
             signature=self.signature_en or self.signature,
             contact=self.contact_en or self.contact,

@@ -755,6 +755,7 @@ def _parse_letters(r: _Reader, data: dict) -> LetterSettings:
             values[key] = r.get(ld, key, path, str)
     out = dataclasses.replace(default, **values)
     _check_pattern(r, "letters.number_pattern", out.number_pattern, LETTER_NUMBER_FIELDS)
+    _check_pattern(r, "letters.number_pattern_en", out.number_pattern_en, LETTER_NUMBER_FIELDS)
     _check_pattern(r, "letters.title", out.title, LETTER_TITLE_FIELDS)
     if out.date:
         import datetime as _dt
@@ -766,7 +767,7 @@ def _parse_letters(r: _Reader, data: dict) -> LetterSettings:
     return out
 
 
-_ENGLISH_LETTER_TEXTS = ("office_en", "signature_en", "contact_en")
+_ENGLISH_LETTER_TEXTS = ("office_en", "signature_en", "contact_en", "office_short_en")
 
 
 def _parse_headers(r: _Reader, data: dict, dims: list[Item]) -> tuple[dict, dict[str, Any]]:
