@@ -380,13 +380,9 @@ def add_letters_parser(subparsers, *, lang: str = "zh") -> argparse.ArgumentPars
 
 def _add_letters_inputs(lp, t) -> None:
     """``letters``: which cycle and units, from which data and scheme, into which folder."""
-    lp.add_argument(
-        "--cycle",
-        help=t(
-            "期次编号，如 2026A（默认：--data 给出的期次文件夹）",
-            "cycle id, e.g. 2026A (default: the --data cycle folder)",
-        ),
-    )
+    from evalstats.run.runner.command import add_cycle_inputs
+
+    add_cycle_inputs(lp, t)
     lp.add_argument(
         "--units",
         metavar="U1,U2,…",
@@ -394,24 +390,6 @@ def _add_letters_inputs(lp, t) -> None:
             "单位编码，用逗号分隔（默认：所有单位）",
             "unit codes, comma-separated (default: every unit)",
         ),
-    )
-    lp.add_argument(
-        "--data",
-        metavar="DIR",
-        help=t(
-            "存放各期文件夹的文件夹（默认 data/raw），或某一期的文件夹",
-            "folder of cycle folders (default data/raw), or a cycle folder",
-        ),
-    )
-    lp.add_argument(
-        "--scheme",
-        metavar="FILE",
-        help=t("方案 TOML 文件（默认：内置方案）", "a scheme TOML file (default: bundled)"),
-    )
-    lp.add_argument(
-        "--out",
-        metavar="DIR",
-        help=t("报告文件夹（默认 reports）", "reports folder (default reports)"),
     )
 
 

@@ -29,7 +29,7 @@ from evalstats.run.runner.plan import ANALYSES
 from evalstats.run.runner.run import RunResult, run_analysis
 from evalstats.run.signing import signed_line
 
-__all__ = ["add_run_parser", "cmd_run", "shown_path", "summary_lines"]
+__all__ = ["add_cycle_inputs", "add_run_parser", "cmd_run", "shown_path", "summary_lines"]
 
 log = logging.getLogger("evalstats.run")
 
@@ -64,31 +64,7 @@ def add_run_parser(subparsers, *, lang: str = "zh") -> argparse.ArgumentParser:
         ),
     )
     rp.add_argument("analysis", choices=ANALYSES, help=t("哪一种分析", "which analysis"))
-    rp.add_argument(
-        "--cycle",
-        help=t(
-            "期次编号，如 2026A（默认：--data 给出的期次文件夹）",
-            "cycle id, e.g. 2026A (default: the --data cycle folder)",
-        ),
-    )
-    rp.add_argument(
-        "--data",
-        metavar="DIR",
-        help=t(
-            "存放各期文件夹的文件夹（默认 data/raw），或某一期的文件夹",
-            "folder of cycle folders (default data/raw), or a cycle folder",
-        ),
-    )
-    rp.add_argument(
-        "--scheme",
-        metavar="FILE",
-        help=t("方案 TOML 文件（默认：内置方案）", "a scheme TOML file (default: bundled)"),
-    )
-    rp.add_argument(
-        "--out",
-        metavar="DIR",
-        help=t("报告文件夹（默认 reports）", "reports folder (default reports)"),
-    )
+    add_cycle_inputs(rp, t)
     rp.add_argument(
         "-p",
         "--parameter",
@@ -118,6 +94,46 @@ def add_run_parser(subparsers, *, lang: str = "zh") -> argparse.ArgumentParser:
         ),
     )
     return rp
+
+
+def add_cycle_inputs(parser, t) -> None:
+    """Add ``--cycle``, ``--data``, ``--scheme`` and ``--out``: which cycle, from which data and
+    scheme, into which reports folder (``run`` and ``letters`` take the same four).
+
+    ``t`` picks the help text of the console's language (``functools.partial(pick, lang)``).
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_cycle_inputs(p, functools.partial(pick, "en"))
+    >>> p.parse_args(["--cycle", "2026A", "--out", "r"]).out
+    'r'
+    """
+    parser.add_argument(
+        "--cycle",
+        help=t(
+            "期次编号，如 2026A（默认：--data 给出的期次文件夹）",
+            "cycle id, e.g. 2026A (default: the --data cycle folder)",
+        ),
+    )
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help=t(
+            "存放各期文件夹的文件夹（默认 data/raw），或某一期的文件夹",
+            "folder of cycle folders (default data/raw), or a cycle folder",
+        ),
+    )
+    parser.add_argument(
+        "--scheme",
+        metavar="FILE",
+        help=t("方案 TOML 文件（默认：内置方案）", "a scheme TOML file (default: bundled)"),
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help=t("报告文件夹（默认 reports）", "reports folder (default reports)"),
+    )
 
 
 def _add_backend_options(rp, t) -> None:
