@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import tempfile
 from collections.abc import Callable
@@ -47,8 +48,9 @@ from evalstats.counts.backends.judge import judge_rows
 from evalstats.counts.backends.labels import label_codes
 from evalstats.counts.backends.source import KEYS, StagedSource, stage_source
 from evalstats.counts.backends.values import value_problems
+from evalstats.counts.backends.widestage import stage_wide, wide_columns, wide_map
 from evalstats.inputs.read import cycle_files, read_table
-from evalstats.inputs.validate import HasProblems
+from evalstats.inputs.validate import HasProblems, sort_problems
 
 SCI_ID_SQL = r"[+-]?[0-9]+(\.[0-9]*)?[eE][+-]?[0-9]+"
 """A form id in scientific notation (precision lost in Excel), as a DuckDB regular expression."""
@@ -218,7 +220,7 @@ def scan(
     place = _arguments(path, scheme, cycle, memory_limit, raise_on_error, shown=shown)
     today = V.check_today(today)
     col = V.ProblemCollector()
-    src = _stage(place, tmp, col)
+    src, wmap = _stage(place, tmp, col)
     tables = _read_tables(place, src, col)
     codes = _code_functions(place.scheme, tables)
     found = _query_rows(place, src, tables, codes, threads=threads, tmp=tmp, col=col, today=today)
@@ -236,6 +238,10 @@ def scan(
         place, tables, labels=labels, found=found, kept=kept, col=col, today=today
     )
     _scored(place, tables, found, kept, col)
+    problems, duplicates, voided = col.frame(), kept.duplicates, kept.voided
+    if wmap is not None:  # file, row and column header of the wide file
+        problems = sort_problems(wmap.restore_problems(problems))
+        duplicates, voided = wmap.restore_forms(duplicates), wmap.restore_forms(voided)
     scanned = ScannedCycle(
         cycle=place.cycle,
         scheme=place.scheme,
@@ -245,9 +251,9 @@ def scan(
         incidents=incidents,
         exclusions=kept.exclusions,
         inputs=tables.inputs,
-        problems=col.frame(),
-        duplicates=kept.duplicates,
-        voided=kept.voided,
+        problems=problems,
+        duplicates=duplicates,
+        voided=voided,
         rows_read=found.n_rows,
         source=src,
         labels=labels,
@@ -295,15 +301,25 @@ def _arguments(path, scheme, cycle, memory_limit, raise_on_error, *, shown) -> _
     return _Place(scheme, cycle, memory_limit, resp, folder, shown_folder, files)
 
 
-def _stage(place: _Place, tmp: str, col) -> StagedSource:
-    """The responses staged; header problems, dropped identifiers and a missing units file
-    reported."""
+def _stage(place: _Place, tmp: str, col):
+    """``(the responses staged, WideMap or None)``; header problems, dropped identifiers and a
+    missing units file reported.  A wide file is staged long (its map leads back to it)."""
     from evalstats.inputs import pseudonym as _pseudonym
     from evalstats.inputs.read import problem
 
     scheme = place.scheme
     rows: list = []
-    src = stage_source(place.resp, place.shown, scheme, tmp, rows)
+    lookup = _unit_lookup(place)
+
+    def wide_check(headers, names, header_row):
+        return wide_columns(
+            headers, names, scheme, unit_lookup=lookup, file=place.shown, header_row=header_row
+        )
+
+    src = stage_source(place.resp, place.shown, scheme, tmp, rows, wide_check=wide_check)
+    wmap = None
+    if src.wide is not None:
+        src, wmap = _stage_long(place, src, tmp, rows)
     idents = [h for c, h in src.written.items() if c in scheme.identifier_columns]
     if idents and _pseudonym.load_key(None, data_folders=[place.folder]) is None:
         # as validate_cycle: without a key the identifiers are dropped (never read here)
@@ -323,7 +339,57 @@ def _stage(place: _Place, tmp: str, col) -> StagedSource:
         )
     for r in rows:
         col.add(**r)
-    return src
+    return src, wmap
+
+
+def _unit_lookup(place: _Place) -> dict | None:
+    """Normalised unit code or name → unit code, from the units file (None without one): the
+    wide layout's headers name the units."""
+    from evalstats.inputs import validate as V
+
+    fp = place.files.get("units")
+    if fp is None:
+        return None
+    raw = read_table(fp, table="units", scheme=place.scheme, display=place.display(fp))
+    _, lookup, _ = V.validate_units(raw, place.scheme, V.ProblemCollector())
+    return lookup
+
+
+def _stage_long(place: _Place, src: StagedSource, tmp: str, rows: list):
+    """A wide file unpivoted into a long Parquet file (:func:`stage_wide`); its header
+    problems and the rows rating no unit appended to ``rows``; ``(staged source, WideMap)``."""
+    from evalstats.inputs.read import problem
+
+    w = src.wide
+    con = connect(place.memory_limit, None, tmp)
+    try:
+        path, wide_rows, empty = stage_wide(
+            con, src.parquet, w, place.scheme, tmp, row_sql=src.row_sql
+        )
+    finally:
+        con.close()
+    rows.extend(w.long.problems.to_dict("records"))
+    for r in empty:
+        rows.append(
+            problem(
+                "warning",
+                place.shown,
+                row=int(r),
+                column=None,
+                value=None,
+                reason="no unit is rated on this row; the row makes no form",
+                code="empty_wide_row",
+            )
+        )
+    codes = ("form_id", "unit", "respondent", *w.others, *place.scheme.dimension_codes, "comment")
+    staged = dataclasses.replace(
+        src,
+        parquet=path,
+        row_sql='"__row"',
+        columns={c: c for c in codes},
+        written={**w.written, "respondent": "respondent"},
+    )
+    return staged, wide_map(w, wide_rows)
 
 
 @dataclass(frozen=True)
