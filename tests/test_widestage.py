@@ -108,3 +108,22 @@ def test_wide_problems_name_the_wide_row_and_column(tmp_path, fmt):
         (7, "答卷编号", "duplicate_form"),
     ]
     assert c.validated.duplicates["first_row"].tolist() == [2, 2]
+
+
+def test_the_respondent_design_is_carried(tmp_path):
+    # forms sharing respondents: scores, composites and ranking with respondents as clusters,
+    # identical to the in-memory path (whose design comes from the forms' respondent column)
+    from evalstats.stats.pipeline import score_counts, score_cycle
+
+    folder = tmp_path / "2026H1"
+    folder.mkdir()
+    for name, data in demo_files(layout="wide")["2026H1"].items():
+        (folder / name).write_bytes(data)
+    v = validate_cycle(folder, raise_on_error=False)
+    c = count_cycle(folder, backend="duckdb", raise_on_error=False)
+    assert c.respondents["respondent"].nunique() == v.forms["respondent"].nunique()
+    a = score_cycle(v, n_resamples=300, rng=5)
+    b = score_counts(c, n_resamples=300, rng=5)
+    assert a.design.kind == b.design.kind == "respondents"
+    for name in ("scores", "composites", "ranking"):
+        pd.testing.assert_frame_equal(getattr(b, name), getattr(a, name), obj=name)

@@ -215,9 +215,10 @@ def in_labels(expr: str, values, table_sql: str) -> str:
     return f"{expr} IN ({table_sql})"
 
 
-def repeated_hashes(con, sql: SqlFragments, where: str, rows: int) -> np.ndarray:
-    """The 64-bit hashes of the form ids (:meth:`SqlFragments.fid`) that occur more than once
-    among the rows matching ``where`` (SQL over ``form_id``), sorted.
+def repeated_hashes(con, sql: SqlFragments, where: str, rows: int, *, raw: bool = False):
+    """The 64-bit hashes of the form ids (:meth:`SqlFragments.fid`; with ``raw``, the ids as
+    stored) that occur more than once among the rows matching ``where`` (SQL over
+    ``form_id``), sorted.
 
     The hashes are streamed into one array (8 bytes a row) and sorted in place.  At 1e7 forms
     a DuckDB GROUP BY over the ids took 3.7-4.0 s of CPU, the hashes streamed 1.9 s and their
@@ -231,8 +232,9 @@ def repeated_hashes(con, sql: SqlFragments, where: str, rows: int) -> np.ndarray
     >>> repeated_hashes(con, SqlFragments(src, scheme), "form_id IS NOT NULL", 10)  # doctest: +SKIP
     array([1234567890123456789], dtype=uint64)
     """
+    fid = sql.col("form_id") if raw else sql.fid()
     q = (
-        f"SELECT hash(form_id) AS h FROM (SELECT {sql.fid()} AS form_id FROM {sql.agg_from}) "
+        f"SELECT hash(form_id) AS h FROM (SELECT {fid} AS form_id FROM {sql.agg_from}) "
         f"WHERE {where}"
     )
     out = np.empty(rows, np.uint64)

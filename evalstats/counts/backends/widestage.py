@@ -148,20 +148,21 @@ def _s(text: str) -> str:
 
 def stage_wide(con, source: str, w: WideColumns, scheme: Scheme, tmp: str, *, row_sql: str):
     """Unpivot the wide Parquet file ``source`` into ``tmp/responses_long.parquet``; returns
-    ``(path, wide rows, empty rows)``: the Parquet file, the wide file's row of each row
-    position (``row_sql``: the SQL of the row the user sees), and the rows (as the user sees
-    them) where no unit is rated but some other cell is filled.
+    ``(path, wide rows, empty rows, rows read)``: the Parquet file, the wide file's row of each
+    row position (``row_sql``: the SQL of the row the user sees), the rows (as the user sees
+    them) where no unit is rated but some other cell is filled, and the rows with some cell
+    filled (the rows the in-memory reader keeps).
 
     Examples
     --------
-    >>> path, rows, empty = stage_wide(con, "r.parquet", w, scheme, tmp,
+    >>> path, rows, empty, n = stage_wide(con, "r.parquet", w, scheme, tmp,
     ...                                row_sql="(file_row_number + 2)")  # doctest: +SKIP
     """
     dims = list(scheme.dimension_codes)
     nu = len(w.units)
 
-    def cell(col):  # a cell as text, blank (a staged CSV's empty text) as NULL
-        return f"nullif(trim(CAST({_q(col)} AS VARCHAR)), '')"
+    def cell(col):  # a cell as the reader keeps it (NFKC, trimmed, blank as NULL)
+        return f"evalstats_nfkc(CAST({_q(col)} AS VARCHAR))"
 
     rid = cell(w.row_id) if w.row_id else "CAST(wrow AS VARCHAR)"
     base = (
@@ -180,10 +181,8 @@ def stage_wide(con, source: str, w: WideColumns, scheme: Scheme, tmp: str, *, ro
             else f", CAST(NULL AS VARCHAR) AS {_q(d)}"
             for d in dims
         )
-        comment = (
-            f"CAST({_q(w.pairs[(u, 'comment')])} AS VARCHAR)"
-            if (u, "comment") in w.pairs
-            else row_comment
+        comment = (  # a unit's comment column is no free-text column to the reader
+            cell(w.pairs[(u, "comment")]) if (u, "comment") in w.pairs else row_comment
         )
         parts.append(
             f"SELECT {SYNTHETIC_ROW_BASE} + pos * {nu} + {j} AS __row, "
@@ -205,7 +204,9 @@ def stage_wide(con, source: str, w: WideColumns, scheme: Scheme, tmp: str, *, ro
     empty = con.execute(
         f"SELECT wrow FROM ({base}) WHERE ({none_rated}) AND ({some_other}) ORDER BY wrow"
     ).fetch_df()["wrow"]
-    return out, rows.to_numpy(np.int64), empty.to_numpy(np.int64)
+    any_cell = " OR ".join(f"{cell(c)} IS NOT NULL" for c in _all_columns(w)) or "FALSE"
+    ((read,),) = con.execute(f"SELECT count(*) FROM ({base}) WHERE {any_cell}").fetchall()
+    return out, rows.to_numpy(np.int64), empty.to_numpy(np.int64), int(read)
 
 
 def _all_columns(w: WideColumns) -> list:
