@@ -127,3 +127,25 @@ def test_the_respondent_design_is_carried(tmp_path):
     assert a.design.kind == b.design.kind == "respondents"
     for name in ("scores", "composites", "ranking"):
         pd.testing.assert_frame_equal(getattr(b, name), getattr(a, name), obj=name)
+
+
+def test_the_half_year_analysis_of_a_wide_cycle_is_byte_identical(tmp_path):
+    # every table, the summary and the quality checks (bursts counted by respondent sheet,
+    # units left blank) as the in-memory path writes them
+    from evalstats.analyses import cycle as analysis
+    from evalstats.present.export import write_analysis
+
+    raw = tmp_path / "raw"
+    for name, data in demo_files(layout="wide")["2026H1"].items():
+        (raw / "2026H1").mkdir(parents=True, exist_ok=True)
+        (raw / "2026H1" / name).write_bytes(data)
+    kw = {"data_dir": raw, "n_resamples": 200, "seed": 11}
+
+    def written(a, folder):
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in write_analysis(a, folder)}
+
+    ref = written(analysis.half_year("2026H1", **kw), tmp_path / "pandas")
+    got = written(analysis.half_year("2026H1", backend="duckdb", **kw), tmp_path / "duckdb")
+    assert sorted(got) == sorted(ref)
+    assert [k for k in ref if got[k] != ref[k]] == []
+    assert b"blank_units" in ref["tables/quality.csv"]
