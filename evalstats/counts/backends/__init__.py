@@ -68,8 +68,10 @@ the only memory that grows with the number of forms); one scan then keeps the ca
 run on those only.  Measured with ``benchmarks/bench_backends.py --sizes 1e7 --methods
 bincount,duckdb_scan --repeats 1`` at load 6-8 (one run each, same machine and hour): the scan
 took 10.9-15.0 s, 13.4x the np.bincount timed in the same process, peak +169-171 MiB; the
-previous scan 49.7 s, 127.7x, +2,051 MiB.  At 1e8 forms (``scan_cycle(memory_limit="1GB")``,
-load 5-6): 64.8 s of CPU and a peak RSS of 1.12 GiB (before: 136 s, 4,031 MiB in issue 16).
+previous scan 49.7 s, 127.7x, +2,051 MiB.  At 1e8 forms (``scan_cycle(memory_limit="1GB")``
+alone, in a fresh process): 53.3 s of CPU (both threads summed) and a peak RSS of 1.07 GiB;
+its wall time (302 s) was taken at load 6-10 with other jobs and is no figure of the scan
+(before: 136 s, 4,031 MiB in issue 16, at low load).
 
 A responses file in the wide layout (one row per respondent, one column per unit × content,
 :mod:`evalstats.inputs.read.wide`) is read with that module's header parsing and unpivoted in
