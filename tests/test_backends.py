@@ -75,8 +75,8 @@ def client():
         yield c
 
 
-def _expected(folder):
-    v = validate_cycle(folder, raise_on_error=False)
+def _expected(folder, **options):
+    v = validate_cycle(folder, raise_on_error=False, **options)
     return v, tally(v.forms, v.scheme), pattern_counts(v.forms, v.scheme)
 
 
@@ -435,3 +435,94 @@ def test_identifiers_are_never_staged_and_dropped_as_by_validate(tmp_path, monke
     assert "张三" not in text and "13800000000" not in text
     if fmt == "csv":  # only the columns read are staged (and the row numbers)
         assert len(staged) == len(HEAD) + 2
+
+
+# ---------------------------------------------------------------------- the dictionary scan
+# Labels mapped once on their distinct values, then matched back: every spelling validate_cycle
+# accepts (aliases, names, case, spaces, full-width digits and letters) and every problem with
+# its row. Rows (the header is row 1):
+_SPELLINGS = [
+    ["1", "u01", "企业", "满意", "比较满意", "基本满意", "不满意", "不了解"],  # 2
+    ["2", " U02 ", "群众", "１", "２", "3", "4", None],  # 3 full-width digits, case, spaces
+    ["3", "单位u03", "public", "满 意", " 比较满意", "satisfied", None, None],  # 4 name, aliases
+    ["4", "ｕ０４", "企业", *["满意"] * 5],  # 5 full-width unit code
+    ["５", "u01", "企业", *["满意"] * 5],  # 6 full-width id: the same form as row 13
+    ["6", "u09", "企业", *["满意"] * 5],  # 7 unknown unit
+    ["7", "u01", "it's", *["满意"] * 5],  # 8 unknown group, with a quote
+    ["8", "u01", "企业", "很好", "满意", "9", "满意", "满意"],  # 9 unknown levels
+    [" ", "u01", "企业", *["满意"] * 5],  # 10 blank id
+    ["9", "   ", "企业", *["满意"] * 5],  # 11 blank unit
+    [None, None, None, *[None] * 5],  # 12 blank in every column: not a form
+    ["5", "u01", "企业", *["满意"] * 5],  # 13 typed twice (row 6)
+    ["1.2E+17", "u02", "群众", *["满意"] * 5],  # 14 id in scientific notation
+    ["１.２Ｅ＋１７", "u02", "群众", *["满意"] * 5],  # 15 the same, full width
+    [" 10 ", "u02", "企业", *["满意"] * 5],  # 16 id with spaces: voided as "10"
+    ["e1", "u03", "企业", *["满意"] * 5],  # 17 an id with an e, not a number
+]
+
+
+def _same_as_validate(folder, **options):
+    v, counts, patterns = _expected(folder, **options)
+    s = scan_cycle(folder, raise_on_error=False, **options)
+    got = count_cycle(folder, backend="duckdb", raise_on_error=False, **options)
+    pd.testing.assert_frame_equal(got.counts, counts)
+    pd.testing.assert_frame_equal(got.patterns, patterns)
+    pd.testing.assert_frame_equal(
+        s.problems.reset_index(drop=True), v.problems.reset_index(drop=True)
+    )
+    assert s.duplicates["source_row"].tolist() == v.duplicates["source_row"].tolist()
+    assert s.voided["source_row"].tolist() == v.voided["source_row"].tolist()
+    return s
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_dictionary_scan_matches_every_spelling_and_names_every_bad_row(tmp_path, fmt):
+    folder = _write_cycle(tmp_path / "2026X", _SPELLINGS, fmt=fmt, exclusions=["10"])
+    s = _same_as_validate(folder)
+    p = s.problems[s.problems["file"].str.contains("responses")]
+    value = [v if isinstance(v, str) else "" for v in p["value"]]
+    got = sorted(zip(p["row"], p["column"], p["code"], value, strict=True))
+    assert got == [
+        (7, "被评单位", "unknown_unit", "u09"),
+        (8, "评议人类别", "unknown_group", "it's"),
+        (9, "办事效率", "unknown_level", "9"),
+        (9, "政务公开", "unknown_level", "很好"),
+        (10, "问卷编号", "blank_value", ""),
+        (11, "被评单位", "blank_value", ""),
+        (13, "问卷编号", "duplicate_form", "5"),
+        (14, "问卷编号", "id_precision", "1.2E+17"),
+        (15, "问卷编号", "id_precision", "1.2E+17"),
+    ]
+    assert s.duplicates[["source_row", "first_row"]].values.tolist() == [[13, 6]]
+    assert s.voided[["form_id", "source_row"]].values.tolist() == [["10", 16]]
+
+
+def test_dictionary_scan_reads_long_label_lists_from_tables(tmp_path, monkeypatch):
+    # more bad labels than fit in a query: the same rows, read through the map tables
+    monkeypatch.setattr("evalstats.counts.backends.duckdb.IN_LIST_MAX", 1)
+    monkeypatch.setattr("evalstats.counts.backends.values.IN_LIST_MAX", 1)
+    rows = [*_SPELLINGS, ["11", "u10", "外星人", "很差", *["满意"] * 4]]
+    folder = _write_cycle(tmp_path / "2026X", rows, exclusions=["10"])
+    s = _same_as_validate(folder)
+    assert (s.problems["row"] == 18).sum() == 3
+
+
+def test_dictionary_scan_checks_times_and_collectors_as_stored(tmp_path, monkeypatch):
+    # a time column compared as a timestamp; collectors tested once per distinct value, or
+    # row by row when there are many
+    folder = _write_cycle(tmp_path / "2026X", _SPELLINGS[:4])
+    frame = pd.DataFrame(_SPELLINGS[:4], columns=HEAD, dtype=object)
+    frame["填表时间"] = pd.to_datetime(
+        ["2026-07-10 23:59:59", "2026-07-11 00:00:00", None, "2099-01-01 08:00:00"]
+    )
+    frame["收集人"] = pd.Categorical(["王某", "李\u202e某", "王某", "李\u202e某"])
+    frame.to_parquet(folder / "responses.parquet", index=False)
+    stored = pq.ParquetFile(folder / "responses.parquet").schema_arrow
+    assert pa.types.is_timestamp(stored.field("填表时间").type)
+    codes = [("warning", 3, "future_date"), ("warning", 5, "future_date")]
+    codes += [("warning", 3, "unsafe_text"), ("warning", 5, "unsafe_text")]
+    for most in (100_000, 1):
+        monkeypatch.setattr("evalstats.counts.backends.values.DISTINCT_TEXT_MAX", most)
+        s = _same_as_validate(folder, today="2026-07-10")
+        p = s.problems
+        assert sorted(zip(p["severity"], p["row"], p["code"], strict=True)) == sorted(codes)

@@ -183,6 +183,7 @@ def score_counts(
             "counted has no pattern counts (counted with patterns=False); the intervals and "
             "the ranking need them: count with patterns=True"
         )
+    forms = counted.respondents  # forms naming respondents (wide layout): their design
     return _score(
         counted.validated,
         counted.counts,
@@ -191,6 +192,9 @@ def score_counts(
         confidence_level=confidence_level,
         n_resamples=n_resamples,
         rng=rng,
+        design=(
+            None if forms is None else respondent_design(forms, scheme=counted.validated.scheme)
+        ),
     )
 
 

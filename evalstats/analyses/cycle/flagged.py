@@ -114,6 +114,11 @@ def _without_forms(counted, excluded: pd.Index):
             f"SELECT u, g{', ' + lv if dims else ''}, count(*)::BIGINT AS n FROM coded "
             "WHERE form_id IN (SELECT form_id FROM _x_df) GROUP BY ALL"
         )
+        respondents = counted.respondents
+        if respondents is not None:  # the respondent design without them too
+            rows = store.query("SELECT row FROM coded WHERE form_id IN (SELECT form_id FROM _x_df)")
+            keep = ~respondents["row"].isin(rows["row"]).to_numpy()
+            respondents = respondents.loc[keep].reset_index(drop=True)
     finally:
         store.con.unregister("_x_df")
     u, g, levels, cnt = _quality.counted_pattern_codes(counted, scheme)
@@ -137,7 +142,12 @@ def _without_forms(counted, excluded: pd.Index):
     patterns = patterns[left > 0].reset_index(drop=True)
     if not len(patterns):
         patterns["cycle"] = patterns["cycle"].astype(counted.patterns["cycle"].dtype)
-    return replace(counted, counts=tally_from_patterns(patterns, scheme), patterns=patterns)
+    return replace(
+        counted,
+        counts=tally_from_patterns(patterns, scheme),
+        patterns=patterns,
+        respondents=respondents,
+    )
 
 
 __all__ = [

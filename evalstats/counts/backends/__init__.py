@@ -57,9 +57,28 @@ It does *not* check that the comment kind, submitted-at and collector cells are 
 CSV is staged with them and the keys and answers only, never with a respondent-identifier
 column; with identifier columns and no pseudonym key the scan gives validate_cycle's
 ``identifiers_dropped`` warning), does not drop rows
-that are blank in every column *except* those it reads, and needs a units file.  Rows are
-streamed: memory does not grow with the number of forms, except for the GROUP BY over form ids
-that finds ids typed twice, which DuckDB spills to disk beyond ``memory_limit``.
+that are blank in every column *except* those it reads, and needs a units file.
+
+How it scans: the unit, group and answer labels are mapped to codes once, on their distinct
+values; the queries then test the raw labels against the few that map to no code (written
+into the SQL, which DuckDB checks against the file's dictionaries).  Form ids typed more than
+once are found by their 64-bit hashes, streamed into one array and sorted (8 bytes a form:
+the only memory that grows with the number of forms); one scan then keeps the candidate rows
+(labels with a problem, ids not plain ASCII, repeated hashes, voided ids) and the exact rules
+run on those only.  Measured with ``benchmarks/bench_backends.py --sizes 1e7 --methods
+bincount,duckdb_scan --repeats 1`` at load 6-8 (one run each, same machine and hour): the scan
+took 10.9-15.0 s, 13.4x the np.bincount timed in the same process, peak +169-171 MiB; the
+previous scan 49.7 s, 127.7x, +2,051 MiB.  At 1e8 forms (``scan_cycle(memory_limit="1GB")``
+alone, in a fresh process): 53.3 s of CPU (both threads summed) and a peak RSS of 1.07 GiB;
+its wall time (302 s) was taken at load 6-10 with other jobs and is no figure of the scan
+(before: 136 s, 4,031 MiB in issue 16, at low load).
+
+A responses file in the wide layout (one row per respondent, one column per unit × content,
+:mod:`evalstats.inputs.read.wide`) is read with that module's header parsing and unpivoted in
+SQL (:mod:`~evalstats.counts.backends.widestage`); problems name the wide file's row and
+column header, and the counted forms' respondents are carried
+(``CycleCounts.respondents``) so that the ranking and the pooled intervals use the
+respondent design as the in-memory path does.
 
 Modules
 -------
@@ -67,6 +86,8 @@ Modules
     which backend counts a cycle (``"auto"``), and the optional packages
 :mod:`~evalstats.counts.backends.source`
     the responses staged as a Parquet file DuckDB reads, columns named by code
+:mod:`~evalstats.counts.backends.widestage`
+    a wide responses file staged long
 :mod:`~evalstats.counts.backends.labels`
     raw labels to the scheme's codes, as ``validate_cycle`` matches them
 :mod:`~evalstats.counts.backends.duckdb`

@@ -341,6 +341,63 @@ def arrow_counts(scanned: ScannedCycle, want_patterns: bool):
     return count_frames(counter.result(), scanned)
 
 
+def respondent_forms(scanned: ScannedCycle) -> pd.DataFrame | None:
+    """The counted forms' ``cycle, row, respondent, unit, group`` and answers (categorical
+    codes; ``row`` the staged row, as the row store's),
+    as the validated forms table has them, for a wide file staged long (its ``respondent`` is
+    the row id); None otherwise.  What the respondent design needs
+    (:func:`evalstats.stats.design.respondent_design`): one row per counted form, in memory
+    (about 8 bytes a form plus the respondent ids' dictionary).
+
+    Examples
+    --------
+    >>> respondent_forms(scan_cycle("data/raw/2026W"))["respondent"].nunique()  # doctest: +SKIP
+    120
+    """
+    import pyarrow.parquet as pq
+
+    src, scheme = scanned.source, scanned.scheme
+    if src is None or src.wide is None:  # a long file's respondent column is not read
+        return None
+    coder = coder_of(scanned)
+    nu, ng, nd, nl = coder.shape
+    cols = [src.columns["respondent"], "__row"]  # the staged long file's (widestage)
+    pf = pq.ParquetFile(src.parquet, read_dictionary=[cols[0]])
+    uncounted = np.sort(scanned.uncounted["row"])
+    parts = []
+    for (ug, levels), batch in zip(
+        parquet_codes(src.parquet, coder),
+        pf.iter_batches(batch_size=ARROW_BATCH_ROWS, columns=cols),
+        strict=True,
+    ):
+        rows = batch.column(1).to_numpy()
+        keep = (ug < nu * ng) & ~np.isin(rows, uncounted)
+        if nd:
+            keep &= levels.max(axis=0) <= nl
+        resp = (
+            batch.column(0).dictionary_decode()
+            if pa.types.is_dictionary(batch.column(0).type)
+            else batch.column(0)
+        )
+        parts.append((ug[keep], levels[:, keep], resp.filter(pa.array(keep)), rows[keep]))
+    ug = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    levels = np.concatenate([p[1] for p in parts], axis=1) if parts else np.zeros((nd, 0))
+    resp = pa.chunked_array([p[2] for p in parts], pa.string()) if parts else pa.array([])
+    units = list(scanned.labels.units)
+    row = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0, np.int64)
+    data = {
+        "cycle": pd.Series([scanned.cycle] * len(ug), dtype=object),
+        "row": row.astype(np.int64),
+        "respondent": pd.Series(resp.to_pylist(), dtype=object),
+        "unit": pd.Categorical.from_codes(ug // ng, categories=units),
+        "group": pd.Categorical.from_codes(ug % ng, categories=list(scheme.group_codes)),
+    }
+    for j, d in enumerate(scheme.dimension_codes):
+        lv = np.where(levels[j] >= nl, -1, levels[j]).astype(np.int64)
+        data[d] = pd.Categorical.from_codes(lv, dtype=scheme.level_dtype)
+    return pd.DataFrame(data)
+
+
 __all__ = [
     "ARROW_BATCH_ROWS",
     "PATTERN_DENSE_MAX",
@@ -351,4 +408,5 @@ __all__ = [
     "coder_of",
     "count_frames",
     "parquet_codes",
+    "respondent_forms",
 ]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from evalstats.counts.backends.choose import check_backend
-from evalstats.counts.backends.codes import arrow_counts
+from evalstats.counts.backends.codes import arrow_counts, respondent_forms
 from evalstats.counts.backends.dask import dask_client, dask_count, dask_load, require_dask
 from evalstats.counts.backends.duckdb import check_memory_limit
 from evalstats.counts.backends.rowstore import RowStore
@@ -46,6 +46,11 @@ class CycleCounts:
     rows : RowStore or None
         The counted forms in DuckDB for the row checks (``keep_rows=True``, duckdb and dask
         backends); None otherwise.
+    respondents : DataFrame or None
+        duckdb and dask backends, responses naming respondents (the wide layout): the counted
+        forms' ``cycle, respondent, unit, group`` and answers, what the respondent design needs
+        (:func:`~evalstats.counts.backends.codes.respondent_forms`); None otherwise (the
+        pandas backend's forms carry their respondents).
 
     Examples
     --------
@@ -58,6 +63,7 @@ class CycleCounts:
     patterns: pd.DataFrame | None
     validated: object
     rows: RowStore | None = field(default=None, repr=False, compare=False)
+    respondents: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def close(self) -> None:
         """Release :attr:`rows` (its DuckDB table and staged files), if any."""
@@ -166,12 +172,13 @@ def count_cycle(
             today=today,
         )
         counts, pat = _count_scanned(scanned, backend, options)
+        respondents = respondent_forms(scanned)
         if keep_rows:
             rows = RowStore(scanned, holder, check_memory_limit(memory_limit), threads)
     finally:
         if rows is None:
             holder.cleanup()
-    return CycleCounts(scanned.cycle, backend, counts, pat, scanned, rows)
+    return CycleCounts(scanned.cycle, backend, counts, pat, scanned, rows, respondents)
 
 
 @dataclass(frozen=True)

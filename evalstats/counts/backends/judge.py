@@ -188,7 +188,8 @@ def judge_rows(rows: pd.DataFrame, *, src: StagedSource, scheme: Scheme, maps, u
     ----------
     rows : DataFrame
         ``row, form_id, unit, group`` and the dimensions, raw labels
-        (:meth:`~evalstats.counts.backends.duckdb.SqlFragments.rows_select`).
+        (:meth:`~evalstats.counts.backends.duckdb.SqlFragments.rows_select`; the scan reads
+        them in one query, :func:`~evalstats.counts.backends.scan.scan`).
     src : StagedSource
     scheme : Scheme
     maps : dict

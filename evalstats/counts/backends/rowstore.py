@@ -166,6 +166,8 @@ class RowStore:
         dims = sql.dims
         extra = [c for c in EXTRA if c in src.columns]
         self.extra = tuple(extra)
+        # a wide file staged long names each form's respondent (widestage)
+        self.respondent = src.wide is not None and "respondent" in src.columns
         inner = [
             f"{src.row_sql} AS row",
             f"{sql.fid()} AS form_id",
@@ -173,6 +175,7 @@ class RowStore:
             f"coalesce({sql.col('group')}, '{NULL_KEY}') AS r_g",
             *(f"coalesce({sql.col(d)}, '{NULL_KEY}') AS r_{j}" for j, d in enumerate(dims)),
             *(f"{sql.col(c)} AS r_{c}" for c in extra),
+            *([f"{sql.col('respondent')} AS r_respondent"] if self.respondent else []),
         ]
         for kind in ("unit", "group", "level"):
             con.execute(
@@ -197,6 +200,7 @@ class RowStore:
             f"({answer['straight']}) AS straight",
             f"({answer['varied']}) AS varied",
             *(f"t_{c}.value AS {c}" for c in extra),
+            *(["r.r_respondent AS respondent"] if self.respondent else []),
             *(["epoch_ns(t_submitted_at.value) AS t_ns"] if "submitted_at" in extra else []),
         ]
         where = ["mu.code >= 0", "mg.code >= 0", *(f"{x} >= -1" for x in lv)]
@@ -295,7 +299,7 @@ class RowStore:
         scanned = self.scanned
         scheme = scanned.scheme
         cols = ["row", "form_id", "u", "g", *(f"l{j}" for j in range(len(self.dims)))]
-        cols += list(self.extra)
+        cols += list(self.extra) + (["respondent"] if self.respondent else [])
         f = self.query(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} ORDER BY row")
         n = len(f)
         unit_cats = scanned.labels.units
@@ -326,6 +330,10 @@ class RowStore:
         data["source_file"] = pd.Series(np.full(n, scanned.source.file, dtype=object), dtype=object)
         data["source_row"] = pd.Series(f["row"].to_numpy(np.int64), dtype="int64")
         out = pd.DataFrame(data)[form_columns(scheme)]
+        if self.respondent:  # after the form id, as validate_cycle puts it
+            who = pd.Series(f["respondent"].to_numpy(dtype=object), dtype=object)
+            who[who.isna().to_numpy()] = None
+            out.insert(out.columns.get_loc("form_id") + 1, "respondent", who)
         if "comment_kind" in f:  # the optional 意见类别, after the comment (as validate_cycle)
             kinds = pd.Series(f["comment_kind"].to_numpy(dtype=object), dtype=object)
             kinds[kinds.isna().to_numpy()] = None

@@ -57,6 +57,10 @@ class StagedSource:
         The responses file as shown to the user.
     sha256, size, encoding, header_row
         As in the ``inputs`` table.
+    wide : WideColumns or None
+        A file in the wide layout: how its columns make the long table
+        (:mod:`~evalstats.counts.backends.widestage`); ``parquet`` is then still the wide file
+        (the scan stages it long).
     """
 
     parquet: str
@@ -68,6 +72,7 @@ class StagedSource:
     size: int
     encoding: str | None
     header_row: int
+    wide: object = None  # WideColumns of a wide file, staged long (widestage)
 
 
 def map_headers(names, scheme: Scheme, file: str, header_row: int, problems: list):
@@ -146,7 +151,7 @@ def _csv_encoding(head: bytes) -> str:
         return "gb18030"
 
 
-def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list):
+def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list, *, wide_check):
     """Stream a CSV once into a Parquet file with a ``__row`` column (row the user sees)."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -169,11 +174,20 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list)
     width = max(len(r) for r in records[first : last + 1])
     headers = combine_headers(records, first, last, width)
     names = [f"c{j}" for j in range(len(headers))]
-    found, written = map_headers(headers, scheme, shown, last + 1, problems)
-    cols = {code: names[headers.index(h)] for code, h in found.items()}
-    # only the columns the scan and the checks read: never the respondent identifiers
-    staged = [cols[c] for c in (*KEYS, *scheme.dimension_codes, *EXTRA) if c in cols]
-    staged = sorted(staged, key=names.index)
+    wide = wide_check(headers, names, last + 1) if wide_check is not None else None
+    if wide is None:
+        found, written = map_headers(headers, scheme, shown, last + 1, problems)
+        cols = {code: names[headers.index(h)] for code, h in found.items()}
+        # only the columns the scan and the checks read: never the respondent identifiers
+        staged = [cols[c] for c in (*KEYS, *scheme.dimension_codes, *EXTRA) if c in cols]
+    else:  # every column the long table is made of
+        cols, written = {}, {}
+        staged = [
+            *wide.pairs.values(),
+            *wide.others.values(),
+            *(c for c in (wide.row_id, wide.comment) if c is not None),
+        ]
+    staged = sorted(set(staged), key=names.index)
     read = pacsv.ReadOptions(
         encoding="utf8" if encoding == "utf-8" else encoding,
         skip_rows=last + 1,
@@ -218,13 +232,17 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list)
         if writer is not None:
             writer.close()
     cols = {code: name for code, name in cols.items() if name in staged}
-    return out, '"__row"', cols, written, encoding, last + 1
+    return out, '"__row"', cols, written, encoding, last + 1, wide
 
 
-def stage_source(resp: Path, shown: str, scheme: Scheme, tmp: str, problems: list) -> StagedSource:
+def stage_source(
+    resp: Path, shown: str, scheme: Scheme, tmp: str, problems: list, *, wide_check=None
+) -> StagedSource:
     """The responses file ``resp`` as a :class:`StagedSource`: a Parquet file as it is, a CSV
     staged into ``tmp``; header problems appended to ``problems`` (``shown``: the file as the
-    user sees it).  ValueError for another format.
+    user sees it).  ValueError for another format.  ``wide_check(headers, names, header_row)``
+    gives the :class:`~evalstats.counts.backends.widestage.WideColumns` of a header in the wide
+    layout (else None); such a file is staged with every column the long table is made of.
 
     Examples
     --------
@@ -236,13 +254,16 @@ def stage_source(resp: Path, shown: str, scheme: Scheme, tmp: str, problems: lis
         import pyarrow.parquet as pq
 
         names = list(pq.ParquetFile(resp).schema_arrow.names)
-        found, written = map_headers(names, scheme, shown, 1, problems)
+        wide = wide_check(names, names, 1) if wide_check is not None else None
+        found, written = ({}, {}) if wide else map_headers(names, scheme, shown, 1, problems)
         return StagedSource(
-            str(resp), "(file_row_number + 2)", found, written, shown, sha, size, None, 1
+            str(resp), "(file_row_number + 2)", found, written, shown, sha, size, None, 1, wide
         )
     if resp.suffix.lower() in (".csv", ".txt"):
-        out, row_sql, cols, written, enc, hrow = _stage_csv(resp, shown, scheme, tmp, problems)
-        return StagedSource(out, row_sql, cols, written, shown, sha, size, enc, hrow)
+        out, row_sql, cols, written, enc, hrow, wide = _stage_csv(
+            resp, shown, scheme, tmp, problems, wide_check=wide_check
+        )
+        return StagedSource(out, row_sql, cols, written, shown, sha, size, enc, hrow, wide)
     raise ValueError(
         f"the out-of-core backends read Parquet or CSV responses; got {resp.name} "
         "(use backend='pandas', or save the responses as CSV)"

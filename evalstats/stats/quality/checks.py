@@ -214,6 +214,8 @@ def quality_flags(
             full_satisfaction_n=full_satisfaction_n,
             level=level,
             min_rate=min_rate,
+            respondent_min_units=respondent_min_units,
+            max_blank=max_blank,
         )
     d = prepare_forms(forms, scheme, units)
     rows = [

@@ -22,6 +22,7 @@ from evalstats.core.scheme import Scheme
 from evalstats.stats.quality.burst import burst
 from evalstats.stats.quality.duplicates import near_duplicate, typed_twice
 from evalstats.stats.quality.flags import flags_frame
+from evalstats.stats.quality.respondents import respondent_flags
 from evalstats.stats.quality.response import counted_response_rates, response_rate_flags
 from evalstats.stats.quality.satisfaction import CellStats, full_satisfaction, good_levels
 from evalstats.stats.quality.source import counted_pattern_codes, counted_per_cell, prepare_forms
@@ -55,6 +56,8 @@ def counted_flags(
     full_satisfaction_n,
     level,
     min_rate,
+    respondent_min_units: int = 3,
+    max_blank: float = 0.5,
 ) -> pd.DataFrame:
     """:func:`quality_flags` of a cycle counted out of core (``CycleCounts.rows``).
 
@@ -62,7 +65,8 @@ def counted_flags(
     form of a burst or near duplicate is among them, so the flags are the same); the counts
     of straight-lining and 100 % satisfaction come from the pattern counts, the tally and one
     GROUP BY per collector, and only the ids of the flagged units, collectors and cells are
-    fetched.
+    fetched.  A wide file's respondent checks (:func:`respondent_flags`) need every form of a
+    respondent: they run on the counted forms read back from the store.
     """
     store = counted.rows
     dup_ids = []
@@ -114,6 +118,9 @@ def counted_flags(
             rows += full_satisfaction(d, full_satisfaction_n, level, stats=cells)
     rates = counted_response_rates(counted, scheme, forms_issued, voided)
     rows += response_rate_flags(d, rates, min_rate)
+    if getattr(store, "respondent", False):  # a wide file: the respondents' own checks
+        every = prepare_forms(store.forms(), scheme, units)
+        rows += respondent_flags(every, respondent_min_units, max_blank)
     return flags_frame(rows, d)
 
 
