@@ -121,3 +121,42 @@ def test_blanked_identifiers_keep_no_codes(tmp_path, monkeypatch):
     assert "评议人姓名" not in protected.codes  # the names live on nowhere
     assert protected.frame["评议人姓名"].isna().all()
     assert protected.column_codes("评议人姓名").values().tolist() == [None, None]
+
+
+def test_a_columnar_table_builds_no_frame_for_its_checks(tmp_path):
+    """read_table keeps pyarrow cells and codes; values, values_at, arrow and column_codes
+    give the frame's cells without building it, and the frame built on demand equals the
+    row-by-row one."""
+    forms = [[f"F{i:06d}", "U01", "企业", *["满意"] * 5] for i in range(30_000)]
+    forms[5][0] = " Ｆ０００００５x "  # NFKC + trim in the mostly-distinct column
+    forms[7][0] = ""
+    make_cycle(tmp_path, forms)
+    raw = read_table(tmp_path / "responses.csv", table="responses")
+    assert "问卷编号" in raw.cells and "问卷编号" not in raw.codes
+    assert raw.n_rows == 30_000
+    assert raw.values_at("问卷编号", np.array([5, 7, 8])).tolist() == ["F000005x", None, "F000008"]
+    assert raw.arrow("问卷编号")[7].as_py() is None
+    assert "_frame" in raw.__dict__ and raw.__dict__["_frame"] is None  # not built yet
+    coded = raw.column_codes("问卷编号")
+    assert coded.values()[:2].tolist() == ["F000000", "F000001"] and coded.codes[7] == -1
+    assert raw.values("问卷编号")[5] == "F000005x"
+    assert raw.__dict__["_frame"] is None
+    blanked = raw.blanked(["问卷编号"])
+    assert blanked.values("问卷编号")[:3].tolist() == [None] * 3
+    assert raw.values("问卷编号")[0] == "F000000"  # the table given is unchanged
+    frame = raw.frame
+    assert frame["问卷编号"].tolist()[5:9] == ["F000005x", "F000006", None, "F000008"]
+    replaced = dataclasses.replace(raw, frame=frame.assign(问卷编号=None))
+    assert replaced.values("问卷编号")[0] is None  # a frame given wins over the cells
+
+
+def test_parse_dates_reads_pyarrow_strings_as_objects():
+    import pyarrow as pa
+
+    from evalstats.inputs.validate.columns import parse_dates
+
+    texts = ["2026-06-01 09:30:00", None, "2026年6月4日 14时05分", "明天"]
+    got, bad = parse_dates(pa.array(texts, type=pa.string()))
+    want, want_bad = parse_dates(np.array(texts, dtype=object))
+    np.testing.assert_array_equal(got, want)
+    assert bad.tolist() == want_bad.tolist() == [False, False, False, True]

@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from evalstats.core.options import check_option
@@ -476,10 +477,11 @@ def _bom_warnings(rows) -> tuple:
 
 
 def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
-    """The table of a file read: columns named, cells normalised, blank rows dropped."""
+    """The table of a file read: columns named, cells normalised, blank rows dropped (a
+    columnar table: its frame is built only if asked for)."""
     file, last = source.file, layout.last
     problems: list = [{**w, "file": file} for w in layout.warnings]
-    frame, columns, written, letters, numeric, row_numbers, codes = _assemble(
+    got = _assemble(
         source.table,
         layout.grid,
         layout.headers,
@@ -489,7 +491,7 @@ def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
         problems=problems,
         numeric_by_pos=layout.numeric_pos,
     )
-    if len(frame) == 0:
+    if len(got.row_numbers) == 0:
         problems.append(
             problem(
                 "error",
@@ -503,21 +505,35 @@ def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
         )
     return RawTable(
         table=source.table,
-        frame=frame,
-        columns=MappingProxyType(columns),
+        frame=None if got.columns else pd.DataFrame(),
+        columns=MappingProxyType(got.columns),
         file=file,
         encoding=layout.encoding,
         sheet=layout.sheet,
         header_row=last + 1,
-        row_numbers=row_numbers,
+        row_numbers=got.row_numbers,
         sha256=source.sha256,
         size=source.size,
         problems=problems_frame(problems),
-        written=MappingProxyType(written),
-        letters=MappingProxyType(letters),
-        numeric=MappingProxyType(numeric),
-        codes=MappingProxyType(codes),
+        written=MappingProxyType(got.written),
+        letters=MappingProxyType(got.letters),
+        numeric=MappingProxyType(got.numeric),
+        codes=MappingProxyType(got.codes),
+        cells=MappingProxyType(got.cells),
     )
+
+
+@dataclass(frozen=True)
+class _Assembled:
+    """The columns of a grid named and normalised (the fields of :class:`RawTable`)."""
+
+    columns: dict
+    written: dict
+    letters: dict
+    numeric: dict
+    row_numbers: np.ndarray
+    codes: dict
+    cells: dict
 
 
 def _assemble(
@@ -530,7 +546,7 @@ def _assemble(
     file: str,
     problems: list,
     numeric_by_pos=None,
-) -> tuple[pd.DataFrame, dict, dict, dict, dict, np.ndarray, dict]:
+) -> _Assembled:
     """Name the grid's columns, normalise cells, drop fully blank rows and headerless blanks."""
     width = grid.shape[1] if len(grid.columns) else 0
     headers = headers + [""] * (width - len(headers))
@@ -538,7 +554,7 @@ def _assemble(
     written: dict[str, str] = {}
     letters: dict[str, str] = {}
     columns: dict[str, str | None] = {}
-    data: dict[str, np.ndarray] = {}
+    data: dict = {}
     codes: dict[str, ColumnCodes] = {}
     filled_any = np.zeros(len(grid), bool)
     seen: set[str] = set()
@@ -548,7 +564,7 @@ def _assemble(
         letter = column_letter(j)
         code = kinds[j]
         values, coded, filled = cells[j]
-        cells[j] = None  # the column's cells live on in the frame only
+        cells[j] = None  # the column's cells live on in the table only
         if not head:
             first = np.flatnonzero(filled)[:1]
             if len(first) == 0:
@@ -560,7 +576,7 @@ def _assemble(
                     file,
                     row=int(first_data_row + first[0]),
                     column=label,
-                    value=values[first[0]],
+                    value=_cell(values, coded, int(first[0])),
                     reason="values in a column without a header are ignored",
                     code="headerless_column",
                 )
@@ -572,10 +588,11 @@ def _assemble(
         written[label] = head
         letters[label] = letter
         columns[label] = code
-        data[label] = values
         filled_any |= filled
         if coded is not None:
             codes[label] = coded
+        else:
+            data[label] = values
     row_numbers = np.arange(first_data_row, first_data_row + len(grid), dtype=np.int64)
     numeric = {}
     if numeric_by_pos:
@@ -585,16 +602,31 @@ def _assemble(
             if lab is not None:
                 numeric[lab] = mask
     if not labels:
-        return pd.DataFrame(), columns, written, letters, {}, row_numbers[:0], {}
+        return _Assembled(columns, written, letters, {}, row_numbers[:0], {}, {})
     if not filled_any.all():  # fully blank rows are left out
         keep = filled_any
-        data = {k: v[keep] for k, v in data.items()}
+        data = {k: _kept(v, keep) for k, v in data.items()}
         codes = {k: ColumnCodes(c.codes[keep], c.uniques) for k, c in codes.items()}
         row_numbers = row_numbers[keep]
         numeric = {k: v[keep] for k, v in numeric.items()}
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()}, columns=labels)
     numeric = {k: v for k, v in numeric.items() if v.any()}
-    return frame, columns, written, letters, numeric, row_numbers, codes
+    return _Assembled(columns, written, letters, numeric, row_numbers, codes, data)
+
+
+def _cell(values, coded: ColumnCodes | None, i: int):
+    """Cell ``i`` of a column (pyarrow or object cells, or codes)."""
+    if coded is not None:
+        return coded.uniques[coded.codes[i]] if coded.codes[i] >= 0 else None
+    if isinstance(values, np.ndarray):
+        return values[i]
+    return values[i].as_py()
+
+
+def _kept(values, keep: np.ndarray):
+    """The cells (pyarrow or object) at the rows ``keep``."""
+    if isinstance(values, np.ndarray):
+        return values[keep]
+    return values.filter(pa.array(keep))
 
 
 def _all_cells(grid: pd.DataFrame, width: int, free_text: list[bool]) -> list:
@@ -618,8 +650,9 @@ def _all_cells(grid: pd.DataFrame, width: int, free_text: list[bool]) -> list:
 
 
 def _cells(column: pd.Series | None, n: int, *, free_text: bool):
-    """A column of the grid normalised: (cells, codes or None, mask of non-blank cells);
-    ``n`` blanks for a column past the grid's width (None)."""
+    """A column of the grid normalised: (cells or None, codes or None, mask of non-blank
+    cells), the cells pyarrow strings (a pyarrow-backed column without codes) or an object
+    array; ``n`` blanks for a column past the grid's width (None)."""
     if column is None:
         return np.full(n, None, dtype=object), None, np.zeros(n, bool)
     if isinstance(column.dtype, pd.ArrowDtype):
