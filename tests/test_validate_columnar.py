@@ -66,7 +66,7 @@ def test_columnar_validation_equals_the_row_by_row_one(tmp_path, monkeypatch, ti
     make_cycle(tmp_path / "2026H1", _forms(25_000, times=times), header=header)
     raw = read_table(tmp_path / "2026H1" / "responses.csv", table="responses")
     assert set(raw.codes) >= {"被评单位", "评议人类别", "政务公开", "意见建议", "收集人"}
-    assert "问卷编号" not in raw.codes  # mostly distinct: no dictionary
+    assert raw.codes["问卷编号"].dictionary is not None  # the ids: encoded by pyarrow
     fast = validate_cycle("2026H1", raise_on_error=False, today="2026-12-31")
     with monkeypatch.context() as m:
         _row_by_row(m)
@@ -125,29 +125,45 @@ def test_blanked_identifiers_keep_no_codes(tmp_path, monkeypatch):
 
 def test_a_columnar_table_builds_no_frame_for_its_checks(tmp_path):
     """read_table keeps pyarrow cells and codes; values, values_at, arrow and column_codes
-    give the frame's cells without building it, and the frame built on demand equals the
-    row-by-row one."""
-    forms = [[f"F{i:06d}", "U01", "企业", *["满意"] * 5] for i in range(30_000)]
-    forms[5][0] = " Ｆ０００００５x "  # NFKC + trim in the mostly-distinct column
-    forms[7][0] = ""
-    make_cycle(tmp_path, forms)
+    give the frame's cells without building it, and the frame built on demand holds them."""
+    forms = [
+        [
+            f"F{i:06d}",
+            "U01",
+            "企业",
+            *["满意"] * 5,
+            f"2026-06-01 {i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}",
+        ]
+        for i in range(30_000)
+    ]
+    forms[5][8] = " ２０２６-06-02 "  # NFKC + trim in the mostly-distinct column
+    forms[7][8] = ""
+    make_cycle(tmp_path, forms, header=[*HEADER, "填表时间"])
     raw = read_table(tmp_path / "responses.csv", table="responses")
-    assert "问卷编号" in raw.cells and "问卷编号" not in raw.codes
+    assert "填表时间" in raw.cells and "填表时间" not in raw.codes
     assert raw.n_rows == 30_000
-    assert raw.values_at("问卷编号", np.array([5, 7, 8])).tolist() == ["F000005x", None, "F000008"]
-    assert raw.arrow("问卷编号")[7].as_py() is None
-    assert "_frame" in raw.__dict__ and raw.__dict__["_frame"] is None  # not built yet
-    coded = raw.column_codes("问卷编号")
-    assert coded.values()[:2].tolist() == ["F000000", "F000001"] and coded.codes[7] == -1
-    assert raw.values("问卷编号")[5] == "F000005x"
+    got = raw.values_at("填表时间", np.array([5, 7, 8]))
+    assert got.tolist() == ["2026-06-02", None, "2026-06-01 00:00:08"]
+    assert raw.arrow("填表时间")[7].as_py() is None
+    assert raw.__dict__["_frame"] is None  # not built yet
+    coded = raw.column_codes("填表时间")  # encoded now, by pyarrow, and kept
+    assert coded.codes[7] == -1 and coded.uniques[coded.codes[5]] == "2026-06-02"
+    assert raw.column_codes("填表时间") is coded
+    assert raw.values("填表时间")[5] == "2026-06-02"
+    assert raw.values("问卷编号")[:2].tolist() == ["F000000", "F000001"]
     assert raw.__dict__["_frame"] is None
-    blanked = raw.blanked(["问卷编号"])
-    assert blanked.values("问卷编号")[:3].tolist() == [None] * 3
-    assert raw.values("问卷编号")[0] == "F000000"  # the table given is unchanged
+    blanked = raw.blanked(["填表时间"])
+    assert blanked.values("填表时间")[:3].tolist() == [None] * 3
+    assert raw.values("填表时间")[0] == "2026-06-01 00:00:00"  # the table given is unchanged
     frame = raw.frame
-    assert frame["问卷编号"].tolist()[5:9] == ["F000005x", "F000006", None, "F000008"]
-    replaced = dataclasses.replace(raw, frame=frame.assign(问卷编号=None))
-    assert replaced.values("问卷编号")[0] is None  # a frame given wins over the cells
+    assert frame["填表时间"].tolist()[5:9] == [
+        "2026-06-02",
+        "2026-06-01 00:00:06",
+        None,
+        "2026-06-01 00:00:08",
+    ]
+    replaced = dataclasses.replace(raw, frame=frame.assign(填表时间=None))
+    assert replaced.values("填表时间")[0] is None  # a frame given wins over the cells
 
 
 def test_parse_dates_reads_pyarrow_strings_as_objects():

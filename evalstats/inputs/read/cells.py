@@ -47,7 +47,7 @@ _SAMPLE = 20_000
 
 
 def normalize_arrow_column(
-    values: pd.Series, *, free_text: bool
+    values: pd.Series, *, free_text: bool, encode: bool = False
 ) -> tuple[pa.Array | None, ColumnCodes | None, np.ndarray]:
     """A pyarrow-backed text column normalised as :func:`normalize_column` does, columnar:
     no Python object is made per cell.
@@ -57,7 +57,8 @@ def normalize_arrow_column(
     once; its :class:`~evalstats.inputs.read.raw.ColumnCodes` are returned.  A column of
     mostly distinct values (form ids, times) is normalised by pyarrow's string kernels as a
     whole (NFKC skipped for a column of ASCII text, which it leaves as it is) and returned
-    as pyarrow strings.
+    as pyarrow strings; or, with ``encode`` (the form ids, whose repeats are checked),
+    dictionary-encoded after normalising (:meth:`ColumnCodes.from_arrow`).
 
     Returns
     -------
@@ -83,6 +84,8 @@ def normalize_arrow_column(
         filled = filled_arr.fill_null(False).to_numpy(zero_copy_only=False)
         if not filled.all():
             norm = pc.if_else(filled_arr, norm, pa.scalar(None, pa.string()))
+        if encode:
+            return None, ColumnCodes.from_arrow(norm), filled
         return norm, None, filled
     enc = pc.dictionary_encode(arr)
     texts = _normalized(enc.dictionary, free_text=free_text).to_pylist()

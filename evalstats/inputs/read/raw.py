@@ -72,6 +72,17 @@ class ColumnCodes:
             return self.dictionary
         return pa.array(np.asarray(self.uniques, dtype=object), type=pa.string(), from_pandas=True)
 
+    def taken(self, rows: np.ndarray) -> ColumnCodes:
+        """The codes of the cells at ``rows`` (positions or a mask), into the same uniques.
+
+        Examples
+        --------
+        >>> c = ColumnCodes(np.array([0, -1, 1]), np.array(["a", "b"], dtype=object))
+        >>> c.taken(np.array([2, 0])).values().tolist()
+        ['b', 'a']
+        """
+        return ColumnCodes(self.codes[rows], self.uniques, self.dictionary)
+
     def describes(self, column: pd.Series) -> bool:
         """True when these codes are those of ``column`` (same length, same cells at its
         first, middle and last rows): a frame replaced without its codes is factorised anew.
@@ -223,7 +234,7 @@ class RawTable:
             return self.values(label)[rows]
         coded = self.codes.get(label, self.__dict__.get("_made_codes", {}).get(label))
         if coded is not None:
-            return ColumnCodes(coded.codes[rows], coded.uniques).values()
+            return coded.taken(rows).values()
         cells = self.cells[label]
         if isinstance(cells, np.ndarray):
             return cells[rows]

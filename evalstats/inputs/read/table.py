@@ -453,8 +453,11 @@ def _parse_first(body: bytes, limits: ReadLimits) -> tuple[pd.DataFrame | None, 
     first = grid[0].array.__arrow_array__()
     if pc.any(pc.starts_with(first, BOM.decode("utf-8"))).as_py():
         return None, 0  # two files joined: the scan finds the rows
-    lengths = [pc.binary_length(grid[j].array.__arrow_array__()).to_numpy() for j in grid.columns]
-    if not parsed_within_limits(lengths, limits):
+    lengths = [pc.binary_length(grid[j].array.__arrow_array__()) for j in grid.columns]
+    widest = [np.array([pc.max(n).as_py() or 0]) for n in lengths]  # bounds every row
+    if not parsed_within_limits(widest, limits) and not parsed_within_limits(
+        [n.to_numpy() for n in lengths], limits
+    ):
         return None, 0
     return grid, width
 
@@ -559,7 +562,7 @@ def _assemble(
     filled_any = np.zeros(len(grid), bool)
     seen: set[str] = set()
     kinds = [lookup.get(normalize_label(head)) if head else None for head in headers]
-    cells = _all_cells(grid, width, [k in FREE_TEXT_COLUMNS for k in kinds])
+    cells = _all_cells(grid, width, kinds)
     for j, head in enumerate(headers):
         letter = column_letter(j)
         code = kinds[j]
@@ -606,7 +609,7 @@ def _assemble(
     if not filled_any.all():  # fully blank rows are left out
         keep = filled_any
         data = {k: _kept(v, keep) for k, v in data.items()}
-        codes = {k: ColumnCodes(c.codes[keep], c.uniques) for k, c in codes.items()}
+        codes = {k: c.taken(keep) for k, c in codes.items()}
         row_numbers = row_numbers[keep]
         numeric = {k: v[keep] for k, v in numeric.items()}
     numeric = {k: v for k, v in numeric.items() if v.any()}
@@ -629,34 +632,34 @@ def _kept(values, keep: np.ndarray):
     return values.filter(pa.array(keep))
 
 
-def _all_cells(grid: pd.DataFrame, width: int, free_text: list[bool]) -> list:
-    """:func:`_cells` of every column of the grid (emptied), the columns shared among the
-    cores (pyarrow's kernels run without the interpreter lock)."""
+def _all_cells(grid: pd.DataFrame, width: int, kinds: list) -> list:
+    """:func:`_cells` of every column of the grid (emptied; ``kinds``: the column code of
+    each header, or None), the columns shared among the cores (pyarrow's kernels run
+    without the interpreter lock)."""
     n = len(grid)
-    columns = [grid.pop(j) if j < width else None for j in range(len(free_text))]
+    columns = [grid.pop(j) if j < width else None for j in range(len(kinds))]
     workers = min(len(columns), os.cpu_count() or 1, 4)
     if workers < 2 or n < 10_000 or sum(c is not None for c in columns) < 2:
-        return [_cells(c, n, free_text=f) for c, f in zip(columns, free_text, strict=True)]
+        return [_cells(c, n, kind=k) for c, k in zip(columns, kinds, strict=True)]
     try:
         with ThreadPoolExecutor(workers) as pool:
             return list(
-                pool.map(
-                    lambda cf: _cells(cf[0], n, free_text=cf[1]),
-                    zip(columns, free_text, strict=True),
-                )
+                pool.map(lambda ck: _cells(ck[0], n, kind=ck[1]), zip(columns, kinds, strict=True))
             )
     except RuntimeError:  # no thread can be started (a bounded process): one at a time
-        return [_cells(c, n, free_text=f) for c, f in zip(columns, free_text, strict=True)]
+        return [_cells(c, n, kind=k) for c, k in zip(columns, kinds, strict=True)]
 
 
-def _cells(column: pd.Series | None, n: int, *, free_text: bool):
-    """A column of the grid normalised: (cells or None, codes or None, mask of non-blank
-    cells), the cells pyarrow strings (a pyarrow-backed column without codes) or an object
-    array; ``n`` blanks for a column past the grid's width (None)."""
+def _cells(column: pd.Series | None, n: int, *, kind: str | None):
+    """A column of the grid (of column code ``kind``) normalised: (cells or None, codes or
+    None, mask of non-blank cells), the cells pyarrow strings (a pyarrow-backed column
+    without codes) or an object array; ``n`` blanks for a column past the grid's width
+    (None).  Free text is only trimmed; the form ids are dictionary-encoded however many."""
+    free_text = kind in FREE_TEXT_COLUMNS
     if column is None:
         return np.full(n, None, dtype=object), None, np.zeros(n, bool)
     if isinstance(column.dtype, pd.ArrowDtype):
-        return normalize_arrow_column(column, free_text=free_text)
+        return normalize_arrow_column(column, free_text=free_text, encode=kind == "form_id")
     values = normalize_column(column, free_text=free_text)
     return values, None, pd.notna(values)
 

@@ -208,7 +208,7 @@ def unsafe_text_problems(
         after = "a unit's code or name is an identifier: retype it without them"
     else:
         after = "the report, letters and figures show the text without them"
-    reason = np.full(n, "", dtype=object)
+    reason = np.empty(n, dtype=object)  # read only where ``mask``
     shown = values.copy()
     for i in np.flatnonzero(mask):  # the few cells hit
         found = _char_names(unsafe_characters(values[i]))
