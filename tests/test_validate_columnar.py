@@ -4,6 +4,7 @@ the result of the row-by-row read (pandas' parser after the exact scan, object c
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import random
 
 import numpy as np
@@ -83,6 +84,50 @@ def test_columnar_validation_equals_the_row_by_row_one(tmp_path, monkeypatch, ti
     for name in ("forms", "voided", "duplicates", "units"):
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)
     assert len(fast.forms) > 1000
+
+
+def _xlsx_forms(n: int) -> list[list]:
+    """The messy forms as a spreadsheet holds them: blank cells empty, some ids typed as
+    numbers, some answers as numbers (paper digits), some times as dates: those columns
+    are read cell by cell, the others as text columns."""
+    rows = []
+    for k, form in enumerate(_forms(n, times=TIMES_MIXED)):
+        row = [None if v == "" else v.replace("\x07", "\u200b") for v in form]  # no BEL in xlsx
+        if k % 7 == 3 and row[0]:
+            row[0] = 9_000_000 + k  # an id stored as a number
+        if k % 11 == 5:
+            row[4] = float(1 + k % 2)  # a paper digit stored as a number
+        if k % 13 == 6:
+            row[9] = dt.datetime(2026, 6, 1 + k % 28, 9, k % 60)
+        rows.append(row)
+    return rows
+
+
+def test_columnar_xlsx_validation_equals_the_row_by_row_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
+    header = [*HEADER, "意见建议", "填表时间", "收集人"]
+    make_cycle(tmp_path / "2026H1", _xlsx_forms(12_000), header=header, fmt="xlsx")
+    raw = read_table(tmp_path / "2026H1" / "responses.xlsx", table="responses")
+    assert set(raw.codes) >= {"评议人类别", "政务公开", "意见建议", "收集人"}  # text columns
+    assert {"问卷编号", "依法行政", "填表时间"}.isdisjoint(raw.codes)  # numbers among them
+    fast = validate_cycle("2026H1", raise_on_error=False, today="2026-12-31")
+    with monkeypatch.context() as m:
+        m.setattr(read_formats, "text_cells", lambda cells: None)  # every cell on its own
+        slow_raw = read_table(tmp_path / "2026H1" / "responses.xlsx", table="responses")
+        assert dict(slow_raw.codes) == {}
+        slow = validate_cycle("2026H1", raise_on_error=False, today="2026-12-31")
+    pd.testing.assert_frame_equal(raw.frame, slow_raw.frame)
+    np.testing.assert_array_equal(raw.row_numbers, slow_raw.row_numbers)
+    assert raw.numeric.keys() == slow_raw.numeric.keys() == {"问卷编号", "依法行政"}
+    for label, mask in raw.numeric.items():
+        np.testing.assert_array_equal(mask, slow_raw.numeric[label])
+    codes = set(fast.problems["code"])
+    assert {"unknown_unit", "unknown_group", "unknown_level", "duplicate_form"} <= codes
+    assert {"conflicting_duplicate", "unsafe_text", "bad_datetime"} <= codes
+    pd.testing.assert_frame_equal(fast.problems, slow.problems)
+    for name in ("forms", "voided", "duplicates", "units"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)
+    assert len(fast.forms) > 500
 
 
 def test_codes_of_a_replaced_frame_are_not_used(tmp_path):
