@@ -18,7 +18,8 @@ with this script's own generator (24 units, every 10th typed by name, a comment 
 every cell text in the shared strings, as Excel and WPS save text; blank cells left out) in a
 folder of its own beside the units and forms-issued CSV files; the baseline is then calamine
 (``python_calamine``, what the reader uses) opening the workbook and reading the sheet into
-Python rows (``to_python``).
+Python rows (``to_python``).  Each timed validation inspects the workbook's zip parts again
+(:func:`evalstats.inputs.read.workbook.forget_inspections`), as a fresh process does.
 
 Then, in a fresh process: ``validate_cycle(folder)`` (what ``evalstats validate`` and the runs
 call) and ``pyarrow.csv.read_csv`` of ``responses.csv``, each ``--repeat`` times, alternating;
@@ -252,6 +253,7 @@ def measure(folder: str, repeat: int, encoding: str = "utf-8", fmt: str = "csv")
     """Run in a fresh process: time ``validate_cycle`` and the baseline read
     (``pyarrow.csv.read_csv``, or calamine for ``fmt="xlsx"``)."""
     import evalstats.inputs.validate as v
+    from evalstats.inputs.read.workbook import forget_inspections
 
     read = _reader(folder, encoding, fmt)
     load_before = os.getloadavg()
@@ -261,6 +263,7 @@ def measure(folder: str, repeat: int, encoding: str = "utf-8", fmt: str = "csv")
     peak_growth = None
     for i in range(repeat):
         res = None
+        forget_inspections()  # a workbook is inspected again, as in a fresh process
         reset = _reset_peak()
         base = _status_kb("VmRSS")
         t0, c0 = time.perf_counter(), time.process_time()

@@ -42,8 +42,21 @@ def normalize_column(values: pd.Series, *, free_text: bool) -> np.ndarray:
     return lut[codes]  # code -1 (missing) picks the trailing None
 
 
-_SAMPLE = 20_000
+SAMPLE_ROWS = 20_000
 """Rows sampled to tell a column of a few distinct values from one of mostly distinct ones."""
+
+
+def mostly_distinct(n: int, distinct: int) -> bool:
+    """True for a column of ``n`` cells whose first :data:`SAMPLE_ROWS` hold ``distinct``
+    distinct values when more than half of them are (ids, times): such a column is not worth
+    a dictionary.  A column of at most :data:`SAMPLE_ROWS` cells never is.
+
+    Examples
+    --------
+    >>> mostly_distinct(1_000_000, 19_990), mostly_distinct(1_000_000, 12)
+    (True, False)
+    """
+    return n > SAMPLE_ROWS and distinct * 2 > SAMPLE_ROWS
 
 
 def normalize_arrow_column(
@@ -76,9 +89,10 @@ def normalize_arrow_column(
     """
     arr = values.array.__arrow_array__()
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    n = len(arr)
-    sample = arr.slice(0, _SAMPLE)
-    if n > _SAMPLE and pc.count_distinct(sample).as_py() * 2 > len(sample):
+    coded = pa.types.is_dictionary(arr.type)  # a spreadsheet's column: already encoded
+    if not coded and mostly_distinct(
+        len(arr), pc.count_distinct(arr.slice(0, SAMPLE_ROWS)).as_py()
+    ):
         norm = _normalized(arr, free_text=free_text)
         filled_arr = pc.greater(pc.binary_length(norm), 0)
         filled = filled_arr.fill_null(False).to_numpy(zero_copy_only=False)
@@ -87,7 +101,7 @@ def normalize_arrow_column(
         if encode:
             return None, ColumnCodes.from_arrow(norm), filled
         return norm, None, filled
-    enc = pc.dictionary_encode(arr)
+    enc = arr if coded else pc.dictionary_encode(arr)
     texts = _normalized(enc.dictionary, free_text=free_text).to_pylist()
     seen: dict[str, int] = {}
     lut = np.empty(len(texts) + 1, dtype=np.int32)  # the last slot: a null cell
@@ -155,4 +169,10 @@ def _datetime_text(value: _dt.datetime) -> str:
     return value.isoformat(sep=" ")
 
 
-__all__ = ["cell_text", "normalize_arrow_column", "normalize_column"]
+__all__ = [
+    "SAMPLE_ROWS",
+    "cell_text",
+    "mostly_distinct",
+    "normalize_arrow_column",
+    "normalize_column",
+]

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evalstats.core.reading import MIB
-from evalstats.inputs.read.cells import cell_text
+from evalstats.inputs.read.cells import SAMPLE_ROWS, cell_text, mostly_distinct
 from evalstats.inputs.read.header import HEADER_SEARCH_ROWS
 
 SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -309,17 +309,27 @@ def text_cells(cells: np.ndarray) -> pd.Series | None:
     """A column of spreadsheet cells (object array) as pyarrow strings (``pandas.ArrowDtype``;
     None and NaN null) when every cell is text or blank; None when some cell is not.
 
+    A column of few distinct texts is dictionary-encoded on the str objects (hashed, not
+    copied: no UTF-8 copy of each cell is made), a mostly distinct one converted whole
+    (:func:`~evalstats.inputs.read.cells.mostly_distinct`).
+
     Examples
     --------
-    >>> text_cells(np.array(["满意", None], dtype=object)).tolist()
-    ['满意', <NA>]
+    >>> text_cells(np.array(["满意", None, "满意"], dtype=object)).tolist()
+    ['满意', <NA>, '满意']
     >>> text_cells(np.array(["满意", 2.0], dtype=object)) is None
     True
     """
     if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
         return None
-    arr = pa.array(cells, type=pa.string(), from_pandas=True)
-    return pd.Series(arr, dtype=pd.ArrowDtype(pa.string()))
+    if mostly_distinct(len(cells), len(pd.unique(cells[:SAMPLE_ROWS]))):
+        arr = pa.array(cells, type=pa.string(), from_pandas=True)
+    else:
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+        arr = pa.DictionaryArray.from_arrays(
+            pa.array(codes, mask=codes < 0), pa.array(uniques, type=pa.string())
+        )
+    return pd.Series(arr, dtype=pd.ArrowDtype(arr.type))
 
 
 def _cell_block(body: list[list], width: int) -> np.ndarray:
