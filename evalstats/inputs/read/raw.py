@@ -197,7 +197,7 @@ class RawTable:
         """The cells of frame column ``label`` as an object array (str, None where blank).
 
         A columnar table makes them once (from the codes: one str per distinct cell) and
-        keeps them; otherwise they are the frame's column.
+        keeps them; otherwise they are the frame's column.  Read-only, as pandas gives them.
 
         Examples
         --------
@@ -208,7 +208,9 @@ class RawTable:
             return self.frame[label].to_numpy(dtype=object)
         kept = self.__dict__["_values"]
         if label not in kept:
-            kept[label] = self._make_values(label)
+            made = self._make_values(label).view()
+            made.flags.writeable = False
+            kept[label] = made
         return kept[label]
 
     def _make_values(self, label: str) -> np.ndarray:
