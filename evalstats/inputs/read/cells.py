@@ -125,8 +125,10 @@ def _normalized(arr, *, free_text: bool):
 def _ascii(arr: pa.Array) -> bool:
     """True when every byte of the string array's cells is ASCII."""
     offsets, data = arr.buffers()[1:3]
-    if data is None:
-        return True
+    if len(arr) == 0 or data is None:
+        return True  # no byte at all
+    if offsets is None:
+        return False  # not known: normalised, which is always right
     ends = np.frombuffer(offsets, np.int32)[arr.offset : arr.offset + len(arr) + 1]
     body = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]] if len(ends) else []
     return len(body) == 0 or int(body.max()) < 128
