@@ -543,3 +543,21 @@ def test_the_used_range_is_found_whatever_the_attribute_order(tmp_path, cell):
     infos, breach = inspect_workbook(path.read_bytes(), ReadLimits())
     assert breach is None
     assert (infos["Sheet1"].rows, infos["Sheet1"].columns) == (900_000, 16_384)
+
+
+@pytest.mark.parametrize("tag", [b'<row r="900000">', b'<row r="0000900000">'])
+def test_the_used_range_counts_a_row_written_before_lower_ones(tmp_path, tag):
+    # the largest row tag is not the last one: the scan reads past the last tag's number
+    from evalstats.inputs.read.workbook import inspect_workbook
+
+    path = write_xlsx(tmp_path / "r.xlsx", [HEADER, *FORMS])
+    with zipfile.ZipFile(path) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    assert b'<row r="2">' in parts[SHEET]
+    parts[SHEET] = parts[SHEET].replace(b'<row r="2">', tag)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    infos, breach = inspect_workbook(path.read_bytes(), ReadLimits())
+    assert breach is None
+    assert infos["Sheet1"].rows == 900_000

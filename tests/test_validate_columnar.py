@@ -4,6 +4,7 @@ the result of the row-by-row read (pandas' parser after the exact scan, object c
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import random
 
 import numpy as np
@@ -13,6 +14,7 @@ from _corpus import HEADER, make_cycle
 
 from evalstats.core.scheme import load_scheme
 from evalstats.inputs.read import ColumnCodes, read_table
+from evalstats.inputs.read import cells as read_cells
 from evalstats.inputs.read import formats as read_formats
 from evalstats.inputs.read import table as read_table_module
 from evalstats.inputs.validate import validate_cycle
@@ -66,7 +68,7 @@ def test_columnar_validation_equals_the_row_by_row_one(tmp_path, monkeypatch, ti
     make_cycle(tmp_path / "2026H1", _forms(25_000, times=times), header=header)
     raw = read_table(tmp_path / "2026H1" / "responses.csv", table="responses")
     assert set(raw.codes) >= {"被评单位", "评议人类别", "政务公开", "意见建议", "收集人"}
-    assert "问卷编号" not in raw.codes  # mostly distinct: no dictionary
+    assert raw.codes["问卷编号"].dictionary is not None  # the ids: encoded by pyarrow
     fast = validate_cycle("2026H1", raise_on_error=False, today="2026-12-31")
     with monkeypatch.context() as m:
         _row_by_row(m)
@@ -83,6 +85,51 @@ def test_columnar_validation_equals_the_row_by_row_one(tmp_path, monkeypatch, ti
     for name in ("forms", "voided", "duplicates", "units"):
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)
     assert len(fast.forms) > 1000
+
+
+def _xlsx_forms(n: int) -> list[list]:
+    """The messy forms as a spreadsheet holds them: blank cells empty, some answers as
+    numbers (paper digits), some times as dates: those columns are read cell by cell, the
+    others as text columns (the form ids mostly distinct)."""
+    rows = []
+    for k, form in enumerate(_forms(n, times=TIMES_MIXED)):
+        row = [None if v == "" else v.replace("\x07", "\u200b") for v in form]  # no BEL in xlsx
+        if k % 11 == 5:
+            row[4] = float(1 + k % 2)  # a paper digit stored as a number
+        if k % 13 == 6:
+            row[9] = dt.datetime(2026, 6, 1 + k % 28, 9, k % 60)
+        rows.append(row)
+    return rows
+
+
+def test_columnar_xlsx_validation_equals_the_row_by_row_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
+    header = [*HEADER, "意见建议", "填表时间", "收集人"]
+    make_cycle(tmp_path / "2026H1", _xlsx_forms(12_000), header=header, fmt="xlsx")
+    for module in (read_cells, read_formats):  # a mostly distinct column sampled on 2,000 rows
+        monkeypatch.setattr(module, "SAMPLE_ROWS", 2_000)
+    raw = read_table(tmp_path / "2026H1" / "responses.xlsx", table="responses")
+    assert set(raw.codes) >= {"评议人类别", "政务公开", "意见建议", "收集人"}  # text columns
+    assert {"依法行政", "填表时间"}.isdisjoint(raw.codes)  # numbers or dates among them
+    assert raw.codes["问卷编号"].dictionary is not None  # text, mostly distinct: pyarrow's codes
+    fast = validate_cycle("2026H1", raise_on_error=False, today="2026-12-31")
+    with monkeypatch.context() as m:
+        m.setattr(read_formats, "text_cells", lambda cells: None)  # every cell on its own
+        slow_raw = read_table(tmp_path / "2026H1" / "responses.xlsx", table="responses")
+        assert dict(slow_raw.codes) == {}
+        slow = validate_cycle("2026H1", raise_on_error=False, today="2026-12-31")
+    pd.testing.assert_frame_equal(raw.frame, slow_raw.frame)
+    np.testing.assert_array_equal(raw.row_numbers, slow_raw.row_numbers)
+    assert raw.numeric.keys() == slow_raw.numeric.keys() == {"依法行政"}
+    for label, mask in raw.numeric.items():
+        np.testing.assert_array_equal(mask, slow_raw.numeric[label])
+    codes = set(fast.problems["code"])
+    assert {"unknown_unit", "unknown_group", "unknown_level", "duplicate_form"} <= codes
+    assert {"conflicting_duplicate", "unsafe_text", "bad_datetime"} <= codes
+    pd.testing.assert_frame_equal(fast.problems, slow.problems)
+    for name in ("forms", "voided", "duplicates", "units"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)
+    assert len(fast.forms) > 500
 
 
 def test_codes_of_a_replaced_frame_are_not_used(tmp_path):
@@ -121,3 +168,58 @@ def test_blanked_identifiers_keep_no_codes(tmp_path, monkeypatch):
     assert "评议人姓名" not in protected.codes  # the names live on nowhere
     assert protected.frame["评议人姓名"].isna().all()
     assert protected.column_codes("评议人姓名").values().tolist() == [None, None]
+
+
+def test_a_columnar_table_builds_no_frame_for_its_checks(tmp_path):
+    """read_table keeps pyarrow cells and codes; values, values_at, arrow and column_codes
+    give the frame's cells without building it, and the frame built on demand holds them."""
+    forms = [
+        [
+            f"F{i:06d}",
+            "U01",
+            "企业",
+            *["满意"] * 5,
+            f"2026-06-01 {i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}",
+        ]
+        for i in range(30_000)
+    ]
+    forms[5][8] = " ２０２６-06-02 "  # NFKC + trim in the mostly-distinct column
+    forms[7][8] = ""
+    make_cycle(tmp_path, forms, header=[*HEADER, "填表时间"])
+    raw = read_table(tmp_path / "responses.csv", table="responses")
+    assert "填表时间" in raw.cells and "填表时间" not in raw.codes
+    assert raw.n_rows == 30_000
+    got = raw.values_at("填表时间", np.array([5, 7, 8]))
+    assert got.tolist() == ["2026-06-02", None, "2026-06-01 00:00:08"]
+    assert raw.arrow("填表时间")[7].as_py() is None
+    assert raw.__dict__["_frame"] is None  # not built yet
+    coded = raw.column_codes("填表时间")  # encoded now, by pyarrow, and kept
+    assert coded.codes[7] == -1 and coded.uniques[coded.codes[5]] == "2026-06-02"
+    assert raw.column_codes("填表时间") is coded
+    assert raw.values("填表时间")[5] == "2026-06-02"
+    assert raw.values("问卷编号")[:2].tolist() == ["F000000", "F000001"]
+    assert raw.__dict__["_frame"] is None
+    blanked = raw.blanked(["填表时间"])
+    assert blanked.values("填表时间")[:3].tolist() == [None] * 3
+    assert raw.values("填表时间")[0] == "2026-06-01 00:00:00"  # the table given is unchanged
+    frame = raw.frame
+    assert frame["填表时间"].tolist()[5:9] == [
+        "2026-06-02",
+        "2026-06-01 00:00:06",
+        None,
+        "2026-06-01 00:00:08",
+    ]
+    replaced = dataclasses.replace(raw, frame=frame.assign(填表时间=None))
+    assert replaced.values("填表时间")[0] is None  # a frame given wins over the cells
+
+
+def test_parse_dates_reads_pyarrow_strings_as_objects():
+    import pyarrow as pa
+
+    from evalstats.inputs.validate.columns import parse_dates
+
+    texts = ["2026-06-01 09:30:00", None, "2026年6月4日 14时05分", "明天"]
+    got, bad = parse_dates(pa.array(texts, type=pa.string()))
+    want, want_bad = parse_dates(np.array(texts, dtype=object))
+    np.testing.assert_array_equal(got, want)
+    assert bad.tolist() == want_bad.tolist() == [False, False, False, True]

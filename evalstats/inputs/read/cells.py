@@ -42,46 +42,66 @@ def normalize_column(values: pd.Series, *, free_text: bool) -> np.ndarray:
     return lut[codes]  # code -1 (missing) picks the trailing None
 
 
-_SAMPLE = 20_000
+SAMPLE_ROWS = 20_000
 """Rows sampled to tell a column of a few distinct values from one of mostly distinct ones."""
 
 
+def mostly_distinct(n: int, distinct: int) -> bool:
+    """True for a column of ``n`` cells whose first :data:`SAMPLE_ROWS` hold ``distinct``
+    distinct values when more than half of them are (ids, times): such a column is not worth
+    a dictionary.  A column of at most :data:`SAMPLE_ROWS` cells never is.
+
+    Examples
+    --------
+    >>> mostly_distinct(1_000_000, 19_990), mostly_distinct(1_000_000, 12)
+    (True, False)
+    """
+    return n > SAMPLE_ROWS and distinct * 2 > SAMPLE_ROWS
+
+
 def normalize_arrow_column(
-    values: pd.Series, *, free_text: bool
-) -> tuple[np.ndarray, ColumnCodes | None, np.ndarray]:
-    """A pyarrow-backed text column normalised as :func:`normalize_column` does, columnar.
+    values: pd.Series, *, free_text: bool, encode: bool = False
+) -> tuple[pa.Array | None, ColumnCodes | None, np.ndarray]:
+    """A pyarrow-backed text column normalised as :func:`normalize_column` does, columnar:
+    no Python object is made per cell.
 
     A column of few distinct values (answers, units, groups: at most half of a sample of
     rows distinct) is dictionary-encoded by pyarrow and each *distinct* text normalised
-    once; its :class:`~evalstats.inputs.read.raw.ColumnCodes` are returned with it.  A
-    column of mostly distinct values (form ids, times) is normalised by pyarrow's string
-    kernels as a whole and has no codes.
+    once; its :class:`~evalstats.inputs.read.raw.ColumnCodes` are returned.  A column of
+    mostly distinct values (form ids, times) is normalised by pyarrow's string kernels as a
+    whole (NFKC skipped for a column of ASCII text, which it leaves as it is) and returned
+    as pyarrow strings; or, with ``encode`` (the form ids, whose repeats are checked),
+    dictionary-encoded after normalising (:meth:`ColumnCodes.from_arrow`).
 
     Returns
     -------
-    (values, codes, filled)
-        The cells (object array of str, None where blank), the codes or None, and the mask
-        of non-blank cells.
+    (cells, codes, filled)
+        The normalised cells (pyarrow strings, null where blank) or None, the codes or None
+        (one of the two is given), and the mask of non-blank cells.
 
     Examples
     --------
     >>> import pyarrow as pa
     >>> s = pd.Series([" 满意", "２", "", "满意"], dtype=pd.ArrowDtype(pa.string()))
-    >>> v, c, filled = normalize_arrow_column(s, free_text=False)
-    >>> v.tolist(), c.codes.tolist(), filled.tolist()
+    >>> cells, c, filled = normalize_arrow_column(s, free_text=False)
+    >>> c.values().tolist(), c.codes.tolist(), filled.tolist()
     (['满意', '2', None, '满意'], [0, 1, -1, 0], [True, True, False, True])
     """
     arr = values.array.__arrow_array__()
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    n = len(arr)
-    sample = arr.slice(0, _SAMPLE)
-    if n > _SAMPLE and pc.count_distinct(sample).as_py() * 2 > len(sample):
+    coded = pa.types.is_dictionary(arr.type)  # a spreadsheet's column: already encoded
+    if not coded and mostly_distinct(
+        len(arr), pc.count_distinct(arr.slice(0, SAMPLE_ROWS)).as_py()
+    ):
         norm = _normalized(arr, free_text=free_text)
-        filled = pc.binary_length(norm).fill_null(0).to_numpy(zero_copy_only=False) > 0
-        out = norm.to_numpy(zero_copy_only=False).astype(object, copy=False)
-        out[~filled] = None
-        return out, None, filled
-    enc = pc.dictionary_encode(arr)
+        filled_arr = pc.greater(pc.binary_length(norm), 0)
+        filled = filled_arr.fill_null(False).to_numpy(zero_copy_only=False)
+        if not filled.all():
+            norm = pc.if_else(filled_arr, norm, pa.scalar(None, pa.string()))
+        if encode:
+            return None, ColumnCodes.from_arrow(norm), filled
+        return norm, None, filled
+    enc = arr if coded else pc.dictionary_encode(arr)
     texts = _normalized(enc.dictionary, free_text=free_text).to_pylist()
     seen: dict[str, int] = {}
     lut = np.empty(len(texts) + 1, dtype=np.int32)  # the last slot: a null cell
@@ -90,13 +110,28 @@ def normalize_arrow_column(
     lut[-1] = -1
     idx = enc.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False)
     codes = ColumnCodes(lut[idx], np.asarray(list(seen), dtype=object))
-    return codes.values(), codes, codes.codes >= 0
+    return None, codes, codes.codes >= 0
 
 
 def _normalized(arr, *, free_text: bool):
-    """NFKC-normalised (not free text) and trimmed, as pyarrow strings."""
+    """NFKC-normalised (not free text) and trimmed, as pyarrow strings.  ASCII text is its
+    own NFKC form: a column of it is only trimmed."""
     arr = arr.cast(pa.string())
-    return pc.utf8_trim_whitespace(arr if free_text else pc.utf8_normalize(arr, "NFKC"))
+    if not free_text and not _ascii(arr):
+        arr = pc.utf8_normalize(arr, "NFKC")
+    return pc.utf8_trim_whitespace(arr)
+
+
+def _ascii(arr: pa.Array) -> bool:
+    """True when every byte of the string array's cells is ASCII."""
+    offsets, data = arr.buffers()[1:3]
+    if len(arr) == 0 or data is None:
+        return True  # no byte at all
+    if offsets is None:
+        return False  # not known: normalised, which is always right
+    ends = np.frombuffer(offsets, np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    body = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]] if len(ends) else []
+    return len(body) == 0 or int(body.max()) < 128
 
 
 def _bools(arr) -> np.ndarray:
@@ -136,4 +171,10 @@ def _datetime_text(value: _dt.datetime) -> str:
     return value.isoformat(sep=" ")
 
 
-__all__ = ["cell_text", "normalize_arrow_column", "normalize_column"]
+__all__ = [
+    "SAMPLE_ROWS",
+    "cell_text",
+    "mostly_distinct",
+    "normalize_arrow_column",
+    "normalize_column",
+]

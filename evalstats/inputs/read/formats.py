@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evalstats.core.reading import MIB
-from evalstats.inputs.read.cells import cell_text
+from evalstats.inputs.read.cells import SAMPLE_ROWS, cell_text, mostly_distinct
 from evalstats.inputs.read.header import HEADER_SEARCH_ROWS
 
 SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -268,28 +268,80 @@ def _distinct_text(col) -> np.ndarray:
 
 
 def grid_from_rows(rows: list[list], start: int) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
-    """Spreadsheet rows below the header → (text frame, numeric masks by position)."""
+    """Spreadsheet rows below the header → (text frame, numeric masks by position).
+
+    A column of text cells only (the usual one: answers, units, ids typed as text) becomes a
+    pyarrow-backed column, read columnar by :func:`evalstats.inputs.read.cells.
+    normalize_arrow_column` as a CSV file's are; a column holding numbers, dates or booleans
+    is turned into cell texts (:func:`~evalstats.inputs.read.cells.cell_text`) one cell at a
+    time, its numeric cells noted.
+
+    Examples
+    --------
+    >>> grid, numeric = grid_from_rows([["h1", "h2"], ["a", 1.0], ["b", ""]], 1)
+    >>> grid[0].tolist(), grid[1].tolist(), numeric[1].tolist()
+    (['a', 'b'], ['1', ''], [True, False])
+    """
     body = rows[start:]
     width = max((len(r) for r in body), default=0)
     if not body or width == 0:
         return pd.DataFrame(), {}
-    arr = np.empty((len(body), width), dtype=object)
-    for i, r in enumerate(body):
-        arr[i, : len(r)] = r
+    arr = _cell_block(body, width)
+    del body
     grid = {}
     numeric = {}
     for j in range(width):
-        col = pd.Series(arr[:, j], dtype=object)
+        cells = np.ascontiguousarray(arr[:, j])
+        text = text_cells(cells)
+        if text is not None:
+            grid[j] = text
+            continue
+        col = pd.Series(cells, dtype=object)
         kinds = col.map(type)
         is_num = kinds.isin((int, float)).to_numpy()
         if is_num.any():
             numeric[j] = is_num
-        is_text = kinds.eq(str).to_numpy()
-        if is_text.all():
-            grid[j] = col
-        else:
-            grid[j] = col.map(cell_text)
+        grid[j] = col.map(cell_text)
     return pd.DataFrame(grid), numeric
+
+
+def text_cells(cells: np.ndarray) -> pd.Series | None:
+    """A column of spreadsheet cells (object array) as pyarrow strings (``pandas.ArrowDtype``;
+    None and NaN null) when every cell is text or blank; None when some cell is not.
+
+    A column of few distinct texts is dictionary-encoded on the str objects (hashed, not
+    copied: no UTF-8 copy of each cell is made), a mostly distinct one converted whole
+    (:func:`~evalstats.inputs.read.cells.mostly_distinct`).
+
+    Examples
+    --------
+    >>> text_cells(np.array(["满意", None, "满意"], dtype=object)).tolist()
+    ['满意', <NA>, '满意']
+    >>> text_cells(np.array(["满意", 2.0], dtype=object)) is None
+    True
+    """
+    if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
+        return None
+    if mostly_distinct(len(cells), len(pd.unique(cells[:SAMPLE_ROWS]))):
+        arr = pa.array(cells, type=pa.string(), from_pandas=True)
+    else:
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+        arr = pa.DictionaryArray.from_arrays(
+            pa.array(codes, mask=codes < 0), pa.array(uniques, type=pa.string())
+        )
+    return pd.Series(arr, dtype=pd.ArrowDtype(arr.type))
+
+
+def _cell_block(body: list[list], width: int) -> np.ndarray:
+    """Rows of cells as a 2-D object array (short rows padded with None)."""
+    if all(len(r) == width for r in body):
+        arr = np.empty((len(body), width), dtype=object)
+        arr[:] = body  # rows of one width: numpy copies them without a Python loop
+        return arr
+    arr = np.empty((len(body), width), dtype=object)
+    for i, r in enumerate(body):
+        arr[i, : len(r)] = r
+    return arr
 
 
 __all__ = [
@@ -307,4 +359,5 @@ __all__ = [
     "read_parquet_grid",
     "read_sheet_grid",
     "sniff_binary",
+    "text_cells",
 ]

@@ -12,12 +12,15 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evalstats.core.errors import PROBLEM_COLUMNS
 
@@ -38,6 +41,47 @@ class ColumnCodes:
 
     codes: np.ndarray
     uniques: np.ndarray
+    dictionary: pa.Array | None = field(default=None, compare=False, repr=False)
+    """``uniques`` as pyarrow strings, when the codes were made by pyarrow (else made on
+    demand by :meth:`texts`)."""
+
+    @classmethod
+    def from_arrow(cls, cells: pa.Array) -> ColumnCodes:
+        """The codes of a pyarrow string column (null where blank), encoded by pyarrow: each
+        distinct text becomes one Python str, no other object is made.
+
+        Examples
+        --------
+        >>> ColumnCodes.from_arrow(pa.array(["b", None, "a", "b"])).codes.tolist()
+        [0, -1, 1, 0]
+        """
+        enc = pc.dictionary_encode(cells)
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        uniques = enc.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False)
+        return cls(codes, uniques, enc.dictionary)
+
+    def texts(self) -> pa.Array:
+        """``uniques`` as a pyarrow string array (for pyarrow's kernels).
+
+        Examples
+        --------
+        >>> ColumnCodes(np.array([0]), np.array(["满意"], dtype=object)).texts().to_pylist()
+        ['满意']
+        """
+        if self.dictionary is not None:
+            return self.dictionary
+        return pa.array(np.asarray(self.uniques, dtype=object), type=pa.string(), from_pandas=True)
+
+    def taken(self, rows: np.ndarray) -> ColumnCodes:
+        """The codes of the cells at ``rows`` (positions or a mask), into the same uniques.
+
+        Examples
+        --------
+        >>> c = ColumnCodes(np.array([0, -1, 1]), np.array(["a", "b"], dtype=object))
+        >>> c.taken(np.array([2, 0])).values().tolist()
+        ['b', 'a']
+        """
+        return ColumnCodes(self.codes[rows], self.uniques, self.dictionary)
 
     def describes(self, column: pd.Series) -> bool:
         """True when these codes are those of ``column`` (same length, same cells at its
@@ -58,6 +102,28 @@ class ColumnCodes:
         return lut[self.codes]  # -1 picks the trailing None
 
 
+class _LazyFrame:
+    """The ``frame`` field of :class:`RawTable`: the frame given, or (None given) one built
+    on first use from the table's ``cells`` and ``codes`` (a field without a default)."""
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError("frame")  # no default: dataclasses asks the class
+        frame = obj.__dict__.get("_frame")
+        if frame is None:
+            frame = pd.DataFrame(
+                {lab: pd.Series(obj.values(lab), dtype=object) for lab in obj.columns},
+                columns=list(obj.columns),
+            )
+            obj.__dict__["_frame"] = frame
+        return frame
+
+    def __set__(self, obj, value):  # dataclass __init__ only (the class is frozen)
+        obj.__dict__["_frame"] = value
+        obj.__dict__["_columnar"] = value is None
+        obj.__dict__["_values"] = {}
+
+
 @dataclass(frozen=True)
 class RawTable:
     """One input table as read: text cells, headers as written, user-visible row numbers.
@@ -69,7 +135,10 @@ class RawTable:
     frame : pandas.DataFrame
         One column per header (labelled by the header as written; a repeated or blank header
         gets its column letter appended), cells str or None (blank).  Fully blank rows are
-        left out (their row numbers simply do not appear).
+        left out (their row numbers simply do not appear).  Given as None, the frame is built
+        on first use from ``cells`` and ``codes`` (a *columnar* table): the checks read those
+        through :meth:`values`, :meth:`values_at`, :meth:`arrow` and :meth:`column_codes`,
+        and never build it.
     columns : Mapping[str, str | None]
         Frame column → column code of the scheme, or None for an unknown header.
     file : str
@@ -93,10 +162,17 @@ class RawTable:
     numeric : Mapping[str, numpy.ndarray]
         For spreadsheets: frame column → boolean mask of cells stored as numbers (only columns
         holding at least one number).  Used to spot ids that lost precision in Excel.
+    codes : Mapping[str, ColumnCodes]
+        Frame column → its cells dictionary-encoded (columns of few distinct values read by
+        pyarrow).  Used only while they describe the frame (:meth:`column_codes`).
+    cells : Mapping[str, pyarrow.Array or numpy.ndarray]
+        Of a columnar table (``frame`` given as None): the cells of each column without
+        ``codes``, as a pyarrow string array (null where blank) or an object array (None
+        where blank).
     """
 
     table: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame = _LazyFrame()
     columns: Mapping[str, str | None]
     file: str
     encoding: str | None
@@ -110,6 +186,106 @@ class RawTable:
     letters: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     numeric: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
     codes: Mapping[str, ColumnCodes] = field(default_factory=lambda: MappingProxyType({}))
+    cells: Mapping[str, pa.Array | np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of the frame (without building a columnar table's frame)."""
+        return len(self.row_numbers)
+
+    def values(self, label: str) -> np.ndarray:
+        """The cells of frame column ``label`` as an object array (str, None where blank).
+
+        A columnar table makes them once (from the codes: one str per distinct cell) and
+        keeps them; otherwise they are the frame's column.  Read-only, as pandas gives them.
+
+        Examples
+        --------
+        >>> raw.values("问卷编号")[:2].tolist()  # doctest: +SKIP
+        ['F0000001', 'F0000002']
+        """
+        if not self.__dict__["_columnar"]:
+            return self.frame[label].to_numpy(dtype=object)
+        kept = self.__dict__["_values"]
+        if label not in kept:
+            made = self._make_values(label).view()
+            made.flags.writeable = False
+            kept[label] = made
+        return kept[label]
+
+    def _make_values(self, label: str) -> np.ndarray:
+        coded = self.codes.get(label, self.__dict__.get("_made_codes", {}).get(label))
+        if coded is not None:
+            return coded.values()
+        cells = self.cells[label]
+        if isinstance(cells, np.ndarray):
+            return cells
+        return cells.to_numpy(zero_copy_only=False).astype(object, copy=False)
+
+    def values_at(self, label: str, rows: np.ndarray) -> np.ndarray:
+        """The cells of frame column ``label`` at the positions ``rows`` (object array):
+        a few problem cells, without making the whole column's objects.
+
+        Examples
+        --------
+        >>> raw.values_at("问卷编号", np.array([0])).tolist()  # doctest: +SKIP
+        ['F0000001']
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if not self.__dict__["_columnar"] or label in self.__dict__["_values"]:
+            return self.values(label)[rows]
+        coded = self.codes.get(label, self.__dict__.get("_made_codes", {}).get(label))
+        if coded is not None:
+            return coded.taken(rows).values()
+        cells = self.cells[label]
+        if isinstance(cells, np.ndarray):
+            return cells[rows]
+        taken = cells.take(pa.array(rows)).to_numpy(zero_copy_only=False)
+        return taken.astype(object, copy=False)
+
+    def arrow(self, label: str) -> pa.Array:
+        """The cells of frame column ``label`` as a pyarrow string array (null where blank);
+        those read by pyarrow as they are, others converted.
+
+        Examples
+        --------
+        >>> raw.arrow("填表时间").type  # doctest: +SKIP
+        DataType(string)
+        """
+        if self.__dict__["_columnar"]:
+            cells = self.cells.get(label)
+            if isinstance(cells, pa.Array):
+                return cells
+        values = self.values(label)
+        try:
+            return pa.array(values, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not only text: only the str cells
+            is_text = np.fromiter((isinstance(v, str) for v in values), bool, count=len(values))
+            return pa.array(np.where(is_text, values, None), type=pa.string(), from_pandas=True)
+
+    def blanked(self, labels) -> RawTable:
+        """This table with the columns ``labels`` emptied (every cell None) and their codes
+        and numeric masks dropped: the raw values live on only in this table.
+
+        Examples
+        --------
+        >>> raw.blanked(["评议人姓名"]).values("评议人姓名")[:1].tolist()  # doctest: +SKIP
+        [None]
+        """
+        labels = set(labels)
+        numeric = MappingProxyType({c: m for c, m in self.numeric.items() if c not in labels})
+        codes = MappingProxyType({c: v for c, v in self.codes.items() if c not in labels})
+        empty = np.full(self.n_rows, None, dtype=object)
+        if self.__dict__["_columnar"]:
+            cells = {c: v for c, v in self.cells.items() if c not in labels}
+            cells |= dict.fromkeys(labels, empty)
+            return dataclasses.replace(
+                self, frame=None, numeric=numeric, codes=codes, cells=MappingProxyType(cells)
+            )
+        frame = self.frame.copy(deep=False)
+        for lab in labels:
+            frame[lab] = pd.Series(empty, index=frame.index, dtype=object)
+        return dataclasses.replace(self, frame=frame, numeric=numeric, codes=codes)
 
     @property
     def ok(self) -> bool:
@@ -126,8 +302,8 @@ class RawTable:
     def column_codes(self, label: str) -> ColumnCodes:
         """The cells of frame column ``label`` as codes into their distinct values.
 
-        The codes read with the file when there are (``codes``), else ``pandas.factorize``
-        of the column.
+        The codes read with the file when there are (``codes``), else the column encoded
+        now (by pyarrow for a column read by it, else ``pandas.factorize``; kept).
 
         Examples
         --------
@@ -135,10 +311,22 @@ class RawTable:
         array(['群众', '企业'], dtype=object)
         """
         got = self.codes.get(label)
-        if got is not None and got.describes(self.frame[label]):
+        if not self.__dict__["_columnar"]:
+            if got is not None and got.describes(self.frame[label]):
+                return got
+            fcodes, uniques = pd.factorize(self.frame[label].to_numpy(dtype=object))
+            return ColumnCodes(fcodes, np.asarray(uniques, dtype=object))
+        if got is not None:
             return got
-        fcodes, uniques = pd.factorize(self.frame[label].to_numpy(dtype=object))
-        return ColumnCodes(fcodes, np.asarray(uniques, dtype=object))
+        made = self.__dict__.setdefault("_made_codes", {})
+        if label not in made:
+            cells = self.cells[label]
+            if isinstance(cells, pa.Array):
+                made[label] = ColumnCodes.from_arrow(cells)
+            else:
+                fcodes, uniques = pd.factorize(cells)
+                made[label] = ColumnCodes(fcodes, np.asarray(uniques, dtype=object))
+        return made[label]
 
     def to_frame(self) -> pd.DataFrame:
         """The cells with a leading ``row`` column of user-visible row numbers."""

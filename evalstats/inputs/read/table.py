@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from evalstats.core.options import check_option
@@ -452,8 +453,11 @@ def _parse_first(body: bytes, limits: ReadLimits) -> tuple[pd.DataFrame | None, 
     first = grid[0].array.__arrow_array__()
     if pc.any(pc.starts_with(first, BOM.decode("utf-8"))).as_py():
         return None, 0  # two files joined: the scan finds the rows
-    lengths = [pc.binary_length(grid[j].array.__arrow_array__()).to_numpy() for j in grid.columns]
-    if not parsed_within_limits(lengths, limits):
+    lengths = [pc.binary_length(grid[j].array.__arrow_array__()) for j in grid.columns]
+    widest = [np.array([pc.max(n).as_py() or 0]) for n in lengths]  # bounds every row
+    if not parsed_within_limits(widest, limits) and not parsed_within_limits(
+        [n.to_numpy() for n in lengths], limits
+    ):
         return None, 0
     return grid, width
 
@@ -476,10 +480,11 @@ def _bom_warnings(rows) -> tuple:
 
 
 def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
-    """The table of a file read: columns named, cells normalised, blank rows dropped."""
+    """The table of a file read: columns named, cells normalised, blank rows dropped (a
+    columnar table: its frame is built only if asked for)."""
     file, last = source.file, layout.last
     problems: list = [{**w, "file": file} for w in layout.warnings]
-    frame, columns, written, letters, numeric, row_numbers, codes = _assemble(
+    got = _assemble(
         source.table,
         layout.grid,
         layout.headers,
@@ -489,7 +494,7 @@ def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
         problems=problems,
         numeric_by_pos=layout.numeric_pos,
     )
-    if len(frame) == 0:
+    if len(got.row_numbers) == 0:
         problems.append(
             problem(
                 "error",
@@ -503,21 +508,35 @@ def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
         )
     return RawTable(
         table=source.table,
-        frame=frame,
-        columns=MappingProxyType(columns),
+        frame=None if got.columns else pd.DataFrame(),
+        columns=MappingProxyType(got.columns),
         file=file,
         encoding=layout.encoding,
         sheet=layout.sheet,
         header_row=last + 1,
-        row_numbers=row_numbers,
+        row_numbers=got.row_numbers,
         sha256=source.sha256,
         size=source.size,
         problems=problems_frame(problems),
-        written=MappingProxyType(written),
-        letters=MappingProxyType(letters),
-        numeric=MappingProxyType(numeric),
-        codes=MappingProxyType(codes),
+        written=MappingProxyType(got.written),
+        letters=MappingProxyType(got.letters),
+        numeric=MappingProxyType(got.numeric),
+        codes=MappingProxyType(got.codes),
+        cells=MappingProxyType(got.cells),
     )
+
+
+@dataclass(frozen=True)
+class _Assembled:
+    """The columns of a grid named and normalised (the fields of :class:`RawTable`)."""
+
+    columns: dict
+    written: dict
+    letters: dict
+    numeric: dict
+    row_numbers: np.ndarray
+    codes: dict
+    cells: dict
 
 
 def _assemble(
@@ -530,7 +549,7 @@ def _assemble(
     file: str,
     problems: list,
     numeric_by_pos=None,
-) -> tuple[pd.DataFrame, dict, dict, dict, dict, np.ndarray, dict]:
+) -> _Assembled:
     """Name the grid's columns, normalise cells, drop fully blank rows and headerless blanks."""
     width = grid.shape[1] if len(grid.columns) else 0
     headers = headers + [""] * (width - len(headers))
@@ -538,17 +557,17 @@ def _assemble(
     written: dict[str, str] = {}
     letters: dict[str, str] = {}
     columns: dict[str, str | None] = {}
-    data: dict[str, np.ndarray] = {}
+    data: dict = {}
     codes: dict[str, ColumnCodes] = {}
     filled_any = np.zeros(len(grid), bool)
     seen: set[str] = set()
     kinds = [lookup.get(normalize_label(head)) if head else None for head in headers]
-    cells = _all_cells(grid, width, [k in FREE_TEXT_COLUMNS for k in kinds])
+    cells = _all_cells(grid, width, kinds)
     for j, head in enumerate(headers):
         letter = column_letter(j)
         code = kinds[j]
         values, coded, filled = cells[j]
-        cells[j] = None  # the column's cells live on in the frame only
+        cells[j] = None  # the column's cells live on in the table only
         if not head:
             first = np.flatnonzero(filled)[:1]
             if len(first) == 0:
@@ -560,7 +579,7 @@ def _assemble(
                     file,
                     row=int(first_data_row + first[0]),
                     column=label,
-                    value=values[first[0]],
+                    value=_cell(values, coded, int(first[0])),
                     reason="values in a column without a header are ignored",
                     code="headerless_column",
                 )
@@ -572,10 +591,11 @@ def _assemble(
         written[label] = head
         letters[label] = letter
         columns[label] = code
-        data[label] = values
         filled_any |= filled
         if coded is not None:
             codes[label] = coded
+        else:
+            data[label] = values
     row_numbers = np.arange(first_data_row, first_data_row + len(grid), dtype=np.int64)
     numeric = {}
     if numeric_by_pos:
@@ -585,45 +605,61 @@ def _assemble(
             if lab is not None:
                 numeric[lab] = mask
     if not labels:
-        return pd.DataFrame(), columns, written, letters, {}, row_numbers[:0], {}
+        return _Assembled(columns, written, letters, {}, row_numbers[:0], {}, {})
     if not filled_any.all():  # fully blank rows are left out
         keep = filled_any
-        data = {k: v[keep] for k, v in data.items()}
-        codes = {k: ColumnCodes(c.codes[keep], c.uniques) for k, c in codes.items()}
+        data = {k: _kept(v, keep) for k, v in data.items()}
+        codes = {k: c.taken(keep) for k, c in codes.items()}
         row_numbers = row_numbers[keep]
         numeric = {k: v[keep] for k, v in numeric.items()}
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()}, columns=labels)
     numeric = {k: v for k, v in numeric.items() if v.any()}
-    return frame, columns, written, letters, numeric, row_numbers, codes
+    return _Assembled(columns, written, letters, numeric, row_numbers, codes, data)
 
 
-def _all_cells(grid: pd.DataFrame, width: int, free_text: list[bool]) -> list:
-    """:func:`_cells` of every column of the grid (emptied), the columns shared among the
-    cores (pyarrow's kernels run without the interpreter lock)."""
+def _cell(values, coded: ColumnCodes | None, i: int):
+    """Cell ``i`` of a column (pyarrow or object cells, or codes)."""
+    if coded is not None:
+        return coded.uniques[coded.codes[i]] if coded.codes[i] >= 0 else None
+    if isinstance(values, np.ndarray):
+        return values[i]
+    return values[i].as_py()
+
+
+def _kept(values, keep: np.ndarray):
+    """The cells (pyarrow or object) at the rows ``keep``."""
+    if isinstance(values, np.ndarray):
+        return values[keep]
+    return values.filter(pa.array(keep))
+
+
+def _all_cells(grid: pd.DataFrame, width: int, kinds: list) -> list:
+    """:func:`_cells` of every column of the grid (emptied; ``kinds``: the column code of
+    each header, or None), the columns shared among the cores (pyarrow's kernels run
+    without the interpreter lock)."""
     n = len(grid)
-    columns = [grid.pop(j) if j < width else None for j in range(len(free_text))]
+    columns = [grid.pop(j) if j < width else None for j in range(len(kinds))]
     workers = min(len(columns), os.cpu_count() or 1, 4)
     if workers < 2 or n < 10_000 or sum(c is not None for c in columns) < 2:
-        return [_cells(c, n, free_text=f) for c, f in zip(columns, free_text, strict=True)]
+        return [_cells(c, n, kind=k) for c, k in zip(columns, kinds, strict=True)]
     try:
         with ThreadPoolExecutor(workers) as pool:
             return list(
-                pool.map(
-                    lambda cf: _cells(cf[0], n, free_text=cf[1]),
-                    zip(columns, free_text, strict=True),
-                )
+                pool.map(lambda ck: _cells(ck[0], n, kind=ck[1]), zip(columns, kinds, strict=True))
             )
     except RuntimeError:  # no thread can be started (a bounded process): one at a time
-        return [_cells(c, n, free_text=f) for c, f in zip(columns, free_text, strict=True)]
+        return [_cells(c, n, kind=k) for c, k in zip(columns, kinds, strict=True)]
 
 
-def _cells(column: pd.Series | None, n: int, *, free_text: bool):
-    """A column of the grid normalised: (cells, codes or None, mask of non-blank cells);
-    ``n`` blanks for a column past the grid's width (None)."""
+def _cells(column: pd.Series | None, n: int, *, kind: str | None):
+    """A column of the grid (of column code ``kind``) normalised: (cells or None, codes or
+    None, mask of non-blank cells), the cells pyarrow strings (a pyarrow-backed column
+    without codes) or an object array; ``n`` blanks for a column past the grid's width
+    (None).  Free text is only trimmed; the form ids are dictionary-encoded however many."""
+    free_text = kind in FREE_TEXT_COLUMNS
     if column is None:
         return np.full(n, None, dtype=object), None, np.zeros(n, bool)
     if isinstance(column.dtype, pd.ArrowDtype):
-        return normalize_arrow_column(column, free_text=free_text)
+        return normalize_arrow_column(column, free_text=free_text, encode=kind == "form_id")
     values = normalize_column(column, free_text=free_text)
     return values, None, pd.notna(values)
 

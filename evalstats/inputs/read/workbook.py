@@ -123,6 +123,17 @@ def inspect_workbook(
 _SEEN: dict = {}  # (sha256, limits) → the result of a file inspected (results only, no bytes)
 
 
+def forget_inspections() -> None:
+    """Forget the workbooks inspected so far: the next :func:`inspect_workbook` of a file
+    reads it again (a benchmark timing what a fresh process does).
+
+    Examples
+    --------
+    >>> forget_inspections()
+    """
+    _SEEN.clear()
+
+
 def _inspect(data: bytes, limits: ReadLimits) -> tuple[Mapping[str, SheetInfo], Breach | None]:
     try:
         zf = zipfile.ZipFile(_io.BytesIO(data))
@@ -251,13 +262,20 @@ class _Range:
             and cells == text.count(b'<c r="')
             and text.count(b"<row ") == text.count(b'<row r="')
         )
-        tags = (_ROW_TAG_PLAIN if plain else _ROW_TAG).findall(text)
-        if tags:
-            self.rows = max(self.rows, max(map(int, tags)))
-        digits = len(str(self.rows)) if self.rows else 1
-        beyond = re.findall((_CELL_ROW_PLAIN if plain else _CELL_ROW) % digits, text)
-        if beyond:
-            self.rows = max(self.rows, max(map(int, beyond)))
+        if plain:  # the rows rise in a sheet as written: only numbers above the last are read
+            last = text.rfind(b'<row r="')
+            if last >= 0:
+                self.rows = max(self.rows, _leading_number(text, last + 8))
+            self.rows = _largest(text, rb'<row r="', self.rows)
+            self.rows = _largest(text, rb'<c r="[A-Z]+', self.rows)
+        else:
+            tags = _ROW_TAG.findall(text)
+            if tags:
+                self.rows = max(self.rows, max(map(int, tags)))
+            digits = len(str(self.rows)) if self.rows else 1
+            beyond = re.findall(_CELL_ROW % digits, text)
+            if beyond:
+                self.rows = max(self.rows, max(map(int, beyond)))
         if exact:
             letters = set((_COLUMN_PLAIN if plain else _COLUMN).findall(text))
         else:
@@ -273,4 +291,49 @@ class _Range:
                         self.formulas.append(ref[1].decode("ascii"))
 
 
-__all__ = ["SheetInfo", "column_number", "inspect_workbook"]
+def _leading_number(text: bytes, at: int) -> int:
+    """The number written at ``text[at:]`` (its leading digits; 0 without any)."""
+    m = _DIGITS.match(text, at)
+    return int(m[0]) if m else 0
+
+
+_DIGITS = re.compile(rb"\d+")
+
+
+def _largest(text: bytes, prefix: bytes, floor: int) -> int:
+    """The largest of ``floor`` and the numbers written ``prefix`` + digits + ``"`` in
+    ``text``: a pattern matching only the numbers above ``floor`` (:func:`_above`) finds
+    them, so a part whose numbers rise makes no match object per tag.
+
+    Examples
+    --------
+    >>> _largest(b'<row r="7"><row r="12"><row r="0015">', rb'<row r="', 12)
+    15
+    """
+    above = re.findall(prefix + rb"(" + _above(floor) + rb')"', text)
+    return max(floor, *map(int, above)) if above else floor
+
+
+def _above(n: int) -> bytes:
+    """A pattern of the numbers above ``n`` (≥ 0) as written: more digits than ``n`` (leading
+    zeros too), or as many and larger digit by digit.
+
+    Examples
+    --------
+    >>> import re
+    >>> written = (b"99", b"100", b"101", b"190", b"0101", b"1000")
+    >>> [x for x in written if re.fullmatch(_above(100), x)]
+    [b'101', b'190', b'0101', b'1000']
+    """
+    s = str(n)
+    alternatives = [rb"\d{%d,}" % (len(s) + 1)]
+    for i, ch in enumerate(s):
+        if ch != "9":
+            tail = len(s) - i - 1
+            alternatives.append(
+                s[:i].encode() + b"[%d-9]" % (int(ch) + 1) + (rb"\d{%d}" % tail if tail else b"")
+            )
+    return b"(?:" + b"|".join(alternatives) + b")"
+
+
+__all__ = ["SheetInfo", "column_number", "forget_inspections", "inspect_workbook"]

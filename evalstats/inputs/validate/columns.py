@@ -78,10 +78,11 @@ def arrow_bool(arr) -> np.ndarray:
 
 
 def column_values(raw: RawTable, label: str | None) -> np.ndarray:
-    """The cells of frame column ``label`` (object array); all None when ``label`` is None."""
+    """The cells of frame column ``label`` (object array: :meth:`RawTable.values`); all None
+    when ``label`` is None."""
     if label is None:
-        return np.full(len(raw.frame), None, dtype=object)
-    return raw.frame[label].to_numpy(dtype=object)
+        return np.full(raw.n_rows, None, dtype=object)
+    return raw.values(label)
 
 
 def _expected_header(scheme: Scheme, table: str, code: str) -> str:
@@ -127,18 +128,22 @@ def check_columns(raw: RawTable, scheme: Scheme, required, col: ProblemCollector
 
 def usable(raw: RawTable) -> bool:
     """True when the table was read with a header and has data rows to check."""
-    return raw.header_row is not None and len(raw.frame) > 0
+    return raw.header_row is not None and raw.n_rows > 0
 
 
-def parse_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def parse_dates(values: np.ndarray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Text → datetime64[ns] (NaT for blank) and a mask of unparseable non-blank cells.
 
-    A column of ISO dates and times (``2026-06-30 14:05:00``) is read at once by pyarrow;
-    any other is parsed one distinct value at a time (``2026年6月30日 14时05分`` too).
+    ``values``: an object array (str, None where blank) or pyarrow strings (null where
+    blank).  A column of ISO dates and times (``2026-06-30 14:05:00``) is read at once by
+    pyarrow; any other is parsed one distinct value at a time (``2026年6月30日 14时05分``
+    too).
     """
     fast = _iso_dates(values)
     if fast is not None:
         return fast, np.zeros(len(values), bool)
+    if isinstance(values, pa.Array):
+        values = values.to_numpy(zero_copy_only=False).astype(object, copy=False)
     fcodes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0:
         return np.full(len(values), np.datetime64("NaT", "ns")), np.zeros(len(values), bool)
@@ -167,10 +172,12 @@ def parse_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _iso_dates(values: np.ndarray) -> np.ndarray | None:
-    """Text cells (str or None) as datetime64[ns] when pyarrow reads every one as an ISO
-    date and time without a zone; None otherwise."""
+    """Text cells (str or None, or pyarrow strings) as datetime64[ns] when pyarrow reads
+    every one as an ISO date and time without a zone; None otherwise."""
     try:
-        arr = pa.array(values, type=pa.string(), from_pandas=True)
+        arr = values
+        if not isinstance(arr, pa.Array):
+            arr = pa.array(values, type=pa.string(), from_pandas=True)
         stamps = pc.cast(arr, pa.timestamp("ns"))
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None

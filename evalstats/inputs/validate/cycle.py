@@ -200,7 +200,7 @@ def validate_cycle(
         problems=problems,
         inputs=inputs,
         scheme=scheme,
-        rows_read=0 if raw is None else len(raws["responses"].frame),
+        rows_read=0 if raw is None else raws["responses"].n_rows,
         identifiers=ident.codes,
         pseudonym_key_id=ident.key_id,
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -59,22 +58,17 @@ def protect_identifiers(
     headers = tuple(raw.written[x] for x in labels)
     respondent = None
     if k is not None:
-        n = len(raw.frame)
+        n = raw.n_rows
         respondent = np.full(n, None, dtype=object)
         todo = np.ones(n, bool)
         for code in codes:  # precedence: phone, then name; the first column of each code
             lab = raw.column_for(code)
             idx = np.flatnonzero(todo)
-            values = raw.frame[lab].to_numpy(dtype=object)[idx]
+            values = raw.values_at(lab, idx)
             p = _pseudonym.pseudonymize(values, k, kind=_pseudonym.KIND_OF_COLUMN[code])
             respondent[idx] = p
             todo[idx] = pd.isna(p)
-    frame = raw.frame.copy(deep=False)
-    for lab in labels:
-        frame[lab] = pd.Series(np.full(len(frame), None, dtype=object), index=frame.index)
-    numeric = MappingProxyType({c: m for c, m in raw.numeric.items() if c not in labels})
-    kept = MappingProxyType({c: v for c, v in raw.codes.items() if c not in labels})
-    protected = dataclasses.replace(raw, frame=frame, numeric=numeric, codes=kept)
+    protected = raw.blanked(labels)
     if k is None:
         col.add(**_pseudonym.dropped_problem(raw.file, raw.header_row, headers))
         return protected, Identifiers(codes, raw.file, headers)

@@ -40,11 +40,12 @@ class ProblemCollector:
         )
 
     def cells(self, raw: RawTable, label: str, mask, *, severity, reason, code, values=None):
-        """One problem per True in ``mask`` (positions of ``raw.frame``)."""
+        """One problem per True in ``mask`` (positions of ``raw.frame``); the value shown is
+        the cell's, or ``values`` at the same position."""
         idx = np.flatnonzero(mask)
         if len(idx) == 0:
             return
-        vals = raw.frame[label].to_numpy(dtype=object) if values is None else values
+        shown = raw.values_at(label, idx) if values is None else values[idx]
         reasons = reason[idx] if isinstance(reason, np.ndarray) else reason
         self.frames.append(
             pd.DataFrame(
@@ -53,7 +54,7 @@ class ProblemCollector:
                     "file": raw.file,
                     "row": raw.row_numbers[idx],
                     "column": raw.written[label],
-                    "value": vals[idx],
+                    "value": shown,
                     "reason": reasons,
                     "code": code,
                 }

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from evalstats.core.scheme import Scheme
@@ -92,17 +91,18 @@ def validate_responses(
 def _check_form_ids(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector):
     """Form ids: (ids, their codes (-1: blank), rows with an error, ids that lost precision
     in Excel)."""
-    n = len(raw.frame)
-    fid = column_values(raw, found.get("form_id"))
+    n = raw.n_rows
     if "form_id" not in found:  # named by the missing-column error
+        fid = column_values(raw, None)
         return fid, np.full(n, -1, np.int64), np.ones(n, bool), np.zeros(n, bool)
     label = found["form_id"]
-    coded = raw.column_codes(label)
-    fcodes, uniques = coded.codes, coded.uniques
+    coded = raw.column_codes(label)  # first: the ids' objects are then made from the codes
+    fid = column_values(raw, label)
+    fcodes = coded.codes
     blank = fcodes < 0
     col.cells(raw, label, blank, severity="error", reason="blank form id", code="blank_value")
     limit = scheme.rules.max_id_digits
-    u = pa.array(np.asarray(uniques, dtype=object), type=pa.string(), from_pandas=True)
+    u = coded.texts()
     sci = arrow_bool(pc.match_substring_regex(u, f"^{SCI_ID}$"))
     long_digits = arrow_bool(
         pc.and_(pc.match_substring_regex(u, "^[0-9]+$"), pc.greater(pc.utf8_length(u), limit))
@@ -132,7 +132,7 @@ def _check_form_ids(raw: RawTable, scheme: Scheme, found: dict, col: ProblemColl
 
 def _map_units(raw: RawTable, found: dict, col: ProblemCollector, *, lookup, cats, file):
     """Units typed → positions in ``cats`` (-1: blank or unknown) and the rows in error."""
-    n = len(raw.frame)
+    n = raw.n_rows
     if "unit" not in found:
         return np.full(n, -1, dtype=np.int32), np.ones(n, bool)
     unit_pos, ufc = column_positions(raw, found["unit"], lookup, cats)
@@ -152,7 +152,7 @@ def _map_units(raw: RawTable, found: dict, col: ProblemCollector, *, lookup, cat
 
 def _map_groups(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector):
     """Respondent groups typed → positions in the scheme's groups and the rows in error."""
-    n = len(raw.frame)
+    n = raw.n_rows
     if "group" not in found:
         return np.full(n, -1, dtype=np.int32), np.ones(n, bool)
     group_pos, gfc = column_positions(
@@ -183,7 +183,7 @@ def _map_groups(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollecto
 def _map_comment_kinds(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector):
     """The optional 意见类别 column: kind codes (None where blank, or without the column) and
     the rows whose kind is not one of the scheme's ``comment_kinds`` (an error)."""
-    n = len(raw.frame)
+    n = raw.n_rows
     if "comment_kind" not in found:
         return None, np.zeros(n, bool)
     coded = raw.column_codes(found["comment_kind"])  # each distinct kind looked up once
@@ -207,7 +207,7 @@ def _map_comment_kinds(raw: RawTable, scheme: Scheme, found: dict, col: ProblemC
 def _map_levels(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector):
     """Answers → level positions per dimension (-1: blank or unknown), the keys that tell
     copies apart (unknown text keeps its identity) and the rows with an unknown level."""
-    n = len(raw.frame)
+    n = raw.n_rows
     err = np.zeros(n, bool)
     levels = {}
     keys = {}
@@ -233,10 +233,10 @@ def _map_levels(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollecto
 
 def _parse_submitted(raw: RawTable, found: dict, col: ProblemCollector):
     """Submission times (NaT when blank or absent) and the rows that cannot be read as one."""
-    n = len(raw.frame)
+    n = raw.n_rows
     if "submitted_at" not in found:
         return np.full(n, np.datetime64("NaT", "ns")), np.zeros(n, bool)
-    submitted, bad = parse_dates(column_values(raw, found["submitted_at"]))
+    submitted, bad = parse_dates(raw.arrow(found["submitted_at"]))
     col.cells(
         raw,
         found["submitted_at"],
@@ -257,7 +257,7 @@ def _find_duplicates(
 
     Returns (rows in conflict, later copies of a form typed twice, row of each one's first copy).
     """
-    n = len(raw.frame)
+    n = raw.n_rows
     in_conflict = np.zeros(n, bool)
     dup_later = np.zeros(n, bool)
     dup_first_row = np.zeros(n, np.int64)
@@ -305,9 +305,11 @@ def build_forms(raw: RawTable, r: dict, positions, *, scheme: Scheme, cycle: str
     ...             unit_cats=["U01"])  # doctest: +SKIP
     """
     dims = scheme.dimension_codes
+    source_file = np.empty(len(positions), dtype=object)
+    source_file[:] = raw.file  # np.full makes an object array of a str 50 times slower
     data = {
         "cycle": pd.Categorical.from_codes(np.zeros(len(positions), np.int8), categories=[cycle]),
-        "form_id": pd.Series(r["fid"][positions], dtype=object),
+        "form_id": pd.Series(r["fid"][positions], dtype=object, copy=False),
         "unit": pd.Categorical.from_codes(r["unit_pos"][positions], categories=list(unit_cats)),
         "group": pd.Categorical.from_codes(
             r["group_pos"][positions], categories=list(scheme.group_codes)
@@ -315,11 +317,11 @@ def build_forms(raw: RawTable, r: dict, positions, *, scheme: Scheme, cycle: str
     }
     for d in dims:
         data[d] = pd.Categorical.from_codes(r["levels"][d][positions], dtype=scheme.level_dtype)
-    data["comment"] = pd.Series(r["comment"][positions], dtype=object)
-    data["submitted_at"] = pd.Series(r["submitted"][positions], dtype="datetime64[ns]")
-    data["collector"] = pd.Series(r["collector"][positions], dtype=object)
-    data["source_file"] = pd.Series(np.full(len(positions), raw.file, dtype=object), dtype=object)
-    data["source_row"] = pd.Series(raw.row_numbers[positions], dtype="int64")
+    data["comment"] = pd.Series(r["comment"][positions], dtype=object, copy=False)
+    data["submitted_at"] = pd.Series(r["submitted"][positions], dtype="datetime64[ns]", copy=False)
+    data["collector"] = pd.Series(r["collector"][positions], dtype=object, copy=False)
+    data["source_file"] = pd.Series(source_file, dtype=object, copy=False)
+    data["source_row"] = pd.Series(raw.row_numbers[positions], dtype="int64", copy=False)
     out = pd.DataFrame(data, columns=_forms.form_columns(scheme))  # in order: no second copy
     if r.get("comment_kind") is not None:  # the optional 意见类别, after the comment
         out.insert(

@@ -146,7 +146,7 @@ def _english_names(raw: RawTable, label: str | None, col: ProblemCollector) -> n
 
 def _series(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector) -> np.ndarray:
     """Each unit's series as a scheme code (None when blank, unknown or absent)."""
-    series = np.full(len(raw.frame), None, dtype=object)
+    series = np.full(raw.n_rows, None, dtype=object)
     if "series" not in found:
         return series
     typed = column_values(raw, found["series"])
@@ -257,7 +257,7 @@ def validate_issued(raw, scheme, unit_lookup, unit_cats, col):
     if not usable(raw):
         return None, None
     found = check_columns(raw, scheme, ("unit", "group", "issued"), col)
-    n = len(raw.frame)
+    n = raw.n_rows
     bad = np.zeros(n, bool)
     unit_pos = np.full(n, -1, np.int64)
     group_pos = np.full(n, -1, np.int64)
@@ -426,7 +426,7 @@ def inputs_row(raw: RawTable) -> dict:
         "encoding": raw.encoding,
         "sheet": raw.sheet,
         "header_row": raw.header_row,
-        "rows": len(raw.frame),
+        "rows": raw.n_rows,
     }
 
 

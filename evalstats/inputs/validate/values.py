@@ -196,18 +196,19 @@ def unsafe_text_problems(
     --------
     >>> unsafe_text_problems(raw, "意见建议", col)  # doctest: +SKIP
     """
-    n = len(raw.frame)
+    n = raw.n_rows
     if label is None or n == 0:
         return np.zeros(n, bool)
     mask = _unsafe_mask(raw, label)
     if not mask.any():
         return mask
-    values = raw.frame[label].to_numpy(dtype=object)
+    values = np.full(n, None, dtype=object)
+    values[mask] = raw.values_at(label, np.flatnonzero(mask))  # the few cells hit
     if identifier:
         after = "a unit's code or name is an identifier: retype it without them"
     else:
         after = "the report, letters and figures show the text without them"
-    reason = np.full(n, "", dtype=object)
+    reason = np.empty(n, dtype=object)  # read only where ``mask``
     shown = values.copy()
     for i in np.flatnonzero(mask):  # the few cells hit
         found = _char_names(unsafe_characters(values[i]))
@@ -228,10 +229,10 @@ def _unsafe_mask(raw: RawTable, label: str) -> np.ndarray:
     """Cells of column ``label`` holding an unsafe character: each distinct text matched
     once when the column was read dictionary-encoded, else the column at once in pyarrow."""
     coded = raw.codes.get(label)
-    if coded is not None and len(coded.codes) == len(raw.frame):
+    if coded is not None and len(coded.codes) == raw.n_rows:
         hit = _unsafe_texts(coded.uniques)
         return np.append(hit, False)[coded.codes]  # -1 (blank) picks the trailing False
-    return _unsafe_texts(raw.frame[label].to_numpy(dtype=object))
+    return arrow_bool(pc.match_substring_regex(raw.arrow(label), UNSAFE_CHARS))
 
 
 def _unsafe_texts(values: np.ndarray) -> np.ndarray:
