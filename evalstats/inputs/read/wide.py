@@ -49,9 +49,11 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evalstats.core.scheme import Scheme, normalize_label
-from evalstats.inputs.read.raw import RawTable, problem, problems_frame, unknown_column
+from evalstats.inputs.read.raw import ColumnCodes, RawTable, problem, problems_frame, unknown_column
 
 SEPARATORS = ("-", "—", "–", "_", "/", "|", ":", "·", "・")
 """Separators between the unit and the content of a rating header (after NFKC: ``－`` → ``-``,
@@ -412,13 +414,19 @@ def widen(raw: RawTable, scheme: Scheme, unit_lookup=None) -> tuple[RawTable, Wi
 
 
 def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
-    """The long table: one row per (row, unit) with some cell filled, in row order."""
+    """The long table: one row per (row, unit) with some cell filled, in row order.
+
+    Columnar: every column of the long table is gathered as integer codes into the distinct
+    values of its wide columns (:meth:`RawTable.column_codes`), so no cell is touched one at a
+    time and validation finds the codes made (:attr:`RawTable.codes`).
+    """
     n, units = len(raw.frame), cols.units
     nu = len(units)
     dims = list(scheme.dimension_codes)
+    coded = {label: raw.column_codes(label) for label in cols.pairs.values()}
     filled = np.zeros((n, nu), bool)
     for (u, _c), label in cols.pairs.items():
-        filled[:, units.index(u)] |= raw.frame[label].notna().to_numpy()
+        filled[:, units.index(u)] |= coded[label].codes >= 0
     row_ids = _row_ids(raw, cols.row_id)
     empty = ~filled.any(axis=1) if nu else np.ones(n, bool)
     for i in np.flatnonzero(empty):
@@ -434,38 +442,46 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
             )
         )
     flat = np.flatnonzero(filled.ravel())
+    del filled
     ii, jj = np.divmod(flat, max(nu, 1))
+    del flat
     by_unit = np.split(np.argsort(jj, kind="stable"), np.cumsum(np.bincount(jj, minlength=nu)))
 
-    def gather(content):
-        """The long rows' cells of ``content`` (None where the unit has no such column)."""
-        out = np.full(len(flat), None, dtype=object)
+    def gather(content) -> ColumnCodes:
+        """The long rows' cells of ``content`` as codes (blank where the unit has no such
+        column), into the distinct values of all its wide columns."""
+        out = np.full(len(ii), -1, dtype=np.int32)
+        seen: dict[str, int] = {}
         for j, u in enumerate(units):
             label = cols.pairs.get((u, content))
             if label is not None:
+                c = coded[label]
+                lut = np.array([seen.setdefault(v, len(seen)) for v in c.uniques] + [-1], np.int32)
                 pos = by_unit[j]
-                out[pos] = raw.frame[label].to_numpy(dtype=object)[ii[pos]]
-        return out
+                out[pos] = lut[c.codes[ii[pos]]]
+        return ColumnCodes(out, np.array(list(seen), dtype=object))
 
-    unit_arr = np.asarray(units, dtype=object)[jj] if nu else np.array([], object)
+    unit_codes = ColumnCodes(jj.astype(np.int32), np.asarray(units, dtype=object))
     rid = row_ids[ii]
-    fid = np.full(len(flat), None, dtype=object)
-    ok = ~pd.isna(rid)
-    fid[ok] = rid[ok] + "/" + unit_arr[ok]
-    data, columns, written, letters = {}, {}, {}, {}
+    fid = _form_ids(rid, ii, unit_codes)
+    data, columns, written, letters, codes = {}, {}, {}, {}, {}
 
     def add(label, code, values, head, letter):
+        """A long column from its cells, or from its codes (a :class:`ColumnCodes`)."""
+        if isinstance(values, ColumnCodes):
+            codes[label] = values
+            values = values.values()
         data[label], columns[label], written[label], letters[label] = values, code, head, letter
 
     id_head = raw.written[cols.row_id] if cols.row_id else "(row number)"
     id_letter = raw.letters[cols.row_id] if cols.row_id else ""
     add("问卷编号", "form_id", fid, id_head, id_letter)
-    add("被评单位", "unit", unit_arr, "(unit of the column header)", "")
+    add("被评单位", "unit", unit_codes, "(unit of the column header)", "")
     long_columns = {}
     for lab, code in raw.columns.items():
         if code in (None, "form_id", "unit", "comment", *dims, *scheme.identifier_columns):
             continue
-        add(lab, code, raw.frame[lab].to_numpy(dtype=object)[ii], raw.written[lab], "")
+        add(lab, code, _take(raw.column_codes(lab), ii), raw.written[lab], "")
     row_comment_label = next(
         (
             lab
@@ -474,11 +490,11 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         ),
         None,
     )
-    comment = gather("comment")
+    comment = gather("comment").values()
     if row_comment_label is not None:
         row_comment = raw.frame[row_comment_label].to_numpy(dtype=object)[ii]
-        has_own = np.array([(u, "comment") in cols.pairs for u in units], bool)[jj] if nu else ok
-        comment = np.where(has_own, comment, row_comment)
+        own = np.array([(u, "comment") in cols.pairs for u in units], bool)
+        comment = np.where(own[jj], comment, row_comment) if nu else row_comment
     head = raw.written[row_comment_label] if row_comment_label else "意见建议"
     add("意见建议", "comment", comment, head, "")
     long_columns[head] = "comment"
@@ -486,7 +502,7 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         label = scheme.label("dimensions", d)
         add(label, d, gather(d), label, "")
         long_columns[label] = d
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object, copy=False) for k, v in data.items()})
     long = dataclasses.replace(
         raw,
         frame=frame,
@@ -494,19 +510,40 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         written=MappingProxyType(written),
         letters=MappingProxyType(letters),
         numeric=MappingProxyType({}),
-        row_numbers=SYNTHETIC_ROW_BASE + np.arange(len(flat), dtype=np.int64),
+        codes=MappingProxyType(codes),
+        row_numbers=SYNTHETIC_ROW_BASE + np.arange(len(ii), dtype=np.int64),
         problems=problems_frame(problems),
     )
     headers = {pair: raw.written[lab] for pair, lab in cols.pairs.items()}
     wide = WideMap(
         file=raw.file,
         rows=raw.row_numbers[ii],
-        units=unit_arr,
+        units=unit_codes.uniques[jj] if nu else np.array([], object),
         respondent=rid,
         headers=MappingProxyType(headers),
         long_columns=MappingProxyType(long_columns),
     )
     return long, wide
+
+
+def _take(coded: ColumnCodes, rows: np.ndarray) -> ColumnCodes:
+    """The codes of ``rows`` (positions), into the same distinct values."""
+    return ColumnCodes(coded.codes[rows], coded.uniques)
+
+
+def _form_ids(rid: np.ndarray, ii: np.ndarray, units: ColumnCodes) -> ColumnCodes:
+    """Form ids ``<row id>/<unit>`` (blank where the row id is), as codes: one per form when
+    the row ids are distinct, else equal codes for equal ids."""
+    text = pa.array(rid, type=pa.string(), from_pandas=True)
+    unit = pa.array(units.uniques[units.codes], type=pa.string())
+    joined = pc.binary_join_element_wise(text, unit, "/").to_numpy(zero_copy_only=False)
+    joined = joined.astype(object, copy=False)
+    first = np.flatnonzero(np.diff(ii, prepend=-1))  # each row's first form
+    row_codes, distinct = pd.factorize(rid[first])
+    if len(distinct) == len(row_codes) and (row_codes >= 0).all():  # distinct row ids
+        return ColumnCodes(np.arange(len(joined), dtype=np.int64), joined)
+    codes, uniques = pd.factorize(joined)
+    return ColumnCodes(codes.astype(np.int64), np.asarray(uniques, dtype=object))
 
 
 def _row_ids(raw: RawTable, label: str | None) -> np.ndarray:
