@@ -52,8 +52,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from evalstats.core.reading import ReadLimits
 from evalstats.core.scheme import Scheme, normalize_label
-from evalstats.inputs.read.raw import ColumnCodes, RawTable, problem, problems_frame, unknown_column
+from evalstats.inputs.read.cells import cell_text
+from evalstats.inputs.read.peek import HeaderRows
+from evalstats.inputs.read.raw import (
+    ColumnCodes,
+    RawTable,
+    column_letter,
+    problem,
+    problems_frame,
+    unknown_column,
+)
 
 SEPARATORS = ("-", "—", "–", "_", "/", "|", ":", "·", "・")
 """Separators between the unit and the content of a rating header (after NFKC: ``－`` → ``-``,
@@ -63,6 +73,15 @@ ROW_ID_HEADERS = ("答卷编号", "答卷序号", "序号", "row_id", "row id", 
 SYNTHETIC_ROW_BASE = 1 << 40
 """Row numbers of the long table made by :func:`widen` start here (one per form); the
 :class:`WideMap` turns them back into the original rows."""
+
+WIDE_OTHER_COLUMNS = 100
+"""Columns a wide file may have besides one per unit × content and a comment per unit (row
+id, group, times, collector, identifiers, notes an export adds)."""
+WIDE_MAX_COLUMNS = 16_384
+"""The most columns the wide limits ever allow (Excel's last column, XFD)."""
+WIDE_RESPONDENTS = 200_000
+"""Rows of the widest file the wide limits take at full width: twice the largest town-wide
+online survey an office runs (100,000 respondents, issue 17)."""
 
 _NUMBER = re.compile(r"^(?:q?\d+(?:[.、_:)\-]|(?=\D))|\(\d+\))")
 _BRACKETS = re.compile(r"^(?P<outer>.+?)[(\[【〔](?P<inner>[^()\[\]【】〔〕]+)[)\]】〕]$")
@@ -176,6 +195,44 @@ def _several(t: str, units, contents) -> set[tuple[str, str]]:
     return set()
 
 
+def wide_limits(limits: ReadLimits, *, units: int, contents: int) -> ReadLimits:
+    """The limits of a wide responses file: room for a column per unit × content and a comment
+    column per unit, besides :data:`WIDE_OTHER_COLUMNS` others, and for
+    :data:`WIDE_RESPONDENTS` rows of that width; never below the scheme's own limits.
+
+    The long layout's limits are per form (a row of about 14 fields); a wide row holds up to
+    ``units`` forms, so its columns and cells scale with the units of the cycle (the units
+    file), up to :data:`WIDE_MAX_COLUMNS` columns.  The rows, bytes and zip limits stay.
+
+    Parameters
+    ----------
+    limits : ReadLimits
+        The scheme's limits (``[limits]``).
+    units : int
+        Units of the cycle (rows of the units file).
+    contents : int
+        Contents (dimensions) of the scheme.
+
+    Returns
+    -------
+    ReadLimits
+
+    Examples
+    --------
+    >>> lim = wide_limits(ReadLimits(), units=200, contents=5)
+    >>> lim.columns, lim.cells
+    (1300, 260000000)
+    >>> wide_limits(ReadLimits(), units=3, contents=5) == ReadLimits()
+    True
+    """
+    if units < 0 or contents < 1:
+        raise ValueError(f"units must be >= 0 and contents >= 1; got {units} and {contents}")
+    need = min(units * (contents + 1) + WIDE_OTHER_COLUMNS, WIDE_MAX_COLUMNS)
+    columns = max(limits.columns, need)
+    cells = max(limits.cells, WIDE_RESPONDENTS * need)
+    return dataclasses.replace(limits, columns=columns, cells=cells)
+
+
 @dataclass(frozen=True)
 class WideMap:
     """How the long table made by :func:`widen` leads back to the wide file.
@@ -259,10 +316,23 @@ class _Columns:
     units: list  # unit codes in order of first column
     row_id: str | None  # frame column of the row id
     problems: list
+    heads: dict  # frame column → its header as the user reads it (unit row joined)
 
 
-def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
+def _heads(raw: RawTable, above: Mapping[str, str] | None) -> dict[str, str]:
+    """Each frame column's header as the user reads it: ``<unit>-<content>`` under a unit row
+    (``above``: column letter → the unit written above), else as written."""
+    above = above or {}
+    return {
+        label: f"{above[raw.letters[label]]}-{head}" if raw.letters[label] in above else head
+        for label, head in raw.written.items()
+    }
+
+
+def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup, above=None) -> _Columns:
     contents = content_lookup(scheme)
+    heads = _heads(raw, above)
+    joined = {label for label in heads if heads[label] != raw.written[label]}
     single = scheme.dimension_codes[0] if len(scheme.dimension_codes) == 1 else None
     pairs: dict[tuple[str, str], str] = {}
     units: list[str] = []
@@ -270,22 +340,22 @@ def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
     row_id = raw.column_for("form_id")
     id_headers = {normalize_label(h) for h in ROW_ID_HEADERS}
     for label, code in raw.columns.items():
-        if code in ("unit", *scheme.dimension_codes):  # names no unit or no content here
+        head = heads[label]
+        if label in joined:  # a content under a unit row: its unit and content
+            code = None
+        elif code in ("unit", *scheme.dimension_codes):  # names no unit or no content here
             problems.append(unknown_column(raw, label))
             continue
         if code is not None and code != "comment":
             continue
-        if code is None and row_id is None and normalize_label(raw.written[label]) in id_headers:
+        if code is None and row_id is None and normalize_label(head) in id_headers:
             row_id = label
             continue
-        found = parse_rating_header(
-            raw.written[label], units=unit_lookup, contents=contents, single=single
-        )
+        found = parse_rating_header(head, units=unit_lookup, contents=contents, single=single)
         if unit_lookup is None:  # no units file: the unit as written, not case-folded
-            found = {(_as_written(raw.written[label], u), c) for u, c in found}
+            found = {(_as_written(head, u), c) for u, c in found}
         if code == "comment" and not found:
             continue  # the row's comment
-        head = raw.written[label]
         where = {"row": raw.header_row, "column": head, "value": None}
         if len(found) > 1:
             named = "; ".join(f"{u} × {c}" for u, c in sorted(found))
@@ -309,7 +379,7 @@ def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
                         raw.file,
                         **where,
                         reason=f"duplicated column: column {raw.letters[label]} means the same "
-                        f"as column {raw.letters[first]} ({raw.written[first]})",
+                        f"as column {raw.letters[first]} ({heads[first]})",
                         code="duplicate_column",
                     )
                 )
@@ -327,7 +397,7 @@ def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
                     code="unknown_column",
                 )
             )
-    return _Columns(pairs, units, row_id, problems)
+    return _Columns(pairs, units, row_id, problems, heads)
 
 
 def _as_written(header: str, key: str) -> str:
@@ -339,7 +409,56 @@ def _as_written(header: str, key: str) -> str:
     return text[i : i + len(key)]
 
 
-def is_wide(raw: RawTable, scheme: Scheme, unit_lookup=None) -> bool:
+def units_above(header: HeaderRows, scheme: Scheme, unit_lookup=None) -> dict[str, str]:
+    """A matrix sheet's unit row: column letter → the unit written above its content.
+
+    Exports and printed 测评表 often put each unit in a merged cell of the first header row
+    over its contents in the second (``党政办`` over ``政务公开 … 清正廉洁``).  The unit row is
+    the upper row of a two-row header, or the row just above a one-row header (a row naming
+    no known column is taken as a title).  A merged cell is written once, in its first column:
+    a unit holds over the blanks to its right, up to the next filled cell.
+
+    Parameters
+    ----------
+    header : HeaderRows
+        The top rows of the file (:func:`~evalstats.inputs.read.peek.read_header_rows`).
+    scheme : Scheme
+    unit_lookup : Mapping, optional
+        Normalised unit code / name → unit code; empty or None: any text that is not a known
+        header is a unit.
+
+    Returns
+    -------
+    dict
+        Empty when no unit stands above a content.
+
+    Examples
+    --------
+    >>> from evalstats.core.scheme import load_scheme
+    >>> from evalstats.inputs.read.peek import HeaderRows
+    >>> rows = [["问卷编号", "党政办", None], [None, "政务公开", "依法行政"]]
+    >>> units_above(HeaderRows(rows, 0, 1), load_scheme(), {"党政办": "U01"})
+    {'B': '党政办', 'C': '党政办'}
+    """
+    at = header.first if header.last > header.first else header.first - 1
+    if at < 0:
+        return {}
+    upper = header.rows[at]
+    contents = content_lookup(scheme)
+    known = scheme.header_lookup("responses")
+    out, unit = {}, None
+    for j, head in enumerate(header.headers()):
+        cell = cell_text(upper[j]) if j < len(upper) else None
+        if cell and cell.strip():
+            key = normalize_label(cell)
+            is_unit = key in unit_lookup if unit_lookup else not (key in known or key in contents)
+            unit = cell.strip() if is_unit else None
+        if unit is not None and head and normalize_label(head) in contents:
+            out[column_letter(j)] = unit
+    return out
+
+
+def is_wide(raw: RawTable, scheme: Scheme, unit_lookup=None, *, above=None) -> bool:
     """Whether ``raw`` (a responses table) is in the wide layout: the scheme says so, or (with
     ``layout = "auto"``) it has no unit column and some header names a unit and a content.
 
@@ -354,12 +473,13 @@ def is_wide(raw: RawTable, scheme: Scheme, unit_lookup=None) -> bool:
         return scheme.layout == "wide"
     if raw.header_row is None or raw.column_for("unit") is not None:
         return False
+    heads = _heads(raw, above)
     return any(
-        code in (None, "comment")
+        (code in (None, "comment") or heads[label] != raw.written[label])
         and any(
             c != "comment"
             for _, c in parse_rating_header(
-                raw.written[label],
+                heads[label],
                 units=unit_lookup or None,
                 contents=content_lookup(scheme),
                 single=scheme.dimension_codes[0] if len(scheme.dimension_codes) == 1 else None,
@@ -369,7 +489,9 @@ def is_wide(raw: RawTable, scheme: Scheme, unit_lookup=None) -> bool:
     )
 
 
-def widen(raw: RawTable, scheme: Scheme, unit_lookup=None) -> tuple[RawTable, WideMap | None]:
+def widen(
+    raw: RawTable, scheme: Scheme, unit_lookup=None, *, above: Mapping[str, str] | None = None
+) -> tuple[RawTable, WideMap | None]:
     """The long responses table of a wide one, and the map back; ``(raw, None)`` when ``raw``
     is not wide (:func:`is_wide`).
 
@@ -381,6 +503,9 @@ def widen(raw: RawTable, scheme: Scheme, unit_lookup=None) -> tuple[RawTable, Wi
     unit_lookup : Mapping, optional
         Normalised unit code / name → unit code (the units file's); empty or None: no units
         file, the text beside the content is the unit.
+    above : Mapping, optional
+        A two-row header's unit row (:func:`units_above`): column letter → the unit written
+        above that column's content.
 
     Returns
     -------
@@ -392,10 +517,10 @@ def widen(raw: RawTable, scheme: Scheme, unit_lookup=None) -> tuple[RawTable, Wi
     --------
     >>> long, wide = widen(raw, scheme, units.lookup)  # doctest: +SKIP
     """
-    if raw.table != "responses" or not is_wide(raw, scheme, unit_lookup):
+    if raw.table != "responses" or not is_wide(raw, scheme, unit_lookup, above=above):
         return raw, None
     lookup = unit_lookup or None
-    cols = _find_columns(raw, scheme, lookup)
+    cols = _find_columns(raw, scheme, lookup, above)
     problems = [*raw.problems.to_dict("records"), *cols.problems]
     if not cols.pairs:
         problems.append(
@@ -502,7 +627,9 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         label = scheme.label("dimensions", d)
         add(label, d, gather(d), label, "")
         long_columns[label] = d
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object, copy=False) for k, v in data.items()})
+    frame = pd.DataFrame(  # not copied into one block: a column at a time is freed
+        {k: pd.Series(v, dtype=object, copy=False) for k, v in data.items()}, copy=False
+    )
     long = dataclasses.replace(
         raw,
         frame=frame,
@@ -514,7 +641,7 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         row_numbers=SYNTHETIC_ROW_BASE + np.arange(len(ii), dtype=np.int64),
         problems=problems_frame(problems),
     )
-    headers = {pair: raw.written[lab] for pair, lab in cols.pairs.items()}
+    headers = {pair: cols.heads[lab] for pair, lab in cols.pairs.items()}
     wide = WideMap(
         file=raw.file,
         rows=raw.row_numbers[ii],
@@ -557,9 +684,14 @@ __all__ = [
     "ROW_ID_HEADERS",
     "SEPARATORS",
     "SYNTHETIC_ROW_BASE",
+    "WIDE_MAX_COLUMNS",
+    "WIDE_OTHER_COLUMNS",
+    "WIDE_RESPONDENTS",
     "WideMap",
     "content_lookup",
     "is_wide",
     "parse_rating_header",
+    "units_above",
+    "wide_limits",
     "widen",
 ]
