@@ -77,7 +77,8 @@ t = time.perf_counter()
 if sys.argv[3] == "validate":
     v = validate_cycle(sys.argv[1], cycle="2026W", raise_on_error=False)
 else:
-    v = half_year("2026W", data_dir=sys.argv[1], seed=1, n_resamples=int(sys.argv[4])).validated
+    a = half_year("2026W", data_dir=sys.argv[1], seed=1, n_resamples=int(sys.argv[4]))
+    v = a.validated["2026W"]
 seconds = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({
