@@ -14,7 +14,9 @@ removed and case folded, so ``－`` is ``-`` and ``：`` is ``:``):
 - an optional question number in front: ``3.``, ``3、``, ``Q3_``, ``(3)``;
 - the unit and the content written together without a separator (``党政办政务公开``; the
   header of a cell wrapped over two lines reads so), when a units file names the units;
-- a scheme with a single content: the unit alone (one overall level per unit).
+- a scheme with a single content: the unit alone (one overall level per unit);
+- a two-row header with each unit in a merged cell above its contents, or a unit row just
+  above a one-row header (:func:`units_above`): read as ``<unit>-<content>``.
 
 The unit is named by its code, name or English name (the units file's), the content by a
 dimension's code, label or alias; a content naming the comment column (``意见建议``) makes a
@@ -26,7 +28,10 @@ Each row becomes one form per unit rated on it (a unit whose cells are all blank
 not a form for it): form id ``<row id>/<unit code>``, ``respondent`` the row id (the form id
 column, else :data:`ROW_ID_HEADERS`, else the row number); group, submission time, collector
 and comment come from the row (a unit's own comment column replaces the row's comment for its
-form).
+form).  The validation voids a whole row when ``exclusions`` lists its row id.
+
+A wide file's limits scale with the cycle's units (:func:`wide_limits`); the long table is made
+column by column from the codes of the wide columns (no cell is touched one at a time).
 
 Examples
 --------

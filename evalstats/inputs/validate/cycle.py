@@ -25,7 +25,13 @@ from evalstats.core.options import check_shown
 from evalstats.core.scheme import Scheme, normalize_label, resolve_scheme
 from evalstats.inputs import forms as _forms
 from evalstats.inputs import pseudonym as _pseudonym
-from evalstats.inputs.read import RawTable, cycle_files, read_table
+from evalstats.inputs.read import (
+    PARQUET_EXTENSIONS,
+    SPREADSHEET_EXTENSIONS,
+    RawTable,
+    cycle_files,
+    read_table,
+)
 from evalstats.inputs.read.peek import HeaderRows, read_header_rows
 from evalstats.inputs.read.wide import WideMap, units_above, wide_limits, widen
 from evalstats.inputs.validate.columns import column_values, usable
@@ -130,7 +136,9 @@ def validate_cycle(
     A wide responses file (one row per respondent, one column per unit × content:
     :mod:`evalstats.inputs.read.wide`) makes one form per unit rated on a row, with form id
     ``<row id>/<unit>`` and ``respondent`` the row id; problems name the wide file's row and
-    column header, and ``source_row`` is the row in that file.
+    column header, and ``source_row`` is the row in that file.  Its limits scale with the
+    units of the units file (:func:`~evalstats.inputs.read.wide.wide_limits`); a row id in
+    ``exclusions`` voids every form of the row.
 
     Examples
     --------
@@ -397,34 +405,44 @@ def _read_responses(fp: Path, scheme: Scheme, units: RawTable | None, display: s
     """The responses file read, and its top rows when it may be wide (else None).
 
     A file with no unit column may be wide (:mod:`evalstats.inputs.read.wide`): its top rows
-    are peeked (a unit row above the contents; :func:`read_header_rows`), and when the file
-    stopped at a limit it is read again with the limits scaled to the cycle's units
-    (:func:`~evalstats.inputs.read.wide.wide_limits`).  A long file is read once, as before.
+    are peeked (a unit row above the contents; :func:`read_header_rows`) and it is read with
+    the limits scaled to the cycle's units (:func:`~evalstats.inputs.read.wide.wide_limits`).
+    A CSV file's header is peeked first (its first MiB); a workbook is read first (peeking
+    it parses the whole sheet) and read again with the scaled limits only when it stopped at
+    a limit.  A long file is read once, as before.
     """
-    raw = read_table(fp, table="responses", scheme=scheme, display=display)
-    if scheme.layout == "long" or raw.column_for("unit") is not None:
-        return raw, None
-    over = bool((raw.problems["code"] == "over_limit").any())
-    if not over and not usable(raw):
-        return raw, None
+    if scheme.layout == "long":
+        return read_table(fp, table="responses", scheme=scheme, display=display), None
     wide = scheme
     if units is not None and usable(units):
         limits = wide_limits(scheme.limits, units=len(units.frame), contents=len(scheme.dimensions))
         wide = dataclasses.replace(scheme, limits=limits)
-    header = read_header_rows(fp, table="responses", scheme=wide)
-    if header is None:
+    header = None
+    if fp.suffix.lower() not in (*SPREADSHEET_EXTENSIONS, *PARQUET_EXTENSIONS):
+        header = read_header_rows(fp, table="responses", scheme=wide)
+        if header is not None and _names_a_unit(header, scheme):
+            return read_table(fp, table="responses", scheme=scheme, display=display), None
+    raw = read_table(
+        fp, table="responses", scheme=scheme if header is None else wide, display=display
+    )
+    if header is not None or raw.column_for("unit") is not None:
+        return raw, header
+    over = bool((raw.problems["code"] == "over_limit").any())
+    if not over and not usable(raw):
         return raw, None
-    if scheme.layout == "auto" and "unit" in _codes(header.headers(), scheme):
+    header = read_header_rows(fp, table="responses", scheme=wide)
+    if header is None or _names_a_unit(header, scheme):
         return raw, None
     if over and wide.limits != scheme.limits:
         raw = read_table(fp, table="responses", scheme=wide, display=display)
     return raw, header
 
 
-def _codes(headers: list[str], scheme: Scheme) -> set:
-    """The column codes that ``headers`` name."""
+def _names_a_unit(header: HeaderRows, scheme: Scheme) -> bool:
+    """True when ``header`` has a unit column and the scheme lets the file be long."""
     lookup = scheme.header_lookup("responses")
-    return {lookup.get(normalize_label(h)) for h in headers if h}
+    named = {lookup.get(normalize_label(h)) for h in header.headers() if h}
+    return scheme.layout == "auto" and "unit" in named
 
 
 def _widen(raw: RawTable | None, scheme: Scheme, units: _Units, header: HeaderRows | None):
