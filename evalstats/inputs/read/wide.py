@@ -277,11 +277,12 @@ class WideMap:
 
     def restore_forms(self, frame: pd.DataFrame, columns=("source_row", "first_row")):
         """``frame`` with its row-number columns (when present) as original rows."""
-        out = frame.copy()
-        for c in columns:
-            if c in out.columns and len(out):
-                out[c] = pd.Series(self.original_rows(out[c].to_numpy()), index=out.index)
-        return out
+        new = {
+            c: pd.Series(self.original_rows(frame[c].to_numpy()), index=frame.index)
+            for c in columns
+            if c in frame.columns and len(frame)
+        }
+        return frame.assign(**new)  # the other columns not copied
 
     def restore_problems(self, problems: pd.DataFrame) -> pd.DataFrame:
         """Problems of the long table named by the original row and column header.
