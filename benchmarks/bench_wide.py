@@ -10,8 +10,8 @@ The bundled scheme reads it, with its default limits (a wide file's limits scale
 Then, each in a fresh subprocess under an address-space limit (``--limit-gib``):
 
 * :func:`evalstats.inputs.validate.validate_cycle`: its time, the peak resident memory of the
-  process (``ru_maxrss``) and its growth over the size after imports, against the real size of
-  the long forms table made (``forms.memory_usage(deep=True)``);
+  process (``VmHWM``) and its growth over the size after imports (``VmRSS``), against the size
+  of the long forms table made (``forms.memory_usage(deep=True)``, as ``bench_cycle_run.py``);
 * with ``--analysis``, :func:`evalstats.analyses.cycle.half_year` (seed 1, ``--resamples``
   resamples of the ranking): the same figures.
 
@@ -72,7 +72,11 @@ limit = int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 from evalstats.inputs.validate import validate_cycle
 from evalstats.analyses.cycle import half_year
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def status(key):  # this process' own figures (ru_maxrss would keep the parent's across exec)
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+base = status("VmRSS")
 t = time.perf_counter()
 if sys.argv[3] == "validate":
     v = validate_cycle(sys.argv[1], cycle="2026W", raise_on_error=False)
@@ -80,7 +84,7 @@ else:
     a = half_year("2026W", data_dir=sys.argv[1], seed=1, n_resamples=int(sys.argv[4]))
     v = a.validated["2026W"]
 seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+peak = status("VmHWM")
 print(json.dumps({
     "seconds": seconds, "peak": peak, "base": base,
     "forms_bytes": int(v.forms.memory_usage(deep=True).sum()),
