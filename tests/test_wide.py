@@ -304,6 +304,16 @@ def test_the_limits_of_a_wide_file_scale_with_its_units(root):
     ]
 
 
+def test_a_wide_workbook_past_the_long_limits_is_read_again_with_the_wide_ones(root):
+    # a workbook is read first with the scheme's limits (peeking it parses the whole sheet),
+    # then, stopped at the columns limit and without a unit column, with the wide limits
+    header = ["问卷编号", "评议人类别", *[f"U{i:03d}-{d}" for i in range(200) for d in DIMS]]
+    write_xlsx(root / "2026H1" / "responses.xlsx", [header, ["W1", "企业", *["满意"] * 1000]])
+    write_csv(root / "2026H1" / "units.csv", many_units(200))
+    v = validate_cycle("2026H1")
+    assert len(v.forms) == 200 and v.problems.empty
+
+
 def test_wide_limits():
     from evalstats.core.reading import ReadLimits
     from evalstats.inputs.read.wide import WIDE_MAX_COLUMNS, wide_limits
