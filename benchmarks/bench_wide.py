@@ -1,18 +1,26 @@
-"""Benchmark: validating a wide (matrix / online-survey) responses file (issue 17).
+"""Benchmark: validating and analysing a wide (matrix / online-survey) responses file (issue 17).
 
-Writes a cycle folder under ``--dir`` (default a new folder in /tmp, deleted unless ``--keep``):
-``units.csv`` with ``--units`` units and ``responses.csv`` with ``--respondents`` rows, each
-row a respondent's group and one column per unit × content (``U0001-政务公开`` …); a respondent
-leaves about ``--blank`` of the units blank.  Then, in a fresh subprocess under an address-space
-limit (``--limit-gib``), it times :func:`evalstats.inputs.validate.validate_cycle` (with the
-bundled scheme plus ``[limits] columns`` raised to fit the file: the default limit, 1,000
-columns, is below 200 units × 5 contents) and reports
-the peak resident memory of that process (``ru_maxrss``), the forms made and the file's size.
+Writes a cycle folder under ``--dir`` (default a new folder in /tmp, deleted unless ``--keep``;
+a folder that already holds the cycle is reused): ``units.csv`` with ``--units`` units and
+``responses.csv`` with ``--respondents`` rows, each row a respondent's group and one column per
+unit × content (``U0001-政务公开`` …); a respondent leaves about ``--blank`` of the units blank.
+The bundled scheme reads it, with its default limits (a wide file's limits scale with the units:
+:func:`evalstats.inputs.read.wide.wide_limits`).
+
+Then, each in a fresh subprocess under an address-space limit (``--limit-gib``):
+
+* :func:`evalstats.inputs.validate.validate_cycle`: its time, the peak resident memory of the
+  process (``VmHWM``) and its growth over the size after imports (``VmRSS``), against the size
+  of the long forms table made (``forms.memory_usage(deep=True)``, as ``bench_cycle_run.py``);
+* with ``--analysis``, :func:`evalstats.analyses.cycle.half_year` (seed 1, ``--resamples``
+  resamples of the ranking): the same figures.
+
+The load average is printed with every figure (2 cores shared: read times as such).
 
 Usage::
 
     .venv/bin/python benchmarks/bench_wide.py                       # 10,000 × 200 units
-    .venv/bin/python benchmarks/bench_wide.py --respondents 2000 --units 50
+    .venv/bin/python benchmarks/bench_wide.py --respondents 100000 --dir /tmp/w --keep --analysis
 """
 
 from __future__ import annotations
@@ -34,20 +42,10 @@ CONTENTS = ["政务公开", "依法行政", "办事效率", "服务质量", "清
 LEVELS = np.array(["满意", "比较满意", "基本满意", "不满意", "不了解", ""], dtype=object)
 
 
-def write_cycle(folder: Path, *, respondents: int, units: int, blank: float, seed: int) -> Path:
-    """The wide cycle: units.csv and responses.csv (UTF-8); returns the scheme to read it with:
-    the bundled one with ``[limits] columns`` raised (its default, 1,000, is below the 1,002
-    columns of 200 units × 5 contents)."""
-    from evalstats.core.resources import default_scheme_path
-
+def write_cycle(folder: Path, *, respondents: int, units: int, blank: float, seed: int) -> None:
+    """The wide cycle: units.csv and responses.csv (UTF-8)."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    scheme = folder.parent / "scheme.toml"
-    columns = max(1000, units * len(CONTENTS) + 10)
-    scheme.write_text(
-        default_scheme_path().read_text(encoding="utf-8") + f"\n[limits]\ncolumns = {columns}\n",
-        encoding="utf-8",
-    )
     codes = [f"U{i + 1:04d}" for i in range(units)]
     pd.DataFrame(
         {"单位编码": codes, "单位名称": [f"单位{i + 1}" for i in range(units)], "序列": "行政管理"}
@@ -64,8 +62,8 @@ def write_cycle(folder: Path, *, respondents: int, units: int, blank: float, see
             cell = rng.choice(len(LEVELS), size=respondents, p=p)
             cell[skipped] = len(LEVELS) - 1
             cols[f"{u}-{c}"] = LEVELS[cell]
-    pd.DataFrame(cols).to_csv(folder / "responses.csv", index=False)
-    return scheme
+    pd.DataFrame(cols).to_csv(folder / "responses.tmp", index=False)
+    (folder / "responses.tmp").rename(folder / "responses.csv")  # whole, or not there
 
 
 CHILD = r"""
@@ -73,17 +71,55 @@ import json, resource, sys, time
 limit = int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 from evalstats.inputs.validate import validate_cycle
+from evalstats.analyses.cycle import half_year
+def status(key):  # this process' own figures (ru_maxrss would keep the parent's across exec)
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+base = status("VmRSS")
 t = time.perf_counter()
-v = validate_cycle(sys.argv[1], cycle="2026W", raise_on_error=False, scheme=sys.argv[3])
+if sys.argv[3] == "validate":
+    v = validate_cycle(sys.argv[1], cycle="2026W", raise_on_error=False)
+else:
+    a = half_year("2026W", data_dir=sys.argv[1], seed=1, n_resamples=int(sys.argv[4]))
+    v = a.validated["2026W"]
 seconds = time.perf_counter() - t
+peak = status("VmHWM")
 print(json.dumps({
-    "seconds": seconds,
-    "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "seconds": seconds, "peak": peak, "base": base,
+    "forms_bytes": int(v.forms.memory_usage(deep=True).sum()),
     "rows": v.rows_read, "forms": len(v.forms),
     "errors": int((v.problems["severity"] == "error").sum()),
     "respondents": int(v.forms["respondent"].nunique()) if "respondent" in v.forms else 0,
 }))
 """
+
+
+def run_child(what: str, folder: Path, a) -> dict | None:
+    """One measured step in a fresh process (None when it failed: its stderr printed)."""
+    arg = str(folder) if what == "validate" else str(folder.parent)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, arg, str(int(a.limit_gib * 2**30)), what, str(a.resamples)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode:
+        print(out.stderr[-3000:])
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def report(what: str, r: dict) -> None:
+    mib = 2**20
+    growth = r["peak"] - r["base"]
+    print(
+        f"{what}: {r['seconds']:.1f} s (load average {os.getloadavg()[0]:.2f}); "
+        f"{r['rows']:,} rows → {r['forms']:,} forms of {r['respondents']:,} respondents, "
+        f"{r['errors']} errors; peak RSS {r['peak'] / mib:,.0f} MiB, "
+        f"{r['base'] / mib:,.0f} after imports; growth {growth / mib:,.0f} MiB = "
+        f"{growth / r['forms_bytes']:.2f}x the long forms table ({r['forms_bytes'] / mib:,.0f} MiB)"
+    )
 
 
 def main(argv=None) -> int:
@@ -95,35 +131,24 @@ def main(argv=None) -> int:
     ap.add_argument("--limit-gib", type=float, default=12.0)
     ap.add_argument("--dir", default=None)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--analysis", action="store_true", help="also time analyses.half_year")
+    ap.add_argument("--resamples", type=int, default=10_000)
     a = ap.parse_args(argv)
     base = Path(a.dir) if a.dir else Path(tempfile.mkdtemp(prefix="bench_wide_"))
     folder = base / "2026W"
-    t = time.perf_counter()
-    scheme = write_cycle(
-        folder, respondents=a.respondents, units=a.units, blank=a.blank, seed=a.seed
-    )
+    if not (folder / "responses.csv").exists():
+        t = time.perf_counter()
+        write_cycle(folder, respondents=a.respondents, units=a.units, blank=a.blank, seed=a.seed)
+        print(f"wrote {folder} in {time.perf_counter() - t:.1f} s")
     size = (folder / "responses.csv").stat().st_size
-    print(
-        f"wrote {folder} in {time.perf_counter() - t:.1f} s: {a.respondents:,} rows × "
-        f"{a.units * len(CONTENTS) + 2:,} columns, {size / 2**20:.1f} MiB"
-    )
+    width = len((folder / "responses.csv").open(encoding="utf-8").readline().split(","))
+    print(f"{folder}: {width:,} columns, {size / 2**20:,.1f} MiB")
     try:
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(folder), str(int(a.limit_gib * 2**30)), str(scheme)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if out.returncode:
-            print(out.stderr[-3000:])
-            return out.returncode
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"load average {os.getloadavg()[0]:.2f}")
-        print(
-            f"validate_cycle: {r['seconds']:.1f} s, peak RSS {r['peak_mib']:,.0f} MiB; "
-            f"{r['rows']:,} rows → {r['forms']:,} forms of {r['respondents']:,} respondents, "
-            f"{r['errors']} errors"
-        )
+        for what in ("validate", "half_year") if a.analysis else ("validate",):
+            r = run_child(what, folder, a)
+            if r is None:
+                return 1
+            report("validate_cycle" if what == "validate" else "analyses.half_year", r)
     finally:
         if not a.keep:
             shutil.rmtree(base, ignore_errors=True)

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from _corpus import UNITS, write_csv
+from _corpus import UNITS, write_csv, write_xlsx
 from openpyxl import load_workbook
 
 from evalstats.core.errors import SchemeError
@@ -241,6 +241,139 @@ def test_row_id_header_and_no_units_file(root):
     v = validate_cycle("2026H1/responses.csv", raise_on_error=False)
     assert v.forms["form_id"].tolist() == ["7/U01", "7/U02"]
     assert v.problems["code"].tolist() == ["no_units_file"]
+
+
+def test_a_wide_row_voided_by_its_row_id(root):
+    # the long layout voids a form by listing its id in exclusions; a wide row's id voids
+    # every form of the row, each with the reason; a form id voids that form alone
+    write_csv(root / "2026H1" / "responses.csv", [wide_header(), *WIDE_ROWS])
+    write_csv(root / "2026H1" / "units.csv", UNITS)
+    write_csv(
+        root / "2026H1" / "exclusions.csv",
+        [["问卷编号", "原因"], ["W2", "重复提交"], ["W1/U01", "字迹不清"]],
+    )
+    v = validate_cycle("2026H1")
+    assert v.problems.empty
+    assert v.forms["form_id"].tolist() == ["W1/U02", "W3/U01", "W3/U03"]
+    got = v.voided[["form_id", "respondent", "source_row", "reason"]].values.tolist()
+    assert got == [
+        ["W1/U01", "W1", 2, "字迹不清"],
+        ["W2/U02", "W2", 3, "重复提交"],
+        ["W2/U03", "W2", 3, "重复提交"],
+    ]
+    # an id that is neither a row's nor a form's is still an error naming the exclusions row
+    write_csv(root / "2026H1" / "exclusions.csv", [["问卷编号", "原因"], ["W9", "重复提交"]])
+    v = validate_cycle("2026H1", raise_on_error=False)
+    assert format_problems(v.problems) == [
+        "2026H1/exclusions.csv:2:问卷编号: excluded form id not found in the responses (W9)"
+    ]
+
+
+def many_units(n: int) -> list[list[str]]:
+    return [
+        ["单位编码", "单位名称", "序列"],
+        *[[f"U{i:03d}", f"单位{i}", "行政管理"] for i in range(n)],
+    ]
+
+
+def test_the_limits_of_a_wide_file_scale_with_its_units(root):
+    # 200 units × 5 contents = 1,002 columns, past the long layout's 1,000: read with the
+    # default limits (wide_limits: 200 × 6 + 100 = 1,300 columns)
+    header = ["问卷编号", "评议人类别", *[f"U{i:03d}-{d}" for i in range(200) for d in DIMS]]
+    write_csv(root / "2026H1" / "responses.csv", [header, ["W1", "企业", *["满意"] * 1000]])
+    write_csv(root / "2026H1" / "units.csv", many_units(200))
+    v = validate_cycle("2026H1")
+    assert len(v.forms) == 200 and v.problems.empty
+    # a long file that wide is still held to the long limits
+    long_header = ["问卷编号", "被评单位", "评议人类别", *DIMS, *[f"备注{i}" for i in range(995)]]
+    row = ["L1", "U001", "企业", *["满意"] * 5, *[""] * 995]
+    write_csv(root / "2026H1" / "responses.csv", [long_header, row])
+    v = validate_cycle("2026H1", raise_on_error=False)
+    assert format_problems(v.problems) == [
+        f"{R}:1: too many fields in one row: 1,003 fields, more than the limit of 1,000 "
+        "(limits.columns in the scheme)"
+    ]
+    # a wide file wider than its units allow is refused, naming the limit
+    write_csv(root / "2026H1" / "units.csv", many_units(3))
+    wide = [*header, *[f"备注{i}" for i in range(10)]]
+    write_csv(root / "2026H1" / "responses.csv", [wide, ["W1", "企业", *["满意"] * 1010]])
+    v = validate_cycle("2026H1", raise_on_error=False)
+    assert format_problems(v.problems) == [
+        f"{R}:1: too many fields in one row: 1,012 fields, more than the limit of 1,000 "
+        "(limits.columns in the scheme)"
+    ]
+
+
+def test_a_wide_workbook_past_the_long_limits_is_read_again_with_the_wide_ones(root):
+    # a workbook is read first with the scheme's limits (peeking it parses the whole sheet),
+    # then, stopped at the columns limit and without a unit column, with the wide limits
+    header = ["问卷编号", "评议人类别", *[f"U{i:03d}-{d}" for i in range(200) for d in DIMS]]
+    write_xlsx(root / "2026H1" / "responses.xlsx", [header, ["W1", "企业", *["满意"] * 1000]])
+    write_csv(root / "2026H1" / "units.csv", many_units(200))
+    v = validate_cycle("2026H1")
+    assert len(v.forms) == 200 and v.problems.empty
+
+
+def test_wide_limits():
+    from evalstats.core.reading import ReadLimits
+    from evalstats.inputs.read.wide import WIDE_MAX_COLUMNS, wide_limits
+
+    lim = wide_limits(ReadLimits(rows=5), units=200, contents=5)
+    assert (lim.columns, lim.rows) == (1300, 5)  # the other limits stay
+    assert wide_limits(ReadLimits(), units=10**6, contents=5).columns == WIDE_MAX_COLUMNS
+    assert wide_limits(ReadLimits(columns=5000), units=200, contents=5).columns == 5000
+    with pytest.raises(ValueError, match="units must be >= 0 and contents >= 1; got -1 and 5"):
+        wide_limits(ReadLimits(), units=-1, contents=5)
+
+
+UNIT_ROW = ["问卷编号", "评议人类别"]
+UNIT_ROW += [x for u in ("建管站", "运管站", "综治办") for x in (u, *[""] * 4)]
+CONTENT_ROW = ["", "", *DIMS * 3]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_two_row_header_with_the_unit_above_its_contents(root, fmt):
+    # the unit in a merged cell of the first header row, the contents in the second
+    rows = [list(r) for r in WIDE_ROWS]
+    rows[1][2 + 5 + 2] = "很满意"  # W2, 运管站 × 办事效率 (row 4)
+    folder = root / "2026H1"
+    write_csv(folder / "units.csv", UNITS)
+    if fmt == "xlsx":
+        merges = ["A1:A2", "B1:B2", "C1:G1", "H1:L1", "M1:Q1"]
+        write_xlsx(folder / "responses.xlsx", [UNIT_ROW, CONTENT_ROW, *rows], merges=merges)
+    else:
+        write_csv(folder / "responses.csv", [UNIT_ROW, CONTENT_ROW, *rows])
+    v = validate_cycle("2026H1", raise_on_error=False)
+    assert format_problems(v.problems) == [
+        f"2026H1/responses.{fmt}:4:运管站-办事效率: unknown level; expected one of 满意, "
+        "比较满意, 基本满意, 不满意, 不了解 (or the digits 1, 2, 3, 4, 5) (很满意)"
+    ]
+    assert v.forms["form_id"].tolist() == ["W1/U01", "W1/U02", "W2/U03", "W3/U01", "W3/U03"]
+    assert v.forms["source_row"].tolist() == [3, 3, 4, 5, 5]
+    # the same file with a one-row header gives the same forms
+    write_csv(folder / "one" / "responses.csv", [wide_header(), *rows])
+    write_csv(folder / "one" / "units.csv", UNITS)
+    one = validate_cycle("2026H1/one", cycle="2026H1", raise_on_error=False)
+    same = [c for c in form_columns(v.scheme) if c not in ("source_file", "source_row")]
+    pd.testing.assert_frame_equal(v.forms[same], one.forms[same])
+
+
+def test_a_unit_row_above_a_one_row_header_and_per_unit_comments(root):
+    # the unit row above a header that names the row id: read as a title row by the reader,
+    # joined to the contents below it; a unit's 意见建议 under it is that unit's comment
+    top = ["", "", "建管站", "", "运管站", "", ""]
+    header = ["问卷编号", "评议人类别", "政务公开", "意见建议", "政务公开", "依法行政", "意见建议"]
+    rows = [
+        ["W1", "企业", "满意", "很好", "不满意", "", "太慢"],
+        ["W2", "群众", "", "", "满意", "", ""],
+    ]
+    write_csv(root / "2026H1" / "responses.csv", [top, header, *rows])
+    write_csv(root / "2026H1" / "units.csv", UNITS)
+    v = validate_cycle("2026H1")
+    assert v.forms["form_id"].tolist() == ["W1/U01", "W1/U02", "W2/U02"]
+    got = v.forms["transparency"].astype(str).tolist()
+    assert got == ["satisfied", "dissatisfied", "satisfied"]
+    assert v.forms["comment"].fillna("").tolist() == ["很好", "太慢", ""]
 
 
 def scheme_file(tmp_path, text: str, name="scheme.toml"):

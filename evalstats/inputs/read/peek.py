@@ -13,6 +13,7 @@ import codecs
 import csv
 import io as _io
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -59,6 +60,53 @@ def _csv_header_rows(fh) -> list[list]:
     return rows
 
 
+@dataclass(frozen=True)
+class HeaderRows:
+    """The top rows of a table and where its header is in them (as :func:`read_table` finds
+    it: ``first`` to ``last``, 0-based, ``last > first`` for a two-row merged header)."""
+
+    rows: list
+    first: int
+    last: int
+
+    def headers(self) -> list[str]:
+        """One header per column (:func:`~evalstats.inputs.read.header.combine_headers`)."""
+        width = max(len(r) for r in self.rows[self.first : self.last + 1])
+        return combine_headers(self.rows, self.first, self.last, width)
+
+
+def read_header_rows(path, *, table: str, scheme=None) -> HeaderRows | None:
+    """The top rows of an input table with its header found; None when the file cannot be
+    read, has no header, or is Parquet (whose header is its column names, one row).
+
+    Reads what :func:`read_header` reads.
+
+    Examples
+    --------
+    >>> read_header_rows("data/raw/2026A/responses.csv", table="responses").last  # doctest: +SKIP
+    0
+    """
+    from evalstats.core.config import resolve_path
+
+    check_option("table", table, TABLES)
+    scheme = resolve_scheme(scheme)
+    lookup = scheme.header_lookup(table)
+    p = resolve_path(path)
+    suffix = p.suffix.lower()
+    if suffix in PARQUET_EXTENSIONS:
+        return None
+    try:
+        if suffix in SPREADSHEET_EXTENSIONS:
+            rows = _sheet_header_rows(p, lookup, scheme.limits)
+        else:
+            with open(p, "rb") as fh:
+                rows = _csv_header_rows(fh)
+    except OSError:
+        return None
+    hdr = find_header(rows, lookup)
+    return None if hdr is None else HeaderRows(rows, *hdr)
+
+
 def read_header(path, *, table: str, scheme=None) -> dict[str, str | None]:
     """The header of an input table and nothing more: header as written → column code.
 
@@ -95,28 +143,17 @@ def read_header(path, *, table: str, scheme=None) -> dict[str, str | None]:
     scheme = resolve_scheme(scheme)
     lookup = scheme.header_lookup(table)
     p = resolve_path(path)
-    suffix = p.suffix.lower()
     headers: list[str] = []
-    try:
-        if suffix in PARQUET_EXTENSIONS:
-            import pyarrow.parquet as pq
+    if p.suffix.lower() in PARQUET_EXTENSIONS:
+        import pyarrow.parquet as pq
 
-            try:
-                headers = [str(n) for n in pq.read_schema(p).names]
-            except (pa.ArrowException, OSError):
-                return {}
-        elif suffix in SPREADSHEET_EXTENSIONS:
-            headers = _sheet_header(p, lookup, scheme.limits)
-        else:
-            with open(p, "rb") as fh:
-                rows = _csv_header_rows(fh)
-            hdr = find_header(rows, lookup)
-            if hdr is not None:
-                first, last = hdr
-                width = max(len(r) for r in rows[first : last + 1])
-                headers = combine_headers(rows, first, last, width)
-    except OSError:
-        return {}
+        try:
+            headers = [str(n) for n in pq.read_schema(p).names]
+        except (pa.ArrowException, OSError):
+            return {}
+    else:
+        found = read_header_rows(p, table=table, scheme=scheme)
+        headers = [] if found is None else found.headers()
     out: dict[str, str | None] = {}
     for h in headers:
         h = h.strip()
@@ -125,10 +162,10 @@ def read_header(path, *, table: str, scheme=None) -> dict[str, str | None]:
     return out
 
 
-def _sheet_header(p: Path, lookup, limits) -> list[str]:
-    """The header of the first visible sheet that has one; nothing for a workbook past the
-    scheme's limits (:func:`~evalstats.inputs.read.workbook.inspect_workbook`, which reads the
-    file once more, bounded): :func:`read_table` then says why."""
+def _sheet_header_rows(p: Path, lookup, limits) -> list[list]:
+    """The top rows of the first visible sheet that has a header; nothing for a workbook past
+    the scheme's limits (:func:`~evalstats.inputs.read.workbook.inspect_workbook`, which reads
+    the file once more, bounded): :func:`read_table` then says why."""
     from python_calamine import CalamineWorkbook
 
     if p.stat().st_size > limits.file_bytes:
@@ -152,14 +189,11 @@ def _sheet_header(p: Path, lookup, limits) -> list[str]:
                 rows = sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS + 1)
             except Exception:  # pragma: no cover - damaged sheet
                 continue
-            hdr = find_header(rows, lookup)
-            if hdr is not None:
-                first, last = hdr
-                width = max(len(r) for r in rows[first : last + 1])
-                return combine_headers(rows, first, last, width)
+            if find_header(rows, lookup) is not None:
+                return rows
     finally:
         wb.close()
     return []
 
 
-__all__ = ["read_header"]
+__all__ = ["HeaderRows", "read_header", "read_header_rows"]

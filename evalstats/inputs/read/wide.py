@@ -14,7 +14,9 @@ removed and case folded, so ``－`` is ``-`` and ``：`` is ``:``):
 - an optional question number in front: ``3.``, ``3、``, ``Q3_``, ``(3)``;
 - the unit and the content written together without a separator (``党政办政务公开``; the
   header of a cell wrapped over two lines reads so), when a units file names the units;
-- a scheme with a single content: the unit alone (one overall level per unit).
+- a scheme with a single content: the unit alone (one overall level per unit);
+- a two-row header with each unit in a merged cell above its contents, or a unit row just
+  above a one-row header (:func:`units_above`): read as ``<unit>-<content>``.
 
 The unit is named by its code, name or English name (the units file's), the content by a
 dimension's code, label or alias; a content naming the comment column (``意见建议``) makes a
@@ -26,7 +28,10 @@ Each row becomes one form per unit rated on it (a unit whose cells are all blank
 not a form for it): form id ``<row id>/<unit code>``, ``respondent`` the row id (the form id
 column, else :data:`ROW_ID_HEADERS`, else the row number); group, submission time, collector
 and comment come from the row (a unit's own comment column replaces the row's comment for its
-form).
+form).  The validation voids a whole row when ``exclusions`` lists its row id.
+
+A wide file's limits scale with the cycle's units (:func:`wide_limits`); the long table is made
+column by column from the codes of the wide columns (no cell is touched one at a time).
 
 Examples
 --------
@@ -49,9 +54,21 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from evalstats.core.reading import ReadLimits
 from evalstats.core.scheme import Scheme, normalize_label
-from evalstats.inputs.read.raw import RawTable, problem, problems_frame, unknown_column
+from evalstats.inputs.read.cells import cell_text
+from evalstats.inputs.read.peek import HeaderRows
+from evalstats.inputs.read.raw import (
+    ColumnCodes,
+    RawTable,
+    column_letter,
+    problem,
+    problems_frame,
+    unknown_column,
+)
 
 SEPARATORS = ("-", "—", "–", "_", "/", "|", ":", "·", "・")
 """Separators between the unit and the content of a rating header (after NFKC: ``－`` → ``-``,
@@ -61,6 +78,17 @@ ROW_ID_HEADERS = ("答卷编号", "答卷序号", "序号", "row_id", "row id", 
 SYNTHETIC_ROW_BASE = 1 << 40
 """Row numbers of the long table made by :func:`widen` start here (one per form); the
 :class:`WideMap` turns them back into the original rows."""
+
+WIDE_OTHER_COLUMNS = 100
+"""Columns a wide file may have besides one per unit × content and a comment per unit (row
+id, group, times, collector, identifiers, notes an export adds)."""
+WIDE_MAX_COLUMNS = 16_384
+"""The most columns the wide limits ever allow (Excel's last column, XFD)."""
+WIDE_RESPONDENTS = 120_000
+"""Rows of the widest file the wide limits take at full width: the largest town-wide online
+survey an office runs (100,000 respondents, issue 17) and a fifth more.  Validating such a
+file holds its long table whole (16 million forms at 200 units: about 10 GiB at the peak), so
+the limit is no higher than it must be."""
 
 _NUMBER = re.compile(r"^(?:q?\d+(?:[.、_:)\-]|(?=\D))|\(\d+\))")
 _BRACKETS = re.compile(r"^(?P<outer>.+?)[(\[【〔](?P<inner>[^()\[\]【】〔〕]+)[)\]】〕]$")
@@ -174,6 +202,44 @@ def _several(t: str, units, contents) -> set[tuple[str, str]]:
     return set()
 
 
+def wide_limits(limits: ReadLimits, *, units: int, contents: int) -> ReadLimits:
+    """The limits of a wide responses file: room for a column per unit × content and a comment
+    column per unit, besides :data:`WIDE_OTHER_COLUMNS` others, and for
+    :data:`WIDE_RESPONDENTS` rows of that width; never below the scheme's own limits.
+
+    The long layout's limits are per form (a row of about 14 fields); a wide row holds up to
+    ``units`` forms, so its columns and cells scale with the units of the cycle (the units
+    file), up to :data:`WIDE_MAX_COLUMNS` columns.  The rows, bytes and zip limits stay.
+
+    Parameters
+    ----------
+    limits : ReadLimits
+        The scheme's limits (``[limits]``).
+    units : int
+        Units of the cycle (rows of the units file).
+    contents : int
+        Contents (dimensions) of the scheme.
+
+    Returns
+    -------
+    ReadLimits
+
+    Examples
+    --------
+    >>> lim = wide_limits(ReadLimits(), units=200, contents=5)
+    >>> lim.columns, lim.cells
+    (1300, 156000000)
+    >>> wide_limits(ReadLimits(), units=3, contents=5) == ReadLimits()
+    True
+    """
+    if units < 0 or contents < 1:
+        raise ValueError(f"units must be >= 0 and contents >= 1; got {units} and {contents}")
+    need = min(units * (contents + 1) + WIDE_OTHER_COLUMNS, WIDE_MAX_COLUMNS)
+    columns = max(limits.columns, need)
+    cells = max(limits.cells, WIDE_RESPONDENTS * need)
+    return dataclasses.replace(limits, columns=columns, cells=cells)
+
+
 @dataclass(frozen=True)
 class WideMap:
     """How the long table made by :func:`widen` leads back to the wide file.
@@ -211,11 +277,12 @@ class WideMap:
 
     def restore_forms(self, frame: pd.DataFrame, columns=("source_row", "first_row")):
         """``frame`` with its row-number columns (when present) as original rows."""
-        out = frame.copy()
-        for c in columns:
-            if c in out.columns and len(out):
-                out[c] = pd.Series(self.original_rows(out[c].to_numpy()), index=out.index)
-        return out
+        new = {
+            c: pd.Series(self.original_rows(frame[c].to_numpy()), index=frame.index)
+            for c in columns
+            if c in frame.columns and len(frame)
+        }
+        return frame.assign(**new)  # the other columns not copied
 
     def restore_problems(self, problems: pd.DataFrame) -> pd.DataFrame:
         """Problems of the long table named by the original row and column header.
@@ -257,10 +324,23 @@ class _Columns:
     units: list  # unit codes in order of first column
     row_id: str | None  # frame column of the row id
     problems: list
+    heads: dict  # frame column → its header as the user reads it (unit row joined)
 
 
-def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
+def _heads(raw: RawTable, above: Mapping[str, str] | None) -> dict[str, str]:
+    """Each frame column's header as the user reads it: ``<unit>-<content>`` under a unit row
+    (``above``: column letter → the unit written above), else as written."""
+    above = above or {}
+    return {
+        label: f"{above[raw.letters[label]]}-{head}" if raw.letters[label] in above else head
+        for label, head in raw.written.items()
+    }
+
+
+def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup, above=None) -> _Columns:
     contents = content_lookup(scheme)
+    heads = _heads(raw, above)
+    joined = {label for label in heads if heads[label] != raw.written[label]}
     single = scheme.dimension_codes[0] if len(scheme.dimension_codes) == 1 else None
     pairs: dict[tuple[str, str], str] = {}
     units: list[str] = []
@@ -268,22 +348,22 @@ def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
     row_id = raw.column_for("form_id")
     id_headers = {normalize_label(h) for h in ROW_ID_HEADERS}
     for label, code in raw.columns.items():
-        if code in ("unit", *scheme.dimension_codes):  # names no unit or no content here
+        head = heads[label]
+        if label in joined:  # a content under a unit row: its unit and content
+            code = None
+        elif code in ("unit", *scheme.dimension_codes):  # names no unit or no content here
             problems.append(unknown_column(raw, label))
             continue
         if code is not None and code != "comment":
             continue
-        if code is None and row_id is None and normalize_label(raw.written[label]) in id_headers:
+        if code is None and row_id is None and normalize_label(head) in id_headers:
             row_id = label
             continue
-        found = parse_rating_header(
-            raw.written[label], units=unit_lookup, contents=contents, single=single
-        )
+        found = parse_rating_header(head, units=unit_lookup, contents=contents, single=single)
         if unit_lookup is None:  # no units file: the unit as written, not case-folded
-            found = {(_as_written(raw.written[label], u), c) for u, c in found}
+            found = {(_as_written(head, u), c) for u, c in found}
         if code == "comment" and not found:
             continue  # the row's comment
-        head = raw.written[label]
         where = {"row": raw.header_row, "column": head, "value": None}
         if len(found) > 1:
             named = "; ".join(f"{u} × {c}" for u, c in sorted(found))
@@ -307,7 +387,7 @@ def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
                         raw.file,
                         **where,
                         reason=f"duplicated column: column {raw.letters[label]} means the same "
-                        f"as column {raw.letters[first]} ({raw.written[first]})",
+                        f"as column {raw.letters[first]} ({heads[first]})",
                         code="duplicate_column",
                     )
                 )
@@ -325,7 +405,7 @@ def _find_columns(raw: RawTable, scheme: Scheme, unit_lookup) -> _Columns:
                     code="unknown_column",
                 )
             )
-    return _Columns(pairs, units, row_id, problems)
+    return _Columns(pairs, units, row_id, problems, heads)
 
 
 def _as_written(header: str, key: str) -> str:
@@ -337,7 +417,56 @@ def _as_written(header: str, key: str) -> str:
     return text[i : i + len(key)]
 
 
-def is_wide(raw: RawTable, scheme: Scheme, unit_lookup=None) -> bool:
+def units_above(header: HeaderRows, scheme: Scheme, unit_lookup=None) -> dict[str, str]:
+    """A matrix sheet's unit row: column letter → the unit written above its content.
+
+    Exports and printed 测评表 often put each unit in a merged cell of the first header row
+    over its contents in the second (``党政办`` over ``政务公开 … 清正廉洁``).  The unit row is
+    the upper row of a two-row header, or the row just above a one-row header (a row naming
+    no known column is taken as a title).  A merged cell is written once, in its first column:
+    a unit holds over the blanks to its right, up to the next filled cell.
+
+    Parameters
+    ----------
+    header : HeaderRows
+        The top rows of the file (:func:`~evalstats.inputs.read.peek.read_header_rows`).
+    scheme : Scheme
+    unit_lookup : Mapping, optional
+        Normalised unit code / name → unit code; empty or None: any text that is not a known
+        header is a unit.
+
+    Returns
+    -------
+    dict
+        Empty when no unit stands above a content.
+
+    Examples
+    --------
+    >>> from evalstats.core.scheme import load_scheme
+    >>> from evalstats.inputs.read.peek import HeaderRows
+    >>> rows = [["问卷编号", "党政办", None], [None, "政务公开", "依法行政"]]
+    >>> units_above(HeaderRows(rows, 0, 1), load_scheme(), {"党政办": "U01"})
+    {'B': '党政办', 'C': '党政办'}
+    """
+    at = header.first if header.last > header.first else header.first - 1
+    if at < 0:
+        return {}
+    upper = header.rows[at]
+    contents = content_lookup(scheme)
+    known = scheme.header_lookup("responses")
+    out, unit = {}, None
+    for j, head in enumerate(header.headers()):
+        cell = cell_text(upper[j]) if j < len(upper) else None
+        if cell and cell.strip():
+            key = normalize_label(cell)
+            is_unit = key in unit_lookup if unit_lookup else not (key in known or key in contents)
+            unit = cell.strip() if is_unit else None
+        if unit is not None and head and normalize_label(head) in contents:
+            out[column_letter(j)] = unit
+    return out
+
+
+def is_wide(raw: RawTable, scheme: Scheme, unit_lookup=None, *, above=None) -> bool:
     """Whether ``raw`` (a responses table) is in the wide layout: the scheme says so, or (with
     ``layout = "auto"``) it has no unit column and some header names a unit and a content.
 
@@ -352,12 +481,13 @@ def is_wide(raw: RawTable, scheme: Scheme, unit_lookup=None) -> bool:
         return scheme.layout == "wide"
     if raw.header_row is None or raw.column_for("unit") is not None:
         return False
+    heads = _heads(raw, above)
     return any(
-        code in (None, "comment")
+        (code in (None, "comment") or heads[label] != raw.written[label])
         and any(
             c != "comment"
             for _, c in parse_rating_header(
-                raw.written[label],
+                heads[label],
                 units=unit_lookup or None,
                 contents=content_lookup(scheme),
                 single=scheme.dimension_codes[0] if len(scheme.dimension_codes) == 1 else None,
@@ -367,7 +497,9 @@ def is_wide(raw: RawTable, scheme: Scheme, unit_lookup=None) -> bool:
     )
 
 
-def widen(raw: RawTable, scheme: Scheme, unit_lookup=None) -> tuple[RawTable, WideMap | None]:
+def widen(
+    raw: RawTable, scheme: Scheme, unit_lookup=None, *, above: Mapping[str, str] | None = None
+) -> tuple[RawTable, WideMap | None]:
     """The long responses table of a wide one, and the map back; ``(raw, None)`` when ``raw``
     is not wide (:func:`is_wide`).
 
@@ -379,6 +511,9 @@ def widen(raw: RawTable, scheme: Scheme, unit_lookup=None) -> tuple[RawTable, Wi
     unit_lookup : Mapping, optional
         Normalised unit code / name → unit code (the units file's); empty or None: no units
         file, the text beside the content is the unit.
+    above : Mapping, optional
+        A two-row header's unit row (:func:`units_above`): column letter → the unit written
+        above that column's content.
 
     Returns
     -------
@@ -390,10 +525,10 @@ def widen(raw: RawTable, scheme: Scheme, unit_lookup=None) -> tuple[RawTable, Wi
     --------
     >>> long, wide = widen(raw, scheme, units.lookup)  # doctest: +SKIP
     """
-    if raw.table != "responses" or not is_wide(raw, scheme, unit_lookup):
+    if raw.table != "responses" or not is_wide(raw, scheme, unit_lookup, above=above):
         return raw, None
     lookup = unit_lookup or None
-    cols = _find_columns(raw, scheme, lookup)
+    cols = _find_columns(raw, scheme, lookup, above)
     problems = [*raw.problems.to_dict("records"), *cols.problems]
     if not cols.pairs:
         problems.append(
@@ -412,13 +547,19 @@ def widen(raw: RawTable, scheme: Scheme, unit_lookup=None) -> tuple[RawTable, Wi
 
 
 def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
-    """The long table: one row per (row, unit) with some cell filled, in row order."""
-    n, units = len(raw.frame), cols.units
+    """The long table: one row per (row, unit) with some cell filled, in row order.
+
+    Columnar: every column of the long table is gathered as integer codes into the distinct
+    values of its wide columns (:meth:`RawTable.column_codes`), so no cell is touched one at a
+    time and validation finds the codes made (:attr:`RawTable.codes`).
+    """
+    n, units = raw.n_rows, cols.units
     nu = len(units)
     dims = list(scheme.dimension_codes)
+    coded = {label: raw.column_codes(label) for label in cols.pairs.values()}
     filled = np.zeros((n, nu), bool)
     for (u, _c), label in cols.pairs.items():
-        filled[:, units.index(u)] |= raw.frame[label].notna().to_numpy()
+        filled[:, units.index(u)] |= coded[label].codes >= 0
     row_ids = _row_ids(raw, cols.row_id)
     empty = ~filled.any(axis=1) if nu else np.ones(n, bool)
     for i in np.flatnonzero(empty):
@@ -434,38 +575,46 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
             )
         )
     flat = np.flatnonzero(filled.ravel())
+    del filled
     ii, jj = np.divmod(flat, max(nu, 1))
+    del flat
     by_unit = np.split(np.argsort(jj, kind="stable"), np.cumsum(np.bincount(jj, minlength=nu)))
 
-    def gather(content):
-        """The long rows' cells of ``content`` (None where the unit has no such column)."""
-        out = np.full(len(flat), None, dtype=object)
+    def gather(content) -> ColumnCodes:
+        """The long rows' cells of ``content`` as codes (blank where the unit has no such
+        column), into the distinct values of all its wide columns."""
+        out = np.full(len(ii), -1, dtype=np.int32)
+        seen: dict[str, int] = {}
         for j, u in enumerate(units):
             label = cols.pairs.get((u, content))
             if label is not None:
+                c = coded[label]
+                lut = np.array([seen.setdefault(v, len(seen)) for v in c.uniques] + [-1], np.int32)
                 pos = by_unit[j]
-                out[pos] = raw.frame[label].to_numpy(dtype=object)[ii[pos]]
-        return out
+                out[pos] = lut[c.codes[ii[pos]]]
+        return ColumnCodes(out, np.array(list(seen), dtype=object))
 
-    unit_arr = np.asarray(units, dtype=object)[jj] if nu else np.array([], object)
+    unit_codes = ColumnCodes(jj.astype(np.int32), np.asarray(units, dtype=object))
     rid = row_ids[ii]
-    fid = np.full(len(flat), None, dtype=object)
-    ok = ~pd.isna(rid)
-    fid[ok] = rid[ok] + "/" + unit_arr[ok]
-    data, columns, written, letters = {}, {}, {}, {}
+    fid = _form_ids(rid, ii, unit_codes)
+    data, columns, written, letters, codes = {}, {}, {}, {}, {}
 
     def add(label, code, values, head, letter):
+        """A long column from its cells, or from its codes (a :class:`ColumnCodes`)."""
+        if isinstance(values, ColumnCodes):
+            codes[label] = values
+            values = values.values()
         data[label], columns[label], written[label], letters[label] = values, code, head, letter
 
     id_head = raw.written[cols.row_id] if cols.row_id else "(row number)"
     id_letter = raw.letters[cols.row_id] if cols.row_id else ""
     add("问卷编号", "form_id", fid, id_head, id_letter)
-    add("被评单位", "unit", unit_arr, "(unit of the column header)", "")
+    add("被评单位", "unit", unit_codes, "(unit of the column header)", "")
     long_columns = {}
     for lab, code in raw.columns.items():
         if code in (None, "form_id", "unit", "comment", *dims, *scheme.identifier_columns):
             continue
-        add(lab, code, raw.frame[lab].to_numpy(dtype=object)[ii], raw.written[lab], "")
+        add(lab, code, _take(raw.column_codes(lab), ii), raw.written[lab], "")
     row_comment_label = next(
         (
             lab
@@ -474,11 +623,11 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         ),
         None,
     )
-    comment = gather("comment")
+    comment = gather("comment").values()
     if row_comment_label is not None:
-        row_comment = raw.frame[row_comment_label].to_numpy(dtype=object)[ii]
-        has_own = np.array([(u, "comment") in cols.pairs for u in units], bool)[jj] if nu else ok
-        comment = np.where(has_own, comment, row_comment)
+        row_comment = raw.values(row_comment_label)[ii]
+        own = np.array([(u, "comment") in cols.pairs for u in units], bool)
+        comment = np.where(own[jj], comment, row_comment) if nu else row_comment
     head = raw.written[row_comment_label] if row_comment_label else "意见建议"
     add("意见建议", "comment", comment, head, "")
     long_columns[head] = "comment"
@@ -486,7 +635,9 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         label = scheme.label("dimensions", d)
         add(label, d, gather(d), label, "")
         long_columns[label] = d
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
+    frame = pd.DataFrame(  # not copied into one block: a column at a time is freed
+        {k: pd.Series(v, dtype=object, copy=False) for k, v in data.items()}, copy=False
+    )
     long = dataclasses.replace(
         raw,
         frame=frame,
@@ -494,14 +645,15 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         written=MappingProxyType(written),
         letters=MappingProxyType(letters),
         numeric=MappingProxyType({}),
-        row_numbers=SYNTHETIC_ROW_BASE + np.arange(len(flat), dtype=np.int64),
+        codes=MappingProxyType(codes),
+        row_numbers=SYNTHETIC_ROW_BASE + np.arange(len(ii), dtype=np.int64),
         problems=problems_frame(problems),
     )
-    headers = {pair: raw.written[lab] for pair, lab in cols.pairs.items()}
+    headers = {pair: cols.heads[lab] for pair, lab in cols.pairs.items()}
     wide = WideMap(
         file=raw.file,
         rows=raw.row_numbers[ii],
-        units=unit_arr,
+        units=unit_codes.uniques[jj] if nu else np.array([], object),
         respondent=rid,
         headers=MappingProxyType(headers),
         long_columns=MappingProxyType(long_columns),
@@ -509,20 +661,45 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
     return long, wide
 
 
+def _take(coded: ColumnCodes, rows: np.ndarray) -> ColumnCodes:
+    """The codes of ``rows`` (positions), into the same distinct values."""
+    return ColumnCodes(coded.codes[rows], coded.uniques)
+
+
+def _form_ids(rid: np.ndarray, ii: np.ndarray, units: ColumnCodes) -> ColumnCodes:
+    """Form ids ``<row id>/<unit>`` (blank where the row id is), as codes: one per form when
+    the row ids are distinct, else equal codes for equal ids."""
+    text = pa.array(rid, type=pa.string(), from_pandas=True)
+    unit = pa.array(units.uniques[units.codes], type=pa.string())
+    joined = pc.binary_join_element_wise(text, unit, "/").to_numpy(zero_copy_only=False)
+    joined = joined.astype(object, copy=False)
+    first = np.flatnonzero(np.diff(ii, prepend=-1))  # each row's first form
+    row_codes, distinct = pd.factorize(rid[first])
+    if len(distinct) == len(row_codes) and (row_codes >= 0).all():  # distinct row ids
+        return ColumnCodes(np.arange(len(joined), dtype=np.int64), joined)
+    codes, uniques = pd.factorize(joined)
+    return ColumnCodes(codes.astype(np.int64), np.asarray(uniques, dtype=object))
+
+
 def _row_ids(raw: RawTable, label: str | None) -> np.ndarray:
     """Each row's id as text (None when blank): the id column, else the row number."""
     if label is None:
         return np.array([str(r) for r in raw.row_numbers], dtype=object)
-    return raw.frame[label].to_numpy(dtype=object).copy()
+    return raw.values(label).copy()
 
 
 __all__ = [
     "ROW_ID_HEADERS",
     "SEPARATORS",
     "SYNTHETIC_ROW_BASE",
+    "WIDE_MAX_COLUMNS",
+    "WIDE_OTHER_COLUMNS",
+    "WIDE_RESPONDENTS",
     "WideMap",
     "content_lookup",
     "is_wide",
     "parse_rating_header",
+    "units_above",
+    "wide_limits",
     "widen",
 ]

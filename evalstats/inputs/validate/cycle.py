@@ -25,8 +25,15 @@ from evalstats.core.options import check_shown
 from evalstats.core.scheme import Scheme, normalize_label, resolve_scheme
 from evalstats.inputs import forms as _forms
 from evalstats.inputs import pseudonym as _pseudonym
-from evalstats.inputs.read import RawTable, cycle_files, read_table
-from evalstats.inputs.read.wide import WideMap, widen
+from evalstats.inputs.read import (
+    PARQUET_EXTENSIONS,
+    SPREADSHEET_EXTENSIONS,
+    RawTable,
+    cycle_files,
+    read_table,
+)
+from evalstats.inputs.read.peek import HeaderRows, read_header_rows
+from evalstats.inputs.read.wide import WideMap, units_above, wide_limits, widen
 from evalstats.inputs.validate.columns import column_values, usable
 from evalstats.inputs.validate.identifiers import Identifiers, protect_identifiers, redact
 from evalstats.inputs.validate.problems import ProblemCollector, sort_problems
@@ -129,7 +136,9 @@ def validate_cycle(
     A wide responses file (one row per respondent, one column per unit × content:
     :mod:`evalstats.inputs.read.wide`) makes one form per unit rated on a row, with form id
     ``<row id>/<unit>`` and ``respondent`` the row id; problems name the wide file's row and
-    column header, and ``source_row`` is the row in that file.
+    column header, and ``source_row`` is the row in that file.  Its limits scale with the
+    units of the units file (:func:`~evalstats.inputs.read.wide.wide_limits`); a row id in
+    ``exclusions`` voids every form of the row.
 
     Examples
     --------
@@ -145,10 +154,13 @@ def validate_cycle(
     where = _locate(path, col, shown)
     cycle = _cycle_id(cycle, where.folder)
     step = _Steps(progress, total=len(where.files) + _CHECKS)
-    raws = {}
-    for t, fp in where.files.items():
+    raws, header = {}, None
+    for t, fp in sorted(where.files.items(), key=lambda tf: tf[0] != "units"):  # units first
         step.start(fp.name)
-        raws[t] = read_table(fp, table=t, scheme=scheme, display=where.display(fp))
+        if t == "responses":
+            raws[t], header = _read_responses(fp, scheme, raws.get("units"), where.display(fp))
+        else:
+            raws[t] = read_table(fp, table=t, scheme=scheme, display=where.display(fp))
         step.done()
     step.start("")
     ident = _protect(raws, scheme, col, folder=where.folder, key=key, key_file=key_file)
@@ -156,7 +168,9 @@ def validate_cycle(
     _check_responses_present(raws, where, col)
     units = _units(raws, scheme, where, col)
     step.done()
-    raw, wide = _widen(raws.get("responses"), scheme, units)
+    rows_read = raws["responses"].n_rows if "responses" in raws else 0
+    # a wide table is let go once made long (at 100,000 × 1,000 cells, gigabytes)
+    raw, wide = _widen(raws.pop("responses", None), scheme, units, header)
     units, r = _responses(raw, scheme, units, col)
     step.done()
     if r is not None:
@@ -165,10 +179,10 @@ def validate_cycle(
     exclusions = validate_exclusions(
         raws.get("exclusions"),
         scheme,
-        _form_ids(r) if r is not None and raws.get("exclusions") is not None else set(),
+        _form_ids(r, wide) if r is not None and raws.get("exclusions") is not None else set(),
         col,
     )
-    counted = _split_forms(raw, r, exclusions, scheme=scheme, cycle=cycle, units=units)
+    counted = _split_forms(raw, r, exclusions, scheme=scheme, cycle=cycle, units=units, wide=wide)
     if wide is not None:  # rows as the user sees them in the wide file
         counted = _Counted(*(wide.restore_forms(t) for t in dataclasses.astuple(counted)))
     step.done()
@@ -200,7 +214,7 @@ def validate_cycle(
         problems=problems,
         inputs=inputs,
         scheme=scheme,
-        rows_read=0 if raw is None else raws["responses"].n_rows,
+        rows_read=rows_read,
         identifiers=ident.codes,
         pseudonym_key_id=ident.key_id,
     )
@@ -387,12 +401,59 @@ def _responses(raw: RawTable | None, scheme: Scheme, units: _Units, col: Problem
     return units, r
 
 
-def _widen(raw: RawTable | None, scheme: Scheme, units: _Units):
+def _read_responses(fp: Path, scheme: Scheme, units: RawTable | None, display: str):
+    """The responses file read, and its top rows when it may be wide (else None).
+
+    A file with no unit column may be wide (:mod:`evalstats.inputs.read.wide`): its top rows
+    are peeked (a unit row above the contents; :func:`read_header_rows`) and it is read with
+    the limits scaled to the cycle's units (:func:`~evalstats.inputs.read.wide.wide_limits`).
+    A CSV file's header is peeked first (its first MiB); a workbook is read first (peeking
+    it parses the whole sheet) and read again with the scaled limits only when it stopped at
+    a limit.  A long file is read once, as before.
+    """
+    if scheme.layout == "long":
+        return read_table(fp, table="responses", scheme=scheme, display=display), None
+    wide = scheme
+    if units is not None and usable(units):
+        limits = wide_limits(scheme.limits, units=units.n_rows, contents=len(scheme.dimensions))
+        wide = dataclasses.replace(scheme, limits=limits)
+    header = None
+    if fp.suffix.lower() not in (*SPREADSHEET_EXTENSIONS, *PARQUET_EXTENSIONS):
+        header = read_header_rows(fp, table="responses", scheme=wide)
+        if header is not None and _names_a_unit(header, scheme):
+            return read_table(fp, table="responses", scheme=scheme, display=display), None
+    raw = read_table(
+        fp, table="responses", scheme=scheme if header is None else wide, display=display
+    )
+    if header is not None or raw.column_for("unit") is not None:
+        return raw, header
+    over = bool((raw.problems["code"] == "over_limit").any())
+    if not over and not usable(raw):
+        return raw, None
+    header = read_header_rows(fp, table="responses", scheme=wide)
+    if header is None or _names_a_unit(header, scheme):
+        return raw, None
+    if over and wide.limits != scheme.limits:
+        raw = read_table(fp, table="responses", scheme=wide, display=display)
+    return raw, header
+
+
+def _names_a_unit(header: HeaderRows, scheme: Scheme) -> bool:
+    """True when ``header`` has a unit column and the scheme lets the file be long."""
+    lookup = scheme.header_lookup("responses")
+    named = {lookup.get(normalize_label(h)) for h in header.headers() if h}
+    return scheme.layout == "auto" and "unit" in named
+
+
+def _widen(raw: RawTable | None, scheme: Scheme, units: _Units, header: HeaderRows | None):
     """A wide responses table (one row per respondent) as the long one, and its map back
-    (:mod:`evalstats.inputs.read.wide`); a long one as it is, with None."""
+    (:mod:`evalstats.inputs.read.wide`); a long one as it is, with None.  ``header``: the
+    file's top rows, for a unit row above the contents."""
     if raw is None or not usable(raw):
         return raw, None
-    return widen(raw, scheme, units.lookup if units.file is not None else None)
+    lookup = units.lookup if units.file is not None else None
+    above = units_above(header, scheme, lookup) if header is not None else None
+    return widen(raw, scheme, lookup, above=above)
 
 
 def _respondent(raw: RawTable, ident: Identifiers, wide: WideMap | None):
@@ -432,8 +493,13 @@ class _Counted:
     duplicates: pd.DataFrame
 
 
-def _split_forms(raw, r, exclusions, *, scheme: Scheme, cycle: str, units: _Units) -> _Counted:
-    """Counted forms, voided forms (listed in the exclusions) and copies typed twice."""
+def _split_forms(
+    raw, r, exclusions, *, scheme: Scheme, cycle: str, units: _Units, wide: WideMap | None = None
+) -> _Counted:
+    """Counted forms, voided forms (listed in the exclusions) and copies typed twice.
+
+    In the wide layout an excluded id that is a row's id (not one of its forms') voids every
+    form of the row, each with the exclusion's reason."""
     if r is None:
         empty_forms = _forms.empty_forms(scheme, units=units.cats)
         duplicates = pd.DataFrame(
@@ -450,13 +516,18 @@ def _split_forms(raw, r, exclusions, *, scheme: Scheme, cycle: str, units: _Unit
     keep = ~r["err"] & ~r["dup_later"]
     excl_reason = dict(zip(exclusions["form_id"], exclusions["reason"], strict=True))
     fid = pd.Series(r["fid"], dtype=object)
-    is_void = keep & fid.isin(excl_reason.keys()).to_numpy()
+    by_form = fid.isin(excl_reason.keys()).to_numpy()
+    by_row = np.zeros(len(by_form), bool)
+    if wide is not None and excl_reason:  # a wide row voided whole by its row id
+        by_row = ~by_form & pd.Series(wide.respondent, dtype=object).isin(excl_reason).to_numpy()
+    is_void = keep & (by_form | by_row)
     forms_df = build(np.flatnonzero(keep & ~is_void))
     vpos = np.flatnonzero(is_void)
     voided = build(vpos)
-    voided["reason"] = pd.Series(
-        [excl_reason[i] for i in r["fid"][vpos]], dtype=object, index=voided.index
-    )
+    key = r["fid"][vpos]
+    if by_row.any():
+        key = np.where(by_row[vpos], wide.respondent[vpos], key)
+    voided["reason"] = pd.Series([excl_reason[i] for i in key], dtype=object, index=voided.index)
     dpos = np.flatnonzero(r["dup_later"])
     duplicates = pd.DataFrame(
         {
@@ -522,9 +593,13 @@ def _check_scored(raw, units_raw, units: _Units, counted: _Counted, *, scheme: S
     )
 
 
-def _form_ids(r: dict) -> set:
-    """The form ids read (a set of a million ids is built only when exclusions name ids)."""
-    return set(r["fid"][~pd.isna(r["fid"])])
+def _form_ids(r: dict, wide: WideMap | None = None) -> set:
+    """The ids an exclusion may name (a set of a million ids is built only when exclusions
+    name ids): the form ids read, and in the wide layout the rows' ids too (voiding a row)."""
+    ids = set(r["fid"][~pd.isna(r["fid"])])
+    if wide is not None:
+        ids.update(wide.respondent[~pd.isna(wide.respondent)])
+    return ids
 
 
 def _unit_counts(*units: pd.Series) -> dict:
