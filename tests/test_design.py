@@ -29,7 +29,7 @@ from evalstats.stats.pipeline import score_cycle, score_year
 from evalstats.stats.rank import rank_uncertainty
 from evalstats.stats.rank.cells import prepare_cells
 from evalstats.stats.rank.clustered import RespondentResampler
-from evalstats.stats.score import metrics, scores_table
+from evalstats.stats.score import composites, metrics, scores_table
 
 _spec = importlib.util.spec_from_file_location(
     "reference_survey_cluster", Path(__file__).parent / "reference" / "survey_cluster.py"
@@ -514,3 +514,96 @@ def test_a_respondent_with_several_forms_for_one_unit_makes_unit_rows_design_bas
     for col in ("score_ci_low", "score_ci_high", "satisfied_ci_low", "satisfied_ci_high"):
         assert by_unit.loc["A", col] == pytest.approx(town_a[col].iloc[0], abs=1e-12)
     assert by_unit.loc["A", "score_ci_low"] != pytest.approx(plain.loc["A", "score_ci_low"])
+
+
+# ---------------------------------------------------------------------- repeated forms per unit
+def repeated_forms():
+    rows = []
+    for line in REF.FORMS_REPEATED:
+        resp, group, unit, digits = line.split()
+        levels = [None if c == "0" else LEVELS[int(c) - 1] for c in digits]
+        rows.append((resp, group, unit, levels))
+    return forms_of(rows)
+
+
+def test_a_unit_with_repeated_respondents_agrees_with_r_survey():
+    forms = repeated_forms()
+    design = respondent_design(forms, scheme=S)
+    assert design.shared and design.repeated_within_unit
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    units = units_table(dict.fromkeys("AB", "administration"))
+    comp = composites(counts, units=units, patterns=pats, design=design).set_index("unit")
+    ref = REF.REPEATED_A_COMPOSITE
+    assert comp.loc["A", "composite"] == pytest.approx(ref["estimate"], abs=1e-9)
+    assert comp.loc["A", "composite_se"] == pytest.approx(ref["se"], abs=1e-9)
+    m = metrics(counts, by=("unit",), patterns=pats, design=design, method="clopper-pearson")
+    row = m.set_index("unit").loc["A"]
+    ref_y, ref_s = REF.REPEATED_A_SCORE, REF.REPEATED_A_SATISFIED
+    assert row["score"] == pytest.approx(ref_y["estimate"], abs=1e-9)
+    assert (row["score_ci_low"], row["score_ci_high"]) == pytest.approx(ref_y["ci"], abs=1e-8)
+    assert row["satisfied_rate"] == pytest.approx(ref_s["estimate"], abs=1e-9)
+    assert (row["satisfied_ci_low"], row["satisfied_ci_high"]) == pytest.approx(
+        ref_s["ci"], abs=1e-8
+    )
+    cells = metrics(counts, by=("unit", "group", "dimension"), design=design)
+    cell = cells[
+        (cells["unit"] == "A") & (cells["group"] == "enterprise") & (cells["dimension"] == DIMS[2])
+    ].iloc[0]
+    ref_c = REF.REPEATED_A_ENTERPRISE_EFFICIENCY
+    assert cell["score"] == pytest.approx(ref_c["estimate"], abs=1e-9)
+    assert (cell["score_ci_low"], cell["score_ci_high"]) == pytest.approx(ref_c["ci"], abs=1e-8)
+    # the forms-as-draws figures differ: the test can tell the two apart
+    plain = composites(counts, units=units, patterns=pats).set_index("unit")
+    assert plain.loc["A", "composite_se"] != pytest.approx(ref["se"], abs=1e-3)
+
+
+def test_units_without_a_repeated_respondent_keep_their_numbers():
+    """Unit B has one form per respondent: its rows are exactly those without the design, while
+    unit A (repeated respondents) changes."""
+    forms = repeated_forms()
+    design = respondent_design(forms, scheme=S)
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    units = units_table(dict.fromkeys("AB", "administration"))
+    with_design = scores_table(counts, units=units, patterns=pats, design=design)
+    without = scores_table(counts, units=units, patterns=pats)
+    is_b = with_design["unit"] == "B"
+    pd.testing.assert_frame_equal(with_design[is_b], without[is_b], check_exact=True)
+    is_a = with_design["unit"] == "A"
+    assert not with_design[is_a].equals(without[is_a])
+    comp = composites(counts, units=units, patterns=pats, design=design)
+    plain = composites(counts, units=units, patterns=pats)
+    pd.testing.assert_frame_equal(comp.iloc[[1]], plain.iloc[[1]], check_exact=True)
+
+
+@st.composite
+def shared_without_repeats(draw):
+    """Respondents who rate several units, each at most once (shared, not repeated)."""
+    n_units = draw(st.integers(2, 4))
+    units = [chr(ord("A") + i) for i in range(n_units)]
+    rows = []
+    for i in range(draw(st.integers(4, 12))):
+        group = draw(st.sampled_from(list(S.group_codes)))
+        rated = draw(st.lists(st.sampled_from(units), min_size=1, max_size=n_units, unique=True))
+        for u in rated:
+            levels = draw(st.lists(st.sampled_from([*LEVELS, None]), min_size=5, max_size=5))
+            rows.append((f"r{i}", group, u, levels))
+    return forms_of(rows), dict.fromkeys(sorted({r[2] for r in rows}), "administration")
+
+
+@settings(max_examples=15)
+@given(shared_without_repeats())
+def test_respondents_who_never_repeat_a_unit_leave_every_unit_row_unchanged(case):
+    forms, series = case
+    design = respondent_design(forms, scheme=S)
+    assert not design.repeated_within_unit
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    units = units_table(series)
+    a = scores_table(counts, units=units, patterns=pats, design=design)
+    b = scores_table(counts, units=units, patterns=pats)
+    is_unit = a["unit"] != "all"
+    pd.testing.assert_frame_equal(a[is_unit], b[is_unit], check_exact=True)
+    pd.testing.assert_frame_equal(
+        composites(counts, units=units, patterns=pats, design=design),
+        composites(counts, units=units, patterns=pats),
+        check_exact=True,
+    )

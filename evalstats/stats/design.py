@@ -67,8 +67,10 @@ __all__ = [
     "answer_arrays",
     "combine_designs",
     "design_effects",
+    "design_positions",
     "design_variance",
     "forms_design",
+    "repeated_units",
     "respondent_design",
 ]
 
@@ -341,6 +343,52 @@ def combine_designs(first: Design, second: Design) -> Design:
         stratum=np.concatenate([parts[0][6], parts[1][6]]),
         repeated_within_unit=first.repeated_within_unit or second.repeated_within_unit,
     )
+
+
+def design_positions(design: Design, cycles, units) -> tuple[np.ndarray, np.ndarray]:
+    """Each design row's cycle and unit as positions in ``cycles`` / ``units`` (of a tally).
+
+    Raises ValueError when the design names a cycle or unit the tally does not have.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> [len(a) for a in design_positions(forms_design(pattern_counts(empty_forms())), [], [])]
+    [0, 0]
+    """
+    cmap = pd.Index([str(c) for c in cycles]).get_indexer([str(c) for c in design.cycles])
+    umap = pd.Index([str(u) for u in units]).get_indexer([str(u) for u in design.units])
+    cyc = cmap[design.cyc] if len(cmap) else design.cyc.copy()
+    unit = umap[design.unit] if len(umap) else design.unit.copy()
+    if (cyc < 0).any() or (unit < 0).any():
+        raise ValueError("design does not match counts: cycles or units differ")
+    return cyc, unit
+
+
+def repeated_units(design: Design, cycles, units) -> np.ndarray:
+    """``[cycle, unit]``: some respondent gave the unit more than one form in the cycle.
+
+    ``cycles`` and ``units`` are those of a tally (:func:`design_positions`).  All False for a
+    design of kind ``"forms"``.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> repeated_units(forms_design(pattern_counts(empty_forms())), [], []).shape
+    (0, 0)
+    """
+    out = np.zeros((len(cycles), len(units)), bool)
+    if not design.repeated_within_unit or not len(design.count):
+        return out
+    cyc, unit = design_positions(design, cycles, units)
+    _, inv = np.unique(np.column_stack([cyc, unit, design.cluster]), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    per = np.bincount(inv, weights=design.count)
+    rep = per[inv] > 1
+    out[cyc[rep], unit[rep]] = True
+    return out
 
 
 def design_variance(key, cluster, y, m, *, stratum, nkeys: int):

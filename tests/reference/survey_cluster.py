@@ -117,3 +117,83 @@ SERIES_AB_SCORE = {
     "ci": (58.8653371464, 82.5381716255),
     "df": 11,
 }
+
+
+# ---------------------------------------------------------------------- repeated forms per unit
+# A second fixed data set: respondents who gave unit A up to three forms (unit B: one each),
+# lines as in ``FORMS``.  Unit A's own rows are then respondent-clustered
+# (``evalstats.stats.score.clustered``).  Computed once with R 4.2.2 and survey 4.1-1, the
+# lines written to ``rep.txt`` and ``d`` built from them as above::
+#
+#     dA <- d[d$unit == "A", ]
+#     # composite of unit A: groups as strata, group x dimension means, the scheme's weights
+#     desA <- svydesign(ids = ~respondent, strata = ~group, data = dA)
+#     b <- svyby(~points, ~group + dim, desA, svymean, covmat = TRUE)
+#     gw <- c(enterprise = 0.4, supervisor = 0.3, public = 0.2, deputy = 0.1)
+#     w <- unname(gw[as.character(b$group)] * 0.2)
+#     comp <- svycontrast(b, w); coef(comp); SE(comp)
+#     # unit A pooled over groups and dimensions: the unit's respondents, one stratum
+#     desU <- svydesign(ids = ~respondent, data = dA)
+#     m1 <- svymean(~points, desU); coef(m1); SE(m1); degf(desU)             # degf 9
+#     confint(m1, df = degf(desU))
+#     m2 <- svymean(~sat, desU); coef(m2); SE(m2)
+#     attr(svyciprop(~sat, desU, method = "beta"), "ci")
+#     # one cell: unit A x enterprise x efficiency (dimension 3)
+#     desC <- svydesign(ids = ~respondent,
+#                       data = dA[dA$group == "enterprise" & dA$dim == 3, ])
+#     m3 <- svymean(~points, desC); coef(m3); SE(m3); degf(desC)             # degf 2
+#     confint(m3, df = degf(desC))
+#
+# printed with ``sprintf("%.10f", ...)``.
+FORMS_REPEATED = """
+e1 enterprise A 11210
+e1 enterprise A 12512
+e2 enterprise A 43312
+e3 enterprise A 21441
+e3 enterprise A 11331
+e3 enterprise A 33104
+s1 supervisor A 14221
+s1 supervisor A 23131
+s2 supervisor A 13113
+s2 supervisor A 01322
+p1 public A 02131
+p2 public A 11523
+p2 public A 33311
+p3 public A 25213
+d1 deputy A 21312
+d1 deputy A 22211
+d2 deputy A 21114
+e1 enterprise B 34331
+e2 enterprise B 20112
+e4 enterprise B 13313
+s1 supervisor B 12432
+s2 supervisor B 32323
+p1 public B 22111
+p3 public B 32145
+p4 public B 21205
+d1 deputy B 12134
+d2 deputy B 13314
+""".strip().splitlines()
+
+# svycontrast(b, w)
+REPEATED_A_COMPOSITE = {"estimate": 77.2200000000, "se": 3.6580159029}
+# svymean(~points, desU); confint(m1, df = degf(desU)), degf = 9
+REPEATED_A_SCORE = {
+    "estimate": 77.9487179487,
+    "se": 3.3262793676,
+    "ci": (70.4241512519, 85.4732846455),
+    "df": 9,
+}
+# svymean(~sat, desU); attr(svyciprop(~sat, desU, method = "beta"), "ci")
+REPEATED_A_SATISFIED = {
+    "estimate": 0.9230769231,
+    "se": 0.0347896293,
+    "ci": (0.8043297324, 0.9810983196),
+}
+# svymean(~points, desC); confint(m3, df = degf(desC)), degf = 2
+REPEATED_A_ENTERPRISE_EFFICIENCY = {
+    "estimate": 60.0,
+    "se": 6.9282032303,
+    "ci": (30.1903474590, 89.8096525410),
+    "df": 2,
+}
