@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from evalstats.analyses.cycle.summary import design_summary
 from evalstats.core.scheme import load_scheme
 from evalstats.counts.tally import pattern_counts, tally
+from evalstats.stats.compare import compare_cycles
 from evalstats.stats.design import (
     combine_designs,
     design_effects,
@@ -607,3 +608,112 @@ def test_respondents_who_never_repeat_a_unit_leave_every_unit_row_unchanged(case
         composites(counts, units=units, patterns=pats),
         check_exact=True,
     )
+
+
+# ---------------------------------------------------------------------- changes between cycles
+def annual_forms(prefix=""):
+    rows = []
+    for line in REF.FORMS_ANNUAL:
+        resp, group, unit, digits = line.split()
+        levels = [None if c == "0" else LEVELS[int(c) - 1] for c in digits]
+        rows.append((prefix + resp, group, unit, levels))
+    return forms_of(rows, cycle="2026A")
+
+
+def change_of(before, after, by):
+    return compare_cycles(
+        tally(before, S),
+        tally(after, S),
+        by=by,
+        scheme=S,
+        design_before=respondent_design(before, scheme=S),
+        design_after=respondent_design(after, scheme=S),
+    )
+
+
+def se_of(row, metric):
+    """The standard error behind a row's interval (t quantile of its degrees of freedom)."""
+    if metric == "score":
+        return row["score_diff"] / row["score_statistic"]
+    return row["rate_diff"] / row["rate_statistic"]
+
+
+def test_change_of_independent_cycles_sums_each_cycles_design_variance_as_r_survey():
+    h1, annual = reference_forms(), annual_forms(prefix="x")  # nobody answers twice
+    row = change_of(h1, annual, ()).iloc[0]
+    ref = REF.CHANGE_INDEPENDENT_TOWN
+    assert row["score_diff"] == pytest.approx(ref["score_diff"], abs=1e-9)
+    assert se_of(row, "score") == pytest.approx(ref["score_se"], abs=1e-9)
+    assert row["score_test"] == "welch-t" and row["ci_method"] == "newcombe"
+    # each cycle's design-based variance, the rate on Korn-Graubard effective counts
+    eff = [
+        design_effects(respondent_design(f, scheme=S), scheme=S).set_index("metric")
+        for f in (h1, annual)
+    ]
+    se_rate = math.hypot(*(e.loc["satisfied_rate", "se"] for e in eff))
+    assert se_rate == pytest.approx(ref["rate_se"], abs=1e-9)
+    df = [e.loc["score", "df"] for e in eff]
+    v = [e.loc["score", "se"] ** 2 for e in eff]
+    assert row["score_df"] == pytest.approx(sum(v) ** 2 / (v[0] ** 2 / df[0] + v[1] ** 2 / df[1]))
+    plain = compare_cycles(tally(h1, S), tally(annual, S), by=(), scheme=S).iloc[0]
+    assert se_of(plain, "score") != pytest.approx(ref["score_se"], abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("by", "ref"),
+    [((), REF.CHANGE_LINKED_TOWN), (("unit",), REF.CHANGE_LINKED_UNIT_A)],
+    ids=["town", "unit"],
+)
+def test_change_with_linked_respondents_is_one_design_of_both_cycles_as_r_survey(by, ref):
+    table = change_of(reference_forms(), annual_forms(), by)
+    row = table.iloc[0] if not by else table.set_index("unit").loc["A"]
+    assert row["score_diff"] == pytest.approx(ref["score_diff"], abs=1e-9)
+    assert se_of(row, "score") == pytest.approx(ref["score_se"], abs=1e-9)
+    assert (row["score_diff_ci_low"], row["score_diff_ci_high"]) == pytest.approx(
+        ref["score_ci"], abs=1e-8
+    )
+    assert row["rate_diff"] == pytest.approx(ref["rate_diff"], abs=1e-9)
+    assert se_of(row, "rate") == pytest.approx(ref["rate_se"], abs=1e-9)
+    assert (row["rate_diff_ci_low"], row["rate_diff_ci_high"]) == pytest.approx(
+        ref["rate_ci"], abs=1e-8
+    )
+    assert row["score_df"] == ref["df"]
+    assert (row["score_test"], row["rate_test"], row["ci_method"]) == ("design-t",) * 3
+
+
+@settings(max_examples=10)
+@given(one_form_each(), st.integers(0, 3))
+def test_change_without_shared_respondents_is_exactly_todays(case, k):
+    """One form per respondent in each cycle, nobody in both: every comparison table is
+    byte-identical with and without the designs."""
+    forms, series = case
+    after = forms.assign(cycle="2026A", respondent="y" + forms["respondent"].astype(str))
+    by = [("unit", "dimension"), (), ("series",), ("unit",)][k]
+    units = units_table(series)
+    kw = dict(by=by, scheme=S, units=units)
+    pd.testing.assert_frame_equal(
+        compare_cycles(
+            tally(forms, S),
+            tally(after, S),
+            design_before=respondent_design(forms, scheme=S),
+            design_after=respondent_design(after, scheme=S),
+            **kw,
+        ),
+        compare_cycles(tally(forms, S), tally(after, S), **kw),
+        check_exact=True,
+    )
+
+
+def test_change_refuses_a_design_that_is_not_one():
+    h1 = reference_forms()
+    with pytest.raises(TypeError) as e:
+        compare_cycles(tally(h1, S), tally(annual_forms(), S), scheme=S, design_before="x")
+    assert str(e.value) == "design_before must be a Design; got str"
+    with pytest.raises(ValueError) as e:
+        compare_cycles(
+            tally(h1, S),
+            tally(annual_forms(), S),
+            scheme=S,
+            design_after=respondent_design(h1, scheme=S),
+        )
+    assert str(e.value) == "design_after holds no forms of cycle '2026A'"

@@ -55,6 +55,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.tally import check_forms
@@ -70,8 +71,11 @@ __all__ = [
     "design_positions",
     "design_variance",
     "forms_design",
+    "korn_graubard",
+    "linked_clusters",
     "repeated_units",
     "respondent_design",
+    "within_rows",
 ]
 
 RESPONDENT_COLUMN = "respondent"
@@ -105,8 +109,12 @@ class Design:
     ----------
     kind : {"forms", "respondents"}
     repeated_within_unit : bool
-        Some respondent gave one unit more than one form (then unit-level rows are
-        design-based too).
+        Some respondent gave one unit more than one form (then that unit's rows are
+        respondent-clustered too, :mod:`evalstats.stats.score.clustered`).
+    labels : array of object or None
+        Per cluster, the respondent's label from the ``respondent`` column (None for a form
+        without one); None when the forms had no such column.  Two cycles' clusters with the
+        same label and group are the same person (:func:`linked_clusters`).
     """
 
     kind: str
@@ -120,6 +128,7 @@ class Design:
     count: np.ndarray
     stratum: np.ndarray
     repeated_within_unit: bool = False
+    labels: np.ndarray | None = None
 
     @property
     def shared(self) -> bool:
@@ -230,7 +239,10 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         rid, uniq = pd.factorize(key, sort=True)
         shared = len(uniq) < n
     if not shared:
-        return _forms_design(f, np.ones(n, np.int64))
+        labels = None
+        if RESPONDENT_COLUMN in forms.columns and n:
+            labels = np.where(missing, None, resp.astype(str).to_numpy()).astype(object)
+        return _forms_design(f, np.ones(n, np.int64), labels=labels)
     ng = len(scheme.group_codes)
     n_cl = int(rid.max()) + 1
     strat_of = np.full(n_cl, -1, np.int64)
@@ -241,6 +253,8 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
     order, new = _lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
     first = np.flatnonzero(new)
     pick = order[first]
+    cluster_labels = np.empty(n_cl, object)
+    cluster_labels[rid] = np.where(missing, None, labels).astype(object)
     return Design(
         kind="respondents",
         cycles=f.cycles,
@@ -253,11 +267,13 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         count=np.diff(np.append(first, n)).astype(np.int64),
         stratum=strat_of,
         repeated_within_unit=repeated,
+        labels=cluster_labels,
     )
 
 
-def _forms_design(f: _Codes, count) -> Design:
-    """Every form its own cluster, each cycle × unit × group cell a stratum."""
+def _forms_design(f: _Codes, count, *, labels=None) -> Design:
+    """Every form its own cluster, each cycle × unit × group cell a stratum; ``labels`` the
+    forms' respondents (one form each), if known."""
     count = np.asarray(count, np.int64)
     row = np.repeat(np.arange(len(count)), count)
     cluster = np.arange(len(row), dtype=np.int64)
@@ -276,6 +292,7 @@ def _forms_design(f: _Codes, count) -> Design:
         count=np.ones(len(row), np.int64),
         stratum=stratum.astype(np.int64),
         repeated_within_unit=False,
+        labels=None if labels is None else np.asarray(labels, object)[row],
     )
 
 
@@ -343,6 +360,47 @@ def combine_designs(first: Design, second: Design) -> Design:
         stratum=np.concatenate([parts[0][6], parts[1][6]]),
         repeated_within_unit=first.repeated_within_unit or second.repeated_within_unit,
     )
+
+
+def linked_clusters(first: Design, second: Design):
+    """The two designs' clusters on one axis of persons: the same label and group is one.
+
+    For two cycles' designs (:func:`respondent_design` of each): a respondent named alike in
+    both (a phone pseudonym made with the same key, a panel member's number) in the same group
+    is one cluster of the pair; every other cluster is a person of its own.
+
+    Returns
+    -------
+    first_ids, second_ids : int arrays
+        The joint cluster of each cluster of ``first`` / ``second``.
+    group : int array
+        The group (scheme order) of each joint cluster.
+    n_linked : int
+        Joint clusters present in both.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> d = forms_design(pattern_counts(empty_forms()))
+    >>> linked_clusters(d, d)[3]
+    0
+    """
+    keys, groups = [], []
+    for tag, d in enumerate((first, second)):
+        g = np.full(d.n_clusters, -1, np.int64)
+        g[d.cluster] = d.group
+        lab = d.labels if d.labels is not None else np.full(d.n_clusters, None, object)
+        own = pd.Series(np.arange(d.n_clusters)).astype(str).radd(f"\x00{tag}\x1f")
+        named = pd.Series(g).astype(str) + "\x1f" + pd.Series(lab).astype(str)
+        keys.append(np.where(pd.isna(pd.Series(lab)), own, named))
+        groups.append(g)
+    ids, uniq = pd.factorize(np.concatenate(keys))
+    n1 = first.n_clusters
+    group = np.full(len(uniq), -1, np.int64)
+    group[ids] = np.concatenate(groups)
+    n_linked = len(np.intersect1d(ids[:n1], ids[n1:]))
+    return ids[:n1].astype(np.int64), ids[n1:].astype(np.int64), group, n_linked
 
 
 def design_positions(design: Design, cycles, units) -> tuple[np.ndarray, np.ndarray]:
@@ -544,3 +602,57 @@ def design_effects(design: Design, *, scheme: Scheme | None = None) -> pd.DataFr
                 }
             )
     return pd.DataFrame(out, columns=DESIGN_EFFECT_COLUMNS)
+
+
+def within_rows(key, cluster, y, m, *, nkeys: int):
+    """Ratio, linearised variance and df per row, each row's respondents its own sample.
+
+    ``key`` (row, negative: none), ``cluster`` (respondent), ``y`` and ``m`` per observation;
+    only observations with ``m > 0`` make a respondent part of a row.
+
+    Examples
+    --------
+    >>> r, v, df = within_rows(np.zeros(4, int), np.array([0, 0, 1, 2]),
+    ...     np.array([1., 1., 0., 1.]), np.ones(4), nkeys=1)
+    >>> float(r[0]), round(float(v[0]), 6), float(df[0])
+    (0.75, 0.082031, 2.0)
+    """
+    key = np.asarray(key, np.int64)
+    m = np.asarray(m, float)
+    keep = (key >= 0) & (m > 0)
+    key, cluster = key[keep], np.asarray(cluster, np.int64)[keep]
+    y, m = np.asarray(y, float)[keep], m[keep]
+    pairs, inv = np.unique(np.column_stack([key, cluster]), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    Y = np.bincount(inv, weights=y, minlength=len(pairs))
+    M = np.bincount(inv, weights=m, minlength=len(pairs))
+    k = pairs[:, 0] if len(pairs) else np.zeros(0, np.int64)
+    TY = np.bincount(k, weights=Y, minlength=nkeys)
+    TM = np.bincount(k, weights=M, minlength=nkeys)
+    n = np.bincount(k, minlength=nkeys).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        R = TY / TM
+        z = (Y - R[k] * M) / TM[k]
+        sz = np.bincount(k, weights=z, minlength=nkeys)
+        sz2 = np.bincount(k, weights=z * z, minlength=nkeys)
+        var = np.where(n > 1, n / (n - 1) * (sz2 - sz * sz / n), np.nan)
+    return R, var, n - 1
+
+
+def korn_graubard(rate, n_valid, var_rate, df, level):
+    """Effective answers of a rate with a design-based variance (Korn & Graubard 1998):
+    ``p(1−p)/v · (t_{n−1}/t_df)²``, capped at ``n_valid``; NaN below one degree of freedom.
+
+    Examples
+    --------
+    >>> float(korn_graubard(np.array([0.5]), np.array([10]), np.array([0.025]),
+    ...     np.array([9.0]), 0.95)[0])
+    10.0
+    """
+    nv = np.asarray(n_valid, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = 1 - (1 - level) / 2
+        adj = (special.stdtrit(nv - 1, q) / special.stdtrit(df, q)) ** 2
+        binom = rate * (1 - rate)
+        n_eff = np.where((binom > 0) & (var_rate > 0), np.minimum(nv, binom / var_rate * adj), nv)
+        return np.where(df >= 1, n_eff, np.nan)

@@ -197,3 +197,111 @@ REPEATED_A_ENTERPRISE_EFFICIENCY = {
     "ci": (30.1903474590, 89.8096525410),
     "df": 2,
 }
+
+
+# ---------------------------------------------------------------------- change between cycles
+# A second cycle ``2026A`` (lines as in ``FORMS``): respondents e1-e3, s1, s2, p1-p3 and d1
+# answer again (same label, same group: linked), e6, s4, p7, p8 and d3 are new.  ``FORMS`` is
+# the first cycle ``2026H1``.  Computed once with R 4.2.2 and survey 4.1-1, ``FORMS`` written
+# to ``h1.txt`` and ``FORMS_ANNUAL`` to ``annual.txt``::
+#
+#     rd <- function(file, cycle) {
+#       x <- read.table(file, col.names = c("respondent", "group", "unit", "answers"),
+#                       colClasses = "character")
+#       d <- do.call(rbind, lapply(seq_len(nrow(x)), function(i) data.frame(
+#         respondent = x$respondent[i], group = x$group[i], unit = x$unit[i], dim = 1:5,
+#         code = as.integer(strsplit(x$answers[i], "")[[1]]))))
+#       d <- d[d$code %in% 1:4, ]
+#       d$points <- c(100, 80, 60, 0)[d$code]
+#       d$sat <- as.numeric(d$code <= 3)
+#       d$cycle <- cycle
+#       d
+#     }
+#     both <- rbind(rd("h1.txt", "2026H1"), rd("annual.txt", "2026A"))
+#     both$cycle <- factor(both$cycle, levels = c("2026H1", "2026A"))
+#     show <- function(des, var) {
+#       b <- svyby(as.formula(paste0("~", var)), ~cycle, des, svymean, covmat = TRUE)
+#       ct <- svycontrast(b, c(-1, 1)); coef(ct); SE(ct); confint(ct, df = degf(des))
+#     }
+#     # 1. independent cycles: nobody linked (the annual labels made distinct)
+#     ind <- both; ind$respondent <- paste(ind$cycle, ind$respondent)
+#     des1 <- svydesign(ids = ~respondent, strata = ~interaction(cycle, group), data = ind)
+#     show(des1, "points"); show(des1, "sat")
+#     # 2. linked: the same label in the same group is one respondent in both cycles
+#     des2 <- svydesign(ids = ~respondent, strata = ~group, data = both)
+#     degf(des2)                                                             # 17
+#     show(des2, "points"); show(des2, "sat")
+#     # 3. linked, unit A pooled over groups and dimensions: its respondents, one stratum
+#     des3 <- svydesign(ids = ~respondent, data = both[both$unit == "A", ])
+#     degf(des3)                                                             # 18
+#     show(des3, "points"); show(des3, "sat")
+#
+# printed with ``sprintf("%.10f", ...)``.  In case 1 evalstats takes Welch-Satterthwaite
+# degrees of freedom from each cycle's (the standard errors are R's); in cases 2 and 3 the
+# intervals are R's ``confint(..., df = degf(des))``.
+FORMS_ANNUAL = """
+e1 enterprise A 51202
+e1 enterprise B 35441
+e1 enterprise D 11141
+e2 enterprise B 34532
+e3 enterprise A 22221
+e3 enterprise B 32314
+e3 enterprise C 22412
+e3 enterprise D 10332
+e6 enterprise D 41223
+s1 supervisor B 31333
+s2 supervisor A 21420
+s2 supervisor B 41313
+s4 supervisor A 35321
+s4 supervisor B 52142
+s4 supervisor C 41332
+s4 supervisor D 12123
+p1 public A 21212
+p1 public B 32232
+p1 public C 31222
+p2 public A 32432
+p2 public B 11212
+p2 public C 31113
+p2 public D 14231
+p3 public B 22522
+p7 public A 24331
+p7 public C 11131
+p7 public D 23112
+p8 public A 35442
+d1 deputy A 21313
+d1 deputy B 01212
+d1 deputy C 13233
+d1 deputy D 21131
+d3 deputy A 21251
+d3 deputy B 23421
+d3 deputy C 11122
+d3 deputy D 52321
+""".strip().splitlines()
+
+# case 1: svycontrast(...) of des1 (standard errors only)
+CHANGE_INDEPENDENT_TOWN = {
+    "score_diff": 1.4320415772,
+    "score_se": 4.8799007179,
+    "rate_diff": 0.0114111400,
+    "rate_se": 0.0412255490,
+}
+# case 2: des2, confint(ct, df = degf(des2)), degf 17
+CHANGE_LINKED_TOWN = {
+    "score_diff": 1.4320415772,
+    "score_se": 5.4955736094,
+    "score_ci": (-10.1626052329, 13.0266883874),
+    "rate_diff": 0.0114111400,
+    "rate_se": 0.0495639536,
+    "rate_ci": (-0.0931596614, 0.1159819414),
+    "df": 17,
+}
+# case 3: des3 (unit A), confint(ct, df = degf(des3)), degf 18
+CHANGE_LINKED_UNIT_A = {
+    "score_diff": 3.5642135642,
+    "score_se": 8.3929423859,
+    "score_ci": (-14.0687040768, 21.1971312053),
+    "rate_diff": 0.0133477633,
+    "rate_se": 0.0812134130,
+    "rate_ci": (-0.1572752860, 0.1839708127),
+    "df": 18,
+}

@@ -43,7 +43,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from evalstats.stats.design import Design, answer_arrays, design_positions, repeated_units
+from evalstats.stats.design import (
+    Design,
+    answer_arrays,
+    design_positions,
+    repeated_units,
+    within_rows,
+)
 
 __all__ = [
     "clustered_cells",
@@ -64,41 +70,6 @@ def unit_repeats(design: Design | None, cycles, units) -> np.ndarray:
     if design is None or not design.shared:
         return np.zeros((len(cycles), len(units)), bool)
     return repeated_units(design, cycles, units)
-
-
-def within_rows(key, cluster, y, m, *, nkeys: int):
-    """Ratio, linearised variance and df per row, each row's respondents its own sample.
-
-    ``key`` (row, negative: none), ``cluster`` (respondent), ``y`` and ``m`` per observation;
-    only observations with ``m > 0`` make a respondent part of a row.
-
-    Examples
-    --------
-    >>> r, v, df = within_rows(np.zeros(4, int), np.array([0, 0, 1, 2]),
-    ...     np.array([1., 1., 0., 1.]), np.ones(4), nkeys=1)
-    >>> float(r[0]), round(float(v[0]), 6), float(df[0])
-    (0.75, 0.082031, 2.0)
-    """
-    key = np.asarray(key, np.int64)
-    m = np.asarray(m, float)
-    keep = (key >= 0) & (m > 0)
-    key, cluster = key[keep], np.asarray(cluster, np.int64)[keep]
-    y, m = np.asarray(y, float)[keep], m[keep]
-    pairs, inv = np.unique(np.column_stack([key, cluster]), axis=0, return_inverse=True)
-    inv = inv.ravel()
-    Y = np.bincount(inv, weights=y, minlength=len(pairs))
-    M = np.bincount(inv, weights=m, minlength=len(pairs))
-    k = pairs[:, 0] if len(pairs) else np.zeros(0, np.int64)
-    TY = np.bincount(k, weights=Y, minlength=nkeys)
-    TM = np.bincount(k, weights=M, minlength=nkeys)
-    n = np.bincount(k, minlength=nkeys).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        R = TY / TM
-        z = (Y - R[k] * M) / TM[k]
-        sz = np.bincount(k, weights=z, minlength=nkeys)
-        sz2 = np.bincount(k, weights=z * z, minlength=nkeys)
-        var = np.where(n > 1, n / (n - 1) * (sz2 - sz * sz / n), np.nan)
-    return R, var, n - 1
 
 
 def _rep_answers(design: Design, cycles, units, rep, lv):

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
@@ -28,6 +27,7 @@ from evalstats.stats.design import (
     answer_arrays,
     design_positions,
     design_variance,
+    korn_graubard,
     repeated_units,
 )
 from evalstats.stats.intervals import (
@@ -393,25 +393,13 @@ def _repeated_unit_rows(design, rows: dict, form_rows, *, level):
         design, cycles, unit_cats, rows["lv"], key_of=key_of, nkeys=nkeys
     )
     st = rows["st"]
-    n_eff_r = _korn_graubard(st["satisfied_rate"], st["n_valid"], var_s, df_r, level)
+    n_eff_r = korn_graubard(st["satisfied_rate"], st["n_valid"], var_s, df_r, level)
     return (
         np.where(rep_row, np.sqrt(var_y), se),
         np.where(rep_row, df_r, df),
         np.where(rep_row, n_eff_r, n_eff),
         effective | rep_row,
     )
-
-
-def _korn_graubard(P, n_valid, var_s, df, level):
-    """Korn & Graubard (1998): the satisfied rate's effective number of answers from its
-    design-based variance, adjusted to the design's degrees of freedom, capped at n_valid."""
-    nv = np.asarray(n_valid, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        alpha = 1 - level
-        adj = (special.stdtrit(nv - 1, 1 - alpha / 2) / special.stdtrit(df, 1 - alpha / 2)) ** 2
-        binom = P * (1 - P)
-        n_eff = np.where((binom > 0) & (var_s > 0), np.minimum(nv, binom / var_s * adj), nv)
-        return np.where(df >= 1, n_eff, np.nan)
 
 
 def _design_rows(design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level):
@@ -439,7 +427,7 @@ def _design_rows(design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, l
     M = np.bincount(key[key >= 0], weights=m[key >= 0], minlength=nkeys)
     if not np.array_equal(np.rint(M).astype(np.int64), st["n_valid"]):
         raise ValueError("design does not match counts: valid answers per row differ")
-    n_eff = _korn_graubard(st["satisfied_rate"], st["n_valid"], var_s, df, level)
+    n_eff = korn_graubard(st["satisfied_rate"], st["n_valid"], var_s, df, level)
     return np.sqrt(var_y), df, n_eff
 
 
