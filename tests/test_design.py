@@ -18,12 +18,13 @@ from hypothesis import strategies as st
 from evalstats.analyses.cycle.summary import design_summary
 from evalstats.core.scheme import load_scheme
 from evalstats.counts.tally import pattern_counts, tally
-from evalstats.stats.compare import compare_cycles
+from evalstats.stats.compare import compare_cycles, group_homogeneity
 from evalstats.stats.design import (
     combine_designs,
     design_effects,
     design_variance,
     forms_design,
+    linked_clusters,
     respondent_design,
 )
 from evalstats.stats.pipeline import score_cycle, score_year
@@ -717,3 +718,88 @@ def test_change_refuses_a_design_that_is_not_one():
             design_after=respondent_design(h1, scheme=S),
         )
     assert str(e.value) == "design_after holds no forms of cycle '2026A'"
+
+
+# ---------------------------------------------------------------------- groups compared
+def test_group_homogeneity_with_shared_respondents_is_rao_scott_as_r_survey():
+    forms = reference_forms()
+    design, counts = respondent_design(forms, scheme=S), tally(forms, S)
+    for d, ref in zip(DIMS, REF.RAO_SCOTT_BY_DIMENSION, strict=True):
+        r = group_homogeneity(counts, dimension=d, scheme=S, design=design)
+        assert r.method == "rao-scott"
+        assert (r.statistic, r.df, r.pvalue) == pytest.approx((ref[0], ref[1], ref[3]), abs=1e-9)
+        assert r.note.endswith(f"denominator df = {ref[2]:.6g}")
+    series = counts.assign(count=counts["count"].where(counts["unit"].isin(["A", "B"]), 0))
+    r = group_homogeneity(series, dimension=DIMS[2], scheme=S, design=design)
+    ref = REF.RAO_SCOTT_SERIES_AB_DIMENSION_3
+    assert (r.statistic, r.df, r.pvalue) == pytest.approx((ref[0], ref[1], ref[3]), abs=1e-9)
+    plain = group_homogeneity(counts, dimension=DIMS[0], scheme=S, rng=1)
+    assert plain.method != "rao-scott"
+
+
+def test_group_homogeneity_without_shared_respondents_is_unchanged():
+    forms = severe_raters(n_units=1)  # one form per respondent
+    design = respondent_design(forms, scheme=S)
+    assert not design.shared
+    counts = tally(forms, S)
+    a = group_homogeneity(counts, dimension=DIMS[1], scheme=S, rng=3, design=design)
+    b = group_homogeneity(counts, dimension=DIMS[1], scheme=S, rng=3)
+    assert a == b
+    with pytest.raises(TypeError) as e:
+        group_homogeneity(counts, dimension=DIMS[1], scheme=S, design="x")
+    assert str(e.value) == "design must be a Design; got str"
+
+
+def test_cycle_change_uses_both_designs_and_counts_linked_respondents():
+    from evalstats.analyses.cycle.change import cycle_change
+
+    series = dict.fromkeys("ABCD", "administration")
+    h1, annual = reference_forms(), annual_forms()
+    s1 = score_cycle(validated_of(h1, series), n_resamples=50, rng=1)
+    s2 = score_cycle(validated_of(annual, series), n_resamples=50, rng=1)
+    change = cycle_change(s1, s2, units=units_table(series), scheme=S, confidence_level=0.95)
+    assert change.linked_respondents == 9  # e1-e3, s1, s2, p1-p3, d1
+    town = change.town.iloc[0]
+    assert town["score_test"] == "design-t"
+    assert town["score_diff_ci_low"] == pytest.approx(REF.CHANGE_LINKED_TOWN["score_ci"][0])
+    both = change.comparison[change.comparison["present"] == "both"]
+    assert set(both["score_test"]) == {"design-t"}  # a linked respondent rated every unit
+
+
+def test_method_text_names_the_design_of_the_comparisons():
+    from evalstats.present.narrative import method
+
+    stub = analysis_stub(DESIGN_SUMMARY | {"linked_respondents": 9})
+    stub.kind = "annual"
+    zh = method(stub, "zh")
+    assert "各评议人类别之间的差异检验按评议人聚类作了 Rao–Scott 校正。" in zh
+    assert "与上半年相比的变化，两期各按其抽样设计计算方差后合并。" in zh
+    assert "有 9 名评议人在上半年和年终都参加了评议" in zh
+    paragraph = zh.split("抽样单位：", 1)[1]
+    assert not any(w in paragraph for w in ("design", "respondent", "cluster", "_"))
+    en = method(stub, "en")
+    assert "9 respondents answered in both the half-year and the year-end" in en
+    half = method(analysis_stub(DESIGN_SUMMARY), "zh")
+    assert "与上半年相比" not in half and "Rao–Scott 校正" in half
+    alone = analysis_stub({"kind": "forms", "linked_respondents": 4})
+    alone.kind = "annual"
+    text = method(alone, "zh")
+    assert "排名不确定性用 10,000 次测评表重抽样" in text
+    assert "有 4 名评议人在上半年和年终都参加了评议" in text
+    unlinked = analysis_stub(DESIGN_SUMMARY)
+    unlinked.kind = "annual"
+    assert "两期视为相互独立的样本" in method(unlinked, "zh")
+
+
+def test_a_wide_files_row_ids_are_never_linked_across_cycles():
+    """Row 1 of the half-year's matrix sheet and row 1 of the year-end's are not one person."""
+    h1 = reference_forms()
+    a = annual_forms()
+    for f in (h1, a):
+        f["form_id"] = f["respondent"].astype(str) + "/" + f["unit"].astype(str)
+    d1, d2 = respondent_design(h1, scheme=S), respondent_design(a, scheme=S)
+    assert linked_clusters(d1, d2)[3] == 0
+    row = change_of(h1, a, ()).iloc[0]
+    assert row["score_test"] == "welch-t"
+    linked = linked_clusters(respondent_design(reference_forms(), scheme=S), d2)
+    assert linked[3] == 0  # one side's labels are row ids: nobody is linked

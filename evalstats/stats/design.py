@@ -113,8 +113,9 @@ class Design:
         respondent-clustered too, :mod:`evalstats.stats.score.clustered`).
     labels : array of object or None
         Per cluster, the respondent's label from the ``respondent`` column (None for a form
-        without one); None when the forms had no such column.  Two cycles' clusters with the
-        same label and group are the same person (:func:`linked_clusters`).
+        without one, and for a wide file's row id — form id ``<row id>/<unit>`` — which names
+        a row, not a person); None when the forms had no such column.  Two cycles' clusters
+        with the same label and group are the same person (:func:`linked_clusters`).
     """
 
     kind: str
@@ -238,10 +239,18 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         )
         rid, uniq = pd.factorize(key, sort=True)
         shared = len(uniq) < n
+        # a wide file's row id (form id "<row id>/<unit>") names a row, not a person: such a
+        # respondent is never linked to another cycle's
+        linkable = ~missing
+        if "form_id" in forms.columns:
+            row_id = forms["form_id"].astype(str).to_numpy() == (
+                resp.astype(str) + "/" + forms["unit"].astype(str)
+            ).to_numpy(dtype=object)
+            linkable &= ~row_id
     if not shared:
         labels = None
         if RESPONDENT_COLUMN in forms.columns and n:
-            labels = np.where(missing, None, resp.astype(str).to_numpy()).astype(object)
+            labels = np.where(linkable, resp.astype(str).to_numpy(), None).astype(object)
         return _forms_design(f, np.ones(n, np.int64), labels=labels)
     ng = len(scheme.group_codes)
     n_cl = int(rid.max()) + 1
@@ -254,7 +263,7 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
     first = np.flatnonzero(new)
     pick = order[first]
     cluster_labels = np.empty(n_cl, object)
-    cluster_labels[rid] = np.where(missing, None, labels).astype(object)
+    cluster_labels[rid] = np.where(linkable, labels, None).astype(object)
     return Design(
         kind="respondents",
         cycles=f.cycles,

@@ -305,3 +305,28 @@ CHANGE_LINKED_UNIT_A = {
     "rate_ci": (-0.1572752860, 0.1839708127),
     "df": 18,
 }
+
+
+# ---------------------------------------------------------------------- groups compared
+# Rao-Scott test of homogeneity of the groups' levels, per dimension, on ``FORMS`` (one
+# cycle), with R 4.2.2 and survey 4.1-1, ``d`` built as at the top of this file plus
+#
+#     d$group <- factor(d$group, levels = c("enterprise", "supervisor", "public", "deputy"))
+#     d$level <- factor(d$code, levels = 1:4)
+#     des <- svydesign(ids = ~respondent, strata = ~group, data = d)
+#     for (k in 1:5) {
+#       r <- svychisq(~group + level, subset(des, dim == k))          # statistic = "F"
+#       sprintf("%.10f", c(r$statistic, r$parameter, r$p.value))
+#     }
+#     r <- svychisq(~group + level, subset(des, dim == 3 & unit %in% c("A", "B")))
+#
+# Each entry: (F, numerator df, denominator df, p-value).
+RAO_SCOTT_BY_DIMENSION = [
+    (1.6193681858, 4.6365605878, 55.6387270534, 0.1743515264),
+    (1.5868698086, 3.4773400131, 41.7280801574, 0.2015453871),
+    (2.1532547603, 5.9010507715, 70.8126092584, 0.0587623955),
+    (1.1115004185, 5.5028476354, 66.0341716249, 0.3642410932),
+    (1.6350948981, 5.4776693835, 65.7320326014, 0.1573805651),
+]
+# subset(des, dim == 3 & unit %in% c("A", "B")): the series administration
+RAO_SCOTT_SERIES_AB_DIMENSION_3 = (1.5473342232, 5.2333086399, 57.5663950385, 0.1871489197)

@@ -27,6 +27,7 @@ from evalstats.analyses.cycle.tables import weak_dimensions
 from evalstats.core.options import check_confidence_level
 from evalstats.core.scheme import Scheme
 from evalstats.stats.compare import compare_cycles
+from evalstats.stats.design import linked_clusters
 from evalstats.stats.intervals import satterthwaite_df, t_interval
 from evalstats.stats.multitest import adjust_pvalues
 from evalstats.stats.pipeline import CycleScores
@@ -62,7 +63,11 @@ def composite_change(
     -----
     ``diff = composite_annual − composite_h1``, ``se = sqrt(se_h1² + se_annual²)`` (independent
     samples), Welch–Satterthwaite degrees of freedom from the composites' own degrees of
-    freedom, interval ``diff ± t·se`` and a two-sided t test (Welch 1947).
+    freedom, interval ``diff ± t·se`` and a two-sided t test (Welch 1947).  Each composite's
+    standard error is already design-based where its cycle's forms share respondents
+    (:mod:`evalstats.stats.score.clustered`); the two cycles are taken as independent samples
+    even when some respondents answered in both: a respondent's answers in the two cycles tend
+    to move together, and a positive covariance left out widens the interval (conservative).
     """
     level = check_confidence_level(confidence_level)
     h = h1.assign(unit=h1["unit"].astype(str)).set_index("unit")
@@ -128,6 +133,10 @@ class CycleChange:
     town : DataFrame
         One row: :func:`evalstats.stats.compare.compare_cycles` of the whole town (every unit,
         group and dimension pooled; one test, so no adjustment): the leaders' brief's change.
+    linked_respondents : int
+        Respondents known to have answered in both cycles (same respondent and group); the
+        comparisons' rows they answered in are estimated from one design of both cycles
+        (:mod:`evalstats.stats.compare.clustered`).  0 without a respondent column.
     """
 
     previous_cycle: str
@@ -137,6 +146,7 @@ class CycleChange:
     comparison: pd.DataFrame = field(repr=False)
     composite_change: pd.DataFrame = field(repr=False)
     town: pd.DataFrame = field(repr=False, default=None)
+    linked_respondents: int = 0
 
 
 def cycle_change(
@@ -169,6 +179,7 @@ def cycle_change(
     True
     """
     info = unit_info(units)
+    designs = {"design_before": before.design, "design_after": after.design}
     comparison = compare_cycles(
         before.counts,
         after.counts,
@@ -178,7 +189,11 @@ def cycle_change(
         alpha=ALPHA,
         confidence_level=confidence_level,
         units=info.reset_index().rename(columns={"unit_name": "name"}),
+        **designs,
     )
+    linked = 0
+    if before.design is not None and after.design is not None:
+        linked = linked_clusters(before.design, after.design)[3]
     return CycleChange(
         previous_cycle=str(before.ranking["cycle"].iloc[0]) if len(before.ranking) else "",
         ranking=before.ranking,
@@ -196,7 +211,9 @@ def cycle_change(
             adjust="none",
             alpha=ALPHA,
             confidence_level=confidence_level,
+            **designs,
         ),
+        linked_respondents=int(linked),
     )
 
 
