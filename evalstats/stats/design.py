@@ -239,18 +239,9 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         )
         rid, uniq = pd.factorize(key, sort=True)
         shared = len(uniq) < n
-        # a wide file's row id (form id "<row id>/<unit>") names a row, not a person: such a
-        # respondent is never linked to another cycle's
-        linkable = ~missing
-        if "form_id" in forms.columns:
-            row_id = forms["form_id"].astype(str).to_numpy() == (
-                resp.astype(str) + "/" + forms["unit"].astype(str)
-            ).to_numpy(dtype=object)
-            linkable &= ~row_id
+        cluster_labels = _cluster_labels(forms, rid, missing)
     if not shared:
-        labels = None
-        if RESPONDENT_COLUMN in forms.columns and n:
-            labels = np.where(linkable, resp.astype(str).to_numpy(), None).astype(object)
+        labels = None if not (RESPONDENT_COLUMN in forms.columns and n) else cluster_labels[rid]
         return _forms_design(f, np.ones(n, np.int64), labels=labels)
     ng = len(scheme.group_codes)
     n_cl = int(rid.max()) + 1
@@ -262,8 +253,6 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
     order, new = _lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
     first = np.flatnonzero(new)
     pick = order[first]
-    cluster_labels = np.empty(n_cl, object)
-    cluster_labels[rid] = np.where(linkable, labels, None).astype(object)
     return Design(
         kind="respondents",
         cycles=f.cycles,
@@ -278,6 +267,22 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         repeated_within_unit=repeated,
         labels=cluster_labels,
     )
+
+
+def _cluster_labels(forms: pd.DataFrame, rid, missing) -> np.ndarray:
+    """Each cluster's respondent label for linking cycles (None: not a person's id).
+
+    A form without a respondent, and a wide file's row id (form id ``<row id>/<unit>``: it
+    names a row, not a person), are never linked; checked on one form per cluster.
+    """
+    _, first = np.unique(rid, return_index=True)
+    sub = forms.iloc[first]
+    resp = sub[RESPONDENT_COLUMN].astype(object)
+    linkable = ~missing[first]
+    if "form_id" in sub.columns:
+        row_id = sub["form_id"].astype(str) == resp.astype(str) + "/" + sub["unit"].astype(str)
+        linkable &= ~row_id.to_numpy(bool)
+    return np.where(linkable, resp.astype(str).to_numpy(dtype=object), None).astype(object)
 
 
 def _forms_design(f: _Codes, count, *, labels=None) -> Design:
