@@ -803,3 +803,23 @@ def test_a_wide_files_row_ids_are_never_linked_across_cycles():
     assert row["score_test"] == "welch-t"
     linked = linked_clusters(respondent_design(reference_forms(), scheme=S), d2)
     assert linked[3] == 0  # one side's labels are row ids: nobody is linked
+
+
+@settings(max_examples=10)
+@given(shared_without_repeats())
+def test_unit_changes_keep_their_numbers_when_nobody_repeats_a_unit_or_links_cycles(case):
+    """Respondents who rate several units once each, different people in the two cycles: the
+    unit rows of a comparison are exactly today's; the town row is design-based."""
+    forms, series = case
+    after = forms.assign(cycle="2026A", respondent="y" + forms["respondent"].astype(str))
+    designs = {
+        "design_before": respondent_design(forms, scheme=S),
+        "design_after": respondent_design(after, scheme=S),
+    }
+    kw = dict(scheme=S, units=units_table(series))
+    before_t, after_t = tally(forms, S), tally(after, S)
+    pd.testing.assert_frame_equal(
+        compare_cycles(before_t, after_t, by=("unit", "dimension"), **designs, **kw),
+        compare_cycles(before_t, after_t, by=("unit", "dimension"), **kw),
+        check_exact=True,
+    )
