@@ -823,3 +823,11 @@ def test_unit_changes_keep_their_numbers_when_nobody_repeats_a_unit_or_links_cyc
         compare_cycles(before_t, after_t, by=("unit", "dimension"), **kw),
         check_exact=True,
     )
+
+
+def test_change_refuses_a_design_of_other_forms():
+    h1, annual = reference_forms(), annual_forms()
+    other = respondent_design(annual.iloc[:-3], scheme=S)
+    with pytest.raises(ValueError) as e:
+        compare_cycles(tally(h1, S), tally(annual, S), scheme=S, design_after=other)
+    assert str(e.value) == "the design of cycle '2026A' does not match its counts"

@@ -110,6 +110,9 @@ def _answers(design: Design, cycle: str, *, name, units, lv, key_of):
 def _cycle_rows(design, answers, *, by_unit, row_unit, units, cycle, nrow, rate, nv, level):
     """One cycle's design-based variances per row and where they apply."""
     key, cl, y, m, s = answers
+    M = np.bincount(key[key >= 0], weights=m[key >= 0], minlength=nrow)
+    if not np.array_equal(np.rint(M), np.asarray(nv, float)):
+        raise ValueError(f"the design of cycle {cycle!r} does not match its counts")
     if by_unit:
         rep = repeated_units(design, [cycle], units)[0] if design.shared else None
         used = rep[row_unit] if rep is not None else np.zeros(nrow, bool)
