@@ -831,3 +831,43 @@ def test_change_refuses_a_design_of_other_forms():
     with pytest.raises(ValueError) as e:
         compare_cycles(tally(h1, S), tally(annual, S), scheme=S, design_after=other)
     assert str(e.value) == "the design of cycle '2026A' does not match its counts"
+
+
+def read_lines(lines, cycle):
+    rows = []
+    for line in lines:
+        resp, group, unit, digits = line.split()
+        levels = [None if c == "0" else LEVELS[int(c) - 1] for c in digits]
+        rows.append((resp, group, unit, levels))
+    return forms_of(rows, cycle=cycle)
+
+
+def test_composite_change_with_linked_respondents_is_one_design_as_r_survey():
+    from evalstats.analyses.cycle.change import composite_change
+    from evalstats.stats.compare.clustered import composite_change_variance
+
+    h1 = read_lines(REF.COMPOSITE_CHANGE_H1, "2026H1")
+    annual = read_lines(REF.COMPOSITE_CHANGE_ANNUAL, "2026A")
+    parts = [
+        (tally(f, S), pattern_counts(f, S), respondent_design(f, scheme=S)) for f in (h1, annual)
+    ]
+    units = units_table({"A": "administration"})
+    comps = [composites(c, units=units, patterns=p, design=d) for c, p, d in parts]
+    for comp, cycle in zip(comps, ("2026H1", "2026A"), strict=True):
+        ref = REF.COMPOSITE_CHANGE_A_CYCLES[cycle]
+        assert (comp["composite"].iloc[0], comp["composite_se"].iloc[0]) == pytest.approx(
+            ref, abs=1e-9
+        )
+    joint = composite_change_variance(*parts, scheme=S)
+    assert joint["unit"].tolist() == ["A"] and joint["n_linked"].tolist() == [26]
+    assert joint["var_diff"].iloc[0] == pytest.approx(REF.COMPOSITE_CHANGE_A["var"], abs=1e-8)
+    change = composite_change(*comps, joint=joint).iloc[0]
+    plain = composite_change(*comps).iloc[0]
+    assert change["composite_diff"] == pytest.approx(REF.COMPOSITE_CHANGE_A["diff"], abs=1e-9)
+    se = change["composite_diff"] / change["statistic"]
+    assert se == pytest.approx(REF.COMPOSITE_CHANGE_A["se"], abs=1e-9)
+    assert plain["composite_diff"] / plain["statistic"] != pytest.approx(se, abs=1e-3)
+    # nobody linked: nothing to estimate jointly
+    other = annual.assign(respondent="x" + annual["respondent"].astype(str))
+    alone = (tally(other, S), pattern_counts(other, S), respondent_design(other, scheme=S))
+    assert len(composite_change_variance(parts[0], alone, scheme=S)) == 0

@@ -330,3 +330,84 @@ RAO_SCOTT_BY_DIMENSION = [
 ]
 # subset(des, dim == 3 & unit %in% c("A", "B")): the series administration
 RAO_SCOTT_SERIES_AB_DIMENSION_3 = (1.5473342232, 5.2333086399, 57.5663950385, 0.1871489197)
+
+
+# ---------------------------------------------------------------------- change of a composite
+# Unit A of two cycles in which the same 26 respondents (labels alike, same groups) rate it
+# once each (``tests/test_design.py::severe_raters(n_units=2, seed=5)`` and ``seed=6``, unit A;
+# lines as in ``FORMS``).  Computed once with R 4.2.2 and survey 4.1-1, the lines written to
+# ``cc_h1.txt`` and ``cc_annual.txt`` and read with ``rd()`` above::
+#
+#     both <- rbind(rd("cc_h1.txt", "2026H1"), rd("cc_annual.txt", "2026A"))
+#     both$cycle <- factor(both$cycle, levels = c("2026H1", "2026A"))
+#     des <- svydesign(ids = ~respondent, strata = ~group, data = both)
+#     b <- svyby(~points, ~cycle + group + dim, des, svymean, covmat = TRUE)
+#     gw <- c(enterprise = 0.4, supervisor = 0.3, public = 0.2, deputy = 0.1)
+#     w <- unname(gw[as.character(b$group)] * 0.2 * ifelse(b$cycle == "2026A", 1, -1))
+#     ct <- svycontrast(b, w); coef(ct); SE(ct); SE(ct)^2
+#     # each cycle alone: svycontrast of svyby(~points, ~group + dim, ...) with gw * 0.2
+#
+# printed with ``sprintf("%.10f", ...)``.
+COMPOSITE_CHANGE_H1 = """
+enterprise0 enterprise A 21111
+enterprise1 enterprise A 34444
+enterprise2 enterprise A 11111
+enterprise3 enterprise A 11211
+enterprise4 enterprise A 33322
+enterprise5 enterprise A 11121
+enterprise6 enterprise A 34434
+enterprise7 enterprise A 44434
+supervisor0 supervisor A 12312
+supervisor1 supervisor A 33243
+supervisor2 supervisor A 12212
+supervisor3 supervisor A 31131
+supervisor4 supervisor A 22111
+public0 public A 42243
+public1 public A 21221
+public2 public A 33123
+public3 public A 11111
+public4 public A 23243
+public5 public A 11121
+public6 public A 11221
+public7 public A 34334
+public8 public A 11111
+public9 public A 20122
+deputy0 deputy A 12313
+deputy1 deputy A 13444
+deputy2 deputy A 33233
+""".strip().splitlines()
+COMPOSITE_CHANGE_ANNUAL = """
+enterprise0 enterprise A 24322
+enterprise1 enterprise A 31112
+enterprise2 enterprise A 31222
+enterprise3 enterprise A 21221
+enterprise4 enterprise A 13321
+enterprise5 enterprise A 42333
+enterprise6 enterprise A 12212
+enterprise7 enterprise A 11313
+supervisor0 supervisor A 13322
+supervisor1 supervisor A 02121
+supervisor2 supervisor A 22222
+supervisor3 supervisor A 23222
+supervisor4 supervisor A 34432
+public0 public A 11221
+public1 public A 11213
+public2 public A 22232
+public3 public A 11111
+public4 public A 32232
+public5 public A 11221
+public6 public A 11112
+public7 public A 11111
+public8 public A 33322
+public9 public A 11112
+deputy0 deputy A 34324
+deputy1 deputy A 11111
+deputy2 deputy A 13221
+""".strip().splitlines()
+# svycontrast(b, w): the change, its standard error and variance
+COMPOSITE_CHANGE_A = {"diff": 7.2488888889, "se": 8.9349150330, "var": 79.8327066475}
+# each cycle's composite and standard error
+COMPOSITE_CHANGE_A_CYCLES = {
+    "2026H1": (70.4177777778, 6.4404156205),
+    "2026A": (77.6666666667, 3.7592193550),
+}

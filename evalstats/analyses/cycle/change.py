@@ -27,6 +27,7 @@ from evalstats.analyses.cycle.tables import weak_dimensions
 from evalstats.core.options import check_confidence_level
 from evalstats.core.scheme import Scheme
 from evalstats.stats.compare import compare_cycles
+from evalstats.stats.compare.clustered import composite_change_variance
 from evalstats.stats.design import linked_clusters
 from evalstats.stats.intervals import satterthwaite_df, t_interval
 from evalstats.stats.multitest import adjust_pvalues
@@ -40,6 +41,7 @@ def composite_change(
     confidence_level: float = 0.95,
     adjust: str = ADJUST,
     alpha: float = ALPHA,
+    joint: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Change of the composite per unit between two cycles, with a t interval and test.
 
@@ -51,6 +53,11 @@ def composite_change(
     confidence_level : float
     adjust, alpha
         Multiplicity adjustment over the rows (:func:`evalstats.stats.multitest.adjust_pvalues`).
+    joint : DataFrame, optional
+        ``unit, var_diff, df``: the units whose change is estimated from one design of both
+        cycles (:func:`evalstats.stats.compare.clustered.composite_change_variance`: some
+        respondent answered in both); their standard error and degrees of freedom replace the
+        independent-samples ones.
 
     Returns
     -------
@@ -65,9 +72,10 @@ def composite_change(
     samples), Welch–Satterthwaite degrees of freedom from the composites' own degrees of
     freedom, interval ``diff ± t·se`` and a two-sided t test (Welch 1947).  Each composite's
     standard error is already design-based where its cycle's forms share respondents
-    (:mod:`evalstats.stats.score.clustered`); the two cycles are taken as independent samples
-    even when some respondents answered in both: a respondent's answers in the two cycles tend
-    to move together, and a positive covariance left out widens the interval (conservative).
+    (:mod:`evalstats.stats.score.clustered`).  Where some respondent answered in both cycles
+    (``joint``) the change's variance is that of one design of both cycles, with the
+    covariance of a person's two answers, and its degrees of freedom Welch–Satterthwaite over
+    the groups.
     """
     level = check_confidence_level(confidence_level)
     h = h1.assign(unit=h1["unit"].astype(str)).set_index("unit")
@@ -83,6 +91,11 @@ def composite_change(
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(vh + va)
         df = satterthwaite_df(np.stack([vh, va], -1), np.stack([dh, da], -1))
+        if joint is not None and len(joint):
+            j = joint.assign(unit=joint["unit"].astype(str)).set_index("unit").reindex(units)
+            has = j["var_diff"].notna().to_numpy()
+            se = np.where(has, np.sqrt(j["var_diff"].to_numpy(np.float64)), se)
+            df = np.where(has, j["df"].to_numpy(np.float64), df)
         ci = t_interval(diff, se, df, confidence_level=level)
         ok = np.isfinite(diff) & np.isfinite(se) & (se > 0) & (df > 0)
         t = np.where(ok, diff / se, np.nan)
@@ -201,7 +214,10 @@ def cycle_change(
         weak_dimensions=weak_dimensions(before.scores, before.counts, scheme=scheme),
         comparison=_with_names(comparison, info),
         composite_change=composite_change(
-            before.composites, after.composites, confidence_level=confidence_level
+            before.composites,
+            after.composites,
+            confidence_level=confidence_level,
+            joint=linked_composites(before, after),
         ),
         town=compare_cycles(
             before.counts,
@@ -214,6 +230,17 @@ def cycle_change(
             **designs,
         ),
         linked_respondents=int(linked),
+    )
+
+
+def linked_composites(before: CycleScores, after: CycleScores) -> pd.DataFrame:
+    """The units whose composite change is estimated from one design of both cycles
+    (:func:`evalstats.stats.compare.clustered.composite_change_variance`; none without
+    respondents answering in both cycles)."""
+    return composite_change_variance(
+        (before.counts, before.patterns, before.design),
+        (after.counts, after.patterns, after.design),
+        scheme=after.scheme,
     )
 
 
@@ -249,7 +276,12 @@ def weak_units_followup(
     units = weak_units["unit"].astype(str).to_numpy()
     comp_h = h1.composites[h1.composites["unit"].astype(str).isin(units)]
     comp_h = comp_h.set_index(comp_h["unit"].astype(str)).loc[units].reset_index(drop=True)
-    change = composite_change(comp_h, annual.composites, confidence_level=confidence_level)
+    change = composite_change(
+        comp_h,
+        annual.composites,
+        confidence_level=confidence_level,
+        joint=linked_composites(h1, annual),
+    )
     out = change.copy()
     out.insert(1, "unit_name", str_series(weak_units["unit_name"].astype(str).to_numpy()))
     out.insert(2, "series", str_series(weak_units["series"].astype(str).to_numpy()))
@@ -333,6 +365,7 @@ __all__ = [
     "CycleChange",
     "composite_change",
     "cycle_change",
+    "linked_composites",
     "one_cycle_units",
     "weak_units_followup",
 ]

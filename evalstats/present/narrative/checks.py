@@ -333,16 +333,17 @@ def _linked_text(n_linked, lang: str) -> str:
     n = _int(n_linked)
     if lang == "zh":
         return (
-            f"有 {n} 名评议人在上半年和年终都参加了评议：凡有他们参与的变化比较，把两期合并为一个"
-            "抽样设计计算（同一人的前后回答计入相关），区间和检验用合并设计的 t 分布；综合得分的"
-            "变化仍把两期当作独立样本，区间一般因此偏宽。"
+            f"有 {n} 名评议人在上半年和年终都参加了评议：凡有他们参与的变化比较（含综合得分的"
+            "变化），把两期合并为一个抽样设计计算（同一人的前后回答计入相关），区间和检验用合并"
+            "设计的 t 分布；某类评议人只有一张表或某项只有一票的单位，其综合得分的变化仍把两期"
+            "当作独立样本。"
         )
     return (
         f"{n} respondents answered in both the half-year and the year-end: every change they "
-        "took part in is estimated from one design of both cycles (a person's answers in the "
-        "two cycles correlated), with t intervals and tests of that design; the change of the "
-        "composite still takes the cycles as independent samples, so its interval usually "
-        "errs wide."
+        "took part in, the composite's included, is estimated from one design of both cycles "
+        "(a person's answers in the two cycles correlated), with t intervals and tests of that "
+        "design; a unit whose composite borrows a variance (a group of one form or a cell of "
+        "one answer) keeps independent samples for its composite's change."
     )
 
 

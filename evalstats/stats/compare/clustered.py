@@ -27,7 +27,8 @@ each cycle a domain; the difference's linearised variance
 
 holds the covariance of the two cycles' answers of one person (Wolter 2007, ch. 6; Lumley 2010,
 ch. 2.3); the rows of one unit take the unit's respondents as the sample (one stratum), as its
-tables do.  The interval of the rate and of the score difference is then ``diff ± t·se`` with
+tables do; the change of a unit's composite likewise (:func:`composite_change_variance`).  The
+interval of the rate and of the score difference is then ``diff ± t·se`` with
 the row's respondents minus strata as degrees of freedom and the test ``t = diff/se`` (R
 ``confint(svycontrast(...), df = degf(design))``); those rows name the method ``design-t``.
 
@@ -51,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalstats.core.scheme import Scheme
 from evalstats.stats.design import (
     Design,
     answer_arrays,
@@ -60,8 +62,12 @@ from evalstats.stats.design import (
     repeated_units,
     within_rows,
 )
+from evalstats.stats.intervals import satterthwaite_df
+from evalstats.stats.score.cells import dense_tally
+from evalstats.stats.score.clustered import composite_contributions
+from evalstats.stats.score.composite import composite_arrays
 
-__all__ = ["DESIGN_TEST", "DesignChange", "design_change"]
+__all__ = ["DESIGN_TEST", "DesignChange", "composite_change_variance", "design_change"]
 
 DESIGN_TEST = "design-t"
 
@@ -271,3 +277,87 @@ def design_change(
         df_diff=df_d,
         n_linked=int(n_linked),
     )
+
+
+def composite_change_variance(before: tuple, after: tuple, *, scheme: Scheme) -> pd.DataFrame:
+    """Variance of each unit's change of composite from one design of both cycles.
+
+    For the units in which some respondent answered in both cycles (linked, as for
+    :func:`design_change`): the composite is ``Σ c_gd · score_gd`` per cycle, and the change's
+    linearised variance takes the unit's respondents of both cycles as clusters, one person
+    one cluster, and the groups as strata:
+
+        v = Σ_g n_g/(n_g − 1) Σ_i (Z_i − Z̄_g)²,   Z_i = Z_i,after − Z_i,before,
+
+    ``Z_i,cycle`` the respondent's summed contributions (:mod:`evalstats.stats.score.clustered`),
+    ``n_g`` the unit's respondents of the group in either cycle; degrees of freedom
+    Welch–Satterthwaite over the groups (``n_g − 1`` each), as for a composite.  R
+    ``svycontrast`` of ``svyby(~points, ~cycle + group + dim, svydesign(ids = ~respondent,
+    strata = ~group, data = <the unit's answers of both cycles>), svymean)`` with weights
+    ``−c`` and ``+c``.  A unit where either cycle borrows a variance (a group of one form or a
+    cell of one answer) is left out (its change keeps the independent-samples variance).
+
+    Parameters
+    ----------
+    before, after : (counts, patterns, design)
+        Each cycle's tally, answer-pattern counts and design.
+    scheme : Scheme
+
+    Returns
+    -------
+    DataFrame
+        ``unit, var_diff, df, n_linked`` for the units estimated so (possibly none).
+
+    Examples
+    --------
+    >>> composite_change_variance((None, None, None), (None, None, None),
+    ...     scheme=None).columns.tolist()
+    ['unit', 'var_diff', 'df', 'n_linked']
+    """
+    columns = ["unit", "var_diff", "df", "n_linked"]
+    empty = pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype({"unit": "str"})
+    if before[2] is None or after[2] is None:
+        return empty
+    j_b, j_a, _group, n_linked = linked_clusters(before[2], after[2])
+    if not n_linked:
+        return empty
+    parts, skip = [], set()
+    for (counts, patterns, design), jid, sign in ((before, j_b, -1.0), (after, j_a, 1.0)):
+        dense, cycles, units = dense_tally(counts, scheme)
+        r = composite_arrays(dense, cycles, units, scheme, patterns, design=design)
+        cell, cluster, cnt, z = composite_contributions(
+            r["weights"], r["st"], r["lv"], design=design, cycles=cycles, units=units
+        )
+        G = r["weights"].shape[2]
+        unit = np.array([str(u) for u in units], object)[(cell // G) % max(len(units), 1)]
+        parts.append((unit, cell % G, jid[cluster], sign * cnt * z, sign))
+        bad = r["borrowed_g"].any(axis=(0, 2)) | ~np.isfinite(r["var"]).all(axis=0)
+        skip |= {str(u) for u, b in zip(units, bad, strict=True) if b}
+    unit = np.concatenate([p[0] for p in parts])
+    group = np.concatenate([p[1] for p in parts])
+    jid = np.concatenate([p[2] for p in parts])
+    value = np.concatenate([p[3] for p in parts])
+    side = np.concatenate([np.full(len(p[0]), p[4]) for p in parts])
+    codes, names = pd.factorize(unit)
+    frame = pd.DataFrame({"u": codes, "g": group, "j": jid, "v": value, "side": side})
+    per = frame.groupby(["u", "g", "j"], sort=True).agg(Z=("v", "sum"))
+    sides = frame.groupby(["u", "j"])["side"].nunique()
+    linked = sides[sides == 2].groupby(level="u").size()
+    g = per.groupby(level=["u", "g"])["Z"]
+    n = g.size().astype(float)
+    s1, s2 = g.sum(), g.apply(lambda x: float((x * x).sum()))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var_g = (n / (n - 1) * (s2 - s1 * s1 / n)).where(n > 1)
+    rows = []
+    for u, lk in linked.items():
+        name = str(names[u])
+        vg = var_g.loc[u].to_numpy(float)
+        if name in skip or not np.isfinite(vg).all():
+            continue
+        df = satterthwaite_df(vg[None, :], n.loc[u].to_numpy(float)[None, :] - 1)[0]
+        rows.append((name, float(vg.sum()), float(df), int(lk)))
+    if not rows:
+        return empty
+    out = pd.DataFrame(rows, columns=columns)
+    out["unit"] = out["unit"].astype("str")
+    return out

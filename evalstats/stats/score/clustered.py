@@ -55,6 +55,7 @@ __all__ = [
     "clustered_cells",
     "clustered_composite_terms",
     "clustered_rows",
+    "composite_contributions",
     "unit_repeats",
 ]
 
@@ -144,25 +145,52 @@ def clustered_composite_terms(c, st: dict, lv, *, design: Design, cycles, units,
     n_g = np.zeros((C, U, G))
     if not rep.any():
         return zz, n_g
-    cyc, unit = design_positions(design, cycles, units)
-    sel = rep[cyc, unit]
-    cyc, unit, group = cyc[sel], unit[sel], design.group[sel]
-    levels, cnt, cluster = design.levels[sel], design.count[sel].astype(float), design.cluster[sel]
-    cell = (cyc * U + unit) * G + group
+    cell, cluster, cnt, z = composite_contributions(
+        c, st, lv, design=design, cycles=cycles, units=units, rows=rep
+    )
     forms = np.bincount(cell, weights=cnt, minlength=C * U * G).reshape(C, U, G)
     want = dense[..., 0, :].sum(-1)
     if not np.array_equal(np.rint(forms), np.where(rep[:, :, None], want, 0)):
         raise ValueError("design does not match counts: forms per unit and group differ")
-    valid, y = lv.valid[levels], lv.points[levels]
-    score = np.nan_to_num(st["score"])[cyc, unit, group]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        nvd = st["n_valid"][cyc, unit, group].astype(float)
-        z = np.where(valid, c[cyc, unit, group] * (y - score) / nvd, 0.0).sum(-1)
     pairs, inv = np.unique(np.column_stack([cell, cluster]), axis=0, return_inverse=True)
     Z = np.bincount(inv.ravel(), weights=cnt * z, minlength=len(pairs))
     zz.ravel()[:] = np.bincount(pairs[:, 0], weights=Z * Z, minlength=C * U * G)
     n_g.ravel()[:] = np.bincount(pairs[:, 0], minlength=C * U * G)
     return zz, n_g
+
+
+def composite_contributions(c, st: dict, lv, *, design: Design, cycles, units, rows=None):
+    """Each design row's contribution to its unit's composite (per form).
+
+    Returns ``cell`` (``(cycle · U + unit) · G + group``), ``cluster``, ``count`` and ``z``,
+    the form's ``Σ_d c_gd (y_d − score_gd) / n_gd`` (module docstring), for the design rows
+    whose ``[cycle, unit]`` is True in ``rows`` (all when None).
+
+    Examples
+    --------
+    >>> from evalstats.core.scheme import load_scheme
+    >>> from evalstats.counts.tally import pattern_counts, tally
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> from evalstats.stats.design import forms_design
+    >>> from evalstats.stats.score.cells import cell_level, dense_tally
+    >>> s = load_scheme()
+    >>> st, lv = cell_level(dense_tally(tally(empty_forms()), s)[0], s)
+    >>> d = forms_design(pattern_counts(empty_forms()))
+    >>> len(composite_contributions(np.zeros((0, 0, 4, 5)), st, lv, design=d, cycles=[],
+    ...     units=[])[0])
+    0
+    """
+    _C, U, G, _D = st["n_valid"].shape
+    cyc, unit = design_positions(design, cycles, units)
+    sel = np.ones(len(cyc), bool) if rows is None else rows[cyc, unit]
+    cyc, unit, group = cyc[sel], unit[sel], design.group[sel]
+    levels, cnt, cluster = design.levels[sel], design.count[sel].astype(float), design.cluster[sel]
+    valid, y = lv.valid[levels], lv.points[levels]
+    score = np.nan_to_num(st["score"])[cyc, unit, group]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nvd = st["n_valid"][cyc, unit, group].astype(float)
+        z = np.where(valid, c[cyc, unit, group] * (y - score) / nvd, 0.0).sum(-1)
+    return (cyc * U + unit) * G + group, cluster, cnt, z
 
 
 def clustered_rows(design: Design, cycles, units, lv, *, key_of, nkeys: int):

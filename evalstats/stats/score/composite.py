@@ -50,9 +50,11 @@ def composite_arrays(dense, cycles, unit_cats, scheme, patterns, *, design=None)
 
     Returns a dict: ``composite``, ``var``, ``df`` (``[cycle, unit]``); ``st`` and ``lv`` of
     :func:`~evalstats.stats.score.cells.cell_level`; ``ws`` (weighted scores), ``missing``,
-    ``has_d`` and ``borrowed_g`` for the flags of :func:`composites`.  With ``patterns`` the
-    variance is the form-level linearisation variance, else the perfect-correlation bound (see
-    :mod:`evalstats.stats.score`).  With a ``design`` in which some respondent gave a unit
+    ``has_d`` and ``borrowed_g`` for the flags of :func:`composites`; ``weights``
+    ``[cycle, unit, group, dimension]``, the weight of each cell score in the composite.  With
+    ``patterns`` the variance is the form-level linearisation variance, else the
+    perfect-correlation bound (see :mod:`evalstats.stats.score`).  With a ``design`` in which
+    some respondent gave a unit
     several forms, that unit's cells and composite are respondent-clustered
     (:mod:`evalstats.stats.score.clustered`); every other unit is unchanged.
 
@@ -131,6 +133,7 @@ def composite_arrays(dense, cycles, unit_cats, scheme, patterns, *, design=None)
         "var": var,
         "df": df,
         "lv": lv,
+        "weights": c,
     }
 
 
