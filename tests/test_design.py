@@ -18,18 +18,20 @@ from hypothesis import strategies as st
 from evalstats.analyses.cycle.summary import design_summary
 from evalstats.core.scheme import load_scheme
 from evalstats.counts.tally import pattern_counts, tally
+from evalstats.stats.compare import compare_cycles, group_homogeneity
 from evalstats.stats.design import (
     combine_designs,
     design_effects,
     design_variance,
     forms_design,
+    linked_clusters,
     respondent_design,
 )
 from evalstats.stats.pipeline import score_cycle, score_year
 from evalstats.stats.rank import rank_uncertainty
 from evalstats.stats.rank.cells import prepare_cells
 from evalstats.stats.rank.clustered import RespondentResampler
-from evalstats.stats.score import metrics, scores_table
+from evalstats.stats.score import composites, metrics, scores_table
 
 _spec = importlib.util.spec_from_file_location(
     "reference_survey_cluster", Path(__file__).parent / "reference" / "survey_cluster.py"
@@ -514,3 +516,358 @@ def test_a_respondent_with_several_forms_for_one_unit_makes_unit_rows_design_bas
     for col in ("score_ci_low", "score_ci_high", "satisfied_ci_low", "satisfied_ci_high"):
         assert by_unit.loc["A", col] == pytest.approx(town_a[col].iloc[0], abs=1e-12)
     assert by_unit.loc["A", "score_ci_low"] != pytest.approx(plain.loc["A", "score_ci_low"])
+
+
+# ---------------------------------------------------------------------- repeated forms per unit
+def repeated_forms():
+    rows = []
+    for line in REF.FORMS_REPEATED:
+        resp, group, unit, digits = line.split()
+        levels = [None if c == "0" else LEVELS[int(c) - 1] for c in digits]
+        rows.append((resp, group, unit, levels))
+    return forms_of(rows)
+
+
+def test_a_unit_with_repeated_respondents_agrees_with_r_survey():
+    forms = repeated_forms()
+    design = respondent_design(forms, scheme=S)
+    assert design.shared and design.repeated_within_unit
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    units = units_table(dict.fromkeys("AB", "administration"))
+    comp = composites(counts, units=units, patterns=pats, design=design).set_index("unit")
+    ref = REF.REPEATED_A_COMPOSITE
+    assert comp.loc["A", "composite"] == pytest.approx(ref["estimate"], abs=1e-9)
+    assert comp.loc["A", "composite_se"] == pytest.approx(ref["se"], abs=1e-9)
+    m = metrics(counts, by=("unit",), patterns=pats, design=design, method="clopper-pearson")
+    row = m.set_index("unit").loc["A"]
+    ref_y, ref_s = REF.REPEATED_A_SCORE, REF.REPEATED_A_SATISFIED
+    assert row["score"] == pytest.approx(ref_y["estimate"], abs=1e-9)
+    assert (row["score_ci_low"], row["score_ci_high"]) == pytest.approx(ref_y["ci"], abs=1e-8)
+    assert row["satisfied_rate"] == pytest.approx(ref_s["estimate"], abs=1e-9)
+    assert (row["satisfied_ci_low"], row["satisfied_ci_high"]) == pytest.approx(
+        ref_s["ci"], abs=1e-8
+    )
+    cells = metrics(counts, by=("unit", "group", "dimension"), design=design)
+    cell = cells[
+        (cells["unit"] == "A") & (cells["group"] == "enterprise") & (cells["dimension"] == DIMS[2])
+    ].iloc[0]
+    ref_c = REF.REPEATED_A_ENTERPRISE_EFFICIENCY
+    assert cell["score"] == pytest.approx(ref_c["estimate"], abs=1e-9)
+    assert (cell["score_ci_low"], cell["score_ci_high"]) == pytest.approx(ref_c["ci"], abs=1e-8)
+    # the forms-as-draws figures differ: the test can tell the two apart
+    plain = composites(counts, units=units, patterns=pats).set_index("unit")
+    assert plain.loc["A", "composite_se"] != pytest.approx(ref["se"], abs=1e-3)
+
+
+def test_units_without_a_repeated_respondent_keep_their_numbers():
+    """Unit B has one form per respondent: its rows are exactly those without the design, while
+    unit A (repeated respondents) changes."""
+    forms = repeated_forms()
+    design = respondent_design(forms, scheme=S)
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    units = units_table(dict.fromkeys("AB", "administration"))
+    with_design = scores_table(counts, units=units, patterns=pats, design=design)
+    without = scores_table(counts, units=units, patterns=pats)
+    is_b = with_design["unit"] == "B"
+    pd.testing.assert_frame_equal(with_design[is_b], without[is_b], check_exact=True)
+    is_a = with_design["unit"] == "A"
+    assert not with_design[is_a].equals(without[is_a])
+    comp = composites(counts, units=units, patterns=pats, design=design)
+    plain = composites(counts, units=units, patterns=pats)
+    pd.testing.assert_frame_equal(comp.iloc[[1]], plain.iloc[[1]], check_exact=True)
+
+
+@st.composite
+def shared_without_repeats(draw):
+    """Respondents who rate several units, each at most once (shared, not repeated)."""
+    n_units = draw(st.integers(2, 4))
+    units = [chr(ord("A") + i) for i in range(n_units)]
+    rows = []
+    for i in range(draw(st.integers(4, 12))):
+        group = draw(st.sampled_from(list(S.group_codes)))
+        rated = draw(st.lists(st.sampled_from(units), min_size=1, max_size=n_units, unique=True))
+        for u in rated:
+            levels = draw(st.lists(st.sampled_from([*LEVELS, None]), min_size=5, max_size=5))
+            rows.append((f"r{i}", group, u, levels))
+    return forms_of(rows), dict.fromkeys(sorted({r[2] for r in rows}), "administration")
+
+
+@settings(max_examples=15)
+@given(shared_without_repeats())
+def test_respondents_who_never_repeat_a_unit_leave_every_unit_row_unchanged(case):
+    forms, series = case
+    design = respondent_design(forms, scheme=S)
+    assert not design.repeated_within_unit
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    units = units_table(series)
+    a = scores_table(counts, units=units, patterns=pats, design=design)
+    b = scores_table(counts, units=units, patterns=pats)
+    is_unit = a["unit"] != "all"
+    pd.testing.assert_frame_equal(a[is_unit], b[is_unit], check_exact=True)
+    pd.testing.assert_frame_equal(
+        composites(counts, units=units, patterns=pats, design=design),
+        composites(counts, units=units, patterns=pats),
+        check_exact=True,
+    )
+
+
+# ---------------------------------------------------------------------- changes between cycles
+def annual_forms(prefix=""):
+    rows = []
+    for line in REF.FORMS_ANNUAL:
+        resp, group, unit, digits = line.split()
+        levels = [None if c == "0" else LEVELS[int(c) - 1] for c in digits]
+        rows.append((prefix + resp, group, unit, levels))
+    return forms_of(rows, cycle="2026A")
+
+
+def change_of(before, after, by):
+    return compare_cycles(
+        tally(before, S),
+        tally(after, S),
+        by=by,
+        scheme=S,
+        design_before=respondent_design(before, scheme=S),
+        design_after=respondent_design(after, scheme=S),
+    )
+
+
+def se_of(row, metric):
+    """The standard error behind a row's interval (t quantile of its degrees of freedom)."""
+    if metric == "score":
+        return row["score_diff"] / row["score_statistic"]
+    return row["rate_diff"] / row["rate_statistic"]
+
+
+def test_change_of_independent_cycles_sums_each_cycles_design_variance_as_r_survey():
+    h1, annual = reference_forms(), annual_forms(prefix="x")  # nobody answers twice
+    row = change_of(h1, annual, ()).iloc[0]
+    ref = REF.CHANGE_INDEPENDENT_TOWN
+    assert row["score_diff"] == pytest.approx(ref["score_diff"], abs=1e-9)
+    assert se_of(row, "score") == pytest.approx(ref["score_se"], abs=1e-9)
+    assert row["score_test"] == "welch-t" and row["ci_method"] == "newcombe"
+    # each cycle's design-based variance, the rate on Korn-Graubard effective counts
+    eff = [
+        design_effects(respondent_design(f, scheme=S), scheme=S).set_index("metric")
+        for f in (h1, annual)
+    ]
+    se_rate = math.hypot(*(e.loc["satisfied_rate", "se"] for e in eff))
+    assert se_rate == pytest.approx(ref["rate_se"], abs=1e-9)
+    df = [e.loc["score", "df"] for e in eff]
+    v = [e.loc["score", "se"] ** 2 for e in eff]
+    assert row["score_df"] == pytest.approx(sum(v) ** 2 / (v[0] ** 2 / df[0] + v[1] ** 2 / df[1]))
+    plain = compare_cycles(tally(h1, S), tally(annual, S), by=(), scheme=S).iloc[0]
+    assert se_of(plain, "score") != pytest.approx(ref["score_se"], abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("by", "ref"),
+    [((), REF.CHANGE_LINKED_TOWN), (("unit",), REF.CHANGE_LINKED_UNIT_A)],
+    ids=["town", "unit"],
+)
+def test_change_with_linked_respondents_is_one_design_of_both_cycles_as_r_survey(by, ref):
+    table = change_of(reference_forms(), annual_forms(), by)
+    row = table.iloc[0] if not by else table.set_index("unit").loc["A"]
+    assert row["score_diff"] == pytest.approx(ref["score_diff"], abs=1e-9)
+    assert se_of(row, "score") == pytest.approx(ref["score_se"], abs=1e-9)
+    assert (row["score_diff_ci_low"], row["score_diff_ci_high"]) == pytest.approx(
+        ref["score_ci"], abs=1e-8
+    )
+    assert row["rate_diff"] == pytest.approx(ref["rate_diff"], abs=1e-9)
+    assert se_of(row, "rate") == pytest.approx(ref["rate_se"], abs=1e-9)
+    assert (row["rate_diff_ci_low"], row["rate_diff_ci_high"]) == pytest.approx(
+        ref["rate_ci"], abs=1e-8
+    )
+    assert row["score_df"] == ref["df"]
+    assert (row["score_test"], row["rate_test"], row["ci_method"]) == ("design-t",) * 3
+
+
+@settings(max_examples=10)
+@given(one_form_each(), st.integers(0, 3))
+def test_change_without_shared_respondents_is_exactly_todays(case, k):
+    """One form per respondent in each cycle, nobody in both: every comparison table is
+    byte-identical with and without the designs."""
+    forms, series = case
+    after = forms.assign(cycle="2026A", respondent="y" + forms["respondent"].astype(str))
+    by = [("unit", "dimension"), (), ("series",), ("unit",)][k]
+    units = units_table(series)
+    kw = dict(by=by, scheme=S, units=units)
+    pd.testing.assert_frame_equal(
+        compare_cycles(
+            tally(forms, S),
+            tally(after, S),
+            design_before=respondent_design(forms, scheme=S),
+            design_after=respondent_design(after, scheme=S),
+            **kw,
+        ),
+        compare_cycles(tally(forms, S), tally(after, S), **kw),
+        check_exact=True,
+    )
+
+
+def test_change_refuses_a_design_that_is_not_one():
+    h1 = reference_forms()
+    with pytest.raises(TypeError) as e:
+        compare_cycles(tally(h1, S), tally(annual_forms(), S), scheme=S, design_before="x")
+    assert str(e.value) == "design_before must be a Design; got str"
+    with pytest.raises(ValueError) as e:
+        compare_cycles(
+            tally(h1, S),
+            tally(annual_forms(), S),
+            scheme=S,
+            design_after=respondent_design(h1, scheme=S),
+        )
+    assert str(e.value) == "design_after holds no forms of cycle '2026A'"
+
+
+# ---------------------------------------------------------------------- groups compared
+def test_group_homogeneity_with_shared_respondents_is_rao_scott_as_r_survey():
+    forms = reference_forms()
+    design, counts = respondent_design(forms, scheme=S), tally(forms, S)
+    for d, ref in zip(DIMS, REF.RAO_SCOTT_BY_DIMENSION, strict=True):
+        r = group_homogeneity(counts, dimension=d, scheme=S, design=design)
+        assert r.method == "rao-scott"
+        assert (r.statistic, r.df, r.pvalue) == pytest.approx((ref[0], ref[1], ref[3]), abs=1e-9)
+        assert r.note.endswith(f"denominator df = {ref[2]:.6g}")
+    series = counts.assign(count=counts["count"].where(counts["unit"].isin(["A", "B"]), 0))
+    r = group_homogeneity(series, dimension=DIMS[2], scheme=S, design=design)
+    ref = REF.RAO_SCOTT_SERIES_AB_DIMENSION_3
+    assert (r.statistic, r.df, r.pvalue) == pytest.approx((ref[0], ref[1], ref[3]), abs=1e-9)
+    plain = group_homogeneity(counts, dimension=DIMS[0], scheme=S, rng=1)
+    assert plain.method != "rao-scott"
+
+
+def test_group_homogeneity_without_shared_respondents_is_unchanged():
+    forms = severe_raters(n_units=1)  # one form per respondent
+    design = respondent_design(forms, scheme=S)
+    assert not design.shared
+    counts = tally(forms, S)
+    a = group_homogeneity(counts, dimension=DIMS[1], scheme=S, rng=3, design=design)
+    b = group_homogeneity(counts, dimension=DIMS[1], scheme=S, rng=3)
+    assert a == b
+    with pytest.raises(TypeError) as e:
+        group_homogeneity(counts, dimension=DIMS[1], scheme=S, design="x")
+    assert str(e.value) == "design must be a Design; got str"
+
+
+def test_cycle_change_uses_both_designs_and_counts_linked_respondents():
+    from evalstats.analyses.cycle.change import cycle_change
+
+    series = dict.fromkeys("ABCD", "administration")
+    h1, annual = reference_forms(), annual_forms()
+    s1 = score_cycle(validated_of(h1, series), n_resamples=50, rng=1)
+    s2 = score_cycle(validated_of(annual, series), n_resamples=50, rng=1)
+    change = cycle_change(s1, s2, units=units_table(series), scheme=S, confidence_level=0.95)
+    assert change.linked_respondents == 9  # e1-e3, s1, s2, p1-p3, d1
+    town = change.town.iloc[0]
+    assert town["score_test"] == "design-t"
+    assert town["score_diff_ci_low"] == pytest.approx(REF.CHANGE_LINKED_TOWN["score_ci"][0])
+    both = change.comparison[change.comparison["present"] == "both"]
+    assert set(both["score_test"]) == {"design-t"}  # a linked respondent rated every unit
+
+
+def test_method_text_names_the_design_of_the_comparisons():
+    from evalstats.present.narrative import method
+
+    stub = analysis_stub(DESIGN_SUMMARY | {"linked_respondents": 9})
+    stub.kind = "annual"
+    zh = method(stub, "zh")
+    assert "各评议人类别之间的差异检验按评议人聚类作了 Rao–Scott 校正。" in zh
+    assert "与上半年相比的变化，两期各按其抽样设计计算方差后合并。" in zh
+    assert "有 9 名评议人在上半年和年终都参加了评议" in zh
+    paragraph = zh.split("抽样单位：", 1)[1]
+    assert not any(w in paragraph for w in ("design", "respondent", "cluster", "_"))
+    en = method(stub, "en")
+    assert "9 respondents answered in both the half-year and the year-end" in en
+    half = method(analysis_stub(DESIGN_SUMMARY), "zh")
+    assert "与上半年相比" not in half and "Rao–Scott 校正" in half
+    alone = analysis_stub({"kind": "forms", "linked_respondents": 4})
+    alone.kind = "annual"
+    text = method(alone, "zh")
+    assert "排名不确定性用 10,000 次测评表重抽样" in text
+    assert "有 4 名评议人在上半年和年终都参加了评议" in text
+    unlinked = analysis_stub(DESIGN_SUMMARY)
+    unlinked.kind = "annual"
+    assert "两期视为相互独立的样本" in method(unlinked, "zh")
+
+
+def test_a_wide_files_row_ids_are_never_linked_across_cycles():
+    """Row 1 of the half-year's matrix sheet and row 1 of the year-end's are not one person."""
+    h1 = reference_forms()
+    a = annual_forms()
+    for f in (h1, a):
+        f["form_id"] = f["respondent"].astype(str) + "/" + f["unit"].astype(str)
+    d1, d2 = respondent_design(h1, scheme=S), respondent_design(a, scheme=S)
+    assert linked_clusters(d1, d2)[3] == 0
+    row = change_of(h1, a, ()).iloc[0]
+    assert row["score_test"] == "welch-t"
+    linked = linked_clusters(respondent_design(reference_forms(), scheme=S), d2)
+    assert linked[3] == 0  # one side's labels are row ids: nobody is linked
+
+
+@settings(max_examples=10)
+@given(shared_without_repeats())
+def test_unit_changes_keep_their_numbers_when_nobody_repeats_a_unit_or_links_cycles(case):
+    """Respondents who rate several units once each, different people in the two cycles: the
+    unit rows of a comparison are exactly today's; the town row is design-based."""
+    forms, series = case
+    after = forms.assign(cycle="2026A", respondent="y" + forms["respondent"].astype(str))
+    designs = {
+        "design_before": respondent_design(forms, scheme=S),
+        "design_after": respondent_design(after, scheme=S),
+    }
+    kw = dict(scheme=S, units=units_table(series))
+    before_t, after_t = tally(forms, S), tally(after, S)
+    pd.testing.assert_frame_equal(
+        compare_cycles(before_t, after_t, by=("unit", "dimension"), **designs, **kw),
+        compare_cycles(before_t, after_t, by=("unit", "dimension"), **kw),
+        check_exact=True,
+    )
+
+
+def test_change_refuses_a_design_of_other_forms():
+    h1, annual = reference_forms(), annual_forms()
+    other = respondent_design(annual.iloc[:-3], scheme=S)
+    with pytest.raises(ValueError) as e:
+        compare_cycles(tally(h1, S), tally(annual, S), scheme=S, design_after=other)
+    assert str(e.value) == "the design of cycle '2026A' does not match its counts"
+
+
+def read_lines(lines, cycle):
+    rows = []
+    for line in lines:
+        resp, group, unit, digits = line.split()
+        levels = [None if c == "0" else LEVELS[int(c) - 1] for c in digits]
+        rows.append((resp, group, unit, levels))
+    return forms_of(rows, cycle=cycle)
+
+
+def test_composite_change_with_linked_respondents_is_one_design_as_r_survey():
+    from evalstats.analyses.cycle.change import composite_change
+    from evalstats.stats.compare.clustered import composite_change_variance
+
+    h1 = read_lines(REF.COMPOSITE_CHANGE_H1, "2026H1")
+    annual = read_lines(REF.COMPOSITE_CHANGE_ANNUAL, "2026A")
+    parts = [
+        (tally(f, S), pattern_counts(f, S), respondent_design(f, scheme=S)) for f in (h1, annual)
+    ]
+    units = units_table({"A": "administration"})
+    comps = [composites(c, units=units, patterns=p, design=d) for c, p, d in parts]
+    for comp, cycle in zip(comps, ("2026H1", "2026A"), strict=True):
+        ref = REF.COMPOSITE_CHANGE_A_CYCLES[cycle]
+        assert (comp["composite"].iloc[0], comp["composite_se"].iloc[0]) == pytest.approx(
+            ref, abs=1e-9
+        )
+    joint = composite_change_variance(*parts, scheme=S)
+    assert joint["unit"].tolist() == ["A"] and joint["n_linked"].tolist() == [26]
+    assert joint["var_diff"].iloc[0] == pytest.approx(REF.COMPOSITE_CHANGE_A["var"], abs=1e-8)
+    change = composite_change(*comps, joint=joint).iloc[0]
+    plain = composite_change(*comps).iloc[0]
+    assert change["composite_diff"] == pytest.approx(REF.COMPOSITE_CHANGE_A["diff"], abs=1e-9)
+    se = change["composite_diff"] / change["statistic"]
+    assert se == pytest.approx(REF.COMPOSITE_CHANGE_A["se"], abs=1e-9)
+    assert plain["composite_diff"] / plain["statistic"] != pytest.approx(se, abs=1e-3)
+    # nobody linked: nothing to estimate jointly
+    other = annual.assign(respondent="x" + annual["respondent"].astype(str))
+    alone = (tally(other, S), pattern_counts(other, S), respondent_design(other, scheme=S))
+    assert len(composite_change_variance(parts[0], alone, scheme=S)) == 0

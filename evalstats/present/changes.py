@@ -288,6 +288,17 @@ def _chi2_sentence(r: TestResult, w: _Said) -> str:
     stat, df, p, mc = w.stat, w.df, w.p, r.method == "monte-carlo"
     subj = w.subject or ("评价等级分布" if w.lang == "zh" else "the distribution of ratings")
     v = _fmt1(r.effect_size, 2)
+    if r.method == "rao-scott":  # respondents as clusters: the design-adjusted F
+        if w.lang == "zh":
+            return (
+                f"各评议人类别的{subj}差异{w.zh_sig}"
+                f"（按评议人聚类校正的 Rao–Scott F = {stat}，自由度 {df}，{p}；Cramér's V = {v}）。"
+            )
+        return (
+            f"The difference between respondent groups in {subj} {w.en_sig} "
+            f"(Rao–Scott F adjusted for respondents as clusters = {stat}, df = {df}, {p}; "
+            f"Cramér's V = {v})."
+        )
     if w.lang == "zh":
         how = "，蒙特卡罗 p 值" if mc else ""
         return (

@@ -84,6 +84,7 @@ CODE_TERMS: dict[str, dict[str, tuple[str, str]]] = {
     "method": {
         "asymptotic": ("渐近 χ² 分布", "asymptotic"),
         "monte-carlo": ("蒙特卡罗", "Monte-Carlo"),
+        "rao-scott": ("Rao–Scott 设计校正", "Rao–Scott design adjustment"),
     },
     "test": {
         "chi2_homogeneity": ("χ² 同质性检验", "χ² test of homogeneity"),
@@ -94,9 +95,11 @@ CODE_TERMS: dict[str, dict[str, tuple[str, str]]] = {
     "rate_test": {
         "score-z": ("比分法 z 检验", "score z test"),
         "miettinen-nurminen-score": ("Miettinen–Nurminen score 检验", "Miettinen–Nurminen score"),
+        "design-t": ("两期合并设计的 t 检验", "t test of both cycles' design"),
     },
     "score_test": {
         "welch-t": ("Welch t 检验", "Welch t test"),
+        "design-t": ("两期合并设计的 t 检验", "t test of both cycles' design"),
     },
     "effect_size_name": {
         "cramers_v": ("Cramér's V", "Cramér's V"),

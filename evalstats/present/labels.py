@@ -330,6 +330,7 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "feldt": ("Feldt 区间", "Feldt"),
         "newcombe": ("Newcombe 区间", "Newcombe"),
         "miettinen-nurminen": ("Miettinen–Nurminen 区间", "Miettinen–Nurminen"),
+        "design-t": ("两期合并设计的 t 区间", "t interval of both cycles' design"),
     },
     "adjust_method": {
         "holm": ("Holm 法", "Holm"),

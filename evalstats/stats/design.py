@@ -55,6 +55,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.tally import check_forms
@@ -67,9 +68,14 @@ __all__ = [
     "answer_arrays",
     "combine_designs",
     "design_effects",
+    "design_positions",
     "design_variance",
     "forms_design",
+    "korn_graubard",
+    "linked_clusters",
+    "repeated_units",
     "respondent_design",
+    "within_rows",
 ]
 
 RESPONDENT_COLUMN = "respondent"
@@ -103,8 +109,13 @@ class Design:
     ----------
     kind : {"forms", "respondents"}
     repeated_within_unit : bool
-        Some respondent gave one unit more than one form (then unit-level rows are
-        design-based too).
+        Some respondent gave one unit more than one form (then that unit's rows are
+        respondent-clustered too, :mod:`evalstats.stats.score.clustered`).
+    labels : array of object or None
+        Per cluster, the respondent's label from the ``respondent`` column (None for a form
+        without one, and for a wide file's row id — form id ``<row id>/<unit>`` — which names
+        a row, not a person); None when the forms had no such column.  Two cycles' clusters
+        with the same label and group are the same person (:func:`linked_clusters`).
     """
 
     kind: str
@@ -118,6 +129,7 @@ class Design:
     count: np.ndarray
     stratum: np.ndarray
     repeated_within_unit: bool = False
+    labels: np.ndarray | None = None
 
     @property
     def shared(self) -> bool:
@@ -227,8 +239,10 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         )
         rid, uniq = pd.factorize(key, sort=True)
         shared = len(uniq) < n
+        cluster_labels = _cluster_labels(forms, rid, missing)
     if not shared:
-        return _forms_design(f, np.ones(n, np.int64))
+        labels = None if not (RESPONDENT_COLUMN in forms.columns and n) else cluster_labels[rid]
+        return _forms_design(f, np.ones(n, np.int64), labels=labels)
     ng = len(scheme.group_codes)
     n_cl = int(rid.max()) + 1
     strat_of = np.full(n_cl, -1, np.int64)
@@ -251,11 +265,29 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         count=np.diff(np.append(first, n)).astype(np.int64),
         stratum=strat_of,
         repeated_within_unit=repeated,
+        labels=cluster_labels,
     )
 
 
-def _forms_design(f: _Codes, count) -> Design:
-    """Every form its own cluster, each cycle × unit × group cell a stratum."""
+def _cluster_labels(forms: pd.DataFrame, rid, missing) -> np.ndarray:
+    """Each cluster's respondent label for linking cycles (None: not a person's id).
+
+    A form without a respondent, and a wide file's row id (form id ``<row id>/<unit>``: it
+    names a row, not a person), are never linked; checked on one form per cluster.
+    """
+    _, first = np.unique(rid, return_index=True)
+    sub = forms.iloc[first]
+    resp = sub[RESPONDENT_COLUMN].astype(object)
+    linkable = ~missing[first]
+    if "form_id" in sub.columns:
+        row_id = sub["form_id"].astype(str) == resp.astype(str) + "/" + sub["unit"].astype(str)
+        linkable &= ~row_id.to_numpy(bool)
+    return np.where(linkable, resp.astype(str).to_numpy(dtype=object), None).astype(object)
+
+
+def _forms_design(f: _Codes, count, *, labels=None) -> Design:
+    """Every form its own cluster, each cycle × unit × group cell a stratum; ``labels`` the
+    forms' respondents (one form each), if known."""
     count = np.asarray(count, np.int64)
     row = np.repeat(np.arange(len(count)), count)
     cluster = np.arange(len(row), dtype=np.int64)
@@ -274,6 +306,7 @@ def _forms_design(f: _Codes, count) -> Design:
         count=np.ones(len(row), np.int64),
         stratum=stratum.astype(np.int64),
         repeated_within_unit=False,
+        labels=None if labels is None else np.asarray(labels, object)[row],
     )
 
 
@@ -341,6 +374,93 @@ def combine_designs(first: Design, second: Design) -> Design:
         stratum=np.concatenate([parts[0][6], parts[1][6]]),
         repeated_within_unit=first.repeated_within_unit or second.repeated_within_unit,
     )
+
+
+def linked_clusters(first: Design, second: Design):
+    """The two designs' clusters on one axis of persons: the same label and group is one.
+
+    For two cycles' designs (:func:`respondent_design` of each): a respondent named alike in
+    both (a phone pseudonym made with the same key, a panel member's number) in the same group
+    is one cluster of the pair; every other cluster is a person of its own.
+
+    Returns
+    -------
+    first_ids, second_ids : int arrays
+        The joint cluster of each cluster of ``first`` / ``second``.
+    group : int array
+        The group (scheme order) of each joint cluster.
+    n_linked : int
+        Joint clusters present in both.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> d = forms_design(pattern_counts(empty_forms()))
+    >>> linked_clusters(d, d)[3]
+    0
+    """
+    keys, groups = [], []
+    for tag, d in enumerate((first, second)):
+        g = np.full(d.n_clusters, -1, np.int64)
+        g[d.cluster] = d.group
+        lab = d.labels if d.labels is not None else np.full(d.n_clusters, None, object)
+        own = pd.Series(np.arange(d.n_clusters)).astype(str).radd(f"\x00{tag}\x1f")
+        named = pd.Series(g).astype(str) + "\x1f" + pd.Series(lab).astype(str)
+        keys.append(np.where(pd.isna(pd.Series(lab)), own, named))
+        groups.append(g)
+    ids, uniq = pd.factorize(np.concatenate(keys))
+    n1 = first.n_clusters
+    group = np.full(len(uniq), -1, np.int64)
+    group[ids] = np.concatenate(groups)
+    n_linked = len(np.intersect1d(ids[:n1], ids[n1:]))
+    return ids[:n1].astype(np.int64), ids[n1:].astype(np.int64), group, n_linked
+
+
+def design_positions(design: Design, cycles, units) -> tuple[np.ndarray, np.ndarray]:
+    """Each design row's cycle and unit as positions in ``cycles`` / ``units`` (of a tally).
+
+    Raises ValueError when the design names a cycle or unit the tally does not have.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> [len(a) for a in design_positions(forms_design(pattern_counts(empty_forms())), [], [])]
+    [0, 0]
+    """
+    cmap = pd.Index([str(c) for c in cycles]).get_indexer([str(c) for c in design.cycles])
+    umap = pd.Index([str(u) for u in units]).get_indexer([str(u) for u in design.units])
+    cyc = cmap[design.cyc] if len(cmap) else design.cyc.copy()
+    unit = umap[design.unit] if len(umap) else design.unit.copy()
+    if (cyc < 0).any() or (unit < 0).any():
+        raise ValueError("design does not match counts: cycles or units differ")
+    return cyc, unit
+
+
+def repeated_units(design: Design, cycles, units) -> np.ndarray:
+    """``[cycle, unit]``: some respondent gave the unit more than one form in the cycle.
+
+    ``cycles`` and ``units`` are those of a tally (:func:`design_positions`).  All False for a
+    design of kind ``"forms"``.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> repeated_units(forms_design(pattern_counts(empty_forms())), [], []).shape
+    (0, 0)
+    """
+    out = np.zeros((len(cycles), len(units)), bool)
+    if not design.repeated_within_unit or not len(design.count):
+        return out
+    cyc, unit = design_positions(design, cycles, units)
+    _, inv = np.unique(np.column_stack([cyc, unit, design.cluster]), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    per = np.bincount(inv, weights=design.count)
+    rep = per[inv] > 1
+    out[cyc[rep], unit[rep]] = True
+    return out
 
 
 def design_variance(key, cluster, y, m, *, stratum, nkeys: int):
@@ -496,3 +616,57 @@ def design_effects(design: Design, *, scheme: Scheme | None = None) -> pd.DataFr
                 }
             )
     return pd.DataFrame(out, columns=DESIGN_EFFECT_COLUMNS)
+
+
+def within_rows(key, cluster, y, m, *, nkeys: int):
+    """Ratio, linearised variance and df per row, each row's respondents its own sample.
+
+    ``key`` (row, negative: none), ``cluster`` (respondent), ``y`` and ``m`` per observation;
+    only observations with ``m > 0`` make a respondent part of a row.
+
+    Examples
+    --------
+    >>> r, v, df = within_rows(np.zeros(4, int), np.array([0, 0, 1, 2]),
+    ...     np.array([1., 1., 0., 1.]), np.ones(4), nkeys=1)
+    >>> float(r[0]), round(float(v[0]), 6), float(df[0])
+    (0.75, 0.082031, 2.0)
+    """
+    key = np.asarray(key, np.int64)
+    m = np.asarray(m, float)
+    keep = (key >= 0) & (m > 0)
+    key, cluster = key[keep], np.asarray(cluster, np.int64)[keep]
+    y, m = np.asarray(y, float)[keep], m[keep]
+    pairs, inv = np.unique(np.column_stack([key, cluster]), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    Y = np.bincount(inv, weights=y, minlength=len(pairs))
+    M = np.bincount(inv, weights=m, minlength=len(pairs))
+    k = pairs[:, 0] if len(pairs) else np.zeros(0, np.int64)
+    TY = np.bincount(k, weights=Y, minlength=nkeys)
+    TM = np.bincount(k, weights=M, minlength=nkeys)
+    n = np.bincount(k, minlength=nkeys).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        R = TY / TM
+        z = (Y - R[k] * M) / TM[k]
+        sz = np.bincount(k, weights=z, minlength=nkeys)
+        sz2 = np.bincount(k, weights=z * z, minlength=nkeys)
+        var = np.where(n > 1, n / (n - 1) * (sz2 - sz * sz / n), np.nan)
+    return R, var, n - 1
+
+
+def korn_graubard(rate, n_valid, var_rate, df, level):
+    """Effective answers of a rate with a design-based variance (Korn & Graubard 1998):
+    ``p(1−p)/v · (t_{n−1}/t_df)²``, capped at ``n_valid``; NaN below one degree of freedom.
+
+    Examples
+    --------
+    >>> float(korn_graubard(np.array([0.5]), np.array([10]), np.array([0.025]),
+    ...     np.array([9.0]), 0.95)[0])
+    10.0
+    """
+    nv = np.asarray(n_valid, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = 1 - (1 - level) / 2
+        adj = (special.stdtrit(nv - 1, q) / special.stdtrit(df, q)) ** 2
+        binom = rate * (1 - rate)
+        n_eff = np.where((binom > 0) & (var_rate > 0), np.minimum(nv, binom / var_rate * adj), nv)
+        return np.where(df >= 1, n_eff, np.nan)

@@ -213,7 +213,12 @@ def _score(validated, counts, patterns, *, method, confidence_level, n_resamples
         design=design,
     )
     comp = composites(
-        counts, units=validated.units, scheme=scheme, confidence_level=level, patterns=patterns
+        counts,
+        units=validated.units,
+        scheme=scheme,
+        confidence_level=level,
+        patterns=patterns,
+        design=design,
     )
     incidents = _incidents_of(validated)
     ranking = rank_units(

@@ -170,9 +170,13 @@ In the annual analysis every table above describes the year-end cycle, except:
     several units): ``{"kind": "respondents", "respondents", "forms", "df",
     "design_effect_satisfied_rate", "design_effect_score", "repeated_within_unit"}`` — the
     design effects of the town's figures (``repeated_within_unit``: a respondent gave one unit
-    several forms, so unit rows are design-based too;
-    :func:`evalstats.stats.design.design_effects`).  Absent otherwise: every form is its own
-    respondent.
+    several forms, so that unit's rows are clustered on its respondents too;
+    :func:`evalstats.stats.design.design_effects`).  The annual analysis adds
+    ``"linked_respondents"`` when respondents of the half-year answered again (same respondent
+    and group): the changes they took part in are estimated from one design of both cycles
+    (:mod:`evalstats.stats.compare.clustered`); if the year-end forms share no respondent the
+    part is then ``{"kind": "forms", "linked_respondents"}``.  Absent otherwise: every form is
+    its own respondent.
 ``series``
     Per series code (scheme order): ``{"label_zh", "label_en", "units", "top3": [{"unit",
     "unit_name", "rank", "score"}], "last": [{"unit", "unit_name", "rank", "score",

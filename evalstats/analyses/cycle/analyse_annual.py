@@ -128,6 +128,9 @@ def annual(
         flagged=len(flagged),
         annual=annual_summary(tables, change.comparison, scheme=scheme, town=change.town),
     )
+    if change.linked_respondents:  # the same respondents in both cycles: say so
+        summary.setdefault("design", {"kind": "forms"})
+        summary["design"]["linked_respondents"] = change.linked_respondents
     tables, summary, public_counts, unpublished = apply_tier(
         "annual",
         tables,

@@ -94,6 +94,7 @@ def cycle_tables(
             n_resamples=n_resamples,
             rng=stream_rng(seed, STREAM_GROUPS),
             by_series=tier == "internal",
+            design=scored.design,
         ),
         "reliability": reliability_table(
             scored.patterns, scheme=scheme, cycle=v.cycle, confidence_level=level

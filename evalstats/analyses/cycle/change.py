@@ -27,6 +27,8 @@ from evalstats.analyses.cycle.tables import weak_dimensions
 from evalstats.core.options import check_confidence_level
 from evalstats.core.scheme import Scheme
 from evalstats.stats.compare import compare_cycles
+from evalstats.stats.compare.clustered import composite_change_variance
+from evalstats.stats.design import linked_clusters
 from evalstats.stats.intervals import satterthwaite_df, t_interval
 from evalstats.stats.multitest import adjust_pvalues
 from evalstats.stats.pipeline import CycleScores
@@ -39,6 +41,7 @@ def composite_change(
     confidence_level: float = 0.95,
     adjust: str = ADJUST,
     alpha: float = ALPHA,
+    joint: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Change of the composite per unit between two cycles, with a t interval and test.
 
@@ -50,6 +53,11 @@ def composite_change(
     confidence_level : float
     adjust, alpha
         Multiplicity adjustment over the rows (:func:`evalstats.stats.multitest.adjust_pvalues`).
+    joint : DataFrame, optional
+        ``unit, var_diff, df``: the units whose change is estimated from one design of both
+        cycles (:func:`evalstats.stats.compare.clustered.composite_change_variance`: some
+        respondent answered in both); their standard error and degrees of freedom replace the
+        independent-samples ones.
 
     Returns
     -------
@@ -62,7 +70,12 @@ def composite_change(
     -----
     ``diff = composite_annual − composite_h1``, ``se = sqrt(se_h1² + se_annual²)`` (independent
     samples), Welch–Satterthwaite degrees of freedom from the composites' own degrees of
-    freedom, interval ``diff ± t·se`` and a two-sided t test (Welch 1947).
+    freedom, interval ``diff ± t·se`` and a two-sided t test (Welch 1947).  Each composite's
+    standard error is already design-based where its cycle's forms share respondents
+    (:mod:`evalstats.stats.score.clustered`).  Where some respondent answered in both cycles
+    (``joint``) the change's variance is that of one design of both cycles, with the
+    covariance of a person's two answers, and its degrees of freedom Welch–Satterthwaite over
+    the groups.
     """
     level = check_confidence_level(confidence_level)
     h = h1.assign(unit=h1["unit"].astype(str)).set_index("unit")
@@ -78,6 +91,11 @@ def composite_change(
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(vh + va)
         df = satterthwaite_df(np.stack([vh, va], -1), np.stack([dh, da], -1))
+        if joint is not None and len(joint):
+            j = joint.assign(unit=joint["unit"].astype(str)).set_index("unit").reindex(units)
+            has = j["var_diff"].notna().to_numpy()
+            se = np.where(has, np.sqrt(j["var_diff"].to_numpy(np.float64)), se)
+            df = np.where(has, j["df"].to_numpy(np.float64), df)
         ci = t_interval(diff, se, df, confidence_level=level)
         ok = np.isfinite(diff) & np.isfinite(se) & (se > 0) & (df > 0)
         t = np.where(ok, diff / se, np.nan)
@@ -128,6 +146,10 @@ class CycleChange:
     town : DataFrame
         One row: :func:`evalstats.stats.compare.compare_cycles` of the whole town (every unit,
         group and dimension pooled; one test, so no adjustment): the leaders' brief's change.
+    linked_respondents : int
+        Respondents known to have answered in both cycles (same respondent and group); the
+        comparisons' rows they answered in are estimated from one design of both cycles
+        (:mod:`evalstats.stats.compare.clustered`).  0 without a respondent column.
     """
 
     previous_cycle: str
@@ -137,6 +159,7 @@ class CycleChange:
     comparison: pd.DataFrame = field(repr=False)
     composite_change: pd.DataFrame = field(repr=False)
     town: pd.DataFrame = field(repr=False, default=None)
+    linked_respondents: int = 0
 
 
 def cycle_change(
@@ -169,6 +192,7 @@ def cycle_change(
     True
     """
     info = unit_info(units)
+    designs = {"design_before": before.design, "design_after": after.design}
     comparison = compare_cycles(
         before.counts,
         after.counts,
@@ -178,7 +202,11 @@ def cycle_change(
         alpha=ALPHA,
         confidence_level=confidence_level,
         units=info.reset_index().rename(columns={"unit_name": "name"}),
+        **designs,
     )
+    linked = 0
+    if before.design is not None and after.design is not None:
+        linked = linked_clusters(before.design, after.design)[3]
     return CycleChange(
         previous_cycle=str(before.ranking["cycle"].iloc[0]) if len(before.ranking) else "",
         ranking=before.ranking,
@@ -186,7 +214,10 @@ def cycle_change(
         weak_dimensions=weak_dimensions(before.scores, before.counts, scheme=scheme),
         comparison=_with_names(comparison, info),
         composite_change=composite_change(
-            before.composites, after.composites, confidence_level=confidence_level
+            before.composites,
+            after.composites,
+            confidence_level=confidence_level,
+            joint=linked_composites(before, after),
         ),
         town=compare_cycles(
             before.counts,
@@ -196,7 +227,20 @@ def cycle_change(
             adjust="none",
             alpha=ALPHA,
             confidence_level=confidence_level,
+            **designs,
         ),
+        linked_respondents=int(linked),
+    )
+
+
+def linked_composites(before: CycleScores, after: CycleScores) -> pd.DataFrame:
+    """The units whose composite change is estimated from one design of both cycles
+    (:func:`evalstats.stats.compare.clustered.composite_change_variance`; none without
+    respondents answering in both cycles)."""
+    return composite_change_variance(
+        (before.counts, before.patterns, before.design),
+        (after.counts, after.patterns, after.design),
+        scheme=after.scheme,
     )
 
 
@@ -232,7 +276,12 @@ def weak_units_followup(
     units = weak_units["unit"].astype(str).to_numpy()
     comp_h = h1.composites[h1.composites["unit"].astype(str).isin(units)]
     comp_h = comp_h.set_index(comp_h["unit"].astype(str)).loc[units].reset_index(drop=True)
-    change = composite_change(comp_h, annual.composites, confidence_level=confidence_level)
+    change = composite_change(
+        comp_h,
+        annual.composites,
+        confidence_level=confidence_level,
+        joint=linked_composites(h1, annual),
+    )
     out = change.copy()
     out.insert(1, "unit_name", str_series(weak_units["unit_name"].astype(str).to_numpy()))
     out.insert(2, "series", str_series(weak_units["series"].astype(str).to_numpy()))
@@ -316,6 +365,7 @@ __all__ = [
     "CycleChange",
     "composite_change",
     "cycle_change",
+    "linked_composites",
     "one_cycle_units",
     "weak_units_followup",
 ]

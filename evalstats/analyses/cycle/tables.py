@@ -40,6 +40,7 @@ from evalstats.core.scheme import Scheme
 from evalstats.stats import quality as _quality
 from evalstats.stats.comments import comment_kinds
 from evalstats.stats.compare import group_homogeneity
+from evalstats.stats.design import Design
 from evalstats.stats.multitest import adjust_pvalues
 from evalstats.stats.reliability import alpha_by
 from evalstats.stats.weak import weak_reasons
@@ -269,13 +270,16 @@ def group_differences(
     adjust: str = ADJUST,
     alpha: float = ALPHA,
     by_series: bool = True,
+    design: Design | None = None,
 ) -> pd.DataFrame:
     """χ² homogeneity between respondent groups, per dimension, town-wide and per series.
 
     See ``group_differences`` in the package docstring; the Monte-Carlo p-values (used when
     expected counts are small) draw ``n_resamples`` tables from ``rng``.  ``by_series=False``
     tests town-wide only (the public tier: no group breakdown below the town), and the
-    adjustment runs over those tests.
+    adjustment runs over those tests.  With a ``design`` whose forms share respondents every
+    test is the Rao–Scott design-adjusted one (:func:`evalstats.stats.compare.homogeneity.
+    rao_scott`, ``method = "rao-scott"``).
     """
     info = unit_info(units)
     unit_col = counts["unit"].astype(str)
@@ -294,7 +298,7 @@ def group_differences(
             sub = counts.assign(count=counts["count"].where(unit_col.isin(members), 0))
         for d in scheme.dimension_codes:
             res = group_homogeneity(
-                sub, dimension=d, scheme=scheme, n_resamples=n_resamples, rng=gen
+                sub, dimension=d, scheme=scheme, n_resamples=n_resamples, rng=gen, design=design
             )
             f = res.to_frame()
             f.insert(0, "dimension", d)

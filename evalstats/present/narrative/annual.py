@@ -94,19 +94,32 @@ def changes(a, lang: str = "zh") -> str:
     sc = a.summary["annual"]["significant_changes"]
     tested = int(c["score_pvalue"].notna().sum())
     level = _level(a.options["confidence_level"])
+    # rows estimated from one design of both cycles (respondents who answered in both)
+    joint = int((c["score_test"].astype(str) == "design-t").sum())
     if lang == "zh":
+        both = (
+            f"其中 {joint} 项有同一批评议人两期都参加，改用两期合并设计的 t 区间和检验；"
+            if joint
+            else ""
+        )
         intro = (
             f"逐单位逐项比较年终与上半年（共 {tested} 项）：满意率差值用 Newcombe "
             f"{level} 置信区间，"
-            "得分差值用 Welch t 区间；p 值经 Holm 法校正。校正后满意率显著上升 "
+            f"得分差值用 Welch t 区间；{both}p 值经 Holm 法校正。校正后满意率显著上升 "
             f"{sc['rate_up']} 项、下降 {sc['rate_down']} 项；得分显著上升 {sc['score_up']} 项、"
             f"下降 {sc['score_down']} 项。"
         )
     else:
+        both = (
+            f"; {joint} of them, where the same respondents answered in both cycles, use t "
+            "intervals and tests of one design of both cycles"
+            if joint
+            else ""
+        )
         intro = (
             f"Year end against the half-year, per unit and dimension ({tested} comparisons): "
             f"Newcombe {level} intervals for the satisfied rate, Welch t intervals for the "
-            "score; p-values Holm-adjusted. After adjustment the satisfied rate rose "
+            f"score{both}; p-values Holm-adjusted. After adjustment the satisfied rate rose "
             f"significantly in {sc['rate_up']} and fell in {sc['rate_down']}; the score rose "
             f"in {sc['score_up']} and fell in {sc['score_down']}."
         )

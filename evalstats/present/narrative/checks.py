@@ -44,18 +44,28 @@ def group_differences(a, lang: str = "zh") -> str:
     g = a.tables["group_differences"]
     tested = g[g["pvalue"].notna()]
     sig = tested[tested["significant"].fillna(False).astype(bool)]
+    # forms sharing respondents: every test is the Rao-Scott design-adjusted one
+    rao_scott = len(tested) > 0 and bool((tested["method"] == "rao-scott").all())
     if lang == "zh":
         groups = join_words([escape(g.label_zh) for g in a.scheme.groups], lang)
+        how = "（同一评议人评了多个单位，按评议人聚类作 Rao–Scott 设计校正）" if rao_scott else ""
+        small = "" if rao_scott else "期望频数偏小时用蒙特卡罗 p 值；"
         intro = (
             f"检验各类评议人（{groups}）对同一评议内容的评价等级分布"
-            f"是否一致：全镇及各序列逐项做 χ² 同质性检验，共 {len(tested)} 项；期望频数偏小时"
-            "用蒙特卡罗 p 值；p 值经 Holm 法多重比较校正。"
+            f"是否一致：全镇及各序列逐项做 χ² 同质性检验{how}，共 {len(tested)} 项；{small}"
+            "p 值经 Holm 法多重比较校正。"
         )
     else:
+        how = (
+            " (Rao–Scott adjusted for respondents as clusters: one respondent rated several units)"
+            if rao_scott
+            else ""
+        )
+        small = "" if rao_scott else ", Monte-Carlo p-values where expected counts are small"
         intro = (
             "Do the respondent groups rate a dimension alike? A χ² homogeneity test per "
-            f"dimension, town-wide and per series: {len(tested)} tests, Monte-Carlo p-values "
-            "where expected counts are small, p-values Holm-adjusted."
+            f"dimension, town-wide and per series{how}: {len(tested)} tests{small}, p-values "
+            "Holm-adjusted."
         )
     if not len(sig):
         verdict = (
@@ -230,7 +240,7 @@ def method(a, lang: str = "zh") -> str:
     )
     level = _level(o["confidence_level"])
     sch = s["scheme"]
-    ranking, design = _design_text(s.get("design"), o["n_resamples"], lang)
+    ranking, design = _design_text(s.get("design"), o["n_resamples"], lang, kind=a.kind)
     if lang == "zh":
         text = (
             f"{_labels.rounding_note(lang)}置信水平 {level}；满意率区间用 {escape(ci)}；"
@@ -253,41 +263,57 @@ def method(a, lang: str = "zh") -> str:
     return annex(compose(a, "method", lang, text))
 
 
-def _design_text(design: dict | None, n_resamples, lang: str) -> tuple[str, str]:
+def _design_text(design: dict | None, n_resamples, lang: str, *, kind: str = "") -> tuple[str, str]:
     """The ranking bootstrap's phrase and a paragraph on the sampling design: the sampling
-    unit, how pooled intervals are computed and the design effect (``summary["design"]``,
-    present only when forms share respondents; otherwise every form is its own respondent)."""
+    unit, how pooled intervals, group comparisons and (annual) changes are computed and the
+    design effect (``summary["design"]``, present only when forms share respondents or the
+    same respondents answered in both cycles; otherwise every form is its own respondent)."""
     n = _int(n_resamples)
+    forms_phrase = (
+        f"排名不确定性用 {n} 次测评表重抽样（每张测评表为一个抽样单位），"
+        if lang == "zh"
+        else f"ranking uncertainty from {n} resamples of the forms (each form a sampling unit), "
+    )
     if not design:
-        if lang == "zh":
-            return f"排名不确定性用 {n} 次测评表重抽样（每张测评表为一个抽样单位），", ""
-        return (
-            f"ranking uncertainty from {n} resamples of the forms (each form a sampling unit), ",
-            "",
-        )
+        return forms_phrase, ""
+    linked = _linked_text(design.get("linked_respondents", 0), lang)
+    if design.get("kind") != "respondents":  # only the same respondents in both cycles
+        return forms_phrase, linked
     deff_rate = _format.fixed(design["design_effect_satisfied_rate"], 2)
     deff_score = _format.fixed(design["design_effect_score"], 2)
     resp, forms = _int(design["respondents"]), _int(design["forms"])
     repeated = design.get("repeated_within_unit", False)
+    annual = kind == "annual"
     if lang == "zh":
         units = (
-            "有评议人对同一单位填了多张表，各单位自身的区间也按评议人聚类计算。"
+            "有评议人对同一单位填了多张表，这些单位自身的区间（含综合得分）也按评议人聚类计算，"
+            "其余单位不变。"
             if repeated
             else "各单位自身的区间不变（每人对一个单位只评一张表）。"
         )
+        compare = "各评议人类别之间的差异检验按评议人聚类作了 Rao–Scott 校正。"
+        if annual:
+            compare += "与上半年相比的变化，两期各按其抽样设计计算方差后合并"
+            compare += "。" if linked else "，两期视为相互独立的样本。"
         return f"排名不确定性用 {n} 次评议人重抽样，", (
             f"抽样单位：本期同一评议人对多个单位作了评议（{resp} 名评议人、{forms} 张测评表），"
             "因此以评议人而不是单张测评表为抽样单位。排名的重抽样在各评议人类别内整体抽取评议人，"
             "一人评议的各单位同进同出；全镇、各序列等跨单位汇总的满意率和得分，区间按评议人聚类、"
             f"按评议人类别分层计算。估计的设计效应：满意率 {deff_rate}，得分 {deff_score}，"
             f"即方差分别是把每票当作相互独立时的 {deff_rate} 倍和 {deff_score} 倍。{units}"
+            f"{compare}{linked}"
         )
     units = (
-        "Some respondents gave one unit several forms, so each unit's rates and scores are "
-        "design-based too."
+        "Some respondents gave one unit several forms, so those units' own intervals (the "
+        "composite included) are clustered on their respondents too; other units are unchanged."
         if repeated
         else "Each unit's own intervals are unchanged (one form per respondent and unit)."
     )
+    compare = "Differences between respondent groups are tested with the Rao–Scott adjustment "
+    compare += "for respondents as clusters."
+    if annual:
+        compare += " Changes since the half-year combine each cycle's design-based variance"
+        compare += "." if linked else ", the two cycles taken as independent samples."
     return f"ranking uncertainty from {n} resamples of the respondents, ", (
         f"Sampling unit: the same respondents rated several units ({resp} respondents, "
         f"{forms} forms), so the respondent, not the form, is the sampling unit. The ranking "
@@ -296,7 +322,28 @@ def _design_text(design: dict | None, n_resamples, lang: str) -> tuple[str, str]
         "intervals with respondents as clusters and groups as strata. Estimated design "
         f"effect: {deff_rate} for the satisfied rate and {deff_score} for the score, i.e. the "
         "variance is that many times the variance if every answer were independent. "
-        f"{units}"
+        f"{units} {compare}{' ' + linked if linked else ''}"
+    )
+
+
+def _linked_text(n_linked, lang: str) -> str:
+    """The sentence on respondents who answered in both cycles (annual), or ``""``."""
+    if not n_linked:
+        return ""
+    n = _int(n_linked)
+    if lang == "zh":
+        return (
+            f"有 {n} 名评议人在上半年和年终都参加了评议：凡有他们参与的变化比较（含综合得分的"
+            "变化），把两期合并为一个抽样设计计算（同一人的前后回答计入相关），区间和检验用合并"
+            "设计的 t 分布；某类评议人只有一张表或某项只有一票的单位，其综合得分的变化仍把两期"
+            "当作独立样本。"
+        )
+    return (
+        f"{n} respondents answered in both the half-year and the year-end: every change they "
+        "took part in, the composite's included, is estimated from one design of both cycles "
+        "(a person's answers in the two cycles correlated), with t intervals and tests of that "
+        "design; a unit whose composite borrows a variance (a group of one form or a cell of "
+        "one answer) keeps independent samples for its composite's change."
     )
 
 

@@ -12,7 +12,8 @@ rows:
   (:func:`evalstats.stats.multitest.adjust_pvalues`); units present in only one cycle get a row;
 * :func:`rank_movement` — change of rank and standing between two rankings;
 * :func:`group_homogeneity` / :func:`chi2_homogeneity` — χ² test that respondent groups give
-  the same distribution of levels (Monte-Carlo p-value when expected counts are small);
+  the same distribution of levels (Monte-Carlo p-value when expected counts are small; the
+  Rao–Scott design-adjusted test, :func:`rao_scott`, when forms share respondents);
 * :func:`kruskal_units` / :func:`kruskal_counts` — Kruskal–Wallis across units on the ordinal
   levels, from counts (mid-ranks, ties correction);
 * :func:`mann_whitney_cycles` / :func:`mann_whitney_counts` — Mann–Whitney between two cycles;
@@ -44,6 +45,8 @@ References
        11:375-386.
 .. [9] Fagerland MW, Lydersen S, Laake P (2017). Statistical Analysis of Contingency Tables.
        Chapman & Hall/CRC.
+.. [10] Rao JNK, Scott AJ (1984). On chi-squared tests for multiway contingency tables with
+        cell proportions estimated from survey data. Annals of Statistics 12:46-60.
 
 One module per concept, every public name importable from this package:
 
@@ -52,7 +55,9 @@ One module per concept, every public name importable from this package:
 * ``rates`` — :func:`rate_difference` and its score test;
 * ``cycles`` — :func:`compare_cycles`;
 * ``movement`` — :func:`rank_movement`;
-* ``homogeneity`` — :func:`chi2_homogeneity`, :func:`group_homogeneity`;
+* ``homogeneity`` — :func:`chi2_homogeneity`, :func:`group_homogeneity`, :func:`rao_scott`;
+* ``clustered`` — the design-based variances of :func:`compare_cycles` when forms share
+  respondents or the same respondents answered in both cycles;
 * ``ranktests`` — Kruskal–Wallis and Mann–Whitney from counts;
 * ``trend`` — :func:`trend_test`.
 """
@@ -64,6 +69,7 @@ from evalstats.stats.compare.homogeneity import (
     CHI2_METHODS,
     chi2_homogeneity,
     group_homogeneity,
+    rao_scott,
 )
 from evalstats.stats.compare.movement import MOVEMENT_COLUMNS, rank_movement
 from evalstats.stats.compare.ranktests import (
@@ -106,6 +112,7 @@ __all__ = [
     "mann_whitney_counts",
     "mann_whitney_cycles",
     "rank_movement",
+    "rao_scott",
     "rate_difference",
     "trend_test",
 ]

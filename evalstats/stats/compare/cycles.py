@@ -22,10 +22,13 @@ from scipy import stats
 
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.stats.compare.clustered import DESIGN_TEST, design_change
 from evalstats.stats.compare.rates import rate_score_test, rate_test_name
 from evalstats.stats.compare.tallies import one_cycle, scheme_vectors
+from evalstats.stats.design import Design
 from evalstats.stats.intervals import DIFFERENCE_METHODS, difference_bounds
 from evalstats.stats.multitest import ADJUST_METHODS, adjust_pvalues, check_alpha
+from evalstats.stats.score.cells import Levels
 from evalstats.stats.units import check_units_table
 
 __all__ = ["COMPARE_COLUMNS", "COMPARE_KEYS", "PRESENT", "compare_cycles"]
@@ -138,6 +141,8 @@ def compare_cycles(
     alpha: float = 0.05,
     confidence_level: float = 0.95,
     units: pd.DataFrame | None = None,
+    design_before: Design | None = None,
+    design_after: Design | None = None,
 ) -> pd.DataFrame:
     """Change of the satisfied rate and the score between two cycles, with tests.
 
@@ -163,6 +168,11 @@ def compare_cycles(
     confidence_level : float
     units : DataFrame, optional
         Columns ``unit, series`` (``name`` optional); needed for ``by`` with ``series``.
+    design_before, design_after : Design, optional
+        The cycles' sampling designs (:func:`evalstats.stats.design.respondent_design` of each
+        cycle's forms).  Where forms share respondents, or the same respondents answered in
+        both cycles, the rows' variances are design-based
+        (:mod:`evalstats.stats.compare.clustered`); otherwise they change nothing.
 
     Returns
     -------
@@ -200,6 +210,10 @@ def compare_cycles(
     as ``n_valid / D`` (design effect at its bound, as in :mod:`evalstats.stats.score`), which is
     conservative.
 
+    *Shared respondents* (``design_before`` / ``design_after``): see
+    :mod:`evalstats.stats.compare.clustered`.  Rows estimated from one design of both cycles
+    (linked respondents) name ``design-t`` in ``ci_method``, ``rate_test`` and ``score_test``.
+
     *The family* for the adjustment is the rows of the returned table that have a p-value.
 
     Examples
@@ -233,11 +247,16 @@ def compare_cycles(
     deff = 1.0 if "dimension" in opts.by else float(pooled.n_dimensions)
     cells_b = _cell_stats(pooled.before, valid, satisfied, points, deff)
     cells_a = _cell_stats(pooled.after, valid, satisfied, points, deff)
+    dc = None
+    if design_before is not None or design_after is not None:
+        dc = _design_change(
+            pooled, design_before, design_after, cells_b, cells_a, opts=opts, scheme=scheme
+        )
     columns = _key_columns(pooled, opts.by)
     columns |= _cycle_columns(pooled, cells_b, cells_a)
-    columns |= _rate_change(cells_b, cells_a, opts)
-    columns |= _score_change(cells_b, cells_a, points[valid], opts)
-    columns |= _method_columns(len(pooled.rows), opts)
+    columns |= _rate_change(cells_b, cells_a, opts, dc)
+    columns |= _score_change(cells_b, cells_a, points[valid], opts, dc)
+    columns |= _method_columns(len(pooled.rows), opts, dc)
     ordered = {k: columns[k] for k in [*opts.by, *COMPARE_COLUMNS]}
     return pd.DataFrame(
         {k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in ordered.items()}
@@ -266,6 +285,7 @@ class _Pooled:
     forms_after: np.ndarray
     rows: np.ndarray  # flat key index of each row
     shape: tuple[int, ...]  # sizes of the ``by`` keys
+    series_index: np.ndarray  # series of each unit (position in categories["series"])
     categories: dict  # key -> its categories
     cycle_before: str
     cycle_after: str
@@ -322,7 +342,52 @@ def _pool_cycles(counts_before, counts_after, *, opts: _Options, scheme: Scheme)
         "series": series_cats,
     }
     return _Pooled(
-        S_b[rows], S_a[rows], forms_b[rows], forms_a[rows], rows, shape, categories, cyc_b, cyc_a, D
+        S_b[rows],
+        S_a[rows],
+        forms_b[rows],
+        forms_a[rows],
+        rows,
+        shape,
+        ser_idx,
+        categories,
+        cyc_b,
+        cyc_a,
+        D,
+    )
+
+
+def _design_change(pooled: _Pooled, before, after, cells_b, cells_a, *, opts, scheme):
+    """The rows' design-based variances (:func:`.clustered.design_change`)."""
+    for name, d in (("design_before", before), ("design_after", after)):
+        if d is not None and not isinstance(d, Design):
+            raise TypeError(f"{name} must be a Design; got {type(d).__name__}")
+    by, shape = opts.by, pooled.shape
+    pos = np.full(int(np.prod(shape)) if by else 1, -1, np.int64)
+    pos[pooled.rows] = np.arange(len(pooled.rows))
+
+    def key_of(unit, group, dim):
+        codes = {"unit": unit, "group": group, "dimension": dim}
+        codes["series"] = pooled.series_index[unit]
+        if not by:
+            return np.zeros(len(unit), np.int64)
+        return pos[np.ravel_multi_index(tuple(codes[b] for b in by), shape)]
+
+    row_unit = None
+    if "unit" in by:
+        row_unit = np.unravel_index(pooled.rows, shape)[by.index("unit")]
+    return design_change(
+        before,
+        after,
+        cycles=(pooled.cycle_before, pooled.cycle_after),
+        units=pooled.categories["unit"],
+        key_of=key_of,
+        row_unit=row_unit,
+        nrow=len(pooled.rows),
+        by_unit="unit" in by,
+        lv=Levels(scheme),
+        level=opts.level,
+        n_valid=(cells_b[0], cells_a[0]),
+        rate=(cells_b[2], cells_a[2]),
     )
 
 
@@ -358,15 +423,22 @@ def _significant(adj, p):
     return s
 
 
-def _rate_change(cells_b, cells_a, opts: _Options) -> dict:
+def _rate_change(cells_b, cells_a, opts: _Options, dc=None) -> dict:
     """Difference of satisfied rates (after − before) on effective counts, with its test."""
     nv_b, _k_b, r_b, _s_b, _v_b, ne_b = cells_b
     nv_a, _k_a, r_a, _s_a, _v_a, ne_a = cells_a
+    if dc is not None:  # a cycle with a design-based variance: its effective answers
+        ne_b = np.where(dc.used_before & ~dc.joint, dc.n_eff_before, ne_b)
+        ne_a = np.where(dc.used_after & ~dc.joint, dc.n_eff_after, ne_a)
     with np.errstate(invalid="ignore"):
         ke_a = np.where(nv_a > 0, r_a * ne_a, np.nan)
         ke_b = np.where(nv_b > 0, r_b * ne_b, np.nan)
     low, high = difference_bounds(ke_a, ne_a, ke_b, ne_b, method=opts.method, level=opts.level)
     rate_z, rate_p = rate_score_test(ke_a, ne_a, ke_b, ne_b, opts.method)
+    if dc is not None and dc.joint.any():
+        j = _design_t(r_a - r_b, dc.var_diff_rate, dc.df_diff, opts.level, span=1.0)
+        low, high = np.where(dc.joint, j[0], low), np.where(dc.joint, j[1], high)
+        rate_z, rate_p = np.where(dc.joint, j[2], rate_z), np.where(dc.joint, j[3], rate_p)
     rate_adj = adjust_pvalues(rate_p, method=opts.adjust, alpha=opts.alpha)
     return {
         "rate_diff": r_a - r_b,
@@ -379,7 +451,7 @@ def _rate_change(cells_b, cells_a, opts: _Options) -> dict:
     }
 
 
-def _score_change(cells_b, cells_a, valid_points, opts: _Options) -> dict:
+def _score_change(cells_b, cells_a, valid_points, opts: _Options, dc=None) -> dict:
     """Difference of scores (after − before): Welch's t interval and test."""
     _nv_b, _k_b, _r_b, s_b, v_b, ne_b = cells_b
     _nv_a, _k_a, _r_a, s_a, v_a, ne_a = cells_a
@@ -387,8 +459,12 @@ def _score_change(cells_b, cells_a, valid_points, opts: _Options) -> dict:
     score_diff = s_a - s_b
     with np.errstate(invalid="ignore", divide="ignore"):
         va, vb = v_a / ne_a, v_b / ne_b
-        se = np.sqrt(va + vb)
         df_a, df_b = ne_a - 1, ne_b - 1
+        if dc is not None:  # a cycle with a design-based variance: its variance and df
+            ind_b, ind_a = dc.used_before & ~dc.joint, dc.used_after & ~dc.joint
+            vb, df_b = np.where(ind_b, dc.var_score_before, vb), np.where(ind_b, dc.df_before, df_b)
+            va, df_a = np.where(ind_a, dc.var_score_after, va), np.where(ind_a, dc.df_after, df_a)
+        se = np.sqrt(va + vb)
         welch_df = np.where(se > 0, (va + vb) ** 2 / (va**2 / df_a + vb**2 / df_b), np.inf)
         ok = np.isfinite(se) & (df_a > 0) & (df_b > 0) & np.isfinite(score_diff)
         q = stats.t.ppf(1 - (1 - level) / 2, np.where(ok & (se > 0), welch_df, 1.0))
@@ -402,6 +478,12 @@ def _score_change(cells_b, cells_a, valid_points, opts: _Options) -> dict:
             tested, 2 * stats.t.sf(np.abs(t_stat), np.where(tested, welch_df, 1)), np.nan
         )
         welch_df = np.where(tested, welch_df, np.nan)
+    if dc is not None and dc.joint.any():
+        span = valid_points.max() - valid_points.min()
+        j = _design_t(score_diff, dc.var_diff_score, dc.df_diff, level, span=span)
+        s_low, s_high = np.where(dc.joint, j[0], s_low), np.where(dc.joint, j[1], s_high)
+        t_stat, t_p = np.where(dc.joint, j[2], t_stat), np.where(dc.joint, j[3], t_p)
+        welch_df = np.where(dc.joint, np.where(np.isfinite(j[3]), dc.df_diff, np.nan), welch_df)
     score_adj = adjust_pvalues(t_p, method=opts.adjust, alpha=opts.alpha)
     return {
         "score_before": s_b,
@@ -417,13 +499,34 @@ def _score_change(cells_b, cells_a, valid_points, opts: _Options) -> dict:
     }
 
 
-def _method_columns(n: int, opts: _Options) -> dict:
-    """The level, methods and alpha, repeated on every row."""
+def _design_t(diff, var, df, level, *, span):
+    """``diff ± t_df·se`` cut to ``±span``, ``t = diff/se`` and its two-sided p-value (rows
+    estimated from one design of both cycles)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(var)
+        ok = np.isfinite(diff) & np.isfinite(se) & (df >= 1)
+        q = stats.t.ppf(1 - (1 - level) / 2, np.where(ok, df, 1.0))
+        half = np.where(se > 0, q * se, 0.0)
+        low = np.where(ok, np.maximum(diff - half, -span), np.nan)
+        high = np.where(ok, np.minimum(diff + half, span), np.nan)
+        tested = ok & (se > 0)
+        t = np.where(tested, diff / se, np.nan)
+        p = np.where(tested, 2 * stats.t.sf(np.abs(t), np.where(tested, df, 1.0)), np.nan)
+    return low, high, t, p
+
+
+def _method_columns(n: int, opts: _Options, dc=None) -> dict:
+    """The level, methods and alpha, repeated on every row (``design-t`` on rows estimated
+    from one design of both cycles)."""
+    joint = np.zeros(n, bool) if dc is None else dc.joint
+    ci_method = np.where(joint, DESIGN_TEST, opts.method)
+    rate_test = np.where(joint, DESIGN_TEST, rate_test_name(opts.method))
+    score_test = np.where(joint, DESIGN_TEST, "welch-t")
     return {
         "confidence_level": np.full(n, opts.level),
-        "ci_method": pd.Series([opts.method] * n, dtype="str"),
-        "rate_test": pd.Series([rate_test_name(opts.method)] * n, dtype="str"),
-        "score_test": pd.Series(["welch-t"] * n, dtype="str"),
+        "ci_method": pd.Series(ci_method, dtype="str"),
+        "rate_test": pd.Series(rate_test, dtype="str"),
+        "score_test": pd.Series(score_test, dtype="str"),
         "adjust_method": pd.Series([opts.adjust] * n, dtype="str"),
         "alpha": np.full(n, opts.alpha),
     }

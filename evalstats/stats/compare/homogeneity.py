@@ -28,8 +28,9 @@ from evalstats.stats.compare.tallies import (
     scheme_vectors,
     unit_mask,
 )
+from evalstats.stats.design import Design
 
-__all__ = ["CHI2_METHODS", "chi2_homogeneity", "group_homogeneity"]
+__all__ = ["CHI2_METHODS", "chi2_homogeneity", "group_homogeneity", "rao_scott"]
 
 CHI2_METHODS = ("auto", "asymptotic", "monte-carlo")
 _NAN = float("nan")
@@ -158,6 +159,7 @@ def group_homogeneity(
     method: str = "auto",
     n_resamples: int = 10_000,
     rng=None,
+    design: Design | None = None,
 ) -> TestResult:
     """Do the respondent groups give the same distribution of levels? (χ² homogeneity)
 
@@ -175,6 +177,11 @@ def group_homogeneity(
     scheme : Scheme, path or None
     method, n_resamples, rng
         As :func:`chi2_homogeneity`.
+    design : Design, optional
+        The sampling design of the same forms (:func:`evalstats.stats.design.respondent_design`).
+        When forms share respondents the answers of one respondent to several units are not
+        independent: the test is then :func:`rao_scott` (``method = "rao-scott"``).  Otherwise
+        it changes nothing.
 
     Returns
     -------
@@ -191,10 +198,150 @@ def group_homogeneity(
     """
     scheme = resolve_scheme(scheme)
     d = dimension_index(dimension, scheme, "group_homogeneity")
-    dense, _cyc, units_list = one_cycle(counts, "counts", scheme, cycle)
+    dense, cyc_name, units_list = one_cycle(counts, "counts", scheme, cycle)
     valid, _sat, _pts = scheme_vectors(scheme)
     sel = unit_mask(units_list, unit)
     t = dense[sel][:, :, d, :][:, :, valid].sum(axis=0)  # [group, valid level]
     groups = tuple(g for g, row in zip(scheme.group_codes, t, strict=True) if row.sum() > 0)
-    res = chi2_homogeneity(t, method=method, n_resamples=n_resamples, rng=rng)
+    if design is not None and not isinstance(design, Design):
+        raise TypeError(f"design must be a Design; got {type(design).__name__}")
+    if design is not None and design.shared:
+        cyc = cyc_name
+        chosen = [u for u, k, n in zip(units_list, sel, dense.sum(axis=(1, 2, 3)), strict=True)
+                  if k and n > 0]  # fmt: skip
+        res = _design_table(design, t, cycle=cyc, units=chosen, dim=d, scheme=scheme)
+    else:
+        res = chi2_homogeneity(t, method=method, n_resamples=n_resamples, rng=rng)
     return replace_result(res, labels=groups)
+
+
+def _design_table(design: Design, t, *, cycle, units, dim, scheme):
+    """:func:`rao_scott` of the groups × valid levels table ``t`` from the design's answers."""
+    valid, _sat, _pts = scheme_vectors(scheme)
+    cyc_ok = (np.array([str(c) for c in design.cycles], object) == str(cycle))[design.cyc]
+    unit_ok = np.isin(np.array([str(u) for u in design.units], object), units)[design.unit]
+    code = design.levels[:, dim]
+    pos = np.cumsum(valid) - 1  # a valid level's column
+    keep = cyc_ok & unit_ok & valid[code]
+    G, L = t.shape
+    cell = design.group[keep] * L + pos[code[keep]]
+    got = np.bincount(cell, weights=design.count[keep], minlength=G * L).reshape(G, L)
+    if not np.array_equal(np.rint(got), t):
+        raise ValueError("design does not match counts: the groups × levels table differs")
+    return rao_scott(
+        cell, design.cluster[keep], design.count[keep], stratum=design.stratum, shape=(G, L)
+    )
+
+
+def rao_scott(cell, cluster, count, *, stratum, shape) -> TestResult:
+    """Rao–Scott design-adjusted χ² test of homogeneity from clustered answers.
+
+    Parameters
+    ----------
+    cell : int array
+        Each observation's cell of the ``r × c`` table (``row * c + column``).
+    cluster : int array
+        Each observation's cluster (respondent).
+    count : array
+        Each observation's weight (forms).
+    stratum : int array
+        The stratum of every cluster of the design (``stratum[c]``); all of them count in
+        ``n_h``, as for a domain of the whole design.
+    shape : (int, int)
+
+    Returns
+    -------
+    TestResult
+        ``test="chi2_homogeneity"``, ``method="rao-scott"``: ``statistic`` the F statistic
+        ``X² / tr(Δ)``, ``df`` its numerator degrees of freedom ``d₀ = tr(Δ)² / tr(Δ²)`` (the
+        denominator's, ``d₀·ν``, in ``note``), ``effect_size`` Cramér's V of ``X²``.
+
+    Notes
+    -----
+    ``X²`` is Pearson's statistic of the table; ``Δ = (C'D⁻¹C/N)⁻¹ C'D⁻¹VD⁻¹C`` with ``p`` the
+    cell proportions, ``D = diag(p)``, ``C`` a basis of the interaction contrasts (the
+    saturated model's interaction columns less their projection on the main effects) and
+    ``V`` the linearised (respondents as clusters, groups as strata) covariance of ``p``;
+    ``ν`` the clusters with an answer minus their strata.  The p-value is that of
+    ``F(d₀, d₀·ν)`` — Rao & Scott (1984), as R ``survey::svychisq(~group + level, design)``
+    (its default ``statistic = "F"``; Lumley 2010, ch. 6).
+
+    References
+    ----------
+    .. [1] Rao JNK, Scott AJ (1984). On chi-squared tests for multiway contingency tables
+           with cell proportions estimated from survey data. Annals of Statistics 12:46-60.
+    .. [2] Lumley T (2010). Complex Surveys: A Guide to Analysis Using R. Wiley.
+
+    Examples
+    --------
+    >>> r = rao_scott(np.array([0, 1, 2, 3, 0, 3]), np.arange(6), np.ones(6),
+    ...     stratum=np.zeros(6, int), shape=(2, 2))
+    >>> r.method, r.df
+    ('rao-scott', 1.0)
+    """
+    cell = np.asarray(cell, np.int64)
+    cluster = np.asarray(cluster, np.int64)
+    count = np.asarray(count, float)
+    stratum = np.asarray(stratum, np.int64)
+    r0, c0 = shape
+    t = np.bincount(cell, weights=count, minlength=r0 * c0).reshape(r0, c0)
+    rows, cols = t.sum(axis=1) > 0, t.sum(axis=0) > 0
+    r, c = int(rows.sum()), int(cols.sum())
+    N = float(t.sum())
+    if r < 2 or c < 2:
+        note = "fewer than two non-empty rows or columns: nothing to compare"
+        df = float(max(r - 1, 0) * max(c - 1, 0))
+        return TestResult("chi2_homogeneity", _NAN, _NAN, df, "rao-scott", int(N),
+                          effect_size_name="cramers_v", note=note)  # fmt: skip
+    # the cells of the non-empty rows and columns, in row-major order
+    new_of = np.full(r0 * c0, -1, np.int64)
+    keep = np.outer(rows, cols).ravel()
+    new_of[keep] = np.arange(r * c)
+    k = new_of[cell]
+    tt = t[rows][:, cols]
+    p = tt.ravel() / N
+    expected = np.outer(tt.sum(axis=1), tt.sum(axis=0)) / N
+    x2 = float(((tt - expected) ** 2 / expected).sum())
+    # linearised covariance of p: z_i = (counts_i − p·m_i) / N per cluster
+    ucl, inv = np.unique(cluster, return_inverse=True)
+    inv = inv.ravel()
+    Zc = np.zeros((len(ucl), r * c))
+    np.add.at(Zc, (inv, k), count)
+    Z = (Zc - np.outer(Zc.sum(axis=1), p)) / N
+    n_strata = int(stratum.max()) + 1
+    n_h = np.bincount(stratum, minlength=n_strata).astype(float)
+    h = stratum[ucl]
+    V = np.zeros((r * c, r * c))
+    for s in np.unique(h):
+        Zh = Z[h == s]
+        if n_h[s] > 1:
+            tot = Zh.sum(axis=0)
+            V += n_h[s] / (n_h[s] - 1) * (Zh.T @ Zh - np.outer(tot, tot) / n_h[s])
+    nu = float(len(ucl) - len(np.unique(h)))
+    # interaction contrasts orthogonal to the main effects (R: qr.resid(qr(X1), X12[, int]))
+    ri, ci = np.divmod(np.arange(r * c), c)
+    R_ = (ri[:, None] == np.arange(1, r)).astype(float)
+    C_ = (ci[:, None] == np.arange(1, c)).astype(float)
+    X1 = np.column_stack([np.ones(r * c), R_, C_])
+    X12 = (R_[:, :, None] * C_[:, None, :]).reshape(r * c, -1)
+    Cm = X12 - X1 @ np.linalg.lstsq(X1, X12, rcond=None)[0]
+    iD = np.diag(np.where(p > 0, 1 / np.where(p > 0, p, 1), 0.0))
+    denom = Cm.T @ (iD / N) @ Cm
+    numr = Cm.T @ iD @ V @ iD @ Cm
+    delta = np.linalg.solve(denom, numr)
+    tr = float(np.trace(delta))
+    d0 = tr**2 / float(np.trace(delta @ delta))
+    F = x2 / tr
+    pval = float(stats.f.sf(F, d0, d0 * nu)) if nu > 0 else _NAN
+    v = math.sqrt(x2 / (N * (min(r, c) - 1)))
+    return TestResult(
+        "chi2_homogeneity",
+        F,
+        pval,
+        d0,
+        "rao-scott",
+        round(N),
+        effect_size=v,
+        effect_size_name="cramers_v",
+        note=f"X2 = {x2:.6g}, denominator df = {d0 * nu:.6g}",
+    )

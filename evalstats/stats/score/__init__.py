@@ -56,8 +56,12 @@ the Korn & Graubard (1998) effective sample size ``n* = p(1−p)/v · (t_{n−1}
 valid answers), capped at ``n_valid``; with ``method="clopper-pearson"`` this is
 ``svyciprop(method = "beta")``.  ``tests/reference/survey_cluster.py`` holds the R values.
 Rows of one unit keep the intervals above when each respondent gives the unit at most one form
-(then the unit's answers are one per respondent); if a respondent gave a unit several forms,
-every row is design-based.  Without shared respondents nothing changes.
+(then the unit's answers are one per respondent).  A unit to which some respondent gave several
+forms has every row of its own — cells, pooled rows, weighted scores and the composite —
+computed with its respondents as the sample (respondents as clusters; for the composite, the
+groups as strata; :mod:`evalstats.stats.score.clustered`); with one form per respondent these
+are the formulas above, so every other unit keeps its numbers exactly.  Without shared
+respondents nothing changes.
 
 *Groups of one.*  A unit often has a single 人大代表 form: a cell with one valid answer has no
 variance of its own.  For weighted scores and composites it borrows the pooled within-unit

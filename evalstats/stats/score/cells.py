@@ -227,7 +227,8 @@ def cell_level(dense, scheme):
     A cell with a single valid answer has no variance of its own; it borrows the pooled
     within-unit variance of its group × dimension over the cycle's units,
     ``Σ_u ss_u / Σ_u (n_u − 1)`` (units with two or more answers), with those degrees of
-    freedom (``borrowed`` marks such cells).
+    freedom (``borrowed`` marks such cells; ``var_pooled`` and ``df_pooled`` hold the
+    pooled variance of one answer and its degrees of freedom for every cell).
 
     Examples
     --------
@@ -253,6 +254,8 @@ def cell_level(dense, scheme):
         st["var_mean"] = var_answer / nv
     st["df_cell"] = np.where(borrowed, df_p, nv - 1)
     st["borrowed"] = borrowed
+    st["var_pooled"] = np.broadcast_to(s2_p, nv.shape)  # one answer's borrowed variance
+    st["df_pooled"] = np.broadcast_to(df_p, nv.shape)
     return st, lv
 
 

@@ -16,10 +16,16 @@ import pandas as pd
 
 from evalstats.core.options import check_confidence_level
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.stats.design import Design
 from evalstats.stats.intervals import (
     satterthwaite_df,
 )
 from evalstats.stats.score.cells import cell_level, dense_tally, pattern_arrays, score_ci, series_of
+from evalstats.stats.score.clustered import (
+    clustered_cells,
+    clustered_composite_terms,
+    unit_repeats,
+)
 from evalstats.stats.score.weighting import weighted_arrays
 from evalstats.stats.units import check_units_table
 
@@ -39,14 +45,18 @@ COMPOSITE_COLUMNS = [
 ]
 
 
-def composite_arrays(dense, cycles, unit_cats, scheme, patterns):
+def composite_arrays(dense, cycles, unit_cats, scheme, patterns, *, design=None):
     """Composite, its variance and df per (cycle, unit); also the pieces for flags.
 
     Returns a dict: ``composite``, ``var``, ``df`` (``[cycle, unit]``); ``st`` and ``lv`` of
     :func:`~evalstats.stats.score.cells.cell_level`; ``ws`` (weighted scores), ``missing``,
-    ``has_d`` and ``borrowed_g`` for the flags of :func:`composites`.  With ``patterns`` the
-    variance is the form-level linearisation variance, else the perfect-correlation bound (see
-    :mod:`evalstats.stats.score`).
+    ``has_d`` and ``borrowed_g`` for the flags of :func:`composites`; ``weights``
+    ``[cycle, unit, group, dimension]``, the weight of each cell score in the composite.  With
+    ``patterns`` the variance is the form-level linearisation variance, else the
+    perfect-correlation bound (see :mod:`evalstats.stats.score`).  With a ``design`` in which
+    some respondent gave a unit
+    several forms, that unit's cells and composite are respondent-clustered
+    (:mod:`evalstats.stats.score.clustered`); every other unit is unchanged.
 
     Examples
     --------
@@ -60,6 +70,9 @@ def composite_arrays(dense, cycles, unit_cats, scheme, patterns):
     0
     """
     st, lv = cell_level(dense, scheme)
+    rep = unit_repeats(design, cycles, unit_cats)
+    if rep.any():
+        st = clustered_cells(st, lv, design=design, cycles=cycles, units=unit_cats, rep=rep)
     ws, _var_ws, _, a, missing = weighted_arrays(st, scheme)
     v = np.array([scheme.dimension_weights[d] for d in scheme.dimension_codes], float)
     has_d = np.isfinite(ws)  # [C, U, D]
@@ -90,6 +103,12 @@ def composite_arrays(dense, cycles, unit_cats, scheme, patterns):
         flat = (cyc * U + unit) * G + group
         zz = np.bincount(flat, weights=cnt * z * z, minlength=C * U * G).reshape(C, U, G)
         n_g = dense[..., 0, :].sum(-1).astype(float)  # forms per (cycle, unit, group)
+        if rep.any():  # respondents, not forms, in the units where one gave several forms
+            zz_r, n_r = clustered_composite_terms(
+                c, st, lv, design=design, cycles=cycles, units=unit_cats, rep=rep, dense=dense
+            )
+            zz = np.where(rep[:, :, None], zz_r, zz)
+            n_g = np.where(rep[:, :, None], n_r, n_g)
         used = (c > 0).any(-1)
         # a group with one form, or a cell with one answer, has no variance of its own: use
         # the perfect-correlation bound with the borrowed (pooled) cell variances
@@ -114,6 +133,7 @@ def composite_arrays(dense, cycles, unit_cats, scheme, patterns):
         "var": var,
         "df": df,
         "lv": lv,
+        "weights": c,
     }
 
 
@@ -139,6 +159,7 @@ def composites(
     scheme: Scheme | None = None,
     confidence_level: float = 0.95,
     patterns: pd.DataFrame | None = None,
+    design: Design | None = None,
 ) -> pd.DataFrame:
     """Dimension-weighted composite per cycle × unit, with an interval and flags.
 
@@ -157,6 +178,10 @@ def composites(
         Answer-pattern counts of the same forms: the interval then uses the form-level
         variance of each form's contribution to the composite (recommended).  Without them the
         five answers of a form are taken as perfectly correlated (a conservative bound).
+    design : Design, optional
+        The sampling design of the same forms (:func:`evalstats.stats.design.respondent_design`).
+        A unit to which some respondent gave several forms gets a respondent-clustered
+        interval (:mod:`evalstats.stats.score.clustered`); otherwise it changes nothing.
 
     Returns
     -------
@@ -185,7 +210,7 @@ def composites(
     units_df = check_units_table(units)
     dense, cycles, unit_cats = dense_tally(counts, scheme)
     series_of(unit_cats, units_df, dense, scheme)  # every unit with forms has a row
-    r = composite_arrays(dense, cycles, unit_cats, scheme, patterns)
+    r = composite_arrays(dense, cycles, unit_cats, scheme, patterns, design=design)
     return _composite_frame(
         r, dense, cycles, unit_cats, units_df=units_df, scheme=scheme, level=level
     )

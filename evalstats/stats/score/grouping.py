@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
@@ -23,7 +22,14 @@ from evalstats.counts.tally import (
     categorical_from_codes,
     string_array,
 )
-from evalstats.stats.design import Design, answer_arrays, design_variance
+from evalstats.stats.design import (
+    Design,
+    answer_arrays,
+    design_positions,
+    design_variance,
+    korn_graubard,
+    repeated_units,
+)
 from evalstats.stats.intervals import (
     PROPORTION_METHODS,
     proportion_bounds,
@@ -36,6 +42,7 @@ from evalstats.stats.score.cells import (
     score_ci,
     series_of,
 )
+from evalstats.stats.score.clustered import clustered_rows
 from evalstats.stats.units import check_units_table
 
 GROUPING_KEYS = ("cycle", "unit", "group", "dimension", "series")
@@ -251,11 +258,11 @@ def grouped_metrics(
         rows, pooled=pooled, patterns=patterns, design=design, level=level
     )
     with np.errstate(invalid="ignore", divide="ignore"):
-        k_eff = st["satisfied_rate"] * n_eff if effective else st["k_satisfied"]
+        k_eff = np.where(effective, st["satisfied_rate"] * n_eff, st["k_satisfied"])
     low, high = proportion_bounds(np.where(nv > 0, k_eff, np.nan), n_eff, method, level)
-    if effective:  # effective counts: keep the interval around the rate
-        low = np.minimum(low, st["satisfied_rate"])
-        high = np.maximum(high, st["satisfied_rate"])
+    # effective counts: keep the interval around the rate
+    low = np.where(effective, np.minimum(low, st["satisfied_rate"]), low)
+    high = np.where(effective, np.maximum(high, st["satisfied_rate"]), high)
     s_low, s_high = score_ci(st["score"], se, df, level, lv)
     rows = np.flatnonzero(present)
     out = {}
@@ -337,12 +344,21 @@ def _variances(rows: dict, *, pooled, patterns, design, level):
     """Standard error of the score, degrees of freedom, effective answers of the satisfied
     rate and whether they are effective (not counted) answers, per row: answers independent
     (one dimension), forms as clusters (pooled dimensions), or the design's respondents."""
+    se, df, n_eff, effective = _form_variances(rows, pooled=pooled, patterns=patterns)
+    shared = design is not None and design.shared
+    if shared and "unit" not in rows["by"]:
+        se, df, n_eff = _design_rows(design, **rows, level=level)
+        return se, df, n_eff, np.ones(rows["nkeys"], bool)
+    effective = np.full(rows["nkeys"], effective)
+    if shared and design.repeated_within_unit:
+        return _repeated_unit_rows(design, rows, (se, df, n_eff, effective), level=level)
+    return se, df, n_eff, effective
+
+
+def _form_variances(rows: dict, *, pooled, patterns):
+    """:func:`_variances` without shared respondents (every form its own respondent)."""
     st, D = rows["st"], len(rows["scheme"].dimension_codes)
     nv = st["n_valid"].astype(float)
-    shared = design is not None and design.shared
-    if shared and ("unit" not in rows["by"] or design.repeated_within_unit):
-        se, df, n_eff = _design_rows(design, **rows, level=level)
-        return se, df, n_eff, True
     if not pooled:
         return np.sqrt(st["var_answer"] / nv), nv - 1, nv, False
     if patterns is None:
@@ -355,16 +371,43 @@ def _variances(rows: dict, *, pooled, patterns, design, level):
     return se, df, n_eff, True
 
 
+def _repeated_unit_rows(design, rows: dict, form_rows, *, level):
+    """``form_rows`` with the rows of the units to which a respondent gave several forms
+    respondent-clustered (:mod:`evalstats.stats.score.clustered`)."""
+    se, df, n_eff, effective = form_rows
+    by, shape, nkeys, ser_idx = rows["by"], rows["shape"], rows["nkeys"], rows["ser_idx"]
+    cycles, unit_cats = rows["cycles"], rows["unit_cats"]
+    rep = repeated_units(design, cycles, unit_cats)
+    codes = dict(zip(by, np.unravel_index(np.arange(nkeys), shape), strict=True))
+    rep_row = rep[codes["cycle"], codes["unit"]] if "cycle" in by else rep.any(0)[codes["unit"]]
+    if not rep_row.any():
+        return se, df, n_eff, effective
+
+    def key_of(cyc, unit, group, dim):
+        c = {"cycle": cyc, "unit": unit, "group": group, "dimension": dim, "series": ser_idx[unit]}
+        mapped = c["series"] >= 0 if "series" in by else np.ones(len(unit), bool)
+        key = np.ravel_multi_index(tuple(np.where(mapped, c[b], 0) for b in by), shape)
+        return np.where(mapped, key, -1)
+
+    var_y, df_r, var_s = clustered_rows(
+        design, cycles, unit_cats, rows["lv"], key_of=key_of, nkeys=nkeys
+    )
+    st = rows["st"]
+    n_eff_r = korn_graubard(st["satisfied_rate"], st["n_valid"], var_s, df_r, level)
+    return (
+        np.where(rep_row, np.sqrt(var_y), se),
+        np.where(rep_row, df_r, df),
+        np.where(rep_row, n_eff_r, n_eff),
+        effective | rep_row,
+    )
+
+
 def _design_rows(design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level):
     """Design-based standard error of the score, degrees of freedom and the effective number
     of answers of the satisfied rate, per row (package docstring, *Shared respondents*)."""
     row, dim, y, m, s = answer_arrays(design, lv)
-    cmap = pd.Index([str(c) for c in cycles]).get_indexer([str(c) for c in design.cycles])
-    umap = pd.Index([str(u) for u in unit_cats]).get_indexer([str(u) for u in design.units])
-    cyc = cmap[design.cyc[row]] if len(cmap) else design.cyc[row]
-    unit = umap[design.unit[row]] if len(umap) else design.unit[row]
-    if (cyc < 0).any() or (unit < 0).any():
-        raise ValueError("design does not match counts: cycles or units differ")
+    cyc, unit = design_positions(design, cycles, unit_cats)
+    cyc, unit = cyc[row], unit[row]
     codes = {
         "cycle": cyc,
         "unit": unit,
@@ -384,15 +427,7 @@ def _design_rows(design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, l
     M = np.bincount(key[key >= 0], weights=m[key >= 0], minlength=nkeys)
     if not np.array_equal(np.rint(M).astype(np.int64), st["n_valid"]):
         raise ValueError("design does not match counts: valid answers per row differ")
-    nv = st["n_valid"].astype(float)
-    P = st["satisfied_rate"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # Korn & Graubard (1998): effective n, adjusted to the design's degrees of freedom
-        alpha = 1 - level
-        adj = (special.stdtrit(nv - 1, 1 - alpha / 2) / special.stdtrit(df, 1 - alpha / 2)) ** 2
-        binom = P * (1 - P)
-        n_eff = np.where((binom > 0) & (var_s > 0), np.minimum(nv, binom / var_s * adj), nv)
-        n_eff = np.where(df >= 1, n_eff, np.nan)
+    n_eff = korn_graubard(st["satisfied_rate"], st["n_valid"], var_s, df, level)
     return np.sqrt(var_y), df, n_eff
 
 

@@ -199,7 +199,7 @@ def _with_weighted_scores(out: pd.DataFrame, t: _Tally) -> pd.DataFrame:
     """Weighted scores (unit × dimension rows) and composites (unit rows) in the
     ``weighted_score`` columns; NaN elsewhere."""
     scheme, level = t.scheme, t.level
-    r = composite_arrays(t.dense, t.cycles, t.unit_cats, scheme, t.patterns)
+    r = composite_arrays(t.dense, t.cycles, t.unit_cats, scheme, t.patterns, design=t.design)
     st, lv = r["st"], r["lv"]
     ws, var, df, _, _ = weighted_arrays(st, scheme)
     w_low, w_high = score_ci(ws, np.sqrt(var), df, level, lv)
