@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import platform
 from fractions import Fraction
 from pathlib import Path
 
@@ -711,3 +712,47 @@ def test_demo_alpha_runs_and_is_in_unit_interval(demo):
     assert ok.any()
     assert t.loc[ok, "alpha"].between(0, 1).all()
     assert alpha_sentence(res).startswith("五项评议内容的内部一致性 α = ")
+
+
+# ---------------------------------------------------------------- the same bits on any processor
+_ALPHA_BITS = """
+import numpy as np, pandas as pd
+from evalstats.stats.reliability import cronbach_alpha
+rng = np.random.default_rng(3)
+x = rng.integers(0, 5, size=(3000, 5)).astype(float) * 20.0 / 3
+x[rng.random(x.shape) < 0.05] = np.nan
+items = pd.DataFrame(x, columns=list("ABCDE"))
+w = rng.integers(1, 4, size=3000)
+for policy in ("listwise", "pairwise"):
+    r = cronbach_alpha(items, weights=w, nan_policy=policy)
+    print(float(r.alpha).hex(), float(r.ci_low).hex(), float(r.ci_high).hex())
+    print(r.items.drop(columns="item").to_numpy(float).tobytes().hex())
+"""
+
+
+@pytest.mark.skipif(
+    platform.machine().lower() not in ("x86_64", "amd64"),
+    reason="OpenBLAS core types are named for x86-64",
+)
+def test_alpha_is_the_same_bits_whichever_blas_kernel():
+    # OpenBLAS picks its matrix kernel by processor at run time, and its kernels sum in
+    # different orders: alpha computed with matrix products differed in its last digit between
+    # two machines (the golden reliability table).  The sums are exact now: the kernels of an
+    # old (Prescott: SSE3) and a newer (Haswell: AVX2) processor give the same bits.
+    import os
+    import subprocess
+    import sys
+
+    out = []
+    for core in ("Prescott", "Haswell"):
+        env = {**os.environ, "OPENBLAS_CORETYPE": core, "OPENBLAS_NUM_THREADS": "1"}
+        done = subprocess.run(
+            [sys.executable, "-c", _ALPHA_BITS],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        out.append(done.stdout)
+    assert out[0] == out[1]

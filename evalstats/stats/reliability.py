@@ -22,6 +22,7 @@ References
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -188,21 +189,36 @@ def _collapse(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _covariance(x: np.ndarray, w: np.ndarray):
     """Pairwise-complete weighted covariance (ddof=1), item means, item counts, pair counts.
 
-    With no NaN in ``x`` this is the ordinary covariance matrix.
+    With no NaN in ``x`` this is the ordinary covariance matrix.  The sums of products are
+    exact sums of the rounded products (:func:`_exact_cross`), not BLAS products: a matrix
+    product sums in an order that depends on the processor (OpenBLAS picks its kernel at run
+    time), which changed the published alpha in its last digit between two machines.
     """
     present = ~np.isnan(x)
     m = present.astype(np.float64)
     wm = m * w[:, None]
     n_item = wm.sum(axis=0)
+    xw = np.where(present, x, 0.0) * w[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(present, x, 0.0).T @ w / n_item
+        mean = np.array([math.fsum(col) for col in xw.T]) / n_item
     xc = np.where(present, x - mean, 0.0)  # centred: keeps the sums small and exact-ish
-    pair_n = m.T @ wm  # forms answering both i and j
-    s = (xc * w[:, None]).T @ m  # s[i, j] = Σ w x_i over forms answering both
-    p = (xc * w[:, None]).T @ xc
+    pair_n = m.T @ wm  # forms answering both i and j (whole numbers: exact in any order)
+    xcw = xc * w[:, None]
+    s = _exact_cross(xcw, m)  # s[i, j] = Σ w x_i over forms answering both
+    p = _exact_cross(xcw, xc)
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = (p - s * s.T / pair_n) / (pair_n - 1.0)
     return cov, mean, n_item, pair_n
+
+
+def _exact_cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a.T @ b`` with each entry the correctly rounded sum of its rounded products
+    (``math.fsum``): the same bits on every processor."""
+    out = np.empty((a.shape[1], b.shape[1]))
+    for i in range(a.shape[1]):
+        for j in range(b.shape[1]):
+            out[i, j] = math.fsum(a[:, i] * b[:, j])
+    return out
 
 
 def _alpha_from_cov(cov: np.ndarray):
