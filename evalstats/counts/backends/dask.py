@@ -159,7 +159,9 @@ def dask_client(scheduler=None, *, n_workers: int = 2, threads_per_worker: int =
             n_workers=n_workers,
             threads_per_worker=threads_per_worker,
             processes=True,
-            dashboard_address=None,
+            # None does not turn the dashboard off (dask/distributed issue 8136): it takes port
+            # 8787 and warns when another cluster holds it; a free port on loopback instead
+            dashboard_address="127.0.0.1:0",
         )
         client = distributed.Client(cluster)
         try:
