@@ -505,6 +505,29 @@ def test_heatmap_writes_the_table_values_with_one_decimal():
     assert [t.get_text() for t in fig.axes[1].get_xticklabels()][-1] == "综合得分"
 
 
+def test_heatmap_turns_column_labels_upright_only_when_they_would_overlap():
+    # the hand scheme's English dimension labels (two lines of up to 20 characters) do not fit
+    # side by side under six columns; the Chinese ones (4 characters) do
+    def rotations(lang):
+        ax = plot.heatmap(hand_scores(), lang=lang).axes[-2]  # the last panel; then the colourbar
+        return {t.get_rotation() for t in ax.get_xticklabels()}
+
+    assert rotations("en") == {90.0}
+    assert rotations("zh") == {0.0}
+
+
+def test_heatmap_cells_are_not_measured_for_the_layout_and_nan_cells_stay_blank():
+    scores = hand_scores()
+    cell = (scores["unit"] == "u_b") & (scores["group"] == "all")
+    cell &= scores["dimension"] == "service"
+    scores.loc[cell, "weighted_score"] = np.nan
+    fig = plot.heatmap(scores, lang="zh")
+    ax = fig.axes[0]  # administration: u_a, u_b
+    assert ax.texts and not any(t.get_in_layout() for t in ax.texts)
+    assert len(ax.texts) == 2 * 6 - 1  # u_b's service cell has no value written
+    assert np.ma.getmaskarray(ax.collections[0].get_array()).sum() == 1  # and no colour
+
+
 def test_group_comparison_selects_one_dimension():
     fig = plot.group_comparison(hand_scores(), dimension="service", lang="zh")
     assert yticks(fig.axes[0]) == ["服务质量"]

@@ -22,6 +22,7 @@ from evalstats.present.plot.style import (
     check_series,
     cycle_heading,
     keep_data,
+    label_panel,
     new_figure,
     one_cycle,
     scheme_label,
@@ -111,6 +112,7 @@ def _segment_text(ax, y, left, width, colour):
                 va="center",
                 fontsize=7.5,
                 color="white" if dark else ".15",
+                in_layout=False,  # inside its bar: nothing for the layout to measure
             )
 
 
@@ -200,8 +202,7 @@ def levels_diverging(
         )[:, 0]
         for ax, (code, frame, labels) in zip(axes, blocks, strict=True):
             handles, names = _diverging_panel(ax, frame, labels, scheme, lang=lang, text=text)
-            if code:
-                ax.set_title(scheme_label(scheme, "series", code, lang), loc="left", fontsize=10)
+            label_panel(ax, scheme_label(scheme, "series", code, lang) if code else "")
         lo = min(-0.1, float(np.floor(ax.get_xlim()[0] * 10) / 10))
         axes[-1].set_xlim(lo, 1.0)
         sat_word = text["satisfied_levels"]
