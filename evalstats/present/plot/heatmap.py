@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme
+from evalstats.present.plot.celltext import CellLabels
 from evalstats.present.plot.style import (
     ALL,
     HEATMAP_VALUES,
@@ -155,25 +156,21 @@ def _upright_if_crowded(fig: Figure, ax) -> None:
 
 def _annotate_cells(ax, mesh, values: np.ndarray, fmt: str = ".1f", fontsize: float = 8) -> None:
     """Write each finite cell's value on a heatmap as seaborn's ``annot=True`` does: centred,
-    dark text on light cells and white on dark (relative luminance above 0.408).
-
-    The texts lie inside their cells, so the layout need not measure them
-    (``in_layout=False``: 1,400 texts fewer to measure at 200 units)."""
+    dark text on light cells and white on dark (relative luminance above 0.408); as one
+    :class:`~evalstats.present.plot.celltext.CellLabels` (1,400 values at 200 units)."""
     from seaborn.utils import relative_luminance
 
     colours = mesh.cmap(mesh.norm(values))
-    for i, j in zip(*np.nonzero(np.isfinite(values)), strict=True):
-        dark = relative_luminance(colours[i, j]) > 0.408
-        ax.text(
-            j + 0.5,
-            i + 0.5,
-            format(values[i, j], fmt),
-            ha="center",
-            va="center",
-            fontsize=fontsize,
-            color=".15" if dark else "w",
-            in_layout=False,
-        )
+    rows, cols = np.nonzero(np.isfinite(values))
+    dark = [relative_luminance(colours[i, j]) > 0.408 for i, j in zip(rows, cols, strict=True)]
+    CellLabels(
+        ax,
+        cols + 0.5,
+        rows + 0.5,
+        [format(values[i, j], fmt) for i, j in zip(rows, cols, strict=True)],
+        [".15" if d else "w" for d in dark],
+        fontsize=fontsize,
+    )
 
 
 __all__ = [

@@ -12,6 +12,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme
+from evalstats.present.plot.celltext import CellLabels
 from evalstats.present.plot.style import (
     BLANK,
     LEVELS_BY,
@@ -101,19 +102,19 @@ def _diverging_panel(ax, shares: pd.DataFrame, labels: list[str], scheme: Scheme
 
 
 def _segment_text(ax, y, left, width, colour):
+    """Each segment's share in percent, written inside it where it is at least 8 % wide."""
+    wide = np.asarray(width) >= 0.08
+    if not wide.any():
+        return
     dark = sum(colour[:3]) / 3 < 0.55
-    for yi, x0, w in zip(y, left, width, strict=True):
-        if w >= 0.08:
-            ax.text(
-                x0 + w / 2,
-                yi,
-                f"{w * 100:.1f}",
-                ha="center",
-                va="center",
-                fontsize=7.5,
-                color="white" if dark else ".15",
-                in_layout=False,  # inside its bar: nothing for the layout to measure
-            )
+    CellLabels(
+        ax,
+        (np.asarray(left) + np.asarray(width) / 2)[wide],
+        np.asarray(y)[wide],
+        [f"{w * 100:.1f}" for w in np.asarray(width)[wide]],
+        ["white" if dark else ".15"] * int(wide.sum()),
+        fontsize=7.5,
+    )
 
 
 def levels_diverging(
