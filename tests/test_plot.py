@@ -20,11 +20,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from evalstats.core.scheme import load_scheme
 from evalstats.present import plot
+from evalstats.present.plot.celltext import CellLabels
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEME = load_scheme()
@@ -190,6 +192,12 @@ def draw_strict(make):
 
 def texts(fig: Figure) -> list[str]:
     return [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+
+
+def cell_labels(ax) -> CellLabels:
+    """The one CellLabels artist of an Axes (the heatmap's values, the level shares)."""
+    (found,) = [a for a in ax.artists if isinstance(a, CellLabels)]
+    return found
 
 
 def has_cjk(s: str) -> bool:
@@ -500,9 +508,36 @@ def test_heatmap_writes_the_table_values_with_one_decimal():
     rows = scores[(scores["unit"] == "u_b") & (scores["group"] == "all")]
     expected = [f"{v:.1f}" for v in rows.set_index("dimension")["weighted_score"]]
     ax = fig.axes[0]  # administration: u_a, u_b
-    cells = [t.get_text() for t in ax.texts]
+    cells = cell_labels(ax).get_texts()
     assert cells[6:12] == expected
+    # each at the centre of its cell: u_b is the second row
+    np.testing.assert_array_equal(
+        cell_labels(ax).get_positions()[6:12], [[j + 0.5, 1.5] for j in range(6)]
+    )
     assert [t.get_text() for t in fig.axes[1].get_xticklabels()][-1] == "综合得分"
+
+
+def test_heatmap_turns_column_labels_upright_only_when_they_would_overlap():
+    # the hand scheme's English dimension labels (two lines of up to 20 characters) do not fit
+    # side by side under six columns; the Chinese ones (4 characters) do
+    def rotations(lang):
+        ax = plot.heatmap(hand_scores(), lang=lang).axes[-2]  # the last panel; then the colourbar
+        return {t.get_rotation() for t in ax.get_xticklabels()}
+
+    assert rotations("en") == {90.0}
+    assert rotations("zh") == {0.0}
+
+
+def test_heatmap_cells_are_not_measured_for_the_layout_and_nan_cells_stay_blank():
+    scores = hand_scores()
+    cell = (scores["unit"] == "u_b") & (scores["group"] == "all")
+    cell &= scores["dimension"] == "service"
+    scores.loc[cell, "weighted_score"] = np.nan
+    fig = plot.heatmap(scores, lang="zh")
+    ax = fig.axes[0]  # administration: u_a, u_b
+    assert not cell_labels(ax).get_in_layout()
+    assert len(cell_labels(ax).get_texts()) == 2 * 6 - 1  # u_b's service cell: no value
+    assert np.ma.getmaskarray(ax.collections[0].get_array()).sum() == 1  # and no colour
 
 
 def test_group_comparison_selects_one_dimension():
@@ -706,4 +741,44 @@ def test_bad_tables_full_messages():
     towns = towns[towns["unit"] == "all"]
     assert _message(lambda: plot.heatmap(towns)) == (
         "scores has no unit rows pooled over groups (unit != 'all', group == 'all')"
+    )
+
+
+# ---------------------------------------------------------------------- many labels, one artist
+def test_cell_labels_are_centred_on_their_points_in_the_png():
+    fig = Figure(figsize=(2, 1), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 2)
+    ax.set_ylim(0, 1)
+    ax.set_axis_off()
+    CellLabels(ax, [0.5, 1.5], [0.5, 0.5], ["88.0", ""], ["k", "k"], fontsize=20)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    ink = np.asarray(canvas.buffer_rgba())[:, :, 0] < 128
+    rows, cols = np.nonzero(ink)
+    assert cols.max() < 100  # the empty label draws nothing on the right half
+    # ink box centred on (50, 50) px within 2 px (stamped on whole pixels, antialiased edges);
+    # uncentred, the label would start at 50 px
+    assert abs((cols.min() + cols.max()) / 2 - 49.5) <= 2
+    assert abs((rows.min() + rows.max()) / 2 - 49.5) <= 2
+
+
+def test_cell_labels_define_each_distinct_label_once_in_the_svg():
+    fig = Figure(figsize=(2, 1))
+    ax = fig.subplots()
+    ax.set_axis_off()  # no tick labels: every <use> below is a cell label
+    CellLabels(ax, [0, 1, 2], [0, 0, 0], ["12.5", "12.5", "7.0"], ["w", "w", "w"], fontsize=8)
+    out = io.StringIO()
+    with mpl.rc_context({"svg.fonttype": "path"}):
+        fig.savefig(out, format="svg")
+    svg = out.getvalue()
+    assert svg.count("<use ") == 3  # one per label
+    assert svg.count('<path id="m') == 2  # one outline per distinct label and colour
+
+
+def test_cell_labels_need_one_entry_per_label():
+    ax = Figure().subplots()
+    assert _message(lambda: CellLabels(ax, [0, 1], [0, 1], ["a"], ["k", "k"], fontsize=8)) == (
+        "x, y, texts and colors must have one entry per label; got 2 positions, 1 texts "
+        "and 2 colours"
     )

@@ -12,6 +12,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme
+from evalstats.present.plot.celltext import CellLabels
 from evalstats.present.plot.style import (
     BLANK,
     LEVELS_BY,
@@ -22,6 +23,7 @@ from evalstats.present.plot.style import (
     check_series,
     cycle_heading,
     keep_data,
+    label_panel,
     new_figure,
     one_cycle,
     scheme_label,
@@ -100,18 +102,19 @@ def _diverging_panel(ax, shares: pd.DataFrame, labels: list[str], scheme: Scheme
 
 
 def _segment_text(ax, y, left, width, colour):
+    """Each segment's share in percent, written inside it where it is at least 8 % wide."""
+    wide = np.asarray(width) >= 0.08
+    if not wide.any():
+        return
     dark = sum(colour[:3]) / 3 < 0.55
-    for yi, x0, w in zip(y, left, width, strict=True):
-        if w >= 0.08:
-            ax.text(
-                x0 + w / 2,
-                yi,
-                f"{w * 100:.1f}",
-                ha="center",
-                va="center",
-                fontsize=7.5,
-                color="white" if dark else ".15",
-            )
+    CellLabels(
+        ax,
+        (np.asarray(left) + np.asarray(width) / 2)[wide],
+        np.asarray(y)[wide],
+        [f"{w * 100:.1f}" for w in np.asarray(width)[wide]],
+        ["white" if dark else ".15"] * int(wide.sum()),
+        fontsize=7.5,
+    )
 
 
 def levels_diverging(
@@ -200,8 +203,7 @@ def levels_diverging(
         )[:, 0]
         for ax, (code, frame, labels) in zip(axes, blocks, strict=True):
             handles, names = _diverging_panel(ax, frame, labels, scheme, lang=lang, text=text)
-            if code:
-                ax.set_title(scheme_label(scheme, "series", code, lang), loc="left", fontsize=10)
+            label_panel(ax, scheme_label(scheme, "series", code, lang) if code else "")
         lo = min(-0.1, float(np.floor(ax.get_xlim()[0] * 10) / 10))
         axes[-1].set_xlim(lo, 1.0)
         sat_word = text["satisfied_levels"]

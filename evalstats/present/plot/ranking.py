@@ -21,6 +21,7 @@ from evalstats.present.plot.style import (
     cl_text,
     cycle_heading,
     keep_data,
+    label_panel,
     new_figure,
     one_cycle,
     scheme_label,
@@ -145,7 +146,7 @@ def ranking_intervals(
                 if pd.notna(r0) and pd.notna(r1):
                     parts.append(text["rank_range"].format(ranks=rank_range(r0, r1, lang)))
                 ax.text(1.01, yi, "  ".join(parts), transform=tr, va="center", fontsize=8)
-            ax.set_title(scheme_label(scheme, "series", code, lang), loc="left", fontsize=10)
+            label_panel(ax, scheme_label(scheme, "series", code, lang))
         what = text[score_column]
         axes[-1].set_xlabel(text["ci_axis"].format(what=what, cl=cl_text(ranking)))
         handles, names = legend_handles(all_status, text)

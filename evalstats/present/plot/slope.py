@@ -19,6 +19,7 @@ from evalstats.present.plot.style import (
     check_series,
     cycle_heading,
     keep_data,
+    label_panel,
     new_figure,
     one_cycle,
     scheme_label,
@@ -132,8 +133,7 @@ def slope(
             ax.set_ylim(y_lo - pad, y_hi + pad)
             ax.yaxis.set_major_locator(value_locator())
             ax.grid(axis="x", visible=False)
-            ax.set_title(scheme_label(scheme, "series", code, lang), loc="left", fontsize=10)
-            ax.set_ylabel(text["slope_axis"])
+            label_panel(ax, scheme_label(scheme, "series", code, lang), ylabel=text["slope_axis"])
         drawn = pd.concat([b for _, b in blocks])
         handles, names = legend_handles(set(unit_status(drawn)), text)
         if drawn[["composite_h1", "composite_annual"]].isna().any(axis=None):

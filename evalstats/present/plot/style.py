@@ -251,6 +251,29 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
+def label_panel(ax, title: str, *, ylabel: str = "") -> None:
+    """Title one panel of a figure (its series, at the left, 10 pt) and label its y axis, each
+    placed once.
+
+    Left to itself, matplotlib places a title and a y-axis label afresh at every drawing by
+    measuring every tick label of the axes (the title only moves for ticks on top, which no
+    figure has; an empty label has nothing to place): at 200 units that measuring was a sixth
+    of the time of saving a figure.  The drawing is the same, pixel for pixel.
+
+    Examples
+    --------
+    >>> ax = Figure().subplots()
+    >>> label_panel(ax, "行政执法")
+    >>> ax.get_title(loc="left")
+    '行政执法'
+    """
+    ax.set_title(title, loc="left", fontsize=10, y=1.0)  # y given: placed once
+    if ylabel:
+        ax.set_ylabel(ylabel)  # placed beside the tick labels at each drawing, as it must
+    else:
+        ax.yaxis.set_label_coords(0, 0.5)  # nothing to place: stop the measuring
+
+
 def value_locator() -> MaxNLocator:
     """Ticks for a value axis; a fixed count, as 'auto' depends on rcParams at draw time."""
     return MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10])
@@ -426,6 +449,7 @@ __all__ = [
     "cycle_heading",
     "figure_data",
     "keep_data",
+    "label_panel",
     "new_figure",
     "one_cycle",
     "scheme_label",
