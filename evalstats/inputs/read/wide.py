@@ -561,19 +561,7 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
     for (u, _c), label in cols.pairs.items():
         filled[:, units.index(u)] |= coded[label].codes >= 0
     row_ids = _row_ids(raw, cols.row_id)
-    empty = ~filled.any(axis=1) if nu else np.ones(n, bool)
-    for i in np.flatnonzero(empty):
-        problems.append(
-            problem(
-                "warning",
-                raw.file,
-                row=int(raw.row_numbers[i]),
-                column=None,
-                value=None,
-                reason="no unit is rated on this row; the row makes no form",
-                code="empty_wide_row",
-            )
-        )
+    _warn_empty_rows(raw, ~filled.any(axis=1) if nu else np.ones(n, bool), problems)
     flat = np.flatnonzero(filled.ravel())
     del filled
     ii, jj = np.divmod(flat, max(nu, 1))
@@ -659,6 +647,22 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         long_columns=MappingProxyType(long_columns),
     )
     return long, wide
+
+
+def _warn_empty_rows(raw: RawTable, empty: np.ndarray, problems: list) -> None:
+    """A warning for each row (mask ``empty``) that rates no unit: it makes no form."""
+    for i in np.flatnonzero(empty):
+        problems.append(
+            problem(
+                "warning",
+                raw.file,
+                row=int(raw.row_numbers[i]),
+                column=None,
+                value=None,
+                reason="no unit is rated on this row; the row makes no form",
+                code="empty_wide_row",
+            )
+        )
 
 
 def _take(coded: ColumnCodes, rows: np.ndarray) -> ColumnCodes:
