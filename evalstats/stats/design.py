@@ -639,14 +639,12 @@ def answer_arrays(design: Design, lv, *, dims=None):
     row = np.repeat(np.arange(p), len(dims))
     dim = np.tile(dims, p)
     code = design.levels[:, dims].ravel()  # = levels[row, dim]
-    c = np.repeat(design.count.astype(float), len(dims))
-    return (
-        row,
-        dim,
-        np.asarray(lv.points, float)[code] * c,
-        np.asarray(lv.valid, float)[code] * c,
-        np.asarray(lv.satisfied, float)[code] * c,
-    )
+    out = [np.asarray(v, float)[code] for v in (lv.points, lv.valid, lv.satisfied)]
+    if not (design.count == 1).all():  # times 1 changes no bit: skipped (a wide file's rule)
+        c = np.repeat(design.count.astype(float), len(dims))
+        for v in out:
+            v *= c
+    return (row, dim, *out)
 
 
 def design_effects(design: Design, *, scheme: Scheme | None = None) -> pd.DataFrame:
