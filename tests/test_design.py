@@ -928,3 +928,46 @@ def test_design_variances_group_exactly_as_a_sort_of_the_pairs(n, nkeys, n_cl, i
         )
         np.testing.assert_array_equal(got_r, want_r)  # bit for bit, NaN where no answer
         np.testing.assert_array_equal(got_v, want_v)
+
+
+def test_respondents_are_numbered_in_the_order_of_their_cycle_group_label_text():
+    # clusters numbered as pd.factorize(sort=True) of "<cycle>\x1f<group>\x1f<label>" (the
+    # rule as first written; a missing label is "\x00<row>"), labels that sort unlike numbers,
+    # that hold the separator, that are missing; two cycles (positions 0 and 1)
+    rng = np.random.default_rng(11)
+    pool = ["10", "2", "a\x1fb", "a", "\x00z", "张三", None]
+    parts = []
+    for cycle in ("2026H1", "2026H2"):
+        rows = [
+            (pool[i], S.group_codes[g], "AB"[u], ["satisfied"] * len(DIMS))
+            for i, g, u in zip(
+                rng.integers(0, len(pool), 60),
+                rng.integers(0, len(S.group_codes), 60),
+                rng.integers(0, 2, 60),
+                strict=True,
+            )
+        ]
+        parts.append(forms_of(rows, cycle=cycle))
+    forms = pd.concat(parts, ignore_index=True)
+    forms["unit"] = pd.Categorical(forms["unit"].astype(str), categories=["A", "B"])
+    d = respondent_design(forms, scheme=S)
+    assert d.kind == "respondents"
+    resp = forms["respondent"].astype(object)
+    miss = resp.isna().to_numpy()
+    labels = np.where(miss, "\x00" + pd.Series(np.arange(len(forms))).astype(str), resp.astype(str))
+    cyc = pd.Series(pd.Index(d.cycles).get_indexer(forms["cycle"])).astype(str)
+    grp = pd.Series(forms["group"].cat.codes.to_numpy()).astype(str)
+    want, _ = pd.factorize(cyc + "\x1f" + grp + "\x1f" + pd.Series(labels), sort=True)
+    # each form's cluster, through the design's patterns (one pattern per respondent × unit)
+    at = pd.MultiIndex.from_arrays([d.cyc, d.unit, d.group, d.cluster]).get_indexer(
+        pd.MultiIndex.from_arrays(
+            [
+                pd.Index(d.cycles).get_indexer(forms["cycle"]),
+                pd.Index(d.units).get_indexer(forms["unit"].astype(str)),
+                forms["group"].cat.codes.to_numpy(),
+                want,
+            ]
+        )
+    )
+    assert (at >= 0).all()  # every form's cluster is the one the rule numbers it
+    assert d.n_clusters == want.max() + 1

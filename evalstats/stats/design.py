@@ -248,22 +248,8 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
     n = len(f.unit)
     shared = False
     if RESPONDENT_COLUMN in forms.columns and n:
-        resp = forms[RESPONDENT_COLUMN].astype(object)
-        missing = resp.isna().to_numpy()
-        # a form without a respondent is its own respondent
-        labels = np.where(missing, "\x00" + pd.Series(np.arange(n)).astype(str), resp.astype(str))
-        # clusters nested in strata (R's nest = TRUE): a respondent who rated in two groups of
-        # a cycle (a resident who also answered for an enterprise, one phone pseudonym) is one
-        # respondent in each group
-        key = (
-            pd.Series(f.cyc.astype(str))
-            + "\x1f"
-            + pd.Series(f.group.astype(str))
-            + "\x1f"
-            + pd.Series(labels)
-        )
-        rid, uniq = pd.factorize(key, sort=True)
-        shared = len(uniq) < n
+        rid, missing = _respondent_ids(forms[RESPONDENT_COLUMN], f.cyc, f.group)
+        shared = int(rid.max()) + 1 < n
         cluster_labels = _cluster_labels(forms, rid, missing)
     if not shared:
         labels = None if not (RESPONDENT_COLUMN in forms.columns and n) else cluster_labels[rid]
@@ -292,6 +278,47 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         repeated_within_unit=repeated,
         labels=cluster_labels,
     )
+
+
+def _respondent_ids(resp: pd.Series, cyc, group) -> tuple[np.ndarray, np.ndarray]:
+    """Each form's cluster (``0 ..``) and whether its respondent is missing.
+
+    Clusters are nested in strata (R's ``nest = TRUE``): a respondent who rated in two groups
+    of a cycle (a resident who also answered for an enterprise, one phone pseudonym) is one
+    respondent in each group; a form without a respondent is its own respondent.  Clusters
+    are numbered in the order of the text ``"<cycle>\\x1f<group>\\x1f<label>"`` (cycle and
+    group as decimal positions; label the respondent as text, ``"\\x00<row>"`` when missing)
+    — the same as that order of (cycle text, group text, label) since positions are digits —
+    with text made only for the distinct respondents, not for every form.
+
+    Examples
+    --------
+    >>> rid, missing = _respondent_ids(pd.Series(["b", "a", None, "b"]), np.zeros(4, int),
+    ...     np.array([0, 0, 0, 10]))
+    >>> rid.tolist(), missing.tolist()
+    ([2, 1, 0, 3], [False, False, True, False])
+    """
+    n = len(resp)
+    raw, distinct = pd.factorize(resp, use_na_sentinel=True)
+    missing = raw < 0
+    names = pd.Series(distinct).astype(object).astype(str).to_numpy(dtype=object)
+    lost = np.flatnonzero(missing)
+    text = np.concatenate([names, np.array(["\x00" + str(i) for i in lost], dtype=object)])
+    text_code, text_uniq = pd.factorize(text, sort=True)
+    label = np.empty(n, np.int64)
+    label[~missing] = text_code[raw[~missing]]
+    label[lost] = text_code[len(names) :]
+
+    def text_rank(codes):  # rank of str(position) among the positions' texts
+        size = int(codes.max()) + 1 if len(codes) else 1
+        rank = np.argsort(np.argsort(np.array([str(i) for i in range(size)]), kind="stable"))
+        return rank[codes], size
+
+    c_rank, _ = text_rank(np.asarray(cyc, np.int64))
+    g_rank, ng = text_rank(np.asarray(group, np.int64))
+    code = (c_rank * ng + g_rank) * max(len(text_uniq), 1) + label
+    _, rid = np.unique(code, return_inverse=True)
+    return rid.ravel().astype(np.int64), missing
 
 
 def _cluster_labels(forms: pd.DataFrame, rid, missing) -> np.ndarray:
