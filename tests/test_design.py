@@ -23,6 +23,7 @@ from evalstats.stats.design import (
     combine_designs,
     design_effects,
     design_variance,
+    design_variances,
     forms_design,
     linked_clusters,
     respondent_design,
@@ -871,3 +872,102 @@ def test_composite_change_with_linked_respondents_is_one_design_as_r_survey():
     other = annual.assign(respondent="x" + annual["respondent"].astype(str))
     alone = (tally(other, S), pattern_counts(other, S), respondent_design(other, scheme=S))
     assert len(composite_change_variance(parts[0], alone, scheme=S)) == 0
+
+
+def _design_variance_by_unique(key, cluster, y, m, *, stratum, nkeys):
+    """The variance as first written (``np.unique`` of the row × cluster codes, a sort), to
+    check the linear-time grouping of :func:`design_variances` against, bit for bit."""
+    keep = key >= 0
+    key, cluster, y, m = key[keep], cluster[keep], y[keep], m[keep]
+    n_cl = len(stratum)
+    uniq, inv = np.unique(key * n_cl + cluster, return_inverse=True)
+    Y = np.bincount(inv, weights=y, minlength=len(uniq))
+    M = np.bincount(inv, weights=m, minlength=len(uniq))
+    k_of, c_of = uniq // n_cl, uniq % n_cl
+    TY = np.bincount(k_of, weights=Y, minlength=nkeys)
+    TM = np.bincount(k_of, weights=M, minlength=nkeys)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        R = TY / TM
+        z = (Y - np.nan_to_num(R)[k_of] * M) / TM[k_of]
+    n_strata = int(stratum.max()) + 1
+    n_h = np.bincount(stratum, minlength=n_strata).astype(float)
+    kh = k_of * n_strata + stratum[c_of]
+    sz = np.bincount(kh, weights=z, minlength=nkeys * n_strata).reshape(nkeys, n_strata)
+    sz2 = np.bincount(kh, weights=z * z, minlength=nkeys * n_strata).reshape(nkeys, n_strata)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.where(n_h > 1, n_h / (n_h - 1), 0.0)
+        var = (f * (sz2 - sz * sz / np.where(n_h > 0, n_h, 1.0))).sum(axis=1)
+    return R, np.where((TM > 0) & (n_h > 1).any(), var, np.nan)
+
+
+@pytest.mark.parametrize(
+    ("n", "nkeys", "n_cl", "in_order"),
+    [
+        (4000, 12, 300, True),  # grid ≤ answers: bincount on the grid
+        (4000, 12, 300, False),
+        (3000, 400, 900, True),  # grid > answers, respondent order: counting sort on the row
+        (3000, 70_000, 50, True),  # rows beyond 16 bits: a stable sort of int64
+        (3000, 400, 900, False),  # neither: np.unique
+    ],
+)
+def test_design_variances_group_exactly_as_a_sort_of_the_pairs(n, nkeys, n_cl, in_order):
+    rng = np.random.default_rng(n + nkeys + n_cl)
+    cluster = rng.integers(0, n_cl, n)
+    if in_order:
+        cluster = np.sort(cluster)
+    key = rng.integers(-1, min(nkeys, 40), n) * (nkeys // min(nkeys, 40))
+    m = rng.integers(0, 3, n).astype(float)
+    y = m * rng.choice([0.0, 60.0, 80.0, 100.0, 1 / 3], n)  # sums whose order shows
+    stratum = rng.integers(0, 4, n_cl)
+    (R, var, _), (R2, var2, _) = design_variances(
+        key, cluster, [y, y / 7], m, stratum=stratum, nkeys=nkeys
+    )
+    for got_r, got_v, num in ((R, var, y), (R2, var2, y / 7)):
+        want_r, want_v = _design_variance_by_unique(
+            key, cluster, num, m, stratum=stratum, nkeys=nkeys
+        )
+        np.testing.assert_array_equal(got_r, want_r)  # bit for bit, NaN where no answer
+        np.testing.assert_array_equal(got_v, want_v)
+
+
+def test_respondents_are_numbered_in_the_order_of_their_cycle_group_label_text():
+    # clusters numbered as pd.factorize(sort=True) of "<cycle>\x1f<group>\x1f<label>" (the
+    # rule as first written; a missing label is "\x00<row>"), labels that sort unlike numbers,
+    # that hold the separator, that are missing; two cycles (positions 0 and 1)
+    rng = np.random.default_rng(11)
+    pool = ["10", "2", "a\x1fb", "a", "\x00z", "张三", None]
+    parts = []
+    for cycle in ("2026H1", "2026H2"):
+        rows = [
+            (pool[i], S.group_codes[g], "AB"[u], ["satisfied"] * len(DIMS))
+            for i, g, u in zip(
+                rng.integers(0, len(pool), 60),
+                rng.integers(0, len(S.group_codes), 60),
+                rng.integers(0, 2, 60),
+                strict=True,
+            )
+        ]
+        parts.append(forms_of(rows, cycle=cycle))
+    forms = pd.concat(parts, ignore_index=True)
+    forms["unit"] = pd.Categorical(forms["unit"].astype(str), categories=["A", "B"])
+    d = respondent_design(forms, scheme=S)
+    assert d.kind == "respondents"
+    resp = forms["respondent"].astype(object)
+    miss = resp.isna().to_numpy()
+    labels = np.where(miss, "\x00" + pd.Series(np.arange(len(forms))).astype(str), resp.astype(str))
+    cyc = pd.Series(pd.Index(d.cycles).get_indexer(forms["cycle"])).astype(str)
+    grp = pd.Series(forms["group"].cat.codes.to_numpy()).astype(str)
+    want, _ = pd.factorize(cyc + "\x1f" + grp + "\x1f" + pd.Series(labels), sort=True)
+    # each form's cluster, through the design's patterns (one pattern per respondent × unit)
+    at = pd.MultiIndex.from_arrays([d.cyc, d.unit, d.group, d.cluster]).get_indexer(
+        pd.MultiIndex.from_arrays(
+            [
+                pd.Index(d.cycles).get_indexer(forms["cycle"]),
+                pd.Index(d.units).get_indexer(forms["unit"].astype(str)),
+                forms["group"].cat.codes.to_numpy(),
+                want,
+            ]
+        )
+    )
+    assert (at >= 0).all()  # every form's cluster is the one the rule numbers it
+    assert d.n_clusters == want.max() + 1

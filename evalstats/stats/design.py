@@ -50,6 +50,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -70,6 +71,7 @@ __all__ = [
     "design_effects",
     "design_positions",
     "design_variance",
+    "design_variances",
     "forms_design",
     "korn_graubard",
     "linked_clusters",
@@ -173,10 +175,33 @@ def _codes(frame: pd.DataFrame, scheme: Scheme) -> _Codes:
 
 
 def _lexsort_rows(*cols) -> tuple[np.ndarray, np.ndarray]:
-    """Order of the rows sorted by ``cols`` (first = primary key) and a mask of each new row."""
+    """Order of the rows sorted by ``cols`` (first = primary key) and a mask of each new row.
+
+    The columns are non-negative integers; while their ranges multiply to less than 2⁶² they
+    are one mixed-radix code sorted once (a stable sort: the same order as ``np.lexsort``).
+
+    Examples
+    --------
+    >>> order, new = _lexsort_rows(np.array([1, 0, 1]), np.array([2, 5, 2]))
+    >>> order.tolist(), new.tolist()
+    ([1, 0, 2], [True, True, False])
+    """
+    n = len(cols[0]) if cols else 0
+    new = np.ones(n, bool)
+    if n == 0:
+        return np.zeros(0, np.intp), new
+    sizes = [int(c.max()) + 1 for c in cols]
+    if min(int(c.min()) for c in cols) >= 0 and math.prod(sizes) < 2**62:
+        code = np.zeros(n, np.int64)
+        for c, size in zip(cols, sizes, strict=True):
+            code *= size
+            code += c
+        order = np.argsort(code, kind="stable")
+        srt = code[order]
+        np.not_equal(srt[1:], srt[:-1], out=new[1:])
+        return order, new
     order = np.lexsort(tuple(reversed(cols)))
-    new = np.ones(len(order), bool)
-    if len(order) > 1:
+    if n > 1:
         new[1:] = np.column_stack([c[order][1:] != c[order][:-1] for c in cols]).any(axis=1)
     return order, new
 
@@ -223,22 +248,8 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
     n = len(f.unit)
     shared = False
     if RESPONDENT_COLUMN in forms.columns and n:
-        resp = forms[RESPONDENT_COLUMN].astype(object)
-        missing = resp.isna().to_numpy()
-        # a form without a respondent is its own respondent
-        labels = np.where(missing, "\x00" + pd.Series(np.arange(n)).astype(str), resp.astype(str))
-        # clusters nested in strata (R's nest = TRUE): a respondent who rated in two groups of
-        # a cycle (a resident who also answered for an enterprise, one phone pseudonym) is one
-        # respondent in each group
-        key = (
-            pd.Series(f.cyc.astype(str))
-            + "\x1f"
-            + pd.Series(f.group.astype(str))
-            + "\x1f"
-            + pd.Series(labels)
-        )
-        rid, uniq = pd.factorize(key, sort=True)
-        shared = len(uniq) < n
+        rid, missing = _respondent_ids(forms[RESPONDENT_COLUMN], f.cyc, f.group)
+        shared = int(rid.max()) + 1 < n
         cluster_labels = _cluster_labels(forms, rid, missing)
     if not shared:
         labels = None if not (RESPONDENT_COLUMN in forms.columns and n) else cluster_labels[rid]
@@ -267,6 +278,47 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         repeated_within_unit=repeated,
         labels=cluster_labels,
     )
+
+
+def _respondent_ids(resp: pd.Series, cyc, group) -> tuple[np.ndarray, np.ndarray]:
+    """Each form's cluster (``0 ..``) and whether its respondent is missing.
+
+    Clusters are nested in strata (R's ``nest = TRUE``): a respondent who rated in two groups
+    of a cycle (a resident who also answered for an enterprise, one phone pseudonym) is one
+    respondent in each group; a form without a respondent is its own respondent.  Clusters
+    are numbered in the order of the text ``"<cycle>\\x1f<group>\\x1f<label>"`` (cycle and
+    group as decimal positions; label the respondent as text, ``"\\x00<row>"`` when missing)
+    — the same as that order of (cycle text, group text, label) since positions are digits —
+    with text made only for the distinct respondents, not for every form.
+
+    Examples
+    --------
+    >>> rid, missing = _respondent_ids(pd.Series(["b", "a", None, "b"]), np.zeros(4, int),
+    ...     np.array([0, 0, 0, 10]))
+    >>> rid.tolist(), missing.tolist()
+    ([2, 1, 0, 3], [False, False, True, False])
+    """
+    n = len(resp)
+    raw, distinct = pd.factorize(resp, use_na_sentinel=True)
+    missing = raw < 0
+    names = pd.Series(distinct).astype(object).astype(str).to_numpy(dtype=object)
+    lost = np.flatnonzero(missing)
+    text = np.concatenate([names, np.array(["\x00" + str(i) for i in lost], dtype=object)])
+    text_code, text_uniq = pd.factorize(text, sort=True)
+    label = np.empty(n, np.int64)
+    label[~missing] = text_code[raw[~missing]]
+    label[lost] = text_code[len(names) :]
+
+    def text_rank(codes):  # rank of str(position) among the positions' texts
+        size = int(codes.max()) + 1 if len(codes) else 1
+        rank = np.argsort(np.argsort(np.array([str(i) for i in range(size)]), kind="stable"))
+        return rank[codes], size
+
+    c_rank, _ = text_rank(np.asarray(cyc, np.int64))
+    g_rank, ng = text_rank(np.asarray(group, np.int64))
+    code = (c_rank * ng + g_rank) * max(len(text_uniq), 1) + label
+    _, rid = np.unique(code, return_inverse=True)
+    return rid.ravel().astype(np.int64), missing
 
 
 def _cluster_labels(forms: pd.DataFrame, rid, missing) -> np.ndarray:
@@ -486,6 +538,10 @@ def design_variance(key, cluster, y, m, *, stratum, nkeys: int):
         strata (as ``degf`` of the design subset to the row).  The variance is NaN where the
         row has no ``m`` or the design no stratum with two clusters.
 
+    See Also
+    --------
+    design_variances : several numerators over the same rows and denominator at once.
+
     Examples
     --------
     >>> r, v, n = design_variance(np.array([0, 0, 0, 0]), np.array([0, 1, 2, 3]),
@@ -493,37 +549,101 @@ def design_variance(key, cluster, y, m, *, stratum, nkeys: int):
     >>> float(r[0]), round(float(v[0]), 6), int(n[0])
     (0.75, 0.0625, 3)
     """
+    return design_variances(key, cluster, [y], m, stratum=stratum, nkeys=nkeys)[0]
+
+
+def design_variances(key, cluster, ys, m, *, stratum, nkeys: int) -> list:
+    """:func:`design_variance` of each numerator in ``ys`` over the same ``key``, ``cluster``
+    and ``m`` (the rows' respondents are grouped once): a list of ``(ratio, variance, df)``.
+
+    Examples
+    --------
+    >>> out = design_variances(np.zeros(4, int), np.arange(4), [np.ones(4), np.zeros(4)],
+    ...     np.ones(4), stratum=np.zeros(4, int), nkeys=1)
+    >>> [float(r[0]) for r, _, _ in out]
+    [1.0, 0.0]
+    """
     key = np.asarray(key, np.int64)
     keep = key >= 0
+    keep = slice(None) if keep.all() else keep  # a view, not a copy, when all are in rows
     key, cluster = key[keep], np.asarray(cluster, np.int64)[keep]
-    y, m = np.asarray(y, float)[keep], np.asarray(m, float)[keep]
+    m = np.asarray(m, float)[keep]
     stratum = np.asarray(stratum, np.int64)
     n_cl = len(stratum)
-    kc = key * n_cl + cluster
-    uniq, inv = np.unique(kc, return_inverse=True)
-    Y = np.bincount(inv, weights=y, minlength=len(uniq))
-    M = np.bincount(inv, weights=m, minlength=len(uniq))
+    uniq, (M, *Ys) = _pair_sums(
+        key, cluster, [m, *(np.asarray(y, float)[keep] for y in ys)], n_cl=max(n_cl, 1), nkeys=nkeys
+    )
     k_of, c_of = uniq // max(n_cl, 1), uniq % max(n_cl, 1)
-    TY = np.bincount(k_of, weights=Y, minlength=nkeys)
     TM = np.bincount(k_of, weights=M, minlength=nkeys)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        R = TY / TM
-        z = (Y - np.nan_to_num(R)[k_of] * M) / TM[k_of]
     n_strata = int(stratum.max()) + 1 if n_cl else 0
     n_h = np.bincount(stratum, minlength=n_strata).astype(float)
     h_of = stratum[c_of]
     kh = k_of * n_strata + h_of
-    sz = np.bincount(kh, weights=z, minlength=nkeys * n_strata).reshape(nkeys, n_strata)
-    sz2 = np.bincount(kh, weights=z * z, minlength=nkeys * n_strata).reshape(nkeys, n_strata)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f = np.where(n_h > 1, n_h / (n_h - 1), 0.0)
-        ss = sz2 - sz * sz / np.where(n_h > 0, n_h, 1.0)
-        var = (f * ss).sum(axis=1)
-    var = np.where((TM > 0) & ((n_h > 1).any() if n_strata else False), var, np.nan)
     used = M > 0
     n_with = np.bincount(k_of[used], minlength=nkeys)
     n_st = (np.bincount(kh[used], minlength=nkeys * n_strata).reshape(nkeys, n_strata) > 0).sum(1)
-    return R, var, (n_with - n_st).astype(float)
+    df = (n_with - n_st).astype(float)
+    out = []
+    for Y in Ys:
+        TY = np.bincount(k_of, weights=Y, minlength=nkeys)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            R = TY / TM
+            z = (Y - np.nan_to_num(R)[k_of] * M) / TM[k_of]
+        sz = np.bincount(kh, weights=z, minlength=nkeys * n_strata).reshape(nkeys, n_strata)
+        sz2 = np.bincount(kh, weights=z * z, minlength=nkeys * n_strata).reshape(nkeys, n_strata)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.where(n_h > 1, n_h / (n_h - 1), 0.0)
+            ss = sz2 - sz * sz / np.where(n_h > 0, n_h, 1.0)
+            var = (f * ss).sum(axis=1)
+        var = np.where((TM > 0) & ((n_h > 1).any() if n_strata else False), var, np.nan)
+        out.append((R, var, df))
+    return out
+
+
+def _pair_sums(key, cluster, weights, *, n_cl: int, nkeys: int):
+    """The (row, cluster) pairs present, as codes ``key * n_cl + cluster`` in increasing order
+    (``np.unique``'s), and each weight's sum per pair, every pair's terms added in the order
+    of the observations (as ``np.bincount`` over ``np.unique``'s inverse adds them).
+
+    Linear time: by ``np.bincount`` on ``cluster * nkeys + key`` when the rows × clusters
+    grid is no larger than the observations (memory bounded by theirs), else by a stable
+    counting sort on the row when the observations come in cluster order (a design's answers
+    do), else by ``np.unique``.  All three give the same pairs and the same sums to the bit.
+
+    Examples
+    --------
+    >>> u, (w,) = _pair_sums(np.array([1, 0, 1, 0]), np.array([0, 0, 1, 0]),
+    ...     [np.array([1., 2., 3., 4.])], n_cl=2, nkeys=2)
+    >>> u.tolist(), w.tolist()
+    ([0, 2, 3], [6.0, 1.0, 3.0])
+    """
+    n = len(key)
+    if n and n_cl * nkeys <= n:
+        code = cluster * nkeys + key
+        size = n_cl * nkeys
+
+        def grid(w=None):
+            g = np.bincount(code, weights=w, minlength=size)
+            return g.reshape(n_cl, nkeys).T.ravel()
+
+        present = grid() > 0
+        return np.flatnonzero(present), [grid(w)[present] for w in weights]
+    kc = key * n_cl + cluster
+    if n > 1 and bool((cluster[1:] >= cluster[:-1]).all()):
+        # numpy sorts integers of 16 bits or fewer by a stable radix sort
+        small = key.astype(np.uint16) if nkeys <= np.iinfo(np.uint16).max else key
+        order = np.argsort(small, kind="stable")
+        srt = kc[order]
+        new = np.empty(n, bool)
+        new[0] = True
+        np.not_equal(srt[1:], srt[:-1], out=new[1:])
+        uniq = srt[new]
+        inv = np.empty(n, np.intp)
+        inv[order] = np.cumsum(new) - 1
+    else:
+        uniq, inv = np.unique(kc, return_inverse=True)
+        inv = inv.ravel()
+    return uniq, [np.bincount(inv, weights=w, minlength=len(uniq)) for w in weights]
 
 
 def answer_arrays(design: Design, lv, *, dims=None):
@@ -545,15 +665,13 @@ def answer_arrays(design: Design, lv, *, dims=None):
     dims = np.arange(d) if dims is None else np.asarray(dims)
     row = np.repeat(np.arange(p), len(dims))
     dim = np.tile(dims, p)
-    code = design.levels[row, dim]
-    c = design.count[row].astype(float)
-    return (
-        row,
-        dim,
-        np.asarray(lv.points, float)[code] * c,
-        np.asarray(lv.valid, float)[code] * c,
-        np.asarray(lv.satisfied, float)[code] * c,
-    )
+    code = design.levels[:, dims].ravel()  # = levels[row, dim]
+    out = [np.asarray(v, float)[code] for v in (lv.points, lv.valid, lv.satisfied)]
+    if not (design.count == 1).all():  # times 1 changes no bit: skipped (a wide file's rule)
+        c = np.repeat(design.count.astype(float), len(dims))
+        for v in out:
+            v *= c
+    return (row, dim, *out)
 
 
 def design_effects(design: Design, *, scheme: Scheme | None = None) -> pd.DataFrame:
@@ -583,10 +701,10 @@ def design_effects(design: Design, *, scheme: Scheme | None = None) -> pd.DataFr
     nc = len(design.cycles)
     key = design.cyc[row]
     out = []
-    for metric, num in (("satisfied_rate", s), ("score", y)):
-        R, var, df = design_variance(
-            key, design.cluster[row], num, m, stratum=design.stratum, nkeys=nc
-        )
+    both = design_variances(key, design.cluster[row], [s, y], m, stratum=design.stratum, nkeys=nc)
+    for (metric, num), (R, var, df) in zip(
+        (("satisfied_rate", s), ("score", y)), both, strict=True
+    ):
         # simple random sample of answers: s² / n with s² around the ratio (divisor n - 1)
         n = np.bincount(key, weights=m, minlength=nc)
         sq = np.bincount(
@@ -636,11 +754,9 @@ def within_rows(key, cluster, y, m, *, nkeys: int):
     keep = (key >= 0) & (m > 0)
     key, cluster = key[keep], np.asarray(cluster, np.int64)[keep]
     y, m = np.asarray(y, float)[keep], m[keep]
-    pairs, inv = np.unique(np.column_stack([key, cluster]), axis=0, return_inverse=True)
-    inv = inv.ravel()
-    Y = np.bincount(inv, weights=y, minlength=len(pairs))
-    M = np.bincount(inv, weights=m, minlength=len(pairs))
-    k = pairs[:, 0] if len(pairs) else np.zeros(0, np.int64)
+    n_cl = int(cluster.max()) + 1 if len(cluster) else 1
+    pairs, (Y, M) = _pair_sums(key, cluster, [y, m], n_cl=n_cl, nkeys=nkeys)
+    k = pairs // n_cl
     TY = np.bincount(k, weights=Y, minlength=nkeys)
     TM = np.bincount(k, weights=M, minlength=nkeys)
     n = np.bincount(k, minlength=nkeys).astype(float)

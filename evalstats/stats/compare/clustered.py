@@ -56,7 +56,7 @@ from evalstats.core.scheme import Scheme
 from evalstats.stats.design import (
     Design,
     answer_arrays,
-    design_variance,
+    design_variances,
     korn_graubard,
     linked_clusters,
     repeated_units,
@@ -126,8 +126,9 @@ def _cycle_rows(design, answers, *, by_unit, row_unit, units, cycle, nrow, rate,
         _, var_s, _ = within_rows(key, cl, s, m, nkeys=nrow)
     else:
         used = np.full(nrow, design.shared)
-        _, var_y, df = design_variance(key, cl, y, m, stratum=design.stratum, nkeys=nrow)
-        _, var_s, _ = design_variance(key, cl, s, m, stratum=design.stratum, nkeys=nrow)
+        (_, var_y, df), (_, var_s, _) = design_variances(
+            key, cl, [y, s], m, stratum=design.stratum, nkeys=nrow
+        )
     return used, var_y, df, korn_graubard(rate, nv, var_s, df, level)
 
 

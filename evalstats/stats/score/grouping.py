@@ -26,7 +26,7 @@ from evalstats.stats.design import (
     Design,
     answer_arrays,
     design_positions,
-    design_variance,
+    design_variances,
     korn_graubard,
     repeated_units,
 )
@@ -405,25 +405,24 @@ def _repeated_unit_rows(design, rows: dict, form_rows, *, level):
 def _design_rows(design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level):
     """Design-based standard error of the score, degrees of freedom and the effective number
     of answers of the satisfied rate, per row (package docstring, *Shared respondents*)."""
-    row, dim, y, m, s = answer_arrays(design, lv)
-    cyc, unit = design_positions(design, cycles, unit_cats)
-    cyc, unit = cyc[row], unit[row]
-    codes = {
-        "cycle": cyc,
-        "unit": unit,
-        "group": design.group[row],
-        "dimension": dim,
-        "series": ser_idx[unit],
-    }
-    mapped = codes["series"] >= 0 if "series" in by else np.ones(len(row), bool)
+    _, _, y, m, s = answer_arrays(design, lv)
+    # each answer's row through its cell (cycle, unit, group, dimension): the answers of a
+    # pattern row are its dimensions in order (answer_arrays)
+    G, D = len(scheme.group_codes), design.levels.shape[1]
+    cc, uu, gg, dd = np.indices((len(cycles), len(unit_cats), G, D)).reshape(4, -1)
+    codes = {"cycle": cc, "unit": uu, "group": gg, "dimension": dd, "series": ser_idx[uu]}
+    mapped = codes["series"] >= 0 if "series" in by else np.ones(len(cc), bool)
     if by:
-        key = np.ravel_multi_index(tuple(np.where(mapped, codes[b], 0) for b in by), shape)
+        cell_key = np.ravel_multi_index(tuple(np.where(mapped, codes[b], 0) for b in by), shape)
     else:
-        key = np.zeros(len(row), np.int64)
-    key = np.where(mapped, key, -1)
-    cluster = design.cluster[row]
-    _, var_y, df = design_variance(key, cluster, y, m, stratum=design.stratum, nkeys=nkeys)
-    _, var_s, _ = design_variance(key, cluster, s, m, stratum=design.stratum, nkeys=nkeys)
+        cell_key = np.zeros(len(cc), np.int64)
+    cell_key = np.where(mapped, cell_key, -1).astype(np.int64).reshape(-1, D)
+    cyc, unit = design_positions(design, cycles, unit_cats)
+    key = cell_key[(cyc * len(unit_cats) + unit) * G + design.group].ravel()
+    cluster = np.repeat(design.cluster, D)
+    (_, var_y, df), (_, var_s, _) = design_variances(
+        key, cluster, [y, s], m, stratum=design.stratum, nkeys=nkeys
+    )
     M = np.bincount(key[key >= 0], weights=m[key >= 0], minlength=nkeys)
     if not np.array_equal(np.rint(M).astype(np.int64), st["n_valid"]):
         raise ValueError("design does not match counts: valid answers per row differ")
