@@ -397,12 +397,13 @@ def test_scheme_layout_section(tmp_path, root):
     write_csv(root / "2026H1" / "units.csv", UNITS)
     v = validate_cycle("2026H1", scheme=long_scheme, raise_on_error=False)
     assert "missing_column" in set(v.problems["code"])
-    # "wide" with no rating column: one error naming the file's header row
+    # "wide" with no rating column: one error naming the file's header row, its example made
+    # of the units file's first unit and the scheme's first content
     wide_scheme = scheme_file(tmp_path, base + '\n[layout]\nlayout = "wide"\n', "wide.toml")
     write_csv(root / "2026H1" / "responses.csv", [["问卷编号", "评议人类别"], ["W1", "企业"]])
     v = validate_cycle("2026H1", scheme=wide_scheme, raise_on_error=False)
     assert format_problems(v.problems[v.problems["severity"] == "error"], lang="zh") == [
-        f"{R}:1: 矩阵式（宽表）格式：没有任何列名同时写明单位和评议内容（例如写作 党政办-政务公开）"
+        f"{R}:1: 矩阵式（宽表）格式：没有任何列名同时写明单位和评议内容（例如写作 建管站-政务公开）"
     ]
 
 

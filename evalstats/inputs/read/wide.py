@@ -539,7 +539,7 @@ def widen(
                 column=None,
                 value=None,
                 reason="wide layout: no column header names a unit and a content (write e.g. "
-                "党政办-政务公开)",
+                f"{_example_header(scheme, lookup)})",
                 code="no_rating_columns",
             )
         )
@@ -647,6 +647,15 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         long_columns=MappingProxyType(long_columns),
     )
     return long, wide
+
+
+def _example_header(scheme: Scheme, lookup) -> str:
+    """A rating header for the message of a wide file without one: the first unit named in
+    the units file (else 党政办) and the scheme's first content."""
+    unit = next(
+        (k for k, code in (lookup or {}).items() if k.casefold() != str(code).casefold()), "党政办"
+    )
+    return f"{unit}-{scheme.label('dimensions', scheme.dimension_codes[0])}"
 
 
 def _warn_empty_rows(raw: RawTable, empty: np.ndarray, problems: list) -> None:
