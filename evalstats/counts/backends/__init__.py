@@ -78,7 +78,13 @@ A responses file in the wide layout (one row per respondent, one column per unit
 SQL (:mod:`~evalstats.counts.backends.widestage`); problems name the wide file's row and
 column header, and the counted forms' respondents are carried
 (``CycleCounts.respondents``) so that the ranking and the pooled intervals use the
-respondent design as the in-memory path does.
+respondent design as the in-memory path does.  So are a long file's respondents: its
+respondent column (答卷人编号), or with a pseudonym key the keyed pseudonyms of its identifier
+columns, computed while the file is staged
+(:func:`~evalstats.counts.backends.source.respondent_plan`; a Parquet file is then staged
+too, and no identifier is written).  The row checks then read
+every counted form back (a burst counts a respondent's sheet once; the respondent checks need
+all of a respondent's forms).
 
 Modules
 -------

@@ -344,8 +344,10 @@ def arrow_counts(scanned: ScannedCycle, want_patterns: bool):
 def respondent_forms(scanned: ScannedCycle) -> pd.DataFrame | None:
     """The counted forms' ``cycle, row, respondent, unit, group`` and answers (categorical
     codes; ``row`` the staged row, as the row store's),
-    as the validated forms table has them, for a wide file staged long (its ``respondent`` is
-    the row id); None otherwise.  What the respondent design needs
+    as the validated forms table has them, when the forms name respondents: a wide file
+    staged long (its ``respondent`` is the row id), or a long file with a respondent column or
+    identifiers and a pseudonym key (:func:`~evalstats.counts.backends.source.respondent_plan`);
+    None otherwise.  What the respondent design needs
     (:func:`evalstats.stats.design.respondent_design`): one row per counted form, in memory
     (about 8 bytes a form plus the respondent ids' dictionary).
 
@@ -357,11 +359,11 @@ def respondent_forms(scanned: ScannedCycle) -> pd.DataFrame | None:
     import pyarrow.parquet as pq
 
     src, scheme = scanned.source, scanned.scheme
-    if src is None or src.wide is None:  # a long file's respondent column is not read
+    if src is None or "respondent" not in src.columns:  # the forms name no respondent
         return None
     coder = coder_of(scanned)
     nu, ng, nd, nl = coder.shape
-    cols = [src.columns["respondent"], "__row"]  # the staged long file's (widestage)
+    cols = [src.columns["respondent"], "__row"]  # as staged (source, widestage)
     pf = pq.ParquetFile(src.parquet, read_dictionary=[cols[0]])
     uncounted = np.sort(scanned.uncounted["row"])
     parts = []

@@ -47,7 +47,8 @@ class CycleCounts:
         The counted forms in DuckDB for the row checks (``keep_rows=True``, duckdb and dask
         backends); None otherwise.
     respondents : DataFrame or None
-        duckdb and dask backends, responses naming respondents (the wide layout): the counted
+        duckdb and dask backends, responses naming respondents (the wide layout; a long file's
+        respondent column, or its identifiers with a pseudonym key): the counted
         forms' ``cycle, respondent, unit, group`` and answers, what the respondent design needs
         (:func:`~evalstats.counts.backends.codes.respondent_forms`); None otherwise (the
         pandas backend's forms carry their respondents).

@@ -166,8 +166,9 @@ class RowStore:
         dims = sql.dims
         extra = [c for c in EXTRA if c in src.columns]
         self.extra = tuple(extra)
-        # a wide file staged long names each form's respondent (widestage)
-        self.respondent = src.wide is not None and "respondent" in src.columns
+        # each form's respondent: a wide file's row id (widestage), a long file's respondent
+        # column or identifiers' pseudonyms (source.RESPONDENT)
+        self.respondent = "respondent" in src.columns
         inner = [
             f"{src.row_sql} AS row",
             f"{sql.fid()} AS form_id",

@@ -317,12 +317,13 @@ def _stage(place: _Place, tmp: str, col):
             headers, names, scheme, unit_lookup=lookup, file=place.shown, header_row=header_row
         )
 
-    src = stage_source(place.resp, place.shown, scheme, tmp, rows, wide_check=wide_check)
+    key = _pseudonym.load_key(None, data_folders=[place.folder])
+    src = stage_source(place.resp, place.shown, scheme, tmp, rows, wide_check=wide_check, key=key)
     wmap = n_read = None
     if src.wide is not None:
         src, wmap, n_read = _stage_long(place, src, tmp, rows)
     idents = [h for c, h in src.written.items() if c in scheme.identifier_columns]
-    if idents and _pseudonym.load_key(None, data_folders=[place.folder]) is None:
+    if idents and key is None:
         # as validate_cycle: without a key the identifiers are dropped (never read here)
         rows.append(_pseudonym.dropped_problem(place.shown, src.header_row, idents))
     if "units" not in place.files:

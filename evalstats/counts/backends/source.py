@@ -4,6 +4,14 @@ A Parquet responses file is read where it lies; a CSV is first streamed once int
 Parquet file with a ``__row`` column (the row the user sees), holding only the keys, the
 answers and the columns the row checks read (:data:`EXTRA`) — never a respondent identifier.
 
+When the forms name their respondents (a respondent column such as 答卷人编号, or, with a
+pseudonym key, the identifier columns 评议人姓名 / 联系电话), the staged file also holds
+:data:`RESPONDENT`: each form's respondent as ``validate_cycle`` gives it (the column's text
+normalised, or the keyed pseudonym of the phone number, else of the name:
+:func:`respondents_of`).  A Parquet file is then staged too, so that the respondent design and
+the respondent checks of the out-of-core backends see the same respondents as the in-memory
+path (the identifiers themselves are never written).
+
 Examples
 --------
 >>> from evalstats.counts.backends.source import stage_source
@@ -37,6 +45,8 @@ KEYS = ("form_id", "unit", "group")
 """The key columns of the responses (besides the answers)."""
 EXTRA = ("comment", "comment_kind", "collector", "submitted_at")
 """Responses columns read besides the keys and the answers (by the row checks, never counted)."""
+RESPONDENT = "__respondent"
+"""The staged column of each form's respondent (:func:`respondents_of`); never an identifier."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +161,98 @@ def _csv_encoding(head: bytes) -> str:
         return "gb18030"
 
 
-def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list, *, wide_check):
+def respondent_plan(found: dict, scheme: Scheme, key) -> dict:
+    """Code → column each form's respondent is made of, as ``validate_cycle`` makes it: the
+    respondent column (答卷人编号 …) if the responses have one, else with a pseudonym key the
+    identifier columns in the scheme's order of precedence; ``{}`` when the forms name no
+    respondent.
+
+    Examples
+    --------
+    >>> respondent_plan({"form_id": "c0", "respondent_phone": "c7"}, scheme, None)  # doctest: +SKIP
+    {}
+    """
+    if "respondent" in found:
+        return {"respondent": found["respondent"]}
+    if key is None:
+        return {}
+    return {c: found[c] for c in scheme.identifier_columns if c in found}
+
+
+def respondents_of(table: pa.Table, plan: dict, key) -> pa.Array:
+    """Each row's respondent (pyarrow strings, null where none) from the columns of ``plan``
+    (:func:`respondent_plan`): the respondent column's text NFKC-normalised and trimmed, as
+    the in-memory reader gives it; or the keyed pseudonym of the first identifier filled
+    (:func:`evalstats.inputs.pseudonym.pseudonymize`, only the distinct values hashed).
+
+    Examples
+    --------
+    >>> t = pa.table({"c3": ["Ｒ1 ", "", "r2"]})
+    >>> respondents_of(t, {"respondent": "c3"}, None).to_pylist()
+    ['R1', None, 'r2']
+    """
+    from evalstats.inputs import pseudonym as _pseudonym
+    from evalstats.inputs.read.cells import normalize_column
+
+    def cells(name, idx=None):
+        col = table.column(name)
+        col = col if idx is None else col.take(pa.array(idx))
+        return normalize_column(pd.Series(col.to_pylist(), dtype=object), free_text=False)
+
+    if "respondent" in plan:
+        return pa.array(cells(plan["respondent"]), pa.string())
+    out = np.full(table.num_rows, None, dtype=object)
+    todo = np.ones(table.num_rows, bool)
+    for code, name in plan.items():  # precedence: the scheme's order (validate_cycle's)
+        idx = np.flatnonzero(todo)
+        p = _pseudonym.pseudonymize(cells(name, idx), key, kind=_pseudonym.KIND_OF_COLUMN[code])
+        out[idx] = p
+        todo[idx] = pd.isna(p)
+    return pa.array(out, pa.string())
+
+
+def _staged_batch(batch, first_row: int, keep: list, plan: dict, key) -> pa.Table:
+    """One block of the responses as staged: the columns ``keep``, :data:`RESPONDENT` (when
+    ``plan``) and ``__row``."""
+    table = pa.Table.from_batches([batch])
+    out = table.select(keep)
+    if plan:
+        out = out.append_column(RESPONDENT, respondents_of(table, plan, key))
+    rows = pa.array(np.arange(first_row, first_row + table.num_rows))
+    return out.append_column("__row", rows)
+
+
+def _read_columns(found: dict, scheme: Scheme) -> dict:
+    """Code → column of the columns the scan and the checks read (never an identifier)."""
+    return {c: found[c] for c in (*KEYS, *scheme.dimension_codes, *EXTRA) if c in found}
+
+
+def _stage_parquet(resp: Path, scheme: Scheme, tmp: str, found: dict, *, plan: dict, key) -> str:
+    """A Parquet file whose forms name respondents, staged as a CSV is (its columns that the
+    scan reads, :data:`RESPONDENT` and ``__row``) so that no identifier is read again."""
+    import pyarrow.parquet as pq
+
+    keep = list(_read_columns(found, scheme).values())
+    read = list(dict.fromkeys([*keep, *plan.values()]))
+    out = os.path.join(tmp, "responses.parquet")
+    n = 0
+    writer = None
+    try:
+        for batch in pq.ParquetFile(resp).iter_batches(batch_size=1 << 16, columns=read):
+            table = _staged_batch(batch, 2 + n, keep, plan, key)
+            n += batch.num_rows
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    return out
+
+
+def _stage_csv(
+    path: Path, shown: str, scheme: Scheme, tmp: str, problems: list, *, wide_check, key=None
+):
     """Stream a CSV once into a Parquet file with a ``__row`` column (row the user sees)."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -178,8 +279,8 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list,
     if wide is None:
         found, written = map_headers(headers, scheme, shown, last + 1, problems)
         cols = {code: names[headers.index(h)] for code, h in found.items()}
-        # only the columns the scan and the checks read: never the respondent identifiers
-        staged = [cols[c] for c in (*KEYS, *scheme.dimension_codes, *EXTRA) if c in cols]
+        staged = list(_read_columns(cols, scheme).values())
+        plan = respondent_plan(cols, scheme, key)
     else:  # every column the long table is made of
         cols, written = {}, {}
         staged = [
@@ -187,7 +288,9 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list,
             *wide.others.values(),
             *(c for c in (wide.row_id, wide.comment) if c is not None),
         ]
+        plan = {}
     staged = sorted(set(staged), key=names.index)
+    read_cols = sorted(set(staged) | set(plan.values()), key=names.index)
     read = pacsv.ReadOptions(
         encoding="utf8" if encoding == "utf-8" else encoding,
         skip_rows=last + 1,
@@ -197,9 +300,9 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list,
     )
     parse = pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=True)
     convert = pacsv.ConvertOptions(
-        column_types={n: pa.string() for n in staged},
+        column_types={n: pa.string() for n in read_cols},
         strings_can_be_null=False,
-        include_columns=staged,
+        include_columns=read_cols,
     )
     out = os.path.join(tmp, "responses.parquet")
     first_row = last + 2
@@ -210,9 +313,8 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list,
             str(path), read_options=read, parse_options=parse, convert_options=convert
         )
         for batch in reader:
-            rows = pa.array(np.arange(first_row + n, first_row + n + batch.num_rows))
+            table = _staged_batch(batch, first_row + n, staged, plan, key)
             n += batch.num_rows
-            table = pa.Table.from_batches([batch]).append_column("__row", rows)
             if writer is None:
                 writer = pq.ParquetWriter(out, table.schema)
             writer.write_table(table)
@@ -232,17 +334,28 @@ def _stage_csv(path: Path, shown: str, scheme: Scheme, tmp: str, problems: list,
         if writer is not None:
             writer.close()
     cols = {code: name for code, name in cols.items() if name in staged}
+    if plan:
+        cols["respondent"] = RESPONDENT
     return out, '"__row"', cols, written, encoding, last + 1, wide
 
 
 def stage_source(
-    resp: Path, shown: str, scheme: Scheme, tmp: str, problems: list, *, wide_check=None
+    resp: Path,
+    shown: str,
+    scheme: Scheme,
+    tmp: str,
+    problems: list,
+    *,
+    wide_check=None,
+    key=None,
 ) -> StagedSource:
     """The responses file ``resp`` as a :class:`StagedSource`: a Parquet file as it is, a CSV
     staged into ``tmp``; header problems appended to ``problems`` (``shown``: the file as the
     user sees it).  ValueError for another format.  ``wide_check(headers, names, header_row)``
     gives the :class:`~evalstats.counts.backends.widestage.WideColumns` of a header in the wide
     layout (else None); such a file is staged with every column the long table is made of.
+    ``key``: the pseudonym key in effect (or None); forms naming respondents
+    (:func:`respondent_plan`) are staged with :data:`RESPONDENT`, a Parquet file too.
 
     Examples
     --------
@@ -256,12 +369,17 @@ def stage_source(
         names = list(pq.ParquetFile(resp).schema_arrow.names)
         wide = wide_check(names, names, 1) if wide_check is not None else None
         found, written = ({}, {}) if wide else map_headers(names, scheme, shown, 1, problems)
+        plan = {} if wide else respondent_plan(found, scheme, key)
+        if plan:
+            out = _stage_parquet(resp, scheme, tmp, found, plan=plan, key=key)
+            cols = {**_read_columns(found, scheme), "respondent": RESPONDENT}
+            return StagedSource(out, '"__row"', cols, written, shown, sha, size, None, 1, None)
         return StagedSource(
             str(resp), "(file_row_number + 2)", found, written, shown, sha, size, None, 1, wide
         )
     if resp.suffix.lower() in (".csv", ".txt"):
         out, row_sql, cols, written, enc, hrow, wide = _stage_csv(
-            resp, shown, scheme, tmp, problems, wide_check=wide_check
+            resp, shown, scheme, tmp, problems, wide_check=wide_check, key=key
         )
         return StagedSource(out, row_sql, cols, written, shown, sha, size, enc, hrow, wide)
     raise ValueError(
@@ -270,4 +388,14 @@ def stage_source(
     )
 
 
-__all__ = ["CSV_BATCH_BYTES", "EXTRA", "KEYS", "StagedSource", "map_headers", "stage_source"]
+__all__ = [
+    "CSV_BATCH_BYTES",
+    "EXTRA",
+    "KEYS",
+    "RESPONDENT",
+    "StagedSource",
+    "map_headers",
+    "respondent_plan",
+    "respondents_of",
+    "stage_source",
+]

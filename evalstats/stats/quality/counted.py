@@ -65,19 +65,26 @@ def counted_flags(
     form of a burst or near duplicate is among them, so the flags are the same); the counts
     of straight-lining and 100 % satisfaction come from the pattern counts, the tally and one
     GROUP BY per collector, and only the ids of the flagged units, collectors and cells are
-    fetched.  A wide file's respondent checks (:func:`respondent_flags`) need every form of a
-    respondent: they run on the counted forms read back from the store.
+    fetched.  Forms naming respondents (a wide file, a long file's respondent column or
+    pseudonyms) are all read back from the store: the respondent checks
+    (:func:`respondent_flags`) need every form of a respondent, and a burst counts the forms a
+    respondent gave the same answers once, so the candidates would not do.
     """
     store = counted.rows
     dup_ids = []
     if duplicates is not None and len(duplicates) and "form_id" in duplicates.columns:
         dup_ids = sorted(set(duplicates["form_id"].astype(str)))
-    sub = store.check_candidates(
-        burst_min=burst_min,
-        burst_window=window.value,
-        near_duplicate_window=near_window.value,
-        form_ids=dup_ids,
-    )
+    every = getattr(store, "respondent", False)
+    if every:  # forms naming respondents: a burst counts a respondent's sheet once, and the
+        # respondent checks need every form of a respondent: every counted form, read back
+        sub = store.forms()
+    else:
+        sub = store.check_candidates(
+            burst_min=burst_min,
+            burst_window=window.value,
+            near_duplicate_window=near_window.value,
+            form_ids=dup_ids,
+        )
     d = prepare_forms(sub, scheme, units)
     u, _g, lv, cnt = counted_pattern_codes(counted, scheme)
     n_total = int(cnt.sum())
@@ -118,9 +125,8 @@ def counted_flags(
             rows += full_satisfaction(d, full_satisfaction_n, level, stats=cells)
     rates = counted_response_rates(counted, scheme, forms_issued, voided)
     rows += response_rate_flags(d, rates, min_rate)
-    if getattr(store, "respondent", False):  # a wide file: the respondents' own checks
-        every = prepare_forms(store.forms(), scheme, units)
-        rows += respondent_flags(every, respondent_min_units, max_blank)
+    if every:  # the respondents' own checks
+        rows += respondent_flags(d, respondent_min_units, max_blank)
     return flags_frame(rows, d)
 
 
