@@ -1178,3 +1178,20 @@ def test_manifest_records_the_identifier_action_not_the_key(tmp_path, monkeypatc
     assert ids["columns"] == ["respondent_phone", "respondent_name"]
     assert len(ids["key_id"]) == 12
     assert secret not in path.read_text("utf-8")
+
+
+def test_prewarm_imports_what_rendering_needs_in_a_fresh_interpreter():
+    # the imports done beside the kernel (issue 16): every name exists (a typo would be
+    # skipped silently at run time), and after the thread ends they are loaded
+    code = (
+        "import sys\n"
+        "from evalstats.run.runner.render import PREWARM_MODULES, prewarm\n"
+        "already = [m for m in PREWARM_MODULES if m in sys.modules and m.startswith('nbconvert')]\n"
+        "assert not already, already\n"
+        "prewarm().join()\n"
+        "print(sorted(m for m in PREWARM_MODULES if m not in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]"

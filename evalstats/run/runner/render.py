@@ -14,7 +14,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,9 +33,11 @@ from evalstats.run.signing import TABLES_DIGEST, tables_digest
 
 __all__ = [
     "HTML_FILE",
+    "PREWARM_MODULES",
     "SUMMARY_FILE",
     "SUMMARY_NEUTRALISED",
     "Rendered",
+    "prewarm",
     "record_check_code",
     "render_report",
     "report_unit_names",
@@ -70,6 +74,44 @@ class Rendered:
     tables: list
     workbook: Path
     neutralised: dict | None
+
+
+def prewarm() -> threading.Thread:
+    """Import what rendering and the audit use, in a thread, while the kernel executes.
+
+    The parent only waits for the kernel meanwhile; these imports (nbconvert, the report and
+    workbook writers, openpyxl, the audit's solver: about a second) would otherwise come after
+    the execution, on the run's critical path.  Importing has no other effect, so the outputs
+    are the same whether or not the thread is done when rendering starts (Python's import locks
+    make the two meet safely).
+
+    Examples
+    --------
+    >>> prewarm().join()
+    """
+
+    def work() -> None:
+        import importlib
+
+        for name in PREWARM_MODULES:
+            with contextlib.suppress(Exception):  # an import error shows where it is used
+                importlib.import_module(name)
+
+    thread = threading.Thread(target=work, name="evalstats-prewarm", daemon=True)
+    thread.start()
+    return thread
+
+
+PREWARM_MODULES = (  # what render_report and audit_run import first
+    "nbformat",
+    "nbconvert",
+    "bs4",
+    "openpyxl",
+    "evalstats.present.report",
+    "evalstats.present.format",
+    "evalstats.present.rules",
+    "evalstats.run.audit",
+)
 
 
 def render_report(

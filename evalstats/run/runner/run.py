@@ -43,7 +43,7 @@ from evalstats.run.runner.checking import Checking
 from evalstats.run.runner.execute import run_notebook
 from evalstats.run.runner.manifest import write_run_manifest
 from evalstats.run.runner.plan import NOTEBOOK_FILE, RunPlan, make_plan, require_key, with_backend
-from evalstats.run.runner.render import HTML_FILE, Rendered, render_report
+from evalstats.run.runner.render import HTML_FILE, Rendered, prewarm, render_report
 from evalstats.run.runner.timings import slowest_cells, timing_lines
 from evalstats.run.signing import load_signing_key
 
@@ -302,6 +302,7 @@ def _stage_and_publish(
     nb = plan.notebook_recorded
     log.info(say(f"执行 {nb}（{plan.cycle}）", f"executing {nb} for {plan.cycle}"), extra=STEP)
     params = {**plan.params, "output_dir": relative(staging, plan.root)}
+    prewarm()  # rendering's imports while the kernel works
     run_notebook(
         plan,
         staging / NOTEBOOK_FILE,
