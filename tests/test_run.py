@@ -1195,3 +1195,69 @@ def test_prewarm_imports_what_rendering_needs_in_a_fresh_interpreter():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[]"
+
+
+def _workbook_sheets(path: Path) -> dict:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+def test_the_workbook_written_beside_the_kernel_is_the_one_written_after(
+    demo, tmp_path, monkeypatch
+):
+    # issue 16: the workbook is written while the kernel still executes, from the tables the
+    # notebook has written; it is the same file, byte for byte, as one written afterwards
+    from evalstats.run.runner.render import EarlyWorkbook
+
+    out = tmp_path / "out"
+    r = run_analysis("half-year", cycle="2026H1", data=demo, out=out, notebook=FIXTURE)
+    timings = json.loads(r.manifest.read_text(encoding="utf-8"))["timings_seconds"]
+    assert "workbook_alongside" in timings
+    early = r.workbook.read_bytes()
+    assert not list(r.report_dir.glob(".*"))  # no file of it left behind
+    monkeypatch.setattr(EarlyWorkbook, "on_cell_executed", lambda self, **_: None)
+    r2 = run_analysis("half-year", cycle="2026H1", data=demo, out=tmp_path / "o2", notebook=FIXTURE)
+    timings = json.loads(r2.manifest.read_text(encoding="utf-8"))["timings_seconds"]
+    assert "workbook_alongside" not in timings
+    assert r2.workbook.read_bytes() == early
+
+
+def test_a_table_changed_after_the_early_workbook_gets_the_workbook_written_again(
+    demo, tmp_path, monkeypatch
+):
+    # a notebook that rewrites a table in a later cell: the workbook shows the published table
+    import nbformat
+
+    from evalstats.run.runner.render import EarlyWorkbook
+
+    made = []
+    init = EarlyWorkbook.__init__
+
+    def record(self, *args, **kw):
+        init(self, *args, **kw)
+        made.append(self)
+
+    monkeypatch.setattr(EarlyWorkbook, "__init__", record)
+
+    nb = nbformat.read(FIXTURE, as_version=4)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "ranking['n_forms'] = ranking['n_forms'] + 1000\n"
+            "write_tables({'ranking': ranking}, out)"
+        )
+    )
+    changed = tmp_path / "changed.ipynb"
+    nbformat.write(nb, changed)
+    r = run_analysis("half-year", cycle="2026H1", data=demo, out=tmp_path / "out", notebook=changed)
+    timings = json.loads(r.manifest.read_text(encoding="utf-8"))["timings_seconds"]
+    # it was started on the first tables (and found them changed while writing, or finished
+    # from them: which one depends on timing); either way it is not the published workbook
+    assert made and made[0].thread is not None
+    assert "workbook_alongside" not in timings
+    published = pd.read_csv(r.report_dir / "tables" / "ranking.csv")
+    assert published["n_forms"].min() > 1000
+    cells = [v for rows in _workbook_sheets(r.workbook).values() for row in rows for v in row]
+    assert int(published["n_forms"].max()) in cells
+    assert not list(r.report_dir.glob(".*"))

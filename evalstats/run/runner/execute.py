@@ -107,12 +107,21 @@ def kernel_manager_class():
 
 
 def run_notebook(
-    plan: RunPlan, executed: Path, params, *, progress, started, before_failing=None
+    plan: RunPlan,
+    executed: Path,
+    params,
+    *,
+    progress,
+    started,
+    before_failing=None,
+    on_cell_executed=None,
 ) -> None:
     """Step 5: papermill.execute_notebook; a failure keeps the notebook, raises NotebookFailed.
 
     ``before_failing(exc)``, called first when execution fails, may raise instead (the
     validation running beside it found invalid data: exit 1, no notebook kept).
+    ``on_cell_executed(cell=, cell_index=, execute_reply=)``: nbclient's hook, called in the
+    parent after each cell (:class:`~evalstats.run.runner.render.EarlyWorkbook`).
     """
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -131,6 +140,7 @@ def run_notebook(
             kernel_name=KERNEL_NAME,
             language="python",
             kernel_manager_class=kernel_manager_class(),
+            **({} if on_cell_executed is None else {"on_cell_executed": on_cell_executed}),
         )
         _name_paths_relatively(executed, plan)
     except papermill.PapermillExecutionError as exc:

@@ -36,13 +36,17 @@ __all__ = [
     "PREWARM_MODULES",
     "SUMMARY_FILE",
     "SUMMARY_NEUTRALISED",
+    "EarlyWorkbook",
     "Rendered",
+    "outputs_key",
     "prewarm",
     "record_check_code",
     "render_report",
     "report_unit_names",
+    "run_tier",
     "safety_note",
     "summary_neutralised",
+    "write_run_workbook",
 ]
 
 HTML_FILE = "report.html"
@@ -115,12 +119,19 @@ PREWARM_MODULES = (  # what render_report and audit_run import first
 
 
 def render_report(
-    plan: RunPlan, staging: Path, *, timings: dict, note: Callable[[str], None]
+    plan: RunPlan,
+    staging: Path,
+    *,
+    timings: dict,
+    note: Callable[[str], None],
+    early: EarlyWorkbook | None = None,
 ) -> Rendered:
     """Step 6: check the notebook's outputs, then write report.html and the workbook.
 
     ``timings`` gets the seconds of each (``html``, ``workbook``); ``note(text)`` tells the
-    user which is under way (the runner's progress lines).
+    user which is under way (the runner's progress lines).  ``early``: the workbook written
+    beside the kernel (:class:`EarlyWorkbook`), used when it was made from exactly the
+    outputs found now, else written again (``workbook_alongside``: its seconds, when used).
 
     Raises
     ------
@@ -131,7 +142,6 @@ def render_report(
     """
     from evalstats.present import report
     from evalstats.present.format import cycle_title
-    from evalstats.present.rules import rules_text
 
     tables = ordered_tables(sorted((staging / "tables").glob("*.csv")))
     if not tables:
@@ -140,7 +150,7 @@ def render_report(
         )
     neutralised = summary_neutralised(plan, staging, [p.stem for p in tables])
     code = record_check_code(staging)
-    tier = plan.params.get("tier", literal_default(plan.declared.get("tier"))) or "internal"
+    tier = run_tier(plan)
     title = (
         f"{cycle_title(plan.cycle)}政风行风测评分析报告"
         if plan.lang == "zh"
@@ -163,18 +173,125 @@ def render_report(
         t = time.perf_counter()
         note("writing the workbook")
         workbook = staging / f"report_{plan.cycle}_{plan.analysis}.xlsx"
-        report.write_workbook(
-            {p.stem: read_table(p) for p in tables},
-            workbook,
-            scheme=plan.scheme,
-            lang=plan.lang,
-            notes=_workbook_notes(plan, code),
-            safety_text=safety_note(neutralised, lang=plan.lang, page=False),
-            rules=rules_text(plan.scheme, lang=plan.lang, kind=plan.analysis, edition=tier),
-            unit_names=report_unit_names(plan),
-        )
+        made = None if early is None else early.take(staging, tables, code)
+        if made is not None:
+            made.replace(workbook)
+            timings["workbook_alongside"] = early.seconds
+        else:
+            write_run_workbook(plan, tables, workbook, code=code, neutralised=neutralised)
         timings["workbook"] = time.perf_counter() - t
     return Rendered(tables=tables, workbook=workbook, neutralised=neutralised)
+
+
+def run_tier(plan: RunPlan) -> str:
+    """The run's tier: its ``tier`` parameter, else the notebook's default, else internal."""
+    return plan.params.get("tier", literal_default(plan.declared.get("tier"))) or "internal"
+
+
+def write_run_workbook(
+    plan: RunPlan, tables: Sequence[Path], path: Path, *, code: str, neutralised: dict | None
+) -> None:
+    """The run's workbook at ``path``: the tables read back, the notes with the check code
+    ``code``, the safety note and the rules (:func:`evalstats.present.report.write_workbook`)."""
+    from evalstats.present import report
+    from evalstats.present.rules import rules_text
+
+    report.write_workbook(
+        {p.stem: read_table(p) for p in tables},
+        path,
+        scheme=plan.scheme,
+        lang=plan.lang,
+        notes=_workbook_notes(plan, code),
+        safety_text=safety_note(neutralised, lang=plan.lang, page=False),
+        rules=rules_text(plan.scheme, lang=plan.lang, kind=plan.analysis, edition=run_tier(plan)),
+        unit_names=report_unit_names(plan),
+    )
+
+
+def outputs_key(staging: Path, tables: Sequence[Path], code: str) -> str | None:
+    """A digest of what the workbook is made from: the tables' names and bytes, the check
+    code and ``summary.json`` (parsed, its ``tables_digest`` left out, since
+    :func:`record_check_code` adds it); None when ``summary.json`` is not a JSON object."""
+    import hashlib
+
+    try:
+        summary = json.loads((staging / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(summary, dict):
+        return None
+    summary.pop(TABLES_DIGEST, None)
+    h = hashlib.sha256(json.dumps(summary, sort_keys=True, ensure_ascii=False).encode())
+    h.update(code.encode())
+    for p in tables:
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+class EarlyWorkbook:
+    """The workbook, written beside the kernel as soon as the notebook has written its tables.
+
+    The parent only waits while the kernel executes; the workbook (a second or more at 1M
+    forms) is made from the tables and ``summary.json``, which the notebook writes early
+    (``write_analysis``), so it can be written meanwhile, on the other core.
+    :meth:`on_cell_executed` (nbclient's hook, called after each cell) starts a thread once
+    ``summary.json`` and a table exist; :meth:`take` gives the workbook only if it was made
+    from exactly the outputs found after the execution (:func:`outputs_key`, taken before and
+    after writing it), so a notebook that changes its tables later gets a workbook written
+    again.  The file lies in the staging folder under a dot name until taken or discarded.
+
+    Examples
+    --------
+    >>> early = EarlyWorkbook(plan, staging)  # doctest: +SKIP
+    >>> hook = early.on_cell_executed  # run_notebook(..., on_cell_executed=hook)
+    """
+
+    def __init__(self, plan: RunPlan, staging: Path):
+        self.plan, self.staging = plan, staging
+        self.path = staging / ".workbook-alongside.xlsx"
+        self.thread: threading.Thread | None = None
+        self.key: str | None = None
+        self.seconds: float | None = None
+
+    def on_cell_executed(self, **_) -> None:
+        """Start writing once ``summary.json`` and a table exist (nbclient's hook)."""
+        if self.thread is not None or not (self.staging / SUMMARY_FILE).is_file():
+            return
+        if not any((self.staging / "tables").glob("*.csv")):
+            return
+        self.thread = threading.Thread(target=self._work, name="evalstats-workbook", daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        t = time.perf_counter()
+        try:
+            tables = ordered_tables(sorted((self.staging / "tables").glob("*.csv")))
+            code = tables_digest(self.staging)
+            before = outputs_key(self.staging, tables, code)
+            neutralised = summary_neutralised(self.plan, self.staging, [p.stem for p in tables])
+            write_run_workbook(self.plan, tables, self.path, code=code, neutralised=neutralised)
+            if before is not None and outputs_key(self.staging, tables, code) == before:
+                self.key = before
+        except Exception:
+            self.key = None
+        finally:
+            self.seconds = time.perf_counter() - t
+
+    def take(self, staging: Path, tables: Sequence[Path], code: str) -> Path | None:
+        """The workbook if it was made from the outputs now in ``staging`` (else None)."""
+        if self.thread is None:
+            return None
+        self.thread.join()
+        key = outputs_key(staging, tables, code)
+        if self.key is None or key != self.key or not self.path.is_file():
+            return None
+        return self.path
+
+    def discard(self) -> None:
+        """Wait for the thread and remove its file, if any (the run goes on without it)."""
+        if self.thread is not None:
+            self.thread.join()
+        self.path.unlink(missing_ok=True)
 
 
 def record_check_code(staging: Path) -> str:

@@ -43,7 +43,13 @@ from evalstats.run.runner.checking import Checking
 from evalstats.run.runner.execute import run_notebook
 from evalstats.run.runner.manifest import write_run_manifest
 from evalstats.run.runner.plan import NOTEBOOK_FILE, RunPlan, make_plan, require_key, with_backend
-from evalstats.run.runner.render import HTML_FILE, Rendered, prewarm, render_report
+from evalstats.run.runner.render import (
+    HTML_FILE,
+    EarlyWorkbook,
+    Rendered,
+    prewarm,
+    render_report,
+)
 from evalstats.run.runner.timings import slowest_cells, timing_lines
 from evalstats.run.signing import load_signing_key
 
@@ -303,20 +309,24 @@ def _stage_and_publish(
     log.info(say(f"执行 {nb}（{plan.cycle}）", f"executing {nb} for {plan.cycle}"), extra=STEP)
     params = {**plan.params, "output_dir": relative(staging, plan.root)}
     prewarm()  # rendering's imports while the kernel works
-    run_notebook(
-        plan,
-        staging / NOTEBOOK_FILE,
-        params,
-        progress=progress,
-        started=started,
-        before_failing=checking.raise_if_failed,
-    )
-    timings["execute"] = time.perf_counter() - t
-    before = checking.result()
-    timings["validate"] = checking.seconds
-    pause("executed")
-
-    rendered = render_report(plan, staging, timings=timings, note=_note)
+    early = EarlyWorkbook(plan, staging)  # and the workbook, once the tables are written
+    try:
+        run_notebook(
+            plan,
+            staging / NOTEBOOK_FILE,
+            params,
+            progress=progress,
+            started=started,
+            before_failing=checking.raise_if_failed,
+            on_cell_executed=early.on_cell_executed,
+        )
+        timings["execute"] = time.perf_counter() - t
+        before = checking.result()
+        timings["validate"] = checking.seconds
+        pause("executed")
+        rendered = render_report(plan, staging, timings=timings, note=_note, early=early)
+    finally:
+        early.discard()
     pause("rendered")
     changed = changed_inputs(before, list(before))
     if changed:

@@ -26,6 +26,7 @@ STEPS = {
     "execute": ("执行笔记本", "executing the notebook"),
     "html": ("生成网页报告", "rendering the HTML report"),
     "workbook": ("写工作簿", "writing the workbook"),
+    "workbook_alongside": ("写工作簿（与执行同时）", "writing the workbook (alongside)"),
     "audit": ("公开版整数审计", "auditing the public tier"),
     "publish": ("发布", "publishing"),
     "total_before_publish": ("发布前合计", "total before publishing"),
