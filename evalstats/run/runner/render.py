@@ -243,7 +243,7 @@ class EarlyWorkbook:
     Examples
     --------
     >>> early = EarlyWorkbook(plan, staging)  # doctest: +SKIP
-    >>> hook = early.on_cell_executed  # run_notebook(..., on_cell_executed=hook)
+    >>> hook = early.on_cell_executed  # run_notebook(..., on_cell_executed=hook)  # doctest: +SKIP
     """
 
     def __init__(self, plan: RunPlan, staging: Path):
