@@ -149,8 +149,9 @@ def _docx_table(doc, frame: pd.DataFrame) -> None:
     for i, values in enumerate(rows):
         row = t.rows[0] if i == 0 else t.add_row()
         _row_flags(row, header=i == 0)
+        cells = row.cells  # python-docx builds this list anew on each access
         for j, value in enumerate(values):
-            cell = row.cells[j]
+            cell = cells[j]
             cell.width = widths[j]
             para = cell.paragraphs[0]
             fmt = para.paragraph_format
