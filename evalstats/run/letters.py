@@ -15,7 +15,8 @@ keeps the previous letters as ``letters.previous-<run time>``.
 Speed: kernel start-up and imports, and scoring the cycle with its bootstrap ranking, are the
 costs.  The batch starts ``--jobs`` kernels (default: the machine's cores, at most the number of
 units) and keeps them for all units: each unit is the papermill-parameterised notebook executed
-by nbclient in a long-lived kernel, after a ``%reset -f`` cell that empties the namespace.  The
+by nbclient in a long-lived kernel, after a ``%reset -f`` cell that empties the namespace; while
+the kernel runs the next unit, the batch writes the last one's letter out (HTML, files).  The
 cycle is analysed once per batch: while the kernels start and import the package, the batch
 runs :func:`evalstats.analyses.profile.load_analysis` and keeps the result in a file under the
 staging folder, keyed by the inputs' content and the options, which the kernels' own
@@ -378,18 +379,28 @@ class _Kernel:
         await self.start()
 
 
-async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, staging: Path):
-    import nbformat
+@dataclass
+class _Ran:
+    """A unit's notebook executed: the notebook, ``""`` or why it failed, whether the kernel
+    died, and when the unit started (``perf_counter``)."""
+
+    nb: object
+    error: str
+    dead: bool
+    t0: float
+
+
+async def _execute_unit(
+    batch: _Batch, source_nb, unit: str, kernel: _Kernel, staging: Path
+) -> _Ran:
+    """Execute the unit's notebook in ``kernel``."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
     from papermill.parameterize import parameterize_notebook
 
-    from evalstats.present import report
-
     KERNEL_NAME = _run.KERNEL_NAME
     t0 = time.perf_counter()
-    stem = file_stem(unit)
-    work = staging / "_work" / stem
+    work = staging / "_work" / file_stem(unit)
     params = {**batch.params, "unit": unit, "output_dir": relative(work, batch.root)}
     nb = parameterize_notebook(
         copy.deepcopy(source_nb), params, kernel_name=KERNEL_NAME, language="python"
@@ -404,8 +415,6 @@ async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, stagin
         resources={"metadata": {"path": str(batch.root)}},
     )
     client.kc = kernel.kc
-    executed = staging / "notebooks" / f"{stem}.ipynb"
-    executed.parent.mkdir(parents=True, exist_ok=True)
     error, dead = "", False
     try:
         await client.async_execute()
@@ -415,9 +424,25 @@ async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, stagin
     except (DeadKernelError, CellTimeoutError) as exc:
         dead = True
         error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
-    nbformat.write(nb, executed)
-    if error:
-        return _Outcome(unit, False, error, time.perf_counter() - t0, dead, executed)
+    return _Ran(nb, error, dead, t0)
+
+
+def _finish_unit(batch: _Batch, unit: str, ran: _Ran, staging: Path) -> _Outcome:
+    """Write the executed notebook; for a letter written, render its HTML and move its Word
+    letter and figures into the staging folder.  Run in a thread while the kernel executes the
+    next unit (each unit writes in its own ``_work/<code>`` folder)."""
+    import nbformat
+
+    from evalstats.present import report
+
+    stem = file_stem(unit)
+    work = staging / "_work" / stem
+    executed = staging / "notebooks" / f"{stem}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(ran.nb, executed)
+    t0 = ran.t0
+    if ran.error:
+        return _Outcome(unit, False, ran.error, time.perf_counter() - t0, ran.dead, executed)
     letter, row = work / DOCX_FILE, work / ROW_FILE
     for needed in (letter, row):
         if not needed.is_file():
@@ -430,8 +455,7 @@ async def _one_unit(batch: _Batch, source_nb, unit: str, kernel: _Kernel, stagin
         else f"Feedback letter: {name}, {cycle_words(batch.cycle, 'en')}"
     )
     published = batch.stems.get(unit, stem)
-    await asyncio.to_thread(
-        report.render_html,
+    report.render_html(
         executed,
         staging / f"{published}.html",
         title=title,
@@ -516,6 +540,13 @@ async def _run_units(batch: _Batch, staging: Path, *, progress: bool) -> dict[st
         file=sys.stderr,
     )
 
+    finishing: list[asyncio.Future] = []
+
+    async def finish(unit: str, ran: _Ran) -> None:
+        results[unit] = await asyncio.to_thread(_finish_unit, batch, unit, ran, staging)
+        bar.set_postfix_str(unit, refresh=False)
+        bar.update(1)
+
     async def worker() -> None:
         kernel = _Kernel(batch.root, env={CACHE_ENV: str(shared)})
         await kernel.start()
@@ -527,11 +558,10 @@ async def _run_units(batch: _Batch, staging: Path, *, progress: bool) -> dict[st
                     unit = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                outcome = await _one_unit(batch, source, unit, kernel, staging)
-                results[unit] = outcome
-                bar.set_postfix_str(unit, refresh=False)
-                bar.update(1)
-                if outcome.dead:
+                ran = await _execute_unit(batch, source, unit, kernel, staging)
+                # the letter is written out while the kernel runs the next unit
+                finishing.append(asyncio.ensure_future(finish(unit, ran)))
+                if ran.dead:
                     await kernel.restart()
         finally:
             await kernel.stop()
@@ -539,8 +569,12 @@ async def _run_units(batch: _Batch, staging: Path, *, progress: bool) -> dict[st
     try:
         await asyncio.gather(*(worker() for _ in range(n)))
     finally:
+        ended = await asyncio.gather(*finishing, return_exceptions=True)
         bar.close()
         await analysed
+    problem = next((x for x in ended if isinstance(x, BaseException)), None)
+    if problem is not None:
+        raise problem
     return results
 
 
