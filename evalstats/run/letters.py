@@ -39,7 +39,6 @@ Examples
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import functools
 import html
@@ -79,6 +78,7 @@ from evalstats.run.console import (
     say,
     show_progress,
 )
+from evalstats.run.runner.execute import KERNEL_READY_TIMEOUT, LongLivedKernel
 from evalstats.run.signing import load_signing_key, signed_line
 
 __all__ = [
@@ -109,7 +109,6 @@ TABLE_FILE = "letters.csv"
 KIND = "letters"
 log = logging.getLogger("evalstats.run.letters")
 CELL_TIMEOUT = 600
-KERNEL_READY_TIMEOUT = 120
 BATCH_PARAMETERS = {"unit": "--units", "tier": "--tier", "letter_date": "--date"}
 """Notebook parameters the batch sets itself (besides the runner's)."""
 
@@ -334,49 +333,8 @@ def _error_of(nb) -> tuple[str, str]:
 WARM_UP = "import evalstats.analyses.profile, evalstats.present.letters, evalstats.present.plot"
 """Run (silently, namespace untouched) in each kernel as soon as it is up, while the batch
 analyses the cycle: the modules the profile notebook imports, so its first unit does not wait
-for them."""
-
-
-class _Kernel:
-    """A long-lived kernel (this interpreter,
-    :func:`evalstats.run.runner.kernel_manager_class`); ``env``: variables added to its
-    environment."""
-
-    def __init__(self, root: Path, env: Mapping[str, str] | None = None):
-        self.root = root
-        self.env = dict(env or {})
-        self.km = None
-        self.kc = None
-
-    async def start(self) -> None:
-        self.km = _run.kernel_manager_class()(kernel_name=_run.KERNEL_NAME)
-        env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-        await self.km.start_kernel(cwd=str(self.root), env={**env, **self.env})
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        await self.kc.wait_for_ready(timeout=KERNEL_READY_TIMEOUT)
-
-    async def warm_up(self, code: str = WARM_UP) -> None:
-        """Run ``code`` silently and wait for its reply (its errors are the notebook's to
-        show: a unit importing the same module fails with the message)."""
-        msg_id = self.kc.execute(code, silent=True, store_history=False)
-        while True:
-            reply = await self.kc.get_shell_msg(timeout=KERNEL_READY_TIMEOUT)
-            if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                return
-
-    async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            if self.kc is not None:
-                self.kc.stop_channels()
-        with contextlib.suppress(Exception):
-            if self.km is not None:
-                await self.km.shutdown_kernel(now=True)
-        self.km = self.kc = None
-
-    async def restart(self) -> None:
-        await self.stop()
-        await self.start()
+for them (its errors are the notebook's to show: a unit importing the same module fails with
+the message)."""
 
 
 @dataclass
@@ -391,7 +349,7 @@ class _Ran:
 
 
 async def _execute_unit(
-    batch: _Batch, source_nb, unit: str, kernel: _Kernel, staging: Path
+    batch: _Batch, source_nb, unit: str, kernel: LongLivedKernel, staging: Path
 ) -> _Ran:
     """Execute the unit's notebook in ``kernel``."""
     from nbclient import NotebookClient
@@ -548,10 +506,10 @@ async def _run_units(batch: _Batch, staging: Path, *, progress: bool) -> dict[st
         bar.update(1)
 
     async def worker() -> None:
-        kernel = _Kernel(batch.root, env={CACHE_ENV: str(shared)})
+        kernel = LongLivedKernel(batch.root, env={CACHE_ENV: str(shared)})
         await kernel.start()
         try:
-            await kernel.warm_up()
+            await kernel.run_silently(WARM_UP)
             await analysed
             while True:
                 try:
