@@ -21,10 +21,9 @@ cycle is analysed once per batch: while the kernels start and import the package
 runs :func:`evalstats.analyses.profile.load_analysis` and keeps the result in a file under the
 staging folder, keyed by the inputs' content and the options, which the kernels' own
 ``load_analysis`` reads (``EVALSTATS_ANALYSIS_CACHE``) — the same numbers, computed once.
-One unit failing does not stop the others: its executed
-notebook is kept under ``<out>/_failed/``, the summary and the index list it with the error, and
-the exit code is 3.  A unit whose kernel died is retried never; the kernel is restarted for the
-next unit.
+One unit failing does not stop the others: its executed notebook is kept under
+``<out>/_failed/``, the summary and the index list it with the error, and the exit code is 3.
+A unit whose kernel died is retried never; the kernel is restarted for the next unit.
 
 The words, tables and Word document of one letter are :mod:`evalstats.present.letters`.
 
@@ -455,10 +454,10 @@ def _share_analysis(batch: _Batch, folder: Path) -> None:
     from evalstats.analyses.profile import check_parameters, load_analysis
     from evalstats.run.runner.parameters import literal_default
 
-    declared = _run.notebook_parameters(batch.notebook)
-    values = {n: literal_default(declared.get(n)) for n in PROFILE_PARAMETERS if n in declared}
-    values.update({n: v for n, v in batch.params.items() if n in PROFILE_PARAMETERS})
     try:
+        declared = _run.notebook_parameters(batch.notebook)
+        values = {n: literal_default(declared[n]) for n in PROFILE_PARAMETERS if n in declared}
+        values.update({n: v for n, v in batch.params.items() if n in PROFILE_PARAMETERS})
         p = check_parameters(unit=batch.units[0], output_dir=str(folder), **values)
         load_analysis(
             p.cycle,
