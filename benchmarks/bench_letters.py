@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -25,6 +26,13 @@ from pathlib import Path
 
 GOAL_SECONDS = 15.0
 """Issue 16's goal for the demo's 25 letters (issue 6's was 120 s)."""
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user+sys) of this process and of its ended children (the kernels)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def main(argv=None) -> int:
@@ -44,12 +52,18 @@ def main(argv=None) -> int:
     out = Path(args.out or tempfile.mkdtemp(prefix="bench-letters-"))
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     t = time.perf_counter()
+    own, kids = _cpu()
     r = write_letters(args.cycle, out=out, jobs=args.jobs, progress=False)
     seconds = time.perf_counter() - t
+    own, kids = (a - b for a, b in zip(_cpu(), (own, kids), strict=True))
     n = len(r.letters) + len(r.failed)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"evalstats letters --cycle {args.cycle} --out {out}: {n} units on {cores} cores")
     print(f"  {len(r.letters)} letters, {len(r.failed)} failed: {seconds:.1f} s wall")
+    print(
+        f"  CPU (user+sys): this process {own:.1f} s, kernels {kids:.1f} s, "
+        f"total {own + kids:.1f} s"
+    )
     for unit, error in r.failed.items():
         print(f"  failed {unit}: {error}")
 

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evalstats.present import format as f
 
@@ -151,3 +153,16 @@ def test_number_as_the_scheme_states_it():
     assert f.number(0.07 * 100) == "7"  # not 7.000000000000001
     assert f.number(1_000_000) == "1000000" and f.number(None) == "—"
     assert f.number(float("inf")) == "∞"
+
+
+@given(
+    x=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.floats(-1e-3, 1e-3)),
+    decimals=st.integers(0, 4),
+    scaled=st.sampled_from([(1.0, ""), (100.0, "%"), (1e300, "")]),
+)
+def test_fixed_of_one_float_is_fixed_array(x, decimals, scaled):
+    # fixed() formats a plain float without arrays; it must give fixed_array's text exactly
+    scale, suffix = scaled
+    for v in (x, np.float64(x), np.float32(x) if abs(x) < 3e38 or not math.isfinite(x) else x):
+        want = str(f.fixed_array([v], decimals, scale=scale, suffix=suffix)[0])
+        assert f.fixed(v, decimals, scale=scale, suffix=suffix) == want

@@ -359,3 +359,39 @@ def test_public_letter_names_the_scheme_protected_groups_and_the_report_reasons(
     assert letters.SUPPRESS_REASON["fewer_than_threshold"] == REASON_TEXT["below_threshold"]
     reasons = {r for r in p.suppressed["reason"].astype(str)}
     assert reasons and reasons <= set(letters.SUPPRESS_REASON)
+
+
+def _analysis_files(tmp_path, monkeypatch, units, jobs) -> list[str]:
+    """Run a batch; the files of its staging area's analysis folder, listed before removal."""
+    seen = []
+    rmtree = letters_batch.shutil.rmtree
+
+    def listing_rmtree(path, *args, **kwargs):
+        if Path(path).name == "_work":
+            seen.extend(sorted(p.name for p in (Path(path) / "analysis").glob("*")))
+        return rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(letters_batch.shutil, "rmtree", listing_rmtree)
+    r = letters_batch.write_letters(
+        "2026A",
+        units=units,
+        out=tmp_path,
+        parameters={"n_resamples": 50, "seed": SEED},
+        jobs=jobs,
+        progress=False,
+    )
+    assert not r.failed and len(r.letters) == len(units)
+    return seen
+
+
+def test_batch_analyses_the_cycle_once_for_its_kernels(tmp_path, monkeypatch):
+    # the batch analyses the cycle into a folder of its staging area, which the kernels' own
+    # load_analysis reads: one file.  A kernel asking for another analysis (another key)
+    # adds its own there: two files when the batch is made to analyse with the default seed
+    units = ["finance_office", "land_office"]
+    (kept,) = _analysis_files(tmp_path / "a", monkeypatch, units, 2)
+    assert kept.startswith("analysis-") and kept.endswith(".pickle")
+    monkeypatch.setattr(
+        letters_batch, "PROFILE_PARAMETERS", tuple(set(letters_batch.PROFILE_PARAMETERS) - {"seed"})
+    )
+    assert len(_analysis_files(tmp_path / "b", monkeypatch, units[:1], 1)) == 2

@@ -3,7 +3,12 @@
 :func:`load_analysis` runs the report's analysis of a cycle — the annual analysis for an annual
 cycle with a half-year of its year, the half-year analysis otherwise — and keeps its last few
 results in memory keyed by the *content* of the input files (sha256), the scheme and the
-options.  :func:`resolve_previous_cycle` decides which cycle a letter compares with (rules in
+options.  Given a folder (``cache_dir=``, or the environment variable
+``EVALSTATS_ANALYSIS_CACHE``), it also keeps each result there as a file named by that key
+and the package's code, so that the kernels of a letters batch load the analysis its parent
+computed once instead of each computing it (:mod:`evalstats.run.letters`).  The file is a
+pickle: the folder must be one only this run writes (the batch's staging folder).
+:func:`resolve_previous_cycle` decides which cycle a letter compares with (rules in
 :mod:`evalstats.analyses.profile`).
 
 Examples
@@ -14,7 +19,14 @@ Examples
 
 from __future__ import annotations
 
+import copyreg
+import functools
+import hashlib
+import io
+import os
+import pickle
 import threading
+import types
 from collections import OrderedDict
 from pathlib import Path
 
@@ -23,13 +35,16 @@ from evalstats.analyses.cycle import Analysis
 from evalstats.analyses.cycle.parameters import locate_cycle
 from evalstats.core.cycles import check_cycle, parse_cycle
 from evalstats.core.cycles import previous_cycle as _previous_cycle
-from evalstats.core.files import sha256_file
+from evalstats.core.files import atomic_write_bytes, sha256_file
 from evalstats.core.options import check_option
 from evalstats.core.vocab import TIERS
 
 NO_PREVIOUS = "none"
 CACHE_SIZE = 4
 """How many :func:`load_analysis` results are kept in memory."""
+CACHE_ENV = "EVALSTATS_ANALYSIS_CACHE"
+"""Environment variable naming the folder where :func:`load_analysis` keeps its results as
+files (the letters batch sets it for its kernels)."""
 
 
 def derive_previous_cycle(cycle: str) -> str:
@@ -112,6 +127,48 @@ def _is_year(cycle: str, prev: str) -> bool:
     return bool(m and q and m.kind == "annual" and q.kind != "annual" and m.year == q.year)
 
 
+@functools.cache
+def _code_digest() -> str:
+    """sha256 of the package's Python files: an analysis file is valid for this code only."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _proxy(items: dict) -> types.MappingProxyType:
+    return types.MappingProxyType(items)
+
+
+def _file_of(folder, key: tuple) -> Path:
+    digest = hashlib.sha256(f"{key!r}\0{_code_digest()}".encode()).hexdigest()
+    return Path(folder) / f"analysis-{digest}.pickle"
+
+
+def _read_file(path: Path, key: tuple) -> Analysis | None:
+    """The analysis kept in ``path`` for ``key``; None when there is none (or another's)."""
+    try:
+        stored_key, analysis = pickle.loads(path.read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+        return None
+    return analysis if stored_key == key else None
+
+
+def _write_file(path: Path, key: tuple, analysis: Analysis) -> None:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    # the scheme's tables are read-only mappings, which pickle does not know
+    pickler.dispatch_table = {
+        **copyreg.dispatch_table,
+        types.MappingProxyType: lambda m: (_proxy, (dict(m),)),
+    }
+    pickler.dump((key, analysis))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
 def load_analysis(
     cycle: str,
     *,
@@ -124,6 +181,7 @@ def load_analysis(
     method: str = "wilson",
     tier: str = "internal",
     cache: bool = True,
+    cache_dir: str | Path | None = None,
 ) -> Analysis:
     """The cycle's analysis — the report's — for its units' letters, computed once per kernel.
 
@@ -147,6 +205,10 @@ def load_analysis(
     tier : {"internal", "public"}
     cache : bool
         Keep the result in memory, keyed by the inputs' content and the options, and reuse it.
+    cache_dir : str or Path, optional
+        Also keep it in this folder, as a file named by that key and the package's code, and
+        reuse a file found there (default: the folder ``EVALSTATS_ANALYSIS_CACHE`` names,
+        else none).  The file is a pickle: name only a folder that this run alone writes.
 
     Returns
     -------
@@ -169,14 +231,22 @@ def load_analysis(
     folder = cycle_folder(data_dir, cycle)
     prev = resolve_previous_cycle(previous_cycle, cycle, folder)
     folders = [folder] + ([folder.parent / prev] if prev else [])
-    key = None
-    if cache:
+    if cache_dir is None:
+        cache_dir = os.environ.get(CACHE_ENV, "").strip() or None
+    key = file = None
+    if cache or cache_dir is not None:
         content = _content_key(folders)
         key = (content, cycle, prev, scheme.sha256, level, n_resamples, seed, method, tier)
+    if cache:
         with _CACHE_LOCK:
             if key in _CACHE:
                 _CACHE.move_to_end(key)
                 return _CACHE[key]
+    if cache_dir is not None:
+        file = _file_of(cache_dir, key)
+        out = _read_file(file, key) if file.is_file() else None
+        if out is not None:
+            return _keep(key, out) if cache else out
     options = dict(
         data_dir=data_dir,
         scheme=scheme,
@@ -190,12 +260,18 @@ def load_analysis(
         out = _analysis.annual(cycle, half_year_cycle=prev, **options)
     else:
         out = _analysis.half_year(cycle, previous_cycle=prev or None, **options)
-    if key is not None:
-        with _CACHE_LOCK:
-            _CACHE[key] = out
-            while len(_CACHE) > CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    return out
+    if file is not None:
+        _write_file(file, key, out)
+    return _keep(key, out) if cache else out
+
+
+def _keep(key: tuple, analysis: Analysis) -> Analysis:
+    """Keep ``analysis`` in memory under ``key`` (the last :data:`CACHE_SIZE`)."""
+    with _CACHE_LOCK:
+        _CACHE[key] = analysis
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return analysis
 
 
 def clear_cache() -> None:
@@ -205,6 +281,7 @@ def clear_cache() -> None:
 
 
 __all__ = [
+    "CACHE_ENV",
     "CACHE_SIZE",
     "NO_PREVIOUS",
     "clear_cache",

@@ -188,7 +188,23 @@ def fixed(x, decimals: int = 2, *, scale: float = 1.0, suffix: str = "") -> str:
     """
     if is_missing(x):
         return MISSING
+    if isinstance(x, (float, np.floating)) and not isinstance(decimals, bool):
+        if isinstance(decimals, int) and decimals >= 0:  # a plain number: no array needed
+            return _fixed_float(x, decimals, scale, suffix)
     return str(fixed_array([x], decimals, scale=scale, suffix=suffix)[0])
+
+
+def _fixed_float(x, decimals: int, scale, suffix: str) -> str:
+    """:func:`fixed` of one float, as :func:`fixed_array` gives it (same arithmetic in float64,
+    same ``%`` formatting), without building arrays: a letter formats thousands of cells."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = np.float64(x) * np.float64(scale)
+    if not np.isfinite(v):
+        return MISSING if np.isnan(v) else ("∞" if v > 0 else MINUS + "∞")
+    text = f"%.{decimals}f" % v
+    if text.startswith("-") and text.strip("-0.") == "":  # no negative zero
+        text = text[1:]
+    return text.replace("-", MINUS) + suffix
 
 
 def score(x, decimals: int = 2) -> str:

@@ -120,8 +120,29 @@ def _lay_out_once(fig: Figure) -> None:
         fig.set_layout_engine(None)
 
 
+FORMATS = ("png", "svg")
+"""The files :func:`save_figure` can write, in the order it writes them."""
+
+
+def _check_formats(formats) -> tuple[str, ...]:
+    if isinstance(formats, str) or not isinstance(formats, (tuple, list)):
+        raise TypeError(f"formats must be a tuple of {FORMATS}; got {formats!r}")
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats or len(set(formats)) != len(formats):
+        raise ValueError(
+            f"formats must name some of {', '.join(map(repr, FORMATS))}, each once; "
+            f"got {tuple(formats)!r}"
+        )
+    return tuple(f for f in FORMATS if f in formats)
+
+
 def save_figure(
-    fig: Figure, out_dir: str | Path, name: str, *, data: pd.DataFrame | None = None
+    fig: Figure,
+    out_dir: str | Path,
+    name: str,
+    *,
+    data: pd.DataFrame | None = None,
+    formats: tuple[str, ...] = FORMATS,
 ) -> SavedFigure:
     """Write ``<name>.png`` (150 dpi), ``<name>.svg`` and the figure's data; close ``fig``.
 
@@ -142,12 +163,15 @@ def save_figure(
     data : DataFrame, optional
         The data drawn, for a figure not made by this module (default: the rows a figure
         function of this module kept; none for another figure).
+    formats : tuple of {"png", "svg"}
+        The image files written (default both).  A feedback letter embeds only the PNG
+        (``("png",)``: drawing the SVG is a third of the time of saving).
 
     Returns
     -------
     SavedFigure
-        A list of Path: the PNG and the SVG, then the CSV when there is data.  A notebook
-        shows it as the PNG (``display(save_figure(...))``).
+        A list of Path: the PNG and the SVG (those written), then the CSV when there is data.
+        A notebook shows it as the PNG (``display(save_figure(...))``).
 
     Examples
     --------
@@ -156,6 +180,9 @@ def save_figure(
     >>> fig = Figure(); _ = fig.subplots().plot([1, 2])
     >>> [p.name for p in save_figure(fig, tempfile.mkdtemp(), "line")]
     ['line.png', 'line.svg']
+    >>> fig = Figure(); _ = fig.subplots().plot([1, 2])
+    >>> [p.name for p in save_figure(fig, tempfile.mkdtemp(), "line", formats=("png",))]
+    ['line.png']
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
@@ -169,6 +196,7 @@ def save_figure(
         or name in (".", "..")
     ):
         raise ValueError(f"name must be a file name without folder or suffix; got {name!r}")
+    formats = _check_formats(formats)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     png, svg = out / f"{name}.png", out / f"{name}.svg"
@@ -176,21 +204,25 @@ def save_figure(
     try:
         with mpl.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}):
             _lay_out_once(fig)
-            fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
-            fig.savefig(svg, format="svg", metadata={"Date": None})
+            if "png" in formats:
+                fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
+            if "svg" in formats:
+                fig.savefig(svg, format="svg", metadata={"Date": None})
     finally:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
+    files = [p for p, f in ((png, "png"), (svg, "svg")) if f in formats]
     data = figure_data(fig) if data is None else data
     if data is None:
-        return SavedFigure([png, svg])
+        return SavedFigure(files)
     from evalstats.present.report import write_csv
 
-    return SavedFigure([png, svg, write_csv(data, (out / f"{name}.csv").resolve())])
+    return SavedFigure([*files, write_csv(data, (out / f"{name}.csv").resolve())])
 
 
 __all__ = [
+    "FORMATS",
     "INLINE_DPI",
     "SavedFigure",
     "save_figure",

@@ -17,9 +17,11 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from evalstats.run.publish import (
@@ -34,9 +36,17 @@ from evalstats.run.runner.errors import NotebookFailed
 from evalstats.run.runner.plan import RunPlan
 from evalstats.run.signing import kernel_environment
 
-__all__ = ["KERNEL_NAME", "kernel_manager_class", "run_notebook"]
+__all__ = [
+    "KERNEL_NAME",
+    "KERNEL_READY_TIMEOUT",
+    "LongLivedKernel",
+    "kernel_manager_class",
+    "run_notebook",
+]
 
 KERNEL_NAME = "python3"
+KERNEL_READY_TIMEOUT = 120
+"""Seconds a kernel may take to answer once started (and a silent command to reply)."""
 
 
 @functools.cache
@@ -235,3 +245,53 @@ def _keep_failed(executed: Path, plan: RunPlan, started) -> Path | None:
     except OSError:
         return None
     return dest
+
+
+class LongLivedKernel:
+    """A kernel of this interpreter (:func:`kernel_manager_class`) kept for many notebooks, as
+    the letters batch keeps one per job; ``env``: variables added to its environment.
+
+    Examples
+    --------
+    >>> k = LongLivedKernel(Path("."), env={"EVALSTATS_ANALYSIS_CACHE": "/tmp/a"})
+    >>> await k.start(); await k.run_silently("import evalstats"); await k.stop()  # doctest: +SKIP
+    """
+
+    def __init__(self, root: Path, env: Mapping[str, str] | None = None):
+        self.root = root
+        self.env = dict(env or {})
+        self.km = None
+        self.kc = None
+
+    async def start(self) -> None:
+        """Start the kernel in ``root`` (matplotlib's Agg backend) and wait until it answers."""
+        self.km = kernel_manager_class()(kernel_name=KERNEL_NAME)
+        env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        await self.km.start_kernel(cwd=str(self.root), env={**env, **self.env})
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        await self.kc.wait_for_ready(timeout=KERNEL_READY_TIMEOUT)
+
+    async def run_silently(self, code: str) -> None:
+        """Run ``code`` silently (no output, no history) and wait for its reply; an error in it
+        is not raised."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False)
+        while True:
+            reply = await self.kc.get_shell_msg(timeout=KERNEL_READY_TIMEOUT)
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return
+
+    async def stop(self) -> None:
+        """Shut the kernel down (whatever state it is in)."""
+        with contextlib.suppress(Exception):
+            if self.kc is not None:
+                self.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            if self.km is not None:
+                await self.km.shutdown_kernel(now=True)
+        self.km = self.kc = None
+
+    async def restart(self) -> None:
+        """A fresh kernel in place of this one (after it died)."""
+        await self.stop()
+        await self.start()
