@@ -395,6 +395,9 @@ def test_score_cycle_and_year_use_the_design_when_respondents_are_shared():
         "design_effect_satisfied_rate": eff.loc["satisfied_rate", "design_effect"],
         "design_effect_score": eff.loc["score", "design_effect"],
         "repeated_within_unit": False,
+        "fewest_respondents_per_cell": 3,  # the deputies of each unit
+        "large_cell_threshold": 64,
+        "ranking_bootstrap": "exact",
     }
     assert eff.loc["score", "design_effect"] > 1.5  # harsh and lenient raters: clustered
     assert design_summary(alone, scheme=S) is None
@@ -494,6 +497,24 @@ def test_method_text_states_the_design_and_its_effect():
     assert "ranking uncertainty from 10,000 resamples of the respondents, seed 7" in en
     assert "Estimated design effect: 2.44 for the satisfied rate and 2.62 for the score" in en
     assert "Some respondents gave one unit several forms" in en
+    assert "正态近似" not in zh and "normal approximation" not in en
+    large = DESIGN_SUMMARY | {
+        "fewest_respondents_per_cell": 812,
+        "large_cell_threshold": 64,
+        "ranking_bootstrap": "normal",
+    }
+    zh = method(analysis_stub(large), "zh")
+    assert (
+        "一人评议的各单位同进同出。因每个单位×评议人类别格子都至少有 64 名评议人（最少 812 名），"
+        "重抽样结果取其正态近似：" in zh
+    )
+    en = method(analysis_stub(large), "en")
+    assert (
+        "(all units a respondent rated move together). As every unit × group cell has at "
+        "least 64 respondents (the fewest 812), the resamples are drawn from their normal "
+        "approximation: " in en
+    )
+    assert "within Monte-Carlo error; rates and scores pooled across units" in en
     plain = method(analysis_stub(None), "zh")
     assert "排名不确定性用 10,000 次测评表重抽样（每张测评表为一个抽样单位），随机种子 7" in plain
     assert "抽样单位：" not in plain and "设计效应" not in plain
