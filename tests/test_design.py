@@ -992,3 +992,45 @@ def test_respondents_are_numbered_in_the_order_of_their_cycle_group_label_text()
     )
     assert (at >= 0).all()  # every form's cluster is the one the rule numbers it
     assert d.n_clusters == want.max() + 1
+
+
+def per_answer_design_rows(
+    design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level
+):
+    """The pooled rows' design variances from every answer (the computation before the
+    answers were summed per respondent, series and dimension first)."""
+    from evalstats.stats.design import answer_arrays, design_positions, korn_graubard
+
+    _, _, y, m, s = answer_arrays(design, lv)
+    n_g, n_d = len(scheme.group_codes), design.levels.shape[1]
+    cc, uu, gg, dd = np.indices((len(cycles), len(unit_cats), n_g, n_d)).reshape(4, -1)
+    codes = {"cycle": cc, "unit": uu, "group": gg, "dimension": dd, "series": ser_idx[uu]}
+    mapped = codes["series"] >= 0 if "series" in by else np.ones(len(cc), bool)
+    cell_key = np.zeros(len(cc), np.int64)
+    if by:
+        cell_key = np.ravel_multi_index(tuple(np.where(mapped, codes[b], 0) for b in by), shape)
+    cell_key = np.where(mapped, cell_key, -1).astype(np.int64).reshape(-1, n_d)
+    cyc, unit = design_positions(design, cycles, unit_cats)
+    key = cell_key[(cyc * len(unit_cats) + unit) * n_g + design.group].ravel()
+    (_, var_y, df), (_, var_s, _) = design_variances(
+        key, np.repeat(design.cluster, n_d), [y, s], m, stratum=design.stratum, nkeys=nkeys
+    )
+    return np.sqrt(var_y), df, korn_graubard(st["satisfied_rate"], st["n_valid"], var_s, df, level)
+
+
+def test_pooled_rows_from_respondent_sums_equal_those_from_every_answer(monkeypatch):
+    # the answers are summed per respondent × series × dimension before the design variances
+    # of rows pooling units: the same numbers to the bit (whole points: exact sums)
+    import evalstats.stats.score.grouping as grouping
+
+    forms = severe_raters(n_units=5, seed=12)
+    forms.loc[forms["unit"] == "E", "group"] = "public"  # a unit answered by one group
+    series = {"A": "administration", "B": "administration", "C": "enforcement", "D": "service"}
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    design = respondent_design(forms, scheme=S)
+    kw = {"units": units_table(series | {"E": "service"}), "patterns": pats, "design": design}
+    fast = scores_table(counts, **kw)
+    monkeypatch.setattr(grouping, "_design_rows", per_answer_design_rows)
+    slow = scores_table(counts, **kw)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert fast["score_ci_low"].notna().sum() > 50
