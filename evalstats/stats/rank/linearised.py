@@ -172,6 +172,27 @@ class RespondentNormal:
     ------
     ValueError
         The design does not give the cells' sums.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evalstats.core.scheme import load_scheme
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.stats.design import respondent_design
+    >>> from evalstats.stats.rank.cells import prepare_cells
+    >>> s = load_scheme()
+    >>> lv = {"r1": "satisfied", "r2": "dissatisfied", "r3": "satisfied"}
+    >>> forms = pd.DataFrame({"cycle": "2026H1", "form_id": [f"f{i}" for i in range(6)],
+    ...     "respondent": list(lv) * 2, "unit": pd.Categorical(["A"] * 3 + ["B"] * 3),
+    ...     "group": pd.Categorical(["public"] * 6, categories=s.group_codes)}
+    ...     | {d: pd.Categorical(list(lv.values()) * 2, dtype=s.level_dtype)
+    ...        for d in s.dimension_codes})
+    >>> cells = prepare_cells(pattern_counts(forms, s), s)
+    >>> normal = RespondentNormal(cells, respondent_design(forms, scheme=s), s, 100)
+    >>> normal.composite.round(2).tolist()  # three respondents: 100, 0 and 100 on both
+    [66.67, 66.67]
+    >>> normal.cov.round(1).tolist()  # Σ(x - x̄)²/n² for each; the same respondents: correlated
+    [[740.7, 740.7], [740.7, 740.7]]
     """
 
     def __init__(self, cells, design, scheme, n_resamples, *, cell_of=None):
