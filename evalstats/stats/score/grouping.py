@@ -451,16 +451,14 @@ def _respondent_sums(design, cycles, unit_cats, *, ser_idx, lv):
     size = max(design.n_clusters, 1) * ns
     idx = np.flatnonzero(np.bincount(code, minlength=size))  # pairs with a pattern row
     d = design.levels.shape[1]
-    count = design.count.astype(float)
-    sums = []
-    for values in (lv.points, lv.valid, lv.satisfied):
-        v = np.asarray(values, float)
-        per = np.empty((len(idx), d))
-        for j in range(d):
-            per[:, j] = np.bincount(code, weights=v[design.levels[:, j]] * count, minlength=size)[
-                idx
-            ]
-        sums.append(per.ravel())  # respondent order, then dimension
+    table = np.stack([np.asarray(v, float) for v in (lv.points, lv.valid, lv.satisfied)], 1)
+    n_lv = len(table)
+    count = None if (design.count == 1).all() else design.count.astype(float)
+    per = np.empty((3, len(idx), d))
+    for j in range(d):  # forms per respondent × series × level, then the level's values
+        forms = np.bincount(code * n_lv + design.levels[:, j], weights=count, minlength=size * n_lv)
+        per[:, :, j] = (forms.reshape(size, n_lv)[idx] @ table).T
+    sums = [p.ravel() for p in per]  # respondent order, then dimension
     cl = np.repeat(idx // ns, d)
     ser_out = np.repeat(idx % ns - 1, d)
     dim = np.tile(np.arange(d), len(idx))
