@@ -395,6 +395,9 @@ def test_score_cycle_and_year_use_the_design_when_respondents_are_shared():
         "design_effect_satisfied_rate": eff.loc["satisfied_rate", "design_effect"],
         "design_effect_score": eff.loc["score", "design_effect"],
         "repeated_within_unit": False,
+        "fewest_respondents_per_cell": 3,  # the deputies of each unit
+        "large_cell_threshold": 64,
+        "ranking_bootstrap": "exact",
     }
     assert eff.loc["score", "design_effect"] > 1.5  # harsh and lenient raters: clustered
     assert design_summary(alone, scheme=S) is None
@@ -494,6 +497,24 @@ def test_method_text_states_the_design_and_its_effect():
     assert "ranking uncertainty from 10,000 resamples of the respondents, seed 7" in en
     assert "Estimated design effect: 2.44 for the satisfied rate and 2.62 for the score" in en
     assert "Some respondents gave one unit several forms" in en
+    assert "正态近似" not in zh and "normal approximation" not in en
+    large = DESIGN_SUMMARY | {
+        "fewest_respondents_per_cell": 812,
+        "large_cell_threshold": 64,
+        "ranking_bootstrap": "normal",
+    }
+    zh = method(analysis_stub(large), "zh")
+    assert (
+        "一人评议的各单位同进同出。因每个单位×评议人类别格子都至少有 64 名评议人（最少 812 名），"
+        "重抽样结果取其正态近似：" in zh
+    )
+    en = method(analysis_stub(large), "en")
+    assert (
+        "(all units a respondent rated move together). As every unit × group cell has at "
+        "least 64 respondents (the fewest 812), the resamples are drawn from their normal "
+        "approximation: " in en
+    )
+    assert "within Monte-Carlo error; rates and scores pooled across units" in en
     plain = method(analysis_stub(None), "zh")
     assert "排名不确定性用 10,000 次测评表重抽样（每张测评表为一个抽样单位），随机种子 7" in plain
     assert "抽样单位：" not in plain and "设计效应" not in plain
@@ -971,3 +992,45 @@ def test_respondents_are_numbered_in_the_order_of_their_cycle_group_label_text()
     )
     assert (at >= 0).all()  # every form's cluster is the one the rule numbers it
     assert d.n_clusters == want.max() + 1
+
+
+def per_answer_design_rows(
+    design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level
+):
+    """The pooled rows' design variances from every answer (the computation before the
+    answers were summed per respondent, series and dimension first)."""
+    from evalstats.stats.design import answer_arrays, design_positions, korn_graubard
+
+    _, _, y, m, s = answer_arrays(design, lv)
+    n_g, n_d = len(scheme.group_codes), design.levels.shape[1]
+    cc, uu, gg, dd = np.indices((len(cycles), len(unit_cats), n_g, n_d)).reshape(4, -1)
+    codes = {"cycle": cc, "unit": uu, "group": gg, "dimension": dd, "series": ser_idx[uu]}
+    mapped = codes["series"] >= 0 if "series" in by else np.ones(len(cc), bool)
+    cell_key = np.zeros(len(cc), np.int64)
+    if by:
+        cell_key = np.ravel_multi_index(tuple(np.where(mapped, codes[b], 0) for b in by), shape)
+    cell_key = np.where(mapped, cell_key, -1).astype(np.int64).reshape(-1, n_d)
+    cyc, unit = design_positions(design, cycles, unit_cats)
+    key = cell_key[(cyc * len(unit_cats) + unit) * n_g + design.group].ravel()
+    (_, var_y, df), (_, var_s, _) = design_variances(
+        key, np.repeat(design.cluster, n_d), [y, s], m, stratum=design.stratum, nkeys=nkeys
+    )
+    return np.sqrt(var_y), df, korn_graubard(st["satisfied_rate"], st["n_valid"], var_s, df, level)
+
+
+def test_pooled_rows_from_respondent_sums_equal_those_from_every_answer(monkeypatch):
+    # the answers are summed per respondent × series × dimension before the design variances
+    # of rows pooling units: the same numbers to the bit (whole points: exact sums)
+    import evalstats.stats.score.grouping as grouping
+
+    forms = severe_raters(n_units=5, seed=12)
+    forms.loc[forms["unit"] == "E", "group"] = "public"  # a unit answered by one group
+    series = {"A": "administration", "B": "administration", "C": "enforcement", "D": "service"}
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    design = respondent_design(forms, scheme=S)
+    kw = {"units": units_table(series | {"E": "service"}), "patterns": pats, "design": design}
+    fast = scores_table(counts, **kw)
+    monkeypatch.setattr(grouping, "_design_rows", per_answer_design_rows)
+    slow = scores_table(counts, **kw)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert fast["score_ci_low"].notna().sum() > 50

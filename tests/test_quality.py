@@ -1011,3 +1011,17 @@ def test_counted_cycle_gives_the_same_flags(tmp_path_factory, rows, dup, void):
     pd.testing.assert_frame_equal(got, quality_flags(v, **_Q_OPTIONS))
     pd.testing.assert_frame_equal(rates, response_rates(v))
     assert counted.rows.con is None  # closed: the DuckDB table and staged files are gone
+
+
+def test_cycle_codes_from_a_categorical_equal_those_of_its_text():
+    # prepare_forms codes a categorical cycle column from its codes (no string per form):
+    # unused and unsorted categories change nothing
+    from evalstats.stats.quality.source import prepare_forms
+
+    two = pd.concat([FORMS.assign(cycle="2026H1"), FORMS.assign(cycle="2026A")])
+    two = two.assign(form_id=[f"f{i}" for i in range(len(two))]).reset_index(drop=True)
+    cat = two.assign(cycle=pd.Categorical(two["cycle"], categories=["2026H1", "2027X", "2026A"]))
+    a, b = prepare_forms(two, S, None), prepare_forms(cat, S, None)
+    assert a.cycles == b.cycles == ["2026A", "2026H1"]
+    assert (a.cyc == b.cyc).all() and (a.cycle == b.cycle).all()
+    assert b.cycle.dtype == object and isinstance(b.cycle[0], str)

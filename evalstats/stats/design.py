@@ -697,28 +697,29 @@ def design_effects(design: Design, *, scheme: Scheme | None = None) -> pd.DataFr
     from evalstats.stats.score.cells import Levels
 
     scheme = resolve_scheme(scheme)
-    row, _, y, m, s = answer_arrays(design, Levels(scheme))
     nc = len(design.cycles)
-    key = design.cyc[row]
+    # every answer of a respondent lies in their cycle: the town rows' (cycle, respondent)
+    # sums are each respondent's sums over their pattern rows and dimensions (exact sums of
+    # whole points, so the same to the bit as adding every answer)
+    cl, (y, m, s, sq_y, sq_s) = _cluster_sums(design, Levels(scheme))
+    cl_cyc = np.zeros(design.n_clusters, np.int64)
+    cl_cyc[design.cluster] = design.cyc
+    key = cl_cyc[cl]
     out = []
-    both = design_variances(key, design.cluster[row], [s, y], m, stratum=design.stratum, nkeys=nc)
-    for (metric, num), (R, var, df) in zip(
-        (("satisfied_rate", s), ("score", y)), both, strict=True
+    both = design_variances(key, cl, [s, y], m, stratum=design.stratum, nkeys=nc)
+    n_resp = np.bincount(key, minlength=nc)
+    n_forms = np.bincount(design.cyc, weights=design.count, minlength=nc)
+    for (metric, sq), (R, var, df) in zip(
+        (("satisfied_rate", sq_s), ("score", sq_y)), both, strict=True
     ):
         # simple random sample of answers: s² / n with s² around the ratio (divisor n - 1)
         n = np.bincount(key, weights=m, minlength=nc)
-        sq = np.bincount(
-            key,
-            weights=np.where(m > 0, (num / np.where(m > 0, m, 1.0)) ** 2 * m, 0.0),
-            minlength=nc,
-        )
+        sq = np.bincount(key, weights=sq, minlength=nc)
         with np.errstate(invalid="ignore", divide="ignore"):
             s2 = (sq - n * R * R) / (n - 1)
             v_srs = s2 / n
             deff = var / v_srs
         for c in range(nc):
-            in_c = design.cyc == c
-            clusters = np.unique(design.cluster[in_c])
             out.append(
                 {
                     "cycle": design.cycles[c],
@@ -728,12 +729,35 @@ def design_effects(design: Design, *, scheme: Scheme | None = None) -> pd.DataFr
                     "se_srs": np.sqrt(v_srs[c]),
                     "design_effect": deff[c],
                     "n_valid": int(n[c]),
-                    "n_forms": int(design.count[in_c].sum()),
-                    "n_respondents": len(clusters),
+                    "n_forms": int(n_forms[c]),
+                    "n_respondents": int(n_resp[c]),
                     "df": df[c],
                 }
             )
     return pd.DataFrame(out, columns=DESIGN_EFFECT_COLUMNS)
+
+
+def _cluster_sums(design: Design, lv):
+    """The respondents with a pattern row, and per respondent the sums of points, valid
+    answers and satisfied answers, and of each valid answer's squared score (points²) and
+    squared satisfied flag (times the patterns' counts), one dimension at a time."""
+    size = max(design.n_clusters, 1)
+    points, valid, sat = (np.asarray(v, float) for v in (lv.points, lv.valid, lv.satisfied))
+    count = design.count.astype(float)
+    tables = (
+        points,
+        valid,
+        sat,
+        np.where(valid > 0, points**2, 0.0),
+        np.where(valid > 0, sat**2, 0.0),
+    )
+    sums = [np.zeros(size) for _ in tables]
+    for j in range(design.levels.shape[1]):
+        code = design.levels[:, j]
+        for total, table in zip(sums, tables, strict=True):
+            total += np.bincount(design.cluster, weights=table[code] * count, minlength=size)
+    cl = np.flatnonzero(np.bincount(design.cluster, minlength=size))
+    return cl, [total[cl] for total in sums]
 
 
 def within_rows(key, cluster, y, m, *, nkeys: int):

@@ -25,6 +25,8 @@ from evalstats.stats import privacy as _privacy
 from evalstats.stats import quality as _quality
 from evalstats.stats.design import design_effects
 from evalstats.stats.pipeline import CycleScores
+from evalstats.stats.rank import LARGE_CELL_THRESHOLD
+from evalstats.stats.rank.linearised import fewest_respondents
 
 
 def _num(x):
@@ -199,7 +201,11 @@ def cycle_summary(
 def design_summary(scored: CycleScores, *, scheme: Scheme) -> dict | None:
     """The ``design`` part of the summary when the cycle's forms share respondents (else
     None): respondents, forms, strata and the design effects of the town's satisfied rate and
-    score (:func:`evalstats.stats.design.design_effects`).
+    score (:func:`evalstats.stats.design.design_effects`); the fewest respondents of a unit ×
+    group cell of the ranking and whether the ranking's respondent bootstrap was therefore
+    drawn from its normal approximation (``ranking_bootstrap``: ``"normal"`` when every cell
+    has at least ``large_cell_threshold`` respondents, else ``"exact"``;
+    :func:`evalstats.stats.rank.linearised.respondent_sampler`).
 
     Examples
     --------
@@ -214,6 +220,9 @@ def design_summary(scored: CycleScores, *, scheme: Scheme) -> dict | None:
     eff = eff[eff["cycle"] == scored.cycle].set_index("metric")
     if not len(eff):
         return None
+    ranking = scored.ranking
+    ranked = ranking.loc[~ranking["veto"].astype(bool), "unit"].astype(str)
+    fewest = fewest_respondents(design, units=ranked)
     return {
         "kind": design.kind,
         "respondents": _num(eff.loc["score", "n_respondents"]),
@@ -222,6 +231,9 @@ def design_summary(scored: CycleScores, *, scheme: Scheme) -> dict | None:
         "design_effect_satisfied_rate": _num(eff.loc["satisfied_rate", "design_effect"]),
         "design_effect_score": _num(eff.loc["score", "design_effect"]),
         "repeated_within_unit": bool(design.repeated_within_unit),
+        "fewest_respondents_per_cell": fewest,
+        "large_cell_threshold": LARGE_CELL_THRESHOLD,
+        "ranking_bootstrap": "normal" if fewest >= LARGE_CELL_THRESHOLD else "exact",
     }
 
 

@@ -284,6 +284,7 @@ def _design_text(design: dict | None, n_resamples, lang: str, *, kind: str = "")
     resp, forms = _int(design["respondents"]), _int(design["forms"])
     repeated = design.get("repeated_within_unit", False)
     annual = kind == "annual"
+    normal = _normal_text(design, lang)
     if lang == "zh":
         units = (
             "有评议人对同一单位填了多张表，这些单位自身的区间（含综合得分）也按评议人聚类计算，"
@@ -298,7 +299,7 @@ def _design_text(design: dict | None, n_resamples, lang: str, *, kind: str = "")
         return f"排名不确定性用 {n} 次评议人重抽样，", (
             f"抽样单位：本期同一评议人对多个单位作了评议（{resp} 名评议人、{forms} 张测评表），"
             "因此以评议人而不是单张测评表为抽样单位。排名的重抽样在各评议人类别内整体抽取评议人，"
-            "一人评议的各单位同进同出；全镇、各序列等跨单位汇总的满意率和得分，区间按评议人聚类、"
+            f"一人评议的各单位同进同出{normal}；全镇、各序列等跨单位汇总的满意率和得分，区间按评议人聚类、"
             f"按评议人类别分层计算。估计的设计效应：满意率 {deff_rate}，得分 {deff_score}，"
             f"即方差分别是把每票当作相互独立时的 {deff_rate} 倍和 {deff_score} 倍。{units}"
             f"{compare}{linked}"
@@ -318,11 +319,36 @@ def _design_text(design: dict | None, n_resamples, lang: str, *, kind: str = "")
         f"Sampling unit: the same respondents rated several units ({resp} respondents, "
         f"{forms} forms), so the respondent, not the form, is the sampling unit. The ranking "
         "resamples whole respondents within their groups (all units a respondent rated move "
-        "together); rates and scores pooled across units (town, series) have design-based "
+        f"together){normal}; rates and scores pooled across units (town, series) have design-based "
         "intervals with respondents as clusters and groups as strata. Estimated design "
         f"effect: {deff_rate} for the satisfied rate and {deff_score} for the score, i.e. the "
         "variance is that many times the variance if every answer were independent. "
         f"{units} {compare}{' ' + linked if linked else ''}"
+    )
+
+
+def _normal_text(design: dict, lang: str) -> str:
+    """The clause saying that the ranking's respondent bootstrap was drawn from its normal
+    approximation (``design["ranking_bootstrap"] == "normal"``), or ``""``."""
+    if design.get("ranking_bootstrap") != "normal":
+        return ""
+    k = _int(design["large_cell_threshold"])
+    fewest = _int(design["fewest_respondents_per_cell"])
+    if lang == "zh":
+        return (
+            f"。因每个单位×评议人类别格子都至少有 {k} 名评议人（最少 {fewest} 名），重抽样结果取其"
+            "正态近似：各单位综合得分按线性化（delta 方法）由每名评议人对各单位得分的影响值在各类别"
+            "内求出协方差，从多元正态分布抽取，而不逐次抽取评议人；在这样大的格子上，末位概率和名次"
+            "区间与逐次抽取的结果在随机误差范围内一致"
+        )
+    return (
+        f". As every unit × group cell has at least {k} respondents (the fewest {fewest}), the "
+        "resamples are drawn from their normal approximation: the units' composites are drawn "
+        "from a multivariate normal whose covariance comes, by linearisation (the delta "
+        "method), from each respondent's influence on every unit's composite within their "
+        "group, instead of drawing respondents one by one; on cells this large the "
+        "probabilities of being last and the rank intervals agree with drawing respondents "
+        "within Monte-Carlo error"
     )
 
 

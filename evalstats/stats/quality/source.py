@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.tally import check_forms
@@ -114,6 +116,33 @@ def unpack_source(validated, *, scheme, forms_issued, duplicates, voided, units)
     )
 
 
+def _cycle_codes(col: pd.Series):
+    """The cycle of each form as text, its code among the cycles sorted, and the cycles: as
+    ``pd.factorize(col.astype(str), sort=True)``, from a categorical's codes without a
+    string per form."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        if (codes >= 0).all():
+            cats = np.asarray(col.cat.categories.astype(str), dtype=object)
+            used = np.flatnonzero(np.bincount(codes, minlength=len(cats)))
+            order = np.argsort(cats[used], kind="stable")
+            cycles = cats[used][order]
+            rank = np.zeros(len(cats), np.int64)
+            rank[used[order]] = np.arange(len(used))
+            return cats[codes], rank[codes], pd.Index(cycles, dtype=object)
+    cycle = col.astype(str).to_numpy(dtype=object)
+    cyc, cycles = pd.factorize(cycle, sort=True)
+    return cycle, cyc, cycles
+
+
+def _has_repeats(values: np.ndarray) -> bool:
+    """Some text repeats in ``values`` (hashed by Arrow: ~ 10x faster than ``pd.factorize``
+    on millions of Python strings)."""
+    if len(values) < 2:
+        return False
+    return len(pc.unique(pa.array(values, type=pa.string()))) < len(values)
+
+
 def prepare_forms(forms: pd.DataFrame, scheme: Scheme, units) -> QualityData:
     """Code a forms table for the quality checks.
 
@@ -149,10 +178,12 @@ def prepare_forms(forms: pd.DataFrame, scheme: Scheme, units) -> QualityData:
     if fid.isna().any():
         raise ValueError("forms['form_id'] has missing values")
     form_id = fid.astype(str).to_numpy(dtype=object)
-    cycle = forms["cycle"].astype(str).to_numpy(dtype=object)
-    cyc, cycles = pd.factorize(cycle, sort=True)
-    fcode = pd.factorize(form_id)[0]
-    dup = pd.Series(combine_codes(cyc, fcode)).duplicated(keep=False).to_numpy()
+    cycle, cyc, cycles = _cycle_codes(forms["cycle"])
+    if _has_repeats(form_id):  # rare: then find the repeats within a cycle
+        fcode = pd.factorize(form_id)[0]
+        dup = pd.Series(combine_codes(cyc, fcode)).duplicated(keep=False).to_numpy()
+    else:
+        dup = np.zeros(len(form_id), bool)
     if dup.any():
         bad = sorted(set(form_id[dup].tolist()))[:10]
         raise ValueError(f"forms repeats form id(s) within a cycle: {bad}")

@@ -20,7 +20,7 @@ from evalstats.core.scheme import Scheme
 from evalstats.stats.design import Design
 from evalstats.stats.rank.cells import Cells
 
-__all__ = ["DENSE_MIN_DENSITY", "RespondentResampler"]
+__all__ = ["DENSE_MIN_DENSITY", "RespondentResampler", "design_cell_index"]
 
 # A stratum's respondent × cell-feature matrix is multiplied as a dense block (BLAS) when at
 # least this share of it is non-zero and it has at most _DENSE_MAX_ELEMENTS elements, else as a
@@ -130,8 +130,20 @@ class RespondentResampler:
         return out[:, :, :m]
 
 
-def _design_cells(cells: Cells, design: Design, scheme: Scheme):
-    """Each design row's cell (-1: not a ranked cell) and its features × count ``[P, 2D]``."""
+def design_cell_index(cells: Cells, design: Design) -> np.ndarray:
+    """Each design row's cell in ``cells`` (``-1``: a cycle, unit or group not ranked).
+
+    Parameters
+    ----------
+    cells : Cells
+    design : Design
+        The design of the same forms (or of more: its other rows get ``-1``).
+
+    Returns
+    -------
+    ndarray of int64
+        ``[P]``, one entry per design row.
+    """
     cmap = pd.Index(cells.cycles).get_indexer([str(c) for c in design.cycles])
     umap = pd.Index(cells.units).get_indexer([str(u) for u in design.units])
     cyc = cmap[design.cyc] if len(cmap) else design.cyc
@@ -146,7 +158,12 @@ def _design_cells(cells: Cells, design: Design, scheme: Scheme):
     found = (cyc >= 0) & (unit >= 0) & (len(cell_keys) > 0)
     if len(cell_keys):
         found &= cell_keys[idx] == key
-    cell_of = np.where(found, idx, -1)
+    return np.where(found, idx, -1)
+
+
+def _design_cells(cells: Cells, design: Design, scheme: Scheme):
+    """Each design row's cell (-1: not a ranked cell) and its features × count ``[P, 2D]``."""
+    cell_of = design_cell_index(cells, design)
     points = np.array([lv.points if lv.valid else 0.0 for lv in scheme.levels] + [0.0])
     valid = np.array([1.0 if lv.valid else 0.0 for lv in scheme.levels] + [0.0])
     feat = np.concatenate([points[design.levels], valid[design.levels]], axis=1)

@@ -20,6 +20,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from evalstats.stats.rank.cells import Composer
+from evalstats.stats.rank.linearised import RespondentNormal
 from evalstats.stats.rank.resample import Resampler
 
 __all__ = ["RankBlock", "rank_quantile", "run_replicates"]
@@ -113,21 +114,26 @@ def run_replicates(
     30-40× slower on the demo at a load of 2 (issue 16).  ``sampler`` draws
     the per-cell sums (default: :class:`~evalstats.stats.rank.resample.Resampler`, forms
     within cells; :class:`~evalstats.stats.rank.clustered.RespondentResampler` when forms
-    share respondents).
+    share respondents; :class:`~evalstats.stats.rank.linearised.RespondentNormal`, which draws
+    the composites themselves, when moreover every cell is large).
     """
     if sampler is None:
         sampler = Resampler(cells, n_resamples, large_cell_threshold)
-    compose = Composer(cells, scheme, sampler.perm)
+    direct = isinstance(sampler, RespondentNormal)  # draws composites, not cell sums
+    compose = None if direct else Composer(cells, scheme, sampler.perm)
     starts = list(range(0, n_resamples, sampler.chunk))
     seeds = gen.integers(0, 2**63, size=len(starts))
     local = threading.local()
 
     def work(i: int) -> list:
         m = min(sampler.chunk, n_resamples - starts[i])
-        buf = getattr(local, "buf", None)
-        if buf is None:
-            buf = local.buf = np.empty((len(cells.cell_row), sampler.f, sampler.chunk))
-        comp = compose(sampler.draw(np.random.default_rng(seeds[i]), m, buf))
+        if direct:
+            comp = sampler.composites(np.random.default_rng(seeds[i]), m)
+        else:
+            buf = getattr(local, "buf", None)
+            if buf is None:
+                buf = local.buf = np.empty((len(cells.cell_row), sampler.f, sampler.chunk))
+            comp = compose(sampler.draw(np.random.default_rng(seeds[i]), m, buf))
         if combine is not None:
             ok = ~np.isnan(comp)
             num = combine @ np.where(ok, comp, 0.0)

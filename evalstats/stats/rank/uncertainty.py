@@ -28,7 +28,7 @@ from evalstats.stats.rank.checks import (
     check_large_cell_threshold,
     check_unit_codes,
 )
-from evalstats.stats.rank.clustered import RespondentResampler
+from evalstats.stats.rank.linearised import respondent_sampler
 from evalstats.stats.rank.replicates import RankBlock, rank_quantile, run_replicates
 from evalstats.stats.rank.resample import LARGE_CELL_THRESHOLD
 from evalstats.stats.units import check_units_table
@@ -106,7 +106,9 @@ def rank_uncertainty(
         Cells with at least this many forms are not resampled but have their replicate sums
         drawn from the normal approximation of the bootstrap (Notes, *Large cells*); ``None``
         resamples every cell.  The default, ``LARGE_CELL_THRESHOLD`` = 64, leaves cells of a
-        usual cycle (up to ~60 forms) on the exact resampling.
+        usual cycle (up to ~60 forms) on the exact resampling.  With a ``design`` of shared
+        respondents it counts respondents, and applies only when every cell has that many
+        (Notes, *Shared respondents, large cells*).
     design : Design, optional
         The sampling design of the same forms (:func:`evalstats.stats.design.respondent_design`;
         for combined cycles, :func:`evalstats.stats.design.combine_designs`).  When forms share
@@ -169,8 +171,35 @@ def rank_uncertainty(
     and the differences between units are as noisy as the data say.  A draw is a vector of
     respondent weights (multinomial counts) applied to the per-respondent sums of each cell
     (:class:`~evalstats.stats.rank.clustered.RespondentResampler`); the number of forms of a
-    cell varies between replicates.  Every cell is resampled exactly (no normal
-    approximation).  The rest (scores, composites, ranks) is as above.
+    cell varies between replicates.  The rest (scores, composites, ranks) is as above.
+
+    *Shared respondents, large cells.*  When moreover every cell of the ranking has at least
+    ``large_cell_threshold`` respondents (``None``: never), the replicate *composites* are
+    drawn from the normal approximation of this bootstrap
+    (:class:`~evalstats.stats.rank.linearised.RespondentNormal`).  A composite is a smooth
+    function of its cells' sums (ratios ``s_cd / n_cd`` averaged with fixed weights), so to
+    first order — the delta method, or linearisation, for the bootstrap of a smooth function
+    of means (Efron & Tibshirani 1993, ch. 21 [1]_; Shao & Tu 1995 [6]_; Wolter 2007,
+    ch. 6 [7]_) — a replicate's composites are the observed ones plus the sum over the drawn
+    respondents of their influence values ``z_i`` (the gradient of every unit's composite at
+    the observed sums applied to respondent ``i``'s own sums, centred: ``z_ir = Σ_d a_cd
+    (s_icd - ȳ_cd n_icd) / n_cd``).  Drawing ``n_h`` respondents with replacement in stratum
+    ``h`` gives that sum the covariance ``Σ = Σ_h Σ_{i in h} (z_i - z̄_h)(z_i - z̄_h)ᵀ``
+    exactly, and a normal distribution as the cells grow; each replicate draws the composites
+    from ``N(composite, Σ)`` (symmetric square root of ``Σ``, so the draw does not depend on the
+    order of respondents) and ranks them as above.  A harsh respondent's influence is negative
+    for every unit they rated, so ``Σ`` keeps the correlation between units that the
+    respondent design is about.  The error of the approximation is of the same order as for
+    large cells of forms (skewness of a cell's sum ``/ (6 √n)``, second-order terms of the
+    ratio ``O(1/n)``); ``tests/test_linearised.py`` checks ``p_last``, ``p_top3`` and the rank
+    intervals against the exact respondent bootstrap on cells of 72–150 respondents with
+    skewed answers, and ``Σ`` against the variance of exact replicates and a numerical
+    gradient of the composer.  The cost is ``O(respondents × units)`` for the influence values,
+    ``O(respondents × units²)`` for ``Σ`` and ``O(replicates × units²)`` for the draws,
+    instead of ``O(respondents × cells × replicates)``: the 100,000-respondent × 200-unit
+    survey of ``benchmarks/bench_wide.py`` ranks in seconds.  When a single cell has fewer
+    respondents (the five supervisors of a unit, the wide demo's cells of at most 60) every
+    cell is resampled exactly, as above.
 
     *Ranks.*  Within each series (and cycle) of every replicate, units are ranked highest
     composite first, ties sharing the lowest rank (min-rank, as the official ranking).  A
@@ -210,6 +239,8 @@ def rank_uncertainty(
     .. [4] Hall, P. (1992). *The Bootstrap and Edgeworth Expansion*. Springer.
     .. [5] Davison, A. C. & Hinkley, D. V. (1997). *Bootstrap Methods and their
        Application*. Cambridge University Press.
+    .. [6] Shao, J. & Tu, D. (1995). *The Jackknife and Bootstrap*. Springer.
+    .. [7] Wolter, K. M. (2007). *Introduction to Variance Estimation*, 2nd ed. Springer.
 
     Examples
     --------
@@ -272,7 +303,7 @@ def _rank_uncertainty(
         raise TypeError(f"design must be a Design; got {type(design).__name__}")
     sampler = None
     if len(cells.cell_row) and design is not None and design.shared:
-        sampler = RespondentResampler(cells, design, scheme, n_resamples)
+        sampler = respondent_sampler(cells, design, scheme, n_resamples, large_cell_threshold)
     if len(cells.cell_row):
         run_replicates(
             cells,

@@ -24,7 +24,6 @@ from evalstats.counts.tally import (
 )
 from evalstats.stats.design import (
     Design,
-    answer_arrays,
     design_positions,
     design_variances,
     korn_graubard,
@@ -404,30 +403,66 @@ def _repeated_unit_rows(design, rows: dict, form_rows, *, level):
 
 def _design_rows(design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level):
     """Design-based standard error of the score, degrees of freedom and the effective number
-    of answers of the satisfied rate, per row (package docstring, *Shared respondents*)."""
-    _, _, y, m, s = answer_arrays(design, lv)
-    # each answer's row through its cell (cycle, unit, group, dimension): the answers of a
-    # pattern row are its dimensions in order (answer_arrays)
-    G, D = len(scheme.group_codes), design.levels.shape[1]
-    cc, uu, gg, dd = np.indices((len(cycles), len(unit_cats), G, D)).reshape(4, -1)
-    codes = {"cycle": cc, "unit": uu, "group": gg, "dimension": dd, "series": ser_idx[uu]}
-    mapped = codes["series"] >= 0 if "series" in by else np.ones(len(cc), bool)
+    of answers of the satisfied rate, per row (package docstring, *Shared respondents*).
+
+    The rows pool units (``unit`` is not in ``by``), so each respondent's answers are first
+    summed per series and dimension (:func:`_respondent_sums`), far fewer than the answers;
+    with whole points (the bundled scheme's) these sums are exact, so the result is the
+    same to the bit as summing the answers themselves.
+    """
+    cl, ser, dim, y, m, s = _respondent_sums(design, cycles, unit_cats, ser_idx=ser_idx, lv=lv)
+    cl_cyc, cl_group = _cluster_cells(design, cycles, unit_cats)
+    codes = {"cycle": cl_cyc[cl], "group": cl_group[cl], "dimension": dim, "series": ser}
+    mapped = ser >= 0 if "series" in by else np.ones(len(cl), bool)
     if by:
-        cell_key = np.ravel_multi_index(tuple(np.where(mapped, codes[b], 0) for b in by), shape)
+        key = np.ravel_multi_index(tuple(np.where(mapped, codes[b], 0) for b in by), shape)
     else:
-        cell_key = np.zeros(len(cc), np.int64)
-    cell_key = np.where(mapped, cell_key, -1).astype(np.int64).reshape(-1, D)
-    cyc, unit = design_positions(design, cycles, unit_cats)
-    key = cell_key[(cyc * len(unit_cats) + unit) * G + design.group].ravel()
-    cluster = np.repeat(design.cluster, D)
+        key = np.zeros(len(cl), np.int64)
+    key = np.where(mapped, key, -1).astype(np.int64)
     (_, var_y, df), (_, var_s, _) = design_variances(
-        key, cluster, [y, s], m, stratum=design.stratum, nkeys=nkeys
+        key, cl, [y, s], m, stratum=design.stratum, nkeys=nkeys
     )
     M = np.bincount(key[key >= 0], weights=m[key >= 0], minlength=nkeys)
     if not np.array_equal(np.rint(M).astype(np.int64), st["n_valid"]):
         raise ValueError("design does not match counts: valid answers per row differ")
     n_eff = korn_graubard(st["satisfied_rate"], st["n_valid"], var_s, df, level)
     return np.sqrt(var_y), df, n_eff
+
+
+def _cluster_cells(design, cycles, unit_cats) -> tuple[np.ndarray, np.ndarray]:
+    """Each respondent's cycle (position in ``cycles``) and group (respondents are nested in
+    cycle × group strata)."""
+    cyc, _ = design_positions(design, cycles, unit_cats)
+    cl_cyc = np.zeros(design.n_clusters, np.int64)
+    cl_group = np.zeros(design.n_clusters, np.int64)
+    cl_cyc[design.cluster] = cyc
+    cl_group[design.cluster] = design.group
+    return cl_cyc, cl_group
+
+
+def _respondent_sums(design, cycles, unit_cats, *, ser_idx, lv):
+    """Per respondent × series (``-1``: a unit without one) × dimension present in the design,
+    in respondent order: the respondent, series, dimension and the sums of points, valid and
+    satisfied answers (times the patterns' counts), one dimension at a time."""
+    _, unit = design_positions(design, cycles, unit_cats)
+    ser = np.asarray(ser_idx)[unit] if len(unit) else np.zeros(0, np.int64)
+    ns = int(ser.max()) + 2 if len(ser) else 1
+    code = design.cluster.astype(np.int64) * ns + (ser + 1)
+    size = max(design.n_clusters, 1) * ns
+    idx = np.flatnonzero(np.bincount(code, minlength=size))  # pairs with a pattern row
+    d = design.levels.shape[1]
+    table = np.stack([np.asarray(v, float) for v in (lv.points, lv.valid, lv.satisfied)], 1)
+    n_lv = len(table)
+    count = None if (design.count == 1).all() else design.count.astype(float)
+    per = np.empty((3, len(idx), d))
+    for j in range(d):  # forms per respondent × series × level, then the level's values
+        forms = np.bincount(code * n_lv + design.levels[:, j], weights=count, minlength=size * n_lv)
+        per[:, :, j] = (forms.reshape(size, n_lv)[idx] @ table).T
+    sums = [p.ravel() for p in per]  # respondent order, then dimension
+    cl = np.repeat(idx // ns, d)
+    ser_out = np.repeat(idx % ns - 1, d)
+    dim = np.tile(np.arange(d), len(idx))
+    return (cl, ser_out, dim, *sums)
 
 
 __all__ = [
