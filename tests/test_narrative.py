@@ -270,3 +270,33 @@ def test_errors(h1):
     with pytest.raises(ValueError) as info:
         narrative.section(h1, "intro")
     assert str(info.value).startswith("key must be one of 'overview'")
+
+
+def test_the_ranking_explanation_names_what_was_resampled(h1, tmp_path):
+    # forms by default; respondents when they rated several units (the wide demo); the normal
+    # approximation when every cell was large (summary design.ranking_bootstrap)
+    import dataclasses
+
+    from evalstats.inputs.demo import demo_files
+
+    assert "把每个单位的测评表有放回地重新抽样 400 次" in narrative.ranking(h1, "zh")
+    assert "each unit's forms are resampled 400 times" in narrative.ranking(h1, "en")
+    folder = tmp_path / "2026H1"
+    folder.mkdir()
+    for name, data in demo_files(layout="wide")["2026H1"].items():
+        (folder / name).write_bytes(data)
+    wide = analysis.half_year("2026H1", data_dir=tmp_path, n_resamples=300, seed=5)
+    assert wide.summary["design"]["ranking_bootstrap"] == "exact"
+    zh, en = narrative.ranking(wide, "zh"), narrative.ranking(wide, "en")
+    assert "在各评议人类别内把评议人有放回地重新抽样 300 次（一人评议的各单位同进同出）" in zh
+    assert "测评表有放回" not in zh
+    assert "the respondents are resampled 300 times within their groups" in en
+    assert "forms are resampled" not in en
+    normal = {**wide.summary["design"], "ranking_bootstrap": "normal"}
+    big = dataclasses.replace(wide, summary={**wide.summary, "design": normal})
+    assert "按评议人重抽样（在各评议人类别内整体抽取评议人）的正态近似抽取 300 组综合得分" in (
+        narrative.ranking(big, "zh")
+    )
+    assert "300 sets of composites are drawn from the normal approximation" in (
+        narrative.ranking(big, "en")
+    )

@@ -250,8 +250,9 @@ def _ranking(s: Scheme, lang: str, kind: str) -> RulesSection:
             f"其他单位之后；前{r.top_n}名和末位都在其余单位中确定。",
             f"前{r.top_n}名：本序列名次在前 {r.top_n} 名的单位（并列时一并列入），"
             "在经验交流中介绍做法。",
-            "末位：本序列得分最低的单位。为免把抽样误差当作事实，对每个单位的测评表有放回地"
-            "重新抽样，算出它排在本序列最后的概率 P(末位)：P(末位) 不低于 "
+            "末位：本序列得分最低的单位。为免把抽样误差当作事实，对每个单位的测评表（同一评议人"
+            "评议多个单位时，对评议人）有放回地重新抽样，算出它排在本序列最后的概率 P(末位)："
+            "P(末位) 不低于 "
             f"{thr} 的，认定为末位；低于 {thr} 的，写作“{_glossary.term('last_nd', lang)}”"
             "并列出同样可能排在最后的单位，不作为事实认定。",
             "末位单位须查找原因、制定整改方案"
@@ -267,7 +268,8 @@ def _ranking(s: Scheme, lang: str, kind: str) -> RulesSection:
             f"Top {r.top_n}: the units ranked {r.top_n} or better in their series (ties at "
             "the boundary all enter); they present their practice at an exchange meeting.",
             "Last: the unit with the lowest score of its series. So that chance is not taken "
-            "for fact, each unit's forms are resampled with replacement to estimate the "
+            "for fact, each unit's forms (or, where one respondent rated several units, the "
+            "respondents) are resampled with replacement to estimate the "
             f"probability P(last) that it is truly last: with P(last) of at least {thr} it is "
             f'named last; below {thr} it is shown as "{_glossary.term("last_nd", lang)}" '
             "together with the units that might equally be last, and is not named last.",

@@ -41,16 +41,45 @@ def _ranking_explanation(a, lang: str) -> str:
     thr = _prob(a.scheme.rules.last_min_probability)
     level = _level(o["confidence_level"])
     n = _int(o["n_resamples"])
+    design = a.summary.get("design") or {}
+    by_respondent = design.get("kind") == "respondents"
+    normal = by_respondent and design.get("ranking_bootstrap") == "normal"
     if lang == "zh":
+        if normal:
+            how = (
+                f"按评议人重抽样（在各评议人类别内整体抽取评议人）的正态近似抽取 {n} 组综合得分，"
+                "每组在序列内排名"
+            )
+        elif by_respondent:
+            how = (
+                f"在各评议人类别内把评议人有放回地重新抽样 {n} 次（一人评议的各单位同进同出），"
+                "每次重新计算综合得分并在序列内排名"
+            )
+        else:
+            how = f"把每个单位的测评表有放回地重新抽样 {n} 次，每次重新计算综合得分并在序列内排名"
         return (
-            f"**如何读 P(末位) 和名次区间**：把每个单位的测评表有放回地重新抽样 {n} 次，每次重新"
-            f"计算综合得分并在序列内排名。P(末位) 是该单位排在本序列最后的次数占比；名次区间是"
-            f"这些名次的 {level} 区间。P(末位) 达到 {thr} 才认定为末位；低于 {thr} 时，"
+            f"**如何读 P(末位) 和名次区间**：{how}。P(末位) 是该单位排在本序列最后的次数占比；"
+            f"名次区间是这些名次的 {level} 区间。P(末位) 达到 {thr} 才认定为末位；低于 {thr} 时，"
             "最后一名与相邻单位的差距在抽样误差之内，写作“末位不可区分”，不作为事实认定。"
         )
+    if normal:
+        how = (
+            f"{n} sets of composites are drawn from the normal approximation of resampling the "
+            "respondents within their groups, and each set is ranked within the series"
+        )
+    elif by_respondent:
+        how = (
+            f"the respondents are resampled {n} times within their groups (all units a "
+            "respondent rated move together) and the composites re-ranked within the series "
+            "each time"
+        )
+    else:
+        how = (
+            f"each unit's forms are resampled {n} times and the composites re-ranked within "
+            "the series each time"
+        )
     return (
-        f"**Reading P(last) and the rank interval**: each unit's forms are resampled {n} times "
-        "and the composites re-ranked within the series each time. P(last) is the share of "
+        f"**Reading P(last) and the rank interval**: {how}. P(last) is the share of "
         f"resamples in which the unit comes last; the rank interval holds {level} of its ranks. "
         f"A last place is called only when P(last) reaches {thr}; below that the bottom units "
         'are within sampling error of each other and the report says "last, not '
