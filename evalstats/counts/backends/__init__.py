@@ -65,13 +65,10 @@ into the SQL, which DuckDB checks against the file's dictionaries).  Form ids ty
 once are found by their 64-bit hashes, streamed into one array and sorted (8 bytes a form:
 the only memory that grows with the number of forms); one scan then keeps the candidate rows
 (labels with a problem, ids not plain ASCII, repeated hashes, voided ids) and the exact rules
-run on those only.  Measured with ``benchmarks/bench_backends.py --sizes 1e7 --methods
-bincount,duckdb_scan --repeats 1`` at load 6-8 (one run each, same machine and hour): the scan
-took 10.9-15.0 s, 13.4x the np.bincount timed in the same process, peak +169-171 MiB; the
-previous scan 49.7 s, 127.7x, +2,051 MiB.  At 1e8 forms (``scan_cycle(memory_limit="1GB")``
-alone, in a fresh process): 53.3 s of CPU (both threads summed) and a peak RSS of 1.07 GiB;
-its wall time (302 s) was taken at load 6-10 with other jobs and is no figure of the scan
-(before: 136 s, 4,031 MiB in issue 16, at low load).
+run on those only.  Measured with ``benchmarks/bench_backends.py --sizes 1e7,1e8 --annual
+--repeats 1`` at load 0.1-1.4 (2026-12-07): the scan took 1.71 s at 1e7 forms (7.3x the
+np.bincount timed in the same process, peak +177 MiB) and 17.2 s at 1e8 (peak +1,009 MiB;
+before the rebuild: 136 s, 4,031 MiB in issue 16).
 
 A responses file in the wide layout (one row per respondent, one column per unit × content,
 :mod:`evalstats.inputs.read.wide`) is read with that module's header parsing and unpivoted in
