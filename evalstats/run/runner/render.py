@@ -173,7 +173,7 @@ def render_report(
         t = time.perf_counter()
         note("writing the workbook")
         workbook = staging / f"report_{plan.cycle}_{plan.analysis}.xlsx"
-        made = None if early is None else early.take(staging, tables, code)
+        made = None if early is None else early.take(staging)
         if made is not None:
             made.replace(workbook)
             timings["workbook_alongside"] = early.seconds
@@ -208,24 +208,23 @@ def write_run_workbook(
     )
 
 
-def outputs_key(staging: Path, tables: Sequence[Path], code: str) -> str | None:
-    """A digest of what the workbook is made from: the tables' names and bytes, the check
-    code and ``summary.json`` (parsed, its ``tables_digest`` left out, since
-    :func:`record_check_code` adds it); None when ``summary.json`` is not a JSON object."""
+def outputs_key(staging: Path) -> str | None:
+    """A digest of what the workbook is made from: the tables' check code
+    (:func:`~evalstats.run.signing.tables_digest`: their names and bytes) and ``summary.json``
+    (parsed, its ``tables_digest`` left out, since :func:`record_check_code` adds it); None
+    without tables or when ``summary.json`` is not a JSON object."""
     import hashlib
 
+    code = tables_digest(staging)
     try:
         summary = json.loads((staging / SUMMARY_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
         return None
-    if not isinstance(summary, dict):
+    if code is None or not isinstance(summary, dict):
         return None
     summary.pop(TABLES_DIGEST, None)
-    h = hashlib.sha256(json.dumps(summary, sort_keys=True, ensure_ascii=False).encode())
-    h.update(code.encode())
-    for p in tables:
-        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
+    text = json.dumps(summary, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"{code}\0{text}".encode()).hexdigest()
 
 
 class EarlyWorkbook:
@@ -267,22 +266,22 @@ class EarlyWorkbook:
         try:
             tables = ordered_tables(sorted((self.staging / "tables").glob("*.csv")))
             code = tables_digest(self.staging)
-            before = outputs_key(self.staging, tables, code)
+            before = outputs_key(self.staging)
             neutralised = summary_neutralised(self.plan, self.staging, [p.stem for p in tables])
             write_run_workbook(self.plan, tables, self.path, code=code, neutralised=neutralised)
-            if before is not None and outputs_key(self.staging, tables, code) == before:
+            if before is not None and outputs_key(self.staging) == before:
                 self.key = before
         except Exception:
             self.key = None
         finally:
             self.seconds = time.perf_counter() - t
 
-    def take(self, staging: Path, tables: Sequence[Path], code: str) -> Path | None:
+    def take(self, staging: Path) -> Path | None:
         """The workbook if it was made from the outputs now in ``staging`` (else None)."""
         if self.thread is None:
             return None
         self.thread.join()
-        key = outputs_key(staging, tables, code)
+        key = outputs_key(staging)
         if self.key is None or key != self.key or not self.path.is_file():
             return None
         return self.path
