@@ -57,8 +57,8 @@ def _forms(n: int, *, times, seed: int = 7) -> list[list[str]]:
 
 def _row_by_row(monkeypatch) -> None:
     """Read CSV files as before issue 16: no pyarrow parse, no dictionary codes."""
-    monkeypatch.setattr(read_formats, "arrow_csv_grid", lambda body, width: None)
-    monkeypatch.setattr(read_table_module, "arrow_csv_grid", lambda body, width: None)
+    monkeypatch.setattr(read_formats, "arrow_csv_grid", lambda body, width, **kw: None)
+    monkeypatch.setattr(read_table_module, "arrow_csv_grid", lambda body, width, **kw: None)
 
 
 @pytest.mark.parametrize("times", [TIMES_ISO, TIMES_MIXED], ids=["iso-times", "mixed-times"])
@@ -223,3 +223,45 @@ def test_parse_dates_reads_pyarrow_strings_as_objects():
     want, want_bad = parse_dates(np.array(texts, dtype=object))
     np.testing.assert_array_equal(got, want)
     assert bad.tolist() == want_bad.tolist() == [False, False, False, True]
+
+
+def _big_csv(line_break_every: int | None, *, seed: int = 3) -> bytes:
+    """A CSV body above pyarrow's threading size: quoted comments, some holding line breaks."""
+    rng = random.Random(seed)
+    lines = ["问卷编号,被评单位,意见建议"]
+    i = 0
+    size = 0
+    while size < read_formats.THREADS_FROM + (1 << 20):
+        comment = "办事快" * rng.randint(0, 30)
+        if line_break_every and i % line_break_every == 0:
+            comment += rng.choice(["\n", "\r\n", "\r"]) + "第二行"
+        line = f'F{i:07d},U{i % 17:02d},"{comment}"'
+        lines.append(line)
+        size += len(line.encode()) + 1
+        i += 1
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("every", [None, 1, 997, 50_000], ids=lambda e: f"break-every-{e}")
+def test_the_parse_without_quoted_breaks_is_kept_only_when_every_break_ends_a_record(
+    monkeypatch, every
+):
+    body = _big_csv(every)
+    width = read_formats.csv_width(body)
+    records = read_table_module.line_breaks(body)  # the body ends with a line break
+    calls = []
+    parse = read_formats._arrow_parse
+
+    def spy(body, width, **kw):
+        calls.append(kw["newlines_in_values"])
+        return parse(body, width, **kw)
+
+    monkeypatch.setattr(read_formats, "_arrow_parse", spy)
+    fast = read_formats.arrow_csv_grid(body, width, records=records)
+    careful = read_formats.arrow_csv_grid(body, width)
+    assert calls[0] is False and calls[-1] is True
+    assert calls[:-1] == ([False] if every is None else [False, True])
+    pd.testing.assert_frame_equal(fast, careful)
+    in_values = body.count("第二行".encode())  # each after one quoted line break
+    assert len(fast) == records - in_values
+    assert fast[2].str.contains("第二行").sum() == in_values

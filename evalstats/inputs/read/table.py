@@ -29,6 +29,7 @@ from evalstats.core.reading import ReadLimits
 from evalstats.core.scheme import TABLES, normalize_label, resolve_scheme
 from evalstats.inputs.read.bounds import (
     BOM,
+    line_breaks,
     may_parse_first,
     over_limit,
     parsed_within_limits,
@@ -442,12 +443,13 @@ def _parse_first(body: bytes, limits: ReadLimits) -> tuple[pd.DataFrame | None, 
     on the other core meanwhile), no record starts with a byte-order mark and no field or
     row can be too long (:func:`.bounds.parsed_within_limits`); (None, 0) when the file must
     be scanned first."""
-    width = csv_width(body)
-    if not may_parse_first(body, width, limits):
+    width, breaks = csv_width(body), line_breaks(body)
+    if not may_parse_first(body, width, limits, breaks=breaks):
         return None, 0
+    records = breaks + (not body.endswith((b"\n", b"\r")))  # if no value holds a break
     with _Beside(len(body) >= THREADS_FROM) as beside:
         paired = beside.submit(quotes_pair_up, body)
-        grid = arrow_csv_grid(body, width)
+        grid = arrow_csv_grid(body, width, records=records)
         if grid is None or not paired.result():
             return None, 0
     first = grid[0].array.__arrow_array__()

@@ -322,7 +322,9 @@ def build_forms(raw: RawTable, r: dict, positions, *, scheme: Scheme, cycle: str
     data["collector"] = pd.Series(r["collector"][positions], dtype=object, copy=False)
     data["source_file"] = pd.Series(source_file, dtype=object, copy=False)
     data["source_row"] = pd.Series(raw.row_numbers[positions], dtype="int64", copy=False)
-    out = pd.DataFrame(data, columns=_forms.form_columns(scheme))  # in order: no second copy
+    # in order, each column its own block: stacking the object columns into one block would
+    # copy (and count a reference to) every cell again
+    out = pd.DataFrame(data, columns=_forms.form_columns(scheme), copy=False)
     if r.get("comment_kind") is not None:  # the optional 意见类别, after the comment
         out.insert(
             out.columns.get_loc("comment") + 1,
