@@ -103,10 +103,11 @@ def _check_form_ids(raw: RawTable, scheme: Scheme, found: dict, col: ProblemColl
     col.cells(raw, label, blank, severity="error", reason="blank form id", code="blank_value")
     limit = scheme.rules.max_id_digits
     u = coded.texts()
-    sci = arrow_bool(pc.match_substring_regex(u, f"^{SCI_ID}$"))
-    long_digits = arrow_bool(
-        pc.and_(pc.match_substring_regex(u, "^[0-9]+$"), pc.greater(pc.utf8_length(u), limit))
-    )
+    digits = arrow_bool(pc.ascii_is_decimal(u))  # ids of ASCII digits only (the usual ids)
+    long_digits = digits & arrow_bool(pc.greater(pc.binary_length(u), limit))
+    sci = np.zeros(len(digits), bool)  # an id of digits only is not in scientific notation
+    if not digits.all():
+        sci = arrow_bool(pc.match_substring_regex(u, f"^{SCI_ID}$"))
     sci_cell = np.append(sci, False)[fcodes]
     long_cell = np.append(long_digits, False)[fcodes]
     numeric = raw.numeric.get(label, np.zeros(n, bool))
