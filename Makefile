@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint format install clean bench wheelhouse
+.PHONY: demo test lint format install clean bench wheelhouse bytecode
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,13 @@ $(TSTAMP): $(STAMP)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# the package's bytecode written once, as installing a wheel does (an editable install leaves
+# it to the first import, which cannot write it where PYTHONDONTWRITEBYTECODE is set: then
+# every process — the runner, each notebook kernel — compiles the package again, ~0.3 s each)
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q evalstats
+
+demo: bytecode
 	$(BIN)/evalstats demo --if-absent
 	$(BIN)/evalstats validate data/raw/2026H1
 	$(BIN)/evalstats validate data/raw/2026A
@@ -42,10 +48,10 @@ format: $(TSTAMP)
 
 # the suite on every core (pytest-xdist; a file's tests stay on one worker, so its fixtures are
 # shared as written), the wheel-in-a-fresh-venv test (-m install) among them
-test: lint
+test: lint bytecode
 	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "install or not install"
 
-bench: $(STAMP)
+bench: bytecode
 	$(BIN)/python benchmarks/run.py
 
 # make wheelhouse: the evalstats wheel in dist/ and it with every dependency in wheels/, for an

@@ -1261,3 +1261,53 @@ def test_a_table_changed_after_the_early_workbook_gets_the_workbook_written_agai
     cells = [v for rows in _workbook_sheets(r.workbook).values() for row in rows for v in row]
     assert int(published["n_forms"].max()) in cells
     assert not list(r.report_dir.glob(".*"))
+
+
+# ---------------------------------------------------------------------- the papermill engine
+@pytest.mark.parametrize("fails", [False, True], ids=["runs", "fails"])
+def test_the_executed_notebook_is_written_once_when_execution_ends(tmp_path, monkeypatch, fails):
+    import nbformat
+    import papermill
+    import papermill.engines
+
+    from evalstats.run.runner.execute import KERNEL_NAME, engine_name, kernel_manager_class
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 20"),
+        nbformat.v4.new_code_cell("print(x + 1)"),
+        nbformat.v4.new_code_cell("raise RuntimeError('stop here')" if fails else "x"),
+        nbformat.v4.new_code_cell("print('after')"),
+    ]
+    source, executed = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, source)
+    writes = []
+    write = papermill.engines.write_ipynb
+
+    def counted(nb, path):
+        writes.append(path)
+        return write(nb, path)
+
+    monkeypatch.setattr(papermill.engines, "write_ipynb", counted)
+    run = dict(
+        engine_name=engine_name(),
+        progress_bar=False,
+        kernel_name=KERNEL_NAME,
+        language="python",
+        kernel_manager_class=kernel_manager_class(),
+        shutdown_kernel="immediate",
+    )
+    if fails:
+        with pytest.raises(papermill.PapermillExecutionError):
+            papermill.execute_notebook(str(source), str(executed), **run)
+    else:
+        papermill.execute_notebook(str(source), str(executed), **run)
+    assert writes == [str(executed)]  # papermill's own engine writes it 2 + 2 x 4 times more
+    out = nbformat.read(executed, as_version=4)
+    code = [c for c in out.cells if c.cell_type == "code"]
+    assert code[1].outputs[0]["text"] == "21\n"
+    if fails:
+        assert code[2].outputs[0]["evalue"] == "stop here"
+        assert code[3].outputs == [] and out.metadata.papermill["exception"] is True
+    else:
+        assert code[3].outputs[0]["text"] == "after\n"
