@@ -48,6 +48,7 @@ from evalstats.run.runner import (
 )
 from evalstats.run.runner import manifest as manifests
 from evalstats.run.runner import plan as plans
+from evalstats.run.runner import run as run_step
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "run_fixture.ipynb"
@@ -131,15 +132,42 @@ def gone(pid: int, *, wait: float) -> bool:
         time.sleep(0.2)
 
 
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def spy_on_kernels(monkeypatch) -> list:
+    """The pids of the kernels runs start before they plan (:class:`EarlyKernel`), as they
+    start."""
+    pids = []
+    real = run_step.start_kernel
+
+    def spy(root):
+        kernel = real(root)
+        pids.append(None if kernel is None else kernel.km.provisioner.process.pid)
+        return kernel
+
+    monkeypatch.setattr(run_step, "start_kernel", spy)
+    return pids
+
+
 @pytest.fixture
 def no_kernel(monkeypatch):
-    """Fail the test if a kernel would start."""
+    """Fail the test if the notebook would be executed; a kernel the run started before it
+    planned (every run starts one) must be stopped when it ends."""
     import papermill
 
     def refuse(*args, **kwargs):
-        raise AssertionError("a kernel was started")
+        raise AssertionError("the notebook was executed")
 
     monkeypatch.setattr(papermill, "execute_notebook", refuse)
+    pids = spy_on_kernels(monkeypatch)
+    yield
+    assert not [pid for pid in pids if pid is not None and alive(pid)]
 
 
 @pytest.fixture
@@ -1057,7 +1085,18 @@ def failed(tmp_path_factory):
     published = out / "2026H1" / "half-year"
     old = fake_report(published)
     inputs = tree_hashes(data)
-    with pytest.raises(NotebookFailed) as info:
+    import papermill
+
+    given = []
+    execute = papermill.execute_notebook
+
+    def spy(*args, **kwargs):
+        given.append(kwargs.get("km"))
+        return execute(*args, **kwargs)
+
+    with pytest.raises(NotebookFailed) as info, pytest.MonkeyPatch.context() as m:
+        pids = spy_on_kernels(m)
+        m.setattr(papermill, "execute_notebook", spy)
         run_analysis(
             "half-year",
             cycle="2026H1",
@@ -1068,6 +1107,8 @@ def failed(tmp_path_factory):
             progress=False,
         )
     return SimpleNamespace(
+        pids=pids,
+        km_given=given,
         exc=info.value,
         out=out,
         old=old,
@@ -1090,6 +1131,17 @@ def test_failing_notebook_is_named_and_kept(failed):
         f"the executed notebook is kept at {exc.notebook}; the published report was not changed"
     )
     assert "fixture failure requested" in exc.notebook.read_text("utf-8")
+
+
+def test_the_notebook_ran_in_the_kernel_started_before_the_plan_and_it_was_stopped(failed):
+    (pid,) = failed.pids
+    (km,) = failed.km_given
+    assert km is not None and not km.has_kernel  # stopped by nbclient after the failed cell
+    assert not alive(pid)
+    nb = json.loads(failed.exc.notebook.read_text("utf-8"))
+    counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+    ran = [c for c in counts if c is not None]
+    assert ran == list(range(1, len(ran) + 1))  # the kernel's start-up imports left no count
 
 
 def test_failing_notebook_leaves_the_published_report_untouched(failed):

@@ -70,6 +70,7 @@ _spec = importlib.util.spec_from_file_location("run_server", FIXTURES / "run_ser
 run_server = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run_server)
 fake_execute = run_server.fake_execute
+no_early_kernel = run_server.no_early_kernel
 REAL_EXECUTE = run_step.run_notebook
 
 
@@ -389,6 +390,7 @@ def published(tmp_path, monkeypatch):
     raw = copy_demo(tmp_path, cycles=("2026H1",))
     out = tmp_path / "reports"
     monkeypatch.setattr(run_step, "run_notebook", fake_execute)
+    monkeypatch.setattr(run_step, "start_kernel", no_early_kernel)
     assert main([*argv_for(raw, out)]) == 0
     target = out / "2026H1" / "half-year"
     return raw, out, target, tree_hashes(target), tree_hashes(raw)
@@ -529,6 +531,7 @@ def test_read_only_output_location(published, capsys):
 
 def test_inputs_unchanged_by_refused_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(run_step, "run_notebook", fake_execute)
+    monkeypatch.setattr(run_step, "start_kernel", no_early_kernel)
     raw = copy_demo(tmp_path, cycles=("2026A",))
     units = raw / "2026A" / "units.csv"
     text = units.read_bytes().decode("utf-8-sig")

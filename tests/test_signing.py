@@ -58,6 +58,7 @@ def key_id(secret: str) -> str:
 def publish(tmp_path, monkeypatch):
     """Publish a half-year report of a copy of 2026H1 (signed when ``key`` is given)."""
     monkeypatch.setattr(run_step, "run_notebook", run_server.fake_execute)
+    monkeypatch.setattr(run_step, "start_kernel", run_server.no_early_kernel)
     monkeypatch.delenv(KEY_ENV, raising=False)
     monkeypatch.delenv(KEY_FILE_ENV, raising=False)
     raw = tmp_path / "raw"

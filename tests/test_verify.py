@@ -39,6 +39,7 @@ def sha(path: Path) -> str:
 def publish(tmp_path, monkeypatch):
     """Publish a half-year report of a copy of 2026H1; returns a function of the options."""
     monkeypatch.setattr(run_step, "run_notebook", run_server.fake_execute)
+    monkeypatch.setattr(run_step, "start_kernel", run_server.no_early_kernel)
     raw = tmp_path / "raw"
     shutil.copytree(DEMO / "2026H1", raw / "2026H1")
 

@@ -38,12 +38,15 @@ from evalstats.run.signing import kernel_environment
 
 __all__ = [
     "ENGINE_NAME",
+    "KERNEL_IMPORTS",
     "KERNEL_NAME",
     "KERNEL_READY_TIMEOUT",
+    "EarlyKernel",
     "LongLivedKernel",
     "engine_name",
     "kernel_manager_class",
     "run_notebook",
+    "start_kernel",
 ]
 
 KERNEL_NAME = "python3"
@@ -172,8 +175,134 @@ def engine_name() -> str:
                 nb_man.notebook_complete()
             return nb_man.nb
 
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, km=None, **kwargs):
+            if km is None:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            return _execute_in(km, nb_man, kernel_name, **kwargs)
+
     papermill_engines.register(ENGINE_NAME, Engine)
     return ENGINE_NAME
+
+
+def _execute_in(
+    km,
+    nb_man,
+    kernel_name,
+    *,
+    log_output=False,
+    stdout_file=None,
+    stderr_file=None,
+    start_timeout=60,
+    execution_timeout=None,
+    **kwargs,
+):
+    """papermill's ``NBClientEngine.execute_managed_notebook`` in the kernel of ``km``, started
+    already (:class:`EarlyKernel`): nbclient then stops it and its client at the end, as it
+    does a kernel it started."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    kwargs = remove_args(["input_path"], **kwargs)
+    safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+    final_kwargs = merge_kwargs(
+        safe_kwargs,
+        timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+        startup_timeout=start_timeout,
+        kernel_name=kernel_name,
+        log=logger,
+        log_output=log_output,
+        stdout_file=stdout_file,
+        stderr_file=stderr_file,
+    )
+    client = PapermillNotebookClient(nb_man, km=km, **final_kwargs)
+    return client.execute(cleanup_kc=True)
+
+
+KERNEL_IMPORTS = (
+    "IPython.display",
+    "evalstats.analyses",
+    "evalstats.present.brief",
+    "evalstats.present.export",
+    "evalstats.present.names",
+    "evalstats.present.narrative",
+    "evalstats.present.plot",
+)
+"""What the report notebooks import, imported by an :class:`EarlyKernel` as it starts."""
+
+
+class EarlyKernel:
+    """The notebook's kernel (:func:`kernel_manager_class`), started as the run starts, in
+    ``root`` (the project root, where papermill would start it), so that its start and its
+    imports (:data:`KERNEL_IMPORTS`: a second and a half of an annual run on the demo data)
+    go on while the runner plans the run, reads the key, takes the lock and starts the
+    validation.  :func:`run_notebook` executes the notebook in it; :meth:`stop` stops a
+    kernel that was not used (a run that stopped before, or in another root).  A kernel that
+    cannot be started leaves papermill to start one, which then names what went wrong.
+
+    The kernel is started as papermill's nbclient starts one: history in memory, the
+    environment without the signing key's variables.  Its start-up imports run silently,
+    outside the notebook's history and execution counts; a module that fails to import
+    fails again, visibly, in the notebook's own cell.
+
+    Examples
+    --------
+    >>> kernel = EarlyKernel(Path("."))  # doctest: +SKIP
+    >>> kernel.stop()  # doctest: +SKIP
+    """
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.km = None
+        imports = (
+            f"import importlib as _i; [_i.import_module(m) for m in {KERNEL_IMPORTS!r}]; del _i"
+        )
+        try:
+            from jupyter_core.utils import run_sync
+
+            km = kernel_manager_class()(kernel_name=KERNEL_NAME)
+            run_sync(km.start_kernel)(
+                cwd=str(self.root),
+                extra_arguments=[
+                    "--HistoryManager.hist_file=:memory:",
+                    f"--IPKernelApp.exec_lines={imports}",
+                ],
+            )
+        except Exception:  # papermill starts one, and reports what fails
+            with contextlib.suppress(Exception):
+                run_sync(km.shutdown_kernel)(now=True)
+            return
+        self.km = km
+
+    def manager(self, root: Path):
+        """The started kernel's manager for a notebook run in ``root``, or None (no kernel,
+        or started in another folder: stopped)."""
+        if self.km is not None and Path(root) != self.root:
+            self.stop()
+        return self.km
+
+    def stop(self) -> None:
+        """Stop the kernel unless it is stopped already (by nbclient, after the notebook)."""
+        km, self.km = self.km, None
+        if km is None or not km.has_kernel:
+            return
+        from jupyter_core.utils import run_sync
+
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
+
+
+def start_kernel(root: Path) -> EarlyKernel | None:
+    """An :class:`EarlyKernel` started in ``root``, or None when it could not start (papermill
+    then starts one when the notebook runs, and names what fails).
+
+    Examples
+    --------
+    >>> kernel = start_kernel(Path("."))  # doctest: +SKIP
+    """
+    kernel = EarlyKernel(root)
+    return kernel if kernel.km is not None else None
 
 
 def run_notebook(
@@ -185,6 +314,7 @@ def run_notebook(
     started,
     before_failing=None,
     on_cell_executed=None,
+    kernel: EarlyKernel | None = None,
 ) -> None:
     """Step 5: papermill.execute_notebook; a failure keeps the notebook, raises NotebookFailed.
 
@@ -192,6 +322,8 @@ def run_notebook(
     validation running beside it found invalid data: exit 1, no notebook kept).
     ``on_cell_executed(cell=, cell_index=, execute_reply=)``: nbclient's hook, called in the
     parent after each cell (:class:`~evalstats.run.runner.render.EarlyWorkbook`).
+    ``kernel``: an :class:`EarlyKernel` to execute it in (nbclient stops it at the end; the
+    caller stops it if papermill never reached it), else papermill starts one.
     """
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -200,6 +332,7 @@ def run_notebook(
         if before_failing is not None:
             before_failing(exc)
 
+    km = None if kernel is None else kernel.manager(plan.root)
     try:
         papermill.execute_notebook(
             str(plan.notebook),
@@ -215,6 +348,7 @@ def run_notebook(
             # (a graceful shutdown waits most of a second for the kernel's own exit)
             shutdown_kernel="immediate",
             **({} if on_cell_executed is None else {"on_cell_executed": on_cell_executed}),
+            **({} if km is None else {"km": km}),
         )
         _name_paths_relatively(executed, plan)
     except papermill.PapermillExecutionError as exc:

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalstats.core.config import project_root
 from evalstats.core.files import relative
 from evalstats.core.version import __version__
 from evalstats.run.console import STEP, current_lang, run_log, say
@@ -40,7 +41,7 @@ from evalstats.run.publish import (
     publish_staged,
 )
 from evalstats.run.runner.checking import Checking
-from evalstats.run.runner.execute import run_notebook
+from evalstats.run.runner.execute import run_notebook, start_kernel
 from evalstats.run.runner.manifest import write_run_manifest
 from evalstats.run.runner.plan import NOTEBOOK_FILE, RunPlan, make_plan, require_key, with_backend
 from evalstats.run.runner.render import (
@@ -171,17 +172,28 @@ def run_analysis(
     """
     t_start = time.perf_counter()
     started = local_now()
-    plan = make_plan(
-        analysis,
-        cycle,
-        data=data,
-        scheme=scheme,
-        out=out,
-        parameters=parameters,
-        notebook=notebook,
-        lang=lang,
-    )
-    plan = with_backend(plan, backend=backend, scheduler=scheduler, memory_limit=memory_limit)
+    # the kernel starts and imports while the run is planned (stopped if the run stops first)
+    kernel = start_kernel(project_root())
+    try:
+        plan = make_plan(
+            analysis,
+            cycle,
+            data=data,
+            scheme=scheme,
+            out=out,
+            parameters=parameters,
+            notebook=notebook,
+            lang=lang,
+        )
+        plan = with_backend(plan, backend=backend, scheduler=scheduler, memory_limit=memory_limit)
+        return _planned(plan, kernel, progress=progress, t_start=t_start, started=started)
+    finally:
+        if kernel is not None:
+            kernel.stop()
+
+
+def _planned(plan: RunPlan, kernel, *, progress: bool, t_start: float, started) -> RunResult:
+    """Steps 2 to 8 of a planned run (:func:`run_analysis`), logged in the run's log."""
     run_id = new_run_id()
     with run_log(log_path(plan.out, plan.cycle, plan.analysis), run_id):
         log.info(
@@ -192,7 +204,9 @@ def run_analysis(
             extra=STEP,
         )
         log.debug("plan: notebook %s, data %s, out %s", plan.notebook, plan.data_dir, plan.out)
-        rendered, previous = _run(plan, run_id, progress=progress, t_start=t_start, started=started)
+        rendered, previous = _run(
+            plan, run_id, progress=progress, t_start=t_start, started=started, kernel=kernel
+        )
         result = _result(plan, rendered, previous, t_start)
         log.info(
             say(
@@ -216,7 +230,7 @@ def log_path(out: Path, cycle: str, analysis: str) -> Path:
     return Path(out) / cycle / f"{analysis}.log"
 
 
-def _run(plan: RunPlan, run_id: str, *, progress: bool, t_start: float, started):
+def _run(plan: RunPlan, run_id: str, *, progress: bool, t_start: float, started, kernel=None):
     """Steps 2 to 8 under the lock; returns what was rendered and the replaced report."""
     log.info(
         say(
@@ -247,6 +261,7 @@ def _run(plan: RunPlan, run_id: str, *, progress: bool, t_start: float, started)
                 t_start=t_start,
                 started=started,
                 key=key,
+                kernel=kernel,
             )
         except BaseException as exc:
             discard_staging(plan.out, staging, plan.cycle, plan.analysis, token)
@@ -296,11 +311,13 @@ def _stage_and_publish(
     t_start: float,
     started,
     key=None,
+    kernel=None,
 ) -> tuple[Rendered, Path | None]:
     """Steps 5–8 in the staging folder: execute, render, manifest, publish.
 
     ``t_start`` is the run's ``perf_counter`` start, ``started`` its local start time,
-    ``key`` the signing key (:mod:`evalstats.run.signing`) or None.
+    ``key`` the signing key (:mod:`evalstats.run.signing`) or None, ``kernel`` the
+    :class:`~evalstats.run.runner.execute.EarlyKernel` to execute the notebook in, or None.
     Returns what was rendered and where the replaced report went (or None).
     """
     timings: dict[str, float] = {}
@@ -319,6 +336,7 @@ def _stage_and_publish(
             started=started,
             before_failing=checking.raise_if_failed,
             on_cell_executed=early.on_cell_executed,
+            kernel=kernel,
         )
         timings["execute"] = time.perf_counter() - t
         before = checking.result()
