@@ -1363,3 +1363,28 @@ def test_the_executed_notebook_is_written_once_when_execution_ends(tmp_path, mon
         assert code[3].outputs == [] and out.metadata.papermill["exception"] is True
     else:
         assert code[3].outputs[0]["text"] == "after\n"
+
+
+def test_a_kernel_stopped_while_it_starts_prints_nothing_and_is_gone(tmp_path, capfd):
+    from evalstats.run.runner.execute import EarlyKernel
+
+    kernel = EarlyKernel(tmp_path)
+    provisioner = kernel.km.provisioner
+    pid = provisioner.process.pid
+    sent = []
+    send = provisioner.send_signal
+
+    async def spy(signum):
+        sent.append(signum)
+        return await send(signum)
+
+    provisioner.send_signal = spy
+    time.sleep(0.2)  # booting or importing: an interrupt now can print a traceback
+    kernel.stop()
+    assert kernel.km is None and not alive(pid)
+    # killed, never interrupted (jupyter_client's shutdown interrupts first: under load, the
+    # KeyboardInterrupt's traceback reached the terminal of a run that stopped on a usage error)
+    assert signal.SIGINT not in sent
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    kernel.stop()  # stopping again does nothing

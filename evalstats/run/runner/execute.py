@@ -259,7 +259,7 @@ class EarlyKernel:
             f"import importlib as _i; [_i.import_module(m) for m in {KERNEL_IMPORTS!r}]; del _i"
         )
         try:
-            from jupyter_core.utils import run_sync
+            from jupyter_client.utils import run_sync
 
             km = kernel_manager_class()(kernel_name=KERNEL_NAME)
             run_sync(km.start_kernel)(
@@ -271,7 +271,7 @@ class EarlyKernel:
             )
         except Exception:  # papermill starts one, and reports what fails
             with contextlib.suppress(Exception):
-                run_sync(km.shutdown_kernel)(now=True)
+                run_sync(_kill)(km)
             return
         self.km = km
 
@@ -287,10 +287,19 @@ class EarlyKernel:
         km, self.km = self.km, None
         if km is None or not km.has_kernel:
             return
-        from jupyter_core.utils import run_sync
+        from jupyter_client.utils import run_sync
 
         with contextlib.suppress(Exception):
-            run_sync(km.shutdown_kernel)(now=True)
+            run_sync(_kill)(km)
+
+
+async def _kill(km) -> None:
+    """Kill the kernel of ``km`` and clean up after it, without the interrupt that
+    ``shutdown_kernel`` sends first: one that reaches a kernel still importing its start-up
+    modules prints a ``KeyboardInterrupt`` traceback on the runner's terminal."""
+    await km.provisioner.kill()
+    await km.provisioner.wait()
+    await km._async_cleanup_resources()  # that of kernel_manager_class: its sockets folder too
 
 
 def start_kernel(root: Path) -> EarlyKernel | None:
