@@ -513,6 +513,37 @@ def test_html_marks_its_edition_on_every_printed_page(executed, tmp_path, editio
         render_html(executed, tmp_path / "x.html", edition="draft")
 
 
+def test_the_page_is_parsed_once_and_is_byte_for_byte_the_page_of_two_passes(
+    executed, tmp_path, monkeypatch
+):
+    import threading
+
+    import nbconvert.exporters.html as nbconvert_html
+    from nbconvert import HTMLExporter
+
+    parsed = []
+    soup = nbconvert_html.BeautifulSoup
+
+    def spy(markup, *args, **kwargs):
+        parsed.append(len(markup))
+        return soup(markup, *args, **kwargs)
+
+    monkeypatch.setattr(nbconvert_html, "BeautifulSoup", spy)
+    options = dict(edition="public", check_code="0123456789ab", footer="注：<b>x</b>")
+    one = render_html(executed, tmp_path / "one.html", **options).read_bytes()
+    assert parsed and max(parsed) < 20  # nbconvert parsed the stub, not the page
+    assert b'alt="No description has been provided for this image"' in one  # its alt texts
+    assert b'tabindex="0"' in one
+    # as before: nbconvert's own exporter (its own pass), then the page's sanitising
+    monkeypatch.setattr("evalstats.present.report.html._exporter_class", lambda: HTMLExporter)
+    monkeypatch.setattr("evalstats.present.report.html._nbconvert_pass", lambda soup: None)
+    monkeypatch.setattr("evalstats.present.report.html._EXPORTERS", threading.local())
+    parsed.clear()
+    two = render_html(executed, tmp_path / "two.html", **options).read_bytes()
+    assert max(parsed) > 1000
+    assert one == two
+
+
 def test_html_has_no_code_and_is_safe(executed, tmp_path):
     out = render_html(executed, tmp_path / "report.html", title="<b>测评</b>")
     page = out.read_text("utf-8")

@@ -9,6 +9,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -81,17 +82,56 @@ def _template_dir() -> Path:
 _EXPORTERS = threading.local()
 
 
+@functools.cache
+def _exporter_class():
+    """nbconvert's ``HTMLExporter``, whose page goes through BeautifulSoup once, not twice.
+
+    ``HTMLExporter.from_notebook_node`` parses the page its template rendered, sets alternative
+    texts and ``tabindex`` attributes, and writes it out again; :func:`_safe_soup` then parses
+    it once more (a second of a report on 200 units).  A class placed between it and
+    ``TemplateExporter`` in the method resolution order keeps the rendered page and gives it a
+    stub to parse instead; :func:`_safe_soup` makes the same changes (:func:`_nbconvert_pass`)
+    on its own tree.  The page is byte for byte the one of two passes (tested).
+    """
+    from nbconvert import HTMLExporter, TemplateExporter
+
+    class KeepsPage(TemplateExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            page, resources = super().from_notebook_node(nb, resources, **kw)
+            self.evalstats_page = page
+            return "<html></html>", resources
+
+    class OnePass(HTMLExporter, KeepsPage):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            _, resources = super().from_notebook_node(nb, resources, **kw)
+            page, self.evalstats_page = self.evalstats_page, None
+            return page, resources
+
+    return OnePass
+
+
+def _nbconvert_pass(soup) -> None:
+    """What ``HTMLExporter.from_notebook_node`` (nbconvert 7) does to the page it rendered:
+    images without ``alt`` get its placeholder text, input and output areas a ``tabindex``."""
+    for elem in soup.select("img:not([alt])"):
+        elem.attrs["alt"] = "No description has been provided for this image"
+    for elem in soup.select(".jp-Notebook div.jp-Cell-inputWrapper"):
+        elem.attrs["tabindex"] = "0"
+    for elem in soup.select(".jp-Notebook div.jp-OutputArea-output"):
+        elem.attrs["tabindex"] = "0"
+
+
 def _exporter(lang: str):
-    """This thread's ``HTMLExporter`` for ``lang``, made once: building one compiles its
-    templates, half the time of rendering a letter (a batch renders 25 in a few threads)."""
-    from nbconvert import HTMLExporter
+    """This thread's ``HTMLExporter`` for ``lang`` (:func:`_exporter_class`), made once:
+    building one compiles its templates, half the time of rendering a letter (a batch renders
+    25 in a few threads)."""
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     made = getattr(_EXPORTERS, "by_lang", None)
     if made is None:
         made = _EXPORTERS.by_lang = {}
     if lang not in made:
-        exporter = HTMLExporter(
+        exporter = _exporter_class()(
             template_name=TEMPLATE_NAME,
             extra_template_basedirs=[str(_template_dir())],
             exclude_input=True,
@@ -112,6 +152,7 @@ def _safe_soup(text: str, lang: str) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(text, features="html.parser")
+    _nbconvert_pass(soup)
     if soup.html is not None:
         soup.html["lang"] = HTML_LANG[lang]
     for tag in soup.find_all(list(_UNSAFE_ELEMENTS)):
