@@ -995,10 +995,10 @@ def test_respondents_are_numbered_in_the_order_of_their_cycle_group_label_text()
 
 
 def per_answer_design_rows(
-    design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level
+    design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level, reuse=None
 ):
     """The pooled rows' design variances from every answer (the computation before the
-    answers were summed per respondent, series and dimension first)."""
+    answers were summed per respondent, series and dimension first; ``reuse`` unused)."""
     from evalstats.stats.design import answer_arrays, design_positions, korn_graubard
 
     _, _, y, m, s = answer_arrays(design, lv)
@@ -1034,3 +1034,43 @@ def test_pooled_rows_from_respondent_sums_equal_those_from_every_answer(monkeypa
     slow = scores_table(counts, **kw)
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     assert fast["score_ci_low"].notna().sum() > 50
+
+
+def test_design_effects_from_level_counts_equal_those_from_every_answer(monkeypatch):
+    # whole points: each respondent's sums are made from their forms per level (one bincount a
+    # dimension): the same numbers to the bit as adding every answer's points
+    import evalstats.stats.design as design_module
+
+    forms = severe_raters(n_units=6, seed=21)
+    design = respondent_design(forms, scheme=S)
+    fast = design_effects(design, scheme=S)
+    monkeypatch.setattr(design_module, "_whole", lambda values: False)
+    slow = design_effects(design, scheme=S)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert fast["design_effect"].notna().all()
+
+
+def test_scores_table_reuses_respondent_sums_across_groupings(monkeypatch):
+    # the respondent sums are made once per scores_table (not once per grouping pooling units),
+    # and give the same table as made anew for each grouping
+    import evalstats.stats.score.grouping as grouping
+
+    forms = severe_raters(n_units=5, seed=8)
+    series = {"A": "administration", "B": "administration", "C": "enforcement"}
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    design = respondent_design(forms, scheme=S)
+    kw = {"units": units_table(series | {"D": "service", "E": "service"}), "patterns": pats}
+    made = []
+    real = grouping._respondent_sums
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(grouping, "_respondent_sums", counted)
+    once = scores_table(counts, **kw, design=design)
+    assert len(made) == 1
+    monkeypatch.setattr(grouping, "_reused", lambda reuse, inputs, make: make())
+    anew = scores_table(counts, **kw, design=design)
+    assert len(made) > 2
+    pd.testing.assert_frame_equal(once, anew, check_exact=True)

@@ -737,6 +737,12 @@ def design_effects(design: Design, *, scheme: Scheme | None = None) -> pd.DataFr
     return pd.DataFrame(out, columns=DESIGN_EFFECT_COLUMNS)
 
 
+def _whole(values: np.ndarray) -> bool:
+    """Every value a whole number (finite)."""
+    values = np.asarray(values, float)
+    return bool(np.isfinite(values).all() and (values == np.round(values)).all())
+
+
 def _cluster_sums(design: Design, lv):
     """The respondents with a pattern row, and per respondent the sums of points, valid
     answers and satisfied answers, and of each valid answer's squared score (points²) and
@@ -752,10 +758,23 @@ def _cluster_sums(design: Design, lv):
         np.where(valid > 0, sat**2, 0.0),
     )
     sums = [np.zeros(size) for _ in tables]
-    for j in range(design.levels.shape[1]):
-        code = design.levels[:, j]
-        for total, table in zip(sums, tables, strict=True):
-            total += np.bincount(design.cluster, weights=table[code] * count, minlength=size)
+    nl = len(points)
+    whole = all(_whole(t) for t in tables) and _whole(count)
+    if whole and float(np.abs(tables[0]).max(initial=0)) ** 2 * count.sum() < 2**52:
+        # whole numbers below 2**53: every sum is exact in any order, so each respondent's
+        # forms per level are counted once per dimension (one bincount, not five) and
+        # multiplied by the tables: the same sums to the bit
+        for j in range(design.levels.shape[1]):
+            code = design.levels[:, j] % nl  # -1 (blank) is the last level, as table[-1]
+            per = np.bincount(design.cluster * nl + code, weights=count, minlength=size * nl)
+            per = per.reshape(size, nl)
+            for total, table in zip(sums, tables, strict=True):
+                total += per @ table
+    else:
+        for j in range(design.levels.shape[1]):
+            code = design.levels[:, j]
+            for total, table in zip(sums, tables, strict=True):
+                total += np.bincount(design.cluster, weights=table[code] * count, minlength=size)
     cl = np.flatnonzero(np.bincount(design.cluster, minlength=size))
     return cl, [total[cl] for total in sums]
 

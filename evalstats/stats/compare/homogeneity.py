@@ -233,6 +233,16 @@ def _design_table(design: Design, t, *, cycle, units, dim, scheme):
     )
 
 
+def _compact(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` of non-negative integer codes, by a count
+    of each code (linear time) when they are no larger than about their number."""
+    if len(codes) and codes.min() >= 0 and codes.max() <= 2 * len(codes) + 1024:
+        present = np.bincount(codes) > 0
+        return np.flatnonzero(present), (np.cumsum(present) - 1)[codes]
+    uniq, inv = np.unique(codes, return_inverse=True)
+    return uniq, inv.ravel()
+
+
 def rao_scott(cell, cluster, count, *, stratum, shape) -> TestResult:
     """Rao–Scott design-adjusted χ² test of homogeneity from clustered answers.
 
@@ -303,10 +313,11 @@ def rao_scott(cell, cluster, count, *, stratum, shape) -> TestResult:
     expected = np.outer(tt.sum(axis=1), tt.sum(axis=0)) / N
     x2 = float(((tt - expected) ** 2 / expected).sum())
     # linearised covariance of p: z_i = (counts_i − p·m_i) / N per cluster
-    ucl, inv = np.unique(cluster, return_inverse=True)
-    inv = inv.ravel()
-    Zc = np.zeros((len(ucl), r * c))
-    np.add.at(Zc, (inv, k), count)
+    ucl, inv = _compact(cluster)
+    # each (cluster, cell) sum adds its terms in the order of the observations, as
+    # np.add.at(Zc, (inv, k), count) does: the same sums to the bit, in one linear pass
+    Zc = np.bincount(inv * (r * c) + k, weights=count, minlength=len(ucl) * r * c)
+    Zc = Zc.reshape(len(ucl), r * c)
     Z = (Zc - np.outer(Zc.sum(axis=1), p)) / N
     n_strata = int(stratum.max()) + 1
     n_h = np.bincount(stratum, minlength=n_strata).astype(float)
