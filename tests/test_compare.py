@@ -1051,9 +1051,9 @@ def test_sentences_moved_to_present():
 def test_compact_cluster_codes_are_np_unique(scale, shift):
     # rao_scott's clusters: compact codes counted (linear time), sparse or negative ones
     # sorted; either way np.unique's (uniques, inverse)
-    from evalstats.stats.compare.homogeneity import _compact
+    from evalstats.stats.design import compact_codes
 
     codes = np.random.default_rng(5).integers(0, 60, 400) * scale + shift
-    uniq, inv = _compact(codes)
+    uniq, inv = compact_codes(codes)
     want_u, want_inv = np.unique(codes, return_inverse=True)
     assert uniq.tolist() == want_u.tolist() and inv.tolist() == want_inv.ravel().tolist()

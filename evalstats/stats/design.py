@@ -68,6 +68,7 @@ __all__ = [
     "Design",
     "answer_arrays",
     "combine_designs",
+    "compact_codes",
     "design_effects",
     "design_positions",
     "design_variance",
@@ -172,6 +173,26 @@ def _codes(frame: pd.DataFrame, scheme: Scheme) -> _Codes:
         np.asarray(group, np.int64),
         lv.astype(np.int64).reshape(n, len(levels)),
     )
+
+
+def compact_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` of integer codes (the distinct codes in
+    increasing order, and each code's position among them), in linear time by a count of each
+    code when they are non-negative and no larger than about their number; else by
+    ``np.unique``.
+
+    Examples
+    --------
+    >>> u, inv = compact_codes(np.array([7, 2, 7, 5]))
+    >>> u.tolist(), inv.tolist()
+    ([2, 5, 7], [2, 0, 2, 1])
+    """
+    codes = np.asarray(codes)
+    if len(codes) and codes.min() >= 0 and codes.max() <= 2 * len(codes) + 1024:
+        present = np.bincount(codes) > 0
+        return np.flatnonzero(present), (np.cumsum(present) - 1)[codes]
+    uniq, inv = np.unique(codes, return_inverse=True)
+    return uniq, inv.ravel()
 
 
 def _lexsort_rows(*cols) -> tuple[np.ndarray, np.ndarray]:
@@ -317,8 +338,8 @@ def _respondent_ids(resp: pd.Series, cyc, group) -> tuple[np.ndarray, np.ndarray
     c_rank, _ = text_rank(np.asarray(cyc, np.int64))
     g_rank, ng = text_rank(np.asarray(group, np.int64))
     code = (c_rank * ng + g_rank) * max(len(text_uniq), 1) + label
-    _, rid = np.unique(code, return_inverse=True)
-    return rid.ravel().astype(np.int64), missing
+    _, rid = compact_codes(code)
+    return rid.astype(np.int64), missing
 
 
 def _cluster_labels(forms: pd.DataFrame, rid, missing) -> np.ndarray:

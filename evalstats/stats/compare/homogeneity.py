@@ -28,7 +28,7 @@ from evalstats.stats.compare.tallies import (
     scheme_vectors,
     unit_mask,
 )
-from evalstats.stats.design import Design
+from evalstats.stats.design import Design, compact_codes
 
 __all__ = ["CHI2_METHODS", "chi2_homogeneity", "group_homogeneity", "rao_scott"]
 
@@ -218,11 +218,15 @@ def group_homogeneity(
 def _design_table(design: Design, t, *, cycle, units, dim, scheme):
     """:func:`rao_scott` of the groups × valid levels table ``t`` from the design's answers."""
     valid, _sat, _pts = scheme_vectors(scheme)
-    cyc_ok = (np.array([str(c) for c in design.cycles], object) == str(cycle))[design.cyc]
-    unit_ok = np.isin(np.array([str(u) for u in design.units], object), units)[design.unit]
     code = design.levels[:, dim]
     pos = np.cumsum(valid) - 1  # a valid level's column
-    keep = cyc_ok & unit_ok & valid[code]
+    keep = valid[code]
+    cyc_lut = np.array([str(c) for c in design.cycles], object) == str(cycle)
+    unit_lut = np.isin(np.array([str(u) for u in design.units], object), units)
+    if not cyc_lut.all():  # (every answer's cycle or unit chosen: nothing to look up)
+        keep &= cyc_lut[design.cyc]
+    if not unit_lut.all():
+        keep &= unit_lut[design.unit]
     G, L = t.shape
     cell = design.group[keep] * L + pos[code[keep]]
     got = np.bincount(cell, weights=design.count[keep], minlength=G * L).reshape(G, L)
@@ -231,16 +235,6 @@ def _design_table(design: Design, t, *, cycle, units, dim, scheme):
     return rao_scott(
         cell, design.cluster[keep], design.count[keep], stratum=design.stratum, shape=(G, L)
     )
-
-
-def _compact(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(codes, return_inverse=True)`` of non-negative integer codes, by a count
-    of each code (linear time) when they are no larger than about their number."""
-    if len(codes) and codes.min() >= 0 and codes.max() <= 2 * len(codes) + 1024:
-        present = np.bincount(codes) > 0
-        return np.flatnonzero(present), (np.cumsum(present) - 1)[codes]
-    uniq, inv = np.unique(codes, return_inverse=True)
-    return uniq, inv.ravel()
 
 
 def rao_scott(cell, cluster, count, *, stratum, shape) -> TestResult:
@@ -313,7 +307,7 @@ def rao_scott(cell, cluster, count, *, stratum, shape) -> TestResult:
     expected = np.outer(tt.sum(axis=1), tt.sum(axis=0)) / N
     x2 = float(((tt - expected) ** 2 / expected).sum())
     # linearised covariance of p: z_i = (counts_i − p·m_i) / N per cluster
-    ucl, inv = _compact(cluster)
+    ucl, inv = compact_codes(cluster)
     # each (cluster, cell) sum adds its terms in the order of the observations, as
     # np.add.at(Zc, (inv, k), count) does: the same sums to the bit, in one linear pass
     Zc = np.bincount(inv * (r * c) + k, weights=count, minlength=len(ucl) * r * c)

@@ -177,7 +177,10 @@ def prepare_forms(forms: pd.DataFrame, scheme: Scheme, units) -> QualityData:
     fid = forms["form_id"]
     if fid.isna().any():
         raise ValueError("forms['form_id'] has missing values")
-    form_id = fid.astype(str).to_numpy(dtype=object)
+    if fid.dtype == object and pd.api.types.infer_dtype(fid, skipna=False) == "string":
+        form_id = fid.to_numpy(dtype=object)  # text already: astype(str) copies every id
+    else:
+        form_id = fid.astype(str).to_numpy(dtype=object)
     cycle, cyc, cycles = _cycle_codes(forms["cycle"])
     if _has_repeats(form_id):  # rare: then find the repeats within a cycle
         fcode = pd.factorize(form_id)[0]
