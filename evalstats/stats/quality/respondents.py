@@ -186,11 +186,11 @@ def _duplicates(d: QualityData, resp, pos, members, raw) -> list[dict]:
     with np.errstate(over="ignore"):  # sums modulo 2**64: the same in any order
         h1 = np.add.reduceat(_mix(key, 1), starts) if len(order) else np.zeros(0, np.uint64)
         h2 = np.add.reduceat(_mix(key, 2), starts) if len(order) else np.zeros(0, np.uint64)
-    lv = d.levels[order]
-    # varied: two different answered levels (blank, -1, is no answer) among the forms
-    top = np.maximum.reduceat(lv.max(axis=1), starts) if len(order) else np.zeros(0)
-    low = np.where(lv >= 0, lv, np.iinfo(lv.dtype).max).min(axis=1)
-    low = np.minimum.reduceat(low, starts) if len(order) else np.zeros(0)
+    # varied: two different answered levels (blank, -1, is no answer) among the forms; each
+    # form's highest and lowest answered level made a dimension at a time (no copy of all)
+    top, low = _answered_range(d.levels)
+    top = np.maximum.reduceat(top[order], starts) if len(order) else np.zeros(0)
+    low = np.minimum.reduceat(low[order], starts) if len(order) else np.zeros(0)
     varied = (top >= 0) & (low < top)
     first_form = np.array([idx[0] for idx in members], np.int64)
     cand = np.flatnonzero(varied & (n_forms >= 2))
@@ -233,6 +233,19 @@ def _duplicates(d: QualityData, resp, pos, members, raw) -> list[dict]:
             )
         )
     return rows
+
+
+def _answered_range(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each form's highest level code (-1: every answer blank) and lowest answered one (the
+    dtype's maximum when none), one dimension at a time."""
+    n, dims = levels.shape
+    top = np.full(n, -1, levels.dtype)
+    low = np.full(n, np.iinfo(levels.dtype).max, levels.dtype)
+    for j in range(dims):
+        col = levels[:, j]
+        np.maximum(top, col, out=top)
+        np.minimum(low, np.where(col >= 0, col, low), out=low)
+    return top, low
 
 
 def _blank_units(d: QualityData, members, raw, max_blank: float) -> list[dict]:

@@ -49,7 +49,7 @@ def _cell_stats(d: QualityData, level: str, by_group: bool) -> CellStats:
     s = d.scheme
     valid, good = good_levels(s, level)
     nl = len(valid)
-    lv = np.where(d.levels < 0, len(s.levels), d.levels)  # [n, D], blank the last slot
+    blank = len(s.levels)  # the last slot
     ng = len(s.group_codes)
     cell = d.cyc * len(d.unit_cats) + d.unit
     if by_group:
@@ -58,8 +58,10 @@ def _cell_stats(d: QualityData, level: str, by_group: bool) -> CellStats:
     # answers per cell × level, one count a dimension; valid and good answers are then sums
     # over levels (whole numbers: the same as counting each answer's flag)
     per = [
-        np.bincount(cell * nl + lv[:, j], minlength=size * nl).reshape(size, nl)
-        for j in range(lv.shape[1])
+        np.bincount(cell * nl + np.where(col < 0, blank, col), minlength=size * nl).reshape(
+            size, nl
+        )
+        for col in d.levels.T
     ]
     nv = np.stack([p @ valid.astype(np.int64) for p in per], 1).astype(float)
     ng_ = np.stack([p @ good.astype(np.int64) for p in per], 1).astype(float)
