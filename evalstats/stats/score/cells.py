@@ -25,6 +25,7 @@ from evalstats.counts.tally import (
     category_codes,
     check_forms,
     tally_to_array,
+    text_positions,
 )
 from evalstats.stats.intervals import (
     t_interval,
@@ -184,16 +185,6 @@ def score_ci(score, se, df, level, lv: Levels):
     return low, high
 
 
-def _text_positions(col: pd.Series, index: pd.Index) -> np.ndarray:
-    """``index.get_indexer`` of the column's values as text (-1: not there); a categorical
-    column's categories are looked up once and its codes carried (no text per row)."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy()
-        if (codes >= 0).all():
-            return index.get_indexer(col.cat.categories.astype(str).to_numpy(dtype=object))[codes]
-    return index.get_indexer(col.astype(str).to_numpy())
-
-
 def pattern_arrays(patterns, scheme: Scheme, cycles, units):
     """Pattern-level codes aligned with a tally: cycle and unit indexes, group, levels, count.
 
@@ -215,8 +206,8 @@ def pattern_arrays(patterns, scheme: Scheme, cycles, units):
     if "count" not in patterns.columns:
         raise ValueError("patterns lacks column(s) ['count']")
     check_forms(patterns, scheme)  # columns and dtypes
-    cyc = _text_positions(patterns["cycle"], pd.Index(cycles))
-    unit = _text_positions(patterns["unit"], pd.Index([str(u) for u in units]))
+    cyc = text_positions(patterns["cycle"], pd.Index(cycles))
+    unit = text_positions(patterns["unit"], pd.Index([str(u) for u in units]))
     if (cyc < 0).any() or (unit < 0).any():
         raise ValueError("patterns do not match counts: cycles or units differ")
     group = category_codes(patterns["group"], "group", scheme.group_codes).astype(np.int64)
