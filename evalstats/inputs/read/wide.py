@@ -562,25 +562,24 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         filled[:, units.index(u)] |= coded[label].codes >= 0
     row_ids = _row_ids(raw, cols.row_id)
     _warn_empty_rows(raw, ~filled.any(axis=1) if nu else np.ones(n, bool), problems)
-    flat = np.flatnonzero(filled.ravel())
+    flat = np.flatnonzero(filled.ravel())  # the long rows: (row, unit) cells, in row order
     del filled
     ii, jj = np.divmod(flat, max(nu, 1))
-    del flat
-    by_unit = np.split(np.argsort(jj, kind="stable"), np.cumsum(np.bincount(jj, minlength=nu)))
 
     def gather(content) -> ColumnCodes:
         """The long rows' cells of ``content`` as codes (blank where the unit has no such
-        column), into the distinct values of all its wide columns."""
-        out = np.full(len(ii), -1, dtype=np.int32)
+        column), into the distinct values of all its wide columns: each unit's column coded
+        into a unit × row grid (a unit's row contiguous), whose filled (row, unit) cells are
+        then taken in order."""
+        grid = np.full((max(nu, 1), n), -1, dtype=np.int32)
         seen: dict[str, int] = {}
         for j, u in enumerate(units):
             label = cols.pairs.get((u, content))
             if label is not None:
                 c = coded[label]
                 lut = np.array([seen.setdefault(v, len(seen)) for v in c.uniques] + [-1], np.int32)
-                pos = by_unit[j]
-                out[pos] = lut[c.codes[ii[pos]]]
-        return ColumnCodes(out, np.array(list(seen), dtype=object))
+                grid[j] = lut[c.codes]
+        return ColumnCodes(grid.T.ravel()[flat], np.array(list(seen), dtype=object))
 
     unit_codes = ColumnCodes(jj.astype(np.int32), np.asarray(units, dtype=object))
     rid = row_ids[ii]
