@@ -1074,3 +1074,38 @@ def test_scores_table_reuses_respondent_sums_across_groupings(monkeypatch):
     anew = scores_table(counts, **kw, design=design)
     assert len(made) > 2
     pd.testing.assert_frame_equal(once, anew, check_exact=True)
+
+
+def test_rao_scott_from_respondent_sums_equals_it_from_every_answer():
+    # the design's answers are summed per respondent × cell before rao_scott: the same test to
+    # the bit as from every answer (whole counts), for the town and for a subset of units
+    from evalstats.stats.compare.homogeneity import rao_scott
+
+    forms = severe_raters(n_units=5, seed=4)
+    design, counts = respondent_design(forms, scheme=S), tally(forms, S)
+    valid = np.array([lv.valid for lv in S.levels] + [False])
+    pos = np.cumsum(valid) - 1
+    for units in (list("ABCDE"), ["B", "D"]):
+        sub = counts.assign(count=counts["count"].where(counts["unit"].isin(units), 0))
+        for j, d in enumerate(DIMS):
+            got = group_homogeneity(sub, dimension=d, scheme=S, design=design)
+            code = design.levels[:, j]
+            keep = valid[code] & np.isin(np.array(design.units, object), units)[design.unit]
+            G, L = len(S.group_codes), int(valid.sum())
+            groups = design.group[keep]
+            used = np.flatnonzero(np.bincount(groups, minlength=G))  # the groups answering
+            lut = np.full(G, -1)
+            lut[used] = np.arange(len(used))
+            want = rao_scott(
+                lut[groups] * L + pos[code[keep]],
+                design.cluster[keep],
+                design.count[keep],
+                stratum=design.stratum,
+                shape=(len(used), L),
+            )
+            assert (got.statistic, got.pvalue, got.df, got.note) == (
+                want.statistic,
+                want.pvalue,
+                want.df,
+                want.note,
+            )

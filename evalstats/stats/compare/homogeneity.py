@@ -229,12 +229,18 @@ def _design_table(design: Design, t, *, cycle, units, dim, scheme):
         keep &= unit_lut[design.unit]
     G, L = t.shape
     cell = design.group[keep] * L + pos[code[keep]]
-    got = np.bincount(cell, weights=design.count[keep], minlength=G * L).reshape(G, L)
+    cluster, count = design.cluster[keep], design.count[keep]
+    size = design.n_clusters * G * L
+    if size <= 4 * len(cell) + 1024:
+        # the answers summed per respondent × cell first (whole counts: exact), far fewer
+        # than the answers; rao_scott reads only those sums, so its result is the same
+        summed = np.bincount(cluster * (G * L) + cell, weights=count, minlength=size)
+        obs = np.flatnonzero(summed)
+        cluster, cell, count = obs // (G * L), obs % (G * L), summed[obs]
+    got = np.bincount(cell, weights=count, minlength=G * L).reshape(G, L)
     if not np.array_equal(np.rint(got), t):
         raise ValueError("design does not match counts: the groups × levels table differs")
-    return rao_scott(
-        cell, design.cluster[keep], design.count[keep], stratum=design.stratum, shape=(G, L)
-    )
+    return rao_scott(cell, cluster, count, stratum=design.stratum, shape=(G, L))
 
 
 def rao_scott(cell, cluster, count, *, stratum, shape) -> TestResult:
