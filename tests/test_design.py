@@ -1109,3 +1109,18 @@ def test_rao_scott_from_respondent_sums_equals_it_from_every_answer():
                 want.df,
                 want.note,
             )
+
+
+def test_respondent_design_of_forms_in_respondent_order_keeps_their_order():
+    # a wide file's forms (respondent by respondent, units in order, no unit twice) are the
+    # design's rows as they are; shuffled, the same rows come back in that order
+    forms = severe_raters(n_units=4, seed=6).assign(g=lambda f: f["group"].cat.codes)
+    forms = forms.sort_values(["g", "respondent", "unit"], kind="stable").reset_index(drop=True)
+    design = respondent_design(forms.drop(columns="g"), scheme=S)
+    assert design.shared and not design.repeated_within_unit
+    assert (design.count == 1).all() and len(design.count) == len(forms)
+    assert (np.diff(design.cluster) >= 0).all()  # the forms' own order: no row moved
+    assert design.unit.tolist() == forms["unit"].cat.codes.tolist()
+    shuffled = respondent_design(forms.sample(frac=1, random_state=2), scheme=S)
+    for name in ("cyc", "unit", "group", "cluster", "levels", "count", "stratum"):
+        assert np.array_equal(getattr(design, name), getattr(shuffled, name)), name

@@ -279,12 +279,19 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
     n_cl = int(rid.max()) + 1
     strat_of = np.full(n_cl, -1, np.int64)
     strat_of[rid] = f.cyc * ng + f.group
-    _, per_unit_new = _lexsort_rows(rid, f.unit)
+    order, per_unit_new = _lexsort_rows(rid, f.unit)
     repeated = int(per_unit_new.sum()) < n
-    # one row per distinct pattern of a respondent × unit
-    order, new = _lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
-    first = np.flatnonzero(new)
-    pick = order[first]
+    # one row per distinct pattern of a respondent × unit: with no respondent × unit twice
+    # (a wide file) every form is one, in the order of (respondent, unit) already found
+    if repeated:
+        order, new = _lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
+        first = np.flatnonzero(new)
+        pick = order[first]
+    else:
+        first = np.arange(n)
+        pick = order
+    if len(pick) == n and n and pick[0] == 0 and bool((pick[1:] > pick[:-1]).all()):
+        pick = slice(None)  # the forms in that order already: their columns as they are
     return Design(
         kind="respondents",
         cycles=f.cycles,
