@@ -39,7 +39,12 @@ import pandas as pd
 
 from evalstats.stats.design import compact_codes
 from evalstats.stats.quality.flags import flag_row
-from evalstats.stats.quality.source import QualityData, combine_codes, group_members
+from evalstats.stats.quality.source import (
+    QualityData,
+    answered_range,
+    combine_codes,
+    group_members,
+)
 from evalstats.stats.quality.wording import group_text, ids_text, ids_text_en, unit_text
 
 
@@ -188,7 +193,7 @@ def _duplicates(d: QualityData, resp, pos, members, raw) -> list[dict]:
         h2 = np.add.reduceat(_mix(key, 2), starts) if len(order) else np.zeros(0, np.uint64)
     # varied: two different answered levels (blank, -1, is no answer) among the forms; each
     # form's highest and lowest answered level made a dimension at a time (no copy of all)
-    top, low = _answered_range(d.levels)
+    low, top = answered_range(d.levels)
     top = np.maximum.reduceat(top[order], starts) if len(order) else np.zeros(0)
     low = np.minimum.reduceat(low[order], starts) if len(order) else np.zeros(0)
     varied = (top >= 0) & (low < top)
@@ -233,19 +238,6 @@ def _duplicates(d: QualityData, resp, pos, members, raw) -> list[dict]:
             )
         )
     return rows
-
-
-def _answered_range(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each form's highest level code (-1: every answer blank) and lowest answered one (the
-    dtype's maximum when none), one dimension at a time."""
-    n, dims = levels.shape
-    top = np.full(n, -1, levels.dtype)
-    low = np.full(n, np.iinfo(levels.dtype).max, levels.dtype)
-    for j in range(dims):
-        col = levels[:, j]
-        np.maximum(top, col, out=top)
-        np.minimum(low, np.where(col >= 0, col, low), out=low)
-    return top, low
 
 
 def _blank_units(d: QualityData, members, raw, max_blank: float) -> list[dict]:
