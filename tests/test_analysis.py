@@ -814,3 +814,25 @@ def test_html_card_escapes_text_and_survives_no_ranking(h1):
     assert bare.headline().empty
     assert "<table>" not in bare._repr_html_() and "0 tables" in bare._repr_html_()
     assert "0 tables: >" in repr(bare)
+
+
+def test_cell_sizes_from_codes_equal_those_from_text():
+    # forms per unit × group from the category codes: the same Series as grouped by text
+    from evalstats.analyses.cycle.tables import cell_sizes
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "unit": pd.Categorical(
+                rng.choice(["U2", "U1", "U3"], 200), categories=["U3", "U2", "U1", "U9"]
+            ),
+            "group": pd.Categorical(
+                rng.choice(["群众", "企业"], 200), categories=["企业", "群众", "人大代表"]
+            ),
+        }
+    )
+    coded = cell_sizes(frame)
+    as_text = cell_sizes(frame.astype(object))
+    pd.testing.assert_series_equal(coded, as_text, check_exact=True)
+    assert coded.index.tolist() == sorted(coded.index.tolist()) and coded.sum() == 200
+    assert len(cell_sizes(frame.iloc[:0])) == 0

@@ -1045,3 +1045,15 @@ def test_sentences_moved_to_present():
         r.sentence()
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         compare.nothing  # noqa: B018
+
+
+@pytest.mark.parametrize("scale, shift", [(1, 0), (1_000_003, 0), (1, -50)])
+def test_compact_cluster_codes_are_np_unique(scale, shift):
+    # rao_scott's clusters: compact codes counted (linear time), sparse or negative ones
+    # sorted; either way np.unique's (uniques, inverse)
+    from evalstats.stats.design import compact_codes
+
+    codes = np.random.default_rng(5).integers(0, 60, 400) * scale + shift
+    uniq, inv = compact_codes(codes)
+    want_u, want_inv = np.unique(codes, return_inverse=True)
+    assert uniq.tolist() == want_u.tolist() and inv.tolist() == want_inv.ravel().tolist()

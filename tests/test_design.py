@@ -995,10 +995,10 @@ def test_respondents_are_numbered_in_the_order_of_their_cycle_group_label_text()
 
 
 def per_answer_design_rows(
-    design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level
+    design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level, reuse=None
 ):
     """The pooled rows' design variances from every answer (the computation before the
-    answers were summed per respondent, series and dimension first)."""
+    answers were summed per respondent, series and dimension first; ``reuse`` unused)."""
     from evalstats.stats.design import answer_arrays, design_positions, korn_graubard
 
     _, _, y, m, s = answer_arrays(design, lv)
@@ -1034,3 +1034,93 @@ def test_pooled_rows_from_respondent_sums_equal_those_from_every_answer(monkeypa
     slow = scores_table(counts, **kw)
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     assert fast["score_ci_low"].notna().sum() > 50
+
+
+def test_design_effects_from_level_counts_equal_those_from_every_answer(monkeypatch):
+    # whole points: each respondent's sums are made from their forms per level (one bincount a
+    # dimension): the same numbers to the bit as adding every answer's points
+    import evalstats.stats.design as design_module
+
+    forms = severe_raters(n_units=6, seed=21)
+    design = respondent_design(forms, scheme=S)
+    fast = design_effects(design, scheme=S)
+    monkeypatch.setattr(design_module, "_whole", lambda values: False)
+    slow = design_effects(design, scheme=S)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert fast["design_effect"].notna().all()
+
+
+def test_scores_table_reuses_respondent_sums_across_groupings(monkeypatch):
+    # the respondent sums are made once per scores_table (not once per grouping pooling units),
+    # and give the same table as made anew for each grouping
+    import evalstats.stats.score.grouping as grouping
+
+    forms = severe_raters(n_units=5, seed=8)
+    series = {"A": "administration", "B": "administration", "C": "enforcement"}
+    counts, pats = tally(forms, S), pattern_counts(forms, S)
+    design = respondent_design(forms, scheme=S)
+    kw = {"units": units_table(series | {"D": "service", "E": "service"}), "patterns": pats}
+    made = []
+    real = grouping._respondent_sums
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(grouping, "_respondent_sums", counted)
+    once = scores_table(counts, **kw, design=design)
+    assert len(made) == 1
+    monkeypatch.setattr(grouping, "_reused", lambda reuse, inputs, make: make())
+    anew = scores_table(counts, **kw, design=design)
+    assert len(made) > 2
+    pd.testing.assert_frame_equal(once, anew, check_exact=True)
+
+
+def test_rao_scott_from_respondent_sums_equals_it_from_every_answer():
+    # the design's answers are summed per respondent × cell before rao_scott: the same test to
+    # the bit as from every answer (whole counts), for the town and for a subset of units
+    from evalstats.stats.compare.homogeneity import rao_scott
+
+    forms = severe_raters(n_units=5, seed=4)
+    design, counts = respondent_design(forms, scheme=S), tally(forms, S)
+    valid = np.array([lv.valid for lv in S.levels] + [False])
+    pos = np.cumsum(valid) - 1
+    for units in (list("ABCDE"), ["B", "D"]):
+        sub = counts.assign(count=counts["count"].where(counts["unit"].isin(units), 0))
+        for j, d in enumerate(DIMS):
+            got = group_homogeneity(sub, dimension=d, scheme=S, design=design)
+            code = design.levels[:, j]
+            keep = valid[code] & np.isin(np.array(design.units, object), units)[design.unit]
+            G, L = len(S.group_codes), int(valid.sum())
+            groups = design.group[keep]
+            used = np.flatnonzero(np.bincount(groups, minlength=G))  # the groups answering
+            lut = np.full(G, -1)
+            lut[used] = np.arange(len(used))
+            want = rao_scott(
+                lut[groups] * L + pos[code[keep]],
+                design.cluster[keep],
+                design.count[keep],
+                stratum=design.stratum,
+                shape=(len(used), L),
+            )
+            assert (got.statistic, got.pvalue, got.df, got.note) == (
+                want.statistic,
+                want.pvalue,
+                want.df,
+                want.note,
+            )
+
+
+def test_respondent_design_of_forms_in_respondent_order_keeps_their_order():
+    # a wide file's forms (respondent by respondent, units in order, no unit twice) are the
+    # design's rows as they are; shuffled, the same rows come back in that order
+    forms = severe_raters(n_units=4, seed=6).assign(g=lambda f: f["group"].cat.codes)
+    forms = forms.sort_values(["g", "respondent", "unit"], kind="stable").reset_index(drop=True)
+    design = respondent_design(forms.drop(columns="g"), scheme=S)
+    assert design.shared and not design.repeated_within_unit
+    assert (design.count == 1).all() and len(design.count) == len(forms)
+    assert (np.diff(design.cluster) >= 0).all()  # the forms' own order: no row moved
+    assert design.unit.tolist() == forms["unit"].cat.codes.tolist()
+    shuffled = respondent_design(forms.sample(frac=1, random_state=2), scheme=S)
+    for name in ("cyc", "unit", "group", "cluster", "levels", "count", "stratum"):
+        assert np.array_equal(getattr(design, name), getattr(shuffled, name)), name

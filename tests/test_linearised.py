@@ -268,3 +268,17 @@ def test_symmetric_root_is_a_root_and_clips_rounding():
     root = symmetric_root(cov)
     assert np.allclose(root @ root, cov, atol=1e-10) and np.allclose(root, root.T)
     assert np.isfinite(symmetric_root(cov - 1e-12 * np.eye(4))).all()
+
+
+def test_influence_from_cell_level_terms_equals_every_answers(near, monkeypatch):
+    # one form per pattern row (a wide file): each cell × level's influence term is made once
+    # and looked up; the covariance is the same to the bit as from every answer's terms
+    import evalstats.stats.rank.linearised as linearised
+
+    _, pats, design = near
+    cells = prepare_cells(pats, S)
+    assert (design.count == 1).all()
+    fast = RespondentNormal(cells, design, S, 100)
+    monkeypatch.setattr(linearised, "_one_form_each", lambda count: False)
+    slow = RespondentNormal(cells, design, S, 100)
+    assert np.array_equal(fast.cov, slow.cov) and np.array_equal(fast.composite, slow.composite)

@@ -59,6 +59,46 @@ def _all_equal_to_first(col: pd.Series) -> bool:
     return bool((col == first).all())
 
 
+def text_positions(col: pd.Series, index: pd.Index) -> np.ndarray:
+    """``index.get_indexer(col.astype(str))``: each value's position in ``index`` as text (-1:
+    not there); a categorical column's categories are looked up once and its codes carried
+    (no text made per row).
+
+    Examples
+    --------
+    >>> text_positions(pd.Series(pd.Categorical(["b", "a", "b"])), pd.Index(["a", "b"])).tolist()
+    [1, 0, 1]
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        if (codes >= 0).all():
+            return index.get_indexer(col.cat.categories.astype(str).to_numpy(dtype=object))[codes]
+    return index.get_indexer(col.astype(str).to_numpy())
+
+
+def text_codes(col: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """``pd.factorize(col.astype(str), sort=True)`` as (codes, texts): a categorical column
+    without missing values from its used categories' texts (no text made per row).
+
+    Examples
+    --------
+    >>> codes, texts = text_codes(pd.Series(pd.Categorical(["b", "a", "b"], ["c", "b", "a"])))
+    >>> codes.tolist(), texts
+    ([1, 0, 1], ['a', 'b'])
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        if (codes >= 0).all():
+            cats = np.asarray(col.cat.categories.astype(str).to_numpy(dtype=object), dtype=object)
+            used = np.flatnonzero(np.bincount(codes, minlength=len(cats)))
+            texts, inverse = np.unique(cats[used], return_inverse=True)
+            lut = np.full(len(cats), -1, np.intp)
+            lut[used] = inverse.ravel()
+            return lut[codes], [str(t) for t in texts]
+    codes, uniques = pd.factorize(col.astype(str), sort=True)
+    return codes, [str(u) for u in uniques]
+
+
 def own_codes(col: pd.Series) -> np.ndarray:
     """The codes of Categorical ``col`` as stored: a read-only view, never a copy.
 
@@ -644,4 +684,6 @@ __all__ = [
     "tally_frame",
     "tally_from_patterns",
     "tally_to_array",
+    "text_codes",
+    "text_positions",
 ]

@@ -68,6 +68,7 @@ __all__ = [
     "Design",
     "answer_arrays",
     "combine_designs",
+    "compact_codes",
     "design_effects",
     "design_positions",
     "design_variance",
@@ -174,6 +175,26 @@ def _codes(frame: pd.DataFrame, scheme: Scheme) -> _Codes:
     )
 
 
+def compact_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` of integer codes (the distinct codes in
+    increasing order, and each code's position among them), in linear time by a count of each
+    code when they are non-negative and no larger than about their number; else by
+    ``np.unique``.
+
+    Examples
+    --------
+    >>> u, inv = compact_codes(np.array([7, 2, 7, 5]))
+    >>> u.tolist(), inv.tolist()
+    ([2, 5, 7], [2, 0, 2, 1])
+    """
+    codes = np.asarray(codes)
+    if len(codes) and codes.min() >= 0 and codes.max() <= 2 * len(codes) + 1024:
+        present = np.bincount(codes) > 0
+        return np.flatnonzero(present), (np.cumsum(present) - 1)[codes]
+    uniq, inv = np.unique(codes, return_inverse=True)
+    return uniq, inv.ravel()
+
+
 def _lexsort_rows(*cols) -> tuple[np.ndarray, np.ndarray]:
     """Order of the rows sorted by ``cols`` (first = primary key) and a mask of each new row.
 
@@ -258,12 +279,19 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
     n_cl = int(rid.max()) + 1
     strat_of = np.full(n_cl, -1, np.int64)
     strat_of[rid] = f.cyc * ng + f.group
-    _, per_unit_new = _lexsort_rows(rid, f.unit)
+    order, per_unit_new = _lexsort_rows(rid, f.unit)
     repeated = int(per_unit_new.sum()) < n
-    # one row per distinct pattern of a respondent × unit
-    order, new = _lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
-    first = np.flatnonzero(new)
-    pick = order[first]
+    # one row per distinct pattern of a respondent × unit: with no respondent × unit twice
+    # (a wide file) every form is one, in the order of (respondent, unit) already found
+    if repeated:
+        order, new = _lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
+        first = np.flatnonzero(new)
+        pick = order[first]
+    else:
+        first = np.arange(n)
+        pick = order
+    if len(pick) == n and n and pick[0] == 0 and bool((pick[1:] > pick[:-1]).all()):
+        pick = slice(None)  # the forms in that order already: their columns as they are
     return Design(
         kind="respondents",
         cycles=f.cycles,
@@ -317,8 +345,8 @@ def _respondent_ids(resp: pd.Series, cyc, group) -> tuple[np.ndarray, np.ndarray
     c_rank, _ = text_rank(np.asarray(cyc, np.int64))
     g_rank, ng = text_rank(np.asarray(group, np.int64))
     code = (c_rank * ng + g_rank) * max(len(text_uniq), 1) + label
-    _, rid = np.unique(code, return_inverse=True)
-    return rid.ravel().astype(np.int64), missing
+    _, rid = compact_codes(code)
+    return rid.astype(np.int64), missing
 
 
 def _cluster_labels(forms: pd.DataFrame, rid, missing) -> np.ndarray:
@@ -737,6 +765,12 @@ def design_effects(design: Design, *, scheme: Scheme | None = None) -> pd.DataFr
     return pd.DataFrame(out, columns=DESIGN_EFFECT_COLUMNS)
 
 
+def _whole(values: np.ndarray) -> bool:
+    """Every value a whole number (finite)."""
+    values = np.asarray(values, float)
+    return bool(np.isfinite(values).all() and (values == np.round(values)).all())
+
+
 def _cluster_sums(design: Design, lv):
     """The respondents with a pattern row, and per respondent the sums of points, valid
     answers and satisfied answers, and of each valid answer's squared score (points²) and
@@ -752,10 +786,23 @@ def _cluster_sums(design: Design, lv):
         np.where(valid > 0, sat**2, 0.0),
     )
     sums = [np.zeros(size) for _ in tables]
-    for j in range(design.levels.shape[1]):
-        code = design.levels[:, j]
-        for total, table in zip(sums, tables, strict=True):
-            total += np.bincount(design.cluster, weights=table[code] * count, minlength=size)
+    nl = len(points)
+    whole = all(_whole(t) for t in tables) and _whole(count)
+    if whole and float(np.abs(tables[0]).max(initial=0)) ** 2 * count.sum() < 2**52:
+        # whole numbers below 2**53: every sum is exact in any order, so each respondent's
+        # forms per level are counted once per dimension (one bincount, not five) and
+        # multiplied by the tables: the same sums to the bit
+        for j in range(design.levels.shape[1]):
+            code = design.levels[:, j] % nl  # -1 (blank) is the last level, as table[-1]
+            per = np.bincount(design.cluster * nl + code, weights=count, minlength=size * nl)
+            per = per.reshape(size, nl)
+            for total, table in zip(sums, tables, strict=True):
+                total += per @ table
+    else:
+        for j in range(design.levels.shape[1]):
+            code = design.levels[:, j]
+            for total, table in zip(sums, tables, strict=True):
+                total += np.bincount(design.cluster, weights=table[code] * count, minlength=size)
     cl = np.flatnonzero(np.bincount(design.cluster, minlength=size))
     return cl, [total[cl] for total in sums]
 

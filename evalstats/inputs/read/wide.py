@@ -562,37 +562,38 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         filled[:, units.index(u)] |= coded[label].codes >= 0
     row_ids = _row_ids(raw, cols.row_id)
     _warn_empty_rows(raw, ~filled.any(axis=1) if nu else np.ones(n, bool), problems)
-    flat = np.flatnonzero(filled.ravel())
+    flat = np.flatnonzero(filled.ravel())  # the long rows: (row, unit) cells, in row order
     del filled
     ii, jj = np.divmod(flat, max(nu, 1))
-    del flat
-    by_unit = np.split(np.argsort(jj, kind="stable"), np.cumsum(np.bincount(jj, minlength=nu)))
 
     def gather(content) -> ColumnCodes:
         """The long rows' cells of ``content`` as codes (blank where the unit has no such
-        column), into the distinct values of all its wide columns."""
-        out = np.full(len(ii), -1, dtype=np.int32)
+        column), into the distinct values of all its wide columns: each unit's column coded
+        into a unit × row grid (a unit's row contiguous), whose filled (row, unit) cells are
+        then taken in order."""
+        grid = np.full((max(nu, 1), n), -1, dtype=np.int32)
         seen: dict[str, int] = {}
         for j, u in enumerate(units):
             label = cols.pairs.get((u, content))
             if label is not None:
                 c = coded[label]
                 lut = np.array([seen.setdefault(v, len(seen)) for v in c.uniques] + [-1], np.int32)
-                pos = by_unit[j]
-                out[pos] = lut[c.codes[ii[pos]]]
-        return ColumnCodes(out, np.array(list(seen), dtype=object))
+                grid[j] = lut[c.codes]
+        return ColumnCodes(grid.T.ravel()[flat], np.array(list(seen), dtype=object))
 
     unit_codes = ColumnCodes(jj.astype(np.int32), np.asarray(units, dtype=object))
     rid = row_ids[ii]
     fid = _form_ids(rid, ii, unit_codes)
-    data, columns, written, letters, codes = {}, {}, {}, {}, {}
+    cells, columns, written, letters, codes = {}, {}, {}, {}, {}
 
     def add(label, code, values, head, letter):
-        """A long column from its cells, or from its codes (a :class:`ColumnCodes`)."""
+        """A long column from its cells (an object array), or from its codes (a
+        :class:`ColumnCodes`: its cells are made only if asked for)."""
         if isinstance(values, ColumnCodes):
             codes[label] = values
-            values = values.values()
-        data[label], columns[label], written[label], letters[label] = values, code, head, letter
+        else:
+            cells[label] = values
+        columns[label], written[label], letters[label] = code, head, letter
 
     id_head = raw.written[cols.row_id] if cols.row_id else "(row number)"
     id_letter = raw.letters[cols.row_id] if cols.row_id else ""
@@ -623,17 +624,15 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
         label = scheme.label("dimensions", d)
         add(label, d, gather(d), label, "")
         long_columns[label] = d
-    frame = pd.DataFrame(  # not copied into one block: a column at a time is freed
-        {k: pd.Series(v, dtype=object, copy=False) for k, v in data.items()}, copy=False
-    )
-    long = dataclasses.replace(
+    long = dataclasses.replace(  # columnar: no frame of 16M-cell object columns unless asked
         raw,
-        frame=frame,
+        frame=None,
         columns=MappingProxyType(columns),
         written=MappingProxyType(written),
         letters=MappingProxyType(letters),
         numeric=MappingProxyType({}),
         codes=MappingProxyType(codes),
+        cells=MappingProxyType(cells),
         row_numbers=SYNTHETIC_ROW_BASE + np.arange(len(ii), dtype=np.int64),
         problems=problems_frame(problems),
     )
@@ -682,14 +681,16 @@ def _take(coded: ColumnCodes, rows: np.ndarray) -> ColumnCodes:
 def _form_ids(rid: np.ndarray, ii: np.ndarray, units: ColumnCodes) -> ColumnCodes:
     """Form ids ``<row id>/<unit>`` (blank where the row id is), as codes: one per form when
     the row ids are distinct, else equal codes for equal ids."""
-    text = pa.array(rid, type=pa.string(), from_pandas=True)
-    unit = pa.array(units.uniques[units.codes], type=pa.string())
-    joined = pc.binary_join_element_wise(text, unit, "/").to_numpy(zero_copy_only=False)
-    joined = joined.astype(object, copy=False)
     first = np.flatnonzero(np.diff(ii, prepend=-1))  # each row's first form
+    # joined in Arrow from each row's and each unit's text taken (not 16M objects converted)
+    text = pa.array(rid[first], type=pa.string(), from_pandas=True)
+    text = text.take(pa.array(np.cumsum(np.diff(ii, prepend=-1) != 0) - 1))
+    unit = pa.array(units.uniques, type=pa.string()).take(pa.array(units.codes))
+    joined_arrow = pc.binary_join_element_wise(text, unit, "/")
+    joined = joined_arrow.to_numpy(zero_copy_only=False).astype(object, copy=False)
     row_codes, distinct = pd.factorize(rid[first])
     if len(distinct) == len(row_codes) and (row_codes >= 0).all():  # distinct row ids
-        return ColumnCodes(np.arange(len(joined), dtype=np.int64), joined)
+        return ColumnCodes(np.arange(len(joined), dtype=np.int64), joined, joined_arrow)
     codes, uniques = pd.factorize(joined)
     return ColumnCodes(codes.astype(np.int64), np.asarray(uniques, dtype=object))
 

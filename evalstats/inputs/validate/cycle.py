@@ -184,7 +184,9 @@ def validate_cycle(
     )
     counted = _split_forms(raw, r, exclusions, scheme=scheme, cycle=cycle, units=units, wide=wide)
     if wide is not None:  # rows as the user sees them in the wide file
-        counted = _Counted(*(wide.restore_forms(t) for t in dataclasses.astuple(counted)))
+        counted = _Counted(  # not dataclasses.astuple: it deep-copies the tables
+            *(wide.restore_forms(getattr(counted, f.name)) for f in dataclasses.fields(counted))
+        )
     step.done()
     issued, issued_info = validate_issued(
         raws.get("forms_issued"), scheme, units.lookup, units.cats, col

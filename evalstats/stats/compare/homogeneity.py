@@ -28,7 +28,7 @@ from evalstats.stats.compare.tallies import (
     scheme_vectors,
     unit_mask,
 )
-from evalstats.stats.design import Design
+from evalstats.stats.design import Design, compact_codes
 
 __all__ = ["CHI2_METHODS", "chi2_homogeneity", "group_homogeneity", "rao_scott"]
 
@@ -218,19 +218,29 @@ def group_homogeneity(
 def _design_table(design: Design, t, *, cycle, units, dim, scheme):
     """:func:`rao_scott` of the groups × valid levels table ``t`` from the design's answers."""
     valid, _sat, _pts = scheme_vectors(scheme)
-    cyc_ok = (np.array([str(c) for c in design.cycles], object) == str(cycle))[design.cyc]
-    unit_ok = np.isin(np.array([str(u) for u in design.units], object), units)[design.unit]
     code = design.levels[:, dim]
     pos = np.cumsum(valid) - 1  # a valid level's column
-    keep = cyc_ok & unit_ok & valid[code]
+    keep = valid[code]
+    cyc_lut = np.array([str(c) for c in design.cycles], object) == str(cycle)
+    unit_lut = np.isin(np.array([str(u) for u in design.units], object), units)
+    if not cyc_lut.all():  # (every answer's cycle or unit chosen: nothing to look up)
+        keep &= cyc_lut[design.cyc]
+    if not unit_lut.all():
+        keep &= unit_lut[design.unit]
     G, L = t.shape
     cell = design.group[keep] * L + pos[code[keep]]
-    got = np.bincount(cell, weights=design.count[keep], minlength=G * L).reshape(G, L)
+    cluster, count = design.cluster[keep], design.count[keep]
+    size = design.n_clusters * G * L
+    if size <= 4 * len(cell) + 1024:
+        # the answers summed per respondent × cell first (whole counts: exact), far fewer
+        # than the answers; rao_scott reads only those sums, so its result is the same
+        summed = np.bincount(cluster * (G * L) + cell, weights=count, minlength=size)
+        obs = np.flatnonzero(summed)
+        cluster, cell, count = obs // (G * L), obs % (G * L), summed[obs]
+    got = np.bincount(cell, weights=count, minlength=G * L).reshape(G, L)
     if not np.array_equal(np.rint(got), t):
         raise ValueError("design does not match counts: the groups × levels table differs")
-    return rao_scott(
-        cell, design.cluster[keep], design.count[keep], stratum=design.stratum, shape=(G, L)
-    )
+    return rao_scott(cell, cluster, count, stratum=design.stratum, shape=(G, L))
 
 
 def rao_scott(cell, cluster, count, *, stratum, shape) -> TestResult:
@@ -303,10 +313,11 @@ def rao_scott(cell, cluster, count, *, stratum, shape) -> TestResult:
     expected = np.outer(tt.sum(axis=1), tt.sum(axis=0)) / N
     x2 = float(((tt - expected) ** 2 / expected).sum())
     # linearised covariance of p: z_i = (counts_i − p·m_i) / N per cluster
-    ucl, inv = np.unique(cluster, return_inverse=True)
-    inv = inv.ravel()
-    Zc = np.zeros((len(ucl), r * c))
-    np.add.at(Zc, (inv, k), count)
+    ucl, inv = compact_codes(cluster)
+    # each (cluster, cell) sum adds its terms in the order of the observations, as
+    # np.add.at(Zc, (inv, k), count) does: the same sums to the bit, in one linear pass
+    Zc = np.bincount(inv * (r * c) + k, weights=count, minlength=len(ucl) * r * c)
+    Zc = Zc.reshape(len(ucl), r * c)
     Z = (Zc - np.outer(Zc.sum(axis=1), p)) / N
     n_strata = int(stratum.max()) + 1
     n_h = np.bincount(stratum, minlength=n_strata).astype(float)

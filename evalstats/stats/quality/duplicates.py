@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 
 from evalstats.stats.quality.flags import flag_row
-from evalstats.stats.quality.source import QualityData, combine_codes, group_members
+from evalstats.stats.quality.source import (
+    QualityData,
+    answered_range,
+    combine_codes,
+    group_members,
+)
 from evalstats.stats.quality.wording import (
     duration_text,
     group_text,
@@ -168,9 +173,7 @@ def near_duplicate(d: QualityData, window: pd.Timedelta, min_chars: int) -> list
     f = d.forms
     if len(f) < 2:
         return []
-    lv = d.levels
-    lo = np.where(lv >= 0, lv, np.iinfo(np.int64).max).min(axis=1)
-    hi = np.where(lv >= 0, lv, -1).max(axis=1)
+    lo, hi = answered_range(d.levels)
     varied = lo < hi  # at least two different levels among the answers (blanks aside)
     cell = combine_codes(d.cyc, d.unit, d.group)
     groups: dict[tuple, dict] = {}

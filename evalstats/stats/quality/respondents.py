@@ -37,8 +37,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalstats.stats.design import compact_codes
 from evalstats.stats.quality.flags import flag_row
-from evalstats.stats.quality.source import QualityData, combine_codes, group_members
+from evalstats.stats.quality.source import (
+    QualityData,
+    answered_range,
+    combine_codes,
+    group_members,
+)
 from evalstats.stats.quality.wording import group_text, ids_text, ids_text_en, unit_text
 
 
@@ -63,8 +69,8 @@ def _respondents(d: QualityData):
     code, _ = pd.factorize(raw[has])
     key = np.full(len(raw), -1, np.int64)
     key[has] = combine_codes(d.cyc[has], code.astype(np.int64))
-    _, inverse, counts = np.unique(key[has], return_inverse=True, return_counts=True)
-    if counts.max() < 2:
+    _, inverse = compact_codes(key[has])
+    if np.bincount(inverse).max() < 2:
         return None
     resp = np.full(len(raw), -1, np.int64)
     resp[has] = inverse
@@ -176,20 +182,22 @@ def _straight(d: QualityData, members, raw, min_units: int) -> list[dict]:
 
 def _duplicates(d: QualityData, resp, pos, members, raw) -> list[dict]:
     """Respondents with the same (unit, answers) pairs, answers varied."""
-    n_resp = len(members)
-    key = combine_codes(d.unit[pos], d.pattern[pos]).astype(np.uint64)
-    h1 = np.zeros(n_resp, np.uint64)
-    h2 = np.zeros(n_resp, np.uint64)
-    with np.errstate(over="ignore"):
-        np.add.at(h1, resp[pos], _mix(key, 1))
-        np.add.at(h2, resp[pos], _mix(key, 2))
-    lv = d.levels
-    varied = np.zeros(n_resp, bool)
-    first_form = np.array([idx[0] for idx in members], np.int64)
-    for r, idx in enumerate(members):
-        answered = lv[idx][lv[idx] >= 0]
-        varied[r] = answered.size > 0 and (answered != answered[0]).any()
+    # every respondent has a form (members: respondent 0, 1, ... in order), so their forms
+    # are consecutive in ``order`` from ``starts``: sums and extremes per respondent by reduceat
+    order = np.concatenate(members) if members else np.zeros(0, np.int64)
     n_forms = np.array([len(idx) for idx in members], np.int64)
+    starts = np.cumsum(n_forms) - n_forms
+    key = combine_codes(d.unit[order], d.pattern[order]).astype(np.uint64)
+    with np.errstate(over="ignore"):  # sums modulo 2**64: the same in any order
+        h1 = np.add.reduceat(_mix(key, 1), starts) if len(order) else np.zeros(0, np.uint64)
+        h2 = np.add.reduceat(_mix(key, 2), starts) if len(order) else np.zeros(0, np.uint64)
+    # varied: two different answered levels (blank, -1, is no answer) among the forms; each
+    # form's highest and lowest answered level made a dimension at a time (no copy of all)
+    low, top = answered_range(d.levels)
+    top = np.maximum.reduceat(top[order], starts) if len(order) else np.zeros(0)
+    low = np.minimum.reduceat(low[order], starts) if len(order) else np.zeros(0)
+    varied = (top >= 0) & (low < top)
+    first_form = np.array([idx[0] for idx in members], np.int64)
     cand = np.flatnonzero(varied & (n_forms >= 2))
     if len(cand) < 2:
         return []

@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.counts.tally import check_forms
 from evalstats.inputs.validate import ValidatedCycle
 from evalstats.stats.quality.flags import flag_row
 from evalstats.stats.quality.source import (
     QualityData,
     counted_cycle,
     counted_per_cell,
-    prepare_forms,
     unpack_source,
 )
 from evalstats.stats.quality.wording import group_text, unit_text
@@ -69,21 +69,31 @@ def forms_response_rates(d: QualityData, forms_issued, voided) -> pd.DataFrame:
     >>> len(forms_response_rates(d, None, None))
     0
     """
+    return _coded_rates(
+        d.scheme, d.cycles, d.unit_cats, d.unit, d.group, forms_issued=forms_issued, voided=voided
+    )
+
+
+def _coded_rates(s: Scheme, cycles, unit_cats, unit, group, *, forms_issued, voided):
+    """The response-rate table of forms given as codes: the sorted ``cycles`` they hold, and
+    each form's ``unit`` (position in ``unit_cats``, text) and ``group`` (position in the
+    scheme's groups); counted per unit × group with one ``np.bincount``."""
     if forms_issued is None:
         return _empty_rates()
     _check_issued(forms_issued)
-    cycles = sorted(set(d.cycle.tolist()))
+    cycles = list(cycles)
     if len(cycles) > 1:
         raise ValueError(
             f"forms_issued belongs to one cycle, but forms hold several: {cycles}; "
             "check one cycle at a time"
         )
     cycle = cycles[0] if cycles else ""
-    ret = pd.DataFrame({"unit": d.forms["unit"].astype(str), "group": d.forms["group"].astype(str)})
-    counted = ret.value_counts().to_dict()
-    return _rates_table(
-        d.scheme, cycle, d.unit_cats, counted, forms_issued=forms_issued, voided=voided
-    )
+    ng = len(s.group_codes)
+    key = np.asarray(unit, np.int64) * ng + np.asarray(group, np.int64)
+    per = np.bincount(key, minlength=len(unit_cats) * ng)
+    cells = np.flatnonzero(per)
+    counted = {(unit_cats[i // ng], s.group_codes[i % ng]): int(per[i]) for i in cells}
+    return _rates_table(s, cycle, unit_cats, counted, forms_issued=forms_issued, voided=voided)
 
 
 def _rates_table(s: Scheme, cycle, unit_cats, counted: dict, *, forms_issued, voided):
@@ -263,8 +273,19 @@ def response_rates(
         voided=voided,
         units=None,
     )
-    d = prepare_forms(forms, scheme, units)
-    return forms_response_rates(d, forms_issued, voided)
+    # the unit and group codes only (the form ids, patterns and times of the quality checks'
+    # prepare_forms are not needed for a count per unit × group)
+    codes = check_forms(forms, scheme)
+    units = [str(u) for u in codes.units]
+    return _coded_rates(
+        scheme,
+        codes.cycles,
+        units,
+        codes.unit,
+        codes.group,
+        forms_issued=forms_issued,
+        voided=voided,
+    )
 
 
 __all__ = [

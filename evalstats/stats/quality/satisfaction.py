@@ -48,20 +48,23 @@ class CellStats:
 def _cell_stats(d: QualityData, level: str, by_group: bool) -> CellStats:
     s = d.scheme
     valid, good = good_levels(s, level)
-    lv = np.where(d.levels < 0, len(s.levels), d.levels)
-    V = valid[lv]  # [n, D]
-    G = good[lv]
+    nl = len(valid)
+    blank = len(s.levels)  # the last slot
     ng = len(s.group_codes)
     cell = d.cyc * len(d.unit_cats) + d.unit
     if by_group:
         cell = cell * ng + d.group
     size = (len(d.cycles) * len(d.unit_cats) * (ng if by_group else 1)) or 1
-    nv = np.stack(
-        [np.bincount(cell, weights=V[:, j], minlength=size) for j in range(V.shape[1])], 1
-    )
-    ng_ = np.stack(
-        [np.bincount(cell, weights=G[:, j], minlength=size) for j in range(V.shape[1])], 1
-    )
+    # answers per cell × level, one count a dimension; valid and good answers are then sums
+    # over levels (whole numbers: the same as counting each answer's flag)
+    per = [
+        np.bincount(cell * nl + np.where(col < 0, blank, col), minlength=size * nl).reshape(
+            size, nl
+        )
+        for col in d.levels.T
+    ]
+    nv = np.stack([p @ valid.astype(np.int64) for p in per], 1).astype(float)
+    ng_ = np.stack([p @ good.astype(np.int64) for p in per], 1).astype(float)
 
     def ids(c, u, g):
         here = (d.cyc == c) & (d.unit == u)

@@ -74,6 +74,27 @@ def combine_codes(*codes: np.ndarray) -> np.ndarray:
     return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
+def answered_range(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each form's lowest and highest answered level code (``levels``: ``[forms,
+    dimensions]``, -1 blank): the dtype's maximum and -1 when every answer is blank.  Made a
+    dimension at a time (no copy of all the answers).
+
+    Examples
+    --------
+    >>> low, high = answered_range(np.array([[2, -1, 0], [-1, -1, -1]]))
+    >>> low.tolist(), high.tolist()
+    ([0, 9223372036854775807], [2, -1])
+    """
+    n, dims = levels.shape
+    high = np.full(n, -1, levels.dtype)
+    low = np.full(n, np.iinfo(levels.dtype).max, levels.dtype)
+    for j in range(dims):
+        col = levels[:, j]
+        np.maximum(high, col, out=high)
+        np.minimum(low, np.where(col >= 0, col, low), out=low)
+    return low, high
+
+
 def unpack_source(validated, *, scheme, forms_issued, duplicates, voided, units):
     """Unpack a ValidatedCycle or a forms DataFrame.
 
@@ -177,7 +198,10 @@ def prepare_forms(forms: pd.DataFrame, scheme: Scheme, units) -> QualityData:
     fid = forms["form_id"]
     if fid.isna().any():
         raise ValueError("forms['form_id'] has missing values")
-    form_id = fid.astype(str).to_numpy(dtype=object)
+    if fid.dtype == object and pd.api.types.infer_dtype(fid, skipna=False) == "string":
+        form_id = fid.to_numpy(dtype=object)  # text already: astype(str) copies every id
+    else:
+        form_id = fid.astype(str).to_numpy(dtype=object)
     cycle, cyc, cycles = _cycle_codes(forms["cycle"])
     if _has_repeats(form_id):  # rare: then find the repeats within a cycle
         fcode = pd.factorize(form_id)[0]
@@ -286,6 +310,7 @@ def counted_per_cell(counted, scheme: Scheme, nu: int) -> np.ndarray:
 
 __all__ = [
     "QualityData",
+    "answered_range",
     "combine_codes",
     "counted_cycle",
     "counted_pattern_codes",

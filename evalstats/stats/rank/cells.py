@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import sparse
 
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.counts.tally import text_codes, text_positions
 from evalstats.stats.rank.checks import check_frame
 
 __all__ = ["Cells", "Composer", "prepare_cells", "weight_matrix"]
@@ -94,15 +95,15 @@ def prepare_cells(patterns: pd.DataFrame, scheme: Scheme) -> Cells:
         if patterns[col].isna().any():
             raise ValueError(f"patterns[{col!r}] has missing values")
     groups = list(scheme.group_codes)
-    group = pd.Index(groups).get_indexer(patterns["group"].astype(str))
+    group = text_positions(patterns["group"], pd.Index(groups))
     if (group < 0).any():
         found = sorted(set(patterns["group"].astype(str)[group < 0]))
         raise ValueError(
             f"patterns['group'] has value(s) {found} that are not group codes of the scheme; "
             f"allowed: {groups}"
         )
-    cyc, cycles = pd.factorize(patterns["cycle"].astype(str), sort=True)
-    unit, units = pd.factorize(patterns["unit"].astype(str), sort=True)
+    cyc, cycles = text_codes(patterns["cycle"])  # as pd.factorize(… .astype(str), sort=True)
+    unit, units = text_codes(patterns["unit"])
     lv = np.stack([_level_index(patterns[d], d, scheme) for d in dims], axis=1)  # [P, D]
 
     keep = count > 0

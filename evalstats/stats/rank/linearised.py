@@ -217,6 +217,12 @@ class RespondentNormal:
         return self.composite[:, None] + self.root @ e
 
 
+def _one_form_each(count: np.ndarray) -> bool:
+    """Every pattern row of the design one form (a wide file's: no respondent rates a unit
+    twice)."""
+    return bool((count == 1).all())
+
+
 def _influence(cells, design, scheme, composer, *, sums, cell_of) -> sparse.csr_matrix:
     """Influence values ``Z[respondent, row]`` of the composites (sparse, see the class)."""
     d = composer.d
@@ -237,8 +243,17 @@ def _influence(cells, design, scheme, composer, *, sums, cell_of) -> sparse.csr_
     count = design.count[keep].astype(float)
     z = np.zeros(len(keep))
     got = np.zeros_like(sums)
+    nl = len(points)
+    ones = _one_form_each(count)
     for j in range(d):  # one dimension at a time: memory P, not P × 2D
         lv = design.levels[keep, j]
+        if ones:  # each cell × level's term made once and looked up: the same floats
+            cl = c * nl + lv  # (points · 1 and valid · 1 are the points and valid)
+            term = coef[:, j, None] * points - (coef[:, j] * mean[:, j])[:, None] * valid
+            z += term.ravel()[cl]
+            per = np.bincount(cl, minlength=len(sums) * nl).reshape(len(sums), nl)
+            got[:, j], got[:, d + j] = per @ points, per @ valid
+            continue
         pts, val = points[lv] * count, valid[lv] * count
         z += coef[c, j] * pts - (coef[c, j] * mean[c, j]) * val
         got[:, j] = np.bincount(c, weights=pts, minlength=len(sums))

@@ -25,6 +25,7 @@ from evalstats.counts.tally import (
     category_codes,
     check_forms,
     tally_to_array,
+    text_positions,
 )
 from evalstats.stats.intervals import (
     t_interval,
@@ -205,8 +206,8 @@ def pattern_arrays(patterns, scheme: Scheme, cycles, units):
     if "count" not in patterns.columns:
         raise ValueError("patterns lacks column(s) ['count']")
     check_forms(patterns, scheme)  # columns and dtypes
-    cyc = pd.Index(cycles).get_indexer(patterns["cycle"].astype(str).to_numpy())
-    unit = pd.Index([str(u) for u in units]).get_indexer(patterns["unit"].astype(str).to_numpy())
+    cyc = text_positions(patterns["cycle"], pd.Index(cycles))
+    unit = text_positions(patterns["unit"], pd.Index([str(u) for u in units]))
     if (cyc < 0).any() or (unit < 0).any():
         raise ValueError("patterns do not match counts: cycles or units differ")
     group = category_codes(patterns["group"], "group", scheme.group_codes).astype(np.int64)

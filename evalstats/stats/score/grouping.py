@@ -174,7 +174,18 @@ def metrics(
 
 
 def grouped_metrics(
-    dense, cycles, unit_cats, scheme, *, by, method, level, patterns, units_df, design=None
+    dense,
+    cycles,
+    unit_cats,
+    scheme,
+    *,
+    by,
+    method,
+    level,
+    patterns,
+    units_df,
+    design=None,
+    reuse: dict | None = None,
 ):
     """:func:`metrics` of a dense tally whose options are already checked.
 
@@ -195,6 +206,11 @@ def grouped_metrics(
         Checked units table (needed for ``series`` in ``by``).
     design : Design or None
         As in :func:`metrics`.
+    reuse : dict, optional
+        Kept by a caller that asks for several groupings of the same tally and design: what
+        does not depend on the grouping (each respondent's sums per series and dimension,
+        their cycle and group) is computed into it once, by the first call, and read by
+        the others.  Start with ``{}``; None computes everything anew.
 
     Returns
     -------
@@ -254,7 +270,7 @@ def grouped_metrics(
         st=st, lv=lv, nkeys=nkeys,
     )  # fmt: skip
     se, df, n_eff, effective = _variances(
-        rows, pooled=pooled, patterns=patterns, design=design, level=level
+        rows, pooled=pooled, patterns=patterns, design=design, level=level, reuse=reuse
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         k_eff = np.where(effective, st["satisfied_rate"] * n_eff, st["k_satisfied"])
@@ -339,14 +355,14 @@ def _pattern_variance(patterns, scheme, cycles, unit_cats, *, by, shape, ser_idx
     return np.sqrt(var_y), n_cl - 1, n_eff
 
 
-def _variances(rows: dict, *, pooled, patterns, design, level):
+def _variances(rows: dict, *, pooled, patterns, design, level, reuse=None):
     """Standard error of the score, degrees of freedom, effective answers of the satisfied
     rate and whether they are effective (not counted) answers, per row: answers independent
     (one dimension), forms as clusters (pooled dimensions), or the design's respondents."""
     se, df, n_eff, effective = _form_variances(rows, pooled=pooled, patterns=patterns)
     shared = design is not None and design.shared
     if shared and "unit" not in rows["by"]:
-        se, df, n_eff = _design_rows(design, **rows, level=level)
+        se, df, n_eff = _design_rows(design, **rows, level=level, reuse=reuse)
         return se, df, n_eff, np.ones(rows["nkeys"], bool)
     effective = np.full(rows["nkeys"], effective)
     if shared and design.repeated_within_unit:
@@ -401,7 +417,9 @@ def _repeated_unit_rows(design, rows: dict, form_rows, *, level):
     )
 
 
-def _design_rows(design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level):
+def _design_rows(
+    design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, lv, nkeys, level, reuse=None
+):
     """Design-based standard error of the score, degrees of freedom and the effective number
     of answers of the satisfied rate, per row (package docstring, *Shared respondents*).
 
@@ -410,8 +428,14 @@ def _design_rows(design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, l
     with whole points (the bundled scheme's) these sums are exact, so the result is the
     same to the bit as summing the answers themselves.
     """
-    cl, ser, dim, y, m, s = _respondent_sums(design, cycles, unit_cats, ser_idx=ser_idx, lv=lv)
-    cl_cyc, cl_group = _cluster_cells(design, cycles, unit_cats)
+    cl, ser, dim, y, m, s, cl_cyc, cl_group = _reused(
+        reuse,
+        (design, cycles, unit_cats, ser_idx),
+        lambda: (
+            *_respondent_sums(design, cycles, unit_cats, ser_idx=ser_idx, lv=lv),
+            *_cluster_cells(design, cycles, unit_cats),
+        ),
+    )
     codes = {"cycle": cl_cyc[cl], "group": cl_group[cl], "dimension": dim, "series": ser}
     mapped = ser >= 0 if "series" in by else np.ones(len(cl), bool)
     if by:
@@ -427,6 +451,27 @@ def _design_rows(design, scheme, cycles, unit_cats, *, by, shape, ser_idx, st, l
         raise ValueError("design does not match counts: valid answers per row differ")
     n_eff = korn_graubard(st["satisfied_rate"], st["n_valid"], var_s, df, level)
     return np.sqrt(var_y), df, n_eff
+
+
+def _reused(reuse: dict | None, inputs: tuple, make):
+    """``make()``, kept in ``reuse`` (when given) for the next call with the same
+    ``inputs`` (design, cycles, unit categories, series of each unit): the design compared
+    by identity, the others by value."""
+    if reuse is None:
+        return make()
+    design, cycles, unit_cats, ser_idx = inputs
+    kept = reuse.get("respondent_sums")
+    if (
+        kept is not None
+        and kept[0] is design
+        and list(kept[1]) == list(cycles)
+        and list(kept[2]) == list(unit_cats)
+        and np.array_equal(kept[3], ser_idx)
+    ):
+        return kept[4]
+    made = make()
+    reuse["respondent_sums"] = (design, list(cycles), list(unit_cats), np.array(ser_idx), made)
+    return made
 
 
 def _cluster_cells(design, cycles, unit_cats) -> tuple[np.ndarray, np.ndarray]:

@@ -162,6 +162,7 @@ def _metric_rows(t: _Tally) -> pd.DataFrame:
     """The metrics of every level of rows, with unit names and series; units not in
     ``units`` and series nobody belongs to left out."""
     parts = []
+    reuse: dict = {}  # each respondent's sums, made by the first grouping that pools units
     for by, kind in _LEVELS:
         f = grouped_metrics(
             t.dense,
@@ -174,6 +175,7 @@ def _metric_rows(t: _Tally) -> pd.DataFrame:
             patterns=t.patterns,
             units_df=t.units_df,
             design=t.design,
+            reuse=reuse,
         )
         for k in ("unit", "group", "dimension", "series"):
             f[k] = f[k].astype(str) if k in by else ALL
