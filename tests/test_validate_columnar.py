@@ -265,3 +265,81 @@ def test_the_parse_without_quoted_breaks_is_kept_only_when_every_break_ends_a_re
     in_values = body.count("第二行".encode())  # each after one quoted line break
     assert len(fast) == records - in_values
     assert fast[2].str.contains("第二行").sum() == in_values
+
+
+# ---------------------------------------------------------------------- Parquet, columnar
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+WHOLE_SECONDS = st.datetimes(
+    min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31, 23, 59, 59)
+).map(lambda t: t.replace(microsecond=0))
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            WHOLE_SECONDS,
+            WHOLE_SECONDS.map(lambda t: t.replace(hour=0, minute=0, second=0)),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+@example([dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59), None])
+@example([dt.datetime(1969, 12, 31, 23, 59, 59), dt.datetime(1970, 1, 1), dt.datetime(2000, 2, 29)])
+def test_timestamp_texts_are_the_cell_texts(times):
+    import pyarrow as pa
+
+    for unit in ("s", "ms", "us"):
+        arr = pa.array(times, type=pa.timestamp(unit))
+        texts = read_formats.timestamp_texts(arr)
+        assert texts.to_pylist() == [read_cells.cell_text(t) for t in times]
+
+
+def test_timestamp_texts_leave_zones_and_fractions_to_the_cell_texts():
+    import pyarrow as pa
+
+    when = dt.datetime(2026, 6, 7, 9, 30)
+    assert read_formats.timestamp_texts(pa.array([when], pa.timestamp("s", tz="+08:00"))) is None
+    fraction = pa.array([when.replace(microsecond=500)], pa.timestamp("us"))
+    assert read_formats.timestamp_texts(fraction) is None
+    assert read_formats.timestamp_texts(pa.array(["x"])) is None
+
+
+def test_parquet_is_read_columnar_and_validates_as_the_same_text_in_csv(tmp_path, monkeypatch):
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    monkeypatch.setenv("EVALSTATS_ROOT", str(tmp_path))
+    header = [*HEADER, "意见建议", "填表时间", "收集人"]
+    rows = _forms(12_000, times=TIMES_ISO)
+    make_cycle(tmp_path / "2026H1", rows, header=header)
+    shutil.copytree(tmp_path / "2026H1", tmp_path / "2026H2")
+    (tmp_path / "2026H2" / "responses.csv").unlink()
+    columns = {h: [r[j] or None for r in rows] for j, h in enumerate(header)}
+    table = {h: pa.array(v, pa.string()).dictionary_encode() for h, v in columns.items()}
+    table["问卷编号"] = pa.array(columns["问卷编号"], pa.string())  # plain text
+    table["填表时间"] = pa.array(
+        [None if t is None else dt.datetime.fromisoformat(t) for t in columns["填表时间"]],
+        pa.timestamp("ms"),
+    )
+    pq.write_table(pa.table(table), tmp_path / "2026H2" / "responses.parquet")
+    raw = read_table(tmp_path / "2026H2" / "responses.parquet", table="responses")
+    assert {"被评单位", "政务公开", "收集人"} <= set(raw.codes)  # codes, no str per cell
+    assert set(raw.codes) | set(raw.cells) == set(header)
+    assert all(not isinstance(v, np.ndarray) for v in raw.cells.values())  # pyarrow cells
+    csv = validate_cycle("2026H1", raise_on_error=False, today="2026-12-31")
+    parquet = validate_cycle("2026H2", raise_on_error=False, today="2026-12-31")
+    same = [c for c in csv.forms.columns if c not in ("cycle", "source_file")]
+    pd.testing.assert_frame_equal(parquet.forms[same], csv.forms[same], check_exact=True)
+    shown = ["severity", "row", "column", "value", "reason", "code"]
+    assert len(csv.problems) > 100
+    named = parquet.problems[shown].replace("2026H2/", "2026H1/", regex=True)
+    pd.testing.assert_frame_equal(
+        named.reset_index(drop=True), csv.problems[shown].reset_index(drop=True)
+    )
