@@ -172,6 +172,31 @@ def test_problems_name_the_wide_file_row_and_column(root):
     assert sorted(v.forms["form_id"]) == ["W1/U01", "W1/U02", "W2/U03"]
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_row_id_that_lost_precision_in_excel_is_an_error_naming_its_cell(root, fmt):
+    # as a form id of the long layout: its forms' ids are made from it (W1/U01, ...)
+    rows = [list(r) for r in WIDE_ROWS]
+    rows[0][0] = 123456789012345678 if fmt == "xlsx" else "1.23456E+17"  # stored as a number
+    rows[1][0] = "1.23457E+17"  # typed (or saved to CSV) as Excel shows it
+    rows[2][0] = "123456789012345678"  # 18 digits as text: kept as typed, fine
+    folder = root / "2026H1"
+    if fmt == "xlsx":
+        write_xlsx(folder / "responses.xlsx", [wide_header(), *rows])
+    else:
+        write_csv(folder / "responses.csv", [wide_header(), *rows])
+    write_csv(folder / "units.csv", UNITS)
+    v = validate_cycle("2026H1", raise_on_error=False)
+    got = [(p.row, p.column, p.value, p.code, p.severity) for p in v.problems.itertuples()]
+    shown = "1.23456789012346E+17" if fmt == "xlsx" else "1.23456E+17"
+    assert got == [
+        (2, "问卷编号", shown, "id_precision", "error"),
+        (3, "问卷编号", "1.23457E+17", "id_precision", "error"),
+    ]
+    assert v.problems["reason"].str.startswith("form id lost precision in Excel").all()
+    assert set(v.problems["file"]) == {f"2026H1/responses.{fmt}"}
+    assert not v.ok
+
+
 def test_duplicated_and_ambiguous_headers_are_errors_naming_the_column(root):
     header = [*wide_header(), "政务公开（建管站）"]
     rows = [[*r, "满意"] for r in WIDE_ROWS]

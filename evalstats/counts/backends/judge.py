@@ -67,20 +67,14 @@ def _shown(rows: pd.DataFrame) -> dict:
 
 def _check_ids(fid: np.ndarray, scheme: Scheme, cells: _Cells):
     """``(blank, scientific)`` masks of the form ids; their problems reported."""
-    from evalstats.inputs.validate import SCI_ID as SCI
+    from evalstats.inputs.read.raw import SCI_ID as SCI
+    from evalstats.inputs.read.raw import id_precision_reason
 
     blank_id = pd.isna(fid)
     cells("form_id", blank_id, "error", "blank form id", "blank_value")
     sci = ~blank_id & pd.Series(fid, dtype=object).astype(str).str.fullmatch(SCI).to_numpy()
     limit = scheme.rules.max_id_digits
-    cells(
-        "form_id",
-        sci,
-        "error",
-        f"form id lost precision in Excel (stored as a number; more than {limit} digits "
-        "cannot be kept); format the column as text and retype the ids",
-        "id_precision",
-    )
+    cells("form_id", sci, "error", id_precision_reason(limit), "id_precision")
     return blank_id, sci
 
 

@@ -383,6 +383,64 @@ def unknown_column(raw: RawTable, label: str) -> dict:
     )
 
 
+SCI_ID = r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+"
+"""An id shown in scientific notation (``1.23457E+17``): a long number Excel kept as a float."""
+
+
+def id_precision_reason(limit: int) -> str:
+    """The reason given for an id that lost precision in Excel (``limit``: the scheme's
+    ``max_id_digits``)."""
+    return (
+        f"form id lost precision in Excel (stored as a number; more than {limit} digits "
+        "cannot be kept); format the column as text and retype the ids"
+    )
+
+
+def damaged_ids(
+    raw: RawTable, label: str, *, limit: int, values: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of id column ``label`` whose ids lost precision in Excel — an id in scientific
+    notation, or a number stored with more than ``limit`` digits — and each id as Excel shows
+    it (a long number with 15 significant digits, not its binary expansion).
+
+    The ids of a form (the long layout's form id column) and of a wide file's row (its
+    respondent: each of its forms' ids is made from it) are checked alike.  ``values``: the
+    column's cells (:meth:`RawTable.values`), if the caller made them already.
+
+    Returns
+    -------
+    (lost, shown)
+        A mask of the rows and an object array of the ids shown.
+
+    Examples
+    --------
+    >>> raw = read_table("responses.csv", table="responses")  # doctest: +SKIP
+    >>> damaged_ids(raw, "问卷编号", limit=15)[0].tolist()  # doctest: +SKIP
+    [True, False, False]
+    """
+    coded = raw.column_codes(label)
+    u = coded.texts()
+    digits = _bools(pc.ascii_is_decimal(u))  # ids of ASCII digits only (the usual ids)
+    long_digits = digits & _bools(pc.greater(pc.binary_length(u), limit))
+    sci = np.zeros(len(digits), bool)  # an id of digits only is not in scientific notation
+    if not digits.all():
+        sci = _bools(pc.match_substring_regex(u, f"^{SCI_ID}$"))
+    sci_cell = np.append(sci, False)[coded.codes]
+    long_cell = np.append(long_digits, False)[coded.codes]
+    numeric = raw.numeric.get(label, np.zeros(raw.n_rows, bool))
+    lost = sci_cell | (long_cell & numeric)
+    shown = raw.values(label) if values is None else values
+    if (long_cell & numeric).any():
+        shown = shown.copy()
+        for i in np.flatnonzero(long_cell & numeric):
+            shown[i] = format(float(shown[i]), ".15G")
+    return lost, shown
+
+
+def _bools(arr) -> np.ndarray:
+    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def column_letter(index: int) -> str:
     """Spreadsheet column letter of a 0-based column index (0 → A, 26 → AA)."""
     letters = ""
@@ -412,10 +470,13 @@ def empty_raw(table, file, problems, *, sha=None, size=None, encoding=None, shee
 
 
 __all__ = [
+    "SCI_ID",
     "ColumnCodes",
     "RawTable",
     "column_letter",
+    "damaged_ids",
     "empty_raw",
+    "id_precision_reason",
     "problem",
     "problems_frame",
     "row_objects",

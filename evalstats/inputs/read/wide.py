@@ -65,6 +65,8 @@ from evalstats.inputs.read.raw import (
     ColumnCodes,
     RawTable,
     column_letter,
+    damaged_ids,
+    id_precision_reason,
     problem,
     problems_frame,
     unknown_column,
@@ -561,6 +563,7 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
     for (u, _c), label in cols.pairs.items():
         filled[:, units.index(u)] |= coded[label].codes >= 0
     row_ids = _row_ids(raw, cols.row_id)
+    _damaged_row_ids(raw, cols.row_id, scheme, row_ids, problems)
     _warn_empty_rows(raw, ~filled.any(axis=1) if nu else np.ones(n, bool), problems)
     flat = np.flatnonzero(filled.ravel())  # the long rows: (row, unit) cells, in row order
     del filled
@@ -655,6 +658,27 @@ def _example_header(scheme: Scheme, lookup) -> str:
         (k for k, code in (lookup or {}).items() if k.casefold() != str(code).casefold()), "党政办"
     )
     return f"{unit}-{scheme.label('dimensions', scheme.dimension_codes[0])}"
+
+
+def _damaged_row_ids(raw: RawTable, label, scheme: Scheme, row_ids, problems: list) -> None:
+    """An error for each row whose id lost precision in Excel (:func:`.raw.damaged_ids`): its
+    forms' ids are made from it, so they would carry the damage unseen."""
+    if label is None:
+        return
+    limit = scheme.rules.max_id_digits
+    lost, shown = damaged_ids(raw, label, limit=limit, values=row_ids)
+    for i in np.flatnonzero(lost):
+        problems.append(
+            problem(
+                "error",
+                raw.file,
+                row=int(raw.row_numbers[i]),
+                column=raw.written[label],
+                value=shown[i],
+                reason=id_precision_reason(limit),
+                code="id_precision",
+            )
+        )
 
 
 def _warn_empty_rows(raw: RawTable, empty: np.ndarray, problems: list) -> None:

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 
 from evalstats.core.scheme import Scheme
 from evalstats.inputs import forms as _forms
 from evalstats.inputs.read import RawTable
+from evalstats.inputs.read.raw import SCI_ID, damaged_ids, id_precision_reason
 from evalstats.inputs.validate.columns import (
-    arrow_bool,
     check_columns,
     column_positions,
     column_values,
@@ -31,8 +30,6 @@ from evalstats.inputs.validate.columns import (
     usable,
 )
 from evalstats.inputs.validate.problems import ProblemCollector
-
-SCI_ID = r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+"
 
 
 def validate_responses(
@@ -102,29 +99,13 @@ def _check_form_ids(raw: RawTable, scheme: Scheme, found: dict, col: ProblemColl
     blank = fcodes < 0
     col.cells(raw, label, blank, severity="error", reason="blank form id", code="blank_value")
     limit = scheme.rules.max_id_digits
-    u = coded.texts()
-    digits = arrow_bool(pc.ascii_is_decimal(u))  # ids of ASCII digits only (the usual ids)
-    long_digits = digits & arrow_bool(pc.greater(pc.binary_length(u), limit))
-    sci = np.zeros(len(digits), bool)  # an id of digits only is not in scientific notation
-    if not digits.all():
-        sci = arrow_bool(pc.match_substring_regex(u, f"^{SCI_ID}$"))
-    sci_cell = np.append(sci, False)[fcodes]
-    long_cell = np.append(long_digits, False)[fcodes]
-    numeric = raw.numeric.get(label, np.zeros(n, bool))
-    lost = sci_cell | (long_cell & numeric)
-    shown = fid
-    if (long_cell & numeric).any():
-        # show the number as Excel does (15 significant digits), not its binary expansion
-        shown = fid.copy()
-        for i in np.flatnonzero(long_cell & numeric):
-            shown[i] = format(float(fid[i]), ".15G")
+    lost, shown = damaged_ids(raw, label, limit=limit, values=fid)
     col.cells(
         raw,
         label,
         lost,
         severity="error",
-        reason=f"form id lost precision in Excel (stored as a number; more than {limit} digits "
-        "cannot be kept); format the column as text and retype the ids",
+        reason=id_precision_reason(limit),
         code="id_precision",
         values=shown,
     )
