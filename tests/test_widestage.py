@@ -149,3 +149,24 @@ def test_the_half_year_analysis_of_a_wide_cycle_is_byte_identical(tmp_path):
     assert sorted(got) == sorted(ref)
     assert [k for k in ref if got[k] != ref[k]] == []
     assert b"blank_units" in ref["tables/quality.csv"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_row_id_in_scientific_notation_is_the_same_error_on_both_paths(tmp_path, fmt):
+    folder = tmp_path / "2026W"
+    folder.mkdir()
+    (folder / "units.csv").write_text(_UNITS, encoding="utf-8")
+    rows = [list(r) for r in _WIDE]
+    rows[1][0], rows[2][0] = "1.23456E+17", " １.23457e+17 "  # Excel's damage (NFKC, trimmed)
+    text = "\n".join(",".join(r) for r in rows) + "\n"
+    (folder / "responses.csv").write_text(text, encoding="utf-8")
+    if fmt == "parquet":
+        _as_parquet(folder)
+    _, c = _same_as_validate(folder, today="2026-12-31")
+    p = c.validated.problems
+    damaged = p[p["code"] == "id_precision"]
+    assert list(zip(damaged["row"], damaged["column"], damaged["value"], strict=True)) == [
+        (2, "答卷编号", "1.23456E+17"),
+        (3, "答卷编号", "1.23457e+17"),
+    ]
+    assert (damaged["severity"] == "error").all()

@@ -362,16 +362,29 @@ def _stage_long(place: _Place, src: StagedSource, tmp: str, rows: list):
     problems and the rows rating no unit appended to ``rows``; ``(staged source, WideMap, rows
     read)``."""
     from evalstats.inputs.read import problem
+    from evalstats.inputs.read.raw import id_precision_reason
 
     w = src.wide
     con = connect(place.memory_limit, None, tmp)
     try:
-        path, wide_rows, empty, n_read = stage_wide(
-            con, src.parquet, w, place.scheme, tmp, row_sql=src.row_sql
+        path, wide_rows, empty, n_read, damaged = stage_wide(
+            con, src.parquet, w, place.scheme, tmp, row_sql=src.row_sql, sci_sql=SCI_ID_SQL
         )
     finally:
         con.close()
     rows.extend(w.long.problems.to_dict("records"))
+    for r, rid in zip(damaged["wrow"], damaged["rid"], strict=True):
+        rows.append(
+            problem(
+                "error",
+                place.shown,
+                row=int(r),
+                column=w.written.get("form_id"),
+                value=rid,
+                reason=id_precision_reason(place.scheme.rules.max_id_digits),
+                code="id_precision",
+            )
+        )
     for r in empty:
         rows.append(
             problem(

@@ -146,17 +146,21 @@ def _s(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def stage_wide(con, source: str, w: WideColumns, scheme: Scheme, tmp: str, *, row_sql: str):
+def stage_wide(
+    con, source: str, w: WideColumns, scheme: Scheme, tmp: str, *, row_sql: str, sci_sql: str
+):
     """Unpivot the wide Parquet file ``source`` into ``tmp/responses_long.parquet``; returns
-    ``(path, wide rows, empty rows, rows read)``: the Parquet file, the wide file's row of each
-    row position (``row_sql``: the SQL of the row the user sees), the rows (as the user sees
-    them) where no unit is rated but some other cell is filled, and the rows with some cell
-    filled (the rows the in-memory reader keeps).
+    ``(path, wide rows, empty rows, rows read, damaged ids)``: the Parquet file, the wide
+    file's row of each row position (``row_sql``: the SQL of the row the user sees), the rows
+    (as the user sees them) where no unit is rated but some other cell is filled, the rows with
+    some cell filled (the rows the in-memory reader keeps), and ``row, id`` of the rows whose
+    id is in scientific notation (``sci_sql``: the regular expression; Excel's damage, which
+    every form id of the row would carry: :func:`evalstats.inputs.read.raw.damaged_ids`).
 
     Examples
     --------
-    >>> path, rows, empty, n = stage_wide(con, "r.parquet", w, scheme, tmp,
-    ...                                row_sql="(file_row_number + 2)")  # doctest: +SKIP
+    >>> path, rows, empty, n, damaged = stage_wide(con, "r.parquet", w, scheme, tmp,
+    ...     row_sql="(file_row_number + 2)", sci_sql=SCI_ID_SQL)  # doctest: +SKIP
     """
     dims = list(scheme.dimension_codes)
     nu = len(w.units)
@@ -206,7 +210,13 @@ def stage_wide(con, source: str, w: WideColumns, scheme: Scheme, tmp: str, *, ro
     ).fetch_df()["wrow"]
     any_cell = " OR ".join(f"{cell(c)} IS NOT NULL" for c in _all_columns(w)) or "FALSE"
     ((read,),) = con.execute(f"SELECT count(*) FROM ({base}) WHERE {any_cell}").fetchall()
-    return out, rows.to_numpy(np.int64), empty.to_numpy(np.int64), int(read)
+    damaged = pd.DataFrame({"wrow": pd.Series([], dtype="int64"), "rid": []})
+    if w.row_id:
+        damaged = con.execute(
+            f"SELECT wrow, {rid} AS rid FROM ({base}) "
+            f"WHERE regexp_full_match({rid}, {_s(sci_sql)}) ORDER BY wrow"
+        ).fetch_df()
+    return out, rows.to_numpy(np.int64), empty.to_numpy(np.int64), int(read), damaged
 
 
 def _all_columns(w: WideColumns) -> list:
