@@ -1388,3 +1388,14 @@ def test_a_kernel_stopped_while_it_starts_prints_nothing_and_is_gone(tmp_path, c
     err = capfd.readouterr().err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     kernel.stop()  # stopping again does nothing
+
+
+def test_a_kernel_that_cannot_start_early_is_left_to_papermill(tmp_path, monkeypatch):
+    from evalstats.run.runner import execute
+
+    class Broken:
+        def __init__(self, **kwargs):
+            raise OSError("no kernel here")
+
+    monkeypatch.setattr(execute, "kernel_manager_class", lambda: Broken)
+    assert execute.start_kernel(tmp_path) is None  # papermill starts one, and says what fails

@@ -258,9 +258,10 @@ class EarlyKernel:
         imports = (
             f"import importlib as _i; [_i.import_module(m) for m in {KERNEL_IMPORTS!r}]; del _i"
         )
-        try:
-            from jupyter_client.utils import run_sync
+        from jupyter_client.utils import run_sync
 
+        km = None
+        try:
             km = kernel_manager_class()(kernel_name=KERNEL_NAME)
             run_sync(km.start_kernel)(
                 cwd=str(self.root),
@@ -270,8 +271,9 @@ class EarlyKernel:
                 ],
             )
         except Exception:  # papermill starts one, and reports what fails
-            with contextlib.suppress(Exception):
-                run_sync(_kill)(km)
+            if km is not None and km.has_kernel:
+                with contextlib.suppress(Exception):
+                    run_sync(_kill)(km)
             return
         self.km = km
 
