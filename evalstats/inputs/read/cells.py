@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from evalstats.inputs.read.raw import ColumnCodes
+from evalstats.inputs.read.raw import ColumnCodes, arrow_bool
 
 
 def normalize_column(values: pd.Series, *, free_text: bool) -> np.ndarray:
@@ -34,10 +34,10 @@ def normalize_column(values: pd.Series, *, free_text: bool) -> np.ndarray:
     # keep the original str objects where nothing changed (saves memory on 1e6 unique ids)
     norm = np.empty(len(texts), dtype=object)
     norm[:] = texts
-    changed = np.flatnonzero(_bools(pc.not_equal(arr, orig)))
+    changed = np.flatnonzero(arrow_bool(pc.not_equal(arr, orig)))
     if len(changed):
         norm[changed] = arr.take(pa.array(changed)).to_pylist()
-    norm[_bools(pc.equal(arr, ""))] = None
+    norm[arrow_bool(pc.equal(arr, ""))] = None
     lut = np.append(norm, None)
     return lut[codes]  # code -1 (missing) picks the trailing None
 
@@ -132,10 +132,6 @@ def _ascii(arr: pa.Array) -> bool:
     ends = np.frombuffer(offsets, np.int32)[arr.offset : arr.offset + len(arr) + 1]
     body = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]] if len(ends) else []
     return len(body) == 0 or int(body.max()) < 128
-
-
-def _bools(arr) -> np.ndarray:
-    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def cell_text(value) -> str | None:

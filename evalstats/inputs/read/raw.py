@@ -420,11 +420,11 @@ def damaged_ids(
     """
     coded = raw.column_codes(label)
     u = coded.texts()
-    digits = _bools(pc.ascii_is_decimal(u))  # ids of ASCII digits only (the usual ids)
-    long_digits = digits & _bools(pc.greater(pc.binary_length(u), limit))
+    digits = arrow_bool(pc.ascii_is_decimal(u))  # ids of ASCII digits only (the usual ids)
+    long_digits = digits & arrow_bool(pc.greater(pc.binary_length(u), limit))
     sci = np.zeros(len(digits), bool)  # an id of digits only is not in scientific notation
     if not digits.all():
-        sci = _bools(pc.match_substring_regex(u, f"^{SCI_ID}$"))
+        sci = arrow_bool(pc.match_substring_regex(u, f"^{SCI_ID}$"))
     sci_cell = np.append(sci, False)[coded.codes]
     long_cell = np.append(long_digits, False)[coded.codes]
     numeric = raw.numeric.get(label, np.zeros(raw.n_rows, bool))
@@ -437,7 +437,14 @@ def damaged_ids(
     return lost, shown
 
 
-def _bools(arr) -> np.ndarray:
+def arrow_bool(arr) -> np.ndarray:
+    """A pyarrow boolean array as a numpy bool array (null → False).
+
+    Examples
+    --------
+    >>> arrow_bool(pa.array([True, None, False])).tolist()
+    [True, False, False]
+    """
     return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -473,6 +480,7 @@ __all__ = [
     "SCI_ID",
     "ColumnCodes",
     "RawTable",
+    "arrow_bool",
     "column_letter",
     "damaged_ids",
     "empty_raw",

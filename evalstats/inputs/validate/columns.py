@@ -72,11 +72,6 @@ def _positions(fcodes: np.ndarray, uniques, lookup: dict, categories) -> np.ndar
     return lut[fcodes]
 
 
-def arrow_bool(arr) -> np.ndarray:
-    """A pyarrow boolean array as a numpy bool array (null → False)."""
-    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def column_values(raw: RawTable, label: str | None) -> np.ndarray:
     """The cells of frame column ``label`` (object array: :meth:`RawTable.values`); all None
     when ``label`` is None."""
@@ -220,7 +215,6 @@ def first_row_of(keys: np.ndarray, mask: np.ndarray, rows: np.ndarray):
 
 __all__ = [
     "OPTIONAL_COLUMNS",
-    "arrow_bool",
     "category_positions",
     "check_columns",
     "column_positions",

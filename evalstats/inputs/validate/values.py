@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 from evalstats.core.cycles import cycle_period
 from evalstats.core.text import UNSAFE_CHARS, unsafe_characters
 from evalstats.inputs.read import RawTable
-from evalstats.inputs.validate.columns import arrow_bool
+from evalstats.inputs.read.raw import arrow_bool
 from evalstats.inputs.validate.problems import ProblemCollector
 
 _UNSAFE = re.compile(UNSAFE_CHARS)
