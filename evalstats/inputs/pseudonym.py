@@ -66,6 +66,7 @@ import pyarrow.compute as pc
 from evalstats.core.errors import UsageError
 from evalstats.core.keys import KeyRules, SecretKey, hmac_digests, load_secret_key
 from evalstats.core.options import check_option
+from evalstats.inputs.read.raw import arrow_bool
 
 KEY_ENV = "EVALSTATS_PSEUDONYM_KEY"
 KEY_FILE_ENV = "EVALSTATS_PSEUDONYM_KEY_FILE"
@@ -162,16 +163,12 @@ def _normalized_uniques(arr: pa.Array, kind: str) -> list[str | None]:
         out = arr.to_pylist()
         return [v or None for v in out]
     arr = pc.utf8_lower(pc.replace_substring_regex(arr, r"\s+", ""))
-    letters = _bools(pc.match_substring_regex(arr, r"[\p{L}\p{N}]"))
+    letters = arrow_bool(pc.match_substring_regex(arr, r"[\p{L}\p{N}]"))
     out = arr.to_pylist()
     return [
         v if ok and v and v not in NAME_PLACEHOLDERS else None
         for v, ok in zip(out, letters, strict=True)
     ]
-
-
-def _bools(arr) -> np.ndarray:
-    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def normalize_identifiers(values, *, kind: str = "name") -> np.ndarray:
