@@ -145,7 +145,6 @@ PACKAGES = (
     "numpy",
     "scipy",
     "matplotlib",
-    "seaborn",
     "papermill",
 )
 """Packages whose versions go into the manifest (with Python's)."""

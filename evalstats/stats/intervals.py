@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import special
 
 from evalstats.core.options import check_confidence_level, check_option
+from evalstats.stats.distributions import t_quantile
 
 PROPORTION_METHODS = ("wilson", "clopper-pearson", "jeffreys")
 
@@ -182,9 +183,7 @@ def t_interval(estimate, se, df, *, confidence_level: float = 0.95) -> Confidenc
     )
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(est) & np.isfinite(se) & (df > 0)
-        from scipy import stats  # here: scipy.stats costs a second to import
-
-        q = stats.t.ppf(1 - (1 - level) / 2, np.where(ok, df, 1.0))
+        q = t_quantile(1 - (1 - level) / 2, np.where(ok, df, 1.0))
         half = np.where(se == 0, 0.0, q * se)
     low = np.where(ok, est - half, np.nan)
     high = np.where(ok, est + half, np.nan)

@@ -32,6 +32,7 @@ import pandas as pd
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.tally import category_codes, pattern_counts
+from evalstats.stats.distributions import f_quantile
 from evalstats.stats.moved import moved_method
 
 NAN_POLICIES = ("listwise", "pairwise")
@@ -262,11 +263,9 @@ def feldt_interval(alpha, n, k, *, confidence_level: float = 0.95):
     df1 = n - 1.0
     df2 = df1 * (np.asarray(k, np.float64) - 1.0)
     g = 1.0 - level
-    from scipy import stats  # here: the labels of this package need no scipy.stats
-
     with np.errstate(invalid="ignore"):
-        upper_q = stats.f.ppf(1.0 - g / 2.0, df1, df2)
-        lower_q = stats.f.ppf(g / 2.0, df1, df2)
+        upper_q = f_quantile(1.0 - g / 2.0, df1, df2)
+        lower_q = f_quantile(g / 2.0, df1, df2)
     low = 1.0 - (1.0 - a) * upper_q
     high = 1.0 - (1.0 - a) * lower_q
     if low.ndim == 0:

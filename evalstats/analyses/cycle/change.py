@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evalstats.analyses.cycle.columns import ADJUST, ALPHA, FOLLOWUP_COLUMNS, ONE_CYCLE_COLUMNS
 from evalstats.analyses.cycle.frames import str_series, unit_info
@@ -29,6 +28,7 @@ from evalstats.core.scheme import Scheme
 from evalstats.stats.compare import compare_cycles
 from evalstats.stats.compare.clustered import composite_change_variance
 from evalstats.stats.design import linked_clusters
+from evalstats.stats.distributions import t_sf
 from evalstats.stats.intervals import satterthwaite_df, t_interval
 from evalstats.stats.multitest import adjust_pvalues
 from evalstats.stats.pipeline import CycleScores
@@ -99,7 +99,7 @@ def composite_change(
         ci = t_interval(diff, se, df, confidence_level=level)
         ok = np.isfinite(diff) & np.isfinite(se) & (se > 0) & (df > 0)
         t = np.where(ok, diff / se, np.nan)
-        p = np.where(ok, 2 * stats.t.sf(np.abs(t), np.where(ok, df, 1.0)), np.nan)
+        p = np.where(ok, 2 * t_sf(np.abs(t), np.where(ok, df, 1.0)), np.nan)
     adj = adjust_pvalues(p, method=adjust, alpha=alpha)
     sig = pd.array(adj.reject, dtype="boolean")
     sig[np.isnan(p)] = pd.NA

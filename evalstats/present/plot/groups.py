@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -21,6 +20,7 @@ from evalstats.present.plot.style import (
     keep_data,
     new_figure,
     one_cycle,
+    palette,
     setup,
     themed,
     unit_labels,
@@ -122,14 +122,14 @@ def _draw_groups(ax, rows: pd.DataFrame, *, dims, groups, value, scheme, lang, t
     prefix = "satisfied" if value == "satisfied_rate" else "score"
     lo_col, hi_col = f"{prefix}_ci_low", f"{prefix}_ci_high"
     scale = 100 if value == "satisfied_rate" else 1  # percentages for display
-    palette = sns.color_palette("deep", len(groups))
+    colours = palette("deep", len(groups))
     offsets = np.linspace(-0.3, 0.3, len(groups)) if len(groups) > 1 else np.zeros(1)
     key = rows.assign(_d=rows["dimension"].astype(str), _g=rows["group"].astype(str))
     key = key.set_index(["_d", "_g"])
     low_n = scheme.rules.low_confidence_n
     any_low = False
     handles, names = [], []
-    for j, (g, colour) in enumerate(zip(groups, palette, strict=True)):
+    for j, (g, colour) in enumerate(zip(groups, colours, strict=True)):
         sel = key.reindex([(d, g) for d in dims])
         x = sel[value].to_numpy(float) * scale
         lo = sel[lo_col].to_numpy(float) * scale

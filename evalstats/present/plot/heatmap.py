@@ -154,15 +154,32 @@ def _upright_if_crowded(fig: Figure, ax) -> None:
             t.set_rotation("vertical")
 
 
+def relative_luminance(rgba: np.ndarray) -> np.ndarray:
+    """The relative luminance of colours (rows of RGB or RGBA in [0, 1]) by the W3C's formula
+    [1]_, as seaborn's ``relative_luminance`` computes it.
+
+    References
+    ----------
+    .. [1] W3C (2008). Web Content Accessibility Guidelines (WCAG) 2.0, "relative luminance".
+           https://www.w3.org/TR/WCAG20/#relativeluminancedef
+
+    Examples
+    --------
+    >>> relative_luminance(np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]])).tolist()
+    [1.0, 0.0]
+    """
+    rgb = np.asarray(rgba, np.float64)[..., :3]
+    rgb = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return rgb.dot([0.2126, 0.7152, 0.0722])
+
+
 def _annotate_cells(ax, mesh, values: np.ndarray, fmt: str = ".1f", fontsize: float = 8) -> None:
     """Write each finite cell's value on a heatmap as seaborn's ``annot=True`` does: centred,
     dark text on light cells and white on dark (relative luminance above 0.408); as one
     :class:`~evalstats.present.plot.celltext.CellLabels` (1,400 values at 200 units)."""
-    from seaborn.utils import relative_luminance
-
     colours = mesh.cmap(mesh.norm(values))
     rows, cols = np.nonzero(np.isfinite(values))
-    dark = [relative_luminance(colours[i, j]) > 0.408 for i, j in zip(rows, cols, strict=True)]
+    dark = relative_luminance(colours[rows, cols]) > 0.408
     CellLabels(
         ax,
         cols + 0.5,
@@ -175,4 +192,5 @@ def _annotate_cells(ax, mesh, values: np.ndarray, fmt: str = ".1f", fontsize: fl
 
 __all__ = [
     "heatmap",
+    "relative_luminance",
 ]

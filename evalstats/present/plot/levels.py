@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
@@ -26,6 +25,7 @@ from evalstats.present.plot.style import (
     label_panel,
     new_figure,
     one_cycle,
+    palette,
     scheme_label,
     series_blocks,
     setup,
@@ -64,8 +64,8 @@ def _diverging_panel(ax, shares: pd.DataFrame, labels: list[str], scheme: Scheme
     sat = [v for v in scheme.levels if v.valid and v.satisfied]
     dis = [v for v in scheme.levels if v.valid and not v.satisfied]
     not_valid = [v for v in scheme.levels if not v.valid]
-    blues = sns.color_palette("Blues", len(sat) + 2)[2:][::-1]  # best level darkest
-    reds = sns.color_palette("Reds", len(dis) + 2)[2:]
+    blues = palette("Blues", len(sat) + 2)[2:][::-1]  # best level darkest
+    reds = palette("Reds", len(dis) + 2)[2:]
     y = np.arange(len(shares))
     handles = {}
     # right of zero: the weakest satisfied level nearest to zero

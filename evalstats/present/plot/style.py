@@ -15,7 +15,8 @@ import matplotlib as mpl
 import matplotlib.font_manager as font_manager
 import numpy as np
 import pandas as pd
-import seaborn as sns
+from matplotlib import colors as mcolors
+from matplotlib import style as mstyle
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -176,7 +177,9 @@ def use_cjk_font() -> str:
     return FONT_FAMILY
 
 
-def _font_rc() -> dict:
+def font_rc() -> dict:
+    """The rc that draws text in the shipped CJK font (DejaVu Sans for what it lacks) and
+    writes SVG text as paths with fixed element ids."""
     return {
         "font.family": [FONT_FAMILY, FALLBACK_FAMILY],
         "font.sans-serif": [FONT_FAMILY, FALLBACK_FAMILY],
@@ -186,45 +189,150 @@ def _font_rc() -> dict:
     }
 
 
+WHITEGRID_RC = {
+    "figure.facecolor": "white",
+    "axes.labelcolor": ".15",
+    "xtick.direction": "out",
+    "ytick.direction": "out",
+    "xtick.color": ".15",
+    "ytick.color": ".15",
+    "axes.axisbelow": True,
+    "grid.linestyle": "-",
+    "text.color": ".15",
+    "font.family": ["sans-serif"],
+    "font.sans-serif": [
+        "Arial",
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Bitstream Vera Sans",
+        "sans-serif",
+    ],
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "xtick.top": False,
+    "ytick.right": False,
+    "axes.grid": True,
+    "axes.facecolor": "white",
+    "axes.edgecolor": ".8",
+    "grid.color": ".8",
+    "axes.spines.left": True,
+    "axes.spines.bottom": True,
+    "axes.spines.right": True,
+    "axes.spines.top": True,
+    "xtick.bottom": False,
+    "ytick.left": False,
+}
+"""seaborn's ``axes_style("whitegrid")`` (seaborn 0.13 [1]_) but for ``image.cmap``, which names
+seaborn's own colour map "rocket" (no figure here draws with the default colour map)."""
+
+NOTEBOOK_RC = {
+    "axes.linewidth": 1.25,
+    "grid.linewidth": 1,
+    "lines.linewidth": 1.5,
+    "lines.markersize": 6,
+    "patch.linewidth": 1,
+    "xtick.major.width": 1.25,
+    "ytick.major.width": 1.25,
+    "xtick.minor.width": 1,
+    "ytick.minor.width": 1,
+    "xtick.major.size": 6,
+    "ytick.major.size": 6,
+    "xtick.minor.size": 4,
+    "ytick.minor.size": 4,
+    "font.size": 10.2,
+    "axes.labelsize": 10.2,
+    "axes.titlesize": 10.2,
+    "xtick.labelsize": 9.35,
+    "ytick.labelsize": 9.35,
+    "legend.fontsize": 9.35,
+    "legend.title_fontsize": 10.2,
+}
+"""seaborn's ``plotting_context("notebook", font_scale=0.85)`` [1]_: sizes 0.85 times the
+"notebook" context's (fonts) or equal to them (lines, ticks)."""
+
+DEEP = (
+    "#4C72B0",
+    "#DD8452",
+    "#55A868",
+    "#C44E52",
+    "#8172B3",
+    "#937860",
+    "#DA8BC3",
+    "#8C8C8C",
+    "#CCB974",
+    "#64B5CD",
+)
+"""seaborn's "deep" colour palette [1]_, the figures' colour cycle."""
+
+DARK_GREY = (0.1, 0.1, 0.1)
+"""The colour code ``"k"`` after :func:`theme` (as seaborn's ``set_color_codes``)."""
+
+
+def palette(name: str, n: int) -> list[tuple[float, float, float]]:
+    """``n`` RGB colours: :data:`DEEP` cycled (``"deep"``) or a matplotlib colour map sampled
+    at ``n`` evenly spaced inner points (``"Blues"``, ``"Reds"``, ...), as seaborn's
+    ``color_palette`` [1]_ gives them.
+
+    The figures drew with seaborn's palettes and theme; they are kept here so a report's kernel
+    need not import seaborn, which imports scipy.stats (half a second before its first cell).
+
+    References
+    ----------
+    .. [1] Waskom ML (2021). seaborn: statistical data visualization. Journal of Open Source
+           Software 6(60):3021. https://doi.org/10.21105/joss.03021
+
+    Examples
+    --------
+    >>> [tuple(round(c, 3) for c in rgb) for rgb in palette("deep", 1)]
+    [(0.298, 0.447, 0.69)]
+    >>> len(palette("Blues", 4))
+    4
+    """
+    if name == "deep":
+        return [mcolors.to_rgb(DEEP[i % len(DEEP)]) for i in range(n)]
+    cmap = mpl.colormaps[name]
+    return [tuple(rgb) for rgb in cmap(np.linspace(0, 1, int(n) + 2)[1:-1])[:, :3]]
+
+
 def _theme_rc() -> dict:
     """The rc of the figures on top of matplotlib's defaults: seaborn whitegrid, the font."""
-    rc = dict(sns.axes_style("whitegrid"))
-    rc.update(sns.plotting_context("notebook", font_scale=0.85))
-    rc["axes.prop_cycle"] = mpl.cycler(color=sns.color_palette("deep"))
-    rc.update(_font_rc())
+    rc = {**WHITEGRID_RC, **NOTEBOOK_RC}
+    rc["axes.prop_cycle"] = mpl.cycler(color=palette("deep", len(DEEP)))
+    rc.update(font_rc())
     return rc
 
 
 @contextmanager
 def themed():
     """Draw in the figures' theme whatever the global settings (same tables, same figure)."""
-    with mpl.style.context("default"), mpl.rc_context(_theme_rc()):
+    with mstyle.context("default"), mpl.rc_context(_theme_rc()):
         yield
 
 
 def theme() -> None:
-    """Apply the figures' theme globally: seaborn ``whitegrid`` with the shipped CJK font.
+    """Apply the figures' theme globally: seaborn's ``whitegrid`` with the shipped CJK font.
 
-    For notebooks that draw their own figures next to this module's.  The figure functions
-    do not need it: they draw inside the same theme (as an rc context) whatever the global
-    settings are, so the same tables always give the same figure.
+        For notebooks that draw their own figures next to this module's.  The figure functions
+        do not need it: they draw inside the same theme (as an rc context) whatever the global
+        settings are, so the same tables always give the same figure.
 
-    Examples
-    --------
-    >>> theme()
-    >>> import matplotlib as mpl
-    >>> mpl.rcParams["font.family"]
-    ['Noto Sans CJK SC', 'DejaVu Sans']
+        Examples
+        --------
+        >>> theme()
+        >>> import matplotlib as mpl
+    import matplotlib.colors
+    import matplotlib.style
+        >>> mpl.rcParams["font.family"]
+        ['Noto Sans CJK SC', 'DejaVu Sans']
     """
     use_cjk_font()
-    sns.set_theme(
-        context="notebook",
-        style="whitegrid",
-        palette="deep",
-        font=FONT_FAMILY,
-        font_scale=0.85,
-        rc=_font_rc(),
-    )
+    mpl.rcParams.update(_theme_rc())
+    # the one-letter colour codes as seaborn's set_color_codes("deep") leaves them
+    for code, colour in zip(
+        "bgrmyck", [*(DEEP[i] for i in (0, 2, 3, 4, 8, 9)), DARK_GREY], strict=True
+    ):
+        mcolors.colorConverter.colors[code] = mcolors.to_rgb(colour)
 
 
 PRINT_WIDTH = 7.2
@@ -426,13 +534,16 @@ def spread(values, gap: float, lo: float = -np.inf, hi: float = np.inf) -> np.nd
 __all__ = [
     "ALL",
     "BLANK",
+    "DARK_GREY",
     "DATA_ATTRIBUTE",
+    "DEEP",
     "FALLBACK_FAMILY",
     "FONT_FAMILY",
     "FONT_FILE",
     "GROUP_VALUES",
     "HEATMAP_VALUES",
     "LEVELS_BY",
+    "NOTEBOOK_RC",
     "PNG_DPI",
     "PRINT_WIDTH",
     "RANK_SCORES",
@@ -443,15 +554,18 @@ __all__ = [
     "TALLY_COLUMNS",
     "TEXT",
     "UNITS_COLUMNS",
+    "WHITEGRID_RC",
     "check_frame",
     "check_series",
     "cl_text",
     "cycle_heading",
     "figure_data",
+    "font_rc",
     "keep_data",
     "label_panel",
     "new_figure",
     "one_cycle",
+    "palette",
     "scheme_label",
     "series_blocks",
     "setup",

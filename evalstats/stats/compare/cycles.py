@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evalstats.core.options import check_confidence_level, check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
@@ -26,6 +25,7 @@ from evalstats.stats.compare.clustered import DESIGN_TEST, design_change
 from evalstats.stats.compare.rates import rate_score_test, rate_test_name
 from evalstats.stats.compare.tallies import one_cycle, scheme_vectors
 from evalstats.stats.design import Design
+from evalstats.stats.distributions import t_quantile, t_sf
 from evalstats.stats.intervals import DIFFERENCE_METHODS, difference_bounds
 from evalstats.stats.multitest import ADJUST_METHODS, adjust_pvalues, check_alpha
 from evalstats.stats.score.cells import Levels
@@ -467,16 +467,14 @@ def _score_change(cells_b, cells_a, valid_points, opts: _Options, dc=None) -> di
         se = np.sqrt(va + vb)
         welch_df = np.where(se > 0, (va + vb) ** 2 / (va**2 / df_a + vb**2 / df_b), np.inf)
         ok = np.isfinite(se) & (df_a > 0) & (df_b > 0) & np.isfinite(score_diff)
-        q = stats.t.ppf(1 - (1 - level) / 2, np.where(ok & (se > 0), welch_df, 1.0))
+        q = t_quantile(1 - (1 - level) / 2, np.where(ok & (se > 0), welch_df, 1.0))
         half = np.where(se > 0, q * se, 0.0)
         span = valid_points.max() - valid_points.min()
         s_low = np.where(ok, np.maximum(score_diff - half, -span), np.nan)
         s_high = np.where(ok, np.minimum(score_diff + half, span), np.nan)
         tested = ok & (se > 0)
         t_stat = np.where(tested, score_diff / se, np.nan)
-        t_p = np.where(
-            tested, 2 * stats.t.sf(np.abs(t_stat), np.where(tested, welch_df, 1)), np.nan
-        )
+        t_p = np.where(tested, 2 * t_sf(np.abs(t_stat), np.where(tested, welch_df, 1)), np.nan)
         welch_df = np.where(tested, welch_df, np.nan)
     if dc is not None and dc.joint.any():
         span = valid_points.max() - valid_points.min()
@@ -505,13 +503,13 @@ def _design_t(diff, var, df, level, *, span):
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(var)
         ok = np.isfinite(diff) & np.isfinite(se) & (df >= 1)
-        q = stats.t.ppf(1 - (1 - level) / 2, np.where(ok, df, 1.0))
+        q = t_quantile(1 - (1 - level) / 2, np.where(ok, df, 1.0))
         half = np.where(se > 0, q * se, 0.0)
         low = np.where(ok, np.maximum(diff - half, -span), np.nan)
         high = np.where(ok, np.minimum(diff + half, span), np.nan)
         tested = ok & (se > 0)
         t = np.where(tested, diff / se, np.nan)
-        p = np.where(tested, 2 * stats.t.sf(np.abs(t), np.where(tested, df, 1.0)), np.nan)
+        p = np.where(tested, 2 * t_sf(np.abs(t), np.where(tested, df, 1.0)), np.nan)
     return low, high, t, p
 
 

@@ -10,10 +10,10 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from evalstats.core.options import check_option
 from evalstats.stats.compare.result import TestResult
+from evalstats.stats.distributions import chi2_sf
 from evalstats.stats.intervals import check_pairs
 
 __all__ = ["TREND_METHODS", "trend_test"]
@@ -90,7 +90,7 @@ def trend_test(k, n, *, scores=None, method: str = "cochran-armitage") -> TestRe
         x2 = t * t / (pbar * (1 - pbar) * saa)
         if method == "mantel-haenszel":
             x2 *= (big_n - 1) / big_n
-        p = float(stats.chi2.sf(x2, 1))
+        p = float(chi2_sf(x2, 1))
         note = ""
     return TestResult(
         "trend",

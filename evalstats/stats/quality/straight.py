@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from evalstats.stats.distributions import binom_sf
 from evalstats.stats.multitest import adjust_pvalues
 from evalstats.stats.quality.flags import flag_row
 from evalstats.stats.quality.source import QualityData
@@ -121,9 +122,7 @@ def straight_lining(
             continue
         m = np.array([(m_u if kind == "unit" else m_c)[i] for kind, i in tests], np.int64)
         k = np.rint([(k_u if kind == "unit" else k_c)[i] for kind, i in tests]).astype(np.int64)
-        from scipy.stats import binom  # here: the labels of this package need no scipy.stats
-
-        p = binom.sf(k - 1, m, p0)  # P(X >= k), X ~ Binomial(m, p0)
+        p = binom_sf(k - 1, m, p0)  # P(X >= k), X ~ Binomial(m, p0)
         adjusted = np.asarray(adjust_pvalues(p, method=adjust, alpha=alpha).adjusted, float)
         for (kind, key), kk, mm, pv, pa in zip(tests, k, m, p, adjusted, strict=True):
             rej = pa <= alpha
