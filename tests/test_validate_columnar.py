@@ -343,3 +343,57 @@ def test_parquet_is_read_columnar_and_validates_as_the_same_text_in_csv(tmp_path
     pd.testing.assert_frame_equal(
         named.reset_index(drop=True), csv.problems[shown].reset_index(drop=True)
     )
+
+
+def _hashed(cells):
+    """The codes pyarrow's dictionary encoding gives (the general path of from_arrow)."""
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(cells)
+    return enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), enc.dictionary.to_pylist()
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(max_size=4), st.integers(0, 10**20).map(str)), max_size=30
+    ),
+    st.booleans(),
+)
+@example(["1", "2", "10"], False)
+@example(["1", "01", "2"], False)
+@example(["6", "07", "7"], False)
+@example(["a", "b", "b"], False)
+@example([str(10**18 + i) for i in range(3)], False)
+@example(["9", "10", "1000000000000000000000"], False)
+def test_form_id_codes_equal_pyarrows_encoding(texts, ordered):
+    """Ids in order are coded without hashing: the same codes and uniques as hashing them."""
+    import pyarrow as pa
+
+    if ordered:
+        texts = sorted({t for t in texts if t is not None})
+    cells = pa.array(texts, type=pa.string())
+    ours = ColumnCodes.from_arrow(cells)
+    codes, uniques = _hashed(cells)
+    assert ours.codes.tolist() == codes.tolist()
+    assert ours.codes.dtype == codes.dtype
+    assert ours.uniques.tolist() == uniques
+    assert ours.texts().to_pylist() == uniques
+
+
+def test_numbered_form_ids_skip_the_hash(monkeypatch):
+    """Ids numbered 1..n, and zero-padded ids, are coded in order, not hashed; a repeat, or
+    "07" after "6" and before "7" (one number, two ids), goes the hashing way."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    calls = []
+    real = pc.dictionary_encode
+    monkeypatch.setattr(pc, "dictionary_encode", lambda a: calls.append(1) or real(a))
+    for ids in ([str(i) for i in range(1, 2001)], [f"W{i:06d}" for i in range(1, 2001)]):
+        assert ColumnCodes.from_arrow(pa.array(ids)).codes.tolist() == list(range(2000))
+    assert calls == []
+    repeated = ColumnCodes.from_arrow(pa.array(["1", "2", "2", "3"]))
+    assert repeated.codes.tolist() == [0, 1, 1, 2]
+    padded = ColumnCodes.from_arrow(pa.array(["6", "07", "7"]))
+    assert padded.codes.tolist() == [0, 1, 2]
+    assert len(calls) == 2

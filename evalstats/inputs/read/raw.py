@@ -25,6 +25,23 @@ import pyarrow.compute as pc
 from evalstats.core.errors import PROBLEM_COLUMNS
 
 
+def _in_order(cells: pa.Array) -> bool:
+    """True when a string array has no null and each cell follows the one before, as text or
+    as a whole number (so no two cells are the same text)."""
+    n = len(cells)
+    if n < 2 or cells.null_count or not pa.types.is_string(cells.type):
+        return False
+    before, after = cells.slice(0, n - 1), cells.slice(1)
+    if pc.all(pc.less(before, after)).as_py():
+        return True
+    if not pc.all(pc.ascii_is_decimal(cells)).as_py():
+        return False
+    if pc.max(pc.utf8_length(cells)).as_py() > 18:
+        return False  # beyond int64
+    numbers = pc.cast(cells, pa.int64()).to_numpy()  # one text, one number: rising, distinct
+    return bool((numbers[1:] > numbers[:-1]).all())
+
+
 @dataclass(frozen=True)
 class ColumnCodes:
     """A column dictionary-encoded: ``uniques[codes[i]]`` is cell ``i``; code -1 is blank.
@@ -50,11 +67,21 @@ class ColumnCodes:
         """The codes of a pyarrow string column (null where blank), encoded by pyarrow: each
         distinct text becomes one Python str, no other object is made.
 
+        Cells all distinct in an order that shows it (no blank, each after the one before,
+        as text or as whole numbers: form ids numbered in order) are their own dictionary, as
+        pyarrow's encoding would make it (each cell its own code, in order), without hashing
+        every cell.
+
         Examples
         --------
         >>> ColumnCodes.from_arrow(pa.array(["b", None, "a", "b"])).codes.tolist()
         [0, -1, 1, 0]
+        >>> ColumnCodes.from_arrow(pa.array(["9", "10", "11"])).codes.tolist()
+        [0, 1, 2]
         """
+        if _in_order(cells):
+            codes = np.arange(len(cells), dtype=np.int32)
+            return cls(codes, cells.to_numpy(zero_copy_only=False).astype(object), cells)
         enc = pc.dictionary_encode(cells)
         codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
         uniques = enc.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False)
