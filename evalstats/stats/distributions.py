@@ -28,7 +28,7 @@ Examples
 >>> round(float(t_quantile(0.975, 10)), 6)  # R: qt(0.975, 10)
 2.228139
 >>> round(float(chi2_sf(3.84, 1)), 6)  # R: pchisq(3.84, 1, lower.tail = FALSE)
-0.050043
+0.050044
 """
 
 from __future__ import annotations

@@ -313,25 +313,24 @@ def themed():
 def theme() -> None:
     """Apply the figures' theme globally: seaborn's ``whitegrid`` with the shipped CJK font.
 
-        For notebooks that draw their own figures next to this module's.  The figure functions
-        do not need it: they draw inside the same theme (as an rc context) whatever the global
-        settings are, so the same tables always give the same figure.
+    For notebooks that draw their own figures next to this module's.  The figure functions
+    do not need it: they draw inside the same theme (as an rc context) whatever the global
+    settings are, so the same tables always give the same figure.  The settings are those
+    seaborn's ``set_theme`` made (:data:`WHITEGRID_RC`, :data:`NOTEBOOK_RC`, :data:`DEEP`,
+    the one-letter colour codes), but for seaborn's default colour map.
 
-        Examples
-        --------
-        >>> theme()
-        >>> import matplotlib as mpl
-    import matplotlib.colors
-    import matplotlib.style
-        >>> mpl.rcParams["font.family"]
-        ['Noto Sans CJK SC', 'DejaVu Sans']
+    Examples
+    --------
+    >>> theme()
+    >>> import matplotlib as mpl
+    >>> mpl.rcParams["font.family"]
+    ['Noto Sans CJK SC', 'DejaVu Sans']
     """
     use_cjk_font()
     mpl.rcParams.update(_theme_rc())
     # the one-letter colour codes as seaborn's set_color_codes("deep") leaves them
-    for code, colour in zip(
-        "bgrmyck", [*(DEEP[i] for i in (0, 2, 3, 4, 8, 9)), DARK_GREY], strict=True
-    ):
+    codes = [*(DEEP[i] for i in (0, 2, 3, 4, 8, 9)), DARK_GREY]
+    for code, colour in zip("bgrmyck", codes, strict=True):
         mcolors.colorConverter.colors[code] = mcolors.to_rgb(colour)
 
 
