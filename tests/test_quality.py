@@ -1025,3 +1025,51 @@ def test_cycle_codes_from_a_categorical_equal_those_of_its_text():
     assert a.cycles == b.cycles == ["2026A", "2026H1"]
     assert (a.cyc == b.cyc).all() and (a.cycle == b.cycle).all()
     assert b.cycle.dtype == object and isinstance(b.cycle[0], str)
+
+
+# the burst scan's windows: one int64 binary search per row, against a brute-force count
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 40)), min_size=0, max_size=60),
+    st.integers(0, 25),
+    st.sampled_from([1, 10**9, 7]),
+    st.booleans(),
+)
+def test_burst_windows_equal_a_brute_force_count(pairs, window, unit, huge_keys):
+    import evalstats.stats.quality.burst as burst_module
+
+    key = np.array([k for k, _ in pairs], np.int64)
+    t = np.array([v for _, v in pairs], np.int64) * unit
+    if huge_keys:  # keys spread over the int64 range: the (key, time) pair cannot be one int64
+        key = key * (2**59)
+    w = window * unit
+    order = burst_module._time_order(key, t, w)
+    assert order.tolist() == np.lexsort((t, key)).tolist()
+    key, t = key[order], t[order]
+    ends = burst_module._window_ends(key, t, w)
+    brute = [
+        int(((key < k) | ((key == k) & (t <= v + w))).sum()) for k, v in zip(key, t, strict=True)
+    ]
+    assert ends.tolist() == brute
+
+
+def test_burst_windows_when_key_and_time_do_not_fit_one_int64():
+    """Times to the nanosecond over years and many keys: the lexsort way, the same counts."""
+    import evalstats.stats.quality.burst as burst_module
+
+    rng = np.random.default_rng(5)
+    key = np.sort(rng.integers(0, 2000, 3000)) * 3
+    t = rng.integers(0, 10**17, 3000)
+    t[::7] = t[1::7][: len(t[::7])]  # some equal times
+    order = np.lexsort((t, key))
+    key, t = key[order], t[order]
+    group = np.cumsum(np.concatenate([[True], key[1:] != key[:-1]])) - 1
+    assert burst_module._key_times(group, t, 3 * 10**16)[0] is None  # the fallback is taken
+    big = key * 2**50
+    assert burst_module._key_times(big, t, 1)[0] is None
+    assert burst_module._time_order(big, t, 1).tolist() == np.lexsort((t, big)).tolist()
+    ends = burst_module._window_ends(key, t, 3 * 10**16)
+    brute = [
+        int(((key < k) | ((key == k) & (t <= v + 3 * 10**16))).sum())
+        for k, v in zip(key, t, strict=True)
+    ]
+    assert ends.tolist() == brute

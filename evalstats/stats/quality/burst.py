@@ -25,19 +25,52 @@ from evalstats.stats.quality.source import QualityData, combine_codes, group_mem
 from evalstats.stats.quality.wording import duration_text, pattern_text, time_text, unit_text
 
 
-def _window_runs(key: np.ndarray, t: np.ndarray, minimum: int, window: int):
-    """Bursts in rows sorted by (key, t): runs of rows covered by a window ``[t_i, t_i + window]``
-    (same key) holding at least ``minimum`` rows.  Returns (run label per row or -1, peak count
-    per run)."""
+def _key_times(key: np.ndarray, t: np.ndarray, window: int):
+    """``(key, t)`` as one int64 per row that sorts as the pairs do, and ``window`` in its
+    time unit; None when it could overflow.  Times (``t >= 0``) and the window are divided by
+    their greatest common divisor first (times recorded to the second: a second), so the
+    key's range times the times' range stays far below 2**62."""
+    step = int(np.gcd.reduce(t)) if len(t) else 1
+    step = int(np.gcd(step, window)) or 1
+    if step > 1:
+        t, window = t // step, window // step
+    span = (int(t.max()) if len(t) else 0) + window + 1
+    if (float(key.max()) + 1 if len(key) else 1.0) * span >= 2.0**62:
+        return None, window
+    return key * np.int64(span) + t, window
+
+
+def _time_order(key: np.ndarray, t: np.ndarray, window: int) -> np.ndarray:
+    """The rows in (key, t) order (stable): one int64 sort where it fits, else a lexsort."""
+    joint, _ = _key_times(key, t, window)
+    if joint is None:
+        return np.lexsort((t, key))
+    return np.argsort(joint, kind="stable")
+
+
+def _window_ends(key: np.ndarray, t: np.ndarray, window: int) -> np.ndarray:
+    """For rows sorted by (key, t): how many rows have (key, t) <= (key_i, t_i + window)."""
     n = len(key)
-    # j[i] = number of rows (in sorted order) with (key, t) <= (key_i, t_i + window)
-    kk = np.concatenate([key, key])
+    group = np.cumsum(np.concatenate([[True], key[1:] != key[:-1]])) - 1 if n else key
+    joint, step_window = _key_times(group, t, window)
+    if joint is not None:  # sorted: one binary search per row, each after the one before
+        return np.searchsorted(joint, joint + step_window, side="right")
+    kk = np.concatenate([key, key])  # many keys and times to the nanosecond over years
     tt = np.concatenate([t, t + window])
     is_q = np.concatenate([np.zeros(n, np.int8), np.ones(n, np.int8)])
     order = np.lexsort((is_q, tt, kk))
     data_before = np.cumsum(is_q[order] == 0)
     j = np.empty(n, np.int64)
     j[order[is_q[order] == 1] - n] = data_before[is_q[order] == 1]
+    return j
+
+
+def _window_runs(key: np.ndarray, t: np.ndarray, minimum: int, window: int):
+    """Bursts in rows sorted by (key, t): runs of rows covered by a window ``[t_i, t_i + window]``
+    (same key) holding at least ``minimum`` rows.  Returns (run label per row or -1, peak count
+    per run)."""
+    n = len(key)
+    j = _window_ends(key, t, window)  # the rows of each row's window: i .. j[i] - 1
     count = j - np.arange(n)
     start = count >= minimum
     delta = np.zeros(n + 1, np.int64)
@@ -105,7 +138,7 @@ def burst(d: QualityData, minimum: int, window: pd.Timedelta) -> list[dict]:
         if len(pos) < minimum:
             continue
         key = combine_codes(d.cyc[pos], second, d.pattern[pos])
-        order = np.lexsort((rel[pos], key))
+        order = _time_order(key, rel[pos], window.value)
         label, peaks = _window_runs(key[order], rel[pos][order], minimum, window.value)
         if not len(peaks):
             continue
