@@ -45,6 +45,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_validate import generate
+from sizes import real_size  # benchmarks/sizes.py (a script's folder is on sys.path)
 
 from evalstats.core.scheme import load_scheme
 from evalstats.counts.tally import tally
@@ -69,26 +70,6 @@ def repeat_to(forms: pd.DataFrame, n: int) -> pd.DataFrame:
     k = -(-n // len(forms))
     out = pd.concat([forms] * k, ignore_index=True) if k > 1 else forms
     return out.iloc[:n].reset_index(drop=True) if len(out) != n else out
-
-
-def real_size(forms: pd.DataFrame) -> int:
-    """Bytes the table really holds: shallow column sizes + each distinct string once."""
-    total = 0
-    seen: set[int] = set()
-    for name in forms.columns:
-        col = forms[name]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            total += col.array.codes.nbytes + int(col.cat.categories.memory_usage(deep=True))
-        elif col.dtype == object:
-            values = col.to_numpy()
-            total += values.nbytes
-            for v in values:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    total += sys.getsizeof(v)
-        else:
-            total += int(col.memory_usage(index=False, deep=True))
-    return total
 
 
 def codes_of(forms: pd.DataFrame, scheme):

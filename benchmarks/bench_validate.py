@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sizes import real_size  # benchmarks/sizes.py (a script's folder is on sys.path)
 
 HEADERS = [
     "问卷编号",
@@ -208,26 +209,6 @@ def _reset_peak() -> bool:
     except OSError:
         return False
     return True
-
-
-def real_size(frame: pd.DataFrame) -> int:
-    """Bytes a table really holds: categorical codes and categories, numeric buffers, and
-    object columns as one pointer per row plus each distinct object once (``memory_usage(
-    deep=True)`` counts a string shared by a million rows a million times)."""
-    total = 0
-    for name in frame.columns:
-        col = frame[name]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            total += col.cat.codes.to_numpy().nbytes
-            total += int(col.cat.categories.memory_usage(deep=True))
-        elif col.dtype == object:
-            values = col.to_numpy()
-            total += values.nbytes
-            distinct = {id(v): v for v in values if v is not None}
-            total += sum(sys.getsizeof(v) for v in distinct.values())
-        else:
-            total += int(col.memory_usage(index=False, deep=True))
-    return total
 
 
 def _reader(folder: str, encoding: str, fmt: str):
