@@ -131,23 +131,28 @@ def timed_run(args: list[str]) -> dict:
     return {"seconds": seconds, "peaks": by_kind}
 
 
-def trivial_papermill_seconds() -> float:
-    """Wall time of ``papermill`` running a notebook of one cell (``1 + 1``) in a fresh kernel:
-    the floor any notebook run stands on (interpreter, papermill's imports, a kernel start)."""
+def trivial_papermill_seconds(runs: int = 3) -> list[float]:
+    """Wall times of ``papermill`` running a notebook of one cell (``1 + 1``) in a fresh kernel,
+    ``runs`` times: the floor any notebook run stands on (interpreter, papermill's imports, a
+    kernel start).  Most runs here take 1.0-1.4 s; now and then one takes 4.5 s (papermill's
+    kernel start waiting), so the fastest is the floor."""
     import nbformat
 
+    times = []
     with tempfile.TemporaryDirectory() as tmp:
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
         nbformat.write(nb, Path(tmp) / "trivial.ipynb")
-        t = time.perf_counter()
-        subprocess.run(
-            [str(BIN / "papermill"), "--no-progress-bar", "trivial.ipynb", "out.ipynb"],
-            cwd=tmp,
-            check=True,
-            capture_output=True,
-        )
-        return time.perf_counter() - t
+        for _ in range(runs):
+            t = time.perf_counter()
+            subprocess.run(
+                [str(BIN / "papermill"), "--no-progress-bar", "trivial.ipynb", "out.ipynb"],
+                cwd=tmp,
+                check=True,
+                capture_output=True,
+            )
+            times.append(time.perf_counter() - t)
+    return times
 
 
 def _mib(n: float) -> str:
@@ -177,11 +182,13 @@ def main(argv=None) -> int:
             f"evalstats run annual --cycle 2026A (demo): {r['seconds']:.1f} s wall "
             f"(goal < {DEMO_GOAL_SECONDS:.0f} s: {'met' if met else 'NOT met'})"
         )
-        floor = trivial_papermill_seconds()
+        floors = trivial_papermill_seconds()
+        floor = min(floors)
         ratio = r["seconds"] / floor
         fast = r["seconds"] <= DEMO_FAST_GOAL_SECONDS
         print(
-            f"  papermill running a one-cell notebook, same machine and minute: {floor:.1f} s; "
+            f"  papermill running a one-cell notebook, same machine and minute: {floor:.1f} s "
+            f"(fastest of {', '.join(f'{x:.1f}' for x in floors)} s); "
             f"the annual run is {ratio:.1f}x it (issue 16 goals: <= {DEMO_FAST_GOAL_SECONDS:.0f} s "
             f"{'met' if fast else 'NOT met'}; <= {DEMO_FAST_GOAL_RATIO:.0f}x "
             f"{'met' if ratio <= DEMO_FAST_GOAL_RATIO else 'NOT met'})"
