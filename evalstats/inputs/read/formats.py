@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from evalstats.core.memory import give_back_memory
 from evalstats.core.reading import MIB
 from evalstats.inputs.read.cells import SAMPLE_ROWS, cell_text, mostly_distinct
 from evalstats.inputs.read.header import HEADER_SEARCH_ROWS
@@ -204,6 +205,8 @@ def arrow_csv_grid(body: bytes, width: int, *, records: int | None = None) -> pd
         table = _arrow_parse(body, width, threads=threads, newlines_in_values=True)
     if table is None:
         return None
+    if threads:
+        give_back_memory()  # the parser's work buffers: kept by pyarrow's pool until given back
     dtype = pd.ArrowDtype(pa.string())
     return pd.DataFrame(
         {j: pd.Series(table.column(j), dtype=dtype) for j in range(width)}, columns=range(width)

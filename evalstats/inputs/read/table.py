@@ -14,6 +14,7 @@ import hashlib
 import math
 import os
 import re
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from evalstats.core.memory import give_back_memory
 from evalstats.core.options import check_option
 from evalstats.core.reading import ReadLimits
 from evalstats.core.scheme import TABLES, normalize_label, resolve_scheme
@@ -69,6 +71,9 @@ from evalstats.inputs.read.sheets import SheetRefusal, choose_sheet
 from evalstats.inputs.read.workbook import inspect_workbook
 
 FREE_TEXT_COLUMNS = frozenset({"comment", "note", "reason", "name"})
+GIVE_BACK_BYTES = 8 * 2**20
+"""Bytes of a file's text let go from which reading gives the freed memory back (each time
+costs a few milliseconds: not once per column of a 1,002-column file)."""
 
 
 def read_table(path, *, table: str, scheme=None, display: str | None = None) -> RawTable:
@@ -208,18 +213,23 @@ class _How:
     table: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Layout:
     """Where the data of a file are: the text grid below the header, the headers, the
-    header's 0-based row, and what else was learnt on the way."""
+    header's 0-based row, and what else was learnt on the way.  The grid is taken once
+    (:meth:`take_grid`): the layout then no longer holds the file's text."""
 
-    grid: pd.DataFrame
+    grid: pd.DataFrame | None
     headers: list[str]
     last: int  # 0-based row of the header (the lower row of a two-row header)
     numeric_pos: dict | None = None  # spreadsheets: numeric-cell masks by column position
     encoding: str | None = None
     sheet: str | None = None
     warnings: tuple = ()  # problem rows (dicts) learnt while reading: BOMs removed
+
+    def take_grid(self) -> pd.DataFrame:
+        grid, self.grid = self.grid, None
+        return grid
 
 
 @dataclass(frozen=True)
@@ -488,7 +498,7 @@ def _raw_table(source: _Source, layout: _Layout, lookup) -> RawTable:
     problems: list = [{**w, "file": file} for w in layout.warnings]
     got = _assemble(
         source.table,
-        layout.grid,
+        layout.take_grid(),
         layout.headers,
         lookup,
         first_data_row=last + 2,
@@ -564,7 +574,12 @@ def _assemble(
     filled_any = np.zeros(len(grid), bool)
     seen: set[str] = set()
     kinds = [lookup.get(normalize_label(head)) if head else None for head in headers]
-    cells = _all_cells(grid, width, kinds)
+    n = len(grid)
+    # taken, not popped: popping columns one by one is quadratic in the width (41 s of a
+    # 1,002-column file of 10,000 rows)
+    grid_columns = [grid[j] if j < width else None for j in range(len(kinds))]
+    del grid  # the columns hold the cells now, and let each go once normalised
+    cells = _all_cells(grid_columns, n, kinds)
     for j, head in enumerate(headers):
         letter = column_letter(j)
         code = kinds[j]
@@ -598,7 +613,7 @@ def _assemble(
             codes[label] = coded
         else:
             data[label] = values
-    row_numbers = np.arange(first_data_row, first_data_row + len(grid), dtype=np.int64)
+    row_numbers = np.arange(first_data_row, first_data_row + n, dtype=np.int64)
     numeric = {}
     if numeric_by_pos:
         pos = {letters[lab]: lab for lab in labels}
@@ -634,24 +649,41 @@ def _kept(values, keep: np.ndarray):
     return values.filter(pa.array(keep))
 
 
-def _all_cells(grid: pd.DataFrame, width: int, kinds: list) -> list:
-    """:func:`_cells` of every column of the grid (``kinds``: the column code of each header,
-    or None), the columns shared among the cores (pyarrow's kernels run
-    without the interpreter lock)."""
-    n = len(grid)
-    # taken, not popped: popping columns one by one is quadratic in the width (41 s of a
-    # 1,002-column file of 10,000 rows), and the list holds them all until the end anyway
-    columns = [grid[j] if j < width else None for j in range(len(kinds))]
+def _all_cells(columns: list, n: int, kinds: list) -> list:
+    """:func:`_cells` of every column of a grid of ``n`` rows (``kinds``: the column code of
+    each header, or None; a column None: past the grid's width), shared among the cores
+    (pyarrow's kernels run without the interpreter lock).
+
+    The list is consumed: each column's text is let go as soon as it is normalised, and the
+    memory freed given back (:func:`give_back_memory`) every :data:`GIVE_BACK_BYTES`, so
+    the file's text and its normalised cells are never all held at once."""
+    done: dict[int, tuple] = {}
+    freed = [0]  # bytes of text let go since memory was last given back
+    lock = threading.Lock()
+
+    def normalised(j: int):
+        if j not in done:  # (a column normalised before a thread failed to start is kept)
+            column, columns[j] = columns[j], None
+            done[j] = _cells(column, n, kind=kinds[j])
+            size = 0 if column is None else int(column.nbytes)
+            del column
+            with lock:
+                freed[0] += size
+                give_back = freed[0] >= GIVE_BACK_BYTES
+                if give_back:
+                    freed[0] = 0
+            if give_back:
+                give_back_memory()
+        return done[j]
+
     workers = min(len(columns), os.cpu_count() or 1, 4)
     if workers < 2 or n < 10_000 or sum(c is not None for c in columns) < 2:
-        return [_cells(c, n, kind=k) for c, k in zip(columns, kinds, strict=True)]
+        return [normalised(j) for j in range(len(kinds))]
     try:
         with ThreadPoolExecutor(workers) as pool:
-            return list(
-                pool.map(lambda ck: _cells(ck[0], n, kind=ck[1]), zip(columns, kinds, strict=True))
-            )
+            return list(pool.map(normalised, range(len(kinds))))
     except RuntimeError:  # no thread can be started (a bounded process): one at a time
-        return [_cells(c, n, kind=k) for c, k in zip(columns, kinds, strict=True)]
+        return [normalised(j) for j in range(len(kinds))]
 
 
 def _cells(column: pd.Series | None, n: int, *, kind: str | None):
