@@ -1025,3 +1025,27 @@ def test_cycle_codes_from_a_categorical_equal_those_of_its_text():
     assert a.cycles == b.cycles == ["2026A", "2026H1"]
     assert (a.cyc == b.cyc).all() and (a.cycle == b.cycle).all()
     assert b.cycle.dtype == object and isinstance(b.cycle[0], str)
+
+
+@pytest.mark.parametrize("cycle", ["2026H1", "2026A"])
+def test_validated_cycle_ids_are_distinct_so_quality_flags_trusts_them(demo, cycle):
+    # quality_flags does not hash a validated cycle's form ids again: validation counts one
+    # copy of an id typed twice (the demo plants some) and none of one in conflict
+    from evalstats.stats.quality.source import prepare_forms
+
+    v = demo[cycle]
+    assert len(v.duplicates) > 0
+    assert not v.forms["form_id"].duplicated().any()
+    tables = dict(
+        scheme=v.scheme,
+        forms_issued=v.forms_issued,
+        duplicates=v.duplicates,
+        voided=v.voided,
+        units=v.units,
+    )
+    pd.testing.assert_frame_equal(quality_flags(v), quality_flags(v.forms, **tables))
+    # the caller's word is taken: repeated ids are not looked for then
+    twice = v.forms.assign(form_id="X")
+    with pytest.raises(ValueError, match="repeats form id"):
+        prepare_forms(twice, v.scheme, None)
+    assert len(prepare_forms(twice, v.scheme, None, ids_distinct=True).form_id) == len(twice)

@@ -41,7 +41,6 @@ from evalstats.stats.design import compact_codes
 from evalstats.stats.quality.flags import flag_row
 from evalstats.stats.quality.source import (
     QualityData,
-    answered_range,
     combine_codes,
     group_members,
 )
@@ -193,7 +192,7 @@ def _duplicates(d: QualityData, resp, pos, members, raw) -> list[dict]:
         h2 = np.add.reduceat(_mix(key, 2), starts) if len(order) else np.zeros(0, np.uint64)
     # varied: two different answered levels (blank, -1, is no answer) among the forms; each
     # form's highest and lowest answered level made a dimension at a time (no copy of all)
-    low, top = answered_range(d.levels)
+    low, top = d.answered
     top = np.maximum.reduceat(top[order], starts) if len(order) else np.zeros(0)
     low = np.minimum.reduceat(low[order], starts) if len(order) else np.zeros(0)
     varied = (top >= 0) & (low < top)
