@@ -287,9 +287,9 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         order, new = _lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
         first = np.flatnonzero(new)
         pick = order[first]
+        count = np.diff(np.append(first, n)).astype(np.int64)
     else:
-        first = np.arange(n)
-        pick = order
+        pick, count = order, np.ones(n, np.int64)  # every form a pattern row of its own
     if len(pick) == n and n and pick[0] == 0 and bool((pick[1:] > pick[:-1]).all()):
         pick = slice(None)  # the forms in that order already: their columns as they are
     return Design(
@@ -301,7 +301,7 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         group=f.group[pick],
         cluster=rid[pick].astype(np.int64),
         levels=f.lv[pick],
-        count=np.diff(np.append(first, n)).astype(np.int64),
+        count=count,
         stratum=strat_of,
         repeated_within_unit=repeated,
         labels=cluster_labels,

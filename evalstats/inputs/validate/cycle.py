@@ -517,8 +517,9 @@ def _split_forms(
     build = functools.partial(build_forms, raw, r, scheme=scheme, cycle=cycle, unit_cats=units.cats)
     keep = ~r["err"] & ~r["dup_later"]
     excl_reason = dict(zip(exclusions["form_id"], exclusions["reason"], strict=True))
-    fid = pd.Series(r["fid"], dtype=object)
-    by_form = fid.isin(excl_reason.keys()).to_numpy()
+    by_form = np.zeros(len(r["fid"]), bool)
+    if excl_reason:  # (16M ids are not hashed to find none of no ids)
+        by_form = pd.Series(r["fid"], dtype=object).isin(excl_reason.keys()).to_numpy()
     by_row = np.zeros(len(by_form), bool)
     if wide is not None and excl_reason:  # a wide row voided whole by its row id
         by_row = ~by_form & pd.Series(wide.respondent, dtype=object).isin(excl_reason).to_numpy()
