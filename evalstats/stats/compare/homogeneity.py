@@ -223,11 +223,11 @@ def _design_table(design: Design, t, *, cycle, units, dim, scheme):
     unit_lut = np.isin(np.array([str(u) for u in design.units], object), units)
     G, L = t.shape
     size = design.n_clusters * G * L
-    if cyc_lut.all() and unit_lut.all():  # every answer's cycle and unit chosen
-        answered = int(np.bincount(code % len(valid), minlength=len(valid))[valid].sum())
-        if size <= 4 * answered + 1024:
-            cell, cluster, count = _respondent_cells(design, dim, valid, G)
-            return _checked(design, t, cell, cluster, count)
+    if cyc_lut.all() and unit_lut.all() and size <= 4 * len(code) + 1024:
+        # every answer's cycle and unit chosen, and fewer sums than about the answers: the
+        # sums (whole counts: summed or not, rao_scott's result is the same, tested)
+        cell, cluster, count = _respondent_cells(design, dim, valid, G)
+        return _checked(design, t, cell, cluster, count)
     pos = np.cumsum(valid) - 1  # a valid level's column
     keep = valid[code]
     if not cyc_lut.all():
