@@ -230,7 +230,8 @@ def prepare_forms(
         raise ValueError(f"forms repeats form id(s) within a cycle: {bad}")
     nl = len(scheme.level_codes)
     lv = np.stack(levels, axis=1).astype(np.int64)
-    pattern = combine_codes(*(np.where(lv[:, j] < 0, nl, lv[:, j]) for j in range(lv.shape[1])))
+    # blank last, in the columns' own small codes (not a fresh int64 copy of each dimension)
+    pattern = combine_codes(*(np.where(x < 0, nl, x) for x in levels))
     valid = np.array([v.valid for v in scheme.levels])
     first = lv[:, 0]
     straight = (lv == first[:, None]).all(axis=1) & (first >= 0) & valid[np.clip(first, 0, None)]
