@@ -299,7 +299,7 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         cyc=f.cyc[pick],
         unit=f.unit[pick],
         group=f.group[pick],
-        cluster=rid[pick].astype(np.int64),
+        cluster=rid[pick].astype(np.int64, copy=False),
         levels=f.lv[pick],
         count=count,
         stratum=strat_of,
@@ -346,7 +346,7 @@ def _respondent_ids(resp: pd.Series, cyc, group) -> tuple[np.ndarray, np.ndarray
     g_rank, ng = text_rank(np.asarray(group, np.int64))
     code = (c_rank * ng + g_rank) * max(len(text_uniq), 1) + label
     _, rid = compact_codes(code)
-    return rid.astype(np.int64), missing
+    return rid.astype(np.int64, copy=False), missing
 
 
 def _cluster_labels(forms: pd.DataFrame, rid, missing) -> np.ndarray:
