@@ -261,7 +261,12 @@ def _find_duplicates(
     dup_first_row = np.zeros(n, np.int64)
     if not ok_id.any():
         return in_conflict, dup_later, dup_first_row
-    counts = np.bincount(fcodes[ok_id], minlength=int(fcodes.max()) + 1)
+    ok = fcodes if ok_id.all() else fcodes[ok_id]
+    if bool((ok[1:] > ok[:-1]).all()):
+        # codes rising: every id once (distinct ids are coded in order of first appearance,
+        # and a wide file's form ids of distinct row ids are numbered): nothing to count
+        return in_conflict, dup_later, dup_first_row
+    counts = np.bincount(ok, minlength=int(fcodes.max()) + 1)
     multi = ok_id & (counts[np.maximum(fcodes, 0)] > 1)
     if not multi.any():
         return in_conflict, dup_later, dup_first_row
