@@ -792,10 +792,14 @@ def _cluster_sums(design: Design, lv):
         # whole numbers below 2**53: every sum is exact in any order, so each respondent's
         # forms per level are counted once per dimension (one bincount, not five) and
         # multiplied by the tables: the same sums to the bit
+        first = design.cluster * nl  # each respondent's first slot, made once
+        ones = bool((design.count == 1).all())  # then counted unweighted: the same floats
         for j in range(design.levels.shape[1]):
-            code = design.levels[:, j] % nl  # -1 (blank) is the last level, as table[-1]
-            per = np.bincount(design.cluster * nl + code, weights=count, minlength=size * nl)
-            per = per.reshape(size, nl)
+            code = design.levels[:, j]
+            if code.min(initial=0) < 0:
+                code = code % nl  # -1 (blank) is the last level, as table[-1]
+            per = np.bincount(first + code, weights=None if ones else count, minlength=size * nl)
+            per = per.astype(float, copy=False).reshape(size, nl)
             for total, table in zip(sums, tables, strict=True):
                 total += per @ table
     else:
