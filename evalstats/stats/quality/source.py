@@ -52,7 +52,7 @@ class QualityData:
     unit_cats: list
     unit: np.ndarray  # codes
     group: np.ndarray  # codes
-    levels: np.ndarray  # [n, D] level codes, -1 blank
+    levels: np.ndarray  # [n, D] level codes, -1 blank (the categoricals' codes: int8)
     pattern: np.ndarray  # int64 pattern id
     straight: np.ndarray  # bool
     form_id: np.ndarray  # str
@@ -229,7 +229,7 @@ def prepare_forms(
         bad = sorted(set(form_id[dup].tolist()))[:10]
         raise ValueError(f"forms repeats form id(s) within a cycle: {bad}")
     nl = len(scheme.level_codes)
-    lv = np.stack(levels, axis=1).astype(np.int64)
+    lv = np.stack(levels, axis=1)  # the columns' own codes (int8: a form's answers in 5 bytes)
     # blank last, in the columns' own small codes (not a fresh int64 copy of each dimension)
     pattern = combine_codes(*(np.where(x < 0, nl, x) for x in levels))
     valid = np.array([v.valid for v in scheme.levels])
@@ -262,7 +262,7 @@ def prepare_forms(
         forms=forms,
         scheme=scheme,
         cycle=cycle,
-        cyc=cyc.astype(np.int64),
+        cyc=cyc.astype(np.int64, copy=False),
         cycles=[str(c) for c in cycles],
         unit_cats=[str(c) for c in unit_cats],
         unit=unit.astype(np.int64),
@@ -271,7 +271,7 @@ def prepare_forms(
         pattern=pattern,
         straight=straight,
         form_id=form_id,
-        coll=coll.astype(np.int64),
+        coll=coll.astype(np.int64, copy=False),
         collectors=collectors,
         time=time,
         names=names,
