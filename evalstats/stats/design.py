@@ -104,9 +104,10 @@ class Design:
     One row ``p`` per distinct answer pattern of a respondent for a unit: ``cyc[p]``,
     ``unit[p]`` (positions in ``cycles`` / ``units``), ``group[p]`` (scheme group order),
     ``cluster[p]`` (the respondent), ``levels[p, d]`` (scheme level order, blank = number of
-    levels, as a tally) and ``count[p]`` (forms).  ``stratum[c]`` is the stratum of cluster
-    ``c`` (``cycle × group`` for respondents; ``cycle × unit × group`` when every form is its
-    own cluster, :func:`forms_design`).
+    levels, as a tally; the forms' own small integer codes, int8 from a validated cycle) and
+    ``count[p]`` (forms).  ``stratum[c]`` is the stratum of cluster ``c`` (``cycle × group``
+    for respondents; ``cycle × unit × group`` when every form is its own cluster,
+    :func:`forms_design`).
 
     Attributes
     ----------
@@ -171,7 +172,7 @@ def _codes(frame: pd.DataFrame, scheme: Scheme) -> _Codes:
         cyc,
         np.asarray(unit, np.int64),
         np.asarray(group, np.int64),
-        lv.astype(np.int64).reshape(n, len(levels)),
+        lv.reshape(n, len(levels)),  # the categoricals' own codes (int8), blank last
     )
 
 
