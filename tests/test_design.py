@@ -1128,3 +1128,16 @@ def test_respondent_design_of_forms_in_respondent_order_keeps_their_order():
     shuffled = respondent_design(forms.sample(frac=1, random_state=2), scheme=S)
     for name in ("cyc", "unit", "group", "cluster", "levels", "count", "stratum"):
         assert np.array_equal(getattr(design, name), getattr(shuffled, name)), name
+
+
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=40), st.booleans())
+@settings(max_examples=100, deadline=None)
+def test_first_forms_are_np_unique_first_indices(labels, runs):
+    # each cluster's first form: from the runs' starts when every cluster is one run (a wide
+    # file's respondents), else by np.unique; the same positions either way
+    from evalstats.stats.design import _first_forms
+
+    rid = np.unique(np.array(labels), return_inverse=True)[1].ravel()  # clusters 0 ..
+    if runs:
+        rid = np.sort(rid)[::-1].copy()  # one run each, in another order than the labels
+    assert _first_forms(rid).tolist() == np.unique(rid, return_index=True)[1].tolist()

@@ -350,13 +350,33 @@ def _respondent_ids(resp: pd.Series, cyc, group) -> tuple[np.ndarray, np.ndarray
     return rid.astype(np.int64, copy=False), missing
 
 
+def _first_forms(rid: np.ndarray) -> np.ndarray:
+    """Each cluster's first form (``rid``: clusters ``0 ..``, every one with a form), as
+    ``np.unique(rid, return_index=True)[1]``: when every cluster's forms are one run of
+    neighbours (a wide file's respondents) the runs' starts, without sorting the forms.
+
+    Examples
+    --------
+    >>> _first_forms(np.array([1, 1, 0, 2, 2])).tolist(), _first_forms(np.array([1, 0, 1])).tolist()
+    ([2, 0, 3], [1, 0])
+    """
+    if len(rid) == 0:
+        return np.zeros(0, np.intp)
+    starts = np.flatnonzero(np.diff(rid, prepend=rid[0] - 1))
+    if len(starts) == int(rid.max()) + 1:  # as many runs as clusters: one run each
+        first = np.empty(len(starts), np.intp)
+        first[rid[starts]] = starts
+        return first
+    return np.unique(rid, return_index=True)[1]
+
+
 def _cluster_labels(forms: pd.DataFrame, rid, missing) -> np.ndarray:
     """Each cluster's respondent label for linking cycles (None: not a person's id).
 
     A form without a respondent, and a wide file's row id (form id ``<row id>/<unit>``: it
     names a row, not a person), are never linked; checked on one form per cluster.
     """
-    _, first = np.unique(rid, return_index=True)
+    first = _first_forms(rid)
     sub = forms.iloc[first]
     resp = sub[RESPONDENT_COLUMN].astype(object)
     linkable = ~missing[first]
