@@ -273,6 +273,9 @@ class WideMap:
         """Row numbers of the long table (and others) as the user sees them in the file."""
         v = np.asarray(rows, dtype=np.int64)
         syn = v >= SYNTHETIC_ROW_BASE
+        if syn.all():  # every row a long row (a wide file's forms): looked up, nothing kept
+            v = v - SYNTHETIC_ROW_BASE
+            return self.rows[v]
         out = v.copy()
         out[syn] = self.rows[v[syn] - SYNTHETIC_ROW_BASE]
         return out
