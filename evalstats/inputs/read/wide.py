@@ -571,21 +571,24 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
     flat = np.flatnonzero(filled.ravel())  # the long rows: (row, unit) cells, in row order
     del filled
     ii, jj = np.divmod(flat, max(nu, 1))
+    grid = np.empty((max(nu, 1), n), dtype=np.int32)  # one grid and its transpose for all
+    by_row = np.empty((n, max(nu, 1)), dtype=np.int32)  # the contents (not made afresh each)
 
     def gather(content) -> ColumnCodes:
         """The long rows' cells of ``content`` as codes (blank where the unit has no such
         column), into the distinct values of all its wide columns: each unit's column coded
         into a unit × row grid (a unit's row contiguous), whose filled (row, unit) cells are
         then taken in order."""
-        grid = np.full((max(nu, 1), n), -1, dtype=np.int32)
+        grid.fill(-1)
         seen: dict[str, int] = {}
         for j, u in enumerate(units):
             label = cols.pairs.get((u, content))
             if label is not None:
                 c = coded[label]
                 lut = np.array([seen.setdefault(v, len(seen)) for v in c.uniques] + [-1], np.int32)
-                grid[j] = lut[c.codes]
-        return ColumnCodes(grid.T.ravel()[flat], np.array(list(seen), dtype=object))
+                np.take(lut, c.codes, out=grid[j])
+        np.copyto(by_row, grid.T)
+        return ColumnCodes(by_row.ravel()[flat], np.array(list(seen), dtype=object))
 
     unit_codes = ColumnCodes(jj.astype(np.int32), np.asarray(units, dtype=object))
     rid = row_ids[ii]
