@@ -711,10 +711,13 @@ def _take(coded: ColumnCodes, rows: np.ndarray) -> ColumnCodes:
 def _form_ids(rid: np.ndarray, ii: np.ndarray, units: ColumnCodes) -> ColumnCodes:
     """Form ids ``<row id>/<unit>`` (blank where the row id is), as codes: one per form when
     the row ids are distinct, else equal codes for equal ids."""
-    first = np.flatnonzero(np.diff(ii, prepend=-1))  # each row's first form
+    new_row = np.diff(ii, prepend=-1) != 0
+    first = np.flatnonzero(new_row)  # each row's first form
     # joined in Arrow from each row's and each unit's text taken (not 16M objects converted)
     text = pa.array(rid[first], type=pa.string(), from_pandas=True)
-    text = text.take(pa.array(np.cumsum(np.diff(ii, prepend=-1) != 0) - 1))
+    row_of = np.cumsum(new_row)
+    row_of -= 1  # each form's row among the rows with a form
+    text = text.take(pa.array(row_of))
     unit = pa.array(units.uniques, type=pa.string()).take(pa.array(units.codes))
     joined_arrow = pc.binary_join_element_wise(text, unit, "/")
     joined = joined_arrow.to_numpy(zero_copy_only=False).astype(object, copy=False)
