@@ -49,11 +49,15 @@ from evalstats.stats.quality.wording import group_text, ids_text, ids_text_en, u
 
 def _mix(x: np.ndarray, seed: int) -> np.ndarray:
     """splitmix64 of ``x`` (uint64) with ``seed``: a well-spread 64-bit hash."""
-    with np.errstate(over="ignore"):
-        z = x.astype(np.uint64) + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
+    with np.errstate(over="ignore"):  # in place: one fresh array and one shifted copy
+        z = x.astype(np.uint64)
+        z += np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+        return z
 
 
 def _respondents(d: QualityData):
@@ -65,12 +69,14 @@ def _respondents(d: QualityData):
     has = ~pd.isna(raw)
     if not has.any():
         return None
-    code, _ = pd.factorize(raw[has])
-    key = np.full(len(raw), -1, np.int64)
-    key[has] = combine_codes(d.cyc[has], code.astype(np.int64))
-    _, inverse = compact_codes(key[has])
+    every = bool(has.all())  # (a wide file's forms: no mask copies of 16M)
+    code, _ = pd.factorize(raw if every else raw[has])
+    key = combine_codes(d.cyc if every else d.cyc[has], code.astype(np.int64, copy=False))
+    _, inverse = compact_codes(key)
     if np.bincount(inverse).max() < 2:
         return None
+    if every:
+        return inverse.astype(np.int64, copy=False), raw
     resp = np.full(len(raw), -1, np.int64)
     resp[has] = inverse
     return resp, raw
