@@ -1029,13 +1029,16 @@ def test_cycle_codes_from_a_categorical_equal_those_of_its_text():
 
 @pytest.mark.parametrize("cycle", ["2026H1", "2026A"])
 def test_validated_cycle_ids_are_distinct_so_quality_flags_trusts_them(demo, cycle):
-    # quality_flags does not hash a validated cycle's form ids again: validation counts one
-    # copy of an id typed twice (the demo plants some) and none of one in conflict
+    # quality_flags does not check a validated cycle's form ids again: validation leaves no
+    # blank id, keeps them text, counts one copy of an id typed twice (the demo plants some)
+    # and none of one in conflict
     from evalstats.stats.quality.source import prepare_forms
 
     v = demo[cycle]
     assert len(v.duplicates) > 0
-    assert not v.forms["form_id"].duplicated().any()
+    ids = v.forms["form_id"]
+    assert not ids.duplicated().any() and ids.notna().all()
+    assert pd.api.types.infer_dtype(ids, skipna=False) == "string"
     tables = dict(
         scheme=v.scheme,
         forms_issued=v.forms_issued,
@@ -1048,4 +1051,4 @@ def test_validated_cycle_ids_are_distinct_so_quality_flags_trusts_them(demo, cyc
     twice = v.forms.assign(form_id="X")
     with pytest.raises(ValueError, match="repeats form id"):
         prepare_forms(twice, v.scheme, None)
-    assert len(prepare_forms(twice, v.scheme, None, ids_distinct=True).form_id) == len(twice)
+    assert len(prepare_forms(twice, v.scheme, None, validated=True).form_id) == len(twice)

@@ -218,7 +218,7 @@ def quality_flags(
             respondent_min_units=respondent_min_units,
             max_blank=max_blank,
         )
-    d = prepare_forms(forms, scheme, units, ids_distinct=isinstance(validated, ValidatedCycle))
+    d = prepare_forms(forms, scheme, units, validated=isinstance(validated, ValidatedCycle))
     rows = [
         *typed_twice(d, duplicates, voided),
         *near_duplicate(d, near_window, comment_min_chars),
