@@ -5,6 +5,7 @@ exactly today's numbers."""
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -1081,11 +1082,14 @@ def test_rao_scott_from_respondent_sums_equals_it_from_every_answer():
     # the bit as from every answer (whole counts), for the town and for a subset of units
     from evalstats.stats.compare.homogeneity import rao_scott
 
-    forms = severe_raters(n_units=5, seed=4)
-    design, counts = respondent_design(forms, scheme=S), tally(forms, S)
-    valid = np.array([lv.valid for lv in S.levels] + [False])
-    pos = np.cumsum(valid) - 1
-    for units in (list("ABCDE"), ["B", "D"]):
+    one = severe_raters(n_units=5, seed=4)
+    # and with some respondents' forms typed twice: pattern rows of two forms (weights)
+    twice = pd.concat([one, one.iloc[:9].assign(form_id=lambda f: f["form_id"] + "b")])
+    for forms, units in itertools.product((one, twice), (list("ABCDE"), ["B", "D"])):
+        design, counts = respondent_design(forms, scheme=S), tally(forms, S)
+        assert (design.count.max() > 1) == (forms is twice)
+        valid = np.array([lv.valid for lv in S.levels] + [False])
+        pos = np.cumsum(valid) - 1
         sub = counts.assign(count=counts["count"].where(counts["unit"].isin(units), 0))
         for j, d in enumerate(DIMS):
             got = group_homogeneity(sub, dimension=d, scheme=S, design=design)
@@ -1124,3 +1128,16 @@ def test_respondent_design_of_forms_in_respondent_order_keeps_their_order():
     shuffled = respondent_design(forms.sample(frac=1, random_state=2), scheme=S)
     for name in ("cyc", "unit", "group", "cluster", "levels", "count", "stratum"):
         assert np.array_equal(getattr(design, name), getattr(shuffled, name)), name
+
+
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=40), st.booleans())
+@settings(max_examples=100, deadline=None)
+def test_first_forms_are_np_unique_first_indices(labels, runs):
+    # each cluster's first form: from the runs' starts when every cluster is one run (a wide
+    # file's respondents), else by np.unique; the same positions either way
+    from evalstats.stats.design import _first_forms
+
+    rid = np.unique(np.array(labels), return_inverse=True)[1].ravel()  # clusters 0 ..
+    if runs:
+        rid = np.sort(rid)[::-1].copy()  # one run each, in another order than the labels
+    assert _first_forms(rid).tolist() == np.unique(rid, return_index=True)[1].tolist()

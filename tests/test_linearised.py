@@ -282,3 +282,28 @@ def test_influence_from_cell_level_terms_equals_every_answers(near, monkeypatch)
     monkeypatch.setattr(linearised, "_one_form_each", lambda count: False)
     slow = RespondentNormal(cells, design, S, 100)
     assert np.array_equal(fast.cov, slow.cov) and np.array_equal(fast.composite, slow.composite)
+
+
+def test_design_cell_index_finds_each_rows_cell_and_none_for_cells_not_ranked():
+    # each design row's cell looked up in a table of the cells' keys: the cell whose cycle,
+    # unit and group are the row's, -1 for a unit or group the cells do not hold
+    forms = raters({"public": 6, "deputy": 4}, seed=5)
+    design = respondent_design(forms, scheme=S)
+    ranked = forms[forms["unit"].isin(["B", "C", "E"]) & (forms["group"] != "deputy")]
+    ranked = ranked.assign(unit=ranked["unit"].cat.remove_unused_categories())  # 3 units
+    for cells in (prepare_cells(pattern_counts(forms, S), S),
+                  prepare_cells(pattern_counts(ranked, S), S)):  # fmt: skip
+        got = design_cell_index(cells, design)
+        unit = np.asarray(design.units, object)[design.unit]
+        group = np.asarray(S.group_codes, object)[design.group]
+        cell_unit = np.asarray(cells.units, object)[cells.row_unit[cells.cell_row]]
+        cell_group = np.asarray(S.group_codes, object)[cells.cell_group]
+        want = [
+            next(
+                (c for c in range(len(cell_unit)) if (cell_unit[c], cell_group[c]) == (u, g)),
+                -1,
+            )
+            for u, g in zip(unit, group, strict=True)
+        ]
+        assert got.tolist() == want
+        assert (got >= 0).any() and (got < 0).any() == (len(cells.units) == 3)

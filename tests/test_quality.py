@@ -1073,3 +1073,30 @@ def test_burst_windows_when_key_and_time_do_not_fit_one_int64():
         for k, v in zip(key, t, strict=True)
     ]
     assert ends.tolist() == brute
+
+
+@pytest.mark.parametrize("cycle", ["2026H1", "2026A"])
+def test_validated_cycle_ids_are_distinct_so_quality_flags_trusts_them(demo, cycle):
+    # quality_flags does not check a validated cycle's form ids again: validation leaves no
+    # blank id, keeps them text, counts one copy of an id typed twice (the demo plants some)
+    # and none of one in conflict
+    from evalstats.stats.quality.source import prepare_forms
+
+    v = demo[cycle]
+    assert len(v.duplicates) > 0
+    ids = v.forms["form_id"]
+    assert not ids.duplicated().any() and ids.notna().all()
+    assert pd.api.types.infer_dtype(ids, skipna=False) == "string"
+    tables = dict(
+        scheme=v.scheme,
+        forms_issued=v.forms_issued,
+        duplicates=v.duplicates,
+        voided=v.voided,
+        units=v.units,
+    )
+    pd.testing.assert_frame_equal(quality_flags(v), quality_flags(v.forms, **tables))
+    # the caller's word is taken: repeated ids are not looked for then
+    twice = v.forms.assign(form_id="X")
+    with pytest.raises(ValueError, match="repeats form id"):
+        prepare_forms(twice, v.scheme, None)
+    assert len(prepare_forms(twice, v.scheme, None, validated=True).form_id) == len(twice)

@@ -104,9 +104,10 @@ class Design:
     One row ``p`` per distinct answer pattern of a respondent for a unit: ``cyc[p]``,
     ``unit[p]`` (positions in ``cycles`` / ``units``), ``group[p]`` (scheme group order),
     ``cluster[p]`` (the respondent), ``levels[p, d]`` (scheme level order, blank = number of
-    levels, as a tally) and ``count[p]`` (forms).  ``stratum[c]`` is the stratum of cluster
-    ``c`` (``cycle × group`` for respondents; ``cycle × unit × group`` when every form is its
-    own cluster, :func:`forms_design`).
+    levels, as a tally; the forms' own small integer codes, int8 from a validated cycle) and
+    ``count[p]`` (forms).  ``stratum[c]`` is the stratum of cluster ``c`` (``cycle × group``
+    for respondents; ``cycle × unit × group`` when every form is its own cluster,
+    :func:`forms_design`).
 
     Attributes
     ----------
@@ -171,7 +172,7 @@ def _codes(frame: pd.DataFrame, scheme: Scheme) -> _Codes:
         cyc,
         np.asarray(unit, np.int64),
         np.asarray(group, np.int64),
-        lv.astype(np.int64).reshape(n, len(levels)),
+        lv.reshape(n, len(levels)),  # the categoricals' own codes (int8), blank last
     )
 
 
@@ -287,9 +288,9 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         order, new = _lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
         first = np.flatnonzero(new)
         pick = order[first]
+        count = np.diff(np.append(first, n)).astype(np.int64)
     else:
-        first = np.arange(n)
-        pick = order
+        pick, count = order, np.ones(n, np.int64)  # every form a pattern row of its own
     if len(pick) == n and n and pick[0] == 0 and bool((pick[1:] > pick[:-1]).all()):
         pick = slice(None)  # the forms in that order already: their columns as they are
     return Design(
@@ -299,9 +300,9 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         cyc=f.cyc[pick],
         unit=f.unit[pick],
         group=f.group[pick],
-        cluster=rid[pick].astype(np.int64),
+        cluster=rid[pick].astype(np.int64, copy=False),
         levels=f.lv[pick],
-        count=np.diff(np.append(first, n)).astype(np.int64),
+        count=count,
         stratum=strat_of,
         repeated_within_unit=repeated,
         labels=cluster_labels,
@@ -346,7 +347,27 @@ def _respondent_ids(resp: pd.Series, cyc, group) -> tuple[np.ndarray, np.ndarray
     g_rank, ng = text_rank(np.asarray(group, np.int64))
     code = (c_rank * ng + g_rank) * max(len(text_uniq), 1) + label
     _, rid = compact_codes(code)
-    return rid.astype(np.int64), missing
+    return rid.astype(np.int64, copy=False), missing
+
+
+def _first_forms(rid: np.ndarray) -> np.ndarray:
+    """Each cluster's first form (``rid``: clusters ``0 ..``, every one with a form), as
+    ``np.unique(rid, return_index=True)[1]``: when every cluster's forms are one run of
+    neighbours (a wide file's respondents) the runs' starts, without sorting the forms.
+
+    Examples
+    --------
+    >>> _first_forms(np.array([1, 1, 0, 2, 2])).tolist(), _first_forms(np.array([1, 0, 1])).tolist()
+    ([2, 0, 3], [1, 0])
+    """
+    if len(rid) == 0:
+        return np.zeros(0, np.intp)
+    starts = np.flatnonzero(np.diff(rid, prepend=rid[0] - 1))
+    if len(starts) == int(rid.max()) + 1:  # as many runs as clusters: one run each
+        first = np.empty(len(starts), np.intp)
+        first[rid[starts]] = starts
+        return first
+    return np.unique(rid, return_index=True)[1]
 
 
 def _cluster_labels(forms: pd.DataFrame, rid, missing) -> np.ndarray:
@@ -355,7 +376,7 @@ def _cluster_labels(forms: pd.DataFrame, rid, missing) -> np.ndarray:
     A form without a respondent, and a wide file's row id (form id ``<row id>/<unit>``: it
     names a row, not a person), are never linked; checked on one form per cluster.
     """
-    _, first = np.unique(rid, return_index=True)
+    first = _first_forms(rid)
     sub = forms.iloc[first]
     resp = sub[RESPONDENT_COLUMN].astype(object)
     linkable = ~missing[first]
@@ -792,10 +813,14 @@ def _cluster_sums(design: Design, lv):
         # whole numbers below 2**53: every sum is exact in any order, so each respondent's
         # forms per level are counted once per dimension (one bincount, not five) and
         # multiplied by the tables: the same sums to the bit
+        first = design.cluster * nl  # each respondent's first slot, made once
+        ones = bool((design.count == 1).all())  # then counted unweighted: the same floats
         for j in range(design.levels.shape[1]):
-            code = design.levels[:, j] % nl  # -1 (blank) is the last level, as table[-1]
-            per = np.bincount(design.cluster * nl + code, weights=count, minlength=size * nl)
-            per = per.reshape(size, nl)
+            code = design.levels[:, j]
+            if code.min(initial=0) < 0:
+                code = code % nl  # -1 (blank) is the last level, as table[-1]
+            per = np.bincount(first + code, weights=None if ones else count, minlength=size * nl)
+            per = per.astype(float, copy=False).reshape(size, nl)
             for total, table in zip(sums, tables, strict=True):
                 total += per @ table
     else:

@@ -39,6 +39,13 @@ THREADS_FROM = 8 * MIB
 """Files from this size on are parsed and checked on several cores (threads); smaller ones
 in the calling thread (a thread reserves address space: bounded processes have little)."""
 
+PARSE_BLOCK = 8 * MIB
+"""The bytes pyarrow parses as one block of a CSV file (its default is 1 MiB).  A wide file of
+1,002 columns parses a quarter faster in CPU time in 8 MiB blocks (3.5 s for 695 MiB, against
+4.8–5.5 s), and each of its columns comes in 87 chunks instead of 695, which every later
+column operation walks; a record longer than a block is refused by pyarrow, so a larger block
+only lets more files through."""
+
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PDF_MAGIC = b"%PDF"
@@ -221,7 +228,9 @@ def _arrow_parse(body: bytes, width: int, *, threads: bool, newlines_in_values: 
     try:
         return pcsv.read_csv(
             pa.py_buffer(body),
-            read_options=pcsv.ReadOptions(column_names=names, use_threads=threads),
+            read_options=pcsv.ReadOptions(
+                column_names=names, use_threads=threads, block_size=PARSE_BLOCK
+            ),
             parse_options=pcsv.ParseOptions(
                 newlines_in_values=newlines_in_values, ignore_empty_lines=False
             ),
@@ -477,6 +486,7 @@ __all__ = [
     "CSV_EXTENSIONS",
     "INPUT_EXTENSIONS",
     "PARQUET_EXTENSIONS",
+    "PARSE_BLOCK",
     "SPREADSHEET_EXTENSIONS",
     "THREADS_FROM",
     "arrow_csv_grid",

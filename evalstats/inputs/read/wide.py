@@ -273,6 +273,9 @@ class WideMap:
         """Row numbers of the long table (and others) as the user sees them in the file."""
         v = np.asarray(rows, dtype=np.int64)
         syn = v >= SYNTHETIC_ROW_BASE
+        if syn.all():  # every row a long row (a wide file's forms): looked up, nothing kept
+            v = v - SYNTHETIC_ROW_BASE
+            return self.rows[v]
         out = v.copy()
         out[syn] = self.rows[v[syn] - SYNTHETIC_ROW_BASE]
         return out
@@ -568,21 +571,24 @@ def _long_table(raw: RawTable, scheme: Scheme, cols: _Columns, problems: list):
     flat = np.flatnonzero(filled.ravel())  # the long rows: (row, unit) cells, in row order
     del filled
     ii, jj = np.divmod(flat, max(nu, 1))
+    grid = np.empty((max(nu, 1), n), dtype=np.int32)  # one grid and its transpose for all
+    by_row = np.empty((n, max(nu, 1)), dtype=np.int32)  # the contents (not made afresh each)
 
     def gather(content) -> ColumnCodes:
         """The long rows' cells of ``content`` as codes (blank where the unit has no such
         column), into the distinct values of all its wide columns: each unit's column coded
         into a unit × row grid (a unit's row contiguous), whose filled (row, unit) cells are
         then taken in order."""
-        grid = np.full((max(nu, 1), n), -1, dtype=np.int32)
+        grid.fill(-1)
         seen: dict[str, int] = {}
         for j, u in enumerate(units):
             label = cols.pairs.get((u, content))
             if label is not None:
                 c = coded[label]
                 lut = np.array([seen.setdefault(v, len(seen)) for v in c.uniques] + [-1], np.int32)
-                grid[j] = lut[c.codes]
-        return ColumnCodes(grid.T.ravel()[flat], np.array(list(seen), dtype=object))
+                np.take(lut, c.codes, out=grid[j])
+        np.copyto(by_row, grid.T)
+        return ColumnCodes(by_row.ravel()[flat], np.array(list(seen), dtype=object))
 
     unit_codes = ColumnCodes(jj.astype(np.int32), np.asarray(units, dtype=object))
     rid = row_ids[ii]
@@ -705,10 +711,13 @@ def _take(coded: ColumnCodes, rows: np.ndarray) -> ColumnCodes:
 def _form_ids(rid: np.ndarray, ii: np.ndarray, units: ColumnCodes) -> ColumnCodes:
     """Form ids ``<row id>/<unit>`` (blank where the row id is), as codes: one per form when
     the row ids are distinct, else equal codes for equal ids."""
-    first = np.flatnonzero(np.diff(ii, prepend=-1))  # each row's first form
+    new_row = np.diff(ii, prepend=-1) != 0
+    first = np.flatnonzero(new_row)  # each row's first form
     # joined in Arrow from each row's and each unit's text taken (not 16M objects converted)
     text = pa.array(rid[first], type=pa.string(), from_pandas=True)
-    text = text.take(pa.array(np.cumsum(np.diff(ii, prepend=-1) != 0) - 1))
+    row_of = np.cumsum(new_row)
+    row_of -= 1  # each form's row among the rows with a form
+    text = text.take(pa.array(row_of))
     unit = pa.array(units.uniques, type=pa.string()).take(pa.array(units.codes))
     joined_arrow = pc.binary_join_element_wise(text, unit, "/")
     joined = joined_arrow.to_numpy(zero_copy_only=False).astype(object, copy=False)

@@ -517,8 +517,9 @@ def _split_forms(
     build = functools.partial(build_forms, raw, r, scheme=scheme, cycle=cycle, unit_cats=units.cats)
     keep = ~r["err"] & ~r["dup_later"]
     excl_reason = dict(zip(exclusions["form_id"], exclusions["reason"], strict=True))
-    fid = pd.Series(r["fid"], dtype=object)
-    by_form = fid.isin(excl_reason.keys()).to_numpy()
+    by_form = np.zeros(len(r["fid"]), bool)
+    if excl_reason:  # (16M ids are not hashed to find none of no ids)
+        by_form = pd.Series(r["fid"], dtype=object).isin(excl_reason.keys()).to_numpy()
     by_row = np.zeros(len(by_form), bool)
     if wide is not None and excl_reason:  # a wide row voided whole by its row id
         by_row = ~by_form & pd.Series(wide.respondent, dtype=object).isin(excl_reason).to_numpy()
@@ -612,10 +613,28 @@ def _unit_counts(*units: pd.Series) -> dict:
     codes = np.concatenate([s.cat.codes.to_numpy() for s in units])
     codes = codes[codes >= 0]
     counts = np.bincount(codes, minlength=len(cats))
-    seen, first = np.unique(codes, return_index=True)
-    order = seen[np.argsort(first, kind="stable")]
+    order = _first_seen(codes, int((counts > 0).sum()))
     ranked = pd.Series(counts[order], index=cats[order]).sort_values(ascending=False, kind="stable")
     return {k: int(v) for k, v in ranked.items()}
+
+
+def _first_seen(codes: np.ndarray, distinct: int) -> np.ndarray:
+    """The ``distinct`` values of ``codes`` in order of first appearance, as
+    ``np.unique(codes, return_index=True)`` ordered by index, from the fewest leading codes
+    that hold them all (a doubling prefix: not a sort of 16M codes).
+
+    Examples
+    --------
+    >>> _first_seen(np.array([3, 1, 3, 0, 1]), 3).tolist()
+    [3, 1, 0]
+    """
+    step = 1 << 16
+    while True:
+        head = codes[:step]
+        seen, first = np.unique(head, return_index=True)
+        if len(seen) >= distinct or step >= len(codes):
+            return seen[np.argsort(first, kind="stable")]
+        step *= 4
 
 
 def _check_returned(raw, issued, info, counted: _Counted, col):

@@ -187,8 +187,9 @@ def _map_comment_kinds(raw: RawTable, scheme: Scheme, found: dict, col: ProblemC
 
 
 def _map_levels(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollector):
-    """Answers → level positions per dimension (-1: blank or unknown), the keys that tell
-    copies apart (unknown text keeps its identity) and the rows with an unknown level."""
+    """Answers → level positions per dimension (-1: blank or unknown), what tells copies
+    apart (per dimension the positions and the codes of the text typed: :func:`_answer_keys`)
+    and the rows with an unknown level."""
     n = raw.n_rows
     err = np.zeros(n, bool)
     levels = {}
@@ -202,15 +203,30 @@ def _map_levels(raw: RawTable, scheme: Scheme, found: dict, col: ProblemCollecto
     for d in scheme.dimension_codes:
         if d not in found:
             levels[d] = np.full(n, -1, dtype=np.int32)
-            keys[d] = levels[d]
+            keys[d] = (levels[d], levels[d])
             continue
         pos, lfc = column_positions(raw, found[d], level_lookup, scheme.level_codes)
         unknown = (pos < 0) & (lfc >= 0)
         col.cells(raw, found[d], unknown, severity="error", reason=lv_reason, code="unknown_level")
         err |= unknown
         levels[d] = pos
-        keys[d] = np.where(pos >= 0, pos, -2 - lfc)  # unknown text keeps its identity
+        keys[d] = (pos, lfc)
     return levels, keys, err
+
+
+def _answer_keys(answers: dict, rows: np.ndarray) -> pd.DataFrame:
+    """The answers of ``rows`` that tell copies of a form apart, one column each: an array,
+    or per dimension (level positions, codes of the text typed), the position where the
+    level is known and ``-2 - code`` where not (unknown text keeps its identity; a blank is
+    -1).  Made for the rows whose id repeats only, not for every form."""
+    cols = {}
+    for k, v in answers.items():
+        if isinstance(v, tuple):
+            pos, codes = v[0][rows], v[1][rows]
+            cols[k] = np.where(pos >= 0, pos, -2 - codes)
+        else:
+            cols[k] = np.asarray(v)[rows]
+    return pd.DataFrame(cols)
 
 
 def _parse_submitted(raw: RawTable, found: dict, col: ProblemCollector):
@@ -233,8 +249,8 @@ def _parse_submitted(raw: RawTable, found: dict, col: ProblemCollector):
 def _find_duplicates(
     raw: RawTable, found: dict, col: ProblemCollector, *, fid, fcodes, ok_id, answers
 ):
-    """The same id twice: same answers (``answers``: unit, group and level keys per row, a
-    dict of arrays) → counted once; different answers → an error, and no copy is counted.
+    """The same id twice: same answers (``answers``: unit, group and level keys per row,
+    :func:`_answer_keys`) → counted once; different answers → an error, and no copy is counted.
     ``fcodes``: the ids' codes (equal ids, equal codes).
 
     Returns (rows in conflict, later copies of a form typed twice, row of each one's first copy).
@@ -245,13 +261,17 @@ def _find_duplicates(
     dup_first_row = np.zeros(n, np.int64)
     if not ok_id.any():
         return in_conflict, dup_later, dup_first_row
-    counts = np.bincount(fcodes[ok_id], minlength=int(fcodes.max()) + 1)
+    ok = fcodes if ok_id.all() else fcodes[ok_id]
+    if bool((ok[1:] > ok[:-1]).all()):
+        # codes rising: every id once (distinct ids are coded in order of first appearance,
+        # and a wide file's form ids of distinct row ids are numbered): nothing to count
+        return in_conflict, dup_later, dup_first_row
+    counts = np.bincount(ok, minlength=int(fcodes.max()) + 1)
     multi = ok_id & (counts[np.maximum(fcodes, 0)] > 1)
     if not multi.any():
         return in_conflict, dup_later, dup_first_row
     idx = np.flatnonzero(multi)
-    rows = pd.DataFrame({k: np.asarray(v)[idx] for k, v in answers.items()})
-    h = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    h = pd.util.hash_pandas_object(_answer_keys(answers, idx), index=False).to_numpy()
     repeat, first_row, first_idx, codes, _ = first_row_of(fid, multi, raw.row_numbers)
     first_hash = h[np.searchsorted(idx, first_idx[codes])]
     same = h == first_hash
@@ -290,8 +310,10 @@ def build_forms(raw: RawTable, r: dict, positions, *, scheme: Scheme, cycle: str
     dims = scheme.dimension_codes
     positions = np.asarray(positions)
     n = len(positions)
-    if n == raw.n_rows and bool((positions == np.arange(n)).all()):
-        positions = slice(None)  # every row, in order: the columns as they are, not copied
+    ends = n == 0 or (positions[0] == 0 and positions[-1] == n - 1)
+    if n == raw.n_rows and ends and bool((positions[1:] > positions[:-1]).all()):
+        # every row, in order (n rising positions from 0 to n - 1): the columns as they are
+        positions = slice(None)
     source_file = np.empty(n, dtype=object)
     source_file[:] = raw.file  # np.full makes an object array of a str 50 times slower
     data = {

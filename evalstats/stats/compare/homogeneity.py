@@ -219,24 +219,57 @@ def _design_table(design: Design, t, *, cycle, units, dim, scheme):
     """:func:`rao_scott` of the groups × valid levels table ``t`` from the design's answers."""
     valid, _sat, _pts = scheme_vectors(scheme)
     code = design.levels[:, dim]
-    pos = np.cumsum(valid) - 1  # a valid level's column
-    keep = valid[code]
     cyc_lut = np.array([str(c) for c in design.cycles], object) == str(cycle)
     unit_lut = np.isin(np.array([str(u) for u in design.units], object), units)
-    if not cyc_lut.all():  # (every answer's cycle or unit chosen: nothing to look up)
+    G, L = t.shape
+    size = design.n_clusters * G * L
+    if cyc_lut.all() and unit_lut.all() and size <= 4 * len(code) + 1024:
+        # every answer's cycle and unit chosen, and fewer sums than about the answers: the
+        # sums (whole counts: summed or not, rao_scott's result is the same, tested)
+        cell, cluster, count = _respondent_cells(design, dim, valid, G)
+        return _checked(design, t, cell, cluster, count)
+    pos = np.cumsum(valid) - 1  # a valid level's column
+    keep = valid[code]
+    if not cyc_lut.all():
         keep &= cyc_lut[design.cyc]
     if not unit_lut.all():
         keep &= unit_lut[design.unit]
-    G, L = t.shape
     cell = design.group[keep] * L + pos[code[keep]]
     cluster, count = design.cluster[keep], design.count[keep]
-    size = design.n_clusters * G * L
     if size <= 4 * len(cell) + 1024:
         # the answers summed per respondent × cell first (whole counts: exact), far fewer
         # than the answers; rao_scott reads only those sums, so its result is the same
         summed = np.bincount(cluster * (G * L) + cell, weights=count, minlength=size)
         obs = np.flatnonzero(summed)
         cluster, cell, count = obs // (G * L), obs % (G * L), summed[obs]
+    return _checked(design, t, cell, cluster, count)
+
+
+def _respondent_cells(design: Design, dim: int, valid, groups: int):
+    """The answers of dimension ``dim`` summed per respondent × cell of the groups × valid
+    levels table, as :func:`_design_table` sums them (the same sums, in the same order: the
+    sums that are not 0, by respondent then cell ``group * valid levels + level``), in one
+    pass over the answers: every level counted, then the valid levels' columns kept."""
+    width = len(valid)  # the levels and the blank
+    code = design.levels[:, dim]
+    key = design.cluster * (groups * width)
+    key += design.group * width
+    key += code if code.min(initial=0) >= 0 else code % width  # a blank -1: the last level
+    size = design.n_clusters * groups * width
+    if bool((design.count == 1).all()):  # each pattern one form: the same floats unweighted
+        summed = np.bincount(key, minlength=size).astype(float)
+    else:
+        summed = np.bincount(key, weights=design.count, minlength=size)
+    del key
+    summed = summed.reshape(-1, width)[:, valid].ravel()
+    obs = np.flatnonzero(summed)
+    cells = groups * int(valid.sum())
+    return obs % cells, obs // cells, summed[obs]
+
+
+def _checked(design: Design, t, cell, cluster, count) -> TestResult:
+    """:func:`rao_scott` of the answers (cell, respondent, forms), once they add up to ``t``."""
+    G, L = t.shape
     got = np.bincount(cell, weights=count, minlength=G * L).reshape(G, L)
     if not np.array_equal(np.rint(got), t):
         raise ValueError("design does not match counts: the groups × levels table differs")

@@ -22,6 +22,7 @@ import pandas as pd
 
 from evalstats.core.options import check_option
 from evalstats.core.scheme import Scheme, resolve_scheme
+from evalstats.inputs.validate import ValidatedCycle
 from evalstats.stats.multitest import ADJUST_METHODS
 from evalstats.stats.quality.burst import burst
 from evalstats.stats.quality.counted import counted_flags
@@ -217,7 +218,7 @@ def quality_flags(
             respondent_min_units=respondent_min_units,
             max_blank=max_blank,
         )
-    d = prepare_forms(forms, scheme, units)
+    d = prepare_forms(forms, scheme, units, validated=isinstance(validated, ValidatedCycle))
     rows = [
         *typed_twice(d, duplicates, voided),
         *near_duplicate(d, near_window, comment_min_chars),

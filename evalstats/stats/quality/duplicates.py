@@ -20,7 +20,6 @@ import pandas as pd
 from evalstats.stats.quality.flags import flag_row
 from evalstats.stats.quality.source import (
     QualityData,
-    answered_range,
     combine_codes,
     group_members,
 )
@@ -173,7 +172,7 @@ def near_duplicate(d: QualityData, window: pd.Timedelta, min_chars: int) -> list
     f = d.forms
     if len(f) < 2:
         return []
-    lo, hi = answered_range(d.levels)
+    lo, hi = d.answered
     varied = lo < hi  # at least two different levels among the answers (blanks aside)
     cell = combine_codes(d.cyc, d.unit, d.group)
     groups: dict[tuple, dict] = {}

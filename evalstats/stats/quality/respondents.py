@@ -41,7 +41,6 @@ from evalstats.stats.design import compact_codes
 from evalstats.stats.quality.flags import flag_row
 from evalstats.stats.quality.source import (
     QualityData,
-    answered_range,
     combine_codes,
     group_members,
 )
@@ -50,11 +49,15 @@ from evalstats.stats.quality.wording import group_text, ids_text, ids_text_en, u
 
 def _mix(x: np.ndarray, seed: int) -> np.ndarray:
     """splitmix64 of ``x`` (uint64) with ``seed``: a well-spread 64-bit hash."""
-    with np.errstate(over="ignore"):
-        z = x.astype(np.uint64) + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
+    with np.errstate(over="ignore"):  # in place: one fresh array and one shifted copy
+        z = x.astype(np.uint64)
+        z += np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+        return z
 
 
 def _respondents(d: QualityData):
@@ -66,12 +69,14 @@ def _respondents(d: QualityData):
     has = ~pd.isna(raw)
     if not has.any():
         return None
-    code, _ = pd.factorize(raw[has])
-    key = np.full(len(raw), -1, np.int64)
-    key[has] = combine_codes(d.cyc[has], code.astype(np.int64))
-    _, inverse = compact_codes(key[has])
+    every = bool(has.all())  # (a wide file's forms: no mask copies of 16M)
+    code, _ = pd.factorize(raw if every else raw[has])
+    key = combine_codes(d.cyc if every else d.cyc[has], code.astype(np.int64, copy=False))
+    _, inverse = compact_codes(key)
     if np.bincount(inverse).max() < 2:
         return None
+    if every:
+        return inverse.astype(np.int64, copy=False), raw
     resp = np.full(len(raw), -1, np.int64)
     resp[has] = inverse
     return resp, raw
@@ -193,7 +198,7 @@ def _duplicates(d: QualityData, resp, pos, members, raw) -> list[dict]:
         h2 = np.add.reduceat(_mix(key, 2), starts) if len(order) else np.zeros(0, np.uint64)
     # varied: two different answered levels (blank, -1, is no answer) among the forms; each
     # form's highest and lowest answered level made a dimension at a time (no copy of all)
-    low, top = answered_range(d.levels)
+    low, top = d.answered
     top = np.maximum.reduceat(top[order], starts) if len(order) else np.zeros(0)
     low = np.minimum.reduceat(low[order], starts) if len(order) else np.zeros(0)
     varied = (top >= 0) & (low < top)

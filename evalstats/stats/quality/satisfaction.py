@@ -57,12 +57,12 @@ def _cell_stats(d: QualityData, level: str, by_group: bool) -> CellStats:
     size = (len(d.cycles) * len(d.unit_cats) * (ng if by_group else 1)) or 1
     # answers per cell × level, one count a dimension; valid and good answers are then sums
     # over levels (whole numbers: the same as counting each answer's flag)
+    first = cell * nl  # each cell's first slot: made once, not once a dimension
     per = [
-        np.bincount(cell * nl + np.where(col < 0, blank, col), minlength=size * nl).reshape(
-            size, nl
-        )
+        np.bincount(first + np.where(col < 0, blank, col), minlength=size * nl).reshape(size, nl)
         for col in d.levels.T
     ]
+    del first
     nv = np.stack([p @ valid.astype(np.int64) for p in per], 1).astype(float)
     ng_ = np.stack([p @ good.astype(np.int64) for p in per], 1).astype(float)
 

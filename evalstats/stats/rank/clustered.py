@@ -153,12 +153,14 @@ def design_cell_index(cells: Cells, design: Design) -> np.ndarray:
         cells.row_cycle[cells.cell_row] * nu + cells.row_unit[cells.cell_row]
     ) * ng + cells.cell_group
     key = (cyc * nu + unit) * ng + design.group
-    idx = np.searchsorted(cell_keys, key)
-    idx = np.clip(idx, 0, max(len(cell_keys) - 1, 0))
-    found = (cyc >= 0) & (unit >= 0) & (len(cell_keys) > 0)
-    if len(cell_keys):
-        found &= cell_keys[idx] == key
-    return np.where(found, idx, -1)
+    # the cells' keys are few (cycles × units × groups): each key's cell looked up in a
+    # table of them all (-1: not a cell), not searched for among them
+    lut = np.full(max(len(cells.cycles), 1) * nu * ng, -1, np.int64)
+    lut[cell_keys] = np.arange(len(cell_keys))
+    known = (cyc >= 0) & (unit >= 0) & (design.group < ng)  # else another cell's key
+    if known.all():
+        return lut[key]
+    return np.where(known, lut[np.where(known, key, 0)], -1)
 
 
 def _design_cells(cells: Cells, design: Design, scheme: Scheme):

@@ -239,9 +239,11 @@ def _influence(cells, design, scheme, composer, *, sums, cell_of) -> sparse.csr_
     points = np.array([lv.points if lv.valid else 0.0 for lv in scheme.levels] + [0.0])
     valid = np.array([1.0 if lv.valid else 0.0 for lv in scheme.levels] + [0.0])
     keep = np.flatnonzero(cell_of >= 0)
+    if len(keep) == len(cell_of):  # every row ranked: the columns as they are, not gathered
+        keep = slice(None)
     c = cell_of[keep]
     count = design.count[keep].astype(float)
-    z = np.zeros(len(keep))
+    z = np.zeros(len(c))
     got = np.zeros_like(sums)
     nl = len(points)
     ones = _one_form_each(count)

@@ -492,16 +492,17 @@ def _respondent_sums(design, cycles, unit_cats, *, ser_idx, lv):
     _, unit = design_positions(design, cycles, unit_cats)
     ser = np.asarray(ser_idx)[unit] if len(unit) else np.zeros(0, np.int64)
     ns = int(ser.max()) + 2 if len(ser) else 1
-    code = design.cluster.astype(np.int64) * ns + (ser + 1)
+    code = design.cluster.astype(np.int64, copy=False) * ns + (ser + 1)
     size = max(design.n_clusters, 1) * ns
     idx = np.flatnonzero(np.bincount(code, minlength=size))  # pairs with a pattern row
     d = design.levels.shape[1]
     table = np.stack([np.asarray(v, float) for v in (lv.points, lv.valid, lv.satisfied)], 1)
     n_lv = len(table)
     count = None if (design.count == 1).all() else design.count.astype(float)
+    code *= n_lv  # each pair's first level slot, made once
     per = np.empty((3, len(idx), d))
     for j in range(d):  # forms per respondent × series × level, then the level's values
-        forms = np.bincount(code * n_lv + design.levels[:, j], weights=count, minlength=size * n_lv)
+        forms = np.bincount(code + design.levels[:, j], weights=count, minlength=size * n_lv)
         per[:, :, j] = (forms.reshape(size, n_lv)[idx] @ table).T
     sums = [p.ravel() for p in per]  # respondent order, then dimension
     cl = np.repeat(idx // ns, d)
