@@ -11,7 +11,7 @@ Then, each in a fresh subprocess under an address-space limit (``--limit-gib``):
 
 * :func:`evalstats.inputs.validate.validate_cycle`: its time, the peak resident memory of the
   process (``VmHWM``) and its growth over the size after imports (``VmRSS``), against the size
-  of the long forms table made (``forms.memory_usage(deep=True)``, as ``bench_cycle_run.py``);
+  of the long forms table made (its real size, :func:`sizes.real_size`, as ``bench_cycle_run.py``);
 * with ``--analysis``, :func:`evalstats.analyses.cycle.half_year` (seed 1, ``--resamples``
   resamples of the ranking): the same figures.
 
@@ -68,6 +68,8 @@ def write_cycle(folder: Path, *, respondents: int, units: int, blank: float, see
 
 CHILD = r"""
 import json, resource, sys, time
+sys.path.insert(0, sys.argv[5])  # benchmarks/: sizes.real_size
+from sizes import real_size
 limit = int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 from evalstats.inputs.validate import validate_cycle
@@ -87,7 +89,7 @@ seconds = time.perf_counter() - t
 peak = status("VmHWM")
 print(json.dumps({
     "seconds": seconds, "peak": peak, "base": base,
-    "forms_bytes": int(v.forms.memory_usage(deep=True).sum()),
+    "forms_bytes": real_size(v.forms),
     "rows": v.rows_read, "forms": len(v.forms),
     "errors": int((v.problems["severity"] == "error").sum()),
     "respondents": int(v.forms["respondent"].nunique()) if "respondent" in v.forms else 0,
@@ -99,7 +101,16 @@ def run_child(what: str, folder: Path, a) -> dict | None:
     """One measured step in a fresh process (None when it failed: its stderr printed)."""
     arg = str(folder) if what == "validate" else str(folder.parent)
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, arg, str(int(a.limit_gib * 2**30)), what, str(a.resamples)],
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            arg,
+            str(int(a.limit_gib * 2**30)),
+            what,
+            str(a.resamples),
+            str(Path(__file__).resolve().parent),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -118,7 +129,8 @@ def report(what: str, r: dict) -> None:
         f"{r['rows']:,} rows → {r['forms']:,} forms of {r['respondents']:,} respondents, "
         f"{r['errors']} errors; peak RSS {r['peak'] / mib:,.0f} MiB, "
         f"{r['base'] / mib:,.0f} after imports; growth {growth / mib:,.0f} MiB = "
-        f"{growth / r['forms_bytes']:.2f}x the long forms table ({r['forms_bytes'] / mib:,.0f} MiB)"
+        f"{growth / r['forms_bytes']:.2f}x the long forms table's real size "
+        f"({r['forms_bytes'] / mib:,.0f} MiB)"
     )
 
 
