@@ -18,6 +18,7 @@ import pandas as pd
 
 from evalstats.inputs.validate import ValidatedCycle
 from evalstats.stats import quality as _quality
+from evalstats.stats.design import RESPONDENT_COLUMN
 from evalstats.stats.pipeline import CycleScores, score_counts, score_cycle
 
 
@@ -72,13 +73,16 @@ def without_flagged(
         # an object-dtype hash isin: pyarrow-backed str isin took 1.4 s on 1M ids
         ids = forms["form_id"].astype(str).to_numpy(dtype=object)
         keep = ~pd.Series(ids, dtype=object).isin(excluded).to_numpy()
+        # only what scoring reads: no copy of the ids, comments, times, collectors, sources
+        read = ["cycle", "unit", "group", *validated.scheme.dimension_codes]
+        read += [c for c in (RESPONDENT_COLUMN,) if c in forms.columns]
         other = score_cycle(
             validated,
             method=method,
             confidence_level=confidence_level,
             n_resamples=n_resamples,
             rng=rng,
-            forms=forms.loc[keep].reset_index(drop=True),
+            forms=forms.loc[keep, read].reset_index(drop=True),
         )
         scores_x, ranking_x = other.scores, other.ranking
     else:
