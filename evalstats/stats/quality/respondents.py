@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalstats.stats.design import compact_codes
+from evalstats.stats.design import compact_codes, factorize_runs
 from evalstats.stats.quality.flags import flag_row
 from evalstats.stats.quality.source import (
     QualityData,
@@ -66,11 +66,12 @@ def _respondents(d: QualityData):
     if "respondent" not in d.forms.columns or not len(d.forms):
         return None
     raw = d.forms["respondent"].to_numpy(dtype=object)
-    has = ~pd.isna(raw)
+    code, _ = factorize_runs(raw)  # -1: missing
+    has = code >= 0
     if not has.any():
         return None
     every = bool(has.all())  # (a wide file's forms: no mask copies of 16M)
-    code, _ = pd.factorize(raw if every else raw[has])
+    code = code if every else code[has]
     key = combine_codes(d.cyc if every else d.cyc[has], code.astype(np.int64, copy=False))
     _, inverse = compact_codes(key)
     if np.bincount(inverse).max() < 2:
