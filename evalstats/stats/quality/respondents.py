@@ -193,15 +193,23 @@ def _duplicates(d: QualityData, resp, pos, members, raw) -> list[dict]:
     order = np.concatenate(members) if members else np.zeros(0, np.int64)
     n_forms = np.array([len(idx) for idx in members], np.int64)
     starts = np.cumsum(n_forms) - n_forms
-    key = combine_codes(d.unit[order], d.pattern[order]).astype(np.uint64)
+    # a wide file's respondents are its rows, in order: ``order`` is then 0, 1, .. (the
+    # forms' columns as they are, not four gathered copies of every form)
+    n = len(order)
+    same = n == len(d.unit) and n and order[-1] == n - 1 and bool((order[1:] > order[:-1]).all())
+
+    def ordered(a):
+        return a if same else a[order]
+
+    key = combine_codes(ordered(d.unit), ordered(d.pattern)).view(np.uint64)  # fresh, >= 0
     with np.errstate(over="ignore"):  # sums modulo 2**64: the same in any order
         h1 = np.add.reduceat(_mix(key, 1), starts) if len(order) else np.zeros(0, np.uint64)
         h2 = np.add.reduceat(_mix(key, 2), starts) if len(order) else np.zeros(0, np.uint64)
     # varied: two different answered levels (blank, -1, is no answer) among the forms; each
     # form's highest and lowest answered level made a dimension at a time (no copy of all)
     low, top = d.answered
-    top = np.maximum.reduceat(top[order], starts) if len(order) else np.zeros(0)
-    low = np.minimum.reduceat(low[order], starts) if len(order) else np.zeros(0)
+    top = np.maximum.reduceat(ordered(top), starts) if len(order) else np.zeros(0)
+    low = np.minimum.reduceat(ordered(low), starts) if len(order) else np.zeros(0)
     varied = (top >= 0) & (low < top)
     first_form = np.array([idx[0] for idx in members], np.int64)
     cand = np.flatnonzero(varied & (n_forms >= 2))
