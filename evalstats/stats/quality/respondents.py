@@ -47,16 +47,20 @@ from evalstats.stats.quality.source import (
 from evalstats.stats.quality.wording import group_text, ids_text, ids_text_en, unit_text
 
 
-def _mix(x: np.ndarray, seed: int) -> np.ndarray:
-    """splitmix64 of ``x`` (uint64) with ``seed``: a well-spread 64-bit hash."""
-    with np.errstate(over="ignore"):  # in place: one fresh array and one shifted copy
-        z = x.astype(np.uint64)
+def _mix(x: np.ndarray, seed: int, *, out=None, work=None) -> np.ndarray:
+    """splitmix64 of ``x`` (uint64) with ``seed``: a well-spread 64-bit hash, made in ``out``
+    with the shifted copies in ``work`` (uint64 arrays as long as ``x``; default fresh): two
+    hashes of 16M keys then take two arrays, not eight."""
+    z = np.empty(len(x), np.uint64) if out is None else out
+    w = np.empty(len(x), np.uint64) if work is None else work
+    with np.errstate(over="ignore"):
+        np.copyto(z, x, casting="unsafe")
         z += np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
-        z ^= z >> np.uint64(30)
-        z *= np.uint64(0xBF58476D1CE4E5B9)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(0x94D049BB133111EB)
-        z ^= z >> np.uint64(31)
+        for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB), (31, None)):
+            np.right_shift(z, np.uint64(shift), out=w)
+            z ^= w
+            if factor is not None:
+                z *= np.uint64(factor)
         return z
 
 
@@ -203,8 +207,10 @@ def _duplicates(d: QualityData, resp, pos, members, raw) -> list[dict]:
 
     key = combine_codes(ordered(d.unit), ordered(d.pattern)).view(np.uint64)  # fresh, >= 0
     with np.errstate(over="ignore"):  # sums modulo 2**64: the same in any order
-        h1 = np.add.reduceat(_mix(key, 1), starts) if len(order) else np.zeros(0, np.uint64)
-        h2 = np.add.reduceat(_mix(key, 2), starts) if len(order) else np.zeros(0, np.uint64)
+        buf, work = np.empty(len(key), np.uint64), np.empty(len(key), np.uint64)
+        h1 = np.add.reduceat(_mix(key, 1, out=buf, work=work), starts) if len(order) else buf
+        h2 = np.add.reduceat(_mix(key, 2, out=buf, work=work), starts) if len(order) else buf
+        del buf, work
     # varied: two different answered levels (blank, -1, is no answer) among the forms; each
     # form's highest and lowest answered level made a dimension at a time (no copy of all)
     low, top = d.answered
