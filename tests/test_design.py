@@ -25,6 +25,7 @@ from evalstats.stats.design import (
     design_effects,
     design_variance,
     design_variances,
+    factorize_runs,
     forms_design,
     linked_clusters,
     respondent_design,
@@ -1141,3 +1142,26 @@ def test_first_forms_are_np_unique_first_indices(labels, runs):
     if runs:
         rid = np.sort(rid)[::-1].copy()  # one run each, in another order than the labels
     assert _first_forms(rid).tolist() == np.unique(rid, return_index=True)[1].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b", "10", "1", None, float("nan"), pd.NA]), min_size=0, max_size=30
+    ),
+    st.lists(st.integers(1, 6), min_size=30, max_size=30),
+)
+def test_factorize_runs_is_pd_factorize(values, repeats):
+    """Runs of equal values (a wide file's respondents), missing values of every kind (pd.NA
+    compares to neither True nor False: the whole array is hashed), any order: the codes and
+    distinct values of ``pd.factorize``."""
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    arr = np.repeat(arr, repeats[: len(arr)])
+    codes, uniques = factorize_runs(arr)
+    want_codes, want_uniques = pd.factorize(arr, use_na_sentinel=True)
+    assert codes.tolist() == want_codes.tolist()
+    assert list(uniques) == list(want_uniques)
+    codes, uniques = factorize_runs(pd.Series(arr, dtype=object))
+    assert codes.tolist() == want_codes.tolist()
+    assert list(uniques) == list(want_uniques)

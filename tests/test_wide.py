@@ -616,6 +616,30 @@ def test_respondent_quality_flags():
     assert "straight_respondent" not in set(few["check"])
 
 
+def test_respondent_quality_flags_in_any_order():
+    """The respondents' forms in runs (a wide file's rows, read in order without gathering)
+    or shuffled (gathered by respondent): the same flags."""
+    rows = [
+        ("P2", "U1", "public", S),
+        ("P2", "U2", "public", MIX),
+        ("P3", "U1", "public", S),
+        ("P3", "U2", "public", MIX),  # the same as P2
+        ("P6", "U1", "public", MIX2),
+        ("P6", "U2", "public", S),  # the same units, other answers
+        *[("P1", u, "public", S) for u in ("U1", "U2", "U3")],
+    ]
+    shuffled = [rows[k] for k in (5, 0, 8, 3, 6, 1, 4, 2, 7)]
+
+    def flags_of(r):
+        f = quality_flags(respondent_forms(r))
+        f["form_ids"] = [";".join(sorted(x.split(";"))) for x in f["form_ids"]]
+        return f[["check", "group", "form_ids", "n_forms", "value"]].values.tolist()
+
+    want = flags_of(rows)
+    assert ["duplicate_respondent", "public", "P2/U1;P2/U2;P3/U1;P3/U2", 4, 2.0] in want
+    assert flags_of(shuffled) == want
+
+
 def test_no_respondent_checks_without_shared_respondents():
     rows = [("P1", "U1", "public", S), ("P2", "U2", "public", MIX)]
     assert quality_flags(respondent_forms(rows)).empty

@@ -73,6 +73,7 @@ __all__ = [
     "design_positions",
     "design_variance",
     "design_variances",
+    "factorize_runs",
     "forms_design",
     "korn_graubard",
     "linked_clusters",
@@ -194,6 +195,40 @@ def compact_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.flatnonzero(present), (np.cumsum(present) - 1)[codes]
     uniq, inv = np.unique(codes, return_inverse=True)
     return uniq, inv.ravel()
+
+
+def factorize_runs(values) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values)`` (codes by first appearance, -1 where missing; the distinct
+    values), fast when equal values come in runs: a wide file's respondent column, one row id
+    repeated for each unit the row rated.
+
+    An object array's neighbours are compared once (the same string object: no characters
+    read) and only each run's first value is hashed; any other input, or values that do not
+    compare to ``True``/``False`` (``pd.NA``), go to ``pd.factorize`` whole.  The one coding
+    of respondent labels for the design (:func:`respondent_design`) and the quality checks.
+
+    Examples
+    --------
+    >>> values = np.array(["b", "b", "b", None, None, "a", "a", "a", "b", "b"], dtype=object)
+    >>> codes, uniques = factorize_runs(values)
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 0, 0, -1, -1, 1, 1, 1, 0, 0], ['b', 'a'])
+    """
+    arr = values.to_numpy() if isinstance(values, pd.Series) else values
+    if not isinstance(arr, np.ndarray) or arr.dtype != object or arr.ndim != 1 or len(arr) < 2:
+        return pd.factorize(values, use_na_sentinel=True)
+    try:
+        differs = arr[1:] != arr[:-1]
+    except (TypeError, ValueError):
+        differs = None
+    if not isinstance(differs, np.ndarray) or differs.dtype != bool:
+        return pd.factorize(arr, use_na_sentinel=True)
+    starts = np.flatnonzero(np.concatenate(([True], differs)))
+    del differs
+    if len(starts) * 2 > len(arr):  # mostly runs of one: hashing every value costs no more
+        return pd.factorize(arr, use_na_sentinel=True)
+    codes, uniques = pd.factorize(arr[starts], use_na_sentinel=True)
+    return np.repeat(codes, np.diff(np.append(starts, len(arr)))), uniques
 
 
 def _lexsort_rows(*cols) -> tuple[np.ndarray, np.ndarray]:
@@ -328,7 +363,7 @@ def _respondent_ids(resp: pd.Series, cyc, group) -> tuple[np.ndarray, np.ndarray
     ([2, 1, 0, 3], [False, False, True, False])
     """
     n = len(resp)
-    raw, distinct = pd.factorize(resp, use_na_sentinel=True)
+    raw, distinct = factorize_runs(resp)
     missing = raw < 0
     names = pd.Series(distinct).astype(object).astype(str).to_numpy(dtype=object)
     lost = np.flatnonzero(missing)

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalstats.stats.design import compact_codes
+from evalstats.stats.design import compact_codes, factorize_runs
 from evalstats.stats.quality.flags import flag_row
 from evalstats.stats.quality.source import (
     QualityData,
@@ -47,16 +47,20 @@ from evalstats.stats.quality.source import (
 from evalstats.stats.quality.wording import group_text, ids_text, ids_text_en, unit_text
 
 
-def _mix(x: np.ndarray, seed: int) -> np.ndarray:
-    """splitmix64 of ``x`` (uint64) with ``seed``: a well-spread 64-bit hash."""
-    with np.errstate(over="ignore"):  # in place: one fresh array and one shifted copy
-        z = x.astype(np.uint64)
+def _mix(x: np.ndarray, seed: int, *, out=None, work=None) -> np.ndarray:
+    """splitmix64 of ``x`` (uint64) with ``seed``: a well-spread 64-bit hash, made in ``out``
+    with the shifted copies in ``work`` (uint64 arrays as long as ``x``; default fresh): two
+    hashes of 16M keys then take two arrays, not eight."""
+    z = np.empty(len(x), np.uint64) if out is None else out
+    w = np.empty(len(x), np.uint64) if work is None else work
+    with np.errstate(over="ignore"):
+        np.copyto(z, x, casting="unsafe")
         z += np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
-        z ^= z >> np.uint64(30)
-        z *= np.uint64(0xBF58476D1CE4E5B9)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(0x94D049BB133111EB)
-        z ^= z >> np.uint64(31)
+        for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB), (31, None)):
+            np.right_shift(z, np.uint64(shift), out=w)
+            z ^= w
+            if factor is not None:
+                z *= np.uint64(factor)
         return z
 
 
@@ -66,11 +70,12 @@ def _respondents(d: QualityData):
     if "respondent" not in d.forms.columns or not len(d.forms):
         return None
     raw = d.forms["respondent"].to_numpy(dtype=object)
-    has = ~pd.isna(raw)
+    code, _ = factorize_runs(raw)  # -1: missing
+    has = code >= 0
     if not has.any():
         return None
     every = bool(has.all())  # (a wide file's forms: no mask copies of 16M)
-    code, _ = pd.factorize(raw if every else raw[has])
+    code = code if every else code[has]
     key = combine_codes(d.cyc if every else d.cyc[has], code.astype(np.int64, copy=False))
     _, inverse = compact_codes(key)
     if np.bincount(inverse).max() < 2:
@@ -192,15 +197,25 @@ def _duplicates(d: QualityData, resp, pos, members, raw) -> list[dict]:
     order = np.concatenate(members) if members else np.zeros(0, np.int64)
     n_forms = np.array([len(idx) for idx in members], np.int64)
     starts = np.cumsum(n_forms) - n_forms
-    key = combine_codes(d.unit[order], d.pattern[order]).astype(np.uint64)
+    # a wide file's respondents are its rows, in order: ``order`` is then 0, 1, .. (the
+    # forms' columns as they are, not four gathered copies of every form)
+    n = len(order)
+    same = n == len(d.unit) and n and order[-1] == n - 1 and bool((order[1:] > order[:-1]).all())
+
+    def ordered(a):
+        return a if same else a[order]
+
+    key = combine_codes(ordered(d.unit), ordered(d.pattern)).view(np.uint64)  # fresh, >= 0
     with np.errstate(over="ignore"):  # sums modulo 2**64: the same in any order
-        h1 = np.add.reduceat(_mix(key, 1), starts) if len(order) else np.zeros(0, np.uint64)
-        h2 = np.add.reduceat(_mix(key, 2), starts) if len(order) else np.zeros(0, np.uint64)
+        buf, work = np.empty(len(key), np.uint64), np.empty(len(key), np.uint64)
+        h1 = np.add.reduceat(_mix(key, 1, out=buf, work=work), starts) if len(order) else buf
+        h2 = np.add.reduceat(_mix(key, 2, out=buf, work=work), starts) if len(order) else buf
+        del buf, work
     # varied: two different answered levels (blank, -1, is no answer) among the forms; each
     # form's highest and lowest answered level made a dimension at a time (no copy of all)
     low, top = d.answered
-    top = np.maximum.reduceat(top[order], starts) if len(order) else np.zeros(0)
-    low = np.minimum.reduceat(low[order], starts) if len(order) else np.zeros(0)
+    top = np.maximum.reduceat(ordered(top), starts) if len(order) else np.zeros(0)
+    low = np.minimum.reduceat(ordered(low), starts) if len(order) else np.zeros(0)
     varied = (top >= 0) & (low < top)
     first_form = np.array([idx[0] for idx in members], np.int64)
     cand = np.flatnonzero(varied & (n_forms >= 2))

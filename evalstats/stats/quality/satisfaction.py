@@ -45,34 +45,57 @@ class CellStats:
     ids: object  # ids(cycle code, unit code, group code or None) -> list
 
 
-def _cell_stats(d: QualityData, level: str, by_group: bool) -> CellStats:
+def _cell_stats(d: QualityData, level: str) -> dict[bool, CellStats]:
+    """``{True: CellStats by group, False: CellStats by unit}``: the answers counted once per
+    cycle × unit × group, the unit's cells their sums over groups (whole numbers: the same as
+    counting again) when every form's group is known."""
     s = d.scheme
     valid, good = good_levels(s, level)
     nl = len(valid)
     blank = len(s.levels)  # the last slot
     ng = len(s.group_codes)
-    cell = d.cyc * len(d.unit_cats) + d.unit
-    if by_group:
-        cell = cell * ng + d.group
-    size = (len(d.cycles) * len(d.unit_cats) * (ng if by_group else 1)) or 1
-    # answers per cell × level, one count a dimension; valid and good answers are then sums
-    # over levels (whole numbers: the same as counting each answer's flag)
-    first = cell * nl  # each cell's first slot: made once, not once a dimension
-    per = [
-        np.bincount(first + np.where(col < 0, blank, col), minlength=size * nl).reshape(size, nl)
-        for col in d.levels.T
-    ]
-    del first
-    nv = np.stack([p @ valid.astype(np.int64) for p in per], 1).astype(float)
-    ng_ = np.stack([p @ good.astype(np.int64) for p in per], 1).astype(float)
+    sizes = {False: len(d.cycles) * len(d.unit_cats) or 1}
+    sizes[True] = sizes[False] * ng or 1
+    grouped = bool(len(d.group)) and int(d.group.min()) >= 0 and ng > 0
+    counts = {}
+    for by_group in (True,) if grouped else (True, False):
+        cell = d.cyc * len(d.unit_cats) + d.unit
+        if by_group:
+            cell = cell * ng + d.group
+        size = sizes[by_group]
+        # answers per cell × level, one count a dimension; valid and good answers are then
+        # sums over levels (whole numbers: the same as counting each answer's flag)
+        first = cell * nl  # each cell's first slot: made once, not once a dimension
+        per = np.stack(
+            [
+                np.bincount(first + np.where(col < 0, blank, col), minlength=size * nl)
+                for col in d.levels.T
+            ]
+        ).reshape(-1, size, nl)  # [dimension, cell, level]
+        del first
+        counts[by_group] = per, np.bincount(cell, minlength=size)
+    if grouped:
+        per, n_forms = counts[True]
+        counts[False] = (
+            per.reshape(len(per), -1, ng, nl).sum(axis=2),
+            n_forms.reshape(-1, ng).sum(axis=1),
+        )
 
-    def ids(c, u, g):
-        here = (d.cyc == c) & (d.unit == u)
-        if g is not None:
-            here &= d.group == g
-        return d.form_id[here].tolist()
+    def ids_of(by_group):
+        def ids(c, u, g):
+            here = (d.cyc == c) & (d.unit == u)
+            if by_group and g is not None:
+                here &= d.group == g
+            return d.form_id[here].tolist()
 
-    return CellStats(d.cycles, nv, ng_, np.bincount(cell, minlength=size), ids)
+        return ids
+
+    out = {}
+    for by_group, (per, n_forms) in counts.items():
+        nv = np.stack([p @ valid.astype(np.int64) for p in per], 1).astype(float)
+        ng_ = np.stack([p @ good.astype(np.int64) for p in per], 1).astype(float)
+        out[by_group] = CellStats(d.cycles, nv, ng_, n_forms, ids_of(by_group))
+    return out
 
 
 def full_satisfaction(d: QualityData, n_min: int, level: str, stats=None) -> list[dict]:
@@ -106,7 +129,7 @@ def full_satisfaction(d: QualityData, n_min: int, level: str, stats=None) -> lis
     if stats is None:
         if len(d.forms) == 0 or d.levels.shape[1] == 0:
             return []
-        stats = {b: _cell_stats(d, level, b) for b in (True, False)}
+        stats = _cell_stats(d, level)
     s = d.scheme
     rows = []
     ng = len(s.group_codes)
