@@ -228,6 +228,7 @@ class _Layout:
     warnings: tuple = ()  # problem rows (dicts) learnt while reading: BOMs removed
 
     def take_grid(self) -> pd.DataFrame:
+        """The grid, which the layout then lets go of."""
         grid, self.grid = self.grid, None
         return grid
 

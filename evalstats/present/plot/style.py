@@ -179,7 +179,13 @@ def use_cjk_font() -> str:
 
 def font_rc() -> dict:
     """The rc that draws text in the shipped CJK font (DejaVu Sans for what it lacks) and
-    writes SVG text as paths with fixed element ids."""
+    writes SVG text as paths with fixed element ids.
+
+    Examples
+    --------
+    >>> font_rc()["font.family"]
+    ['Noto Sans CJK SC', 'DejaVu Sans']
+    """
     return {
         "font.family": [FONT_FAMILY, FALLBACK_FAMILY],
         "font.sans-serif": [FONT_FAMILY, FALLBACK_FAMILY],
