@@ -21,7 +21,6 @@ import pandas as pd
 from evalstats.core.config import resolve_path
 from evalstats.core.errors import InputError
 from evalstats.core.files import slash_path
-from evalstats.core.memory import give_back_memory
 from evalstats.core.options import check_shown
 from evalstats.core.scheme import Scheme, normalize_label, resolve_scheme
 from evalstats.inputs import forms as _forms
@@ -56,9 +55,6 @@ from evalstats.inputs.validate.values import (
     scored_answer_problems,
     unsafe_text_problems,
 )
-
-GIVE_BACK_FORMS = 100_000
-"""Forms from which a validation gives the memory its reading freed back to the system."""
 
 
 def validate_cycle(
@@ -224,8 +220,6 @@ def validate_cycle(
         identifiers=ident.codes,
         pseudonym_key_id=ident.key_id,
     )
-    if len(result.forms) >= GIVE_BACK_FORMS:  # the reading's buffers, kept by the allocators
-        give_back_memory()
     if raise_on_error and not result.ok:
         raise InputError(problems)
     return result
