@@ -511,7 +511,10 @@ def test_the_kernel_never_inherits_the_signing_key(monkeypatch):
     assert KEY_ENV not in seen["env"] and seen["env"]["EVALSTATS_PSEUDONYM_KEY"] == OTHER
     seen.clear()
     asyncio.run(km.start_kernel(env={KEY_FILE_ENV: "/k", "MPLBACKEND": "Agg"}))  # the letters'
-    assert seen["env"] == {"MPLBACKEND": "Agg"}
+    assert seen["env"] == {"MPLBACKEND": "Agg", "MALLOC_ARENA_MAX": "1"}  # one malloc arena
+    seen.clear()
+    asyncio.run(km.start_kernel(env={"MALLOC_ARENA_MAX": "4"}))  # the user's setting wins
+    assert seen["env"] == {"MALLOC_ARENA_MAX": "4"}
 
 
 # ---------------------------------------------------------------------- the letters
