@@ -19,9 +19,12 @@ Each ``evalstats run`` is a subprocess; every 50 ms this script reads ``VmHWM`` 
 resident size so far) of the runner and of every process it starts (the notebook's kernel), so a
 short spike between two reads is still counted.  The baseline of each process, "its size after
 imports", is measured in the same run: a fresh interpreter that imports what the runner imports
-(``evalstats.run.cli``, ``evalstats.run.runner``), and one that imports what the kernel imports
-(``ipykernel``, ``evalstats.analyses.cycle``, ``narrative``, ``plot`` with matplotlib's inline
-backend).
+in every run (``evalstats.run.cli``, ``evalstats.run.runner``, the validation it runs beside the
+kernel, and the rendering modules it imports meanwhile, ``PREWARM_MODULES``: 157 MiB together,
+fixed whatever the table's size), and one that imports what the kernel imports (``ipykernel``,
+``evalstats.analyses.cycle``, ``narrative``, ``plot`` with matplotlib's inline backend).  Until
+2026-12-08 the runner's baseline left out the validation and rendering imports (22 MiB), and
+its growth counted them as if the table had made them.
 The forms table's size is its real size in memory (:func:`sizes.real_size`: codes, buffers and
 each distinct string once; ``memory_usage(deep=True)``, which counts a string shared by every
 row once per row, is printed beside it), measured
@@ -48,7 +51,11 @@ DEMO_FAST_GOAL_RATIO = 3.0
 LARGE_GOAL_SECONDS = 60.0
 MEMORY_GOAL_RATIO = 3.0
 
-RUNNER_IMPORTS = "import evalstats.run.cli, evalstats.run.runner"
+RUNNER_IMPORTS = (
+    "import importlib, evalstats.run.cli, evalstats.run.runner, evalstats.inputs.validate;"
+    "from evalstats.run.runner.render import PREWARM_MODULES;"
+    "[importlib.import_module(m) for m in PREWARM_MODULES]"
+)
 KERNEL_IMPORTS = (
     "import ipykernel.kernelapp, matplotlib; matplotlib.use('module://matplotlib_inline.backend_inline');"
     "import evalstats.analyses.cycle, evalstats.present.narrative, evalstats.present.plot"
