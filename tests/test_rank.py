@@ -1197,17 +1197,14 @@ def test_empty_incidents_table_vetoes_nothing():
     assert out["veto_reason"].tolist() == ["", ""]
 
 
-SCHEME = load_scheme()
-
-
 @settings(max_examples=40, deadline=None)
 @given(
     rows=st.lists(
         st.tuples(
             st.sampled_from(["2026H1", "2026A"]),
             st.sampled_from(["u3", "u1", "u2"]),
-            st.sampled_from(list(SCHEME.group_codes)),
-            st.lists(st.sampled_from([*SCHEME.level_codes, None]), min_size=5, max_size=5),
+            st.sampled_from(list(S.group_codes)),
+            st.lists(st.sampled_from([*S.level_codes, None]), min_size=5, max_size=5),
             st.integers(0, 4),
         ),
         max_size=60,
@@ -1218,7 +1215,7 @@ def test_prepare_cells_one_key_sorts_as_lexsort(rows):
     a pattern split over rows merged) equal those of a lexsort over the columns."""
     import evalstats.stats.rank.cells as cells_module
 
-    dims = list(SCHEME.dimension_codes)
+    dims = list(S.dimension_codes)
     patterns = pd.DataFrame(
         [
             {"cycle": c, "unit": u, "group": g, **dict(zip(dims, lv, strict=True)), "count": n}
@@ -1226,11 +1223,11 @@ def test_prepare_cells_one_key_sorts_as_lexsort(rows):
         ],
         columns=["cycle", "unit", "group", *dims, "count"],
     ).astype({"count": np.int64})
-    got = cells_module.prepare_cells(patterns, SCHEME)
+    got = cells_module.prepare_cells(patterns, S)
     keyed = cells_module._pattern_key
     cells_module._pattern_key = lambda *a, **k: None  # the lexsort of the columns
     try:
-        expected = cells_module.prepare_cells(patterns, SCHEME)
+        expected = cells_module.prepare_cells(patterns, S)
     finally:
         cells_module._pattern_key = keyed
     for field in dataclasses.fields(got):
