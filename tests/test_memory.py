@@ -1,7 +1,8 @@
-"""evalstats.core.memory: freed memory given back, and glibc's malloc arenas limited."""
+"""evalstats.core.memory: freed memory given back, and the allocators of evalstats' processes."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -11,8 +12,9 @@ from evalstats.core import memory
 
 _ARENAS = r"""
 import ctypes, ctypes.util, os, sys, tempfile, threading
-from evalstats.core.memory import limit_malloc_arenas
-done = limit_malloc_arenas() if sys.argv[1] == "limit" else None
+from evalstats.core.memory import configure_allocators
+applied = configure_allocators() if sys.argv[1] == "configure" else {}
+mimalloc = {k: os.environ.get(k) for k in ("MIMALLOC_PURGE_DELAY", "MIMALLOC_ARENA_EAGER_COMMIT")}
 libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
 libc.malloc.restype = ctypes.c_void_p
 libc.free.argtypes = [ctypes.c_void_p]
@@ -40,30 +42,70 @@ libc.malloc_info(0, fp)
 libc.fclose(fp)
 text = open(path).read()
 os.remove(path)
-print(done, text.count("<heap nr="))
+import json
+print(json.dumps([applied, mimalloc, text.count("<heap nr=")]))
 """
 
 
-def _arenas(mode: str, env=None) -> tuple[str, int]:
+def _run(mode: str, **env) -> tuple[dict, dict, int]:
+    import json
+
+    base = {k: v for k, v in os.environ.items() if k not in memory.ALLOCATOR_ENV}
     out = subprocess.run(
-        [sys.executable, "-c", _ARENAS, mode], capture_output=True, text=True, check=True, env=env
-    ).stdout.split()
-    return out[0], int(out[1])
+        [sys.executable, "-c", _ARENAS, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**base, **env},
+    ).stdout
+    return tuple(json.loads(out))
 
 
-@pytest.mark.skipif(memory._libc_function("mallopt") is None, reason="glibc's malloc only (Linux)")
-def test_one_malloc_arena_for_evalstats_processes():
-    import os
+@pytest.mark.skipif(memory._libc_function("mallopt") is None, reason="glibc's malloc (Linux)")
+def test_one_malloc_arena_and_mimalloc_options_for_evalstats_processes():
+    applied, mimalloc, arenas = _run("configure")
+    assert applied == memory.ALLOCATOR_ENV and arenas == 1
+    assert mimalloc == {"MIMALLOC_PURGE_DELAY": "0", "MIMALLOC_ARENA_EAGER_COMMIT": "0"}
+    _applied, mimalloc, arenas = _run("none")  # the control: each thread its own arena
+    assert arenas > 1 and mimalloc == {
+        "MIMALLOC_PURGE_DELAY": None,
+        "MIMALLOC_ARENA_EAGER_COMMIT": None,
+    }
+    # what the user has set is kept
+    applied, mimalloc, _arenas = _run("configure", MALLOC_ARENA_MAX="2", MIMALLOC_PURGE_DELAY="10")
+    assert applied == {"MIMALLOC_ARENA_EAGER_COMMIT": "0"}
+    assert mimalloc["MIMALLOC_PURGE_DELAY"] == "10"
 
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
-    assert _arenas("limit", env) == ("True", 1)
-    _done, arenas = _arenas("none", env)  # without it, the threads' arenas (the control)
-    assert arenas > 1
-    # the user's own setting is kept
-    assert _arenas("limit", {**env, "MALLOC_ARENA_MAX": "2"})[0] == "False"
+
+def test_mimalloc_options_only_before_pyarrow_loads(monkeypatch):
+    import pyarrow  # noqa: F401 - loaded: mimalloc has read its options
+
+    for name in memory.ALLOCATOR_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(memory, "_libc_function", lambda name: None)  # nor glibc
+    assert memory.configure_allocators() == {}
+    assert not set(memory.ALLOCATOR_ENV) & set(os.environ)
+    memory.give_back_memory()  # nothing of glibc's to call: no error
 
 
-def test_limit_off_glibc(monkeypatch):
-    monkeypatch.setattr(memory, "_libc_function", lambda name: None)
-    assert memory.limit_malloc_arenas() is False
-    memory.give_back_memory()  # nothing to call: no error
+def test_mimalloc_reads_the_options_set_before_pyarrow_loads():
+    """End to end: the options :func:`configure_allocators` sets reach pyarrow's mimalloc
+    (its verbose start-up lists the options it read)."""
+    import pyarrow as pa
+
+    if pa.default_memory_pool().backend_name != "mimalloc":
+        pytest.skip("pyarrow built without mimalloc")
+    code = (
+        "from evalstats.core.memory import configure_allocators; configure_allocators(); "
+        "import pyarrow as pa; pa.array([1, 2])"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in memory.ALLOCATOR_ENV}
+    err = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**base, "MIMALLOC_VERBOSE": "1"},
+    ).stderr
+    assert "option 'purge_delay': 0" in err, err[-2000:]
+    assert "option 'arena_eager_commit': 0" in err, err[-2000:]

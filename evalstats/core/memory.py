@@ -1,4 +1,5 @@
-"""Memory the C library keeps: given back while a large file is read, and its arenas limited.
+"""Memory the allocators keep: given back while a large file is read, and the allocators of
+evalstats' own processes set to keep less.
 
 pyarrow's allocator (mimalloc) and the C library's ``malloc`` each keep what was freed for their
 own next allocations.  Reading a 1M-form CSV file frees the parser's work buffers and then, a
@@ -9,12 +10,17 @@ times (``benchmarks/bench_validate.py``: the first validation in a fresh process
 
 glibc's ``malloc`` also gives each thread that allocates its own arena (up to eight per core),
 and what one thread frees only that arena can reuse: the threads that normalise columns, count
-and resample each kept their own freed pages.  evalstats' own processes (the ``evalstats``
-command and the notebook kernels it starts) use one arena (:data:`MALLOC_ARENAS`,
-:func:`limit_malloc_arenas`, :data:`KERNEL_MALLOC_ENV`): on the half-year run of 1M forms
-the kernel's peak went from 731–746 to 658–672 MiB and the runner's from 553–557 to 530–542
-MiB, at the same speed (``benchmarks/bench_cycle_run.py --skip-demo``, alternated, 2026-12-08).
-A user's own Python process is left as it is.
+and resample each kept their own freed pages.  mimalloc, pyarrow's allocator, keeps freed
+pages for 10 ms and commits its arenas whole, so a parse's work buffers were still resident
+when the parsed table was complete.  evalstats' own processes (the ``evalstats`` command and
+the notebook kernels it starts) set both allocators otherwise (:data:`ALLOCATOR_ENV`,
+:func:`configure_allocators`).  On the half-year run of 1M forms
+(``benchmarks/bench_cycle_run.py --skip-demo``, each pair alternated, 2026-12-08):
+
+* one glibc arena: the kernel's peak 731/746 → 658/672 MiB, the runner's 553/557 → 542/530;
+* and mimalloc's options: the kernel's 658/656 → 604/607 MiB, the runner's 528/518 → 482/482.
+
+The wall times stayed within the runs' spread.  A user's own Python process is left as it is.
 
 Examples
 --------
@@ -28,14 +34,19 @@ import ctypes.util
 import functools
 import sys
 
-MALLOC_ARENAS = 1
-"""The glibc ``malloc`` arenas of evalstats' own processes (glibc's default: eight per core)."""
-
-KERNEL_MALLOC_ENV = {"MALLOC_ARENA_MAX": str(MALLOC_ARENAS)}
-"""What a notebook kernel started by evalstats adds to its environment (unless the variable
-is set already): glibc reads it when the process starts."""
+ALLOCATOR_ENV = {
+    "MALLOC_ARENA_MAX": "1",
+    "MIMALLOC_PURGE_DELAY": "0",
+    "MIMALLOC_ARENA_EAGER_COMMIT": "0",
+}
+"""The allocator settings of evalstats' own processes (the ``evalstats`` command and the
+notebook kernels it starts; a variable the user has set is kept): one glibc ``malloc`` arena
+(glibc's default: eight per core), and pyarrow's mimalloc returning freed pages to the system
+at once and committing its arenas as they are used (its defaults: after 10 ms, and whole
+arenas).  Each allocator reads them when it starts."""
 
 _M_ARENA_MAX = -8  # glibc's malloc.h
+_MIMALLOC = ("MIMALLOC_PURGE_DELAY", "MIMALLOC_ARENA_EAGER_COMMIT")
 
 
 @functools.cache
@@ -50,24 +61,32 @@ def _libc_function(name: str):
         return None
 
 
-def limit_malloc_arenas() -> bool:
-    """Limit this process to :data:`MALLOC_ARENAS` glibc ``malloc`` arenas; True if done.
+def configure_allocators() -> dict[str, str]:
+    """Apply :data:`ALLOCATOR_ENV` to this process; returns the settings applied.
 
     Called once when the ``evalstats`` command starts, before it starts a thread (threads
-    keep the arena they were given).  No effect, and False, off glibc (Windows, macOS, musl)
-    or when ``MALLOC_ARENA_MAX`` was set by the user.
+    keep the glibc arena they were given) and before pyarrow is imported (mimalloc reads its
+    options then).  Skips what the user has set, the glibc arenas off glibc (Windows, macOS,
+    musl), and mimalloc's options once pyarrow is imported.
 
     Examples
     --------
-    >>> limit_malloc_arenas() in (True, False)
+    >>> set(configure_allocators()) <= set(ALLOCATOR_ENV)
     True
     """
     import os
 
+    applied = {}
+    if "pyarrow" not in sys.modules:
+        for name in _MIMALLOC:
+            if name not in os.environ:
+                os.environ[name] = applied[name] = ALLOCATOR_ENV[name]
     mallopt = _libc_function("mallopt")
-    if mallopt is None or "MALLOC_ARENA_MAX" in os.environ:
-        return False
-    return bool(mallopt(_M_ARENA_MAX, MALLOC_ARENAS))
+    arenas = ALLOCATOR_ENV["MALLOC_ARENA_MAX"]
+    if mallopt is not None and "MALLOC_ARENA_MAX" not in os.environ:
+        if mallopt(_M_ARENA_MAX, int(arenas)):
+            applied["MALLOC_ARENA_MAX"] = arenas
+    return applied
 
 
 def give_back_memory() -> None:
@@ -88,4 +107,4 @@ def give_back_memory() -> None:
         trim(0)
 
 
-__all__ = ["KERNEL_MALLOC_ENV", "MALLOC_ARENAS", "give_back_memory", "limit_malloc_arenas"]
+__all__ = ["ALLOCATOR_ENV", "configure_allocators", "give_back_memory"]

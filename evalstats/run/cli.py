@@ -18,7 +18,7 @@ import logging
 import sys
 
 from evalstats.core.errors import EvalstatsError, InputError, SchemeError, UsageError
-from evalstats.core.memory import limit_malloc_arenas
+from evalstats.core.memory import configure_allocators
 from evalstats.core.version import __version__
 from evalstats.core.vocab import TIERS
 from evalstats.run.console import (
@@ -693,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
     The console language comes from ``--lang`` or ``EVALSTATS_LANG`` before the parser is
     built (:func:`evalstats.run.console.console_lang`), so the help is in that language too.
     """
-    limit_malloc_arenas()  # before any thread starts (evalstats.core.memory)
+    configure_allocators()  # before any thread starts and before pyarrow loads
     _skip_iri_grammars()
     argv = sys.argv[1:] if argv is None else list(argv)
     configure(lang="zh")  # safe streams and a handler, whatever happens next
