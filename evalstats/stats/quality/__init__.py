@@ -125,7 +125,11 @@ from evalstats.stats.quality.flags import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE
 from evalstats.stats.quality.flags import SEVERITY as SEVERITY
 from evalstats.stats.quality.response import ALL as ALL
 from evalstats.stats.quality.response import RESPONSE_RATE_COLUMNS, response_rates
-from evalstats.stats.quality.source import counted_cycle, counted_pattern_codes
+from evalstats.stats.quality.source import (
+    counted_cycle,
+    counted_pattern_codes,
+    form_id_texts,
+)
 
 # ALL, DEFAULT_EXCLUDE, FULL_SATISFACTION_LEVELS and SEVERITY stay module attributes (callers
 # read them), outside __all__ as before the split.
@@ -140,6 +144,7 @@ __all__ = [
     "counted_cycle",
     "counted_pattern_codes",
     "flagged_form_ids",
+    "form_id_texts",
     "quality_flags",
     "ranking_comparison",
     "response_rates",

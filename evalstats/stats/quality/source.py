@@ -147,6 +147,26 @@ def unpack_source(validated, *, scheme, forms_issued, duplicates, voided, units)
     )
 
 
+def form_id_texts(form_ids: pd.Series, *, validated: bool = False) -> np.ndarray:
+    """Form ids as an object array of ``str``, without copying ids that are text already.
+
+    ``astype(str)`` makes a new string per id (pandas 3: through its ``str`` dtype): 61 MiB
+    and 0.09 s for the 1M ids of a validated cycle, whose ids are text (``validated``: not
+    checked again).
+
+    Examples
+    --------
+    >>> ids = pd.Series(["F1", "F2"], dtype=object)
+    >>> form_id_texts(ids)[0] is ids[0], form_id_texts(pd.Series([7, 8])).tolist()
+    (True, ['7', '8'])
+    """
+    if validated or (
+        form_ids.dtype == object and pd.api.types.infer_dtype(form_ids, skipna=False) == "string"
+    ):
+        return form_ids.to_numpy(dtype=object)
+    return form_ids.astype(str).to_numpy(dtype=object)
+
+
 def _cycle_codes(col: pd.Series):
     """The cycle of each form as text, its code among the cycles sorted, and the cycles: as
     ``pd.factorize(col.astype(str), sort=True)``, from a categorical's codes without a
@@ -215,12 +235,7 @@ def prepare_forms(
     fid = forms["form_id"]
     if not validated and fid.isna().any():
         raise ValueError("forms['form_id'] has missing values")
-    if validated or (
-        fid.dtype == object and pd.api.types.infer_dtype(fid, skipna=False) == "string"
-    ):
-        form_id = fid.to_numpy(dtype=object)  # text already: astype(str) copies every id
-    else:
-        form_id = fid.astype(str).to_numpy(dtype=object)
+    form_id = form_id_texts(fid, validated=validated)
     cycle, cyc, cycles = _cycle_codes(forms["cycle"])
     if not validated and _has_repeats(form_id):  # rare: then find the repeats in a cycle
         fcode = pd.factorize(form_id)[0]
@@ -335,6 +350,7 @@ __all__ = [
     "counted_cycle",
     "counted_pattern_codes",
     "counted_per_cell",
+    "form_id_texts",
     "group_members",
     "prepare_forms",
     "unpack_source",
