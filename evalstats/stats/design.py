@@ -51,6 +51,7 @@ Examples
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -67,6 +68,8 @@ __all__ = [
     "RESPONDENT_COLUMN",
     "Design",
     "answer_arrays",
+    "cluster_groups",
+    "cluster_level_counts",
     "combine_designs",
     "compact_codes",
     "design_effects",
@@ -342,6 +345,77 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         repeated_within_unit=repeated,
         labels=cluster_labels,
     )
+
+
+_KEPT: dict[int, dict] = {}  # id(design) -> what was made from it, while the design lives
+
+
+def _kept(design: Design, key: tuple, make):
+    """``make()``, made once per design (compared by identity) and kept beside it until the
+    design is freed: sums that several analyses of one cycle's forms need."""
+    memo = _KEPT.get(id(design))
+    if memo is None:
+        memo = _KEPT[id(design)] = {}
+        weakref.finalize(design, _KEPT.pop, id(design), None)
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+def cluster_level_counts(design: Design, width: int) -> np.ndarray:
+    """Forms per respondent × level, per dimension: ``[D, max(n_clusters, 1), width]``.
+
+    ``width`` is the number of levels and the blank (the design's level codes, blank last; a
+    blank coded ``-1`` counts as the last); each pattern row counts its forms (``count``).
+    The counts are whole numbers, so any sum or product made from them is the same to the bit
+    as the same sum over the forms.  Counted once per design and width, and kept while the
+    design lives: the design effects and each group test of a cycle need them.  The array is
+    shared: do not change it.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> cluster_level_counts(forms_design(pattern_counts(empty_forms())), 6).shape[1:]
+    (1, 6)
+    """
+
+    def count():
+        size = max(design.n_clusters, 1)
+        n_dims = design.levels.shape[1]
+        out = np.empty((n_dims, size, width))
+        first = design.cluster * width  # each respondent's first slot, made once
+        weights = None if bool((design.count == 1).all()) else design.count
+        for j in range(n_dims):
+            code = design.levels[:, j]
+            if code.min(initial=0) < 0:
+                code = code % width  # -1 (blank) is the last level
+            per = np.bincount(first + code, weights=weights, minlength=size * width)
+            out[j] = per.reshape(size, width)
+        return out
+
+    return _kept(design, ("cluster_level_counts", int(width)), count)
+
+
+def cluster_groups(design: Design) -> np.ndarray | None:
+    """Each cluster's group (``-1``: a cluster without rows), or None when some cluster's
+    rows name more than one group; a respondents design nests clusters in cycle × group
+    strata, so there is one.  Made once per design, and kept while it lives.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> cluster_groups(forms_design(pattern_counts(empty_forms()))).tolist()
+    []
+    """
+
+    def groups():
+        group = np.full(design.n_clusters, -1, np.int64)
+        group[design.cluster] = design.group
+        return group if bool((group[design.cluster] == design.group).all()) else None
+
+    return _kept(design, ("cluster_groups",), groups)
 
 
 def _respondent_ids(resp: pd.Series, cyc, group) -> tuple[np.ndarray, np.ndarray]:
@@ -848,14 +922,7 @@ def _cluster_sums(design: Design, lv):
         # whole numbers below 2**53: every sum is exact in any order, so each respondent's
         # forms per level are counted once per dimension (one bincount, not five) and
         # multiplied by the tables: the same sums to the bit
-        first = design.cluster * nl  # each respondent's first slot, made once
-        ones = bool((design.count == 1).all())  # then counted unweighted: the same floats
-        for j in range(design.levels.shape[1]):
-            code = design.levels[:, j]
-            if code.min(initial=0) < 0:
-                code = code % nl  # -1 (blank) is the last level, as table[-1]
-            per = np.bincount(first + code, weights=None if ones else count, minlength=size * nl)
-            per = per.astype(float, copy=False).reshape(size, nl)
+        for per in cluster_level_counts(design, nl):
             for total, table in zip(sums, tables, strict=True):
                 total += per @ table
     else:
