@@ -1217,3 +1217,22 @@ def test_respondent_cells_kept_per_design_are_the_answers_summed(seed):
     del mixed, d  # the loop's name held it too
     gc.collect()
     assert held not in design_module._KEPT  # freed with its design
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 6)), max_size=40),
+    st.booleans(),
+)
+def test_lexsort_rows_is_np_lexsort(rows, wide):
+    # one stable sort of a mixed-radix code (ranges too wide for one code: np.lexsort itself)
+    from evalstats.stats.design import lexsort_rows
+
+    cols = [np.array([r[j] for r in rows], np.int64) for j in range(3)]
+    if wide:
+        cols[1] = cols[1] * 2**58  # ranges 4 × (2⁵⁹ + 1) × 7 > 2⁶²: np.lexsort
+    order, new = lexsort_rows(*cols)
+    want = np.lexsort(tuple(reversed(cols))) if rows else np.zeros(0, int)
+    assert order.tolist() == want.tolist()
+    srt = np.column_stack(cols)[want] if rows else np.zeros((0, 3))
+    assert new.tolist() == [i == 0 or bool((srt[i] != srt[i - 1]).any()) for i in range(len(srt))]

@@ -79,6 +79,7 @@ __all__ = [
     "factorize_runs",
     "forms_design",
     "korn_graubard",
+    "lexsort_rows",
     "linked_clusters",
     "repeated_units",
     "respondent_design",
@@ -234,15 +235,17 @@ def factorize_runs(values) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(codes, np.diff(np.append(starts, len(arr)))), uniques
 
 
-def _lexsort_rows(*cols) -> tuple[np.ndarray, np.ndarray]:
-    """Order of the rows sorted by ``cols`` (first = primary key) and a mask of each new row.
+def lexsort_rows(*cols) -> tuple[np.ndarray, np.ndarray]:
+    """Order of the rows sorted by ``cols`` (first = primary key) and a mask of each new row
+    (in that order: the row differs from the one before it in some column).
 
     The columns are non-negative integers; while their ranges multiply to less than 2⁶² they
-    are one mixed-radix code sorted once (a stable sort: the same order as ``np.lexsort``).
+    are one mixed-radix code sorted once (a stable sort: the same order as ``np.lexsort`` of
+    the columns, last = primary key, reversed; rows already in order cost one pass).
 
     Examples
     --------
-    >>> order, new = _lexsort_rows(np.array([1, 0, 1]), np.array([2, 5, 2]))
+    >>> order, new = lexsort_rows(np.array([1, 0, 1]), np.array([2, 5, 2]))
     >>> order.tolist(), new.tolist()
     ([1, 0, 2], [True, True, False])
     """
@@ -318,12 +321,12 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
     n_cl = int(rid.max()) + 1
     strat_of = np.full(n_cl, -1, np.int64)
     strat_of[rid] = f.cyc * ng + f.group
-    order, per_unit_new = _lexsort_rows(rid, f.unit)
+    order, per_unit_new = lexsort_rows(rid, f.unit)
     repeated = int(per_unit_new.sum()) < n
     # one row per distinct pattern of a respondent × unit: with no respondent × unit twice
     # (a wide file) every form is one, in the order of (respondent, unit) already found
     if repeated:
-        order, new = _lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
+        order, new = lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
         first = np.flatnonzero(new)
         pick = order[first]
         count = np.diff(np.append(first, n)).astype(np.int64)

@@ -22,6 +22,7 @@ from scipy import sparse
 
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.tally import text_codes, text_positions
+from evalstats.stats.design import lexsort_rows
 from evalstats.stats.rank.checks import check_frame
 
 __all__ = ["Cells", "Composer", "prepare_cells", "weight_matrix"]
@@ -108,13 +109,11 @@ def prepare_cells(patterns: pd.DataFrame, scheme: Scheme) -> Cells:
 
     keep = count > 0
     cyc, unit, group, lv, count = cyc[keep], unit[keep], group[keep], lv[keep], count[keep]
-    order = np.lexsort((*(lv[:, j] for j in range(len(dims) - 1, -1, -1)), group, unit, cyc))
+    # sorted by cycle, unit, group, then the levels (blank -1 first): one stable sort of a
+    # mixed-radix code, as np.lexsort of the columns; ``new``: a row that is not the one
+    # before it again (rows repeating a pattern in a cell, a split pattern row, are merged)
+    order, new = lexsort_rows(cyc, unit, group, *(lv[:, j] + 1 for j in range(len(dims))))
     cyc, unit, group, lv, count = cyc[order], unit[order], group[order], lv[order], count[order]
-    # merge rows that repeat the same pattern in the same cell (a split pattern row)
-    key = np.column_stack([cyc, unit, group, lv])
-    new = np.ones(len(key), bool)
-    if len(key) > 1:
-        new[1:] = (key[1:] != key[:-1]).any(axis=1)
     first = np.flatnonzero(new)
     count = np.add.reduceat(count, first) if len(first) else count
     cyc, unit, group, lv = cyc[first], unit[first], group[first], lv[first]
