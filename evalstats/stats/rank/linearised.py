@@ -31,6 +31,7 @@ __all__ = [
     "fewest_respondents",
     "respondent_sampler",
     "respondents_per_cell",
+    "sparse_rows",
     "symmetric_root",
 ]
 
@@ -263,7 +264,31 @@ def _influence(cells, design, scheme, composer, *, sums, cell_of) -> sparse.csr_
     if not np.allclose(got, sums, rtol=0, atol=1e-6):
         raise ValueError("design does not match patterns: the cells' answers differ")
     shape = (design.n_clusters, len(composer.w.indptr) - 1)
-    return sparse.csr_matrix((z, (design.cluster[keep], cells.cell_row[c])), shape=shape)
+    return sparse_rows(z, design.cluster[keep], cells.cell_row[c], shape)
+
+
+def sparse_rows(values, rows, cols, shape) -> sparse.csr_matrix:
+    """``csr_matrix((values, (rows, cols)), shape=shape)``; made directly from the entries
+    when they come sorted by row and then column, each (row, column) once — a wide file's
+    design, respondent by respondent and unit by unit — without a conversion from COO: the
+    same arrays (sorted columns, no duplicates), so every product made from it is the same.
+
+    Examples
+    --------
+    >>> m = sparse_rows(np.array([1.0, 2.0, 3.0]), np.array([0, 0, 2]), np.array([1, 2, 0]),
+    ...     (3, 3))
+    >>> m.toarray().tolist()
+    [[0.0, 1.0, 2.0], [0.0, 0.0, 0.0], [3.0, 0.0, 0.0]]
+    """
+    n = len(values)
+    if n > 1 and int(rows.min()) >= 0 and int(rows.max()) < shape[0]:
+        up = rows[1:] > rows[:-1]
+        up |= (rows[1:] == rows[:-1]) & (cols[1:] > cols[:-1])
+        if bool(up.all()):
+            indptr = np.zeros(shape[0] + 1, np.int64)
+            np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+            return sparse.csr_matrix((values, cols, indptr), shape=shape)
+    return sparse.csr_matrix((values, (rows, cols)), shape=shape)
 
 
 def _stratum_covariance(z: sparse.csr_matrix, stratum: np.ndarray) -> np.ndarray:
