@@ -388,13 +388,14 @@ def cluster_level_counts(design: Design, width: int) -> np.ndarray:
         n_dims = design.levels.shape[1]
         out = np.empty((n_dims, size, width))
         first = design.cluster * width  # each respondent's first slot, made once
+        slot = np.empty_like(first)  # each answer's slot, a dimension at a time: one buffer
         weights = None if bool((design.count == 1).all()) else design.count
         for j in range(n_dims):
             code = design.levels[:, j]
             if code.min(initial=0) < 0:
                 code = code % width  # -1 (blank) is the last level
-            per = np.bincount(first + code, weights=weights, minlength=size * width)
-            out[j] = per.reshape(size, width)
+            np.add(first, code, out=slot)
+            out[j] = np.bincount(slot, weights=weights, minlength=size * width).reshape(size, -1)
         return out
 
     return _kept(design, ("cluster_level_counts", int(width)), count)
@@ -910,7 +911,7 @@ def _cluster_sums(design: Design, lv):
     squared satisfied flag (times the patterns' counts), one dimension at a time."""
     size = max(design.n_clusters, 1)
     points, valid, sat = (np.asarray(v, float) for v in (lv.points, lv.valid, lv.satisfied))
-    count = design.count.astype(float)
+    count = design.count  # forms: integers (whole by their type, not checked a form at a time)
     tables = (
         points,
         valid,
@@ -920,8 +921,9 @@ def _cluster_sums(design: Design, lv):
     )
     sums = [np.zeros(size) for _ in tables]
     nl = len(points)
-    whole = all(_whole(t) for t in tables) and _whole(count)
-    if whole and float(np.abs(tables[0]).max(initial=0)) ** 2 * count.sum() < 2**52:
+    whole = all(_whole(t) for t in tables) and (count.dtype.kind in "iub" or _whole(count))
+    n_forms = float(count.sum(dtype=float))
+    if whole and float(np.abs(tables[0]).max(initial=0)) ** 2 * n_forms < 2**52:
         # whole numbers below 2**53: every sum is exact in any order, so each respondent's
         # forms per level are counted once per dimension (one bincount, not five) and
         # multiplied by the tables: the same sums to the bit

@@ -243,15 +243,17 @@ def _influence(cells, design, scheme, composer, *, sums, cell_of) -> sparse.csr_
     if len(keep) == len(cell_of):  # every row ranked: the columns as they are, not gathered
         keep = slice(None)
     c = cell_of[keep]
-    count = design.count[keep].astype(float)
+    ones = _one_form_each(design.count[keep])
+    count = None if ones else design.count[keep].astype(float)
     z = np.zeros(len(c))
     got = np.zeros_like(sums)
     nl = len(points)
-    ones = _one_form_each(count)
+    if ones:  # each answer's cell × level slot made in one buffer, a dimension at a time
+        first, cl = c * nl, np.empty(len(c), np.int64)
     for j in range(d):  # one dimension at a time: memory P, not P × 2D
         lv = design.levels[keep, j]
         if ones:  # each cell × level's term made once and looked up: the same floats
-            cl = c * nl + lv  # (points · 1 and valid · 1 are the points and valid)
+            np.add(first, lv, out=cl)  # (points · 1 and valid · 1 are the points and valid)
             term = coef[:, j, None] * points - (coef[:, j] * mean[:, j])[:, None] * valid
             z += term.ravel()[cl]
             per = np.bincount(cl, minlength=len(sums) * nl).reshape(len(sums), nl)
