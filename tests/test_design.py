@@ -1206,6 +1206,7 @@ def test_respondent_cells_kept_per_design_are_the_answers_summed(seed):
             assert [a.tolist() for a in got] == list(want)
     kept = cluster_level_counts(design, len(valid))
     assert cluster_level_counts(design, len(valid)) is kept  # counted once
+    assert not kept.flags.writeable  # shared: read-only
     assert kept.sum() == design.count.sum() * len(DIMS)
     assert cluster_level_counts(mixed, len(valid)) is not kept  # kept by design, not by value
     import gc

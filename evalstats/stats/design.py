@@ -373,7 +373,7 @@ def cluster_level_counts(design: Design, width: int) -> np.ndarray:
     The counts are whole numbers, so any sum or product made from them is the same to the bit
     as the same sum over the forms.  Counted once per design and width, and kept while the
     design lives: the design effects and each group test of a cycle need them.  The array is
-    shared: do not change it.
+    shared, so read-only.
 
     Examples
     --------
@@ -396,6 +396,7 @@ def cluster_level_counts(design: Design, width: int) -> np.ndarray:
                 code = code % width  # -1 (blank) is the last level
             np.add(first, code, out=slot)
             out[j] = np.bincount(slot, weights=weights, minlength=size * width).reshape(size, -1)
+        out.flags.writeable = False  # shared by every caller
         return out
 
     return _kept(design, ("cluster_level_counts", int(width)), count)
