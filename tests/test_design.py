@@ -4,6 +4,7 @@ exactly today's numbers."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import itertools
 import math
@@ -1165,3 +1166,74 @@ def test_factorize_runs_is_pd_factorize(values, repeats):
     codes, uniques = factorize_runs(pd.Series(arr, dtype=object))
     assert codes.tolist() == want_codes.tolist()
     assert list(uniques) == list(want_uniques)
+
+
+# ---------------------------------------------------------------------- sums kept per design
+def respondent_cells_by_brute_force(design, dim, valid, groups):
+    """Every answer's (respondent, group, valid level) summed in a dict, in key order."""
+    width, sums = len(valid), {}
+    col = np.cumsum(valid) - 1
+    for c, g, code, n in zip(
+        design.cluster, design.group, design.levels[:, dim], design.count, strict=True
+    ):
+        code = int(code) % width
+        if valid[code] and n:
+            key = (int(c), int(g) * int(valid.sum()) + int(col[code]))
+            sums[key] = sums.get(key, 0.0) + float(n)
+    keys = sorted(sums)
+    return [k[1] for k in keys], [k[0] for k in keys], [sums[k] for k in keys]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_respondent_cells_kept_per_design_are_the_answers_summed(seed):
+    # the group test's respondent × cell sums: from the per-respondent level counts kept on
+    # the design (one group per respondent), or, when a respondent names two groups (a
+    # design built by hand), counted per respondent × group; both the sums of the answers
+    from evalstats.stats.compare.homogeneity import _respondent_cells
+    from evalstats.stats.design import cluster_groups, cluster_level_counts
+
+    valid = np.array([lv.valid for lv in S.levels] + [False])
+    forms = severe_raters(seed=seed)
+    forms = pd.concat([forms, forms.iloc[: 7 * seed]], ignore_index=True)  # repeats: count 2
+    design = respondent_design(forms, scheme=S)
+    assert design.repeated_within_unit and cluster_groups(design) is not None
+    mixed = dataclasses.replace(design, group=np.roll(design.group, 1))
+    assert cluster_groups(mixed) is None
+    for d in (design, mixed):
+        for dim in range(len(DIMS)):
+            got = _respondent_cells(d, dim, valid, len(S.group_codes))
+            want = respondent_cells_by_brute_force(d, dim, valid, len(S.group_codes))
+            assert [a.tolist() for a in got] == list(want)
+    kept = cluster_level_counts(design, len(valid))
+    assert cluster_level_counts(design, len(valid)) is kept  # counted once
+    assert not kept.flags.writeable  # shared: read-only
+    assert kept.sum() == design.count.sum() * len(DIMS)
+    assert cluster_level_counts(mixed, len(valid)) is not kept  # kept by design, not by value
+    import gc
+
+    from evalstats.stats import design as design_module
+
+    held = id(mixed)
+    assert held in design_module._KEPT
+    del mixed, d  # the loop's name held it too
+    gc.collect()
+    assert held not in design_module._KEPT  # freed with its design
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 6)), max_size=40),
+    st.booleans(),
+)
+def test_lexsort_rows_is_np_lexsort(rows, wide):
+    # one stable sort of a mixed-radix code (ranges too wide for one code: np.lexsort itself)
+    from evalstats.stats.design import lexsort_rows
+
+    cols = [np.array([r[j] for r in rows], np.int64) for j in range(3)]
+    if wide:
+        cols[1] = cols[1] * 2**58  # ranges 4 × (2⁵⁹ + 1) × 7 > 2⁶²: np.lexsort
+    order, new = lexsort_rows(*cols)
+    want = np.lexsort(tuple(reversed(cols))) if rows else np.zeros(0, int)
+    assert order.tolist() == want.tolist()
+    srt = np.column_stack(cols)[want] if rows else np.zeros((0, 3))
+    assert new.tolist() == [i == 0 or bool((srt[i] != srt[i - 1]).any()) for i in range(len(srt))]

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 
 from evalstats.core.scheme import load_scheme
 from evalstats.counts.tally import pattern_counts
@@ -307,3 +308,21 @@ def test_design_cell_index_finds_each_rows_cell_and_none_for_cells_not_ranked():
         ]
         assert got.tolist() == want
         assert (got >= 0).any() and (got < 0).any() == (len(cells.units) == 3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 3)), max_size=30), st.booleans())
+def test_sparse_rows_is_csr_matrix_of_the_entries(entries, ordered):
+    # made directly when sorted by row then column, each once; else from COO: the same arrays
+    from evalstats.stats.rank.linearised import sparse_rows
+
+    if ordered:
+        entries = sorted(set(entries))
+    rows = np.array([e[0] for e in entries], np.int64)
+    cols = np.array([e[1] for e in entries], np.int64)
+    values = np.arange(1.0, len(entries) + 1)
+    got = sparse_rows(values, rows, cols, (5, 4))
+    want = sparse.csr_matrix((values, (rows, cols)), shape=(5, 4))
+    for a in ("data", "indices", "indptr"):
+        assert getattr(got, a).tolist() == getattr(want, a).tolist()
+    assert got.has_canonical_format == want.has_canonical_format

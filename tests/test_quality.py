@@ -1100,3 +1100,15 @@ def test_validated_cycle_ids_are_distinct_so_quality_flags_trusts_them(demo, cyc
     with pytest.raises(ValueError, match="repeats form id"):
         prepare_forms(twice, v.scheme, None)
     assert len(prepare_forms(twice, v.scheme, None, validated=True).form_id) == len(twice)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-1, 5), max_size=30), st.booleans(), st.integers(1, 3))
+def test_group_members_are_each_labels_positions(labels, ordered, min_size):
+    # labels in order (a wide file's respondents) are not sorted again: the same members
+    from evalstats.stats.quality.source import group_members
+
+    labels = np.array(sorted(labels) if ordered else labels, np.int64)
+    got = [m.tolist() for m in group_members(labels, min_size)]
+    want = [np.flatnonzero(labels == g).tolist() for g in range(int(labels.max(initial=-1)) + 1)]
+    assert got == [w for w in want if len(w) >= min_size]

@@ -412,3 +412,19 @@ def test_errors_tally_functions():
     with pytest.raises(ValueError) as e:
         tally_from_patterns(pattern_counts(random_forms(5, 0)).drop(columns=["count"]))
     assert str(e.value) == "patterns lacks column(s) ['count']"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["2026H1", "2026A", "x", "", "2026h1"]), max_size=20),
+    st.lists(st.sampled_from(["2026H1", "2026A", "x", 7]), unique=True, max_size=4),
+    st.sampled_from(["str", "string[pyarrow]", "category", "object"]),
+)
+def test_text_positions_is_get_indexer_of_the_text(values, index, dtype):
+    # pyarrow-backed text looked up by Arrow, categoricals by their categories, the rest as
+    # text: every way index.get_indexer(col.astype(str)), also for an index with a non-text
+    from evalstats.counts.tally import text_positions
+
+    col, ix = pd.Series(values, dtype=dtype), pd.Index(index, dtype=object)
+    want = ix.get_indexer(col.astype(str).to_numpy())
+    assert text_positions(col, ix).tolist() == want.tolist()

@@ -73,6 +73,18 @@ def text_positions(col: pd.Series, index: pd.Index) -> np.ndarray:
         codes = col.cat.codes.to_numpy()
         if (codes >= 0).all():
             return index.get_indexer(col.cat.categories.astype(str).to_numpy(dtype=object))[codes]
+    pa_arr = getattr(col.array, "_pa_array", None)
+    if (
+        pa_arr is not None
+        and pa_arr.null_count == 0
+        and (pa.types.is_string(pa_arr.type) or pa.types.is_large_string(pa_arr.type))
+        and index.is_unique
+        and all(isinstance(v, str) for v in index)
+    ):
+        # pyarrow-backed text (a pattern table's cycle): looked up by Arrow, no Python
+        # string made per row; the same positions (distinct texts, none missing)
+        found = pc.index_in(pa_arr, value_set=pa.array(list(index), pa.string()))
+        return found.fill_null(-1).to_numpy().astype(np.intp)
     return index.get_indexer(col.astype(str).to_numpy())
 
 

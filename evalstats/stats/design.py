@@ -51,6 +51,7 @@ Examples
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -67,6 +68,8 @@ __all__ = [
     "RESPONDENT_COLUMN",
     "Design",
     "answer_arrays",
+    "cluster_groups",
+    "cluster_level_counts",
     "combine_designs",
     "compact_codes",
     "design_effects",
@@ -76,6 +79,7 @@ __all__ = [
     "factorize_runs",
     "forms_design",
     "korn_graubard",
+    "lexsort_rows",
     "linked_clusters",
     "repeated_units",
     "respondent_design",
@@ -231,15 +235,17 @@ def factorize_runs(values) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(codes, np.diff(np.append(starts, len(arr)))), uniques
 
 
-def _lexsort_rows(*cols) -> tuple[np.ndarray, np.ndarray]:
-    """Order of the rows sorted by ``cols`` (first = primary key) and a mask of each new row.
+def lexsort_rows(*cols) -> tuple[np.ndarray, np.ndarray]:
+    """Order of the rows sorted by ``cols`` (first = primary key) and a mask of each new row
+    (in that order: the row differs from the one before it in some column).
 
     The columns are non-negative integers; while their ranges multiply to less than 2⁶² they
-    are one mixed-radix code sorted once (a stable sort: the same order as ``np.lexsort``).
+    are one mixed-radix code sorted once (a stable sort: the same order as ``np.lexsort`` of
+    the columns, last = primary key, reversed; rows already in order cost one pass).
 
     Examples
     --------
-    >>> order, new = _lexsort_rows(np.array([1, 0, 1]), np.array([2, 5, 2]))
+    >>> order, new = lexsort_rows(np.array([1, 0, 1]), np.array([2, 5, 2]))
     >>> order.tolist(), new.tolist()
     ([1, 0, 2], [True, True, False])
     """
@@ -315,12 +321,12 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
     n_cl = int(rid.max()) + 1
     strat_of = np.full(n_cl, -1, np.int64)
     strat_of[rid] = f.cyc * ng + f.group
-    order, per_unit_new = _lexsort_rows(rid, f.unit)
+    order, per_unit_new = lexsort_rows(rid, f.unit)
     repeated = int(per_unit_new.sum()) < n
     # one row per distinct pattern of a respondent × unit: with no respondent × unit twice
     # (a wide file) every form is one, in the order of (respondent, unit) already found
     if repeated:
-        order, new = _lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
+        order, new = lexsort_rows(rid, f.unit, *(f.lv[:, j] for j in range(f.lv.shape[1])))
         first = np.flatnonzero(new)
         pick = order[first]
         count = np.diff(np.append(first, n)).astype(np.int64)
@@ -342,6 +348,79 @@ def respondent_design(forms: pd.DataFrame, *, scheme: Scheme | None = None) -> D
         repeated_within_unit=repeated,
         labels=cluster_labels,
     )
+
+
+_KEPT: dict[int, dict] = {}  # id(design) -> what was made from it, while the design lives
+
+
+def _kept(design: Design, key: tuple, make):
+    """``make()``, made once per design (compared by identity) and kept beside it until the
+    design is freed: sums that several analyses of one cycle's forms need."""
+    memo = _KEPT.get(id(design))
+    if memo is None:
+        memo = _KEPT[id(design)] = {}
+        weakref.finalize(design, _KEPT.pop, id(design), None)
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+def cluster_level_counts(design: Design, width: int) -> np.ndarray:
+    """Forms per respondent × level, per dimension: ``[D, max(n_clusters, 1), width]``.
+
+    ``width`` is the number of levels and the blank (the design's level codes, blank last; a
+    blank coded ``-1`` counts as the last); each pattern row counts its forms (``count``).
+    The counts are whole numbers, so any sum or product made from them is the same to the bit
+    as the same sum over the forms.  Counted once per design and width, and kept while the
+    design lives: the design effects and each group test of a cycle need them.  The array is
+    shared, so read-only.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> cluster_level_counts(forms_design(pattern_counts(empty_forms())), 6).shape[1:]
+    (1, 6)
+    """
+
+    def count():
+        size = max(design.n_clusters, 1)
+        n_dims = design.levels.shape[1]
+        out = np.empty((n_dims, size, width))
+        first = design.cluster * width  # each respondent's first slot, made once
+        slot = np.empty_like(first)  # each answer's slot, a dimension at a time: one buffer
+        weights = None if bool((design.count == 1).all()) else design.count
+        for j in range(n_dims):
+            code = design.levels[:, j]
+            if code.min(initial=0) < 0:
+                code = code % width  # -1 (blank) is the last level
+            np.add(first, code, out=slot)
+            out[j] = np.bincount(slot, weights=weights, minlength=size * width).reshape(size, -1)
+        out.flags.writeable = False  # shared by every caller
+        return out
+
+    return _kept(design, ("cluster_level_counts", int(width)), count)
+
+
+def cluster_groups(design: Design) -> np.ndarray | None:
+    """Each cluster's group (``-1``: a cluster without rows), or None when some cluster's
+    rows name more than one group; a respondents design nests clusters in cycle × group
+    strata, so there is one.  Made once per design, and kept while it lives.
+
+    Examples
+    --------
+    >>> from evalstats.counts.tally import pattern_counts
+    >>> from evalstats.inputs.forms import empty_forms
+    >>> cluster_groups(forms_design(pattern_counts(empty_forms()))).tolist()
+    []
+    """
+
+    def groups():
+        group = np.full(design.n_clusters, -1, np.int64)
+        group[design.cluster] = design.group
+        return group if bool((group[design.cluster] == design.group).all()) else None
+
+    return _kept(design, ("cluster_groups",), groups)
 
 
 def _respondent_ids(resp: pd.Series, cyc, group) -> tuple[np.ndarray, np.ndarray]:
@@ -833,7 +912,7 @@ def _cluster_sums(design: Design, lv):
     squared satisfied flag (times the patterns' counts), one dimension at a time."""
     size = max(design.n_clusters, 1)
     points, valid, sat = (np.asarray(v, float) for v in (lv.points, lv.valid, lv.satisfied))
-    count = design.count.astype(float)
+    count = design.count  # forms: integers (whole by their type, not checked a form at a time)
     tables = (
         points,
         valid,
@@ -843,19 +922,13 @@ def _cluster_sums(design: Design, lv):
     )
     sums = [np.zeros(size) for _ in tables]
     nl = len(points)
-    whole = all(_whole(t) for t in tables) and _whole(count)
-    if whole and float(np.abs(tables[0]).max(initial=0)) ** 2 * count.sum() < 2**52:
+    whole = all(_whole(t) for t in tables) and (count.dtype.kind in "iub" or _whole(count))
+    n_forms = float(count.sum(dtype=float))
+    if whole and float(np.abs(tables[0]).max(initial=0)) ** 2 * n_forms < 2**52:
         # whole numbers below 2**53: every sum is exact in any order, so each respondent's
         # forms per level are counted once per dimension (one bincount, not five) and
         # multiplied by the tables: the same sums to the bit
-        first = design.cluster * nl  # each respondent's first slot, made once
-        ones = bool((design.count == 1).all())  # then counted unweighted: the same floats
-        for j in range(design.levels.shape[1]):
-            code = design.levels[:, j]
-            if code.min(initial=0) < 0:
-                code = code % nl  # -1 (blank) is the last level, as table[-1]
-            per = np.bincount(first + code, weights=None if ones else count, minlength=size * nl)
-            per = per.astype(float, copy=False).reshape(size, nl)
+        for per in cluster_level_counts(design, nl):
             for total, table in zip(sums, tables, strict=True):
                 total += per @ table
     else:

@@ -711,7 +711,8 @@ def _take(coded: ColumnCodes, rows: np.ndarray) -> ColumnCodes:
 def _form_ids(rid: np.ndarray, ii: np.ndarray, units: ColumnCodes) -> ColumnCodes:
     """Form ids ``<row id>/<unit>`` (blank where the row id is), as codes: one per form when
     the row ids are distinct, else equal codes for equal ids."""
-    new_row = np.diff(ii, prepend=-1) != 0
+    new_row = np.ones(len(ii), bool)  # a form of another row than the one before it
+    np.not_equal(ii[1:], ii[:-1], out=new_row[1:])  # (no int64 difference of 16M forms)
     first = np.flatnonzero(new_row)  # each row's first form
     # joined in Arrow from each row's and each unit's text taken (not 16M objects converted)
     text = pa.array(rid[first], type=pa.string(), from_pandas=True)

@@ -27,7 +27,12 @@ from evalstats.stats.compare.tallies import (
     scheme_vectors,
     unit_mask,
 )
-from evalstats.stats.design import Design, compact_codes
+from evalstats.stats.design import (
+    Design,
+    cluster_groups,
+    cluster_level_counts,
+    compact_codes,
+)
 from evalstats.stats.distributions import chi2_sf, f_sf
 
 __all__ = ["CHI2_METHODS", "chi2_homogeneity", "group_homogeneity", "rao_scott"]
@@ -248,9 +253,22 @@ def _design_table(design: Design, t, *, cycle, units, dim, scheme):
 def _respondent_cells(design: Design, dim: int, valid, groups: int):
     """The answers of dimension ``dim`` summed per respondent × cell of the groups × valid
     levels table, as :func:`_design_table` sums them (the same sums, in the same order: the
-    sums that are not 0, by respondent then cell ``group * valid levels + level``), in one
-    pass over the answers: every level counted, then the valid levels' columns kept."""
+    sums that are not 0, by respondent then cell ``group * valid levels + level``).
+
+    Each respondent has one group (clusters nested in strata): their cells are their forms
+    per level (:func:`~evalstats.stats.design.cluster_level_counts`, counted once per design
+    for every dimension and test) placed in their group's row.  Otherwise every level is
+    counted per respondent × group in one pass over the answers and the valid levels' columns
+    kept."""
     width = len(valid)  # the levels and the blank
+    cells = groups * int(valid.sum())
+    group = cluster_groups(design)
+    if group is not None and int(group.max(initial=0)) < groups:
+        per = cluster_level_counts(design, width)[dim][:, valid]  # [respondent, valid level]
+        obs = np.flatnonzero(per)
+        levels = per.shape[1]
+        cluster = obs // levels
+        return group[cluster] * levels + obs % levels, cluster, per.ravel()[obs]
     code = design.levels[:, dim]
     key = design.cluster * (groups * width)
     key += design.group * width
@@ -263,7 +281,6 @@ def _respondent_cells(design: Design, dim: int, valid, groups: int):
     del key
     summed = summed.reshape(-1, width)[:, valid].ravel()
     obs = np.flatnonzero(summed)
-    cells = groups * int(valid.sum())
     return obs % cells, obs // cells, summed[obs]
 
 

@@ -64,15 +64,17 @@ def _cell_stats(d: QualityData, level: str) -> dict[bool, CellStats]:
             cell = cell * ng + d.group
         size = sizes[by_group]
         # answers per cell × level, one count a dimension; valid and good answers are then
-        # sums over levels (whole numbers: the same as counting each answer's flag)
-        first = cell * nl  # each cell's first slot: made once, not once a dimension
-        per = np.stack(
-            [
-                np.bincount(first + np.where(col < 0, blank, col), minlength=size * nl)
-                for col in d.levels.T
-            ]
-        ).reshape(-1, size, nl)  # [dimension, cell, level]
-        del first
+        # sums over levels (whole numbers: the same as counting each answer's flag).  Each
+        # answer's slot is its cell's first + 1 + its code (a blank, -1, in the cell's first
+        # slot), made in one buffer; the blank's count is then moved last (``blank``)
+        first = cell * nl + 1  # made once, not once a dimension
+        slot = np.empty_like(first)
+        per = np.empty((d.levels.shape[1], size, nl), np.int64)  # [dimension, cell, level]
+        for j in range(d.levels.shape[1]):
+            np.add(first, d.levels[:, j], out=slot)
+            counted = np.bincount(slot, minlength=size * nl).reshape(size, nl)
+            per[j, :, :blank], per[j, :, blank] = counted[:, 1:], counted[:, 0]
+        del first, slot
         counts[by_group] = per, np.bincount(cell, minlength=size)
     if grouped:
         per, n_forms = counts[True]

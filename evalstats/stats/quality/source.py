@@ -297,11 +297,23 @@ def prepare_forms(
 
 
 def group_members(labels: np.ndarray, min_size: int = 1) -> list[np.ndarray]:
-    """Positions of each label value 0..L-1 (labels < 0 ignored) with at least ``min_size``."""
+    """Positions of each label value 0..L-1 (labels < 0 ignored) with at least ``min_size``.
+
+    Examples
+    --------
+    >>> [m.tolist() for m in group_members(np.array([1, 0, 1, -1]))]
+    [[1], [0, 2]]
+    >>> [m.tolist() for m in group_members(np.array([0, 0, 1, 1, 1]), 3)]
+    [[2, 3, 4]]
+    """
     if not len(labels):
         return []
-    order = np.argsort(labels, kind="stable")
-    sorted_labels = labels[order]
+    if len(labels) > 1 and bool((labels[1:] >= labels[:-1]).all()):
+        # in order already (a wide file's respondents, row by row): no sort, no gathered copy
+        order, sorted_labels = np.arange(len(labels)), labels
+    else:
+        order = np.argsort(labels, kind="stable")
+        sorted_labels = labels[order]
     top = int(sorted_labels[-1]) + 1
     if top <= 0:
         return []

@@ -54,6 +54,10 @@ class StraightStats:
 def _straight_stats(d: QualityData) -> list[StraightStats]:
     out = []
     nu, nk = len(d.unit_cats), len(d.collectors)
+
+    def part(mask):  # the forms of ``mask``: all of them as they are (not a copy) if all
+        return slice(None) if bool(mask.all()) else mask
+
     for c, cycle in enumerate(d.cycles):
         here = d.cyc == c
         has = here & (d.coll >= 0)
@@ -62,15 +66,18 @@ def _straight_stats(d: QualityData) -> list[StraightStats]:
             codes = d.unit if kind == "unit" else d.coll
             return d.form_id[here & d.straight & (codes == key)].tolist()
 
+        sel, got = part(here), part(has)
+        unit, straight = d.unit[sel], d.straight[sel]  # each taken once
+        coll = d.coll[got]
         out.append(
             StraightStats(
                 cycle=cycle,
-                p0=float(d.straight[here].mean()),
-                m_u=np.bincount(d.unit[here], minlength=nu),
-                k_u=np.bincount(d.unit[here], weights=d.straight[here], minlength=nu),
+                p0=float(straight.mean()),
+                m_u=np.bincount(unit, minlength=nu),
+                k_u=np.bincount(unit, weights=straight, minlength=nu),
                 collectors=d.collectors,
-                m_c=np.bincount(d.coll[has], minlength=nk),
-                k_c=np.bincount(d.coll[has], weights=d.straight[has], minlength=nk),
+                m_c=np.bincount(coll, minlength=nk),
+                k_c=np.bincount(coll, weights=d.straight[got], minlength=nk),
                 ids=ids,
             )
         )

@@ -22,6 +22,7 @@ from scipy import sparse
 
 from evalstats.core.scheme import Scheme, resolve_scheme
 from evalstats.counts.tally import text_codes, text_positions
+from evalstats.stats.design import lexsort_rows
 from evalstats.stats.rank.checks import check_frame
 
 __all__ = ["Cells", "Composer", "prepare_cells", "weight_matrix"]
@@ -108,20 +109,11 @@ def prepare_cells(patterns: pd.DataFrame, scheme: Scheme) -> Cells:
 
     keep = count > 0
     cyc, unit, group, lv, count = cyc[keep], unit[keep], group[keep], lv[keep], count[keep]
-    sizes = (len(units), len(groups), len(scheme.level_codes))
-    key = _pattern_key(cyc, unit, group, lv, sizes=sizes)
-    if key is not None:  # one int64 per pattern: sorted as lexsort sorts the columns
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-    else:  # an enormous scheme
-        order = np.lexsort((*(lv[:, j] for j in range(len(dims) - 1, -1, -1)), group, unit, cyc))
-        key = np.column_stack([cyc, unit, group, lv])[order]
+    # sorted by cycle, unit, group, then the levels (blank -1 first): one stable sort of a
+    # mixed-radix code, as np.lexsort of the columns; ``new``: a row that is not the one
+    # before it again (rows repeating a pattern in a cell, a split pattern row, are merged)
+    order, new = lexsort_rows(cyc, unit, group, *(lv[:, j] + 1 for j in range(len(dims))))
     cyc, unit, group, lv, count = cyc[order], unit[order], group[order], lv[order], count[order]
-    # merge rows that repeat the same pattern in the same cell (a split pattern row)
-    new = np.ones(len(key), bool)
-    if len(key) > 1:
-        differs = key[1:] != key[:-1]
-        new[1:] = differs if differs.ndim == 1 else differs.any(axis=1)  # (lexsort: columns)
     first = np.flatnonzero(new)
     count = np.add.reduceat(count, first) if len(first) else count
     cyc, unit, group, lv = cyc[first], unit[first], group[first], lv[first]
@@ -147,24 +139,6 @@ def prepare_cells(patterns: pd.DataFrame, scheme: Scheme) -> Cells:
         row_cycle=(row_keys // max(len(units), 1)).astype(np.int64),
         row_unit=(row_keys % max(len(units), 1)).astype(np.int64),
     )
-
-
-def _pattern_key(cyc, unit, group, lv, *, sizes) -> np.ndarray | None:
-    """Each pattern's (cycle, unit, group, level of each dimension) as one int64 whose order
-    is the order of those columns (levels shifted by one: blank, -1, first), or None when
-    the combinations pass 2**62."""
-    n_units, n_groups, n_levels = sizes
-    base = n_levels + 1
-    n_cycles = int(cyc.max()) + 1 if len(cyc) else 1
-    if n_cycles * max(n_units, 1) * n_groups * float(base) ** lv.shape[1] >= 2.0**62:
-        return None  # pragma: no cover - needs an enormous scheme
-    key = cyc.astype(np.int64) * max(n_units, 1) + unit
-    key *= n_groups
-    key += group
-    for j in range(lv.shape[1]):
-        key *= base
-        key += lv[:, j] + 1
-    return key
 
 
 def weight_matrix(rows: np.ndarray, cols: np.ndarray, weights, shape) -> sparse.csr_matrix:

@@ -146,17 +146,30 @@ def design_cell_index(cells: Cells, design: Design) -> np.ndarray:
     """
     cmap = pd.Index(cells.cycles).get_indexer([str(c) for c in design.cycles])
     umap = pd.Index(cells.units).get_indexer([str(u) for u in design.units])
-    cyc = cmap[design.cyc] if len(cmap) else design.cyc
-    unit = umap[design.unit] if len(umap) else design.unit
     nu, ng = max(len(cells.units), 1), cells.n_groups
     cell_keys = (
         cells.row_cycle[cells.cell_row] * nu + cells.row_unit[cells.cell_row]
     ) * ng + cells.cell_group
-    key = (cyc * nu + unit) * ng + design.group
     # the cells' keys are few (cycles × units × groups): each key's cell looked up in a
     # table of them all (-1: not a cell), not searched for among them
     lut = np.full(max(len(cells.cycles), 1) * nu * ng, -1, np.int64)
     lut[cell_keys] = np.arange(len(cell_keys))
+    dc, du = len(design.cycles), len(design.units)
+    if len(design.group) and dc and du and int(design.group.min()) >= 0:
+        # the cell of each of the design's own cycle × unit × group keys (few), then one
+        # lookup per row: no row's cycle and unit translated first
+        g = np.arange(max(ng, int(design.group.max()) + 1))
+        c, u = cmap[:, None, None], umap[None, :, None]
+        known = (c >= 0) & (u >= 0) & (g < ng)
+        own = np.where(known, lut[np.where(known, (c * nu + u) * ng + g, 0)], -1).ravel()
+        key = design.cyc * du
+        key += design.unit
+        key *= len(g)
+        key += design.group
+        return own[key]
+    cyc = cmap[design.cyc] if len(cmap) else design.cyc
+    unit = umap[design.unit] if len(umap) else design.unit
+    key = (cyc * nu + unit) * ng + design.group
     known = (cyc >= 0) & (unit >= 0) & (design.group < ng)  # else another cell's key
     if known.all():
         return lut[key]

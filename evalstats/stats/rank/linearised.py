@@ -31,6 +31,7 @@ __all__ = [
     "fewest_respondents",
     "respondent_sampler",
     "respondents_per_cell",
+    "sparse_rows",
     "symmetric_root",
 ]
 
@@ -242,15 +243,17 @@ def _influence(cells, design, scheme, composer, *, sums, cell_of) -> sparse.csr_
     if len(keep) == len(cell_of):  # every row ranked: the columns as they are, not gathered
         keep = slice(None)
     c = cell_of[keep]
-    count = design.count[keep].astype(float)
+    ones = _one_form_each(design.count[keep])
+    count = None if ones else design.count[keep].astype(float)
     z = np.zeros(len(c))
     got = np.zeros_like(sums)
     nl = len(points)
-    ones = _one_form_each(count)
+    if ones:  # each answer's cell × level slot made in one buffer, a dimension at a time
+        first, cl = c * nl, np.empty(len(c), np.int64)
     for j in range(d):  # one dimension at a time: memory P, not P × 2D
         lv = design.levels[keep, j]
         if ones:  # each cell × level's term made once and looked up: the same floats
-            cl = c * nl + lv  # (points · 1 and valid · 1 are the points and valid)
+            np.add(first, lv, out=cl)  # (points · 1 and valid · 1 are the points and valid)
             term = coef[:, j, None] * points - (coef[:, j] * mean[:, j])[:, None] * valid
             z += term.ravel()[cl]
             per = np.bincount(cl, minlength=len(sums) * nl).reshape(len(sums), nl)
@@ -263,7 +266,31 @@ def _influence(cells, design, scheme, composer, *, sums, cell_of) -> sparse.csr_
     if not np.allclose(got, sums, rtol=0, atol=1e-6):
         raise ValueError("design does not match patterns: the cells' answers differ")
     shape = (design.n_clusters, len(composer.w.indptr) - 1)
-    return sparse.csr_matrix((z, (design.cluster[keep], cells.cell_row[c])), shape=shape)
+    return sparse_rows(z, design.cluster[keep], cells.cell_row[c], shape)
+
+
+def sparse_rows(values, rows, cols, shape) -> sparse.csr_matrix:
+    """``csr_matrix((values, (rows, cols)), shape=shape)``; made directly from the entries
+    when they come sorted by row and then column, each (row, column) once — a wide file's
+    design, respondent by respondent and unit by unit — without a conversion from COO: the
+    same arrays (sorted columns, no duplicates), so every product made from it is the same.
+
+    Examples
+    --------
+    >>> m = sparse_rows(np.array([1.0, 2.0, 3.0]), np.array([0, 0, 2]), np.array([1, 2, 0]),
+    ...     (3, 3))
+    >>> m.toarray().tolist()
+    [[0.0, 1.0, 2.0], [0.0, 0.0, 0.0], [3.0, 0.0, 0.0]]
+    """
+    n = len(values)
+    if n > 1 and int(rows.min()) >= 0 and int(rows.max()) < shape[0]:
+        up = rows[1:] > rows[:-1]
+        up |= (rows[1:] == rows[:-1]) & (cols[1:] > cols[:-1])
+        if bool(up.all()):
+            indptr = np.zeros(shape[0] + 1, np.int64)
+            np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+            return sparse.csr_matrix((values, cols, indptr), shape=shape)
+    return sparse.csr_matrix((values, (rows, cols)), shape=shape)
 
 
 def _stratum_covariance(z: sparse.csr_matrix, stratum: np.ndarray) -> np.ndarray:

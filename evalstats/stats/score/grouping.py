@@ -500,9 +500,11 @@ def _respondent_sums(design, cycles, unit_cats, *, ser_idx, lv):
     n_lv = len(table)
     count = None if (design.count == 1).all() else design.count.astype(float)
     code *= n_lv  # each pair's first level slot, made once
+    slot = np.empty_like(code)  # each answer's slot, a dimension at a time: one buffer
     per = np.empty((3, len(idx), d))
     for j in range(d):  # forms per respondent × series × level, then the level's values
-        forms = np.bincount(code + design.levels[:, j], weights=count, minlength=size * n_lv)
+        np.add(code, design.levels[:, j], out=slot)
+        forms = np.bincount(slot, weights=count, minlength=size * n_lv)
         per[:, :, j] = (forms.reshape(size, n_lv)[idx] @ table).T
     sums = [p.ravel() for p in per]  # respondent order, then dimension
     cl = np.repeat(idx // ns, d)
