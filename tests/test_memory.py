@@ -109,3 +109,18 @@ def test_mimalloc_reads_the_options_set_before_pyarrow_loads():
     ).stderr
     assert "option 'purge_delay': 0" in err, err[-2000:]
     assert "option 'arena_eager_commit': 0" in err, err[-2000:]
+
+
+def test_nothing_set_off_linux(monkeypatch):
+    """Measured on Linux only: elsewhere (Windows, macOS) neither a kernel's environment nor
+    the command's own gets the settings, even before pyarrow loads."""
+    for name in memory.ALLOCATOR_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.delitem(sys.modules, "pyarrow", raising=False)  # as if not yet loaded
+    monkeypatch.setattr(memory, "_libc_function", lambda name: None)
+    assert memory.allocator_env() == {}
+    assert memory.configure_allocators() == {}
+    assert not set(memory.ALLOCATOR_ENV) & set(os.environ)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert memory.allocator_env() == memory.ALLOCATOR_ENV

@@ -498,7 +498,7 @@ def test_the_kernel_never_inherits_the_signing_key(monkeypatch):
 
     from jupyter_client import AsyncKernelManager
 
-    from evalstats.core.memory import ALLOCATOR_ENV
+    from evalstats.core.memory import allocator_env
 
     seen = {}
 
@@ -513,10 +513,10 @@ def test_the_kernel_never_inherits_the_signing_key(monkeypatch):
     assert KEY_ENV not in seen["env"] and seen["env"]["EVALSTATS_PSEUDONYM_KEY"] == OTHER
     seen.clear()
     asyncio.run(km.start_kernel(env={KEY_FILE_ENV: "/k", "MPLBACKEND": "Agg"}))  # the letters'
-    assert seen["env"] == {"MPLBACKEND": "Agg", **ALLOCATOR_ENV}  # the allocators' settings
+    assert seen["env"] == {"MPLBACKEND": "Agg", **allocator_env()}  # the allocators' settings
     seen.clear()
     asyncio.run(km.start_kernel(env={"MALLOC_ARENA_MAX": "4"}))  # the user's setting wins
-    assert seen["env"] == {**ALLOCATOR_ENV, "MALLOC_ARENA_MAX": "4"}
+    assert seen["env"] == {**allocator_env(), "MALLOC_ARENA_MAX": "4"}
 
 
 # ---------------------------------------------------------------------- the letters

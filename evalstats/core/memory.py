@@ -43,7 +43,8 @@ ALLOCATOR_ENV = {
 notebook kernels it starts; a variable the user has set is kept): one glibc ``malloc`` arena
 (glibc's default: eight per core), and pyarrow's mimalloc returning freed pages to the system
 at once and committing its arenas as they are used (its defaults: after 10 ms, and whole
-arenas).  Each allocator reads them when it starts."""
+arenas).  Each allocator reads them when it starts.  Applied on Linux only
+(:func:`allocator_env`), where they were measured."""
 
 _M_ARENA_MAX = -8  # glibc's malloc.h
 _MIMALLOC = ("MIMALLOC_PURGE_DELAY", "MIMALLOC_ARENA_EAGER_COMMIT")
@@ -61,13 +62,26 @@ def _libc_function(name: str):
         return None
 
 
+def allocator_env() -> dict[str, str]:
+    """:data:`ALLOCATOR_ENV` where it was measured (Linux), else nothing: what a kernel started
+    by evalstats adds to its environment (a variable already set is kept).
+
+    Examples
+    --------
+    >>> allocator_env() in ({}, ALLOCATOR_ENV)
+    True
+    """
+    return dict(ALLOCATOR_ENV) if sys.platform.startswith("linux") else {}
+
+
 def configure_allocators() -> dict[str, str]:
     """Apply :data:`ALLOCATOR_ENV` to this process; returns the settings applied.
 
     Called once when the ``evalstats`` command starts, before it starts a thread (threads
     keep the glibc arena they were given) and before pyarrow is imported (mimalloc reads its
-    options then).  Skips what the user has set, the glibc arenas off glibc (Windows, macOS,
-    musl), and mimalloc's options once pyarrow is imported.
+    options then).  Skips what the user has set, everything off Linux (:func:`allocator_env`:
+    measured on Linux only), the glibc arenas off glibc (musl), and mimalloc's options once
+    pyarrow is imported.
 
     Examples
     --------
@@ -79,7 +93,7 @@ def configure_allocators() -> dict[str, str]:
     applied = {}
     if "pyarrow" not in sys.modules:
         for name in _MIMALLOC:
-            if name not in os.environ:
+            if name not in os.environ and name in allocator_env():
                 os.environ[name] = applied[name] = ALLOCATOR_ENV[name]
     mallopt = _libc_function("mallopt")
     arenas = ALLOCATOR_ENV["MALLOC_ARENA_MAX"]
@@ -107,4 +121,4 @@ def give_back_memory() -> None:
         trim(0)
 
 
-__all__ = ["ALLOCATOR_ENV", "configure_allocators", "give_back_memory"]
+__all__ = ["ALLOCATOR_ENV", "allocator_env", "configure_allocators", "give_back_memory"]

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from evalstats.core.memory import ALLOCATOR_ENV
+from evalstats.core.memory import allocator_env
 from evalstats.run.publish import (
     DISK_ERRNOS,
     ERRNO_TEXT,
@@ -66,7 +66,7 @@ def kernel_manager_class():
     files and launches ipykernel with ``sys.executable``.  The kernel's environment lacks the
     signing key's variables (:func:`evalstats.run.signing.kernel_environment`): a notebook
     never sees the key that signs its report.  Its allocators are set as the command's
-    (:data:`evalstats.core.memory.ALLOCATOR_ENV`; a variable the user has set is kept).
+    (:func:`evalstats.core.memory.allocator_env`; a variable the user has set is kept).
 
     On POSIX the kernel talks over Unix sockets in a private temporary folder (ZeroMQ's
     ``ipc`` transport) instead of TCP ports on localhost: kernels started at the same moment
@@ -117,7 +117,7 @@ def kernel_manager_class():
             return self._kernel_spec
 
         async def start_kernel(self, **kw):
-            kw["env"] = {**ALLOCATOR_ENV, **kernel_environment(kw.get("env") or os.environ)}
+            kw["env"] = {**allocator_env(), **kernel_environment(kw.get("env") or os.environ)}
             return await super().start_kernel(**kw)
 
     return CurrentPythonKernelManager
