@@ -116,11 +116,13 @@ def test_nothing_set_off_linux(monkeypatch):
     the command's own gets the settings, even before pyarrow loads."""
     for name in memory.ALLOCATOR_ENV:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(sys, "platform", "win32")
-    monkeypatch.delitem(sys.modules, "pyarrow", raising=False)  # as if not yet loaded
+    # (the module's own view of the platform and of pyarrow: patching sys.platform or
+    # sys.modules would reach every thread of the test process)
+    monkeypatch.setattr(memory, "_LINUX", False)
+    monkeypatch.setattr(memory, "_pyarrow_loaded", lambda: False)  # as if not yet loaded
     monkeypatch.setattr(memory, "_libc_function", lambda name: None)
     assert memory.allocator_env() == {}
     assert memory.configure_allocators() == {}
     assert not set(memory.ALLOCATOR_ENV) & set(os.environ)
-    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(memory, "_LINUX", True)
     assert memory.allocator_env() == memory.ALLOCATOR_ENV

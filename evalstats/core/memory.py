@@ -47,13 +47,14 @@ arenas).  Each allocator reads them when it starts.  Applied on Linux only
 (:func:`allocator_env`), where they were measured."""
 
 _M_ARENA_MAX = -8  # glibc's malloc.h
+_LINUX = sys.platform.startswith("linux")
 _MIMALLOC = ("MIMALLOC_PURGE_DELAY", "MIMALLOC_ARENA_EAGER_COMMIT")
 
 
 @functools.cache
 def _libc_function(name: str):
     """A function of glibc (Linux), else None."""
-    if not sys.platform.startswith("linux"):
+    if not _LINUX:
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
@@ -71,7 +72,12 @@ def allocator_env() -> dict[str, str]:
     >>> allocator_env() in ({}, ALLOCATOR_ENV)
     True
     """
-    return dict(ALLOCATOR_ENV) if sys.platform.startswith("linux") else {}
+    return dict(ALLOCATOR_ENV) if _LINUX else {}
+
+
+def _pyarrow_loaded() -> bool:
+    """pyarrow has been imported: its mimalloc has read its options."""
+    return "pyarrow" in sys.modules
 
 
 def configure_allocators() -> dict[str, str]:
@@ -91,7 +97,7 @@ def configure_allocators() -> dict[str, str]:
     import os
 
     applied = {}
-    if "pyarrow" not in sys.modules:
+    if not _pyarrow_loaded():
         for name in _MIMALLOC:
             if name not in os.environ and name in allocator_env():
                 os.environ[name] = applied[name] = ALLOCATOR_ENV[name]
