@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
-import sys
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -199,17 +196,24 @@ def test_unreachable_scheduler(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(("backend", "module"), [("duckdb", "duckdb"), ("dask", "distributed")])
 def test_missing_package(tmp_path, monkeypatch, backend, module):
-    folder = _write_cycle(tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
-    real_import = builtins.__import__
+    import importlib
+    import types
 
-    def fake_import(name, *args, **kwargs):
+    from evalstats.counts.backends import choose
+
+    folder = _write_cycle(tmp_path / "2026X", [["1", "u01", "企业", *["满意"] * 5]])
+
+    def fake_import_module(name, *args, **kwargs):
         if name == module or name.startswith(module + "."):
             raise ImportError(f"No module named {name!r}")
-        return real_import(name, *args, **kwargs)
+        return importlib.import_module(name, *args, **kwargs)
 
-    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setattr(builtins, "__import__", fake_import)
+    # only evalstats' own import of the optional package is made to fail: sys.modules and
+    # builtins.__import__ are left alone, which the module's live Dask client (its threads
+    # import meanwhile) and every later test use
+    monkeypatch.setattr(
+        choose, "importlib", types.SimpleNamespace(import_module=fake_import_module)
+    )
     with pytest.raises(ImportError) as info:
         count_cycle(folder, backend=backend)
     assert str(info.value) == (
