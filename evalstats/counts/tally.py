@@ -48,13 +48,23 @@ def string_array(codes: np.ndarray, values) -> pd.api.extensions.ExtensionArray:
     return pd.array(dictionary.cast(pa.large_string()), dtype=STR_DTYPE)
 
 
+def _arrow_text(col: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow array of a pyarrow-backed text column (pandas ``str``, ``string[pyarrow]`` or
+    an ``ArrowDtype`` of text), else None: read without pandas' wrapper."""
+    arr = col.array
+    if not isinstance(arr, pd.arrays.ArrowExtensionArray):
+        return None
+    pa_arr = arr.__arrow_array__()
+    text = pa.types.is_string(pa_arr.type) or pa.types.is_large_string(pa_arr.type)
+    return pa_arr if text else None
+
+
 def _all_equal_to_first(col: pd.Series) -> bool:
     first = col.iloc[0]
     if not isinstance(first, str):
         return False
-    arr = col.array
-    if hasattr(arr, "_pa_array"):  # pyarrow-backed str: compare without pandas' wrapper
-        pa_arr = arr._pa_array
+    pa_arr = _arrow_text(col)
+    if pa_arr is not None:
         return pa_arr.null_count == 0 and bool(pc.all(pc.equal(pa_arr, first)).as_py())
     return bool((col == first).all())
 
@@ -73,11 +83,10 @@ def text_positions(col: pd.Series, index: pd.Index) -> np.ndarray:
         codes = col.cat.codes.to_numpy()
         if (codes >= 0).all():
             return index.get_indexer(col.cat.categories.astype(str).to_numpy(dtype=object))[codes]
-    pa_arr = getattr(col.array, "_pa_array", None)
+    pa_arr = _arrow_text(col)
     if (
         pa_arr is not None
         and pa_arr.null_count == 0
-        and (pa.types.is_string(pa_arr.type) or pa.types.is_large_string(pa_arr.type))
         and index.is_unique
         and all(isinstance(v, str) for v in index)
     ):
